@@ -1,0 +1,113 @@
+//! The error codes of canyu's API: a stable contract. Clients match on `code`, people read
+//! `message`, which is translated per request. Add codes; never rename or reuse one.
+
+use crate::Locale;
+use serde::Serialize;
+
+macro_rules! error_codes {
+    ($( $variant:ident = $code:literal, $status:literal, $zh:literal, $en:literal; )*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ErrorCode { $($variant,)* }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The machine-readable code, e.g. `title_too_long`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// The HTTP status this error is answered with.
+            pub fn http_status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status,)* }
+            }
+
+            /// A message a person can act on, in the request's language.
+            pub fn message(self, locale: Locale) -> &'static str {
+                match (self, locale) {
+                    $((ErrorCode::$variant, Locale::ZhCn) => $zh,
+                      (ErrorCode::$variant, Locale::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    InvalidJson = "invalid_json", 400, "请求体不是有效的 JSON，或缺少必填字段。", "The request body is not valid JSON or lacks a required field.";
+    UnsupportedMediaType = "unsupported_media_type", 415, "请求的 Content-Type 必须是 application/json。", "The request's Content-Type must be application/json.";
+    InvalidForm = "invalid_form", 400, "表单内容无效。", "The form data is invalid.";
+    TitleEmpty = "title_empty", 422, "标题不能为空。", "The title must not be empty.";
+    TitleTooLong = "title_too_long", 422, "标题最多 120 个字。", "The title may have at most 120 characters.";
+    BodyEmpty = "body_empty", 422, "正文不能为空。", "The body must not be empty.";
+    BodyTooLong = "body_too_long", 422, "正文最多 20000 个字。", "The body may have at most 20,000 characters.";
+    InvalidKind = "invalid_kind", 422, "类型必须是 idea（建议）、bug（问题反馈）或 question（提问）。", "The kind must be idea, bug or question.";
+    InvalidStatus = "invalid_status", 422, "未知的状态。", "Unknown status.";
+    InvalidTransition = "invalid_transition", 409, "帖子当前的状态不能变更为该状态。", "The post cannot move from its current status to that one.";
+    InvalidTag = "invalid_tag", 422, "标签须为 1 到 20 个字，不含空白和逗号，最多 5 个。", "Tags are 1 to 20 characters without spaces or commas, at most 5.";
+    CommentEmpty = "comment_empty", 422, "评论不能为空。", "The comment must not be empty.";
+    CommentTooLong = "comment_too_long", 422, "评论最多 5000 个字。", "A comment may have at most 5,000 characters.";
+    InvalidHandle = "invalid_handle", 422, "用户名须为 2 到 32 个字符：字母、数字、汉字、下划线或连字符。", "A handle has 2 to 32 characters: letters, digits, Chinese characters, _ or -.";
+    HandleTaken = "handle_taken", 409, "该用户名已被占用。", "That handle is taken.";
+    WeakPassword = "weak_password", 422, "密码至少 8 位，最多 128 位。", "A password has 8 to 128 characters.";
+    InvalidEmail = "invalid_email", 422, "邮箱地址无效。", "The email address is invalid.";
+    InvalidRole = "invalid_role", 422, "角色必须是 fan、moderator、staff 或 admin。", "The role must be fan, moderator, staff or admin.";
+    InvalidSlug = "invalid_slug", 422, "标识须为 2 到 40 位小写字母、数字或连字符。", "A slug has 2 to 40 lowercase letters, digits or hyphens.";
+    SlugTaken = "slug_taken", 409, "该标识已被使用。", "That slug is already in use.";
+    InvalidName = "invalid_name", 422, "名称须为 1 到 60 个字。", "A name has 1 to 60 characters.";
+    UnknownProduct = "unknown_product", 422, "没有这个产品。", "No such product.";
+    UnknownCategory = "unknown_category", 422, "没有这个品类。", "No such category.";
+    InvalidSort = "invalid_sort", 400, "排序方式必须是 hot、new 或 top。", "Sort must be hot, new or top.";
+    InvalidCursor = "invalid_cursor", 400, "分页游标无效或已过期。", "The pagination cursor is invalid.";
+    InvalidLimit = "invalid_limit", 400, "limit 须在 1 到 100 之间。", "limit must be between 1 and 100.";
+    InvalidQuery = "invalid_query", 400, "查询参数无效。", "A query parameter is invalid.";
+    Unauthenticated = "unauthenticated", 401, "请先登录。", "Please sign in first.";
+    InvalidCredentials = "invalid_credentials", 401, "用户名或密码错误。", "Wrong handle or password.";
+    TokenInvalid = "token_invalid", 401, "访问令牌无效或已被撤销。", "The access token is invalid or revoked.";
+    TokenExpired = "token_expired", 401, "访问令牌已过期，请重新登录。", "The access token has expired; sign in again.";
+    CsrfFailed = "csrf_failed", 403, "页面已过期，请刷新后重试。", "The page has expired; reload it and try again.";
+    Forbidden = "forbidden", 403, "你没有权限执行此操作。", "You are not allowed to do that.";
+    PostNotFound = "post_not_found", 404, "帖子不存在。", "No such post.";
+    UserNotFound = "user_not_found", 404, "用户不存在。", "No such user.";
+    TokenNotFound = "token_not_found", 404, "没有这个访问令牌。", "No such token.";
+    NotFound = "not_found", 404, "页面不存在。", "Not found.";
+    MethodNotAllowed = "method_not_allowed", 405, "不支持该请求方法。", "Method not allowed.";
+    PayloadTooLarge = "payload_too_large", 413, "请求体过大。", "The request body is too large.";
+    RateLimited = "rate_limited", 429, "操作太频繁，请稍后再试。", "Too many requests; try again shortly.";
+    Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
+    Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::error::Error for ErrorCode {}
+
+/// A refusal from a parser in this crate: which rule the input broke.
+pub type Problem = ErrorCode;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_statuses_are_errors() {
+        let mut seen = HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate code {code}");
+            assert!((400..600).contains(&code.http_status()));
+            assert!(!code.message(Locale::ZhCn).is_empty());
+            assert!(code.message(Locale::En).is_ascii(), "{code}");
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! canyu's domain: the types and rules every other crate agrees on. No I/O lives here, so the
+//! rules can be tested in isolation and the crate compiles in seconds.
+
+pub mod error;
+pub mod hot;
+pub mod locale;
+pub mod post;
+pub mod product;
+pub mod user;
+
+pub use error::{ErrorCode, Problem};
+pub use locale::Locale;
+pub use post::{Body, PostKind, PostStatus, Tag, Title};
+pub use product::{CategorySlug, ProductName, ProductSlug};
+pub use user::{Handle, Password, Role};
+
+/// Milliseconds since the Unix epoch; every timestamp in canyu is one of these, so that both
+/// databases store the same integer and no time-zone conversion ever happens in SQL.
+pub type Millis = i64;

@@ -1,0 +1,187 @@
+//! canyu's storage: one `Store` over SQLite (the default, a file in the data folder) or
+//! PostgreSQL. Queries are written once with `$n` placeholders and run through sqlx's `Any`
+//! driver; the schema differs per backend only where the SQL must (identity columns, float
+//! type), so each backend has its own migrations folder.
+
+mod catalog;
+mod error;
+mod posts;
+mod users;
+pub mod testing;
+
+pub use catalog::{Category, NewProduct, Product, ProductUpdate};
+pub use error::{StoreError, StoreResult};
+pub use posts::{
+    BulkPost, Comment, NewPost, Post, PostFilter, PostPage, Sort, StatusChange, VoteOutcome,
+};
+pub use users::{ApiToken, NewUser, TokenLookup, User, UserWithSecret};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::path::Path;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// The database. Cheap to clone (pools are reference-counted).
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+    /// Readers. On SQLite, several connections read in parallel under WAL.
+    read: AnyPool,
+    /// Writers. On SQLite this is one connection, so writes queue in the pool instead of
+    /// spinning on `SQLITE_BUSY`; on PostgreSQL it is the same pool as `read`.
+    write: AnyPool,
+}
+
+/// The SQLite URL for a data folder: `<dir>/canyu.db`, created if missing.
+pub fn sqlite_url_for_dir(dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", dir.join("canyu.db").display())
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`). Does not migrate.
+    pub async fn connect(url: &str) -> StoreResult<Store> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(redact(url)));
+        };
+        match backend {
+            Backend::Sqlite => {
+                let write = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|c, _| sqlite_pragmas(c))
+                    .connect(url)
+                    .await?;
+                let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2);
+                let read = AnyPoolOptions::new()
+                    .max_connections(readers as u32)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|c, _| sqlite_pragmas(c))
+                    .connect(url)
+                    .await?;
+                Ok(Store { backend, read, write })
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(32)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(url)
+                    .await?;
+                Ok(Store { backend, read: pool.clone(), write: pool })
+            }
+        }
+    }
+
+    /// Connects and applies this backend's pending migrations.
+    pub async fn open(url: &str) -> StoreResult<Store> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.write).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.write).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    pub async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM instance_meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await?)
+    }
+
+    pub async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO instance_meta (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+type ConnectFuture<'c> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
+
+fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> ConnectFuture<'_> {
+    Box::pin(async move {
+        // WAL lets readers run beside the writer; NORMAL sync is durable across process
+        // crashes under WAL (only an OS crash can lose the last transactions, never corrupt
+        // the file).
+        conn.execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+             PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;",
+        )
+        .await?;
+        Ok(())
+    })
+}
+
+/// Hides a password in a database URL before it reaches a log or an error message.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***{}", &url[..s], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
+    }
+}

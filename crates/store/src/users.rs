@@ -1,0 +1,296 @@
+use crate::error::unique_or;
+use crate::{Store, StoreResult};
+use canyu_core::{ErrorCode, Millis, Role};
+use sqlx::{AssertSqlSafe, Row};
+use sqlx::any::AnyRow;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub handle: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub bio: String,
+    pub created_at: Millis,
+}
+
+/// A user with the password hash, only for signing in.
+pub struct UserWithSecret {
+    pub user: User,
+    pub password_hash: String,
+}
+
+pub struct NewUser<'a> {
+    pub handle: &'a str,
+    pub email: Option<&'a str>,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub bio: &'a str,
+    pub created_at: Millis,
+}
+
+#[derive(Clone, Debug)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    pub last_used_at: Option<Millis>,
+    pub revoked: bool,
+}
+
+pub enum TokenLookup {
+    Valid(User),
+    Expired,
+    Invalid,
+}
+
+const USER_COLUMNS: &str = "u.id, u.handle, u.email, u.role, u.bio, u.created_at";
+
+pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        handle: row.try_get("handle")?,
+        email: row.try_get("email")?,
+        role: Role::parse(&role).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        bio: row.try_get("bio")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// Handles are unique regardless of Latin case, so `MiFan` cannot impersonate `mifan`.
+fn handle_key(handle: &str) -> String {
+    handle.to_lowercase()
+}
+
+impl Store {
+    pub async fn create_user(&self, new: NewUser<'_>) -> StoreResult<User> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO users (handle, handle_key, email, password_hash, role, bio, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {}",
+            USER_COLUMNS.replace("u.", "")
+        )))
+        .bind(new.handle)
+        .bind(handle_key(new.handle))
+        .bind(new.email)
+        .bind(new.password_hash)
+        .bind(new.role.as_str())
+        .bind(new.bio)
+        .bind(new.created_at)
+        .fetch_one(&self.write)
+        .await
+        .map_err(unique_or(ErrorCode::HandleTaken))?;
+        Ok(user_from_row(&row)?)
+    }
+
+    pub async fn user_by_handle(&self, handle: &str) -> StoreResult<Option<UserWithSecret>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.handle_key = $1"
+        )))
+        .bind(handle_key(handle))
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok(UserWithSecret { user: user_from_row(&r)?, password_hash: r.try_get("password_hash")? })
+        })
+        .transpose()
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1")))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.as_ref().map(user_from_row).transpose()?)
+    }
+
+    pub async fn set_role(&self, user_id: i64, role: Role) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+            .bind(role.as_str())
+            .bind(user_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn update_bio(&self, user_id: i64, bio: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET bio = $1 WHERE id = $2")
+            .bind(bio)
+            .bind(user_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn user_count(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.read).await?)
+    }
+
+    // ---- cookie sessions -------------------------------------------------------------
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        now: Millis,
+        expires_at: Millis,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The user and CSRF token of a live session.
+    pub async fn session_user(
+        &self,
+        token_hash: &str,
+        now: Millis,
+    ) -> StoreResult<Option<(User, String)>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        )))
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| Ok((user_from_row(&r)?, r.try_get("csrf_token")?))).transpose()
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_expired_sessions(&self, now: Millis) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    // ---- API tokens ------------------------------------------------------------------
+
+    pub async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        now: Millis,
+        expires_at: Millis,
+    ) -> StoreResult<ApiToken> {
+        let row = sqlx::query(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(now)
+        .bind(expires_at)
+        .fetch_one(&self.write)
+        .await?;
+        Ok(ApiToken {
+            id: row.try_get("id")?,
+            name: name.to_string(),
+            created_at: now,
+            expires_at,
+            last_used_at: None,
+            revoked: false,
+        })
+    }
+
+    pub async fn token_user(&self, token_hash: &str, now: Millis) -> StoreResult<TokenLookup> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS}, t.expires_at AS token_expires_at, t.revoked_at \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
+        )))
+        .bind(token_hash)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(TokenLookup::Invalid) };
+        let revoked: Option<i64> = row.try_get("revoked_at")?;
+        let expires_at: i64 = row.try_get("token_expires_at")?;
+        if revoked.is_some() {
+            return Ok(TokenLookup::Invalid);
+        }
+        if expires_at <= now {
+            return Ok(TokenLookup::Expired);
+        }
+        Ok(TokenLookup::Valid(user_from_row(&row)?))
+    }
+
+    /// Records use at most once a minute per token, so reads don't turn into writes.
+    pub async fn touch_api_token(&self, token_hash: &str, now: Millis) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 \
+             AND (last_used_at IS NULL OR last_used_at < $3)",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(now - 60_000)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn list_api_tokens(&self, user_id: i64) -> StoreResult<Vec<ApiToken>> {
+        let rows = sqlx::query(
+            "SELECT id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens \
+             WHERE user_id = $1 ORDER BY id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let revoked: Option<i64> = r.try_get("revoked_at")?;
+                Ok(ApiToken {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    created_at: r.try_get("created_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                    last_used_at: r.try_get("last_used_at")?,
+                    revoked: revoked.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one of the user's own tokens; false when there is no such live token.
+    pub async fn revoke_api_token(&self, user_id: i64, token_id: i64, now: Millis) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(token_id)
+        .bind(user_id)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

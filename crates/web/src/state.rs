@@ -1,0 +1,79 @@
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use canyu_store::Store;
+use canyu_text::SearchIndex;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How expensive password hashing is. `Standard` is Argon2id with OWASP's recommended
+/// parameters; `Fast` keeps Argon2id but with tiny memory, for test suites that create
+/// hundreds of accounts. Never use `Fast` in production.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasswordCost {
+    Standard,
+    Fast,
+}
+
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (serve over HTTPS).
+    pub secure_cookies: bool,
+    pub session_ttl: Duration,
+    pub api_token_ttl: Duration,
+    /// Login and registration attempts allowed per client address per minute.
+    pub auth_attempts_per_minute: u32,
+    /// Writes (posts, comments, votes) allowed per user per minute.
+    pub writes_per_minute: u32,
+    pub password_cost: PasswordCost,
+    /// Trust the first address of `X-Forwarded-For` (only behind a reverse proxy you run).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+            api_token_ttl: Duration::from_secs(90 * 24 * 3600),
+            auth_attempts_per_minute: 20,
+            writes_per_minute: 120,
+            password_cost: PasswordCost::Standard,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub search: Arc<SearchIndex>,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<Metrics>,
+    pub limiter: Arc<RateLimiter>,
+    /// A clock that tests may replace, e.g. to expire a token without waiting.
+    pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+}
+
+impl AppState {
+    pub fn new(store: Store, search: Arc<SearchIndex>, config: WebConfig) -> AppState {
+        AppState {
+            store,
+            search,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
+            limiter: Arc::new(RateLimiter::default()),
+            clock: Arc::new(now_millis),
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+}
+
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
