@@ -1,1 +1,64 @@
-fn main() {}
+//! `canyu`: the whole product in one binary.
+
+mod commands;
+mod config;
+mod error;
+
+use clap::{Parser, Subcommand};
+use config::CommonArgs;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "canyu", version, about = "参与 canyu — fan co-creation and launches for hardware brands")]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and the API.
+    Serve,
+    /// Create a data folder with a generated demo forum (if empty), then serve it.
+    Demo(commands::demo::DemoArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Rebuild the search index from the database.
+    Reindex,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(commands::user::UserCommand),
+    /// Bulk-load text as posts (benchmarks, migrations from other forums).
+    #[command(subcommand)]
+    Import(commands::import::ImportCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve => commands::serve::run(&cli.common).await,
+            Command::Demo(args) => commands::demo::run(&cli.common, args).await,
+            Command::Migrate => commands::migrate(&cli.common).await,
+            Command::Reindex => commands::reindex::run(&cli.common).await,
+            Command::User(cmd) => commands::user::run(&cli.common, cmd).await,
+            Command::Import(cmd) => commands::import::run(&cli.common, cmd).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -6,6 +6,7 @@ pub mod hot;
 pub mod locale;
 pub mod post;
 pub mod product;
+pub mod time;
 pub mod user;
 
 pub use error::{ErrorCode, Problem};

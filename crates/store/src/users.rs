@@ -294,3 +294,15 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 }
+
+impl Store {
+    /// Revokes the token with this digest (signing out an API client).
+    pub async fn revoke_api_token_by_digest(&self, token_hash: &str, now: Millis) -> StoreResult<()> {
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,6 +1,7 @@
 //! canyu's HTTP server: server-rendered pages for people, a JSON API under `/api/v1` for
 //! clients, `/healthz` and `/metrics` for operators.
 
+pub mod actions;
 pub mod api;
 mod assets;
 pub mod auth;

@@ -1,0 +1,116 @@
+use crate::commands::serve::serve;
+use crate::commands::{init_logging, open_store, reindex, settings};
+use crate::config::CommonArgs;
+use crate::error::CliResult;
+use canyu_demo::{DEMO_DEFAULT_POSTS, DEMO_FAN_PASSWORD, DEMO_STAFF_HANDLE, DEMO_STAFF_PASSWORD, DemoForum};
+use canyu_store::{BulkPost, NewProduct, NewUser, Store};
+use canyu_text::SearchIndex;
+use canyu_web::PasswordCost;
+use canyu_web::auth::hash_password;
+use clap::Args;
+use std::collections::HashMap;
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Seed of the generated forum: the same seed gives the same forum.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Number of feedback posts to generate.
+    #[arg(long, default_value_t = DEMO_DEFAULT_POSTS)]
+    pub posts: usize,
+    /// Load the data and exit instead of serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+const DEMO_MARKER: &str = "demo_seed";
+
+pub async fn run(common: &CommonArgs, args: DemoArgs) -> CliResult<()> {
+    let mut common = common.clone();
+    // The demo lives in its own folder unless told otherwise, so it never mixes with real data.
+    if common.data_dir.is_none() {
+        common.data_dir = Some("canyu-demo".into());
+    }
+    let settings = settings(&common)?;
+    init_logging(settings.json_logs);
+    let store = open_store(&settings).await?;
+    if store.meta(DEMO_MARKER).await?.is_none() {
+        if store.post_count().await? > 0 || store.user_count().await? > 0 {
+            return Err(format!(
+                "{} already holds data that is not canyu's demo; use an empty --data-dir or database",
+                settings.data_dir.display()
+            )
+            .into());
+        }
+        eprintln!("generating the demo forum (seed {}, {} posts)…", args.seed, args.posts);
+        let anchor = canyu_web::state::now_millis() / 86_400_000 * 86_400_000 + 86_400_000;
+        let forum = canyu_demo::generate(args.seed, anchor, args.posts);
+        load(&store, &forum).await?;
+        store.set_meta(DEMO_MARKER, &args.seed.to_string()).await?;
+        let index = SearchIndex::open(&settings.index_dir())?;
+        let n = reindex::rebuild(&store, &index, true).await?;
+        eprintln!("demo ready: {} products, {} fans, {n} posts", forum.products.len(), forum.users.len());
+    }
+    store.close().await;
+    if args.no_serve {
+        return Ok(());
+    }
+    let banner = format!(
+        "\n  canyu demo is running: {{url}}\n  staff login: {DEMO_STAFF_HANDLE} / {DEMO_STAFF_PASSWORD}   (fans: any handle on the board / {DEMO_FAN_PASSWORD})\n  data folder: {}\n",
+        settings.data_dir.display()
+    );
+    serve(&settings, Some(banner)).await
+}
+
+/// Inserts the generated forum. Demo fans share one password hash (they share one password);
+/// the staff accounts get their own.
+pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
+    let hash_err = |e: canyu_web::error::AppError| format!("hashing failed: {:?}", e.0);
+    let fan_hash = hash_password(PasswordCost::Standard, DEMO_FAN_PASSWORD.into()).await.map_err(hash_err)?;
+    let staff_hash = hash_password(PasswordCost::Standard, DEMO_STAFF_PASSWORD.into()).await.map_err(hash_err)?;
+    for c in &forum.categories {
+        store.create_category(&c.slug, &c.name_zh, &c.name_en).await?;
+    }
+    let mut product_ids = HashMap::new();
+    for p in &forum.products {
+        let created = store
+            .create_product(NewProduct { slug: &p.slug, name: &p.name, category_slug: &p.category, tagline: &p.tagline, created_at: 0 })
+            .await?;
+        product_ids.insert(p.slug.clone(), created.id);
+    }
+    let mut user_ids = Vec::with_capacity(forum.users.len());
+    for u in &forum.users {
+        let hash = if u.role.can_triage() { &staff_hash } else { &fan_hash };
+        let created = store
+            .create_user(NewUser { handle: &u.handle, email: None, password_hash: hash, role: u.role, bio: &u.bio, created_at: u.created_at })
+            .await?;
+        user_ids.push(created.id);
+    }
+    let bulk: Vec<BulkPost> = forum
+        .posts
+        .iter()
+        .map(|p| BulkPost {
+            product_id: product_ids[&p.product],
+            author_id: user_ids[p.author],
+            kind: p.kind,
+            title: p.title.clone(),
+            body: p.body.clone(),
+            status: canyu_core::PostStatus::New,
+            created_at: p.created_at,
+        })
+        .collect();
+    let post_ids = store.insert_posts_bulk(&bulk).await?;
+    let mut tags = Vec::new();
+    let mut votes = Vec::new();
+    let mut comments = Vec::new();
+    let mut history = Vec::new();
+    for (post, &id) in forum.posts.iter().zip(&post_ids) {
+        tags.extend(post.tags.iter().map(|t| (id, t.clone())));
+        // Votes arrive over the first days after posting.
+        votes.extend(post.voters.iter().enumerate().map(|(i, &u)| (id, user_ids[u], post.created_at + 60_000 * (i as i64 + 1))));
+        comments.extend(post.comments.iter().map(|c| (id, user_ids[c.author], c.body.clone(), c.official, c.created_at)));
+        history.extend(post.history.iter().map(|h| (id, h.from, h.to, user_ids[h.by], h.note.clone(), h.at)));
+    }
+    store.insert_post_details_bulk(&tags, &votes, &comments, &history).await?;
+    Ok(())
+}

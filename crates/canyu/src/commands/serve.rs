@@ -1,0 +1,73 @@
+use crate::commands::{init_logging, open_store, reindex, settings};
+use crate::config::{CommonArgs, Settings};
+use crate::error::CliResult;
+use canyu_text::SearchIndex;
+use canyu_web::{AppState, PasswordCost, WebConfig};
+use std::sync::Arc;
+use std::time::Instant;
+
+pub async fn run(common: &CommonArgs) -> CliResult<()> {
+    let settings = settings(common)?;
+    init_logging(settings.json_logs);
+    serve(&settings, None).await
+}
+
+pub fn web_config(settings: &Settings) -> WebConfig {
+    WebConfig {
+        secure_cookies: settings.secure_cookies,
+        trust_forwarded_for: settings.trust_forwarded_for,
+        auth_attempts_per_minute: settings.auth_attempts_per_minute,
+        writes_per_minute: settings.writes_per_minute,
+        password_cost: PasswordCost::Standard,
+        ..WebConfig::default()
+    }
+}
+
+/// Opens everything and serves until Ctrl-C or SIGTERM. `banner` is printed once listening.
+pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()> {
+    let started = Instant::now();
+    let store = open_store(settings).await?;
+    let index = SearchIndex::open(&settings.index_dir())?;
+    let posts = store.post_count().await?;
+    if index.doc_count() == 0 && posts > 0 {
+        tracing::info!(posts, "search index is empty; rebuilding it from the database");
+        reindex::rebuild(&store, &index, false).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(store.clone(), Arc::new(index), web_config(settings));
+    tracing::info!(
+        %addr,
+        backend = store.backend().name(),
+        posts,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "canyu is serving"
+    );
+    if let Some(banner) = banner {
+        println!("{}", banner.replace("{url}", &format!("http://{addr}/")));
+    }
+    canyu_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,169 @@
+use crate::actions::{self, ClientIp, Registration};
+use crate::api::views::{ErrorBody, ItemsView, TokenView, UserView};
+use crate::auth::{Auth, AuthVia, RequireAuth, end_session, issue_api_token, token_digest};
+use crate::error::{ApiJson, AppError, AppResult};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use canyu_core::ErrorCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub handle: String,
+    pub password: String,
+    pub email: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub handle: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    pub user: UserView,
+    /// A bearer token for `Authorization: Bearer …`. Shown once; store it safely.
+    pub token: String,
+}
+
+/// Creates a fan account and returns an API token for it.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = SessionView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> AppResult<(StatusCode, Json<SessionView>)> {
+    let user = actions::register(&state, ip, Registration { handle: req.handle, password: req.password, email: req.email }).await?;
+    let (token, _) = issue_api_token(&state, &user, "api").await?;
+    Ok((StatusCode::CREATED, Json(SessionView { user: UserView::from(&user), token })))
+}
+
+/// Exchanges a handle and password for an API token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> AppResult<Json<SessionView>> {
+    let user = actions::login(&state, ip, &req.handle, &req.password).await?;
+    let (token, _) = issue_api_token(&state, &user, "api").await?;
+    Ok(Json(SessionView { user: UserView::from(&user), token }))
+}
+
+/// Ends the caller's session: revokes the bearer token used, or the browser session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap, RequireAuth(auth): RequireAuth) -> AppResult<Response> {
+    match &auth.via {
+        AuthVia::Token => {
+            let token = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split_once(' '))
+                .map(|(_, t)| t.trim())
+                .unwrap_or_default();
+            state.store.revoke_api_token_by_digest(&token_digest(token), state.now()).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        AuthVia::Session { .. } => {
+            let cookie = end_session(&state, Some(&auth)).await?;
+            Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+        }
+    }
+}
+
+/// The signed-in caller.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = UserView), (status = 401, body = ErrorBody)))]
+pub async fn me(RequireAuth(auth): RequireAuth) -> Json<UserView> {
+    Json(UserView::from(&auth.user))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    /// Up to 300 characters, shown on the public profile.
+    pub bio: String,
+}
+
+/// Updates the caller's public profile.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "auth", request_body = ProfileUpdate,
+    responses((status = 200, body = UserView), (status = 422, body = ErrorBody)))]
+pub async fn update_me(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    ApiJson(req): ApiJson<ProfileUpdate>,
+) -> AppResult<Json<UserView>> {
+    let bio = req.bio.trim();
+    if bio.chars().count() > 300 || bio.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(AppError(ErrorCode::InvalidForm));
+    }
+    state.store.update_bio(auth.user.id, bio).await?;
+    let user = state.store.user_by_id(auth.user.id).await?.ok_or(ErrorCode::UserNotFound)?;
+    Ok(Json(UserView::from(&user)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenRequest {
+    /// A label to recognise the token by, e.g. "CI bot".
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewTokenView {
+    #[serde(flatten)]
+    pub record: TokenView,
+    /// The secret; shown only in this response.
+    pub token: String,
+}
+
+/// The caller's API tokens (secrets are never shown again).
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth", responses((status = 200, body = ItemsView<TokenView>)))]
+pub async fn list_tokens(State(state): State<AppState>, RequireAuth(auth): RequireAuth) -> AppResult<Json<ItemsView<TokenView>>> {
+    let tokens = state.store.list_api_tokens(auth.user.id).await?;
+    Ok(Json(ItemsView { items: tokens.iter().map(TokenView::from).collect() }))
+}
+
+/// Creates an API token for the caller.
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "auth", request_body = NewTokenRequest,
+    responses((status = 201, body = NewTokenView), (status = 422, body = ErrorBody)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    ApiJson(req): ApiJson<NewTokenRequest>,
+) -> AppResult<(StatusCode, Json<NewTokenView>)> {
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        return Err(AppError(ErrorCode::InvalidName));
+    }
+    let (token, record) = issue_api_token(&state, &auth.user, name).await?;
+    Ok((StatusCode::CREATED, Json(NewTokenView { record: TokenView::from(&record), token })))
+}
+
+/// Revokes one of the caller's API tokens.
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    revoke(&state, &auth, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn revoke(state: &AppState, auth: &Auth, id: i64) -> AppResult<()> {
+    if state.store.revoke_api_token(auth.user.id, id, state.now()).await? {
+        Ok(())
+    } else {
+        Err(AppError(ErrorCode::TokenNotFound))
+    }
+}

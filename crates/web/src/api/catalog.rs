@@ -1,0 +1,166 @@
+use crate::api::views::{CategoryView, ErrorBody, ItemsView, PostView, ProductView};
+use crate::auth::RequireAuth;
+use crate::error::{ApiJson, AppResult};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use canyu_core::{CategorySlug, ErrorCode, PostStatus, ProductName, ProductSlug, Role};
+use canyu_store::{NewProduct, PostFilter, ProductUpdate, Sort};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Ecosystem categories (phone, car, smart home, wearable, …).
+#[utoipa::path(get, path = "/api/v1/categories", tag = "catalog", responses((status = 200, body = ItemsView<CategoryView>)))]
+pub async fn list_categories(State(state): State<AppState>) -> AppResult<Json<ItemsView<CategoryView>>> {
+    let cats = state.store.list_categories().await?;
+    Ok(Json(ItemsView { items: cats.iter().map(CategoryView::from).collect() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCategoryRequest {
+    pub slug: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+/// Creates a category (staff).
+#[utoipa::path(post, path = "/api/v1/categories", tag = "catalog", request_body = NewCategoryRequest,
+    responses((status = 201, body = CategoryView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_category(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    ApiJson(req): ApiJson<NewCategoryRequest>,
+) -> AppResult<(StatusCode, Json<CategoryView>)> {
+    auth.require(Role::Staff)?;
+    let slug = CategorySlug::parse(&req.slug)?;
+    let zh = ProductName::parse(&req.name_zh)?;
+    let en = ProductName::parse(&req.name_en)?;
+    let cat = state.store.create_category(slug.as_str(), zh.as_str(), en.as_str()).await?;
+    Ok((StatusCode::CREATED, Json(CategoryView::from(&cat))))
+}
+
+/// Every product, grouped by category order.
+#[utoipa::path(get, path = "/api/v1/products", tag = "catalog", responses((status = 200, body = ItemsView<ProductView>)))]
+pub async fn list_products(State(state): State<AppState>) -> AppResult<Json<ItemsView<ProductView>>> {
+    let products = state.store.list_products().await?;
+    Ok(Json(ItemsView { items: products.iter().map(ProductView::from).collect() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProductRequest {
+    /// URL name: 2–40 lowercase letters, digits or hyphens.
+    pub slug: String,
+    pub name: String,
+    /// A category slug.
+    pub category: String,
+    pub tagline: Option<String>,
+}
+
+fn parse_tagline(raw: Option<&str>) -> Result<String, ErrorCode> {
+    let t = raw.unwrap_or("").trim();
+    if t.chars().count() > 140 || t.chars().any(char::is_control) {
+        return Err(ErrorCode::InvalidName);
+    }
+    Ok(t.to_string())
+}
+
+/// Creates a product (staff).
+#[utoipa::path(post, path = "/api/v1/products", tag = "catalog", request_body = NewProductRequest,
+    responses((status = 201, body = ProductView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_product(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    ApiJson(req): ApiJson<NewProductRequest>,
+) -> AppResult<(StatusCode, Json<ProductView>)> {
+    auth.require(Role::Staff)?;
+    let slug = ProductSlug::parse(&req.slug)?;
+    let name = ProductName::parse(&req.name)?;
+    let tagline = parse_tagline(req.tagline.as_deref())?;
+    let product = state
+        .store
+        .create_product(NewProduct {
+            slug: slug.as_str(),
+            name: name.as_str(),
+            category_slug: req.category.trim(),
+            tagline: &tagline,
+            created_at: state.now(),
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(ProductView::from(&product))))
+}
+
+/// One product.
+#[utoipa::path(get, path = "/api/v1/products/{slug}", tag = "catalog", params(("slug" = String, Path)),
+    responses((status = 200, body = ProductView), (status = 404, body = ErrorBody)))]
+pub async fn get_product(State(state): State<AppState>, Path(slug): Path<String>) -> AppResult<Json<ProductView>> {
+    let p = state.store.product_by_slug(&slug).await?.ok_or(ErrorCode::NotFound)?;
+    Ok(Json(ProductView::from(&p)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductUpdateRequest {
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub tagline: Option<String>,
+}
+
+/// Edits a product (staff).
+#[utoipa::path(patch, path = "/api/v1/products/{slug}", tag = "catalog", params(("slug" = String, Path)), request_body = ProductUpdateRequest,
+    responses((status = 200, body = ProductView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_product(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(slug): Path<String>,
+    ApiJson(req): ApiJson<ProductUpdateRequest>,
+) -> AppResult<Json<ProductView>> {
+    auth.require(Role::Staff)?;
+    let name = req.name.as_deref().map(ProductName::parse).transpose()?;
+    let tagline = match req.tagline.as_deref() {
+        Some(t) => Some(parse_tagline(Some(t))?),
+        None => None,
+    };
+    let product = state
+        .store
+        .update_product(
+            &slug,
+            ProductUpdate {
+                name: name.as_ref().map(ProductName::as_str),
+                category_slug: req.category.as_deref().map(str::trim),
+                tagline: tagline.as_deref(),
+            },
+        )
+        .await?;
+    Ok(Json(ProductView::from(&product)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoadmapView {
+    pub product: ProductView,
+    pub planned: Vec<PostView>,
+    pub in_progress: Vec<PostView>,
+    pub shipped: Vec<PostView>,
+}
+
+/// The public roadmap: what is planned, being built and shipped, most wanted first.
+#[utoipa::path(get, path = "/api/v1/products/{slug}/roadmap", tag = "catalog", params(("slug" = String, Path)),
+    responses((status = 200, body = RoadmapView), (status = 404, body = ErrorBody)))]
+pub async fn roadmap(State(state): State<AppState>, Path(slug): Path<String>) -> AppResult<Json<RoadmapView>> {
+    let product = state.store.product_by_slug(&slug).await?.ok_or(ErrorCode::NotFound)?;
+    let mut columns = Vec::new();
+    for status in PostStatus::ROADMAP {
+        let sort = if status == PostStatus::Shipped { Sort::New } else { Sort::Top };
+        let page = state
+            .store
+            .list_posts(&PostFilter { product_id: Some(product.id), status: Some(status), sort, limit: 50, ..Default::default() })
+            .await?;
+        columns.push(page.items.iter().map(|p| PostView::new(p, None)).collect::<Vec<_>>());
+    }
+    let shipped = columns.pop().unwrap_or_default();
+    let in_progress = columns.pop().unwrap_or_default();
+    let planned = columns.pop().unwrap_or_default();
+    Ok(Json(RoadmapView { product: ProductView::from(&product), planned, in_progress, shipped }))
+}

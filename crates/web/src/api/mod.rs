@@ -1,0 +1,84 @@
+//! The JSON API under `/api/v1`, one module per resource. The OpenAPI document served at
+//! `/api/v1/openapi.json` is generated from the handlers' annotations and checked by a
+//! snapshot test, so a change to the contract is always a visible diff.
+
+pub mod auth;
+pub mod catalog;
+pub mod posts;
+pub mod users;
+pub mod views;
+
+use crate::state::AppState;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi_json))
+        .route("/auth/register", post(auth::register))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me).patch(auth::update_me))
+        .route("/me/tokens", get(auth::list_tokens).post(auth::create_token))
+        .route("/me/tokens/{id}", axum::routing::delete(auth::revoke_token))
+        .route("/categories", get(catalog::list_categories).post(catalog::create_category))
+        .route("/products", get(catalog::list_products).post(catalog::create_product))
+        .route("/products/{slug}", get(catalog::get_product).patch(catalog::update_product))
+        .route("/products/{slug}/roadmap", get(catalog::roadmap))
+        .route("/posts", get(posts::list::list).post(posts::create::create))
+        .route("/posts/{id}", get(posts::show::show))
+        .route("/posts/{id}/vote", put(posts::vote::vote).delete(posts::vote::unvote))
+        .route("/posts/{id}/comments", get(posts::comments::list).post(posts::comments::create))
+        .route("/posts/{id}/status", post(posts::status::change))
+        .route("/posts/{id}/history", get(posts::status::history))
+        .route("/users/{handle}", get(users::show))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "canyu API", description = "The fan co-creation board: products, posts, votes, comments and the status workflow. Errors are `{\"error\": {\"code\", \"message\"}}` with the message in the request's language (Accept-Language: zh-CN or en)."),
+    paths(
+        auth::register, auth::login, auth::logout, auth::me, auth::update_me,
+        auth::list_tokens, auth::create_token, auth::revoke_token,
+        catalog::list_categories, catalog::create_category,
+        catalog::list_products, catalog::create_product, catalog::get_product, catalog::update_product,
+        catalog::roadmap,
+        posts::list::list, posts::create::create, posts::show::show,
+        posts::vote::vote, posts::vote::unvote,
+        posts::comments::list, posts::comments::create,
+        posts::status::change, posts::status::history,
+        users::show,
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "auth", description = "Accounts, sessions and API tokens"),
+        (name = "catalog", description = "Ecosystem categories and products"),
+        (name = "posts", description = "Feedback posts, votes, comments, status"),
+        (name = "users", description = "Public profiles"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document as served.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi())
+}

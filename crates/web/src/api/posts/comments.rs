@@ -1,0 +1,41 @@
+use super::parse_post_id;
+use crate::actions;
+use crate::api::views::{CommentView, ErrorBody, ItemsView};
+use crate::auth::RequireAuth;
+use crate::error::{ApiJson, AppResult, post_not_found};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// A post's comments, oldest first.
+#[utoipa::path(get, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = i64, Path)),
+    responses((status = 200, body = ItemsView<CommentView>), (status = 404, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<ItemsView<CommentView>>> {
+    let id = parse_post_id(&id)?;
+    state.store.post(id).await?.ok_or_else(post_not_found)?;
+    let comments = state.store.comments(id).await?;
+    Ok(Json(ItemsView { items: comments.iter().map(CommentView::from).collect() }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCommentRequest {
+    /// Markdown, 1–5,000 characters.
+    pub body: String,
+}
+
+/// Comments on a post. Comments by moderators and staff are marked official.
+#[utoipa::path(post, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = i64, Path)), request_body = NewCommentRequest,
+    responses((status = 201, body = CommentView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<NewCommentRequest>,
+) -> AppResult<(StatusCode, Json<CommentView>)> {
+    let comment = actions::comment(&state, &auth, parse_post_id(&id)?, &req.body).await?;
+    Ok((StatusCode::CREATED, Json(CommentView::from(&comment))))
+}

@@ -1,0 +1,45 @@
+use crate::actions::{self, PostInput};
+use crate::api::views::{ErrorBody, PostView};
+use crate::auth::RequireAuth;
+use crate::error::{ApiJson, AppResult};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPostRequest {
+    /// Product slug.
+    pub product: String,
+    /// `idea`, `bug` or `question`.
+    pub kind: String,
+    /// 1–120 characters.
+    pub title: String,
+    /// Markdown, 1–20,000 characters.
+    pub body: String,
+    /// Up to 5 tags of 1–20 characters.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// Posts feedback to a product's board.
+#[utoipa::path(post, path = "/api/v1/posts", tag = "posts", request_body = NewPostRequest,
+    responses((status = 201, body = PostView), (status = 401, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    ApiJson(req): ApiJson<NewPostRequest>,
+) -> AppResult<Response> {
+    let post = actions::create_post(
+        &state,
+        &auth,
+        PostInput { product: req.product, kind: req.kind, title: req.title, body: req.body, tags: req.tags },
+    )
+    .await?;
+    let location = format!("/api/v1/posts/{}", post.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(PostView::new(&post, Some(false)))).into_response())
+}

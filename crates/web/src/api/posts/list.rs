@@ -1,0 +1,112 @@
+use crate::actions;
+use crate::api::views::{ErrorBody, HighlightView, PostPageView, PostView};
+use crate::auth::MaybeAuth;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Query, State};
+use canyu_core::{ErrorCode, PostKind, PostStatus, Tag};
+use canyu_store::{Post, PostFilter, Sort};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Product slug.
+    pub product: Option<String>,
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub tag: Option<String>,
+    /// `hot` (default), `new` or `top`. Ignored with `q`: search results come by relevance.
+    pub sort: Option<String>,
+    /// Full-text search (Chinese word segmentation).
+    pub q: Option<String>,
+    /// 1–100, default 20.
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+fn non_empty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Marks which of the posts the caller has voted on (None for anonymous callers).
+pub(crate) async fn voted_flags(state: &AppState, auth: &MaybeAuth, posts: &[Post]) -> AppResult<Vec<Option<bool>>> {
+    match &auth.0 {
+        None => Ok(vec![None; posts.len()]),
+        Some(a) => {
+            let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+            let voted = state.store.voted_among(a.user.id, &ids).await?;
+            Ok(posts.iter().map(|p| Some(voted.contains(&p.id))).collect())
+        }
+    }
+}
+
+/// Posts, filtered and sorted, one page at a time; or search results when `q` is given.
+#[utoipa::path(get, path = "/api/v1/posts", tag = "posts", params(ListParams),
+    responses((status = 200, body = PostPageView), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Query(params): Query<ListParams>,
+) -> AppResult<Json<PostPageView>> {
+    let limit = match non_empty(&params.limit) {
+        None => 20,
+        Some(l) => l.parse::<u32>().ok().filter(|l| (1..=100).contains(l)).ok_or(ErrorCode::InvalidLimit)?,
+    };
+    let product = match non_empty(&params.product) {
+        Some(slug) => Some(state.store.product_by_slug(slug).await?.ok_or(ErrorCode::UnknownProduct)?),
+        None => None,
+    };
+    let status = non_empty(&params.status).map(PostStatus::parse).transpose()?;
+    let kind = non_empty(&params.kind).map(PostKind::parse).transpose()?;
+    let tag = non_empty(&params.tag).map(Tag::parse).transpose()?;
+    let sort = non_empty(&params.sort).map(Sort::parse).transpose()?.unwrap_or_default();
+
+    if let Some(q) = non_empty(&params.q) {
+        if q.chars().count() > 200 {
+            return Err(AppError(ErrorCode::InvalidQuery));
+        }
+        let offset = match non_empty(&params.cursor) {
+            None => 0,
+            Some(c) => c
+                .strip_prefix("o")
+                .and_then(|o| o.parse::<usize>().ok())
+                .filter(|o| *o <= 10_000)
+                .ok_or(ErrorCode::InvalidCursor)?,
+        };
+        let (total, hits) = actions::search(&state, q, product.as_ref().map(|p| p.id), limit as usize, offset).await?;
+        let posts: Vec<Post> = hits.iter().map(|(p, _)| p.clone()).collect();
+        let voted = voted_flags(&state, &auth, &posts).await?;
+        let items = hits
+            .into_iter()
+            .zip(voted)
+            .map(|((post, hit), voted)| {
+                let mut view = PostView::new(&post, voted);
+                view.highlight = Some(HighlightView { title_html: hit.title_html, snippet_html: hit.snippet_html });
+                view
+            })
+            .collect();
+        let next = offset + limit as usize;
+        let next_cursor = (next < total).then(|| format!("o{next}"));
+        return Ok(Json(PostPageView { items, next_cursor, total: Some(total) }));
+    }
+
+    let page = state
+        .store
+        .list_posts(&PostFilter {
+            product_id: product.as_ref().map(|p| p.id),
+            status,
+            kind,
+            tag: tag.as_ref().map(Tag::as_str),
+            author_id: None,
+            sort,
+            cursor: non_empty(&params.cursor),
+            limit,
+        })
+        .await?;
+    let voted = voted_flags(&state, &auth, &page.items).await?;
+    let items = page.items.iter().zip(voted).map(|(p, v)| PostView::new(p, v)).collect();
+    Ok(Json(PostPageView { items, next_cursor: page.next_cursor, total: None }))
+}

@@ -1,0 +1,20 @@
+use super::parse_post_id;
+use crate::api::views::{ErrorBody, PostView};
+use crate::auth::MaybeAuth;
+use crate::error::{AppResult, post_not_found};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+
+/// One post, with its vote and comment counts.
+#[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "posts", params(("id" = i64, Path)),
+    responses((status = 200, body = PostView), (status = 404, body = ErrorBody)))]
+pub async fn show(State(state): State<AppState>, auth: MaybeAuth, Path(id): Path<String>) -> AppResult<Json<PostView>> {
+    let id = parse_post_id(&id)?;
+    let post = state.store.post(id).await?.ok_or_else(post_not_found)?;
+    let voted = match &auth.0 {
+        Some(a) => Some(state.store.has_voted(id, a.user.id).await?),
+        None => None,
+    };
+    Ok(Json(PostView::new(&post, voted)))
+}

@@ -1,0 +1,42 @@
+use super::parse_post_id;
+use crate::actions;
+use crate::api::views::{ErrorBody, ItemsView, StatusChangeView};
+use crate::auth::RequireAuth;
+use crate::error::{ApiJson, AppResult, post_not_found};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    /// The new status.
+    pub status: String,
+    /// Shown on the post's public timeline.
+    pub note: Option<String>,
+}
+
+/// Moves a post through the workflow (moderators and staff).
+#[utoipa::path(post, path = "/api/v1/posts/{id}/status", tag = "posts", params(("id" = i64, Path)), request_body = StatusRequest,
+    responses((status = 200, body = StatusChangeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn change(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<StatusRequest>,
+) -> AppResult<Json<StatusChangeView>> {
+    let change = actions::change_status(&state, &auth, parse_post_id(&id)?, &req.status, req.note.as_deref()).await?;
+    Ok(Json(StatusChangeView::from(&change)))
+}
+
+/// The post's public status timeline.
+#[utoipa::path(get, path = "/api/v1/posts/{id}/history", tag = "posts", params(("id" = i64, Path)),
+    responses((status = 200, body = ItemsView<StatusChangeView>), (status = 404, body = ErrorBody)))]
+pub async fn history(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<ItemsView<StatusChangeView>>> {
+    let id = parse_post_id(&id)?;
+    state.store.post(id).await?.ok_or_else(post_not_found)?;
+    let items = state.store.status_history(id).await?;
+    Ok(Json(ItemsView { items: items.iter().map(StatusChangeView::from).collect() }))
+}

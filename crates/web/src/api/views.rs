@@ -1,0 +1,241 @@
+//! The JSON shapes of the API: a stable contract, separate from the storage rows.
+
+use crate::markdown;
+use canyu_core::time::rfc3339;
+use canyu_store::{ApiToken, Category, Comment, Post, Product, StatusChange, User};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub handle: String,
+    /// `fan`, `moderator`, `staff` or `admin`.
+    pub role: String,
+    pub bio: String,
+    pub created_at: String,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        UserView {
+            id: u.id,
+            handle: u.handle.clone(),
+            role: u.role.as_str().into(),
+            bio: u.bio.clone(),
+            created_at: rfc3339(u.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuthorView {
+    pub handle: String,
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryView {
+    pub slug: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+impl From<&Category> for CategoryView {
+    fn from(c: &Category) -> Self {
+        CategoryView { slug: c.slug.clone(), name_zh: c.name_zh.clone(), name_en: c.name_en.clone() }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductView {
+    pub slug: String,
+    pub name: String,
+    /// The ecosystem category's slug.
+    pub category: String,
+    pub tagline: String,
+    pub posts: i64,
+    pub created_at: String,
+}
+
+impl From<&Product> for ProductView {
+    fn from(p: &Product) -> Self {
+        ProductView {
+            slug: p.slug.clone(),
+            name: p.name.clone(),
+            category: p.category_slug.clone(),
+            tagline: p.tagline.clone(),
+            posts: p.post_count,
+            created_at: rfc3339(p.created_at),
+        }
+    }
+}
+
+/// Where search found the query in a post: escaped HTML with `<mark>` around matches.
+#[derive(Serialize, ToSchema)]
+pub struct HighlightView {
+    pub title_html: String,
+    pub snippet_html: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PostView {
+    pub id: i64,
+    /// The product's slug.
+    pub product: String,
+    pub product_name: String,
+    /// `idea`, `bug` or `question`.
+    pub kind: String,
+    pub title: String,
+    /// Markdown as the author wrote it.
+    pub body: String,
+    /// The body rendered to sanitised HTML.
+    pub body_html: String,
+    /// `new`, `acknowledged`, `planned`, `in_progress`, `shipped`, `declined` or `duplicate`.
+    pub status: String,
+    pub votes: i64,
+    pub comments: i64,
+    pub tags: Vec<String>,
+    pub author: AuthorView,
+    /// Whether the caller has voted; absent for anonymous callers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voted: Option<bool>,
+    /// Present on search results.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<HighlightView>,
+    pub url: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl PostView {
+    pub fn new(p: &Post, voted: Option<bool>) -> PostView {
+        PostView {
+            id: p.id,
+            product: p.product_slug.clone(),
+            product_name: p.product_name.clone(),
+            kind: p.kind.as_str().into(),
+            title: p.title.clone(),
+            body: p.body.clone(),
+            body_html: markdown::render(&p.body),
+            status: p.status.as_str().into(),
+            votes: p.votes,
+            comments: p.comments,
+            tags: p.tags.clone(),
+            author: AuthorView { handle: p.author_handle.clone(), role: p.author_role.as_str().into() },
+            voted,
+            highlight: None,
+            url: format!("/posts/{}", p.id),
+            created_at: rfc3339(p.created_at),
+            updated_at: rfc3339(p.updated_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PostPageView {
+    pub items: Vec<PostView>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// Number of matches, for search queries only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommentView {
+    pub id: i64,
+    pub post_id: i64,
+    pub author: AuthorView,
+    pub body: String,
+    pub body_html: String,
+    /// True for replies by the brand's moderators and staff.
+    pub official: bool,
+    pub created_at: String,
+}
+
+impl From<&Comment> for CommentView {
+    fn from(c: &Comment) -> Self {
+        CommentView {
+            id: c.id,
+            post_id: c.post_id,
+            author: AuthorView { handle: c.author_handle.clone(), role: c.author_role.as_str().into() },
+            body: c.body.clone(),
+            body_html: markdown::render(&c.body),
+            official: c.official,
+            created_at: rfc3339(c.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatusChangeView {
+    pub id: i64,
+    pub post_id: i64,
+    pub from: String,
+    pub to: String,
+    pub by: String,
+    pub note: Option<String>,
+    pub at: String,
+}
+
+impl From<&StatusChange> for StatusChangeView {
+    fn from(s: &StatusChange) -> Self {
+        StatusChangeView {
+            id: s.id,
+            post_id: s.post_id,
+            from: s.from.as_str().into(),
+            to: s.to.as_str().into(),
+            by: s.actor_handle.clone(),
+            note: s.note.clone(),
+            at: rfc3339(s.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked: bool,
+}
+
+impl From<&ApiToken> for TokenView {
+    fn from(t: &ApiToken) -> Self {
+        TokenView {
+            id: t.id,
+            name: t.name.clone(),
+            created_at: rfc3339(t.created_at),
+            expires_at: rfc3339(t.expires_at),
+            last_used_at: t.last_used_at.map(rfc3339),
+            revoked: t.revoked,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ItemsView<T: ToSchema> {
+    pub items: Vec<T>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VotesView {
+    pub votes: i64,
+    pub voted: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `title_too_long`.
+    pub code: String,
+    /// Human-readable, in the request's language.
+    pub message: String,
+}

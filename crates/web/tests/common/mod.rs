@@ -1,0 +1,144 @@
+//! `spawn_app()`: the real server on port 0 with a fresh database, once per backend.
+#![allow(dead_code)]
+
+use canyu_store::testing::fresh_store;
+use canyu_store::{Backend, NewUser, Store};
+use canyu_text::SearchIndex;
+use canyu_web::{AppState, PasswordCost, WebConfig};
+use reqwest::{Client, Method, Response};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+pub use canyu_store::testing::backends;
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub backend: Backend,
+    pub client: Client,
+    /// Added to the real clock; lets a test jump past token expiry.
+    pub clock_offset: Arc<AtomicI64>,
+}
+
+pub fn test_config() -> WebConfig {
+    WebConfig {
+        password_cost: PasswordCost::Fast,
+        auth_attempts_per_minute: 100_000,
+        writes_per_minute: 100_000,
+        ..WebConfig::default()
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, test_config()).await
+}
+
+pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> TestApp {
+    let (store, _) = fresh_store(backend).await.expect("fresh database");
+    let index = SearchIndex::open_in_ram().expect("search index");
+    let mut state = AppState::new(store.clone(), Arc::new(index), config);
+    let offset = Arc::new(AtomicI64::new(0));
+    let o = offset.clone();
+    state.clock = Arc::new(move || canyu_web::state::now_millis() + o.load(Ordering::Relaxed));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(canyu_web::serve(listener, state, std::future::pending()));
+    TestApp {
+        base: format!("http://{addr}"),
+        store,
+        backend,
+        client: Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        clock_offset: offset,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A JSON request; returns status and parsed body (Null when empty).
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.client.request(method, self.url(path)).header("accept-language", "en");
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        to_json(res).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Registers a fan through the API; returns the bearer token.
+    pub async fn register(&self, handle: &str) -> String {
+        let (status, body) = self
+            .post("/api/v1/auth/register", None, json!({"handle": handle, "password": "fan-password-1"}))
+            .await;
+        assert_eq!(status, 201, "register {handle}: {body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    /// Creates an account with `role` directly in the database and logs it in by API.
+    pub async fn user_with_role(&self, handle: &str, role: canyu_core::Role) -> String {
+        let hash = canyu_web::auth::hash_password(PasswordCost::Fast, "staff-password-1".into()).await.expect("hash");
+        self.store
+            .create_user(NewUser { handle, email: None, password_hash: &hash, role, bio: "", created_at: 0 })
+            .await
+            .expect("user");
+        let (status, body) = self
+            .post("/api/v1/auth/login", None, json!({"handle": handle, "password": "staff-password-1"}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    /// A staff token and a product `xiaomi-su7` in category `car`.
+    pub async fn seed_catalog(&self) -> String {
+        let staff = self.user_with_role("staff_lead", canyu_core::Role::Staff).await;
+        let (s, b) = self
+            .post("/api/v1/categories", Some(&staff), json!({"slug": "car", "name_zh": "汽车", "name_en": "Cars"}))
+            .await;
+        assert_eq!(s, 201, "{b}");
+        let (s, b) = self
+            .post("/api/v1/products", Some(&staff), json!({"slug": "xiaomi-su7", "name": "小米 SU7", "category": "car"}))
+            .await;
+        assert_eq!(s, 201, "{b}");
+        staff
+    }
+
+    pub async fn create_post(&self, token: &str, title: &str, body: &str) -> i64 {
+        let (s, b) = self
+            .post("/api/v1/posts", Some(token), json!({"product": "xiaomi-su7", "kind": "idea", "title": title, "body": body}))
+            .await;
+        assert_eq!(s, 201, "{b}");
+        b["id"].as_i64().expect("id")
+    }
+
+    pub async fn post_count(&self) -> i64 {
+        self.store.post_count().await.expect("count")
+    }
+}
+
+pub async fn to_json(res: Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap_or_default();
+    let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    (status, value)
+}
+
+/// Asserts the standard error shape and returns the code.
+pub fn error_code(body: &Value) -> &str {
+    let code = body["error"]["code"].as_str().unwrap_or_else(|| panic!("not an error body: {body}"));
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    code
+}

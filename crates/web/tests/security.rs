@@ -1,0 +1,115 @@
+//! Sessions, CSRF, rate limits and escaping.
+
+mod common;
+
+use canyu_store::Backend;
+use common::{error_code, spawn_app, spawn_app_with, test_config};
+use serde_json::json;
+
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("canyu_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
+fn meta_csrf(html: &str) -> Option<String> {
+    let start = html.find("name=\"csrf-token\" content=\"")? + "name=\"csrf-token\" content=\"".len();
+    Some(html[start..].split('"').next()?.to_string())
+}
+
+#[tokio::test]
+async fn cookie_sessions_need_the_csrf_token() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.seed_catalog().await;
+    let token = app.register("cookie_fan").await;
+    let id = app.create_post(&token, "标题", "正文").await;
+
+    // Log in through the HTML form, as a browser does (the form needs the anonymous token).
+    let login_page = app.client.get(app.url("/login")).send().await.unwrap();
+    let anon_cookie = login_page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("canyu_csrf="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .expect("anonymous csrf cookie");
+    let html = login_page.text().await.unwrap();
+    let anon_token = meta_csrf(&html).expect("csrf meta on the login page");
+    let forged = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("handle", "cookie_fan"), ("password", "fan-password-1"), ("csrf", "wrong")])
+        .header("cookie", &anon_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403, "login form without the right token is refused");
+    let res = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("handle", "cookie_fan"), ("password", "fan-password-1"), ("csrf", anon_token.as_str())])
+        .header("cookie", &anon_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let cookie = session_cookie(&res).expect("session cookie");
+
+    // A cross-site request rides the cookie but lacks the token: refused, nothing changes.
+    let res = app.client.put(app.url(&format!("/api/v1/posts/{id}/vote"))).header("cookie", &cookie).send().await.unwrap();
+    let (s, b) = common::to_json(res).await;
+    assert_eq!((s, error_code(&b)), (403, "csrf_failed"));
+    assert_eq!(app.store.vote_count().await.unwrap(), 0);
+
+    // Our page carries the token; with it the same request succeeds.
+    let page = app.client.get(app.url(&format!("/posts/{id}"))).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+    let csrf = meta_csrf(&page).expect("csrf meta on the post page");
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/posts/{id}/vote")))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    let (s, b) = common::to_json(res).await;
+    assert_eq!((s, b["votes"].as_i64()), (200, Some(1)));
+}
+
+#[tokio::test]
+async fn login_attempts_are_rate_limited() {
+    let app = spawn_app_with(Backend::Sqlite, canyu_web::WebConfig { auth_attempts_per_minute: 5, ..test_config() }).await;
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let (s, b) = app.post("/api/v1/auth/login", None, json!({"handle": "nobody", "password": "wrong-password"})).await;
+        statuses.push((s, error_code(&b).to_string()));
+    }
+    assert!(statuses[..5].iter().all(|(s, c)| *s == 401 && c == "invalid_credentials"), "{statuses:?}");
+    assert!(statuses[5..].iter().all(|(s, c)| *s == 429 && c == "rate_limited"), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn stored_scripts_are_never_served_as_markup() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.seed_catalog().await;
+    let fan = app.register("xss_tester").await;
+    let payload = "<script>alert('xss')</script><img src=x onerror=alert(1)>[x](javascript:alert(1))";
+    let id = app.create_post(&fan, "<script>alert('title')</script>", payload).await;
+    app.post(&format!("/api/v1/posts/{id}/comments"), Some(&fan), json!({"body": payload})).await;
+    let (_, post) = app.get(&format!("/api/v1/posts/{id}"), None).await;
+    let html = post["body_html"].as_str().unwrap().to_lowercase();
+    assert!(!html.contains("<script") && !html.contains("onerror") && !html.contains("javascript:"), "{html}");
+    for path in [format!("/posts/{id}"), "/products/xiaomi-su7".to_string(), "/".to_string(), "/users/xss_tester".to_string()] {
+        let page = app.client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{path}");
+        let csp = page.headers().get("content-security-policy").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        assert!(csp.contains("script-src 'self'"), "{path}: CSP {csp}");
+        let body = page.text().await.unwrap();
+        assert!(!body.contains("<script>alert"), "{path}");
+        assert!(!body.contains("onerror=alert"), "{path}");
+    }
+}
