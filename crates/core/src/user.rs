@@ -93,7 +93,11 @@ pub fn parse_email(raw: &str) -> Result<String, ErrorCode> {
         && !domain.ends_with('.')
         && s.len() <= 254
         && !s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>');
-    if ok { Ok(s.to_string()) } else { Err(ErrorCode::InvalidEmail) }
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(ErrorCode::InvalidEmail)
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 use crate::error::unique_or;
 use crate::{Store, StoreResult};
 use canyu_core::{ErrorCode, Millis};
-use sqlx::{AssertSqlSafe, Row};
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 
 #[derive(Clone, Debug)]
 pub struct Category {
@@ -72,7 +72,10 @@ impl Store {
         )
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.iter().map(category_from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(category_from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     pub async fn create_category(
@@ -96,10 +99,15 @@ impl Store {
     }
 
     pub async fn list_products(&self) -> StoreResult<Vec<Product>> {
-        let rows = sqlx::query(AssertSqlSafe(format!("{PRODUCT_SELECT} ORDER BY c.position, p.id")))
-            .fetch_all(&self.read)
-            .await?;
-        Ok(rows.iter().map(product_from_row).collect::<Result<_, _>>()?)
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{PRODUCT_SELECT} ORDER BY c.position, p.id"
+        )))
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(product_from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     pub async fn product_by_slug(&self, slug: &str) -> StoreResult<Option<Product>> {
@@ -140,11 +148,20 @@ impl Store {
         .fetch_one(&self.write)
         .await
         .map_err(unique_or(ErrorCode::SlugTaken))?;
-        self.product_by_id(id).await?.ok_or_else(|| ErrorCode::UnknownProduct.into())
+        self.product_by_id(id)
+            .await?
+            .ok_or_else(|| ErrorCode::UnknownProduct.into())
     }
 
-    pub async fn update_product(&self, slug: &str, change: ProductUpdate<'_>) -> StoreResult<Product> {
-        let product = self.product_by_slug(slug).await?.ok_or(ErrorCode::UnknownProduct)?;
+    pub async fn update_product(
+        &self,
+        slug: &str,
+        change: ProductUpdate<'_>,
+    ) -> StoreResult<Product> {
+        let product = self
+            .product_by_slug(slug)
+            .await?
+            .ok_or(ErrorCode::UnknownProduct)?;
         let category_id = match change.category_slug {
             Some(c) => Some(self.category_id(c).await?),
             None => None,
@@ -159,6 +176,8 @@ impl Store {
         .bind(product.id)
         .execute(&self.write)
         .await?;
-        self.product_by_id(product.id).await?.ok_or_else(|| ErrorCode::UnknownProduct.into())
+        self.product_by_id(product.id)
+            .await?
+            .ok_or_else(|| ErrorCode::UnknownProduct.into())
     }
 }

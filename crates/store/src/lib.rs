@@ -6,13 +6,14 @@
 mod catalog;
 mod error;
 mod posts;
-mod users;
 pub mod testing;
+mod users;
 
 pub use catalog::{Category, NewProduct, Product, ProductUpdate};
 pub use error::{StoreError, StoreResult};
 pub use posts::{
-    BulkPost, Comment, NewPost, Post, PostFilter, PostPage, Sort, StatusChange, VoteOutcome,
+    BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, Comment, IndexRow, NewPost,
+    Post, PostFilter, PostPage, Sort, StatusChange, VoteOutcome,
 };
 pub use users::{ApiToken, NewUser, TokenLookup, User, UserWithSecret};
 
@@ -81,7 +82,11 @@ impl Store {
                     .after_connect(|c, _| sqlite_pragmas(c))
                     .connect(url)
                     .await?;
-                Ok(Store { backend, read, write })
+                Ok(Store {
+                    backend,
+                    read,
+                    write,
+                })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -89,7 +94,11 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect(url)
                     .await?;
-                Ok(Store { backend, read: pool.clone(), write: pool })
+                Ok(Store {
+                    backend,
+                    read: pool.clone(),
+                    write: pool,
+                })
             }
         }
     }
@@ -120,10 +129,12 @@ impl Store {
     }
 
     pub async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM instance_meta WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.read)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM instance_meta WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.read)
+                .await?,
+        )
     }
 
     pub async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
@@ -180,7 +191,10 @@ pub fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
     }

@@ -36,6 +36,46 @@ pub struct NewPost<'a> {
     pub created_at: Millis,
 }
 
+/// Details of bulk-loaded posts (demo data, imports), by post id.
+pub struct BulkDetails {
+    pub tags: Vec<(i64, String)>,
+    pub votes: Vec<BulkVote>,
+    pub comments: Vec<BulkComment>,
+    pub history: Vec<BulkStatusChange>,
+}
+
+pub struct BulkVote {
+    pub post_id: i64,
+    pub user_id: i64,
+    pub at: Millis,
+}
+
+pub struct BulkComment {
+    pub post_id: i64,
+    pub author_id: i64,
+    pub body: String,
+    pub official: bool,
+    pub at: Millis,
+}
+
+pub struct BulkStatusChange {
+    pub post_id: i64,
+    pub from: PostStatus,
+    pub to: PostStatus,
+    pub actor_id: i64,
+    pub note: Option<String>,
+    pub at: Millis,
+}
+
+/// What the search index needs of a post.
+pub struct IndexRow {
+    pub id: i64,
+    pub product_id: i64,
+    pub title: String,
+    pub body: String,
+    pub created_at: Millis,
+}
+
 /// A post for bulk loading (demo data, benchmarks), with its counters precomputed.
 pub struct BulkPost {
     pub product_id: i64,
@@ -199,7 +239,10 @@ fn decode_cursor(sort: Sort, raw: &str) -> Result<(Arg<'static>, i64), ErrorCode
     let id: i64 = id.parse().map_err(|_| ErrorCode::InvalidCursor)?;
     let key = match sort {
         Sort::Hot => Arg::Float(
-            key.parse::<f64>().ok().filter(|f| f.is_finite()).ok_or(ErrorCode::InvalidCursor)?,
+            key.parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .ok_or(ErrorCode::InvalidCursor)?,
         ),
         _ => Arg::Int(key.parse().map_err(|_| ErrorCode::InvalidCursor)?),
     };
@@ -231,7 +274,9 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        self.post(id).await?.ok_or_else(|| ErrorCode::PostNotFound.into())
+        self.post(id)
+            .await?
+            .ok_or_else(|| ErrorCode::PostNotFound.into())
     }
 
     pub async fn post(&self, id: i64) -> StoreResult<Option<Post>> {
@@ -250,14 +295,20 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let placeholders = (1..=ids.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!("{POST_SELECT} WHERE p.id IN ({placeholders})");
         let mut query = sqlx::query(AssertSqlSafe(sql.clone()));
         for id in ids {
             query = query.bind(*id);
         }
         let rows = query.fetch_all(&self.read).await?;
-        let mut posts = rows.iter().map(post_from_row).collect::<Result<Vec<_>, _>>()?;
+        let mut posts = rows
+            .iter()
+            .map(post_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         posts.sort_by_key(|p| ids.iter().position(|i| *i == p.id));
         self.attach_tags(&mut posts).await?;
         Ok(posts)
@@ -267,8 +318,10 @@ impl Store {
         if posts.is_empty() {
             return Ok(());
         }
-        let placeholders =
-            (1..=posts.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let placeholders = (1..=posts.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
             "SELECT post_id, tag FROM post_tags WHERE post_id IN ({placeholders}) ORDER BY tag"
         );
@@ -331,9 +384,17 @@ impl Store {
             sql.push_str(" WHERE ");
             sql.push_str(&conditions.join(" AND "));
         }
-        sql.push_str(&format!(" ORDER BY {key_col} {dir}, p.id {dir} LIMIT {}", limit + 1));
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql.clone())), &args).fetch_all(&self.read).await?;
-        let mut items = rows.iter().map(post_from_row).collect::<Result<Vec<_>, _>>()?;
+        sql.push_str(&format!(
+            " ORDER BY {key_col} {dir}, p.id {dir} LIMIT {}",
+            limit + 1
+        ));
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql.clone())), &args)
+            .fetch_all(&self.read)
+            .await?;
+        let mut items = rows
+            .iter()
+            .map(post_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         let next_cursor = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|p| encode_cursor(f.sort, p))
@@ -345,20 +406,24 @@ impl Store {
     }
 
     /// Counts posts per status for a product (or all products).
-    pub async fn status_counts(&self, product_id: Option<i64>) -> StoreResult<Vec<(PostStatus, i64)>> {
-        let rows = match product_id {
-            Some(p) => {
-                sqlx::query("SELECT status, COUNT(*) AS n FROM posts WHERE product_id = $1 GROUP BY status")
-                    .bind(p)
-                    .fetch_all(&self.read)
-                    .await?
-            }
-            None => {
-                sqlx::query("SELECT status, COUNT(*) AS n FROM posts GROUP BY status")
-                    .fetch_all(&self.read)
-                    .await?
-            }
-        };
+    pub async fn status_counts(
+        &self,
+        product_id: Option<i64>,
+    ) -> StoreResult<Vec<(PostStatus, i64)>> {
+        let rows =
+            match product_id {
+                Some(p) => sqlx::query(
+                    "SELECT status, COUNT(*) AS n FROM posts WHERE product_id = $1 GROUP BY status",
+                )
+                .bind(p)
+                .fetch_all(&self.read)
+                .await?,
+                None => {
+                    sqlx::query("SELECT status, COUNT(*) AS n FROM posts GROUP BY status")
+                        .fetch_all(&self.read)
+                        .await?
+                }
+            };
         rows.iter()
             .map(|r| {
                 let s: String = r.try_get("status")?;
@@ -368,11 +433,15 @@ impl Store {
     }
 
     pub async fn post_count(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM posts").fetch_one(&self.read).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM posts")
+            .fetch_one(&self.read)
+            .await?)
     }
 
     pub async fn vote_count(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM votes").fetch_one(&self.read).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM votes")
+            .fetch_one(&self.read)
+            .await?)
     }
 
     /// Casts the user's vote. Voting twice changes nothing: the primary key of `votes` is the
@@ -383,7 +452,9 @@ impl Store {
             .bind(post_id)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some(current) = exists else { return Err(ErrorCode::PostNotFound.into()) };
+        let Some(current) = exists else {
+            return Err(ErrorCode::PostNotFound.into());
+        };
         let inserted = sqlx::query(
             "INSERT INTO votes (post_id, user_id, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (post_id, user_id) DO NOTHING",
@@ -396,11 +467,17 @@ impl Store {
         .rows_affected();
         if inserted == 0 {
             tx.commit().await?;
-            return Ok(VoteOutcome { votes: current, changed: false });
+            return Ok(VoteOutcome {
+                votes: current,
+                changed: false,
+            });
         }
         let votes = self.bump_votes(&mut tx, post_id, 1).await?;
         tx.commit().await?;
-        Ok(VoteOutcome { votes, changed: true })
+        Ok(VoteOutcome {
+            votes,
+            changed: true,
+        })
     }
 
     pub async fn unvote(&self, post_id: i64, user_id: i64) -> StoreResult<VoteOutcome> {
@@ -409,7 +486,9 @@ impl Store {
             .bind(post_id)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some(current) = exists else { return Err(ErrorCode::PostNotFound.into()) };
+        let Some(current) = exists else {
+            return Err(ErrorCode::PostNotFound.into());
+        };
         let deleted = sqlx::query("DELETE FROM votes WHERE post_id = $1 AND user_id = $2")
             .bind(post_id)
             .bind(user_id)
@@ -418,11 +497,17 @@ impl Store {
             .rows_affected();
         if deleted == 0 {
             tx.commit().await?;
-            return Ok(VoteOutcome { votes: current, changed: false });
+            return Ok(VoteOutcome {
+                votes: current,
+                changed: false,
+            });
         }
         let votes = self.bump_votes(&mut tx, post_id, -1).await?;
         tx.commit().await?;
-        Ok(VoteOutcome { votes, changed: true })
+        Ok(VoteOutcome {
+            votes,
+            changed: true,
+        })
     }
 
     /// Moves the denormalised counter and the hot score together, inside the vote's transaction.
@@ -432,11 +517,13 @@ impl Store {
         post_id: i64,
         delta: i64,
     ) -> StoreResult<i64> {
-        let row = sqlx::query("UPDATE posts SET votes = votes + $1 WHERE id = $2 RETURNING votes, created_at")
-            .bind(delta)
-            .bind(post_id)
-            .fetch_one(&mut **tx)
-            .await?;
+        let row = sqlx::query(
+            "UPDATE posts SET votes = votes + $1 WHERE id = $2 RETURNING votes, created_at",
+        )
+        .bind(delta)
+        .bind(post_id)
+        .fetch_one(&mut **tx)
+        .await?;
         let votes: i64 = row.try_get("votes")?;
         let created_at: i64 = row.try_get("created_at")?;
         sqlx::query("UPDATE posts SET hot = $1 WHERE id = $2")
@@ -448,11 +535,12 @@ impl Store {
     }
 
     pub async fn has_voted(&self, post_id: i64, user_id: i64) -> StoreResult<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM votes WHERE post_id = $1 AND user_id = $2")
-            .bind(post_id)
-            .bind(user_id)
-            .fetch_one(&self.read)
-            .await?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM votes WHERE post_id = $1 AND user_id = $2")
+                .bind(post_id)
+                .bind(user_id)
+                .fetch_one(&self.read)
+                .await?;
         Ok(n > 0)
     }
 
@@ -461,9 +549,12 @@ impl Store {
         if post_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders =
-            (2..=post_ids.len() + 1).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-        let sql = format!("SELECT post_id FROM votes WHERE user_id = $1 AND post_id IN ({placeholders})");
+        let placeholders = (2..=post_ids.len() + 1)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql =
+            format!("SELECT post_id FROM votes WHERE user_id = $1 AND post_id IN ({placeholders})");
         let mut q = sqlx::query_scalar(AssertSqlSafe(sql.clone())).bind(user_id);
         for id in post_ids {
             q = q.bind(*id);
@@ -480,12 +571,13 @@ impl Store {
         now: Millis,
     ) -> StoreResult<Comment> {
         let mut tx = self.write.begin().await?;
-        let bumped = sqlx::query("UPDATE posts SET comments = comments + 1, updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(post_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let bumped =
+            sqlx::query("UPDATE posts SET comments = comments + 1, updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(post_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         if bumped == 0 {
             return Err(ErrorCode::PostNotFound.into());
         }
@@ -501,7 +593,9 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.comment(id).await?.ok_or_else(|| ErrorCode::PostNotFound.into())
+        self.comment(id)
+            .await?
+            .ok_or_else(|| ErrorCode::PostNotFound.into())
     }
 
     async fn comment(&self, id: i64) -> StoreResult<Option<Comment>> {
@@ -524,7 +618,10 @@ impl Store {
         .bind(post_id)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows.iter().map(comment_from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(comment_from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     /// Moves a post to `to`, recording who and why. The update is a compare-and-set on the
@@ -542,17 +639,21 @@ impl Store {
             .bind(post_id)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some(current) = current else { return Err(ErrorCode::PostNotFound.into()) };
+        let Some(current) = current else {
+            return Err(ErrorCode::PostNotFound.into());
+        };
         let from = PostStatus::parse(&current).map_err(decode_err)?;
         from.transition(to)?;
-        let moved = sqlx::query("UPDATE posts SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
-            .bind(to.as_str())
-            .bind(now)
-            .bind(post_id)
-            .bind(from.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let moved = sqlx::query(
+            "UPDATE posts SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+        )
+        .bind(to.as_str())
+        .bind(now)
+        .bind(post_id)
+        .bind(from.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if moved == 0 {
             return Err(ErrorCode::InvalidTransition.into());
         }
@@ -570,7 +671,10 @@ impl Store {
         .await?;
         tx.commit().await?;
         let history = self.status_history(post_id).await?;
-        history.into_iter().find(|c| c.id == id).ok_or_else(|| ErrorCode::PostNotFound.into())
+        history
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| ErrorCode::PostNotFound.into())
     }
 
     pub async fn status_history(&self, post_id: i64) -> StoreResult<Vec<StatusChange>> {
@@ -619,7 +723,15 @@ impl Store {
                     let b = r * COLS;
                     format!(
                         "(${}, ${}, ${}, ${}, ${}, ${}, 0, 0, ${}, ${}, ${})",
-                        b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6,
+                        b + 7,
+                        b + 8,
+                        b + 9
                     )
                 })
                 .collect::<Vec<_>>()
@@ -642,10 +754,11 @@ impl Store {
                     .bind(p.created_at);
             }
             q.execute(&mut *tx).await?;
-            let new_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE id > $1 ORDER BY id")
-                .bind(first)
-                .fetch_all(&mut *tx)
-                .await?;
+            let new_ids: Vec<i64> =
+                sqlx::query_scalar("SELECT id FROM posts WHERE id > $1 ORDER BY id")
+                    .bind(first)
+                    .fetch_all(&mut *tx)
+                    .await?;
             ids.extend(new_ids);
         }
         tx.commit().await?;
@@ -653,22 +766,18 @@ impl Store {
     }
 
     /// Sets tags, votes, comments and history of bulk-loaded posts and recomputes counters.
-    pub async fn insert_post_details_bulk(
-        &self,
-        tags: &[(i64, String)],
-        votes: &[(i64, i64, Millis)],
-        comments: &[(i64, i64, String, bool, Millis)],
-        history: &[(i64, PostStatus, PostStatus, i64, Option<String>, Millis)],
-    ) -> StoreResult<()> {
+    pub async fn insert_post_details_bulk(&self, details: &BulkDetails) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
-        for (post, tag) in tags {
-            sqlx::query("INSERT INTO post_tags (post_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(post)
-                .bind(tag.as_str())
-                .execute(&mut *tx)
-                .await?;
+        for (post, tag) in &details.tags {
+            sqlx::query(
+                "INSERT INTO post_tags (post_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(post)
+            .bind(tag.as_str())
+            .execute(&mut *tx)
+            .await?;
         }
-        for chunk in votes.chunks(300) {
+        for chunk in details.votes.chunks(300) {
             let values = (0..chunk.len())
                 .map(|r| format!("(${}, ${}, ${})", r * 3 + 1, r * 3 + 2, r * 3 + 3))
                 .collect::<Vec<_>>()
@@ -677,40 +786,40 @@ impl Store {
                 "INSERT INTO votes (post_id, user_id, created_at) VALUES {values} ON CONFLICT DO NOTHING"
             );
             let mut q = sqlx::query(AssertSqlSafe(sql.clone()));
-            for (p, u, at) in chunk {
-                q = q.bind(*p).bind(*u).bind(*at);
+            for v in chunk {
+                q = q.bind(v.post_id).bind(v.user_id).bind(v.at);
             }
             q.execute(&mut *tx).await?;
         }
-        for (post, author, body, official, at) in comments {
+        for c in &details.comments {
             sqlx::query(
                 "INSERT INTO comments (post_id, author_id, body, official, created_at) VALUES ($1, $2, $3, $4, $5)",
             )
-            .bind(post)
-            .bind(author)
-            .bind(body.as_str())
-            .bind(i64::from(*official))
-            .bind(at)
+            .bind(c.post_id)
+            .bind(c.author_id)
+            .bind(c.body.as_str())
+            .bind(i64::from(c.official))
+            .bind(c.at)
             .execute(&mut *tx)
             .await?;
         }
-        for (post, from, to, actor, note, at) in history {
+        for h in &details.history {
             sqlx::query(
                 "INSERT INTO status_changes (post_id, from_status, to_status, actor_id, note, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
             )
-            .bind(post)
-            .bind(from.as_str())
-            .bind(to.as_str())
-            .bind(actor)
-            .bind(note.as_deref())
-            .bind(at)
+            .bind(h.post_id)
+            .bind(h.from.as_str())
+            .bind(h.to.as_str())
+            .bind(h.actor_id)
+            .bind(h.note.as_deref())
+            .bind(h.at)
             .execute(&mut *tx)
             .await?;
             sqlx::query("UPDATE posts SET status = $1, updated_at = $2 WHERE id = $3")
-                .bind(to.as_str())
-                .bind(at)
-                .bind(post)
+                .bind(h.to.as_str())
+                .bind(h.at)
+                .bind(h.post_id)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -731,8 +840,11 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
         for r in rows {
-            let (id, votes, created): (i64, i64, i64) =
-                (r.try_get("id")?, r.try_get("votes")?, r.try_get("created_at")?);
+            let (id, votes, created): (i64, i64, i64) = (
+                r.try_get("id")?,
+                r.try_get("votes")?,
+                r.try_get("created_at")?,
+            );
             sqlx::query("UPDATE posts SET hot = $1 WHERE id = $2")
                 .bind(hot_score(votes, created))
                 .bind(id)
@@ -744,7 +856,7 @@ impl Store {
     }
 
     /// The next batch of posts after `after_id`, in id order, for rebuilding the search index.
-    pub async fn posts_for_index(&self, after_id: i64, limit: i64) -> StoreResult<Vec<(i64, i64, String, String, Millis)>> {
+    pub async fn posts_for_index(&self, after_id: i64, limit: i64) -> StoreResult<Vec<IndexRow>> {
         let rows = sqlx::query(
             "SELECT id, product_id, title, body, created_at FROM posts WHERE id > $1 ORDER BY id LIMIT $2",
         )
@@ -754,13 +866,13 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                Ok((
-                    r.try_get("id")?,
-                    r.try_get("product_id")?,
-                    r.try_get("title")?,
-                    r.try_get("body")?,
-                    r.try_get("created_at")?,
-                ))
+                Ok(IndexRow {
+                    id: r.try_get("id")?,
+                    product_id: r.try_get("product_id")?,
+                    title: r.try_get("title")?,
+                    body: r.try_get("body")?,
+                    created_at: r.try_get("created_at")?,
+                })
             })
             .collect()
     }

@@ -11,7 +11,12 @@ fn unique_name() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    format!("canyu_t_{}_{}_{}", std::process::id(), nanos % 1_000_000_000_000, COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "canyu_t_{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000_000,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// The backends to test on: always SQLite; PostgreSQL if configured (else says it skips).
@@ -19,7 +24,9 @@ pub fn backends() -> Vec<Backend> {
     match std::env::var("CANYU_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => vec![Backend::Sqlite, Backend::Postgres],
         _ => {
-            eprintln!("note: CANYU_TEST_POSTGRES_URL is not set; skipping the PostgreSQL run of this test");
+            eprintln!(
+                "note: CANYU_TEST_POSTGRES_URL is not set; skipping the PostgreSQL run of this test"
+            );
             vec![Backend::Sqlite]
         }
     }
@@ -30,7 +37,7 @@ pub async fn fresh_store(backend: Backend) -> StoreResult<(Store, String)> {
     let url = match backend {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join(unique_name());
-            std::fs::create_dir_all(&dir).map_err(|e| sqlx::Error::Io(e))?;
+            std::fs::create_dir_all(&dir).map_err(sqlx::Error::Io)?;
             crate::sqlite_url_for_dir(&dir)
         }
         Backend::Postgres => {
@@ -68,8 +75,17 @@ fn replace_database(url: &str, name: &str) -> String {
 mod tests {
     #[test]
     fn replaces_database_names() {
-        assert_eq!(super::replace_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::replace_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
-        assert_eq!(super::replace_database("postgres://u@h", "x"), "postgres://u@h/x");
+        assert_eq!(
+            super::replace_database("postgres://u@h:5432/test", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::replace_database("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::replace_database("postgres://u@h", "x"),
+            "postgres://u@h/x"
+        );
     }
 }

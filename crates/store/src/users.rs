@@ -1,8 +1,8 @@
 use crate::error::unique_or;
 use crate::{Store, StoreResult};
 use canyu_core::{ErrorCode, Millis, Role};
-use sqlx::{AssertSqlSafe, Row};
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
@@ -92,16 +92,21 @@ impl Store {
         .fetch_optional(&self.read)
         .await?;
         row.map(|r| {
-            Ok(UserWithSecret { user: user_from_row(&r)?, password_hash: r.try_get("password_hash")? })
+            Ok(UserWithSecret {
+                user: user_from_row(&r)?,
+                password_hash: r.try_get("password_hash")?,
+            })
         })
         .transpose()
     }
 
     pub async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1")))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
         Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
@@ -133,7 +138,9 @@ impl Store {
     }
 
     pub async fn user_count(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.read).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.read)
+            .await?)
     }
 
     // ---- cookie sessions -------------------------------------------------------------
@@ -174,7 +181,8 @@ impl Store {
         .bind(now)
         .fetch_optional(&self.read)
         .await?;
-        row.map(|r| Ok((user_from_row(&r)?, r.try_get("csrf_token")?))).transpose()
+        row.map(|r| Ok((user_from_row(&r)?, r.try_get("csrf_token")?)))
+            .transpose()
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -232,7 +240,9 @@ impl Store {
         .bind(token_hash)
         .fetch_optional(&self.read)
         .await?;
-        let Some(row) = row else { return Ok(TokenLookup::Invalid) };
+        let Some(row) = row else {
+            return Ok(TokenLookup::Invalid);
+        };
         let revoked: Option<i64> = row.try_get("revoked_at")?;
         let expires_at: i64 = row.try_get("token_expires_at")?;
         if revoked.is_some() {
@@ -282,7 +292,12 @@ impl Store {
     }
 
     /// Revokes one of the user's own tokens; false when there is no such live token.
-    pub async fn revoke_api_token(&self, user_id: i64, token_id: i64, now: Millis) -> StoreResult<bool> {
+    pub async fn revoke_api_token(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        now: Millis,
+    ) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
         )
@@ -297,12 +312,18 @@ impl Store {
 
 impl Store {
     /// Revokes the token with this digest (signing out an API client).
-    pub async fn revoke_api_token_by_digest(&self, token_hash: &str, now: Millis) -> StoreResult<()> {
-        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(token_hash)
-            .execute(&self.write)
-            .await?;
+    pub async fn revoke_api_token_by_digest(
+        &self,
+        token_hash: &str,
+        now: Millis,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 }

@@ -28,16 +28,33 @@ pub enum ImportCommand {
 }
 
 pub async fn run(common: &CommonArgs, cmd: ImportCommand) -> CliResult<()> {
-    let ImportCommand::Lines { input, posts, products, no_index } = cmd;
+    let ImportCommand::Lines {
+        input,
+        posts,
+        products,
+        no_index,
+    } = cmd;
     let settings = settings(common)?;
     let store = open_store(&settings).await?;
-    let text = std::fs::read_to_string(&input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let text = std::fs::read_to_string(&input)
+        .map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     if lines.is_empty() {
         return Err("the input has no lines".into());
     }
-    if store.list_categories().await?.iter().all(|c| c.slug != "imported") {
-        store.create_category("imported", "导入", "Imported").await?;
+    if store
+        .list_categories()
+        .await?
+        .iter()
+        .all(|c| c.slug != "imported")
+    {
+        store
+            .create_category("imported", "导入", "Imported")
+            .await?;
     }
     let mut product_ids = Vec::new();
     for i in 0..products.max(1) {
@@ -46,7 +63,13 @@ pub async fn run(common: &CommonArgs, cmd: ImportCommand) -> CliResult<()> {
             Some(p) => p,
             None => {
                 store
-                    .create_product(NewProduct { slug: &slug, name: &format!("导入产品 {i}"), category_slug: "imported", tagline: "", created_at: 0 })
+                    .create_product(NewProduct {
+                        slug: &slug,
+                        name: &format!("导入产品 {i}"),
+                        category_slug: "imported",
+                        tagline: "",
+                        created_at: 0,
+                    })
                     .await?
             }
         };
@@ -58,15 +81,29 @@ pub async fn run(common: &CommonArgs, cmd: ImportCommand) -> CliResult<()> {
         let handle = format!("imported_{i}");
         let id = match store.user_by_handle(&handle).await? {
             Some(u) => u.user.id,
-            None => store.create_user(NewUser { handle: &handle, email: None, password_hash: "!", role: Role::Fan, bio: "", created_at: 0 }).await?.id,
+            None => {
+                store
+                    .create_user(NewUser {
+                        handle: &handle,
+                        email: None,
+                        password_hash: "!",
+                        role: Role::Fan,
+                        bio: "",
+                        created_at: 0,
+                    })
+                    .await?
+                    .id
+            }
         };
         authors.push(id);
     }
     let bar = ProgressBar::new(posts as u64);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} loading [{bar:40}] {pos}/{len} posts {per_sec} eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} loading [{bar:40}] {pos}/{len} posts {per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     let started = Instant::now();
     let base_time = canyu_web::state::now_millis() - 365 * 86_400_000;
@@ -77,7 +114,11 @@ pub async fn run(common: &CommonArgs, cmd: ImportCommand) -> CliResult<()> {
         let line = lines[i % n];
         let round = i / n;
         // Later rounds pair each line with another one, so every body is distinct text.
-        let body = if round == 0 { line.to_string() } else { format!("{line}\n\n{}", lines[(i * 7_919 + round) % n]) };
+        let body = if round == 0 {
+            line.to_string()
+        } else {
+            format!("{line}\n\n{}", lines[(i * 7_919 + round) % n])
+        };
         let title: String = line.chars().take(30).collect();
         batch.push(BulkPost {
             product_id: product_ids[i % product_ids.len()],
@@ -100,13 +141,20 @@ pub async fn run(common: &CommonArgs, cmd: ImportCommand) -> CliResult<()> {
     }
     bar.finish_and_clear();
     let load_secs = started.elapsed().as_secs_f64();
-    println!("loaded {posts} posts in {load_secs:.1} s ({:.0} posts/s) into {}", posts as f64 / load_secs, store.backend().name());
+    println!(
+        "loaded {posts} posts in {load_secs:.1} s ({:.0} posts/s) into {}",
+        posts as f64 / load_secs,
+        store.backend().name()
+    );
     if !no_index {
         let started = Instant::now();
         let index = SearchIndex::open(&settings.index_dir())?;
         let total = reindex::rebuild(&store, &index, true).await?;
         let secs = started.elapsed().as_secs_f64();
-        println!("indexed {total} posts in {secs:.1} s ({:.0} posts/s)", total as f64 / secs);
+        println!(
+            "indexed {total} posts in {secs:.1} s ({:.0} posts/s)",
+            total as f64 / secs
+        );
     }
     store.close().await;
     Ok(())

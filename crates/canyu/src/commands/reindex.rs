@@ -21,9 +21,11 @@ pub async fn rebuild(store: &Store, index: &SearchIndex, show_progress: bool) ->
     let bar = if show_progress {
         let bar = ProgressBar::new(total);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} indexing [{bar:40}] {pos}/{len} posts {per_sec} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} indexing [{bar:40}] {pos}/{len} posts {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         bar
     } else {
@@ -37,11 +39,19 @@ pub async fn rebuild(store: &Store, index: &SearchIndex, show_progress: bool) ->
     let producer = async {
         loop {
             let batch = store.posts_for_index(last, 2_000).await?;
-            let Some(end) = batch.last().map(|r| r.0) else { break };
+            let Some(end) = batch.last().map(|r| r.id) else {
+                break;
+            };
             last = end;
             let docs = batch
                 .into_iter()
-                .map(|(post_id, product_id, title, body, created_at)| PostDoc { post_id, product_id, title, body, created_at })
+                .map(|r| PostDoc {
+                    post_id: r.id,
+                    product_id: r.product_id,
+                    title: r.title,
+                    body: r.body,
+                    created_at: r.created_at,
+                })
                 .collect();
             if tx.send(docs).is_err() {
                 break;
@@ -57,7 +67,9 @@ pub async fn rebuild(store: &Store, index: &SearchIndex, show_progress: bool) ->
                 index.rebuild(rx.into_iter().flatten(), &mut progress)
             });
             let produced = tokio::runtime::Handle::current().block_on(producer);
-            let indexed = handle.join().map_err(|_| crate::error::CliError("indexer thread panicked".into()))?;
+            let indexed = handle
+                .join()
+                .map_err(|_| crate::error::CliError("indexer thread panicked".into()))?;
             produced?;
             Ok::<u64, crate::error::CliError>(indexed?)
         })

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Makes sure the services the tests use are running on this machine: PostgreSQL on
+# 127.0.0.1:5432 (trust auth, user postgres, database test) and Debian's Chromium for the
+# browser tests. Installs them from Debian's packages when missing (needs root).
+set -euo pipefail
+
+log() { echo "[services] $*" >&2; }
+apt_updated=0
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then log "not root: cannot install $*"; return 1; fi
+  if [ $apt_updated = 0 ]; then apt-get update -qq >&2; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
+pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+
+ensure_postgres() {
+  if pg_up; then return 0; fi
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    log "installing PostgreSQL"
+    apt_install postgresql postgresql-client || return 1
+  fi
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -n1)
+  local hba="/etc/postgresql/$version/main/pg_hba.conf"
+  if [ -f "$hba" ] && ! grep -q "canyu-trust" "$hba"; then
+    # Test-machine only: local connections need no password, as on the CI machines.
+    sed -i -E 's/^(host|local)(\s+.*)(scram-sha-256|md5|peer)\s*$/\1\2trust/' "$hba"
+    echo "# canyu-trust: test machine, trust local connections" >> "$hba"
+  fi
+  log "starting PostgreSQL $version"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null || pg_ctlcluster "$version" main restart || true
+  for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+  pg_up || { log "PostgreSQL did not start"; return 1; }
+}
+
+ensure_test_database() {
+  psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='test'" | grep -q 1 \
+    || psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE test"
+  # Databases left behind by earlier test runs.
+  psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'canyu_t_%'" \
+    | while read -r db; do [ -n "$db" ] && psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"$db\"" || true; done
+}
+
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return 0; fi
+  log "installing Debian's Chromium"
+  apt_install chromium chromium-driver
+}
+
+ensure_node() {
+  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then return 0; fi
+  log "installing Node.js"
+  apt_install nodejs npm
+}
+
+case "${1:-all}" in
+  postgres) ensure_postgres && ensure_test_database ;;
+  browser) ensure_chromium && ensure_node ;;
+  all)
+    if ensure_postgres && ensure_test_database; then
+      echo "postgres://postgres@127.0.0.1:5432/test"
+    else
+      log "PostgreSQL unavailable: the PostgreSQL half of the tests will be skipped"
+    fi
+    ensure_chromium || log "Chromium unavailable"
+    ensure_node || log "Node.js unavailable"
+    ;;
+esac

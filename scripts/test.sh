@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The test command: formatting, lints, unit and integration tests on SQLite and PostgreSQL,
+# then the end-to-end test in headless Chromium. Starts what it needs (scripts/services.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${CANYU_TEST_POSTGRES_URL:-}" ]; then
+  CANYU_TEST_POSTGRES_URL=$(bash scripts/services.sh all || true)
+else
+  bash scripts/services.sh browser || true
+fi
+export CANYU_TEST_POSTGRES_URL
+if [ -n "$CANYU_TEST_POSTGRES_URL" ]; then
+  echo "== PostgreSQL tests use $CANYU_TEST_POSTGRES_URL"
+else
+  echo "== CANYU_TEST_POSTGRES_URL unset: PostgreSQL runs are skipped (tests say so)"
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test"
+cargo test --workspace --locked
+echo "== end-to-end in headless Chromium"
+cargo build --locked -p canyu
+bash e2e/run.sh target/debug/canyu
