@@ -15,10 +15,7 @@ const QUERIES: usize = 100;
 const RUNS: usize = 5;
 
 fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
 }
 
 /// 100 real words from the corpus, spread over the frequency ranks: the most frequent
@@ -34,12 +31,7 @@ fn pick_queries(corpus: &str) -> Vec<String> {
     }
     let mut words: Vec<(String, usize)> = freq.into_iter().collect();
     words.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    words
-        .into_iter()
-        .take(QUERIES * 20)
-        .step_by(20)
-        .map(|(w, _)| w)
-        .collect()
+    words.into_iter().take(QUERIES * 20).step_by(20).map(|(w, _)| w).collect()
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -64,16 +56,13 @@ fn report(name: &str, mut samples: Vec<f64>, answered: usize, total: usize) {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) != Some("search") {
-        eprintln!(
-            "usage: canyu-bench search --data-dir D --index-dir I [--database-url U] --corpus F"
-        );
+        eprintln!("usage: canyu-bench search --data-dir D --index-dir I [--database-url U] --corpus F");
         std::process::exit(2);
     }
     let data_dir = PathBuf::from(arg(&args, "--data-dir").ok_or("--data-dir")?);
     let index_dir = PathBuf::from(arg(&args, "--index-dir").ok_or("--index-dir")?);
     let corpus = std::fs::read_to_string(arg(&args, "--corpus").ok_or("--corpus")?)?;
-    let url =
-        arg(&args, "--database-url").unwrap_or_else(|| canyu_store::sqlite_url_for_dir(&data_dir));
+    let url = arg(&args, "--database-url").unwrap_or_else(|| canyu_store::sqlite_url_for_dir(&data_dir));
     let store = Store::connect(&url).await?;
     let index = SearchIndex::open(&index_dir)?;
     let queries = pick_queries(&corpus);
@@ -90,12 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for run in 0..=RUNS {
         for q in &queries {
             let t = Instant::now();
-            let res = index.search(&SearchQuery {
-                text: q,
-                product_id: None,
-                limit: 20,
-                offset: 0,
-            })?;
+            let res = index.search(&SearchQuery { text: q, product_id: None, limit: 20, offset: 0 })?;
             let ids: Vec<i64> = res.hits.iter().map(|h| h.post_id).collect();
             let posts = store.posts_by_ids(&ids).await?;
             let ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -113,11 +97,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fresh = !fts_path.exists();
     let fts = SqlitePoolOptions::new()
         .max_connections(1)
-        .connect_with(
-            SqliteConnectOptions::new()
-                .filename(&fts_path)
-                .create_if_missing(true),
-        )
+        .connect_with(SqliteConnectOptions::new().filename(&fts_path).create_if_missing(true))
         .await?;
     if fresh {
         let t = Instant::now();
@@ -152,13 +132,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for q in &queries {
             let t = Instant::now();
             let quoted = format!("\"{}\"", q.replace('"', "\"\""));
-            let ids: Vec<i64> = sqlx::query_scalar(
-                "SELECT rowid FROM fts WHERE fts MATCH ?1 ORDER BY rank LIMIT 20",
-            )
-            .bind(quoted)
-            .fetch_all(&fts)
-            .await
-            .unwrap_or_default();
+            let ids: Vec<i64> =
+                sqlx::query_scalar("SELECT rowid FROM fts WHERE fts MATCH ?1 ORDER BY rank LIMIT 20")
+                    .bind(quoted)
+                    .fetch_all(&fts)
+                    .await
+                    .unwrap_or_default();
             let posts = store.posts_by_ids(&ids).await?;
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             if run > 0 {

@@ -13,12 +13,7 @@ pub struct CommonArgs {
     #[arg(long, env = "CANYU_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// `postgres://…` to use PostgreSQL instead of the embedded SQLite file.
-    #[arg(
-        long,
-        env = "CANYU_DATABASE_URL",
-        global = true,
-        hide_env_values = true
-    )]
+    #[arg(long, env = "CANYU_DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Address to serve on, e.g. 127.0.0.1:8080.
     #[arg(long, env = "CANYU_LISTEN", global = true)]
@@ -56,9 +51,7 @@ pub struct Settings {
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 fn env_bool(name: &str) -> Option<bool> {
-    std::env::var(name)
-        .ok()
-        .map(|v| matches!(v.as_str(), "1" | "true" | "yes" | "on"))
+    std::env::var(name).ok().map(|v| matches!(v.as_str(), "1" | "true" | "yes" | "on"))
 }
 
 fn env_u32(name: &str) -> Option<u32> {
@@ -68,10 +61,7 @@ fn env_u32(name: &str) -> Option<u32> {
 impl Settings {
     pub fn load(args: &CommonArgs, default_data_dir: &Path) -> CliResult<Settings> {
         let file_path = args.config.clone().or_else(|| {
-            let dir = args
-                .data_dir
-                .clone()
-                .unwrap_or_else(|| default_data_dir.to_path_buf());
+            let dir = args.data_dir.clone().unwrap_or_else(|| default_data_dir.to_path_buf());
             let p = dir.join("canyu.toml");
             p.exists().then_some(p)
         });
@@ -79,16 +69,12 @@ impl Settings {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
                     .map_err(|e| format!("cannot read settings file {}: {e}", p.display()))?;
-                toml::from_str(&text)
-                    .map_err(|e| format!("invalid settings file {}: {e}", p.display()))?
+                toml::from_str(&text).map_err(|e| format!("invalid settings file {}: {e}", p.display()))?
             }
             None => FileSettings::default(),
         };
-        let data_dir = args
-            .data_dir
-            .clone()
-            .or(file.data_dir)
-            .unwrap_or_else(|| default_data_dir.to_path_buf());
+        let data_dir =
+            args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| default_data_dir.to_path_buf());
         std::fs::create_dir_all(&data_dir)
             .map_err(|e| format!("cannot create data folder {}: {e}", data_dir.display()))?;
         let database_url = args
@@ -98,23 +84,15 @@ impl Settings {
             .or(file.database_url)
             .unwrap_or_else(|| canyu_store::sqlite_url_for_dir(&data_dir));
         Ok(Settings {
-            listen: args
-                .listen
-                .clone()
-                .or(file.listen)
-                .unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
-            secure_cookies: env_bool("CANYU_SECURE_COOKIES")
-                .or(file.secure_cookies)
-                .unwrap_or(false),
+            listen: args.listen.clone().or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
+            secure_cookies: env_bool("CANYU_SECURE_COOKIES").or(file.secure_cookies).unwrap_or(false),
             trust_forwarded_for: env_bool("CANYU_TRUST_FORWARDED_FOR")
                 .or(file.trust_forwarded_for)
                 .unwrap_or(false),
             auth_attempts_per_minute: env_u32("CANYU_AUTH_ATTEMPTS_PER_MINUTE")
                 .or(file.auth_attempts_per_minute)
                 .unwrap_or(20),
-            writes_per_minute: env_u32("CANYU_WRITES_PER_MINUTE")
-                .or(file.writes_per_minute)
-                .unwrap_or(120),
+            writes_per_minute: env_u32("CANYU_WRITES_PER_MINUTE").or(file.writes_per_minute).unwrap_or(120),
             json_logs: std::env::var("CANYU_LOG_FORMAT")
                 .ok()
                 .or(file.log_format)
@@ -133,9 +111,7 @@ impl Settings {
             let digest = self
                 .database_url
                 .bytes()
-                .fold(0xcbf29ce484222325u64, |h, b| {
-                    (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-                });
+                .fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
             format!("pg-{digest:016x}")
         };
         self.data_dir.join("index").join(tag)

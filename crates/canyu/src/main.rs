@@ -9,11 +9,7 @@ use config::CommonArgs;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "canyu",
-    version,
-    about = "参与 canyu — fan co-creation and launches for hardware brands"
-)]
+#[command(name = "canyu", version, about = "参与 canyu — fan co-creation and launches for hardware brands")]
 struct Cli {
     #[command(flatten)]
     common: CommonArgs,
@@ -41,10 +37,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

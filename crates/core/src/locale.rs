@@ -63,14 +63,8 @@ mod tests {
 
     #[test]
     fn accept_language_prefers_highest_q() {
-        assert_eq!(
-            Locale::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"),
-            Locale::En
-        );
-        assert_eq!(
-            Locale::from_accept_language("fr, zh;q=0.5, en;q=0.4"),
-            Locale::ZhCn
-        );
+        assert_eq!(Locale::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"), Locale::En);
+        assert_eq!(Locale::from_accept_language("fr, zh;q=0.5, en;q=0.4"), Locale::ZhCn);
         assert_eq!(Locale::from_accept_language("de"), Locale::ZhCn);
         assert_eq!(Locale::from_accept_language(""), Locale::ZhCn);
     }

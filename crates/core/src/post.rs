@@ -26,10 +26,7 @@ impl PostKind {
         }
     }
     pub fn parse(raw: &str) -> Result<PostKind, ErrorCode> {
-        PostKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == raw)
-            .ok_or(ErrorCode::InvalidKind)
+        PostKind::ALL.into_iter().find(|k| k.as_str() == raw).ok_or(ErrorCode::InvalidKind)
     }
 }
 
@@ -61,11 +58,7 @@ impl PostStatus {
     ];
 
     /// The statuses shown on a product's public roadmap, in column order.
-    pub const ROADMAP: [PostStatus; 3] = [
-        PostStatus::Planned,
-        PostStatus::InProgress,
-        PostStatus::Shipped,
-    ];
+    pub const ROADMAP: [PostStatus; 3] = [PostStatus::Planned, PostStatus::InProgress, PostStatus::Shipped];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -80,10 +73,7 @@ impl PostStatus {
     }
 
     pub fn parse(raw: &str) -> Result<PostStatus, ErrorCode> {
-        PostStatus::ALL
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-            .ok_or(ErrorCode::InvalidStatus)
+        PostStatus::ALL.into_iter().find(|s| s.as_str() == raw).ok_or(ErrorCode::InvalidStatus)
     }
 
     fn stage(self) -> Option<u8> {
@@ -118,11 +108,7 @@ impl PostStatus {
 
     /// Checks a requested change and says why it is refused.
     pub fn transition(self, to: PostStatus) -> Result<PostStatus, ErrorCode> {
-        if self.can_transition_to(to) {
-            Ok(to)
-        } else {
-            Err(ErrorCode::InvalidTransition)
-        }
+        if self.can_transition_to(to) { Ok(to) } else { Err(ErrorCode::InvalidTransition) }
     }
 }
 
@@ -233,10 +219,7 @@ mod tests {
         assert!(!Declined.can_transition_to(Shipped));
         assert!(!New.can_transition_to(New));
         assert_eq!(New.transition(Shipped), Ok(Shipped));
-        assert_eq!(
-            Shipped.transition(Planned),
-            Err(ErrorCode::InvalidTransition)
-        );
+        assert_eq!(Shipped.transition(Planned), Err(ErrorCode::InvalidTransition));
     }
 
     #[test]
@@ -250,25 +233,16 @@ mod tests {
     #[test]
     fn titles_count_characters_not_bytes() {
         assert!(Title::parse(&"续".repeat(120)).is_ok());
-        assert_eq!(
-            Title::parse(&"续".repeat(121)),
-            Err(ErrorCode::TitleTooLong)
-        );
+        assert_eq!(Title::parse(&"续".repeat(121)), Err(ErrorCode::TitleTooLong));
         assert_eq!(Title::parse("   "), Err(ErrorCode::TitleEmpty));
         assert_eq!(Body::parse(""), Err(ErrorCode::BodyEmpty));
-        assert_eq!(
-            Body::parse(&"a".repeat(20_001)),
-            Err(ErrorCode::BodyTooLong)
-        );
+        assert_eq!(Body::parse(&"a".repeat(20_001)), Err(ErrorCode::BodyTooLong));
     }
 
     #[test]
     fn tags() {
         let tags = Tag::parse_list(&["续航", "#续航", "Camera"]).unwrap();
-        assert_eq!(
-            tags.iter().map(Tag::as_str).collect::<Vec<_>>(),
-            ["续航", "camera"]
-        );
+        assert_eq!(tags.iter().map(Tag::as_str).collect::<Vec<_>>(), ["续航", "camera"]);
         assert!(Tag::parse("<b>").is_err());
         assert!(Tag::parse_list(&["a", "b", "c", "d", "e", "f"]).is_err());
     }

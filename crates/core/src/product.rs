@@ -4,15 +4,10 @@ use serde::Serialize;
 fn parse_slug(raw: &str) -> Result<String, ErrorCode> {
     let s = raw.trim();
     let ok = (2..=40).contains(&s.len())
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.starts_with('-')
         && !s.ends_with('-');
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err(ErrorCode::InvalidSlug)
-    }
+    if ok { Ok(s.to_string()) } else { Err(ErrorCode::InvalidSlug) }
 }
 
 /// A product's URL name, e.g. `xiaomi-su7`.

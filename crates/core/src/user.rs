@@ -68,10 +68,7 @@ impl Role {
         }
     }
     pub fn parse(raw: &str) -> Result<Role, ErrorCode> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == raw.trim())
-            .ok_or(ErrorCode::InvalidRole)
+        Role::ALL.into_iter().find(|r| r.as_str() == raw.trim()).ok_or(ErrorCode::InvalidRole)
     }
     /// Moderators triage posts (status changes, official replies).
     pub fn can_triage(self) -> bool {
@@ -93,11 +90,7 @@ pub fn parse_email(raw: &str) -> Result<String, ErrorCode> {
         && !domain.ends_with('.')
         && s.len() <= 254
         && !s.chars().any(|c| c.is_whitespace() || c == '<' || c == '>');
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err(ErrorCode::InvalidEmail)
-    }
+    if ok { Ok(s.to_string()) } else { Err(ErrorCode::InvalidEmail) }
 }
 
 #[cfg(test)]

@@ -5,10 +5,7 @@ use canyu_demo::generate;
 use std::collections::BTreeMap;
 
 fn main() {
-    let args: Vec<u64> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let seed = args.first().copied().unwrap_or(42);
     let count = args.get(1).copied().unwrap_or(2_000) as usize;
     let show = args.get(2).copied().unwrap_or(3) as usize;
@@ -27,11 +24,7 @@ fn main() {
     let comments: usize = forum.posts.iter().map(|p| p.comments.len()).sum();
     let votes: usize = forum.posts.iter().map(|p| p.voters.len()).sum();
     println!("generate({seed}, {anchor}, {count}) took {took:?}");
-    println!(
-        "{} users, {} posts, {comments} comments, {votes} votes",
-        forum.users.len(),
-        forum.posts.len()
-    );
+    println!("{} users, {} posts, {comments} comments, {votes} votes", forum.users.len(), forum.posts.len());
     println!("status: {status:?}");
     println!("product: {product:?}");
 
@@ -50,18 +43,10 @@ fn main() {
         println!("# {}\n\n{}", p.title, p.body);
         for c in &p.comments {
             let who = &forum.users[c.author].handle;
-            println!(
-                "  > {}{}: {}",
-                who,
-                if c.official { "（官方）" } else { "" },
-                c.body
-            );
+            println!("  > {}{}: {}", who, if c.official { "（官方）" } else { "" }, c.body);
         }
         for h in &p.history {
-            println!(
-                "  * {:?} -> {:?} by {} {:?}",
-                h.from, h.to, forum.users[h.by].handle, h.note
-            );
+            println!("  * {:?} -> {:?} by {} {:?}", h.from, h.to, forum.users[h.by].handle, h.note);
         }
     }
 }

@@ -15,14 +15,8 @@ pub(crate) enum Group {
 }
 
 impl Group {
-    pub(crate) const ALL: [Group; 6] = [
-        Group::Phone,
-        Group::Os,
-        Group::Car,
-        Group::Vacuum,
-        Group::Aircon,
-        Group::Wearable,
-    ];
+    pub(crate) const ALL: [Group; 6] =
+        [Group::Phone, Group::Os, Group::Car, Group::Vacuum, Group::Aircon, Group::Wearable];
 }
 
 pub(crate) struct CategoryMeta {
@@ -32,31 +26,11 @@ pub(crate) struct CategoryMeta {
 }
 
 pub(crate) const CATEGORIES: [CategoryMeta; 5] = [
-    CategoryMeta {
-        slug: "phone",
-        name_zh: "手机",
-        name_en: "Phones",
-    },
-    CategoryMeta {
-        slug: "car",
-        name_zh: "汽车",
-        name_en: "Cars",
-    },
-    CategoryMeta {
-        slug: "smart-home",
-        name_zh: "智能家居",
-        name_en: "Smart home",
-    },
-    CategoryMeta {
-        slug: "wearable",
-        name_zh: "穿戴",
-        name_en: "Wearables",
-    },
-    CategoryMeta {
-        slug: "os",
-        name_zh: "系统",
-        name_en: "Operating system",
-    },
+    CategoryMeta { slug: "phone", name_zh: "手机", name_en: "Phones" },
+    CategoryMeta { slug: "car", name_zh: "汽车", name_en: "Cars" },
+    CategoryMeta { slug: "smart-home", name_zh: "智能家居", name_en: "Smart home" },
+    CategoryMeta { slug: "wearable", name_zh: "穿戴", name_en: "Wearables" },
+    CategoryMeta { slug: "os", name_zh: "系统", name_en: "Operating system" },
 ];
 
 pub(crate) struct ProductMeta {
@@ -194,11 +168,7 @@ impl ProductMeta {
         match self.group {
             Group::Os => {
                 let (model, code) = rng.pick(&PHONES);
-                Device {
-                    model: model.to_string(),
-                    line: format!("{model} {}", rng.pick(&MEMORY)),
-                    code,
-                }
+                Device { model: model.to_string(), line: format!("{model} {}", rng.pick(&MEMORY)), code }
             }
             Group::Wearable => {
                 let (phone, _) = rng.pick(&PHONES);
@@ -226,36 +196,21 @@ impl ProductMeta {
             }
             Group::Car => {
                 let (minor, patch) = (5 + week / 6, week % 6);
-                (
-                    format!("车机 1.{minor}.{patch}"),
-                    format!("{code}-1.{minor}.{patch}.{}", 1000 + week * 13),
-                )
+                (format!("车机 1.{minor}.{patch}"), format!("{code}-1.{minor}.{patch}.{}", 1000 + week * 13))
             }
             Group::Vacuum => {
                 let p = 5 + week / 3;
-                (
-                    format!("固件 4.3.{p}"),
-                    format!("4.3.{p}_{}", 1500 + week * 7),
-                )
+                (format!("固件 4.3.{p}"), format!("4.3.{p}_{}", 1500 + week * 7))
             }
             Group::Aircon => {
                 let p = 8 + week / 4;
-                (
-                    format!("固件 2.1.{p}"),
-                    format!("2.1.{p}_{:04}", 200 + week * 3),
-                )
+                (format!("固件 2.1.{p}"), format!("2.1.{p}_{:04}", 200 + week * 3))
             }
             Group::Wearable => {
                 if self.code == "BAND9" {
-                    (
-                        format!("固件 2.3.{}", 93 + week),
-                        format!("2.3.{}", 93 + week),
-                    )
+                    (format!("固件 2.3.{}", 93 + week), format!("2.3.{}", 93 + week))
                 } else {
-                    (
-                        format!("固件 1.0.{}", 30 + week),
-                        format!("1.0.{}.8", 30 + week),
-                    )
+                    (format!("固件 1.0.{}", 30 + week), format!("1.0.{}.8", 30 + week))
                 }
             }
         }

@@ -114,11 +114,7 @@ pub fn generate(seed: u64, anchor: Millis, post_count: usize) -> DemoForum {
     let start = anchor - DEMO_WINDOW_MILLIS;
     let categories = catalog::CATEGORIES
         .iter()
-        .map(|c| DemoCategory {
-            slug: c.slug.into(),
-            name_zh: c.name_zh.into(),
-            name_en: c.name_en.into(),
-        })
+        .map(|c| DemoCategory { slug: c.slug.into(), name_zh: c.name_zh.into(), name_en: c.name_en.into() })
         .collect();
     let products = catalog::PRODUCTS
         .iter()
@@ -133,10 +129,5 @@ pub fn generate(seed: u64, anchor: Millis, post_count: usize) -> DemoForum {
     let users = people::users(&mut rng, start);
     let mut post_rng = rng::Rng::new(rng.next_u64());
     let posts = posts::generate(&mut post_rng, start, anchor, post_count, &users);
-    DemoForum {
-        categories,
-        products,
-        users,
-        posts,
-    }
+    DemoForum { categories, products, users, posts }
 }

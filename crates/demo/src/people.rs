@@ -104,24 +104,16 @@ const HANDLES: [&str; 84] = [
 ];
 
 const PINYIN: [&str; 16] = [
-    "xiaoming", "ajie", "laowang", "dapeng", "xiaomei", "haoge", "zhangwei", "lili", "chenchen",
-    "yangyang", "wenwen", "kaikai", "tiantian", "xiaolong", "feifei", "junjun",
+    "xiaoming", "ajie", "laowang", "dapeng", "xiaomei", "haoge", "zhangwei", "lili", "chenchen", "yangyang",
+    "wenwen", "kaikai", "tiantian", "xiaolong", "feifei", "junjun",
 ];
 const CITIES: [&str; 14] = [
-    "北京", "上海", "广州", "深圳", "成都", "重庆", "杭州", "南京", "武汉", "西安", "苏州", "郑州",
-    "青岛", "厦门",
+    "北京", "上海", "广州", "深圳", "成都", "重庆", "杭州", "南京", "武汉", "西安", "苏州", "郑州", "青岛",
+    "厦门",
 ];
-const NICKS: [&str; 12] = [
-    "小陈", "阿豪", "老李", "大熊", "小白", "阿飞", "阿珍", "老周", "小鹿", "胖虎", "阿泽", "小雨",
-];
-const OWNER_PREFIX: [&str; 6] = [
-    "su7车主",
-    "yu7车主",
-    "k80用户",
-    "15u用户",
-    "手环9用户",
-    "米家用户",
-];
+const NICKS: [&str; 12] =
+    ["小陈", "阿豪", "老李", "大熊", "小白", "阿飞", "阿珍", "老周", "小鹿", "胖虎", "阿泽", "小雨"];
+const OWNER_PREFIX: [&str; 6] = ["su7车主", "yu7车主", "k80用户", "15u用户", "手环9用户", "米家用户"];
 
 const BIOS: [&str; 18] = [
     "{year} 年入坑的老米粉，用过的小米手机能摆满一抽屉",
@@ -167,11 +159,7 @@ fn generated_handle(rng: &mut Rng) -> String {
         0 => format!("{}_{}", rng.pick(&PINYIN), rng.num(7, 2025)),
         1 => format!("{}米粉{}", rng.pick(&CITIES), rng.pick(&NICKS)),
         2 => format!("{}{}", rng.pick(&OWNER_PREFIX), rng.num(1, 999)),
-        _ => format!(
-            "{}{}",
-            rng.pick(&PINYIN),
-            rng.pick(&["_mi", "-fan", "_hyper", "99", "_bj", "_sh"])
-        ),
+        _ => format!("{}{}", rng.pick(&PINYIN), rng.pick(&["_mi", "-fan", "_hyper", "99", "_bj", "_sh"])),
     }
 }
 
@@ -233,12 +221,7 @@ pub(crate) fn users(rng: &mut Rng, start: Millis) -> Vec<DemoUser> {
             let b = rng.between(0, 100 * DAY);
             start + 3 * HOUR + a.min(b)
         };
-        users.push(DemoUser {
-            handle,
-            role: Role::Fan,
-            bio: bio(rng),
-            created_at,
-        });
+        users.push(DemoUser { handle, role: Role::Fan, bio: bio(rng), created_at });
     }
     users
 }

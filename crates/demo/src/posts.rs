@@ -16,8 +16,7 @@ pub(crate) const DAY: Millis = 24 * HOUR;
 pub(crate) const WEEK: Millis = 7 * DAY;
 
 /// Vote-count buckets: most posts get a handful, a few get (nearly) everyone.
-const VOTE_BUCKETS: [(usize, usize); 6] =
-    [(0, 2), (3, 10), (11, 30), (31, 80), (81, 200), (201, 1000)];
+const VOTE_BUCKETS: [(usize, usize); 6] = [(0, 2), (3, 10), (11, 30), (31, 80), (81, 200), (201, 1000)];
 const VOTE_WEIGHTS: [u32; 6] = [40, 35, 15, 7, 2, 1];
 
 struct Meta {
@@ -110,13 +109,7 @@ impl World<'_> {
     }
 }
 
-fn final_status(
-    rng: &mut Rng,
-    kind: PostKind,
-    age: Millis,
-    votes: usize,
-    repeat: bool,
-) -> PostStatus {
+fn final_status(rng: &mut Rng, kind: PostKind, age: Millis, votes: usize, repeat: bool) -> PostStatus {
     use PostStatus::*;
     let maturity = (age * 100 / (30 * DAY)).clamp(0, 100) as u32;
     let mut p = 15 + maturity * 55 / 100;
@@ -136,24 +129,9 @@ fn final_status(
         PostKind::Bug => [28, 4 * hot, 12 * hot, 34 * hot, 8, dup],
         PostKind::Question => [80, 0, 0, 0, 6, dup],
     };
-    let s = [
-        Acknowledged,
-        Planned,
-        InProgress,
-        Shipped,
-        Declined,
-        Duplicate,
-    ][rng.weighted(&w)];
-    let s = if s == Shipped && age < 10 * DAY {
-        InProgress
-    } else {
-        s
-    };
-    if matches!(s, Planned | InProgress) && age < 3 * DAY {
-        Acknowledged
-    } else {
-        s
-    }
+    let s = [Acknowledged, Planned, InProgress, Shipped, Declined, Duplicate][rng.weighted(&w)];
+    let s = if s == Shipped && age < 10 * DAY { InProgress } else { s };
+    if matches!(s, Planned | InProgress) && age < 3 * DAY { Acknowledged } else { s }
 }
 
 /// The statuses a post goes through after `New`, ending at `last` (empty: still new).
@@ -196,11 +174,7 @@ fn actor(rng: &mut Rng, to: PostStatus, product: &ProductMeta) -> usize {
         PostStatus::Planned | PostStatus::InProgress | PostStatus::Shipped => 80,
         _ => 40,
     };
-    if rng.pct(staff_pct) {
-        STAFF
-    } else {
-        moderator_of(product)
-    }
+    if rng.pct(staff_pct) { STAFF } else { moderator_of(product) }
 }
 
 /// miui_moderator looks after phones, HyperOS and wearables; the other the car and home boards.
@@ -260,39 +234,21 @@ pub(crate) fn generate(
             acc
         })
         .collect();
-    let pool: Vec<usize> = MODERATORS
-        .iter()
-        .copied()
-        .chain(FIRST_FAN..users.len())
-        .collect();
-    let mut world = World {
-        start,
-        anchor,
-        users,
-        topics,
-        by,
-        fan_cum,
-        pool,
-    };
+    let pool: Vec<usize> = MODERATORS.iter().copied().chain(FIRST_FAN..users.len()).collect();
+    let mut world = World { start, anchor, users, topics, by, fan_cum, pool };
 
     // When each post is written: more of them lately (the maximum of two draws), never in the
     // first two days (the day-one fans must exist) nor the last three hours (so that replies fit).
     let lo = start + 2 * DAY;
     let span = (anchor - 3 * HOUR - lo).max(1);
-    let mut times: Vec<Millis> = (0..count)
-        .map(|_| lo + rng.between(0, span - 1).max(rng.between(0, span - 1)))
-        .collect();
+    let mut times: Vec<Millis> =
+        (0..count).map(|_| lo + rng.between(0, span - 1).max(rng.between(0, span - 1))).collect();
     times.sort_unstable();
 
     // A few fans paste markup; spread them over the timeline.
-    let n_inj = if count >= 100 {
-        text::INJECTIONS.len()
-    } else {
-        (count / 20).min(5)
-    };
-    let inj_at: Vec<usize> = (0..n_inj)
-        .map(|k| k * count / n_inj + rng.index((count / n_inj).max(1)))
-        .collect();
+    let n_inj = if count >= 100 { text::INJECTIONS.len() } else { (count / 20).min(5) };
+    let inj_at: Vec<usize> =
+        (0..n_inj).map(|k| k * count / n_inj + rng.index((count / n_inj).max(1))).collect();
 
     let weights: Vec<u32> = PRODUCTS.iter().map(|p| p.weight).collect();
     let mut registry: Vec<Vec<usize>> = vec![Vec::new(); PRODUCTS.len()];
@@ -328,24 +284,11 @@ pub(crate) fn generate(
                 (m.topic, (m.variant + 1 + rng.index(n - 1)) % n, Some(o))
             }
         };
-        let post = write_post(
-            rng,
-            &mut world,
-            product,
-            topic_id,
-            variant,
-            orig,
-            &posts,
-            t,
-            &mut titles[pi],
-        );
+        let post = write_post(rng, &mut world, product, topic_id, variant, orig, &posts, t, &mut titles[pi]);
         if post.history.last().map(|h| h.to) != Some(PostStatus::Duplicate) {
             registry[pi].push(i);
         }
-        metas.push(Some(Meta {
-            topic: topic_id,
-            variant,
-        }));
+        metas.push(Some(Meta { topic: topic_id, variant }));
         posts.push(post);
     }
     posts
@@ -378,11 +321,7 @@ fn write_post(
         title = text::title(rng, topic, variant, &ctx);
     }
     if seen_titles.contains(&title) {
-        title = text::fill(
-            &format!("{title}{}", rng.pick(&text::TITLE_SUFFIXES)),
-            &ctx,
-            &[],
-        );
+        title = text::fill(&format!("{title}{}", rng.pick(&text::TITLE_SUFFIXES)), &ctx, &[]);
     }
     seen_titles.insert(title.clone());
     let body = text::body(rng, topic, variant, &ctx, product);
@@ -413,20 +352,11 @@ fn write_post(
         let by = actor(rng, to, product);
         let (ver, _) = product.version(world.week(at), device.code);
         let month = month_of(at + 35 * DAY).to_string();
-        let change = Change {
-            from,
-            to,
-            ver: &ver,
-            month: &month,
-            orig: orig_title,
-        };
+        let change = Change { from, to, ver: &ver, month: &month, orig: orig_title };
         let note = text::note(rng, topic, &change, &ctx);
         // A question is acknowledged by answering it.
-        let pct = if kind == PostKind::Question && to == PostStatus::Acknowledged {
-            100
-        } else {
-            official_pct(to)
-        };
+        let pct =
+            if kind == PostKind::Question && to == PostStatus::Acknowledged { 100 } else { official_pct(to) };
         let official = comments.len() < 3 && rng.pct(pct);
         if official {
             let created_at = (at + rng.between(MINUTE, 45 * MINUTE)).min(anchor - 1);
@@ -438,13 +368,7 @@ fn write_post(
             });
             replied = Some((created_at, to));
         }
-        history.push(DemoStatusChange {
-            from,
-            to,
-            by,
-            note,
-            at,
-        });
+        history.push(DemoStatusChange { from, to, by, note, at });
         from = to;
     }
 
@@ -472,11 +396,7 @@ fn write_post(
     let span = anchor - 1 - from_t;
     for _ in 0..n_fan {
         let at = from_t + rng.between(0, span).min(rng.between(0, span));
-        let status = history
-            .iter()
-            .take_while(|h| h.at <= at)
-            .last()
-            .map_or(PostStatus::New, |h| h.to);
+        let status = history.iter().take_while(|h| h.at <= at).last().map_or(PostStatus::New, |h| h.to);
         let who = world.fan_before(rng, at, Some(author));
         let theirs = product.device(rng);
         let (_, build) = product.version(world.week(at), theirs.code);
@@ -508,14 +428,9 @@ fn injection(rng: &mut Rng, world: &World, k: usize, t: Millis) -> DemoPost {
     let inj = &text::INJECTIONS[k % text::INJECTIONS.len()];
     let author = world.fan_before(rng, t, None);
     let span = world.anchor - 1 - (t + 10 * MINUTE);
-    let mut times: Vec<Millis> = (0..3)
-        .map(|_| t + 10 * MINUTE + rng.between(0, span))
-        .collect();
+    let mut times: Vec<Millis> = (0..3).map(|_| t + 10 * MINUTE + rng.between(0, span)).collect();
     times.sort_unstable();
-    let moderator = PRODUCTS
-        .iter()
-        .find(|p| p.slug == inj.product)
-        .map_or(MODERATORS[0], moderator_of);
+    let moderator = PRODUCTS.iter().find(|p| p.slug == inj.product).map_or(MODERATORS[0], moderator_of);
     let comments = vec![
         DemoComment {
             author: moderator,

@@ -6,39 +6,11 @@ use crate::rng::Rng;
 use crate::topics::Topic;
 use canyu_core::{PostKind, PostStatus};
 
-const APPS: [&str; 10] = [
-    "微信",
-    "QQ",
-    "抖音",
-    "淘宝",
-    "支付宝",
-    "哔哩哔哩",
-    "小红书",
-    "美团",
-    "高德地图",
-    "钉钉",
-];
-const GAMES: [&str; 5] = [
-    "王者荣耀",
-    "原神",
-    "和平精英",
-    "崩坏：星穹铁道",
-    "金铲铲之战",
-];
-pub(crate) const CITIES: [&str; 12] = [
-    "北京",
-    "上海",
-    "广州",
-    "深圳",
-    "成都",
-    "杭州",
-    "武汉",
-    "西安",
-    "南京",
-    "重庆",
-    "长沙",
-    "哈尔滨",
-];
+const APPS: [&str; 10] =
+    ["微信", "QQ", "抖音", "淘宝", "支付宝", "哔哩哔哩", "小红书", "美团", "高德地图", "钉钉"];
+const GAMES: [&str; 5] = ["王者荣耀", "原神", "和平精英", "崩坏：星穹铁道", "金铲铲之战"];
+pub(crate) const CITIES: [&str; 12] =
+    ["北京", "上海", "广州", "深圳", "成都", "杭州", "武汉", "西安", "南京", "重庆", "长沙", "哈尔滨"];
 const ROOMS: [&str; 5] = ["客厅", "主卧", "次卧", "书房", "儿童房"];
 
 /// The values one post's slots take, fixed per post so a number reads the same everywhere.
@@ -191,15 +163,8 @@ const IDEA_TITLES: [&str; 9] = [
     "{c}",
     "{c}，能安排吗？",
 ];
-const QUESTION_TITLES: [&str; 7] = [
-    "请问{c}？",
-    "求助：{c}？",
-    "{c}？",
-    "新手求问，{c}？",
-    "【{area}】{c}？",
-    "{p} {c}？",
-    "{c}？在线等",
-];
+const QUESTION_TITLES: [&str; 7] =
+    ["请问{c}？", "求助：{c}？", "{c}？", "新手求问，{c}？", "【{area}】{c}？", "{p} {c}？", "{c}？在线等"];
 
 pub(crate) fn title(rng: &mut Rng, topic: &Topic, variant: usize, ctx: &Ctx) -> String {
     let core = fill(topic.titles[variant], ctx, &[]);
@@ -208,9 +173,7 @@ pub(crate) fn title(rng: &mut Rng, topic: &Topic, variant: usize, ctx: &Ctx) -> 
         PostKind::Idea => match rng.pick(&IDEA_TITLES) {
             // 「能否」 reads well only before a verb: 能否增加…, not 能否桌面图标…
             "能否{c}？"
-                if !["增加", "支持", "提供", "加", "允许", "在"]
-                    .iter()
-                    .any(|v| core.starts_with(v)) =>
+                if !["增加", "支持", "提供", "加", "允许", "在"].iter().any(|v| core.starts_with(v)) =>
             {
                 "{c}，能安排吗？"
             }
@@ -222,13 +185,8 @@ pub(crate) fn title(rng: &mut Rng, topic: &Topic, variant: usize, ctx: &Ctx) -> 
 }
 
 /// Said when a title is already taken on the product's board.
-pub(crate) const TITLE_SUFFIXES: [&str; 5] = [
-    "（再次反馈）",
-    "，求官方回复",
-    "，急",
-    "，困扰很久了",
-    "（{device}）",
-];
+pub(crate) const TITLE_SUFFIXES: [&str; 5] =
+    ["（再次反馈）", "，求官方回复", "，急", "，困扰很久了", "（{device}）"];
 
 // ----------------------------------------------------------------------------------- bodies
 
@@ -251,19 +209,8 @@ const BUG_TRIED: [&str; 6] = [
     "上个版本没有这个问题，应该是新版本引入的。",
     "**每次都能复现**，不是偶发。",
 ];
-const STEP_HEADERS: [&str; 4] = [
-    "**复现步骤：**",
-    "复现步骤：",
-    "**复现路径**",
-    "### 复现步骤",
-];
-const FREQ: [&str; 5] = [
-    "必现",
-    "偶现，一天一两次",
-    "十次里有三四次",
-    "这周第一次遇到",
-    "几乎每天都会出现",
-];
+const STEP_HEADERS: [&str; 4] = ["**复现步骤：**", "复现步骤：", "**复现路径**", "### 复现步骤"];
+const FREQ: [&str; 5] = ["必现", "偶现，一天一两次", "十次里有三四次", "这周第一次遇到", "几乎每天都会出现"];
 const BUG_CLOSERS: [&str; 7] = [
     "已经在设备的反馈入口上传了日志。",
     "希望尽快修复 🙏",
@@ -284,12 +231,7 @@ const IDEA_OPENERS: [&str; 8] = [
     "周末和同城会的米粉聊到这个，大家都觉得挺需要的。",
     "每天都会用到的场景，说一下我的想法。",
 ];
-const POINT_HEADERS: [&str; 4] = [
-    "具体想法：",
-    "**具体设想：**",
-    "我的想法是：",
-    "可以参考下面几点：",
-];
+const POINT_HEADERS: [&str; 4] = ["具体想法：", "**具体设想：**", "我的想法是：", "可以参考下面几点："];
 const IDEA_CLOSERS: [&str; 7] = [
     "支持的米粉帮忙顶一下！",
     "如果能在下个版本加上就太好了。",
@@ -309,14 +251,8 @@ const QUESTION_OPENERS: [&str; 6] = [
     "",
 ];
 const TRIED_HEADERS: [&str; 2] = ["已经试过：", "试过的办法："];
-const QUESTION_CLOSERS: [&str; 6] = [
-    "谢谢各位大佬！",
-    "先谢过了 🙏",
-    "在线等，挺急的。",
-    "有知道的朋友麻烦回复一下。",
-    "",
-    "",
-];
+const QUESTION_CLOSERS: [&str; 6] =
+    ["谢谢各位大佬！", "先谢过了 🙏", "在线等，挺急的。", "有知道的朋友麻烦回复一下。", "", ""];
 
 /// Up to `n` distinct items of `xs`, in their own order.
 fn some<'a>(rng: &mut Rng, xs: &[&'a str], n: usize) -> Vec<&'a str> {
@@ -340,20 +276,10 @@ fn numbered(items: &[&str], ctx: &Ctx) -> String {
 }
 
 fn bulleted(items: &[&str], ctx: &Ctx) -> String {
-    items
-        .iter()
-        .map(|item| format!("- {}", fill(item, ctx, &[])))
-        .collect::<Vec<_>>()
-        .join("\n")
+    items.iter().map(|item| format!("- {}", fill(item, ctx, &[]))).collect::<Vec<_>>().join("\n")
 }
 
-pub(crate) fn body(
-    rng: &mut Rng,
-    topic: &Topic,
-    variant: usize,
-    ctx: &Ctx,
-    product: &ProductMeta,
-) -> String {
+pub(crate) fn body(rng: &mut Rng, topic: &Topic, variant: usize, ctx: &Ctx, product: &ProductMeta) -> String {
     // Details are written in the order of the titles they go with.
     let detail = topic.details[variant * topic.details.len() / topic.titles.len()];
     let detail = fill(detail, ctx, &[]);
@@ -361,10 +287,7 @@ pub(crate) fn body(
     match topic.kind {
         PostKind::Bug => {
             let short = rng.pct(20);
-            blocks.push(format!(
-                "{}{detail}",
-                fill(rng.pick(&BUG_OPENERS), ctx, &[])
-            ));
+            blocks.push(format!("{}{detail}", fill(rng.pick(&BUG_OPENERS), ctx, &[])));
             let mut every_time = false;
             if !short && rng.pct(40) {
                 let tried = rng.pick(&BUG_TRIED);
@@ -376,11 +299,7 @@ pub(crate) fn body(
                 blocks.push(format!("{}\n\n{steps}", rng.pick(&STEP_HEADERS)));
             }
             let (l1, l2) = product.env_labels();
-            let freq = if every_time {
-                "必现"
-            } else {
-                rng.pick(&FREQ)
-            };
+            let freq = if every_time { "必现" } else { rng.pick(&FREQ) };
             if short {
                 if rng.pct(50) {
                     blocks.push(fill("{device}，`{build}`。", ctx, &[]));
@@ -399,10 +318,7 @@ pub(crate) fn body(
             }
         }
         PostKind::Idea => {
-            blocks.push(format!(
-                "{}{detail}",
-                fill(rng.pick(&IDEA_OPENERS), ctx, &[])
-            ));
+            blocks.push(format!("{}{detail}", fill(rng.pick(&IDEA_OPENERS), ctx, &[])));
             if rng.pct(60) {
                 let n = 2 + rng.index(2);
                 let points = bulleted(&some(rng, &topic.extras, n), ctx);
@@ -424,11 +340,7 @@ pub(crate) fn body(
                     let tried = bulleted(&topic.extras, ctx);
                     blocks.push(format!("{}\n\n{tried}", rng.pick(&TRIED_HEADERS)));
                 }
-                1 => blocks.push(fill(
-                    "试了「{x}」，还是不行。",
-                    ctx,
-                    &[("x", rng.pick(&topic.extras))],
-                )),
+                1 => blocks.push(fill("试了「{x}」，还是不行。", ctx, &[("x", rng.pick(&topic.extras))])),
                 _ => {}
             }
             let closer = rng.pick(&QUESTION_CLOSERS);
@@ -484,11 +396,8 @@ const FAN_AFTER_SHIP: [&str; 5] = [
     "新版本体验了一下，很好用！",
     "我这边还没推送，等等看。",
 ];
-const FAN_AFTER_DECLINE: [&str; 3] = [
-    "可惜了，希望以后能再考虑一下。",
-    "理解，不过还是希望能支持。",
-    "唉，白等了。",
-];
+const FAN_AFTER_DECLINE: [&str; 3] =
+    ["可惜了，希望以后能再考虑一下。", "理解，不过还是希望能支持。", "唉，白等了。"];
 const FAN_AFTER_DECLINE_BUG: [&str; 3] = [
     "我这边还是能复现，已经在反馈入口上传了日志。",
     "不是个例啊，身边好几个人都这样。",
@@ -508,8 +417,7 @@ pub(crate) fn fan_comment(
 ) -> String {
     let tpl = match status {
         PostStatus::Shipped if rng.pct(70) => rng.pick(&FAN_AFTER_SHIP),
-        PostStatus::Declined if topic.kind != PostKind::Question && rng.pct(60) => match topic.kind
-        {
+        PostStatus::Declined if topic.kind != PostKind::Question && rng.pct(60) => match topic.kind {
             PostKind::Bug => rng.pick(&FAN_AFTER_DECLINE_BUG),
             _ => rng.pick(&FAN_AFTER_DECLINE),
         },
@@ -520,15 +428,7 @@ pub(crate) fn fan_comment(
             PostKind::Question => rng.pick(&FAN_QUESTION),
         },
     };
-    fill(
-        tpl,
-        ctx,
-        &[
-            ("device", device),
-            ("build", build),
-            ("answer", topic.answer),
-        ],
-    )
+    fill(tpl, ctx, &[("device", device), ("build", build), ("answer", topic.answer)])
 }
 
 const AUTHOR_REPLIES: [&str; 5] = [
@@ -541,22 +441,13 @@ const AUTHOR_REPLIES: [&str; 5] = [
 
 pub(crate) fn author_reply(rng: &mut Rng, kind: PostKind, status: PostStatus) -> String {
     if kind == PostKind::Question && status == PostStatus::Acknowledged {
-        return rng
-            .pick(&["谢谢，已经解决了！", "按这个方法设置好了，感谢 🙏"])
-            .to_string();
+        return rng.pick(&["谢谢，已经解决了！", "按这个方法设置好了，感谢 🙏"]).to_string();
     }
     if kind == PostKind::Question && status == PostStatus::Declined {
-        return rng
-            .pick(&[
-                "好的，我去看看置顶帖，谢谢。",
-                "原来置顶有，抱歉没仔细看 😅",
-            ])
-            .to_string();
+        return rng.pick(&["好的，我去看看置顶帖，谢谢。", "原来置顶有，抱歉没仔细看 😅"]).to_string();
     }
     if status == PostStatus::Declined {
-        return rng
-            .pick(&["好吧，理解。", "还是希望能再考虑一下。"])
-            .to_string();
+        return rng.pick(&["好吧，理解。", "还是希望能再考虑一下。"]).to_string();
     }
     rng.pick(&AUTHOR_REPLIES).to_string()
 }
@@ -583,11 +474,7 @@ pub(crate) struct Change<'a> {
     pub orig: Option<&'a str>,
 }
 
-fn change_slots<'a>(
-    rng: &mut Rng,
-    c: &Change<'a>,
-    answer: &'a str,
-) -> [(&'static str, &'a str); 5] {
+fn change_slots<'a>(rng: &mut Rng, c: &Change<'a>, answer: &'a str) -> [(&'static str, &'a str); 5] {
     [
         ("ver", c.ver),
         ("month", c.month),
@@ -601,9 +488,7 @@ pub(crate) fn official_reply(rng: &mut Rng, topic: &Topic, c: &Change, ctx: &Ctx
     use PostStatus::*;
     let kind = topic.kind;
     let opts: &[&str] = match (c.to, kind) {
-        (Acknowledged, _) if c.from == Declined => {
-            &["楼主补充了信息，我们重新打开跟进，感谢耐心。"]
-        }
+        (Acknowledged, _) if c.from == Declined => &["楼主补充了信息，我们重新打开跟进，感谢耐心。"],
         (New, _) => &["楼主补充了信息，帖子重新打开，等待进一步确认。"],
         (Acknowledged, PostKind::Bug) => &[
             "感谢反馈，已转交相关团队跟进，有进展会在这里同步。",
@@ -615,38 +500,31 @@ pub(crate) fn official_reply(rng: &mut Rng, topic: &Topic, c: &Change, ctx: &Ctx
             "收到，这个建议很有价值，已同步给产品团队。",
             "谢谢这么详细的建议，我们会认真评估 🧡",
         ],
-        (Acknowledged, PostKind::Question) => &[
-            "您好，{answer}。如果还有问题欢迎继续反馈。",
-            "您好，{answer}。",
-        ],
-        (Planned, PostKind::Bug) => &["已确认问题原因，修复已排入 {month} 月的版本。"],
-        (Planned, _) if c.from == InProgress => {
-            &["计划有调整，顺延到下一个版本，抱歉让大家久等了。"]
+        (Acknowledged, PostKind::Question) => {
+            &["您好，{answer}。如果还有问题欢迎继续反馈。", "您好，{answer}。"]
         }
+        (Planned, PostKind::Bug) => &["已确认问题原因，修复已排入 {month} 月的版本。"],
+        (Planned, _) if c.from == InProgress => &["计划有调整，顺延到下一个版本，抱歉让大家久等了。"],
         (Planned, _) => &[
             "该功能已排入计划，预计在 {month} 月的版本中上线，感谢支持！",
             "已纳入开发计划，上线后会第一时间在这里通知大家。",
             "好消息：这个需求已经排期，预计 {month} 月和大家见面。",
         ],
-        (InProgress, PostKind::Bug) => &[
-            "修复方案已确定，正在验证中，预计近期推送。",
-            "正在修复中，开发版会先推送，欢迎参与内测验证。",
-        ],
+        (InProgress, PostKind::Bug) => {
+            &["修复方案已确定，正在验证中，预计近期推送。", "正在修复中，开发版会先推送，欢迎参与内测验证。"]
+        }
         (InProgress, _) => &[
             "正在开发中，开发版会先行体验，欢迎报名内测。",
             "研发同学已经在做了，做好后会先在内测版本中上线。",
         ],
-        (Shipped, PostKind::Bug) => &[
-            "已在 {ver} 中修复，升级后如仍有问题请回帖告知。",
-            "{ver} 已修复该问题，感谢各位提供的日志 🙏",
-        ],
+        (Shipped, PostKind::Bug) => {
+            &["已在 {ver} 中修复，升级后如仍有问题请回帖告知。", "{ver} 已修复该问题，感谢各位提供的日志 🙏"]
+        }
         (Shipped, _) => &[
             "该功能已在 {ver} 上线，感谢各位米粉的建议！🎉",
             "已上线 ✅ 本周 {ver} 的更新日志里已经致谢楼主。",
         ],
-        (Declined, PostKind::Bug) => {
-            &["我们暂时无法复现该问题，如仍然出现，请上传日志后重新反馈。"]
-        }
+        (Declined, PostKind::Bug) => &["我们暂时无法复现该问题，如仍然出现，请上传日志后重新反馈。"],
         (Declined, PostKind::Question) => &[
             "您好，{answer}。这个问题在置顶的常见问题里有说明，本帖先关闭。",
             "您好，{answer}。同类问题较多，已整理到置顶帖，本帖关闭。",
@@ -672,15 +550,9 @@ pub(crate) fn note(rng: &mut Rng, topic: &Topic, c: &Change, ctx: &Ctx) -> Optio
     }
     let bug = topic.kind == PostKind::Bug;
     let opts: &[&str] = match c.to {
-        New | Acknowledged if c.from == Declined => {
-            &["补充信息后重新打开", "楼主已补充日志，重新跟进"]
-        }
+        New | Acknowledged if c.from == Declined => &["补充信息后重新打开", "楼主已补充日志，重新跟进"],
         New => &["重新打开"],
-        Acknowledged if bug => &[
-            "已复现，正在分析",
-            "已收到日志，转交研发团队",
-            "已确认，跟进中",
-        ],
+        Acknowledged if bug => &["已复现，正在分析", "已收到日志，转交研发团队", "已确认，跟进中"],
         Acknowledged if topic.kind == PostKind::Question => &["已解答", "已回复楼主"],
         Acknowledged => &["需求已记录，评估中", "已转交产品经理"],
         Planned if c.from == InProgress => &["计划调整，顺延到下个版本"],
@@ -743,7 +615,8 @@ pub(crate) const INJECTIONS: [Injection; 5] = [
     },
 ];
 
-pub(crate) const INJECTION_OFFICIAL: &str = "提醒一下：论坛会把帖子里的 HTML 和脚本当作普通文字显示，不会执行，大家放心 👍 来路不明的链接不要点。";
+pub(crate) const INJECTION_OFFICIAL: &str =
+    "提醒一下：论坛会把帖子里的 HTML 和脚本当作普通文字显示，不会执行，大家放心 👍 来路不明的链接不要点。";
 pub(crate) const INJECTION_FANS: [&str; 3] = [
     "哈哈，我还以为会弹个窗出来。",
     "<b>我也试试</b><script>document.title='hacked'</script> 果然没反应",

@@ -188,22 +188,14 @@ fn table(group: Group) -> &'static str {
 }
 
 fn list(field: &'static str) -> Vec<&'static str> {
-    field
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect()
+    field.split(';').map(str::trim).filter(|s| !s.is_empty()).collect()
 }
 
 /// Every topic of every table, in table order.
 pub(crate) fn all() -> Vec<Topic> {
     let mut out = Vec::with_capacity(160);
     for group in Group::ALL {
-        for line in table(group)
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-        {
+        for line in table(group).lines().map(str::trim).filter(|l| !l.is_empty()) {
             let f: Vec<&'static str> = line.split('|').collect();
             assert_eq!(f.len(), 7, "topic line needs 7 fields: {line}");
             let kind = match f[1] {
@@ -219,11 +211,7 @@ pub(crate) fn all() -> Vec<Topic> {
                 titles: list(f[2]),
                 details: list(f[3]),
                 extras: list(f[4]),
-                tags: f[5]
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .collect(),
+                tags: f[5].split(',').map(str::trim).filter(|s| !s.is_empty()).collect(),
                 answer: f[6].trim(),
             });
         }
@@ -241,30 +229,13 @@ mod tests {
         let topics = all();
         assert!(topics.len() >= 120, "{} topics", topics.len());
         for t in &topics {
-            assert!(
-                t.titles.len() >= 2,
-                "{}: a topic needs two wordings",
-                t.titles[0]
-            );
-            assert!(
-                !t.details.is_empty() && !t.extras.is_empty(),
-                "{}",
-                t.titles[0]
-            );
+            assert!(t.titles.len() >= 2, "{}: a topic needs two wordings", t.titles[0]);
+            assert!(!t.details.is_empty() && !t.extras.is_empty(), "{}", t.titles[0]);
             assert!((1..=3).contains(&t.tags.len()), "{}", t.titles[0]);
             for tag in &t.tags {
-                assert_eq!(
-                    Tag::parse(tag).unwrap().as_str(),
-                    *tag,
-                    "tags are stored canonical"
-                );
+                assert_eq!(Tag::parse(tag).unwrap().as_str(), *tag, "tags are stored canonical");
             }
-            assert_eq!(
-                t.kind == PostKind::Question,
-                !t.answer.is_empty(),
-                "{}",
-                t.titles[0]
-            );
+            assert_eq!(t.kind == PostKind::Question, !t.answer.is_empty(), "{}", t.titles[0]);
             for title in &t.titles {
                 assert!(!title.ends_with('？') && !title.ends_with('。'), "{title}");
             }

@@ -37,10 +37,7 @@ fn counts() {
     let fans = f.users.iter().filter(|u| u.role == Role::Fan).count();
     assert!((100..=140).contains(&fans), "{fans} fans");
     assert_eq!(f.users.iter().filter(|u| u.role == Role::Admin).count(), 1);
-    assert_eq!(
-        f.users.iter().filter(|u| u.role == Role::Moderator).count(),
-        2
-    );
+    assert_eq!(f.users.iter().filter(|u| u.role == Role::Moderator).count(), 2);
     // Every product has a real share of the board.
     for p in &f.products {
         let n = f.posts.iter().filter(|x| x.product == p.slug).count();
@@ -66,12 +63,7 @@ fn catalog_is_consistent() {
         assert!(ProductSlug::parse(&p.slug).is_ok(), "{}", p.slug);
         assert!(ProductName::parse(&p.name).is_ok(), "{}", p.name);
         assert!(cats.contains(p.category.as_str()), "{}", p.category);
-        assert!(
-            !p.tagline.is_empty()
-                && p.tagline
-                    .chars()
-                    .any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
-        );
+        assert!(!p.tagline.is_empty() && p.tagline.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c)));
     }
     for want in [
         "xiaomi-15-ultra",
@@ -96,27 +88,12 @@ fn users() {
     let f = forum();
     let mut seen = HashSet::new();
     for u in &f.users {
-        assert_eq!(
-            Handle::parse(&u.handle).map(|h| h.into_inner()).as_deref(),
-            Ok(u.handle.as_str())
-        );
-        assert!(
-            seen.insert(u.handle.to_lowercase()),
-            "duplicate handle {}",
-            u.handle
-        );
-        assert!(
-            !u.bio.is_empty() && u.bio.chars().count() <= 80,
-            "{}",
-            u.bio
-        );
+        assert_eq!(Handle::parse(&u.handle).map(|h| h.into_inner()).as_deref(), Ok(u.handle.as_str()));
+        assert!(seen.insert(u.handle.to_lowercase()), "duplicate handle {}", u.handle);
+        assert!(!u.bio.is_empty() && u.bio.chars().count() <= 80, "{}", u.bio);
         assert!(u.created_at >= ANCHOR - 120 * DAY && u.created_at < ANCHOR);
     }
-    let staff: Vec<_> = f
-        .users
-        .iter()
-        .filter(|u| u.handle == DEMO_STAFF_HANDLE)
-        .collect();
+    let staff: Vec<_> = f.users.iter().filter(|u| u.handle == DEMO_STAFF_HANDLE).collect();
     assert_eq!(staff.len(), 1);
     assert_eq!(staff[0].role, Role::Staff);
     // Both pinyin and Chinese handles.
@@ -167,24 +144,13 @@ fn workflow_is_valid() {
             assert_eq!(h.from, status);
             assert!(h.from.can_transition_to(h.to), "{:?} -> {:?}", h.from, h.to);
             assert!(h.at > at, "status changes after the post and in order");
-            assert!(
-                f.users[h.by].role.can_triage(),
-                "{} may not triage",
-                f.users[h.by].handle
-            );
+            assert!(f.users[h.by].role.can_triage(), "{} may not triage", f.users[h.by].handle);
             at = h.at;
             status = h.to;
         }
         assert_eq!(p.status(), status);
         if status == PostStatus::Duplicate {
-            assert!(
-                p.history
-                    .last()
-                    .unwrap()
-                    .note
-                    .as_deref()
-                    .is_some_and(|n| n.contains('《'))
-            );
+            assert!(p.history.last().unwrap().note.as_deref().is_some_and(|n| n.contains('《')));
         }
     }
 }
@@ -205,12 +171,7 @@ fn statuses_are_distributed_realistically() {
     );
     assert!(share(PostStatus::New) > share(PostStatus::Shipped));
     assert!(share(PostStatus::Shipped) >= 8, "a good number shipped");
-    for s in [
-        PostStatus::Planned,
-        PostStatus::InProgress,
-        PostStatus::Declined,
-        PostStatus::Duplicate,
-    ] {
+    for s in [PostStatus::Planned, PostStatus::InProgress, PostStatus::Declined, PostStatus::Duplicate] {
         assert!((2..=15).contains(&share(s)), "{s:?}: {}%", share(s));
     }
     let kinds: HashSet<PostKind> = f.posts.iter().map(|p| p.kind).collect();
@@ -227,10 +188,7 @@ fn timestamps_are_in_the_window_and_ordered() {
         assert!(within(p.created_at));
         assert!(p.created_at >= last, "posts come in time order");
         last = p.created_at;
-        assert!(
-            f.users[p.author].created_at < p.created_at,
-            "authors join before posting"
-        );
+        assert!(f.users[p.author].created_at < p.created_at, "authors join before posting");
         let mut prev = p.created_at;
         for c in &p.comments {
             assert!(within(c.created_at));
@@ -259,14 +217,8 @@ fn votes_are_distinct_and_heavy_tailed() {
         }
         max = max.max(p.voters.len());
     }
-    assert!(
-        small * 100 / f.posts.len() >= 65,
-        "most posts have 0–10 voters"
-    );
-    assert!(
-        max >= f.users.len() * 3 / 4,
-        "hot posts reach most of the community: {max}"
-    );
+    assert!(small * 100 / f.posts.len() >= 65, "most posts have 0–10 voters");
+    assert!(max >= f.users.len() * 3 / 4, "hot posts reach most of the community: {max}");
     assert!(f.posts.iter().filter(|p| p.voters.len() > 80).count() >= 10);
 }
 
@@ -278,12 +230,7 @@ fn official_flag_matches_role() {
         assert_eq!(f.users[p.author].role, Role::Fan);
         for c in &p.comments {
             assert!(c.author < f.users.len());
-            assert_eq!(
-                c.official,
-                f.users[c.author].role >= Role::Moderator,
-                "{}",
-                c.body
-            );
+            assert_eq!(c.official, f.users[c.author].role >= Role::Moderator, "{}", c.body);
             officials += usize::from(c.official);
         }
     }
@@ -294,44 +241,25 @@ fn official_flag_matches_role() {
 fn content_is_varied_and_has_the_showcase_posts() {
     let f = forum();
     // Titles are unique within a product's board (two boards may share a common complaint).
-    let titles: HashSet<(&str, &str)> = f
-        .posts
-        .iter()
-        .map(|p| (p.product.as_str(), p.title.as_str()))
-        .collect();
+    let titles: HashSet<(&str, &str)> =
+        f.posts.iter().map(|p| (p.product.as_str(), p.title.as_str())).collect();
     assert_eq!(titles.len(), f.posts.len());
     let global: HashSet<&str> = f.posts.iter().map(|p| p.title.as_str()).collect();
-    assert!(
-        global.len() * 100 / f.posts.len() >= 80,
-        "{} distinct titles",
-        global.len()
-    );
+    assert!(global.len() * 100 / f.posts.len() >= 80, "{} distinct titles", global.len());
     let injections = f
         .posts
         .iter()
-        .filter(|p| {
-            p.body.contains("<script") || p.body.contains("onerror=") || p.body.contains("onload=")
-        })
+        .filter(|p| p.body.contains("<script") || p.body.contains("onerror=") || p.body.contains("onload="))
         .count();
-    assert!(
-        (3..=5).contains(&injections),
-        "{injections} injection posts"
-    );
-    assert!(
-        f.posts.iter().any(|p| p.body.contains("\n1. ")),
-        "numbered reproduction steps"
-    );
+    assert!((3..=5).contains(&injections), "{injections} injection posts");
+    assert!(f.posts.iter().any(|p| p.body.contains("\n1. ")), "numbered reproduction steps");
     assert!(f.posts.iter().any(|p| p.body.contains("**")), "bold");
     assert!(f.posts.iter().any(|p| p.body.contains('`')), "code spans");
     let paragraphs = |b: &str| b.split("\n\n").count();
     assert!(f.posts.iter().any(|p| paragraphs(&p.body) == 1));
     assert!(f.posts.iter().any(|p| paragraphs(&p.body) >= 4));
     // Intentional near-duplicates: same product, same complaint, different words.
-    let dups = f
-        .posts
-        .iter()
-        .filter(|p| p.status() == PostStatus::Duplicate)
-        .count();
+    let dups = f.posts.iter().filter(|p| p.status() == PostStatus::Duplicate).count();
     assert!(dups >= 40, "{dups} duplicates");
 }
 

@@ -67,23 +67,14 @@ const PRODUCT_SELECT: &str = "SELECT p.id, p.slug, p.name, c.slug AS category_sl
 
 impl Store {
     pub async fn list_categories(&self) -> StoreResult<Vec<Category>> {
-        let rows = sqlx::query(
-            "SELECT id, slug, name_zh, name_en, position FROM categories ORDER BY position, id",
-        )
-        .fetch_all(&self.read)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(category_from_row)
-            .collect::<Result<_, _>>()?)
+        let rows =
+            sqlx::query("SELECT id, slug, name_zh, name_en, position FROM categories ORDER BY position, id")
+                .fetch_all(&self.read)
+                .await?;
+        Ok(rows.iter().map(category_from_row).collect::<Result<_, _>>()?)
     }
 
-    pub async fn create_category(
-        &self,
-        slug: &str,
-        name_zh: &str,
-        name_en: &str,
-    ) -> StoreResult<Category> {
+    pub async fn create_category(&self, slug: &str, name_zh: &str, name_en: &str) -> StoreResult<Category> {
         let row = sqlx::query(
             "INSERT INTO categories (slug, name_zh, name_en, position) \
              VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM categories)) \
@@ -99,15 +90,10 @@ impl Store {
     }
 
     pub async fn list_products(&self) -> StoreResult<Vec<Product>> {
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "{PRODUCT_SELECT} ORDER BY c.position, p.id"
-        )))
-        .fetch_all(&self.read)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(product_from_row)
-            .collect::<Result<_, _>>()?)
+        let rows = sqlx::query(AssertSqlSafe(format!("{PRODUCT_SELECT} ORDER BY c.position, p.id")))
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows.iter().map(product_from_row).collect::<Result<_, _>>()?)
     }
 
     pub async fn product_by_slug(&self, slug: &str) -> StoreResult<Option<Product>> {
@@ -148,20 +134,11 @@ impl Store {
         .fetch_one(&self.write)
         .await
         .map_err(unique_or(ErrorCode::SlugTaken))?;
-        self.product_by_id(id)
-            .await?
-            .ok_or_else(|| ErrorCode::UnknownProduct.into())
+        self.product_by_id(id).await?.ok_or_else(|| ErrorCode::UnknownProduct.into())
     }
 
-    pub async fn update_product(
-        &self,
-        slug: &str,
-        change: ProductUpdate<'_>,
-    ) -> StoreResult<Product> {
-        let product = self
-            .product_by_slug(slug)
-            .await?
-            .ok_or(ErrorCode::UnknownProduct)?;
+    pub async fn update_product(&self, slug: &str, change: ProductUpdate<'_>) -> StoreResult<Product> {
+        let product = self.product_by_slug(slug).await?.ok_or(ErrorCode::UnknownProduct)?;
         let category_id = match change.category_slug {
             Some(c) => Some(self.category_id(c).await?),
             None => None,
@@ -176,8 +153,6 @@ impl Store {
         .bind(product.id)
         .execute(&self.write)
         .await?;
-        self.product_by_id(product.id)
-            .await?
-            .ok_or_else(|| ErrorCode::UnknownProduct.into())
+        self.product_by_id(product.id).await?.ok_or_else(|| ErrorCode::UnknownProduct.into())
     }
 }

@@ -37,10 +37,6 @@ pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
 /// Maps a unique-constraint refusal to `code`, anything else to a database error.
 pub(crate) fn unique_or(code: ErrorCode) -> impl Fn(sqlx::Error) -> StoreError {
     move |e| {
-        if is_unique_violation(&e) {
-            StoreError::Rejected(code)
-        } else {
-            StoreError::Db(e)
-        }
+        if is_unique_violation(&e) { StoreError::Rejected(code) } else { StoreError::Db(e) }
     }
 }

@@ -12,8 +12,8 @@ mod users;
 pub use catalog::{Category, NewProduct, Product, ProductUpdate};
 pub use error::{StoreError, StoreResult};
 pub use posts::{
-    BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, Comment, IndexRow, NewPost,
-    Post, PostFilter, PostPage, Sort, StatusChange, VoteOutcome,
+    BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, Comment, IndexRow, NewPost, Post,
+    PostFilter, PostPage, Sort, StatusChange, VoteOutcome,
 };
 pub use users::{ApiToken, NewUser, TokenLookup, User, UserWithSecret};
 
@@ -82,11 +82,7 @@ impl Store {
                     .after_connect(|c, _| sqlite_pragmas(c))
                     .connect(url)
                     .await?;
-                Ok(Store {
-                    backend,
-                    read,
-                    write,
-                })
+                Ok(Store { backend, read, write })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -94,11 +90,7 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect(url)
                     .await?;
-                Ok(Store {
-                    backend,
-                    read: pool.clone(),
-                    write: pool,
-                })
+                Ok(Store { backend, read: pool.clone(), write: pool })
             }
         }
     }
@@ -129,12 +121,10 @@ impl Store {
     }
 
     pub async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM instance_meta WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&self.read)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT value FROM instance_meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await?)
     }
 
     pub async fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {
@@ -191,10 +181,7 @@ pub fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
     }

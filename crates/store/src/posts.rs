@@ -211,10 +211,7 @@ fn next<'a>(args: &mut Vec<Arg<'a>>, a: Arg<'a>) -> String {
     format!("${}", args.len())
 }
 
-fn bind_all<'q>(
-    mut q: Query<'q, Any, AnyArguments>,
-    args: &'q [Arg<'q>],
-) -> Query<'q, Any, AnyArguments> {
+fn bind_all<'q>(mut q: Query<'q, Any, AnyArguments>, args: &'q [Arg<'q>]) -> Query<'q, Any, AnyArguments> {
     for a in args {
         q = match a {
             Arg::Int(v) => q.bind(*v),
@@ -238,12 +235,9 @@ fn decode_cursor(sort: Sort, raw: &str) -> Result<(Arg<'static>, i64), ErrorCode
     let (key, id) = raw.rsplit_once('_').ok_or(ErrorCode::InvalidCursor)?;
     let id: i64 = id.parse().map_err(|_| ErrorCode::InvalidCursor)?;
     let key = match sort {
-        Sort::Hot => Arg::Float(
-            key.parse::<f64>()
-                .ok()
-                .filter(|f| f.is_finite())
-                .ok_or(ErrorCode::InvalidCursor)?,
-        ),
+        Sort::Hot => {
+            Arg::Float(key.parse::<f64>().ok().filter(|f| f.is_finite()).ok_or(ErrorCode::InvalidCursor)?)
+        }
         _ => Arg::Int(key.parse().map_err(|_| ErrorCode::InvalidCursor)?),
     };
     Ok((key, id))
@@ -274,9 +268,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        self.post(id)
-            .await?
-            .ok_or_else(|| ErrorCode::PostNotFound.into())
+        self.post(id).await?.ok_or_else(|| ErrorCode::PostNotFound.into())
     }
 
     pub async fn post(&self, id: i64) -> StoreResult<Option<Post>> {
@@ -295,20 +287,14 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders = (1..=ids.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let placeholders = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
         let sql = format!("{POST_SELECT} WHERE p.id IN ({placeholders})");
         let mut query = sqlx::query(AssertSqlSafe(sql.clone()));
         for id in ids {
             query = query.bind(*id);
         }
         let rows = query.fetch_all(&self.read).await?;
-        let mut posts = rows
-            .iter()
-            .map(post_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut posts = rows.iter().map(post_from_row).collect::<Result<Vec<_>, _>>()?;
         posts.sort_by_key(|p| ids.iter().position(|i| *i == p.id));
         self.attach_tags(&mut posts).await?;
         Ok(posts)
@@ -318,13 +304,9 @@ impl Store {
         if posts.is_empty() {
             return Ok(());
         }
-        let placeholders = (1..=posts.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT post_id, tag FROM post_tags WHERE post_id IN ({placeholders}) ORDER BY tag"
-        );
+        let placeholders = (1..=posts.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql =
+            format!("SELECT post_id, tag FROM post_tags WHERE post_id IN ({placeholders}) ORDER BY tag");
         let mut query = sqlx::query(AssertSqlSafe(sql.clone()));
         for p in posts.iter() {
             query = query.bind(p.id);
@@ -375,26 +357,17 @@ impl Store {
         }
         if let Some(tag) = f.tag {
             let p = next(&mut args, Arg::Text(tag));
-            conditions.push(format!(
-                "EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.tag = {p})"
-            ));
+            conditions
+                .push(format!("EXISTS (SELECT 1 FROM post_tags t WHERE t.post_id = p.id AND t.tag = {p})"));
         }
         let mut sql = String::from(POST_SELECT);
         if !conditions.is_empty() {
             sql.push_str(" WHERE ");
             sql.push_str(&conditions.join(" AND "));
         }
-        sql.push_str(&format!(
-            " ORDER BY {key_col} {dir}, p.id {dir} LIMIT {}",
-            limit + 1
-        ));
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql.clone())), &args)
-            .fetch_all(&self.read)
-            .await?;
-        let mut items = rows
-            .iter()
-            .map(post_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        sql.push_str(&format!(" ORDER BY {key_col} {dir}, p.id {dir} LIMIT {}", limit + 1));
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql.clone())), &args).fetch_all(&self.read).await?;
+        let mut items = rows.iter().map(post_from_row).collect::<Result<Vec<_>, _>>()?;
         let next_cursor = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|p| encode_cursor(f.sort, p))
@@ -406,24 +379,20 @@ impl Store {
     }
 
     /// Counts posts per status for a product (or all products).
-    pub async fn status_counts(
-        &self,
-        product_id: Option<i64>,
-    ) -> StoreResult<Vec<(PostStatus, i64)>> {
-        let rows =
-            match product_id {
-                Some(p) => sqlx::query(
-                    "SELECT status, COUNT(*) AS n FROM posts WHERE product_id = $1 GROUP BY status",
-                )
-                .bind(p)
-                .fetch_all(&self.read)
-                .await?,
-                None => {
-                    sqlx::query("SELECT status, COUNT(*) AS n FROM posts GROUP BY status")
-                        .fetch_all(&self.read)
-                        .await?
-                }
-            };
+    pub async fn status_counts(&self, product_id: Option<i64>) -> StoreResult<Vec<(PostStatus, i64)>> {
+        let rows = match product_id {
+            Some(p) => {
+                sqlx::query("SELECT status, COUNT(*) AS n FROM posts WHERE product_id = $1 GROUP BY status")
+                    .bind(p)
+                    .fetch_all(&self.read)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT status, COUNT(*) AS n FROM posts GROUP BY status")
+                    .fetch_all(&self.read)
+                    .await?
+            }
+        };
         rows.iter()
             .map(|r| {
                 let s: String = r.try_get("status")?;
@@ -433,15 +402,11 @@ impl Store {
     }
 
     pub async fn post_count(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM posts")
-            .fetch_one(&self.read)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM posts").fetch_one(&self.read).await?)
     }
 
     pub async fn vote_count(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM votes")
-            .fetch_one(&self.read)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM votes").fetch_one(&self.read).await?)
     }
 
     /// Casts the user's vote. Voting twice changes nothing: the primary key of `votes` is the
@@ -467,17 +432,11 @@ impl Store {
         .rows_affected();
         if inserted == 0 {
             tx.commit().await?;
-            return Ok(VoteOutcome {
-                votes: current,
-                changed: false,
-            });
+            return Ok(VoteOutcome { votes: current, changed: false });
         }
         let votes = self.bump_votes(&mut tx, post_id, 1).await?;
         tx.commit().await?;
-        Ok(VoteOutcome {
-            votes,
-            changed: true,
-        })
+        Ok(VoteOutcome { votes, changed: true })
     }
 
     pub async fn unvote(&self, post_id: i64, user_id: i64) -> StoreResult<VoteOutcome> {
@@ -497,17 +456,11 @@ impl Store {
             .rows_affected();
         if deleted == 0 {
             tx.commit().await?;
-            return Ok(VoteOutcome {
-                votes: current,
-                changed: false,
-            });
+            return Ok(VoteOutcome { votes: current, changed: false });
         }
         let votes = self.bump_votes(&mut tx, post_id, -1).await?;
         tx.commit().await?;
-        Ok(VoteOutcome {
-            votes,
-            changed: true,
-        })
+        Ok(VoteOutcome { votes, changed: true })
     }
 
     /// Moves the denormalised counter and the hot score together, inside the vote's transaction.
@@ -517,13 +470,12 @@ impl Store {
         post_id: i64,
         delta: i64,
     ) -> StoreResult<i64> {
-        let row = sqlx::query(
-            "UPDATE posts SET votes = votes + $1 WHERE id = $2 RETURNING votes, created_at",
-        )
-        .bind(delta)
-        .bind(post_id)
-        .fetch_one(&mut **tx)
-        .await?;
+        let row =
+            sqlx::query("UPDATE posts SET votes = votes + $1 WHERE id = $2 RETURNING votes, created_at")
+                .bind(delta)
+                .bind(post_id)
+                .fetch_one(&mut **tx)
+                .await?;
         let votes: i64 = row.try_get("votes")?;
         let created_at: i64 = row.try_get("created_at")?;
         sqlx::query("UPDATE posts SET hot = $1 WHERE id = $2")
@@ -535,12 +487,11 @@ impl Store {
     }
 
     pub async fn has_voted(&self, post_id: i64, user_id: i64) -> StoreResult<bool> {
-        let n: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM votes WHERE post_id = $1 AND user_id = $2")
-                .bind(post_id)
-                .bind(user_id)
-                .fetch_one(&self.read)
-                .await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM votes WHERE post_id = $1 AND user_id = $2")
+            .bind(post_id)
+            .bind(user_id)
+            .fetch_one(&self.read)
+            .await?;
         Ok(n > 0)
     }
 
@@ -549,12 +500,8 @@ impl Store {
         if post_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders = (2..=post_ids.len() + 1)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql =
-            format!("SELECT post_id FROM votes WHERE user_id = $1 AND post_id IN ({placeholders})");
+        let placeholders = (2..=post_ids.len() + 1).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("SELECT post_id FROM votes WHERE user_id = $1 AND post_id IN ({placeholders})");
         let mut q = sqlx::query_scalar(AssertSqlSafe(sql.clone())).bind(user_id);
         for id in post_ids {
             q = q.bind(*id);
@@ -571,13 +518,12 @@ impl Store {
         now: Millis,
     ) -> StoreResult<Comment> {
         let mut tx = self.write.begin().await?;
-        let bumped =
-            sqlx::query("UPDATE posts SET comments = comments + 1, updated_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(post_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+        let bumped = sqlx::query("UPDATE posts SET comments = comments + 1, updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(post_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if bumped == 0 {
             return Err(ErrorCode::PostNotFound.into());
         }
@@ -593,9 +539,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.comment(id)
-            .await?
-            .ok_or_else(|| ErrorCode::PostNotFound.into())
+        self.comment(id).await?.ok_or_else(|| ErrorCode::PostNotFound.into())
     }
 
     async fn comment(&self, id: i64) -> StoreResult<Option<Comment>> {
@@ -618,10 +562,7 @@ impl Store {
         .bind(post_id)
         .fetch_all(&self.read)
         .await?;
-        Ok(rows
-            .iter()
-            .map(comment_from_row)
-            .collect::<Result<_, _>>()?)
+        Ok(rows.iter().map(comment_from_row).collect::<Result<_, _>>()?)
     }
 
     /// Moves a post to `to`, recording who and why. The update is a compare-and-set on the
@@ -644,16 +585,15 @@ impl Store {
         };
         let from = PostStatus::parse(&current).map_err(decode_err)?;
         from.transition(to)?;
-        let moved = sqlx::query(
-            "UPDATE posts SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
-        )
-        .bind(to.as_str())
-        .bind(now)
-        .bind(post_id)
-        .bind(from.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let moved =
+            sqlx::query("UPDATE posts SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+                .bind(to.as_str())
+                .bind(now)
+                .bind(post_id)
+                .bind(from.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         if moved == 0 {
             return Err(ErrorCode::InvalidTransition.into());
         }
@@ -671,10 +611,7 @@ impl Store {
         .await?;
         tx.commit().await?;
         let history = self.status_history(post_id).await?;
-        history
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| ErrorCode::PostNotFound.into())
+        history.into_iter().find(|c| c.id == id).ok_or_else(|| ErrorCode::PostNotFound.into())
     }
 
     pub async fn status_history(&self, post_id: i64) -> StoreResult<Vec<StatusChange>> {
@@ -715,9 +652,8 @@ impl Store {
         let mut ids = Vec::with_capacity(posts.len());
         let mut tx = self.write.begin().await?;
         for chunk in posts.chunks(per_statement) {
-            let first: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM posts")
-                .fetch_one(&mut *tx)
-                .await?;
+            let first: i64 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM posts").fetch_one(&mut *tx).await?;
             let values = (0..chunk.len())
                 .map(|r| {
                     let b = r * COLS;
@@ -754,11 +690,10 @@ impl Store {
                     .bind(p.created_at);
             }
             q.execute(&mut *tx).await?;
-            let new_ids: Vec<i64> =
-                sqlx::query_scalar("SELECT id FROM posts WHERE id > $1 ORDER BY id")
-                    .bind(first)
-                    .fetch_all(&mut *tx)
-                    .await?;
+            let new_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE id > $1 ORDER BY id")
+                .bind(first)
+                .fetch_all(&mut *tx)
+                .await?;
             ids.extend(new_ids);
         }
         tx.commit().await?;
@@ -769,13 +704,11 @@ impl Store {
     pub async fn insert_post_details_bulk(&self, details: &BulkDetails) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
         for (post, tag) in &details.tags {
-            sqlx::query(
-                "INSERT INTO post_tags (post_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-            .bind(post)
-            .bind(tag.as_str())
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query("INSERT INTO post_tags (post_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(post)
+                .bind(tag.as_str())
+                .execute(&mut *tx)
+                .await?;
         }
         for chunk in details.votes.chunks(300) {
             let values = (0..chunk.len())
@@ -840,11 +773,8 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
         for r in rows {
-            let (id, votes, created): (i64, i64, i64) = (
-                r.try_get("id")?,
-                r.try_get("votes")?,
-                r.try_get("created_at")?,
-            );
+            let (id, votes, created): (i64, i64, i64) =
+                (r.try_get("id")?, r.try_get("votes")?, r.try_get("created_at")?);
             sqlx::query("UPDATE posts SET hot = $1 WHERE id = $2")
                 .bind(hot_score(votes, created))
                 .bind(id)

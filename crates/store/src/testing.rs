@@ -7,10 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn unique_name() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     format!(
         "canyu_t_{}_{}_{}",
         std::process::id(),
@@ -24,9 +22,7 @@ pub fn backends() -> Vec<Backend> {
     match std::env::var("CANYU_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => vec![Backend::Sqlite, Backend::Postgres],
         _ => {
-            eprintln!(
-                "note: CANYU_TEST_POSTGRES_URL is not set; skipping the PostgreSQL run of this test"
-            );
+            eprintln!("note: CANYU_TEST_POSTGRES_URL is not set; skipping the PostgreSQL run of this test");
             vec![Backend::Sqlite]
         }
     }
@@ -75,17 +71,11 @@ fn replace_database(url: &str, name: &str) -> String {
 mod tests {
     #[test]
     fn replaces_database_names() {
-        assert_eq!(
-            super::replace_database("postgres://u@h:5432/test", "x"),
-            "postgres://u@h:5432/x"
-        );
+        assert_eq!(super::replace_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
         assert_eq!(
             super::replace_database("postgres://u@h/test?sslmode=disable", "x"),
             "postgres://u@h/x?sslmode=disable"
         );
-        assert_eq!(
-            super::replace_database("postgres://u@h", "x"),
-            "postgres://u@h/x"
-        );
+        assert_eq!(super::replace_database("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }

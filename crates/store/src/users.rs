@@ -92,21 +92,16 @@ impl Store {
         .fetch_optional(&self.read)
         .await?;
         row.map(|r| {
-            Ok(UserWithSecret {
-                user: user_from_row(&r)?,
-                password_hash: r.try_get("password_hash")?,
-            })
+            Ok(UserWithSecret { user: user_from_row(&r)?, password_hash: r.try_get("password_hash")? })
         })
         .transpose()
     }
 
     pub async fn user_by_id(&self, id: i64) -> StoreResult<Option<User>> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.read)
-        .await?;
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1")))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
         Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
@@ -138,9 +133,7 @@ impl Store {
     }
 
     pub async fn user_count(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.read)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.read).await?)
     }
 
     // ---- cookie sessions -------------------------------------------------------------
@@ -168,11 +161,7 @@ impl Store {
     }
 
     /// The user and CSRF token of a live session.
-    pub async fn session_user(
-        &self,
-        token_hash: &str,
-        now: Millis,
-    ) -> StoreResult<Option<(User, String)>> {
+    pub async fn session_user(&self, token_hash: &str, now: Millis) -> StoreResult<Option<(User, String)>> {
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2"
@@ -181,8 +170,7 @@ impl Store {
         .bind(now)
         .fetch_optional(&self.read)
         .await?;
-        row.map(|r| Ok((user_from_row(&r)?, r.try_get("csrf_token")?)))
-            .transpose()
+        row.map(|r| Ok((user_from_row(&r)?, r.try_get("csrf_token")?))).transpose()
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -194,10 +182,8 @@ impl Store {
     }
 
     pub async fn delete_expired_sessions(&self, now: Millis) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.write)
-            .await?;
+        let done =
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&self.write).await?;
         Ok(done.rows_affected())
     }
 
@@ -292,12 +278,7 @@ impl Store {
     }
 
     /// Revokes one of the user's own tokens; false when there is no such live token.
-    pub async fn revoke_api_token(
-        &self,
-        user_id: i64,
-        token_id: i64,
-        now: Millis,
-    ) -> StoreResult<bool> {
+    pub async fn revoke_api_token(&self, user_id: i64, token_id: i64, now: Millis) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
         )
@@ -312,18 +293,12 @@ impl Store {
 
 impl Store {
     /// Revokes the token with this digest (signing out an API client).
-    pub async fn revoke_api_token_by_digest(
-        &self,
-        token_hash: &str,
-        now: Millis,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(token_hash)
-        .execute(&self.write)
-        .await?;
+    pub async fn revoke_api_token_by_digest(&self, token_hash: &str, now: Millis) -> StoreResult<()> {
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(token_hash)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 }

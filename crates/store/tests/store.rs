@@ -5,10 +5,7 @@ use canyu_store::testing::{backends, fresh_store};
 use canyu_store::{NewPost, NewProduct, NewUser, PostFilter, Sort, Store, StoreError};
 
 async fn seed(store: &Store) -> (i64, i64, i64) {
-    store
-        .create_category("phone", "手机", "Phones")
-        .await
-        .unwrap();
+    store.create_category("phone", "手机", "Phones").await.unwrap();
     let product = store
         .create_product(NewProduct {
             slug: "xiaomi-15",
@@ -60,10 +57,7 @@ async fn posts_votes_comments_and_status_on_every_backend() {
                 created_at: 1,
             })
             .await;
-        assert!(
-            matches!(dup, Err(StoreError::Rejected(ErrorCode::HandleTaken))),
-            "{backend:?}"
-        );
+        assert!(matches!(dup, Err(StoreError::Rejected(ErrorCode::HandleTaken))), "{backend:?}");
 
         let tags = vec!["续航".to_string(), "充电".to_string()];
         let mut ids = Vec::new();
@@ -89,10 +83,7 @@ async fn posts_votes_comments_and_status_on_every_backend() {
         assert_eq!((v.votes, v.changed), (1, false));
         assert_eq!(store.vote(ids[0], staff, 6).await.unwrap().votes, 2);
         assert_eq!(store.unvote(ids[0], staff).await.unwrap().votes, 1);
-        assert!(matches!(
-            store.vote(9999, fan, 1).await,
-            Err(StoreError::Rejected(ErrorCode::PostNotFound))
-        ));
+        assert!(matches!(store.vote(9999, fan, 1).await, Err(StoreError::Rejected(ErrorCode::PostNotFound))));
 
         // Keyset pagination walks every post exactly once in each order.
         for sort in [Sort::Hot, Sort::New, Sort::Top, Sort::Oldest] {
@@ -118,65 +109,30 @@ async fn posts_votes_comments_and_status_on_every_backend() {
             seen.sort();
             assert_eq!(seen, ids, "{backend:?} {sort:?}");
         }
-        let top = store
-            .list_posts(&PostFilter {
-                sort: Sort::Top,
-                limit: 1,
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        let top =
+            store.list_posts(&PostFilter { sort: Sort::Top, limit: 1, ..Default::default() }).await.unwrap();
         assert_eq!(top.items[0].id, ids[0]);
         let tagged = store
-            .list_posts(&PostFilter {
-                tag: Some("续航"),
-                limit: 10,
-                ..Default::default()
-            })
+            .list_posts(&PostFilter { tag: Some("续航"), limit: 10, ..Default::default() })
             .await
             .unwrap();
         assert_eq!(tagged.items.len(), 5);
-        let bad = store
-            .list_posts(&PostFilter {
-                cursor: Some("nonsense"),
-                limit: 10,
-                ..Default::default()
-            })
-            .await;
-        assert!(matches!(
-            bad,
-            Err(StoreError::Rejected(ErrorCode::InvalidCursor))
-        ));
+        let bad =
+            store.list_posts(&PostFilter { cursor: Some("nonsense"), limit: 10, ..Default::default() }).await;
+        assert!(matches!(bad, Err(StoreError::Rejected(ErrorCode::InvalidCursor))));
 
-        let c = store
-            .add_comment(ids[1], staff, "已收到", true, 10)
-            .await
-            .unwrap();
+        let c = store.add_comment(ids[1], staff, "已收到", true, 10).await.unwrap();
         assert!(c.official);
         assert_eq!(store.post(ids[1]).await.unwrap().unwrap().comments, 1);
 
-        let change = store
-            .change_status(ids[1], staff, PostStatus::Planned, Some("排期中"), 20)
-            .await
-            .unwrap();
-        assert_eq!(
-            (change.from, change.to),
-            (PostStatus::New, PostStatus::Planned)
-        );
-        let refused = store
-            .change_status(ids[1], staff, PostStatus::New, None, 21)
-            .await;
-        assert!(matches!(
-            refused,
-            Err(StoreError::Rejected(ErrorCode::InvalidTransition))
-        ));
+        let change =
+            store.change_status(ids[1], staff, PostStatus::Planned, Some("排期中"), 20).await.unwrap();
+        assert_eq!((change.from, change.to), (PostStatus::New, PostStatus::Planned));
+        let refused = store.change_status(ids[1], staff, PostStatus::New, None, 21).await;
+        assert!(matches!(refused, Err(StoreError::Rejected(ErrorCode::InvalidTransition))));
         assert_eq!(store.status_history(ids[1]).await.unwrap().len(), 1);
         let planned = store
-            .list_posts(&PostFilter {
-                status: Some(PostStatus::Planned),
-                limit: 10,
-                ..Default::default()
-            })
+            .list_posts(&PostFilter { status: Some(PostStatus::Planned), limit: 10, ..Default::default() })
             .await
             .unwrap();
         assert_eq!(planned.items.len(), 1);
@@ -220,9 +176,7 @@ async fn concurrent_votes_count_once_per_fan() {
         for &f in &fans {
             for _ in 0..3 {
                 let s = store.clone();
-                tasks.push(tokio::spawn(async move {
-                    s.vote(post.id, f, 2).await.map(|v| v.changed)
-                }));
+                tasks.push(tokio::spawn(async move { s.vote(post.id, f, 2).await.map(|v| v.changed) }));
             }
         }
         let mut changed = 0;

@@ -9,17 +9,13 @@ use canyu_text::{PostDoc, SearchIndex, SearchQuery};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let n: usize = args
-        .next()
-        .map(|a| a.parse())
-        .transpose()?
-        .unwrap_or(1_000_000);
+    let n: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1_000_000);
     let dir = match args.next() {
         Some(d) => std::path::PathBuf::from(d),
         None => std::env::temp_dir().join(format!("canyu-text-bench-{n}")),
     };
-    let corpus = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/reviews-zh.txt");
+    let corpus =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/reviews-zh.txt");
     let text = std::fs::read_to_string(&corpus)?;
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
 
@@ -33,11 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 post_id: i as i64,
                 product_id: (i % 20) as i64,
                 title: other.chars().take(20).collect(),
-                body: if i % 3 == 0 {
-                    format!("{body_line}{other}")
-                } else {
-                    body_line.to_string()
-                },
+                body: if i % 3 == 0 { format!("{body_line}{other}") } else { body_line.to_string() },
                 created_at: 1_700_000_000_000 + i as i64,
             }
         });
@@ -78,12 +70,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for round in 0..50 {
             for q in queries {
                 let started = Instant::now();
-                let r = index.search(&SearchQuery {
-                    text: q,
-                    product_id,
-                    limit: 20,
-                    offset: 0,
-                })?;
+                let r = index.search(&SearchQuery { text: q, product_id, limit: 20, offset: 0 })?;
                 let elapsed = started.elapsed();
                 if round > 0 {
                     times.push(elapsed);
@@ -111,14 +98,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut total = 0;
             for _ in 0..5 {
                 let started = Instant::now();
-                total = index
-                    .search(&SearchQuery {
-                        text: q,
-                        product_id,
-                        limit: 20,
-                        offset: 0,
-                    })?
-                    .total;
+                total = index.search(&SearchQuery { text: q, product_id, limit: 20, offset: 0 })?.total;
                 best = best.min(started.elapsed());
             }
             line.push_str(&format!(" {total:>7} hits {best:>10.2?} |"));

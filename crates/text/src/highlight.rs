@@ -61,10 +61,7 @@ impl Highlighter {
         let mut stream = self.analyzer.token_stream(text);
         while let Some(token) = stream.next() {
             if let Some(term) = self.terms.iter().position(|t| *t == token.text) {
-                raw.push(Match {
-                    range: token.offset_from..token.offset_to,
-                    term,
-                });
+                raw.push(Match { range: token.offset_from..token.offset_to, term });
             }
         }
         drop(stream);
@@ -97,11 +94,8 @@ impl Highlighter {
     pub(crate) fn snippet_html(&mut self, text: &str, max_chars: usize) -> String {
         let (matches, terms_seen) = self.matches(text);
         // Byte offset of every char boundary, plus text.len().
-        let bounds: Vec<usize> = text
-            .char_indices()
-            .map(|(i, _)| i)
-            .chain(std::iter::once(text.len()))
-            .collect();
+        let bounds: Vec<usize> =
+            text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect();
         let num_chars = bounds.len() - 1;
         let mut out = String::new();
         if num_chars <= max_chars {
@@ -120,11 +114,8 @@ impl Highlighter {
             for m in &matches {
                 let start_char = bounds.partition_point(|&b| b < m.range.start);
                 let window = window_of(start_char.saturating_sub(LEAD_CHARS));
-                let inside = || {
-                    matches
-                        .iter()
-                        .filter(|x| x.range.start >= window.start && x.range.end <= window.end)
-                };
+                let inside =
+                    || matches.iter().filter(|x| x.range.start >= window.start && x.range.end <= window.end);
                 let distinct: HashSet<usize> = inside().map(|x| x.term).collect();
                 let score = (distinct.len(), inside().count());
                 if score > best_score {
@@ -189,38 +180,22 @@ mod tests {
     fn overlapping_sub_words_are_merged() {
         // search mode emits 中华, 华人, 人民, ..., 中华人民共和国: all overlap.
         let mut h = hl(&["中华", "人民", "中华人民共和国"]);
-        assert_eq!(
-            h.full_html("我爱中华人民共和国。"),
-            "我爱<mark>中华人民共和国</mark>。"
-        );
+        assert_eq!(h.full_html("我爱中华人民共和国。"), "我爱<mark>中华人民共和国</mark>。");
     }
 
     #[test]
     fn long_text_gets_a_window_around_the_match() {
-        let body = format!(
-            "{}手机发热很严重{}",
-            "很长的开头。".repeat(40),
-            "结尾的文字。".repeat(40)
-        );
+        let body = format!("{}手机发热很严重{}", "很长的开头。".repeat(40), "结尾的文字。".repeat(40));
         let mut h = hl(&["发热"]);
         let html = h.snippet_html(&body, 120);
-        assert!(
-            html.starts_with(ELLIPSIS) && html.ends_with(ELLIPSIS),
-            "{html}"
-        );
+        assert!(html.starts_with(ELLIPSIS) && html.ends_with(ELLIPSIS), "{html}");
         assert!(html.contains("手机<mark>发热</mark>很严重"), "{html}");
-        let plain = html
-            .replace(MARK_OPEN, "")
-            .replace(MARK_CLOSE, "")
-            .replace(ELLIPSIS, "");
+        let plain = html.replace(MARK_OPEN, "").replace(MARK_CLOSE, "").replace(ELLIPSIS, "");
         assert_eq!(plain.chars().count(), 120);
         // No match: the beginning.
         let mut h = hl(&["屏幕"]);
         let html = h.snippet_html(&body, 120);
-        assert!(
-            html.starts_with("很长的开头") && html.ends_with(ELLIPSIS),
-            "{html}"
-        );
+        assert!(html.starts_with("很长的开头") && html.ends_with(ELLIPSIS), "{html}");
         // Short texts are returned whole.
         assert_eq!(h.snippet_html("屏幕很好", 120), "<mark>屏幕</mark>很好");
     }

@@ -12,9 +12,7 @@ use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term,
-};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Score, TantivyDocument, Term};
 
 use crate::highlight::Highlighter;
 use crate::segment::{self, TOKENIZER_NAME, is_stop_word, query_terms};
@@ -133,17 +131,9 @@ impl Fields {
                 .set_index_option(IndexRecordOption::WithFreqs),
         );
         let fields = Fields {
-            post_id: b.add_i64_field(
-                "post_id",
-                NumericOptions::default()
-                    .set_indexed()
-                    .set_fast()
-                    .set_stored(),
-            ),
-            product_id: b.add_i64_field(
-                "product_id",
-                NumericOptions::default().set_indexed().set_fast(),
-            ),
+            post_id: b
+                .add_i64_field("post_id", NumericOptions::default().set_indexed().set_fast().set_stored()),
+            product_id: b.add_i64_field("product_id", NumericOptions::default().set_indexed().set_fast()),
             // Only `text` is indexed: see `Fields::document`.
             title: b.add_text_field("title", TextOptions::default().set_stored()),
             body: b.add_text_field("body", TextOptions::default().set_stored()),
@@ -266,9 +256,7 @@ pub struct SearchIndex {
 
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SearchIndex")
-            .field("num_docs", &self.doc_count())
-            .finish_non_exhaustive()
+        f.debug_struct("SearchIndex").field("num_docs", &self.doc_count()).finish_non_exhaustive()
     }
 }
 
@@ -280,8 +268,7 @@ impl SearchIndex {
     pub fn open(dir: &Path) -> Result<SearchIndex> {
         std::fs::create_dir_all(dir)?;
         let (schema, _) = Fields::schema();
-        let directory =
-            tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
+        let directory = tantivy::directory::MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
         let index = Index::open_or_create(directory, schema)?;
         SearchIndex::start(index)
     }
@@ -293,14 +280,9 @@ impl SearchIndex {
     }
 
     fn start(index: Index) -> Result<SearchIndex> {
-        index
-            .tokenizers()
-            .register(TOKENIZER_NAME, segment::analyzer());
+        index.tokenizers().register(TOKENIZER_NAME, segment::analyzer());
         let fields = Fields::from_schema(&index.schema())?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let writer = normal_writer(&index)?;
         // Load the dictionary now rather than in the first request.
         std::sync::LazyLock::force(&segment::JIEBA);
@@ -314,16 +296,9 @@ impl SearchIndex {
             writer: Some(writer),
             rx,
         };
-        let handle = std::thread::Builder::new()
-            .name("canyu-text-writer".into())
-            .spawn(move || worker.run())?;
-        Ok(SearchIndex {
-            reader,
-            fields,
-            commits,
-            ops: Some(tx),
-            worker: Some(handle),
-        })
+        let handle =
+            std::thread::Builder::new().name("canyu-text-writer".into()).spawn(move || worker.run())?;
+        Ok(SearchIndex { reader, fields, commits, ops: Some(tx), worker: Some(handle) })
     }
 
     fn send(&self, make: impl FnOnce(Done) -> Op) -> CommitTicket {
@@ -368,8 +343,7 @@ impl SearchIndex {
     fn lease(&self) -> Result<Lease> {
         let (reply, rx) = mpsc::sync_channel(1);
         let ops = self.ops.as_ref().ok_or(TextError::WriterStopped)?;
-        ops.send(Op::Lease { reply })
-            .map_err(|_| TextError::WriterStopped)?;
+        ops.send(Op::Lease { reply }).map_err(|_| TextError::WriterStopped)?;
         rx.recv().unwrap_or(Err(TextError::WriterStopped))
     }
 
@@ -444,10 +418,7 @@ impl SearchIndex {
             (total, top) = run_query(&searcher, &*query, limit, offset)?;
         }
         if top.is_empty() {
-            return Ok(SearchResults {
-                total,
-                hits: Vec::new(),
-            });
+            return Ok(SearchResults { total, hits: Vec::new() });
         }
 
         let mut highlighter = Highlighter::new(segment::analyzer(), terms);
@@ -459,32 +430,18 @@ impl SearchIndex {
                 tracing::warn!(?address, "search index document without post_id");
                 continue;
             };
-            let text = |field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-            };
+            let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default();
             let title_html = highlighter.full_html(text(self.fields.title));
             let body = text(self.fields.body);
             let snippet_html = highlighter.snippet_html(body, SNIPPET_CHARS);
-            hits.push(SearchHit {
-                post_id,
-                score,
-                title_html,
-                snippet_html,
-            });
+            hits.push(SearchHit { post_id, score, title_html, snippet_html });
         }
         Ok(SearchResults { total, hits })
     }
 
     /// The query for `terms`: all of them (`require_all`) or any of them
     /// must occur in the title or body, optionally within one product.
-    fn build_query(
-        &self,
-        terms: &[String],
-        product_id: Option<i64>,
-        require_all: bool,
-    ) -> Box<dyn Query> {
+    fn build_query(&self, terms: &[String], product_id: Option<i64>, require_all: bool) -> Box<dyn Query> {
         let mut terms: Vec<Box<dyn Query>> = terms
             .iter()
             .map(|t| -> Box<dyn Query> {
@@ -531,12 +488,7 @@ fn run_query(
     if limit == 0 || total <= offset {
         return Ok((total, Vec::new()));
     }
-    let top = searcher.search(
-        query,
-        &TopDocs::with_limit(limit)
-            .and_offset(offset)
-            .order_by_score(),
-    )?;
+    let top = searcher.search(query, &TopDocs::with_limit(limit).and_offset(offset).order_by_score())?;
     Ok((total, top))
 }
 
@@ -645,9 +597,7 @@ impl Worker {
                 committed.and_then(|()| self.reader.reload())
             }
             Some(_) => Ok(()),
-            None => Err(tantivy::TantivyError::SystemError(
-                "search index writer stopped".into(),
-            )),
+            None => Err(tantivy::TantivyError::SystemError("search index writer stopped".into())),
         };
         pending.dirty = false;
         for (done, result) in pending.tickets.drain(..) {
@@ -665,19 +615,11 @@ impl Worker {
         {
             tracing::warn!(%error, "search index merge failed");
         }
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .clamp(1, BULK_MAX_THREADS);
-        match self
-            .index
-            .writer_with_num_threads(threads, threads * BULK_HEAP_PER_THREAD_BYTES)
-        {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, BULK_MAX_THREADS);
+        match self.index.writer_with_num_threads(threads, threads * BULK_HEAP_PER_THREAD_BYTES) {
             Ok(writer) => {
                 let (returned, returned_rx) = mpsc::sync_channel(0);
-                let lease = Lease {
-                    writer: Some(writer),
-                    _returned: returned,
-                };
+                let lease = Lease { writer: Some(writer), _returned: returned };
                 if reply.send(Ok(lease)).is_ok() {
                     // Err = the lease was dropped: its writer is gone.
                     let _ = returned_rx.recv();

@@ -19,14 +19,7 @@ fn search(index: &SearchIndex, text: &str) -> SearchResults {
 }
 
 fn search_in(index: &SearchIndex, text: &str, product_id: Option<i64>) -> SearchResults {
-    index
-        .search(&SearchQuery {
-            text,
-            product_id,
-            limit: 20,
-            offset: 0,
-        })
-        .expect("search")
+    index.search(&SearchQuery { text, product_id, limit: 20, offset: 0 }).expect("search")
 }
 
 fn ids(results: &SearchResults) -> Vec<i64> {
@@ -38,31 +31,11 @@ fn ids(results: &SearchResults) -> Vec<i64> {
 fn sample_index() -> SearchIndex {
     let index = SearchIndex::open_in_ram().unwrap();
     let docs = [
-        post(
-            1,
-            10,
-            "续航太差了",
-            "手机用半天就没电了，希望优化电池续航。",
-        ),
-        post(
-            2,
-            10,
-            "玩游戏发热严重",
-            "打王者二十分钟机身发热，摸起来烫手。",
-        ),
-        post(
-            3,
-            20,
-            "屏幕有绿线",
-            "新买的手机屏幕出现一条绿线，客服让我去售后。",
-        ),
+        post(1, 10, "续航太差了", "手机用半天就没电了，希望优化电池续航。"),
+        post(2, 10, "玩游戏发热严重", "打王者二十分钟机身发热，摸起来烫手。"),
+        post(3, 20, "屏幕有绿线", "新买的手机屏幕出现一条绿线，客服让我去售后。"),
         post(4, 20, "物流太慢", "下单一周了物流还没更新，快递一直不动。"),
-        post(
-            5,
-            10,
-            "建议增加Wi-Fi 6E支持",
-            "希望MIUI下个版本支持wifi 6E，现在的WiFi速度不够快。",
-        ),
+        post(5, 10, "建议增加Wi-Fi 6E支持", "希望MIUI下个版本支持wifi 6E，现在的WiFi速度不够快。"),
     ];
     for doc in docs {
         index.upsert(doc);
@@ -75,10 +48,7 @@ fn sample_index() -> SearchIndex {
 fn upsert_then_wait_makes_post_searchable() {
     let index = SearchIndex::open_in_ram().unwrap();
     assert_eq!(index.doc_count(), 0);
-    index
-        .upsert(post(42, 1, "相机对焦慢", "夜景模式下对焦很慢"))
-        .wait()
-        .unwrap();
+    index.upsert(post(42, 1, "相机对焦慢", "夜景模式下对焦很慢")).wait().unwrap();
     assert_eq!(index.doc_count(), 1);
     let r = search(&index, "对焦");
     assert_eq!(r.total, 1);
@@ -89,14 +59,8 @@ fn upsert_then_wait_makes_post_searchable() {
 #[test]
 fn reupsert_replaces_without_duplicates() {
     let index = SearchIndex::open_in_ram().unwrap();
-    index
-        .upsert(post(7, 1, "充电慢", "充电要三个小时"))
-        .wait()
-        .unwrap();
-    index
-        .upsert(post(7, 1, "充电很快", "现在充电半小时就满了"))
-        .wait()
-        .unwrap();
+    index.upsert(post(7, 1, "充电慢", "充电要三个小时")).wait().unwrap();
+    index.upsert(post(7, 1, "充电很快", "现在充电半小时就满了")).wait().unwrap();
     assert_eq!(index.doc_count(), 1);
     let r = search(&index, "充电");
     assert_eq!(r.total, 1);
@@ -147,15 +111,7 @@ fn two_character_words_in_chinese_bodies() {
         assert_eq!(ids(&search(&index, word)), expected, "query {word}");
     }
     // A 2-character word inside a longer dictionary word (search mode).
-    index
-        .upsert(post(
-            9,
-            1,
-            "散热",
-            "这台机器的发热量比上一代小多了，续航能力也更强。",
-        ))
-        .wait()
-        .unwrap();
+    index.upsert(post(9, 1, "散热", "这台机器的发热量比上一代小多了，续航能力也更强。")).wait().unwrap();
     assert_eq!(ids(&search(&index, "发热")), vec![2, 9]);
     assert_eq!(ids(&search(&index, "续航")), vec![1, 9]);
 }
@@ -187,26 +143,14 @@ fn highlighting_wraps_terms_in_mark() {
     let r = search(&index, "续航");
     let hit = &r.hits[0];
     assert_eq!(hit.title_html, "<mark>续航</mark>太差了");
-    assert_eq!(
-        hit.snippet_html,
-        "手机用半天就没电了，希望优化电池<mark>续航</mark>。"
-    );
+    assert_eq!(hit.snippet_html, "手机用半天就没电了，希望优化电池<mark>续航</mark>。");
     // Title-only match: the body snippet is its plain beginning.
     let r = search(&index, "游戏");
     assert_eq!(r.hits[0].title_html, "玩<mark>游戏</mark>发热严重");
-    assert_eq!(
-        r.hits[0].snippet_html,
-        "打王者二十分钟机身发热，摸起来烫手。"
-    );
+    assert_eq!(r.hits[0].snippet_html, "打王者二十分钟机身发热，摸起来烫手。");
     // Title matches rank above body-only matches.
-    index
-        .upsert(post(6, 10, "其他问题", "物流很快，但是客服态度差"))
-        .wait()
-        .unwrap();
-    index
-        .upsert(post(11, 10, "客服问题", "打电话没人接"))
-        .wait()
-        .unwrap();
+    index.upsert(post(6, 10, "其他问题", "物流很快，但是客服态度差")).wait().unwrap();
+    index.upsert(post(11, 10, "客服问题", "打电话没人接")).wait().unwrap();
     let r = search(&index, "客服");
     assert_eq!(r.hits[0].post_id, 11, "{r:?}");
 }
@@ -223,10 +167,7 @@ fn long_body_snippet_is_cut_around_the_match() {
     let hit = &search(&index, "屏幕").hits[0];
     assert!(hit.snippet_html.contains("<mark>屏幕</mark>"), "{hit:?}");
     assert!(hit.snippet_html.starts_with('…') && hit.snippet_html.ends_with('…'));
-    let plain = hit
-        .snippet_html
-        .replace("<mark>", "")
-        .replace("</mark>", "");
+    let plain = hit.snippet_html.replace("<mark>", "").replace("</mark>", "");
     assert!(plain.chars().count() <= 122, "{plain}");
 }
 
@@ -244,10 +185,7 @@ fn html_is_escaped() {
         .unwrap();
     let r = search(&index, "屏幕");
     let hit = &r.hits[0];
-    assert_eq!(
-        hit.title_html,
-        "&lt;script&gt;alert(&#39;<mark>屏幕</mark>&#39;)&lt;/script&gt;"
-    );
+    assert_eq!(hit.title_html, "&lt;script&gt;alert(&#39;<mark>屏幕</mark>&#39;)&lt;/script&gt;");
     assert_eq!(
         hit.snippet_html,
         "<mark>屏幕</mark> &lt;b&gt;粗体&lt;/b&gt; &amp; &quot;引号&quot; &lt;img src=x onerror=alert(1)&gt;"
@@ -261,23 +199,9 @@ fn html_is_escaped() {
 #[test]
 fn special_characters_and_empty_queries() {
     let index = sample_index();
-    for q in [
-        "a:b (c \"d",
-        "title:屏幕 AND (",
-        "\"",
-        "*",
-        "+-!^~",
-        "屏幕\")(",
-        "[1 TO 2]",
-        "\\",
-    ] {
+    for q in ["a:b (c \"d", "title:屏幕 AND (", "\"", "*", "+-!^~", "屏幕\")(", "[1 TO 2]", "\\"] {
         index
-            .search(&SearchQuery {
-                text: q,
-                product_id: None,
-                limit: 10,
-                offset: 0,
-            })
+            .search(&SearchQuery { text: q, product_id: None, limit: 10, offset: 0 })
             .unwrap_or_else(|e| panic!("query {q:?}: {e}"));
     }
     assert_eq!(ids(&search(&index, "屏幕\")(")), vec![3]);
@@ -295,26 +219,15 @@ fn pagination_and_count_only() {
         index.upsert(post(i, 1, &format!("第{i}个"), "电池不耐用"));
     }
     index.flush().unwrap();
-    let page = |offset, limit| {
-        index
-            .search(&SearchQuery {
-                text: "电池",
-                product_id: None,
-                limit,
-                offset,
-            })
-            .unwrap()
-    };
+    let page =
+        |offset, limit| index.search(&SearchQuery { text: "电池", product_id: None, limit, offset }).unwrap();
     let first = page(0, 10);
     assert_eq!(first.total, 25);
     assert_eq!(first.hits.len(), 10);
     let third = page(20, 10);
     assert_eq!(third.total, 25);
     assert_eq!(third.hits.len(), 5);
-    let mut all: Vec<i64> = (0..3)
-        .flat_map(|p| page(p * 10, 10).hits)
-        .map(|h| h.post_id)
-        .collect();
+    let mut all: Vec<i64> = (0..3).flat_map(|p| page(p * 10, 10).hits).map(|h| h.post_id).collect();
     all.sort_unstable();
     assert_eq!(all, (0..25).collect::<Vec<_>>());
     let count_only = page(0, 0);
@@ -329,23 +242,10 @@ fn concurrent_upserts_are_group_committed() {
         .map(|i| {
             let index = Arc::clone(&index);
             std::thread::spawn(move || {
-                index
-                    .upsert(post(
-                        i,
-                        i % 3,
-                        &format!("并发测试{i}"),
-                        "群组提交的性能测试",
-                    ))
-                    .wait()
-                    .unwrap();
+                index.upsert(post(i, i % 3, &format!("并发测试{i}"), "群组提交的性能测试")).wait().unwrap();
                 // Visible as soon as wait() returns.
                 let r = index
-                    .search(&SearchQuery {
-                        text: "性能",
-                        product_id: Some(i % 3),
-                        limit: 50,
-                        offset: 0,
-                    })
+                    .search(&SearchQuery { text: "性能", product_id: Some(i % 3), limit: 50, offset: 0 })
                     .unwrap();
                 assert!(r.hits.iter().any(|h| h.post_id == i));
             })
@@ -355,14 +255,7 @@ fn concurrent_upserts_are_group_committed() {
         t.join().unwrap();
     }
     assert_eq!(index.doc_count(), 50);
-    let r = index
-        .search(&SearchQuery {
-            text: "性能",
-            product_id: None,
-            limit: 100,
-            offset: 0,
-        })
-        .unwrap();
+    let r = index.search(&SearchQuery { text: "性能", product_id: None, limit: 100, offset: 0 }).unwrap();
     assert_eq!(r.total, 50);
     assert_eq!(ids(&r), (0..50).collect::<Vec<_>>());
 }
@@ -372,10 +265,9 @@ fn rebuild_replaces_contents() {
     let index = sample_index();
     let mut reports = Vec::new();
     let n = index
-        .rebuild(
-            (100..2600).map(|i| post(i, 1, "重建", &format!("第{i}条 电池续航"))),
-            &mut |n| reports.push(n),
-        )
+        .rebuild((100..2600).map(|i| post(i, 1, "重建", &format!("第{i}条 电池续航"))), &mut |n| {
+            reports.push(n)
+        })
         .unwrap();
     assert_eq!(n, 2500);
     assert_eq!(reports, vec![1000, 2000, 2500]);
@@ -386,9 +278,7 @@ fn rebuild_replaces_contents() {
     index.upsert(post(1, 1, "又来了", "物流")).wait().unwrap();
     assert_eq!(ids(&search(&index, "物流")), vec![1]);
     // bulk_add adds without deleting.
-    let added = index
-        .bulk_add((5000..5010).map(|i| post(i, 2, "批量", "物流")))
-        .unwrap();
+    let added = index.bulk_add((5000..5010).map(|i| post(i, 2, "批量", "物流"))).unwrap();
     assert_eq!(added, 10);
     assert_eq!(search(&index, "物流").total, 11);
     assert_eq!(index.doc_count(), 2511);
@@ -401,9 +291,7 @@ fn rebuild_replaces_contents() {
 fn ops_queued_before_rebuild_are_committed_first_and_later_ones_after() {
     let index = Arc::new(SearchIndex::open_in_ram().unwrap());
     let before = index.upsert(post(1, 1, "之前", "旧内容"));
-    index
-        .rebuild([post(2, 1, "重建", "新内容")], &mut |_| {})
-        .unwrap();
+    index.rebuild([post(2, 1, "重建", "新内容")], &mut |_| {}).unwrap();
     before.wait().unwrap();
     index.upsert(post(3, 1, "之后", "新内容")).wait().unwrap();
     assert_eq!(ids(&search(&index, "内容")), vec![2, 3]);

@@ -78,11 +78,15 @@ pub async fn register(state: &AppState, ip: ClientIp, input: Registration) -> Ap
 pub async fn login(state: &AppState, ip: ClientIp, handle: &str, password: &str) -> AppResult<User> {
     limit(state, format!("login:{}", ip.0), state.config.auth_attempts_per_minute)?;
     // Also per account, so guessing one fan's password from many addresses is slow too.
-    limit(state, format!("login-handle:{}", handle.trim().to_lowercase()), state.config.auth_attempts_per_minute)?;
+    limit(
+        state,
+        format!("login-handle:{}", handle.trim().to_lowercase()),
+        state.config.auth_attempts_per_minute,
+    )?;
     let found = state.store.user_by_handle(handle.trim()).await?;
     let Some(found) = found else {
         // Spend the same time as a real check, so response time does not reveal handles.
-        let _ = verify_password(password.to_string(), DUMMY_HASH.to_string()).await;
+        let _ = verify_password(password.to_string(), dummy_hash().to_string()).await;
         return Err(AppError(ErrorCode::InvalidCredentials));
     };
     if !verify_password(password.to_string(), found.password_hash).await? {
@@ -91,9 +95,18 @@ pub async fn login(state: &AppState, ip: ClientIp, handle: &str, password: &str)
     Ok(found.user)
 }
 
-/// An Argon2id hash of a random password, verified against when the handle does not exist.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Jx3XVZ3UdbH2M1vTQHl8pRNxGG0Eqs6TDtN5g0dq9T4";
+/// A standard-cost Argon2id hash of a random password, verified against when the handle does
+/// not exist. Made once per process.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        use argon2::password_hash::PasswordHasher;
+        crate::auth::argon2(crate::state::PasswordCost::Standard)
+            .hash_password(crate::auth::random_token(16).as_bytes())
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    });
+    &HASH
+}
 
 pub struct PostInput {
     pub product: String,
@@ -108,7 +121,8 @@ pub async fn create_post(state: &AppState, auth: &Auth, input: PostInput) -> App
     let body = Body::parse(&input.body)?;
     let kind = PostKind::parse(&input.kind)?;
     let tags: Vec<String> = Tag::parse_list(&input.tags)?.iter().map(|t| t.as_str().to_string()).collect();
-    let product = state.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
+    let product =
+        state.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
     limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
     let post = state
         .store
@@ -179,7 +193,13 @@ pub async fn change_status(
         return Err(AppError(ErrorCode::CommentTooLong));
     }
     let change = state.store.change_status(post_id, auth.user.id, to, note, state.now()).await?;
-    tracing::info!(post = post_id, from = change.from.as_str(), to = change.to.as_str(), by = auth.user.id, "status changed");
+    tracing::info!(
+        post = post_id,
+        from = change.from.as_str(),
+        to = change.to.as_str(),
+        by = auth.user.id,
+        "status changed"
+    );
     Ok(change)
 }
 

@@ -79,7 +79,7 @@ pub fn token_digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn argon2(cost: PasswordCost) -> Argon2<'static> {
+pub(crate) fn argon2(cost: PasswordCost) -> Argon2<'static> {
     let params = match cost {
         // OWASP: Argon2id, 19 MiB, 2 iterations, 1 lane.
         PasswordCost::Standard => Params::new(19 * 1024, 2, 1, None),
@@ -91,13 +91,10 @@ fn argon2(cost: PasswordCost) -> Argon2<'static> {
 /// Hashes on a blocking thread: Argon2 is deliberately slow and must not stall the runtime.
 pub async fn hash_password(cost: PasswordCost, password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
-        argon2(cost)
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| {
-                tracing::error!(error = %e, "password hashing failed");
-                AppError(ErrorCode::Internal)
-            })
+        argon2(cost).hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| {
+            tracing::error!(error = %e, "password hashing failed");
+            AppError(ErrorCode::Internal)
+        })
     })
     .await?
 }
@@ -134,14 +131,8 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 /// Reads the `csrf` field of a form body and puts the body back for the handler.
 async fn form_csrf_field(req: Request) -> Result<(Request, Option<String>), AppError> {
     let (parts, body) = req.into_parts();
-    let bytes = body
-        .collect()
-        .await
-        .map_err(|_| AppError(ErrorCode::PayloadTooLarge))?
-        .to_bytes();
-    let field = form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == CSRF_FIELD)
-        .map(|(_, v)| v.into_owned());
+    let bytes = body.collect().await.map_err(|_| AppError(ErrorCode::PayloadTooLarge))?.to_bytes();
+    let field = form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
     Ok((Request::from_parts(parts, Body::from(bytes)), field))
 }
 
@@ -170,10 +161,11 @@ async fn authenticate_inner(state: &AppState, mut req: Request) -> Result<Reques
     let session = match cookie(req.headers(), SESSION_COOKIE) {
         Some(raw) => {
             let digest = token_digest(raw);
-            state.store.session_user(&digest, now).await?.map(|(user, csrf)| Auth {
-                user,
-                via: AuthVia::Session { token_hash: digest, csrf },
-            })
+            state
+                .store
+                .session_user(&digest, now)
+                .await?
+                .map(|(user, csrf)| Auth { user, via: AuthVia::Session { token_hash: digest, csrf } })
         }
         None => None,
     };
@@ -194,8 +186,7 @@ async fn authenticate_inner(state: &AppState, mut req: Request) -> Result<Reques
         _ => None,
     };
     if let Some(expected) = expected {
-        let header_token =
-            req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let header_token = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
         let presented = match header_token {
             Some(t) => Some(t),
             None if is_form(req.headers()) => {
@@ -205,8 +196,7 @@ async fn authenticate_inner(state: &AppState, mut req: Request) -> Result<Reques
             }
             None => None,
         };
-        let ok = !expected.is_empty()
-            && presented.as_deref().is_some_and(|p| constant_time_eq(p, &expected));
+        let ok = !expected.is_empty() && presented.as_deref().is_some_and(|p| constant_time_eq(p, &expected));
         if !ok {
             return Err(AppError(ErrorCode::CsrfFailed));
         }

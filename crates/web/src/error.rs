@@ -63,8 +63,7 @@ pub fn post_not_found() -> AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = status.into_response();
         res.extensions_mut().insert(self.0);
         res
@@ -115,7 +114,9 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     let code = match res.extensions().get::<ErrorCode>() {
         Some(code) => *code,
         // A body that is already ours (e.g. the metrics or health text) stays as it is.
-        None if res.headers().contains_key(header::CONTENT_TYPE) && status != StatusCode::PAYLOAD_TOO_LARGE => {
+        None if res.headers().contains_key(header::CONTENT_TYPE)
+            && status != StatusCode::PAYLOAD_TOO_LARGE =>
+        {
             return res;
         }
         None => match code_for_bare_status(status) {

@@ -25,9 +25,7 @@ pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a 
 }
 
 fn query_lang(query: Option<&str>) -> Option<Locale> {
-    form_urlencoded::parse(query?.as_bytes())
-        .find(|(k, _)| k == "lang")
-        .and_then(|(_, v)| Locale::parse(&v))
+    form_urlencoded::parse(query?.as_bytes()).find(|(k, _)| k == "lang").and_then(|(_, v)| Locale::parse(&v))
 }
 
 pub async fn negotiate(mut req: Request, next: Next) -> Response {

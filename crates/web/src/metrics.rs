@@ -61,7 +61,11 @@ impl Metrics {
                     h.counts[i]
                 );
             }
-            let _ = writeln!(out, "canyu_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "canyu_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                h.count
+            );
             let _ = writeln!(out, "canyu_http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
             let _ = writeln!(out, "canyu_http_request_duration_seconds_count{{{labels}}} {}", h.count);
         }

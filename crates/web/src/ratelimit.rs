@@ -32,9 +32,8 @@ impl RateLimiter {
             // of distinct keys.
             buckets.retain(|_, b| b.tokens + (now_ms - b.updated_at) as f64 * per_ms < capacity);
         }
-        let bucket = buckets
-            .entry(key.to_string())
-            .or_insert(Bucket { tokens: capacity, updated_at: now_ms });
+        let bucket =
+            buckets.entry(key.to_string()).or_insert(Bucket { tokens: capacity, updated_at: now_ms });
         let elapsed = (now_ms - bucket.updated_at).max(0) as f64;
         bucket.tokens = (bucket.tokens + elapsed * per_ms).min(capacity);
         bucket.updated_at = now_ms;

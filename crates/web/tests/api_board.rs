@@ -49,15 +49,28 @@ async fn fan_posts_votes_comments_and_staff_triage() {
         assert_eq!((got["votes"].as_i64(), got["voted"].as_bool()), (Some(1), Some(true)));
 
         // Staff replies are official.
-        let (s, c) = app.post(&format!("/api/v1/posts/{id}/comments"), Some(&staff), json!({"body": "感谢反馈，已转交团队。"})).await;
+        let (s, c) = app
+            .post(
+                &format!("/api/v1/posts/{id}/comments"),
+                Some(&staff),
+                json!({"body": "感谢反馈，已转交团队。"}),
+            )
+            .await;
         assert_eq!((s, c["official"].as_bool()), (201, Some(true)));
-        let (_, c) = app.post(&format!("/api/v1/posts/{id}/comments"), Some(&fan), json!({"body": "+1"})).await;
+        let (_, c) =
+            app.post(&format!("/api/v1/posts/{id}/comments"), Some(&fan), json!({"body": "+1"})).await;
         assert_eq!(c["official"], false);
         let (_, comments) = app.get(&format!("/api/v1/posts/{id}/comments"), None).await;
         assert_eq!(comments["items"].as_array().unwrap().len(), 2);
 
         // The workflow, with its public timeline.
-        let (s, change) = app.post(&format!("/api/v1/posts/{id}/status"), Some(&staff), json!({"status": "planned", "note": "排入 1.2 版本"})).await;
+        let (s, change) = app
+            .post(
+                &format!("/api/v1/posts/{id}/status"),
+                Some(&staff),
+                json!({"status": "planned", "note": "排入 1.2 版本"}),
+            )
+            .await;
         assert_eq!(s, 200, "{change}");
         assert_eq!((change["from"].as_str(), change["to"].as_str()), (Some("new"), Some("planned")));
         let (_, history) = app.get(&format!("/api/v1/posts/{id}/history"), None).await;
@@ -67,7 +80,8 @@ async fn fan_posts_votes_comments_and_staff_triage() {
         assert_eq!(roadmap["planned"][0]["id"], id);
 
         // Filters and the listing shape.
-        let (_, list) = app.get("/api/v1/posts?product=xiaomi-su7&status=planned&sort=top&limit=5", None).await;
+        let (_, list) =
+            app.get("/api/v1/posts?product=xiaomi-su7&status=planned&sort=top&limit=5", None).await;
         assert_eq!(list["items"].as_array().unwrap().len(), 1);
         assert!(list["next_cursor"].is_null());
         let (_, list) = app.get("/api/v1/posts?tag=%E7%BB%AD%E8%88%AA", None).await;
@@ -91,7 +105,8 @@ async fn cursor_pagination_visits_every_post_once() {
             let mut seen = Vec::new();
             let mut cursor = String::new();
             loop {
-                let (s, page) = app.get(&format!("/api/v1/posts?sort={sort}&limit=3&cursor={cursor}"), None).await;
+                let (s, page) =
+                    app.get(&format!("/api/v1/posts?sort={sort}&limit=3&cursor={cursor}"), None).await;
                 assert_eq!(s, 200, "{page}");
                 seen.extend(page["items"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()));
                 match page["next_cursor"].as_str() {
@@ -113,9 +128,7 @@ async fn bad_input_gets_a_specific_error_and_changes_nothing() {
         let fan = app.register("careful_fan").await;
         let id = app.create_post(&fan, "一个正常的帖子", "正文").await;
         let before = app.post_count().await;
-        let post = |title: String, body: String, product: &str, kind: &str| {
-            json!({"product": product, "kind": kind, "title": title, "body": body})
-        };
+        let post = |title: String, body: String, product: &str, kind: &str| json!({"product": product, "kind": kind, "title": title, "body": body});
         let cases = [
             (post(String::new(), "b".into(), "xiaomi-su7", "idea"), 422, "title_empty"),
             (post("   ".into(), "b".into(), "xiaomi-su7", "idea"), 422, "title_empty"),
@@ -125,17 +138,37 @@ async fn bad_input_gets_a_specific_error_and_changes_nothing() {
             (post("t".into(), "b".into(), "no-such-product", "idea"), 422, "unknown_product"),
             (post("t".into(), "b".into(), "xiaomi-su7", "rant"), 422, "invalid_kind"),
             (json!({"product": "xiaomi-su7", "kind": "idea", "title": "t"}), 400, "invalid_json"),
-            (json!({"product": "xiaomi-su7", "kind": "idea", "title": "t", "body": "b", "tags": ["<b>"]}), 422, "invalid_tag"),
+            (
+                json!({"product": "xiaomi-su7", "kind": "idea", "title": "t", "body": "b", "tags": ["<b>"]}),
+                422,
+                "invalid_tag",
+            ),
         ];
         for (body, status, code) in cases {
             let (s, b) = app.post("/api/v1/posts", Some(&fan), body).await;
             assert_eq!((s, error_code(&b)), (status, code), "{backend:?}");
         }
         // Malformed JSON and a wrong content type.
-        let res = app.client.post(app.url("/api/v1/posts")).bearer_auth(&fan).header("content-type", "application/json").body("{\"title\":").send().await.unwrap();
+        let res = app
+            .client
+            .post(app.url("/api/v1/posts"))
+            .bearer_auth(&fan)
+            .header("content-type", "application/json")
+            .body("{\"title\":")
+            .send()
+            .await
+            .unwrap();
         let (s, b) = common::to_json(res).await;
         assert_eq!((s, error_code(&b)), (400, "invalid_json"));
-        let res = app.client.post(app.url("/api/v1/posts")).bearer_auth(&fan).header("content-type", "text/plain").body("hi").send().await.unwrap();
+        let res = app
+            .client
+            .post(app.url("/api/v1/posts"))
+            .bearer_auth(&fan)
+            .header("content-type", "text/plain")
+            .body("hi")
+            .send()
+            .await
+            .unwrap();
         let (s, b) = common::to_json(res).await;
         assert_eq!((s, error_code(&b)), (415, "unsupported_media_type"));
         // Not signed in; a forged token.
@@ -145,15 +178,21 @@ async fn bad_input_gets_a_specific_error_and_changes_nothing() {
         assert_eq!((s, error_code(&b)), (401, "token_invalid"));
 
         // Status: unknown status, an invalid transition, a fan acting as staff.
-        let (s, b) = app.post(&format!("/api/v1/posts/{id}/status"), Some(&staff), json!({"status": "done"})).await;
+        let (s, b) =
+            app.post(&format!("/api/v1/posts/{id}/status"), Some(&staff), json!({"status": "done"})).await;
         assert_eq!((s, error_code(&b)), (422, "invalid_status"));
-        let (s, _) = app.post(&format!("/api/v1/posts/{id}/status"), Some(&staff), json!({"status": "shipped"})).await;
+        let (s, _) =
+            app.post(&format!("/api/v1/posts/{id}/status"), Some(&staff), json!({"status": "shipped"})).await;
         assert_eq!(s, 200);
-        let (s, b) = app.post(&format!("/api/v1/posts/{id}/status"), Some(&staff), json!({"status": "new"})).await;
+        let (s, b) =
+            app.post(&format!("/api/v1/posts/{id}/status"), Some(&staff), json!({"status": "new"})).await;
         assert_eq!((s, error_code(&b)), (409, "invalid_transition"));
-        let (s, b) = app.post(&format!("/api/v1/posts/{id}/status"), Some(&fan), json!({"status": "declined"})).await;
+        let (s, b) =
+            app.post(&format!("/api/v1/posts/{id}/status"), Some(&fan), json!({"status": "declined"})).await;
         assert_eq!((s, error_code(&b)), (403, "forbidden"));
-        let (s, b) = app.post("/api/v1/products", Some(&fan), json!({"slug": "x-1", "name": "X", "category": "car"})).await;
+        let (s, b) = app
+            .post("/api/v1/products", Some(&fan), json!({"slug": "x-1", "name": "X", "category": "car"}))
+            .await;
         assert_eq!((s, error_code(&b)), (403, "forbidden"));
         let (_, history) = app.get(&format!("/api/v1/posts/{id}/history"), None).await;
         assert_eq!(history["items"].as_array().unwrap().len(), 1, "refused changes left no trace");
@@ -165,11 +204,19 @@ async fn bad_input_gets_a_specific_error_and_changes_nothing() {
         }
         let (s, b) = app.post("/api/v1/posts/999999/comments", Some(&fan), json!({"body": "hi"})).await;
         assert_eq!((s, error_code(&b)), (404, "post_not_found"));
-        let (s, b) = app.post(&format!("/api/v1/posts/{id}/comments"), Some(&fan), json!({"body": " "})).await;
+        let (s, b) =
+            app.post(&format!("/api/v1/posts/{id}/comments"), Some(&fan), json!({"body": " "})).await;
         assert_eq!((s, error_code(&b)), (422, "comment_empty"));
 
         // Listing parameters.
-        for (q, code) in [("sort=best", "invalid_sort"), ("limit=0", "invalid_limit"), ("limit=x", "invalid_limit"), ("cursor=zz", "invalid_cursor"), ("status=done", "invalid_status"), ("product=nope", "unknown_product")] {
+        for (q, code) in [
+            ("sort=best", "invalid_sort"),
+            ("limit=0", "invalid_limit"),
+            ("limit=x", "invalid_limit"),
+            ("cursor=zz", "invalid_cursor"),
+            ("status=done", "invalid_status"),
+            ("product=nope", "unknown_product"),
+        ] {
             let (s, b) = app.get(&format!("/api/v1/posts?{q}"), None).await;
             assert!((400..500).contains(&s), "{q}: {s}");
             assert_eq!(error_code(&b), code, "{q}");
@@ -183,10 +230,22 @@ async fn bad_input_gets_a_specific_error_and_changes_nothing() {
 #[tokio::test]
 async fn errors_speak_the_request_language() {
     let app = spawn_app(canyu_store::Backend::Sqlite).await;
-    let zh = app.client.get(app.url("/api/v1/posts/424242")).header("accept-language", "zh-CN,zh;q=0.9").send().await.unwrap();
+    let zh = app
+        .client
+        .get(app.url("/api/v1/posts/424242"))
+        .header("accept-language", "zh-CN,zh;q=0.9")
+        .send()
+        .await
+        .unwrap();
     let (s, b) = common::to_json(zh).await;
     assert_eq!((s, b["error"]["message"].as_str()), (404, Some("帖子不存在。")));
-    let en = app.client.get(app.url("/api/v1/posts/424242")).header("accept-language", "en-US").send().await.unwrap();
+    let en = app
+        .client
+        .get(app.url("/api/v1/posts/424242"))
+        .header("accept-language", "en-US")
+        .send()
+        .await
+        .unwrap();
     let (_, b) = common::to_json(en).await;
     assert_eq!(b["error"]["message"], "No such post.");
     let none = app.client.get(app.url("/api/v1/posts/424242")).send().await.unwrap();
@@ -207,7 +266,9 @@ async fn tokens_expire_and_can_be_revoked() {
         let bot = created["token"].as_str().unwrap().to_string();
         let (_, list) = app.get("/api/v1/me/tokens", Some(&bot)).await;
         assert_eq!(list["items"].as_array().unwrap().len(), 2);
-        let (s, _) = app.call(Method::DELETE, &format!("/api/v1/me/tokens/{}", created["id"]), Some(&token), None).await;
+        let (s, _) = app
+            .call(Method::DELETE, &format!("/api/v1/me/tokens/{}", created["id"]), Some(&token), None)
+            .await;
         assert_eq!(s, 204);
         let (s, b) = app.get("/api/v1/me", Some(&bot)).await;
         assert_eq!((s, error_code(&b)), (401, "token_invalid"));

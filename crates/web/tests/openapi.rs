@@ -6,11 +6,21 @@ mod common;
 #[tokio::test]
 async fn openapi_document_matches_the_snapshot() {
     let app = common::spawn_app(canyu_store::Backend::Sqlite).await;
-    let served: serde_json::Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let served: serde_json::Value =
+        app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
     let generated = serde_json::to_value(canyu_web::api::openapi()).unwrap();
     assert_eq!(served, generated);
     // The core API shape of DESIGN.md is present.
-    for path in ["/api/v1/auth/register", "/api/v1/auth/login", "/api/v1/products", "/api/v1/posts", "/api/v1/posts/{id}", "/api/v1/posts/{id}/vote", "/api/v1/posts/{id}/comments", "/api/v1/posts/{id}/status"] {
+    for path in [
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/products",
+        "/api/v1/posts",
+        "/api/v1/posts/{id}",
+        "/api/v1/posts/{id}/vote",
+        "/api/v1/posts/{id}/comments",
+        "/api/v1/posts/{id}/status",
+    ] {
         assert!(served["paths"][path].is_object(), "missing {path}");
     }
     let pretty = serde_json::to_string_pretty(&served).unwrap() + "\n";
@@ -21,5 +31,8 @@ async fn openapi_document_matches_the_snapshot() {
         return;
     }
     let expected = std::fs::read_to_string(&path).expect("snapshot missing: run with UPDATE_SNAPSHOTS=1");
-    assert!(expected == pretty, "the OpenAPI document changed; review and run with UPDATE_SNAPSHOTS=1 to accept");
+    assert!(
+        expected == pretty,
+        "the OpenAPI document changed; review and run with UPDATE_SNAPSHOTS=1 to accept"
+    );
 }

@@ -2,9 +2,7 @@ use crate::commands::serve::serve;
 use crate::commands::{init_logging, open_store, reindex, settings};
 use crate::config::CommonArgs;
 use crate::error::CliResult;
-use canyu_demo::{
-    DEMO_DEFAULT_POSTS, DEMO_FAN_PASSWORD, DEMO_STAFF_HANDLE, DEMO_STAFF_PASSWORD, DemoForum,
-};
+use canyu_demo::{DEMO_DEFAULT_POSTS, DEMO_FAN_PASSWORD, DEMO_STAFF_HANDLE, DEMO_STAFF_PASSWORD, DemoForum};
 use canyu_store::{
     BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, NewProduct, NewUser, Store,
 };
@@ -46,10 +44,7 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> CliResult<()> {
             )
             .into());
         }
-        eprintln!(
-            "generating the demo forum (seed {}, {} posts)…",
-            args.seed, args.posts
-        );
+        eprintln!("generating the demo forum (seed {}, {} posts)…", args.seed, args.posts);
         // Midnight UTC today: the same seed gives the same forum all day, and every
         // generated timestamp is in the past.
         let anchor = canyu_web::state::now_millis() / 86_400_000 * 86_400_000;
@@ -58,11 +53,7 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> CliResult<()> {
         store.set_meta(DEMO_MARKER, &args.seed.to_string()).await?;
         let index = SearchIndex::open(&settings.index_dir())?;
         let n = reindex::rebuild(&store, &index, true).await?;
-        eprintln!(
-            "demo ready: {} products, {} fans, {n} posts",
-            forum.products.len(),
-            forum.users.len()
-        );
+        eprintln!("demo ready: {} products, {} fans, {n} posts", forum.products.len(), forum.users.len());
     }
     store.close().await;
     if args.no_serve {
@@ -79,16 +70,11 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> CliResult<()> {
 /// the staff accounts get their own.
 pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
     let hash_err = |e: canyu_web::error::AppError| format!("hashing failed: {:?}", e.0);
-    let fan_hash = hash_password(PasswordCost::Standard, DEMO_FAN_PASSWORD.into())
-        .await
-        .map_err(hash_err)?;
-    let staff_hash = hash_password(PasswordCost::Standard, DEMO_STAFF_PASSWORD.into())
-        .await
-        .map_err(hash_err)?;
+    let fan_hash = hash_password(PasswordCost::Standard, DEMO_FAN_PASSWORD.into()).await.map_err(hash_err)?;
+    let staff_hash =
+        hash_password(PasswordCost::Standard, DEMO_STAFF_PASSWORD.into()).await.map_err(hash_err)?;
     for c in &forum.categories {
-        store
-            .create_category(&c.slug, &c.name_zh, &c.name_en)
-            .await?;
+        store.create_category(&c.slug, &c.name_zh, &c.name_en).await?;
     }
     let mut product_ids = HashMap::new();
     for p in &forum.products {
@@ -105,11 +91,7 @@ pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
     }
     let mut user_ids = Vec::with_capacity(forum.users.len());
     for u in &forum.users {
-        let hash = if u.role.can_triage() {
-            &staff_hash
-        } else {
-            &fan_hash
-        };
+        let hash = if u.role.can_triage() { &staff_hash } else { &fan_hash };
         let created = store
             .create_user(NewUser {
                 handle: &u.handle,
@@ -136,43 +118,31 @@ pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
         })
         .collect();
     let post_ids = store.insert_posts_bulk(&bulk).await?;
-    let mut details = BulkDetails {
-        tags: Vec::new(),
-        votes: Vec::new(),
-        comments: Vec::new(),
-        history: Vec::new(),
-    };
+    let mut details =
+        BulkDetails { tags: Vec::new(), votes: Vec::new(), comments: Vec::new(), history: Vec::new() };
     for (post, &post_id) in forum.posts.iter().zip(&post_ids) {
-        details
-            .tags
-            .extend(post.tags.iter().map(|t| (post_id, t.clone())));
+        details.tags.extend(post.tags.iter().map(|t| (post_id, t.clone())));
         // Votes arrive over the minutes and hours after posting.
-        details
-            .votes
-            .extend(post.voters.iter().enumerate().map(|(i, &u)| BulkVote {
-                post_id,
-                user_id: user_ids[u],
-                at: post.created_at + 60_000 * (i as i64 + 1),
-            }));
-        details
-            .comments
-            .extend(post.comments.iter().map(|c| BulkComment {
-                post_id,
-                author_id: user_ids[c.author],
-                body: c.body.clone(),
-                official: c.official,
-                at: c.created_at,
-            }));
-        details
-            .history
-            .extend(post.history.iter().map(|h| BulkStatusChange {
-                post_id,
-                from: h.from,
-                to: h.to,
-                actor_id: user_ids[h.by],
-                note: h.note.clone(),
-                at: h.at,
-            }));
+        details.votes.extend(post.voters.iter().enumerate().map(|(i, &u)| BulkVote {
+            post_id,
+            user_id: user_ids[u],
+            at: post.created_at + 60_000 * (i as i64 + 1),
+        }));
+        details.comments.extend(post.comments.iter().map(|c| BulkComment {
+            post_id,
+            author_id: user_ids[c.author],
+            body: c.body.clone(),
+            official: c.official,
+            at: c.created_at,
+        }));
+        details.history.extend(post.history.iter().map(|h| BulkStatusChange {
+            post_id,
+            from: h.from,
+            to: h.to,
+            actor_id: user_ids[h.by],
+            note: h.note.clone(),
+            at: h.at,
+        }));
     }
     store.insert_post_details_bulk(&details).await?;
     Ok(())

@@ -28,33 +28,17 @@ pub enum ImportCommand {
 }
 
 pub async fn run(common: &CommonArgs, cmd: ImportCommand) -> CliResult<()> {
-    let ImportCommand::Lines {
-        input,
-        posts,
-        products,
-        no_index,
-    } = cmd;
+    let ImportCommand::Lines { input, posts, products, no_index } = cmd;
     let settings = settings(common)?;
     let store = open_store(&settings).await?;
-    let text = std::fs::read_to_string(&input)
-        .map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let text =
+        std::fs::read_to_string(&input).map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     if lines.is_empty() {
         return Err("the input has no lines".into());
     }
-    if store
-        .list_categories()
-        .await?
-        .iter()
-        .all(|c| c.slug != "imported")
-    {
-        store
-            .create_category("imported", "导入", "Imported")
-            .await?;
+    if store.list_categories().await?.iter().all(|c| c.slug != "imported") {
+        store.create_category("imported", "导入", "Imported").await?;
     }
     let mut product_ids = Vec::new();
     for i in 0..products.max(1) {
@@ -99,11 +83,9 @@ pub async fn run(common: &CommonArgs, cmd: ImportCommand) -> CliResult<()> {
     }
     let bar = ProgressBar::new(posts as u64);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} loading [{bar:40}] {pos}/{len} posts {per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{spinner} loading [{bar:40}] {pos}/{len} posts {per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
     );
     let started = Instant::now();
     let base_time = canyu_web::state::now_millis() - 365 * 86_400_000;
@@ -151,10 +133,7 @@ pub async fn run(common: &CommonArgs, cmd: ImportCommand) -> CliResult<()> {
         let index = SearchIndex::open(&settings.index_dir())?;
         let total = reindex::rebuild(&store, &index, true).await?;
         let secs = started.elapsed().as_secs_f64();
-        println!(
-            "indexed {total} posts in {secs:.1} s ({:.0} posts/s)",
-            total as f64 / secs
-        );
+        println!("indexed {total} posts in {secs:.1} s ({:.0} posts/s)", total as f64 / secs);
     }
     store.close().await;
     Ok(())

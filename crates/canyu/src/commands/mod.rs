@@ -18,37 +18,24 @@ pub fn settings(common: &CommonArgs) -> CliResult<Settings> {
 
 /// Opens the database and brings its schema up to date.
 pub async fn open_store(settings: &Settings) -> CliResult<Store> {
-    let store = Store::open(&settings.database_url).await.map_err(|e| {
-        format!(
-            "cannot open database {}: {e}",
-            canyu_store::redact(&settings.database_url)
-        )
-    })?;
+    let store = Store::open(&settings.database_url)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", canyu_store::redact(&settings.database_url)))?;
     Ok(store)
 }
 
 pub async fn migrate(common: &CommonArgs) -> CliResult<()> {
     let settings = settings(common)?;
     let store = open_store(&settings).await?;
-    println!(
-        "migrated {} database {}",
-        store.backend().name(),
-        canyu_store::redact(&settings.database_url)
-    );
+    println!("migrated {} database {}", store.backend().name(), canyu_store::redact(&settings.database_url));
     store.close().await;
     Ok(())
 }
 
 pub fn init_logging(json: bool) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tantivy=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
-    let _ = if json {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tantivy=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }

@@ -67,9 +67,8 @@ pub async fn rebuild(store: &Store, index: &SearchIndex, show_progress: bool) ->
                 index.rebuild(rx.into_iter().flatten(), &mut progress)
             });
             let produced = tokio::runtime::Handle::current().block_on(producer);
-            let indexed = handle
-                .join()
-                .map_err(|_| crate::error::CliError("indexer thread panicked".into()))?;
+            let indexed =
+                handle.join().map_err(|_| crate::error::CliError("indexer thread panicked".into()))?;
             produced?;
             Ok::<u64, crate::error::CliError>(indexed?)
         })

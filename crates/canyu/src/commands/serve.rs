@@ -30,10 +30,7 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
     let index = SearchIndex::open(&settings.index_dir())?;
     let posts = store.post_count().await?;
     if index.doc_count() == 0 && posts > 0 {
-        tracing::info!(
-            posts,
-            "search index is empty; rebuilding it from the database"
-        );
+        tracing::info!(posts, "search index is empty; rebuilding it from the database");
         reindex::rebuild(&store, &index, false).await?;
     }
     let listener = tokio::net::TcpListener::bind(&settings.listen)

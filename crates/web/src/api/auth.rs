@@ -41,7 +41,12 @@ pub async fn register(
     ip: ClientIp,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> AppResult<(StatusCode, Json<SessionView>)> {
-    let user = actions::register(&state, ip, Registration { handle: req.handle, password: req.password, email: req.email }).await?;
+    let user = actions::register(
+        &state,
+        ip,
+        Registration { handle: req.handle, password: req.password, email: req.email },
+    )
+    .await?;
     let (token, _) = issue_api_token(&state, &user, "api").await?;
     Ok((StatusCode::CREATED, Json(SessionView { user: UserView::from(&user), token })))
 }
@@ -61,7 +66,11 @@ pub async fn login(
 
 /// Ends the caller's session: revokes the bearer token used, or the browser session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = ErrorBody)))]
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap, RequireAuth(auth): RequireAuth) -> AppResult<Response> {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RequireAuth(auth): RequireAuth,
+) -> AppResult<Response> {
     match &auth.via {
         AuthVia::Token => {
             let token = headers
@@ -127,7 +136,10 @@ pub struct NewTokenView {
 
 /// The caller's API tokens (secrets are never shown again).
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth", responses((status = 200, body = ItemsView<TokenView>)))]
-pub async fn list_tokens(State(state): State<AppState>, RequireAuth(auth): RequireAuth) -> AppResult<Json<ItemsView<TokenView>>> {
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+) -> AppResult<Json<ItemsView<TokenView>>> {
     let tokens = state.store.list_api_tokens(auth.user.id).await?;
     Ok(Json(ItemsView { items: tokens.iter().map(TokenView::from).collect() }))
 }

@@ -95,7 +95,10 @@ pub async fn create_product(
 /// One product.
 #[utoipa::path(get, path = "/api/v1/products/{slug}", tag = "catalog", params(("slug" = String, Path)),
     responses((status = 200, body = ProductView), (status = 404, body = ErrorBody)))]
-pub async fn get_product(State(state): State<AppState>, Path(slug): Path<String>) -> AppResult<Json<ProductView>> {
+pub async fn get_product(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> AppResult<Json<ProductView>> {
     let p = state.store.product_by_slug(&slug).await?.ok_or(ErrorCode::NotFound)?;
     Ok(Json(ProductView::from(&p)))
 }
@@ -148,14 +151,23 @@ pub struct RoadmapView {
 /// The public roadmap: what is planned, being built and shipped, most wanted first.
 #[utoipa::path(get, path = "/api/v1/products/{slug}/roadmap", tag = "catalog", params(("slug" = String, Path)),
     responses((status = 200, body = RoadmapView), (status = 404, body = ErrorBody)))]
-pub async fn roadmap(State(state): State<AppState>, Path(slug): Path<String>) -> AppResult<Json<RoadmapView>> {
+pub async fn roadmap(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> AppResult<Json<RoadmapView>> {
     let product = state.store.product_by_slug(&slug).await?.ok_or(ErrorCode::NotFound)?;
     let mut columns = Vec::new();
     for status in PostStatus::ROADMAP {
         let sort = if status == PostStatus::Shipped { Sort::New } else { Sort::Top };
         let page = state
             .store
-            .list_posts(&PostFilter { product_id: Some(product.id), status: Some(status), sort, limit: 50, ..Default::default() })
+            .list_posts(&PostFilter {
+                product_id: Some(product.id),
+                status: Some(status),
+                sort,
+                limit: 50,
+                ..Default::default()
+            })
             .await?;
         columns.push(page.items.iter().map(|p| PostView::new(p, None)).collect::<Vec<_>>());
     }

@@ -20,14 +20,26 @@ pub struct ProfileView {
 /// A public profile.
 #[utoipa::path(get, path = "/api/v1/users/{handle}", tag = "users", params(("handle" = String, Path)),
     responses((status = 200, body = ProfileView), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, auth: MaybeAuth, Path(handle): Path<String>) -> AppResult<Json<ProfileView>> {
+pub async fn show(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(handle): Path<String>,
+) -> AppResult<Json<ProfileView>> {
     let found = state.store.user_by_handle(&handle).await?.ok_or(ErrorCode::UserNotFound)?;
     let page = state
         .store
-        .list_posts(&PostFilter { author_id: Some(found.user.id), sort: Sort::New, limit: 20, ..Default::default() })
+        .list_posts(&PostFilter {
+            author_id: Some(found.user.id),
+            sort: Sort::New,
+            limit: 20,
+            ..Default::default()
+        })
         .await?;
     let voted = voted_flags(&state, &auth, &page.items).await?;
     let mut user = UserView::from(&found.user);
     user.created_at = canyu_core::time::date(found.user.created_at);
-    Ok(Json(ProfileView { user, posts: page.items.iter().zip(voted).map(|(p, v)| PostView::new(p, v)).collect() }))
+    Ok(Json(ProfileView {
+        user,
+        posts: page.items.iter().zip(voted).map(|(p, v)| PostView::new(p, v)).collect(),
+    }))
 }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+#[allow(unused_imports)]
 pub use canyu_store::testing::backends;
 
 pub struct TestApp {
@@ -59,7 +60,13 @@ impl TestApp {
     }
 
     /// A JSON request; returns status and parsed body (Null when empty).
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut req = self.client.request(method, self.url(path)).header("accept-language", "en");
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -90,7 +97,9 @@ impl TestApp {
 
     /// Creates an account with `role` directly in the database and logs it in by API.
     pub async fn user_with_role(&self, handle: &str, role: canyu_core::Role) -> String {
-        let hash = canyu_web::auth::hash_password(PasswordCost::Fast, "staff-password-1".into()).await.expect("hash");
+        let hash = canyu_web::auth::hash_password(PasswordCost::Fast, "staff-password-1".into())
+            .await
+            .expect("hash");
         self.store
             .create_user(NewUser { handle, email: None, password_hash: &hash, role, bio: "", created_at: 0 })
             .await
@@ -106,11 +115,19 @@ impl TestApp {
     pub async fn seed_catalog(&self) -> String {
         let staff = self.user_with_role("staff_lead", canyu_core::Role::Staff).await;
         let (s, b) = self
-            .post("/api/v1/categories", Some(&staff), json!({"slug": "car", "name_zh": "汽车", "name_en": "Cars"}))
+            .post(
+                "/api/v1/categories",
+                Some(&staff),
+                json!({"slug": "car", "name_zh": "汽车", "name_en": "Cars"}),
+            )
             .await;
         assert_eq!(s, 201, "{b}");
         let (s, b) = self
-            .post("/api/v1/products", Some(&staff), json!({"slug": "xiaomi-su7", "name": "小米 SU7", "category": "car"}))
+            .post(
+                "/api/v1/products",
+                Some(&staff),
+                json!({"slug": "xiaomi-su7", "name": "小米 SU7", "category": "car"}),
+            )
             .await;
         assert_eq!(s, 201, "{b}");
         staff
@@ -118,7 +135,11 @@ impl TestApp {
 
     pub async fn create_post(&self, token: &str, title: &str, body: &str) -> i64 {
         let (s, b) = self
-            .post("/api/v1/posts", Some(token), json!({"product": "xiaomi-su7", "kind": "idea", "title": title, "body": body}))
+            .post(
+                "/api/v1/posts",
+                Some(token),
+                json!({"product": "xiaomi-su7", "kind": "idea", "title": title, "body": body}),
+            )
             .await;
         assert_eq!(s, 201, "{b}");
         b["id"].as_i64().expect("id")
@@ -132,7 +153,11 @@ impl TestApp {
 pub async fn to_json(res: Response) -> (u16, Value) {
     let status = res.status().as_u16();
     let text = res.text().await.unwrap_or_default();
-    let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
     (status, value)
 }
 

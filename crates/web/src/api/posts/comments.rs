@@ -13,7 +13,10 @@ use utoipa::ToSchema;
 /// A post's comments, oldest first.
 #[utoipa::path(get, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = i64, Path)),
     responses((status = 200, body = ItemsView<CommentView>), (status = 404, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<ItemsView<CommentView>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Json<ItemsView<CommentView>>> {
     let id = parse_post_id(&id)?;
     state.store.post(id).await?.ok_or_else(post_not_found)?;
     let comments = state.store.comments(id).await?;

@@ -41,5 +41,6 @@ pub async fn create(
     )
     .await?;
     let location = format!("/api/v1/posts/{}", post.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(PostView::new(&post, Some(false)))).into_response())
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(PostView::new(&post, Some(false))))
+        .into_response())
 }

@@ -32,7 +32,11 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
 }
 
 /// Marks which of the posts the caller has voted on (None for anonymous callers).
-pub(crate) async fn voted_flags(state: &AppState, auth: &MaybeAuth, posts: &[Post]) -> AppResult<Vec<Option<bool>>> {
+pub(crate) async fn voted_flags(
+    state: &AppState,
+    auth: &MaybeAuth,
+    posts: &[Post],
+) -> AppResult<Vec<Option<bool>>> {
     match &auth.0 {
         None => Ok(vec![None; posts.len()]),
         Some(a) => {
@@ -76,7 +80,8 @@ pub async fn list(
                 .filter(|o| *o <= 10_000)
                 .ok_or(ErrorCode::InvalidCursor)?,
         };
-        let (total, hits) = actions::search(&state, q, product.as_ref().map(|p| p.id), limit as usize, offset).await?;
+        let (total, hits) =
+            actions::search(&state, q, product.as_ref().map(|p| p.id), limit as usize, offset).await?;
         let posts: Vec<Post> = hits.iter().map(|(p, _)| p.clone()).collect();
         let voted = voted_flags(&state, &auth, &posts).await?;
         let items = hits
@@ -84,7 +89,8 @@ pub async fn list(
             .zip(voted)
             .map(|((post, hit), voted)| {
                 let mut view = PostView::new(&post, voted);
-                view.highlight = Some(HighlightView { title_html: hit.title_html, snippet_html: hit.snippet_html });
+                view.highlight =
+                    Some(HighlightView { title_html: hit.title_html, snippet_html: hit.snippet_html });
                 view
             })
             .collect();

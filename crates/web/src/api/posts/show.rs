@@ -9,7 +9,11 @@ use axum::extract::{Path, State};
 /// One post, with its vote and comment counts.
 #[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "posts", params(("id" = i64, Path)),
     responses((status = 200, body = PostView), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, auth: MaybeAuth, Path(id): Path<String>) -> AppResult<Json<PostView>> {
+pub async fn show(
+    State(state): State<AppState>,
+    auth: MaybeAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<PostView>> {
     let id = parse_post_id(&id)?;
     let post = state.store.post(id).await?.ok_or_else(post_not_found)?;
     let voted = match &auth.0 {

@@ -27,14 +27,18 @@ pub async fn change(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<StatusRequest>,
 ) -> AppResult<Json<StatusChangeView>> {
-    let change = actions::change_status(&state, &auth, parse_post_id(&id)?, &req.status, req.note.as_deref()).await?;
+    let change =
+        actions::change_status(&state, &auth, parse_post_id(&id)?, &req.status, req.note.as_deref()).await?;
     Ok(Json(StatusChangeView::from(&change)))
 }
 
 /// The post's public status timeline.
 #[utoipa::path(get, path = "/api/v1/posts/{id}/history", tag = "posts", params(("id" = i64, Path)),
     responses((status = 200, body = ItemsView<StatusChangeView>), (status = 404, body = ErrorBody)))]
-pub async fn history(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<ItemsView<StatusChangeView>>> {
+pub async fn history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Json<ItemsView<StatusChangeView>>> {
     let id = parse_post_id(&id)?;
     state.store.post(id).await?.ok_or_else(post_not_found)?;
     let items = state.store.status_history(id).await?;

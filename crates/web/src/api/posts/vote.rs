@@ -10,7 +10,11 @@ use axum::extract::{Path, State};
 /// Votes for a post. Idempotent: a fan's second vote changes nothing.
 #[utoipa::path(put, path = "/api/v1/posts/{id}/vote", tag = "posts", params(("id" = i64, Path)),
     responses((status = 200, body = VotesView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn vote(State(state): State<AppState>, RequireAuth(auth): RequireAuth, Path(id): Path<String>) -> AppResult<Json<VotesView>> {
+pub async fn vote(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<VotesView>> {
     let outcome = actions::vote(&state, &auth, parse_post_id(&id)?).await?;
     Ok(Json(VotesView { votes: outcome.votes, voted: true }))
 }
@@ -18,7 +22,11 @@ pub async fn vote(State(state): State<AppState>, RequireAuth(auth): RequireAuth,
 /// Takes the caller's vote back. Idempotent.
 #[utoipa::path(delete, path = "/api/v1/posts/{id}/vote", tag = "posts", params(("id" = i64, Path)),
     responses((status = 200, body = VotesView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn unvote(State(state): State<AppState>, RequireAuth(auth): RequireAuth, Path(id): Path<String>) -> AppResult<Json<VotesView>> {
+pub async fn unvote(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<VotesView>> {
     let outcome = actions::unvote(&state, &auth, parse_post_id(&id)?).await?;
     Ok(Json(VotesView { votes: outcome.votes, voted: false }))
 }

@@ -1,0 +1,214 @@
+// canyu (参与): progressive enhancement. Every form here also works without this file;
+// with it, voting and commenting go through the JSON API without reloading the page.
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.getAttribute("content") : "";
+  var msg = function (name, fallback) {
+    return (body && body.getAttribute("data-msg-" + name)) || fallback;
+  };
+
+  // Calls the API; resolves with the JSON body or rejects with a message for people
+  // (the API's own, already in the request's language).
+  function api(method, url, payload) {
+    var init = {
+      method: method,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": csrf }
+    };
+    if (payload !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(payload);
+    }
+    return fetch(url, init).then(
+      function (res) {
+        return res.text().then(function (text) {
+          var data = null;
+          try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+          if (!res.ok) {
+            var m = data && data.error && data.error.message;
+            var err = new Error(m || msg("network", "Error"));
+            err.status = res.status;
+            throw err;
+          }
+          return data;
+        });
+      },
+      function () { throw new Error(msg("network", "Network error")); }
+    );
+  }
+
+  function showError(form, text) {
+    var box = form.querySelector("[data-error]");
+    if (box) {
+      box.textContent = text;
+      box.hidden = false;
+    } else {
+      toast(text);
+    }
+  }
+
+  function clearError(form) {
+    var box = form.querySelector("[data-error]");
+    if (box) { box.textContent = ""; box.hidden = true; }
+  }
+
+  var toastTimer = null;
+  function toast(text) {
+    var el = document.getElementById("toast");
+    if (!el) {
+      el = document.createElement("div");
+      el.id = "toast";
+      el.className = "toast";
+      el.setAttribute("role", "alert");
+      document.body.appendChild(el);
+    }
+    el.textContent = text;
+    el.classList.add("show");
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { el.classList.remove("show"); }, 4000);
+  }
+
+  function busy(form, on) {
+    var buttons = form.querySelectorAll("button");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].disabled = on;
+      if (on) { buttons[i].setAttribute("aria-busy", "true"); } else { buttons[i].removeAttribute("aria-busy"); }
+    }
+    if (on) { form.setAttribute("data-busy", "1"); } else { form.removeAttribute("data-busy"); }
+  }
+
+  // ---- votes ---------------------------------------------------------------------
+  function onVote(form) {
+    var id = form.getAttribute("data-post");
+    var button = form.querySelector(".vote-btn");
+    if (!id || !button) { return; }
+    var voted = button.getAttribute("aria-pressed") === "true";
+    clearError(form);
+    busy(form, true);
+    api(voted ? "DELETE" : "PUT", "/api/v1/posts/" + encodeURIComponent(id) + "/vote")
+      .then(function (data) {
+        var nowVoted = !voted;
+        button.setAttribute("aria-pressed", nowVoted ? "true" : "false");
+        button.classList.toggle("is-voted", nowVoted);
+        button.title = nowVoted ? msg("voted", "") : msg("vote", "");
+        var count = button.querySelector(".vote-count");
+        if (count && data && typeof data.votes === "number") { count.textContent = String(data.votes); }
+        var label = button.querySelector("[data-vote-label]");
+        if (label) { label.textContent = nowVoted ? msg("voted", label.textContent) : msg("vote", label.textContent); }
+        button.classList.remove("pop");
+        void button.offsetWidth;
+        button.classList.add("pop");
+      })
+      .catch(function (err) { showError(form, err.message); })
+      .then(function () { busy(form, false); });
+  }
+
+  // ---- comments ------------------------------------------------------------------
+  function initial(handle) {
+    return handle ? handle.charAt(0).toUpperCase() : "";
+  }
+
+  function commentItem(c) {
+    var author = c.author;
+    var handle = typeof author === "string" ? author : (author && (author.handle || author.name)) || "";
+    var li = document.createElement("li");
+    li.className = "comment is-new" + (c.official ? " is-official" : "");
+    li.id = "c" + c.id;
+    li.setAttribute("data-testid", "comment");
+
+    var head = document.createElement("div");
+    head.className = "comment-head";
+    var avatar = document.createElement("span");
+    avatar.className = "avatar avatar-sm" + (c.official ? " is-staff" : "");
+    avatar.setAttribute("aria-hidden", "true");
+    avatar.textContent = initial(handle);
+    var link = document.createElement("a");
+    link.className = "comment-author";
+    link.href = "/users/" + encodeURIComponent(handle);
+    link.textContent = handle;
+    head.appendChild(avatar);
+    head.appendChild(link);
+    if (c.official) {
+      var badge = document.createElement("span");
+      badge.className = "badge badge-official";
+      badge.setAttribute("data-testid", "official-badge");
+      badge.textContent = msg("official", "");
+      head.appendChild(badge);
+    }
+    var time = document.createElement("time");
+    if (typeof c.created_at === "string") {
+      time.dateTime = c.created_at;
+    } else if (typeof c.created_at === "number") {
+      time.dateTime = new Date(c.created_at).toISOString();
+    }
+    time.textContent = msg("just-now", "");
+    head.appendChild(time);
+
+    var text = document.createElement("div");
+    text.className = "prose comment-body";
+    if (typeof c.body_html === "string") {
+      // Rendered and sanitised by the server (the same Markdown cleaner as the page).
+      text.innerHTML = c.body_html;
+    } else {
+      text.textContent = c.body || "";
+    }
+    li.appendChild(head);
+    li.appendChild(text);
+    return li;
+  }
+
+  function onComment(form) {
+    var id = form.getAttribute("data-post");
+    var field = form.querySelector("textarea[name=body]");
+    if (!id || !field) { return; }
+    clearError(form);
+    busy(form, true);
+    api("POST", "/api/v1/posts/" + encodeURIComponent(id) + "/comments", { body: field.value })
+      .then(function (c) {
+        var list = document.querySelector("[data-comment-list]");
+        if (list && c) { list.appendChild(commentItem(c)); }
+        var empty = document.querySelector("[data-comments-empty]");
+        if (empty) { empty.remove(); }
+        var counts = document.querySelectorAll("[data-comment-count]");
+        for (var i = 0; i < counts.length; i++) {
+          counts[i].textContent = String((parseInt(counts[i].textContent, 10) || 0) + 1);
+        }
+        field.value = "";
+      })
+      .catch(function (err) { showError(form, err.message); })
+      .then(function () { busy(form, false); });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !window.fetch) { return; }
+    if (form.hasAttribute("data-vote")) {
+      event.preventDefault();
+      if (!form.hasAttribute("data-busy")) { onVote(form); }
+    } else if (form.hasAttribute("data-comment-form")) {
+      event.preventDefault();
+      if (!form.hasAttribute("data-busy")) { onComment(form); }
+    }
+  });
+
+  // Ctrl/⌘ + Enter sends a comment.
+  document.addEventListener("keydown", function (event) {
+    var t = event.target;
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && t && t.form && t.form.hasAttribute("data-comment-form")) {
+      event.preventDefault();
+      if (typeof t.form.requestSubmit === "function") { t.form.requestSubmit(); }
+    }
+  });
+
+  // ---- triage: select all ----------------------------------------------------------
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box && box.hasAttribute && box.hasAttribute("data-check-all") && box.form) {
+      var picks = box.form.querySelectorAll('input[name="ids"]');
+      for (var i = 0; i < picks.length; i++) { picks[i].checked = box.checked; }
+    }
+  });
+})();

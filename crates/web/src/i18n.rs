@@ -1,0 +1,551 @@
+//! Every string of the web UI, once per language. A page gets `&'static T` for the request's
+//! locale and its template reads fields (`{{ t.nav_home }}`), so a missing translation is a
+//! compile error, not a blank on a page. Strings with numbers in them are functions below.
+
+use canyu_core::{Locale, Millis, PostKind, PostStatus, Role};
+
+/// The UI strings of one language.
+pub struct T {
+    pub site_name: &'static str,
+    pub site_tagline: &'static str,
+    pub nav_home: &'static str,
+    pub nav_triage: &'static str,
+    pub nav_profile: &'static str,
+    pub login: &'static str,
+    pub logout: &'static str,
+    pub register: &'static str,
+    pub lang_switch_label: &'static str,
+    pub footer_note: &'static str,
+    pub skip_to_content: &'static str,
+
+    pub home_title: &'static str,
+    pub home_hero_title: &'static str,
+    pub home_hero_text: &'static str,
+    pub home_categories: &'static str,
+    pub home_hot_posts: &'static str,
+    pub home_no_products: &'static str,
+    pub home_no_posts: &'static str,
+
+    pub board_new_post: &'static str,
+    pub board_roadmap: &'static str,
+    pub board_search_placeholder: &'static str,
+    pub board_search_button: &'static str,
+    pub board_search_clear: &'static str,
+    pub board_no_results: &'static str,
+    pub board_empty: &'static str,
+    pub board_all: &'static str,
+    pub board_filter_status: &'static str,
+    pub board_filter_kind: &'static str,
+    pub board_filter_tag: &'static str,
+    pub board_clear_tag: &'static str,
+    pub board_sort: &'static str,
+    pub sort_hot: &'static str,
+    pub sort_new: &'static str,
+    pub sort_top: &'static str,
+    pub more: &'static str,
+    pub back_to_start: &'static str,
+
+    pub post_votes: &'static str,
+    pub vote: &'static str,
+    pub voted: &'static str,
+    pub vote_login: &'static str,
+    pub post_by: &'static str,
+    pub post_comments: &'static str,
+    pub post_no_comments: &'static str,
+    pub post_timeline: &'static str,
+    pub post_timeline_empty: &'static str,
+    pub post_created: &'static str,
+    pub official_reply: &'static str,
+    pub staff_badge: &'static str,
+    pub comment_placeholder: &'static str,
+    pub comment_submit: &'static str,
+    pub comment_login: &'static str,
+    pub comment_markdown_hint: &'static str,
+    pub status_change_title: &'static str,
+    pub status_change_to: &'static str,
+    pub status_change_note: &'static str,
+    pub status_change_note_placeholder: &'static str,
+    pub status_change_submit: &'static str,
+    pub status_change_final: &'static str,
+    pub status_note_label: &'static str,
+
+    pub new_post_title: &'static str,
+    pub new_post_product: &'static str,
+    pub new_post_kind: &'static str,
+    pub new_post_field_title: &'static str,
+    pub new_post_title_placeholder: &'static str,
+    pub new_post_field_body: &'static str,
+    pub new_post_body_placeholder: &'static str,
+    pub new_post_markdown_hint: &'static str,
+    pub new_post_field_tags: &'static str,
+    pub new_post_tags_placeholder: &'static str,
+    pub new_post_tags_hint: &'static str,
+    pub new_post_submit: &'static str,
+    pub kind_idea_hint: &'static str,
+    pub kind_bug_hint: &'static str,
+    pub kind_question_hint: &'static str,
+    pub cancel: &'static str,
+
+    pub roadmap_title: &'static str,
+    pub roadmap_intro: &'static str,
+    pub roadmap_empty_column: &'static str,
+    pub back_to_board: &'static str,
+
+    pub login_title: &'static str,
+    pub register_title: &'static str,
+    pub field_handle: &'static str,
+    pub field_handle_hint: &'static str,
+    pub field_password: &'static str,
+    pub field_password_hint: &'static str,
+    pub field_email: &'static str,
+    pub field_optional: &'static str,
+    pub login_submit: &'static str,
+    pub register_submit: &'static str,
+    pub login_no_account: &'static str,
+    pub register_have_account: &'static str,
+
+    pub profile_posts: &'static str,
+    pub profile_no_posts: &'static str,
+    pub profile_joined: &'static str,
+    pub profile_no_bio: &'static str,
+
+    pub triage_title: &'static str,
+    pub triage_intro: &'static str,
+    pub triage_all_products: &'static str,
+    pub triage_filter: &'static str,
+    pub triage_empty: &'static str,
+    pub triage_select_all: &'static str,
+    pub triage_apply: &'static str,
+    pub triage_move_to: &'static str,
+    pub triage_note_placeholder: &'static str,
+    pub triage_report: &'static str,
+    pub triage_ok: &'static str,
+    pub triage_none_selected: &'static str,
+
+    pub error_title: &'static str,
+    pub error_home: &'static str,
+    pub error_back: &'static str,
+
+    pub role_fan: &'static str,
+    pub role_moderator: &'static str,
+    pub role_staff: &'static str,
+    pub role_admin: &'static str,
+
+    pub js_network_error: &'static str,
+    pub just_now: &'static str,
+}
+
+pub const ZH: T = T {
+    site_name: "参与 canyu",
+    site_tagline: "和米粉一起，把产品做得更好",
+    nav_home: "首页",
+    nav_triage: "待处理",
+    nav_profile: "我的主页",
+    login: "登录",
+    logout: "退出登录",
+    register: "注册",
+    lang_switch_label: "语言",
+    footer_note: "参与 canyu · 用户共创社区。你的每一条反馈，都可能出现在下一个版本里。",
+    skip_to_content: "跳到正文",
+
+    home_title: "用户共创",
+    home_hero_title: "一起定义下一个版本",
+    home_hero_text: "提建议、报问题、给喜欢的想法投票。官方团队会回复并公开每一步进展。",
+    home_categories: "全生态产品",
+    home_hot_posts: "热门反馈",
+    home_no_products: "还没有产品。",
+    home_no_posts: "还没有帖子，来发第一条吧。",
+
+    board_new_post: "发帖",
+    board_roadmap: "路线图",
+    board_search_placeholder: "搜索本版块，例如：续航",
+    board_search_button: "搜索",
+    board_search_clear: "清除搜索",
+    board_no_results: "没有找到相关帖子，换个关键词试试。",
+    board_empty: "这里还没有帖子。",
+    board_all: "全部",
+    board_filter_status: "状态",
+    board_filter_kind: "类型",
+    board_filter_tag: "标签",
+    board_clear_tag: "移除标签筛选",
+    board_sort: "排序",
+    sort_hot: "最热",
+    sort_new: "最新",
+    sort_top: "票数最多",
+    more: "加载更多",
+    back_to_start: "回到第一页",
+
+    post_votes: "票",
+    vote: "投票支持",
+    voted: "已投票",
+    vote_login: "登录后投票",
+    post_by: "发布者",
+    post_comments: "评论",
+    post_no_comments: "还没有评论。",
+    post_timeline: "处理进度",
+    post_timeline_empty: "等待官方处理。",
+    post_created: "发布于",
+    official_reply: "官方回复",
+    staff_badge: "官方",
+    comment_placeholder: "说说你的看法……",
+    comment_submit: "发表评论",
+    comment_login: "登录后参与讨论",
+    comment_markdown_hint: "支持 Markdown",
+    status_change_title: "变更状态",
+    status_change_to: "新状态",
+    status_change_note: "说明（公开显示）",
+    status_change_note_placeholder: "例如：已排入 5 月的版本",
+    status_change_submit: "更新状态",
+    status_change_final: "该帖子已是最终状态，不能再变更。",
+    status_note_label: "说明",
+
+    new_post_title: "发帖",
+    new_post_product: "产品",
+    new_post_kind: "类型",
+    new_post_field_title: "标题",
+    new_post_title_placeholder: "一句话说清楚你的想法或问题",
+    new_post_field_body: "详细描述",
+    new_post_body_placeholder: "使用场景、期望效果、复现步骤……",
+    new_post_markdown_hint: "支持 Markdown：**加粗**、- 列表、[链接](https://…)",
+    new_post_field_tags: "标签",
+    new_post_tags_placeholder: "续航, 相机",
+    new_post_tags_hint: "用逗号分隔，最多 5 个",
+    new_post_submit: "发布",
+    kind_idea_hint: "新功能或改进",
+    kind_bug_hint: "哪里不正常",
+    kind_question_hint: "使用上的疑问",
+    cancel: "取消",
+
+    roadmap_title: "路线图",
+    roadmap_intro: "来自米粉的想法，正在这样变成现实。",
+    roadmap_empty_column: "暂无",
+    back_to_board: "返回版块",
+
+    login_title: "登录",
+    register_title: "注册账号",
+    field_handle: "用户名",
+    field_handle_hint: "2–32 个字符：字母、数字、汉字、_ 或 -",
+    field_password: "密码",
+    field_password_hint: "至少 8 位",
+    field_email: "邮箱",
+    field_optional: "选填",
+    login_submit: "登录",
+    register_submit: "注册并登录",
+    login_no_account: "还没有账号？",
+    register_have_account: "已有账号？",
+
+    profile_posts: "发布的帖子",
+    profile_no_posts: "还没有发过帖子。",
+    profile_joined: "加入于",
+    profile_no_bio: "这个人很懒，什么都没写。",
+
+    triage_title: "待处理队列",
+    triage_intro: "所有产品中状态为「新建」的帖子，最早的在前。",
+    triage_all_products: "全部产品",
+    triage_filter: "筛选",
+    triage_empty: "队列已清空，辛苦了！",
+    triage_select_all: "全选",
+    triage_apply: "批量更新",
+    triage_move_to: "变更为",
+    triage_note_placeholder: "说明（选填，公开显示）",
+    triage_report: "处理结果",
+    triage_ok: "已更新：",
+    triage_none_selected: "请至少选择一个帖子。",
+
+    error_title: "出错了",
+    error_home: "返回首页",
+    error_back: "返回上一页",
+
+    role_fan: "米粉",
+    role_moderator: "版主",
+    role_staff: "官方",
+    role_admin: "管理员",
+
+    js_network_error: "网络异常，请稍后重试。",
+    just_now: "刚刚",
+};
+
+pub const EN: T = T {
+    site_name: "参与 canyu",
+    site_tagline: "Build better products together with fans",
+    nav_home: "Home",
+    nav_triage: "Triage",
+    nav_profile: "My profile",
+    login: "Sign in",
+    logout: "Sign out",
+    register: "Sign up",
+    lang_switch_label: "Language",
+    footer_note: "参与 canyu · the co-creation community. Your feedback may ship in the next release.",
+    skip_to_content: "Skip to content",
+
+    home_title: "Co-creation",
+    home_hero_title: "Shape the next release with us",
+    home_hero_text: "Suggest ideas, report bugs, vote for what you want. The team answers and shows every step in public.",
+    home_categories: "The whole ecosystem",
+    home_hot_posts: "Hot feedback",
+    home_no_products: "No products yet.",
+    home_no_posts: "No posts yet. Be the first!",
+
+    board_new_post: "New post",
+    board_roadmap: "Roadmap",
+    board_search_placeholder: "Search this board, e.g. battery",
+    board_search_button: "Search",
+    board_search_clear: "Clear search",
+    board_no_results: "No matching posts. Try other words.",
+    board_empty: "No posts here yet.",
+    board_all: "All",
+    board_filter_status: "Status",
+    board_filter_kind: "Type",
+    board_filter_tag: "Tag",
+    board_clear_tag: "Remove tag filter",
+    board_sort: "Sort",
+    sort_hot: "Hot",
+    sort_new: "New",
+    sort_top: "Top",
+    more: "Load more",
+    back_to_start: "Back to first page",
+
+    post_votes: "votes",
+    vote: "Vote",
+    voted: "Voted",
+    vote_login: "Sign in to vote",
+    post_by: "Posted by",
+    post_comments: "Comments",
+    post_no_comments: "No comments yet.",
+    post_timeline: "Progress",
+    post_timeline_empty: "Waiting for the team.",
+    post_created: "Posted",
+    official_reply: "Official reply",
+    staff_badge: "Staff",
+    comment_placeholder: "Share your thoughts…",
+    comment_submit: "Comment",
+    comment_login: "Sign in to join the discussion",
+    comment_markdown_hint: "Markdown supported",
+    status_change_title: "Change status",
+    status_change_to: "New status",
+    status_change_note: "Note (public)",
+    status_change_note_placeholder: "e.g. Scheduled for the May release",
+    status_change_submit: "Update status",
+    status_change_final: "This post is in a final status and cannot change.",
+    status_note_label: "Note",
+
+    new_post_title: "New post",
+    new_post_product: "Product",
+    new_post_kind: "Type",
+    new_post_field_title: "Title",
+    new_post_title_placeholder: "Your idea or problem in one sentence",
+    new_post_field_body: "Details",
+    new_post_body_placeholder: "When you need it, what should happen, steps to reproduce…",
+    new_post_markdown_hint: "Markdown supported: **bold**, - lists, [links](https://…)",
+    new_post_field_tags: "Tags",
+    new_post_tags_placeholder: "battery, camera",
+    new_post_tags_hint: "Comma separated, at most 5",
+    new_post_submit: "Publish",
+    kind_idea_hint: "A feature or improvement",
+    kind_bug_hint: "Something is broken",
+    kind_question_hint: "How do I…?",
+    cancel: "Cancel",
+
+    roadmap_title: "Roadmap",
+    roadmap_intro: "How fans' ideas are becoming real.",
+    roadmap_empty_column: "Nothing yet",
+    back_to_board: "Back to the board",
+
+    login_title: "Sign in",
+    register_title: "Create an account",
+    field_handle: "Handle",
+    field_handle_hint: "2–32 characters: letters, digits, Chinese characters, _ or -",
+    field_password: "Password",
+    field_password_hint: "At least 8 characters",
+    field_email: "Email",
+    field_optional: "optional",
+    login_submit: "Sign in",
+    register_submit: "Sign up",
+    login_no_account: "No account yet?",
+    register_have_account: "Already have an account?",
+
+    profile_posts: "Posts",
+    profile_no_posts: "No posts yet.",
+    profile_joined: "Joined",
+    profile_no_bio: "Nothing here yet.",
+
+    triage_title: "Triage queue",
+    triage_intro: "New posts across all products, oldest first.",
+    triage_all_products: "All products",
+    triage_filter: "Filter",
+    triage_empty: "The queue is empty. Well done!",
+    triage_select_all: "Select all",
+    triage_apply: "Apply to selected",
+    triage_move_to: "Move to",
+    triage_note_placeholder: "Note (optional, public)",
+    triage_report: "Result",
+    triage_ok: "Updated: ",
+    triage_none_selected: "Select at least one post.",
+
+    error_title: "Something went wrong",
+    error_home: "Go home",
+    error_back: "Go back",
+
+    role_fan: "Fan",
+    role_moderator: "Moderator",
+    role_staff: "Staff",
+    role_admin: "Admin",
+
+    js_network_error: "Network problem; please try again.",
+    just_now: "just now",
+};
+
+/// The strings for `locale`.
+pub fn t(locale: Locale) -> &'static T {
+    match locale {
+        Locale::ZhCn => &ZH,
+        Locale::En => &EN,
+    }
+}
+
+pub fn status_label(locale: Locale, status: PostStatus) -> &'static str {
+    use PostStatus::*;
+    match status {
+        New => locale.pick("新建", "New"),
+        Acknowledged => locale.pick("已确认", "Acknowledged"),
+        Planned => locale.pick("已计划", "Planned"),
+        InProgress => locale.pick("进行中", "In progress"),
+        Shipped => locale.pick("已上线", "Shipped"),
+        Declined => locale.pick("未采纳", "Declined"),
+        Duplicate => locale.pick("重复", "Duplicate"),
+    }
+}
+
+pub fn kind_label(locale: Locale, kind: PostKind) -> &'static str {
+    match kind {
+        PostKind::Idea => locale.pick("建议", "Idea"),
+        PostKind::Bug => locale.pick("问题反馈", "Bug"),
+        PostKind::Question => locale.pick("提问", "Question"),
+    }
+}
+
+pub fn kind_hint(t: &'static T, kind: PostKind) -> &'static str {
+    match kind {
+        PostKind::Idea => t.kind_idea_hint,
+        PostKind::Bug => t.kind_bug_hint,
+        PostKind::Question => t.kind_question_hint,
+    }
+}
+
+pub fn role_label(t: &'static T, role: Role) -> &'static str {
+    match role {
+        Role::Fan => t.role_fan,
+        Role::Moderator => t.role_moderator,
+        Role::Staff => t.role_staff,
+        Role::Admin => t.role_admin,
+    }
+}
+
+/// "3 条评论" / "3 comments".
+pub fn comments_count(locale: Locale, n: i64) -> String {
+    match locale {
+        Locale::ZhCn => format!("{n} 条评论"),
+        Locale::En if n == 1 => "1 comment".to_string(),
+        Locale::En => format!("{n} comments"),
+    }
+}
+
+/// "找到 12 条相关帖子" / "12 posts found for …".
+pub fn search_results(locale: Locale, n: usize) -> String {
+    match locale {
+        Locale::ZhCn => format!("找到 {n} 条相关帖子"),
+        Locale::En if n == 1 => "1 post found".to_string(),
+        Locale::En => format!("{n} posts found"),
+    }
+}
+
+/// "12 个帖子" / "12 posts".
+pub fn posts_count(locale: Locale, n: i64) -> String {
+    match locale {
+        Locale::ZhCn => format!("{n} 个帖子"),
+        Locale::En if n == 1 => "1 post".to_string(),
+        Locale::En => format!("{n} posts"),
+    }
+}
+
+/// Time since `then`, as people say it: "3 小时前" / "3 hours ago"; a date after a month.
+pub fn relative_time(locale: Locale, now: Millis, then: Millis) -> String {
+    let secs = ((now - then) / 1000).max(0);
+    let (n, zh, en) = match secs {
+        0..60 => return t(locale).just_now.to_string(),
+        60..3_600 => (secs / 60, "分钟", "minute"),
+        3_600..86_400 => (secs / 3_600, "小时", "hour"),
+        86_400..2_592_000 => (secs / 86_400, "天", "day"),
+        _ => return date(then),
+    };
+    match locale {
+        Locale::ZhCn => format!("{n} {zh}前"),
+        Locale::En => format!("{n} {en}{} ago", if n == 1 { "" } else { "s" }),
+    }
+}
+
+/// `2024-05-17` (UTC).
+pub fn date(at: Millis) -> String {
+    let (y, m, d) = civil_from_days(at.div_euclid(86_400_000));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `2024-05-17T08:30:00Z`, for `<time datetime>`.
+pub fn iso(at: Millis) -> String {
+    let secs = at.div_euclid(1000);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let s = secs.rem_euclid(86_400);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", s / 3600, s % 3600 / 60, s % 60)
+}
+
+/// `2024-05-17 08:30 UTC`, for tooltips.
+pub fn datetime(at: Millis) -> String {
+    let secs = at.div_euclid(1000);
+    let s = secs.rem_euclid(86_400);
+    format!("{} {:02}:{:02} UTC", date(at), s / 3600, s % 3600 / 60)
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times() {
+        let now = 1_700_000_000_000;
+        assert_eq!(relative_time(Locale::ZhCn, now, now - 5_000), "刚刚");
+        assert_eq!(relative_time(Locale::ZhCn, now, now - 3 * 3_600_000), "3 小时前");
+        assert_eq!(relative_time(Locale::En, now, now - 3 * 3_600_000), "3 hours ago");
+        assert_eq!(relative_time(Locale::En, now, now - 60_000), "1 minute ago");
+        assert_eq!(relative_time(Locale::ZhCn, now, now - 2 * 86_400_000), "2 天前");
+        assert_eq!(relative_time(Locale::En, now, now - 40 * 86_400_000), "2023-10-05");
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(iso(1_700_000_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(date(951_782_400_000), "2000-02-29");
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(status_label(Locale::ZhCn, PostStatus::Planned), "已计划");
+        assert_eq!(status_label(Locale::En, PostStatus::InProgress), "In progress");
+        assert_eq!(kind_label(Locale::ZhCn, PostKind::Bug), "问题反馈");
+        assert_eq!(comments_count(Locale::En, 1), "1 comment");
+    }
+}

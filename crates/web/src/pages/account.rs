@@ -1,0 +1,159 @@
+//! `/login`, `/register`, `/logout`: browser sessions. After signing in, a fan goes back to
+//! `next`, which must be a path on this site.
+
+use super::i18n::T;
+use super::{Cx, Layout, form_error, safe_next, see_other, status_of, url};
+use crate::actions::{self, ClientIp, Registration};
+use crate::auth::{end_session, start_session};
+use crate::error::AppResult;
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use canyu_store::User;
+use serde::Deserialize;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub t: &'static T,
+    pub ctx: Layout,
+    pub next: String,
+    pub handle: String,
+    pub error: Option<String>,
+    pub register_url: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "register.html")]
+pub struct RegisterPage {
+    pub t: &'static T,
+    pub ctx: Layout,
+    pub next: String,
+    pub handle: String,
+    pub email: String,
+    pub error: Option<String>,
+    pub login_url: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NextQuery {
+    pub next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    pub handle: String,
+    pub password: String,
+    pub next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RegisterForm {
+    pub handle: String,
+    pub password: String,
+    pub email: String,
+    pub next: Option<String>,
+}
+
+fn with_next(page: &str, next: &str) -> String {
+    if next == "/" { page.to_string() } else { url(page, &[("next", next)]) }
+}
+
+fn login_page(cx: &Cx, next: String, handle: String, error: Option<String>, status: StatusCode) -> Response {
+    let register_url = with_next("/register", &next);
+    cx.respond(status, LoginPage { t: cx.t, ctx: cx.layout("login"), next, handle, error, register_url })
+}
+
+fn register_page(
+    cx: &Cx,
+    form: RegisterForm,
+    next: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let login_url = with_next("/login", &next);
+    cx.respond(
+        status,
+        RegisterPage {
+            t: cx.t,
+            ctx: cx.layout("register"),
+            next,
+            handle: form.handle,
+            email: form.email,
+            error,
+            login_url,
+        },
+    )
+}
+
+pub async fn login_form(cx: Cx, Query(q): Query<NextQuery>) -> Response {
+    let next = safe_next(q.next.as_deref());
+    if cx.auth.is_some() {
+        return see_other(&next);
+    }
+    login_page(&cx, next, String::new(), None, StatusCode::OK)
+}
+
+pub async fn register_form(cx: Cx, Query(q): Query<NextQuery>) -> Response {
+    let next = safe_next(q.next.as_deref());
+    if cx.auth.is_some() {
+        return see_other(&next);
+    }
+    register_page(&cx, RegisterForm::default(), next, None, StatusCode::OK)
+}
+
+async fn signed_in(state: &AppState, user: &User, next: &str) -> AppResult<Response> {
+    let cookie = start_session(state, user).await?;
+    let mut res = see_other(next);
+    res.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(res)
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    cx: Cx,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    let next = safe_next(form.next.as_deref());
+    match actions::login(&state, ip, &form.handle, &form.password).await {
+        Ok(user) => signed_in(&state, &user, &next).await,
+        Err(e) => Ok(login_page(&cx, next, form.handle, Some(form_error(&cx, &e)), status_of(&e))),
+    }
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    cx: Cx,
+    Form(form): Form<RegisterForm>,
+) -> AppResult<Response> {
+    let next = safe_next(form.next.as_deref());
+    let input = Registration {
+        handle: form.handle.clone(),
+        password: form.password.clone(),
+        email: Some(form.email.clone()).filter(|e| !e.trim().is_empty()),
+    };
+    match actions::register(&state, ip, input).await {
+        Ok(user) => signed_in(&state, &user, &next).await,
+        Err(e) => {
+            let msg = form_error(&cx, &e);
+            let status = status_of(&e);
+            Ok(register_page(&cx, form, next, Some(msg), status))
+        }
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, cx: Cx) -> AppResult<Response> {
+    let cookie: HeaderValue = end_session(&state, cx.auth.as_ref()).await?;
+    let mut res = see_other("/");
+    res.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(res)
+}

@@ -1,0 +1,196 @@
+//! `/products/{slug}`: a product's board. Filters (status, kind, tag) and sort are plain
+//! links, pages continue by cursor, and `?q=` searches the board with highlighted results.
+
+use super::i18n::{self, T};
+use super::{Cx, Layout, Link, PostCard, product_url, url};
+use crate::actions;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use canyu_core::{ErrorCode, PostKind, PostStatus};
+use canyu_store::{PostFilter, Product, Sort};
+use serde::Deserialize;
+
+pub const PAGE_SIZE: u32 = 20;
+pub const SEARCH_PAGE_SIZE: usize = 20;
+
+#[derive(Deserialize, Default)]
+pub struct BoardQuery {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub tag: Option<String>,
+    pub sort: Option<String>,
+    pub cursor: Option<String>,
+    pub q: Option<String>,
+    pub offset: Option<usize>,
+}
+
+pub struct ProductHead {
+    pub name: String,
+    pub tagline: String,
+    pub url: String,
+    pub new_url: String,
+    pub roadmap_url: String,
+    pub posts: String,
+}
+
+impl ProductHead {
+    pub fn new(cx: &Cx, p: &Product) -> ProductHead {
+        let base = product_url(&p.slug);
+        ProductHead {
+            name: p.name.clone(),
+            tagline: p.tagline.clone(),
+            new_url: format!("{base}/new"),
+            roadmap_url: format!("{base}/roadmap"),
+            url: base,
+            posts: i18n::posts_count(cx.locale, p.post_count),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "board.html")]
+pub struct BoardPage {
+    pub t: &'static T,
+    pub ctx: Layout,
+    pub product: ProductHead,
+    pub q: String,
+    pub searching: bool,
+    pub results_label: String,
+    pub sort_links: Vec<Link>,
+    pub status_links: Vec<Link>,
+    pub kind_links: Vec<Link>,
+    pub tag: Option<Link>,
+    pub posts: Vec<PostCard>,
+    pub more_url: Option<String>,
+    pub first_url: Option<String>,
+}
+
+fn non_empty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(slug): Path<String>,
+    Query(query): Query<BoardQuery>,
+) -> AppResult<Response> {
+    let product = state.store.product_by_slug(&slug).await?.ok_or(AppError(ErrorCode::NotFound))?;
+    let head = ProductHead::new(&cx, &product);
+    let base = head.url.clone();
+    let status = non_empty(&query.status).map(PostStatus::parse).transpose()?;
+    let kind = non_empty(&query.kind).map(PostKind::parse).transpose()?;
+    let tag = non_empty(&query.tag).map(str::to_lowercase);
+    let sort = non_empty(&query.sort).map(Sort::parse).transpose()?.unwrap_or_default();
+    let q = non_empty(&query.q).unwrap_or("").to_string();
+
+    // The link to this board with one filter changed (and pagination reset).
+    let link = |status: Option<&str>, kind: Option<&str>, tag: Option<&str>, sort: Sort| {
+        let sort = if sort == Sort::Hot { "" } else { sort.as_str() };
+        url(
+            &base,
+            &[
+                ("status", status.unwrap_or("")),
+                ("kind", kind.unwrap_or("")),
+                ("tag", tag.unwrap_or("")),
+                ("sort", sort),
+            ],
+        )
+    };
+    let (st, kd, tg) = (status.map(PostStatus::as_str), kind.map(PostKind::as_str), tag.as_deref());
+
+    let sort_links = [(Sort::Hot, cx.t.sort_hot), (Sort::New, cx.t.sort_new), (Sort::Top, cx.t.sort_top)]
+        .into_iter()
+        .map(|(s, label)| Link { label: label.to_string(), url: link(st, kd, tg, s), active: s == sort })
+        .collect();
+
+    let counts = state.store.status_counts(Some(product.id)).await?;
+    let total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let mut status_links = vec![Link {
+        label: format!("{} {total}", cx.t.board_all),
+        url: link(None, kd, tg, sort),
+        active: status.is_none(),
+    }];
+    for s in PostStatus::ALL {
+        let n = counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
+        if n == 0 && status != Some(s) {
+            continue;
+        }
+        status_links.push(Link {
+            label: format!("{} {n}", i18n::status_label(cx.locale, s)),
+            url: link(Some(s.as_str()), kd, tg, sort),
+            active: status == Some(s),
+        });
+    }
+    let mut kind_links = vec![Link {
+        label: cx.t.board_all.to_string(),
+        url: link(st, None, tg, sort),
+        active: kind.is_none(),
+    }];
+    kind_links.extend(PostKind::ALL.into_iter().map(|k| Link {
+        label: i18n::kind_label(cx.locale, k).to_string(),
+        url: link(st, Some(k.as_str()), tg, sort),
+        active: kind == Some(k),
+    }));
+    let tag_link =
+        tag.as_deref().map(|t| Link { label: t.to_string(), url: link(st, kd, None, sort), active: true });
+
+    let searching = !q.is_empty();
+    let (posts, results_label, more_url, first_url) = if searching {
+        let offset = query.offset.unwrap_or(0).min(canyu_text::MAX_OFFSET);
+        let (total, hits) = actions::search(&state, &q, Some(product.id), SEARCH_PAGE_SIZE, offset).await?;
+        let found: Vec<canyu_store::Post> = hits.iter().map(|(p, _)| p.clone()).collect();
+        let voted = cx.voted_among(&state, &found).await?;
+        let cards =
+            hits.iter().map(|(p, hit)| PostCard::new(&cx, p, voted.contains(&p.id), Some(hit))).collect();
+        let next = offset + SEARCH_PAGE_SIZE;
+        let more = (next < total).then(|| url(&base, &[("q", &q), ("offset", &next.to_string())]));
+        let first = (offset > 0).then(|| url(&base, &[("q", &q)]));
+        (cards, i18n::search_results(cx.locale, total), more, first)
+    } else {
+        let page = state
+            .store
+            .list_posts(&PostFilter {
+                product_id: Some(product.id),
+                status,
+                kind,
+                tag: tag.as_deref(),
+                sort,
+                cursor: non_empty(&query.cursor),
+                limit: PAGE_SIZE,
+                ..Default::default()
+            })
+            .await?;
+        let cards = cx.cards(&state, &page.items).await?;
+        let here = link(st, kd, tg, sort);
+        let more = page.next_cursor.map(|c| {
+            let sep = if here.contains('?') { '&' } else { '?' };
+            format!(
+                "{here}{sep}{}",
+                form_urlencoded::Serializer::new(String::new()).append_pair("cursor", &c).finish()
+            )
+        });
+        let first = non_empty(&query.cursor).map(|_| here.clone());
+        (cards, String::new(), more, first)
+    };
+
+    Ok(cx.ok(BoardPage {
+        t: cx.t,
+        ctx: cx.layout(""),
+        product: head,
+        q,
+        searching,
+        results_label,
+        sort_links,
+        status_links,
+        kind_links,
+        tag: tag_link,
+        posts,
+        more_url,
+        first_url,
+    }))
+}

@@ -1,0 +1,410 @@
+//! Server-rendered pages: one module per page, templates in `crates/web/templates`.
+//!
+//! Every page works without JavaScript; `assets/app.js` only makes voting and commenting
+//! instant. Strings come from [`i18n`], chosen per request; user text is escaped by askama
+//! (Markdown bodies go through [`crate::markdown::render`], the only `|safe` besides search
+//! highlights, which the index escapes itself).
+
+mod account;
+mod board;
+mod error;
+mod home;
+mod new_post;
+mod post;
+mod profile;
+mod roadmap;
+mod triage;
+
+use crate::auth::{Auth, csrf_for};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{self, T};
+use crate::locale::Lang;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use canyu_core::{ErrorCode, Locale, Millis, PostKind, PostStatus, Role};
+use canyu_store::Post;
+
+/// No inline script or style anywhere: everything comes from `/assets`.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::page))
+        .route("/products/{slug}", get(board::page))
+        .route("/products/{slug}/new", get(new_post::form).post(new_post::create))
+        .route("/products/{slug}/roadmap", get(roadmap::page))
+        .route("/posts/{id}", get(post::page))
+        .route("/posts/{id}/vote", post(post::vote))
+        .route("/posts/{id}/comments", post(post::comment))
+        .route("/posts/{id}/status", post(post::change_status))
+        .route("/login", get(account::login_form).post(account::login))
+        .route("/register", get(account::register_form).post(account::register))
+        .route("/logout", post(account::logout))
+        .route("/users/{handle}", get(profile::page))
+        .route("/triage", get(triage::page).post(triage::apply))
+}
+
+/// The HTML body of an error page in `locale`.
+pub fn error_page(locale: Locale, code: ErrorCode) -> Html<String> {
+    error::render(locale, code)
+}
+
+// ---- the request context every page needs ---------------------------------------------
+
+/// What every page handler needs to know about the request: language, caller, CSRF token,
+/// and where it is (for the language switcher and `next` links).
+pub struct Cx {
+    pub locale: Locale,
+    pub t: &'static T,
+    pub auth: Option<Auth>,
+    pub csrf: String,
+    set_cookie: Option<HeaderValue>,
+    path: String,
+    /// The query without `lang` (which only switches the language once).
+    query: Vec<(String, String)>,
+    pub now: Millis,
+}
+
+impl FromRequestParts<AppState> for Cx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let locale = parts.extensions.get::<Lang>().map(|l| l.0).unwrap_or_default();
+        let auth = parts.extensions.get::<Auth>().cloned();
+        let (csrf, set_cookie) = csrf_for(auth.as_ref(), &parts.headers, state.config.secure_cookies);
+        let query = parts
+            .uri
+            .query()
+            .map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .filter(|(k, _)| k != "lang")
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Cx {
+            locale,
+            t: i18n::t(locale),
+            auth,
+            csrf,
+            set_cookie,
+            path: parts.uri.path().to_string(),
+            query,
+            now: state.now(),
+        })
+    }
+}
+
+impl Cx {
+    /// This page's address without `lang`: where `next` sends people back to.
+    pub fn here(&self) -> String {
+        let pairs: Vec<(&str, &str)> = self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        url(&self.path, &pairs)
+    }
+
+    fn here_with_lang(&self, lang: &str) -> String {
+        let mut pairs: Vec<(&str, &str)> = self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        pairs.push(("lang", lang));
+        url(&self.path, &pairs)
+    }
+
+    /// The signed-in caller, or a refusal (GETs are redirected to the login page).
+    pub fn user(&self) -> AppResult<&Auth> {
+        self.auth.as_ref().ok_or(AppError(ErrorCode::Unauthenticated))
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.auth.as_ref().map(|a| a.user.role)
+    }
+
+    pub fn can_triage(&self) -> bool {
+        self.role().is_some_and(Role::can_triage)
+    }
+
+    /// The header, footer and head of the page.
+    pub fn layout(&self, nav: &'static str) -> Layout {
+        let here = self.here();
+        Layout {
+            html_lang: self.locale.code(),
+            is_en: self.locale == Locale::En,
+            csrf: self.csrf.clone(),
+            asset_version: crate::assets::version(),
+            me: self.auth.as_ref().map(|a| Me {
+                handle: a.user.handle.clone(),
+                initial: initial(&a.user.handle),
+                url: user_url(&a.user.handle),
+                role_label: i18n::role_label(self.t, a.user.role),
+                staff: a.user.role.can_triage(),
+            }),
+            can_triage: self.can_triage(),
+            url_zh: self.here_with_lang("zh"),
+            url_en: self.here_with_lang("en"),
+            login_url: next_url("/login", &here),
+            register_url: next_url("/register", &here),
+            here,
+            nav,
+            minimal: false,
+        }
+    }
+
+    /// Sends a rendered page with `status`, plus the CSRF cookie if this visitor needed one.
+    pub fn respond(&self, status: StatusCode, page: impl IntoResponse) -> Response {
+        let mut res = (status, page).into_response();
+        if let Some(cookie) = &self.set_cookie {
+            res.headers_mut().append(header::SET_COOKIE, cookie.clone());
+        }
+        res
+    }
+
+    pub fn ok(&self, page: impl IntoResponse) -> Response {
+        self.respond(StatusCode::OK, page)
+    }
+
+    pub fn card(&self, post: &Post, voted: bool) -> PostCard {
+        PostCard::new(self, post, voted, None)
+    }
+
+    pub fn time(&self, at: Millis) -> TimeView {
+        TimeView {
+            rel: i18n::relative_time(self.locale, self.now, at),
+            iso: i18n::iso(at),
+            full: i18n::datetime(at),
+        }
+    }
+
+    pub fn status_view(&self, status: PostStatus) -> Badge {
+        Badge { value: status.as_str(), label: i18n::status_label(self.locale, status) }
+    }
+
+    pub fn kind_view(&self, kind: PostKind) -> Badge {
+        Badge { value: kind.as_str(), label: i18n::kind_label(self.locale, kind) }
+    }
+
+    /// Which of `posts` the caller has voted on.
+    pub async fn voted_among(&self, state: &AppState, posts: &[Post]) -> AppResult<Vec<i64>> {
+        match &self.auth {
+            Some(a) if !posts.is_empty() => {
+                let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+                Ok(state.store.voted_among(a.user.id, &ids).await?)
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Cards for `posts`, with the caller's votes marked.
+    pub async fn cards(&self, state: &AppState, posts: &[Post]) -> AppResult<Vec<PostCard>> {
+        let voted = self.voted_among(state, posts).await?;
+        Ok(posts.iter().map(|p| self.card(p, voted.contains(&p.id))).collect())
+    }
+}
+
+/// Data for `base.html`.
+pub struct Layout {
+    pub html_lang: &'static str,
+    pub is_en: bool,
+    pub csrf: String,
+    pub asset_version: &'static str,
+    pub me: Option<Me>,
+    pub can_triage: bool,
+    pub url_zh: String,
+    pub url_en: String,
+    pub login_url: String,
+    pub register_url: String,
+    pub here: String,
+    /// The active navigation item.
+    pub nav: &'static str,
+    /// Error pages know nothing about the caller: no user menu.
+    pub minimal: bool,
+}
+
+pub struct Me {
+    pub handle: String,
+    pub initial: String,
+    pub url: String,
+    pub role_label: &'static str,
+    pub staff: bool,
+}
+
+pub struct TimeView {
+    pub rel: String,
+    pub iso: String,
+    pub full: String,
+}
+
+/// A status or kind: `value` for CSS classes and forms, `label` for people.
+#[derive(Clone, Copy)]
+pub struct Badge {
+    pub value: &'static str,
+    pub label: &'static str,
+}
+
+pub struct Link {
+    pub label: String,
+    pub url: String,
+    pub active: bool,
+}
+
+/// A post in a list.
+pub struct PostCard {
+    pub id: i64,
+    pub url: String,
+    pub title: String,
+    /// Search results: the title and snippet with `<mark>` highlights, already escaped.
+    pub title_html: Option<String>,
+    pub snippet_html: Option<String>,
+    pub excerpt: String,
+    pub product_name: String,
+    pub product_url: String,
+    pub kind: Badge,
+    pub status: Badge,
+    pub votes: i64,
+    pub voted: bool,
+    pub comments: i64,
+    pub author: String,
+    pub author_url: String,
+    pub author_staff: bool,
+    pub tags: Vec<Link>,
+    pub time: TimeView,
+}
+
+impl PostCard {
+    pub fn new(cx: &Cx, post: &Post, voted: bool, hit: Option<&canyu_text::SearchHit>) -> PostCard {
+        let product_url = product_url(&post.product_slug);
+        PostCard {
+            id: post.id,
+            url: post_url(post.id),
+            title: post.title.clone(),
+            title_html: hit.map(|h| h.title_html.clone()),
+            snippet_html: hit.map(|h| h.snippet_html.clone()),
+            excerpt: crate::markdown::excerpt(&post.body, 90),
+            product_name: post.product_name.clone(),
+            tags: post
+                .tags
+                .iter()
+                .map(|t| Link { label: t.clone(), url: url(&product_url, &[("tag", t)]), active: false })
+                .collect(),
+            product_url,
+            kind: cx.kind_view(post.kind),
+            status: cx.status_view(post.status),
+            votes: post.votes,
+            voted,
+            comments: post.comments,
+            author: post.author_handle.clone(),
+            author_url: user_url(&post.author_handle),
+            author_staff: post.author_role.can_triage(),
+            time: cx.time(post.created_at),
+        }
+    }
+}
+
+// ---- addresses ------------------------------------------------------------------------
+
+/// Percent-encodes one path segment (handles may be Chinese).
+pub fn encode_segment(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub fn post_url(id: i64) -> String {
+    format!("/posts/{id}")
+}
+
+pub fn product_url(slug: &str) -> String {
+    format!("/products/{}", encode_segment(slug))
+}
+
+pub fn user_url(handle: &str) -> String {
+    format!("/users/{}", encode_segment(handle))
+}
+
+/// `path?k=v&…`, skipping empty values.
+pub fn url(path: &str, pairs: &[(&str, &str)]) -> String {
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    let mut any = false;
+    for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+        ser.append_pair(k, v);
+        any = true;
+    }
+    if any { format!("{path}?{}", ser.finish()) } else { path.to_string() }
+}
+
+fn next_url(page: &str, here: &str) -> String {
+    if here == "/" || here.starts_with("/login") || here.starts_with("/register") {
+        page.to_string()
+    } else {
+        url(page, &[("next", here)])
+    }
+}
+
+/// Where to go after a form: only a path on this site (`/x`, never `//host` or `/\host`),
+/// so a crafted link cannot bounce a fan to another site after signing in.
+pub fn safe_next(raw: Option<&str>) -> String {
+    match raw {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// 303 See Other: the browser follows with a GET, so reloading never re-submits a form.
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+fn initial(handle: &str) -> String {
+    handle.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default()
+}
+
+/// Turns a store or action refusal into the message shown next to a form.
+pub fn form_error(cx: &Cx, err: &AppError) -> String {
+    err.0.message(cx.locale).to_string()
+}
+
+pub fn status_of(err: &AppError) -> StatusCode {
+    StatusCode::from_u16(err.0.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn next_is_only_a_local_path() {
+        assert_eq!(safe_next(Some("/posts/1")), "/posts/1");
+        assert_eq!(safe_next(Some("/products/x?sort=new")), "/products/x?sort=new");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("javascript:alert(1)")), "/");
+        assert_eq!(safe_next(Some("/a\nb")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(user_url("米粉"), "/users/%E7%B1%B3%E7%B2%89");
+        assert_eq!(url("/p", &[("q", "续航 a&b"), ("x", "")]), "/p?q=%E7%BB%AD%E8%88%AA+a%26b");
+        assert_eq!(url("/p", &[]), "/p");
+    }
+}

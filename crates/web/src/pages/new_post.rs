@@ -1,0 +1,139 @@
+//! `/products/{slug}/new`: the post form. A refused post comes back with what the fan typed
+//! and the reason, in their language.
+
+use super::i18n::{self, T};
+use super::{Cx, Layout, form_error, post_url, product_url, see_other, status_of};
+use crate::actions::{self, PostInput};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use canyu_core::{ErrorCode, PostKind};
+use serde::Deserialize;
+
+pub struct ProductOption {
+    pub slug: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+pub struct KindOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub checked: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "new_post.html")]
+pub struct NewPostPage {
+    pub t: &'static T,
+    pub ctx: Layout,
+    pub action: String,
+    pub cancel_url: String,
+    pub product_name: String,
+    pub products: Vec<ProductOption>,
+    pub kinds: Vec<KindOption>,
+    pub title: String,
+    pub body: String,
+    pub tags: String,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewPostForm {
+    pub product: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub tags: String,
+}
+
+async fn render(
+    state: &AppState,
+    cx: &Cx,
+    slug: &str,
+    form: NewPostForm,
+    error: Option<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let products = state.store.list_products().await?;
+    let current = products.iter().find(|p| p.slug == slug).ok_or(AppError(ErrorCode::NotFound))?;
+    let chosen = if form.product.is_empty() { slug } else { form.product.as_str() };
+    let kind = if form.kind.is_empty() { "idea" } else { form.kind.as_str() };
+    let page = NewPostPage {
+        t: cx.t,
+        ctx: cx.layout(""),
+        action: format!("{}/new", product_url(slug)),
+        cancel_url: product_url(slug),
+        product_name: current.name.clone(),
+        products: products
+            .iter()
+            .map(|p| ProductOption { slug: p.slug.clone(), name: p.name.clone(), selected: p.slug == chosen })
+            .collect(),
+        kinds: PostKind::ALL
+            .into_iter()
+            .map(|k| KindOption {
+                value: k.as_str(),
+                label: i18n::kind_label(cx.locale, k),
+                hint: i18n::kind_hint(cx.t, k),
+                checked: k.as_str() == kind,
+            })
+            .collect(),
+        title: form.title,
+        body: form.body,
+        tags: form.tags,
+        error,
+    };
+    Ok(cx.respond(status, page))
+}
+
+pub async fn form(State(state): State<AppState>, cx: Cx, Path(slug): Path<String>) -> AppResult<Response> {
+    cx.user()?;
+    render(&state, &cx, &slug, NewPostForm::default(), None, StatusCode::OK).await
+}
+
+/// Tags as typed: "续航, 相机，快充" (ASCII or full-width commas).
+pub fn split_tags(raw: &str) -> Vec<String> {
+    raw.split([',', '，', '、']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(slug): Path<String>,
+    Form(form): Form<NewPostForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let input = PostInput {
+        product: if form.product.trim().is_empty() { slug.clone() } else { form.product.trim().to_string() },
+        kind: form.kind.clone(),
+        title: form.title.clone(),
+        body: form.body.clone(),
+        tags: split_tags(&form.tags),
+    };
+    match actions::create_post(&state, auth, input).await {
+        Ok(post) => Ok(see_other(&post_url(post.id))),
+        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden) => {
+            Err(e)
+        }
+        Err(e) => {
+            let msg = form_error(&cx, &e);
+            render(&state, &cx, &slug, form, Some(msg), status_of(&e)).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tags_split_on_any_comma() {
+        assert_eq!(super::split_tags("续航, 相机，快充、 ,"), ["续航", "相机", "快充"]);
+        assert!(super::split_tags("  ").is_empty());
+    }
+}

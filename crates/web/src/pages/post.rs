@@ -1,0 +1,280 @@
+//! `/posts/{id}`: one post with its votes, comments and public status history; moderators
+//! also get the status form. The vote, comment and status forms post here too, so all of it
+//! works without JavaScript; `app.js` makes voting and commenting instant through the API.
+
+use super::i18n::{self, T};
+use super::{
+    Badge, Cx, Layout, Link, TimeView, form_error, post_url, product_url, safe_next, see_other, status_of,
+    url, user_url,
+};
+use crate::actions;
+use crate::error::{AppError, AppResult};
+use crate::markdown;
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use canyu_core::{ErrorCode, PostStatus};
+use serde::Deserialize;
+
+pub struct PostView {
+    pub id: i64,
+    pub url: String,
+    pub title: String,
+    pub body_html: String,
+    pub kind: Badge,
+    pub status: Badge,
+    pub tags: Vec<Link>,
+    pub author: String,
+    pub author_url: String,
+    pub author_initial: String,
+    pub author_staff: bool,
+    pub author_role: &'static str,
+    pub time: TimeView,
+    pub votes: i64,
+    pub voted: bool,
+    pub product_name: String,
+    pub product_url: String,
+    pub roadmap_url: String,
+    pub comments_label: String,
+}
+
+pub struct CommentView {
+    pub id: i64,
+    pub author: String,
+    pub author_url: String,
+    pub author_initial: String,
+    pub official: bool,
+    pub body_html: String,
+    pub time: TimeView,
+}
+
+pub struct TimelineItem {
+    pub from: Option<Badge>,
+    pub to: Badge,
+    pub actor: String,
+    pub actor_url: String,
+    pub note: Option<String>,
+    pub time: TimeView,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "post.html")]
+pub struct PostPage {
+    pub t: &'static T,
+    pub ctx: Layout,
+    pub post: PostView,
+    pub comments: Vec<CommentView>,
+    pub timeline: Vec<TimelineItem>,
+    pub can_triage: bool,
+    /// The statuses this post may move to now (moderators only).
+    pub targets: Vec<Badge>,
+    pub comment_error: Option<String>,
+    pub comment_draft: String,
+    pub status_error: Option<String>,
+    pub note_draft: String,
+}
+
+#[derive(Default)]
+struct Redo {
+    comment_error: Option<String>,
+    comment_draft: String,
+    status_error: Option<String>,
+    note_draft: String,
+}
+
+fn initial(s: &str) -> String {
+    s.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default()
+}
+
+async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCode) -> AppResult<Response> {
+    let post = state.store.post(id).await?.ok_or(AppError(ErrorCode::PostNotFound))?;
+    let comments = state.store.comments(id).await?;
+    let history = state.store.status_history(id).await?;
+    let voted = match &cx.auth {
+        Some(a) => state.store.has_voted(id, a.user.id).await?,
+        None => false,
+    };
+    let product = product_url(&post.product_slug);
+    let mut timeline = vec![TimelineItem {
+        from: None,
+        to: cx.status_view(PostStatus::New),
+        actor: post.author_handle.clone(),
+        actor_url: user_url(&post.author_handle),
+        note: None,
+        time: cx.time(post.created_at),
+    }];
+    timeline.extend(history.iter().map(|h| TimelineItem {
+        from: Some(cx.status_view(h.from)),
+        to: cx.status_view(h.to),
+        actor: h.actor_handle.clone(),
+        actor_url: user_url(&h.actor_handle),
+        note: h.note.clone(),
+        time: cx.time(h.created_at),
+    }));
+    let can_triage = cx.can_triage();
+    let targets = if can_triage {
+        PostStatus::ALL
+            .into_iter()
+            .filter(|s| post.status.can_transition_to(*s))
+            .map(|s| cx.status_view(s))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let view = PostView {
+        id: post.id,
+        url: post_url(post.id),
+        body_html: markdown::render(&post.body),
+        kind: cx.kind_view(post.kind),
+        status: cx.status_view(post.status),
+        tags: post
+            .tags
+            .iter()
+            .map(|t| Link { label: t.clone(), url: url(&product, &[("tag", t)]), active: false })
+            .collect(),
+        author_url: user_url(&post.author_handle),
+        author_initial: initial(&post.author_handle),
+        author_staff: post.author_role.can_triage(),
+        author_role: i18n::role_label(cx.t, post.author_role),
+        author: post.author_handle,
+        time: cx.time(post.created_at),
+        votes: post.votes,
+        voted,
+        product_name: post.product_name,
+        roadmap_url: format!("{product}/roadmap"),
+        product_url: product,
+        comments_label: i18n::comments_count(cx.locale, comments.len() as i64),
+        title: post.title,
+    };
+    let comments = comments
+        .into_iter()
+        .map(|c| CommentView {
+            id: c.id,
+            author_url: user_url(&c.author_handle),
+            author_initial: initial(&c.author_handle),
+            author: c.author_handle,
+            official: c.official,
+            body_html: markdown::render(&c.body),
+            time: cx.time(c.created_at),
+        })
+        .collect();
+    Ok(cx.respond(
+        status,
+        PostPage {
+            t: cx.t,
+            ctx: cx.layout(""),
+            post: view,
+            comments,
+            timeline,
+            can_triage,
+            targets,
+            comment_error: redo.comment_error,
+            comment_draft: redo.comment_draft,
+            status_error: redo.status_error,
+            note_draft: redo.note_draft,
+        },
+    ))
+}
+
+/// `/posts/abc` is a missing post, not a malformed request.
+fn post_id(raw: &str) -> AppResult<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError(ErrorCode::PostNotFound))
+}
+
+pub async fn page(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
+    render(&state, &cx, post_id(&id)?, Redo::default(), StatusCode::OK).await
+}
+
+/// Errors that mean "this page cannot be shown", as opposed to "fix the form".
+fn is_fatal(e: &AppError) -> bool {
+    matches!(
+        e.0,
+        ErrorCode::PostNotFound | ErrorCode::Forbidden | ErrorCode::Unauthenticated | ErrorCode::Internal
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct VoteForm {
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// The vote button without JavaScript: toggles the caller's vote and goes back.
+pub async fn vote(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+    Form(form): Form<VoteForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let id = post_id(&id)?;
+    if state.store.has_voted(id, auth.user.id).await? {
+        actions::unvote(&state, auth, id).await?;
+    } else {
+        actions::vote(&state, auth, id).await?;
+    }
+    let back = match form.next.as_deref() {
+        Some(n) => safe_next(Some(n)),
+        None => post_url(id),
+    };
+    Ok(see_other(&back))
+}
+
+#[derive(Deserialize, Default)]
+pub struct CommentForm {
+    #[serde(default)]
+    pub body: String,
+}
+
+pub async fn comment(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+    Form(form): Form<CommentForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let id = post_id(&id)?;
+    match actions::comment(&state, auth, id, &form.body).await {
+        Ok(c) => Ok(see_other(&format!("{}#c{}", post_url(id), c.id))),
+        Err(e) if is_fatal(&e) => Err(e),
+        Err(e) => {
+            let redo = Redo {
+                comment_error: Some(form_error(&cx, &e)),
+                comment_draft: form.body,
+                ..Default::default()
+            };
+            render(&state, &cx, id, redo, status_of(&e)).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct StatusForm {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let id = post_id(&id)?;
+    match actions::change_status(&state, auth, id, &form.status, Some(&form.note)).await {
+        Ok(_) => Ok(see_other(&format!("{}#timeline", post_url(id)))),
+        Err(e) if is_fatal(&e) => Err(e),
+        Err(e) => {
+            let redo =
+                Redo { status_error: Some(form_error(&cx, &e)), note_draft: form.note, ..Default::default() };
+            render(&state, &cx, id, redo, status_of(&e)).await
+        }
+    }
+}

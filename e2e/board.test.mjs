@@ -1,0 +1,270 @@
+// End-to-end: the co-creation board in a real Chromium, from a fan's first visit to staff
+// planning their idea. Run through `e2e/run.sh <path to canyu>`, or directly with
+//   CANYU_URL=http://127.0.0.1:8080 STAFF_HANDLE=… STAFF_PASSWORD=… [CANYU_PRODUCT=slug] \
+//     node --test e2e/board.test.mjs
+// The product (CANYU_PRODUCT, default `e2e-phone`) must exist; the fan is created here.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const BASE = (process.env.CANYU_URL || "").replace(/\/$/, "");
+const STAFF_HANDLE = process.env.STAFF_HANDLE;
+const STAFF_PASSWORD = process.env.STAFF_PASSWORD;
+const PRODUCT = process.env.CANYU_PRODUCT || "e2e-phone";
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+
+if (!BASE || !STAFF_HANDLE || !STAFF_PASSWORD) {
+  throw new Error("set CANYU_URL, STAFF_HANDLE and STAFF_PASSWORD");
+}
+
+const TITLE = "希望增加电池续航显示";
+const XSS = `<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>`;
+const BODY = `锁屏时也能直接看到剩余**续航**时间，出门前心里有数。\n\n- 按当前用电习惯估算\n- 低于 20% 时提醒\n\n${XSS}`;
+const COMMENT = "我也需要这个功能，每天都有续航焦虑！";
+const NOTE = "已排入下个版本计划，感谢建议（e2e）";
+const FAN_PASSWORD = "fan-password-2026";
+const fanHandle = "米粉_" + Date.now().toString(36);
+
+let browser;
+const problems = []; // console errors and page errors, from every page of the run
+
+function watch(page) {
+  page.on("console", (m) => {
+    // The two refusals this test provokes on purpose (422) are logged by Chromium too.
+    if (m.type() === "error" && !/status of 422/.test(m.text())) problems.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`${page.url()}: ${e.message}`));
+  page.on("dialog", (d) => {
+    problems.push(`${page.url()}: unexpected dialog ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  return page;
+}
+
+async function newContext() {
+  // Chinese is the default language; the browser says so too.
+  const ctx = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    locale: "zh-CN",
+    extraHTTPHeaders: { "Accept-Language": "zh-CN,zh;q=0.9" },
+  });
+  ctx.setDefaultTimeout(10_000);
+  return ctx;
+}
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test("a fan's idea goes from post to planned, with search, votes, comments and no XSS", async (t) => {
+  const fanCtx = await newContext();
+  const fan = watch(await fanCtx.newPage());
+  let postUrl;
+  let postPath;
+
+  await t.test("fan registers", async () => {
+    await fan.goto(`${BASE}/products/${PRODUCT}`);
+    await fan.click("[data-testid=register-link]");
+    await fan.waitForURL(/\/register/);
+    await fan.fill("[data-testid=handle]", fanHandle);
+    await fan.fill("[data-testid=password]", FAN_PASSWORD);
+    await Promise.all([fan.waitForURL(new RegExp(`/products/${PRODUCT}$`)), fan.click("[data-testid=register-submit]")]);
+    // Back on the board (the `next` link), signed in.
+    assert.equal(await fan.locator("[data-testid=user-menu] .user-handle").textContent(), fanHandle);
+    assert.equal(await fan.getAttribute("html", "lang"), "zh-CN");
+  });
+
+  await t.test("fan posts a Chinese idea; a refused form keeps the input", async () => {
+    await fan.click("[data-testid=new-post-button]");
+    await fan.waitForURL(new RegExp(`/products/${PRODUCT}/new$`));
+    assert.equal(await fan.inputValue("[data-testid=post-product]"), PRODUCT);
+    await fan.check("[data-testid=kind-idea]");
+    await fan.fill("[data-testid=post-body-input]", BODY);
+    await fan.fill("[data-testid=post-tags-input]", "续航, 电池");
+
+    // Without a title (bypassing the browser's own check), the server refuses in Chinese.
+    await fan.fill("[data-testid=post-title-input]", "   ");
+    await fan.locator("[data-testid=post-title-input]").evaluate((el) => el.removeAttribute("required"));
+    const refused = await Promise.all([
+      fan.waitForResponse((r) => r.request().method() === "POST"),
+      fan.click("[data-testid=post-submit]"),
+    ]);
+    assert.equal(refused[0].status(), 422);
+    await fan.waitForSelector("[data-testid=form-error]");
+    assert.match(await fan.textContent("[data-testid=form-error]"), /标题不能为空/);
+    assert.equal(await fan.inputValue("[data-testid=post-body-input]"), BODY);
+    assert.equal(await fan.inputValue("[data-testid=post-tags-input]"), "续航, 电池");
+
+    await fan.fill("[data-testid=post-title-input]", TITLE);
+    await Promise.all([fan.waitForURL(/\/posts\/\d+$/), fan.click("[data-testid=post-submit]")]);
+    postUrl = fan.url();
+    postPath = new URL(postUrl).pathname;
+    assert.equal((await fan.textContent("[data-testid=post-title]")).trim(), TITLE);
+    assert.equal((await fan.textContent("[data-testid=post-status]")).trim(), "新建");
+    assert.equal((await fan.textContent("[data-testid=post-kind]")).trim(), "建议");
+  });
+
+  await t.test("the XSS payload in the body is inert", async () => {
+    const body = fan.locator("[data-testid=post-body]");
+    assert.match(await body.innerText(), /续航/);
+    assert.equal(await body.locator("strong").first().textContent(), "续航");
+    assert.equal(await body.locator("script, img, iframe, [onerror]").count(), 0);
+    assert.equal(await fan.evaluate(() => window.__xss), undefined);
+    // No script anywhere on the page except our own asset.
+    const scripts = await fan.$$eval("script", (els) => els.map((s) => s.getAttribute("src") || "inline"));
+    assert.deepEqual(scripts.map((s) => s.replace(/\?.*$/, "")), ["/assets/app.js"]);
+  });
+
+  await t.test("board search for 续航 finds it, highlighted", async () => {
+    await fan.goto(`${BASE}/products/${PRODUCT}`);
+    await fan.fill("[data-testid=search-box]", "续航");
+    await Promise.all([fan.waitForURL(/[?&]q=/), fan.press("[data-testid=search-box]", "Enter")]);
+    const results = fan.locator("[data-testid=search-results]");
+    await results.waitFor();
+    const hit = results.locator(`a[href="${postPath}"]`).first();
+    assert.equal(await hit.count(), 1, "our post is among the results");
+    const marks = await hit.locator("mark").allTextContents();
+    assert.ok(marks.includes("续航"), `title highlights: ${JSON.stringify(marks)}`);
+    assert.equal(await fan.evaluate(() => window.__xss), undefined);
+    await Promise.all([fan.waitForURL(postUrl), hit.click()]);
+  });
+
+  await t.test("voting updates the count without a page load", async () => {
+    await fan.evaluate(() => {
+      window.__samePage = true;
+    });
+    const button = fan.locator("[data-testid=vote-button]");
+    assert.equal(await button.getAttribute("aria-pressed"), "false");
+    assert.equal((await fan.textContent("[data-testid=vote-count]")).trim(), "0");
+    const [res] = await Promise.all([
+      fan.waitForResponse((r) => r.url().endsWith(`/api/v1${postPath}/vote`) && r.request().method() === "PUT"),
+      button.click(),
+    ]);
+    assert.equal(res.status(), 200);
+    await fan.waitForFunction(() => document.querySelector("[data-testid=vote-count]").textContent.trim() === "1");
+    assert.equal(await button.getAttribute("aria-pressed"), "true");
+    assert.equal(await fan.evaluate(() => window.__samePage), true, "no navigation happened");
+
+    // The server agrees, and a reload shows the vote.
+    const api = await fanCtx.request.get(`${BASE}/api/v1${postPath}`);
+    assert.equal((await api.json()).votes, 1);
+  });
+
+  await t.test("commenting appends the comment without a page load", async () => {
+    await fan.fill("[data-testid=comment-body]", COMMENT);
+    await fan.click("[data-testid=comment-submit]");
+    const item = fan.locator("[data-testid=comment-list] [data-testid=comment]", { hasText: COMMENT });
+    await item.waitFor();
+    assert.equal(await fan.evaluate(() => window.__samePage), true, "no navigation happened");
+    assert.equal(await fan.inputValue("[data-testid=comment-body]"), "");
+    assert.equal(await item.locator("[data-testid=official-badge]").count(), 0);
+
+    await fan.reload();
+    assert.equal((await fan.textContent("[data-testid=vote-count]")).trim(), "1");
+    assert.equal(await fan.getAttribute("[data-testid=vote-button]", "aria-pressed"), "true");
+    assert.equal(await fan.locator("[data-testid=comment]", { hasText: COMMENT }).count(), 1);
+    assert.equal(await fan.locator("[data-testid=status-form]").count(), 0, "fans get no status form");
+  });
+
+  await t.test("without JavaScript, the vote and comment forms still work", async () => {
+    const plainCtx = await browser.newContext({
+      javaScriptEnabled: false,
+      storageState: await fanCtx.storageState(),
+      extraHTTPHeaders: { "Accept-Language": "zh-CN" },
+    });
+    const plain = watch(await plainCtx.newPage());
+    await plain.goto(postUrl);
+    // The vote button is a form that toggles: off, then on again.
+    await Promise.all([plain.waitForLoadState("load"), plain.click("[data-testid=vote-button]")]);
+    await plain.waitForFunction(() => document.querySelector("[data-testid=vote-count]").textContent.trim() === "0");
+    assert.equal(await plain.getAttribute("[data-testid=vote-button]", "aria-pressed"), "false");
+    await plain.click("[data-testid=vote-button]");
+    await plain.waitForFunction(() => document.querySelector("[data-testid=vote-count]").textContent.trim() === "1");
+    assert.equal(new URL(plain.url()).pathname, postPath);
+
+    await plain.fill("[data-testid=comment-body]", "不开 JS 也能评论。");
+    await Promise.all([plain.waitForURL(/#c\d+$/), plain.click("[data-testid=comment-submit]")]);
+    assert.equal(await plain.locator("[data-testid=comment]", { hasText: "不开 JS 也能评论。" }).count(), 1);
+    await plainCtx.close();
+  });
+
+  await t.test("staff plans it with a note and replies officially", async () => {
+    const staffCtx = await newContext();
+    const staff = watch(await staffCtx.newPage());
+    await staff.goto(postUrl);
+    await staff.click("[data-testid=login-link]");
+    await staff.waitForURL(/\/login\?next=/);
+    await staff.fill("[data-testid=handle]", STAFF_HANDLE);
+    await staff.fill("[data-testid=password]", STAFF_PASSWORD);
+    await Promise.all([staff.waitForURL(postUrl), staff.click("[data-testid=login-submit]")]);
+
+    await staff.selectOption("[data-testid=status-select]", "planned");
+    await staff.fill("[data-testid=status-note]", NOTE);
+    await Promise.all([staff.waitForURL(/#timeline$/), staff.click("[data-testid=status-submit]")]);
+    assert.equal((await staff.textContent("[data-testid=post-status]")).trim(), "已计划");
+
+    await staff.fill("[data-testid=comment-body]", "感谢反馈，我们会在下个版本支持。");
+    await staff.click("[data-testid=comment-submit]");
+    const reply = staff.locator("[data-testid=comment]", { hasText: "感谢反馈" });
+    await reply.waitFor();
+    assert.equal((await reply.locator("[data-testid=official-badge]").textContent()).trim(), "官方回复");
+    await staffCtx.close();
+  });
+
+  await t.test("the fan reloads and sees the timeline entry with the note", async () => {
+    await fan.reload();
+    assert.equal((await fan.textContent("[data-testid=post-status]")).trim(), "已计划");
+    const entry = fan.locator('[data-testid=timeline-item][data-status="planned"]');
+    assert.equal(await entry.count(), 1);
+    assert.equal((await entry.locator("[data-testid=timeline-note]").textContent()).trim(), NOTE);
+    assert.match(await entry.innerText(), new RegExp(STAFF_HANDLE));
+    assert.equal(await fan.locator("[data-testid=official-badge]").count(), 1);
+
+    await fan.goto(`${BASE}/products/${PRODUCT}/roadmap`);
+    assert.equal(await fan.locator(`[data-testid=roadmap-planned] a[href="${postPath}"]`).count(), 1);
+  });
+
+  await t.test("the language switcher shows the English UI", async () => {
+    await fan.goto(postUrl);
+    await Promise.all([fan.waitForURL(/lang=en/), fan.click("[data-testid=lang-en]")]);
+    assert.equal(new URL(fan.url()).pathname, postPath, "the switcher keeps the page");
+    assert.equal(await fan.getAttribute("html", "lang"), "en");
+    assert.equal((await fan.textContent("[data-testid=post-status]")).trim(), "Planned");
+    assert.equal((await fan.textContent("[data-testid=post-kind]")).trim(), "Idea");
+    assert.equal((await fan.textContent("[data-testid=comment-submit]")).trim(), "Comment");
+    assert.match(await fan.textContent("[data-testid=vote-button]"), /Voted/);
+    // User text stays as written.
+    assert.equal((await fan.textContent("[data-testid=post-title]")).trim(), TITLE);
+    // The choice sticks (cookie) on the next page, and an API error now comes in English.
+    await fan.goto(`${BASE}/products/${PRODUCT}`);
+    assert.equal((await fan.textContent("[data-testid=new-post-button]")).replace("＋", "").trim(), "New post");
+    await fan.goto(postUrl);
+    await fan.fill("[data-testid=comment-body]", " ");
+    await fan.locator("[data-testid=comment-body]").evaluate((el) => el.removeAttribute("required"));
+    await fan.click("[data-testid=comment-submit]");
+    const error = fan.locator("[data-testid=comment-form] [data-error]");
+    await error.waitFor({ state: "visible" });
+    assert.match(await error.textContent(), /must not be empty/);
+    await fan.goto(`${BASE}/?lang=zh`);
+    assert.equal(await fan.getAttribute("html", "lang"), "zh-CN");
+  });
+
+  await fanCtx.close();
+  assert.deepEqual(problems, [], "no console errors, page errors, dialogs or CSP violations");
+});
