@@ -23,5 +23,5 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
 echo "== end-to-end in headless Chromium"
-cargo build --locked -p canyu
+# target/debug/canyu was built by `cargo test` for the CLI tests, with the same features.
 bash e2e/run.sh target/debug/canyu

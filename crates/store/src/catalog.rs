@@ -62,7 +62,8 @@ fn product_from_row(r: &AnyRow) -> Result<Product, sqlx::Error> {
 }
 
 const PRODUCT_SELECT: &str = "SELECT p.id, p.slug, p.name, c.slug AS category_slug, p.tagline, \
-     p.created_at, (SELECT COUNT(*) FROM posts x WHERE x.product_id = p.id) AS post_count \
+     p.created_at, (SELECT CAST(COALESCE(SUM(x.n), 0) AS BIGINT) FROM product_status_counts x \
+     WHERE x.product_id = p.id) AS post_count \
      FROM products p JOIN categories c ON c.id = p.category_id";
 
 impl Store {

@@ -260,6 +260,7 @@ impl Store {
         .bind(new.created_at)
         .fetch_one(&mut *tx)
         .await?;
+        Self::bump_status_count(&mut tx, new.product_id, PostStatus::New, 1).await?;
         for tag in new.tags {
             sqlx::query("INSERT INTO post_tags (post_id, tag) VALUES ($1, $2)")
                 .bind(id)
@@ -378,19 +379,22 @@ impl Store {
         Ok(PostPage { items, next_cursor })
     }
 
-    /// Counts posts per status for a product (or all products).
+    /// Counts posts per status for a product (or all products), from the maintained counters.
     pub async fn status_counts(&self, product_id: Option<i64>) -> StoreResult<Vec<(PostStatus, i64)>> {
         let rows = match product_id {
             Some(p) => {
-                sqlx::query("SELECT status, COUNT(*) AS n FROM posts WHERE product_id = $1 GROUP BY status")
+                sqlx::query("SELECT status, n FROM product_status_counts WHERE product_id = $1 AND n > 0")
                     .bind(p)
                     .fetch_all(&self.read)
                     .await?
             }
             None => {
-                sqlx::query("SELECT status, COUNT(*) AS n FROM posts GROUP BY status")
-                    .fetch_all(&self.read)
-                    .await?
+                sqlx::query(
+                    "SELECT status, CAST(SUM(n) AS BIGINT) AS n FROM product_status_counts \
+                     GROUP BY status HAVING SUM(n) > 0",
+                )
+                .fetch_all(&self.read)
+                .await?
             }
         };
         rows.iter()
@@ -401,8 +405,43 @@ impl Store {
             .collect()
     }
 
+    /// Moves a product's per-status counter, inside the caller's transaction.
+    async fn bump_status_count(
+        tx: &mut sqlx::Transaction<'static, Any>,
+        product_id: i64,
+        status: PostStatus,
+        delta: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO product_status_counts (product_id, status, n) VALUES ($1, $2, $3) \
+             ON CONFLICT (product_id, status) DO UPDATE SET n = product_status_counts.n + excluded.n",
+        )
+        .bind(product_id)
+        .bind(status.as_str())
+        .bind(delta)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Recomputes every product's per-status counters from the posts (after bulk loads).
+    pub async fn recount_products(&self) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("DELETE FROM product_status_counts").execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO product_status_counts (product_id, status, n) \
+             SELECT product_id, status, COUNT(*) FROM posts GROUP BY product_id, status",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn post_count(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM posts").fetch_one(&self.read).await?)
+        Ok(sqlx::query_scalar("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM product_status_counts")
+            .fetch_one(&self.read)
+            .await?)
     }
 
     pub async fn vote_count(&self) -> StoreResult<i64> {
@@ -576,14 +615,16 @@ impl Store {
         now: Millis,
     ) -> StoreResult<StatusChange> {
         let mut tx = self.write.begin().await?;
-        let current: Option<String> = sqlx::query_scalar("SELECT status FROM posts WHERE id = $1")
+        let current = sqlx::query("SELECT status, product_id FROM posts WHERE id = $1")
             .bind(post_id)
             .fetch_optional(&mut *tx)
             .await?;
         let Some(current) = current else {
             return Err(ErrorCode::PostNotFound.into());
         };
-        let from = PostStatus::parse(&current).map_err(decode_err)?;
+        let status: String = current.try_get("status")?;
+        let product_id: i64 = current.try_get("product_id")?;
+        let from = PostStatus::parse(&status).map_err(decode_err)?;
         from.transition(to)?;
         let moved =
             sqlx::query("UPDATE posts SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
@@ -597,6 +638,8 @@ impl Store {
         if moved == 0 {
             return Err(ErrorCode::InvalidTransition.into());
         }
+        Self::bump_status_count(&mut tx, product_id, from, -1).await?;
+        Self::bump_status_count(&mut tx, product_id, to, 1).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO status_changes (post_id, from_status, to_status, actor_id, note, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -696,6 +739,13 @@ impl Store {
                 .await?;
             ids.extend(new_ids);
         }
+        let mut counts: std::collections::BTreeMap<(i64, &str), i64> = Default::default();
+        for p in posts {
+            *counts.entry((p.product_id, p.status.as_str())).or_default() += 1;
+        }
+        for ((product_id, status), n) in counts {
+            Self::bump_status_count(&mut tx, product_id, PostStatus::parse(status)?, n).await?;
+        }
         tx.commit().await?;
         Ok(ids)
     }
@@ -757,7 +807,8 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        self.recount_posts().await
+        self.recount_posts().await?;
+        self.recount_products().await
     }
 
     /// Recomputes every post's vote and comment counters and hot score from the rows.

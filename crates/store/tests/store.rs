@@ -191,3 +191,52 @@ async fn concurrent_votes_count_once_per_fan() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn per_status_counters_follow_every_write() {
+    for backend in backends() {
+        let (store, _) = fresh_store(backend).await.unwrap();
+        let (product, fan, staff) = seed(&store).await;
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let p = store
+                .create_post(NewPost {
+                    product_id: product,
+                    author_id: fan,
+                    kind: PostKind::Bug,
+                    title: &format!("问题 {i}"),
+                    body: "正文",
+                    tags: &[],
+                    created_at: i,
+                })
+                .await
+                .unwrap();
+            ids.push(p.id);
+        }
+        store
+            .insert_posts_bulk(&[canyu_store::BulkPost {
+                product_id: product,
+                author_id: fan,
+                kind: PostKind::Idea,
+                title: "批量".into(),
+                body: "正文".into(),
+                status: PostStatus::New,
+                created_at: 9,
+            }])
+            .await
+            .unwrap();
+        store.change_status(ids[0], staff, PostStatus::Planned, None, 10).await.unwrap();
+        assert!(store.change_status(ids[0], staff, PostStatus::New, None, 11).await.is_err());
+        let mut counts = store.status_counts(Some(product)).await.unwrap();
+        counts.sort_by_key(|(s, _)| s.as_str());
+        assert_eq!(counts, vec![(PostStatus::New, 3), (PostStatus::Planned, 1)], "{backend:?}");
+        assert_eq!(store.post_count().await.unwrap(), 4);
+        assert_eq!(store.product_by_slug("xiaomi-15").await.unwrap().unwrap().post_count, 4);
+        // The counters are a projection: recounting from the rows gives the same numbers.
+        store.recount_products().await.unwrap();
+        let mut again = store.status_counts(Some(product)).await.unwrap();
+        again.sort_by_key(|(s, _)| s.as_str());
+        assert_eq!(again, counts);
+        store.close().await;
+    }
+}

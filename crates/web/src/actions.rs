@@ -24,7 +24,9 @@ impl FromRequestParts<AppState> for ClientIp {
                 .headers
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
+                // The last entry is the one our own proxy appended; earlier ones are whatever
+                // the client chose to send.
+                .and_then(|v| v.rsplit(',').next())
                 .and_then(|v| v.trim().parse().ok())
         {
             return Ok(ClientIp(ip));
@@ -42,6 +44,17 @@ fn limit(state: &AppState, key: String, per_minute: u32) -> AppResult<()> {
     state.limiter.check(&key, per_minute, state.now()).map_err(|_| AppError(ErrorCode::RateLimited))
 }
 
+/// The rate-limit key of an address: IPv6 clients usually hold a whole /64, so they count as one.
+fn ip_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
+
 pub struct Registration {
     pub handle: String,
     pub password: String,
@@ -49,7 +62,7 @@ pub struct Registration {
 }
 
 pub async fn register(state: &AppState, ip: ClientIp, input: Registration) -> AppResult<User> {
-    limit(state, format!("register:{}", ip.0), state.config.auth_attempts_per_minute)?;
+    limit(state, format!("register:{}", ip_key(ip.0)), state.config.auth_attempts_per_minute)?;
     let handle = Handle::parse(&input.handle)?;
     let password = Password::parse(&input.password)?;
     let email = match input.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
@@ -76,11 +89,16 @@ pub async fn register(state: &AppState, ip: ClientIp, input: Registration) -> Ap
 }
 
 pub async fn login(state: &AppState, ip: ClientIp, handle: &str, password: &str) -> AppResult<User> {
-    limit(state, format!("login:{}", ip.0), state.config.auth_attempts_per_minute)?;
+    limit(state, format!("login:{}", ip_key(ip.0)), state.config.auth_attempts_per_minute)?;
     // Also per account, so guessing one fan's password from many addresses is slow too.
+    // A string that is no handle cannot sign in; only real handles get a bucket, so junk
+    // cannot fill the limiter.
+    let Ok(parsed) = Handle::parse(handle) else {
+        return Err(AppError(ErrorCode::InvalidCredentials));
+    };
     limit(
         state,
-        format!("login-handle:{}", handle.trim().to_lowercase()),
+        format!("login-handle:{}", parsed.as_str().to_lowercase()),
         state.config.auth_attempts_per_minute,
     )?;
     let found = state.store.user_by_handle(handle.trim()).await?;

@@ -18,7 +18,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use canyu_core::{ErrorCode, Role};
 use canyu_store::{TokenLookup, User};
-use http_body_util::BodyExt;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -131,7 +130,10 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 /// Reads the `csrf` field of a form body and puts the body back for the handler.
 async fn form_csrf_field(req: Request) -> Result<(Request, Option<String>), AppError> {
     let (parts, body) = req.into_parts();
-    let bytes = body.collect().await.map_err(|_| AppError(ErrorCode::PayloadTooLarge))?.to_bytes();
+    // Read with the same cap as every extractor: this runs before anyone is authenticated.
+    let bytes = axum::body::to_bytes(body, crate::MAX_BODY_BYTES)
+        .await
+        .map_err(|_| AppError(ErrorCode::PayloadTooLarge))?;
     let field = form_urlencoded::parse(&bytes).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
     Ok((Request::from_parts(parts, Body::from(bytes)), field))
 }
@@ -186,6 +188,9 @@ async fn authenticate_inner(state: &AppState, mut req: Request) -> Result<Reques
         _ => None,
     };
     if let Some(expected) = expected {
+        if expected.is_empty() {
+            return Err(AppError(ErrorCode::CsrfFailed));
+        }
         let header_token = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
         let presented = match header_token {
             Some(t) => Some(t),

@@ -65,6 +65,10 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = status.into_response();
+        if self.0 == ErrorCode::RateLimited {
+            // Buckets refill within a minute, whatever their size.
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        }
         res.extensions_mut().insert(self.0);
         res
     }
@@ -113,12 +117,9 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     }
     let code = match res.extensions().get::<ErrorCode>() {
         Some(code) => *code,
-        // A body that is already ours (e.g. the metrics or health text) stays as it is.
-        None if res.headers().contains_key(header::CONTENT_TYPE)
-            && status != StatusCode::PAYLOAD_TOO_LARGE =>
-        {
-            return res;
-        }
+        // Axum's own rejections (a malformed path or query) come as plain text; anything
+        // else without a code is a body we wrote on purpose and stays as it is.
+        None if !is_plain_text(&res) => return res,
         None => match code_for_bare_status(status) {
             Some(code) => code,
             None => return res,
@@ -142,6 +143,13 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         out.headers_mut().append(k, v);
     }
     out
+}
+
+fn is_plain_text(res: &Response) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"))
 }
 
 pub fn error_json(code: ErrorCode, locale: Locale, status: StatusCode) -> Response {

@@ -28,9 +28,9 @@ impl RateLimiter {
         let per_ms = capacity / 60_000.0;
         let mut buckets = self.buckets.lock();
         if buckets.len() >= MAX_KEYS {
-            // Full buckets carry no information; dropping them bounds memory under a flood
-            // of distinct keys.
-            buckets.retain(|_, b| b.tokens + (now_ms - b.updated_at) as f64 * per_ms < capacity);
+            // A bucket untouched for a minute has refilled completely whatever its size, so
+            // forgetting it changes no decision; this bounds memory under a flood of keys.
+            buckets.retain(|_, b| now_ms - b.updated_at < 60_000);
         }
         let bucket =
             buckets.entry(key.to_string()).or_insert(Bucket { tokens: capacity, updated_at: now_ms });

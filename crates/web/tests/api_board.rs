@@ -216,6 +216,7 @@ async fn bad_input_gets_a_specific_error_and_changes_nothing() {
             ("cursor=zz", "invalid_cursor"),
             ("status=done", "invalid_status"),
             ("product=nope", "unknown_product"),
+            ("q=%E7%BB%AD%E8%88%AA&status=new", "invalid_query"),
         ] {
             let (s, b) = app.get(&format!("/api/v1/posts?{q}"), None).await;
             assert!((400..500).contains(&s), "{q}: {s}");

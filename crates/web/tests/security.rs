@@ -111,6 +111,15 @@ async fn login_attempts_are_rate_limited() {
     }
     assert!(statuses[..5].iter().all(|(s, c)| *s == 401 && c == "invalid_credentials"), "{statuses:?}");
     assert!(statuses[5..].iter().all(|(s, c)| *s == 429 && c == "rate_limited"), "{statuses:?}");
+    let res = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"handle": "nobody", "password": "wrong-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    assert_eq!(res.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("60"));
 }
 
 #[tokio::test]

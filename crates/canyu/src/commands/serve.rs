@@ -48,10 +48,24 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
     if let Some(banner) = banner {
         println!("{}", banner.replace("{url}", &format!("http://{addr}/")));
     }
+    tokio::spawn(sweep_expired_sessions(store.clone()));
     canyu_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Expired sessions are already refused by every lookup; this only keeps the table small.
+async fn sweep_expired_sessions(store: canyu_store::Store) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match store.delete_expired_sessions(canyu_web::state::now_millis()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
+            Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -36,8 +36,7 @@ pub async fn show(
         })
         .await?;
     let voted = voted_flags(&state, &auth, &page.items).await?;
-    let mut user = UserView::from(&found.user);
-    user.created_at = canyu_core::time::date(found.user.created_at);
+    let user = UserView::from(&found.user);
     Ok(Json(ProfileView {
         user,
         posts: page.items.iter().zip(voted).map(|(p, v)| PostView::new(p, v)).collect(),

@@ -86,7 +86,8 @@ pub async fn page(
     let kind = non_empty(&query.kind).map(PostKind::parse).transpose()?;
     let tag = non_empty(&query.tag).map(str::to_lowercase);
     let sort = non_empty(&query.sort).map(Sort::parse).transpose()?.unwrap_or_default();
-    let q = non_empty(&query.q).unwrap_or("").to_string();
+    // Same cap as the API: longer text is no search anyone types.
+    let q: String = non_empty(&query.q).unwrap_or("").chars().take(200).collect();
 
     // The link to this board with one filter changed (and pagination reset).
     let link = |status: Option<&str>, kind: Option<&str>, tag: Option<&str>, sort: Sort| {
@@ -148,7 +149,8 @@ pub async fn page(
         let cards =
             hits.iter().map(|(p, hit)| PostCard::new(&cx, p, voted.contains(&p.id), Some(hit))).collect();
         let next = offset + SEARCH_PAGE_SIZE;
-        let more = (next < total).then(|| url(&base, &[("q", &q), ("offset", &next.to_string())]));
+        let more = (next < total && next <= canyu_text::MAX_OFFSET)
+            .then(|| url(&base, &[("q", &q), ("offset", &next.to_string())]));
         let first = (offset > 0).then(|| url(&base, &[("q", &q)]));
         (cards, i18n::search_results(cx.locale, total), more, first)
     } else {

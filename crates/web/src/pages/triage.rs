@@ -125,6 +125,7 @@ pub async fn apply(State(state): State<AppState>, cx: Cx, body: Bytes) -> AppRes
         match &*k {
             "ids" => {
                 if let Ok(id) = v.trim().parse::<i64>()
+                    && ids.len() < MAX_BATCH
                     && !ids.contains(&id)
                 {
                     ids.push(id);

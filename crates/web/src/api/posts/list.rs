@@ -18,9 +18,10 @@ pub struct ListParams {
     pub status: Option<String>,
     pub kind: Option<String>,
     pub tag: Option<String>,
-    /// `hot` (default), `new` or `top`. Ignored with `q`: search results come by relevance.
+    /// `hot` (default), `new` or `top`. Not with `q`: search results come by relevance.
     pub sort: Option<String>,
-    /// Full-text search (Chinese word segmentation).
+    /// Full-text search (Chinese word segmentation), optionally within `product`; cannot be
+    /// combined with `status`, `kind`, `tag` or `sort`.
     pub q: Option<String>,
     /// 1–100, default 20.
     pub limit: Option<String>,
@@ -69,7 +70,14 @@ pub async fn list(
     let sort = non_empty(&params.sort).map(Sort::parse).transpose()?.unwrap_or_default();
 
     if let Some(q) = non_empty(&params.q) {
-        if q.chars().count() > 200 {
+        // Search ranks by relevance within a product; the other filters would silently not
+        // apply, so they are refused rather than ignored.
+        if q.chars().count() > 200
+            || status.is_some()
+            || kind.is_some()
+            || tag.is_some()
+            || params.sort.is_some()
+        {
             return Err(AppError(ErrorCode::InvalidQuery));
         }
         let offset = match non_empty(&params.cursor) {

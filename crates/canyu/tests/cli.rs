@@ -1,0 +1,106 @@
+//! The binary as an operator uses it: subcommands, flags and `CANYU_*` variables.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn canyu(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_canyu"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("CANYU_DATABASE_URL")
+        .output()
+        .expect("run canyu")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("canyu-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn demo_reindex_and_user_management() {
+    let dir = temp_dir("demo");
+    let out = canyu(&dir, &["demo", "--no-serve", "--posts", "60"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("60 posts"), "{}", text(&out));
+    assert!(dir.join("canyu.db").exists());
+
+    // Demo data is deterministic and loaded once: a second run keeps it.
+    let again = canyu(&dir, &["demo", "--no-serve", "--posts", "60"]);
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(!text(&again).contains("generating"), "{}", text(&again));
+
+    let out = canyu(&dir, &["reindex"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("indexed 60 posts"), "{}", text(&out));
+
+    let out = canyu(
+        &dir,
+        &["user", "create", "--handle", "ops_admin", "--password", "long-enough-1", "--role", "admin"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("created admin ops_admin"));
+    let dup = canyu(&dir, &["user", "create", "--handle", "OPS_admin", "--password", "long-enough-1"]);
+    assert!(!dup.status.success(), "handles are unique regardless of case");
+    let bad = canyu(&dir, &["user", "create", "--handle", "x y", "--password", "long-enough-1"]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("handle"), "{}", text(&bad));
+    let weak = canyu(&dir, &["user", "create", "--handle", "weak_pw", "--password", "short"]);
+    assert!(!weak.status.success());
+    let role = canyu(&dir, &["user", "set-role", "--handle", "ops_admin", "--role", "moderator"]);
+    assert!(role.status.success(), "{}", text(&role));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn settings_come_from_environment_and_file() {
+    let dir = temp_dir("env");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_canyu"))
+        .arg("migrate")
+        .env("CANYU_DATA_DIR", &dir)
+        .env_remove("CANYU_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(dir.join("canyu.db").exists(), "CANYU_DATA_DIR is honoured");
+
+    // A settings file in the data folder; a broken one is reported, not ignored.
+    std::fs::write(dir.join("canyu.toml"), "listen = \"127.0.0.1:1\"\nnot_a_setting = 1\n").unwrap();
+    let out = canyu(&dir, &["migrate"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("canyu.toml"), "{}", text(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn postgres_url_is_used_when_given() {
+    if std::env::var("CANYU_TEST_POSTGRES_URL").is_err() {
+        eprintln!("note: CANYU_TEST_POSTGRES_URL is not set; skipping the PostgreSQL run of this test");
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let url = runtime.block_on(async {
+        let (store, url) =
+            canyu_store::testing::fresh_store(canyu_store::Backend::Postgres).await.expect("database");
+        store.close().await;
+        url
+    });
+    let dir = temp_dir("pg");
+    let out = Command::new(env!("CARGO_BIN_EXE_canyu"))
+        .args(["--data-dir"])
+        .arg(&dir)
+        .args(["--database-url", &url, "demo", "--no-serve", "--posts", "30"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("30 posts"), "{}", text(&out));
+    assert!(!dir.join("canyu.db").exists(), "no SQLite file when PostgreSQL is used");
+    let _ = std::fs::remove_dir_all(&dir);
+}
