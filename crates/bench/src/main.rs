@@ -52,8 +52,34 @@ fn report(name: &str, mut samples: Vec<f64>, answered: usize, total: usize) {
     );
 }
 
+type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// Runs every query once to warm up (counting the queries that find something), then `RUNS`
+/// more times, timing each; returns the timings in milliseconds and the answered count.
+async fn measure<F, Fut>(queries: &[String], run: F) -> BenchResult<(Vec<f64>, usize)>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = BenchResult<usize>>,
+{
+    let mut answered = 0;
+    for q in queries {
+        if run(q.clone()).await? > 0 {
+            answered += 1;
+        }
+    }
+    let mut samples = Vec::with_capacity(queries.len() * RUNS);
+    for _ in 0..RUNS {
+        for q in queries {
+            let t = Instant::now();
+            run(q.clone()).await?;
+            samples.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    Ok((samples, answered))
+}
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> BenchResult<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) != Some("search") {
         eprintln!("usage: canyu-bench search --data-dir D --index-dir I [--database-url U] --corpus F");
@@ -74,22 +100,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // canyu: the API's path — index top 20, then the rows from the database.
-    let mut samples = Vec::new();
-    let mut answered = 0;
-    for run in 0..=RUNS {
-        for q in &queries {
-            let t = Instant::now();
-            let res = index.search(&SearchQuery { text: q, product_id: None, limit: 20, offset: 0 })?;
+    let (samples, answered) = measure(&queries, |q| {
+        let (index, store) = (&index, &store);
+        async move {
+            let res = index.search(&SearchQuery { text: &q, product_id: None, limit: 20, offset: 0 })?;
             let ids: Vec<i64> = res.hits.iter().map(|h| h.post_id).collect();
-            let posts = store.posts_by_ids(&ids).await?;
-            let ms = t.elapsed().as_secs_f64() * 1000.0;
-            if run > 0 {
-                samples.push(ms);
-            } else if !posts.is_empty() {
-                answered += 1;
-            }
+            Ok(store.posts_by_ids(&ids).await?.len())
         }
-    }
+    })
+    .await?;
     report("canyu_search", samples, answered, queries.len());
 
     // SQLite FTS5 trigram over the same rows, in a side file so both backends compare alike.
@@ -126,27 +145,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         println!("fts5_build: rows={n} secs={:.1}", t.elapsed().as_secs_f64());
     }
-    let mut samples = Vec::new();
-    let mut answered = 0;
-    for run in 0..=RUNS {
-        for q in &queries {
-            let t = Instant::now();
+    let (samples, answered) = measure(&queries, |q| {
+        let (fts, store) = (&fts, &store);
+        async move {
             let quoted = format!("\"{}\"", q.replace('"', "\"\""));
             let ids: Vec<i64> =
                 sqlx::query_scalar("SELECT rowid FROM fts WHERE fts MATCH ?1 ORDER BY rank LIMIT 20")
                     .bind(quoted)
-                    .fetch_all(&fts)
+                    .fetch_all(fts)
                     .await
                     .unwrap_or_default();
-            let posts = store.posts_by_ids(&ids).await?;
-            let ms = t.elapsed().as_secs_f64() * 1000.0;
-            if run > 0 {
-                samples.push(ms);
-            } else if !posts.is_empty() {
-                answered += 1;
-            }
+            Ok(store.posts_by_ids(&ids).await?.len())
         }
-    }
+    })
+    .await?;
     report("fts5_trigram", samples, answered, queries.len());
     Ok(())
 }

@@ -116,7 +116,7 @@ pub struct VoteOutcome {
     pub changed: bool,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Sort {
     #[default]
     Hot,
@@ -168,6 +168,9 @@ const POST_SELECT: &str = "SELECT p.id, p.product_id, pr.slug AS product_slug, p
      p.author_id, u.handle AS author_handle, u.role AS author_role, p.kind, p.title, p.body, \
      p.status, p.votes, p.comments, p.hot, p.created_at, p.updated_at \
      FROM posts p JOIN users u ON u.id = p.author_id JOIN products pr ON pr.id = p.product_id";
+
+const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, u.handle, u.role, c.body, c.official, \
+     c.created_at FROM comments c JOIN users u ON u.id = c.author_id";
 
 fn decode_err(e: ErrorCode) -> sqlx::Error {
     sqlx::Error::Decode(Box::new(e))
@@ -582,22 +585,17 @@ impl Store {
     }
 
     async fn comment(&self, id: i64) -> StoreResult<Option<Comment>> {
-        let row = sqlx::query(
-            "SELECT c.id, c.post_id, u.handle, u.role, c.body, c.official, c.created_at \
-             FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.read)
-        .await?;
+        let row = sqlx::query(AssertSqlSafe(format!("{COMMENT_SELECT} WHERE c.id = $1")))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
         Ok(row.as_ref().map(comment_from_row).transpose()?)
     }
 
     pub async fn comments(&self, post_id: i64) -> StoreResult<Vec<Comment>> {
-        let rows = sqlx::query(
-            "SELECT c.id, c.post_id, u.handle, u.role, c.body, c.official, c.created_at \
-             FROM comments c JOIN users u ON u.id = c.author_id WHERE c.post_id = $1 \
-             ORDER BY c.created_at, c.id",
-        )
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{COMMENT_SELECT} WHERE c.post_id = $1 ORDER BY c.created_at, c.id"
+        )))
         .bind(post_id)
         .fetch_all(&self.read)
         .await?;

@@ -155,6 +155,7 @@ pub async fn create_post(state: &AppState, auth: &Auth, input: PostInput) -> App
         })
         .await?;
     index_post(state, &post).await;
+    state.cache.invalidate();
     tracing::info!(post = post.id, product = %product.slug, user = auth.user.id, "post created");
     Ok(post)
 }
@@ -211,6 +212,7 @@ pub async fn change_status(
         return Err(AppError(ErrorCode::CommentTooLong));
     }
     let change = state.store.change_status(post_id, auth.user.id, to, note, state.now()).await?;
+    state.cache.invalidate();
     tracing::info!(
         post = post_id,
         from = change.from.as_str(),

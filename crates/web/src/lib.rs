@@ -5,6 +5,7 @@ pub mod actions;
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod cache;
 pub mod error;
 pub mod i18n;
 pub mod locale;

@@ -1,3 +1,4 @@
+use crate::cache::ReadCache;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use canyu_store::Store;
@@ -50,6 +51,7 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
     pub limiter: Arc<RateLimiter>,
+    pub cache: Arc<ReadCache>,
     /// A clock that tests may replace, e.g. to expire a token without waiting.
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
 }
@@ -62,6 +64,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             limiter: Arc::new(RateLimiter::default()),
+            cache: Arc::new(ReadCache::default()),
             clock: Arc::new(now_millis),
         }
     }

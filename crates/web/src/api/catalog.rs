@@ -89,6 +89,7 @@ pub async fn create_product(
             created_at: state.now(),
         })
         .await?;
+    state.cache.invalidate();
     Ok((StatusCode::CREATED, Json(ProductView::from(&product))))
 }
 
@@ -137,6 +138,7 @@ pub async fn update_product(
             },
         )
         .await?;
+    state.cache.invalidate();
     Ok(Json(ProductView::from(&product)))
 }
 

@@ -79,7 +79,7 @@ pub async fn page(
     Path(slug): Path<String>,
     Query(query): Query<BoardQuery>,
 ) -> AppResult<Response> {
-    let product = state.store.product_by_slug(&slug).await?.ok_or(AppError(ErrorCode::NotFound))?;
+    let product = state.cache.product(&state.store, &slug).await?.ok_or(AppError(ErrorCode::NotFound))?;
     let head = ProductHead::new(&cx, &product);
     let base = head.url.clone();
     let status = non_empty(&query.status).map(PostStatus::parse).transpose()?;
@@ -109,7 +109,7 @@ pub async fn page(
         .map(|(s, label)| Link { label: label.to_string(), url: link(st, kd, tg, s), active: s == sort })
         .collect();
 
-    let counts = state.store.status_counts(Some(product.id)).await?;
+    let counts = state.cache.status_counts(&state.store, Some(product.id)).await?;
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
     let mut status_links = vec![Link {
         label: format!("{} {total}", cx.t.board_all),
@@ -155,25 +155,28 @@ pub async fn page(
         (cards, i18n::search_results(cx.locale, total), more, first)
     } else {
         let page = state
-            .store
-            .list_posts(&PostFilter {
-                product_id: Some(product.id),
-                status,
-                kind,
-                tag: tag.as_deref(),
-                sort,
-                cursor: non_empty(&query.cursor),
-                limit: PAGE_SIZE,
-                ..Default::default()
-            })
+            .cache
+            .posts(
+                &state.store,
+                &PostFilter {
+                    product_id: Some(product.id),
+                    status,
+                    kind,
+                    tag: tag.as_deref(),
+                    sort,
+                    cursor: non_empty(&query.cursor),
+                    limit: PAGE_SIZE,
+                    ..Default::default()
+                },
+            )
             .await?;
         let cards = cx.cards(&state, &page.items).await?;
         let here = link(st, kd, tg, sort);
-        let more = page.next_cursor.map(|c| {
+        let more = page.next_cursor.as_ref().map(|c| {
             let sep = if here.contains('?') { '&' } else { '?' };
             format!(
                 "{here}{sep}{}",
-                form_urlencoded::Serializer::new(String::new()).append_pair("cursor", &c).finish()
+                form_urlencoded::Serializer::new(String::new()).append_pair("cursor", c).finish()
             )
         });
         let first = non_empty(&query.cursor).map(|_| here.clone());

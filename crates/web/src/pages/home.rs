@@ -37,8 +37,10 @@ pub struct HomePage {
 pub async fn page(State(state): State<AppState>, cx: Cx) -> AppResult<Response> {
     let categories = state.store.list_categories().await?;
     let products = state.store.list_products().await?;
-    let hot =
-        state.store.list_posts(&PostFilter { sort: Sort::Hot, limit: 10, ..Default::default() }).await?;
+    let hot = state
+        .cache
+        .posts(&state.store, &PostFilter { sort: Sort::Hot, limit: 10, ..Default::default() })
+        .await?;
     let categories = categories
         .into_iter()
         .map(|c| CategoryView {

@@ -61,7 +61,7 @@ pub async fn list(
         Some(l) => l.parse::<u32>().ok().filter(|l| (1..=100).contains(l)).ok_or(ErrorCode::InvalidLimit)?,
     };
     let product = match non_empty(&params.product) {
-        Some(slug) => Some(state.store.product_by_slug(slug).await?.ok_or(ErrorCode::UnknownProduct)?),
+        Some(slug) => Some(state.cache.product(&state.store, slug).await?.ok_or(ErrorCode::UnknownProduct)?),
         None => None,
     };
     let status = non_empty(&params.status).map(PostStatus::parse).transpose()?;
@@ -108,19 +108,22 @@ pub async fn list(
     }
 
     let page = state
-        .store
-        .list_posts(&PostFilter {
-            product_id: product.as_ref().map(|p| p.id),
-            status,
-            kind,
-            tag: tag.as_ref().map(Tag::as_str),
-            author_id: None,
-            sort,
-            cursor: non_empty(&params.cursor),
-            limit,
-        })
+        .cache
+        .posts(
+            &state.store,
+            &PostFilter {
+                product_id: product.as_ref().map(|p| p.id),
+                status,
+                kind,
+                tag: tag.as_ref().map(Tag::as_str),
+                author_id: None,
+                sort,
+                cursor: non_empty(&params.cursor),
+                limit,
+            },
+        )
         .await?;
     let voted = voted_flags(&state, &auth, &page.items).await?;
     let items = page.items.iter().zip(voted).map(|(p, v)| PostView::new(p, v)).collect();
-    Ok(Json(PostPageView { items, next_cursor: page.next_cursor, total: None }))
+    Ok(Json(PostPageView { items, next_cursor: page.next_cursor.clone(), total: None }))
 }
