@@ -7,8 +7,14 @@ use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use canyu_core::user::parse_email;
-use canyu_core::{Body, ErrorCode, Handle, Password, PostKind, PostStatus, Role, Tag, Title};
-use canyu_store::{Comment, NewPost, NewUser, Post, StatusChange, User, VoteOutcome};
+use canyu_core::{
+    Body, CategorySlug, ErrorCode, Handle, Password, PostKind, PostStatus, ProductName, ProductSlug, Role,
+    Tag, Title,
+};
+use canyu_store::{
+    ApiToken, Category, Comment, NewPost, NewProduct, NewUser, Post, Product, ProductUpdate, StatusChange,
+    User, VoteOutcome,
+};
 use canyu_text::{PostDoc, SearchHit, SearchQuery};
 use std::net::{IpAddr, SocketAddr};
 
@@ -246,4 +252,143 @@ pub async fn search(
         }
     }
     Ok((results.total, out))
+}
+
+// ---- the caller's own account ---------------------------------------------------------
+
+pub const BIO_MAX_CHARS: usize = 300;
+
+/// The bio as it will be stored: browsers send textarea line breaks as CRLF, so they become
+/// plain newlines first; then trimmed, at most [`BIO_MAX_CHARS`], no control characters
+/// besides newlines. Refused with `invalid_form`.
+pub fn parse_bio(raw: &str) -> Result<String, ErrorCode> {
+    let bio = raw.replace("\r\n", "\n");
+    let bio = bio.trim();
+    if bio.chars().count() > BIO_MAX_CHARS || bio.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ErrorCode::InvalidForm);
+    }
+    Ok(bio.to_string())
+}
+
+/// Replaces the caller's public bio; returns the updated user.
+pub async fn update_bio(state: &AppState, auth: &Auth, raw: &str) -> AppResult<User> {
+    let bio = parse_bio(raw)?;
+    state.store.update_bio(auth.user.id, &bio).await?;
+    Ok(state.store.user_by_id(auth.user.id).await?.ok_or(ErrorCode::UserNotFound)?)
+}
+
+pub const TOKEN_NAME_MAX_CHARS: usize = 60;
+
+/// Issues an API token for the caller: the secret (shown once) and its record.
+pub async fn create_api_token(state: &AppState, auth: &Auth, name: &str) -> AppResult<(String, ApiToken)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > TOKEN_NAME_MAX_CHARS || name.chars().any(char::is_control) {
+        return Err(AppError(ErrorCode::InvalidName));
+    }
+    let issued = crate::auth::issue_api_token(state, &auth.user, name).await?;
+    tracing::info!(user = auth.user.id, token = issued.1.id, "api token created");
+    Ok(issued)
+}
+
+/// Revokes one of the caller's own live tokens (`token_not_found` otherwise, also for
+/// someone else's token).
+pub async fn revoke_api_token(state: &AppState, auth: &Auth, token_id: i64) -> AppResult<()> {
+    if state.store.revoke_api_token(auth.user.id, token_id, state.now()).await? {
+        tracing::info!(user = auth.user.id, token = token_id, "api token revoked");
+        Ok(())
+    } else {
+        Err(AppError(ErrorCode::TokenNotFound))
+    }
+}
+
+// ---- the catalog (staff) --------------------------------------------------------------
+
+pub struct CategoryInput {
+    pub slug: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+pub async fn create_category(state: &AppState, auth: &Auth, input: CategoryInput) -> AppResult<Category> {
+    auth.require(Role::Staff)?;
+    let slug = CategorySlug::parse(&input.slug)?;
+    let zh = ProductName::parse(&input.name_zh)?;
+    let en = ProductName::parse(&input.name_en)?;
+    let cat = state.store.create_category(slug.as_str(), zh.as_str(), en.as_str()).await?;
+    state.cache.invalidate();
+    tracing::info!(category = %cat.slug, by = auth.user.id, "category created");
+    Ok(cat)
+}
+
+pub const TAGLINE_MAX_CHARS: usize = 140;
+
+/// A product's one-line description: trimmed, at most [`TAGLINE_MAX_CHARS`], no control
+/// characters; empty is allowed. Refused with `invalid_name`.
+pub fn parse_tagline(raw: Option<&str>) -> Result<String, ErrorCode> {
+    let t = raw.unwrap_or("").trim();
+    if t.chars().count() > TAGLINE_MAX_CHARS || t.chars().any(char::is_control) {
+        return Err(ErrorCode::InvalidName);
+    }
+    Ok(t.to_string())
+}
+
+pub struct ProductInput {
+    pub slug: String,
+    pub name: String,
+    /// A category slug.
+    pub category: String,
+    pub tagline: Option<String>,
+}
+
+pub async fn create_product(state: &AppState, auth: &Auth, input: ProductInput) -> AppResult<Product> {
+    auth.require(Role::Staff)?;
+    let slug = ProductSlug::parse(&input.slug)?;
+    let name = ProductName::parse(&input.name)?;
+    let tagline = parse_tagline(input.tagline.as_deref())?;
+    let product = state
+        .store
+        .create_product(NewProduct {
+            slug: slug.as_str(),
+            name: name.as_str(),
+            category_slug: input.category.trim(),
+            tagline: &tagline,
+            created_at: state.now(),
+        })
+        .await?;
+    state.cache.invalidate();
+    tracing::info!(product = %product.slug, by = auth.user.id, "product created");
+    Ok(product)
+}
+
+/// What changes on a product; `None` keeps the current value.
+#[derive(Default)]
+pub struct ProductChange {
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub tagline: Option<String>,
+}
+
+pub async fn update_product(
+    state: &AppState,
+    auth: &Auth,
+    slug: &str,
+    change: ProductChange,
+) -> AppResult<Product> {
+    auth.require(Role::Staff)?;
+    let name = change.name.as_deref().map(ProductName::parse).transpose()?;
+    let tagline = change.tagline.as_deref().map(|t| parse_tagline(Some(t))).transpose()?;
+    let product = state
+        .store
+        .update_product(
+            slug,
+            ProductUpdate {
+                name: name.as_ref().map(ProductName::as_str),
+                category_slug: change.category.as_deref().map(str::trim),
+                tagline: tagline.as_deref(),
+            },
+        )
+        .await?;
+    state.cache.invalidate();
+    tracing::info!(product = %product.slug, by = auth.user.id, "product updated");
+    Ok(product)
 }

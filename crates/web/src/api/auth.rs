@@ -1,13 +1,12 @@
 use crate::actions::{self, ClientIp, Registration};
 use crate::api::views::{ErrorBody, ItemsView, TokenView, UserView};
-use crate::auth::{Auth, AuthVia, RequireAuth, end_session, issue_api_token, token_digest};
-use crate::error::{ApiJson, AppError, AppResult};
+use crate::auth::{AuthVia, RequireAuth, end_session, issue_api_token, token_digest};
+use crate::error::{ApiJson, AppResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use canyu_core::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -110,12 +109,7 @@ pub async fn update_me(
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<ProfileUpdate>,
 ) -> AppResult<Json<UserView>> {
-    let bio = req.bio.trim();
-    if bio.chars().count() > 300 || bio.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(AppError(ErrorCode::InvalidForm));
-    }
-    state.store.update_bio(auth.user.id, bio).await?;
-    let user = state.store.user_by_id(auth.user.id).await?.ok_or(ErrorCode::UserNotFound)?;
+    let user = actions::update_bio(&state, &auth, &req.bio).await?;
     Ok(Json(UserView::from(&user)))
 }
 
@@ -152,11 +146,7 @@ pub async fn create_token(
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<NewTokenRequest>,
 ) -> AppResult<(StatusCode, Json<NewTokenView>)> {
-    let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 60 {
-        return Err(AppError(ErrorCode::InvalidName));
-    }
-    let (token, record) = issue_api_token(&state, &auth.user, name).await?;
+    let (token, record) = actions::create_api_token(&state, &auth, &req.name).await?;
     Ok((StatusCode::CREATED, Json(NewTokenView { record: TokenView::from(&record), token })))
 }
 
@@ -168,14 +158,6 @@ pub async fn revoke_token(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
-    revoke(&state, &auth, id).await?;
+    actions::revoke_api_token(&state, &auth, id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-async fn revoke(state: &AppState, auth: &Auth, id: i64) -> AppResult<()> {
-    if state.store.revoke_api_token(auth.user.id, id, state.now()).await? {
-        Ok(())
-    } else {
-        Err(AppError(ErrorCode::TokenNotFound))
-    }
 }

@@ -1,3 +1,4 @@
+use crate::actions::{self, CategoryInput, ProductChange, ProductInput};
 use crate::api::views::{CategoryView, ErrorBody, ItemsView, PostView, ProductView};
 use crate::auth::RequireAuth;
 use crate::error::{ApiJson, AppResult};
@@ -5,8 +6,8 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use canyu_core::{CategorySlug, ErrorCode, PostStatus, ProductName, ProductSlug, Role};
-use canyu_store::{NewProduct, PostFilter, ProductUpdate, Sort};
+use canyu_core::{ErrorCode, PostStatus};
+use canyu_store::{PostFilter, Sort};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -33,11 +34,8 @@ pub async fn create_category(
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<NewCategoryRequest>,
 ) -> AppResult<(StatusCode, Json<CategoryView>)> {
-    auth.require(Role::Staff)?;
-    let slug = CategorySlug::parse(&req.slug)?;
-    let zh = ProductName::parse(&req.name_zh)?;
-    let en = ProductName::parse(&req.name_en)?;
-    let cat = state.store.create_category(slug.as_str(), zh.as_str(), en.as_str()).await?;
+    let input = CategoryInput { slug: req.slug, name_zh: req.name_zh, name_en: req.name_en };
+    let cat = actions::create_category(&state, &auth, input).await?;
     Ok((StatusCode::CREATED, Json(CategoryView::from(&cat))))
 }
 
@@ -59,14 +57,6 @@ pub struct NewProductRequest {
     pub tagline: Option<String>,
 }
 
-fn parse_tagline(raw: Option<&str>) -> Result<String, ErrorCode> {
-    let t = raw.unwrap_or("").trim();
-    if t.chars().count() > 140 || t.chars().any(char::is_control) {
-        return Err(ErrorCode::InvalidName);
-    }
-    Ok(t.to_string())
-}
-
 /// Creates a product (staff).
 #[utoipa::path(post, path = "/api/v1/products", tag = "catalog", request_body = NewProductRequest,
     responses((status = 201, body = ProductView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -75,21 +65,8 @@ pub async fn create_product(
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<NewProductRequest>,
 ) -> AppResult<(StatusCode, Json<ProductView>)> {
-    auth.require(Role::Staff)?;
-    let slug = ProductSlug::parse(&req.slug)?;
-    let name = ProductName::parse(&req.name)?;
-    let tagline = parse_tagline(req.tagline.as_deref())?;
-    let product = state
-        .store
-        .create_product(NewProduct {
-            slug: slug.as_str(),
-            name: name.as_str(),
-            category_slug: req.category.trim(),
-            tagline: &tagline,
-            created_at: state.now(),
-        })
-        .await?;
-    state.cache.invalidate();
+    let input = ProductInput { slug: req.slug, name: req.name, category: req.category, tagline: req.tagline };
+    let product = actions::create_product(&state, &auth, input).await?;
     Ok((StatusCode::CREATED, Json(ProductView::from(&product))))
 }
 
@@ -121,24 +98,8 @@ pub async fn update_product(
     Path(slug): Path<String>,
     ApiJson(req): ApiJson<ProductUpdateRequest>,
 ) -> AppResult<Json<ProductView>> {
-    auth.require(Role::Staff)?;
-    let name = req.name.as_deref().map(ProductName::parse).transpose()?;
-    let tagline = match req.tagline.as_deref() {
-        Some(t) => Some(parse_tagline(Some(t))?),
-        None => None,
-    };
-    let product = state
-        .store
-        .update_product(
-            &slug,
-            ProductUpdate {
-                name: name.as_ref().map(ProductName::as_str),
-                category_slug: req.category.as_deref().map(str::trim),
-                tagline: tagline.as_deref(),
-            },
-        )
-        .await?;
-    state.cache.invalidate();
+    let change = ProductChange { name: req.name, category: req.category, tagline: req.tagline };
+    let product = actions::update_product(&state, &auth, &slug, change).await?;
     Ok(Json(ProductView::from(&product)))
 }
 

@@ -7,12 +7,14 @@
 
 mod account;
 mod board;
+mod catalog_admin;
 mod error;
 mod home;
 mod new_post;
 mod post;
 mod profile;
 mod roadmap;
+mod settings;
 mod triage;
 
 use crate::auth::{Auth, csrf_for};
@@ -48,6 +50,17 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(account::logout))
         .route("/users/{handle}", get(profile::page))
         .route("/triage", get(triage::page).post(triage::apply))
+        .route("/settings", get(settings::page))
+        .route("/settings/bio", post(settings::update_bio))
+        .route("/settings/tokens", post(settings::create_token))
+        .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
+        .route("/admin/catalog", get(catalog_admin::page))
+        .route("/admin/catalog/categories", post(catalog_admin::create_category))
+        .route("/admin/catalog/products", post(catalog_admin::create_product))
+        .route(
+            "/admin/catalog/products/{slug}",
+            get(catalog_admin::edit_form).post(catalog_admin::update_product),
+        )
 }
 
 /// The HTML body of an error page in `locale`.
@@ -141,6 +154,7 @@ impl Cx {
                 url: user_url(&a.user.handle),
                 role_label: i18n::role_label(self.t, a.user.role),
                 staff: a.user.role.can_triage(),
+                catalog: a.user.role.can_manage_catalog(),
             }),
             can_triage: self.can_triage(),
             url_zh: self.here_with_lang("zh"),
@@ -229,6 +243,8 @@ pub struct Me {
     pub url: String,
     pub role_label: &'static str,
     pub staff: bool,
+    /// Staff and admins run the catalog (`/admin/catalog`).
+    pub catalog: bool,
 }
 
 pub struct TimeView {
@@ -384,6 +400,9 @@ pub fn status_of(err: &AppError) -> StatusCode {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod admin_tests;
 
 #[cfg(test)]
 mod unit {

@@ -1,0 +1,227 @@
+//! `/settings`: the signed-in person's own account: the public bio and API tokens.
+//!
+//! A new token's secret appears once, on the page that answers the form (never in an
+//! address, so it does not end up in history or logs); afterwards only its record is listed.
+//! The rules are the API's (`PATCH /api/v1/me`, `/api/v1/me/tokens`): both call [`actions`].
+
+use super::i18n::{self, T};
+use super::{Cx, Layout, TimeView, form_error, see_other, status_of, url, user_url};
+use crate::actions;
+use crate::auth::Auth;
+use crate::error::AppResult;
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use canyu_core::ErrorCode;
+use canyu_store::ApiToken;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SettingsQuery {
+    /// What just succeeded (after a redirect): `bio_saved` or `token_revoked`.
+    pub done: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BioForm {
+    pub bio: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TokenForm {
+    pub name: String,
+}
+
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub created: TimeView,
+    pub last_used: Option<TimeView>,
+    pub expires: String,
+    pub expires_iso: String,
+    /// `active`, `revoked` or `expired`, for CSS and tests.
+    pub state: &'static str,
+    pub state_label: &'static str,
+    /// Active tokens can be revoked.
+    pub live: bool,
+    /// The one just created.
+    pub fresh: bool,
+    pub revoke_url: String,
+}
+
+pub struct NewToken {
+    pub name: String,
+    pub secret: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "settings.html")]
+pub struct SettingsPage {
+    pub t: &'static T,
+    pub ctx: Layout,
+    pub profile_url: String,
+    pub notice: Option<&'static str>,
+    pub bio: String,
+    pub bio_max: usize,
+    pub bio_error: Option<String>,
+    pub token_name: String,
+    pub token_name_max: usize,
+    pub token_error: Option<String>,
+    /// A refused revocation.
+    pub tokens_error: Option<String>,
+    pub tokens_note: String,
+    pub new_token: Option<NewToken>,
+    pub tokens: Vec<TokenRow>,
+}
+
+/// What one rendering shows besides the stored state.
+#[derive(Default)]
+struct View {
+    notice: Option<&'static str>,
+    /// What was typed, when the bio was refused; otherwise the stored bio is shown.
+    bio: Option<String>,
+    bio_error: Option<String>,
+    token_name: String,
+    token_error: Option<String>,
+    tokens_error: Option<String>,
+    new_token: Option<(String, ApiToken)>,
+}
+
+fn token_row(cx: &Cx, token: &ApiToken, fresh: bool) -> TokenRow {
+    let (state, state_label) = if token.revoked {
+        ("revoked", cx.t.settings_token_revoked)
+    } else if token.expires_at <= cx.now {
+        ("expired", cx.t.settings_token_expired)
+    } else {
+        ("active", cx.t.settings_token_active)
+    };
+    TokenRow {
+        id: token.id,
+        name: token.name.clone(),
+        created: cx.time(token.created_at),
+        last_used: token.last_used_at.map(|at| cx.time(at)),
+        expires: i18n::date(token.expires_at),
+        expires_iso: i18n::iso(token.expires_at),
+        state,
+        state_label,
+        live: state == "active",
+        fresh,
+        revoke_url: format!("/settings/tokens/{}/revoke", token.id),
+    }
+}
+
+async fn render(
+    state: &AppState,
+    cx: &Cx,
+    auth: &Auth,
+    view: View,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let fresh_id = view.new_token.as_ref().map(|(_, record)| record.id);
+    let tokens = state
+        .store
+        .list_api_tokens(auth.user.id)
+        .await?
+        .iter()
+        .map(|tk| token_row(cx, tk, Some(tk.id) == fresh_id))
+        .collect();
+    let days = state.config.api_token_ttl.as_secs() / 86_400;
+    let page = SettingsPage {
+        t: cx.t,
+        ctx: cx.layout("settings"),
+        profile_url: user_url(&auth.user.handle),
+        notice: view.notice,
+        bio: view.bio.unwrap_or_else(|| auth.user.bio.clone()),
+        bio_max: actions::BIO_MAX_CHARS,
+        bio_error: view.bio_error,
+        token_name: view.token_name,
+        token_name_max: actions::TOKEN_NAME_MAX_CHARS,
+        token_error: view.token_error,
+        tokens_error: view.tokens_error,
+        tokens_note: i18n::tokens_note(cx.locale, days),
+        new_token: view.new_token.map(|(secret, record)| NewToken { name: record.name, secret }),
+        tokens,
+    };
+    Ok(cx.respond(status, page))
+}
+
+/// Errors that are no refusal of the input: the generic error page answers them.
+fn is_fatal(code: ErrorCode) -> bool {
+    matches!(code, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden)
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    cx: Cx,
+    Query(q): Query<SettingsQuery>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let notice = match q.done.as_deref() {
+        Some("bio_saved") => Some(cx.t.settings_bio_saved),
+        Some("token_revoked") => Some(cx.t.settings_token_revoked_done),
+        _ => None,
+    };
+    render(&state, &cx, auth, View { notice, ..View::default() }, StatusCode::OK).await
+}
+
+pub async fn update_bio(
+    State(state): State<AppState>,
+    cx: Cx,
+    Form(form): Form<BioForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    match actions::update_bio(&state, auth, &form.bio).await {
+        Ok(_) => Ok(see_other(&url("/settings", &[("done", "bio_saved")]))),
+        Err(e) if is_fatal(e.0) => Err(e),
+        Err(e) => {
+            // The API answers `invalid_form`; here the form can say exactly what is wrong.
+            let (msg, status) = if e.0 == ErrorCode::InvalidForm {
+                (cx.t.settings_bio_invalid.to_string(), StatusCode::UNPROCESSABLE_ENTITY)
+            } else {
+                (form_error(&cx, &e), status_of(&e))
+            };
+            let view = View { bio: Some(form.bio), bio_error: Some(msg), ..View::default() };
+            render(&state, &cx, auth, view, status).await
+        }
+    }
+}
+
+/// Answers with the settings page itself (no redirect), which shows the secret this once.
+pub async fn create_token(
+    State(state): State<AppState>,
+    cx: Cx,
+    Form(form): Form<TokenForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    match actions::create_api_token(&state, auth, &form.name).await {
+        Ok(issued) => {
+            let view = View { new_token: Some(issued), ..View::default() };
+            render(&state, &cx, auth, view, StatusCode::OK).await
+        }
+        Err(e) if is_fatal(e.0) => Err(e),
+        Err(e) => {
+            let view =
+                View { token_name: form.name, token_error: Some(form_error(&cx, &e)), ..View::default() };
+            render(&state, &cx, auth, view, status_of(&e)).await
+        }
+    }
+}
+
+pub async fn revoke_token(State(state): State<AppState>, cx: Cx, Path(id): Path<i64>) -> AppResult<Response> {
+    let auth = cx.user()?;
+    match actions::revoke_api_token(&state, auth, id).await {
+        Ok(()) => Ok(see_other(&url("/settings", &[("done", "token_revoked")]))),
+        Err(e) if is_fatal(e.0) => Err(e),
+        Err(e) => {
+            let view = View { tokens_error: Some(form_error(&cx, &e)), ..View::default() };
+            render(&state, &cx, auth, view, status_of(&e)).await
+        }
+    }
+}
