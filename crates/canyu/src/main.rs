@@ -33,6 +33,9 @@ enum Command {
     /// Bulk-load text as posts (benchmarks, migrations from other forums).
     #[command(subcommand)]
     Import(commands::import::ImportCommand),
+    /// Text tools: similarity of pairs, near-duplicate groups (streaming, for bulk work).
+    #[command(subcommand)]
+    Text(commands::text::TextCommand),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
             Command::Reindex => commands::reindex::run(&cli.common).await,
             Command::User(cmd) => commands::user::run(&cli.common, cmd).await,
             Command::Import(cmd) => commands::import::run(&cli.common, cmd).await,
+            Command::Text(cmd) => commands::text::run(cmd).await,
         }
     });
     match result {

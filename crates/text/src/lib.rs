@@ -18,10 +18,12 @@
 mod highlight;
 mod index;
 mod segment;
+pub mod similar;
 
 pub use index::{CommitTicket, PostDoc, SearchHit, SearchIndex, SearchQuery, SearchResults};
 pub use index::{MAX_LIMIT, MAX_OFFSET};
 pub use segment::segment_words;
+pub use similar::{SimilarIndex, dedup_groups, similarity};
 
 /// Result type of this crate.
 pub type Result<T> = std::result::Result<T, TextError>;

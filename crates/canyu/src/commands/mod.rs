@@ -2,6 +2,7 @@ pub mod demo;
 pub mod import;
 pub mod reindex;
 pub mod serve;
+pub mod text;
 pub mod user;
 
 use crate::config::{CommonArgs, Settings};
