@@ -16,28 +16,37 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-struct App {
-    state: AppState,
+pub(super) struct App {
+    pub(super) state: AppState,
 }
 
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    cookies: Vec<String>,
-    csp: Option<String>,
-    html: String,
+pub(super) struct Page {
+    pub(super) status: StatusCode,
+    pub(super) location: Option<String>,
+    pub(super) cookies: Vec<String>,
+    pub(super) csp: Option<String>,
+    pub(super) html: String,
 }
 
 impl Page {
     /// The CSRF token the page embeds.
-    fn csrf(&self) -> String {
+    pub(super) fn csrf(&self) -> String {
         let start = self.html.find("name=\"csrf-token\" content=\"").expect("csrf meta") + 27;
         self.html[start..].split('"').next().unwrap_or_default().to_string()
+    }
+
+    /// The text of the first element marked `data-testid="{id}"`.
+    pub(super) fn testid(&self, id: &str) -> Option<String> {
+        let at = self.html.find(&format!("data-testid=\"{id}\""))?;
+        let rest = &self.html[at..];
+        let start = rest.find('>')? + 1;
+        let end = rest[start..].find('<')?;
+        Some(rest[start..start + end].to_string())
     }
 }
 
 /// `raw` as askama writes it into HTML.
-fn esc(raw: &str) -> String {
+pub(super) fn esc(raw: &str) -> String {
     raw.replace('&', "&#38;")
         .replace('<', "&#60;")
         .replace('>', "&#62;")
@@ -48,7 +57,7 @@ fn esc(raw: &str) -> String {
 const IP: ClientIp = ClientIp(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
 
 impl App {
-    async fn new() -> App {
+    pub(super) async fn new() -> App {
         let (store, _) = fresh_store(Backend::Sqlite).await.expect("store");
         let index = SearchIndex::open_in_ram().expect("index");
         let config = WebConfig {
@@ -73,7 +82,7 @@ impl App {
         App { state }
     }
 
-    async fn user(&self, handle: &str, role: Role) -> (User, String) {
+    pub(super) async fn user(&self, handle: &str, role: Role) -> (User, String) {
         let user = actions::register(
             &self.state,
             IP,
@@ -90,7 +99,7 @@ impl App {
         (user, cookie)
     }
 
-    async fn post(&self, author: &User, title: &str, body: &str) -> i64 {
+    pub(super) async fn post(&self, author: &User, title: &str, body: &str) -> i64 {
         let auth = Auth { user: author.clone(), via: AuthVia::Token };
         let input = PostInput {
             product: "xiaomi-su7".into(),
@@ -102,7 +111,7 @@ impl App {
         actions::create_post(&self.state, &auth, input).await.expect("post").id
     }
 
-    async fn send(&self, req: Request<Body>) -> Page {
+    pub(super) async fn send(&self, req: Request<Body>) -> Page {
         let res: Response = crate::router(self.state.clone()).oneshot(req).await.expect("response");
         let status = res.status();
         let header = |name| res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -119,7 +128,7 @@ impl App {
         Page { status, location, cookies, csp, html: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
-    async fn get(&self, path: &str, cookie: Option<&str>, lang: &str) -> Page {
+    pub(super) async fn get(&self, path: &str, cookie: Option<&str>, lang: &str) -> Page {
         let mut req = Request::get(path).header(header::ACCEPT_LANGUAGE, lang);
         if let Some(c) = cookie {
             req = req.header(header::COOKIE, c);
@@ -127,7 +136,7 @@ impl App {
         self.send(req.body(Body::empty()).expect("request")).await
     }
 
-    async fn form(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Page {
+    pub(super) async fn form(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Page {
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
         let req = Request::post(path)
             .header(header::COOKIE, cookie)
@@ -136,6 +145,18 @@ impl App {
             .body(Body::from(body))
             .expect("request");
         self.send(req).await
+    }
+
+    pub(super) async fn bearer_get(&self, path: &str, token: &str) -> Page {
+        let req = Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request");
+        self.send(req).await
+    }
+
+    pub(super) async fn csrf(&self, cookie: &str) -> String {
+        self.get("/settings", Some(cookie), "zh-CN").await.csrf()
     }
 }
 
