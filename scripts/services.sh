@@ -67,3 +67,25 @@ case "${1:-all}" in
     ensure_node || log "Node.js unavailable"
     ;;
 esac
+
+# --- SMTP server for canyu-notify's email tests ------------------------------------------------
+# crates/notify/tests/smtp.rs runs a real SMTP server from python3 (tests/smtp_sink.py): aiosmtpd
+# when installed, else the standard library's smtpd, which Python 3.12 removed. Best effort and
+# quiet: stdout stays the PostgreSQL URL that callers capture, and without either module the
+# email tests print "skipping" instead of failing. The exit status stays that of the section
+# above.
+services_status=$?
+ensure_aiosmtpd() {
+  command -v python3 >/dev/null 2>&1 || { log "python3 not found: the SMTP tests will be skipped"; return 0; }
+  python3 -c 'import aiosmtpd' >/dev/null 2>&1 && return 0
+  log "installing aiosmtpd for the SMTP tests"
+  python3 -m pip install -q --disable-pip-version-check aiosmtpd >/dev/null 2>&1 \
+    || python3 -m pip install -q --disable-pip-version-check --break-system-packages aiosmtpd >/dev/null 2>&1 \
+    || log "could not install aiosmtpd: the SMTP tests use smtpd if this Python still has it"
+  return 0
+}
+
+case "${1:-all}" in
+  smtp | all) ensure_aiosmtpd ;;
+esac
+exit "$services_status"

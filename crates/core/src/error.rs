@@ -74,6 +74,16 @@ error_codes! {
     MethodNotAllowed = "method_not_allowed", 405, "不支持该请求方法。", "Method not allowed.";
     PayloadTooLarge = "payload_too_large", 413, "请求体过大。", "The request body is too large.";
     RateLimited = "rate_limited", 429, "操作太频繁，请稍后再试。", "Too many requests; try again shortly.";
+    MergeIntoSelf = "merge_into_self", 422, "不能把帖子合并到它自己。", "A post cannot be merged into itself.";
+    MergeTargetNotFound = "merge_target_not_found", 422, "要合并到的帖子不存在。", "The post to merge into does not exist.";
+    MergeTargetMerged = "merge_target_merged", 409, "目标帖子已被合并到别的帖子，请合并到最终的那个帖子。", "The target post has itself been merged; merge into the post it was merged into.";
+    MergeAcrossProducts = "merge_across_products", 422, "只能合并同一产品下的帖子。", "Only posts of the same product can be merged.";
+    PostAlreadyMerged = "post_already_merged", 409, "该帖子已经被合并过了。", "This post has already been merged.";
+    PostNotMerged = "post_not_merged", 409, "该帖子没有被合并，无需撤销。", "This post is not merged; there is nothing to undo.";
+    PostMerged = "post_merged", 409, "该帖子已合并到另一个帖子，请到那里支持或评论。", "This post was merged into another; vote or comment there.";
+    NotificationNotFound = "notification_not_found", 404, "没有这条通知。", "No such notification.";
+    InvalidPointsAdjustment = "invalid_points_adjustment", 422, "积分调整须为非零整数（绝对值不超过 100000），并附上原因。", "A points adjustment is a non-zero whole number (at most 100,000 either way) with a reason.";
+    PointsWouldGoNegative = "points_would_go_negative", 409, "积分流水只能追加不能修改：这次扣减会让余额为负。", "The points ledger is append-only: this deduction would make the balance negative.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";
 }

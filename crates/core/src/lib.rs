@@ -4,6 +4,7 @@
 pub mod error;
 pub mod hot;
 pub mod locale;
+pub mod points;
 pub mod post;
 pub mod product;
 pub mod time;

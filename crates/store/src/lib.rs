@@ -5,12 +5,18 @@
 
 mod catalog;
 mod error;
+mod merge;
+mod notifications;
+mod points;
 mod posts;
 pub mod testing;
 mod users;
 
 pub use catalog::{Category, NewProduct, Product, ProductUpdate};
 pub use error::{StoreError, StoreResult};
+pub use merge::{MergeOutcome, MergedPost, UnmergeOutcome};
+pub use notifications::{Notification, NotificationKind};
+pub use points::{CreditedPost, LeaderboardRow, PointsEntry};
 pub use posts::{
     BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, Comment, IndexRow, NewPost, Post,
     PostFilter, PostPage, Sort, StatusChange, VoteOutcome,

@@ -1,5 +1,7 @@
+use crate::notifications::{Audience, Event, NotificationKind};
 use crate::{Backend, Store, StoreResult};
 use canyu_core::hot::hot_score;
+use canyu_core::points::Reason;
 use canyu_core::{ErrorCode, Millis, PostKind, PostStatus, Role};
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
@@ -24,6 +26,19 @@ pub struct Post {
     pub tags: Vec<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// Set when the post was merged into another (its status is then `duplicate`).
+    pub merged_into: Option<i64>,
+}
+
+/// A status change to record, inside the caller's transaction.
+pub(crate) struct StatusMove<'a> {
+    pub post_id: i64,
+    pub product_id: i64,
+    pub from: PostStatus,
+    pub to: PostStatus,
+    pub actor_id: i64,
+    pub note: Option<&'a str>,
+    pub now: Millis,
 }
 
 pub struct NewPost<'a> {
@@ -166,13 +181,13 @@ pub struct PostPage {
 
 const POST_SELECT: &str = "SELECT p.id, p.product_id, pr.slug AS product_slug, pr.name AS product_name, \
      p.author_id, u.handle AS author_handle, u.role AS author_role, p.kind, p.title, p.body, \
-     p.status, p.votes, p.comments, p.hot, p.created_at, p.updated_at \
+     p.status, p.votes, p.comments, p.hot, p.created_at, p.updated_at, p.merged_into \
      FROM posts p JOIN users u ON u.id = p.author_id JOIN products pr ON pr.id = p.product_id";
 
 const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, u.handle, u.role, c.body, c.official, \
      c.created_at FROM comments c JOIN users u ON u.id = c.author_id";
 
-fn decode_err(e: ErrorCode) -> sqlx::Error {
+pub(crate) fn decode_err(e: ErrorCode) -> sqlx::Error {
     sqlx::Error::Decode(Box::new(e))
 }
 
@@ -198,6 +213,7 @@ fn post_from_row(r: &AnyRow) -> Result<Post, sqlx::Error> {
         tags: Vec::new(),
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        merged_into: r.try_get("merged_into")?,
     })
 }
 
@@ -264,6 +280,15 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         Self::bump_status_count(&mut tx, new.product_id, PostStatus::New, 1).await?;
+        Self::award(
+            &mut tx,
+            new.author_id,
+            Some(new.product_id),
+            Reason::PostCreated,
+            &format!("post:{id}"),
+            new.created_at,
+        )
+        .await?;
         for tag in new.tags {
             sqlx::query("INSERT INTO post_tags (post_id, tag) VALUES ($1, $2)")
                 .bind(id)
@@ -455,13 +480,7 @@ impl Store {
     /// (post, user) pair and the counter moves only when a row was inserted.
     pub async fn vote(&self, post_id: i64, user_id: i64, now: Millis) -> StoreResult<VoteOutcome> {
         let mut tx = self.write.begin().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT votes FROM posts WHERE id = $1")
-            .bind(post_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(current) = exists else {
-            return Err(ErrorCode::PostNotFound.into());
-        };
+        let (current, product_id) = Self::open_for_votes(&mut tx, post_id).await?;
         let inserted = sqlx::query(
             "INSERT INTO votes (post_id, user_id, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (post_id, user_id) DO NOTHING",
@@ -477,19 +496,35 @@ impl Store {
             return Ok(VoteOutcome { votes: current, changed: false });
         }
         let votes = self.bump_votes(&mut tx, post_id, 1).await?;
+        Self::award(&mut tx, user_id, Some(product_id), Reason::VoteCast, &format!("post:{post_id}"), now)
+            .await?;
         tx.commit().await?;
         Ok(VoteOutcome { votes, changed: true })
     }
 
+    /// A post's vote count and product, refusing posts that were merged away: their
+    /// votes live on the post they were merged into.
+    async fn open_for_votes(
+        tx: &mut sqlx::Transaction<'static, Any>,
+        post_id: i64,
+    ) -> StoreResult<(i64, i64)> {
+        let row = sqlx::query("SELECT votes, product_id, merged_into FROM posts WHERE id = $1")
+            .bind(post_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or(ErrorCode::PostNotFound)?;
+        let merged_into: Option<i64> = row.try_get("merged_into")?;
+        if merged_into.is_some() {
+            return Err(ErrorCode::PostMerged.into());
+        }
+        Ok((row.try_get("votes")?, row.try_get("product_id")?))
+    }
+
+    /// Takes a fan's vote back. The points the vote earned stay: the ledger is append-only,
+    /// and each post pays for a vote once however often it is re-cast.
     pub async fn unvote(&self, post_id: i64, user_id: i64) -> StoreResult<VoteOutcome> {
         let mut tx = self.write.begin().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT votes FROM posts WHERE id = $1")
-            .bind(post_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(current) = exists else {
-            return Err(ErrorCode::PostNotFound.into());
-        };
+        let (current, _) = Self::open_for_votes(&mut tx, post_id).await?;
         let deleted = sqlx::query("DELETE FROM votes WHERE post_id = $1 AND user_id = $2")
             .bind(post_id)
             .bind(user_id)
@@ -506,7 +541,7 @@ impl Store {
     }
 
     /// Moves the denormalised counter and the hot score together, inside the vote's transaction.
-    async fn bump_votes(
+    pub(crate) async fn bump_votes(
         &self,
         tx: &mut sqlx::Transaction<'static, Any>,
         post_id: i64,
@@ -560,15 +595,21 @@ impl Store {
         now: Millis,
     ) -> StoreResult<Comment> {
         let mut tx = self.write.begin().await?;
-        let bumped = sqlx::query("UPDATE posts SET comments = comments + 1, updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(post_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if bumped == 0 {
-            return Err(ErrorCode::PostNotFound.into());
+        let row = sqlx::query(
+            "UPDATE posts SET comments = comments + 1, updated_at = $1 WHERE id = $2 \
+             RETURNING merged_into, title",
+        )
+        .bind(now)
+        .bind(post_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(ErrorCode::PostNotFound)?;
+        let merged_into: Option<i64> = row.try_get("merged_into")?;
+        if merged_into.is_some() {
+            // Dropping the transaction rolls the counter back.
+            return Err(ErrorCode::PostMerged.into());
         }
+        let title: String = row.try_get("title")?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO comments (post_id, author_id, body, official, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -580,6 +621,19 @@ impl Store {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        if official {
+            let key = format!("comment:{id}");
+            let data = serde_json::json!({ "title": title, "comment": id });
+            let event = Event {
+                kind: NotificationKind::OfficialReply,
+                key: &key,
+                post_id,
+                actor_id: author_id,
+                data,
+                now,
+            };
+            Self::notify_followers(&mut tx, &event, Audience::AuthorOnly).await?;
+        }
         tx.commit().await?;
         self.comment(id).await?.ok_or_else(|| ErrorCode::PostNotFound.into())
     }
@@ -613,15 +667,23 @@ impl Store {
         now: Millis,
     ) -> StoreResult<StatusChange> {
         let mut tx = self.write.begin().await?;
-        let current = sqlx::query("SELECT status, product_id FROM posts WHERE id = $1")
-            .bind(post_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let current =
+            sqlx::query("SELECT status, product_id, merged_into, title, author_id FROM posts WHERE id = $1")
+                .bind(post_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some(current) = current else {
             return Err(ErrorCode::PostNotFound.into());
         };
         let status: String = current.try_get("status")?;
         let product_id: i64 = current.try_get("product_id")?;
+        let merged_into: Option<i64> = current.try_get("merged_into")?;
+        let title: String = current.try_get("title")?;
+        let author_id: i64 = current.try_get("author_id")?;
+        if merged_into.is_some() {
+            // Its status belongs to the merge: undo the merge to change it.
+            return Err(ErrorCode::PostMerged.into());
+        }
         let from = PostStatus::parse(&status).map_err(decode_err)?;
         from.transition(to)?;
         let moved =
@@ -636,23 +698,48 @@ impl Store {
         if moved == 0 {
             return Err(ErrorCode::InvalidTransition.into());
         }
-        Self::bump_status_count(&mut tx, product_id, from, -1).await?;
-        Self::bump_status_count(&mut tx, product_id, to, 1).await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO status_changes (post_id, from_status, to_status, actor_id, note, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(post_id)
-        .bind(from.as_str())
-        .bind(to.as_str())
-        .bind(actor_id)
-        .bind(note)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        let change = StatusMove { post_id, product_id, from, to, actor_id, note, now };
+        let id = Self::record_status_change(&mut tx, &change).await?;
+        let key = format!("status:{id}");
+        let data = serde_json::json!({ "title": title, "from": from.as_str(), "to": to.as_str() });
+        let event = Event { kind: NotificationKind::PostStatus, key: &key, post_id, actor_id, data, now };
+        Self::notify_followers(&mut tx, &event, Audience::AuthorAndVoters).await?;
+        let ref_key = format!("post:{post_id}");
+        match to {
+            PostStatus::Planned => {
+                Self::award(&mut tx, author_id, Some(product_id), Reason::PostPlanned, &ref_key, now).await?;
+            }
+            PostStatus::Shipped => {
+                Self::award(&mut tx, author_id, Some(product_id), Reason::PostShipped, &ref_key, now).await?;
+                Self::award_voters(&mut tx, post_id, product_id, Reason::VotedPostShipped, &ref_key, now)
+                    .await?;
+            }
+            _ => {}
+        }
         tx.commit().await?;
         let history = self.status_history(post_id).await?;
         history.into_iter().find(|c| c.id == id).ok_or_else(|| ErrorCode::PostNotFound.into())
+    }
+
+    /// Moves the per-status counters and appends the history entry of a status change.
+    pub(crate) async fn record_status_change(
+        tx: &mut sqlx::Transaction<'static, Any>,
+        change: &StatusMove<'_>,
+    ) -> StoreResult<i64> {
+        Self::bump_status_count(tx, change.product_id, change.from, -1).await?;
+        Self::bump_status_count(tx, change.product_id, change.to, 1).await?;
+        Ok(sqlx::query_scalar(
+            "INSERT INTO status_changes (post_id, from_status, to_status, actor_id, note, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(change.post_id)
+        .bind(change.from.as_str())
+        .bind(change.to.as_str())
+        .bind(change.actor_id)
+        .bind(change.note)
+        .bind(change.now)
+        .fetch_one(&mut **tx)
+        .await?)
     }
 
     pub async fn status_history(&self, post_id: i64) -> StoreResult<Vec<StatusChange>> {
@@ -835,9 +922,12 @@ impl Store {
     }
 
     /// The next batch of posts after `after_id`, in id order, for rebuilding the search index.
+    /// Merged posts are left out: searches and suggestions lead to the post they were merged
+    /// into.
     pub async fn posts_for_index(&self, after_id: i64, limit: i64) -> StoreResult<Vec<IndexRow>> {
         let rows = sqlx::query(
-            "SELECT id, product_id, title, body, created_at FROM posts WHERE id > $1 ORDER BY id LIMIT $2",
+            "SELECT id, product_id, title, body, created_at FROM posts WHERE id > $1 AND merged_into IS NULL \
+             ORDER BY id LIMIT $2",
         )
         .bind(after_id)
         .bind(limit)

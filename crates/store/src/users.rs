@@ -11,6 +11,8 @@ pub struct User {
     pub email: Option<String>,
     pub role: Role,
     pub bio: String,
+    /// Points balance: the sum of the fan's ledger entries.
+    pub points: i64,
     pub created_at: Millis,
 }
 
@@ -45,7 +47,7 @@ pub enum TokenLookup {
     Invalid,
 }
 
-const USER_COLUMNS: &str = "u.id, u.handle, u.email, u.role, u.bio, u.created_at";
+const USER_COLUMNS: &str = "u.id, u.handle, u.email, u.role, u.bio, u.points, u.created_at";
 
 pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
     let role: String = row.try_get("role")?;
@@ -55,6 +57,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
         email: row.try_get("email")?,
         role: Role::parse(&role).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
         bio: row.try_get("bio")?,
+        points: row.try_get("points")?,
         created_at: row.try_get("created_at")?,
     })
 }

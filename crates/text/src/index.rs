@@ -75,6 +75,36 @@ pub struct SearchHit {
     pub snippet_html: String,
 }
 
+/// A request for posts similar to a draft. `text` is free user input.
+#[derive(Debug, Clone, Copy)]
+pub struct SimilarQuery<'a> {
+    pub text: &'a str,
+    /// Restrict to one product.
+    pub product_id: Option<i64>,
+    /// At most this many hits (clamped to [`MAX_SIMILAR`]).
+    pub limit: usize,
+    /// Hits scoring below this are dropped.
+    pub min_score: f32,
+    /// Leave this post out (the post being edited, or a merge source).
+    pub exclude: Option<i64>,
+}
+
+/// A post similar to the draft, with its similarity in [0, 1] (see
+/// [`crate::similar::Scores::combined`]). `title` is plain text: escape it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimilarHit {
+    pub post_id: i64,
+    pub score: f32,
+    pub title: String,
+}
+
+/// `SimilarQuery::limit` is clamped to this.
+pub const MAX_SIMILAR: usize = 20;
+/// Posts retrieved by word relevance (BM25) and then scored exactly.
+const SIMILAR_CANDIDATES: usize = 40;
+/// A candidate's body is compared up to this many characters.
+const SIMILAR_BODY_CHARS: usize = 1_000;
+
 /// A page of results. `total` counts all matching posts (for pagination).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SearchResults {
@@ -437,6 +467,50 @@ impl SearchIndex {
             hits.push(SearchHit { post_id, score, title_html, snippet_html });
         }
         Ok(SearchResults { total, hits })
+    }
+
+    /// Posts similar to a draft: candidates are the posts sharing the most
+    /// relevant words with it (any of its words, BM25 over title and body), each
+    /// then scored exactly against the draft with
+    /// [`SimilarityProbe`](crate::SimilarityProbe) — the better of title alone
+    /// and title plus body, so a draft that is still only a title finds posts
+    /// whose title says the same. Best first.
+    pub fn similar(&self, q: &SimilarQuery) -> Result<Vec<SimilarHit>> {
+        let mut terms = query_terms(q.text);
+        terms.retain(|t| !is_stop_word(t));
+        terms.truncate(MAX_QUERY_TERMS);
+        let limit = q.limit.min(MAX_SIMILAR);
+        if terms.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let probe = crate::SimilarityProbe::new(q.text);
+        let searcher = self.reader.searcher();
+        let query = self.build_query(&terms, q.product_id, false);
+        let top = searcher.search(&*query, &TopDocs::with_limit(SIMILAR_CANDIDATES).order_by_score())?;
+        let mut hits = Vec::with_capacity(top.len());
+        let mut whole = String::new();
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let Some(post_id) = doc.get_first(self.fields.post_id).and_then(|v| v.as_i64()) else {
+                continue;
+            };
+            if Some(post_id) == q.exclude {
+                continue;
+            }
+            let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default();
+            let title = text(self.fields.title);
+            whole.clear();
+            whole.push_str(title);
+            whole.push('\n');
+            whole.extend(text(self.fields.body).chars().take(SIMILAR_BODY_CHARS));
+            let score = probe.similarity(title).max(probe.similarity(&whole));
+            if score >= q.min_score {
+                hits.push(SimilarHit { post_id, score, title: title.to_string() });
+            }
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.post_id.cmp(&b.post_id)));
+        hits.truncate(limit);
+        Ok(hits)
     }
 
     /// The query for `terms`: all of them (`require_all`) or any of them

@@ -21,9 +21,10 @@ mod segment;
 pub mod similar;
 
 pub use index::{CommitTicket, PostDoc, SearchHit, SearchIndex, SearchQuery, SearchResults};
-pub use index::{MAX_LIMIT, MAX_OFFSET};
+pub use index::{MAX_LIMIT, MAX_OFFSET, MAX_SIMILAR};
+pub use index::{SimilarHit, SimilarQuery};
 pub use segment::segment_words;
-pub use similar::{SimilarIndex, dedup_groups, similarity};
+pub use similar::{SimilarIndex, SimilarityProbe, dedup_groups, similarity};
 
 /// Result type of this crate.
 pub type Result<T> = std::result::Result<T, TextError>;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use canyu_text::{PostDoc, SearchIndex, SearchQuery, SearchResults};
+use canyu_text::{PostDoc, SearchIndex, SearchQuery, SearchResults, SimilarHit, SimilarQuery};
 
 fn post(post_id: i64, product_id: i64, title: &str, body: &str) -> PostDoc {
     PostDoc {
@@ -353,4 +353,53 @@ fn failed_rebuild_leaves_old_contents_and_writer_usable() {
     assert_eq!(search(&index, "新内容").total, 0);
     index.upsert(post(6, 1, "之后", "还能写入")).wait().unwrap();
     assert_eq!(ids(&search(&index, "写入")), vec![6]);
+}
+
+fn similar(
+    index: &SearchIndex,
+    text: &str,
+    product_id: Option<i64>,
+    exclude: Option<i64>,
+) -> Vec<SimilarHit> {
+    index.similar(&SimilarQuery { text, product_id, limit: 5, min_score: 0.1, exclude }).expect("similar")
+}
+
+#[test]
+fn similar_finds_reworded_and_edited_posts_first() {
+    let index = sample_index();
+    index.upsert(post(6, 10, "电池续航太短", "半天就没电，希望优化一下续航。")).wait().unwrap();
+    let hits = similar(&index, "续航太差，半天就没电了", Some(10), None);
+    let ids: Vec<i64> = hits.iter().map(|h| h.post_id).collect();
+    assert!(ids.len() >= 2, "{hits:?}");
+    assert!(ids[..2].contains(&1) && ids[..2].contains(&6), "{hits:?}");
+    assert!(!ids.contains(&2), "an unrelated post of the product scored above the minimum: {hits:?}");
+    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+    assert!(hits.iter().all(|h| (0.0..=1.0).contains(&h.score)));
+    assert_eq!(hits[0].title, if ids[0] == 1 { "续航太差了" } else { "电池续航太短" });
+}
+
+#[test]
+fn similar_scores_an_identical_post_one_and_respects_product_and_exclude() {
+    let index = sample_index();
+    let hits = similar(&index, "屏幕有绿线", None, None);
+    assert_eq!(hits[0].post_id, 3);
+    assert!((hits[0].score - 1.0).abs() < 1e-6, "{hits:?}");
+    assert!(similar(&index, "屏幕有绿线", Some(10), None).iter().all(|h| h.post_id != 3));
+    assert!(similar(&index, "屏幕有绿线", None, Some(3)).iter().all(|h| h.post_id != 3));
+}
+
+#[test]
+fn similar_with_nothing_to_match_is_empty() {
+    let index = sample_index();
+    assert!(similar(&index, "", None, None).is_empty());
+    assert!(similar(&index, "，。！？  ", None, None).is_empty());
+    assert!(similar(&index, "的了吗", None, None).is_empty());
+    let none = index.similar(&SimilarQuery {
+        text: "续航",
+        product_id: None,
+        limit: 0,
+        min_score: 0.0,
+        exclude: None,
+    });
+    assert!(none.unwrap().is_empty());
 }

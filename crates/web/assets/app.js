@@ -211,4 +211,69 @@
       for (var i = 0; i < picks.length; i++) { picks[i].checked = box.checked; }
     }
   });
+  // ---- similar posts while writing a new one -----------------------------------------
+  // Asks the API for posts that say what the draft says, 350 ms after the fan stops
+  // typing; answers that arrive after a newer request are dropped.
+  (function () {
+    var box = document.querySelector("[data-similar]");
+    var form = box && box.closest("form");
+    if (!box || !form || !window.fetch) { return; }
+    var list = box.querySelector("[data-similar-list]");
+    var title = form.querySelector("[name=title]");
+    var text = form.querySelector("[name=body]");
+    var product = form.querySelector("[name=product]");
+    var timer = null;
+    var seq = 0;
+    var last = "";
+
+    function render(items) {
+      list.textContent = "";
+      items.forEach(function (p) {
+        var li = document.createElement("li");
+        li.className = "similar-item";
+        li.setAttribute("data-testid", "similar-item");
+        var a = document.createElement("a");
+        a.href = p.url;
+        a.target = "_blank";
+        a.rel = "noopener";
+        a.textContent = p.title;
+        var meta = document.createElement("span");
+        meta.className = "muted small";
+        meta.textContent = msgOf(box, "match", "") + " " + Math.round(p.score * 100) + "% · " +
+          p.votes + " " + msgOf(box, "votes", "");
+        li.appendChild(a);
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(meta);
+        list.appendChild(li);
+      });
+      box.hidden = items.length === 0;
+    }
+
+    function lookup() {
+      var draft = ((title && title.value) || "") + "\n" + ((text && text.value) || "");
+      draft = draft.trim().slice(0, 2000);
+      var key = (product ? product.value : "") + "|" + draft;
+      if (key === last) { return; }
+      last = key;
+      if (draft.length < 4) { render([]); return; }
+      var mine = ++seq;
+      var url = "/api/v1/posts/similar?limit=5&text=" + encodeURIComponent(draft) +
+        (product && product.value ? "&product=" + encodeURIComponent(product.value) : "");
+      api("GET", url)
+        .then(function (data) { if (mine === seq) { render((data && data.items) || []); } })
+        .catch(function () { if (mine === seq) { render([]); } });
+    }
+
+    function schedule() {
+      clearTimeout(timer);
+      timer = setTimeout(lookup, 350);
+    }
+    [title, text].forEach(function (el) { if (el) { el.addEventListener("input", schedule); } });
+    if (product) { product.addEventListener("change", schedule); }
+    if (title && title.value) { schedule(); }
+  })();
+
+  function msgOf(el, name, fallback) {
+    return el.getAttribute("data-msg-" + name) || fallback;
+  }
 })();

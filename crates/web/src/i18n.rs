@@ -68,6 +68,28 @@ pub struct T {
     pub status_change_submit: &'static str,
     pub status_change_final: &'static str,
     pub status_note_label: &'static str,
+    pub nav_inbox: &'static str,
+    pub inbox_title: &'static str,
+    pub inbox_empty: &'static str,
+    pub inbox_mark_all: &'static str,
+    pub inbox_unread: &'static str,
+    pub similar_title: &'static str,
+    pub similar_hint: &'static str,
+    pub similar_match: &'static str,
+    pub merged_banner: &'static str,
+    pub merged_redirect_notice: &'static str,
+    pub view_original: &'static str,
+    pub merged_here_title: &'static str,
+    pub merge_title: &'static str,
+    pub merge_into_label: &'static str,
+    pub merge_submit: &'static str,
+    pub merge_hint: &'static str,
+    pub unmerge_submit: &'static str,
+    pub profile_points: &'static str,
+    pub profile_level: &'static str,
+    pub profile_badges: &'static str,
+    pub profile_credited: &'static str,
+    pub leaderboard_title: &'static str,
 
     pub new_post_title: &'static str,
     pub new_post_product: &'static str,
@@ -256,6 +278,28 @@ pub const ZH: T = T {
     status_change_submit: "更新状态",
     status_change_final: "该帖子已是最终状态，不能再变更。",
     status_note_label: "说明",
+    nav_inbox: "通知",
+    inbox_title: "通知",
+    inbox_empty: "还没有通知。你的帖子有进展时会在这里告诉你。",
+    inbox_mark_all: "全部标为已读",
+    inbox_unread: "未读",
+    similar_title: "相似的帖子：也许已经有人提过了",
+    similar_hint: "为已有的帖子投票，比重复发帖更快让团队看到。",
+    similar_match: "相似度",
+    merged_banner: "此帖与另一帖重复，已合并到：",
+    merged_redirect_notice: "你打开的帖子与此帖重复，已合并到这里。",
+    view_original: "查看原帖",
+    merged_here_title: "合并到此帖的重复帖",
+    merge_title: "合并重复帖",
+    merge_into_label: "合并到帖子编号",
+    merge_submit: "合并",
+    merge_hint: "投票会并入目标帖（两边都投过的粉丝只算一次），作者和支持者会收到通知。",
+    unmerge_submit: "撤销合并",
+    profile_points: "积分",
+    profile_level: "等级",
+    profile_badges: "徽章",
+    profile_credited: "被采纳上线的建议",
+    leaderboard_title: "积分榜",
 
     new_post_title: "发帖",
     new_post_product: "产品",
@@ -444,6 +488,28 @@ pub const EN: T = T {
     status_change_submit: "Update status",
     status_change_final: "This post is in a final status and cannot change.",
     status_note_label: "Note",
+    nav_inbox: "Notifications",
+    inbox_title: "Notifications",
+    inbox_empty: "No notifications yet. You will hear here when your posts move.",
+    inbox_mark_all: "Mark all read",
+    inbox_unread: "Unread",
+    similar_title: "Similar posts: maybe someone has said it already",
+    similar_hint: "Voting for an existing post reaches the team faster than a duplicate.",
+    similar_match: "Match",
+    merged_banner: "This post duplicated another and was merged into:",
+    merged_redirect_notice: "The post you opened duplicated this one and was merged here.",
+    view_original: "View the original",
+    merged_here_title: "Duplicates merged here",
+    merge_title: "Merge a duplicate",
+    merge_into_label: "Merge into post #",
+    merge_submit: "Merge",
+    merge_hint: "Votes move to the target (a fan who voted for both counts once); the author and voters are notified.",
+    unmerge_submit: "Undo merge",
+    profile_points: "Points",
+    profile_level: "Level",
+    profile_badges: "Badges",
+    profile_credited: "Ideas that shipped",
+    leaderboard_title: "Leaderboard",
 
     new_post_title: "New post",
     new_post_product: "Product",
@@ -612,6 +678,45 @@ pub fn role_label(t: &'static T, role: Role) -> &'static str {
         Role::Moderator => t.role_moderator,
         Role::Staff => t.role_staff,
         Role::Admin => t.role_admin,
+    }
+}
+
+/// One line for an inbox entry, from what was stored with it.
+pub fn notification_text(locale: Locale, n: &canyu_store::Notification) -> String {
+    use canyu_store::NotificationKind as K;
+    let field = |key: &str| n.data.get(key).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let title = field("title");
+    match n.kind {
+        K::PostMerged => {
+            let into = field("into_title");
+            match locale {
+                Locale::ZhCn => format!("帖子「{title}」已合并到「{into}」，投票已一并转过去。"),
+                Locale::En => format!("“{title}” was merged into “{into}”; its votes moved with it."),
+            }
+        }
+        K::PostUnmerged => match locale {
+            Locale::ZhCn => format!("帖子「{title}」的合并已撤销，它重新开放了。"),
+            Locale::En => format!("The merge of “{title}” was undone; it is open again."),
+        },
+        K::PostStatus => {
+            let to = PostStatus::parse(&field("to")).map(|s| status_label(locale, s)).unwrap_or_default();
+            match locale {
+                Locale::ZhCn => format!("帖子「{title}」的状态变为「{to}」。"),
+                Locale::En => format!("“{title}” is now {to}."),
+            }
+        }
+        K::OfficialReply => match locale {
+            Locale::ZhCn => format!("官方回复了你的帖子「{title}」。"),
+            Locale::En => format!("The team replied to your post “{title}”."),
+        },
+    }
+}
+
+/// "再得 30 分升到 资深粉丝" / "30 more points to Enthusiast".
+pub fn next_level(locale: Locale, missing: i64, name_zh: &str, name_en: &str) -> String {
+    match locale {
+        Locale::ZhCn => format!("再得 {missing} 分升到「{name_zh}」"),
+        Locale::En => format!("{missing} more points to {name_en}"),
     }
 }
 

@@ -129,16 +129,50 @@ impl Prepared {
 
 /// The three measures of `a` and `b`, with IDF from jieba's table alone (no corpus).
 pub fn scores(a: &str, b: &str) -> Scores {
-    let (pa, pb) = (Prepared::build(a, false, true), Prepared::build(b, false, true));
-    let vector = |p: &Prepared| -> Vec<(u64, f32, f32)> {
-        p.words.iter().map(|w| (w.hash, w.tf, words::idf(0, 0, w.pseudo_df))).collect()
-    };
-    let mut scratch = Vec::new();
-    Scores {
-        jaccard: normalize::jaccard_sorted(&pa.shingles, &pb.shingles),
-        sequence: LcsPattern::new(&pa.chars).ratio(&pb.chars, &mut scratch),
-        words: words::cosine_sorted(&vector(&pa), &vector(&pb)),
+    SimilarityProbe::new(a).scores(b)
+}
+
+/// One text prepared once to be compared with many others (e.g. a draft post with
+/// the candidates a search returned): the same scores as [`scores`], without
+/// re-preparing the probe for every comparison.
+#[derive(Debug, Clone)]
+pub struct SimilarityProbe {
+    prepared: Prepared,
+    pattern: LcsPattern,
+    vector: Vec<(u64, f32, f32)>,
+}
+
+impl SimilarityProbe {
+    pub fn new(text: &str) -> Self {
+        let prepared = Prepared::build(text, false, true);
+        let pattern = LcsPattern::new(&prepared.chars);
+        let vector = prior_vector(&prepared);
+        SimilarityProbe { prepared, pattern, vector }
     }
+
+    /// True when the text has nothing to compare (only punctuation or spaces).
+    pub fn is_empty(&self) -> bool {
+        self.prepared.is_empty()
+    }
+
+    pub fn scores(&self, other: &str) -> Scores {
+        let other = Prepared::build(other, false, true);
+        let mut scratch = Vec::new();
+        Scores {
+            jaccard: normalize::jaccard_sorted(&self.prepared.shingles, &other.shingles),
+            sequence: self.pattern.ratio(&other.chars, &mut scratch),
+            words: words::cosine_sorted(&self.vector, &prior_vector(&other)),
+        }
+    }
+
+    /// [`Scores::combined`] of [`SimilarityProbe::scores`].
+    pub fn similarity(&self, other: &str) -> f32 {
+        self.scores(other).combined()
+    }
+}
+
+fn prior_vector(p: &Prepared) -> Vec<(u64, f32, f32)> {
+    p.words.iter().map(|w| (w.hash, w.tf, words::idf(0, 0, w.pseudo_df))).collect()
 }
 
 /// The similarity of two texts in [0, 1] ([`Scores::combined`] of [`scores`]): 1.0 for

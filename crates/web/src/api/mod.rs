@@ -4,6 +4,8 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod notifications;
+pub mod points;
 pub mod posts;
 pub mod users;
 pub mod views;
@@ -23,33 +25,42 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(auth::me).patch(auth::update_me))
         .route("/me/tokens", get(auth::list_tokens).post(auth::create_token))
         .route("/me/tokens/{id}", axum::routing::delete(auth::revoke_token))
+        .route("/me/notifications", get(notifications::list))
+        .route("/me/notifications/read", post(notifications::mark_read))
+        .route("/leaderboard", get(points::leaderboard))
         .route("/categories", get(catalog::list_categories).post(catalog::create_category))
         .route("/products", get(catalog::list_products).post(catalog::create_product))
         .route("/products/{slug}", get(catalog::get_product).patch(catalog::update_product))
         .route("/products/{slug}/roadmap", get(catalog::roadmap))
+        .route("/products/{slug}/leaderboard", get(points::product_leaderboard))
         .route("/posts", get(posts::list::list).post(posts::create::create))
+        .route("/posts/similar", get(posts::similar::similar))
         .route("/posts/{id}", get(posts::show::show))
+        .route("/posts/{id}/merge", post(posts::merge::merge).delete(posts::merge::unmerge))
         .route("/posts/{id}/vote", put(posts::vote::vote).delete(posts::vote::unvote))
         .route("/posts/{id}/comments", get(posts::comments::list).post(posts::comments::create))
         .route("/posts/{id}/status", post(posts::status::change))
         .route("/posts/{id}/history", get(posts::status::history))
         .route("/users/{handle}", get(users::show))
+        .route("/users/{handle}/points", get(points::ledger).post(points::adjust))
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "canyu API", description = "The fan co-creation board: products, posts, votes, comments and the status workflow. Errors are `{\"error\": {\"code\", \"message\"}}` with the message in the request's language (Accept-Language: zh-CN or en)."),
+    info(title = "canyu API", description = "The fan co-creation board: products, posts, votes, comments, the status workflow, similar posts and merging, notifications and points. Errors are `{\"error\": {\"code\", \"message\"}}` with the message in the request's language (Accept-Language: zh-CN or en)."),
     paths(
         auth::register, auth::login, auth::logout, auth::me, auth::update_me,
         auth::list_tokens, auth::create_token, auth::revoke_token,
         catalog::list_categories, catalog::create_category,
         catalog::list_products, catalog::create_product, catalog::get_product, catalog::update_product,
-        catalog::roadmap,
+        catalog::roadmap, points::product_leaderboard,
         posts::list::list, posts::create::create, posts::show::show,
         posts::vote::vote, posts::vote::unvote,
         posts::comments::list, posts::comments::create,
         posts::status::change, posts::status::history,
-        users::show,
+        posts::similar::similar, posts::merge::merge, posts::merge::unmerge,
+        notifications::list, notifications::mark_read,
+        users::show, points::adjust, points::ledger, points::leaderboard,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -57,7 +68,8 @@ pub fn routes() -> Router<AppState> {
         (name = "auth", description = "Accounts, sessions and API tokens"),
         (name = "catalog", description = "Ecosystem categories and products"),
         (name = "posts", description = "Feedback posts, votes, comments, status"),
-        (name = "users", description = "Public profiles"),
+        (name = "users", description = "Public profiles, points and leaderboards"),
+        (name = "notifications", description = "The caller's inbox"),
     )
 )]
 pub struct ApiDoc;

@@ -103,6 +103,9 @@ pub struct PostView {
     /// Present on search results.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlight: Option<HighlightView>,
+    /// The post this one was merged into (its status is then `duplicate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<i64>,
     pub url: String,
     pub created_at: String,
     pub updated_at: String,
@@ -125,6 +128,7 @@ impl PostView {
             author: AuthorView { handle: p.author_handle.clone(), role: p.author_role.as_str().into() },
             voted,
             highlight: None,
+            merged_into: p.merged_into,
             url: format!("/posts/{}", p.id),
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),

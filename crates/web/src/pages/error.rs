@@ -27,6 +27,7 @@ pub fn render(locale: Locale, code: ErrorCode) -> Html<String> {
             asset_version: crate::assets::version(),
             me: None,
             can_triage: false,
+            unread: 0,
             // Relative to the failing address: switching language keeps the path.
             url_zh: "?lang=zh".into(),
             url_en: "?lang=en".into(),

@@ -10,6 +10,8 @@ mod board;
 mod catalog_admin;
 mod error;
 mod home;
+mod inbox;
+mod leaderboard;
 mod new_post;
 mod post;
 mod profile;
@@ -49,6 +51,11 @@ pub fn routes() -> Router<AppState> {
         .route("/register", get(account::register_form).post(account::register))
         .route("/logout", post(account::logout))
         .route("/users/{handle}", get(profile::page))
+        .route("/inbox", get(inbox::page))
+        .route("/inbox/read", post(inbox::mark_all_read))
+        .route("/posts/{id}/merge", post(post::merge))
+        .route("/posts/{id}/unmerge", post(post::unmerge))
+        .route("/leaderboard", get(leaderboard::page))
         .route("/triage", get(triage::page).post(triage::apply))
         .route("/settings", get(settings::page))
         .route("/settings/bio", post(settings::update_bio))
@@ -82,6 +89,8 @@ pub struct Cx {
     /// The query without `lang` (which only switches the language once).
     query: Vec<(String, String)>,
     pub now: Millis,
+    /// The caller's unread notifications (0 for visitors), for the header.
+    pub unread: i64,
 }
 
 impl FromRequestParts<AppState> for Cx {
@@ -101,10 +110,19 @@ impl FromRequestParts<AppState> for Cx {
                     .collect()
             })
             .unwrap_or_default();
+        let unread = match &auth {
+            // A page still renders if the count cannot be read; the header shows no badge.
+            Some(a) => state.store.unread_notifications(a.user.id).await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "unread count failed");
+                0
+            }),
+            None => 0,
+        };
         Ok(Cx {
             locale,
             t: i18n::t(locale),
             auth,
+            unread,
             csrf,
             set_cookie,
             path: parts.uri.path().to_string(),
@@ -157,6 +175,7 @@ impl Cx {
                 catalog: a.user.role.can_manage_catalog(),
             }),
             can_triage: self.can_triage(),
+            unread: self.unread,
             url_zh: self.here_with_lang("zh"),
             url_en: self.here_with_lang("en"),
             login_url: next_url("/login", &here),
@@ -226,6 +245,7 @@ pub struct Layout {
     pub asset_version: &'static str,
     pub me: Option<Me>,
     pub can_triage: bool,
+    pub unread: i64,
     pub url_zh: String,
     pub url_en: String,
     pub login_url: String,
@@ -403,6 +423,9 @@ mod tests;
 
 #[cfg(test)]
 mod admin_tests;
+
+#[cfg(test)]
+mod co_creation_tests;
 
 #[cfg(test)]
 mod unit {

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use canyu_core::{ErrorCode, PostStatus};
@@ -76,6 +76,23 @@ pub struct PostPage {
     pub comment_draft: String,
     pub status_error: Option<String>,
     pub note_draft: String,
+    /// Set when this post was merged into another: votes and comments are closed here.
+    pub merged_into: Option<MergedLink>,
+    /// The merged post the visitor was redirected from.
+    pub redirected_from: Option<MergedLink>,
+    /// Duplicates merged into this post.
+    pub merged_here: Vec<MergedLink>,
+    pub merge_error: Option<String>,
+    pub merge_draft: String,
+}
+
+pub struct MergedLink {
+    pub id: i64,
+    pub title: String,
+    /// For a merged post: its own page, without the redirect.
+    pub url: String,
+    pub votes: i64,
+    pub comments: i64,
 }
 
 #[derive(Default)]
@@ -84,6 +101,14 @@ struct Redo {
     comment_draft: String,
     status_error: Option<String>,
     note_draft: String,
+    merge_error: Option<String>,
+    merge_draft: String,
+    redirected_from: Option<i64>,
+}
+
+/// A merged post's own page: `?stay=1` skips the redirect to the post it was merged into.
+fn stay_url(id: i64) -> String {
+    format!("{}?stay=1", post_url(id))
 }
 
 fn initial(s: &str) -> String {
@@ -116,7 +141,38 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
         time: cx.time(h.created_at),
     }));
     let can_triage = cx.can_triage();
-    let targets = if can_triage {
+    let merged_into = match post.merged_into {
+        Some(target) => state.store.post(target).await?.map(|t| MergedLink {
+            id: t.id,
+            url: post_url(t.id),
+            title: t.title,
+            votes: t.votes,
+            comments: t.comments,
+        }),
+        None => None,
+    };
+    let merged_here: Vec<MergedLink> = state
+        .store
+        .merged_posts(id)
+        .await?
+        .into_iter()
+        .map(|m| MergedLink {
+            id: m.id,
+            url: stay_url(m.id),
+            title: m.title,
+            votes: m.votes,
+            comments: m.comments,
+        })
+        .collect();
+    let redirected_from =
+        redo.redirected_from.and_then(|from| merged_here.iter().find(|m| m.id == from)).map(|m| MergedLink {
+            id: m.id,
+            title: m.title.clone(),
+            url: m.url.clone(),
+            votes: m.votes,
+            comments: m.comments,
+        });
+    let targets = if can_triage && post.merged_into.is_none() {
         PostStatus::ALL
             .into_iter()
             .filter(|s| post.status.can_transition_to(*s))
@@ -176,6 +232,11 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
             comment_draft: redo.comment_draft,
             status_error: redo.status_error,
             note_draft: redo.note_draft,
+            merged_into,
+            redirected_from,
+            merged_here,
+            merge_error: redo.merge_error,
+            merge_draft: redo.merge_draft,
         },
     ))
 }
@@ -185,8 +246,32 @@ fn post_id(raw: &str) -> AppResult<i64> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError(ErrorCode::PostNotFound))
 }
 
-pub async fn page(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
-    render(&state, &cx, post_id(&id)?, Redo::default(), StatusCode::OK).await
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PostQuery {
+    /// Show a merged post itself instead of redirecting.
+    pub stay: Option<String>,
+    /// The merged post that redirected here.
+    pub from: Option<String>,
+}
+
+/// A merged post redirects to the post it was merged into (temporarily: a merge can be
+/// undone), which then says where the visitor came from and links back.
+pub async fn page(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+    Query(q): Query<PostQuery>,
+) -> AppResult<Response> {
+    let id = post_id(&id)?;
+    if q.stay.is_none()
+        && let Some(post) = state.store.post(id).await?
+        && let Some(target) = post.merged_into
+    {
+        return Ok(see_other(&url(&post_url(target), &[("from", &id.to_string())])));
+    }
+    let redo = Redo { redirected_from: q.from.and_then(|f| f.parse().ok()), ..Default::default() };
+    render(&state, &cx, id, redo, StatusCode::OK).await
 }
 
 /// Errors that mean "this page cannot be shown", as opposed to "fix the form".
@@ -276,5 +361,71 @@ pub async fn change_status(
                 Redo { status_error: Some(form_error(&cx, &e)), note_draft: form.note, ..Default::default() };
             render(&state, &cx, id, redo, status_of(&e)).await
         }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct MergeForm {
+    #[serde(default)]
+    pub into: String,
+}
+
+/// The moderators' merge form: `into` is a post number, `#123` or a post's address.
+pub async fn merge(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+    Form(form): Form<MergeForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let id = post_id(&id)?;
+    let target = parse_target(&form.into);
+    let result = match target {
+        Some(target) => actions::merge::merge(&state, auth, id, target).await.map(|_| target),
+        None => Err(AppError(ErrorCode::MergeTargetNotFound)),
+    };
+    match result {
+        Ok(target) => Ok(see_other(&url(&post_url(target), &[("from", &id.to_string())]))),
+        Err(e) if is_fatal(&e) => Err(e),
+        Err(e) => {
+            let redo =
+                Redo { merge_error: Some(form_error(&cx, &e)), merge_draft: form.into, ..Default::default() };
+            render(&state, &cx, id, redo, status_of(&e)).await
+        }
+    }
+}
+
+pub async fn unmerge(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let id = post_id(&id)?;
+    match actions::merge::unmerge(&state, auth, id).await {
+        Ok(_) => Ok(see_other(&format!("{}#timeline", post_url(id)))),
+        Err(e) if is_fatal(&e) => Err(e),
+        Err(e) => {
+            let redo = Redo { merge_error: Some(form_error(&cx, &e)), ..Default::default() };
+            render(&state, &cx, id, redo, status_of(&e)).await
+        }
+    }
+}
+
+/// `123`, `#123` or `…/posts/123`.
+fn parse_target(raw: &str) -> Option<i64> {
+    let raw = raw.trim().trim_end_matches('/');
+    let tail = raw.rsplit('/').next().unwrap_or(raw).trim_start_matches('#');
+    let tail = tail.split(['?', '#']).next().unwrap_or(tail);
+    tail.parse::<i64>().ok().filter(|id| *id > 0)
+}
+
+#[cfg(test)]
+mod merge_form_tests {
+    #[test]
+    fn targets_parse_from_numbers_and_addresses() {
+        assert_eq!(super::parse_target("12"), Some(12));
+        assert_eq!(super::parse_target(" #12 "), Some(12));
+        assert_eq!(super::parse_target("https://canyu.example/posts/12"), Some(12));
+        assert_eq!(super::parse_target("/posts/12?stay=1"), Some(12));
+        assert_eq!(super::parse_target("abc"), None);
+        assert_eq!(super::parse_target("-3"), None);
+        assert_eq!(super::parse_target(""), None);
     }
 }

@@ -2,6 +2,7 @@
 
 use super::i18n::{self, T};
 use super::{Cx, Layout, PostCard, url, user_url};
+use crate::actions;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use askama::Template;
@@ -33,6 +34,20 @@ pub struct ProfilePage {
     pub posts: Vec<PostCard>,
     pub more_url: Option<String>,
     pub first_url: Option<String>,
+    pub points: i64,
+    pub level_number: u8,
+    pub level_name: &'static str,
+    pub next_level: Option<String>,
+    /// (code, name)
+    pub badges: Vec<(&'static str, &'static str)>,
+    pub credited: Vec<Credited>,
+}
+
+pub struct Credited {
+    pub title: String,
+    pub url: String,
+    pub product: String,
+    pub date: String,
 }
 
 pub async fn page(
@@ -55,7 +70,26 @@ pub async fn page(
         .await?;
     let base = user_url(&user.handle);
     let posts = cx.cards(&state, &page.items).await?;
+    let standing = actions::points::standing(&state, &user).await?;
+    let locale = cx.locale;
     Ok(cx.ok(ProfilePage {
+        points: user.points,
+        level_number: standing.level.number,
+        level_name: locale.pick(standing.level.name_zh, standing.level.name_en),
+        next_level: standing
+            .next
+            .map(|n| i18n::next_level(locale, n.min_points - user.points, n.name_zh, n.name_en)),
+        badges: standing.badges.iter().map(|b| (b.as_str(), locale.pick(b.name_zh(), b.name_en()))).collect(),
+        credited: standing
+            .credited
+            .into_iter()
+            .map(|c| Credited {
+                url: super::post_url(c.post_id),
+                title: c.title,
+                product: c.product_name,
+                date: i18n::date(c.shipped_at),
+            })
+            .collect(),
         t: cx.t,
         ctx: cx.layout(""),
         initial: user.handle.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default(),

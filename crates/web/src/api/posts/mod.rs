@@ -3,7 +3,9 @@
 pub mod comments;
 pub mod create;
 pub mod list;
+pub mod merge;
 pub mod show;
+pub mod similar;
 pub mod status;
 pub mod vote;
 

@@ -1,6 +1,10 @@
 //! What people do on the board, once: the JSON API and the HTML forms both call these, so
 //! validation, permission checks, rate limits and search indexing cannot drift apart.
 
+pub mod merge;
+pub mod points;
+pub mod similar;
+
 use crate::auth::{Auth, hash_password, verify_password};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;

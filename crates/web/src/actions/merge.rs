@@ -1,0 +1,35 @@
+//! Merging duplicates: the store moves votes and tells fans; here the search index and the
+//! read cache follow.
+
+use super::index_post;
+use crate::auth::Auth;
+use crate::error::AppResult;
+use crate::state::AppState;
+use canyu_core::Role;
+use canyu_store::{MergeOutcome, UnmergeOutcome};
+
+pub async fn merge(state: &AppState, auth: &Auth, post_id: i64, into: i64) -> AppResult<MergeOutcome> {
+    auth.require(Role::Moderator)?;
+    let outcome = state.store.merge_post(post_id, into, auth.user.id, state.now()).await?;
+    // Searches and suggestions lead to the target from now on.
+    let ticket = state.search.delete(post_id);
+    match tokio::task::spawn_blocking(move || ticket.wait()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(post = post_id, error = %e, "unindexing failed; run `canyu reindex`"),
+        Err(e) => tracing::error!(post = post_id, error = %e, "unindexing task failed"),
+    }
+    state.cache.invalidate();
+    tracing::info!(post = post_id, into, moved = outcome.moved_votes, by = auth.user.id, "post merged");
+    Ok(outcome)
+}
+
+pub async fn unmerge(state: &AppState, auth: &Auth, post_id: i64) -> AppResult<UnmergeOutcome> {
+    auth.require(Role::Moderator)?;
+    let outcome = state.store.unmerge_post(post_id, auth.user.id, state.now()).await?;
+    if let Some(post) = state.store.post(post_id).await? {
+        index_post(state, &post).await;
+    }
+    state.cache.invalidate();
+    tracing::info!(post = post_id, from = outcome.target_id, by = auth.user.id, "merge undone");
+    Ok(outcome)
+}

@@ -1,0 +1,146 @@
+//! Points: staff corrections, a fan's ledger, leaderboards.
+
+use crate::actions;
+use crate::api::views::{ErrorBody, ItemsView};
+use crate::auth::RequireAuth;
+use crate::error::{ApiJson, AppResult};
+use crate::locale::Lang;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use canyu_core::time::rfc3339;
+use canyu_core::{ErrorCode, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustRequest {
+    /// Points to add (negative to deduct), non-zero, at most 100,000 either way.
+    pub delta: i64,
+    /// Why, shown to the fan in their ledger.
+    pub note: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BalanceView {
+    pub handle: String,
+    pub points: i64,
+}
+
+/// Appends a correction to a fan's points (staff). The ledger is never edited: a
+/// deduction that would take the balance below zero is refused. Send an
+/// `Idempotency-Key` header to make retries safe.
+#[utoipa::path(post, path = "/api/v1/users/{handle}/points", tag = "users", params(("handle" = String, Path)), request_body = AdjustRequest,
+    responses((status = 200, body = BalanceView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn adjust(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(handle): Path<String>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<AdjustRequest>,
+) -> AppResult<Json<BalanceView>> {
+    let key = match headers.get("idempotency-key") {
+        Some(v) => Some(v.to_str().map_err(|_| ErrorCode::InvalidQuery)?),
+        None => None,
+    };
+    let (user, points) = actions::points::adjust(&state, &auth, &handle, req.delta, &req.note, key).await?;
+    Ok(Json(BalanceView { handle: user.handle, points }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LedgerEntryView {
+    pub id: i64,
+    pub delta: i64,
+    /// `post_created`, `vote_cast`, `post_planned`, `post_shipped`, `voted_post_shipped`,
+    /// `beta_duty_done` or `adjustment`.
+    pub reason: String,
+    /// The reason in the request's language.
+    pub label: String,
+    pub note: Option<String>,
+    pub created_at: String,
+}
+
+/// A fan's points ledger, newest first (the fan themself, or staff).
+#[utoipa::path(get, path = "/api/v1/users/{handle}/points", tag = "users", params(("handle" = String, Path)),
+    responses((status = 200, body = ItemsView<LedgerEntryView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn ledger(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Lang(locale): Lang,
+    Path(handle): Path<String>,
+) -> AppResult<Json<ItemsView<LedgerEntryView>>> {
+    let user = state.store.user_by_handle(&handle).await?.ok_or(ErrorCode::UserNotFound)?.user;
+    if user.id != auth.user.id {
+        auth.require(Role::Staff)?;
+    }
+    let entries = state.store.points_history(user.id, 200).await?;
+    Ok(Json(ItemsView {
+        items: entries
+            .iter()
+            .map(|e| LedgerEntryView {
+                id: e.id,
+                delta: e.delta,
+                reason: e.reason.as_str().into(),
+                label: locale.pick(e.reason.label_zh(), e.reason.label_en()).into(),
+                note: e.note.clone(),
+                created_at: rfc3339(e.created_at),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LeaderboardParams {
+    /// Product slug: points earned on that product. Without it, balances across products.
+    pub product: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeaderboardEntryView {
+    pub rank: usize,
+    pub handle: String,
+    pub points: i64,
+}
+
+/// The 50 fans with the most points, per product or overall.
+#[utoipa::path(get, path = "/api/v1/leaderboard", tag = "users", params(LeaderboardParams),
+    responses((status = 200, body = ItemsView<LeaderboardEntryView>), (status = 422, body = ErrorBody)))]
+pub async fn leaderboard(
+    State(state): State<AppState>,
+    Query(params): Query<LeaderboardParams>,
+) -> AppResult<Json<ItemsView<LeaderboardEntryView>>> {
+    let product = match params.product.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(slug) => {
+            Some(state.cache.product(&state.store, slug).await?.ok_or(ErrorCode::UnknownProduct)?.id)
+        }
+        None => None,
+    };
+    let rows = state.store.leaderboard(product, 50).await?;
+    Ok(Json(ItemsView {
+        items: rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| LeaderboardEntryView { rank: i + 1, handle: r.handle, points: r.points })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ProductPath {
+    pub slug: String,
+}
+
+/// The product's leaderboard (same as `/api/v1/leaderboard?product=`).
+#[utoipa::path(get, path = "/api/v1/products/{slug}/leaderboard", tag = "catalog", params(ProductPath),
+    responses((status = 200, body = ItemsView<LeaderboardEntryView>), (status = 404, body = ErrorBody)))]
+pub async fn product_leaderboard(
+    state: State<AppState>,
+    Path(path): Path<ProductPath>,
+) -> AppResult<Json<ItemsView<LeaderboardEntryView>>> {
+    state.cache.product(&state.store, &path.slug).await?.ok_or(ErrorCode::NotFound)?;
+    leaderboard(state, Query(LeaderboardParams { product: Some(path.slug) })).await
+}

@@ -1,0 +1,81 @@
+use crate::actions::similar::{SIMILAR_TEXT_MAX_CHARS, similar_posts};
+use crate::api::views::ErrorBody;
+use crate::error::AppResult;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Query, State};
+use canyu_core::ErrorCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SimilarParams {
+    /// The draft: title and body as typed so far (at most 2,000 characters).
+    pub text: Option<String>,
+    /// Product slug; without it, all products.
+    pub product: Option<String>,
+    /// 1–100, default 5; at most 20 are returned.
+    pub limit: Option<String>,
+    /// A post to leave out (e.g. the one being edited).
+    pub exclude: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SimilarPostView {
+    pub id: i64,
+    pub title: String,
+    pub status: String,
+    pub votes: i64,
+    pub comments: i64,
+    /// Similarity to the draft, 0–1 (1: the same text).
+    pub score: f32,
+    pub url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SimilarView {
+    pub items: Vec<SimilarPostView>,
+}
+
+/// Posts that say what a draft says: suggested while a fan writes, so they vote for an
+/// existing post instead of filing a duplicate.
+#[utoipa::path(get, path = "/api/v1/posts/similar", tag = "posts", params(SimilarParams),
+    responses((status = 200, body = SimilarView), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn similar(
+    State(state): State<AppState>,
+    Query(params): Query<SimilarParams>,
+) -> AppResult<Json<SimilarView>> {
+    let text =
+        params.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).ok_or(ErrorCode::InvalidQuery)?;
+    if text.chars().count() > SIMILAR_TEXT_MAX_CHARS {
+        return Err(ErrorCode::InvalidQuery.into());
+    }
+    let limit = match params.limit.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        None => 5,
+        Some(l) => {
+            l.parse::<usize>().ok().filter(|l| (1..=100).contains(l)).ok_or(ErrorCode::InvalidLimit)?
+        }
+    };
+    let product = match params.product.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(slug) => {
+            Some(state.cache.product(&state.store, slug).await?.ok_or(ErrorCode::UnknownProduct)?.id)
+        }
+        None => None,
+    };
+    let found = similar_posts(&state, text, product, limit, params.exclude).await?;
+    Ok(Json(SimilarView {
+        items: found
+            .into_iter()
+            .map(|s| SimilarPostView {
+                id: s.post.id,
+                title: s.post.title,
+                status: s.post.status.as_str().into(),
+                votes: s.post.votes,
+                comments: s.post.comments,
+                score: (s.score * 1000.0).round() / 1000.0,
+                url: format!("/posts/{}", s.post.id),
+            })
+            .collect(),
+    }))
+}

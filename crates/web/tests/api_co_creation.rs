@@ -1,0 +1,210 @@
+//! Similar posts, merging, notifications and points through the JSON API, on every
+//! configured backend.
+
+mod common;
+
+use common::{backends, error_code, spawn_app};
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn similar_posts_suggest_the_same_idea_in_other_words() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let _staff = app.seed_catalog().await;
+        let fan = app.register("米粉甲").await;
+        let winter = app
+            .create_post(&fan, "冬天续航掉得太厉害", "零下五度开暖风，续航只剩一半，希望优化冬季续航。")
+            .await;
+        let _seats = app.create_post(&fan, "座椅通风噪音大", "开到三档通风的时候嗡嗡响。").await;
+
+        let q = "/api/v1/posts/similar?product=xiaomi-su7&text=%E5%86%AC%E5%A4%A9%E7%BB%AD%E8%88%AA%E5%A4%AA%E5%B7%AE%E4%BA%86";
+        let (s, body) = app.get(q, None).await;
+        assert_eq!(s, 200, "{backend:?} {body}");
+        let items = body["items"].as_array().unwrap();
+        assert_eq!(items[0]["id"], winter, "{body}");
+        let score = items[0]["score"].as_f64().unwrap();
+        assert!(score > 0.15 && score <= 1.0, "{body}");
+        assert!(items.iter().all(|i| i["title"] != "座椅通风噪音大"), "unrelated post suggested: {body}");
+        assert_eq!(items[0]["url"], format!("/posts/{winter}"));
+
+        // The exact title scores 1.
+        let (_, exact) = app.get("/api/v1/posts/similar?text=%E5%86%AC%E5%A4%A9%E7%BB%AD%E8%88%AA%E6%8E%89%E5%BE%97%E5%A4%AA%E5%8E%89%E5%AE%B3", None).await;
+        assert_eq!(exact["items"][0]["id"], winter);
+
+        // Bad input: a clear 4xx with a code.
+        for (path, status, code) in [
+            ("/api/v1/posts/similar", 400, "invalid_query"),
+            ("/api/v1/posts/similar?text=%20%20", 400, "invalid_query"),
+            ("/api/v1/posts/similar?text=abc&limit=0", 400, "invalid_limit"),
+            ("/api/v1/posts/similar?text=abc&limit=x", 400, "invalid_limit"),
+            ("/api/v1/posts/similar?text=abc&product=nope", 422, "unknown_product"),
+        ] {
+            let (s, b) = app.get(path, None).await;
+            assert_eq!((s, error_code(&b)), (status, code), "{path}");
+        }
+        let long = "续".repeat(2001);
+        let (s, b) = app.get(&format!("/api/v1/posts/similar?text={long}"), None).await;
+        assert_eq!((s, error_code(&b)), (400, "invalid_query"));
+    }
+}
+
+#[tokio::test]
+async fn staff_merge_moves_votes_notifies_and_can_be_undone() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let author = app.register("作者").await;
+        let voter = app.register("投票者").await;
+        let both = app.register("两边都投").await;
+        let source = app.create_post(&author, "希望支持 CarPlay", "想在车机上用 CarPlay。").await;
+        let target = app.create_post(&both, "建议加入 CarPlay 支持", "苹果用户需要。").await;
+        for (post, token) in [(source, &voter), (source, &both), (target, &both)] {
+            let (s, _) =
+                app.call(Method::PUT, &format!("/api/v1/posts/{post}/vote"), Some(token), None).await;
+            assert_eq!(s, 200);
+        }
+
+        // Fans may not merge.
+        let (s, b) =
+            app.post(&format!("/api/v1/posts/{source}/merge"), Some(&author), json!({"into": target})).await;
+        assert_eq!((s, error_code(&b)), (403, "forbidden"));
+        // Bad merges.
+        for (into, status, code) in
+            [(source, 422, "merge_into_self"), (999_999, 422, "merge_target_not_found")]
+        {
+            let (s, b) =
+                app.post(&format!("/api/v1/posts/{source}/merge"), Some(&staff), json!({"into": into})).await;
+            assert_eq!((s, error_code(&b)), (status, code), "{backend:?}");
+        }
+        let (s, b) =
+            app.post(&format!("/api/v1/posts/{source}/merge"), Some(&staff), json!({"into": "x"})).await;
+        assert_eq!((s, error_code(&b)), (400, "invalid_json"));
+
+        let (s, m) =
+            app.post(&format!("/api/v1/posts/{source}/merge"), Some(&staff), json!({"into": target})).await;
+        assert_eq!(s, 200, "{m}");
+        assert_eq!((m["moved_votes"].as_i64(), m["into_votes"].as_i64()), (Some(1), Some(2)), "{m}");
+        let (_, merged) = app.get(&format!("/api/v1/posts/{source}"), None).await;
+        assert_eq!(
+            (merged["status"].as_str(), merged["merged_into"].as_i64()),
+            (Some("duplicate"), Some(target))
+        );
+        // Merging again, or into the merged post, is refused.
+        let (s, b) =
+            app.post(&format!("/api/v1/posts/{source}/merge"), Some(&staff), json!({"into": target})).await;
+        assert_eq!((s, error_code(&b)), (409, "post_already_merged"));
+        let (s, b) =
+            app.post(&format!("/api/v1/posts/{target}/merge"), Some(&staff), json!({"into": source})).await;
+        assert_eq!((s, error_code(&b)), (409, "merge_target_merged"));
+        // Votes on the merged post are refused; they belong to the target now.
+        let (s, b) =
+            app.call(Method::PUT, &format!("/api/v1/posts/{source}/vote"), Some(&author), None).await;
+        assert_eq!((s, error_code(&b)), (409, "post_merged"));
+        // It no longer comes up as a suggestion; the target does.
+        let (_, sim) = app.get("/api/v1/posts/similar?text=CarPlay%20%E6%94%AF%E6%8C%81", None).await;
+        let ids: Vec<i64> =
+            sim["items"].as_array().unwrap().iter().filter_map(|i| i["id"].as_i64()).collect();
+        assert_eq!(ids, vec![target], "{sim}");
+
+        // The author and the other voter hear about it, in their language.
+        for token in [&author, &voter] {
+            let (s, inbox) = app.get("/api/v1/me/notifications", Some(token)).await;
+            assert_eq!(s, 200);
+            assert_eq!(inbox["unread"], 1, "{inbox}");
+            assert_eq!(inbox["items"][0]["kind"], "post.merged");
+            assert_eq!(inbox["items"][0]["url"], format!("/posts/{target}"));
+            assert!(inbox["items"][0]["message"].as_str().unwrap().contains("merged into"), "{inbox}");
+        }
+        let (_, inbox) = app.get("/api/v1/me/notifications", Some(&author)).await;
+        let id = inbox["items"][0]["id"].as_i64().unwrap();
+        let (s, b) = app.post("/api/v1/me/notifications/read", Some(&voter), json!({"id": id})).await;
+        assert_eq!((s, error_code(&b)), (404, "notification_not_found"));
+        let (s, b) = app.post("/api/v1/me/notifications/read", Some(&author), json!({"id": id})).await;
+        assert_eq!((s, b["unread"].as_i64()), (200, Some(0)));
+        let (s, b) = app.get("/api/v1/me/notifications?limit=0", Some(&author)).await;
+        assert_eq!((s, error_code(&b)), (400, "invalid_limit"));
+        let (s, _) = app.get("/api/v1/me/notifications", None).await;
+        assert_eq!(s, 401);
+
+        // Undo.
+        let (s, u) =
+            app.call(Method::DELETE, &format!("/api/v1/posts/{source}/merge"), Some(&staff), None).await;
+        assert_eq!(s, 200, "{u}");
+        assert_eq!((u["status"].as_str(), u["from_votes"].as_i64()), (Some("new"), Some(1)));
+        let (s, b) =
+            app.call(Method::DELETE, &format!("/api/v1/posts/{source}/merge"), Some(&staff), None).await;
+        assert_eq!((s, error_code(&b)), (409, "post_not_merged"));
+        let (_, sim) = app.get("/api/v1/posts/similar?text=CarPlay%20%E6%94%AF%E6%8C%81", None).await;
+        assert_eq!(sim["items"].as_array().unwrap().len(), 2, "back in the index: {sim}");
+    }
+}
+
+#[tokio::test]
+async fn points_profiles_leaderboards_and_adjustments() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let fan = app.register("共创者").await;
+        let voter = app.register("支持者").await;
+        let idea = app.create_post(&fan, "希望增加哨兵模式", "停车时录像。").await;
+        app.call(Method::PUT, &format!("/api/v1/posts/{idea}/vote"), Some(&voter), None).await;
+        let (s, _) = app
+            .post(&format!("/api/v1/posts/{idea}/status"), Some(&staff), json!({"status": "shipped"}))
+            .await;
+        assert_eq!(s, 200);
+
+        let (s, profile) = app.get("/api/v1/users/%E5%85%B1%E5%88%9B%E8%80%85", None).await;
+        assert_eq!(s, 200);
+        assert_eq!(profile["points"], 102, "{backend:?} {profile}");
+        assert_eq!(profile["level"]["number"], 2);
+        assert_eq!(profile["next_level"]["min_points"], 200);
+        assert_eq!(profile["badges"][0]["code"], "co_creator");
+        assert_eq!(profile["credited"][0]["post_id"], idea);
+
+        let (s, board) = app.get("/api/v1/products/xiaomi-su7/leaderboard", None).await;
+        assert_eq!(s, 200);
+        assert_eq!(board["items"][0]["handle"], "共创者");
+        assert_eq!(board["items"][1]["points"], 6, "{board}");
+        let (s, _) = app.get("/api/v1/products/nope/leaderboard", None).await;
+        assert_eq!(s, 404);
+
+        // The ledger is the fan's (and staff's) to read.
+        let ledger_path = "/api/v1/users/%E6%94%AF%E6%8C%81%E8%80%85/points";
+        let (s, ledger) = app.get(ledger_path, Some(&voter)).await;
+        assert_eq!(s, 200);
+        let reasons: Vec<&str> =
+            ledger["items"].as_array().unwrap().iter().filter_map(|e| e["reason"].as_str()).collect();
+        assert_eq!(reasons, ["voted_post_shipped", "vote_cast"]);
+        let (s, b) = app.get(ledger_path, Some(&fan)).await;
+        assert_eq!((s, error_code(&b)), (403, "forbidden"));
+
+        // Adjustments: staff only, idempotent with a key, never below zero.
+        let (s, b) = app.post(ledger_path, Some(&fan), json!({"delta": 5, "note": "x"})).await;
+        assert_eq!((s, error_code(&b)), (403, "forbidden"));
+        for (body, status, code) in [
+            (json!({"delta": 0, "note": "x"}), 422, "invalid_points_adjustment"),
+            (json!({"delta": 5, "note": " "}), 422, "invalid_points_adjustment"),
+            (json!({"delta": -7, "note": "too much"}), 409, "points_would_go_negative"),
+            (json!({"delta": 5}), 400, "invalid_json"),
+        ] {
+            let (s, b) = app.post(ledger_path, Some(&staff), body).await;
+            assert_eq!((s, error_code(&b)), (status, code), "{backend:?}");
+        }
+        for _ in 0..2 {
+            let res = app
+                .client
+                .post(app.url(ledger_path))
+                .bearer_auth(&staff)
+                .header("idempotency-key", "bonus-1")
+                .json(&json!({"delta": 10, "note": "活动奖励"}))
+                .send()
+                .await
+                .unwrap();
+            let (s, b) = common::to_json(res).await;
+            assert_eq!((s, b["points"].as_i64()), (200, Some(16)), "{b}");
+        }
+        let (s, b) = app.call(Method::DELETE, ledger_path, Some(&staff), None).await;
+        assert_eq!((s, error_code(&b)), (405, "method_not_allowed"), "the ledger cannot be edited");
+    }
+}
