@@ -2,6 +2,7 @@
 //! (`--config`, else `<data dir>/canyu.toml` when present), which beats the defaults.
 
 use crate::error::CliResult;
+use canyu_core::release::Weekday;
 use clap::Args;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,7 @@ struct FileSettings {
     auth_attempts_per_minute: Option<u32>,
     writes_per_minute: Option<u32>,
     log_format: Option<String>,
+    release_weekday: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -46,6 +48,8 @@ pub struct Settings {
     pub auth_attempts_per_minute: u32,
     pub writes_per_minute: u32,
     pub json_logs: bool,
+    /// The weekly release train's day (default Friday).
+    pub release_weekday: Weekday,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -83,7 +87,13 @@ impl Settings {
             .filter(|u| !u.is_empty())
             .or(file.database_url)
             .unwrap_or_else(|| canyu_store::sqlite_url_for_dir(&data_dir));
+        let release_weekday = match std::env::var("CANYU_RELEASE_WEEKDAY").ok().or(file.release_weekday) {
+            Some(raw) => Weekday::parse(&raw)
+                .ok_or_else(|| format!("release_weekday must be a day such as friday or 5, not {raw:?}"))?,
+            None => Weekday::Friday,
+        };
         Ok(Settings {
+            release_weekday,
             listen: args.listen.clone().or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
             secure_cookies: env_bool("CANYU_SECURE_COOKIES").or(file.secure_cookies).unwrap_or(false),
             trust_forwarded_for: env_bool("CANYU_TRUST_FORWARDED_FOR")

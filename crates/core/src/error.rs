@@ -84,6 +84,15 @@ error_codes! {
     NotificationNotFound = "notification_not_found", 404, "没有这条通知。", "No such notification.";
     InvalidPointsAdjustment = "invalid_points_adjustment", 422, "积分调整须为非零整数（绝对值不超过 100000），并附上原因。", "A points adjustment is a non-zero whole number (at most 100,000 either way) with a reason.";
     PointsWouldGoNegative = "points_would_go_negative", 409, "积分流水只能追加不能修改：这次扣减会让余额为负。", "The points ledger is append-only: this deduction would make the balance negative.";
+    InvalidVersion = "invalid_version", 422, "版本号须为 1 到 32 个字符：字母、数字和 . - + _，以字母或数字开头。", "A version has 1 to 32 characters: letters, digits and . - + _, starting with a letter or digit.";
+    InvalidChannel = "invalid_channel", 422, "渠道必须是 stable（正式版）或 beta（测试版）。", "The channel must be stable or beta.";
+    InvalidDate = "invalid_date", 422, "日期格式须为 YYYY-MM-DD。", "Dates are written YYYY-MM-DD.";
+    NotProductManager = "not_product_manager", 403, "你不负责这个产品，不能管理它的版本。", "You do not manage this product's releases.";
+    ReleaseNotFound = "release_not_found", 404, "版本不存在。", "No such release.";
+    ReleaseVersionTaken = "release_version_taken", 409, "这个产品在该渠道已有同名版本。", "This product already has a release with that version on that channel.";
+    ReleaseEmpty = "release_empty", 422, "版本里至少要有一个帖子才能发布。", "A release needs at least one post to be published.";
+    ReleasePostInvalid = "release_post_invalid", 422, "只能把本产品「已计划」或「进行中」的帖子加入版本。", "Only this product's planned or in-progress posts can go into a release.";
+    ReleaseAlreadyPublished = "release_already_published", 409, "该版本已经发布了。", "This release has already been published.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";
 }

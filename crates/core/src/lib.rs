@@ -7,6 +7,7 @@ pub mod locale;
 pub mod points;
 pub mod post;
 pub mod product;
+pub mod release;
 pub mod time;
 pub mod user;
 

@@ -9,6 +9,7 @@ mod merge;
 mod notifications;
 mod points;
 mod posts;
+mod releases;
 pub mod testing;
 mod users;
 
@@ -21,6 +22,7 @@ pub use posts::{
     BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, Comment, IndexRow, NewPost, Post,
     PostFilter, PostPage, Sort, StatusChange, VoteOutcome,
 };
+pub use releases::{NewRelease, Release, ReleasePost, ReleaseStatus};
 pub use users::{ApiToken, NewUser, TokenLookup, User, UserWithSecret};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -19,6 +19,8 @@ pub enum NotificationKind {
     PostStatus,
     /// The team replied officially on the fan's post.
     OfficialReply,
+    /// A post the fan wrote or voted for shipped in a release.
+    PostShipped,
 }
 
 impl NotificationKind {
@@ -28,6 +30,7 @@ impl NotificationKind {
             NotificationKind::PostUnmerged => "post.unmerged",
             NotificationKind::PostStatus => "post.status",
             NotificationKind::OfficialReply => "comment.official",
+            NotificationKind::PostShipped => "post.shipped",
         }
     }
 
@@ -37,6 +40,7 @@ impl NotificationKind {
             NotificationKind::PostUnmerged,
             NotificationKind::PostStatus,
             NotificationKind::OfficialReply,
+            NotificationKind::PostShipped,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

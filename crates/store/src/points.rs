@@ -33,6 +33,8 @@ pub struct CreditedPost {
     pub product_slug: String,
     pub product_name: String,
     pub shipped_at: Millis,
+    /// The release it shipped in, if it shipped in one.
+    pub version: Option<String>,
 }
 
 impl Store {
@@ -261,7 +263,9 @@ impl Store {
     /// The fan's own posts that shipped, newest first: features credited to them.
     pub async fn credited_posts(&self, user_id: i64, limit: i64) -> StoreResult<Vec<CreditedPost>> {
         let rows = sqlx::query(
-            "SELECT p.id, p.title, pr.slug, pr.name, p.updated_at FROM posts p \
+            "SELECT p.id, p.title, pr.slug, pr.name, p.updated_at, \
+             (SELECT MIN(r.version) FROM release_posts rp JOIN releases r ON r.id = rp.release_id \
+              WHERE rp.post_id = p.id AND r.status = 'published') AS version FROM posts p \
              JOIN products pr ON pr.id = p.product_id \
              WHERE p.author_id = $1 AND p.status = $2 ORDER BY p.updated_at DESC, p.id DESC LIMIT $3",
         )
@@ -278,6 +282,7 @@ impl Store {
                     product_slug: r.try_get("slug")?,
                     product_name: r.try_get("name")?,
                     shipped_at: r.try_get("updated_at")?,
+                    version: r.try_get("version")?,
                 })
             })
             .collect()

@@ -262,3 +262,77 @@ async fn status_changes_and_official_replies_reach_followers_once() {
         s.close().await;
     }
 }
+
+#[tokio::test]
+async fn publishing_a_release_ships_its_posts_credits_and_pays_once() {
+    use canyu_core::release::Channel;
+    use canyu_store::{NewRelease, ReleaseStatus};
+    for backend in backends() {
+        let w = world(backend).await;
+        let (s, f) = (&w.store, &w.fans);
+        let a = post(&w, w.product, f[0], "锁屏显示续航").await;
+        let b = post(&w, w.product, f[1], "哨兵模式").await;
+        let not_planned = post(&w, w.product, f[1], "还没计划").await;
+        let elsewhere = post(&w, w.other_product, f[1], "别的产品").await;
+        s.vote(a, f[2], 20).await.unwrap();
+        for p in [a, b, elsewhere] {
+            s.change_status(p, w.staff, PostStatus::Planned, None, 21).await.unwrap();
+        }
+        let new = |version: &'static str, posts: &'static [i64]| NewRelease {
+            product_id: w.product,
+            version,
+            channel: Channel::Stable,
+            planned_for: "2026-12-04",
+            notes: "冬季更新",
+            post_ids: posts,
+            created_by: w.staff,
+            now: 30,
+        };
+        // Only this product's planned / in-progress posts go in.
+        for bad in [vec![not_planned], vec![elsewhere], vec![99_999]] {
+            let posts: &'static [i64] = Box::leak(bad.into_boxed_slice());
+            assert_eq!(rejected(s.create_release(new("1.0.0", posts)).await), ErrorCode::ReleasePostInvalid);
+        }
+        let empty = s.create_release(new("0.9.0", &[])).await.unwrap();
+        assert_eq!(rejected(s.publish_release(empty.id, w.staff, 31).await), ErrorCode::ReleaseEmpty);
+
+        let ids: &'static [i64] = Box::leak(vec![a, b, a].into_boxed_slice());
+        let draft = s.create_release(new("1.0.0", ids)).await.unwrap();
+        assert_eq!((draft.status, draft.posts.len()), (ReleaseStatus::Draft, 2), "{backend:?}");
+        assert_eq!(rejected(s.create_release(new("1.0.0", &[])).await), ErrorCode::ReleaseVersionTaken);
+
+        let before = s.user_by_id(f[0]).await.unwrap().unwrap().points;
+        let published = s.publish_release(draft.id, w.staff, 40).await.unwrap();
+        assert_eq!(published.status, ReleaseStatus::Published);
+        assert_eq!(published.published_at, Some(40));
+        assert!(published.posts.iter().all(|p| p.status == PostStatus::Shipped));
+        let history = s.status_history(a).await.unwrap();
+        assert_eq!(history.last().unwrap().note.as_deref(), Some("1.0.0"));
+        assert_eq!(s.user_by_id(f[0]).await.unwrap().unwrap().points, before + Reason::PostShipped.points());
+        let voter_inbox = s.notifications(f[2], None, 10).await.unwrap();
+        assert_eq!(voter_inbox[0].kind, NotificationKind::PostShipped);
+        assert_eq!(voter_inbox[0].data["version"], "1.0.0");
+        assert_eq!(s.credited_posts(f[0], 5).await.unwrap()[0].version.as_deref(), Some("1.0.0"));
+        assert_eq!(s.fan_feature_count(w.product).await.unwrap(), 2);
+        assert_eq!(
+            rejected(s.publish_release(draft.id, w.staff, 41).await),
+            ErrorCode::ReleaseAlreadyPublished
+        );
+        assert_eq!(s.user_by_id(f[0]).await.unwrap().unwrap().points, before + Reason::PostShipped.points());
+
+        let listed = s.releases_for_product(w.product, &[Channel::Stable], false, 10).await.unwrap();
+        assert_eq!(listed.iter().map(|r| r.id).collect::<Vec<_>>(), vec![draft.id]);
+        let with_drafts =
+            s.releases_for_product(w.product, &[Channel::Stable, Channel::Beta], true, 10).await.unwrap();
+        assert_eq!(with_drafts.len(), 2);
+        assert!(s.releases_for_product(w.product, &[Channel::Beta], true, 10).await.unwrap().is_empty());
+
+        // Managers.
+        assert!(!s.manages_product(w.staff, w.product).await.unwrap());
+        s.add_product_manager(w.product, w.staff).await.unwrap();
+        s.add_product_manager(w.product, w.staff).await.unwrap();
+        assert!(s.manages_product(w.staff, w.product).await.unwrap());
+        assert_eq!(s.product_managers(w.product).await.unwrap(), vec!["staff".to_string()]);
+        s.close().await;
+    }
+}

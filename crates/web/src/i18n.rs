@@ -68,6 +68,25 @@ pub struct T {
     pub status_change_submit: &'static str,
     pub status_change_final: &'static str,
     pub status_note_label: &'static str,
+    pub changelog_title: &'static str,
+    pub changelog_empty: &'static str,
+    pub changelog_feed: &'static str,
+    pub release_new: &'static str,
+    pub release_version: &'static str,
+    pub release_channel: &'static str,
+    pub channel_stable: &'static str,
+    pub channel_beta: &'static str,
+    pub release_planned_for: &'static str,
+    pub release_notes: &'static str,
+    pub release_notes_placeholder: &'static str,
+    pub release_posts: &'static str,
+    pub release_pick_posts: &'static str,
+    pub release_no_candidates: &'static str,
+    pub release_create: &'static str,
+    pub release_publish: &'static str,
+    pub release_publish_hint: &'static str,
+    pub release_draft: &'static str,
+    pub release_published_on: &'static str,
     pub nav_inbox: &'static str,
     pub inbox_title: &'static str,
     pub inbox_empty: &'static str,
@@ -278,6 +297,25 @@ pub const ZH: T = T {
     status_change_submit: "更新状态",
     status_change_final: "该帖子已是最终状态，不能再变更。",
     status_note_label: "说明",
+    changelog_title: "更新日志",
+    changelog_empty: "还没有发布过版本。",
+    changelog_feed: "订阅 (Atom)",
+    release_new: "新建版本",
+    release_version: "版本号",
+    release_channel: "渠道",
+    channel_stable: "正式版",
+    channel_beta: "测试版",
+    release_planned_for: "计划发布日期",
+    release_notes: "更新说明",
+    release_notes_placeholder: "这次更新了什么？支持 Markdown。",
+    release_posts: "包含的帖子",
+    release_pick_posts: "选择本次上线的帖子（已计划或进行中）",
+    release_no_candidates: "还没有「已计划」或「进行中」的帖子。",
+    release_create: "保存草稿",
+    release_publish: "发布",
+    release_publish_hint: "发布后，这些帖子会标记为已上线，作者和支持者会收到通知并获得积分。",
+    release_draft: "草稿",
+    release_published_on: "发布于",
     nav_inbox: "通知",
     inbox_title: "通知",
     inbox_empty: "还没有通知。你的帖子有进展时会在这里告诉你。",
@@ -488,6 +526,25 @@ pub const EN: T = T {
     status_change_submit: "Update status",
     status_change_final: "This post is in a final status and cannot change.",
     status_note_label: "Note",
+    changelog_title: "Changelog",
+    changelog_empty: "Nothing released yet.",
+    changelog_feed: "Subscribe (Atom)",
+    release_new: "New release",
+    release_version: "Version",
+    release_channel: "Channel",
+    channel_stable: "Stable",
+    channel_beta: "Beta",
+    release_planned_for: "Planned for",
+    release_notes: "Release notes",
+    release_notes_placeholder: "What changed? Markdown works.",
+    release_posts: "Posts in this release",
+    release_pick_posts: "Pick the posts this release ships (planned or in progress)",
+    release_no_candidates: "No planned or in-progress posts yet.",
+    release_create: "Save draft",
+    release_publish: "Publish",
+    release_publish_hint: "Publishing ships these posts: their authors and voters are told and earn points.",
+    release_draft: "Draft",
+    release_published_on: "Published",
     nav_inbox: "Notifications",
     inbox_title: "Notifications",
     inbox_empty: "No notifications yet. You will hear here when your posts move.",
@@ -705,6 +762,13 @@ pub fn notification_text(locale: Locale, n: &canyu_store::Notification) -> Strin
                 Locale::En => format!("“{title}” is now {to}."),
             }
         }
+        K::PostShipped => {
+            let version = field("version");
+            match locale {
+                Locale::ZhCn => format!("「{title}」已在 {version} 版本上线，感谢你的参与！"),
+                Locale::En => format!("“{title}” shipped in {version}. Thank you for taking part!"),
+            }
+        }
         K::OfficialReply => match locale {
             Locale::ZhCn => format!("官方回复了你的帖子「{title}」。"),
             Locale::En => format!("The team replied to your post “{title}”."),
@@ -717,6 +781,15 @@ pub fn next_level(locale: Locale, missing: i64, name_zh: &str, name_en: &str) ->
     match locale {
         Locale::ZhCn => format!("再得 {missing} 分升到「{name_zh}」"),
         Locale::En => format!("{missing} more points to {name_en}"),
+    }
+}
+
+/// "12 项功能来自粉丝建议" / "12 features came from fans".
+pub fn fan_features(locale: Locale, n: i64) -> String {
+    match locale {
+        Locale::ZhCn => format!("{n} 项功能来自粉丝建议"),
+        Locale::En if n == 1 => "1 feature came from fans".to_string(),
+        Locale::En => format!("{n} features came from fans"),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod api;
 mod assets;
 pub mod auth;
 pub mod cache;
+pub mod changelog;
 pub mod error;
 pub mod i18n;
 pub mod locale;

@@ -1,6 +1,7 @@
 use crate::cache::ReadCache;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
+use canyu_core::release::Weekday;
 use canyu_store::Store;
 use canyu_text::SearchIndex;
 use std::sync::Arc;
@@ -28,6 +29,8 @@ pub struct WebConfig {
     pub password_cost: PasswordCost,
     /// Trust the first address of `X-Forwarded-For` (only behind a reverse proxy you run).
     pub trust_forwarded_for: bool,
+    /// The weekly release train's day: a new release is planned for the next one.
+    pub release_weekday: Weekday,
 }
 
 impl Default for WebConfig {
@@ -40,6 +43,7 @@ impl Default for WebConfig {
             writes_per_minute: 120,
             password_cost: PasswordCost::Standard,
             trust_forwarded_for: false,
+            release_weekday: Weekday::Friday,
         }
     }
 }

@@ -208,3 +208,104 @@ async fn points_profiles_leaderboards_and_adjustments() {
         assert_eq!((s, error_code(&b)), (405, "method_not_allowed"), "the ledger cannot be edited");
     }
 }
+
+#[tokio::test]
+async fn the_release_train_ships_fans_posts_and_credits_them() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await; // staff_lead created the product: manages it
+        let other_staff = app.user_with_role("other_staff", canyu_core::Role::Staff).await;
+        let fan = app.register("提建议的粉丝").await;
+        let voter = app.register("投票的粉丝").await;
+        let idea = app.create_post(&fan, "希望加入哨兵模式", "停车时录像。").await;
+        let staff_idea = app.create_post(&staff, "官方计划：OTA 加速", "下载更快。").await;
+        let unplanned = app.create_post(&fan, "还没排期", "…").await;
+        app.call(Method::PUT, &format!("/api/v1/posts/{idea}/vote"), Some(&voter), None).await;
+        for p in [idea, staff_idea] {
+            let (s, _) = app
+                .post(&format!("/api/v1/posts/{p}/status"), Some(&staff), json!({"status": "planned"}))
+                .await;
+            assert_eq!(s, 200);
+        }
+
+        // Bad input: each refused with its code, nothing created.
+        let base = json!({"product": "xiaomi-su7", "version": "1.0.0", "channel": "stable", "posts": [idea]});
+        let with = |k: &str, v: serde_json::Value| {
+            let mut b = base.clone();
+            b[k] = v;
+            b
+        };
+        for (body, token, status, code) in [
+            (with("version", json!("1 0")), &staff, 422, "invalid_version"),
+            (with("channel", json!("nightly")), &staff, 422, "invalid_channel"),
+            (with("planned_for", json!("2026-02-30")), &staff, 422, "invalid_date"),
+            (with("product", json!("nope")), &staff, 422, "unknown_product"),
+            (with("posts", json!([unplanned])), &staff, 422, "release_post_invalid"),
+            (base.clone(), &other_staff, 403, "not_product_manager"),
+            (base.clone(), &fan, 403, "forbidden"),
+        ] {
+            let (s, b) = app.post("/api/v1/releases", Some(token), body).await;
+            assert_eq!((s, error_code(&b)), (status, code), "{backend:?} {b}");
+        }
+        let (_, list) = app.get("/api/v1/products/xiaomi-su7/releases", Some(&staff)).await;
+        assert!(list["items"].as_array().unwrap().is_empty(), "{list}");
+
+        // An empty draft cannot be published.
+        let (s, empty) = app.post("/api/v1/releases", Some(&staff), with("posts", json!([]))).await;
+        assert_eq!(s, 201, "{empty}");
+        assert_eq!(empty["planned_for"].as_str().map(str::len), Some(10), "defaults to the next train day");
+        let (s, b) =
+            app.post(&format!("/api/v1/releases/{}/publish", empty["id"]), Some(&staff), json!({})).await;
+        assert_eq!((s, error_code(&b)), (422, "release_empty"));
+
+        let body = json!({"product": "xiaomi-su7", "version": "1.1.0", "channel": "stable", "planned_for": "2026-12-04",
+            "notes": "冬季 OTA **更新**", "posts": [idea, staff_idea]});
+        let (s, draft) = app.post("/api/v1/releases", Some(&staff), body).await;
+        assert_eq!(s, 201, "{draft}");
+        let id = draft["id"].as_i64().unwrap();
+        // Drafts are not public.
+        let (s, _) = app.get(&format!("/api/v1/releases/{id}"), None).await;
+        assert_eq!(s, 404);
+        let (s, b) = app.post(&format!("/api/v1/releases/{id}/publish"), Some(&other_staff), json!({})).await;
+        assert_eq!((s, error_code(&b)), (403, "not_product_manager"));
+
+        let (s, published) =
+            app.post(&format!("/api/v1/releases/{id}/publish"), Some(&staff), json!({})).await;
+        assert_eq!(s, 200, "{published}");
+        assert_eq!(published["status"], "published");
+        let html = published["notes_html"].as_str().unwrap();
+        assert!(html.contains("<strong>更新</strong>") && html.contains("@提建议的粉丝"), "{html}");
+        let credits: Vec<&str> =
+            published["posts"].as_array().unwrap().iter().filter_map(|p| p["credit"].as_str()).collect();
+        assert_eq!(credits, ["Thanks to @提建议的粉丝 for the idea"], "the team's own post is not credited");
+        let (s, b) = app.post(&format!("/api/v1/releases/{id}/publish"), Some(&staff), json!({})).await;
+        assert_eq!((s, error_code(&b)), (409, "release_already_published"));
+
+        // Shipped, told, paid, counted.
+        let (_, post) = app.get(&format!("/api/v1/posts/{idea}"), None).await;
+        assert_eq!(post["status"], "shipped");
+        let (_, inbox) = app.get("/api/v1/me/notifications", Some(&voter)).await;
+        assert_eq!(inbox["items"][0]["kind"], "post.shipped", "{inbox}");
+        assert!(inbox["items"][0]["message"].as_str().unwrap().contains("1.1.0"));
+        let (_, profile) =
+            app.get("/api/v1/users/%E6%8F%90%E5%BB%BA%E8%AE%AE%E7%9A%84%E7%B2%89%E4%B8%9D", None).await;
+        assert_eq!(profile["credited"][0]["post_id"], idea, "{profile}");
+        let (_, list) = app.get("/api/v1/products/xiaomi-su7/releases", None).await;
+        assert_eq!(list["fan_features"], 1, "{list}");
+        assert_eq!(list["items"].as_array().unwrap().len(), 1, "the public sees the published release only");
+        let (s, _) = app.get(&format!("/api/v1/releases/{id}"), None).await;
+        assert_eq!(s, 200);
+
+        // The Atom feed.
+        let res = app.client.get(app.url("/products/xiaomi-su7/changelog.atom")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/atom+xml"));
+        let xml = res.text().await.unwrap();
+        assert!(
+            xml.contains("<title>小米 SU7 1.1.0</title>")
+                && xml.contains("<contributor><name>提建议的粉丝</name>"),
+            "{xml}"
+        );
+        assert!(xml.contains(&format!("<id>{}/releases/{id}</id>", app.base)), "{xml}");
+    }
+}

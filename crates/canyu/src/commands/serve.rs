@@ -19,6 +19,7 @@ pub fn web_config(settings: &Settings) -> WebConfig {
         auth_attempts_per_minute: settings.auth_attempts_per_minute,
         writes_per_minute: settings.writes_per_minute,
         password_cost: PasswordCost::Standard,
+        release_weekday: settings.release_weekday,
         ..WebConfig::default()
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod merge;
 pub mod points;
+pub mod releases;
 pub mod similar;
 
 use crate::auth::{Auth, hash_password, verify_password};
@@ -359,6 +360,8 @@ pub async fn create_product(state: &AppState, auth: &Auth, input: ProductInput) 
             created_at: state.now(),
         })
         .await?;
+    // Whoever creates a product runs its releases until an admin says otherwise.
+    state.store.add_product_manager(product.id, auth.user.id).await?;
     state.cache.invalidate();
     tracing::info!(product = %product.slug, by = auth.user.id, "product created");
     Ok(product)

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod notifications;
 pub mod points;
 pub mod posts;
+pub mod releases;
 pub mod users;
 pub mod views;
 
@@ -33,6 +34,10 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{slug}", get(catalog::get_product).patch(catalog::update_product))
         .route("/products/{slug}/roadmap", get(catalog::roadmap))
         .route("/products/{slug}/leaderboard", get(points::product_leaderboard))
+        .route("/products/{slug}/releases", get(releases::list))
+        .route("/releases", post(releases::create))
+        .route("/releases/{id}", get(releases::show))
+        .route("/releases/{id}/publish", post(releases::publish))
         .route("/posts", get(posts::list::list).post(posts::create::create))
         .route("/posts/similar", get(posts::similar::similar))
         .route("/posts/{id}", get(posts::show::show))
@@ -61,6 +66,7 @@ pub fn routes() -> Router<AppState> {
         posts::similar::similar, posts::merge::merge, posts::merge::unmerge,
         notifications::list, notifications::mark_read,
         users::show, points::adjust, points::ledger, points::leaderboard,
+        releases::create, releases::show, releases::publish, releases::list,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -70,6 +76,7 @@ pub fn routes() -> Router<AppState> {
         (name = "posts", description = "Feedback posts, votes, comments, status"),
         (name = "users", description = "Public profiles, points and leaderboards"),
         (name = "notifications", description = "The caller's inbox"),
+        (name = "releases", description = "The weekly release train: releases that ship fans' posts and credit them"),
     )
 )]
 pub struct ApiDoc;

@@ -34,6 +34,7 @@ pub struct ProductHead {
     pub url: String,
     pub new_url: String,
     pub roadmap_url: String,
+    pub changelog_url: String,
     pub posts: String,
 }
 
@@ -45,6 +46,7 @@ impl ProductHead {
             tagline: p.tagline.clone(),
             new_url: format!("{base}/new"),
             roadmap_url: format!("{base}/roadmap"),
+            changelog_url: format!("{base}/changelog"),
             url: base,
             posts: i18n::posts_count(cx.locale, p.post_count),
         }

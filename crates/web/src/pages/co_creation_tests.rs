@@ -124,3 +124,72 @@ async fn the_new_post_form_has_the_similar_posts_box() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("data-similar") && page.html.contains("相似的帖子"), "{}", page.html);
 }
+
+#[tokio::test]
+async fn staff_build_and_publish_a_release_from_the_web() {
+    let app = App::new().await;
+    let (fan, _) = app.user("粉丝_r", Role::Fan).await;
+    let (staff, staff_cookie) = app.user("员工_r", Role::Staff).await;
+    let (_, outsider) = app.user("别组员工_r", Role::Staff).await;
+    let (_, fan_cookie) = app.user("路人_r", Role::Fan).await;
+    let product = app.state.store.product_by_slug("xiaomi-su7").await.expect("db").expect("product");
+    app.state.store.add_product_manager(product.id, staff.id).await.expect("manager");
+    let idea = app.post(&fan, "希望加入露营模式", "整晚空调").await;
+    app.state
+        .store
+        .change_status(idea, staff.id, canyu_core::PostStatus::Planned, None, 1)
+        .await
+        .expect("plan");
+
+    for cookie in [&outsider, &fan_cookie] {
+        let page = app.get("/products/xiaomi-su7/releases/new", Some(cookie), "zh-CN").await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN);
+    }
+    let form = app.get("/products/xiaomi-su7/releases/new", Some(&staff_cookie), "zh-CN").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.html.contains(&format!("data-testid=\"release-post-{idea}\"")), "{}", form.html);
+    let csrf = form.csrf();
+    let idea_s = idea.to_string();
+    let bad = app
+        .form(
+            "/products/xiaomi-su7/releases/new",
+            &staff_cookie,
+            &[("csrf", &csrf), ("version", "x y"), ("posts", &idea_s)],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("checked"), "the picked posts stay picked");
+    let made = app
+        .form(
+            "/products/xiaomi-su7/releases/new",
+            &staff_cookie,
+            &[
+                ("csrf", &csrf),
+                ("version", "2.0.0"),
+                ("channel", "stable"),
+                ("planned_for", "2026-12-04"),
+                ("notes", "露营更新"),
+                ("posts", &idea_s),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.html);
+    let release_url = made.location.expect("location");
+
+    // The draft is hidden from fans; its manager publishes it.
+    assert_eq!(app.get(&release_url, Some(&fan_cookie), "zh-CN").await.status, StatusCode::NOT_FOUND);
+    let draft = app.get(&release_url, Some(&staff_cookie), "zh-CN").await;
+    assert!(draft.html.contains("data-testid=\"publish-form\""));
+    let done = app.form(&format!("{release_url}/publish"), &staff_cookie, &[("csrf", &draft.csrf())]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+
+    let changelog = app.get("/products/xiaomi-su7/changelog", None, "zh-CN").await;
+    assert_eq!(changelog.status, StatusCode::OK);
+    assert!(
+        changelog.html.contains("2.0.0") && changelog.html.contains("感谢 <a href=\"/users/"),
+        "{}",
+        changelog.html
+    );
+    assert_eq!(changelog.testid("fan-features").as_deref(), Some("1 项功能来自粉丝建议"));
+    assert!(changelog.html.contains(&esc("露营更新")));
+}

@@ -15,6 +15,7 @@ mod leaderboard;
 mod new_post;
 mod post;
 mod profile;
+mod releases;
 mod roadmap;
 mod settings;
 mod triage;
@@ -56,6 +57,11 @@ pub fn routes() -> Router<AppState> {
         .route("/posts/{id}/merge", post(post::merge))
         .route("/posts/{id}/unmerge", post(post::unmerge))
         .route("/leaderboard", get(leaderboard::page))
+        .route("/products/{slug}/changelog", get(releases::changelog))
+        .route("/products/{slug}/changelog.atom", get(releases::atom))
+        .route("/products/{slug}/releases/new", get(releases::new_form).post(releases::create))
+        .route("/releases/{id}", get(releases::show))
+        .route("/releases/{id}/publish", post(releases::publish))
         .route("/triage", get(triage::page).post(triage::apply))
         .route("/settings", get(settings::page))
         .route("/settings/bio", post(settings::update_bio))
