@@ -24,7 +24,8 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1
 cargo build --release --locked -p canyu
 BIN=$PWD/target/release/canyu
 mkdir -p bench/out
-dir=$(mktemp -d /tmp/canyu-similar-XXXXXX)
+# DATA=<folder> reuses a folder loaded by an earlier run started with KEEP=1.
+dir=${DATA:-$(mktemp -d /tmp/canyu-similar-XXXXXX)}
 paths="$dir/paths.txt"
 python3 bench/similar_paths.py "$CORPUS" "$paths" 2000 6
 
@@ -41,7 +42,9 @@ wrk_run() { # connections url [lua] -> "rps p50_ms p99_ms non2xx"
 {
   echo "# canyu similar-posts benchmark: sqlite, $POSTS posts, $(date -u +%FT%TZ)"
   echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
-  "$BIN" --data-dir "$dir" import lines --input "$CORPUS" --posts "$POSTS" 2>/dev/null
+  if [ -z "${DATA:-}" ]; then
+    "$BIN" --data-dir "$dir" import lines --input "$CORPUS" --posts "$POSTS" 2>/dev/null
+  fi
   port=$((20000 + RANDOM % 20000))
   "$BIN" --data-dir "$dir" --listen "127.0.0.1:$port" serve >"$dir/serve.log" 2>&1 &
   pid=$!
@@ -62,4 +65,4 @@ wrk_run() { # connections url [lua] -> "rps p50_ms p99_ms non2xx"
   echo "rss_peak_mb=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$pid/status)"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 } | tee bench/out/similar.txt
-rm -rf "$dir"
+if [ -n "${KEEP:-}" ] || [ -n "${DATA:-}" ]; then echo "data kept in $dir"; else rm -rf "$dir"; fi

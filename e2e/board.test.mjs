@@ -240,6 +240,31 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     assert.equal(await fan.locator(`[data-testid=roadmap-planned] a[href="${postPath}"]`).count(), 1);
   });
 
+  await t.test("the fan's inbox has the status change and the official reply", async () => {
+    await fan.goto(`${BASE}/`);
+    assert.equal((await fan.textContent("[data-testid=inbox-count]")).trim(), "2");
+    await Promise.all([fan.waitForURL(/\/inbox$/), fan.click("[data-testid=inbox-link]")]);
+    const items = fan.locator("[data-testid=inbox-item]");
+    assert.equal(await items.count(), 2);
+    assert.match(await items.nth(0).innerText(), /官方回复了你的帖子/);
+    assert.match(await items.nth(1).innerText(), /已计划/);
+    await fan.click("[data-testid=inbox-mark-all]");
+    await fan.locator("[data-testid=inbox-mark-all]").waitFor({ state: "detached" });
+    assert.equal(await fan.locator("[data-testid=inbox-count]").count(), 0);
+  });
+
+  await t.test("writing the same idea again, the form suggests the existing post", async () => {
+    await fan.goto(`${BASE}/products/${PRODUCT}/new`);
+    assert.equal(await fan.isVisible("[data-testid=similar]"), false);
+    await fan.fill("[data-testid=post-title-input]", "锁屏能不能显示电池续航");
+    const suggestion = fan.locator(`[data-testid=similar-item] a[href="${postPath}"]`);
+    await suggestion.waitFor();
+    assert.match(await fan.textContent("[data-testid=similar-item]"), /相似度 \d+%/);
+    // Another product's board has no such post.
+    await fan.fill("[data-testid=post-title-input]", "");
+    await fan.locator("[data-testid=similar]").waitFor({ state: "hidden" });
+  });
+
   await t.test("the language switcher shows the English UI", async () => {
     await fan.goto(postUrl);
     await Promise.all([fan.waitForURL(/lang=en/), fan.click("[data-testid=lang-en]")]);
@@ -263,6 +288,37 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     assert.match(await error.textContent(), /must not be empty/);
     await fan.goto(`${BASE}/?lang=zh`);
     assert.equal(await fan.getAttribute("html", "lang"), "zh-CN");
+  });
+
+  await t.test("staff ship it in a release; the changelog credits the fan", async () => {
+    const staffCtx = await newContext();
+    const staff = watch(await staffCtx.newPage());
+    await staff.goto(`${BASE}/login`);
+    await staff.fill("[data-testid=handle]", STAFF_HANDLE);
+    await staff.fill("[data-testid=password]", STAFF_PASSWORD);
+    await Promise.all([staff.waitForURL((u) => !u.pathname.startsWith("/login")), staff.click("[data-testid=login-submit]")]);
+    await staff.goto(`${BASE}/products/${PRODUCT}/changelog`);
+    await Promise.all([staff.waitForURL(/\/releases\/new$/), staff.click("[data-testid=release-new]")]);
+    const postId = postPath.split("/").pop();
+    await staff.check(`[data-testid=release-post-${postId}]`);
+    await staff.fill("[data-testid=release-version]", "1.0.0");
+    await staff.fill("[data-testid=release-notes-input]", "本周**橙色星期五**更新");
+    await Promise.all([staff.waitForURL(/\/releases\/\d+$/), staff.click("[data-testid=release-submit]")]);
+    assert.equal(await staff.locator("[data-testid=release-draft]").count(), 1);
+    await staff.click("[data-testid=publish-submit]");
+    await staff.locator("[data-testid=publish-submit]").waitFor({ state: "detached" });
+    assert.equal(await staff.locator("[data-testid=release-draft]").count(), 0);
+    await staffCtx.close();
+
+    await fan.goto(`${BASE}/products/${PRODUCT}/changelog`);
+    const notes = await fan.innerText("[data-testid=release]");
+    assert.match(notes, /橙色星期五/);
+    assert.match(notes, new RegExp(`感谢 @${fanHandle} 的建议`));
+    assert.equal((await fan.textContent("[data-testid=fan-features]")).trim(), "1 项功能来自粉丝建议");
+    await fan.goto(postUrl);
+    assert.equal((await fan.textContent("[data-testid=post-status]")).trim(), "已上线");
+    await fan.goto(`${BASE}/users/${encodeURIComponent(fanHandle)}`);
+    assert.match(await fan.innerText("[data-testid=credited]"), new RegExp(TITLE));
   });
 
   await fanCtx.close();

@@ -3,6 +3,7 @@
 
 use crate::error::CliResult;
 use canyu_core::release::Weekday;
+use canyu_notify::{SmtpConfig, SmtpSecurity};
 use clap::Args;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,13 @@ struct FileSettings {
     writes_per_minute: Option<u32>,
     log_format: Option<String>,
     release_weekday: Option<String>,
+    public_url: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_security: Option<String>,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
+    smtp_from: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +58,10 @@ pub struct Settings {
     pub json_logs: bool,
     /// The weekly release train's day (default Friday).
     pub release_weekday: Weekday,
+    /// The address people reach this site at, for links in emails and webhooks.
+    pub public_url: String,
+    /// Where notification emails go out; `None`: no email.
+    pub smtp: Option<SmtpConfig>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -92,9 +104,45 @@ impl Settings {
                 .ok_or_else(|| format!("release_weekday must be a day such as friday or 5, not {raw:?}"))?,
             None => Weekday::Friday,
         };
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let listen = args.listen.clone().or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let public_url =
+            env("CANYU_PUBLIC_URL").or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
+        let smtp = match env("CANYU_SMTP_HOST").or(file.smtp_host) {
+            None => None,
+            Some(host) => {
+                let security: SmtpSecurity = env("CANYU_SMTP_SECURITY")
+                    .or(file.smtp_security)
+                    .unwrap_or_else(|| "starttls".into())
+                    .parse()
+                    .map_err(|e| format!("smtp_security: {e}"))?;
+                let default_port = match security {
+                    SmtpSecurity::None => 25,
+                    SmtpSecurity::StartTls => 587,
+                    SmtpSecurity::Tls => 465,
+                };
+                let port = match env("CANYU_SMTP_PORT") {
+                    Some(p) => p.parse().map_err(|_| format!("CANYU_SMTP_PORT is not a port: {p}"))?,
+                    None => file.smtp_port.unwrap_or(default_port),
+                };
+                Some(SmtpConfig {
+                    host,
+                    port,
+                    security,
+                    username: env("CANYU_SMTP_USERNAME").or(file.smtp_username),
+                    password: env("CANYU_SMTP_PASSWORD").or(file.smtp_password),
+                    from: env("CANYU_SMTP_FROM")
+                        .or(file.smtp_from)
+                        .unwrap_or_else(|| "canyu <noreply@localhost>".into()),
+                    timeout: std::time::Duration::from_secs(20),
+                })
+            }
+        };
         Ok(Settings {
             release_weekday,
-            listen: args.listen.clone().or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
+            public_url,
+            smtp,
+            listen,
             secure_cookies: env_bool("CANYU_SECURE_COOKIES").or(file.secure_cookies).unwrap_or(false),
             trust_forwarded_for: env_bool("CANYU_TRUST_FORWARDED_FOR")
                 .or(file.trust_forwarded_for)

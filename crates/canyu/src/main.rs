@@ -2,6 +2,7 @@
 
 mod commands;
 mod config;
+mod delivery;
 mod error;
 
 use clap::{Parser, Subcommand};

@@ -93,6 +93,9 @@ error_codes! {
     ReleaseEmpty = "release_empty", 422, "版本里至少要有一个帖子才能发布。", "A release needs at least one post to be published.";
     ReleasePostInvalid = "release_post_invalid", 422, "只能把本产品「已计划」或「进行中」的帖子加入版本。", "Only this product's planned or in-progress posts can go into a release.";
     ReleaseAlreadyPublished = "release_already_published", 409, "该版本已经发布了。", "This release has already been published.";
+    InvalidWebhookUrl = "invalid_webhook_url", 422, "Webhook 地址须为完整的 http:// 或 https:// 地址，不含用户名和密码。", "A webhook address is a full http:// or https:// URL without a user name or password.";
+    InvalidWebhookFormat = "invalid_webhook_format", 422, "格式必须是 generic、feishu、dingtalk 或 wecom。", "The format must be generic, feishu, dingtalk or wecom.";
+    WebhookNotFound = "webhook_not_found", 404, "没有这个 Webhook。", "No such webhook.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";
 }

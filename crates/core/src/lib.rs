@@ -10,6 +10,7 @@ pub mod product;
 pub mod release;
 pub mod time;
 pub mod user;
+pub mod webhook;
 
 pub use error::{ErrorCode, Problem};
 pub use locale::Locale;

@@ -4,6 +4,7 @@
 //! type), so each backend has its own migrations folder.
 
 mod catalog;
+mod deliveries;
 mod error;
 mod merge;
 mod notifications;
@@ -14,6 +15,7 @@ pub mod testing;
 mod users;
 
 pub use catalog::{Category, NewProduct, Product, ProductUpdate};
+pub use deliveries::{DeliveryJob, EmailRecipient, NewWebhook, Webhook};
 pub use error::{StoreError, StoreResult};
 pub use merge::{MergeOutcome, MergedPost, UnmergeOutcome};
 pub use notifications::{Notification, NotificationKind};
@@ -22,7 +24,7 @@ pub use posts::{
     BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, Comment, IndexRow, NewPost, Post,
     PostFilter, PostPage, Sort, StatusChange, VoteOutcome,
 };
-pub use releases::{NewRelease, Release, ReleasePost, ReleaseStatus};
+pub use releases::{NewRelease, PastRelease, Release, ReleasePost, ReleaseStatus};
 pub use users::{ApiToken, NewUser, TokenLookup, User, UserWithSecret};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -94,7 +94,7 @@ impl Store {
              (SELECT author_id AS uid FROM posts WHERE id = $4{voters}) f WHERE f.uid <> $3 \
              ON CONFLICT (user_id, event_key) DO NOTHING"
         );
-        Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+        let told = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(event.kind.as_str())
             .bind(event.key)
             .bind(event.actor_id)
@@ -104,7 +104,11 @@ impl Store {
             .bind(event.now)
             .execute(&mut **tx)
             .await?
-            .rows_affected())
+            .rows_affected();
+        Self::enqueue_emails(tx, event.key, event.now).await?;
+        Self::enqueue_webhooks(tx, event.kind.as_str(), event.key, event.post_id, &event.data, event.now)
+            .await?;
+        Ok(told)
     }
 
     /// The fan's notifications, newest first; `before` is the id of the last one of the

@@ -288,3 +288,62 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Writes the awards that imported history (bulk-loaded posts, votes and status
+    /// changes) would have earned, then re-sums every balance. Idempotent: each award
+    /// has its key. Daily caps do not apply to history.
+    pub async fn backfill_points(&self) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        let posts_with = |status: PostStatus, reason: Reason| {
+            format!(
+                "INSERT INTO points_ledger (user_id, product_id, delta, reason, ref_key, created_at) \
+                 SELECT p.author_id, p.product_id, {}, '{}', 'post:' || CAST(p.id AS TEXT), \
+                 COALESCE((SELECT MAX(s.created_at) FROM status_changes s WHERE s.post_id = p.id \
+                 AND s.to_status = '{}'), p.created_at) \
+                 FROM posts p WHERE EXISTS (SELECT 1 FROM status_changes s WHERE s.post_id = p.id \
+                 AND s.to_status = '{}') ON CONFLICT (user_id, reason, ref_key) DO NOTHING",
+                reason.points(),
+                reason.as_str(),
+                status.as_str(),
+                status.as_str()
+            )
+        };
+        let statements = [
+            format!(
+                "INSERT INTO points_ledger (user_id, product_id, delta, reason, ref_key, created_at) \
+                 SELECT author_id, product_id, {}, '{}', 'post:' || CAST(id AS TEXT), created_at FROM posts \
+                 WHERE true ON CONFLICT (user_id, reason, ref_key) DO NOTHING",
+                Reason::PostCreated.points(),
+                Reason::PostCreated.as_str()
+            ),
+            format!(
+                "INSERT INTO points_ledger (user_id, product_id, delta, reason, ref_key, created_at) \
+                 SELECT v.user_id, p.product_id, {}, '{}', 'post:' || CAST(p.id AS TEXT), v.created_at \
+                 FROM votes v JOIN posts p ON p.id = v.post_id WHERE true \
+                 ON CONFLICT (user_id, reason, ref_key) DO NOTHING",
+                Reason::VoteCast.points(),
+                Reason::VoteCast.as_str()
+            ),
+            posts_with(PostStatus::Planned, Reason::PostPlanned),
+            posts_with(PostStatus::Shipped, Reason::PostShipped),
+            format!(
+                "INSERT INTO points_ledger (user_id, product_id, delta, reason, ref_key, created_at) \
+                 SELECT v.user_id, p.product_id, {}, '{}', 'post:' || CAST(p.id AS TEXT), p.updated_at \
+                 FROM votes v JOIN posts p ON p.id = v.post_id WHERE p.status = '{}' \
+                 ON CONFLICT (user_id, reason, ref_key) DO NOTHING",
+                Reason::VotedPostShipped.points(),
+                Reason::VotedPostShipped.as_str(),
+                PostStatus::Shipped.as_str()
+            ),
+            "UPDATE users SET points = (SELECT COALESCE(SUM(l.delta), 0) FROM points_ledger l \
+             WHERE l.user_id = users.id)"
+                .to_string(),
+        ];
+        for sql in statements {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -289,6 +289,9 @@ impl Store {
             new.created_at,
         )
         .await?;
+        let data = serde_json::json!({ "title": new.title, "kind": new.kind.as_str() });
+        Self::enqueue_webhooks(&mut tx, "post.created", &format!("post:{id}"), id, &data, new.created_at)
+            .await?;
         for tag in new.tags {
             sqlx::query("INSERT INTO post_tags (post_id, tag) VALUES ($1, $2)")
                 .bind(id)

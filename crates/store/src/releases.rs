@@ -362,3 +362,49 @@ impl Store {
         .await?)
     }
 }
+
+/// A release that already happened, for imports and demo history: its posts shipped
+/// before canyu knew about it, so nothing is notified or paid here.
+pub struct PastRelease<'a> {
+    pub product_id: i64,
+    pub version: &'a str,
+    pub channel: Channel,
+    pub planned_for: &'a str,
+    pub notes: &'a str,
+    pub post_ids: &'a [i64],
+    pub published_by: i64,
+    pub published_at: Millis,
+}
+
+impl Store {
+    pub async fn import_release(&self, past: PastRelease<'_>) -> StoreResult<i64> {
+        let mut tx = self.write.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO releases (product_id, version, channel, planned_for, notes, status, created_by, \
+             created_at, published_by, published_at) VALUES ($1, $2, $3, $4, $5, 'published', $6, $7, $6, $7) \
+             RETURNING id",
+        )
+        .bind(past.product_id)
+        .bind(past.version)
+        .bind(past.channel.as_str())
+        .bind(past.planned_for)
+        .bind(past.notes)
+        .bind(past.published_by)
+        .bind(past.published_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unique_or(ErrorCode::ReleaseVersionTaken))?;
+        for post_id in past.post_ids {
+            sqlx::query(
+                "INSERT INTO release_posts (release_id, post_id) VALUES ($1, $2) \
+                 ON CONFLICT (release_id, post_id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(post_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+}

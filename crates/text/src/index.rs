@@ -101,9 +101,13 @@ pub struct SimilarHit {
 /// `SimilarQuery::limit` is clamped to this.
 pub const MAX_SIMILAR: usize = 20;
 /// Posts retrieved by word relevance (BM25) and then scored exactly.
-const SIMILAR_CANDIDATES: usize = 40;
+const SIMILAR_CANDIDATES: usize = 20;
 /// A candidate's body is compared up to this many characters.
-const SIMILAR_BODY_CHARS: usize = 1_000;
+const SIMILAR_BODY_CHARS: usize = 300;
+/// Drafts up to this many (normalised) characters are also compared with titles alone.
+const SHORT_DRAFT_CHARS: usize = 40;
+/// The draft's words the candidate query uses (the rarest ones).
+const SIMILAR_QUERY_TERMS: usize = 10;
 
 /// A page of results. `total` counts all matching posts (for pagination).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -485,6 +489,10 @@ impl SearchIndex {
         }
         let probe = crate::SimilarityProbe::new(q.text);
         let searcher = self.reader.searcher();
+        let terms = self.informative_terms(&searcher, terms)?;
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
         let query = self.build_query(&terms, q.product_id, false);
         let top = searcher.search(&*query, &TopDocs::with_limit(SIMILAR_CANDIDATES).order_by_score())?;
         let mut hits = Vec::with_capacity(top.len());
@@ -503,7 +511,12 @@ impl SearchIndex {
             whole.push_str(title);
             whole.push('\n');
             whole.extend(text(self.fields.body).chars().take(SIMILAR_BODY_CHARS));
-            let score = probe.similarity(title).max(probe.similarity(&whole));
+            let mut score = probe.similarity(&whole);
+            // A draft that is still about a title's length is compared with the title too,
+            // where a long body would only dilute the match.
+            if probe.len() <= SHORT_DRAFT_CHARS {
+                score = score.max(probe.similarity(title));
+            }
             if score >= q.min_score {
                 hits.push(SimilarHit { post_id, score, title: title.to_string() });
             }
@@ -511,6 +524,28 @@ impl SearchIndex {
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.post_id.cmp(&b.post_id)));
         hits.truncate(limit);
         Ok(hits)
+    }
+
+    /// The draft's rarest words, which carry what the draft is about: at most
+    /// [`SIMILAR_QUERY_TERMS`], leaving out words found in more than a tenth of all posts
+    /// (and over a thousand) unless nothing rarer is left. Common words would make the
+    /// candidate query walk hundreds of thousands of postings and add nothing to the
+    /// ranking.
+    fn informative_terms(&self, searcher: &tantivy::Searcher, terms: Vec<String>) -> Result<Vec<String>> {
+        let docs = searcher.num_docs().max(1);
+        let mut by_rarity = Vec::with_capacity(terms.len());
+        for t in terms {
+            let df = searcher.doc_freq(&Term::from_field_text(self.fields.text, &t))?;
+            if df > 0 {
+                by_rarity.push((df, t));
+            }
+        }
+        by_rarity.sort();
+        // Small boards are cheap to query whatever the words: only prune at volume.
+        let common =
+            by_rarity.iter().position(|(df, _)| *df * 10 > docs && *df > 1_000).unwrap_or(by_rarity.len());
+        by_rarity.truncate(common.max(by_rarity.len().min(3)).min(SIMILAR_QUERY_TERMS));
+        Ok(by_rarity.into_iter().map(|(_, t)| t).collect())
     }
 
     /// The query for `terms`: all of them (`require_all`) or any of them

@@ -58,6 +58,9 @@ pub struct AppState {
     pub cache: Arc<ReadCache>,
     /// A clock that tests may replace, e.g. to expire a token without waiting.
     pub clock: Arc<dyn Fn() -> i64 + Send + Sync>,
+    /// Signs links that work without signing in (unsubscribe). `serve` loads a persistent
+    /// one from the database so links in sent emails keep working after a restart.
+    pub link_secret: Arc<Vec<u8>>,
 }
 
 impl AppState {
@@ -70,6 +73,7 @@ impl AppState {
             limiter: Arc::new(RateLimiter::default()),
             cache: Arc::new(ReadCache::default()),
             clock: Arc::new(now_millis),
+            link_secret: Arc::new(rand::random::<[u8; 32]>().to_vec()),
         }
     }
 

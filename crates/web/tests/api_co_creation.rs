@@ -309,3 +309,67 @@ async fn the_release_train_ships_fans_posts_and_credits_them() {
         assert!(xml.contains(&format!("<id>{}/releases/{id}</id>", app.base)), "{xml}");
     }
 }
+
+#[tokio::test]
+async fn webhooks_take_only_http_addresses_from_the_products_managers() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let other = app.user_with_role("webhook_outsider", canyu_core::Role::Staff).await;
+        let fan = app.register("想加webhook的粉丝").await;
+        let hook = |url: &str, format: &str| json!({"product": "xiaomi-su7", "url": url, "format": format, "secret": "k"});
+        for (body, token, status, code) in [
+            (hook("ftp://example.com/x", "generic"), &staff, 422, "invalid_webhook_url"),
+            (hook("javascript:alert(1)", "generic"), &staff, 422, "invalid_webhook_url"),
+            (hook("https://user:pw@example.com/x", "generic"), &staff, 422, "invalid_webhook_url"),
+            (hook("https://example.com/x", "slack"), &staff, 422, "invalid_webhook_format"),
+            (hook("https://example.com/x", "feishu"), &other, 403, "not_product_manager"),
+            (hook("https://example.com/x", "feishu"), &fan, 403, "forbidden"),
+            (json!({"url": "https://example.com/x", "format": "generic"}), &staff, 403, "forbidden"),
+        ] {
+            let (s, b) = app.post("/api/v1/webhooks", Some(token), body).await;
+            assert_eq!((s, error_code(&b)), (status, code), "{backend:?}");
+        }
+        let (s, _) = app.get("/api/v1/webhooks", Some(&staff)).await;
+        assert_eq!(s, 200);
+        let (s, made) = app
+            .post(
+                "/api/v1/webhooks",
+                Some(&staff),
+                hook("https://open.feishu.cn/open-apis/bot/v2/hook/secret-token", "feishu"),
+            )
+            .await;
+        assert_eq!(s, 201, "{made}");
+        assert_eq!(made["url"], "https://open.feishu.cn/…", "the robot token is not shown back");
+        let (_, list) = app.get("/api/v1/webhooks", Some(&staff)).await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 1);
+        let (_, list) = app.get("/api/v1/webhooks", Some(&other)).await;
+        assert!(list["items"].as_array().unwrap().is_empty());
+        let id = made["id"].as_i64().unwrap();
+        let (s, _) = app.call(Method::DELETE, &format!("/api/v1/webhooks/{id}"), Some(&other), None).await;
+        assert_eq!(s, 403);
+        let (s, _) = app.call(Method::DELETE, &format!("/api/v1/webhooks/{id}"), Some(&staff), None).await;
+        assert_eq!(s, 204);
+        let (s, b) = app.call(Method::DELETE, &format!("/api/v1/webhooks/{id}"), Some(&staff), None).await;
+        assert_eq!((s, error_code(&b)), (404, "webhook_not_found"));
+
+        // Fans set their notification email; a bad one changes nothing.
+        let (s, b) = app
+            .call(Method::PATCH, "/api/v1/me", Some(&fan), Some(json!({"email": "not-an-email", "bio": "x"})))
+            .await;
+        assert_eq!((s, error_code(&b)), (422, "invalid_email"));
+        let (_, me) = app.get("/api/v1/me", Some(&fan)).await;
+        assert_eq!(me["bio"], "", "nothing changed: {me}");
+        let (s, _) = app
+            .call(
+                Method::PATCH,
+                "/api/v1/me",
+                Some(&fan),
+                Some(json!({"email": "fan@example.com", "email_notifications": false})),
+            )
+            .await;
+        assert_eq!(s, 200);
+        let recipient = app.store.email_recipient(me["id"].as_i64().unwrap()).await.unwrap().unwrap();
+        assert_eq!((recipient.email.as_deref(), recipient.enabled), (Some("fan@example.com"), false));
+    }
+}

@@ -2,9 +2,10 @@ use crate::commands::serve::serve;
 use crate::commands::{init_logging, open_store, reindex, settings};
 use crate::config::CommonArgs;
 use crate::error::CliResult;
+use canyu_core::Millis;
 use canyu_demo::{DEMO_DEFAULT_POSTS, DEMO_FAN_PASSWORD, DEMO_STAFF_HANDLE, DEMO_STAFF_PASSWORD, DemoForum};
 use canyu_store::{
-    BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, NewProduct, NewUser, Store,
+    BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, NewProduct, NewUser, PastRelease, Store,
 };
 use canyu_text::SearchIndex;
 use canyu_web::PasswordCost;
@@ -145,5 +146,68 @@ pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
         }));
     }
     store.insert_post_details_bulk(&details).await?;
+
+    // Staff run every demo product.
+    for &product_id in product_ids.values() {
+        for (u, &user_id) in forum.users.iter().zip(&user_ids) {
+            if u.role.can_manage_catalog() {
+                store.add_product_manager(product_id, user_id).await?;
+            }
+        }
+    }
+    import_releases(store, forum, &product_ids, &post_ids, &user_ids).await?;
+    // The points the generated history would have earned.
+    store.backfill_points().await?;
+    Ok(())
+}
+
+/// The weekly train, after the fact: each product's shipped posts grouped by the Friday
+/// train they left on, one published release per train.
+async fn import_releases(
+    store: &Store,
+    forum: &DemoForum,
+    product_ids: &HashMap<String, i64>,
+    post_ids: &[i64],
+    user_ids: &[i64],
+) -> CliResult<()> {
+    use canyu_core::release::{Channel, PlanDate, Weekday};
+    use std::collections::BTreeMap;
+    let Some(staff) = forum.users.iter().position(|u| u.handle == DEMO_STAFF_HANDLE) else {
+        return Ok(());
+    };
+    let mut trains: BTreeMap<(String, PlanDate), (Vec<i64>, Millis)> = BTreeMap::new();
+    for (post, &post_id) in forum.posts.iter().zip(post_ids) {
+        if post.status() != canyu_core::PostStatus::Shipped {
+            continue;
+        }
+        let Some(shipped_at) = post.history.last().map(|h| h.at) else { continue };
+        let train = PlanDate::next_on_or_after(shipped_at, Weekday::Friday);
+        let entry = trains.entry((post.product.clone(), train)).or_insert((Vec::new(), 0));
+        entry.0.push(post_id);
+        entry.1 = entry.1.max(shipped_at);
+    }
+    let mut numbers: HashMap<String, usize> = HashMap::new();
+    for ((product, train), (posts, last_shipped)) in trains {
+        let n = numbers.entry(product.clone()).or_insert(0);
+        *n += 1;
+        let version = format!("1.{n}.0");
+        let notes = format!(
+            "本周「橙色星期五」更新：{} 项改进来自米粉的建议。\n\nThis week's Orange Friday update ships {} ideas from fans.",
+            posts.len(),
+            posts.len()
+        );
+        store
+            .import_release(PastRelease {
+                product_id: product_ids[&product],
+                version: &version,
+                channel: Channel::Stable,
+                planned_for: &train.to_iso(),
+                notes: &notes,
+                post_ids: &posts,
+                published_by: user_ids[staff],
+                published_at: last_shipped,
+            })
+            .await?;
+    }
     Ok(())
 }

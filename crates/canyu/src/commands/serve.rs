@@ -1,5 +1,6 @@
 use crate::commands::{init_logging, open_store, reindex, settings};
 use crate::config::{CommonArgs, Settings};
+use crate::delivery::Deliverer;
 use crate::error::CliResult;
 use canyu_text::SearchIndex;
 use canyu_web::{AppState, PasswordCost, WebConfig};
@@ -38,7 +39,15 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(store.clone(), Arc::new(index), web_config(settings));
+    let mut state = AppState::new(store.clone(), Arc::new(index), web_config(settings));
+    state.link_secret = Arc::new(link_secret(&store).await?);
+    let deliverer = Deliverer::new(
+        store.clone(),
+        settings.smtp.as_ref(),
+        &settings.public_url,
+        state.link_secret.clone(),
+        state.clock.clone(),
+    )?;
     tracing::info!(
         %addr,
         backend = store.backend().name(),
@@ -50,10 +59,23 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
         println!("{}", banner.replace("{url}", &format!("http://{addr}/")));
     }
     tokio::spawn(sweep_expired_sessions(store.clone()));
+    tokio::spawn(deliverer.run());
     canyu_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The key that signs links working without a session (unsubscribe): made once per
+/// instance and kept in the database, so links in emails already sent stay valid.
+async fn link_secret(store: &canyu_store::Store) -> CliResult<Vec<u8>> {
+    const KEY: &str = "link_secret";
+    if let Some(secret) = store.meta(KEY).await?.filter(|s| s.len() >= 32) {
+        return Ok(secret.into_bytes());
+    }
+    let fresh = canyu_web::auth::random_token(32);
+    store.set_meta(KEY, &fresh).await?;
+    Ok(fresh.into_bytes())
 }
 
 /// Expired sessions are already refused by every lookup; this only keeps the table small.

@@ -155,6 +155,11 @@ impl SimilarityProbe {
         self.prepared.is_empty()
     }
 
+    /// Length of the normalised text, in characters.
+    pub fn len(&self) -> usize {
+        self.prepared.chars.len()
+    }
+
     pub fn scores(&self, other: &str) -> Scores {
         let other = Prepared::build(other, false, true);
         let mut scratch = Vec::new();

@@ -98,7 +98,11 @@ pub async fn me(RequireAuth(auth): RequireAuth) -> Json<UserView> {
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
     /// Up to 300 characters, shown on the public profile.
-    pub bio: String,
+    pub bio: Option<String>,
+    /// Where notification emails go; empty to remove.
+    pub email: Option<String>,
+    /// Whether to get notification emails.
+    pub email_notifications: Option<bool>,
 }
 
 /// Updates the caller's public profile.
@@ -109,7 +113,24 @@ pub async fn update_me(
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<ProfileUpdate>,
 ) -> AppResult<Json<UserView>> {
-    let user = actions::update_bio(&state, &auth, &req.bio).await?;
+    let email = match req.email.as_deref().map(str::trim) {
+        Some("") => Some(None),
+        Some(raw) => Some(Some(canyu_core::user::parse_email(raw)?)),
+        None => None,
+    };
+    if let Some(bio) = &req.bio {
+        actions::parse_bio(bio)?;
+    }
+    if let Some(email) = email {
+        state.store.set_email(auth.user.id, email.as_deref()).await?;
+    }
+    if let Some(on) = req.email_notifications {
+        state.store.set_email_notifications(auth.user.id, on).await?;
+    }
+    let user = match &req.bio {
+        Some(bio) => actions::update_bio(&state, &auth, bio).await?,
+        None => state.store.user_by_id(auth.user.id).await?.ok_or(canyu_core::ErrorCode::UserNotFound)?,
+    };
     Ok(Json(UserView::from(&user)))
 }
 

@@ -10,6 +10,7 @@ pub mod posts;
 pub mod releases;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 use crate::state::AppState;
 use axum::routing::{get, post, put};
@@ -46,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         .route("/posts/{id}/comments", get(posts::comments::list).post(posts::comments::create))
         .route("/posts/{id}/status", post(posts::status::change))
         .route("/posts/{id}/history", get(posts::status::history))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", axum::routing::delete(webhooks::delete))
         .route("/users/{handle}", get(users::show))
         .route("/users/{handle}/points", get(points::ledger).post(points::adjust))
 }
@@ -67,6 +70,7 @@ pub fn routes() -> Router<AppState> {
         notifications::list, notifications::mark_read,
         users::show, points::adjust, points::ledger, points::leaderboard,
         releases::create, releases::show, releases::publish, releases::list,
+        webhooks::create, webhooks::list, webhooks::delete,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -76,6 +80,7 @@ pub fn routes() -> Router<AppState> {
         (name = "posts", description = "Feedback posts, votes, comments, status"),
         (name = "users", description = "Public profiles, points and leaderboards"),
         (name = "notifications", description = "The caller's inbox"),
+        (name = "webhooks", description = "The team's channels: signed JSON, Feishu/Lark, DingTalk and WeCom robots"),
         (name = "releases", description = "The weekly release train: releases that ship fans' posts and credit them"),
     )
 )]

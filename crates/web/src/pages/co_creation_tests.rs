@@ -193,3 +193,26 @@ async fn staff_build_and_publish_a_release_from_the_web() {
     assert_eq!(changelog.testid("fan-features").as_deref(), Some("1 项功能来自粉丝建议"));
     assert!(changelog.html.contains(&esc("露营更新")));
 }
+
+#[tokio::test]
+async fn signed_unsubscribe_links_turn_email_off_without_a_session() {
+    let app = App::new().await;
+    let (fan, _) = app.user("退订者", Role::Fan).await;
+    let path = super::unsubscribe::path(&app.state.link_secret, fan.id);
+    let page = app.get(&path, None, "zh-CN").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("data-testid=\"unsubscribe-submit\""));
+    // A forged token is a missing page.
+    let forged =
+        app.get(&format!("/unsubscribe/{}/00000000000000000000000000000000", fan.id), None, "zh-CN").await;
+    assert_eq!(forged.status, StatusCode::NOT_FOUND);
+    // Mail clients POST with no cookie and no CSRF token (RFC 8058).
+    let req = axum::http::Request::post(&path)
+        .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from("List-Unsubscribe=One-Click"))
+        .expect("request");
+    let done = app.send(req).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.html);
+    let recipient = app.state.store.email_recipient(fan.id).await.expect("db").expect("fan");
+    assert!(!recipient.enabled);
+}

@@ -19,6 +19,7 @@ mod releases;
 mod roadmap;
 mod settings;
 mod triage;
+pub mod unsubscribe;
 
 use crate::auth::{Auth, csrf_for};
 use crate::error::{AppError, AppResult};
@@ -57,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/posts/{id}/merge", post(post::merge))
         .route("/posts/{id}/unmerge", post(post::unmerge))
         .route("/leaderboard", get(leaderboard::page))
+        .route("/unsubscribe/{user}/{token}", get(unsubscribe::form).post(unsubscribe::confirm))
         .route("/products/{slug}/changelog", get(releases::changelog))
         .route("/products/{slug}/changelog.atom", get(releases::atom))
         .route("/products/{slug}/releases/new", get(releases::new_form).post(releases::create))
@@ -65,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .route("/triage", get(triage::page).post(triage::apply))
         .route("/settings", get(settings::page))
         .route("/settings/bio", post(settings::update_bio))
+        .route("/settings/email", post(settings::update_email))
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/admin/catalog", get(catalog_admin::page))

@@ -35,6 +35,14 @@ pub struct BioForm {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
+pub struct EmailForm {
+    pub email: String,
+    /// A checkbox: present ("on") when ticked.
+    pub notify: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct TokenForm {
     pub name: String,
 }
@@ -71,6 +79,9 @@ pub struct SettingsPage {
     pub bio: String,
     pub bio_max: usize,
     pub bio_error: Option<String>,
+    pub email: String,
+    pub email_on: bool,
+    pub email_error: Option<String>,
     pub token_name: String,
     pub token_name_max: usize,
     pub token_error: Option<String>,
@@ -88,6 +99,8 @@ struct View {
     /// What was typed, when the bio was refused; otherwise the stored bio is shown.
     bio: Option<String>,
     bio_error: Option<String>,
+    email: Option<String>,
+    email_error: Option<String>,
     token_name: String,
     token_error: Option<String>,
     tokens_error: Option<String>,
@@ -133,6 +146,7 @@ async fn render(
         .map(|tk| token_row(cx, tk, Some(tk.id) == fresh_id))
         .collect();
     let days = state.config.api_token_ttl.as_secs() / 86_400;
+    let recipient = state.store.email_recipient(auth.user.id).await?;
     let page = SettingsPage {
         t: cx.t,
         ctx: cx.layout("settings"),
@@ -141,6 +155,11 @@ async fn render(
         bio: view.bio.unwrap_or_else(|| auth.user.bio.clone()),
         bio_max: actions::BIO_MAX_CHARS,
         bio_error: view.bio_error,
+        email: view
+            .email
+            .unwrap_or_else(|| recipient.as_ref().and_then(|r| r.email.clone()).unwrap_or_default()),
+        email_on: recipient.as_ref().is_none_or(|r| r.enabled),
+        email_error: view.email_error,
         token_name: view.token_name,
         token_name_max: actions::TOKEN_NAME_MAX_CHARS,
         token_error: view.token_error,
@@ -164,7 +183,7 @@ pub async fn page(
 ) -> AppResult<Response> {
     let auth = cx.user()?;
     let notice = match q.done.as_deref() {
-        Some("bio_saved") => Some(cx.t.settings_bio_saved),
+        Some("bio_saved") | Some("email_saved") => Some(cx.t.settings_bio_saved),
         Some("token_revoked") => Some(cx.t.settings_token_revoked_done),
         _ => None,
     };
@@ -189,6 +208,32 @@ pub async fn update_bio(
             };
             let view = View { bio: Some(form.bio), bio_error: Some(msg), ..View::default() };
             render(&state, &cx, auth, view, status).await
+        }
+    }
+}
+
+/// The notification email and whether to use it.
+pub async fn update_email(
+    State(state): State<AppState>,
+    cx: Cx,
+    Form(form): Form<EmailForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let email = match form.email.trim() {
+        "" => Ok(None),
+        raw => canyu_core::user::parse_email(raw).map(Some),
+    };
+    match email {
+        Ok(email) => {
+            state.store.set_email(auth.user.id, email.as_deref()).await?;
+            state.store.set_email_notifications(auth.user.id, form.notify.is_some()).await?;
+            Ok(see_other(&url("/settings", &[("done", "email_saved")])))
+        }
+        Err(code) => {
+            let e = crate::error::AppError(code);
+            let view =
+                View { email: Some(form.email), email_error: Some(form_error(&cx, &e)), ..View::default() };
+            render(&state, &cx, auth, view, status_of(&e)).await
         }
     }
 }
