@@ -107,7 +107,7 @@ const SIMILAR_BODY_CHARS: usize = 300;
 /// Drafts up to this many (normalised) characters are also compared with titles alone.
 const SHORT_DRAFT_CHARS: usize = 40;
 /// The draft's words the candidate query uses (the rarest ones).
-const SIMILAR_QUERY_TERMS: usize = 10;
+const SIMILAR_QUERY_TERMS: usize = 8;
 
 /// A page of results. `total` counts all matching posts (for pagination).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -495,8 +495,11 @@ impl SearchIndex {
         }
         let query = self.build_query(&terms, q.product_id, false);
         let top = searcher.search(&*query, &TopDocs::with_limit(SIMILAR_CANDIDATES).order_by_score())?;
-        let mut hits = Vec::with_capacity(top.len());
-        let mut whole = String::new();
+        // Exact scores need word segmentation, the expensive part: bound every candidate
+        // with the character measures first, then score exactly in order of the bound and
+        // stop once no remaining bound can beat the `limit`-th best exact score.
+        let short_draft = probe.len() <= SHORT_DRAFT_CHARS;
+        let mut bounded = Vec::with_capacity(top.len());
         for (_, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
             let Some(post_id) = doc.get_first(self.fields.post_id).and_then(|v| v.as_i64()) else {
@@ -506,19 +509,33 @@ impl SearchIndex {
                 continue;
             }
             let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default();
-            let title = text(self.fields.title);
-            whole.clear();
-            whole.push_str(title);
+            let title = text(self.fields.title).to_string();
+            let mut whole = title.clone();
             whole.push('\n');
             whole.extend(text(self.fields.body).chars().take(SIMILAR_BODY_CHARS));
-            let mut score = probe.similarity(&whole);
+            let mut bound = probe.upper_bound(&whole);
             // A draft that is still about a title's length is compared with the title too,
             // where a long body would only dilute the match.
-            if probe.len() <= SHORT_DRAFT_CHARS {
-                score = score.max(probe.similarity(title));
+            if short_draft {
+                bound = bound.max(probe.upper_bound(&title));
+            }
+            bounded.push((bound, post_id, title, whole));
+        }
+        bounded.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut hits: Vec<SimilarHit> = Vec::with_capacity(limit + 1);
+        for (bound, post_id, title, whole) in bounded {
+            let floor = if hits.len() >= limit { hits[limit - 1].score } else { q.min_score };
+            if bound < floor {
+                break;
+            }
+            let mut score = probe.similarity(&whole);
+            if short_draft {
+                score = score.max(probe.similarity(&title));
             }
             if score >= q.min_score {
-                hits.push(SimilarHit { post_id, score, title: title.to_string() });
+                hits.push(SimilarHit { post_id, score, title });
+                hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.post_id.cmp(&b.post_id)));
+                hits.truncate(limit);
             }
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.post_id.cmp(&b.post_id)));
@@ -527,7 +544,7 @@ impl SearchIndex {
     }
 
     /// The draft's rarest words, which carry what the draft is about: at most
-    /// [`SIMILAR_QUERY_TERMS`], leaving out words found in more than a tenth of all posts
+    /// [`SIMILAR_QUERY_TERMS`], leaving out words found in more than 1 % of all posts
     /// (and over a thousand) unless nothing rarer is left. Common words would make the
     /// candidate query walk hundreds of thousands of postings and add nothing to the
     /// ranking.
@@ -543,7 +560,7 @@ impl SearchIndex {
         by_rarity.sort();
         // Small boards are cheap to query whatever the words: only prune at volume.
         let common =
-            by_rarity.iter().position(|(df, _)| *df * 10 > docs && *df > 1_000).unwrap_or(by_rarity.len());
+            by_rarity.iter().position(|(df, _)| *df * 100 > docs && *df > 1_000).unwrap_or(by_rarity.len());
         by_rarity.truncate(common.max(by_rarity.len().min(3)).min(SIMILAR_QUERY_TERMS));
         Ok(by_rarity.into_iter().map(|(_, t)| t).collect())
     }

@@ -174,6 +174,16 @@ impl SimilarityProbe {
     pub fn similarity(&self, other: &str) -> f32 {
         self.scores(other).combined()
     }
+
+    /// The character measures only (no word segmentation, several times cheaper), and
+    /// an upper bound of [`SimilarityProbe::similarity`]: `max(jaccard, sequence)`, since
+    /// `sequence² ≤ sequence` and `words · sequence ≤ sequence`.
+    pub fn upper_bound(&self, other: &str) -> f32 {
+        let other = Prepared::build(other, false, false);
+        let mut scratch = Vec::new();
+        let jaccard = normalize::jaccard_sorted(&self.prepared.shingles, &other.shingles);
+        jaccard.max(self.pattern.ratio(&other.chars, &mut scratch))
+    }
 }
 
 fn prior_vector(p: &Prepared) -> Vec<(u64, f32, f32)> {

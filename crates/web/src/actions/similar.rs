@@ -39,7 +39,12 @@ pub async fn similar_posts(
     Ok(hits
         .into_iter()
         .filter_map(|hit| {
-            let post = posts.iter().find(|p| p.id == hit.post_id && p.merged_into.is_none())?;
+            // A post closed as a duplicate points elsewhere: suggest the original instead.
+            let post = posts.iter().find(|p| {
+                p.id == hit.post_id
+                    && p.merged_into.is_none()
+                    && p.status != canyu_core::PostStatus::Duplicate
+            })?;
             Some(SimilarPost { post: post.clone(), score: hit.score })
         })
         .collect())
