@@ -5,6 +5,7 @@
 
 mod catalog;
 mod deliveries;
+mod demands;
 mod error;
 mod merge;
 mod notifications;
@@ -16,6 +17,7 @@ mod users;
 
 pub use catalog::{Category, NewProduct, Product, ProductUpdate};
 pub use deliveries::{DeliveryJob, EmailRecipient, NewWebhook, Webhook};
+pub use demands::{Demand, DemandPost, NewDemand, OpenPost};
 pub use error::{StoreError, StoreResult};
 pub use merge::{MergeOutcome, MergedPost, UnmergeOutcome};
 pub use notifications::{Notification, NotificationKind};

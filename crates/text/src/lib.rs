@@ -15,6 +15,7 @@
 //! writer thread. One jieba dictionary (~100 ms to load) is shared by the
 //! whole process and loaded by the first `SearchIndex::open*`.
 
+pub mod demands;
 mod highlight;
 mod index;
 mod segment;

@@ -373,3 +373,58 @@ async fn webhooks_take_only_http_addresses_from_the_products_managers() {
         assert_eq!((recipient.email.as_deref(), recipient.enabled), (Some("fan@example.com"), false));
     }
 }
+
+#[tokio::test]
+async fn demands_group_posts_asking_for_the_same_thing_and_count_distinct_fans() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let a = app.register("冬天用车的人").await;
+        let b = app.register("北方车主").await;
+        let c = app.register("座椅党").await;
+        let winter1 =
+            app.create_post(&a, "希望增加冬季续航预估", "冬天续航掉得太快，希望能预估冬季续航").await;
+        let winter2 =
+            app.create_post(&b, "冬季续航预估能不能加上", "冬天续航掉得太快了，希望预估冬季续航").await;
+        let seats = app.create_post(&c, "座椅通风噪音太大", "开三档嗡嗡响").await;
+        // b also votes for a's post (counted once), c votes for the winter demand too.
+        for (post, token) in [(winter1, &b), (winter2, &c), (seats, &a)] {
+            app.call(Method::PUT, &format!("/api/v1/posts/{post}/vote"), Some(token), None).await;
+        }
+        // Fans may not force a rebuild; staff may.
+        let (s, b_) = app.post("/api/v1/products/xiaomi-su7/demands/rebuild", Some(&a), json!({})).await;
+        assert_eq!((s, error_code(&b_)), (403, "forbidden"));
+        let (s, rebuilt) =
+            app.post("/api/v1/products/xiaomi-su7/demands/rebuild", Some(&staff), json!({})).await;
+        assert_eq!(s, 200, "{rebuilt}");
+
+        let (s, list) = app.get("/api/v1/products/xiaomi-su7/demands", None).await;
+        assert_eq!(s, 200);
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2, "{backend:?} {list}");
+        let top = &items[0];
+        let mut ids: Vec<i64> =
+            top["posts"].as_array().unwrap().iter().filter_map(|p| p["id"].as_i64()).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, vec![winter1, winter2], "{top}");
+        assert_eq!(top["fans"], 3, "authors a, b and voter c, each once: {top}");
+        assert_eq!(top["fans_this_week"], 3);
+        assert_eq!(top["keywords"][0], "续航", "{top}");
+        assert_eq!(items[1]["fans"], 2, "seats: author c and voter a");
+
+        let (s, all) = app.get("/api/v1/demands?limit=1", None).await;
+        assert_eq!((s, all["items"].as_array().unwrap().len()), (200, 1));
+        let (s, b_) = app.get("/api/v1/demands?limit=0", None).await;
+        assert_eq!((s, error_code(&b_)), (400, "invalid_limit"));
+        let (s, _) = app.get("/api/v1/products/nope/demands", None).await;
+        assert_eq!(s, 404);
+
+        // Merged and closed posts leave their demand at the next rebuild.
+        app.post(&format!("/api/v1/posts/{winter2}/merge"), Some(&staff), json!({"into": winter1})).await;
+        app.post("/api/v1/products/xiaomi-su7/demands/rebuild", Some(&staff), json!({})).await;
+        let (_, list) = app.get("/api/v1/products/xiaomi-su7/demands", None).await;
+        let top = &list["items"][0];
+        assert_eq!(top["posts"].as_array().unwrap().len(), 1, "{list}");
+        assert_eq!(top["fans"], 3, "the merge moved c's vote onto winter1: {top}");
+    }
+}

@@ -59,6 +59,7 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
         println!("{}", banner.replace("{url}", &format!("http://{addr}/")));
     }
     tokio::spawn(sweep_expired_sessions(store.clone()));
+    tokio::spawn(refresh_demands(state.clone()));
     tokio::spawn(deliverer.run());
     canyu_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
@@ -76,6 +77,21 @@ async fn link_secret(store: &canyu_store::Store) -> CliResult<Vec<u8>> {
     let fresh = canyu_web::auth::random_token(32);
     store.set_meta(KEY, &fresh).await?;
     Ok(fresh.into_bytes())
+}
+
+/// Demands are a projection of posts and votes: recomputed at start and every ten minutes.
+async fn refresh_demands(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        let started = Instant::now();
+        match canyu_web::actions::demands::rebuild_all(&state).await {
+            Ok(n) => {
+                tracing::info!(demands = n, ms = started.elapsed().as_millis() as u64, "demands refreshed")
+            }
+            Err(e) => tracing::warn!(error = ?e.0, "demands refresh failed"),
+        }
+    }
 }
 
 /// Expired sessions are already refused by every lookup; this only keeps the table small.

@@ -1,6 +1,7 @@
 //! What people do on the board, once: the JSON API and the HTML forms both call these, so
 //! validation, permission checks, rate limits and search indexing cannot drift apart.
 
+pub mod demands;
 pub mod merge;
 pub mod points;
 pub mod releases;

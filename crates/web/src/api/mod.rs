@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod demands;
 pub mod notifications;
 pub mod points;
 pub mod posts;
@@ -36,6 +37,9 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{slug}/roadmap", get(catalog::roadmap))
         .route("/products/{slug}/leaderboard", get(points::product_leaderboard))
         .route("/products/{slug}/releases", get(releases::list))
+        .route("/products/{slug}/demands", get(demands::for_product))
+        .route("/products/{slug}/demands/rebuild", post(demands::rebuild))
+        .route("/demands", get(demands::all))
         .route("/releases", post(releases::create))
         .route("/releases/{id}", get(releases::show))
         .route("/releases/{id}/publish", post(releases::publish))
@@ -71,6 +75,7 @@ pub fn routes() -> Router<AppState> {
         users::show, points::adjust, points::ledger, points::leaderboard,
         releases::create, releases::show, releases::publish, releases::list,
         webhooks::create, webhooks::list, webhooks::delete,
+        demands::for_product, demands::all, demands::rebuild,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -81,6 +86,7 @@ pub fn routes() -> Router<AppState> {
         (name = "users", description = "Public profiles, points and leaderboards"),
         (name = "notifications", description = "The caller's inbox"),
         (name = "webhooks", description = "The team's channels: signed JSON, Feishu/Lark, DingTalk and WeCom robots"),
+        (name = "demands", description = "Open posts grouped by what they ask for, sized by the fans behind them"),
         (name = "releases", description = "The weekly release train: releases that ship fans' posts and credit them"),
     )
 )]

@@ -216,3 +216,20 @@ async fn signed_unsubscribe_links_turn_email_off_without_a_session() {
     let recipient = app.state.store.email_recipient(fan.id).await.expect("db").expect("fan");
     assert!(!recipient.enabled);
 }
+
+#[tokio::test]
+async fn the_demands_pages_list_the_weeks_top_demands() {
+    let app = App::new().await;
+    let (fan, _) = app.user("需求粉", Role::Fan).await;
+    app.post(&fan, "希望增加冬季续航预估", "冬天续航掉得太快").await;
+    crate::actions::demands::rebuild_all(&app.state).await.expect("rebuild");
+    for path in ["/demands", "/products/xiaomi-su7/demands"] {
+        let page = app.get(path, None, "zh-CN").await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.html.contains("data-testid=\"demand\"") && page.html.contains("希望增加冬季续航预估"),
+            "{path}"
+        );
+    }
+    assert_eq!(app.get("/products/nope/demands", None, "zh-CN").await.status, StatusCode::NOT_FOUND);
+}

@@ -8,6 +8,7 @@
 mod account;
 mod board;
 mod catalog_admin;
+mod demands;
 mod error;
 mod home;
 mod inbox;
@@ -58,6 +59,8 @@ pub fn routes() -> Router<AppState> {
         .route("/posts/{id}/merge", post(post::merge))
         .route("/posts/{id}/unmerge", post(post::unmerge))
         .route("/leaderboard", get(leaderboard::page))
+        .route("/demands", get(demands::all))
+        .route("/products/{slug}/demands", get(demands::for_product))
         .route("/unsubscribe/{user}/{token}", get(unsubscribe::form).post(unsubscribe::confirm))
         .route("/products/{slug}/changelog", get(releases::changelog))
         .route("/products/{slug}/changelog.atom", get(releases::atom))

@@ -1,0 +1,103 @@
+//! Demands: a product's open posts clustered by what they ask for, sized by the distinct
+//! fans behind them. A projection of posts and votes, recomputed in the background.
+
+use crate::auth::Auth;
+use crate::error::AppResult;
+use crate::state::AppState;
+use canyu_core::{ErrorCode, Role};
+use canyu_store::NewDemand;
+use canyu_text::demands::{DEMAND_THRESHOLD, cluster_demands, keywords};
+use std::collections::{HashMap, HashSet};
+
+/// Demands kept per product (the rest are single posts nobody else asked for).
+pub const DEMANDS_KEPT: usize = 200;
+/// "This week": fans who posted or voted within this window count as this week's.
+pub const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
+/// Each post is compared on its title and the start of its body.
+const TEXT_CHARS: usize = 300;
+
+/// Recomputes one product's demands from its posts and votes; returns how many were kept.
+pub async fn rebuild(state: &AppState, product_id: i64) -> AppResult<usize> {
+    let now = state.now();
+    let posts = state.store.open_posts(product_id).await?;
+    let votes = state.store.open_post_votes(product_id).await?;
+    let texts: Vec<String> = posts
+        .iter()
+        .map(|p| {
+            let mut t = p.title.clone();
+            t.push('\n');
+            t.extend(p.body.chars().take(TEXT_CHARS));
+            t
+        })
+        .collect();
+    let mut voters: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    for (post, user, at) in votes {
+        voters.entry(post).or_default().push((user, at));
+    }
+    let demands = tokio::task::spawn_blocking(move || {
+        let groups = cluster_demands(&texts, DEMAND_THRESHOLD);
+        let week_ago = now - WEEK_MS;
+        let mut sized: Vec<(NewDemand, Vec<usize>)> = groups
+            .into_iter()
+            .map(|group| {
+                let mut fans = HashSet::new();
+                let mut recent = HashSet::new();
+                let mut total_votes = 0;
+                for &i in &group {
+                    let p = &posts[i];
+                    total_votes += p.votes;
+                    fans.insert(p.author_id);
+                    if p.created_at >= week_ago {
+                        recent.insert(p.author_id);
+                    }
+                    for &(user, at) in voters.get(&p.id).map(Vec::as_slice).unwrap_or_default() {
+                        fans.insert(user);
+                        if at >= week_ago {
+                            recent.insert(user);
+                        }
+                    }
+                }
+                let mut ids: Vec<(i64, i64)> = group.iter().map(|&i| (posts[i].votes, posts[i].id)).collect();
+                ids.sort_by(|a, b| b.cmp(a));
+                let demand = NewDemand {
+                    post_ids: ids.into_iter().map(|(_, id)| id).collect(),
+                    keywords: Vec::new(),
+                    fans: fans.len() as i64,
+                    fans_week: recent.len() as i64,
+                    votes: total_votes,
+                };
+                (demand, group)
+            })
+            .collect();
+        sized.sort_by(|a, b| (b.0.fans_week, b.0.fans, b.0.votes).cmp(&(a.0.fans_week, a.0.fans, a.0.votes)));
+        sized.truncate(DEMANDS_KEPT);
+        sized
+            .into_iter()
+            .map(|(mut demand, group)| {
+                // Titles say what is asked; bodies add detail and noise.
+                let titles: Vec<&str> = group.iter().map(|&i| posts[i].title.as_str()).collect();
+                demand.keywords = keywords(&titles, 3);
+                demand
+            })
+            .collect::<Vec<_>>()
+    })
+    .await?;
+    state.store.replace_demands(product_id, &demands, now).await?;
+    Ok(demands.len())
+}
+
+/// Recomputes every product's demands.
+pub async fn rebuild_all(state: &AppState) -> AppResult<usize> {
+    let mut total = 0;
+    for product in state.store.list_products().await? {
+        total += rebuild(state, product.id).await?;
+    }
+    Ok(total)
+}
+
+/// A staff-triggered rebuild of one product.
+pub async fn rebuild_now(state: &AppState, auth: &Auth, slug: &str) -> AppResult<usize> {
+    auth.require(Role::Staff)?;
+    let product = state.store.product_by_slug(slug).await?.ok_or(ErrorCode::UnknownProduct)?;
+    rebuild(state, product.id).await
+}
