@@ -69,7 +69,7 @@ pub async fn rebuild(state: &AppState, product_id: i64) -> AppResult<usize> {
                 (demand, group)
             })
             .collect();
-        sized.sort_by(|a, b| (b.0.fans_week, b.0.fans, b.0.votes).cmp(&(a.0.fans_week, a.0.fans, a.0.votes)));
+        sized.sort_by_key(|(d, _)| std::cmp::Reverse((d.fans_week, d.fans, d.votes)));
         sized.truncate(DEMANDS_KEPT);
         sized
             .into_iter()
