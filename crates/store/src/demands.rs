@@ -51,16 +51,22 @@ pub struct DemandPost {
 const OPEN: &str = "('new', 'acknowledged', 'planned', 'in_progress')";
 
 impl Store {
-    /// A product's open, unmerged posts, oldest first.
-    pub async fn open_posts(&self, product_id: i64) -> StoreResult<Vec<OpenPost>> {
+    /// A product's open, unmerged posts with activity (posted or voted on) since `since`:
+    /// the newest `limit` of them, returned oldest first.
+    pub async fn open_posts(&self, product_id: i64, since: Millis, limit: i64) -> StoreResult<Vec<OpenPost>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT id, title, body, author_id, votes, created_at FROM posts \
-             WHERE product_id = $1 AND merged_into IS NULL AND status IN {OPEN} ORDER BY id"
+             WHERE product_id = $1 AND merged_into IS NULL AND status IN {OPEN} \
+             AND (created_at >= $2 OR id IN (SELECT post_id FROM votes WHERE created_at >= $2)) \
+             ORDER BY id DESC LIMIT $3"
         )))
         .bind(product_id)
+        .bind(since)
+        .bind(limit)
         .fetch_all(&self.read)
         .await?;
         rows.iter()
+            .rev()
             .map(|r| {
                 Ok(OpenPost {
                     id: r.try_get("id")?,
@@ -74,13 +80,19 @@ impl Store {
             .collect()
     }
 
-    /// (post, voter, when) for every vote on the product's open posts.
-    pub async fn open_post_votes(&self, product_id: i64) -> StoreResult<Vec<(i64, i64, Millis)>> {
+    /// (post, voter, when) for every vote on the product's open posts with an id of at
+    /// least `from_id` (the oldest post [`Store::open_posts`] returned).
+    pub async fn open_post_votes(
+        &self,
+        product_id: i64,
+        from_id: i64,
+    ) -> StoreResult<Vec<(i64, i64, Millis)>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT v.post_id, v.user_id, v.created_at FROM votes v JOIN posts p ON p.id = v.post_id \
-             WHERE p.product_id = $1 AND p.merged_into IS NULL AND p.status IN {OPEN}"
+             WHERE p.product_id = $1 AND p.id >= $2 AND p.merged_into IS NULL AND p.status IN {OPEN}"
         )))
         .bind(product_id)
+        .bind(from_id)
         .fetch_all(&self.read)
         .await?;
         rows.iter()

@@ -15,12 +15,22 @@ pub const DEMANDS_KEPT: usize = 200;
 pub const WEEK_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Each post is compared on its title and the start of its body.
 const TEXT_CHARS: usize = 300;
+/// Posts with no activity (posting or voting) for this long are no one's demand any more.
+pub const ACTIVE_WINDOW_MS: i64 = 90 * 24 * 3600 * 1000;
+/// At most this many recently active posts per product are clustered: bounds a refresh's
+/// time and memory on a product with a million posts.
+pub const MAX_POSTS: i64 = 50_000;
+/// Posts listed per demand (its size counts them all).
+const POSTS_LISTED: usize = 50;
+/// Titles its label is drawn from.
+const TITLES_LABELLED: usize = 50;
 
 /// Recomputes one product's demands from its posts and votes; returns how many were kept.
 pub async fn rebuild(state: &AppState, product_id: i64) -> AppResult<usize> {
     let now = state.now();
-    let posts = state.store.open_posts(product_id).await?;
-    let votes = state.store.open_post_votes(product_id).await?;
+    let posts = state.store.open_posts(product_id, now - ACTIVE_WINDOW_MS, MAX_POSTS).await?;
+    let from_id = posts.first().map_or(i64::MAX, |p| p.id);
+    let votes = state.store.open_post_votes(product_id, from_id).await?;
     let texts: Vec<String> = posts
         .iter()
         .map(|p| {
@@ -59,6 +69,7 @@ pub async fn rebuild(state: &AppState, product_id: i64) -> AppResult<usize> {
                 }
                 let mut ids: Vec<(i64, i64)> = group.iter().map(|&i| (posts[i].votes, posts[i].id)).collect();
                 ids.sort_by(|a, b| b.cmp(a));
+                ids.truncate(POSTS_LISTED);
                 let demand = NewDemand {
                     post_ids: ids.into_iter().map(|(_, id)| id).collect(),
                     keywords: Vec::new(),
@@ -75,7 +86,10 @@ pub async fn rebuild(state: &AppState, product_id: i64) -> AppResult<usize> {
             .into_iter()
             .map(|(mut demand, group)| {
                 // Titles say what is asked; bodies add detail and noise.
-                let titles: Vec<&str> = group.iter().map(|&i| posts[i].title.as_str()).collect();
+                let mut members = group.clone();
+                members.sort_by_key(|&i| std::cmp::Reverse(posts[i].votes));
+                let titles: Vec<&str> =
+                    members.iter().take(TITLES_LABELLED).map(|&i| posts[i].title.as_str()).collect();
                 demand.keywords = keywords(&titles, 3);
                 demand
             })

@@ -41,7 +41,7 @@ pub struct DemandView {
     /// Of those, the fans who posted or voted in the last 7 days.
     pub fans_this_week: i64,
     pub votes: i64,
-    /// Its posts, most voted first.
+    /// Its posts, most voted first (at most 50; `fans` and `votes` count them all).
     pub posts: Vec<DemandPostView>,
     pub computed_at: String,
 }
@@ -78,8 +78,9 @@ fn limit(params: &DemandParams) -> Result<i64, ErrorCode> {
     }
 }
 
-/// A product's top demands this week: its open posts grouped by what they ask for,
-/// ranked by the fans behind them in the last 7 days (recomputed every few minutes).
+/// A product's top demands this week: its open posts active in the last 90 days grouped by
+/// what they ask for, ranked by the fans behind them in the last 7 days (recomputed every
+/// ten minutes).
 #[utoipa::path(get, path = "/api/v1/products/{slug}/demands", tag = "demands", params(ProductPath, DemandParams),
     responses((status = 200, body = ItemsView<DemandView>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn for_product(
