@@ -168,7 +168,7 @@ impl Store {
         if demands.is_empty() {
             return Ok(demands);
         }
-        let placeholders = (1..=demands.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let placeholders = crate::placeholders(1, demands.len());
         let sql = format!(
             "SELECT dp.demand_id, p.id, p.title, p.votes, p.status FROM demand_posts dp \
              JOIN posts p ON p.id = dp.post_id WHERE dp.demand_id IN ({placeholders}) ORDER BY p.votes DESC, p.id"

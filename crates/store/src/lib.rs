@@ -175,6 +175,11 @@ fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> ConnectFuture<'_> {
     })
 }
 
+/// `$first, $first+1, …` for `n` bind values: the list of an `IN (…)` built at run time.
+pub(crate) fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Hides a password in a database URL before it reaches a log or an error message.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

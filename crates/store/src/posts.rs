@@ -319,7 +319,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders = (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let placeholders = crate::placeholders(1, ids.len());
         let sql = format!("{POST_SELECT} WHERE p.id IN ({placeholders})");
         let mut query = sqlx::query(AssertSqlSafe(sql.clone()));
         for id in ids {
@@ -336,7 +336,7 @@ impl Store {
         if posts.is_empty() {
             return Ok(());
         }
-        let placeholders = (1..=posts.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let placeholders = crate::placeholders(1, posts.len());
         let sql =
             format!("SELECT post_id, tag FROM post_tags WHERE post_id IN ({placeholders}) ORDER BY tag");
         let mut query = sqlx::query(AssertSqlSafe(sql.clone()));
@@ -580,7 +580,7 @@ impl Store {
         if post_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders = (2..=post_ids.len() + 1).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let placeholders = crate::placeholders(2, post_ids.len());
         let sql = format!("SELECT post_id FROM votes WHERE user_id = $1 AND post_id IN ({placeholders})");
         let mut q = sqlx::query_scalar(AssertSqlSafe(sql.clone())).bind(user_id);
         for id in post_ids {

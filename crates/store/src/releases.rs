@@ -229,7 +229,7 @@ impl Store {
         if releases.is_empty() {
             return Ok(());
         }
-        let placeholders = (1..=releases.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let placeholders = crate::placeholders(1, releases.len());
         let sql = format!(
             "SELECT rp.release_id, p.id, p.title, p.kind, p.status, p.votes, u.handle, u.role \
              FROM release_posts rp JOIN posts p ON p.id = rp.post_id JOIN users u ON u.id = p.author_id \

@@ -1,4 +1,4 @@
-use crate::actions::similar::{SIMILAR_TEXT_MAX_CHARS, similar_posts};
+use crate::actions::similar::similar_posts;
 use crate::api::views::ErrorBody;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -48,9 +48,6 @@ pub async fn similar(
 ) -> AppResult<Json<SimilarView>> {
     let text =
         params.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).ok_or(ErrorCode::InvalidQuery)?;
-    if text.chars().count() > SIMILAR_TEXT_MAX_CHARS {
-        return Err(ErrorCode::InvalidQuery.into());
-    }
     let limit = match params.limit.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         None => 5,
         Some(l) => {
