@@ -346,6 +346,7 @@ mod tests {
                     title: "希望加入哨兵模式",
                     body: "停车录像",
                     tags: &[],
+                    beta: false,
                     created_at: 10,
                 })
                 .await

@@ -96,6 +96,21 @@ error_codes! {
     InvalidWebhookUrl = "invalid_webhook_url", 422, "Webhook 地址须为完整的 http:// 或 https:// 地址，不含用户名和密码。", "A webhook address is a full http:// or https:// URL without a user name or password.";
     InvalidWebhookFormat = "invalid_webhook_format", 422, "格式必须是 generic、feishu、dingtalk 或 wecom。", "The format must be generic, feishu, dingtalk or wecom.";
     WebhookNotFound = "webhook_not_found", 404, "没有这个 Webhook。", "No such webhook.";
+    BetaNotFound = "beta_not_found", 404, "这个产品还没有内测群组。", "This product has no beta group.";
+    BetaClosed = "beta_closed", 409, "内测招募暂未开放。", "The beta group is not accepting applications.";
+    InvalidBetaSeats = "invalid_beta_seats", 422, "名额须为 1 到 1,000,000 之间的整数。", "Seats must be a whole number from 1 to 1,000,000.";
+    InvalidBetaLevel = "invalid_beta_level", 422, "自动通过的最低等级须为 1 到 6。", "The minimum level for automatic admission must be 1 to 6.";
+    InvalidBetaCooldown = "invalid_beta_cooldown", 422, "冷却期须为 0 到 365 天。", "A cooldown must be 0 to 365 days.";
+    InvalidBetaStatus = "invalid_beta_status", 400, "状态必须是 pending、member、rejected、left 或 removed。", "The status must be pending, member, rejected, left or removed.";
+    InvalidMotivation = "invalid_motivation", 422, "申请理由须为 5 到 500 个字符。", "The motivation must be 5 to 500 characters.";
+    BetaAlreadyMember = "beta_already_member", 409, "你已经是内测成员了。", "You are already a member of this beta group.";
+    BetaAlreadyApplied = "beta_already_applied", 409, "你的申请正在审核中。", "Your application is already under review.";
+    BetaCooldown = "beta_cooldown", 409, "冷却期内不能再次申请，请在个人内测状态中查看可申请的日期。", "You cannot apply again yet; your beta status shows the date you can.";
+    BetaFull = "beta_full", 409, "内测名额已满。", "The beta group has no free seats.";
+    BetaApplicationNotFound = "beta_application_not_found", 404, "没有这个内测申请。", "No such beta application.";
+    BetaApplicationDecided = "beta_application_decided", 409, "这个申请已经处理过了。", "This application has already been decided.";
+    BetaNotMember = "beta_not_member", 409, "你不是这个内测群组的成员。", "You are not a member of this beta group.";
+    BetaMembersOnly = "beta_members_only", 403, "仅内测成员可见。", "Only beta members can see this.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";
 }

@@ -93,7 +93,7 @@ impl Weekday {
     }
 
     /// 0 for Monday … 6 for Sunday.
-    fn index(self) -> i64 {
+    pub(crate) fn index(self) -> i64 {
         Weekday::ALL.iter().position(|d| *d == self).unwrap_or(0) as i64
     }
 }
@@ -148,6 +148,15 @@ impl PlanDate {
     pub fn to_iso(self) -> String {
         crate::time::date(self.0 * 86_400_000)
     }
+
+    /// Days since 1970-01-01.
+    pub(crate) fn days(self) -> i64 {
+        self.0
+    }
+
+    pub(crate) fn from_days(days: i64) -> PlanDate {
+        PlanDate(days)
+    }
 }
 
 fn is_leap(y: i64) -> bool {
@@ -164,7 +173,7 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 }
 
 // Howard Hinnant's algorithm: a proleptic Gregorian date to days since 1970-01-01.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);

@@ -70,7 +70,8 @@ impl Store {
     }
 
     /// Queues the event for every active webhook of the post's product (and the
-    /// site-wide ones).
+    /// site-wide ones). Events of beta-board posts are not sent: a team's channel may be a
+    /// public room, and beta posts stay inside the beta group.
     pub(crate) async fn enqueue_webhooks(
         tx: &mut Tx,
         kind: &str,
@@ -85,6 +86,7 @@ impl Store {
              SELECT 'webhook', w.id, $1, $2, $3, $4, $5, $5 FROM webhooks w \
              WHERE w.active = 1 AND (w.product_id IS NULL \
              OR w.product_id = (SELECT product_id FROM posts WHERE id = $3)) \
+             AND NOT EXISTS (SELECT 1 FROM posts WHERE id = $3 AND beta = 1) \
              ON CONFLICT (channel, target_id, event_key) DO NOTHING",
         )
         .bind(event_key)

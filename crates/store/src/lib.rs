@@ -3,6 +3,7 @@
 //! driver; the schema differs per backend only where the SQL must (identity columns, float
 //! type), so each backend has its own migrations folder.
 
+mod beta;
 mod catalog;
 mod deliveries;
 mod demands;
@@ -15,6 +16,7 @@ mod releases;
 pub mod testing;
 mod users;
 
+pub use beta::{BetaGroup, BetaMembership, JudgedWeek};
 pub use catalog::{Category, NewProduct, Product, ProductUpdate};
 pub use deliveries::{DeliveryJob, EmailRecipient, NewWebhook, Webhook};
 pub use demands::{Demand, DemandPost, NewDemand, OpenPost};

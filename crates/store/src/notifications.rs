@@ -21,6 +21,12 @@ pub enum NotificationKind {
     OfficialReply,
     /// A post the fan wrote or voted for shipped in a release.
     PostShipped,
+    /// The fan was admitted to a product's beta group.
+    BetaAdmitted,
+    /// The fan's beta application was declined.
+    BetaRejected,
+    /// The fan was removed from a beta group (missed duties, or by staff).
+    BetaRemoved,
 }
 
 impl NotificationKind {
@@ -31,6 +37,9 @@ impl NotificationKind {
             NotificationKind::PostStatus => "post.status",
             NotificationKind::OfficialReply => "comment.official",
             NotificationKind::PostShipped => "post.shipped",
+            NotificationKind::BetaAdmitted => "beta.admitted",
+            NotificationKind::BetaRejected => "beta.rejected",
+            NotificationKind::BetaRemoved => "beta.removed",
         }
     }
 
@@ -41,6 +50,9 @@ impl NotificationKind {
             NotificationKind::PostStatus,
             NotificationKind::OfficialReply,
             NotificationKind::PostShipped,
+            NotificationKind::BetaAdmitted,
+            NotificationKind::BetaRejected,
+            NotificationKind::BetaRemoved,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

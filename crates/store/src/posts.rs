@@ -28,6 +28,8 @@ pub struct Post {
     pub updated_at: Millis,
     /// Set when the post was merged into another (its status is then `duplicate`).
     pub merged_into: Option<i64>,
+    /// On the product's beta board: visible to beta members and the product's staff only.
+    pub beta: bool,
 }
 
 /// A status change to record, inside the caller's transaction.
@@ -48,6 +50,8 @@ pub struct NewPost<'a> {
     pub title: &'a str,
     pub body: &'a str,
     pub tags: &'a [String],
+    /// Posted to the beta board (the caller checked membership).
+    pub beta: bool,
     pub created_at: Millis,
 }
 
@@ -168,6 +172,9 @@ pub struct PostFilter<'a> {
     pub kind: Option<PostKind>,
     pub tag: Option<&'a str>,
     pub author_id: Option<i64>,
+    /// The beta board instead of the public one. The default lists public posts only, so
+    /// no listing shows beta posts unless asked to (and the caller checked membership).
+    pub beta: bool,
     pub sort: Sort,
     /// An opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<&'a str>,
@@ -181,7 +188,7 @@ pub struct PostPage {
 
 const POST_SELECT: &str = "SELECT p.id, p.product_id, pr.slug AS product_slug, pr.name AS product_name, \
      p.author_id, u.handle AS author_handle, u.role AS author_role, p.kind, p.title, p.body, \
-     p.status, p.votes, p.comments, p.hot, p.created_at, p.updated_at, p.merged_into \
+     p.status, p.votes, p.comments, p.hot, p.created_at, p.updated_at, p.merged_into, p.beta \
      FROM posts p JOIN users u ON u.id = p.author_id JOIN products pr ON pr.id = p.product_id";
 
 const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, u.handle, u.role, c.body, c.official, \
@@ -214,6 +221,7 @@ fn post_from_row(r: &AnyRow) -> Result<Post, sqlx::Error> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         merged_into: r.try_get("merged_into")?,
+        beta: r.try_get::<i64, _>("beta")? != 0,
     })
 }
 
@@ -267,7 +275,7 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO posts (product_id, author_id, kind, title, body, status, votes, comments, \
-             hot, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'new', 0, 0, $6, $7, $7) \
+             hot, created_at, updated_at, beta) VALUES ($1, $2, $3, $4, $5, 'new', 0, 0, $6, $7, $7, $8) \
              RETURNING id",
         )
         .bind(new.product_id)
@@ -277,6 +285,7 @@ impl Store {
         .bind(new.body)
         .bind(hot_score(0, new.created_at))
         .bind(new.created_at)
+        .bind(i64::from(new.beta))
         .fetch_one(&mut *tx)
         .await?;
         Self::bump_status_count(&mut tx, new.product_id, PostStatus::New, 1).await?;
@@ -356,7 +365,7 @@ impl Store {
     /// One page of posts in the filter's order, with the cursor of the next page.
     pub async fn list_posts(&self, f: &PostFilter<'_>) -> StoreResult<PostPage> {
         let limit = f.limit.clamp(1, 100);
-        let mut conditions: Vec<String> = Vec::new();
+        let mut conditions: Vec<String> = vec![format!("p.beta = {}", i64::from(f.beta))];
         let mut args: Vec<Arg<'_>> = Vec::new();
         if let Some(product) = f.product_id {
             let p = next(&mut args, Arg::Int(product));
@@ -926,10 +935,10 @@ impl Store {
 
     /// The next batch of posts after `after_id`, in id order, for rebuilding the search index.
     /// Merged posts are left out: searches and suggestions lead to the post they were merged
-    /// into.
+    /// into. Beta posts are left out too: search and suggestions are public.
     pub async fn posts_for_index(&self, after_id: i64, limit: i64) -> StoreResult<Vec<IndexRow>> {
         let rows = sqlx::query(
-            "SELECT id, product_id, title, body, created_at FROM posts WHERE id > $1 AND merged_into IS NULL \
+            "SELECT id, product_id, title, body, created_at FROM posts WHERE id > $1 AND merged_into IS NULL AND beta = 0 \
              ORDER BY id LIMIT $2",
         )
         .bind(after_id)

@@ -54,6 +54,7 @@ async fn post(w: &World, product: i64, author: i64, title: &str) -> i64 {
             title,
             body: "正文",
             tags: &[],
+            beta: false,
             created_at: 10,
         })
         .await

@@ -70,6 +70,7 @@ async fn posts_votes_comments_and_status_on_every_backend() {
                     title: &format!("建议 {i}"),
                     body: "续航再长一点",
                     tags: &tags,
+                    beta: false,
                     created_at: 1_700_000_000_000 + i,
                 })
                 .await
@@ -153,6 +154,7 @@ async fn concurrent_votes_count_once_per_fan() {
                 title: "发热",
                 body: "发热严重",
                 tags: &[],
+                beta: false,
                 created_at: 1,
             })
             .await
@@ -207,6 +209,7 @@ async fn per_status_counters_follow_every_write() {
                     title: &format!("问题 {i}"),
                     body: "正文",
                     tags: &[],
+                    beta: false,
                     created_at: i,
                 })
                 .await

@@ -163,6 +163,7 @@ pub async fn create_post(state: &AppState, auth: &Auth, input: PostInput) -> App
             title: title.as_str(),
             body: body.as_str(),
             tags: &tags,
+            beta: false,
             created_at: state.now(),
         })
         .await?;
