@@ -88,4 +88,27 @@ ensure_aiosmtpd() {
 case "${1:-all}" in
   smtp | all) ensure_aiosmtpd ;;
 esac
+
+# --- Redis for canyu-launch's Redis stock engine tests ------------------------------------------
+# crates/launch/tests/redis_engine.rs runs against Redis on 127.0.0.1:6379 when
+# CANYU_TEST_REDIS_URL is set (scripts/test.sh sets it when Redis answers). Started without
+# persistence: the tests need a scratch store, not durability. Logs go to stderr only, and the
+# exit status stays that of the PostgreSQL section above.
+redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
+
+ensure_redis() {
+  if redis_up; then return 0; fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    log "installing Redis"
+    apt_install redis-server || return 1
+  fi
+  log "starting Redis on 127.0.0.1:6379"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no >&2 || return 1
+  for _ in $(seq 1 30); do redis_up && break; sleep 0.2; done
+  redis_up || { log "Redis did not start"; return 1; }
+}
+
+case "${1:-all}" in
+  redis | all) ensure_redis || log "Redis unavailable: the Redis engine tests will be skipped" ;;
+esac
 exit "$services_status"

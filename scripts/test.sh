@@ -16,6 +16,20 @@ else
   echo "== CANYU_TEST_POSTGRES_URL unset: PostgreSQL runs are skipped (tests say so)"
 fi
 
+if [ -z "${CANYU_TEST_REDIS_URL:-}" ]; then
+  # `services.sh all` above started Redis already unless PostgreSQL was given; this is a ping then.
+  bash scripts/services.sh redis || true
+  if redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
+    CANYU_TEST_REDIS_URL=redis://127.0.0.1:6379
+  fi
+fi
+if [ -n "${CANYU_TEST_REDIS_URL:-}" ]; then
+  export CANYU_TEST_REDIS_URL
+  echo "== Redis engine tests use $CANYU_TEST_REDIS_URL"
+else
+  echo "== Redis not answering on 127.0.0.1:6379: Redis engine tests are skipped (tests say so)"
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

@@ -37,6 +37,9 @@ enum Command {
     /// Text tools: similarity of pairs, near-duplicate groups (streaming, for bulk work).
     #[command(subcommand)]
     Text(commands::text::TextCommand),
+    /// Launch tools: verify a published draw.
+    #[command(subcommand)]
+    Launch(commands::launch::LaunchCommand),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
             Command::User(cmd) => commands::user::run(&cli.common, cmd).await,
             Command::Import(cmd) => commands::import::run(&cli.common, cmd).await,
             Command::Text(cmd) => commands::text::run(cmd).await,
+            Command::Launch(cmd) => commands::launch::run(cmd).await,
         }
     });
     match result {

@@ -1,5 +1,6 @@
 pub mod demo;
 pub mod import;
+pub mod launch;
 pub mod reindex;
 pub mod serve;
 pub mod text;

@@ -1,0 +1,11 @@
+//! Launches (饥饿营销) for canyu: the parts of a drop that need no database.
+//!
+//! * [`draw`]: provably fair draws — seed commitment, frozen entry list, deterministic
+//!   shuffle, verification (the algorithm is specified in `docs/draw.md`).
+//! * [`fcode`]: F-codes (F码), single-use purchase codes with a check symbol.
+//! * [`redis_engine`]: the stock engine for several canyu nodes serving one wave, as one
+//!   atomic Lua script in Redis.
+
+pub mod draw;
+pub mod fcode;
+pub mod redis_engine;
