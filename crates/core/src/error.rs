@@ -96,6 +96,9 @@ error_codes! {
     InvalidWebhookUrl = "invalid_webhook_url", 422, "Webhook 地址须为完整的 http:// 或 https:// 地址，不含用户名和密码。", "A webhook address is a full http:// or https:// URL without a user name or password.";
     InvalidWebhookFormat = "invalid_webhook_format", 422, "格式必须是 generic、feishu、dingtalk 或 wecom。", "The format must be generic, feishu, dingtalk or wecom.";
     WebhookNotFound = "webhook_not_found", 404, "没有这个 Webhook。", "No such webhook.";
+    MergeAcrossBoards = "merge_across_boards", 422, "内测板块和公开板块的帖子不能互相合并。", "Posts on the beta board and the public board cannot be merged into each other.";
+    NoteTooLong = "note_too_long", 422, "备注最多 200 个字。", "A note may have at most 200 characters.";
+    InvalidBoard = "invalid_board", 400, "board 必须是 public 或 beta，且 beta 须指定产品。", "The board must be public or beta, and beta needs a product.";
     BetaNotFound = "beta_not_found", 404, "这个产品还没有内测群组。", "This product has no beta group.";
     BetaClosed = "beta_closed", 409, "内测招募暂未开放。", "The beta group is not accepting applications.";
     InvalidBetaSeats = "invalid_beta_seats", 422, "名额须为 1 到 1,000,000 之间的整数。", "Seats must be a whole number from 1 to 1,000,000.";

@@ -51,6 +51,7 @@ struct Side {
     product_id: i64,
     merged_into: Option<i64>,
     title: String,
+    beta: bool,
 }
 
 impl Store {
@@ -62,7 +63,7 @@ impl Store {
             Backend::Sqlite => "",
         };
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT status, product_id, merged_into, title FROM posts WHERE id = $1{lock}"
+            "SELECT status, product_id, merged_into, title, beta FROM posts WHERE id = $1{lock}"
         )))
         .bind(post_id)
         .fetch_optional(&mut **tx)
@@ -74,6 +75,7 @@ impl Store {
             product_id: row.try_get("product_id")?,
             merged_into: row.try_get("merged_into")?,
             title: row.try_get("title")?,
+            beta: row.try_get::<i64, _>("beta")? != 0,
         }))
     }
 
@@ -104,6 +106,11 @@ impl Store {
         }
         if source.product_id != target.product_id {
             return Err(ErrorCode::MergeAcrossProducts.into());
+        }
+        // The target lists what was merged into it: a beta post must not surface on the
+        // public board, nor a public one vanish into the beta board.
+        if source.beta != target.beta {
+            return Err(ErrorCode::MergeAcrossBoards.into());
         }
         source.status.transition(PostStatus::Duplicate)?;
 

@@ -56,6 +56,8 @@ struct PageKey {
     kind: Option<PostKind>,
     tag: Option<String>,
     author_id: Option<i64>,
+    /// Part of the key: a beta board page must never answer a public listing.
+    beta: bool,
     sort: Sort,
     limit: u32,
 }
@@ -100,6 +102,7 @@ impl ReadCache {
             kind: filter.kind,
             tag: filter.tag.map(str::to_string),
             author_id: filter.author_id,
+            beta: filter.beta,
             sort: filter.sort,
             limit: filter.limit,
         };

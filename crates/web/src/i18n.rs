@@ -69,6 +69,7 @@ pub struct T {
     pub status_change_final: &'static str,
     pub status_note_label: &'static str,
     pub demands_title: &'static str,
+    pub beta_title: &'static str,
     pub demands_hint: &'static str,
     pub demands_empty: &'static str,
     pub demands_fans_week: &'static str,
@@ -311,6 +312,7 @@ pub const ZH: T = T {
     status_change_final: "该帖子已是最终状态，不能再变更。",
     status_note_label: "说明",
     demands_title: "本周热门需求",
+    beta_title: "内测",
     demands_hint: "相同诉求的帖子归为一个需求，按最近 7 天参与（发帖或投票）的粉丝数排序，每隔几分钟更新。",
     demands_empty: "还没有需求。",
     demands_fans_week: "位粉丝本周参与",
@@ -553,6 +555,7 @@ pub const EN: T = T {
     status_change_final: "This post is in a final status and cannot change.",
     status_note_label: "Note",
     demands_title: "Top demands this week",
+    beta_title: "Beta",
     demands_hint: "Posts asking for the same thing form one demand, ranked by the fans who posted or voted on it in the last 7 days; refreshed every few minutes.",
     demands_empty: "No demands yet.",
     demands_fans_week: "fans this week",
@@ -812,6 +815,35 @@ pub fn notification_text(locale: Locale, n: &canyu_store::Notification) -> Strin
             Locale::ZhCn => format!("官方回复了你的帖子「{title}」。"),
             Locale::En => format!("The team replied to your post “{title}”."),
         },
+        K::BetaAdmitted => {
+            let product = field("product_name");
+            match locale {
+                Locale::ZhCn => {
+                    format!("欢迎加入 {product} 内测！每周记得提交至少 1 个问题反馈和 1 条建议。")
+                }
+                Locale::En => format!(
+                    "Welcome to the {product} beta! Each week, post at least one bug report and one suggestion."
+                ),
+            }
+        }
+        K::BetaRejected => {
+            let product = field("product_name");
+            match locale {
+                Locale::ZhCn => format!("你的 {product} 内测申请这次没有通过。"),
+                Locale::En => format!("Your application to the {product} beta was not accepted this time."),
+            }
+        }
+        K::BetaRemoved => {
+            let product = field("product_name");
+            match locale {
+                Locale::ZhCn => format!("你已被移出 {product} 内测（未完成每周任务或由管理员移出）。"),
+                Locale::En => {
+                    format!(
+                        "You were removed from the {product} beta (weekly duties missed, or by the team)."
+                    )
+                }
+            }
+        }
     }
 }
 

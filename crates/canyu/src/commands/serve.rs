@@ -60,6 +60,7 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
     }
     tokio::spawn(sweep_expired_sessions(store.clone()));
     tokio::spawn(refresh_demands(state.clone()));
+    tokio::spawn(judge_beta_duties(state.clone()));
     tokio::spawn(deliverer.run());
     canyu_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
@@ -90,6 +91,19 @@ async fn refresh_demands(state: AppState) {
                 tracing::info!(demands = n, ms = started.elapsed().as_millis() as u64, "demands refreshed")
             }
             Err(e) => tracing::warn!(error = ?e.0, "demands refresh failed"),
+        }
+    }
+}
+
+/// Beta duties are judged once per ISO week, for the week that ended; checking every ten
+/// minutes means the judgement lands early on Monday (China time) and survives restarts.
+/// Judging is idempotent per week, so several nodes may run this.
+async fn judge_beta_duties(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        if let Err(e) = canyu_web::actions::beta::judge_last_week(&state).await {
+            tracing::warn!(error = ?e.0, "judging beta duties failed");
         }
     }
 }

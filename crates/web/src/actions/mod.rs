@@ -1,6 +1,7 @@
 //! What people do on the board, once: the JSON API and the HTML forms both call these, so
 //! validation, permission checks, rate limits and search indexing cannot drift apart.
 
+pub mod beta;
 pub mod demands;
 pub mod merge;
 pub mod points;
@@ -144,6 +145,8 @@ pub struct PostInput {
     pub title: String,
     pub body: String,
     pub tags: Vec<String>,
+    /// Post to the product's beta board (members and the team only).
+    pub beta: bool,
 }
 
 pub async fn create_post(state: &AppState, auth: &Auth, input: PostInput) -> AppResult<Post> {
@@ -153,6 +156,9 @@ pub async fn create_post(state: &AppState, auth: &Auth, input: PostInput) -> App
     let tags: Vec<String> = Tag::parse_list(&input.tags)?.iter().map(|t| t.as_str().to_string()).collect();
     let product =
         state.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
+    if input.beta && !beta::can_see_beta(state, Some(auth), product.id).await? {
+        return Err(ErrorCode::BetaMembersOnly.into());
+    }
     limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
     let post = state
         .store
@@ -163,7 +169,7 @@ pub async fn create_post(state: &AppState, auth: &Auth, input: PostInput) -> App
             title: title.as_str(),
             body: body.as_str(),
             tags: &tags,
-            beta: false,
+            beta: input.beta,
             created_at: state.now(),
         })
         .await?;
@@ -175,8 +181,11 @@ pub async fn create_post(state: &AppState, auth: &Auth, input: PostInput) -> App
 
 /// Puts the post into the search index and waits until it is searchable. The database has
 /// the post already; if indexing fails, `canyu reindex` repairs the projection, so the
-/// request still succeeds.
+/// request still succeeds. Beta-board posts stay out: search and suggestions are public.
 pub async fn index_post(state: &AppState, post: &Post) {
+    if post.beta {
+        return;
+    }
     let ticket = state.search.upsert(PostDoc {
         post_id: post.id,
         product_id: post.product_id,
@@ -193,11 +202,13 @@ pub async fn index_post(state: &AppState, post: &Post) {
 
 pub async fn vote(state: &AppState, auth: &Auth, post_id: i64) -> AppResult<VoteOutcome> {
     limit(state, format!("vote:{}", auth.user.id), state.config.writes_per_minute)?;
+    beta::ensure_post_id_visible(state, auth, post_id).await?;
     Ok(state.store.vote(post_id, auth.user.id, state.now()).await?)
 }
 
 pub async fn unvote(state: &AppState, auth: &Auth, post_id: i64) -> AppResult<VoteOutcome> {
     limit(state, format!("vote:{}", auth.user.id), state.config.writes_per_minute)?;
+    beta::ensure_post_id_visible(state, auth, post_id).await?;
     Ok(state.store.unvote(post_id, auth.user.id).await?)
 }
 
@@ -205,6 +216,7 @@ pub async fn unvote(state: &AppState, auth: &Auth, post_id: i64) -> AppResult<Vo
 pub async fn comment(state: &AppState, auth: &Auth, post_id: i64, body: &str) -> AppResult<Comment> {
     let body = Body::parse_comment(body)?;
     limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
+    beta::ensure_post_id_visible(state, auth, post_id).await?;
     let official = auth.user.role.can_triage();
     Ok(state.store.add_comment(post_id, auth.user.id, body.as_str(), official, state.now()).await?)
 }

@@ -76,16 +76,19 @@ pub async fn publish(state: &AppState, auth: &Auth, id: i64) -> AppResult<Releas
     Ok(published)
 }
 
-/// Whether the caller may see `release`: published stable releases are public; beta
-/// releases (until beta groups exist) and drafts are for the people who run the product.
+/// Whether the caller may see `release`: published stable releases are public, published
+/// beta releases are for the product's beta members and the team, drafts for the people
+/// who run the product.
 pub async fn visible(state: &AppState, auth: Option<&Auth>, release: &Release) -> AppResult<bool> {
-    if release.channel == Channel::Stable && release.status == canyu_store::ReleaseStatus::Published {
+    let published = release.status == canyu_store::ReleaseStatus::Published;
+    if published && release.channel == Channel::Stable {
         return Ok(true);
     }
-    match auth {
-        Some(a) => can_manage(state, a, release.product_id).await,
-        None => Ok(false),
+    let Some(a) = auth else { return Ok(false) };
+    if can_manage(state, a, release.product_id).await? {
+        return Ok(true);
     }
+    Ok(published && super::beta::can_see_beta(state, auth, release.product_id).await?)
 }
 
 /// Channels and drafts the caller may list for a product.
@@ -98,5 +101,11 @@ pub async fn listing_scope(
         Some(a) => can_manage(state, a, product_id).await?,
         None => false,
     };
-    Ok(if manager { (vec![Channel::Stable, Channel::Beta], true) } else { (vec![Channel::Stable], false) })
+    if manager {
+        return Ok((vec![Channel::Stable, Channel::Beta], true));
+    }
+    if super::beta::can_see_beta(state, auth, product_id).await? {
+        return Ok((vec![Channel::Stable, Channel::Beta], false));
+    }
+    Ok((vec![Channel::Stable], false))
 }

@@ -3,6 +3,7 @@
 //! snapshot test, so a change to the contract is always a visible diff.
 
 pub mod auth;
+pub mod beta;
 pub mod catalog;
 pub mod demands;
 pub mod notifications;
@@ -38,6 +39,12 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{slug}/leaderboard", get(points::product_leaderboard))
         .route("/products/{slug}/releases", get(releases::list))
         .route("/products/{slug}/demands", get(demands::for_product))
+        .route("/products/{slug}/beta", get(beta::show).put(beta::configure))
+        .route("/products/{slug}/beta/applications", get(beta::applications).post(beta::apply))
+        .route("/products/{slug}/beta/membership", axum::routing::delete(beta::leave))
+        .route("/products/{slug}/beta/members/{handle}/remove", post(beta::remove))
+        .route("/beta/applications/{id}/admit", post(beta::admit))
+        .route("/beta/applications/{id}/reject", post(beta::reject))
         .route("/products/{slug}/demands/rebuild", post(demands::rebuild))
         .route("/demands", get(demands::all))
         .route("/releases", post(releases::create))
@@ -59,7 +66,7 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "canyu API", description = "The fan co-creation board: products, posts, votes, comments, the status workflow, similar posts and merging, notifications and points. Errors are `{\"error\": {\"code\", \"message\"}}` with the message in the request's language (Accept-Language: zh-CN or en)."),
+    info(title = "canyu API", description = "The fan co-creation board: products, posts, votes, comments, the status workflow, similar posts and merging, notifications, points, releases and the beta programme. Errors are `{\"error\": {\"code\", \"message\"}}` with the message in the request's language (Accept-Language: zh-CN or en)."),
     paths(
         auth::register, auth::login, auth::logout, auth::me, auth::update_me,
         auth::list_tokens, auth::create_token, auth::revoke_token,
@@ -76,6 +83,8 @@ pub fn routes() -> Router<AppState> {
         releases::create, releases::show, releases::publish, releases::list,
         webhooks::create, webhooks::list, webhooks::delete,
         demands::for_product, demands::all, demands::rebuild,
+        beta::show, beta::configure, beta::apply, beta::applications, beta::admit, beta::reject,
+        beta::leave, beta::remove,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -88,6 +97,7 @@ pub fn routes() -> Router<AppState> {
         (name = "webhooks", description = "The team's channels: signed JSON, Feishu/Lark, DingTalk and WeCom robots"),
         (name = "demands", description = "Open posts grouped by what they ask for, sized by the fans behind them"),
         (name = "releases", description = "The weekly release train: releases that ship fans' posts and credit them"),
+        (name = "beta", description = "The beta programme: limited seats, applications, weekly duties, a members-only board and beta releases"),
     )
 )]
 pub struct ApiDoc;

@@ -59,6 +59,11 @@ impl NotificationView {
 
 /// Where a notification leads: the post it is about, or for a merge the post it went into.
 pub fn notification_url(n: &Notification) -> Option<String> {
+    use canyu_store::NotificationKind as K;
+    if matches!(n.kind, K::BetaAdmitted | K::BetaRejected | K::BetaRemoved) {
+        let slug = n.data.get("product").and_then(|v| v.as_str())?;
+        return Some(format!("{}/beta", crate::pages::product_url(slug)));
+    }
     match n.data.get("into").and_then(|v| v.as_i64()) {
         Some(into) if n.kind == canyu_store::NotificationKind::PostMerged => Some(format!("/posts/{into}")),
         _ => n.post_id.map(|id| format!("/posts/{id}")),

@@ -35,6 +35,7 @@ pub struct ProductHead {
     pub new_url: String,
     pub roadmap_url: String,
     pub changelog_url: String,
+    pub beta_url: String,
     pub posts: String,
 }
 
@@ -47,6 +48,7 @@ impl ProductHead {
             new_url: format!("{base}/new"),
             roadmap_url: format!("{base}/roadmap"),
             changelog_url: format!("{base}/changelog"),
+            beta_url: format!("{base}/beta"),
             url: base,
             posts: i18n::posts_count(cx.locale, p.post_count),
         }

@@ -233,3 +233,113 @@ async fn the_demands_pages_list_the_weeks_top_demands() {
     }
     assert_eq!(app.get("/products/nope/demands", None, "zh-CN").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_beta_page_runs_applications_and_keeps_its_board_private() {
+    let app = App::new().await;
+    let (_, admin) = app.user("管理员_b", Role::Admin).await;
+    let (_, fan) = app.user("内测粉_b", Role::Fan).await;
+    let (_, outsider) = app.user("路人_b", Role::Fan).await;
+
+    // No group: fans get a 404, the people who run the product get the settings form.
+    assert_eq!(app.get("/products/xiaomi-su7/beta", Some(&fan), "zh-CN").await.status, StatusCode::NOT_FOUND);
+    let page = app.get("/products/xiaomi-su7/beta", Some(&admin), "zh-CN").await;
+    assert!(page.html.contains("data-testid=\"beta-settings-form\""), "{}", page.html);
+    let csrf = page.csrf();
+    let bad =
+        app.form("/products/xiaomi-su7/beta/settings", &admin, &[("csrf", &csrf), ("seats", "0")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.testid("form-error").is_some_and(|e| e.contains("名额")), "{}", bad.html);
+    let saved = app
+        .form("/products/xiaomi-su7/beta/settings", &admin, &[("csrf", &csrf), ("seats", "5"), ("open", "1")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+
+    // A fan applies with a motivation; a fan's settings POST is refused.
+    let page = app.get("/products/xiaomi-su7/beta", Some(&fan), "zh-CN").await;
+    assert!(page.html.contains("data-testid=\"beta-apply-form\""));
+    assert!(!page.html.contains("data-testid=\"beta-settings-form\""));
+    let csrf = page.csrf();
+    let refused =
+        app.form("/products/xiaomi-su7/beta/settings", &fan, &[("csrf", &csrf), ("seats", "9")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let short =
+        app.form("/products/xiaomi-su7/beta/apply", &fan, &[("csrf", &csrf), ("motivation", "想")]).await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let applied = app
+        .form(
+            "/products/xiaomi-su7/beta/apply",
+            &fan,
+            &[("csrf", &csrf), ("motivation", "每天开车通勤，想测新功能")],
+        )
+        .await;
+    assert_eq!(applied.status, StatusCode::SEE_OTHER);
+    let page = app.get("/products/xiaomi-su7/beta", Some(&fan), "zh-CN").await;
+    assert!(page.html.contains("data-status=\"pending\""), "{}", page.html);
+
+    // The admin admits it from the list.
+    let page = app.get("/products/xiaomi-su7/beta", Some(&admin), "zh-CN").await;
+    assert!(page.html.contains("每天开车通勤，想测新功能"));
+    let id = app.state.store.beta_memberships(1, None, 10).await.expect("db")[0].id;
+    let csrf = page.csrf();
+    let admitted = app
+        .form(
+            &format!("/products/xiaomi-su7/beta/applications/{id}/decide"),
+            &admin,
+            &[("csrf", &csrf), ("decision", "admit")],
+        )
+        .await;
+    assert_eq!(admitted.status, StatusCode::SEE_OTHER);
+
+    // The member posts on the beta board from the new-post form.
+    let page = app.get("/products/xiaomi-su7/beta", Some(&fan), "zh-CN").await;
+    assert!(page.html.contains("data-status=\"member\""), "{}", page.html);
+    let form = app.get("/products/xiaomi-su7/new?board=beta", Some(&fan), "zh-CN").await;
+    assert!(form.html.contains("data-testid=\"beta-board-banner\""));
+    assert!(!form.html.contains("data-similar"), "public suggestions are off on the beta board");
+    let csrf = form.csrf();
+    let posted = app
+        .form(
+            "/products/xiaomi-su7/new",
+            &fan,
+            &[
+                ("csrf", &csrf),
+                ("product", "xiaomi-su7"),
+                ("board", "beta"),
+                ("kind", "bug"),
+                ("title", "内测版导航卡顿"),
+                ("body", "切换地图时卡一下"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.html);
+    let url = posted.location.expect("location");
+    assert_eq!(app.get(&url, Some(&fan), "zh-CN").await.status, StatusCode::OK);
+    assert_eq!(app.get(&url, Some(&outsider), "zh-CN").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&url, None, "zh-CN").await.status, StatusCode::FORBIDDEN);
+    let page = app.get("/products/xiaomi-su7/beta", Some(&fan), "zh-CN").await;
+    assert!(page.html.contains("内测版导航卡顿"));
+    assert!(page.testid("beta-week").is_some_and(|w| w.contains("1/1")), "{}", page.html);
+    let outsider_page = app.get("/products/xiaomi-su7/beta", Some(&outsider), "zh-CN").await;
+    assert!(!outsider_page.html.contains("内测版导航卡顿"));
+    let board = app.get("/products/xiaomi-su7", Some(&fan), "zh-CN").await;
+    assert!(!board.html.contains("内测版导航卡顿"), "the public board never lists beta posts");
+
+    // An outsider cannot post to the beta board.
+    let csrf = outsider_page.csrf();
+    let refused = app
+        .form(
+            "/products/xiaomi-su7/new",
+            &outsider,
+            &[("csrf", &csrf), ("board", "beta"), ("kind", "bug"), ("title", "偷偷发"), ("body", "正文")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // Leaving shows the date the fan may apply again.
+    let csrf = page.csrf();
+    let left = app.form("/products/xiaomi-su7/beta/leave", &fan, &[("csrf", &csrf)]).await;
+    assert_eq!(left.status, StatusCode::SEE_OTHER);
+    let page = app.get("/products/xiaomi-su7/beta", Some(&fan), "zh-CN").await;
+    assert!(page.html.contains("data-status=\"wait\""), "{}", page.html);
+}

@@ -6,6 +6,7 @@
 //! highlights, which the index escapes itself).
 
 mod account;
+mod beta;
 mod board;
 mod catalog_admin;
 mod demands;
@@ -45,6 +46,12 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::page))
         .route("/products/{slug}", get(board::page))
         .route("/products/{slug}/new", get(new_post::form).post(new_post::create))
+        .route("/products/{slug}/beta", get(beta::page))
+        .route("/products/{slug}/beta/apply", post(beta::apply))
+        .route("/products/{slug}/beta/leave", post(beta::leave))
+        .route("/products/{slug}/beta/settings", post(beta::settings))
+        .route("/products/{slug}/beta/applications/{id}/decide", post(beta::decide))
+        .route("/products/{slug}/beta/members/{handle}/remove", post(beta::remove))
         .route("/products/{slug}/roadmap", get(roadmap::page))
         .route("/posts/{id}", get(post::page))
         .route("/posts/{id}/vote", post(post::vote))

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use canyu_core::{ErrorCode, PostKind};
@@ -41,6 +41,8 @@ pub struct NewPostPage {
     pub title: String,
     pub body: String,
     pub tags: String,
+    /// Posting to the product's beta board.
+    pub beta: bool,
     pub error: Option<String>,
 }
 
@@ -52,6 +54,8 @@ pub struct NewPostForm {
     pub title: String,
     pub body: String,
     pub tags: String,
+    /// `beta` for the product's beta board.
+    pub board: String,
 }
 
 async fn render(
@@ -87,15 +91,28 @@ async fn render(
             .collect(),
         title: form.title,
         body: form.body,
+        beta: form.board == "beta",
         tags: form.tags,
         error,
     };
     Ok(cx.respond(status, page))
 }
 
-pub async fn form(State(state): State<AppState>, cx: Cx, Path(slug): Path<String>) -> AppResult<Response> {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FormQuery {
+    pub board: String,
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(slug): Path<String>,
+    Query(query): Query<FormQuery>,
+) -> AppResult<Response> {
     cx.user()?;
-    render(&state, &cx, &slug, NewPostForm::default(), None, StatusCode::OK).await
+    let form = NewPostForm { board: query.board, ..NewPostForm::default() };
+    render(&state, &cx, &slug, form, None, StatusCode::OK).await
 }
 
 /// Tags as typed: "续航, 相机，快充" (ASCII or full-width commas).
@@ -116,6 +133,7 @@ pub async fn create(
         title: form.title.clone(),
         body: form.body.clone(),
         tags: split_tags(&form.tags),
+        beta: form.board == "beta",
     };
     match actions::create_post(&state, auth, input).await {
         Ok(post) => Ok(see_other(&post_url(post.id))),

@@ -117,6 +117,7 @@ fn initial(s: &str) -> String {
 
 async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCode) -> AppResult<Response> {
     let post = state.store.post(id).await?.ok_or(AppError(ErrorCode::PostNotFound))?;
+    crate::actions::beta::ensure_post_visible(state, cx.auth.as_ref(), &post).await?;
     let comments = state.store.comments(id).await?;
     let history = state.store.status_history(id).await?;
     let voted = match &cx.auth {

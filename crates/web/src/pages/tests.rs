@@ -107,6 +107,7 @@ impl App {
             title: title.into(),
             body: body.into(),
             tags: vec!["续航".into()],
+            beta: false,
         };
         actions::create_post(&self.state, &auth, input).await.expect("post").id
     }

@@ -1,7 +1,7 @@
 use super::parse_post_id;
 use crate::actions;
 use crate::api::views::{CommentView, ErrorBody, ItemsView};
-use crate::auth::RequireAuth;
+use crate::auth::{MaybeAuth, RequireAuth};
 use crate::error::{ApiJson, AppResult, post_not_found};
 use crate::state::AppState;
 use axum::Json;
@@ -12,13 +12,15 @@ use utoipa::ToSchema;
 
 /// A post's comments, oldest first.
 #[utoipa::path(get, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = i64, Path)),
-    responses((status = 200, body = ItemsView<CommentView>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ItemsView<CommentView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    auth: MaybeAuth,
     Path(id): Path<String>,
 ) -> AppResult<Json<ItemsView<CommentView>>> {
     let id = parse_post_id(&id)?;
-    state.store.post(id).await?.ok_or_else(post_not_found)?;
+    let post = state.store.post(id).await?.ok_or_else(post_not_found)?;
+    actions::beta::ensure_post_visible(&state, auth.0.as_ref(), &post).await?;
     let comments = state.store.comments(id).await?;
     Ok(Json(ItemsView { items: comments.iter().map(CommentView::from).collect() }))
 }

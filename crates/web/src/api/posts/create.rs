@@ -24,11 +24,14 @@ pub struct NewPostRequest {
     /// Up to 5 tags of 1–20 characters.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Post to the product's beta board (beta members and the team only). Default false.
+    #[serde(default)]
+    pub beta: bool,
 }
 
 /// Posts feedback to a product's board.
 #[utoipa::path(post, path = "/api/v1/posts", tag = "posts", request_body = NewPostRequest,
-    responses((status = 201, body = PostView), (status = 401, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 201, body = PostView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -37,7 +40,14 @@ pub async fn create(
     let post = actions::create_post(
         &state,
         &auth,
-        PostInput { product: req.product, kind: req.kind, title: req.title, body: req.body, tags: req.tags },
+        PostInput {
+            product: req.product,
+            kind: req.kind,
+            title: req.title,
+            body: req.body,
+            tags: req.tags,
+            beta: req.beta,
+        },
     )
     .await?;
     let location = format!("/api/v1/posts/{}", post.id);

@@ -26,6 +26,9 @@ pub struct ListParams {
     /// 1–100, default 20.
     pub limit: Option<String>,
     pub cursor: Option<String>,
+    /// `public` (default) or `beta`: the product's beta board, for its beta members and the
+    /// team. `beta` needs `product` and cannot be combined with `q`.
+    pub board: Option<String>,
 }
 
 fn non_empty(v: &Option<String>) -> Option<&str> {
@@ -50,7 +53,7 @@ pub(crate) async fn voted_flags(
 
 /// Posts, filtered and sorted, one page at a time; or search results when `q` is given.
 #[utoipa::path(get, path = "/api/v1/posts", tag = "posts", params(ListParams),
-    responses((status = 200, body = PostPageView), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = PostPageView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: MaybeAuth,
@@ -68,6 +71,20 @@ pub async fn list(
     let kind = non_empty(&params.kind).map(PostKind::parse).transpose()?;
     let tag = non_empty(&params.tag).map(Tag::parse).transpose()?;
     let sort = non_empty(&params.sort).map(Sort::parse).transpose()?.unwrap_or_default();
+    let beta = match non_empty(&params.board) {
+        None | Some("public") => false,
+        Some("beta") => {
+            let product = product.as_ref().ok_or(ErrorCode::InvalidBoard)?;
+            if non_empty(&params.q).is_some() {
+                return Err(AppError(ErrorCode::InvalidBoard));
+            }
+            if !actions::beta::can_see_beta(&state, auth.0.as_ref(), product.id).await? {
+                return Err(AppError(ErrorCode::BetaMembersOnly));
+            }
+            true
+        }
+        Some(_) => return Err(AppError(ErrorCode::InvalidBoard)),
+    };
 
     if let Some(q) = non_empty(&params.q) {
         // Search ranks by relevance within a product; the other filters would silently not
@@ -117,6 +134,7 @@ pub async fn list(
                 kind,
                 tag: tag.as_ref().map(Tag::as_str),
                 author_id: None,
+                beta,
                 sort,
                 cursor: non_empty(&params.cursor),
                 limit,

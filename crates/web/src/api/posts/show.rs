@@ -1,4 +1,5 @@
 use super::parse_post_id;
+use crate::actions;
 use crate::api::views::{ErrorBody, PostView};
 use crate::auth::MaybeAuth;
 use crate::error::{AppResult, post_not_found};
@@ -8,7 +9,7 @@ use axum::extract::{Path, State};
 
 /// One post, with its vote and comment counts.
 #[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "posts", params(("id" = i64, Path)),
-    responses((status = 200, body = PostView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     auth: MaybeAuth,
@@ -16,6 +17,7 @@ pub async fn show(
 ) -> AppResult<Json<PostView>> {
     let id = parse_post_id(&id)?;
     let post = state.store.post(id).await?.ok_or_else(post_not_found)?;
+    actions::beta::ensure_post_visible(&state, auth.0.as_ref(), &post).await?;
     let voted = match &auth.0 {
         Some(a) => Some(state.store.has_voted(id, a.user.id).await?),
         None => None,
