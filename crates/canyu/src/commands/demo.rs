@@ -5,7 +5,8 @@ use crate::error::CliResult;
 use canyu_core::Millis;
 use canyu_demo::{DEMO_DEFAULT_POSTS, DEMO_FAN_PASSWORD, DEMO_STAFF_HANDLE, DEMO_STAFF_PASSWORD, DemoForum};
 use canyu_store::{
-    BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, NewProduct, NewUser, PastRelease, Store,
+    BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, NewPost, NewProduct, NewUser,
+    PastRelease, Store,
 };
 use canyu_text::SearchIndex;
 use canyu_web::PasswordCost;
@@ -158,6 +159,63 @@ pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
     import_releases(store, forum, &product_ids, &post_ids, &user_ids).await?;
     // The points the generated history would have earned.
     store.backfill_points().await?;
+    import_beta_groups(store, forum, &product_ids).await?;
+    Ok(())
+}
+
+/// A beta group per product: 200 seats, fans at Lv3 and up admitted as they apply. The
+/// product's most active fans have applied (the rule admits those at Lv3 or above, the
+/// others wait for review) and members have started the week's duties on the beta board.
+async fn import_beta_groups(
+    store: &Store,
+    forum: &DemoForum,
+    product_ids: &HashMap<String, i64>,
+) -> CliResult<()> {
+    use canyu_core::beta::{BetaRules, Motivation};
+    use canyu_core::points::level_for;
+    let now = canyu_web::state::now_millis();
+    let rules = BetaRules::parse(200, Some(3), None, None, None).map_err(|e| e.to_string())?;
+    let motivation = Motivation::parse("每天都在用，愿意每周提交问题反馈和建议，帮助新版本更快更稳。")
+        .map_err(|e| e.to_string())?;
+    for p in &forum.products {
+        let product_id = product_ids[&p.slug];
+        store.configure_beta_group(product_id, rules, now).await?;
+        let bugs: Vec<&str> = forum
+            .posts
+            .iter()
+            .filter(|post| post.product == p.slug && post.kind == canyu_core::PostKind::Bug)
+            .map(|post| post.title.as_str())
+            .take(8)
+            .collect();
+        for (i, row) in store.leaderboard(Some(product_id), 12).await?.into_iter().enumerate() {
+            let Some(fan) = store.user_by_handle(&row.handle).await? else { continue };
+            if fan.user.role != canyu_core::Role::Fan {
+                continue;
+            }
+            let (level, _) = level_for(fan.user.points);
+            let membership =
+                store.apply_beta(product_id, fan.user.id, &motivation, level.number, now).await?;
+            if membership.status != canyu_core::beta::MemberStatus::Member {
+                continue;
+            }
+            if let Some(title) = bugs.get(i % bugs.len().max(1)) {
+                let title = format!("内测版：{title}");
+                let title: String = title.chars().take(canyu_core::post::TITLE_MAX_CHARS).collect();
+                store
+                    .create_post(NewPost {
+                        product_id,
+                        author_id: fan.user.id,
+                        kind: canyu_core::PostKind::Bug,
+                        title: &title,
+                        body: "升级到本周内测版后复现，步骤和日志见附件说明。",
+                        tags: &[],
+                        beta: true,
+                        created_at: now,
+                    })
+                    .await?;
+            }
+        }
+    }
     Ok(())
 }
 
