@@ -321,6 +321,53 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     assert.match(await fan.innerText("[data-testid=credited]"), new RegExp(TITLE));
   });
 
+  await t.test("beta programme: staff open seats, the fan applies, is admitted and posts on the beta board", async () => {
+    const staffCtx = await newContext();
+    const staff = watch(await staffCtx.newPage());
+    await staff.goto(`${BASE}/login`);
+    await staff.fill("[data-testid=handle]", STAFF_HANDLE);
+    await staff.fill("[data-testid=password]", STAFF_PASSWORD);
+    await Promise.all([staff.waitForURL((u) => !u.pathname.startsWith("/login")), staff.click("[data-testid=login-submit]")]);
+    await staff.goto(`${BASE}/products/${PRODUCT}/beta`);
+    await staff.fill("[data-testid=beta-seats]", "3");
+    await Promise.all([staff.waitForURL(/\/beta$/), staff.click("[data-testid=beta-save]")]);
+    assert.equal((await staff.textContent("[data-testid=beta-members]")).trim(), "0");
+
+    await fan.goto(`${BASE}/products/${PRODUCT}`);
+    await Promise.all([fan.waitForURL(/\/beta$/), fan.click("[data-testid=beta-link]")]);
+    await fan.fill("[data-testid=beta-motivation]", "每天通勤都用，愿意每周反馈问题和建议");
+    await Promise.all([fan.waitForURL(/\/beta$/), fan.click("[data-testid=beta-apply]")]);
+    assert.equal(await fan.getAttribute("[data-testid=beta-status]", "data-status"), "pending");
+
+    await staff.reload();
+    const row = staff.locator(`[data-testid=beta-applications] li[data-handle="${fanHandle}"]`);
+    await Promise.all([staff.waitForURL(/\/beta$/), row.locator("[data-testid=beta-admit]").click()]);
+    assert.equal((await staff.textContent("[data-testid=beta-members]")).trim(), "1");
+    await staffCtx.close();
+
+    await fan.reload();
+    assert.equal(await fan.getAttribute("[data-testid=beta-status]", "data-status"), "member");
+    await Promise.all([fan.waitForURL(/board=beta/), fan.click("[data-testid=beta-new-post]")]);
+    await fan.locator("[data-testid=beta-board-banner]").waitFor();
+    await fan.check("[data-testid=kind-bug]");
+    await fan.fill("[data-testid=post-title-input]", "内测版蓝牙偶尔断连");
+    await fan.fill("[data-testid=post-body-input]", "升级后开车时蓝牙断开两次");
+    await Promise.all([fan.waitForURL(/\/posts\/\d+$/), fan.click("[data-testid=post-submit]")]);
+    const betaPost = new URL(fan.url()).pathname;
+    await fan.goto(`${BASE}/products/${PRODUCT}/beta`);
+    assert.match(await fan.innerText("[data-testid=beta-board]"), /内测版蓝牙偶尔断连/);
+    assert.match(await fan.innerText("[data-testid=beta-week]"), /1\/1/);
+
+    // Someone outside the group gets a clear refusal, and the public board never shows it.
+    const visitorCtx = await newContext();
+    const visitor = await visitorCtx.newPage();
+    const res = await visitor.goto(`${BASE}${betaPost}`);
+    assert.equal(res.status(), 403);
+    await visitor.goto(`${BASE}/products/${PRODUCT}`);
+    assert.doesNotMatch(await visitor.innerText("main"), /内测版蓝牙偶尔断连/);
+    await visitorCtx.close();
+  });
+
   await fanCtx.close();
   assert.deepEqual(problems, [], "no console errors, page errors, dialogs or CSP violations");
 });
