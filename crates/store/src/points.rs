@@ -50,6 +50,12 @@ impl Store {
         now: Millis,
     ) -> StoreResult<i64> {
         if let Some(cap) = reason.daily_cap() {
+            // Lock the fan's row first: on PostgreSQL two concurrent votes by one fan would
+            // otherwise both count 19 and both award the 20th. (SQLite has one writer.)
+            sqlx::query("UPDATE users SET points = points WHERE id = $1")
+                .bind(user_id)
+                .execute(&mut **tx)
+                .await?;
             let today: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM points_ledger WHERE user_id = $1 AND reason = $2 AND created_at >= $3",
             )

@@ -337,3 +337,31 @@ async fn publishing_a_release_ships_its_posts_credits_and_pays_once() {
         s.close().await;
     }
 }
+
+#[tokio::test]
+async fn the_daily_vote_cap_holds_under_concurrent_votes() {
+    for backend in backends() {
+        let w = world(backend).await;
+        let s = &w.store;
+        let mut posts = Vec::new();
+        for i in 0..40 {
+            posts.push(post(&w, w.product, w.fans[0], &format!("帖子 {i}")).await);
+        }
+        let voter = w.fans[1];
+        let before = s.user_by_id(voter).await.unwrap().unwrap().points;
+        let tasks: Vec<_> = posts
+            .iter()
+            .map(|&p| {
+                let store = s.clone();
+                tokio::spawn(async move { store.vote(p, voter, 1_000).await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let after = s.user_by_id(voter).await.unwrap().unwrap().points;
+        let cap = Reason::VoteCast.daily_cap().unwrap() * Reason::VoteCast.points();
+        assert_eq!(after - before, cap, "{backend:?}");
+        assert_eq!(s.points_ledger_sum(voter).await.unwrap(), after);
+    }
+}
