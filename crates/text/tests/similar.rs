@@ -311,3 +311,61 @@ fn pawsx_canyu_beats_jaccard() {
         assert!((jaccard[0] - expected).abs() < 1e-5, "{} vs {expected}", jaccard[0]);
     }
 }
+
+/// Timing and quality of `dedup_groups_with` on a benchmark input made by
+/// `bench/dedup_gen.py` (`DEDUP_INPUT`, `DEDUP_TRUTH`; `DEDUP_CHARS_ONLY=1`):
+/// `cargo test --release -p canyu-text --test similar dedup_bench_file -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn dedup_bench_file() {
+    let (Ok(input), Ok(truth)) = (std::env::var("DEDUP_INPUT"), std::env::var("DEDUP_TRUTH")) else { return };
+    let chars_only = std::env::var("DEDUP_CHARS_ONLY").is_ok_and(|v| v == "1");
+    let threshold: f32 = std::env::var("DEDUP_THRESHOLD").ok().and_then(|v| v.parse().ok()).unwrap_or(0.5);
+    let text = std::fs::read_to_string(input).expect("input");
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let truth: Vec<(usize, usize)> = std::fs::read_to_string(truth)
+        .expect("truth")
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace().map(|x| x.parse::<usize>());
+            Some((f.next()?.ok()?, f.next()?.ok()?))
+        })
+        .collect();
+    let is_copy = {
+        let mut v = vec![false; lines.len()];
+        for &(_, c) in &truth {
+            v[c] = true;
+        }
+        v
+    };
+    let started = std::time::Instant::now();
+    let groups = dedup_groups_with(lines.iter().cloned(), DedupOptions { threshold, chars_only }, |_| {});
+    let elapsed = started.elapsed();
+    let mut group_of = vec![usize::MAX; lines.len()];
+    for (g, members) in groups.iter().enumerate() {
+        for &m in members {
+            group_of[m] = g;
+        }
+    }
+    let found =
+        truth.iter().filter(|&&(s, c)| group_of[s] != usize::MAX && group_of[s] == group_of[c]).count();
+    let (mut pairs, mut pairs_inj) = (0usize, 0usize);
+    for g in &groups {
+        let n = g.len();
+        let rest = g.iter().filter(|&&m| !is_copy[m]).count();
+        pairs += n * (n - 1) / 2;
+        pairs_inj += n * (n - 1) / 2 - rest * rest.saturating_sub(1) / 2;
+    }
+    println!(
+        "chars_only={chars_only} t={threshold}: {elapsed:?}; recall {:.4} ({found}/{}), precision {:.4}, prec(copy) {:.4}, {} groups, {pairs} pairs",
+        found as f64 / truth.len() as f64,
+        truth.len(),
+        found as f64 / pairs.max(1) as f64,
+        found as f64 / pairs_inj.max(1) as f64,
+        groups.len()
+    );
+    if let Ok(out) = std::env::var("DEDUP_OUT") {
+        let text: String = groups.iter().map(|g| format!("{g:?}\n")).collect();
+        std::fs::write(out, text).expect("write groups");
+    }
+}

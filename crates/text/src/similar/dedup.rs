@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, mpsc};
 
+use super::index::NEAR_DUPLICATE_MIN;
 use super::{Prepared, SimilarIndex};
 
 /// Lines handed to a preparing thread at a time.
@@ -24,6 +25,14 @@ const CHUNK: usize = 4_096;
 /// [`SimilarIndex::query_min`] with the threshold, and every candidate is scored
 /// exactly. The result does not depend on the number of threads. `progress` is
 /// called with the number of lines done after each chunk.
+///
+/// Above a threshold of 0.3 (near-duplicates; the word index then serves texts of
+/// at most 32 distinct 3-grams only), jieba runs only where words matter: on those
+/// short texts, and on a longer pair only when its characters leave the decision
+/// open (LCS ratio between the threshold and its square root, 3-gram Jaccard below
+/// it). Word IDF is then jieba's table alone, so two lines are linked exactly when
+/// [`similarity`](super::similarity) of the two is at least the threshold. At 0.3 and
+/// below every line is segmented and the IDF also learns from the lines before.
 ///
 /// Grouping is transitive (single linkage): if A ≈ B and B ≈ C, A, B and C form one
 /// group even when A and C score below the threshold.
@@ -63,8 +72,15 @@ where
         super::words::warm_up();
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
-    let mut index = if chars_only { SimilarIndex::chars_only() } else { SimilarIndex::new() };
-    let prepare: fn(&str) -> Prepared = if chars_only { Prepared::chars_only } else { Prepared::new };
+    // Near-duplicate thresholds need words only for short texts and for the pairs
+    // whose characters leave the score undecided (see `SimilarIndex::words_on_demand`).
+    let (mut index, prepare): (SimilarIndex, fn(&str) -> Prepared) = if chars_only {
+        (SimilarIndex::chars_only(), Prepared::chars_only)
+    } else if threshold > NEAR_DUPLICATE_MIN {
+        (SimilarIndex::words_on_demand(), Prepared::short_words)
+    } else {
+        (SimilarIndex::new(), Prepared::new)
+    };
     let mut parent: Vec<u32> = Vec::new();
 
     let (work_tx, work_rx) = mpsc::sync_channel::<(usize, Vec<String>)>(threads * 4);
@@ -137,8 +153,7 @@ where
             pairs.sort_unstable();
             pairs.dedup();
             for (slot, other) in pairs {
-                if let Some((other, score)) = index.score_slots(slot, other)
-                    && score >= threshold
+                if let Some((other, _)) = index.score_slots(slot, other, threshold)
                     && let Some(line) = index.id_of(slot)
                 {
                     union(&mut parent, line as usize, other as usize);
@@ -149,30 +164,47 @@ where
         drop(work_tx);
     });
 
+    // Freeing the index (a few allocations per line) is left to another thread: the
+    // caller has the groups as soon as they are built.
+    // (If no thread can be started, the index is dropped here with the closure.)
+    let _ = std::thread::Builder::new().name("dedup-drop".into()).spawn(move || drop(index));
     groups(&mut parent)
 }
 
 /// The earlier lines (ids) matching each prepared text, computed on `threads`
-/// threads over contiguous parts of the batch.
+/// threads over contiguous parts of the batch; each part looks its LSH buckets up
+/// band by band first (`SimilarIndex::lsh_candidates_batch`).
 fn query_all(index: &SimilarIndex, batch: &[Prepared], threshold: f32, threads: usize) -> Vec<Vec<i64>> {
-    let query = |p: &Prepared| -> Vec<i64> {
-        catch_unwind(AssertUnwindSafe(|| {
-            index.query_prepared(p, threshold).into_iter().map(|(id, _)| id).collect()
-        }))
-        .unwrap_or_default()
+    let query_part = |part: &[Prepared]| -> Vec<Vec<i64>> {
+        let mut lsh: Vec<Vec<u32>> = vec![Vec::new(); part.len()];
+        if catch_unwind(AssertUnwindSafe(|| index.lsh_candidates_batch(part, &mut lsh))).is_err() {
+            return vec![Vec::new(); part.len()];
+        }
+        part.iter()
+            .zip(lsh)
+            .map(|(p, lsh)| {
+                catch_unwind(AssertUnwindSafe(|| {
+                    index.query_prepared_from(p, threshold, Some(lsh)).into_iter().map(|(id, _)| id).collect()
+                }))
+                .unwrap_or_default()
+            })
+            .collect()
     };
-    if threads <= 1 || batch.len() < 64 || index.is_empty() {
-        return batch.iter().map(query).collect();
+    if index.is_empty() {
+        return vec![Vec::new(); batch.len()];
+    }
+    if threads <= 1 || batch.len() < 64 {
+        return query_part(batch);
     }
     let per = batch.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let query = &query;
+        let query_part = &query_part;
         let handles: Vec<_> = batch
             .chunks(per)
             .skip(1)
-            .map(|part| (part.len(), scope.spawn(move || part.iter().map(query).collect::<Vec<_>>())))
+            .map(|part| (part.len(), scope.spawn(move || query_part(part))))
             .collect();
-        let mut out: Vec<Vec<i64>> = batch.chunks(per).next().unwrap_or(&[]).iter().map(query).collect();
+        let mut out: Vec<Vec<i64>> = batch.chunks(per).next().map(query_part).unwrap_or_default();
         for (len, h) in handles {
             out.extend(h.join().unwrap_or_else(|_| vec![Vec::new(); len]));
         }

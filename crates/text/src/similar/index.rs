@@ -1,12 +1,12 @@
 //! [`SimilarIndex`]: texts by id, queried for the most similar ones.
 
-use super::Prepared;
 use super::Scores;
 use super::hash::MixMap;
 use super::lcs::LcsPattern;
 use super::minhash::{self, BANDS};
 use super::normalize;
 use super::words::{self, Vocab};
+use super::{Prepared, SHORT_SHINGLES, prior_vector_of};
 
 /// Words per text entered in the word inverted index (its highest TF-IDF words).
 const TOP_WORDS: usize = 4;
@@ -14,9 +14,9 @@ const TOP_WORDS: usize = 4;
 /// candidates (it is too common to point at similar texts; LSH still finds
 /// near-duplicates that contain it).
 const MAX_POSTINGS: usize = 512;
-/// Texts with at most this many distinct 3-grams (about 34 characters) also look
-/// for near-duplicates through the word index.
-const SHORT_SHINGLES: usize = 32;
+/// Queries with a minimum score above this look for near-duplicates only (see
+/// [`SimilarIndex::query_min`]).
+pub(crate) const NEAR_DUPLICATE_MIN: f32 = 0.3;
 /// At most this many texts are taken from one LSH bucket (newest first). A bucket
 /// this full holds near-identical texts, so any of them links a duplicate group.
 const MAX_BUCKET: usize = 256;
@@ -33,6 +33,9 @@ struct Doc {
     shingles: Box<[u32]>,
     /// Word ids with term weights, sorted by id.
     words: Box<[(u32, f32)]>,
+    /// The folded text, when its words are left to be computed on demand (see
+    /// [`SimilarIndex::words_on_demand`]).
+    folded: Option<Box<str>>,
 }
 
 /// An in-memory index of texts by id for similar-text queries and near-duplicate
@@ -63,6 +66,9 @@ pub struct SimilarIndex {
     /// Characters only: no words (no jieba), the combined score is
     /// `max(jaccard, sequence²)`.
     chars_only: bool,
+    /// Words only where they matter, IDF from jieba's table alone (see
+    /// [`SimilarIndex::words_on_demand`]).
+    words_on_demand: bool,
 }
 
 /// The LSH buckets of one band: each bucket is a list of slots, newest first,
@@ -113,6 +119,9 @@ struct Query<'p> {
     vector: QueryVector,
     /// Built on first use (many queries have no candidate).
     pattern: Option<LcsPattern>,
+    /// The words as `(hash, tf, prior IDF)` sorted by hash, built on first use
+    /// ([`SimilarIndex::words_on_demand`] only).
+    prior: Option<Vec<(u64, f32, f32)>>,
 }
 
 impl SimilarIndex {
@@ -128,6 +137,27 @@ impl SimilarIndex {
         SimilarIndex { chars_only: true, ..SimilarIndex::new() }
     }
 
+    /// An empty index for near-duplicate detection only (every query with a minimum
+    /// score above [`NEAR_DUPLICATE_MIN`]), which segments words only where they
+    /// matter there:
+    ///
+    /// * texts of at most `SHORT_SHINGLES` distinct 3-grams, on insertion: they look
+    ///   for near-duplicates through the word index too (a few edits remove most of
+    ///   a short text's 3-grams);
+    /// * longer texts only when a comparison with a candidate cannot be decided by
+    ///   the characters alone, i.e. when the LCS ratio is at least the minimum but its
+    ///   square and the 3-gram Jaccard are below it (the words can then lift the
+    ///   score to the minimum, see [`Scores::combined`]).
+    ///
+    /// Word IDF is jieba's table alone, as for [`similarity`](super::similarity):
+    /// the corpus's document frequencies would need every text segmented. The score
+    /// of a pair is then [`similarity`](super::similarity) of the two texts, whatever
+    /// else is indexed; a hit reports the character part of the score when that alone
+    /// reaches the minimum.
+    pub(crate) fn words_on_demand() -> Self {
+        SimilarIndex { words_on_demand: true, ..SimilarIndex::new() }
+    }
+
     /// True if this index compares characters only (see [`chars_only`](Self::chars_only)).
     pub fn is_chars_only(&self) -> bool {
         self.chars_only
@@ -135,7 +165,13 @@ impl SimilarIndex {
 
     /// Prepares a text the way this index compares texts.
     pub(crate) fn prepare(&self, text: &str) -> Prepared {
-        if self.chars_only { Prepared::chars_only(text) } else { Prepared::new(text) }
+        if self.chars_only {
+            Prepared::chars_only(text)
+        } else if self.words_on_demand {
+            Prepared::short_words(text)
+        } else {
+            Prepared::new(text)
+        }
     }
 
     /// Number of texts in the index.
@@ -217,11 +253,38 @@ impl SimilarIndex {
 
     /// All hits with a combined score `>= min_score`, best first.
     pub(crate) fn query_prepared(&self, p: &Prepared, min_score: f32) -> Vec<(i64, f32)> {
+        self.query_prepared_from(p, min_score, None)
+    }
+
+    /// The LSH candidates of each text of `batch` (what `candidates` finds in the
+    /// LSH buckets), appended to `out[i]`. Looked up band by band: one band's table
+    /// at a time stays in the caches and the TLB for the whole batch.
+    pub(crate) fn lsh_candidates_batch(&self, batch: &[Prepared], out: &mut [Vec<u32>]) {
+        for (b, band) in self.bands.iter().enumerate() {
+            for (p, out) in batch.iter().zip(out.iter_mut()) {
+                if let Some(keys) = &p.bands {
+                    band.bucket(keys[b], out);
+                }
+            }
+        }
+    }
+
+    /// [`query_prepared`](Self::query_prepared), with the LSH candidates already
+    /// looked up (`lsh_candidates_batch`) when `lsh` is given.
+    pub(crate) fn query_prepared_from(
+        &self,
+        p: &Prepared,
+        min_score: f32,
+        lsh: Option<Vec<u32>>,
+    ) -> Vec<(i64, f32)> {
         if p.is_empty() || self.live == 0 {
             return Vec::new();
         }
         let mut q = self.prepare_query(p);
-        let candidates = self.candidates(&q, min_score);
+        let candidates = match lsh {
+            Some(lsh) => self.word_candidates(&q, min_score, lsh),
+            None => self.candidates(&q, min_score),
+        };
         let mut scratch = Scratch::default();
         let (chars, shingles) = (saturate(p.chars.len()), saturate(p.shingles.len()));
         let mut hits: Vec<(i64, f32)> = candidates
@@ -286,20 +349,24 @@ impl SimilarIndex {
         }
         let per = BANDS.div_ceil(threads.clamp(1, BANDS));
         let keyed = &keyed;
+        // Band by band: one band's table at a time stays in the caches and the TLB
+        // for the whole batch, where visiting every band for each text in turn
+        // touches a page of each table per text.
         let link_group = move |first: usize, group: &mut [Band]| -> Vec<(u32, u32)> {
             let mut found = Vec::new();
             let mut recent = Vec::new();
-            for (slot, keys) in keyed {
-                recent.clear();
-                for (band, &key) in group.iter_mut().zip(&keys[first..]) {
-                    band.push(key, *slot, since, &mut recent);
+            for (b, band) in group.iter_mut().enumerate() {
+                for (slot, keys) in keyed {
+                    recent.clear();
+                    band.push(keys[first + b], *slot, since, &mut recent);
+                    found.extend(recent.iter().map(|&other| (*slot, other)));
                 }
-                found.extend(recent.iter().map(|&other| (*slot, other)));
             }
             found
         };
         // The bands on their own threads, the words on this one.
-        let SimilarIndex { bands, postings, vocab, docs, live, .. } = self;
+        let docs_for_idf = (!self.words_on_demand).then_some(self.live);
+        let SimilarIndex { bands, postings, vocab, docs, .. } = self;
         std::thread::scope(|scope| {
             let handles: Vec<_> = bands
                 .chunks_mut(per)
@@ -309,7 +376,7 @@ impl SimilarIndex {
             let mut recent = Vec::new();
             for (slot, _) in keyed {
                 recent.clear();
-                link_words(postings, vocab, docs, *live, *slot, since, &mut recent);
+                link_words(postings, vocab, docs, docs_for_idf, *slot, since, &mut recent);
                 pairs.extend(recent.iter().map(|&other| (*slot, other)));
             }
             for handle in handles {
@@ -336,6 +403,7 @@ impl SimilarIndex {
             norm: p.norm.into_boxed_str(),
             shingles: p.shingles.into_boxed_slice(),
             words: word_ids.into_boxed_slice(),
+            folded: p.folded,
         }));
         self.slot_of.insert(id, slot);
         self.live += 1;
@@ -354,8 +422,9 @@ impl SimilarIndex {
     /// Enters `slot` in the postings of its top words, collecting the slots
     /// `>= since` sharing them (for short texts; see `candidates`).
     fn link_words(&mut self, slot: u32, since: u32, recent: &mut Vec<u32>) {
+        let prior_only = self.words_on_demand;
         let SimilarIndex { postings, vocab, docs, live, .. } = self;
-        link_words(postings, vocab, docs, *live, slot, since, recent);
+        link_words(postings, vocab, docs, (!prior_only).then_some(*live), slot, since, recent);
     }
 
     /// Rebuilds slots, LSH tables and postings from the live documents.
@@ -380,15 +449,13 @@ impl SimilarIndex {
     }
 
     fn prepare_query<'p>(&self, p: &'p Prepared) -> Query<'p> {
-        let n = self.live;
+        let n = if self.words_on_demand { 0 } else { self.live };
         let mut unknown = u32::MAX;
         let mut vector: QueryVector = p
             .words
             .iter()
             .map(|w| match self.vocab.get(w.hash) {
-                Some(id) => {
-                    (id, w.tf, words::idf(n, self.vocab.df[id as usize], self.vocab.pseudo_df[id as usize]))
-                }
+                Some(id) => (id, w.tf, self.word_idf(id)),
                 None => {
                     unknown -= 1;
                     (unknown, w.tf, words::idf(n, 0, w.pseudo_df))
@@ -396,7 +463,36 @@ impl SimilarIndex {
             })
             .collect();
         vector.sort_unstable_by_key(|&(w, _, _)| w);
-        Query { p, vector, pattern: None }
+        Query { p, vector, pattern: None, prior: None }
+    }
+
+    /// The IDF of an indexed word: blended with the corpus's document frequencies,
+    /// or jieba's alone ([`words_on_demand`](Self::words_on_demand)).
+    #[inline]
+    fn word_idf(&self, w: u32) -> f32 {
+        let pseudo_df = self.vocab.pseudo_df[w as usize];
+        if self.words_on_demand {
+            words::idf(0, 0, pseudo_df)
+        } else {
+            words::idf(self.live, self.vocab.df[w as usize], pseudo_df)
+        }
+    }
+
+    /// The words of an indexed text as `(hash, tf, prior IDF)` sorted by hash,
+    /// segmenting it now if that was left for later.
+    fn doc_prior_vector(&self, doc: &Doc) -> Vec<(u64, f32, f32)> {
+        if let Some(folded) = &doc.folded {
+            return prior_vector_of(&words::term_weights(folded));
+        }
+        let mut v: Vec<(u64, f32, f32)> = doc
+            .words
+            .iter()
+            .map(|&(w, tf)| {
+                (self.vocab.hash[w as usize], tf, words::idf(0, 0, self.vocab.pseudo_df[w as usize]))
+            })
+            .collect();
+        v.sort_unstable_by_key(|e| e.0);
+        v
     }
 
     /// Candidate slots (distinct, live or dead) for a non-empty text: its LSH
@@ -411,10 +507,16 @@ impl SimilarIndex {
                 band.bucket(key, &mut out);
             }
         }
+        self.word_candidates(q, min_score, out)
+    }
+
+    /// `candidates` after the LSH buckets (`out`): adds the texts found through the
+    /// word index, then sorts and de-duplicates.
+    fn word_candidates(&self, q: &Query<'_>, min_score: f32, mut out: Vec<u32>) -> Vec<u32> {
         // Near-duplicates of longer texts share enough 3-grams for LSH; the word
         // index is needed for short ones (a few edits remove most of their 3-grams)
         // and for related texts.
-        let near_duplicates_only = min_score > 0.3;
+        let near_duplicates_only = min_score > NEAR_DUPLICATE_MIN;
         if near_duplicates_only && q.p.shingles.len() > SHORT_SHINGLES {
             out.sort_unstable();
             out.dedup();
@@ -455,23 +557,39 @@ impl SimilarIndex {
         s.chars.clear();
         s.chars.extend(doc.norm.chars());
         let sequence = pattern.ratio(&s.chars, &mut s.lcs);
-        if jaccard.max(sequence * sequence).max(sequence) < min {
+        if jaccard.max(sequence) < min {
             return None;
         }
-        let words = self.cosine(&q.vector, doc, s);
+        if self.words_on_demand {
+            let characters = jaccard.max(sequence * sequence);
+            if characters >= min {
+                return Some(characters);
+            }
+        }
+        let words = self.words_measure(q, doc, s);
         let combined = super::combine(jaccard, sequence, words);
         (combined >= min).then_some(combined)
+    }
+
+    /// The words measure of a query and an indexed text.
+    fn words_measure(&self, q: &mut Query<'_>, doc: &Doc, s: &mut Scratch) -> f32 {
+        if self.chars_only {
+            return 0.0;
+        }
+        if self.words_on_demand {
+            let p = q.p;
+            let query = q.prior.get_or_insert_with(|| p.prior_vector());
+            return words::cosine_sorted(query, &self.doc_prior_vector(doc));
+        }
+        self.cosine(&q.vector, doc, s)
     }
 
     fn cosine(&self, vector: &QueryVector, doc: &Doc, s: &mut Scratch) -> f32 {
         if self.chars_only {
             return 0.0;
         }
-        let n = self.live;
         s.vector.clear();
-        s.vector.extend(doc.words.iter().map(|&(w, tf)| {
-            (w, tf, words::idf(n, self.vocab.df[w as usize], self.vocab.pseudo_df[w as usize]))
-        }));
+        s.vector.extend(doc.words.iter().map(|&(w, tf)| (w, tf, self.word_idf(w))));
         words::cosine_sorted(vector, &s.vector)
     }
 
@@ -483,30 +601,38 @@ impl SimilarIndex {
         Scores {
             jaccard: normalize::jaccard_sorted(&q.p.shingles, &doc.shingles),
             sequence,
-            words: self.cosine(&q.vector, doc, s),
+            words: self.words_measure(q, doc, s),
         }
     }
 
     /// The id of the text in slot `b` and its combined score with the text in slot
-    /// `a`, if both are live.
-    pub(crate) fn score_slots(&self, a: u32, b: u32) -> Option<(i64, f32)> {
+    /// `a`, if both are live and the score is at least `min` (like
+    /// `score_at_least`, the score reported by a [`words_on_demand`](Self::words_on_demand)
+    /// index may be the character part alone).
+    pub(crate) fn score_slots(&self, a: u32, b: u32, min: f32) -> Option<(i64, f32)> {
         let da = self.docs.get(a as usize)?.as_ref()?;
         let db = self.docs.get(b as usize)?.as_ref()?;
         let chars: Vec<char> = da.norm.chars().collect();
         let mut scratch = Scratch::default();
-        let n = self.live;
-        let vector: QueryVector = da
-            .words
-            .iter()
-            .map(|&(w, tf)| {
-                (w, tf, words::idf(n, self.vocab.df[w as usize], self.vocab.pseudo_df[w as usize]))
-            })
-            .collect();
         scratch.chars.extend(db.norm.chars());
         let sequence = LcsPattern::new(&chars).ratio(&scratch.chars, &mut scratch.lcs);
         let jaccard = normalize::jaccard_sorted(&da.shingles, &db.shingles);
-        let words = self.cosine(&vector, db, &mut scratch);
-        Some((db.id, super::combine(jaccard, sequence, words)))
+        // The combined score is at most max(jaccard, sequence) (see `score_at_least`).
+        if jaccard.max(sequence) < min {
+            return None;
+        }
+        let words = if self.words_on_demand {
+            let characters = jaccard.max(sequence * sequence);
+            if characters >= min {
+                return Some((db.id, characters));
+            }
+            words::cosine_sorted(&self.doc_prior_vector(da), &self.doc_prior_vector(db))
+        } else {
+            let vector: QueryVector = da.words.iter().map(|&(w, tf)| (w, tf, self.word_idf(w))).collect();
+            self.cosine(&vector, db, &mut scratch)
+        };
+        let combined = super::combine(jaccard, sequence, words);
+        (combined >= min).then_some((db.id, combined))
     }
 }
 
@@ -516,7 +642,7 @@ fn link_words(
     postings: &mut Vec<Vec<u32>>,
     vocab: &Vocab,
     docs: &[Option<Doc>],
-    live: usize,
+    docs_for_idf: Option<usize>,
     slot: u32,
     since: u32,
     recent: &mut Vec<u32>,
@@ -527,7 +653,10 @@ fn link_words(
     let mut top: Vec<(f32, u32)> = doc
         .words
         .iter()
-        .map(|&(w, tf)| (tf * words::idf(live, vocab.df[w as usize], vocab.pseudo_df[w as usize]), w))
+        .map(|&(w, tf)| {
+            let (live, df) = docs_for_idf.map_or((0, 0), |live| (live, vocab.df[w as usize]));
+            (tf * words::idf(live, df, vocab.pseudo_df[w as usize]), w)
+        })
         .collect();
     top.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     top.truncate(TOP_WORDS);
@@ -688,6 +817,56 @@ mod tests {
         let scores = index.query_scores("护眼模式和夜间模式希望能增加");
         assert!(scores.iter().all(|(_, s)| s.words == 0.0), "{scores:?}");
         assert_eq!(index.vocab.len(), 0, "no words are kept");
+    }
+
+    #[test]
+    fn words_on_demand_scores_as_similarity() {
+        let texts = [
+            "这款手机的续航能力非常强，一天重度使用下来还剩百分之三十的电量，充电速度也很快",
+            "物流很快，包装也很好",
+            "屏幕显示效果一般，色彩偏黄，希望下个版本能改进，夜间模式也太亮了一些",
+            "酒店位置不错，离地铁站很近，早餐种类也多",
+        ];
+        let mut index = SimilarIndex::words_on_demand();
+        for (i, t) in texts.iter().enumerate() {
+            index.insert(i as i64, t);
+        }
+        // Short texts are segmented on insertion, longer ones keep their folded text.
+        let short = index.docs[1].as_ref().map(|d| (d.words.len(), d.folded.is_some()));
+        assert!(matches!(short, Some((n, false)) if n > 0), "{short:?}");
+        let long = index.docs[0].as_ref().map(|d| (d.words.len(), d.folded.is_some()));
+        assert_eq!(long, Some((0, true)));
+        let probes = [
+            "这款手机的续航能力非常强，一天重度使用下来还剩百分之二十的电量，充电速度也挺快",
+            "物流很快包装很好！",
+            "夜间模式也太亮了一些，色彩偏黄，屏幕显示效果一般，希望下个版本能改进",
+            "酒店离地铁站很近",
+        ];
+        for probe in probes {
+            let hits = index.query_min(probe, 10, 0.5);
+            for (id, score) in &hits {
+                let exact = crate::similar::similarity(probe, texts[*id as usize]);
+                assert!(exact >= 0.5 && *score <= exact + 1e-5, "{probe} / {id}: {score} vs {exact}");
+            }
+            for (id, text) in texts.iter().enumerate() {
+                if crate::similar::similarity(probe, text) >= 0.5 {
+                    assert!(hits.iter().any(|h| h.0 == id as i64), "{probe} should find {text}: {hits:?}");
+                }
+            }
+        }
+        let found = index.query_min(probes[2], 10, 0.5);
+        assert_eq!(found.first().map(|h| h.0), Some(2), "reordered clauses: {found:?}");
+        // The words of long texts, segmented on demand, are those `scores` compares.
+        for (probe, id) in [(probes[0], 0usize), (probes[1], 1)] {
+            let scored = index.query_scores(probe);
+            let got = scored.iter().find(|(i, _)| *i == id as i64).map(|(_, s)| *s);
+            let exact = crate::similar::scores(probe, texts[id]);
+            let got = got.unwrap_or_else(|| panic!("{probe}: {scored:?}"));
+            assert!((got.words - exact.words).abs() < 1e-5, "{got:?} vs {exact:?}");
+            assert!(
+                (got.sequence - exact.sequence).abs() < 1e-6 && (got.jaccard - exact.jaccard).abs() < 1e-6
+            );
+        }
     }
 
     #[test]

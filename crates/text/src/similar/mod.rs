@@ -21,7 +21,8 @@
 //! banding (32 bands × 4 rows), plus an inverted index on each text's four
 //! highest-TF-IDF words so that re-worded texts are found too; every candidate is
 //! then scored exactly. [`dedup_groups`] streams lines through an index and returns
-//! groups of near-duplicates, using all cores.
+//! groups of near-duplicates, using all cores; at near-duplicate thresholds it
+//! segments words only where they can change the answer.
 
 mod dedup;
 mod eval;
@@ -84,6 +85,22 @@ fn combine(jaccard: f32, sequence: f32, words: f32) -> f32 {
     jaccard.max(sequence * sequence).max(words * sequence).clamp(0.0, 1.0)
 }
 
+/// Which texts [`Prepared::build`] segments into words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Words {
+    /// None (characters only).
+    None,
+    /// Every text.
+    All,
+    /// Texts of at most [`SHORT_SHINGLES`] distinct 3-grams; longer ones keep their
+    /// folded text, to be segmented only if a comparison needs their words.
+    Short,
+}
+
+/// Texts with at most this many distinct 3-grams (about 34 characters) also look
+/// for near-duplicates through the word index (see `SimilarIndex::candidates`).
+pub(crate) const SHORT_SHINGLES: usize = 32;
+
 /// A text ready to be scored, queried or indexed.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Prepared {
@@ -97,33 +114,65 @@ pub(crate) struct Prepared {
     pub(crate) bands: Option<[u32; BANDS]>,
     /// Distinct words with their term weights, sorted by hash.
     pub(crate) words: Vec<WordTf>,
+    /// The folded text of a text whose words were left for later ([`Words::Short`]).
+    pub(crate) folded: Option<Box<str>>,
 }
 
 impl Prepared {
     pub(crate) fn new(text: &str) -> Self {
-        Prepared::build(text, true, true)
+        Prepared::build(text, true, Words::All)
     }
 
     /// Without words (no jieba): for indexes that compare characters only.
     pub(crate) fn chars_only(text: &str) -> Self {
-        Prepared::build(text, true, false)
+        Prepared::build(text, true, Words::None)
     }
 
-    /// `with_bands: false` skips the MinHash (pairwise scoring does not need it),
-    /// `with_words: false` the words.
-    fn build(text: &str, with_bands: bool, with_words: bool) -> Self {
+    /// With words for short texts only (see [`Words::Short`]).
+    pub(crate) fn short_words(text: &str) -> Self {
+        Prepared::build(text, true, Words::Short)
+    }
+
+    /// `with_bands: false` skips the MinHash (pairwise scoring does not need it);
+    /// `words` says which texts are segmented.
+    fn build(text: &str, with_bands: bool, words: Words) -> Self {
         let (folded, chars) = normalize::fold_and_normalize(text);
         let mut hashes = Vec::with_capacity(chars.len());
         normalize::shingle_hashes(&chars, &mut hashes);
         let bands =
             (with_bands && !hashes.is_empty()).then(|| minhash::band_keys(&minhash::signature(&hashes)));
-        let words = if chars.is_empty() || !with_words { Vec::new() } else { words::term_weights(&folded) };
-        let norm = if with_bands { chars.iter().collect() } else { String::new() };
-        Prepared { shingles: normalize::shingle_set(&hashes), norm, chars, bands, words }
+        let shingles = normalize::shingle_set(&hashes);
+        let segment = match words {
+            _ if chars.is_empty() => false,
+            Words::None => false,
+            Words::All => true,
+            Words::Short => shingles.len() <= SHORT_SHINGLES,
+        };
+        let later = words == Words::Short && !segment && !chars.is_empty();
+        let words = if segment { words::term_weights(&folded) } else { Vec::new() };
+        let norm = if with_bands {
+            // Exactly sized: an index keeps it as a boxed `str` without reallocating.
+            let mut norm = String::with_capacity(chars.iter().map(|c| c.len_utf8()).sum());
+            norm.extend(chars.iter());
+            norm
+        } else {
+            String::new()
+        };
+        let folded = later.then(|| folded.into_boxed_str());
+        Prepared { shingles, norm, chars, bands, words, folded }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
         self.chars.is_empty()
+    }
+
+    /// The words as `(hash, tf, prior IDF)` sorted by hash (what [`similarity`]
+    /// compares), segmenting the text now if that was left for later.
+    pub(crate) fn prior_vector(&self) -> Vec<(u64, f32, f32)> {
+        match &self.folded {
+            Some(folded) => prior_vector_of(&words::term_weights(folded)),
+            None => prior_vector_of(&self.words),
+        }
     }
 }
 
@@ -144,9 +193,9 @@ pub struct SimilarityProbe {
 
 impl SimilarityProbe {
     pub fn new(text: &str) -> Self {
-        let prepared = Prepared::build(text, false, true);
+        let prepared = Prepared::build(text, false, Words::All);
         let pattern = LcsPattern::new(&prepared.chars);
-        let vector = prior_vector(&prepared);
+        let vector = prepared.prior_vector();
         SimilarityProbe { prepared, pattern, vector }
     }
 
@@ -161,12 +210,12 @@ impl SimilarityProbe {
     }
 
     pub fn scores(&self, other: &str) -> Scores {
-        let other = Prepared::build(other, false, true);
+        let other = Prepared::build(other, false, Words::All);
         let mut scratch = Vec::new();
         Scores {
             jaccard: normalize::jaccard_sorted(&self.prepared.shingles, &other.shingles),
             sequence: self.pattern.ratio(&other.chars, &mut scratch),
-            words: words::cosine_sorted(&self.vector, &prior_vector(&other)),
+            words: words::cosine_sorted(&self.vector, &other.prior_vector()),
         }
     }
 
@@ -179,15 +228,16 @@ impl SimilarityProbe {
     /// an upper bound of [`SimilarityProbe::similarity`]: `max(jaccard, sequence)`, since
     /// `sequence² ≤ sequence` and `words · sequence ≤ sequence`.
     pub fn upper_bound(&self, other: &str) -> f32 {
-        let other = Prepared::build(other, false, false);
+        let other = Prepared::build(other, false, Words::None);
         let mut scratch = Vec::new();
         let jaccard = normalize::jaccard_sorted(&self.prepared.shingles, &other.shingles);
         jaccard.max(self.pattern.ratio(&other.chars, &mut scratch))
     }
 }
 
-fn prior_vector(p: &Prepared) -> Vec<(u64, f32, f32)> {
-    p.words.iter().map(|w| (w.hash, w.tf, words::idf(0, 0, w.pseudo_df))).collect()
+/// `(hash, tf, prior IDF)` of words sorted by hash.
+pub(crate) fn prior_vector_of(words: &[WordTf]) -> Vec<(u64, f32, f32)> {
+    words.iter().map(|w| (w.hash, w.tf, words::idf(0, 0, w.pseudo_df))).collect()
 }
 
 /// The similarity of two texts in [0, 1] ([`Scores::combined`] of [`scores`]): 1.0 for

@@ -15,7 +15,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, RwLock};
 
 use jieba_rs::{KeywordExtract, KeywordExtractConfig, TfIdf};
 
@@ -54,28 +54,48 @@ pub(crate) fn warm_up() {
 }
 
 thread_local! {
-    /// Per thread: word hash → `M·e^(−prior)` of the words already looked up (a
-    /// lookup segments and tags the word, a few µs). Cleared at [`PRIOR_CACHE_MAX`].
+    /// Per thread: word hash → `M·e^(−prior)` of the words already looked up.
+    /// Cleared at [`PRIOR_CACHE_MAX`]. In front of [`SHARED_PRIOR`].
     static PRIOR_CACHE: RefCell<MixMap<u64, f32>> = RefCell::new(MixMap::default());
 }
 const PRIOR_CACHE_MAX: usize = 1 << 20;
 
-/// `M·e^(−prior)` of a word (see [`prior_pseudo_df`]), cached per thread by its hash.
+/// The same for the whole process (a lookup segments and tags the word, a few µs,
+/// and threads that live for one batch of work would otherwise start cold).
+static SHARED_PRIOR: LazyLock<RwLock<MixMap<u64, f32>>> = LazyLock::new(RwLock::default);
+
+/// `M·e^(−prior)` of a word (see [`prior_pseudo_df`]), cached by its hash.
 pub(crate) fn cached_pseudo_df(hash: u64, word: &str) -> f32 {
     PRIOR_CACHE.with(|cache| {
         let Ok(mut cache) = cache.try_borrow_mut() else {
-            return prior_pseudo_df(prior_idf(word));
+            return shared_pseudo_df(hash, word);
         };
         if let Some(&v) = cache.get(&hash) {
             return v;
         }
-        let v = prior_pseudo_df(prior_idf(word));
+        let v = shared_pseudo_df(hash, word);
         if cache.len() >= PRIOR_CACHE_MAX {
             cache.clear();
         }
         cache.insert(hash, v);
         v
     })
+}
+
+fn shared_pseudo_df(hash: u64, word: &str) -> f32 {
+    if let Ok(shared) = SHARED_PRIOR.read()
+        && let Some(&v) = shared.get(&hash)
+    {
+        return v;
+    }
+    let v = prior_pseudo_df(prior_idf(word));
+    if let Ok(mut shared) = SHARED_PRIOR.write() {
+        if shared.len() >= PRIOR_CACHE_MAX {
+            shared.clear();
+        }
+        shared.insert(hash, v);
+    }
+    v
 }
 
 /// The prior IDF of one (folded) word: jieba's IDF table, or its median for
@@ -169,6 +189,8 @@ pub(crate) fn cosine_sorted<K: Ord>(a: &[(K, f32, f32)], b: &[(K, f32, f32)]) ->
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Vocab {
     ids: MixMap<u64, u32>,
+    /// Per word id: its hash.
+    pub(crate) hash: Vec<u64>,
     /// Per word id: `M·e^(−prior)`.
     pub(crate) pseudo_df: Vec<f32>,
     /// Per word id: live documents containing the word.
@@ -181,6 +203,7 @@ impl Vocab {
         let next = self.pseudo_df.len() as u32;
         let id = *self.ids.entry(word.hash).or_insert(next);
         if id == next {
+            self.hash.push(word.hash);
             self.pseudo_df.push(word.pseudo_df);
             self.df.push(0);
         }
