@@ -114,6 +114,24 @@ error_codes! {
     BetaApplicationDecided = "beta_application_decided", 409, "这个申请已经处理过了。", "This application has already been decided.";
     BetaNotMember = "beta_not_member", 409, "你不是这个内测群组的成员。", "You are not a member of this beta group.";
     BetaMembersOnly = "beta_members_only", 403, "仅内测成员可见。", "Only beta members can see this.";
+    InvalidSku = "invalid_sku", 422, "SKU 最多 64 个字符。", "A SKU has at most 64 characters.";
+    InvalidWaveQuantity = "invalid_wave_quantity", 422, "数量须为 1 到 10,000,000。", "The quantity must be 1 to 10,000,000.";
+    InvalidWaveMode = "invalid_wave_mode", 422, "方式必须是 fcfs（先到先得）或 draw（抽签）。", "The mode must be fcfs or draw.";
+    InvalidPerFanLimit = "invalid_per_fan_limit", 422, "每人限购须为 1 到 100。", "The per-fan limit must be 1 to 100.";
+    InvalidWaveWindow = "invalid_wave_window", 422, "结束时间须晚于开始时间，且一轮最长 90 天（时间用 RFC 3339 格式）。", "ends_at must be after starts_at, at most 90 days later (times in RFC 3339).";
+    InvalidEligibility = "invalid_eligibility", 422, "资格须为 everyone、beta、fcode，或 min_level 加 1 到 6 的等级。", "Eligibility must be everyone, beta, fcode, or min_level with a level from 1 to 6.";
+    InvalidChannels = "invalid_channels", 422, "渠道只能是 online、partners、offline，且数量之和须等于总数。", "Channels must be online, partners or offline, with units adding up to the quantity.";
+    WaveNotFound = "wave_not_found", 404, "没有这一轮发售。", "No such wave.";
+    WaveNotStarted = "wave_not_started", 409, "这一轮还没开始。", "This wave has not started yet.";
+    WaveEnded = "wave_ended", 409, "这一轮已经结束了。", "This wave has ended.";
+    SoldOut = "sold_out", 409, "已售罄。", "Sold out.";
+    OrderLimitReached = "order_limit_reached", 429, "已达到每人限购数量。", "You have reached this wave's per-fan limit.";
+    NotEligible = "not_eligible", 403, "你不符合这一轮的购买资格。", "You are not eligible for this wave.";
+    IdempotencyKeyRequired = "idempotency_key_required", 400, "下单请求须带 Idempotency-Key 请求头。", "Orders need an Idempotency-Key header.";
+    InvalidIdempotencyKey = "invalid_idempotency_key", 400, "Idempotency-Key 须为 1 到 128 个可见 ASCII 字符。", "The Idempotency-Key must be 1 to 128 printable ASCII characters.";
+    IdempotencyKeyReused = "idempotency_key_reused", 422, "这个 Idempotency-Key 已用于另一个请求。", "This Idempotency-Key was already used for a different request.";
+    OrderNotFound = "order_not_found", 404, "没有这个订单。", "No such order.";
+    WaveIsDraw = "wave_is_draw", 409, "这一轮是抽签发售，请报名参加抽签。", "This wave is sold by draw: enter the draw instead.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";
 }

@@ -11,6 +11,7 @@ pub mod product;
 pub mod release;
 pub mod time;
 pub mod user;
+pub mod wave;
 pub mod webhook;
 
 pub use error::{ErrorCode, Problem};

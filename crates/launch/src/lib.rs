@@ -1,5 +1,7 @@
-//! Launches (饥饿营销) for canyu: the parts of a drop that need no database.
+//! Launches (饥饿营销) for canyu: stock engines and the parts of a drop.
 //!
+//! * [`engine`]: the stock engine contract; [`embedded`]: the default engine (in-process
+//!   book, group commit to the database).
 //! * [`draw`]: provably fair draws — seed commitment, frozen entry list, deterministic
 //!   shuffle, verification (the algorithm is specified in `docs/draw.md`).
 //! * [`fcode`]: F-codes (F码), single-use purchase codes with a check symbol.
@@ -7,5 +9,7 @@
 //!   atomic Lua script in Redis.
 
 pub mod draw;
+pub mod embedded;
+pub mod engine;
 pub mod fcode;
 pub mod redis_engine;

@@ -15,6 +15,7 @@ mod posts;
 mod releases;
 pub mod testing;
 mod users;
+mod waves;
 
 pub use beta::{BetaGroup, BetaMembership, JudgedWeek};
 pub use catalog::{Category, NewProduct, Product, ProductUpdate};
@@ -30,6 +31,7 @@ pub use posts::{
 };
 pub use releases::{NewRelease, PastRelease, Release, ReleasePost, ReleaseStatus};
 pub use users::{ApiToken, NewUser, TokenLookup, User, UserWithSecret};
+pub use waves::{NewOrder, Order, Wave};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};

@@ -87,6 +87,38 @@ impl Store {
         Ok(user_from_row(&row)?)
     }
 
+    /// Creates many accounts in one transaction (load-test fixtures, imports); returns their
+    /// ids in order. All or nothing: one taken handle refuses the batch.
+    pub async fn create_users_bulk(&self, users: &[NewUser<'_>]) -> StoreResult<Vec<i64>> {
+        let mut tx = self.write.begin().await?;
+        let mut ids = Vec::with_capacity(users.len());
+        for chunk in users.chunks(500) {
+            let values: Vec<String> =
+                (0..chunk.len()).map(|i| format!("({})", crate::placeholders(i * 7 + 1, 7))).collect();
+            let sql = format!(
+                "INSERT INTO users (handle, handle_key, email, password_hash, role, bio, created_at) \
+                 VALUES {} RETURNING id",
+                values.join(", ")
+            );
+            let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
+            for u in chunk {
+                q = q
+                    .bind(u.handle)
+                    .bind(handle_key(u.handle))
+                    .bind(u.email)
+                    .bind(u.password_hash)
+                    .bind(u.role.as_str())
+                    .bind(u.bio)
+                    .bind(u.created_at);
+            }
+            let mut chunk_ids = q.fetch_all(&mut *tx).await.map_err(unique_or(ErrorCode::HandleTaken))?;
+            chunk_ids.sort_unstable();
+            ids.extend(chunk_ids);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     pub async fn user_by_handle(&self, handle: &str) -> StoreResult<Option<UserWithSecret>> {
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.handle_key = $1"

@@ -1,0 +1,219 @@
+//! Waves (分阶段放货): limited stock of a product released at a set time, sold first come
+//! first served or by draw, to fans who are eligible, at most `per_fan_limit` each.
+
+use crate::{ErrorCode, Millis};
+use std::collections::BTreeMap;
+
+pub const MAX_QUANTITY: i64 = 10_000_000;
+pub const MAX_PER_FAN_LIMIT: i64 = 100;
+/// A wave lasts at most 90 days.
+pub const MAX_WAVE_MS: Millis = 90 * 86_400_000;
+pub const SKU_MAX_CHARS: usize = 64;
+/// Idempotency keys: 1–128 printable ASCII characters (a UUID fits).
+pub const IDEMPOTENCY_KEY_MAX: usize = 128;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaveMode {
+    /// First come, first served.
+    Fcfs,
+    /// Entries during the window, winners drawn at the close.
+    Draw,
+}
+
+impl WaveMode {
+    pub fn parse(raw: &str) -> Result<WaveMode, ErrorCode> {
+        match raw.trim() {
+            "fcfs" => Ok(WaveMode::Fcfs),
+            "draw" => Ok(WaveMode::Draw),
+            _ => Err(ErrorCode::InvalidWaveMode),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaveMode::Fcfs => "fcfs",
+            WaveMode::Draw => "draw",
+        }
+    }
+}
+
+/// Who may buy in a wave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Eligibility {
+    Everyone,
+    /// Fans at this level or above.
+    MinLevel(u8),
+    /// Members of the product's beta group.
+    Beta,
+    /// Holders of a redeemed F-code for the wave.
+    FCode,
+}
+
+impl Eligibility {
+    /// `everyone` (default), `min_level` with `min_level`, `beta` or `fcode`.
+    pub fn parse(kind: Option<&str>, min_level: Option<i64>) -> Result<Eligibility, ErrorCode> {
+        let levels = crate::points::LEVELS.len() as i64;
+        match (kind.map(str::trim).unwrap_or("everyone"), min_level) {
+            ("everyone", None) => Ok(Eligibility::Everyone),
+            ("beta", None) => Ok(Eligibility::Beta),
+            ("fcode", None) => Ok(Eligibility::FCode),
+            ("min_level", Some(l)) if (1..=levels).contains(&l) => Ok(Eligibility::MinLevel(l as u8)),
+            _ => Err(ErrorCode::InvalidEligibility),
+        }
+    }
+
+    pub fn kind(self) -> &'static str {
+        match self {
+            Eligibility::Everyone => "everyone",
+            Eligibility::MinLevel(_) => "min_level",
+            Eligibility::Beta => "beta",
+            Eligibility::FCode => "fcode",
+        }
+    }
+
+    pub fn min_level(self) -> Option<u8> {
+        match self {
+            Eligibility::MinLevel(l) => Some(l),
+            _ => None,
+        }
+    }
+}
+
+/// Sales channels a wave's quantity may be split across. Orders through canyu's API are the
+/// brand's own online store; the other allocations are reported for the partners to sell.
+pub const CHANNELS: [&str; 3] = ["online", "partners", "offline"];
+
+/// A validated wave definition, before it is stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaveRules {
+    pub sku: String,
+    pub quantity: i64,
+    pub mode: WaveMode,
+    pub per_fan_limit: i64,
+    pub starts_at: Millis,
+    pub ends_at: Millis,
+    pub eligibility: Eligibility,
+    /// Units per channel, summing to `quantity`; empty: all of it online.
+    pub channels: BTreeMap<String, i64>,
+}
+
+impl WaveRules {
+    #[allow(clippy::too_many_arguments)]
+    pub fn parse(
+        sku: Option<&str>,
+        quantity: i64,
+        mode: &str,
+        per_fan_limit: Option<i64>,
+        starts_at: Millis,
+        ends_at: Millis,
+        eligibility: Eligibility,
+        channels: BTreeMap<String, i64>,
+    ) -> Result<WaveRules, ErrorCode> {
+        let sku = sku.map(str::trim).unwrap_or("").to_string();
+        if sku.chars().count() > SKU_MAX_CHARS || sku.chars().any(char::is_control) {
+            return Err(ErrorCode::InvalidSku);
+        }
+        if !(1..=MAX_QUANTITY).contains(&quantity) {
+            return Err(ErrorCode::InvalidWaveQuantity);
+        }
+        let mode = WaveMode::parse(mode)?;
+        let per_fan_limit = per_fan_limit.unwrap_or(1);
+        if !(1..=MAX_PER_FAN_LIMIT).contains(&per_fan_limit) {
+            return Err(ErrorCode::InvalidPerFanLimit);
+        }
+        if ends_at <= starts_at || ends_at - starts_at > MAX_WAVE_MS {
+            return Err(ErrorCode::InvalidWaveWindow);
+        }
+        if !channels.is_empty()
+            && (channels.keys().any(|c| !CHANNELS.contains(&c.as_str()))
+                || channels.values().any(|&n| n < 0)
+                || channels.values().sum::<i64>() != quantity)
+        {
+            return Err(ErrorCode::InvalidChannels);
+        }
+        Ok(WaveRules { sku, quantity, mode, per_fan_limit, starts_at, ends_at, eligibility, channels })
+    }
+
+    /// Units sold through canyu's own order endpoint.
+    pub fn online_quantity(&self) -> i64 {
+        if self.channels.is_empty() {
+            self.quantity
+        } else {
+            self.channels.get("online").copied().unwrap_or(0)
+        }
+    }
+}
+
+/// The `Idempotency-Key` header: required on orders so a retry is recognised.
+pub fn parse_idempotency_key(raw: Option<&str>) -> Result<String, ErrorCode> {
+    let key = raw.map(str::trim).unwrap_or("");
+    if key.is_empty() {
+        return Err(ErrorCode::IdempotencyKeyRequired);
+    }
+    if key.len() > IDEMPOTENCY_KEY_MAX || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ErrorCode::InvalidIdempotencyKey);
+    }
+    Ok(key.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(
+        quantity: i64,
+        start: Millis,
+        end: Millis,
+        channels: &[(&str, i64)],
+    ) -> Result<WaveRules, ErrorCode> {
+        WaveRules::parse(
+            Some("SU7 Max 橄榄绿"),
+            quantity,
+            "fcfs",
+            None,
+            start,
+            end,
+            Eligibility::Everyone,
+            channels.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        )
+    }
+
+    #[test]
+    fn waves_validate() {
+        let ok = rules(1000, 0, 60_000, &[]).expect("valid");
+        assert_eq!((ok.per_fan_limit, ok.online_quantity()), (1, 1000));
+        assert_eq!(rules(0, 0, 1, &[]), Err(ErrorCode::InvalidWaveQuantity));
+        assert_eq!(rules(10, 5, 5, &[]), Err(ErrorCode::InvalidWaveWindow));
+        assert_eq!(rules(10, 0, MAX_WAVE_MS + 1, &[]), Err(ErrorCode::InvalidWaveWindow));
+        let split =
+            rules(1000, 0, 1, &[("online", 700), ("partners", 200), ("offline", 100)]).expect("split");
+        assert_eq!(split.online_quantity(), 700);
+        assert_eq!(rules(1000, 0, 1, &[("online", 700)]), Err(ErrorCode::InvalidChannels));
+        assert_eq!(rules(10, 0, 1, &[("tmall", 10)]), Err(ErrorCode::InvalidChannels));
+        assert_eq!(
+            WaveRules::parse(None, 1, "lottery", None, 0, 1, Eligibility::Everyone, BTreeMap::new()),
+            Err(ErrorCode::InvalidWaveMode)
+        );
+        assert_eq!(
+            WaveRules::parse(None, 1, "fcfs", Some(0), 0, 1, Eligibility::Everyone, BTreeMap::new()),
+            Err(ErrorCode::InvalidPerFanLimit)
+        );
+    }
+
+    #[test]
+    fn eligibility_parses() {
+        assert_eq!(Eligibility::parse(None, None), Ok(Eligibility::Everyone));
+        assert_eq!(Eligibility::parse(Some("min_level"), Some(3)), Ok(Eligibility::MinLevel(3)));
+        assert_eq!(Eligibility::parse(Some("min_level"), None), Err(ErrorCode::InvalidEligibility));
+        assert_eq!(Eligibility::parse(Some("beta"), Some(2)), Err(ErrorCode::InvalidEligibility));
+        assert_eq!(Eligibility::parse(Some("vip"), None), Err(ErrorCode::InvalidEligibility));
+    }
+
+    #[test]
+    fn idempotency_keys() {
+        assert_eq!(parse_idempotency_key(Some(" 4b1c-9 ")), Ok("4b1c-9".into()));
+        assert_eq!(parse_idempotency_key(None), Err(ErrorCode::IdempotencyKeyRequired));
+        assert_eq!(parse_idempotency_key(Some("a b")), Err(ErrorCode::InvalidIdempotencyKey));
+        assert_eq!(parse_idempotency_key(Some(&"k".repeat(129))), Err(ErrorCode::InvalidIdempotencyKey));
+    }
+}

@@ -1,0 +1,261 @@
+//! The embedded stock engine (the default): the wave's book lives in this process, every
+//! grant is decided under one short lock per wave, and grants are made durable by a single
+//! writer task that commits whatever accumulated while the previous commit was on its way
+//! to disk (group commit). A buyer is answered only after their order's batch committed.
+//!
+//! One canyu node serves a wave with this engine; several nodes need the Redis engine.
+//! After a crash the book is rebuilt from the database, so granted-but-uncommitted units
+//! (never acknowledged) simply return to stock.
+
+use crate::engine::{
+    EngineError, EngineFuture, OrderRequest, PlacedOrder, Placement, StockCounters, StockEngine, WaveStock,
+};
+use canyu_store::{NewOrder, Store};
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
+
+/// At most this many orders share one commit.
+const MAX_BATCH: usize = 2_048;
+/// Grants waiting for the writer; beyond this, buyers wait to be queued (back-pressure).
+const QUEUE: usize = 65_536;
+
+type Outcome = Option<Result<PlacedOrder, String>>;
+
+enum KeyState {
+    Committed {
+        body_hash: String,
+        order: PlacedOrder,
+    },
+    /// Granted, its commit on the way: retries wait for the same outcome.
+    InFlight {
+        body_hash: String,
+        done: watch::Receiver<Outcome>,
+    },
+}
+
+struct WaveBook {
+    stock: WaveStock,
+    taken: i64,
+    next_seq: i64,
+    per_fan: HashMap<i64, i64>,
+    keys: HashMap<(i64, String), KeyState>,
+}
+
+impl WaveBook {
+    /// Gives a granted unit back (its commit failed).
+    fn undo(&mut self, fan_id: i64, key: &str) {
+        self.taken -= 1;
+        if let Some(n) = self.per_fan.get_mut(&fan_id) {
+            *n -= 1;
+        }
+        self.keys.remove(&(fan_id, key.to_string()));
+    }
+}
+
+type Books = Mutex<HashMap<i64, Arc<Mutex<WaveBook>>>>;
+
+struct Grant {
+    order: NewOrder,
+    done: watch::Sender<Outcome>,
+}
+
+pub struct EmbeddedEngine {
+    store: Store,
+    books: Arc<Books>,
+    grants: mpsc::Sender<Grant>,
+}
+
+impl EmbeddedEngine {
+    /// Starts the engine and its writer task (which ends when the engine is dropped).
+    pub fn start(store: Store) -> Arc<EmbeddedEngine> {
+        let books: Arc<Books> = Arc::default();
+        let (grants, queue) = mpsc::channel(QUEUE);
+        tokio::spawn(write_grants(store.clone(), books.clone(), queue));
+        Arc::new(EmbeddedEngine { store, books, grants })
+    }
+
+    fn book(&self, wave_id: i64) -> Result<Arc<Mutex<WaveBook>>, EngineError> {
+        self.books.lock().get(&wave_id).cloned().ok_or(EngineError::UnknownWave(wave_id))
+    }
+
+    async fn open(&self, stock: WaveStock) -> Result<(), EngineError> {
+        if self.books.lock().contains_key(&stock.wave_id) {
+            return Ok(());
+        }
+        let orders =
+            self.store.wave_orders(stock.wave_id).await.map_err(|e| EngineError::Storage(e.to_string()))?;
+        let mut book = WaveBook {
+            taken: orders.len() as i64,
+            next_seq: orders.iter().map(|o| o.seq).max().unwrap_or(0) + 1,
+            per_fan: HashMap::new(),
+            keys: HashMap::with_capacity(orders.len()),
+            stock,
+        };
+        for o in orders {
+            *book.per_fan.entry(o.user_id).or_default() += 1;
+            let order = PlacedOrder {
+                order_id: o.id,
+                wave_id: o.wave_id,
+                fan_id: o.user_id,
+                seq: o.seq,
+                created_at_ms: o.created_at,
+            };
+            book.keys.insert(
+                (o.user_id, o.idempotency_key),
+                KeyState::Committed { body_hash: o.body_hash, order },
+            );
+        }
+        // Two callers may have loaded at once: the first one in wins, both saw the same rows.
+        self.books.lock().entry(book.stock.wave_id).or_insert_with(|| Arc::new(Mutex::new(book)));
+        Ok(())
+    }
+
+    async fn take(&self, req: OrderRequest) -> Result<Placement, EngineError> {
+        let book = self.book(req.wave_id)?;
+        let decided = decide(&mut book.lock(), &req);
+        match decided {
+            Decision::Answer(placement) => Ok(placement),
+            Decision::AwaitRetry(done) => {
+                wait(done).await.map(|order| Placement::Placed { order, replay: true })
+            }
+            Decision::Commit(done, grant) => {
+                if self.grants.send(grant).await.is_err() {
+                    book.lock().undo(req.fan_id, &req.idempotency_key);
+                    return Err(EngineError::Stopped);
+                }
+                wait(done).await.map(|order| Placement::Placed { order, replay: false })
+            }
+        }
+    }
+}
+
+enum Decision {
+    Answer(Placement),
+    /// The same request is being committed: share its outcome.
+    AwaitRetry(watch::Receiver<Outcome>),
+    /// A unit was granted: commit it, then answer.
+    Commit(watch::Receiver<Outcome>, Grant),
+}
+
+/// Everything the engine decides, under the wave's lock and without waiting for anything.
+/// The idempotency record comes first, so a retry after the close still gets its order.
+fn decide(b: &mut WaveBook, req: &OrderRequest) -> Decision {
+    match b.keys.get(&(req.fan_id, req.idempotency_key.clone())) {
+        Some(KeyState::Committed { body_hash, .. }) | Some(KeyState::InFlight { body_hash, .. })
+            if *body_hash != req.body_hash =>
+        {
+            return Decision::Answer(Placement::KeyReused);
+        }
+        Some(KeyState::Committed { order, .. }) => {
+            return Decision::Answer(Placement::Placed { order: order.clone(), replay: true });
+        }
+        Some(KeyState::InFlight { done, .. }) => return Decision::AwaitRetry(done.clone()),
+        None => {}
+    }
+    if req.now_ms < b.stock.starts_at_ms {
+        return Decision::Answer(Placement::NotStarted);
+    }
+    if req.now_ms >= b.stock.ends_at_ms {
+        return Decision::Answer(Placement::Ended);
+    }
+    if b.per_fan.get(&req.fan_id).copied().unwrap_or(0) >= b.stock.per_fan_limit {
+        return Decision::Answer(Placement::LimitReached);
+    }
+    if b.taken >= b.stock.quantity {
+        return Decision::Answer(Placement::SoldOut);
+    }
+    b.taken += 1;
+    *b.per_fan.entry(req.fan_id).or_default() += 1;
+    let seq = b.next_seq;
+    b.next_seq += 1;
+    let (tx, rx) = watch::channel(None);
+    b.keys.insert(
+        (req.fan_id, req.idempotency_key.clone()),
+        KeyState::InFlight { body_hash: req.body_hash.clone(), done: rx.clone() },
+    );
+    let order = NewOrder {
+        wave_id: req.wave_id,
+        user_id: req.fan_id,
+        seq,
+        lane: "general",
+        idempotency_key: req.idempotency_key.clone(),
+        body_hash: req.body_hash.clone(),
+        created_at: req.now_ms,
+    };
+    Decision::Commit(rx, Grant { order, done: tx })
+}
+
+async fn wait(mut done: watch::Receiver<Outcome>) -> Result<PlacedOrder, EngineError> {
+    let outcome = done.wait_for(Option::is_some).await.map_err(|_| EngineError::Stopped)?.clone();
+    match outcome {
+        Some(Ok(order)) => Ok(order),
+        Some(Err(e)) => Err(EngineError::Storage(e)),
+        None => Err(EngineError::Stopped),
+    }
+}
+
+/// The single writer: commits every grant that queued up during the previous commit in one
+/// transaction, then answers their buyers.
+async fn write_grants(store: Store, books: Arc<Books>, mut queue: mpsc::Receiver<Grant>) {
+    let mut batch: Vec<Grant> = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let orders: Vec<NewOrder> = batch.iter().map(|g| g.order.clone()).collect();
+        let result = store.insert_orders(&orders).await;
+        let books = books.lock().clone();
+        match result {
+            Ok(ids) => {
+                for (grant, id) in batch.drain(..).zip(ids) {
+                    let o = &grant.order;
+                    let placed = PlacedOrder {
+                        order_id: id,
+                        wave_id: o.wave_id,
+                        fan_id: o.user_id,
+                        seq: o.seq,
+                        created_at_ms: o.created_at,
+                    };
+                    if let Some(book) = books.get(&o.wave_id) {
+                        book.lock().keys.insert(
+                            (o.user_id, o.idempotency_key.clone()),
+                            KeyState::Committed { body_hash: o.body_hash.clone(), order: placed.clone() },
+                        );
+                    }
+                    let _ = grant.done.send(Some(Ok(placed)));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, orders = batch.len(), "order batch failed; units returned to stock");
+                for grant in batch.drain(..) {
+                    let o = &grant.order;
+                    if let Some(book) = books.get(&o.wave_id) {
+                        book.lock().undo(o.user_id, &o.idempotency_key);
+                    }
+                    let _ = grant.done.send(Some(Err(e.to_string())));
+                }
+            }
+        }
+    }
+}
+
+impl StockEngine for EmbeddedEngine {
+    fn open_wave(&self, wave: WaveStock) -> EngineFuture<'_, Result<(), EngineError>> {
+        Box::pin(self.open(wave))
+    }
+
+    fn place(&self, request: OrderRequest) -> EngineFuture<'_, Result<Placement, EngineError>> {
+        Box::pin(self.take(request))
+    }
+
+    fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>> {
+        let result = self.book(wave_id).map(|book| {
+            let b = book.lock();
+            StockCounters { quantity: b.stock.quantity, taken: b.taken }
+        });
+        Box::pin(async move { result })
+    }
+
+    fn name(&self) -> &'static str {
+        "embedded"
+    }
+}

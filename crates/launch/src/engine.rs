@@ -1,0 +1,97 @@
+//! The stock engine contract: who gets a unit of a first-come-first-served wave. Every
+//! engine promises the same things, checked by one invariant suite
+//! (`crates/launch/tests/engine_invariants.rs`):
+//!
+//! * sold never exceeds the wave's quantity, and no fan holds more than the per-fan limit;
+//! * a retry with the same idempotency key and the same request gets the same order back
+//!   and never a second one; the same key with another request is refused;
+//! * `Placed` is returned only once the order is committed in the database, so an
+//!   acknowledged order survives a crash (kill -9) of the process;
+//! * a refusal changes nothing.
+
+use std::future::Future;
+use std::pin::Pin;
+
+/// A boxed future, so engines can sit behind `Arc<dyn StockEngine>`.
+pub type EngineFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What an engine needs to know of a wave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaveStock {
+    pub wave_id: i64,
+    /// Units sold through the engine.
+    pub quantity: i64,
+    pub per_fan_limit: i64,
+    pub starts_at_ms: i64,
+    pub ends_at_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderRequest {
+    pub wave_id: i64,
+    pub fan_id: i64,
+    pub idempotency_key: String,
+    /// SHA-256 (hex) of the request, so a reused key with another request is told apart.
+    pub body_hash: String,
+    pub now_ms: i64,
+}
+
+/// An order as acknowledged: committed in the database.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlacedOrder {
+    pub order_id: i64,
+    pub wave_id: i64,
+    pub fan_id: i64,
+    /// 1, 2, … in the order the engine granted units.
+    pub seq: i64,
+    pub created_at_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Placement {
+    Placed { order: PlacedOrder, replay: bool },
+    SoldOut,
+    LimitReached,
+    KeyReused,
+    NotStarted,
+    Ended,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StockCounters {
+    pub quantity: i64,
+    /// Units granted, including orders whose commit is in flight.
+    pub taken: i64,
+}
+
+impl StockCounters {
+    pub fn remaining(&self) -> i64 {
+        (self.quantity - self.taken).max(0)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("wave {0} is not open in this engine")]
+    UnknownWave(i64),
+    /// The database refused or could not be reached: nothing was granted.
+    #[error("storage: {0}")]
+    Storage(String),
+    #[error("engine stopped")]
+    Stopped,
+}
+
+pub trait StockEngine: Send + Sync {
+    /// Starts serving a wave: loads what was already sold from the database. Opening a wave
+    /// that is open already changes nothing.
+    fn open_wave(&self, wave: WaveStock) -> EngineFuture<'_, Result<(), EngineError>>;
+
+    /// Tries to take a unit for the fan.
+    fn place(&self, request: OrderRequest) -> EngineFuture<'_, Result<Placement, EngineError>>;
+
+    /// The wave's counters as the engine sees them (approximate under load is fine).
+    fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>>;
+
+    /// A short name for logs and benchmarks.
+    fn name(&self) -> &'static str;
+}
