@@ -131,6 +131,8 @@ error_codes! {
     InvalidIdempotencyKey = "invalid_idempotency_key", 400, "Idempotency-Key 须为 1 到 128 个可见 ASCII 字符。", "The Idempotency-Key must be 1 to 128 printable ASCII characters.";
     IdempotencyKeyReused = "idempotency_key_reused", 422, "这个 Idempotency-Key 已用于另一个请求。", "This Idempotency-Key was already used for a different request.";
     OrderNotFound = "order_not_found", 404, "没有这个订单。", "No such order.";
+    DrawUnavailable = "draw_unavailable", 422, "抽签发售尚未开放，请先用先到先得（fcfs）。", "Draw waves are not available yet; use fcfs.";
+    FCodesUnavailable = "fcodes_unavailable", 422, "F 码资格尚未开放。", "F-code eligibility is not available yet.";
     WaveIsDraw = "wave_is_draw", 409, "这一轮是抽签发售，请报名参加抽签。", "This wave is sold by draw: enter the draw instead.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";

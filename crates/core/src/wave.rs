@@ -56,7 +56,8 @@ impl Eligibility {
         match (kind.map(str::trim).unwrap_or("everyone"), min_level) {
             ("everyone", None) => Ok(Eligibility::Everyone),
             ("beta", None) => Ok(Eligibility::Beta),
-            ("fcode", None) => Ok(Eligibility::FCode),
+            // F-code redemption is not built yet: refusing beats a wave nobody can buy in.
+            ("fcode", None) => Err(ErrorCode::FCodesUnavailable),
             ("min_level", Some(l)) if (1..=levels).contains(&l) => Ok(Eligibility::MinLevel(l as u8)),
             _ => Err(ErrorCode::InvalidEligibility),
         }
@@ -207,6 +208,7 @@ mod tests {
         assert_eq!(Eligibility::parse(Some("min_level"), None), Err(ErrorCode::InvalidEligibility));
         assert_eq!(Eligibility::parse(Some("beta"), Some(2)), Err(ErrorCode::InvalidEligibility));
         assert_eq!(Eligibility::parse(Some("vip"), None), Err(ErrorCode::InvalidEligibility));
+        assert_eq!(Eligibility::parse(Some("fcode"), None), Err(ErrorCode::FCodesUnavailable));
     }
 
     #[test]

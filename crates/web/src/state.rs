@@ -2,6 +2,8 @@ use crate::cache::ReadCache;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use canyu_core::release::Weekday;
+use canyu_launch::embedded::EmbeddedEngine;
+use canyu_launch::engine::StockEngine;
 use canyu_store::Store;
 use canyu_text::SearchIndex;
 use std::sync::Arc;
@@ -31,6 +33,8 @@ pub struct WebConfig {
     pub trust_forwarded_for: bool,
     /// The weekly release train's day: a new release is planned for the next one.
     pub release_weekday: Weekday,
+    /// Order attempts allowed per fan per minute (a flood from one fan gets 429).
+    pub orders_per_minute: u32,
 }
 
 impl Default for WebConfig {
@@ -44,6 +48,7 @@ impl Default for WebConfig {
             password_cost: PasswordCost::Standard,
             trust_forwarded_for: false,
             release_weekday: Weekday::Friday,
+            orders_per_minute: 30,
         }
     }
 }
@@ -61,11 +66,15 @@ pub struct AppState {
     /// Signs links that work without signing in (unsubscribe). `serve` loads a persistent
     /// one from the database so links in sent emails keep working after a restart.
     pub link_secret: Arc<Vec<u8>>,
+    /// Decides who gets a unit of a first-come-first-served wave.
+    pub stock: Arc<dyn StockEngine>,
 }
 
 impl AppState {
+    /// Starts the embedded stock engine's writer task, so call it inside a Tokio runtime.
     pub fn new(store: Store, search: Arc<SearchIndex>, config: WebConfig) -> AppState {
         AppState {
+            stock: EmbeddedEngine::start(store.clone()),
             store,
             search,
             config: Arc::new(config),

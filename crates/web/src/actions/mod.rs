@@ -7,6 +7,7 @@ pub mod merge;
 pub mod points;
 pub mod releases;
 pub mod similar;
+pub mod waves;
 
 use crate::auth::{Auth, hash_password, verify_password};
 use crate::error::{AppError, AppResult};

@@ -12,6 +12,7 @@ pub mod posts;
 pub mod releases;
 pub mod users;
 pub mod views;
+pub mod waves;
 pub mod webhooks;
 
 use crate::state::AppState;
@@ -30,6 +31,11 @@ pub fn routes() -> Router<AppState> {
         .route("/me/tokens", get(auth::list_tokens).post(auth::create_token))
         .route("/me/tokens/{id}", axum::routing::delete(auth::revoke_token))
         .route("/me/notifications", get(notifications::list))
+        .route("/me/orders", get(waves::my_orders))
+        .route("/waves", post(waves::create))
+        .route("/waves/{id}", get(waves::show))
+        .route("/waves/{id}/orders", post(waves::order))
+        .route("/orders/{id}", get(waves::show_order))
         .route("/me/notifications/read", post(notifications::mark_read))
         .route("/leaderboard", get(points::leaderboard))
         .route("/categories", get(catalog::list_categories).post(catalog::create_category))
@@ -85,6 +91,7 @@ pub fn routes() -> Router<AppState> {
         demands::for_product, demands::all, demands::rebuild,
         beta::show, beta::configure, beta::apply, beta::applications, beta::admit, beta::reject,
         beta::leave, beta::remove,
+        waves::create, waves::show, waves::order, waves::show_order, waves::my_orders,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -97,6 +104,7 @@ pub fn routes() -> Router<AppState> {
         (name = "webhooks", description = "The team's channels: signed JSON, Feishu/Lark, DingTalk and WeCom robots"),
         (name = "demands", description = "Open posts grouped by what they ask for, sized by the fans behind them"),
         (name = "releases", description = "The weekly release train: releases that ship fans' posts and credit them"),
+        (name = "waves", description = "The drop engine: waves of limited stock, first-come-first-served orders acknowledged only once durable"),
         (name = "beta", description = "The beta programme: limited seats, applications, weekly duties, a members-only board and beta releases"),
     )
 )]

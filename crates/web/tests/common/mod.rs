@@ -27,6 +27,7 @@ pub fn test_config() -> WebConfig {
         password_cost: PasswordCost::Fast,
         auth_attempts_per_minute: 100_000,
         writes_per_minute: 100_000,
+        orders_per_minute: 100_000,
         ..WebConfig::default()
     }
 }

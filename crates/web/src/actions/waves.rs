@@ -1,0 +1,163 @@
+//! Waves and orders: staff who run a product release stock in waves; fans order first
+//! come, first served through the stock engine, which answers only once the order is
+//! committed.
+
+use super::{limit, releases::can_manage};
+use crate::auth::Auth;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use canyu_core::points::level_for;
+use canyu_core::wave::{Eligibility, WaveMode, WaveRules};
+use canyu_core::{ErrorCode, Millis, Role};
+use canyu_launch::engine::{EngineError, OrderRequest, PlacedOrder, Placement, WaveStock};
+use canyu_store::{Order, Wave};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+pub struct WaveInput {
+    pub product: String,
+    pub sku: Option<String>,
+    pub quantity: i64,
+    pub mode: String,
+    pub per_fan_limit: Option<i64>,
+    pub starts_at: Millis,
+    pub ends_at: Millis,
+    pub eligibility: Option<String>,
+    pub min_level: Option<i64>,
+    pub channels: BTreeMap<String, i64>,
+}
+
+pub async fn create(state: &AppState, auth: &Auth, input: WaveInput) -> AppResult<Wave> {
+    auth.require(Role::Staff)?;
+    let eligibility = Eligibility::parse(input.eligibility.as_deref(), input.min_level)?;
+    let rules = WaveRules::parse(
+        input.sku.as_deref(),
+        input.quantity,
+        &input.mode,
+        input.per_fan_limit,
+        input.starts_at,
+        input.ends_at,
+        eligibility,
+        input.channels,
+    )?;
+    if rules.mode == WaveMode::Draw {
+        return Err(ErrorCode::DrawUnavailable.into());
+    }
+    let product =
+        state.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
+    if !can_manage(state, auth, product.id).await? {
+        return Err(ErrorCode::NotProductManager.into());
+    }
+    let wave = state.store.create_wave(product.id, &rules, auth.user.id, state.now()).await?;
+    tracing::info!(wave = wave.id, product = %product.slug, quantity = rules.quantity, by = auth.user.id, "wave created");
+    Ok(wave)
+}
+
+fn stock_of(wave: &Wave) -> WaveStock {
+    WaveStock {
+        wave_id: wave.id,
+        quantity: wave.rules.online_quantity(),
+        per_fan_limit: wave.rules.per_fan_limit,
+        starts_at_ms: wave.rules.starts_at,
+        ends_at_ms: wave.rules.ends_at,
+    }
+}
+
+/// The wave and, when the engine serves it, the units taken so far (including orders whose
+/// commit is in flight: a live number for the countdown page).
+pub async fn show(state: &AppState, id: i64) -> AppResult<(Wave, i64)> {
+    let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    let taken = match state.stock.counters(id).await {
+        Ok(c) => c.taken.max(wave.sold),
+        Err(_) => wave.sold,
+    };
+    Ok((wave, taken))
+}
+
+async fn eligible(state: &AppState, auth: &Auth, wave: &Wave) -> AppResult<bool> {
+    Ok(match wave.rules.eligibility {
+        Eligibility::Everyone => true,
+        Eligibility::MinLevel(min) => level_for(auth.user.points).0.number >= min,
+        Eligibility::Beta => state.store.is_beta_member(wave.product_id, auth.user.id).await?,
+        Eligibility::FCode => false,
+    })
+}
+
+/// What identifies a request for idempotency: the wave and the body as sent.
+pub fn body_hash(wave_id: i64, body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(wave_id.to_be_bytes());
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+pub struct Ordered {
+    pub order: PlacedOrder,
+    /// True when this request repeated an earlier one (same key, same body).
+    pub replay: bool,
+}
+
+/// Places an order for the caller. Refusals come back as errors and take nothing.
+pub async fn place(
+    state: &AppState,
+    auth: &Auth,
+    wave_id: i64,
+    idempotency_key: String,
+    body: &[u8],
+) -> AppResult<Ordered> {
+    limit(state, format!("order:{}", auth.user.id), state.config.orders_per_minute)?;
+    let wave = state.store.wave(wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    if wave.rules.mode == WaveMode::Draw {
+        return Err(ErrorCode::WaveIsDraw.into());
+    }
+    if !eligible(state, auth, &wave).await? {
+        return Err(ErrorCode::NotEligible.into());
+    }
+    let request = OrderRequest {
+        wave_id,
+        fan_id: auth.user.id,
+        idempotency_key,
+        body_hash: body_hash(wave_id, body),
+        now_ms: state.now(),
+    };
+    let placement = match state.stock.place(request.clone()).await {
+        Err(EngineError::UnknownWave(_)) => {
+            state.stock.open_wave(stock_of(&wave)).await.map_err(engine_error)?;
+            state.stock.place(request).await
+        }
+        other => other,
+    }
+    .map_err(engine_error)?;
+    match placement {
+        Placement::Placed { order, replay } => {
+            if !replay {
+                tracing::debug!(wave = wave_id, order = order.order_id, seq = order.seq, "order placed");
+            }
+            Ok(Ordered { order, replay })
+        }
+        Placement::SoldOut => Err(ErrorCode::SoldOut.into()),
+        Placement::LimitReached => Err(ErrorCode::OrderLimitReached.into()),
+        Placement::KeyReused => Err(ErrorCode::IdempotencyKeyReused.into()),
+        Placement::NotStarted => Err(ErrorCode::WaveNotStarted.into()),
+        Placement::Ended => Err(ErrorCode::WaveEnded.into()),
+    }
+}
+
+fn engine_error(e: EngineError) -> AppError {
+    tracing::error!(error = %e, "stock engine failed");
+    AppError(ErrorCode::Unavailable)
+}
+
+/// A fan sees their own orders; the people who run the product see all of its orders.
+pub async fn order(state: &AppState, auth: &Auth, id: i64) -> AppResult<Order> {
+    let order = state.store.order(id).await?.ok_or(ErrorCode::OrderNotFound)?;
+    if order.user_id == auth.user.id {
+        return Ok(order);
+    }
+    let wave = state.store.wave(order.wave_id).await?.ok_or(ErrorCode::OrderNotFound)?;
+    if auth.user.role >= Role::Staff && can_manage(state, auth, wave.product_id).await? {
+        return Ok(order);
+    }
+    // Someone else's order does not exist, as far as the caller can tell.
+    Err(ErrorCode::OrderNotFound.into())
+}

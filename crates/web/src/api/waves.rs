@@ -1,0 +1,221 @@
+//! `/api/v1/waves` and `/api/v1/orders`: the drop engine's API.
+
+use crate::actions::waves::{self, WaveInput};
+use crate::api::views::ErrorBody;
+use crate::auth::RequireAuth;
+use crate::error::{ApiJson, AppError, AppResult};
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use canyu_core::ErrorCode;
+use canyu_core::time::{parse_rfc3339, rfc3339};
+use canyu_core::wave::parse_idempotency_key;
+use canyu_store::{Order, Wave};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWaveRequest {
+    /// Product slug; the caller must run the product.
+    pub product: String,
+    pub sku: Option<String>,
+    /// 1–10,000,000 units.
+    pub quantity: i64,
+    /// `fcfs` (first come, first served). `draw` is not available yet.
+    pub mode: String,
+    /// Orders per fan, 1–100 (default 1).
+    pub per_fan_limit: Option<i64>,
+    /// RFC 3339, e.g. `2026-11-27T22:00:00+08:00`.
+    pub starts_at: String,
+    /// RFC 3339; after `starts_at`, at most 90 days later.
+    pub ends_at: String,
+    /// `everyone` (default), `min_level` (with `min_level`) or `beta` (the product's beta members).
+    pub eligibility: Option<String>,
+    /// 1–6, with `eligibility: "min_level"`.
+    pub min_level: Option<i64>,
+    /// Units per sales channel (`online`, `partners`, `offline`), adding up to `quantity`;
+    /// orders through this API sell the `online` units. Absent: all units online.
+    #[serde(default)]
+    pub channels: BTreeMap<String, i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WaveView {
+    pub id: i64,
+    pub product: String,
+    pub sku: String,
+    pub quantity: i64,
+    /// Units sold online (committed orders).
+    pub sold: i64,
+    /// Units left for online orders: live while the wave runs (may include orders being
+    /// committed), exact afterwards.
+    pub remaining: i64,
+    pub mode: String,
+    pub per_fan_limit: i64,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub eligibility: String,
+    pub min_level: Option<u8>,
+    pub channels: BTreeMap<String, i64>,
+}
+
+impl WaveView {
+    fn new(w: &Wave, taken: i64) -> WaveView {
+        WaveView {
+            id: w.id,
+            product: w.product_slug.clone(),
+            sku: w.rules.sku.clone(),
+            quantity: w.rules.quantity,
+            sold: w.sold,
+            remaining: (w.rules.online_quantity() - taken).max(0),
+            mode: w.rules.mode.as_str().to_string(),
+            per_fan_limit: w.rules.per_fan_limit,
+            starts_at: rfc3339(w.rules.starts_at),
+            ends_at: rfc3339(w.rules.ends_at),
+            eligibility: w.rules.eligibility.kind().to_string(),
+            min_level: w.rules.eligibility.min_level(),
+            channels: w.rules.channels.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrderView {
+    pub id: i64,
+    pub wave: i64,
+    /// The order in which the engine granted units (1 = first).
+    pub seq: i64,
+    pub status: String,
+    pub created_at: String,
+    pub url: String,
+}
+
+impl OrderView {
+    fn of(o: &Order) -> OrderView {
+        OrderView {
+            id: o.id,
+            wave: o.wave_id,
+            seq: o.seq,
+            status: o.status.clone(),
+            created_at: rfc3339(o.created_at),
+            url: format!("/api/v1/orders/{}", o.id),
+        }
+    }
+}
+
+fn parse_id(raw: &str, missing: ErrorCode) -> AppResult<i64> {
+    raw.parse().map_err(|_| AppError(missing))
+}
+
+/// Releases a wave of stock (the people who run the product).
+#[utoipa::path(post, path = "/api/v1/waves", tag = "waves", request_body = NewWaveRequest,
+    responses((status = 201, body = WaveView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    ApiJson(req): ApiJson<NewWaveRequest>,
+) -> AppResult<(StatusCode, Json<WaveView>)> {
+    let starts_at = parse_rfc3339(&req.starts_at).ok_or(ErrorCode::InvalidWaveWindow)?;
+    let ends_at = parse_rfc3339(&req.ends_at).ok_or(ErrorCode::InvalidWaveWindow)?;
+    let wave = waves::create(
+        &state,
+        &auth,
+        WaveInput {
+            product: req.product,
+            sku: req.sku,
+            quantity: req.quantity,
+            mode: req.mode,
+            per_fan_limit: req.per_fan_limit,
+            starts_at,
+            ends_at,
+            eligibility: req.eligibility,
+            min_level: req.min_level,
+            channels: req.channels,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(WaveView::new(&wave, 0))))
+}
+
+/// A wave: its stock, what is sold and what remains.
+#[utoipa::path(get, path = "/api/v1/waves/{id}", tag = "waves", params(("id" = i64, Path)),
+    responses((status = 200, body = WaveView), (status = 404, body = ErrorBody)))]
+pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<WaveView>> {
+    let (wave, taken) = waves::show(&state, parse_id(&id, ErrorCode::WaveNotFound)?).await?;
+    Ok(Json(WaveView::new(&wave, taken)))
+}
+
+/// Orders one unit. Needs an `Idempotency-Key` header: a retry with the same key and body
+/// returns the same order (with `Idempotent-Replayed: true`) and never a second one; the same
+/// key with another body is refused (422). 201 only once the order is durably committed.
+#[utoipa::path(post, path = "/api/v1/waves/{id}/orders", tag = "waves", params(("id" = i64, Path), ("Idempotency-Key" = String, Header)), request_body(content = Option<OrderBody>, description = "Optional: `{}` or nothing."),
+    responses((status = 201, body = OrderView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn order(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Response> {
+    let wave_id = parse_id(&id, ErrorCode::WaveNotFound)?;
+    let key = parse_idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok()))?;
+    // The body is optional; when present it must be a JSON object (room for options later).
+    let body = body.trim_ascii();
+    if !body.is_empty()
+        && !matches!(serde_json::from_slice::<serde_json::Value>(body), Ok(serde_json::Value::Object(_)))
+    {
+        return Err(ErrorCode::InvalidJson.into());
+    }
+    let ordered = waves::place(&state, &auth, wave_id, key, body).await?;
+    let o = &ordered.order;
+    let view = OrderView {
+        id: o.order_id,
+        wave: o.wave_id,
+        seq: o.seq,
+        status: "placed".into(),
+        created_at: rfc3339(o.created_at_ms),
+        url: format!("/api/v1/orders/{}", o.order_id),
+    };
+    let mut res = (StatusCode::CREATED, [(header::LOCATION, view.url.clone())], Json(view)).into_response();
+    if ordered.replay {
+        res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(res)
+}
+
+/// An order's options: none yet, so `{}` or an empty body.
+#[derive(Deserialize, ToSchema)]
+pub struct OrderBody {}
+
+/// One order: the caller's own, or any order of a product the caller runs.
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "waves", params(("id" = i64, Path)),
+    responses((status = 200, body = OrderView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn show_order(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<OrderView>> {
+    let order = waves::order(&state, &auth, parse_id(&id, ErrorCode::OrderNotFound)?).await?;
+    Ok(Json(OrderView::of(&order)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrdersView {
+    pub items: Vec<OrderView>,
+}
+
+/// The caller's orders, newest first.
+#[utoipa::path(get, path = "/api/v1/me/orders", tag = "waves",
+    responses((status = 200, body = OrdersView), (status = 401, body = ErrorBody)))]
+pub async fn my_orders(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+) -> AppResult<Json<OrdersView>> {
+    let orders = state.store.orders_of_user(auth.user.id, 100).await?;
+    Ok(Json(OrdersView { items: orders.iter().map(OrderView::of).collect() }))
+}

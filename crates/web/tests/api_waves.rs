@@ -1,0 +1,225 @@
+//! Waves and orders through the JSON API, on every configured backend: bad input, the
+//! order rules, idempotent retries, and concurrent buyers through the real server.
+
+mod common;
+
+use canyu_core::time::rfc3339;
+use common::{backends, error_code, spawn_app, spawn_app_with, test_config};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const MIN: i64 = 60_000;
+
+fn now() -> i64 {
+    canyu_web::state::now_millis()
+}
+
+fn wave_body(quantity: i64, start: i64, end: i64) -> Value {
+    json!({"product": "xiaomi-su7", "sku": "SU7 Max", "quantity": quantity, "mode": "fcfs",
+           "starts_at": rfc3339(start), "ends_at": rfc3339(end)})
+}
+
+async fn order(
+    app: &common::TestApp,
+    wave: i64,
+    token: &str,
+    key: &str,
+    body: Option<&str>,
+) -> (u16, Value, bool) {
+    let mut req = app
+        .client
+        .post(app.url(&format!("/api/v1/waves/{wave}/orders")))
+        .bearer_auth(token)
+        .header("accept-language", "en")
+        .header("idempotency-key", key);
+    if let Some(b) = body {
+        req = req.header("content-type", "application/json").body(b.to_string());
+    }
+    let res = req.send().await.expect("request");
+    let replayed = res.headers().get("idempotent-replayed").is_some();
+    let (status, body) = common::to_json(res).await;
+    (status, body, replayed)
+}
+
+#[tokio::test]
+async fn staff_release_a_wave_and_fans_order_by_the_rules() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let fan = app.register("抢购粉").await;
+        let other = app.register("另一个粉").await;
+        let t = now();
+
+        // Bad waves are refused with a code; fans may not create one.
+        let (s, b) = app.post("/api/v1/waves", Some(&fan), wave_body(10, t, t + 60 * MIN)).await;
+        assert_eq!((s, error_code(&b)), (403, "forbidden"), "{backend:?}");
+        for (body, code) in [
+            (wave_body(0, t, t + MIN), "invalid_wave_quantity"),
+            (wave_body(10, t, t), "invalid_wave_window"),
+            (
+                json!({"product": "xiaomi-su7", "quantity": 5, "mode": "fcfs", "starts_at": "tomorrow", "ends_at": rfc3339(t)}),
+                "invalid_wave_window",
+            ),
+            (
+                json!({"product": "xiaomi-su7", "quantity": 5, "mode": "raffle", "starts_at": rfc3339(t), "ends_at": rfc3339(t + MIN)}),
+                "invalid_wave_mode",
+            ),
+            (
+                json!({"product": "xiaomi-su7", "quantity": 5, "mode": "fcfs", "starts_at": rfc3339(t), "ends_at": rfc3339(t + MIN), "channels": {"online": 3}}),
+                "invalid_channels",
+            ),
+            (
+                json!({"product": "xiaomi-su7", "quantity": 5, "mode": "fcfs", "starts_at": rfc3339(t), "ends_at": rfc3339(t + MIN), "eligibility": "min_level"}),
+                "invalid_eligibility",
+            ),
+        ] {
+            let (s, b) = app.post("/api/v1/waves", Some(&staff), body).await;
+            assert_eq!((s, error_code(&b)), (422, code), "{b}");
+        }
+
+        // A wave of 2 units, 1 per fan, open now.
+        let (s, wave) = app.post("/api/v1/waves", Some(&staff), wave_body(2, t - MIN, t + 60 * MIN)).await;
+        assert_eq!(s, 201, "{wave}");
+        let id = wave["id"].as_i64().unwrap();
+        assert_eq!(
+            (wave["quantity"].as_i64(), wave["sold"].as_i64(), wave["remaining"].as_i64()),
+            (Some(2), Some(0), Some(2))
+        );
+
+        // No key, a bad key, a non-object body: refused.
+        let (s, b) = app.post(&format!("/api/v1/waves/{id}/orders"), Some(&fan), json!({})).await;
+        assert_eq!((s, error_code(&b)), (400, "idempotency_key_required"));
+        let (s, b, _) = order(&app, id, &fan, "has space", None).await;
+        assert_eq!((s, error_code(&b)), (400, "invalid_idempotency_key"));
+        let (s, b, _) = order(&app, id, &fan, "k1", Some("[1]")).await;
+        assert_eq!((s, error_code(&b)), (400, "invalid_json"));
+        let (s, b, _) = order(&app, 999_999, &fan, "k1", None).await;
+        assert_eq!((s, error_code(&b)), (404, "wave_not_found"));
+
+        // The order; its retry returns the same order; another body with the key is refused.
+        let (s, first, replayed) = order(&app, id, &fan, "k1", Some("{}")).await;
+        assert_eq!((s, replayed), (201, false), "{first}");
+        assert_eq!(first["seq"], 1);
+        let (s, again, replayed) = order(&app, id, &fan, "k1", Some("{}")).await;
+        assert_eq!((s, replayed, again["id"].clone()), (201, true, first["id"].clone()));
+        let (s, b, _) = order(&app, id, &fan, "k1", Some(r#"{"note": "x"}"#)).await;
+        assert_eq!((s, error_code(&b)), (422, "idempotency_key_reused"));
+        // Over the per-fan limit.
+        let (s, b, _) = order(&app, id, &fan, "k2", None).await;
+        assert_eq!((s, error_code(&b)), (429, "order_limit_reached"));
+        // The last unit, then sold out.
+        let (s, _, _) = order(&app, id, &other, "k1", None).await;
+        assert_eq!(s, 201);
+        let late = app.register("晚到的粉").await;
+        let (s, b, _) = order(&app, id, &late, "k1", None).await;
+        assert_eq!((s, error_code(&b)), (409, "sold_out"));
+        let (_, wave) = app.get(&format!("/api/v1/waves/{id}"), None).await;
+        assert_eq!((wave["sold"].as_i64(), wave["remaining"].as_i64()), (Some(2), Some(0)), "{wave}");
+
+        // Fans see their own orders; another fan's order does not exist for them; staff see it.
+        let oid = first["id"].as_i64().unwrap();
+        let (s, mine) = app.get(&format!("/api/v1/orders/{oid}"), Some(&fan)).await;
+        assert_eq!((s, mine["wave"].as_i64()), (200, Some(id)));
+        let (s, b) = app.get(&format!("/api/v1/orders/{oid}"), Some(&other)).await;
+        assert_eq!((s, error_code(&b)), (404, "order_not_found"));
+        let (s, _) = app.get(&format!("/api/v1/orders/{oid}"), Some(&staff)).await;
+        assert_eq!(s, 200);
+        let (_, list) = app.get("/api/v1/me/orders", Some(&fan)).await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 1);
+
+        // Before the start and after the end.
+        let (_, soon) =
+            app.post("/api/v1/waves", Some(&staff), wave_body(5, t + 60 * MIN, t + 120 * MIN)).await;
+        let (s, b, _) = order(&app, soon["id"].as_i64().unwrap(), &fan, "k1", None).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_not_started"));
+        let (_, past) =
+            app.post("/api/v1/waves", Some(&staff), wave_body(5, t - 120 * MIN, t - 60 * MIN)).await;
+        let (s, b, _) = order(&app, past["id"].as_i64().unwrap(), &fan, "k1", None).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_ended"));
+
+        // Eligibility: a level-3 wave refuses a new fan, changing nothing.
+        let mut body = wave_body(5, t - MIN, t + 60 * MIN);
+        body["eligibility"] = json!("min_level");
+        body["min_level"] = json!(3);
+        let (_, gated) = app.post("/api/v1/waves", Some(&staff), body).await;
+        let gid = gated["id"].as_i64().unwrap();
+        let (s, b, _) = order(&app, gid, &late, "k1", None).await;
+        assert_eq!((s, error_code(&b)), (403, "not_eligible"));
+        let (_, gated) = app.get(&format!("/api/v1/waves/{gid}"), None).await;
+        assert_eq!(gated["remaining"], 5);
+        let (s, b) = app.call(Method::GET, "/api/v1/me/orders", None, None).await;
+        assert_eq!((s, error_code(&b)), (401, "unauthenticated"));
+    }
+}
+
+#[tokio::test]
+async fn a_flood_from_one_fan_is_rate_limited() {
+    let mut config = test_config();
+    config.orders_per_minute = 5;
+    let app = spawn_app_with(canyu_store::Backend::Sqlite, config).await;
+    let staff = app.seed_catalog().await;
+    let fan = app.register("刷单的").await;
+    let t = now();
+    let (_, wave) = app.post("/api/v1/waves", Some(&staff), wave_body(100, t - MIN, t + 60 * MIN)).await;
+    let id = wave["id"].as_i64().unwrap();
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let (s, b, _) = order(&app, id, &fan, &format!("k{i}"), None).await;
+        let code = if s == 201 { String::new() } else { error_code(&b).to_string() };
+        statuses.push((s, code));
+    }
+    assert_eq!(statuses[0].0, 201);
+    assert!(
+        statuses[1..5].iter().all(|(s, c)| (*s, c.as_str()) == (429, "order_limit_reached")),
+        "{statuses:?}"
+    );
+    assert!(statuses[5..].iter().all(|(s, c)| (*s, c.as_str()) == (429, "rate_limited")), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn concurrent_buyers_through_the_server_never_oversell() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let t = now();
+        let (_, wave) = app.post("/api/v1/waves", Some(&staff), wave_body(100, t - MIN, t + 60 * MIN)).await;
+        let id = wave["id"].as_i64().unwrap();
+        let mut tokens = Vec::new();
+        for i in 0..300 {
+            tokens.push(app.register(&format!("buyer{i}")).await);
+        }
+        let app = std::sync::Arc::new(app);
+        let tasks: Vec<_> = tokens
+            .into_iter()
+            .map(|token| {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    // Each buyer sends its request twice at once (a double click): one order.
+                    let (a, b) = tokio::join!(
+                        order(&app, id, &token, "buy", None),
+                        order(&app, id, &token, "buy", None)
+                    );
+                    (a.0, b.0, a.1["id"].clone(), b.1["id"].clone())
+                })
+            })
+            .collect();
+        let mut acked = std::collections::HashSet::new();
+        let mut sold_out = 0;
+        for t in tasks {
+            let (sa, sb, ia, ib) = t.await.unwrap();
+            match (sa, sb) {
+                (201, 201) => {
+                    assert_eq!(ia, ib, "a double click is one order");
+                    acked.insert(ia.as_i64().unwrap());
+                }
+                (409, 409) => sold_out += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!((acked.len(), sold_out), (100, 200), "{backend:?}");
+        let stored = app.store.wave_orders(id).await.unwrap();
+        assert_eq!(stored.iter().map(|o| o.id).collect::<std::collections::HashSet<_>>(), acked);
+        let (_, wave) = app.get(&format!("/api/v1/waves/{id}"), None).await;
+        assert_eq!((wave["sold"].as_i64(), wave["remaining"].as_i64()), (Some(100), Some(0)));
+    }
+}
