@@ -7,9 +7,13 @@
 //! * [`fcode`]: F-codes (F码), single-use purchase codes with a check symbol.
 //! * [`redis_engine`]: the stock engine for several canyu nodes serving one wave, as one
 //!   atomic Lua script in Redis.
+//! * [`redis_stock`]: that script behind the [`engine::StockEngine`] contract — orders
+//!   group-committed to the database before they are acknowledged, the wave's Redis stream
+//!   reconciled into the database at start.
 
 pub mod draw;
 pub mod embedded;
 pub mod engine;
 pub mod fcode;
 pub mod redis_engine;
+pub mod redis_stock;

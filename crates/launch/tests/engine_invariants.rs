@@ -6,6 +6,8 @@ use canyu_core::Role;
 use canyu_core::wave::{Eligibility, WaveRules};
 use canyu_launch::embedded::EmbeddedEngine;
 use canyu_launch::engine::{OrderRequest, Placement, StockEngine, WaveStock};
+use canyu_launch::redis_engine::RedisStock;
+use canyu_launch::redis_stock::RedisStockEngine;
 use canyu_store::testing::{backends, fresh_store};
 use canyu_store::{Backend, NewProduct, NewUser, Store};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -81,9 +83,26 @@ fn request(wave: &WaveStock, fan: i64, key: &str, body: &str) -> OrderRequest {
     }
 }
 
-/// Every engine under test, on this world's database.
+/// Every engine under test, on this world's database: the embedded engine, and the Redis
+/// engine when `CANYU_TEST_REDIS_URL` is set. Each Redis engine gets its own random key
+/// prefix: wave ids restart at 1 in every fresh database, and tests run in parallel.
 fn engines(store: &Store) -> Vec<Arc<dyn StockEngine>> {
-    vec![EmbeddedEngine::start(store.clone())]
+    let mut engines: Vec<Arc<dyn StockEngine>> = vec![EmbeddedEngine::start(store.clone())];
+    match std::env::var("CANYU_TEST_REDIS_URL") {
+        Ok(url) if !url.is_empty() => {
+            // Connecting is async and the callers are not: every test here runs on the
+            // multi-threaded runtime, where this thread may block.
+            let redis = tokio::task::block_in_place(|| {
+                tokio::runtime::Handle::current().block_on(RedisStock::connect(&url))
+            })
+            .expect("connect to CANYU_TEST_REDIS_URL");
+            let prefix = format!("canyu-test-{:016x}", rand::random::<u64>());
+            let redis = redis.with_prefix(&prefix).expect("prefix");
+            engines.push(RedisStockEngine::start(store.clone(), redis));
+        }
+        _ => eprintln!("note: CANYU_TEST_REDIS_URL is not set; skipping the Redis engine in this test"),
+    }
+    engines
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -255,4 +255,103 @@ impl Store {
         .await?;
         Ok((row.try_get("orders")?, row.try_get::<Option<i64>, _>("sold")?.unwrap_or(0)))
     }
+
+    /// Writes the orders that are not in the database yet, in one transaction that is on
+    /// disk when this returns, and moves each wave's `sold` by the rows actually written (so
+    /// `sold` stays the count of the wave's orders). A row whose `(wave_id, seq)` or
+    /// `(wave_id, user_id, idempotency_key)` exists already is skipped: several writers (the
+    /// nodes of a Redis engine, a node reconciling the wave's stream at start) may offer the
+    /// same order, and it is written once. Returns the number of rows written.
+    pub async fn insert_orders_if_absent(&self, orders: &[NewOrder]) -> StoreResult<u64> {
+        if orders.is_empty() {
+            return Ok(0);
+        }
+        // One lock order for every writer: two transactions offering overlapping orders
+        // then wait for each other instead of deadlocking on PostgreSQL.
+        let mut sorted: Vec<&NewOrder> = orders.iter().collect();
+        sorted.sort_by_key(|o| (o.wave_id, o.seq));
+        let mut conn = self.write.acquire().await?;
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+        }
+        let result = async {
+            let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
+            let mut per_wave: BTreeMap<i64, i64> = BTreeMap::new();
+            for chunk in sorted.chunks(INSERT_CHUNK) {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| format!("({})", crate::placeholders(i * 7 + 1, 7)))
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO orders (wave_id, user_id, seq, lane, idempotency_key, body_hash, created_at) \
+                     VALUES {} ON CONFLICT DO NOTHING RETURNING wave_id",
+                    values.join(", ")
+                );
+                let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
+                for o in chunk {
+                    q = q
+                        .bind(o.wave_id)
+                        .bind(o.user_id)
+                        .bind(o.seq)
+                        .bind(o.lane)
+                        .bind(&o.idempotency_key)
+                        .bind(&o.body_hash)
+                        .bind(o.created_at);
+                }
+                for wave_id in q.fetch_all(&mut *tx).await? {
+                    *per_wave.entry(wave_id).or_default() += 1;
+                }
+            }
+            for (&wave_id, &n) in &per_wave {
+                sqlx::query("UPDATE waves SET sold = sold + $1 WHERE id = $2")
+                    .bind(n)
+                    .bind(wave_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(per_wave.values().sum::<i64>() as u64)
+        }
+        .await;
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+        }
+        Ok(result?)
+    }
+
+    /// The orders of a wave with these sequence numbers (those that exist), in sequence.
+    pub async fn wave_orders_with_seqs(&self, wave_id: i64, seqs: &[i64]) -> StoreResult<Vec<Order>> {
+        let mut orders = Vec::with_capacity(seqs.len());
+        for chunk in seqs.chunks(INSERT_CHUNK) {
+            let sql = format!(
+                "{ORDER_SELECT} WHERE wave_id = $1 AND seq IN ({}) ORDER BY seq",
+                crate::placeholders(2, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(wave_id);
+            for &seq in chunk {
+                q = q.bind(seq);
+            }
+            for row in q.fetch_all(&self.read).await? {
+                orders.push(order_from_row(&row)?);
+            }
+        }
+        Ok(orders)
+    }
+
+    /// The fan's order in a wave under an idempotency key, if it was committed.
+    pub async fn order_by_idempotency_key(
+        &self,
+        wave_id: i64,
+        user_id: i64,
+        idempotency_key: &str,
+    ) -> StoreResult<Option<Order>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{ORDER_SELECT} WHERE wave_id = $1 AND user_id = $2 AND idempotency_key = $3"
+        )))
+        .bind(wave_id)
+        .bind(user_id)
+        .bind(idempotency_key)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| order_from_row(&r)).transpose()
+    }
 }
