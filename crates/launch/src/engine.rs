@@ -74,7 +74,10 @@ impl StockCounters {
 pub enum EngineError {
     #[error("wave {0} is not open in this engine")]
     UnknownWave(i64),
-    /// The database refused or could not be reached: nothing was granted.
+    /// The database refused or could not be reached: the order was not acknowledged. The
+    /// embedded engine returned the unit to stock; the Redis engine keeps the grant, which
+    /// the fan's retry (or the next `open_wave`) makes durable, because across nodes a
+    /// release could race a commit that did land.
     #[error("storage: {0}")]
     Storage(String),
     #[error("engine stopped")]

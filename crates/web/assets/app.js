@@ -273,6 +273,47 @@
     if (title && title.value) { schedule(); }
   })();
 
+  // A wave's page: the countdown to the start (then the end) on the server's clock, and
+  // the remaining stock refreshed every few seconds. The buy button stays a plain form.
+  (function () {
+    var box = document.querySelector("[data-wave]");
+    if (!box) { return; }
+    var id = box.getAttribute("data-wave");
+    var starts = Date.parse(box.getAttribute("data-starts"));
+    var ends = Date.parse(box.getAttribute("data-ends"));
+    var skew = Number(box.getAttribute("data-now")) - Date.now();
+    var clock = box.querySelector("[data-countdown]");
+    var left = box.querySelector("[data-remaining]");
+    var buy = box.querySelector("[data-buy]");
+    function pad(n) { return n < 10 ? "0" + n : String(n); }
+    function span(ms) {
+      var s = Math.max(0, Math.floor(ms / 1000));
+      var d = Math.floor(s / 86400);
+      s = s % 86400;
+      return (d ? d + "d " : "") + pad(Math.floor(s / 3600)) + ":" + pad(Math.floor(s % 3600 / 60)) + ":" + pad(s % 60);
+    }
+    function tick() {
+      var now = Date.now() + skew;
+      var open = now >= starts && now < ends && Number(left.textContent) > 0;
+      if (now < starts) {
+        clock.textContent = msgOf(box, "starts-in", "Starts in") + " " + span(starts - now);
+      } else if (now < ends) {
+        clock.textContent = msgOf(box, "ends-in", "Ends in") + " " + span(ends - now);
+      } else {
+        clock.textContent = msgOf(box, "ended", "Ended");
+      }
+      if (buy) { buy.disabled = !open; }
+    }
+    function refresh() {
+      api("GET", "/api/v1/waves/" + encodeURIComponent(id))
+        .then(function (w) { if (w) { left.textContent = w.remaining; tick(); } })
+        .catch(function () {});
+    }
+    tick();
+    setInterval(tick, 1000);
+    setInterval(refresh, 3000);
+  })();
+
   function msgOf(el, name, fallback) {
     return el.getAttribute("data-msg-" + name) || fallback;
   }

@@ -36,6 +36,7 @@ pub struct ProductHead {
     pub roadmap_url: String,
     pub changelog_url: String,
     pub beta_url: String,
+    pub waves_url: String,
     pub posts: String,
 }
 
@@ -49,6 +50,7 @@ impl ProductHead {
             roadmap_url: format!("{base}/roadmap"),
             changelog_url: format!("{base}/changelog"),
             beta_url: format!("{base}/beta"),
+            waves_url: format!("{base}/waves"),
             url: base,
             posts: i18n::posts_count(cx.locale, p.post_count),
         }

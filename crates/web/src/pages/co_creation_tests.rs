@@ -343,3 +343,81 @@ async fn the_beta_page_runs_applications_and_keeps_its_board_private() {
     let page = app.get("/products/xiaomi-su7/beta", Some(&fan), "zh-CN").await;
     assert!(page.html.contains("data-status=\"wait\""), "{}", page.html);
 }
+
+#[tokio::test]
+async fn staff_release_a_wave_from_the_page_and_a_double_click_is_one_order() {
+    let app = App::new().await;
+    let (_, admin) = app.user("管理员_w", Role::Admin).await;
+    let (_, fan) = app.user("抢购粉_w", Role::Fan).await;
+    let (_, late) = app.user("晚到的_w", Role::Fan).await;
+
+    let page = app.get("/products/xiaomi-su7/waves", Some(&admin), "zh-CN").await;
+    assert!(page.html.contains("data-testid=\"wave-form\""));
+    let fan_page = app.get("/products/xiaomi-su7/waves", Some(&fan), "zh-CN").await;
+    assert!(!fan_page.html.contains("data-testid=\"wave-form\""));
+    let csrf = page.csrf();
+    // A start in China time a minute ago, open for an hour.
+    let start = canyu_core::time::rfc3339(app.state.now() + 8 * 3_600_000 - 60_000);
+    let local = &start[..16];
+    let bad = app
+        .form(
+            "/products/xiaomi-su7/waves",
+            &admin,
+            &[
+                ("csrf", &csrf),
+                ("quantity", "0"),
+                ("per_fan_limit", "1"),
+                ("starts_at", local),
+                ("minutes", "60"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let made = app
+        .form(
+            "/products/xiaomi-su7/waves",
+            &admin,
+            &[
+                ("csrf", &csrf),
+                ("sku", "Max 橄榄绿"),
+                ("quantity", "1"),
+                ("per_fan_limit", "1"),
+                ("starts_at", local),
+                ("minutes", "60"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.html);
+    let url = made.location.expect("wave url");
+
+    let wave = app.get(&url, Some(&fan), "zh-CN").await;
+    assert_eq!(wave.testid("wave-remaining").as_deref(), Some("1"));
+    let key = wave
+        .html
+        .split("name=\"key\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("key")
+        .to_string();
+    let csrf = wave.csrf();
+    let first = app.form(&format!("{url}/buy"), &fan, &[("csrf", &csrf), ("key", &key)]).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.html);
+    let again = app.form(&format!("{url}/buy"), &fan, &[("csrf", &csrf), ("key", &key)]).await;
+    assert_eq!(again.location, first.location, "the same form submitted twice is one order");
+    let done = app.get(first.location.as_deref().expect("location"), Some(&fan), "zh-CN").await;
+    assert!(done.testid("wave-ordered").is_some_and(|t| t.contains("下单成功")), "{}", done.html);
+    assert_eq!(done.testid("wave-remaining").as_deref(), Some("0"));
+
+    let late_page = app.get(&url, Some(&late), "zh-CN").await;
+    let key = late_page
+        .html
+        .split("name=\"key\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("key")
+        .to_string();
+    let sold_out =
+        app.form(&format!("{url}/buy"), &late, &[("csrf", &late_page.csrf()), ("key", &key)]).await;
+    assert_eq!(sold_out.status, StatusCode::CONFLICT);
+    assert!(sold_out.testid("form-error").is_some_and(|e| e.contains("售罄")), "{}", sold_out.html);
+}

@@ -22,6 +22,7 @@ mod roadmap;
 mod settings;
 mod triage;
 pub mod unsubscribe;
+mod waves;
 
 use crate::auth::{Auth, csrf_for};
 use crate::error::{AppError, AppResult};
@@ -47,6 +48,9 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{slug}", get(board::page))
         .route("/products/{slug}/new", get(new_post::form).post(new_post::create))
         .route("/products/{slug}/beta", get(beta::page))
+        .route("/products/{slug}/waves", get(waves::list).post(waves::create))
+        .route("/waves/{id}", get(waves::page))
+        .route("/waves/{id}/buy", post(waves::buy))
         .route("/products/{slug}/beta/apply", post(beta::apply))
         .route("/products/{slug}/beta/leave", post(beta::leave))
         .route("/products/{slug}/beta/settings", post(beta::settings))

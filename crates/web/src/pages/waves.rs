@@ -1,0 +1,392 @@
+//! `/waves/{id}`: a wave's page for fans (countdown, live remaining stock, the buy button)
+//! and `/products/{slug}/waves`: a product's waves, with the release form for the people
+//! who run it. The buy form carries an idempotency key made when the page was rendered, so
+//! a double click or a resubmitted form is one order.
+
+use super::i18n::T;
+use super::{Cx, Layout, form_error, product_url, see_other, status_of};
+use crate::actions::waves::{self as wave_actions, WaveInput};
+use crate::auth::random_token;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use canyu_core::release::PlanDate;
+use canyu_core::time::rfc3339;
+use canyu_core::wave::Eligibility;
+use canyu_core::{ErrorCode, Locale, Millis};
+use canyu_store::{Product, Wave};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub struct WaveText {
+    pub waves: &'static str,
+    pub quantity: &'static str,
+    pub remaining: &'static str,
+    pub per_fan: &'static str,
+    pub window: &'static str,
+    pub buy: &'static str,
+    pub starts_in: &'static str,
+    pub ends_in: &'static str,
+    pub ended: &'static str,
+    pub ordered: &'static str,
+    pub sign_in: &'static str,
+    pub eligibility: &'static str,
+    pub none: &'static str,
+    pub release: &'static str,
+    pub sku: &'static str,
+    pub starts_at: &'static str,
+    pub starts_at_hint: &'static str,
+    pub minutes: &'static str,
+    pub everyone: &'static str,
+    pub beta_only: &'static str,
+    pub min_level: &'static str,
+    pub create: &'static str,
+}
+
+const ZH: WaveText = WaveText {
+    waves: "发售",
+    quantity: "本轮数量",
+    remaining: "剩余",
+    per_fan: "每人限购",
+    window: "发售时间",
+    buy: "立即购买",
+    starts_in: "距开售",
+    ends_in: "距结束",
+    ended: "本轮已结束",
+    ordered: "下单成功！订单号",
+    sign_in: "登录后即可购买。",
+    eligibility: "购买资格",
+    none: "还没有发售。",
+    release: "新建一轮发售",
+    sku: "SKU（版本、颜色）",
+    starts_at: "开售时间（北京时间）",
+    starts_at_hint: "例如 2026-11-27T22:00",
+    minutes: "持续时间（分钟）",
+    everyone: "所有人",
+    beta_only: "仅内测成员",
+    min_level: "最低等级",
+    create: "发布",
+};
+
+const EN: WaveText = WaveText {
+    waves: "Sales",
+    quantity: "Units this wave",
+    remaining: "Left",
+    per_fan: "Per fan",
+    window: "On sale",
+    buy: "Buy now",
+    starts_in: "Starts in",
+    ends_in: "Ends in",
+    ended: "This wave has ended",
+    ordered: "Ordered! Order number",
+    sign_in: "Sign in to buy.",
+    eligibility: "Who may buy",
+    none: "No sales yet.",
+    release: "Release a wave",
+    sku: "SKU (edition, colour)",
+    starts_at: "Sale starts (China time)",
+    starts_at_hint: "e.g. 2026-11-27T22:00",
+    minutes: "Duration (minutes)",
+    everyone: "Everyone",
+    beta_only: "Beta members only",
+    min_level: "Minimum level",
+    create: "Release",
+};
+
+fn text(locale: Locale) -> &'static WaveText {
+    match locale {
+        Locale::ZhCn => &ZH,
+        Locale::En => &EN,
+    }
+}
+
+fn eligibility_label(b: &WaveText, e: Eligibility) -> String {
+    match e {
+        Eligibility::Everyone => b.everyone.to_string(),
+        Eligibility::Beta => b.beta_only.to_string(),
+        Eligibility::MinLevel(l) => format!("{} Lv{l}", b.min_level),
+        Eligibility::FCode => "F".to_string(),
+    }
+}
+
+pub struct WaveCard {
+    pub id: i64,
+    pub url: String,
+    pub sku: String,
+    pub quantity: i64,
+    pub remaining: i64,
+    pub per_fan_limit: i64,
+    pub starts: String,
+    pub ends: String,
+    pub starts_iso: String,
+    pub ends_iso: String,
+    pub eligibility: String,
+}
+
+fn card(b: &WaveText, w: &Wave, taken: i64) -> WaveCard {
+    WaveCard {
+        id: w.id,
+        url: format!("/waves/{}", w.id),
+        sku: w.rules.sku.clone(),
+        quantity: w.rules.online_quantity(),
+        remaining: (w.rules.online_quantity() - taken).max(0),
+        per_fan_limit: w.rules.per_fan_limit,
+        starts: crate::i18n::datetime(w.rules.starts_at),
+        ends: crate::i18n::datetime(w.rules.ends_at),
+        starts_iso: rfc3339(w.rules.starts_at),
+        ends_iso: rfc3339(w.rules.ends_at),
+        eligibility: eligibility_label(b, w.rules.eligibility),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "wave.html")]
+pub struct WavePage {
+    pub t: &'static T,
+    pub b: &'static WaveText,
+    pub ctx: Layout,
+    pub product_name: String,
+    pub product_url: String,
+    pub wave: WaveCard,
+    pub now: Millis,
+    pub signed_in: bool,
+    /// A fresh idempotency key for this rendering of the buy form.
+    pub key: String,
+    pub ordered: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WaveQuery {
+    pub ordered: Option<String>,
+}
+
+async fn render_wave(
+    state: &AppState,
+    cx: &Cx,
+    id: i64,
+    ordered: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let b = text(cx.locale);
+    let (wave, taken) = wave_actions::show(state, id).await.map_err(|e| match e.0 {
+        ErrorCode::WaveNotFound => AppError(ErrorCode::NotFound),
+        _ => e,
+    })?;
+    let product = state.store.product_by_id(wave.product_id).await?.ok_or(AppError(ErrorCode::NotFound))?;
+    let page = WavePage {
+        t: cx.t,
+        b,
+        ctx: cx.layout(""),
+        product_name: product.name.clone(),
+        product_url: product_url(&product.slug),
+        wave: card(b, &wave, taken),
+        now: cx.now,
+        signed_in: cx.auth.is_some(),
+        key: random_token(16),
+        ordered,
+        error,
+    };
+    Ok(cx.respond(status, page))
+}
+
+fn wave_id(raw: &str) -> AppResult<i64> {
+    raw.parse().map_err(|_| AppError(ErrorCode::NotFound))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+    Query(q): Query<WaveQuery>,
+) -> AppResult<Response> {
+    let ordered =
+        q.ordered.filter(|o| o.len() <= 40 && o.chars().all(|c| c.is_ascii_alphanumeric() || c == '#'));
+    render_wave(&state, &cx, wave_id(&id)?, ordered, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BuyForm {
+    pub key: String,
+}
+
+pub async fn buy(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+    Form(form): Form<BuyForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let id = wave_id(&id)?;
+    let result = match canyu_core::wave::parse_idempotency_key(Some(&form.key)) {
+        Ok(key) => wave_actions::place(&state, auth, id, key, b"").await,
+        Err(code) => Err(AppError(code)),
+    };
+    match result {
+        Ok(ordered) => Ok(see_other(&format!("/waves/{id}?ordered={}", ordered.order.order_id))),
+        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
+        Err(e) => {
+            let msg = form_error(&cx, &e);
+            render_wave(&state, &cx, id, None, Some(msg), status_of(&e)).await
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "waves.html")]
+pub struct WavesPage {
+    pub t: &'static T,
+    pub b: &'static WaveText,
+    pub ctx: Layout,
+    pub product_name: String,
+    pub product_url: String,
+    pub action: String,
+    pub waves: Vec<WaveCard>,
+    pub manager: bool,
+    pub form: WaveForm,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct WaveForm {
+    pub sku: String,
+    pub quantity: String,
+    pub per_fan_limit: String,
+    /// `YYYY-MM-DDTHH:MM` in China time (an `<input type="datetime-local">`).
+    pub starts_at: String,
+    pub minutes: String,
+    pub eligibility: String,
+    pub min_level: String,
+}
+
+async fn render_waves(
+    state: &AppState,
+    cx: &Cx,
+    product: &Product,
+    form: WaveForm,
+    error: Option<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let b = text(cx.locale);
+    let manager = match &cx.auth {
+        Some(a) => crate::actions::releases::can_manage(state, a, product.id).await?,
+        None => false,
+    };
+    let waves = state.store.waves_for_product(product.id).await?;
+    let mut cards = Vec::with_capacity(waves.len());
+    for w in &waves {
+        let taken = state.stock.counters(w.id).await.map(|c| c.taken.max(w.sold)).unwrap_or(w.sold);
+        cards.push(card(b, w, taken));
+    }
+    let page = WavesPage {
+        t: cx.t,
+        b,
+        ctx: cx.layout(""),
+        product_name: product.name.clone(),
+        product_url: product_url(&product.slug),
+        action: format!("{}/waves", product_url(&product.slug)),
+        waves: cards,
+        manager,
+        form,
+        error,
+    };
+    Ok(cx.respond(status, page))
+}
+
+async fn product(state: &AppState, slug: &str) -> AppResult<Product> {
+    state.cache.product(&state.store, slug).await?.ok_or(AppError(ErrorCode::NotFound))
+}
+
+pub async fn list(State(state): State<AppState>, cx: Cx, Path(slug): Path<String>) -> AppResult<Response> {
+    let product = product(&state, &slug).await?;
+    let form = WaveForm {
+        quantity: "1000".into(),
+        per_fan_limit: "1".into(),
+        minutes: "60".into(),
+        ..WaveForm::default()
+    };
+    render_waves(&state, &cx, &product, form, None, StatusCode::OK).await
+}
+
+/// `2026-11-27T22:00` (or with seconds) in China time.
+fn china_local(raw: &str) -> Option<Millis> {
+    let (date, time) = raw.trim().split_once('T')?;
+    let day = PlanDate::parse(date).ok()?;
+    let mut parts = time.split(':');
+    let h: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let s: i64 = parts.next().map_or(Some(0), |s| s.parse().ok())?;
+    if !(0..24).contains(&h) || !(0..60).contains(&m) || !(0..60).contains(&s) || parts.next().is_some() {
+        return None;
+    }
+    Some(day.start_millis() + ((h * 60 + m) * 60 + s) * 1000)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(slug): Path<String>,
+    Form(form): Form<WaveForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let product = product(&state, &slug).await?;
+    let parsed = (|| -> Result<WaveInput, AppError> {
+        let number = |raw: &str, code: ErrorCode| raw.trim().parse::<i64>().map_err(|_| AppError(code));
+        let starts_at = china_local(&form.starts_at).ok_or(ErrorCode::InvalidWaveWindow)?;
+        let minutes = number(&form.minutes, ErrorCode::InvalidWaveWindow)?;
+        let eligibility = match form.eligibility.as_str() {
+            "" | "everyone" => None,
+            other => Some(other.to_string()),
+        };
+        let min_level = match form.min_level.trim() {
+            "" => None,
+            raw => Some(number(raw, ErrorCode::InvalidEligibility)?),
+        };
+        Ok(WaveInput {
+            product: product.slug.clone(),
+            sku: Some(form.sku.clone()),
+            quantity: number(&form.quantity, ErrorCode::InvalidWaveQuantity)?,
+            mode: "fcfs".into(),
+            per_fan_limit: Some(number(&form.per_fan_limit, ErrorCode::InvalidPerFanLimit)?),
+            starts_at,
+            ends_at: starts_at.saturating_add(minutes.saturating_mul(60_000)),
+            eligibility,
+            min_level,
+            channels: BTreeMap::new(),
+        })
+    })();
+    let result = match parsed {
+        Ok(input) => wave_actions::create(&state, auth, input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(wave) => Ok(see_other(&format!("/waves/{}", wave.id))),
+        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden) => {
+            Err(e)
+        }
+        Err(e) => {
+            let msg = form_error(&cx, &e);
+            render_waves(&state, &cx, &product, form, Some(msg), status_of(&e)).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn china_local_times() {
+        let at = super::china_local("2026-11-27T22:00").expect("time");
+        assert_eq!(canyu_core::time::rfc3339(at), "2026-11-27T14:00:00Z");
+        assert!(super::china_local("2026-11-27 22:00").is_none());
+        assert!(super::china_local("2026-11-27T25:00").is_none());
+    }
+}
