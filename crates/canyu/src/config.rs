@@ -44,6 +44,10 @@ struct FileSettings {
     smtp_username: Option<String>,
     smtp_password: Option<String>,
     smtp_from: Option<String>,
+    stock_engine: Option<String>,
+    redis_url: Option<String>,
+    redis_prefix: Option<String>,
+    orders_per_minute: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +66,36 @@ pub struct Settings {
     pub public_url: String,
     /// Where notification emails go out; `None`: no email.
     pub smtp: Option<SmtpConfig>,
+    /// Who decides first-come-first-served orders (default: the embedded engine).
+    pub stock_engine: StockEngineKind,
+    /// `redis://…`, for `stock_engine = "redis"`.
+    pub redis_url: Option<String>,
+    /// Key prefix in Redis (default `canyu`): separate sites sharing one Redis.
+    pub redis_prefix: Option<String>,
+    /// Order attempts allowed per fan per minute.
+    pub orders_per_minute: u32,
+}
+
+/// `stock_engine` / `CANYU_STOCK_ENGINE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StockEngineKind {
+    /// In-process book, group commit to the database (one canyu node per wave).
+    Embedded,
+    /// An atomic Lua script in Redis (`redis_url`), for several nodes serving one wave.
+    Redis,
+    /// One database transaction per order on the wave's row: the benchmark baseline only.
+    HotRow,
+}
+
+impl StockEngineKind {
+    pub fn parse(raw: &str) -> Option<StockEngineKind> {
+        match raw.trim() {
+            "embedded" => Some(StockEngineKind::Embedded),
+            "redis" => Some(StockEngineKind::Redis),
+            "hotrow" => Some(StockEngineKind::HotRow),
+            _ => None,
+        }
+    }
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -138,7 +172,31 @@ impl Settings {
                 })
             }
         };
+        let stock_engine = match env("CANYU_STOCK_ENGINE").or(file.stock_engine) {
+            Some(raw) => StockEngineKind::parse(&raw)
+                .ok_or_else(|| format!("stock_engine must be embedded, redis or hotrow, not {raw:?}"))?,
+            None => StockEngineKind::Embedded,
+        };
+        let redis_url = env("CANYU_REDIS_URL").or(file.redis_url);
+        if stock_engine == StockEngineKind::Redis && redis_url.is_none() {
+            return Err("stock_engine = redis needs redis_url (CANYU_REDIS_URL)".into());
+        }
+        let orders_per_minute = match env("CANYU_ORDERS_PER_MINUTE") {
+            Some(raw) => match raw.parse::<u32>() {
+                Ok(n) if n > 0 => n,
+                _ => {
+                    return Err(
+                        format!("CANYU_ORDERS_PER_MINUTE must be a positive number, not {raw:?}").into()
+                    );
+                }
+            },
+            None => file.orders_per_minute.unwrap_or(canyu_web::WebConfig::default().orders_per_minute),
+        };
         Ok(Settings {
+            stock_engine,
+            redis_url,
+            redis_prefix: env("CANYU_REDIS_PREFIX").or(file.redis_prefix),
+            orders_per_minute,
             release_weekday,
             public_url,
             smtp,

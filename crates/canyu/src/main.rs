@@ -40,6 +40,9 @@ enum Command {
     /// Launch tools: verify a published draw.
     #[command(subcommand)]
     Launch(commands::launch::LaunchCommand),
+    /// Benchmark fixtures (fans with API tokens, waves); test instances only, see `init`.
+    #[command(subcommand)]
+    Loadtest(commands::loadtest::LoadtestCommand),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
             Command::Import(cmd) => commands::import::run(&cli.common, cmd).await,
             Command::Text(cmd) => commands::text::run(cmd).await,
             Command::Launch(cmd) => commands::launch::run(cmd).await,
+            Command::Loadtest(cmd) => commands::loadtest::run(&cli.common, cmd).await,
         }
     });
     match result {

@@ -15,5 +15,6 @@ pub mod draw;
 pub mod embedded;
 pub mod engine;
 pub mod fcode;
+pub mod hotrow;
 pub mod redis_engine;
 pub mod redis_stock;

@@ -6,6 +6,7 @@ use canyu_core::Role;
 use canyu_core::wave::{Eligibility, WaveRules};
 use canyu_launch::embedded::EmbeddedEngine;
 use canyu_launch::engine::{OrderRequest, Placement, StockEngine, WaveStock};
+use canyu_launch::hotrow::HotRowEngine;
 use canyu_launch::redis_engine::RedisStock;
 use canyu_launch::redis_stock::RedisStockEngine;
 use canyu_store::testing::{backends, fresh_store};
@@ -83,11 +84,14 @@ fn request(wave: &WaveStock, fan: i64, key: &str, body: &str) -> OrderRequest {
     }
 }
 
-/// Every engine under test, on this world's database: the embedded engine, and the Redis
-/// engine when `CANYU_TEST_REDIS_URL` is set. Each Redis engine gets its own random key
-/// prefix: wave ids restart at 1 in every fresh database, and tests run in parallel.
+/// Every engine under test, on this world's database: the embedded engine, the hot-row
+/// baseline, and the Redis engine when `CANYU_TEST_REDIS_URL` is set. Each Redis engine
+/// gets its own random key prefix: wave ids restart at 1 in every fresh database, and tests
+/// run in parallel.
 fn engines(store: &Store) -> Vec<Arc<dyn StockEngine>> {
-    let mut engines: Vec<Arc<dyn StockEngine>> = vec![EmbeddedEngine::start(store.clone())];
+    // The hot-row engine is the benchmark's baseline: slow, but it must be just as correct.
+    let mut engines: Vec<Arc<dyn StockEngine>> =
+        vec![EmbeddedEngine::start(store.clone()), HotRowEngine::start(store.clone())];
     match std::env::var("CANYU_TEST_REDIS_URL") {
         Ok(url) if !url.is_empty() => {
             // Connecting is async and the callers are not: every test here runs on the

@@ -336,4 +336,186 @@ impl Store {
             .await?;
         Ok(())
     }
+
+    /// How many accounts have a handle starting with `prefix` (case-insensitive): where a
+    /// load-test fixture run continues numbering its fans.
+    pub async fn count_users_with_handle_prefix(&self, prefix: &str) -> StoreResult<i64> {
+        let prefix = handle_key(prefix);
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE substr(handle_key, 1, CAST($1 AS INTEGER)) = $2",
+        )
+        .bind(prefix.chars().count() as i64)
+        .bind(&prefix)
+        .fetch_one(&self.read)
+        .await?)
+    }
+
+    /// Creates many accounts and one API token each (stored as its digest, `token_hashes[i]`
+    /// for `users[i]`) in one transaction, 500 rows per statement; returns the ids in order.
+    /// Load-test fixtures. All or nothing, like [`Store::create_users_bulk`].
+    pub async fn create_users_with_api_tokens_bulk(
+        &self,
+        users: &[NewUser<'_>],
+        token_hashes: &[String],
+        token_name: &str,
+        now: Millis,
+        expires_at: Millis,
+    ) -> StoreResult<Vec<i64>> {
+        if users.len() != token_hashes.len() {
+            return Err(ErrorCode::Internal.into());
+        }
+        let mut tx = self.write.begin().await?;
+        let mut ids = Vec::with_capacity(users.len());
+        for (chunk, digests) in users.chunks(500).zip(token_hashes.chunks(500)) {
+            let values: Vec<String> =
+                (0..chunk.len()).map(|i| format!("({})", crate::placeholders(i * 7 + 1, 7))).collect();
+            let sql = format!(
+                "INSERT INTO users (handle, handle_key, email, password_hash, role, bio, created_at) \
+                 VALUES {} RETURNING id",
+                values.join(", ")
+            );
+            let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
+            for u in chunk {
+                q = q
+                    .bind(u.handle)
+                    .bind(handle_key(u.handle))
+                    .bind(u.email)
+                    .bind(u.password_hash)
+                    .bind(u.role.as_str())
+                    .bind(u.bio)
+                    .bind(u.created_at);
+            }
+            let mut chunk_ids = q.fetch_all(&mut *tx).await.map_err(unique_or(ErrorCode::HandleTaken))?;
+            chunk_ids.sort_unstable();
+            let values: Vec<String> =
+                (0..chunk.len()).map(|i| format!("({})", crate::placeholders(i * 5 + 1, 5))).collect();
+            let sql = format!(
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES {}",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (id, digest) in chunk_ids.iter().zip(digests) {
+                q = q.bind(*id).bind(token_name).bind(digest.as_str()).bind(now).bind(expires_at);
+            }
+            q.execute(&mut *tx).await?;
+            ids.extend(chunk_ids);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// The naive way to sell a wave, kept as the benchmark baseline of the drop engine
+    /// (`canyu_launch::hotrow`): one transaction per order that takes the wave's row lock
+    /// (`UPDATE waves SET sold = sold + 1 WHERE id = $1 AND sold < $quantity`, the hot row),
+    /// then checks the idempotency key and the fan's count under that lock, inserts the
+    /// order (its `seq` is the new `sold`; `order.seq` is ignored) and commits, fsynced on
+    /// SQLite as on PostgreSQL. Every order of a wave waits for the previous one's commit.
+    ///
+    /// `Ok(Ok((order, replay)))`: placed (or, with `replay`, found under the same key and
+    /// body); `Ok(Err(code))`: refused with `SoldOut`, `OrderLimitReached` or
+    /// `IdempotencyKeyReused`, nothing changed.
+    pub async fn place_order_hot_row(
+        &self,
+        order: &crate::NewOrder,
+        quantity: i64,
+        per_fan_limit: i64,
+    ) -> StoreResult<Result<(crate::Order, bool), ErrorCode>> {
+        let mut conn = self.write.acquire().await?;
+        let sqlite = self.backend == crate::Backend::Sqlite;
+        if sqlite {
+            sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+        }
+        let result = async {
+            let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
+            // The hot row: concurrent orders of the wave queue here until this one commits,
+            // so what is read below cannot change before the commit.
+            let seq: Option<i64> = sqlx::query_scalar(
+                "UPDATE waves SET sold = sold + 1 WHERE id = $1 AND sold < $2 RETURNING sold",
+            )
+            .bind(order.wave_id)
+            .bind(quantity)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let existing = sqlx::query(
+                "SELECT id, seq, lane, body_hash, status, created_at FROM orders \
+                 WHERE wave_id = $1 AND user_id = $2 AND idempotency_key = $3",
+            )
+            .bind(order.wave_id)
+            .bind(order.user_id)
+            .bind(&order.idempotency_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let stored = |id: i64, seq: i64, lane: String, body_hash: String, status: String, at: Millis| {
+                crate::Order {
+                    id,
+                    wave_id: order.wave_id,
+                    user_id: order.user_id,
+                    seq,
+                    lane,
+                    idempotency_key: order.idempotency_key.clone(),
+                    body_hash,
+                    status,
+                    created_at: at,
+                }
+            };
+            if let Some(r) = existing {
+                tx.rollback().await?;
+                let found = stored(
+                    r.try_get("id")?,
+                    r.try_get("seq")?,
+                    r.try_get("lane")?,
+                    r.try_get("body_hash")?,
+                    r.try_get("status")?,
+                    r.try_get("created_at")?,
+                );
+                return Ok(if found.body_hash == order.body_hash {
+                    Ok((found, true))
+                } else {
+                    Err(ErrorCode::IdempotencyKeyReused)
+                });
+            }
+            let Some(seq) = seq else {
+                tx.rollback().await?;
+                return Ok(Err(ErrorCode::SoldOut));
+            };
+            let held: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE wave_id = $1 AND user_id = $2")
+                    .bind(order.wave_id)
+                    .bind(order.user_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if held >= per_fan_limit {
+                tx.rollback().await?;
+                return Ok(Err(ErrorCode::OrderLimitReached));
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO orders (wave_id, user_id, seq, lane, idempotency_key, body_hash, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(order.wave_id)
+            .bind(order.user_id)
+            .bind(seq)
+            .bind(order.lane)
+            .bind(&order.idempotency_key)
+            .bind(&order.body_hash)
+            .bind(order.created_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            let placed = stored(
+                id,
+                seq,
+                order.lane.to_string(),
+                order.body_hash.clone(),
+                "placed".into(),
+                order.created_at,
+            );
+            Ok::<_, sqlx::Error>(Ok((placed, false)))
+        }
+        .await;
+        if sqlite {
+            sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+        }
+        Ok(result?)
+    }
 }

@@ -1,6 +1,7 @@
 pub mod demo;
 pub mod import;
 pub mod launch;
+pub mod loadtest;
 pub mod reindex;
 pub mod serve;
 pub mod text;

@@ -21,6 +21,7 @@ pub fn web_config(settings: &Settings) -> WebConfig {
         writes_per_minute: settings.writes_per_minute,
         password_cost: PasswordCost::Standard,
         release_weekday: settings.release_weekday,
+        orders_per_minute: settings.orders_per_minute,
         ..WebConfig::default()
     }
 }
@@ -41,6 +42,7 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
     let addr = listener.local_addr()?;
     let mut state = AppState::new(store.clone(), Arc::new(index), web_config(settings));
     state.link_secret = Arc::new(link_secret(&store).await?);
+    state.stock = stock_engine(settings, &store).await?;
     let deliverer = Deliverer::new(
         store.clone(),
         settings.smtp.as_ref(),
@@ -66,6 +68,33 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The stock engine chosen by `stock_engine` (`CANYU_STOCK_ENGINE`).
+async fn stock_engine(
+    settings: &Settings,
+    store: &canyu_store::Store,
+) -> CliResult<Arc<dyn canyu_launch::engine::StockEngine>> {
+    use crate::config::StockEngineKind;
+    let engine: Arc<dyn canyu_launch::engine::StockEngine> = match settings.stock_engine {
+        StockEngineKind::Embedded => canyu_launch::embedded::EmbeddedEngine::start(store.clone()),
+        StockEngineKind::HotRow => {
+            tracing::warn!("stock engine: hotrow, the benchmark baseline (one transaction per order)");
+            canyu_launch::hotrow::HotRowEngine::start(store.clone())
+        }
+        StockEngineKind::Redis => {
+            let url = settings.redis_url.as_deref().unwrap_or_default();
+            let mut redis = canyu_launch::redis_engine::RedisStock::connect(url)
+                .await
+                .map_err(|e| format!("cannot connect to Redis {}: {e}", canyu_store::redact(url)))?;
+            if let Some(prefix) = &settings.redis_prefix {
+                redis = redis.with_prefix(prefix).map_err(|e| format!("redis_prefix: {e}"))?;
+            }
+            canyu_launch::redis_stock::RedisStockEngine::start(store.clone(), redis)
+        }
+    };
+    tracing::info!(engine = engine.name(), "stock engine");
+    Ok(engine)
 }
 
 /// The key that signs links working without a session (unsubscribe): made once per

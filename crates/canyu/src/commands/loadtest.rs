@@ -1,0 +1,215 @@
+//! `canyu loadtest`: fixtures for benchmarks — thousands of fans with API tokens, a wave to
+//! sell — written straight through the store. Only on an instance marked as a test instance
+//! (`canyu loadtest init`), so they cannot land in a real site's database by mistake.
+
+use crate::commands::{open_store, settings};
+use crate::config::CommonArgs;
+use crate::error::CliResult;
+use canyu_core::Role;
+use canyu_core::wave::{Eligibility, WaveRules};
+use canyu_store::{NewProduct, NewUser, Store};
+use canyu_web::PasswordCost;
+use canyu_web::auth::{random_token, token_digest};
+use clap::Subcommand;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// The `instance_meta` key that marks a test instance.
+pub const TEST_INSTANCE_KEY: &str = "loadtest_instance";
+/// Fans are `lt_000001`, `lt_000002`, …
+const FAN_PREFIX: &str = "lt_";
+/// Accounts (and their tokens) per transaction.
+const CHUNK: usize = 10_000;
+
+#[derive(Subcommand)]
+#[command(after_help = "Fixtures are refused unless the instance was marked with `canyu loadtest init`. \
+Marking is for throw-away benchmark databases only: the fans it creates hold working API tokens.")]
+pub enum LoadtestCommand {
+    /// Mark this instance (its database) as a test instance, so fixtures may be created.
+    /// Never run it on a real site.
+    Init,
+    /// Create fan accounts `lt_000001`, `lt_000002`, … (continuing after existing ones), each
+    /// with an API token; write the tokens, one per line, to FILE. Test instances only.
+    Fans {
+        #[arg(long)]
+        count: usize,
+        /// Where the plaintext tokens go (created with mode 0600).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Create a first-come-first-served wave (and its product, if missing) and print its id.
+    /// Test instances only.
+    Wave {
+        /// Product slug; created in category `loadtest` when missing.
+        #[arg(long)]
+        product: String,
+        #[arg(long)]
+        quantity: i64,
+        #[arg(long, default_value_t = 1)]
+        per_fan_limit: i64,
+        /// Seconds from now until the wave opens (0: open now).
+        #[arg(long, default_value_t = 0)]
+        starts_in: i64,
+        /// How long the wave stays open.
+        #[arg(long, default_value_t = 60)]
+        minutes: i64,
+    },
+}
+
+pub async fn run(common: &CommonArgs, cmd: LoadtestCommand) -> CliResult<()> {
+    let settings = settings(common)?;
+    let store = open_store(&settings).await?;
+    let result = match cmd {
+        LoadtestCommand::Init => init(&store).await,
+        LoadtestCommand::Fans { count, out } => {
+            require_test_instance(&store).await?;
+            fans(&store, count, out).await
+        }
+        LoadtestCommand::Wave { product, quantity, per_fan_limit, starts_in, minutes } => {
+            require_test_instance(&store).await?;
+            wave(&store, &product, quantity, per_fan_limit, starts_in, minutes).await
+        }
+    };
+    store.close().await;
+    result
+}
+
+async fn init(store: &Store) -> CliResult<()> {
+    store.set_meta(TEST_INSTANCE_KEY, &canyu_web::state::now_millis().to_string()).await?;
+    eprintln!(
+        "warning: this instance is now marked as a test instance: `canyu loadtest` may fill it with \
+         fixture accounts that hold working API tokens. Use it for benchmarks only."
+    );
+    println!("marked {} database as a test instance", store.backend().name());
+    Ok(())
+}
+
+async fn require_test_instance(store: &Store) -> CliResult<()> {
+    if store.meta(TEST_INSTANCE_KEY).await?.is_none() {
+        return Err("refused: this instance is not marked as a test instance; load-test fixtures \
+                    are for throw-away benchmark databases (mark one with `canyu loadtest init`)"
+            .into());
+    }
+    Ok(())
+}
+
+async fn fans(store: &Store, count: usize, out: PathBuf) -> CliResult<()> {
+    if count == 0 {
+        return Err("--count must be at least 1".into());
+    }
+    let started = Instant::now();
+    // One Argon2 hash for everyone (of a password nobody is told): hashing 200,000 times
+    // would take longer than the benchmark. The fans sign in with their tokens.
+    let hash = canyu_web::auth::hash_password(PasswordCost::Standard, random_token(24))
+        .await
+        .map_err(|e| format!("hashing failed: {:?}", e.0))?;
+    let first = store.count_users_with_handle_prefix(FAN_PREFIX).await? as usize + 1;
+    let mut file = open_private(&out)?;
+    let now = canyu_web::state::now_millis();
+    let expires = now + canyu_web::WebConfig::default().api_token_ttl.as_millis() as i64;
+    let mut done = 0;
+    while done < count {
+        let n = CHUNK.min(count - done);
+        let handles: Vec<String> =
+            (first + done..first + done + n).map(|i| format!("{FAN_PREFIX}{i:06}")).collect();
+        let users: Vec<NewUser> = handles
+            .iter()
+            .map(|h| NewUser {
+                handle: h,
+                email: None,
+                password_hash: &hash,
+                role: Role::Fan,
+                bio: "",
+                created_at: now,
+            })
+            .collect();
+        let secrets: Vec<String> = (0..n).map(|_| format!("cy_{}", random_token(32))).collect();
+        let digests: Vec<String> = secrets.iter().map(|s| token_digest(s)).collect();
+        store.create_users_with_api_tokens_bulk(&users, &digests, "loadtest", now, expires).await?;
+        let mut text = secrets.join("\n");
+        text.push('\n');
+        file.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        done += n;
+    }
+    file.flush().map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "created {count} fans ({FAN_PREFIX}{first:06}…) with API tokens in {secs:.1} s ({:.0}/s); tokens in {}",
+        count as f64 / secs.max(1e-9),
+        out.display()
+    );
+    Ok(())
+}
+
+fn open_private(path: &PathBuf) -> CliResult<std::io::BufWriter<std::fs::File>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    Ok(std::io::BufWriter::new(file))
+}
+
+async fn wave(
+    store: &Store,
+    slug: &str,
+    quantity: i64,
+    per_fan_limit: i64,
+    starts_in: i64,
+    minutes: i64,
+) -> CliResult<()> {
+    let en = canyu_core::Locale::En;
+    let product = match store.product_by_slug(slug).await? {
+        Some(p) => p,
+        None => {
+            if store.list_categories().await?.iter().all(|c| c.slug != "loadtest") {
+                store.create_category("loadtest", "压测", "Load test").await?;
+            }
+            store
+                .create_product(NewProduct {
+                    slug,
+                    name: slug,
+                    category_slug: "loadtest",
+                    tagline: "",
+                    created_at: canyu_web::state::now_millis(),
+                })
+                .await
+                .map_err(|e| format!("cannot create product {slug}: {e}"))?
+        }
+    };
+    // The wave's creator: a staff account nobody can sign in to (its hash is not Argon2).
+    let staff = match store.user_by_handle("lt_staff").await? {
+        Some(u) => u.user.id,
+        None => {
+            store
+                .create_user(NewUser {
+                    handle: "lt_staff",
+                    email: None,
+                    password_hash: "!",
+                    role: Role::Staff,
+                    bio: "",
+                    created_at: canyu_web::state::now_millis(),
+                })
+                .await?
+                .id
+        }
+    };
+    let now = canyu_web::state::now_millis();
+    let starts_at = now + starts_in.max(0) * 1000;
+    let rules = WaveRules::parse(
+        None,
+        quantity,
+        "fcfs",
+        Some(per_fan_limit),
+        starts_at,
+        starts_at + minutes * 60_000,
+        Eligibility::Everyone,
+        BTreeMap::new(),
+    )
+    .map_err(|e| e.message(en))?;
+    let wave = store.create_wave(product.id, &rules, staff, now).await?;
+    println!("{}", wave.id);
+    Ok(())
+}
