@@ -24,6 +24,7 @@ CONNS=${CONNS:-1000 64}
 THREADS=${THREADS:-2}
 RUNS=${RUNS:-embedded:sqlite hotrow:postgres redis:sqlite embedded:postgres}
 PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/test}
+export PGOPTIONS="-c client_min_messages=warning"
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -77,7 +78,7 @@ run_one() {
       kill -0 "$pid" 2>/dev/null || { echo "server died:"; cat "$dir/serve.log"; return 1; }
       sleep 0.05
     done
-    local base="http://127.0.0.1:$port"
+    local base="http://127.0.0.1:$port" server_201_before=0
     for conns in $CONNS; do
       local wave
       wave=$("$BIN" --data-dir "$dir" "${url_args[@]}" loadtest wave --product drop-bench \
@@ -102,8 +103,11 @@ run_one() {
       max_per_fan=$(query "SELECT COALESCE(MAX(n), 0) FROM (SELECT COUNT(*) AS n FROM orders WHERE wave_id = $wave GROUP BY user_id) t")
       first=$(query "SELECT COALESCE(MIN(created_at), 0) FROM orders WHERE wave_id = $wave")
       last=$(query "SELECT COALESCE(MAX(created_at), 0) FROM orders WHERE wave_id = $wave")
-      local server_201
-      server_201=$(curl -s "$base/metrics" | awk -v q='status="201"' 'index($0, "canyu_http_requests_total") && index($0, "orders") && index($0, "POST") && index($0, q) {s += $NF} END {print s+0}')
+      # 201s the server sent for this wave (the counter covers every wave of the server).
+      local server_201 server_201_total
+      server_201_total=$(curl -s "$base/metrics" | awk -v q='status="201"' 'index($0, "canyu_http_requests_total") && index($0, "orders") && index($0, "POST") && index($0, q) {s += $NF} END {print s+0}')
+      server_201=$((server_201_total - server_201_before))
+      server_201_before=$server_201_total
       local verdict=PASS why=""
       [ "$sold" = "$orders" ] || { verdict=FAIL; why+=" sold!=orders"; }
       [ "$sold" -le "$QUANTITY" ] || { verdict=FAIL; why+=" oversold"; }
