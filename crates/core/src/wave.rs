@@ -56,8 +56,7 @@ impl Eligibility {
         match (kind.map(str::trim).unwrap_or("everyone"), min_level) {
             ("everyone", None) => Ok(Eligibility::Everyone),
             ("beta", None) => Ok(Eligibility::Beta),
-            // F-code redemption is not built yet: refusing beats a wave nobody can buy in.
-            ("fcode", None) => Err(ErrorCode::FCodesUnavailable),
+            ("fcode", None) => Ok(Eligibility::FCode),
             ("min_level", Some(l)) if (1..=levels).contains(&l) => Ok(Eligibility::MinLevel(l as u8)),
             _ => Err(ErrorCode::InvalidEligibility),
         }
@@ -96,6 +95,9 @@ pub struct WaveRules {
     pub eligibility: Eligibility,
     /// Units per channel, summing to `quantity`; empty: all of it online.
     pub channels: BTreeMap<String, i64>,
+    /// Of the online units, those kept for F-code holders (the F-code lane): sold only to
+    /// orders that use a code, even when the general stock is gone. 0 by default.
+    pub fcode_quantity: i64,
 }
 
 impl WaveRules {
@@ -132,7 +134,26 @@ impl WaveRules {
         {
             return Err(ErrorCode::InvalidChannels);
         }
-        Ok(WaveRules { sku, quantity, mode, per_fan_limit, starts_at, ends_at, eligibility, channels })
+        Ok(WaveRules {
+            sku,
+            quantity,
+            mode,
+            per_fan_limit,
+            starts_at,
+            ends_at,
+            eligibility,
+            channels,
+            fcode_quantity: 0,
+        })
+    }
+
+    /// Keeps `fcode_quantity` of the online units for F-code holders (0 to the online quantity).
+    pub fn with_fcode_quantity(mut self, fcode_quantity: i64) -> Result<WaveRules, ErrorCode> {
+        if !(0..=self.online_quantity()).contains(&fcode_quantity) {
+            return Err(ErrorCode::InvalidFCodeQuantity);
+        }
+        self.fcode_quantity = fcode_quantity;
+        Ok(self)
     }
 
     /// Units sold through canyu's own order endpoint.
@@ -208,7 +229,7 @@ mod tests {
         assert_eq!(Eligibility::parse(Some("min_level"), None), Err(ErrorCode::InvalidEligibility));
         assert_eq!(Eligibility::parse(Some("beta"), Some(2)), Err(ErrorCode::InvalidEligibility));
         assert_eq!(Eligibility::parse(Some("vip"), None), Err(ErrorCode::InvalidEligibility));
-        assert_eq!(Eligibility::parse(Some("fcode"), None), Err(ErrorCode::FCodesUnavailable));
+        assert_eq!(Eligibility::parse(Some("fcode"), None), Ok(Eligibility::FCode));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::engine::{
 };
 use canyu_store::{NewOrder, Store};
 use parking_lot::Mutex;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
@@ -37,7 +37,13 @@ enum KeyState {
 
 struct WaveBook {
     stock: WaveStock,
+    /// Units of both lanes granted.
     taken: i64,
+    /// Of `stock.quantity`, the F-code lane's units, and how many of them are granted.
+    fcode_quantity: i64,
+    fcode_taken: i64,
+    /// F-codes that took a unit (committed or in flight).
+    fcodes: HashSet<i64>,
     next_seq: i64,
     per_fan: HashMap<i64, i64>,
     keys: HashMap<(i64, String), KeyState>,
@@ -45,8 +51,12 @@ struct WaveBook {
 
 impl WaveBook {
     /// Gives a granted unit back (its commit failed).
-    fn undo(&mut self, fan_id: i64, key: &str) {
+    fn undo(&mut self, fan_id: i64, key: &str, fcode: Option<i64>) {
         self.taken -= 1;
+        if let Some(fcode) = fcode {
+            self.fcode_taken -= 1;
+            self.fcodes.remove(&fcode);
+        }
         if let Some(n) = self.per_fan.get_mut(&fan_id) {
             *n -= 1;
         }
@@ -58,6 +68,7 @@ type Books = Mutex<HashMap<i64, Arc<Mutex<WaveBook>>>>;
 
 struct Grant {
     order: NewOrder,
+    fcode: Option<i64>,
     done: watch::Sender<Outcome>,
 }
 
@@ -86,8 +97,20 @@ impl EmbeddedEngine {
         }
         let orders =
             self.store.wave_orders(stock.wave_id).await.map_err(|e| EngineError::Storage(e.to_string()))?;
+        let wave = self.store.wave(stock.wave_id).await.map_err(|e| EngineError::Storage(e.to_string()))?;
+        let fcode_quantity = wave.map_or(0, |w| w.rules.fcode_quantity).clamp(0, stock.quantity);
+        let fcodes: HashSet<i64> = self
+            .store
+            .used_fcodes(stock.wave_id)
+            .await
+            .map_err(|e| EngineError::Storage(e.to_string()))?
+            .into_iter()
+            .collect();
         let mut book = WaveBook {
             taken: orders.len() as i64,
+            fcode_quantity,
+            fcode_taken: orders.iter().filter(|o| o.lane == "fcode").count() as i64,
+            fcodes,
             next_seq: orders.iter().map(|o| o.seq).max().unwrap_or(0) + 1,
             per_fan: HashMap::new(),
             keys: HashMap::with_capacity(orders.len()),
@@ -112,9 +135,9 @@ impl EmbeddedEngine {
         Ok(())
     }
 
-    async fn take(&self, req: OrderRequest) -> Result<Placement, EngineError> {
+    async fn take(&self, req: OrderRequest, fcode: Option<i64>) -> Result<Placement, EngineError> {
         let book = self.book(req.wave_id)?;
-        let decided = decide(&mut book.lock(), &req);
+        let decided = decide(&mut book.lock(), &req, fcode);
         match decided {
             Decision::Answer(placement) => Ok(placement),
             Decision::AwaitRetry(done) => {
@@ -122,7 +145,7 @@ impl EmbeddedEngine {
             }
             Decision::Commit(done, grant) => {
                 if self.grants.send(grant).await.is_err() {
-                    book.lock().undo(req.fan_id, &req.idempotency_key);
+                    book.lock().undo(req.fan_id, &req.idempotency_key, fcode);
                     return Err(EngineError::Stopped);
                 }
                 wait(done).await.map(|order| Placement::Placed { order, replay: false })
@@ -141,7 +164,7 @@ enum Decision {
 
 /// Everything the engine decides, under the wave's lock and without waiting for anything.
 /// The idempotency record comes first, so a retry after the close still gets its order.
-fn decide(b: &mut WaveBook, req: &OrderRequest) -> Decision {
+fn decide(b: &mut WaveBook, req: &OrderRequest, fcode: Option<i64>) -> Decision {
     match b.keys.get(&(req.fan_id, req.idempotency_key.clone())) {
         Some(KeyState::Committed { body_hash, .. }) | Some(KeyState::InFlight { body_hash, .. })
             if *body_hash != req.body_hash =>
@@ -163,8 +186,18 @@ fn decide(b: &mut WaveBook, req: &OrderRequest) -> Decision {
     if b.per_fan.get(&req.fan_id).copied().unwrap_or(0) >= b.stock.per_fan_limit {
         return Decision::Answer(Placement::LimitReached);
     }
-    if b.taken >= b.stock.quantity {
-        return Decision::Answer(Placement::SoldOut);
+    match fcode {
+        Some(fcode) if b.fcodes.contains(&fcode) => return Decision::Answer(Placement::FCodeUsed),
+        Some(_) if b.fcode_taken >= b.fcode_quantity => return Decision::Answer(Placement::SoldOut),
+        Some(fcode) => {
+            b.fcodes.insert(fcode);
+            b.fcode_taken += 1;
+        }
+        // General orders never take the F-code lane's units.
+        None if b.taken - b.fcode_taken >= b.stock.quantity - b.fcode_quantity => {
+            return Decision::Answer(Placement::SoldOut);
+        }
+        None => {}
     }
     b.taken += 1;
     *b.per_fan.entry(req.fan_id).or_default() += 1;
@@ -179,12 +212,12 @@ fn decide(b: &mut WaveBook, req: &OrderRequest) -> Decision {
         wave_id: req.wave_id,
         user_id: req.fan_id,
         seq,
-        lane: "general",
+        lane: if fcode.is_some() { "fcode" } else { "general" },
         idempotency_key: req.idempotency_key.clone(),
         body_hash: req.body_hash.clone(),
         created_at: req.now_ms,
     };
-    Decision::Commit(rx, Grant { order, done: tx })
+    Decision::Commit(rx, Grant { order, fcode, done: tx })
 }
 
 async fn wait(mut done: watch::Receiver<Outcome>) -> Result<PlacedOrder, EngineError> {
@@ -202,7 +235,8 @@ async fn write_grants(store: Store, books: Arc<Books>, mut queue: mpsc::Receiver
     let mut batch: Vec<Grant> = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let orders: Vec<NewOrder> = batch.iter().map(|g| g.order.clone()).collect();
-        let result = store.insert_orders(&orders).await;
+        let fcodes: Vec<Option<i64>> = batch.iter().map(|g| g.fcode).collect();
+        let result = store.insert_orders_using_fcodes(&orders, &fcodes).await;
         let books = books.lock().clone();
         match result {
             Ok(ids) => {
@@ -229,7 +263,7 @@ async fn write_grants(store: Store, books: Arc<Books>, mut queue: mpsc::Receiver
                 for grant in batch.drain(..) {
                     let o = &grant.order;
                     if let Some(book) = books.get(&o.wave_id) {
-                        book.lock().undo(o.user_id, &o.idempotency_key);
+                        book.lock().undo(o.user_id, &o.idempotency_key, grant.fcode);
                     }
                     let _ = grant.done.send(Some(Err(e.to_string())));
                 }
@@ -244,7 +278,15 @@ impl StockEngine for EmbeddedEngine {
     }
 
     fn place(&self, request: OrderRequest) -> EngineFuture<'_, Result<Placement, EngineError>> {
-        Box::pin(self.take(request))
+        Box::pin(self.take(request, None))
+    }
+
+    fn place_fcode(
+        &self,
+        request: OrderRequest,
+        fcode_id: i64,
+    ) -> EngineFuture<'_, Result<Placement, EngineError>> {
+        Box::pin(self.take(request, Some(fcode_id)))
     }
 
     fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>> {

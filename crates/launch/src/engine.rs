@@ -49,12 +49,17 @@ pub struct PlacedOrder {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Placement {
-    Placed { order: PlacedOrder, replay: bool },
+    Placed {
+        order: PlacedOrder,
+        replay: bool,
+    },
     SoldOut,
     LimitReached,
     KeyReused,
     NotStarted,
     Ended,
+    /// The F-code was used by another order (or is being used right now).
+    FCodeUsed,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +96,24 @@ pub trait StockEngine: Send + Sync {
 
     /// Tries to take a unit for the fan.
     fn place(&self, request: OrderRequest) -> EngineFuture<'_, Result<Placement, EngineError>>;
+
+    /// Tries to take a unit of the wave's F-code lane (`waves.fcode_quantity`, which the
+    /// engine reads when it opens the wave) for the fan, with F-code `fcode_id`, which the
+    /// caller checked is bound to the fan and belongs to the wave. The general stock is not
+    /// a fallback: an empty lane is `SoldOut`. A code takes at most one unit: a second order
+    /// with it is `FCodeUsed` (a retry of the same request replays its order), and the code
+    /// is marked used in the transaction that commits the order. Engines without an F-code
+    /// lane refuse with `Storage` (the default).
+    fn place_fcode(
+        &self,
+        request: OrderRequest,
+        fcode_id: i64,
+    ) -> EngineFuture<'_, Result<Placement, EngineError>> {
+        let _ = (request, fcode_id);
+        Box::pin(async move {
+            Err(EngineError::Storage(format!("the {} engine has no F-code lane", self.name())))
+        })
+    }
 
     /// The wave's counters as the engine sees them (approximate under load is fine).
     fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>>;

@@ -45,7 +45,8 @@ pub struct Order {
 }
 
 const WAVE_SELECT: &str = "SELECT w.id, w.product_id, p.slug AS product_slug, w.sku, w.quantity, w.mode, \
-     w.per_fan_limit, w.starts_at, w.ends_at, w.eligibility, w.min_level, w.channels, w.sold, w.created_at \
+     w.per_fan_limit, w.starts_at, w.ends_at, w.eligibility, w.min_level, w.channels, w.fcode_quantity, w.sold, \
+     w.created_at \
      FROM waves w JOIN products p ON p.id = w.product_id";
 
 const ORDER_SELECT: &str = "SELECT id, wave_id, user_id, seq, lane, idempotency_key, body_hash, status, \
@@ -71,6 +72,7 @@ fn wave_from_row(r: &AnyRow) -> StoreResult<Wave> {
             eligibility: Eligibility::parse(Some(&eligibility), min_level)
                 .map_err(crate::posts::decode_err)?,
             channels,
+            fcode_quantity: r.try_get("fcode_quantity")?,
         },
         sold: r.try_get("sold")?,
         created_at: r.try_get("created_at")?,
@@ -105,8 +107,8 @@ impl Store {
         let channels = serde_json::to_string(&rules.channels).unwrap_or_else(|_| "{}".into());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO waves (product_id, sku, quantity, mode, per_fan_limit, starts_at, ends_at, \
-             eligibility, min_level, channels, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+             eligibility, min_level, channels, created_by, created_at, fcode_quantity) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(product_id)
         .bind(&rules.sku)
@@ -120,6 +122,7 @@ impl Store {
         .bind(channels)
         .bind(created_by)
         .bind(now)
+        .bind(rules.fcode_quantity)
         .fetch_one(&self.write)
         .await?;
         self.wave(id).await?.ok_or_else(|| ErrorCode::WaveNotFound.into())
@@ -157,6 +160,17 @@ impl Store {
     /// that is on disk when this returns. All or nothing: the engine acknowledges the
     /// batch's buyers only after this succeeds.
     pub async fn insert_orders(&self, orders: &[NewOrder]) -> StoreResult<Vec<i64>> {
+        self.insert_orders_using_fcodes(orders, &[]).await
+    }
+
+    /// [`insert_orders`](Store::insert_orders), where `fcodes[i]` (if present) is the F-code
+    /// (its id) that `orders[i]` used: it is marked used in the same transaction, and
+    /// `orders.fcode_id` is unique, so a code never takes two units.
+    pub async fn insert_orders_using_fcodes(
+        &self,
+        orders: &[NewOrder],
+        fcodes: &[Option<i64>],
+    ) -> StoreResult<Vec<i64>> {
         if orders.is_empty() {
             return Ok(Vec::new());
         }
@@ -194,6 +208,11 @@ impl Store {
                 // but sorting costs nothing and ids grow with the rows.
                 chunk_ids.sort_unstable();
                 ids.extend(chunk_ids);
+            }
+            for ((&id, o), fcode) in ids.iter().zip(orders).zip(fcodes) {
+                if let Some(fcode) = fcode {
+                    crate::fcodes::mark_used(&mut tx, *fcode, id, o.created_at).await?;
+                }
             }
             let mut per_wave: BTreeMap<i64, i64> = BTreeMap::new();
             for o in orders {

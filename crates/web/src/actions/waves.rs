@@ -25,6 +25,8 @@ pub struct WaveInput {
     pub eligibility: Option<String>,
     pub min_level: Option<i64>,
     pub channels: BTreeMap<String, i64>,
+    /// Of the online units, those kept for F-code holders.
+    pub fcode_quantity: Option<i64>,
 }
 
 pub async fn create(state: &AppState, auth: &Auth, input: WaveInput) -> AppResult<Wave> {
@@ -39,7 +41,8 @@ pub async fn create(state: &AppState, auth: &Auth, input: WaveInput) -> AppResul
         input.ends_at,
         eligibility,
         input.channels,
-    )?;
+    )?
+    .with_fcode_quantity(input.fcode_quantity.unwrap_or(0))?;
     if rules.mode == WaveMode::Draw {
         return Err(ErrorCode::DrawUnavailable.into());
     }
@@ -79,7 +82,7 @@ async fn eligible(state: &AppState, auth: &Auth, wave: &Wave) -> AppResult<bool>
         Eligibility::Everyone => true,
         Eligibility::MinLevel(min) => level_for(auth.user.points).0.number >= min,
         Eligibility::Beta => state.store.is_beta_member(wave.product_id, auth.user.id).await?,
-        Eligibility::FCode => false,
+        Eligibility::FCode => state.store.usable_fcode(wave.id, auth.user.id).await?.is_some(),
     })
 }
 
@@ -104,15 +107,26 @@ pub async fn place(
     wave_id: i64,
     idempotency_key: String,
     body: &[u8],
+    fcode: Option<&str>,
+    use_fcode: bool,
 ) -> AppResult<Ordered> {
     limit(state, format!("order:{}", auth.user.id), state.config.orders_per_minute)?;
     let wave = state.store.wave(wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
     if wave.rules.mode == WaveMode::Draw {
         return Err(ErrorCode::WaveIsDraw.into());
     }
-    if !eligible(state, auth, &wave).await? {
-        return Err(ErrorCode::NotEligible.into());
+    let fcode = super::fcodes::for_order(state, auth, &wave, fcode, use_fcode).await?;
+    if fcode.is_none() && !eligible(state, auth, &wave).await? {
+        return Err(match wave.rules.eligibility {
+            Eligibility::FCode => ErrorCode::FCodeRequired,
+            _ => ErrorCode::NotEligible,
+        }
+        .into());
     }
+    let place = |request: OrderRequest| match &fcode {
+        Some(code) => state.stock.place_fcode(request, code.id),
+        None => state.stock.place(request),
+    };
     let request = OrderRequest {
         wave_id,
         fan_id: auth.user.id,
@@ -120,10 +134,10 @@ pub async fn place(
         body_hash: body_hash(wave_id, body),
         now_ms: state.now(),
     };
-    let placement = match state.stock.place(request.clone()).await {
+    let placement = match place(request.clone()).await {
         Err(EngineError::UnknownWave(_)) => {
             state.stock.open_wave(stock_of(&wave)).await.map_err(engine_error)?;
-            state.stock.place(request).await
+            place(request).await
         }
         other => other,
     }
@@ -140,6 +154,7 @@ pub async fn place(
         Placement::KeyReused => Err(ErrorCode::IdempotencyKeyReused.into()),
         Placement::NotStarted => Err(ErrorCode::WaveNotStarted.into()),
         Placement::Ended => Err(ErrorCode::WaveEnded.into()),
+        Placement::FCodeUsed => Err(ErrorCode::FCodeUsed.into()),
     }
 }
 

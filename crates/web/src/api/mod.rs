@@ -6,6 +6,7 @@ pub mod auth;
 pub mod beta;
 pub mod catalog;
 pub mod demands;
+pub mod fcodes;
 pub mod notifications;
 pub mod points;
 pub mod posts;
@@ -36,6 +37,10 @@ pub fn routes() -> Router<AppState> {
         .route("/waves/{id}", get(waves::show))
         .route("/waves/{id}/orders", post(waves::order))
         .route("/orders/{id}", get(waves::show_order))
+        .route("/waves/{id}/fcodes", get(fcodes::batches).post(fcodes::generate))
+        .route("/waves/{id}/fcodes/award", post(fcodes::award))
+        .route("/fcodes/redeem", post(fcodes::redeem))
+        .route("/fcodes/transfer", post(fcodes::transfer))
         .route("/me/notifications/read", post(notifications::mark_read))
         .route("/leaderboard", get(points::leaderboard))
         .route("/categories", get(catalog::list_categories).post(catalog::create_category))
@@ -92,6 +97,7 @@ pub fn routes() -> Router<AppState> {
         beta::show, beta::configure, beta::apply, beta::applications, beta::admit, beta::reject,
         beta::leave, beta::remove,
         waves::create, waves::show, waves::order, waves::show_order, waves::my_orders,
+        fcodes::generate, fcodes::batches, fcodes::award, fcodes::redeem, fcodes::transfer,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -34,7 +34,8 @@ pub struct NewWaveRequest {
     pub starts_at: String,
     /// RFC 3339; after `starts_at`, at most 90 days later.
     pub ends_at: String,
-    /// `everyone` (default), `min_level` (with `min_level`) or `beta` (the product's beta members).
+    /// `everyone` (default), `min_level` (with `min_level`), `beta` (the product's beta members)
+    /// or `fcode` (fans holding a redeemed F-code for the wave).
     pub eligibility: Option<String>,
     /// 1–6, with `eligibility: "min_level"`.
     pub min_level: Option<i64>,
@@ -42,6 +43,9 @@ pub struct NewWaveRequest {
     /// orders through this API sell the `online` units. Absent: all units online.
     #[serde(default)]
     pub channels: BTreeMap<String, i64>,
+    /// Of the online units, those kept for F-code holders (0 by default): sold only to
+    /// orders with an F-code, even when the rest is sold out.
+    pub fcode_quantity: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -62,6 +66,8 @@ pub struct WaveView {
     pub eligibility: String,
     pub min_level: Option<u8>,
     pub channels: BTreeMap<String, i64>,
+    /// Of the online units, those kept for F-code holders.
+    pub fcode_quantity: i64,
 }
 
 impl WaveView {
@@ -80,6 +86,7 @@ impl WaveView {
             eligibility: w.rules.eligibility.kind().to_string(),
             min_level: w.rules.eligibility.min_level(),
             channels: w.rules.channels.clone(),
+            fcode_quantity: w.rules.fcode_quantity,
         }
     }
 }
@@ -136,6 +143,7 @@ pub async fn create(
             eligibility: req.eligibility,
             min_level: req.min_level,
             channels: req.channels,
+            fcode_quantity: req.fcode_quantity,
         },
     )
     .await?;
@@ -166,12 +174,13 @@ pub async fn order(
     let key = parse_idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok()))?;
     // The body is optional; when present it must be a JSON object (room for options later).
     let body = body.trim_ascii();
-    if !body.is_empty()
-        && !matches!(serde_json::from_slice::<serde_json::Value>(body), Ok(serde_json::Value::Object(_)))
-    {
-        return Err(ErrorCode::InvalidJson.into());
-    }
-    let ordered = waves::place(&state, &auth, wave_id, key, body).await?;
+    let options: OrderBody = if body.is_empty() {
+        OrderBody::default()
+    } else {
+        serde_json::from_slice(body).map_err(|_| AppError(ErrorCode::InvalidJson))?
+    };
+    let ordered =
+        waves::place(&state, &auth, wave_id, key, body, options.fcode.as_deref(), options.use_fcode).await?;
     let o = &ordered.order;
     let view = OrderView {
         id: o.order_id,
@@ -188,9 +197,17 @@ pub async fn order(
     Ok(res)
 }
 
-/// An order's options: none yet, so `{}` or an empty body.
-#[derive(Deserialize, ToSchema)]
-pub struct OrderBody {}
+/// An order's options: `{}` or an empty body for the general stock; an F-code to buy from
+/// the wave's F-code lane (the code must be redeemed by the caller, for this wave; it is used
+/// up by the order; an empty lane is 409 sold out, the general stock is not a fallback).
+#[derive(Deserialize, ToSchema, Default)]
+pub struct OrderBody {
+    /// `XXXX-XXXX-XXXXX`.
+    pub fcode: Option<String>,
+    /// Use one of the caller's codes for this wave (e.g. one awarded by a points rule).
+    #[serde(default)]
+    pub use_fcode: bool,
+}
 
 /// One order: the caller's own, or any order of a product the caller runs.
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "waves", params(("id" = i64, Path)),

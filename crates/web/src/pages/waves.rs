@@ -227,7 +227,7 @@ pub async fn buy(
     let auth = cx.user()?;
     let id = wave_id(&id)?;
     let result = match canyu_core::wave::parse_idempotency_key(Some(&form.key)) {
-        Ok(key) => wave_actions::place(&state, auth, id, key, b"").await,
+        Ok(key) => wave_actions::place(&state, auth, id, key, b"", None, false).await,
         Err(code) => Err(AppError(code)),
     };
     match result {
@@ -362,6 +362,7 @@ pub async fn create(
             eligibility,
             min_level,
             channels: BTreeMap::new(),
+            fcode_quantity: None,
         })
     })();
     let result = match parsed {
