@@ -131,8 +131,6 @@ error_codes! {
     InvalidIdempotencyKey = "invalid_idempotency_key", 400, "Idempotency-Key 须为 1 到 128 个可见 ASCII 字符。", "The Idempotency-Key must be 1 to 128 printable ASCII characters.";
     IdempotencyKeyReused = "idempotency_key_reused", 422, "这个 Idempotency-Key 已用于另一个请求。", "This Idempotency-Key was already used for a different request.";
     OrderNotFound = "order_not_found", 404, "没有这个订单。", "No such order.";
-    DrawUnavailable = "draw_unavailable", 422, "抽签发售尚未开放，请先用先到先得（fcfs）。", "Draw waves are not available yet; use fcfs.";
-    FCodesUnavailable = "fcodes_unavailable", 422, "F 码资格尚未开放。", "F-code eligibility is not available yet.";
     InvalidFCodeQuantity = "invalid_fcode_quantity", 422, "F 码名额须为 0 到线上发售数量。", "fcode_quantity must be 0 to the wave's online quantity.";
     InvalidFCodeCount = "invalid_fcode_count", 422, "每批 F 码须为 1 到 10,000 个。", "A batch has 1 to 10,000 F-codes.";
     InvalidAwardRule = "invalid_award_rule", 422, "min_points 须不小于 0，max 须为 1 到 10,000。", "min_points must be at least 0 and max 1 to 10,000.";
@@ -148,6 +146,10 @@ error_codes! {
     FCodeUsed = "fcode_used", 409, "这个 F 码已经用过了。", "This F-code has already been used.";
     FCodeWrongWave = "fcode_wrong_wave", 422, "这个 F 码不是这一轮发售的。", "This F-code is for another wave.";
     FCodeRequired = "fcode_required", 403, "这一轮仅限持有 F 码的粉丝购买。", "This wave is for F-code holders only.";
+    AlreadyEntered = "already_entered", 409, "你已经参加这次抽签了。", "You have already entered this draw.";
+    DrawEntriesChanged = "draw_entries_changed", 409, "抽签名单在开奖时发生了变化，请重试。", "The entry list changed while drawing; try again.";
+    WaveNotDraw = "wave_not_draw", 409, "这一轮是先到先得，不需要报名抽签。", "This wave is first come, first served: there is no draw to enter.";
+    DrawNotClosed = "draw_not_closed", 409, "报名还没截止，不能开奖。", "The draw cannot be made before its window closes.";
     WaveIsDraw = "wave_is_draw", 409, "这一轮是抽签发售，请报名参加抽签。", "This wave is sold by draw: enter the draw instead.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";

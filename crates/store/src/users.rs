@@ -275,6 +275,27 @@ impl Store {
         Ok(TokenLookup::Valid(user_from_row(&row)?))
     }
 
+    /// Records when several tokens were last used, in one transaction (the web layer
+    /// buffers uses and flushes them every few seconds, so requests never wait for a write).
+    pub async fn touch_api_tokens(&self, uses: &[(String, Millis)]) -> StoreResult<()> {
+        if uses.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write.begin().await?;
+        for (token_hash, at) in uses {
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 \
+                 AND (last_used_at IS NULL OR last_used_at < $1)",
+            )
+            .bind(*at)
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Records use at most once a minute per token, so reads don't turn into writes.
     pub async fn touch_api_token(&self, token_hash: &str, now: Millis) -> StoreResult<()> {
         sqlx::query(

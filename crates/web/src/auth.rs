@@ -151,7 +151,7 @@ async fn authenticate_inner(state: &AppState, mut req: Request) -> Result<Reques
         let digest = token_digest(token);
         match state.store.token_user(&digest, now).await? {
             TokenLookup::Valid(user) => {
-                state.store.touch_api_token(&digest, now).await?;
+                state.token_uses.note(&digest, now);
                 req.extensions_mut().insert(Auth { user, via: AuthVia::Token });
                 return Ok(req);
             }

@@ -68,12 +68,53 @@ pub struct AppState {
     pub link_secret: Arc<Vec<u8>>,
     /// Decides who gets a unit of a first-come-first-served wave.
     pub stock: Arc<dyn StockEngine>,
+    /// API token uses waiting to be recorded (`last_used_at`), flushed every few seconds.
+    pub token_uses: Arc<TokenUses>,
+}
+
+/// Buffers API token uses so that authenticating never waits for a database write (on
+/// SQLite the single write connection is also the order writer's). At most one use per
+/// token per flush is written; a crash loses at most the last few seconds of "last used".
+#[derive(Default)]
+pub struct TokenUses {
+    pending: parking_lot::Mutex<std::collections::HashMap<String, i64>>,
+}
+
+impl TokenUses {
+    pub fn note(&self, token_digest: &str, at: i64) {
+        self.pending.lock().insert(token_digest.to_string(), at);
+    }
+
+    /// Writes the buffered uses now (the flusher does it every few seconds).
+    pub async fn flush(&self, store: &Store) {
+        let uses: Vec<(String, i64)> = std::mem::take(&mut *self.pending.lock()).into_iter().collect();
+        if let Err(e) = store.touch_api_tokens(&uses).await {
+            tracing::warn!(error = %e, tokens = uses.len(), "recording token use failed");
+        }
+    }
+
+    /// Flushes every `period` until the state is dropped.
+    fn spawn_flusher(self: &Arc<Self>, store: Store, period: Duration) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(period);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                let Some(uses) = weak.upgrade() else { return };
+                uses.flush(&store).await;
+            }
+        });
+    }
 }
 
 impl AppState {
     /// Starts the embedded stock engine's writer task, so call it inside a Tokio runtime.
     pub fn new(store: Store, search: Arc<SearchIndex>, config: WebConfig) -> AppState {
+        let token_uses = Arc::new(TokenUses::default());
+        token_uses.spawn_flusher(store.clone(), Duration::from_secs(5));
         AppState {
+            token_uses,
             stock: EmbeddedEngine::start(store.clone()),
             store,
             search,

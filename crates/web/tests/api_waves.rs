@@ -223,3 +223,72 @@ async fn concurrent_buyers_through_the_server_never_oversell() {
         assert_eq!((wave["sold"].as_i64(), wave["remaining"].as_i64()), (Some(100), Some(0)));
     }
 }
+
+#[tokio::test]
+async fn a_draw_commits_first_freezes_entries_and_anyone_can_verify_it() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let t = now();
+        let mut body = wave_body(3, t - MIN, t + 10 * MIN);
+        body["mode"] = json!("draw");
+        let (s, wave) = app.post("/api/v1/waves", Some(&staff), body).await;
+        assert_eq!(s, 201, "{wave}");
+        let id = wave["id"].as_i64().unwrap();
+        let (_, before) = app.get(&format!("/api/v1/waves/{id}/draw"), None).await;
+        assert_eq!(before["status"], "open", "{before}");
+        let commitment = before["commitment"].as_str().unwrap().to_string();
+        assert_eq!(commitment.len(), 64);
+        assert!(before["published"].is_null(), "nothing but the commitment before the draw");
+
+        let mut fans = Vec::new();
+        for i in 0..6 {
+            fans.push(app.register(&format!("抽签粉{i}")).await);
+        }
+        for fan in &fans {
+            let (s, b) = app.post(&format!("/api/v1/waves/{id}/entries"), Some(fan), json!({})).await;
+            assert_eq!(s, 201, "{b}");
+        }
+        let (s, b) = app.post(&format!("/api/v1/waves/{id}/entries"), Some(&fans[0]), json!({})).await;
+        assert_eq!((s, error_code(&b)), (409, "already_entered"));
+        let (s, b, _) = order(&app, id, &fans[0], "k", None).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_is_draw"));
+        let (s, b) = app.post(&format!("/api/v1/waves/{id}/draw"), Some(&staff), json!({})).await;
+        assert_eq!((s, error_code(&b)), (409, "draw_not_closed"));
+        let (s, b) = app.post(&format!("/api/v1/waves/{id}/draw"), Some(&fans[0]), json!({})).await;
+        assert_eq!((s, error_code(&b)), (403, "forbidden"));
+
+        // After the close: no more entries; the draw is made once.
+        app.clock_offset.store(11 * MIN, std::sync::atomic::Ordering::Relaxed);
+        let late = app.register("迟到的抽签粉").await;
+        let (s, b) = app.post(&format!("/api/v1/waves/{id}/entries"), Some(&late), json!({})).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_ended"));
+        let (s, drawn) = app.post(&format!("/api/v1/waves/{id}/draw"), Some(&staff), json!({})).await;
+        assert_eq!((s, drawn["status"].as_str()), (200, Some("drawn")), "{drawn}");
+        let published: canyu_launch::draw::PublishedDraw =
+            serde_json::from_value(drawn["published"].clone()).expect("published draw");
+        assert_eq!(published.commitment, commitment, "the seed is the one committed to");
+        assert_eq!(published.entries.len(), 6);
+        assert_eq!(published.winners.len(), 3);
+        let winners = canyu_launch::draw::verify(&published).expect("anyone can recompute the winners");
+        assert_eq!(winners, published.winners);
+        // The winners hold orders; drawing again changes nothing.
+        let (_, again) = app.post(&format!("/api/v1/waves/{id}/draw"), Some(&staff), json!({})).await;
+        assert_eq!(again["published"], drawn["published"]);
+        let (_, w) = app.get(&format!("/api/v1/waves/{id}"), None).await;
+        assert_eq!((w["sold"].as_i64(), w["remaining"].as_i64()), (Some(3), Some(0)), "{w}");
+        let mut with_orders = 0;
+        for fan in &fans {
+            let (_, mine) = app.get("/api/v1/me/orders", Some(fan)).await;
+            with_orders += mine["items"].as_array().unwrap().len();
+        }
+        assert_eq!(with_orders, 3);
+
+        // Entering a first-come-first-served wave is refused.
+        let (_, fcfs) =
+            app.post("/api/v1/waves", Some(&staff), wave_body(3, t + 10 * MIN, t + 60 * MIN)).await;
+        let (s, b) =
+            app.post(&format!("/api/v1/waves/{}/entries", fcfs["id"]), Some(&fans[0]), json!({})).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_not_draw"));
+    }
+}

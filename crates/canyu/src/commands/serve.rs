@@ -63,6 +63,7 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
     tokio::spawn(sweep_expired_sessions(store.clone()));
     tokio::spawn(refresh_demands(state.clone()));
     tokio::spawn(judge_beta_duties(state.clone()));
+    tokio::spawn(make_due_draws(state.clone()));
     tokio::spawn(deliverer.run());
     canyu_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
@@ -133,6 +134,20 @@ async fn judge_beta_duties(state: AppState) {
         every.tick().await;
         if let Err(e) = canyu_web::actions::beta::judge_last_week(&state).await {
             tracing::warn!(error = ?e.0, "judging beta duties failed");
+        }
+    }
+}
+
+/// Draw waves are drawn as soon as their window closes (checked every 15 s); drawing is
+/// idempotent, so every node may run this.
+async fn make_due_draws(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(15));
+    loop {
+        every.tick().await;
+        match canyu_web::actions::draws::run_due(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(draws = n, "draws made"),
+            Err(e) => tracing::warn!(error = ?e.0, "making draws failed"),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod beta;
 pub mod demands;
+pub mod draws;
 pub mod fcodes;
 pub mod merge;
 pub mod points;

@@ -43,15 +43,15 @@ pub async fn create(state: &AppState, auth: &Auth, input: WaveInput) -> AppResul
         input.channels,
     )?
     .with_fcode_quantity(input.fcode_quantity.unwrap_or(0))?;
-    if rules.mode == WaveMode::Draw {
-        return Err(ErrorCode::DrawUnavailable.into());
-    }
     let product =
         state.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
     if !can_manage(state, auth, product.id).await? {
         return Err(ErrorCode::NotProductManager.into());
     }
     let wave = state.store.create_wave(product.id, &rules, auth.user.id, state.now()).await?;
+    if rules.mode == WaveMode::Draw {
+        super::draws::commit_seed(state, wave.id).await?;
+    }
     tracing::info!(wave = wave.id, product = %product.slug, quantity = rules.quantity, by = auth.user.id, "wave created");
     Ok(wave)
 }
@@ -77,7 +77,7 @@ pub async fn show(state: &AppState, id: i64) -> AppResult<(Wave, i64)> {
     Ok((wave, taken))
 }
 
-async fn eligible(state: &AppState, auth: &Auth, wave: &Wave) -> AppResult<bool> {
+pub(crate) async fn eligible(state: &AppState, auth: &Auth, wave: &Wave) -> AppResult<bool> {
     Ok(match wave.rules.eligibility {
         Eligibility::Everyone => true,
         Eligibility::MinLevel(min) => level_for(auth.user.points).0.number >= min,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod beta;
 pub mod catalog;
 pub mod demands;
+pub mod draws;
 pub mod fcodes;
 pub mod notifications;
 pub mod points;
@@ -36,6 +37,8 @@ pub fn routes() -> Router<AppState> {
         .route("/waves", post(waves::create))
         .route("/waves/{id}", get(waves::show))
         .route("/waves/{id}/orders", post(waves::order))
+        .route("/waves/{id}/entries", post(draws::enter))
+        .route("/waves/{id}/draw", get(draws::show).post(draws::run))
         .route("/orders/{id}", get(waves::show_order))
         .route("/waves/{id}/fcodes", get(fcodes::batches).post(fcodes::generate))
         .route("/waves/{id}/fcodes/award", post(fcodes::award))
@@ -97,6 +100,7 @@ pub fn routes() -> Router<AppState> {
         beta::show, beta::configure, beta::apply, beta::applications, beta::admit, beta::reject,
         beta::leave, beta::remove,
         waves::create, waves::show, waves::order, waves::show_order, waves::my_orders,
+        draws::enter, draws::show, draws::run,
         fcodes::generate, fcodes::batches, fcodes::award, fcodes::redeem, fcodes::transfer,
     ),
     modifiers(&BearerAuth),

@@ -294,6 +294,8 @@ async fn a_token_secret_is_shown_once_works_as_bearer_and_stops_when_revoked() {
     let me = app.bearer_get("/api/v1/me", &secret).await;
     assert_eq!(me.status, StatusCode::OK);
     assert!(me.html.contains("\"handle\":\"token_fan\""), "{}", me.html);
+    // Uses are buffered and written every few seconds; write them now.
+    app.state.token_uses.flush(&app.state.store).await;
     assert!(!app.get("/settings", Some(&cookie), "zh-CN").await.html.contains("从未使用"), "last use shown");
 
     // Someone else cannot revoke it.

@@ -421,3 +421,38 @@ async fn staff_release_a_wave_from_the_page_and_a_double_click_is_one_order() {
     assert_eq!(sold_out.status, StatusCode::CONFLICT);
     assert!(sold_out.testid("form-error").is_some_and(|e| e.contains("售罄")), "{}", sold_out.html);
 }
+
+#[tokio::test]
+async fn a_draw_wave_page_shows_the_commitment_and_takes_one_entry() {
+    let app = App::new().await;
+    let (_, admin) = app.user("管理员_d", Role::Admin).await;
+    let (_, fan) = app.user("抽签粉_d", Role::Fan).await;
+    let page = app.get("/products/xiaomi-su7/waves", Some(&admin), "zh-CN").await;
+    let start = canyu_core::time::rfc3339(app.state.now() + 8 * 3_600_000 - 60_000);
+    let made = app
+        .form(
+            "/products/xiaomi-su7/waves",
+            &admin,
+            &[
+                ("csrf", &page.csrf()),
+                ("quantity", "2"),
+                ("per_fan_limit", "1"),
+                ("starts_at", &start[..16]),
+                ("minutes", "30"),
+                ("mode", "draw"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.html);
+    let url = made.location.expect("wave url");
+    let wave = app.get(&url, Some(&fan), "zh-CN").await;
+    assert_eq!(wave.testid("draw-commitment").map(|c| c.len()), Some(64));
+    assert!(!wave.html.contains("data-testid=\"buy-form\""));
+    let entered = app.form(&format!("{url}/enter"), &fan, &[("csrf", &wave.csrf())]).await;
+    assert_eq!(entered.status, StatusCode::SEE_OTHER);
+    let wave = app.get(&url, Some(&fan), "zh-CN").await;
+    assert!(wave.html.contains("data-testid=\"draw-entered\""));
+    assert_eq!(wave.testid("draw-entries").as_deref(), Some("1"));
+    let again = app.form(&format!("{url}/enter"), &fan, &[("csrf", &wave.csrf())]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}

@@ -51,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{slug}/waves", get(waves::list).post(waves::create))
         .route("/waves/{id}", get(waves::page))
         .route("/waves/{id}/buy", post(waves::buy))
+        .route("/waves/{id}/enter", post(waves::enter))
         .route("/products/{slug}/beta/apply", post(beta::apply))
         .route("/products/{slug}/beta/leave", post(beta::leave))
         .route("/products/{slug}/beta/settings", post(beta::settings))

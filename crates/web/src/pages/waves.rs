@@ -46,6 +46,14 @@ pub struct WaveText {
     pub beta_only: &'static str,
     pub min_level: &'static str,
     pub create: &'static str,
+    pub enter: &'static str,
+    pub entered: &'static str,
+    pub entries: &'static str,
+    pub commitment: &'static str,
+    pub drawn: &'static str,
+    pub mode: &'static str,
+    pub fcfs: &'static str,
+    pub draw: &'static str,
 }
 
 const ZH: WaveText = WaveText {
@@ -71,6 +79,14 @@ const ZH: WaveText = WaveText {
     beta_only: "仅内测成员",
     min_level: "最低等级",
     create: "发布",
+    enter: "报名抽签",
+    entered: "你已报名，开奖后中签者自动获得订单。",
+    entries: "已报名",
+    commitment: "种子承诺（SHA-256）",
+    drawn: "已开奖：名单、种子和中签者均已公开，可用 canyu launch verify-draw 自行验证。",
+    mode: "方式",
+    fcfs: "先到先得",
+    draw: "抽签",
 };
 
 const EN: WaveText = WaveText {
@@ -96,6 +112,14 @@ const EN: WaveText = WaveText {
     beta_only: "Beta members only",
     min_level: "Minimum level",
     create: "Release",
+    enter: "Enter the draw",
+    entered: "You are in the draw; winners get their order automatically.",
+    entries: "Entries",
+    commitment: "Seed commitment (SHA-256)",
+    drawn: "Drawn: the entries, the seed and the winners are published; check them with canyu launch verify-draw.",
+    mode: "Mode",
+    fcfs: "First come, first served",
+    draw: "Draw",
 };
 
 fn text(locale: Locale) -> &'static WaveText {
@@ -126,6 +150,7 @@ pub struct WaveCard {
     pub starts_iso: String,
     pub ends_iso: String,
     pub eligibility: String,
+    pub draw: bool,
 }
 
 fn card(b: &WaveText, w: &Wave, taken: i64) -> WaveCard {
@@ -141,6 +166,7 @@ fn card(b: &WaveText, w: &Wave, taken: i64) -> WaveCard {
         starts_iso: rfc3339(w.rules.starts_at),
         ends_iso: rfc3339(w.rules.ends_at),
         eligibility: eligibility_label(b, w.rules.eligibility),
+        draw: w.rules.mode == canyu_core::wave::WaveMode::Draw,
     }
 }
 
@@ -159,6 +185,11 @@ pub struct WavePage {
     pub key: String,
     pub ordered: Option<String>,
     pub error: Option<String>,
+    /// For draw waves: the commitment, the entries so far, whether it was drawn.
+    pub commitment: String,
+    pub entries: i64,
+    pub drawn: bool,
+    pub entered: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -181,7 +212,19 @@ async fn render_wave(
         _ => e,
     })?;
     let product = state.store.product_by_id(wave.product_id).await?.ok_or(AppError(ErrorCode::NotFound))?;
+    let (commitment, entries, drawn) = match state.store.draw_state(id).await? {
+        Some(d) => (d.commitment, d.entries, d.drawn_at.is_some()),
+        None => (String::new(), 0, false),
+    };
+    let entered = match (&cx.auth, commitment.is_empty()) {
+        (Some(a), false) => state.store.has_entered(id, a.user.id).await?,
+        _ => false,
+    };
     let page = WavePage {
+        commitment,
+        entries,
+        drawn,
+        entered,
         t: cx.t,
         b,
         ctx: cx.layout(""),
@@ -216,6 +259,19 @@ pub async fn page(
 #[serde(default)]
 pub struct BuyForm {
     pub key: String,
+}
+
+pub async fn enter(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let id = wave_id(&id)?;
+    match crate::actions::draws::enter(&state, auth, id).await {
+        Ok(_) => Ok(see_other(&format!("/waves/{id}"))),
+        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
+        Err(e) => {
+            let msg = form_error(&cx, &e);
+            render_wave(&state, &cx, id, None, Some(msg), status_of(&e)).await
+        }
+    }
 }
 
 pub async fn buy(
@@ -266,6 +322,8 @@ pub struct WaveForm {
     pub minutes: String,
     pub eligibility: String,
     pub min_level: String,
+    /// `fcfs` (default) or `draw`.
+    pub mode: String,
 }
 
 async fn render_waves(
@@ -355,7 +413,7 @@ pub async fn create(
             product: product.slug.clone(),
             sku: Some(form.sku.clone()),
             quantity: number(&form.quantity, ErrorCode::InvalidWaveQuantity)?,
-            mode: "fcfs".into(),
+            mode: if form.mode == "draw" { "draw".into() } else { "fcfs".into() },
             per_fan_limit: Some(number(&form.per_fan_limit, ErrorCode::InvalidPerFanLimit)?),
             starts_at,
             ends_at: starts_at.saturating_add(minutes.saturating_mul(60_000)),
