@@ -160,6 +160,49 @@ pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
     // The points the generated history would have earned.
     store.backfill_points().await?;
     import_beta_groups(store, forum, &product_ids).await?;
+    import_waves(store, forum, &product_ids, &user_ids).await?;
+    Ok(())
+}
+
+/// Launch night for the first product: a first-come-first-served wave open for the next
+/// two hours, and a draw for the Lv2+ edition whose entries close in a day.
+async fn import_waves(
+    store: &Store,
+    forum: &DemoForum,
+    product_ids: &HashMap<String, i64>,
+    user_ids: &[i64],
+) -> CliResult<()> {
+    use canyu_core::wave::{Eligibility, WaveRules};
+    use canyu_launch::draw::{Seed, commitment};
+    let (Some(product), Some(staff)) =
+        (forum.products.first(), forum.users.iter().position(|u| u.handle == DEMO_STAFF_HANDLE))
+    else {
+        return Ok(());
+    };
+    let now = canyu_web::state::now_millis();
+    let hour = 3_600_000;
+    let waves = [
+        ("首发 · 第一轮", 500, "fcfs", Eligibility::Everyone, now - 60_000, now + 2 * hour),
+        ("米粉专享 · 抽签", 100, "draw", Eligibility::MinLevel(2), now - 60_000, now + 24 * hour),
+    ];
+    for (sku, quantity, mode, eligibility, starts_at, ends_at) in waves {
+        let rules = WaveRules::parse(
+            Some(sku),
+            quantity,
+            mode,
+            Some(1),
+            starts_at,
+            ends_at,
+            eligibility,
+            Default::default(),
+        )
+        .map_err(|e| e.to_string())?;
+        let wave = store.create_wave(product_ids[&product.slug], &rules, user_ids[staff], now).await?;
+        if mode == "draw" {
+            let seed = Seed::generate().map_err(|e| e.to_string())?;
+            store.set_draw_seed(wave.id, &seed.to_hex(), &commitment(&seed)).await?;
+        }
+    }
     Ok(())
 }
 
