@@ -125,12 +125,11 @@ impl Store {
         .await?;
         let mut stored = 0i64;
         for chunk in codes.chunks(CHUNK) {
-            let values: Vec<String> =
-                (0..chunk.len()).map(|i| format!("({})", crate::placeholders(i * 7 + 1, 7))).collect();
+            let values = crate::value_rows(chunk.len(), 7);
             let sql = format!(
                 "INSERT INTO fcodes (wave_id, batch_id, storage_hash, status, owner_id, awarded_to, \
                  created_at) VALUES {} ON CONFLICT DO NOTHING RETURNING id",
-                values.join(", ")
+                values
             );
             let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
             for (hash, owner) in chunk {

@@ -188,6 +188,11 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
     (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
+/// `($1, $2), ($3, $4), …`: the VALUES of a multi-row INSERT of `rows` rows of `cols` values.
+pub(crate) fn value_rows(rows: usize, cols: usize) -> String {
+    (0..rows).map(|i| format!("({})", placeholders(i * cols + 1, cols))).collect::<Vec<_>>().join(", ")
+}
+
 /// Hides a password in a database URL before it reaches a log or an error message.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

@@ -93,12 +93,11 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let mut ids = Vec::with_capacity(users.len());
         for chunk in users.chunks(500) {
-            let values: Vec<String> =
-                (0..chunk.len()).map(|i| format!("({})", crate::placeholders(i * 7 + 1, 7))).collect();
+            let values = crate::value_rows(chunk.len(), 7);
             let sql = format!(
                 "INSERT INTO users (handle, handle_key, email, password_hash, role, bio, created_at) \
                  VALUES {} RETURNING id",
-                values.join(", ")
+                values
             );
             let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
             for u in chunk {
@@ -388,12 +387,11 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let mut ids = Vec::with_capacity(users.len());
         for (chunk, digests) in users.chunks(500).zip(token_hashes.chunks(500)) {
-            let values: Vec<String> =
-                (0..chunk.len()).map(|i| format!("({})", crate::placeholders(i * 7 + 1, 7))).collect();
+            let values = crate::value_rows(chunk.len(), 7);
             let sql = format!(
                 "INSERT INTO users (handle, handle_key, email, password_hash, role, bio, created_at) \
                  VALUES {} RETURNING id",
-                values.join(", ")
+                values
             );
             let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
             for u in chunk {
@@ -408,11 +406,10 @@ impl Store {
             }
             let mut chunk_ids = q.fetch_all(&mut *tx).await.map_err(unique_or(ErrorCode::HandleTaken))?;
             chunk_ids.sort_unstable();
-            let values: Vec<String> =
-                (0..chunk.len()).map(|i| format!("({})", crate::placeholders(i * 5 + 1, 5))).collect();
+            let values = crate::value_rows(chunk.len(), 5);
             let sql = format!(
                 "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES {}",
-                values.join(", ")
+                values
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (id, digest) in chunk_ids.iter().zip(digests) {

@@ -184,13 +184,11 @@ impl Store {
             let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
             let mut ids = Vec::with_capacity(orders.len());
             for chunk in orders.chunks(INSERT_CHUNK) {
-                let values: Vec<String> = (0..chunk.len())
-                    .map(|i| format!("({})", crate::placeholders(i * 7 + 1, 7)))
-                    .collect();
+                let values = crate::value_rows(chunk.len(), 7);
                 let sql = format!(
                     "INSERT INTO orders (wave_id, user_id, seq, lane, idempotency_key, body_hash, created_at) \
                      VALUES {} RETURNING id",
-                    values.join(", ")
+                    values
                 );
                 let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
                 for o in chunk {
@@ -297,13 +295,11 @@ impl Store {
             let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
             let mut per_wave: BTreeMap<i64, i64> = BTreeMap::new();
             for chunk in sorted.chunks(INSERT_CHUNK) {
-                let values: Vec<String> = (0..chunk.len())
-                    .map(|i| format!("({})", crate::placeholders(i * 7 + 1, 7)))
-                    .collect();
+                let values = crate::value_rows(chunk.len(), 7);
                 let sql = format!(
                     "INSERT INTO orders (wave_id, user_id, seq, lane, idempotency_key, body_hash, created_at) \
                      VALUES {} ON CONFLICT DO NOTHING RETURNING wave_id",
-                    values.join(", ")
+                    values
                 );
                 let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
                 for o in chunk {
