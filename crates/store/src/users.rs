@@ -295,20 +295,6 @@ impl Store {
         Ok(())
     }
 
-    /// Records use at most once a minute per token, so reads don't turn into writes.
-    pub async fn touch_api_token(&self, token_hash: &str, now: Millis) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 \
-             AND (last_used_at IS NULL OR last_used_at < $3)",
-        )
-        .bind(now)
-        .bind(token_hash)
-        .bind(now - 60_000)
-        .execute(&self.write)
-        .await?;
-        Ok(())
-    }
-
     pub async fn list_api_tokens(&self, user_id: i64) -> StoreResult<Vec<ApiToken>> {
         let rows = sqlx::query(
             "SELECT id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens \
