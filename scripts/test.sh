@@ -36,6 +36,7 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== target/ after the build: $(du -sh target | cut -f1), disk $(df -h --output=avail . | tail -1 | tr -d ' ') free"
 echo "== end-to-end in headless Chromium"
 # target/debug/canyu was built by `cargo test` for the CLI tests, with the same features.
 bash e2e/run.sh target/debug/canyu
