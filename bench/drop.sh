@@ -14,6 +14,7 @@
 # After each wave: sold (waves.sold) = COUNT(orders) ≤ quantity, the client's 201s ≤ sold
 # ≤ 201s + connections (orders in flight when wrk stopped may commit unacknowledged), no fan
 # over the limit: PASS or FAIL. Results: bench/out/drop-<engine>-<database>.txt.
+# CANYU_BIN=path runs that binary instead of building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,8 +30,12 @@ REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-if [ -z "${NO_BUILD:-}" ]; then cargo build --release --locked -p canyu; fi
-BIN=$PWD/target/release/canyu
+if [ -n "${CANYU_BIN:-}" ]; then
+  BIN=$CANYU_BIN # another build, e.g. to compare two versions in one sitting
+else
+  if [ -z "${NO_BUILD:-}" ]; then cargo build --release --locked -p canyu; fi
+  BIN=$PWD/target/release/canyu
+fi
 mkdir -p bench/out
 
 ms() { # wrk latency (e.g. 1.23ms, 850.00us, 1.02s) -> milliseconds

@@ -243,3 +243,40 @@ async fn per_status_counters_follow_every_write() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn token_uses_are_recorded_in_chunks_and_never_go_back_in_time() {
+    for backend in backends() {
+        let (store, _) = fresh_store(backend).await.unwrap();
+        // More tokens than one statement takes (500), so the chunk boundaries are crossed.
+        let handles: Vec<String> = (0..1_200).map(|i| format!("buyer{i}")).collect();
+        let users: Vec<NewUser> = handles
+            .iter()
+            .map(|h| NewUser {
+                handle: h,
+                email: None,
+                password_hash: "x",
+                role: Role::Fan,
+                bio: "",
+                created_at: 1,
+            })
+            .collect();
+        let hashes: Vec<String> = (0..users.len()).map(|i| format!("digest-{i}")).collect();
+        let ids =
+            store.create_users_with_api_tokens_bulk(&users, &hashes, "load", 1, 1_000_000).await.unwrap();
+
+        let uses: Vec<(String, i64)> =
+            hashes.iter().enumerate().map(|(i, h)| (h.clone(), 100 + i as i64)).collect();
+        store.touch_api_tokens(&uses).await.unwrap();
+        // A late flush of an older use does not move "last used" back; a newer one moves it on.
+        let late = vec![(hashes[0].clone(), 50), (hashes[1_199].clone(), 5_000), ("unknown".to_string(), 7)];
+        store.touch_api_tokens(&late).await.unwrap();
+        store.touch_api_tokens(&[]).await.unwrap();
+
+        for (i, id) in ids.iter().enumerate() {
+            let tokens = store.list_api_tokens(*id).await.unwrap();
+            let expected = if i == 1_199 { 5_000 } else { 100 + i as i64 };
+            assert_eq!(tokens[0].last_used_at, Some(expected), "{backend:?}: token {i}");
+        }
+    }
+}

@@ -4,7 +4,7 @@ use crate::ratelimit::RateLimiter;
 use canyu_core::release::Weekday;
 use canyu_launch::embedded::EmbeddedEngine;
 use canyu_launch::engine::StockEngine;
-use canyu_store::Store;
+use canyu_store::{Store, StoreResult, Wave};
 use canyu_text::SearchIndex;
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,6 +70,40 @@ pub struct AppState {
     pub stock: Arc<dyn StockEngine>,
     /// API token uses waiting to be recorded (`last_used_at`), flushed every few seconds.
     pub token_uses: Arc<TokenUses>,
+    /// Waves as first read, for the order path (see [`WaveCache`]).
+    pub waves: Arc<WaveCache>,
+}
+
+/// The waves orders are placed on, kept in memory: at a drop every request names the same
+/// wave, and reading its row each time cost the order path a database round trip. A wave's
+/// product, rules and times never change once it is created (there is no edit), so an entry
+/// never goes stale except for `sold`, which callers must not read from here (the stock
+/// engine has the live count).
+#[derive(Default)]
+pub struct WaveCache {
+    waves: parking_lot::RwLock<std::collections::HashMap<i64, Arc<Wave>>>,
+}
+
+/// More distinct waves than this and the cache starts over (a scan of wave ids must not
+/// grow memory without bound).
+const WAVE_CACHE_MAX: usize = 4_096;
+
+impl WaveCache {
+    /// The wave, from memory or else from the database; `None` when there is no such wave
+    /// (not cached, so a wave created later is found).
+    pub async fn get(&self, store: &Store, id: i64) -> StoreResult<Option<Arc<Wave>>> {
+        if let Some(wave) = self.waves.read().get(&id) {
+            return Ok(Some(wave.clone()));
+        }
+        let Some(wave) = store.wave(id).await? else { return Ok(None) };
+        let wave = Arc::new(wave);
+        let mut waves = self.waves.write();
+        if waves.len() >= WAVE_CACHE_MAX {
+            waves.clear();
+        }
+        waves.insert(id, wave.clone());
+        Ok(Some(wave))
+    }
 }
 
 /// Buffers API token uses so that authenticating never waits for a database write (on
@@ -115,6 +149,7 @@ impl AppState {
         token_uses.spawn_flusher(store.clone(), Duration::from_secs(5));
         AppState {
             token_uses,
+            waves: Arc::new(WaveCache::default()),
             stock: EmbeddedEngine::start(store.clone()),
             store,
             search,
@@ -137,4 +172,49 @@ pub fn now_millis() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use canyu_core::Role;
+    use canyu_core::wave::{Eligibility, WaveRules};
+    use canyu_store::testing::fresh_store;
+    use canyu_store::{Backend, NewProduct, NewUser};
+
+    #[tokio::test]
+    async fn the_wave_cache_reads_a_wave_once_and_finds_waves_created_later() {
+        let (store, _) = fresh_store(Backend::Sqlite).await.expect("store");
+        store.create_category("phone", "手机", "Phones").await.expect("category");
+        let product = NewProduct {
+            slug: "mi-14",
+            name: "Xiaomi 14",
+            category_slug: "phone",
+            tagline: "",
+            created_at: 1,
+        };
+        let product = store.create_product(product).await.expect("product").id;
+        let staff = NewUser {
+            handle: "staff",
+            email: None,
+            password_hash: "x",
+            role: Role::Staff,
+            bio: "",
+            created_at: 1,
+        };
+        let staff = store.create_users_bulk(&[staff]).await.expect("user")[0];
+        let rules = WaveRules::parse(None, 10, "fcfs", None, 1_000, 2_000, Eligibility::Everyone, [].into())
+            .expect("rules");
+        let cache = WaveCache::default();
+
+        let first = store.create_wave(product, &rules, staff, 1).await.expect("wave");
+        assert!(cache.get(&store, first.id + 1).await.expect("read").is_none());
+        let second = store.create_wave(product, &rules, staff, 1).await.expect("wave");
+        assert_eq!(second.id, first.id + 1);
+        // The miss above was not remembered.
+        let found = cache.get(&store, second.id).await.expect("read").expect("found");
+        assert_eq!(found.rules, rules);
+        let again = cache.get(&store, second.id).await.expect("read").expect("found");
+        assert!(Arc::ptr_eq(&found, &again), "the second read is served from memory");
+    }
 }

@@ -111,7 +111,7 @@ pub async fn place(
     use_fcode: bool,
 ) -> AppResult<Ordered> {
     limit(state, format!("order:{}", auth.user.id), state.config.orders_per_minute)?;
-    let wave = state.store.wave(wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    let wave = state.waves.get(&state.store, wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
     if wave.rules.mode == WaveMode::Draw {
         return Err(ErrorCode::WaveIsDraw.into());
     }
