@@ -138,6 +138,8 @@ run_one() {
     echo "rss_peak_mb=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$pid/status)"
     kill "$pid"; wait "$pid" 2>/dev/null || true
   } 2>&1 | tee "$out"
+  # The server's log, for the warnings behind any 5xx.
+  cp "$dir/serve.log" "bench/out/drop-$engine-$database.serve.log" 2>/dev/null || true
   rm -rf "$dir"
   if [ -n "$db" ]; then psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $db"; fi
   if [ -n "$prefix" ]; then

@@ -285,6 +285,44 @@ async fn three_nodes_sell_one_wave_exactly_and_retries_across_nodes_make_no_dupl
     }
 }
 
+/// What the order endpoint does: place, and on an unknown wave open it and place again. At
+/// the start of a drop hundreds of buyers do this at once on every node, so openers race
+/// each other and the first orders' commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buyers_who_open_the_wave_at_once_are_all_served() {
+    let Some(url) = redis_url() else { return };
+    for backend in backends() {
+        let w = world(backend, 600, 200, 1).await;
+        let prefix = random_prefix();
+        let nodes = [node(&url, &prefix, &w.store).await, node(&url, &prefix, &w.store).await];
+        let mut tasks = Vec::new();
+        for (i, &fan) in w.fans.iter().enumerate() {
+            let engine = nodes[i % 2].clone();
+            let (stock, req) = (w.stock.clone(), request(&w.stock, fan, &format!("k-{fan}"), "buy"));
+            tasks.push(tokio::spawn(async move {
+                match engine.place(req.clone()).await {
+                    Err(EngineError::UnknownWave(_)) => {
+                        engine.open_wave(stock).await?;
+                        engine.place(req).await
+                    }
+                    other => other,
+                }
+            }));
+        }
+        let (mut placed, mut sold_out) = (0, 0);
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(Placement::Placed { .. }) => placed += 1,
+                Ok(Placement::SoldOut) => sold_out += 1,
+                other => panic!("on {backend:?}: {other:?}"),
+            }
+        }
+        assert_eq!((placed, sold_out), (200, 400), "on {backend:?}");
+        assert_eq!(w.store.wave_order_counts(w.stock.wave_id).await.unwrap(), (200, 200));
+        nodes[0].redis().delete_wave(w.stock.wave_id).await.unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_change_nothing_and_a_restarted_node_resumes_from_redis_and_the_database() {
     let Some(url) = redis_url() else { return };
