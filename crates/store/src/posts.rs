@@ -288,7 +288,11 @@ impl Store {
         .bind(i64::from(new.beta))
         .fetch_one(&mut *tx)
         .await?;
-        Self::bump_status_count(&mut tx, new.product_id, PostStatus::New, 1).await?;
+        // The counters are public (board tabs, product and site totals); beta-board posts
+        // are for members only and are not counted.
+        if !new.beta {
+            Self::bump_status_count(&mut tx, new.product_id, PostStatus::New, 1).await?;
+        }
         Self::award(
             &mut tx,
             new.author_id,
@@ -470,7 +474,7 @@ impl Store {
         sqlx::query("DELETE FROM product_status_counts").execute(&mut *tx).await?;
         sqlx::query(
             "INSERT INTO product_status_counts (product_id, status, n) \
-             SELECT product_id, status, COUNT(*) FROM posts GROUP BY product_id, status",
+             SELECT product_id, status, COUNT(*) FROM posts WHERE beta = 0 GROUP BY product_id, status",
         )
         .execute(&mut *tx)
         .await?;
@@ -738,8 +742,14 @@ impl Store {
         tx: &mut sqlx::Transaction<'static, Any>,
         change: &StatusMove<'_>,
     ) -> StoreResult<i64> {
-        Self::bump_status_count(tx, change.product_id, change.from, -1).await?;
-        Self::bump_status_count(tx, change.product_id, change.to, 1).await?;
+        let beta: i64 = sqlx::query_scalar("SELECT beta FROM posts WHERE id = $1")
+            .bind(change.post_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        if beta == 0 {
+            Self::bump_status_count(tx, change.product_id, change.from, -1).await?;
+            Self::bump_status_count(tx, change.product_id, change.to, 1).await?;
+        }
         Ok(sqlx::query_scalar(
             "INSERT INTO status_changes (post_id, from_status, to_status, actor_id, note, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

@@ -230,6 +230,21 @@ async fn per_status_counters_follow_every_write() {
             .unwrap();
         store.change_status(ids[0], staff, PostStatus::Planned, None, 10).await.unwrap();
         assert!(store.change_status(ids[0], staff, PostStatus::New, None, 11).await.is_err());
+        // A beta-board post is for members only: the public counters do not see it.
+        let beta = store
+            .create_post(NewPost {
+                product_id: product,
+                author_id: fan,
+                kind: PostKind::Bug,
+                title: "内测问题",
+                body: "正文",
+                tags: &[],
+                beta: true,
+                created_at: 12,
+            })
+            .await
+            .unwrap();
+        store.change_status(beta.id, staff, PostStatus::Planned, None, 13).await.unwrap();
         let mut counts = store.status_counts(Some(product)).await.unwrap();
         counts.sort_by_key(|(s, _)| s.as_str());
         assert_eq!(counts, vec![(PostStatus::New, 3), (PostStatus::Planned, 1)], "{backend:?}");
