@@ -41,8 +41,8 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
         .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     let addr = listener.local_addr()?;
     let mut state = AppState::new(store.clone(), Arc::new(index), web_config(settings));
-    state.link_secret = Arc::new(link_secret(&store).await?);
-    state.stock = stock_engine(settings, &store).await?;
+    state.parts_mut().link_secret = Arc::new(link_secret(&store).await?);
+    state.parts_mut().stock = stock_engine(settings, &store).await?;
     let deliverer = Deliverer::new(
         store.clone(),
         settings.smtp.as_ref(),

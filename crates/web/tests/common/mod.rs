@@ -42,7 +42,7 @@ pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> TestApp {
     let mut state = AppState::new(store.clone(), Arc::new(index), config);
     let offset = Arc::new(AtomicI64::new(0));
     let o = offset.clone();
-    state.clock = Arc::new(move || canyu_web::state::now_millis() + o.load(Ordering::Relaxed));
+    state.parts_mut().clock = Arc::new(move || canyu_web::state::now_millis() + o.load(Ordering::Relaxed));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(canyu_web::serve(listener, state, std::future::pending()));
