@@ -11,14 +11,33 @@ struct Bucket {
 
 #[derive(Default)]
 pub struct RateLimiter {
-    buckets: Mutex<HashMap<String, Bucket>>,
+    buckets: Mutex<Buckets>,
+}
+
+#[derive(Default)]
+struct Buckets {
+    by_key: HashMap<String, Bucket>,
+    /// No sweep before this time (ms): a sweep walks every bucket under the lock.
+    next_sweep_at: i64,
 }
 
 /// Refused: retry after this many seconds.
 #[derive(Debug, PartialEq, Eq)]
 pub struct RetryAfter(pub u64);
 
-const MAX_KEYS: usize = 100_000;
+/// Above this many keys, buckets idle for a minute are forgotten, at most once a second. A
+/// drop has more fans than this within a minute, all of them live: sweeping on every
+/// request then walked 100,000 live buckets per order and cut a drop's throughput to a
+/// third (`bench/drop.sh`, second wave after a first one of 100,000 orders).
+const SWEEP_ABOVE: usize = 100_000;
+const SWEEP_EVERY_MS: i64 = 1_000;
+/// A bucket untouched for a minute has refilled completely whatever its size, so forgetting
+/// it changes no decision.
+const IDLE_MS: i64 = 60_000;
+/// Past this many live keys (a flood of distinct keys) memory wins over precision: buckets
+/// idle for a few seconds are forgotten too, so their owners start again with full buckets.
+const HARD_MAX: usize = 1_000_000;
+const FLOOD_IDLE_MS: i64 = 5_000;
 
 impl RateLimiter {
     /// Takes one token from `key`'s bucket, which holds `per_minute` tokens and refills
@@ -27,13 +46,18 @@ impl RateLimiter {
         let capacity = f64::from(per_minute.max(1));
         let per_ms = capacity / 60_000.0;
         let mut buckets = self.buckets.lock();
-        if buckets.len() >= MAX_KEYS {
-            // A bucket untouched for a minute has refilled completely whatever its size, so
-            // forgetting it changes no decision; this bounds memory under a flood of keys.
-            buckets.retain(|_, b| now_ms - b.updated_at < 60_000);
+        let Buckets { by_key, next_sweep_at } = &mut *buckets;
+        if by_key.len() >= SWEEP_ABOVE && now_ms >= *next_sweep_at {
+            by_key.retain(|_, b| now_ms - b.updated_at < IDLE_MS);
+            if by_key.len() >= HARD_MAX {
+                by_key.retain(|_, b| now_ms - b.updated_at < FLOOD_IDLE_MS);
+            }
+            *next_sweep_at = now_ms + SWEEP_EVERY_MS;
         }
-        let bucket =
-            buckets.entry(key.to_string()).or_insert(Bucket { tokens: capacity, updated_at: now_ms });
+        let bucket = match by_key.get_mut(key) {
+            Some(bucket) => bucket,
+            None => by_key.entry(key.to_string()).or_insert(Bucket { tokens: capacity, updated_at: now_ms }),
+        };
         let elapsed = (now_ms - bucket.updated_at).max(0) as f64;
         bucket.tokens = (bucket.tokens + elapsed * per_ms).min(capacity);
         bucket.updated_at = now_ms;
@@ -44,6 +68,11 @@ impl RateLimiter {
             let wait_ms = (1.0 - bucket.tokens) / per_ms;
             Err(RetryAfter((wait_ms / 1000.0).ceil() as u64))
         }
+    }
+
+    #[cfg(test)]
+    fn keys(&self) -> usize {
+        self.buckets.lock().by_key.len()
     }
 }
 
@@ -61,5 +90,25 @@ mod tests {
         assert!(l.check("other", 3, 0).is_ok());
         assert!(l.check("k", 3, 20_000).is_ok());
         assert!(l.check("k", 3, 20_000).is_err());
+    }
+
+    #[test]
+    fn many_live_keys_keep_their_limits_and_idle_ones_are_forgotten() {
+        let l = RateLimiter::default();
+        assert!(l.check("flooder", 1, 0).is_ok());
+        assert!(l.check("flooder", 1, 0).is_err());
+        // More fans than the sweep threshold, all within the minute: nobody is forgotten,
+        // so the flooder is still refused.
+        for i in 0..SWEEP_ABOVE + 50_000 {
+            assert!(l.check(&format!("order:{i}"), 30, 1 + (i as i64 % 2_000)).is_ok());
+        }
+        assert_eq!(l.keys(), SWEEP_ABOVE + 50_001);
+        assert!(l.check("flooder", 1, 2_500).is_err());
+        // A minute later the idle buckets go at the next sweep; the flooder's limit, refilled
+        // by then, is unchanged by being forgotten.
+        assert!(l.check("late", 30, 70_000).is_ok());
+        assert_eq!(l.keys(), 1, "only the key checked after the sweep is left");
+        assert!(l.check("flooder", 1, 70_000).is_ok());
+        assert!(l.check("flooder", 1, 70_000).is_err());
     }
 }
