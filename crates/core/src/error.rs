@@ -119,7 +119,7 @@ error_codes! {
     InvalidWaveMode = "invalid_wave_mode", 422, "方式必须是 fcfs（先到先得）或 draw（抽签）。", "The mode must be fcfs or draw.";
     InvalidPerFanLimit = "invalid_per_fan_limit", 422, "每人限购须为 1 到 100。", "The per-fan limit must be 1 to 100.";
     InvalidWaveWindow = "invalid_wave_window", 422, "结束时间须晚于开始时间，且一轮最长 90 天（时间用 RFC 3339 格式）。", "ends_at must be after starts_at, at most 90 days later (times in RFC 3339).";
-    InvalidEligibility = "invalid_eligibility", 422, "资格须为 everyone、beta、fcode，或 min_level 加 1 到 6 的等级。", "Eligibility must be everyone, beta, fcode, or min_level with a level from 1 to 6.";
+    InvalidEligibility = "invalid_eligibility", 422, "资格须为 everyone、beta、fcode、reservation（须指定发布活动），或 min_level 加 1 到 6 的等级。", "Eligibility must be everyone, beta, fcode, reservation (with a campaign), or min_level with a level from 1 to 6.";
     InvalidChannels = "invalid_channels", 422, "渠道只能是 online、partners、offline，且数量之和须等于总数。", "Channels must be online, partners or offline, with units adding up to the quantity.";
     WaveNotFound = "wave_not_found", 404, "没有这一轮发售。", "No such wave.";
     WaveNotStarted = "wave_not_started", 409, "这一轮还没开始。", "This wave has not started yet.";
@@ -151,6 +151,25 @@ error_codes! {
     WaveNotDraw = "wave_not_draw", 409, "这一轮是先到先得，不需要报名抽签。", "This wave is first come, first served: there is no draw to enter.";
     DrawNotClosed = "draw_not_closed", 409, "报名还没截止，不能开奖。", "The draw cannot be made before its window closes.";
     WaveIsDraw = "wave_is_draw", 409, "这一轮是抽签发售，请报名参加抽签。", "This wave is sold by draw: enter the draw instead.";
+    InvalidCampaignTitle = "invalid_campaign_title", 422, "活动标题须为 1 到 80 个字。", "A campaign title has 1 to 80 characters.";
+    InvalidCampaignSchedule = "invalid_campaign_schedule", 422, "时间须满足：预热 ≤ 揭晓价格 ≤ 预约开始 < 预约截止，预约最长 90 天（RFC 3339 格式）。", "Times must satisfy teaser <= reveal <= reservations open < reservations close, with a window of at most 90 days (RFC 3339).";
+    InvalidReservationRules = "invalid_reservation_rules", 422, "预约名额须为 0 到 10,000,000，粉丝通道提前量为 0 到 1440 分钟，注册截止时间不晚于预约截止。", "Places are 0 to 10,000,000, the fan lane's head start 0 to 1,440 minutes, and the account cutoff no later than the reservation close.";
+    InvalidPrice = "invalid_price", 422, "价格须为 1 分到 1 亿元，定金不能高于价格（金额以分为单位）。", "A price is 1 fen to 100 million yuan and a deposit is at most the price (amounts in fen).";
+    InvalidOrderTerms = "invalid_order_terms", 422, "锁库存时间须为 1 到 1440 分钟，大定退订期为 0 到 30 天。", "The cart hold is 1 to 1,440 minutes and the big-order refund window 0 to 30 days.";
+    InvalidOrderKind = "invalid_order_kind", 422, "订单类型必须是 full（全款）、small（小定）或 big（大定）。", "The order kind must be full, small or big.";
+    CampaignNotFound = "campaign_not_found", 404, "没有这个发布活动。", "No such campaign.";
+    InvalidCampaign = "invalid_campaign", 422, "这个发布活动不存在，或不属于该产品。", "That campaign does not exist or belongs to another product.";
+    ReservationsNotOpen = "reservations_not_open", 409, "预约还没开始。", "Reservations have not opened yet.";
+    ReservationsClosed = "reservations_closed", 409, "预约已经截止了。", "Reservations have closed.";
+    AccountTooNew = "account_too_new", 403, "该账号注册时间晚于本次预约的截止注册时间，不能预约。", "This account was created after the campaign's cutoff and cannot reserve.";
+    ReservationsFull = "reservations_full", 409, "预约名额已满。", "All reservation places are taken.";
+    ReservationRequired = "reservation_required", 403, "这一轮仅限已预约的粉丝购买。", "This wave is for fans who reserved.";
+    LaneNotOpen = "lane_not_open", 409, "粉丝通道优先购买中，普通通道稍后开放。", "The fan lane is ordering first; the general lane opens shortly.";
+    HoldExpired = "hold_expired", 409, "支付时限已过，库存已退回。", "The payment window has passed; the unit went back on sale.";
+    RefundWindowClosed = "refund_window_closed", 409, "大定已过退订期，订单已锁定。", "The big order's refund window has closed; the order is locked.";
+    OrderLocked = "order_locked", 409, "订单已锁单，不能退款或更改。", "The order is locked: no refund or change.";
+    NotRefundable = "not_refundable", 409, "全款订单请通过售后办理退货。", "A paid full purchase is returned through after-sales, not refunded here.";
+    InvalidOrderTransition = "invalid_order_transition", 409, "订单当前的状态不允许这个操作。", "The order's current state does not allow that.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";
 }

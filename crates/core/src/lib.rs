@@ -2,6 +2,7 @@
 //! rules can be tested in isolation and the crate compiles in seconds.
 
 pub mod beta;
+pub mod campaign;
 pub mod error;
 pub mod hot;
 pub mod locale;

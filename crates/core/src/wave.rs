@@ -47,16 +47,19 @@ pub enum Eligibility {
     Beta,
     /// Holders of a redeemed F-code for the wave.
     FCode,
+    /// Fans holding a reservation in the wave's campaign; the fan lane may order first.
+    Reservation,
 }
 
 impl Eligibility {
-    /// `everyone` (default), `min_level` with `min_level`, `beta` or `fcode`.
+    /// `everyone` (default), `min_level` with `min_level`, `beta`, `fcode` or `reservation`.
     pub fn parse(kind: Option<&str>, min_level: Option<i64>) -> Result<Eligibility, ErrorCode> {
         let levels = crate::points::LEVELS.len() as i64;
         match (kind.map(str::trim).unwrap_or("everyone"), min_level) {
             ("everyone", None) => Ok(Eligibility::Everyone),
             ("beta", None) => Ok(Eligibility::Beta),
             ("fcode", None) => Ok(Eligibility::FCode),
+            ("reservation", None) => Ok(Eligibility::Reservation),
             ("min_level", Some(l)) if (1..=levels).contains(&l) => Ok(Eligibility::MinLevel(l as u8)),
             _ => Err(ErrorCode::InvalidEligibility),
         }
@@ -68,6 +71,7 @@ impl Eligibility {
             Eligibility::MinLevel(_) => "min_level",
             Eligibility::Beta => "beta",
             Eligibility::FCode => "fcode",
+            Eligibility::Reservation => "reservation",
         }
     }
 
@@ -230,6 +234,7 @@ mod tests {
         assert_eq!(Eligibility::parse(Some("beta"), Some(2)), Err(ErrorCode::InvalidEligibility));
         assert_eq!(Eligibility::parse(Some("vip"), None), Err(ErrorCode::InvalidEligibility));
         assert_eq!(Eligibility::parse(Some("fcode"), None), Ok(Eligibility::FCode));
+        assert_eq!(Eligibility::parse(Some("reservation"), None), Ok(Eligibility::Reservation));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! type), so each backend has its own migrations folder.
 
 mod beta;
+mod campaigns;
 mod catalog;
 mod deliveries;
 mod demands;
@@ -20,6 +21,7 @@ mod users;
 mod waves;
 
 pub use beta::{BetaGroup, BetaMembership, JudgedWeek};
+pub use campaigns::{Campaign, NewCampaign, Reservation, ReserveOutcome};
 pub use catalog::{Category, NewProduct, Product, ProductUpdate};
 pub use deliveries::{DeliveryJob, EmailRecipient, NewWebhook, Webhook};
 pub use demands::{Demand, DemandPost, NewDemand, OpenPost};

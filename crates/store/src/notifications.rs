@@ -27,6 +27,8 @@ pub enum NotificationKind {
     BetaRejected,
     /// The fan was removed from a beta group (missed duties, or by staff).
     BetaRemoved,
+    /// A wave the fan reserved for opened to the fan's lane.
+    WaveOpen,
 }
 
 impl NotificationKind {
@@ -40,6 +42,7 @@ impl NotificationKind {
             NotificationKind::BetaAdmitted => "beta.admitted",
             NotificationKind::BetaRejected => "beta.rejected",
             NotificationKind::BetaRemoved => "beta.removed",
+            NotificationKind::WaveOpen => "wave.open",
         }
     }
 
@@ -53,6 +56,7 @@ impl NotificationKind {
             NotificationKind::BetaAdmitted,
             NotificationKind::BetaRejected,
             NotificationKind::BetaRemoved,
+            NotificationKind::WaveOpen,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

@@ -15,6 +15,8 @@ pub struct Wave {
     pub product_id: i64,
     pub product_slug: String,
     pub rules: WaveRules,
+    /// The launch campaign the wave belongs to, if any.
+    pub campaign_id: Option<i64>,
     pub sold: i64,
     pub created_at: Millis,
 }
@@ -46,7 +48,7 @@ pub struct Order {
 
 const WAVE_SELECT: &str = "SELECT w.id, w.product_id, p.slug AS product_slug, w.sku, w.quantity, w.mode, \
      w.per_fan_limit, w.starts_at, w.ends_at, w.eligibility, w.min_level, w.channels, w.fcode_quantity, w.sold, \
-     w.created_at \
+     w.created_at, w.campaign_id \
      FROM waves w JOIN products p ON p.id = w.product_id";
 
 const ORDER_SELECT: &str = "SELECT id, wave_id, user_id, seq, lane, idempotency_key, body_hash, status, \
@@ -74,6 +76,7 @@ fn wave_from_row(r: &AnyRow) -> StoreResult<Wave> {
             channels,
             fcode_quantity: r.try_get("fcode_quantity")?,
         },
+        campaign_id: r.try_get("campaign_id")?,
         sold: r.try_get("sold")?,
         created_at: r.try_get("created_at")?,
     })
@@ -104,11 +107,23 @@ impl Store {
         created_by: i64,
         now: Millis,
     ) -> StoreResult<Wave> {
+        self.create_campaign_wave(product_id, None, rules, created_by, now).await
+    }
+
+    /// A wave, optionally of a launch campaign (which the caller checked is the product's).
+    pub async fn create_campaign_wave(
+        &self,
+        product_id: i64,
+        campaign_id: Option<i64>,
+        rules: &WaveRules,
+        created_by: i64,
+        now: Millis,
+    ) -> StoreResult<Wave> {
         let channels = serde_json::to_string(&rules.channels).unwrap_or_else(|_| "{}".into());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO waves (product_id, sku, quantity, mode, per_fan_limit, starts_at, ends_at, \
-             eligibility, min_level, channels, created_by, created_at, fcode_quantity) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+             eligibility, min_level, channels, created_by, created_at, fcode_quantity, campaign_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
         )
         .bind(product_id)
         .bind(&rules.sku)
@@ -123,6 +138,7 @@ impl Store {
         .bind(created_by)
         .bind(now)
         .bind(rules.fcode_quantity)
+        .bind(campaign_id)
         .fetch_one(&self.write)
         .await?;
         self.wave(id).await?.ok_or_else(|| ErrorCode::WaveNotFound.into())

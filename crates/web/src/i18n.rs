@@ -847,6 +847,14 @@ pub fn notification_text(locale: Locale, n: &canyu_store::Notification) -> Strin
                 }
             }
         }
+        K::WaveOpen => {
+            let lane_zh = if field("lane") == "fan" { "粉丝通道" } else { "普通通道" };
+            let lane_en = if field("lane") == "fan" { "fan lane" } else { "general lane" };
+            match locale {
+                Locale::ZhCn => format!("「{title}」开售了：你预约的{lane_zh}现在可以下单。"),
+                Locale::En => format!("“{title}” is on sale: your {lane_en} can order now."),
+            }
+        }
     }
 }
 

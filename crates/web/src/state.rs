@@ -1,6 +1,7 @@
 use crate::cache::ReadCache;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
+use canyu_core::campaign::ReservationRules;
 use canyu_core::release::Weekday;
 use canyu_launch::embedded::EmbeddedEngine;
 use canyu_launch::engine::StockEngine;
@@ -86,37 +87,65 @@ pub struct AppParts {
     pub token_uses: Arc<TokenUses>,
     /// Waves as first read, for the order path (see [`WaveCache`]).
     pub waves: Arc<WaveCache>,
+    /// Campaigns' reservation rules as first read (see [`IdCache`]).
+    pub campaigns: Arc<CampaignCache>,
 }
 
-/// The waves orders are placed on, kept in memory: at a drop every request names the same
-/// wave, and reading its row each time cost the order path a database round trip. A wave's
-/// product, rules and times never change once it is created (there is no edit), so an entry
-/// never goes stale except for `sold`, which callers must not read from here (the stock
-/// engine has the live count).
-#[derive(Default)]
-pub struct WaveCache {
-    waves: parking_lot::RwLock<std::collections::HashMap<i64, Arc<Wave>>>,
+/// Rows read once and kept in memory by id, for the order path: at a drop every request
+/// names the same wave, and reading its row each time cost a database round trip. Only
+/// rows that never change after creation belong here (there is no edit of a wave's rules
+/// or a campaign's reservation rules). A miss is not remembered, so a row created later
+/// is found.
+pub struct IdCache<T> {
+    rows: parking_lot::RwLock<std::collections::HashMap<i64, Arc<T>>>,
 }
 
-/// More distinct waves than this and the cache starts over (a scan of wave ids must not
-/// grow memory without bound).
-const WAVE_CACHE_MAX: usize = 4_096;
+impl<T> Default for IdCache<T> {
+    fn default() -> Self {
+        IdCache { rows: Default::default() }
+    }
+}
 
-impl WaveCache {
-    /// The wave, from memory or else from the database; `None` when there is no such wave
-    /// (not cached, so a wave created later is found).
+/// More distinct ids than this and a cache starts over (a scan of ids must not grow memory
+/// without bound).
+const ID_CACHE_MAX: usize = 4_096;
+
+impl<T> IdCache<T> {
+    async fn get_or_load<F>(&self, id: i64, load: F) -> StoreResult<Option<Arc<T>>>
+    where
+        F: Future<Output = StoreResult<Option<T>>>,
+    {
+        if let Some(row) = self.rows.read().get(&id) {
+            return Ok(Some(row.clone()));
+        }
+        let Some(row) = load.await? else { return Ok(None) };
+        let row = Arc::new(row);
+        let mut rows = self.rows.write();
+        if rows.len() >= ID_CACHE_MAX {
+            rows.clear();
+        }
+        rows.insert(id, row.clone());
+        Ok(Some(row))
+    }
+}
+
+/// Waves as first read. Their `sold` goes stale at once: callers must not read it from here
+/// (the stock engine has the live count).
+pub type WaveCache = IdCache<Wave>;
+
+impl IdCache<Wave> {
     pub async fn get(&self, store: &Store, id: i64) -> StoreResult<Option<Arc<Wave>>> {
-        if let Some(wave) = self.waves.read().get(&id) {
-            return Ok(Some(wave.clone()));
-        }
-        let Some(wave) = store.wave(id).await? else { return Ok(None) };
-        let wave = Arc::new(wave);
-        let mut waves = self.waves.write();
-        if waves.len() >= WAVE_CACHE_MAX {
-            waves.clear();
-        }
-        waves.insert(id, wave.clone());
-        Ok(Some(wave))
+        self.get_or_load(id, store.wave(id)).await
+    }
+}
+
+/// Campaigns' reservation rules (lanes and the fan lane's head start), for the order path of
+/// reservation-only waves.
+pub type CampaignCache = IdCache<ReservationRules>;
+
+impl IdCache<ReservationRules> {
+    pub async fn get(&self, store: &Store, id: i64) -> StoreResult<Option<Arc<ReservationRules>>> {
+        self.get_or_load(id, async { Ok(store.campaign(id).await?.map(|c| c.reservations)) }).await
     }
 }
 
@@ -164,6 +193,7 @@ impl AppState {
         AppState(Arc::new(AppParts {
             token_uses,
             waves: Arc::new(WaveCache::default()),
+            campaigns: Arc::new(CampaignCache::default()),
             stock: EmbeddedEngine::start(store.clone()),
             store,
             search,

@@ -64,6 +64,7 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
     tokio::spawn(refresh_demands(state.clone()));
     tokio::spawn(judge_beta_duties(state.clone()));
     tokio::spawn(make_due_draws(state.clone()));
+    tokio::spawn(announce_open_waves(state.clone()));
     tokio::spawn(deliverer.run());
     canyu_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
@@ -148,6 +149,20 @@ async fn make_due_draws(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(draws = n, "draws made"),
             Err(e) => tracing::warn!(error = ?e.0, "making draws failed"),
+        }
+    }
+}
+
+/// Reservation holders hear when their lane of a campaign wave opens (checked every 5 s).
+/// Each lane is announced once per wave, so every node may run this.
+async fn announce_open_waves(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        every.tick().await;
+        match state.store.announce_open_waves(state.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(fans = n, "wave openings announced"),
+            Err(e) => tracing::warn!(error = %e, "announcing wave openings failed"),
         }
     }
 }

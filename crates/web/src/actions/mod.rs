@@ -2,6 +2,7 @@
 //! validation, permission checks, rate limits and search indexing cannot drift apart.
 
 pub mod beta;
+pub mod campaigns;
 pub mod demands;
 pub mod draws;
 pub mod fcodes;

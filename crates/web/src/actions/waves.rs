@@ -27,6 +27,8 @@ pub struct WaveInput {
     pub channels: BTreeMap<String, i64>,
     /// Of the online units, those kept for F-code holders.
     pub fcode_quantity: Option<i64>,
+    /// The product's launch campaign the wave belongs to (required for `reservation`).
+    pub campaign: Option<i64>,
 }
 
 pub async fn create(state: &AppState, auth: &Auth, input: WaveInput) -> AppResult<Wave> {
@@ -48,7 +50,15 @@ pub async fn create(state: &AppState, auth: &Auth, input: WaveInput) -> AppResul
     if !can_manage(state, auth, product.id).await? {
         return Err(ErrorCode::NotProductManager.into());
     }
-    let wave = state.store.create_wave(product.id, &rules, auth.user.id, state.now()).await?;
+    match (input.campaign, rules.eligibility) {
+        (Some(campaign), _) => super::campaigns::check_wave_campaign(state, product.id, campaign).await?,
+        (None, Eligibility::Reservation) => return Err(ErrorCode::InvalidEligibility.into()),
+        (None, _) => {}
+    }
+    let wave = state
+        .store
+        .create_campaign_wave(product.id, input.campaign, &rules, auth.user.id, state.now())
+        .await?;
     if rules.mode == WaveMode::Draw {
         super::draws::commit_seed(state, wave.id).await?;
     }
@@ -83,6 +93,10 @@ pub(crate) async fn eligible(state: &AppState, auth: &Auth, wave: &Wave) -> AppR
         Eligibility::MinLevel(min) => level_for(auth.user.points).0.number >= min,
         Eligibility::Beta => state.store.is_beta_member(wave.product_id, auth.user.id).await?,
         Eligibility::FCode => state.store.usable_fcode(wave.id, auth.user.id).await?.is_some(),
+        Eligibility::Reservation => match wave.campaign_id {
+            Some(campaign) => state.store.reservation(campaign, auth.user.id).await?.is_some(),
+            None => false,
+        },
     })
 }
 
@@ -116,7 +130,9 @@ pub async fn place(
         return Err(ErrorCode::WaveIsDraw.into());
     }
     let fcode = super::fcodes::for_order(state, auth, &wave, fcode, use_fcode).await?;
-    if fcode.is_none() && !eligible(state, auth, &wave).await? {
+    if fcode.is_none() && wave.rules.eligibility == Eligibility::Reservation {
+        super::campaigns::wave_gate(state, auth, &wave).await?;
+    } else if fcode.is_none() && !eligible(state, auth, &wave).await? {
         return Err(match wave.rules.eligibility {
             Eligibility::FCode => ErrorCode::FCodeRequired,
             _ => ErrorCode::NotEligible,

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod beta;
+pub mod campaigns;
 pub mod catalog;
 pub mod demands;
 pub mod draws;
@@ -34,6 +35,9 @@ pub fn routes() -> Router<AppState> {
         .route("/me/tokens/{id}", axum::routing::delete(auth::revoke_token))
         .route("/me/notifications", get(notifications::list))
         .route("/me/orders", get(waves::my_orders))
+        .route("/campaigns", post(campaigns::create))
+        .route("/campaigns/{id}", get(campaigns::show))
+        .route("/campaigns/{id}/reservations", post(campaigns::reserve))
         .route("/waves", post(waves::create))
         .route("/waves/{id}", get(waves::show))
         .route("/waves/{id}/orders", post(waves::order))
@@ -102,6 +106,7 @@ pub fn routes() -> Router<AppState> {
         waves::create, waves::show, waves::order, waves::show_order, waves::my_orders,
         draws::enter, draws::show, draws::run,
         fcodes::generate, fcodes::batches, fcodes::award, fcodes::redeem, fcodes::transfer,
+        campaigns::create, campaigns::show, campaigns::reserve,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -115,6 +120,7 @@ pub fn routes() -> Router<AppState> {
         (name = "demands", description = "Open posts grouped by what they ask for, sized by the fans behind them"),
         (name = "releases", description = "The weekly release train: releases that ship fans' posts and credit them"),
         (name = "waves", description = "The drop engine: waves of limited stock, first-come-first-served orders acknowledged only once durable"),
+        (name = "campaigns", description = "Launch campaigns: teaser, price reveal at a set time, reservations with a fan lane, reservation-only waves"),
         (name = "beta", description = "The beta programme: limited seats, applications, weekly duties, a members-only board and beta releases"),
     )
 )]

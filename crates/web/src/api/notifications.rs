@@ -64,6 +64,10 @@ pub fn notification_url(n: &Notification) -> Option<String> {
         let slug = n.data.get("product").and_then(|v| v.as_str())?;
         return Some(format!("{}/beta", crate::pages::product_url(slug)));
     }
+    if n.kind == K::WaveOpen {
+        let campaign = n.data.get("campaign").and_then(|v| v.as_i64())?;
+        return Some(format!("/campaigns/{campaign}"));
+    }
     match n.data.get("into").and_then(|v| v.as_i64()) {
         Some(into) if n.kind == canyu_store::NotificationKind::PostMerged => Some(format!("/posts/{into}")),
         _ => n.post_id.map(|id| format!("/posts/{id}")),

@@ -34,8 +34,8 @@ pub struct NewWaveRequest {
     pub starts_at: String,
     /// RFC 3339; after `starts_at`, at most 90 days later.
     pub ends_at: String,
-    /// `everyone` (default), `min_level` (with `min_level`), `beta` (the product's beta members)
-    /// or `fcode` (fans holding a redeemed F-code for the wave).
+    /// `everyone` (default), `min_level` (with `min_level`), `beta` (the product's beta members),
+    /// `fcode` (fans holding a redeemed F-code for the wave) or `reservation` (with `campaign`).
     pub eligibility: Option<String>,
     /// 1–6, with `eligibility: "min_level"`.
     pub min_level: Option<i64>,
@@ -46,6 +46,10 @@ pub struct NewWaveRequest {
     /// Of the online units, those kept for F-code holders (0 by default): sold only to
     /// orders with an F-code, even when the rest is sold out.
     pub fcode_quantity: Option<i64>,
+    /// The id of the product's launch campaign this wave belongs to. Required with
+    /// `eligibility: "reservation"` (only the campaign's reservation holders buy; the fan lane
+    /// may order first).
+    pub campaign: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -68,6 +72,7 @@ pub struct WaveView {
     pub channels: BTreeMap<String, i64>,
     /// Of the online units, those kept for F-code holders.
     pub fcode_quantity: i64,
+    pub campaign: Option<i64>,
 }
 
 impl WaveView {
@@ -87,6 +92,7 @@ impl WaveView {
             min_level: w.rules.eligibility.min_level(),
             channels: w.rules.channels.clone(),
             fcode_quantity: w.rules.fcode_quantity,
+            campaign: w.campaign_id,
         }
     }
 }
@@ -144,6 +150,7 @@ pub async fn create(
             min_level: req.min_level,
             channels: req.channels,
             fcode_quantity: req.fcode_quantity,
+            campaign: req.campaign,
         },
     )
     .await?;

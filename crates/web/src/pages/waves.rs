@@ -44,6 +44,7 @@ pub struct WaveText {
     pub minutes: &'static str,
     pub everyone: &'static str,
     pub beta_only: &'static str,
+    pub reserved_only: &'static str,
     pub min_level: &'static str,
     pub create: &'static str,
     pub enter: &'static str,
@@ -77,6 +78,7 @@ const ZH: WaveText = WaveText {
     minutes: "持续时间（分钟）",
     everyone: "所有人",
     beta_only: "仅内测成员",
+    reserved_only: "仅限已预约的粉丝",
     min_level: "最低等级",
     create: "发布",
     enter: "报名抽签",
@@ -110,6 +112,7 @@ const EN: WaveText = WaveText {
     minutes: "Duration (minutes)",
     everyone: "Everyone",
     beta_only: "Beta members only",
+    reserved_only: "Fans who reserved",
     min_level: "Minimum level",
     create: "Release",
     enter: "Enter the draw",
@@ -135,6 +138,7 @@ fn eligibility_label(b: &WaveText, e: Eligibility) -> String {
         Eligibility::Beta => b.beta_only.to_string(),
         Eligibility::MinLevel(l) => format!("{} Lv{l}", b.min_level),
         Eligibility::FCode => "F".to_string(),
+        Eligibility::Reservation => b.reserved_only.to_string(),
     }
 }
 
@@ -421,6 +425,7 @@ pub async fn create(
             min_level,
             channels: BTreeMap::new(),
             fcode_quantity: None,
+            campaign: None,
         })
     })();
     let result = match parsed {

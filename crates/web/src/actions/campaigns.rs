@@ -1,0 +1,172 @@
+//! Launch campaigns: the people who run a product plan the teaser, the price reveal and the
+//! reservation window; fans reserve a place in the fan lane (enough points) or the general
+//! lane, which makes them eligible for the campaign's reservation-only waves.
+
+use super::{limit, releases::can_manage};
+use crate::auth::Auth;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use canyu_core::campaign::{Lane, OrderTerms, Phase, ReservationRules, Schedule, Sku, check_skus};
+use canyu_core::{ErrorCode, Millis, Role};
+use canyu_store::{Campaign, NewCampaign, Reservation, ReserveOutcome, Wave};
+
+pub struct SkuInput {
+    pub code: String,
+    pub name: String,
+    pub price_fen: i64,
+    pub small_deposit_fen: Option<i64>,
+    pub big_deposit_fen: Option<i64>,
+}
+
+pub struct CampaignInput {
+    pub product: String,
+    pub title: String,
+    pub teaser_at: Millis,
+    pub reveal_at: Millis,
+    pub reserve_opens_at: Millis,
+    pub reserve_closes_at: Millis,
+    pub account_cutoff_at: Option<Millis>,
+    pub fan_lane_places: Option<i64>,
+    pub fan_lane_min_points: Option<i64>,
+    pub general_places: Option<i64>,
+    pub fan_lane_head_start_minutes: Option<i64>,
+    pub hold_minutes: Option<i64>,
+    pub refund_days: Option<i64>,
+    pub skus: Vec<SkuInput>,
+}
+
+pub async fn create(state: &AppState, auth: &Auth, input: CampaignInput) -> AppResult<Campaign> {
+    auth.require(Role::Staff)?;
+    let title = input.title.trim();
+    if title.is_empty()
+        || title.chars().count() > canyu_core::campaign::TITLE_MAX_CHARS
+        || title.chars().any(char::is_control)
+    {
+        return Err(ErrorCode::InvalidCampaignTitle.into());
+    }
+    let schedule =
+        Schedule::parse(input.teaser_at, input.reveal_at, input.reserve_opens_at, input.reserve_closes_at)?;
+    let reservations = ReservationRules::parse(
+        &schedule,
+        input.account_cutoff_at,
+        input.fan_lane_places,
+        input.fan_lane_min_points,
+        input.general_places,
+        input.fan_lane_head_start_minutes,
+    )?;
+    let terms = OrderTerms::parse(input.hold_minutes, input.refund_days)?;
+    let skus = input
+        .skus
+        .iter()
+        .map(|s| Sku::parse(&s.code, &s.name, s.price_fen, s.small_deposit_fen, s.big_deposit_fen))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_skus(&skus)?;
+    let product =
+        state.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
+    if !can_manage(state, auth, product.id).await? {
+        return Err(ErrorCode::NotProductManager.into());
+    }
+    let campaign = state
+        .store
+        .create_campaign(&NewCampaign {
+            product_id: product.id,
+            title,
+            schedule,
+            reservations,
+            terms,
+            skus: &skus,
+            created_by: auth.user.id,
+            now: state.now(),
+        })
+        .await?;
+    tracing::info!(campaign = campaign.id, product = %product.slug, by = auth.user.id, "campaign created");
+    Ok(campaign)
+}
+
+/// What one caller may see of a campaign.
+pub struct CampaignSeen {
+    pub campaign: Campaign,
+    pub phase: Phase,
+    /// The caller runs the product: sees the campaign before its teaser and the console.
+    pub manager: bool,
+    pub reservation: Option<Reservation>,
+    pub waves: Vec<Wave>,
+}
+
+/// A campaign as the caller may see it: before its teaser it does not exist for anyone but
+/// the people who run the product.
+pub async fn show(state: &AppState, auth: Option<&Auth>, id: i64) -> AppResult<CampaignSeen> {
+    let campaign = state.store.campaign(id).await?.ok_or(ErrorCode::CampaignNotFound)?;
+    let phase = campaign.schedule.phase(state.now());
+    let manager = match auth {
+        Some(a) => can_manage(state, a, campaign.product_id).await?,
+        None => false,
+    };
+    if phase == Phase::Hidden && !manager {
+        return Err(ErrorCode::CampaignNotFound.into());
+    }
+    let reservation = match auth {
+        Some(a) => state.store.reservation(id, a.user.id).await?,
+        None => None,
+    };
+    let waves = state.store.campaign_waves(id).await?;
+    Ok(CampaignSeen { campaign, phase, manager, reservation, waves })
+}
+
+/// Reserves a place for the caller. The second call answers with the first reservation
+/// (`false`: nothing new was made).
+pub async fn reserve(state: &AppState, auth: &Auth, id: i64) -> AppResult<(Reservation, bool)> {
+    limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
+    let campaign = state.store.campaign(id).await?.ok_or(ErrorCode::CampaignNotFound)?;
+    let now = state.now();
+    match campaign.schedule.phase(now) {
+        Phase::Hidden => return Err(ErrorCode::CampaignNotFound.into()),
+        Phase::Teaser | Phase::Revealed => return Err(ErrorCode::ReservationsNotOpen.into()),
+        Phase::Sales => return Err(ErrorCode::ReservationsClosed.into()),
+        Phase::Reservations => {}
+    }
+    if let Some(existing) = state.store.reservation(id, auth.user.id).await? {
+        return Ok((existing, false));
+    }
+    if auth.user.created_at >= campaign.reservations.account_cutoff_at {
+        return Err(ErrorCode::AccountTooNew.into());
+    }
+    let lanes = campaign.reservations.lanes_for(auth.user.points);
+    match state.store.reserve(id, auth.user.id, lanes, now).await? {
+        ReserveOutcome::Reserved(r) => {
+            tracing::info!(
+                campaign = id,
+                fan = auth.user.id,
+                lane = r.lane.as_str(),
+                place = r.place,
+                "reserved"
+            );
+            Ok((r, true))
+        }
+        ReserveOutcome::AlreadyReserved(r) => Ok((r, false)),
+        ReserveOutcome::Full => Err(ErrorCode::ReservationsFull.into()),
+    }
+}
+
+/// The gate of a reservation-only wave: the caller must hold a reservation in the wave's
+/// campaign, and the general lane waits out the fan lane's head start.
+pub async fn wave_gate(state: &AppState, auth: &Auth, wave: &Wave) -> AppResult<()> {
+    let campaign_id = wave.campaign_id.ok_or(ErrorCode::ReservationRequired)?;
+    let reservation =
+        state.store.reservation(campaign_id, auth.user.id).await?.ok_or(ErrorCode::ReservationRequired)?;
+    if reservation.lane == Lane::General {
+        let campaign = state.campaigns.get(&state.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
+        if state.now() < campaign.lane_opens_at(Lane::General, wave.rules.starts_at) {
+            return Err(AppError(ErrorCode::LaneNotOpen));
+        }
+    }
+    Ok(())
+}
+
+/// The people who run a product attach waves to its campaigns only.
+pub async fn check_wave_campaign(state: &AppState, product_id: i64, campaign_id: i64) -> AppResult<()> {
+    match state.store.campaign(campaign_id).await? {
+        Some(c) if c.product_id == product_id => Ok(()),
+        _ => Err(ErrorCode::InvalidCampaign.into()),
+    }
+}

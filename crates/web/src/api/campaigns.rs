@@ -1,0 +1,277 @@
+//! `/api/v1/campaigns`: launch campaigns (teaser, price reveal, reservations with a fan lane).
+
+use crate::actions::campaigns::{self, CampaignInput, CampaignSeen, SkuInput};
+use crate::api::views::ErrorBody;
+use crate::auth::{MaybeAuth, RequireAuth};
+use crate::error::{ApiJson, AppError, AppResult};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use canyu_core::ErrorCode;
+use canyu_core::campaign::{DAY_MS, MINUTE_MS};
+use canyu_core::time::{parse_rfc3339, rfc3339};
+use canyu_store::Reservation;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSkuRequest {
+    /// 1–32 letters, digits, `-` or `_`; unique within the campaign.
+    pub code: String,
+    /// 1–60 characters, e.g. `SU7 Max 橄榄绿`.
+    pub name: String,
+    /// In fen (分): `21590000` is ¥215,900.
+    pub price_fen: i64,
+    /// 小定, refundable until locked; 0 or absent: not offered.
+    pub small_deposit_fen: Option<i64>,
+    /// 大定, refundable within the refund window, then locked; 0 or absent: not offered.
+    pub big_deposit_fen: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCampaignRequest {
+    /// Product slug; the caller must run the product.
+    pub product: String,
+    /// 1–80 characters.
+    pub title: String,
+    /// RFC 3339. The campaign page goes public (price hidden, countdown).
+    pub teaser_at: String,
+    /// RFC 3339, not before `teaser_at`. The price is published; before this no page or API
+    /// shows it.
+    pub reveal_at: String,
+    /// RFC 3339, not before `reveal_at`.
+    pub reservations_open_at: String,
+    /// RFC 3339, after `reservations_open_at`, at most 90 days later.
+    pub reservations_close_at: String,
+    /// RFC 3339: only accounts created before this may reserve. Default: `teaser_at`.
+    pub account_cutoff_at: Option<String>,
+    /// Places kept for fans with at least `fan_lane_min_points` points (default 0: no lane).
+    pub fan_lane_places: Option<i64>,
+    pub fan_lane_min_points: Option<i64>,
+    /// Places for everyone else; absent: unlimited.
+    pub general_places: Option<i64>,
+    /// Minutes the fan lane orders alone when a reservation wave opens (default 30 with a fan
+    /// lane, else 0).
+    pub fan_lane_head_start_minutes: Option<i64>,
+    /// Minutes a cart holds stock before an unpaid order lets it go (default 15).
+    pub hold_minutes: Option<i64>,
+    /// Days a big order stays refundable before it locks (default 7).
+    pub refund_days: Option<i64>,
+    /// 1–20 SKUs.
+    pub skus: Vec<NewSkuRequest>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SkuView {
+    pub code: String,
+    pub name: String,
+    /// Absent before the reveal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_fen: Option<i64>,
+    /// Absent before the reveal, and when the SKU takes no small orders.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub small_deposit_fen: Option<i64>,
+    /// Absent before the reveal, and when the SKU takes no big orders.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub big_deposit_fen: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LaneView {
+    /// Absent: unlimited.
+    pub places: Option<i64>,
+    pub taken: i64,
+    /// The fan lane's points threshold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_points: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReservationView {
+    pub campaign: i64,
+    /// `fan` or `general`.
+    pub lane: String,
+    /// The caller's number within the lane (1 = first).
+    pub place: i64,
+    pub created_at: String,
+}
+
+impl ReservationView {
+    fn of(r: &Reservation) -> ReservationView {
+        ReservationView {
+            campaign: r.campaign_id,
+            lane: r.lane.as_str().into(),
+            place: r.place,
+            created_at: rfc3339(r.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CampaignWaveView {
+    pub id: i64,
+    pub sku: String,
+    pub quantity: i64,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub eligibility: String,
+    pub url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CampaignView {
+    pub id: i64,
+    pub product: String,
+    pub title: String,
+    /// `hidden` (only its managers see it), `teaser`, `revealed`, `reservations` or `sales`.
+    pub phase: String,
+    pub teaser_at: String,
+    pub reveal_at: String,
+    pub reservations_open_at: String,
+    pub reservations_close_at: String,
+    pub account_cutoff_at: String,
+    /// Prices and deposits appear from the reveal on.
+    pub skus: Vec<SkuView>,
+    /// Absent when the campaign has no fan lane.
+    pub fan_lane: Option<LaneView>,
+    pub general_lane: LaneView,
+    pub fan_lane_head_start_minutes: i64,
+    pub hold_minutes: i64,
+    pub refund_days: i64,
+    pub waves: Vec<CampaignWaveView>,
+    /// The caller's reservation, when signed in and reserved.
+    pub my_reservation: Option<ReservationView>,
+}
+
+impl CampaignView {
+    pub fn new(seen: &CampaignSeen, now: i64) -> CampaignView {
+        let c = &seen.campaign;
+        let public = c.schedule.price_public(now);
+        let r = &c.reservations;
+        let positive = |n: i64| (public && n > 0).then_some(n);
+        CampaignView {
+            id: c.id,
+            product: c.product_slug.clone(),
+            title: c.title.clone(),
+            phase: seen.phase.as_str().into(),
+            teaser_at: rfc3339(c.schedule.teaser_at),
+            reveal_at: rfc3339(c.schedule.reveal_at),
+            reservations_open_at: rfc3339(c.schedule.reserve_opens_at),
+            reservations_close_at: rfc3339(c.schedule.reserve_closes_at),
+            account_cutoff_at: rfc3339(r.account_cutoff_at),
+            skus: c
+                .skus
+                .iter()
+                .map(|s| SkuView {
+                    code: s.code.clone(),
+                    name: s.name.clone(),
+                    price_fen: public.then_some(s.price_fen),
+                    small_deposit_fen: positive(s.small_deposit_fen),
+                    big_deposit_fen: positive(s.big_deposit_fen),
+                })
+                .collect(),
+            fan_lane: (r.fan_lane_places > 0).then(|| LaneView {
+                places: Some(r.fan_lane_places),
+                taken: c.fan_lane_taken,
+                min_points: Some(r.fan_lane_min_points),
+            }),
+            general_lane: LaneView { places: r.general_places, taken: c.general_taken, min_points: None },
+            fan_lane_head_start_minutes: r.fan_lane_head_start_ms / MINUTE_MS,
+            hold_minutes: c.terms.hold_ms / MINUTE_MS,
+            refund_days: c.terms.refund_window_ms / DAY_MS,
+            waves: seen
+                .waves
+                .iter()
+                .map(|w| CampaignWaveView {
+                    id: w.id,
+                    sku: w.rules.sku.clone(),
+                    quantity: w.rules.online_quantity(),
+                    starts_at: rfc3339(w.rules.starts_at),
+                    ends_at: rfc3339(w.rules.ends_at),
+                    eligibility: w.rules.eligibility.kind().into(),
+                    url: format!("/api/v1/waves/{}", w.id),
+                })
+                .collect(),
+            my_reservation: seen.reservation.as_ref().map(ReservationView::of),
+        }
+    }
+}
+
+fn time(raw: &str) -> AppResult<i64> {
+    parse_rfc3339(raw).ok_or(AppError(ErrorCode::InvalidCampaignSchedule))
+}
+
+fn campaign_id(raw: &str) -> AppResult<i64> {
+    raw.parse().map_err(|_| AppError(ErrorCode::CampaignNotFound))
+}
+
+/// Plans a launch campaign (the people who run the product).
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = NewCampaignRequest,
+    responses((status = 201, body = CampaignView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    ApiJson(req): ApiJson<NewCampaignRequest>,
+) -> AppResult<(StatusCode, Json<CampaignView>)> {
+    let account_cutoff_at = req.account_cutoff_at.as_deref().map(time).transpose()?;
+    let input = CampaignInput {
+        product: req.product,
+        title: req.title,
+        teaser_at: time(&req.teaser_at)?,
+        reveal_at: time(&req.reveal_at)?,
+        reserve_opens_at: time(&req.reservations_open_at)?,
+        reserve_closes_at: time(&req.reservations_close_at)?,
+        account_cutoff_at,
+        fan_lane_places: req.fan_lane_places,
+        fan_lane_min_points: req.fan_lane_min_points,
+        general_places: req.general_places,
+        fan_lane_head_start_minutes: req.fan_lane_head_start_minutes,
+        hold_minutes: req.hold_minutes,
+        refund_days: req.refund_days,
+        skus: req
+            .skus
+            .into_iter()
+            .map(|s| SkuInput {
+                code: s.code,
+                name: s.name,
+                price_fen: s.price_fen,
+                small_deposit_fen: s.small_deposit_fen,
+                big_deposit_fen: s.big_deposit_fen,
+            })
+            .collect(),
+    };
+    let campaign = campaigns::create(&state, &auth, input).await?;
+    let seen = campaigns::show(&state, Some(&auth), campaign.id).await?;
+    Ok((StatusCode::CREATED, Json(CampaignView::new(&seen, state.now()))))
+}
+
+/// A campaign. Before its teaser only the people who run the product see it (404 for
+/// everyone else); before its reveal no price or deposit is in the answer, for anyone.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = CampaignView), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<CampaignView>> {
+    let seen = campaigns::show(&state, auth.as_ref(), campaign_id(&id)?).await?;
+    Ok(Json(CampaignView::new(&seen, state.now())))
+}
+
+/// Reserves a place for the caller: in the fan lane when the caller has enough points and a
+/// place is left, else in the general lane. 201 for a new reservation; 200 with the same
+/// reservation when the caller had reserved already.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/reservations", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 201, body = ReservationView), (status = 200, body = ReservationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn reserve(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+) -> AppResult<(StatusCode, Json<ReservationView>)> {
+    let (reservation, new) = campaigns::reserve(&state, &auth, campaign_id(&id)?).await?;
+    let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(ReservationView::of(&reservation))))
+}
