@@ -1,0 +1,247 @@
+//! Launch campaigns through the JSON API, on every configured backend: bad input, the
+//! phases (no price before the reveal, not even by API), reservations and their lanes, and
+//! reservation-only waves where the fan lane orders first.
+
+mod common;
+
+use canyu_core::points::Adjustment;
+use canyu_core::time::rfc3339;
+use common::{backends, error_code, spawn_app};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::sync::atomic::Ordering;
+
+const MIN: i64 = 60_000;
+const HOUR: i64 = 60 * MIN;
+
+fn now() -> i64 {
+    canyu_web::state::now_millis()
+}
+
+/// Teaser in 1 h, reveal in 2 h, reservations from 3 h to 5 h (from `t`).
+fn campaign_body(t: i64) -> Value {
+    json!({
+        "product": "xiaomi-su7", "title": "小米 SU7 上市",
+        "teaser_at": rfc3339(t + HOUR), "reveal_at": rfc3339(t + 2 * HOUR),
+        "reservations_open_at": rfc3339(t + 3 * HOUR), "reservations_close_at": rfc3339(t + 5 * HOUR),
+        "fan_lane_places": 1, "fan_lane_min_points": 100, "fan_lane_head_start_minutes": 10,
+        "skus": [
+            {"code": "su7", "name": "SU7 标准版", "price_fen": 21_590_000, "small_deposit_fen": 500_000, "big_deposit_fen": 500_000},
+            {"code": "su7-max", "name": "SU7 Max", "price_fen": 29_990_000, "big_deposit_fen": 500_000}
+        ]
+    })
+}
+
+fn with(mut body: Value, key: &str, value: Value) -> Value {
+    body[key] = value;
+    body
+}
+
+async fn give_points(app: &common::TestApp, handle: &str, points: i64) {
+    let fan = app.store.user_by_handle(handle).await.unwrap().expect("fan").user.id;
+    let adj = Adjustment::parse(points, "老粉").unwrap();
+    app.store.adjust_points(fan, fan, &adj, "seed", 1).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_campaign_goes_from_teaser_to_reveal_to_reservations_to_its_waves() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let veteran = app.register("老米粉").await;
+        give_points(&app, "老米粉", 150).await;
+        let fan = app.register("新米粉").await;
+        let bystander = app.register("路人").await;
+        let t = now();
+        let body = campaign_body(t);
+
+        // Bad input: a clear code, nothing created.
+        let (s, b) = app.post("/api/v1/campaigns", Some(&fan), body.clone()).await;
+        assert_eq!((s, error_code(&b)), (403, "forbidden"), "{backend:?}");
+        for (bad, code) in [
+            (with(body.clone(), "reveal_at", json!(rfc3339(t))), "invalid_campaign_schedule"),
+            (with(body.clone(), "reveal_at", json!("after lunch")), "invalid_campaign_schedule"),
+            (with(body.clone(), "title", json!(" ")), "invalid_campaign_title"),
+            (with(body.clone(), "skus", json!([])), "invalid_sku"),
+            (
+                with(
+                    body.clone(),
+                    "skus",
+                    json!([{"code": "a", "name": "A", "price_fen": 100, "big_deposit_fen": 101}]),
+                ),
+                "invalid_price",
+            ),
+            (
+                with(
+                    body.clone(),
+                    "skus",
+                    json!([{"code": "a", "name": "A", "price_fen": 1}, {"code": "a", "name": "B", "price_fen": 1}]),
+                ),
+                "invalid_sku",
+            ),
+            (with(body.clone(), "refund_days", json!(31)), "invalid_order_terms"),
+            (with(body.clone(), "fan_lane_places", json!(-1)), "invalid_reservation_rules"),
+            (with(body.clone(), "product", json!("no-such-phone")), "unknown_product"),
+        ] {
+            let (s, b) = app.post("/api/v1/campaigns", Some(&staff), bad).await;
+            assert_eq!((s, error_code(&b)), (422, code), "{b}");
+        }
+        let (s, b) = app.post("/api/v1/campaigns", Some(&staff), with(body.clone(), "price", json!(1))).await;
+        assert_eq!((s, error_code(&b)), (400, "invalid_json"));
+        assert!(app.store.campaigns(10).await.unwrap().is_empty(), "nothing was created");
+
+        let (s, created) = app.post("/api/v1/campaigns", Some(&staff), body.clone()).await;
+        assert_eq!(s, 201, "{created}");
+        let id = created["id"].as_i64().unwrap();
+        let path = format!("/api/v1/campaigns/{id}");
+        assert_eq!(created["phase"], "hidden");
+        assert_eq!(created["refund_days"], 7);
+        assert_eq!(created["hold_minutes"], 15);
+
+        // Hidden: only the people who run the product see it.
+        let (s, b) = app.get(&path, Some(&fan)).await;
+        assert_eq!((s, error_code(&b)), (404, "campaign_not_found"));
+        let (s, _) = app.get(&path, None).await;
+        assert_eq!(s, 404);
+
+        // Teaser: public, counting down, and the price is nowhere in the answer, for anyone.
+        app.clock_offset.store(HOUR, Ordering::Relaxed);
+        for token in [None, Some(fan.as_str()), Some(staff.as_str())] {
+            let res = app.client.get(app.url(&path)).bearer_auth(token.unwrap_or("")).send().await.unwrap();
+            let text = res.text().await.unwrap();
+            assert!(!text.contains("21590000") && !text.contains("500000"), "price leaked: {text}");
+            let b: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(b["phase"], "teaser", "{b}");
+            assert!(b["skus"][0].get("price_fen").is_none());
+            assert_eq!(b["skus"][1]["name"], "SU7 Max");
+        }
+        let (s, b) = app.post(&format!("{path}/reservations"), Some(&fan), json!({})).await;
+        assert_eq!((s, error_code(&b)), (409, "reservations_not_open"));
+
+        // Reveal: prices and the deposits on offer.
+        app.clock_offset.store(2 * HOUR, Ordering::Relaxed);
+        let (_, b) = app.get(&path, None).await;
+        assert_eq!(b["phase"], "revealed");
+        assert_eq!(b["skus"][0]["price_fen"], 21_590_000);
+        assert_eq!(b["skus"][0]["small_deposit_fen"], 500_000);
+        assert!(b["skus"][1].get("small_deposit_fen").is_none(), "Max takes no small orders");
+
+        // Reservations: the veteran takes the one fan-lane place, the others the general lane.
+        app.clock_offset.store(3 * HOUR, Ordering::Relaxed);
+        let (s, b) = app.post(&format!("{path}/reservations"), Some(&veteran), json!({})).await;
+        assert_eq!(s, 201, "{b}");
+        assert_eq!((b["lane"].as_str(), b["place"].as_i64()), (Some("fan"), Some(1)));
+        let (s, b) = app.post(&format!("{path}/reservations"), Some(&fan), json!({})).await;
+        assert_eq!((s, b["lane"].as_str(), b["place"].as_i64()), (201, Some("general"), Some(1)));
+        let (s, again) = app.post(&format!("{path}/reservations"), Some(&fan), json!({})).await;
+        assert_eq!((s, &again), (200, &b), "a second reservation answers with the first");
+        // An account made after the teaser cannot reserve (scalpers' fresh accounts).
+        let late = app.register("新注册").await;
+        let res = app
+            .client
+            .post(app.url(&format!("{path}/reservations")))
+            .bearer_auth(&late)
+            .header("accept-language", "zh-CN")
+            .send()
+            .await
+            .unwrap();
+        let (s, b) = common::to_json(res).await;
+        assert_eq!((s, error_code(&b)), (403, "account_too_new"));
+        assert!(b["error"]["message"].as_str().unwrap().contains("注册"), "message in Chinese: {b}");
+        let (_, b) = app.get(&path, Some(&fan)).await;
+        assert_eq!(b["my_reservation"]["lane"], "general");
+        assert_eq!(
+            (b["fan_lane"]["taken"].as_i64(), b["general_lane"]["taken"].as_i64()),
+            (Some(1), Some(1))
+        );
+
+        // A reservation-only wave needs its campaign, of the same product.
+        let server_now = now() + 3 * HOUR;
+        let wave = json!({"product": "xiaomi-su7", "sku": "su7", "quantity": 10, "mode": "fcfs",
+            "starts_at": rfc3339(server_now - MIN), "ends_at": rfc3339(server_now + 5 * HOUR),
+            "eligibility": "reservation", "campaign": id});
+        let (s, b) =
+            app.post("/api/v1/waves", Some(&staff), with(wave.clone(), "campaign", Value::Null)).await;
+        assert_eq!((s, error_code(&b)), (422, "invalid_eligibility"));
+        let (s, b) =
+            app.post("/api/v1/waves", Some(&staff), with(wave.clone(), "campaign", json!(id + 100))).await;
+        assert_eq!((s, error_code(&b)), (422, "invalid_campaign"));
+        let (s, w) = app.post("/api/v1/waves", Some(&staff), wave).await;
+        assert_eq!((s, w["campaign"].as_i64()), (201, Some(id)), "{w}");
+        let orders = format!("/api/v1/waves/{}/orders", w["id"]);
+        let order = |token: String, key: &'static str| {
+            let req = app
+                .client
+                .request(Method::POST, app.url(&orders))
+                .bearer_auth(token)
+                .header("idempotency-key", key)
+                .header("accept-language", "en");
+            async move { common::to_json(req.send().await.unwrap()).await }
+        };
+        let (s, b) = order(bystander.clone(), "k1").await;
+        assert_eq!((s, error_code(&b)), (403, "reservation_required"));
+        let (s, b) = order(fan.clone(), "k2").await;
+        assert_eq!((s, error_code(&b)), (409, "lane_not_open"), "the general lane waits 10 minutes");
+        let (s, b) = order(veteran.clone(), "k3").await;
+        assert_eq!(s, 201, "the fan lane orders first: {b}");
+        app.clock_offset.store(3 * HOUR + 10 * MIN, Ordering::Relaxed);
+        let (s, b) = order(fan.clone(), "k4").await;
+        assert_eq!(s, 201, "then the general lane: {b}");
+        let (_, b) = app.get(&path, None).await;
+        assert_eq!(b["waves"][0]["eligibility"], "reservation");
+
+        // After the window: closed, and the campaign is selling.
+        app.clock_offset.store(5 * HOUR, Ordering::Relaxed);
+        let (s, b) = app.post(&format!("{path}/reservations"), Some(&bystander), json!({})).await;
+        assert_eq!((s, error_code(&b)), (409, "reservations_closed"));
+        let (_, b) = app.get(&path, None).await;
+        assert_eq!(b["phase"], "sales");
+        assert_eq!(app.store.reservation_counts(id).await.unwrap(), (1, 1), "refusals took nothing");
+    }
+}
+
+/// 40 fans reserve at once through the server for 10 fan-lane and 15 general places.
+#[tokio::test]
+async fn concurrent_reservations_fill_the_lanes_exactly() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let mut fans = Vec::new();
+        for i in 0..40 {
+            fans.push(app.register(&format!("fan{i}")).await);
+        }
+        let t = now() - 3 * HOUR - 30 * MIN;
+        let body = with(
+            with(with(campaign_body(t), "fan_lane_places", json!(10)), "fan_lane_min_points", json!(0)),
+            "general_places",
+            json!(15),
+        );
+        // Reservations opened half an hour ago; the fans registered before the cutoff.
+        let body = with(body, "account_cutoff_at", json!(rfc3339(now() + MIN)));
+        let (s, c) = app.post("/api/v1/campaigns", Some(&staff), body).await;
+        assert_eq!(s, 201, "{c}");
+        let path = format!("/api/v1/campaigns/{}/reservations", c["id"]);
+        let tasks: Vec<_> = fans
+            .iter()
+            .map(|token| {
+                let req = app.client.post(app.url(&path)).bearer_auth(token).header("accept-language", "en");
+                tokio::spawn(async move { common::to_json(req.send().await.unwrap()).await })
+            })
+            .collect();
+        let mut counts = std::collections::BTreeMap::new();
+        for task in tasks {
+            let (s, b) = task.await.unwrap();
+            let outcome = match s {
+                201 => b["lane"].as_str().unwrap().to_string(),
+                409 => error_code(&b).to_string(),
+                _ => panic!("{s} {b}"),
+            };
+            *counts.entry(outcome).or_insert(0) += 1;
+        }
+        let want: std::collections::BTreeMap<String, i32> =
+            [("fan".into(), 10), ("general".into(), 15), ("reservations_full".into(), 15)].into();
+        assert_eq!(counts, want, "{backend:?}");
+        let id = c["id"].as_i64().unwrap();
+        assert_eq!(app.store.reservation_counts(id).await.unwrap(), (10, 15));
+    }
+}
