@@ -397,6 +397,51 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     // console watcher would count; the router-level page tests cover them.)
   });
 
+  await t.test("a launch campaign: the teaser hides the price, the page turns at the reveal, the fan reserves", async () => {
+    const login = await fetch(`${BASE}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ handle: STAFF_HANDLE, password: STAFF_PASSWORD }),
+    });
+    const { token } = await login.json();
+    const at = (ms) => new Date(Date.now() + ms).toISOString();
+    const created = await fetch(`${BASE}/api/v1/campaigns`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        product: PRODUCT,
+        title: "E2E 手机 发布会",
+        teaser_at: at(-60e3),
+        reveal_at: at(6e3),
+        reservations_open_at: at(12e3),
+        reservations_close_at: at(3600e3),
+        account_cutoff_at: at(600e3),
+        skus: [{ code: "e2e-12", name: "E2E 12GB+256GB", price_fen: 399_900, big_deposit_fen: 50_000 }],
+      }),
+    });
+    assert.equal(created.status, 201);
+    const campaign = await created.json();
+
+    await fan.goto(`${BASE}/campaigns/${campaign.id}`);
+    assert.equal((await fan.textContent("[data-testid=campaign-phase]")).trim(), "预热中");
+    assert.equal((await fan.textContent("[data-testid=sku-price]")).trim(), "敬请期待");
+    assert.doesNotMatch(await fan.content(), /3,999/);
+    await fan.waitForFunction(() => /\d\d:\d\d:\d\d/.test(document.querySelector("[data-testid=campaign-countdown]").textContent));
+
+    // At the reveal the countdown reloads the page, which now has the price.
+    await fan.waitForFunction(
+      () => document.querySelector("[data-testid=campaign-phase]")?.textContent.trim() === "价格已公布",
+      null,
+      { timeout: 20_000 },
+    );
+    assert.equal((await fan.textContent("[data-testid=sku-price]")).trim(), "¥3,999");
+    await fan.locator("[data-testid=reserve-button]").waitFor({ timeout: 20_000 });
+    assert.equal((await fan.textContent("[data-testid=campaign-phase]")).trim(), "预约中");
+    await Promise.all([fan.waitForURL(new RegExp(`/campaigns/${campaign.id}$`)), fan.click("[data-testid=reserve-button]")]);
+    assert.match(await fan.textContent("[data-testid=my-reservation]"), /普通通道 · 第 1/);
+    assert.equal(await fan.locator("[data-testid=reserve-button]").count(), 0);
+  });
+
   await fanCtx.close();
   assert.deepEqual(problems, [], "no console errors, page errors, dialogs or CSP violations");
 });

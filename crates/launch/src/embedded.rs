@@ -10,7 +10,7 @@
 use crate::engine::{
     EngineError, EngineFuture, OrderRequest, PlacedOrder, Placement, StockCounters, StockEngine, WaveStock,
 };
-use canyu_store::{NewOrder, Store};
+use canyu_store::{NewOrder, Order, Store};
 use parking_lot::Mutex;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -46,6 +46,9 @@ struct WaveBook {
     fcodes: HashSet<i64>,
     next_seq: i64,
     per_fan: HashMap<i64, i64>,
+    /// Orders whose unit went back to stock. A release counts once however the database
+    /// read of `open` and the release interleave.
+    released: HashSet<i64>,
     keys: HashMap<(i64, String), KeyState>,
 }
 
@@ -106,18 +109,23 @@ impl EmbeddedEngine {
             .map_err(|e| EngineError::Storage(e.to_string()))?
             .into_iter()
             .collect();
+        // Released orders keep their idempotency key but no longer hold a unit.
+        let held = || orders.iter().filter(|o| o.status == "placed");
         let mut book = WaveBook {
-            taken: orders.len() as i64,
+            taken: held().count() as i64,
             fcode_quantity,
-            fcode_taken: orders.iter().filter(|o| o.lane == "fcode").count() as i64,
+            fcode_taken: held().filter(|o| o.lane == "fcode").count() as i64,
             fcodes,
             next_seq: orders.iter().map(|o| o.seq).max().unwrap_or(0) + 1,
             per_fan: HashMap::new(),
+            released: orders.iter().filter(|o| o.status != "placed").map(|o| o.id).collect(),
             keys: HashMap::with_capacity(orders.len()),
             stock,
         };
         for o in orders {
-            *book.per_fan.entry(o.user_id).or_default() += 1;
+            if o.status == "placed" {
+                *book.per_fan.entry(o.user_id).or_default() += 1;
+            }
             let order = PlacedOrder {
                 order_id: o.id,
                 wave_id: o.wave_id,
@@ -287,6 +295,38 @@ impl StockEngine for EmbeddedEngine {
         fcode_id: i64,
     ) -> EngineFuture<'_, Result<Placement, EngineError>> {
         Box::pin(self.take(request, Some(fcode_id)))
+    }
+
+    fn release(&self, order: &Order, now_ms: i64) -> EngineFuture<'_, Result<bool, EngineError>> {
+        let (order_id, wave_id, fan_id, fcode_lane) =
+            (order.id, order.wave_id, order.user_id, order.lane == "fcode");
+        Box::pin(async move {
+            let released = self
+                .store
+                .release_order(order_id, now_ms)
+                .await
+                .map_err(|e| EngineError::Storage(e.to_string()))?;
+            if released.is_none() {
+                return Ok(false);
+            }
+            // The database has let go first; only now may the book offer the unit again. A
+            // book not loaded yet reads the released order from the database when it opens.
+            if let Ok(book) = self.book(wave_id) {
+                let mut b = book.lock();
+                if !b.released.insert(order_id) {
+                    // The book was loaded after the release and never counted the unit.
+                    return Ok(true);
+                }
+                b.taken -= 1;
+                if fcode_lane {
+                    b.fcode_taken -= 1;
+                }
+                if let Some(n) = b.per_fan.get_mut(&fan_id) {
+                    *n -= 1;
+                }
+            }
+            Ok(true)
+        })
     }
 
     fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>> {

@@ -9,6 +9,7 @@
 //!   acknowledged order survives a crash (kill -9) of the process;
 //! * a refusal changes nothing.
 
+use canyu_store::Order;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -112,6 +113,19 @@ pub trait StockEngine: Send + Sync {
         let _ = (request, fcode_id);
         Box::pin(async move {
             Err(EngineError::Storage(format!("the {} engine has no F-code lane", self.name())))
+        })
+    }
+
+    /// Gives an acknowledged order's unit back to its wave (an unpaid cart hold ran out, a
+    /// deposit was refunded, staff cancelled a scalper's order). The order is marked released
+    /// in the database before the unit is offered again, so stock is never oversold; a
+    /// second release of the same order changes nothing (`false`). Its idempotency key keeps
+    /// answering with the released order. Engines that cannot return stock refuse with
+    /// `Storage` (the default).
+    fn release(&self, order: &Order, now_ms: i64) -> EngineFuture<'_, Result<bool, EngineError>> {
+        let _ = (order, now_ms);
+        Box::pin(async move {
+            Err(EngineError::Storage(format!("the {} engine cannot return stock", self.name())))
         })
     }
 

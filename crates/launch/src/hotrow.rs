@@ -94,6 +94,13 @@ impl StockEngine for HotRowEngine {
         Box::pin(self.take(request))
     }
 
+    fn release(&self, order: &Order, now_ms: i64) -> EngineFuture<'_, Result<bool, EngineError>> {
+        let order_id = order.id;
+        Box::pin(
+            async move { Ok(self.store.release_order(order_id, now_ms).await.map_err(storage)?.is_some()) },
+        )
+    }
+
     fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>> {
         Box::pin(async move {
             let stock = self.stock(wave_id)?;

@@ -29,6 +29,8 @@ pub enum NotificationKind {
     BetaRemoved,
     /// A wave the fan reserved for opened to the fan's lane.
     WaveOpen,
+    /// The fan's launch order changed state (paid, locked, refunded, expired, cancelled).
+    LaunchOrder,
 }
 
 impl NotificationKind {
@@ -43,6 +45,7 @@ impl NotificationKind {
             NotificationKind::BetaRejected => "beta.rejected",
             NotificationKind::BetaRemoved => "beta.removed",
             NotificationKind::WaveOpen => "wave.open",
+            NotificationKind::LaunchOrder => "order.state",
         }
     }
 
@@ -57,6 +60,7 @@ impl NotificationKind {
             NotificationKind::BetaRejected,
             NotificationKind::BetaRemoved,
             NotificationKind::WaveOpen,
+            NotificationKind::LaunchOrder,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

@@ -434,7 +434,7 @@ impl Store {
             let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
             // The hot row: concurrent orders of the wave queue here until this one commits,
             // so what is read below cannot change before the commit.
-            let seq: Option<i64> = sqlx::query_scalar(
+            let taken: Option<i64> = sqlx::query_scalar(
                 "UPDATE waves SET sold = sold + 1 WHERE id = $1 AND sold < $2 RETURNING sold",
             )
             .bind(order.wave_id)
@@ -479,16 +479,24 @@ impl Store {
                     Err(ErrorCode::IdempotencyKeyReused)
                 });
             }
-            let Some(seq) = seq else {
+            if taken.is_none() {
                 tx.rollback().await?;
                 return Ok(Err(ErrorCode::SoldOut));
-            };
-            let held: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE wave_id = $1 AND user_id = $2")
+            }
+            // `sold` moves back when an order is released, so the sequence is the wave's
+            // highest so far plus one (read under the row lock).
+            let seq: i64 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM orders WHERE wave_id = $1")
                     .bind(order.wave_id)
-                    .bind(order.user_id)
                     .fetch_one(&mut *tx)
                     .await?;
+            let held: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM orders WHERE wave_id = $1 AND user_id = $2 AND status = 'placed'",
+            )
+            .bind(order.wave_id)
+            .bind(order.user_id)
+            .fetch_one(&mut *tx)
+            .await?;
             if held >= per_fan_limit {
                 tx.rollback().await?;
                 return Ok(Err(ErrorCode::OrderLimitReached));

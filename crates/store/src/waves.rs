@@ -82,7 +82,7 @@ fn wave_from_row(r: &AnyRow) -> StoreResult<Wave> {
     })
 }
 
-fn order_from_row(r: &AnyRow) -> StoreResult<Order> {
+pub(crate) fn order_from_row(r: &AnyRow) -> StoreResult<Order> {
     Ok(Order {
         id: r.try_get("id")?,
         wave_id: r.try_get("wave_id")?,
@@ -277,10 +277,32 @@ impl Store {
         rows.iter().map(order_from_row).collect()
     }
 
-    /// Orders per fan of a wave: for checking limits after a run.
+    /// Gives an order's unit back to its wave: the order is marked released and the wave's
+    /// `sold` moves back, in one transaction. `None` when the order was not holding a unit
+    /// (released already, or no such order): releasing twice returns one unit.
+    pub async fn release_order(&self, order_id: i64, now: Millis) -> StoreResult<Option<Order>> {
+        let mut tx = self.write.begin().await?;
+        let wave_id: Option<i64> = sqlx::query_scalar(
+            "UPDATE orders SET status = 'released', released_at = $2 \
+             WHERE id = $1 AND status = 'placed' RETURNING wave_id",
+        )
+        .bind(order_id)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(wave_id) = wave_id else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        sqlx::query("UPDATE waves SET sold = sold - 1 WHERE id = $1").bind(wave_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        self.order(order_id).await
+    }
+
+    /// Units held in a wave (orders not released) and the wave's `sold`: equal at all times.
     pub async fn wave_order_counts(&self, wave_id: i64) -> StoreResult<(i64, i64)> {
         let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM orders WHERE wave_id = $1) AS orders, \
+            "SELECT (SELECT COUNT(*) FROM orders WHERE wave_id = $1 AND status = 'placed') AS orders, \
              (SELECT sold FROM waves WHERE id = $1) AS sold",
         )
         .bind(wave_id)

@@ -314,6 +314,29 @@
     setInterval(refresh, 3000);
   })();
 
+  // A campaign's page: the countdown to its next phase on the server's clock. The page is
+  // rendered per phase (the price is not in it before the reveal), so at zero it reloads.
+  (function () {
+    var box = document.querySelector("[data-campaign]");
+    var clock = box && box.querySelector("[data-countdown-clock]");
+    if (!clock) { return; }
+    var target = Date.parse(box.getAttribute("data-target"));
+    var skew = Number(box.getAttribute("data-now")) - Date.now();
+    function pad(n) { return n < 10 ? "0" + n : String(n); }
+    function tick() {
+      var s = Math.max(0, Math.floor((target - Date.now() - skew) / 1000));
+      var d = Math.floor(s / 86400);
+      s = s % 86400;
+      clock.textContent = (d ? d + "d " : "") + pad(Math.floor(s / 3600)) + ":" + pad(Math.floor(s % 3600 / 60)) + ":" + pad(s % 60);
+      if (target - Date.now() - skew <= 0) {
+        clearInterval(timer);
+        setTimeout(function () { window.location.reload(); }, 1000);
+      }
+    }
+    var timer = setInterval(tick, 1000);
+    tick();
+  })();
+
   function msgOf(el, name, fallback) {
     return el.getAttribute("data-msg-" + name) || fallback;
   }

@@ -173,7 +173,7 @@ impl CampaignView {
                     big_deposit_fen: positive(s.big_deposit_fen),
                 })
                 .collect(),
-            fan_lane: (r.fan_lane_places > 0).then(|| LaneView {
+            fan_lane: (r.fan_lane_places > 0).then_some(LaneView {
                 places: Some(r.fan_lane_places),
                 taken: c.fan_lane_taken,
                 min_points: Some(r.fan_lane_min_points),

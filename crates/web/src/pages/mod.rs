@@ -8,6 +8,7 @@
 mod account;
 mod beta;
 mod board;
+mod campaigns;
 mod catalog_admin;
 mod demands;
 mod error;
@@ -50,6 +51,9 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{slug}/beta", get(beta::page))
         .route("/products/{slug}/waves", get(waves::list).post(waves::create))
         .route("/waves/{id}", get(waves::page))
+        .route("/campaigns/{id}", get(campaigns::page))
+        .route("/campaigns/{id}/reserve", post(campaigns::reserve))
+        .route("/products/{slug}/campaigns", post(campaigns::create))
         .route("/waves/{id}/buy", post(waves::buy))
         .route("/waves/{id}/enter", post(waves::enter))
         .route("/products/{slug}/beta/apply", post(beta::apply))
@@ -450,6 +454,9 @@ mod admin_tests;
 
 #[cfg(test)]
 mod co_creation_tests;
+
+#[cfg(test)]
+mod campaign_tests;
 
 #[cfg(test)]
 mod unit {

@@ -18,6 +18,8 @@ use tower::ServiceExt;
 
 pub(super) struct App {
     pub(super) state: AppState,
+    /// Added to the real clock: lets a test move a campaign from phase to phase.
+    pub(super) clock_offset: Arc<std::sync::atomic::AtomicI64>,
 }
 
 pub(super) struct Page {
@@ -66,7 +68,11 @@ impl App {
             writes_per_minute: 10_000,
             ..WebConfig::default()
         };
-        let state = AppState::new(store, Arc::new(index), config);
+        let mut state = AppState::new(store, Arc::new(index), config);
+        let clock_offset = Arc::new(std::sync::atomic::AtomicI64::new(0));
+        let offset = clock_offset.clone();
+        state.parts_mut().clock =
+            Arc::new(move || crate::state::now_millis() + offset.load(std::sync::atomic::Ordering::Relaxed));
         state.store.create_category("car", "汽车", "Cars").await.expect("category");
         state
             .store
@@ -79,7 +85,7 @@ impl App {
             })
             .await
             .expect("product");
-        App { state }
+        App { state, clock_offset }
     }
 
     pub(super) async fn user(&self, handle: &str, role: Role) -> (User, String) {

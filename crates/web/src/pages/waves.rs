@@ -3,6 +3,7 @@
 //! who run it. The buy form carries an idempotency key made when the page was rendered, so
 //! a double click or a resubmitted form is one order.
 
+use super::campaigns::{CampaignCard, CampaignForm, CampaignQuery, CampaignText, campaign_param};
 use super::i18n::T;
 use super::{Cx, Layout, form_error, product_url, see_other, status_of};
 use crate::actions::waves::{self as wave_actions, WaveInput};
@@ -313,6 +314,10 @@ pub struct WavesPage {
     pub manager: bool,
     pub form: WaveForm,
     pub error: Option<String>,
+    pub c: &'static CampaignText,
+    pub campaigns: Vec<CampaignCard>,
+    pub campaign_action: String,
+    pub campaign_form: CampaignForm,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -328,6 +333,8 @@ pub struct WaveForm {
     pub min_level: String,
     /// `fcfs` (default) or `draw`.
     pub mode: String,
+    /// The campaign the wave belongs to (id), if any.
+    pub campaign: String,
 }
 
 async fn render_waves(
@@ -335,6 +342,30 @@ async fn render_waves(
     cx: &Cx,
     product: &Product,
     form: WaveForm,
+    error: Option<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    render_waves_page(state, cx, product, form, CampaignForm::default(), error, status).await
+}
+
+/// The sales page again, with the campaign form as it was sent (and why it was refused).
+pub(crate) async fn render_waves_with_campaign_form(
+    state: &AppState,
+    cx: &Cx,
+    product: &Product,
+    campaign_form: CampaignForm,
+    error: Option<String>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    render_waves_page(state, cx, product, default_wave_form(None), campaign_form, error, status).await
+}
+
+async fn render_waves_page(
+    state: &AppState,
+    cx: &Cx,
+    product: &Product,
+    form: WaveForm,
+    campaign_form: CampaignForm,
     error: Option<String>,
     status: StatusCode,
 ) -> AppResult<Response> {
@@ -357,6 +388,10 @@ async fn render_waves(
         product_url: product_url(&product.slug),
         action: format!("{}/waves", product_url(&product.slug)),
         waves: cards,
+        c: super::campaigns::text(cx.locale),
+        campaigns: super::campaigns::cards(state, cx, product.id, manager).await?,
+        campaign_action: format!("{}/campaigns", product_url(&product.slug)),
+        campaign_form,
         manager,
         form,
         error,
@@ -368,19 +403,29 @@ async fn product(state: &AppState, slug: &str) -> AppResult<Product> {
     state.cache.product(&state.store, slug).await?.ok_or(AppError(ErrorCode::NotFound))
 }
 
-pub async fn list(State(state): State<AppState>, cx: Cx, Path(slug): Path<String>) -> AppResult<Response> {
-    let product = product(&state, &slug).await?;
-    let form = WaveForm {
+fn default_wave_form(campaign: Option<i64>) -> WaveForm {
+    WaveForm {
         quantity: "1000".into(),
         per_fan_limit: "1".into(),
         minutes: "60".into(),
+        eligibility: if campaign.is_some() { "reservation".into() } else { String::new() },
+        campaign: campaign.map(|c| c.to_string()).unwrap_or_default(),
         ..WaveForm::default()
-    };
-    render_waves(&state, &cx, &product, form, None, StatusCode::OK).await
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(slug): Path<String>,
+    q: Query<CampaignQuery>,
+) -> AppResult<Response> {
+    let product = product(&state, &slug).await?;
+    render_waves(&state, &cx, &product, default_wave_form(campaign_param(&q)), None, StatusCode::OK).await
 }
 
 /// `2026-11-27T22:00` (or with seconds) in China time.
-fn china_local(raw: &str) -> Option<Millis> {
+pub(crate) fn china_local(raw: &str) -> Option<Millis> {
     let (date, time) = raw.trim().split_once('T')?;
     let day = PlanDate::parse(date).ok()?;
     let mut parts = time.split(':');
@@ -425,7 +470,10 @@ pub async fn create(
             min_level,
             channels: BTreeMap::new(),
             fcode_quantity: None,
-            campaign: None,
+            campaign: match form.campaign.trim() {
+                "" => None,
+                raw => Some(raw.parse().map_err(|_| AppError(ErrorCode::InvalidCampaign))?),
+            },
         })
     })();
     let result = match parsed {

@@ -1,0 +1,52 @@
+-- Launch orders: the deposit terms of an order placed in a campaign's wave (小定 / 大定), and
+-- their life (awaiting_payment -> deposited -> locked, or refunded / expired / cancelled).
+-- The unit of stock is the wave order's; an order that lets go of it is marked released
+-- (`orders.status = 'released'`, `waves.sold` moved back in the same transaction).
+CREATE TABLE launch_orders (
+    order_id         INTEGER PRIMARY KEY REFERENCES orders(id),
+    campaign_id      INTEGER NOT NULL REFERENCES campaigns(id),
+    user_id          INTEGER NOT NULL REFERENCES users(id),
+    sku_code         TEXT    NOT NULL,
+    -- 'small' or 'big' ('full' is kept for full purchases).
+    kind             TEXT    NOT NULL,
+    state            TEXT    NOT NULL,
+    amount_fen       INTEGER NOT NULL,
+    buyer_name       TEXT    NOT NULL,
+    hold_expires_at  INTEGER NOT NULL,
+    paid_at          INTEGER,
+    refundable_until INTEGER,
+    locked_at        INTEGER,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+CREATE INDEX launch_orders_hold ON launch_orders(state, hold_expires_at);
+CREATE INDEX launch_orders_refund ON launch_orders(state, refundable_until);
+CREATE INDEX launch_orders_queue ON launch_orders(campaign_id, locked_at);
+CREATE INDEX launch_orders_user ON launch_orders(user_id, order_id);
+
+-- Every transition, in order: what happened, from which state to which, who did it.
+CREATE TABLE launch_order_events (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_id   INTEGER NOT NULL REFERENCES launch_orders(order_id),
+    event      TEXT    NOT NULL,
+    from_state TEXT    NOT NULL,
+    to_state   TEXT    NOT NULL,
+    -- NULL: the system (a sweep) or the payment provider.
+    actor_id   INTEGER REFERENCES users(id),
+    at         INTEGER NOT NULL
+);
+CREATE INDEX launch_order_events_order ON launch_order_events(order_id, id);
+
+-- Payments as the provider notified them; one row per provider reference, so a repeated
+-- notification is recognised.
+CREATE TABLE payments (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_id     INTEGER NOT NULL REFERENCES orders(id),
+    provider     TEXT    NOT NULL,
+    provider_ref TEXT    NOT NULL,
+    amount_fen   INTEGER NOT NULL,
+    received_at  INTEGER NOT NULL,
+    UNIQUE (provider, provider_ref)
+);
+
+ALTER TABLE orders ADD COLUMN released_at INTEGER;

@@ -1,0 +1,366 @@
+//! Launch orders: deposit terms on top of wave orders, moved only by the state machine of
+//! `canyu_core::campaign`. Every move is one conditional UPDATE (`WHERE state = from`), so
+//! two moves racing on one order cannot both land; the event row and the fan's notification
+//! are written in the same transaction.
+
+use crate::{Order, Store, StoreResult};
+use canyu_core::campaign::{OrderEvent, OrderKind, OrderState};
+use canyu_core::{ErrorCode, Millis};
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LaunchOrder {
+    /// The wave order's id: launch orders and wave orders share it.
+    pub order_id: i64,
+    pub wave_id: i64,
+    pub campaign_id: i64,
+    pub user_id: i64,
+    pub sku_code: String,
+    pub kind: OrderKind,
+    pub state: OrderState,
+    pub amount_fen: i64,
+    pub buyer_name: String,
+    pub hold_expires_at: Millis,
+    pub paid_at: Option<Millis>,
+    pub refundable_until: Option<Millis>,
+    pub locked_at: Option<Millis>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+pub struct NewLaunchOrder<'a> {
+    pub order_id: i64,
+    pub campaign_id: i64,
+    pub user_id: i64,
+    pub sku_code: &'a str,
+    pub kind: OrderKind,
+    pub amount_fen: i64,
+    pub buyer_name: &'a str,
+    pub hold_expires_at: Millis,
+    pub now: Millis,
+}
+
+/// A move of the state machine, as decided by the caller from the order it read.
+#[derive(Clone, Copy, Debug)]
+pub struct Transition {
+    pub order_id: i64,
+    pub from: OrderState,
+    pub to: OrderState,
+    pub event: OrderEvent,
+    /// Who did it; `None` for the system or the payment provider.
+    pub actor_id: Option<i64>,
+    pub now: Millis,
+    /// For a payment of a big order: when its refund window closes.
+    pub refundable_until: Option<Millis>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentOutcome {
+    Recorded,
+    /// The provider had notified this payment before; nothing changed.
+    Duplicate,
+    /// The order was no longer awaiting payment when the payment came in.
+    StateMoved,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LaunchOrderEvent {
+    pub event: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub actor_id: Option<i64>,
+    pub at: Millis,
+}
+
+const LAUNCH_SELECT: &str = "SELECT l.order_id, o.wave_id, l.campaign_id, l.user_id, l.sku_code, l.kind, \
+     l.state, l.amount_fen, l.buyer_name, l.hold_expires_at, l.paid_at, l.refundable_until, l.locked_at, \
+     l.created_at, l.updated_at FROM launch_orders l JOIN orders o ON o.id = l.order_id";
+
+fn launch_from_row(r: &AnyRow) -> StoreResult<LaunchOrder> {
+    let kind: String = r.try_get("kind")?;
+    let state: String = r.try_get("state")?;
+    Ok(LaunchOrder {
+        order_id: r.try_get("order_id")?,
+        wave_id: r.try_get("wave_id")?,
+        campaign_id: r.try_get("campaign_id")?,
+        user_id: r.try_get("user_id")?,
+        sku_code: r.try_get("sku_code")?,
+        kind: OrderKind::parse(&kind).map_err(crate::posts::decode_err)?,
+        state: OrderState::parse(&state).ok_or_else(|| crate::posts::decode_err(ErrorCode::Internal))?,
+        amount_fen: r.try_get("amount_fen")?,
+        buyer_name: r.try_get("buyer_name")?,
+        hold_expires_at: r.try_get("hold_expires_at")?,
+        paid_at: r.try_get("paid_at")?,
+        refundable_until: r.try_get("refundable_until")?,
+        locked_at: r.try_get("locked_at")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+impl Store {
+    /// Attaches the deposit terms to a wave order the engine acknowledged. A retry of the
+    /// same order finds the terms already there and changes nothing.
+    pub async fn create_launch_order(&self, new: &NewLaunchOrder<'_>) -> StoreResult<LaunchOrder> {
+        let mut tx = self.write.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO launch_orders (order_id, campaign_id, user_id, sku_code, kind, state, amount_fen, \
+             buyer_name, hold_expires_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) ON CONFLICT (order_id) DO NOTHING",
+        )
+        .bind(new.order_id)
+        .bind(new.campaign_id)
+        .bind(new.user_id)
+        .bind(new.sku_code)
+        .bind(new.kind.as_str())
+        .bind(OrderState::AwaitingPayment.as_str())
+        .bind(new.amount_fen)
+        .bind(new.buyer_name)
+        .bind(new.hold_expires_at)
+        .bind(new.now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            Self::record_launch_event(
+                &mut tx,
+                new.order_id,
+                "place",
+                "",
+                OrderState::AwaitingPayment,
+                Some(new.user_id),
+                new.now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.launch_order(new.order_id).await?.ok_or_else(|| ErrorCode::OrderNotFound.into())
+    }
+
+    pub async fn launch_order(&self, order_id: i64) -> StoreResult<Option<LaunchOrder>> {
+        let row = sqlx::query(AssertSqlSafe(format!("{LAUNCH_SELECT} WHERE l.order_id = $1")))
+            .bind(order_id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| launch_from_row(&r)).transpose()
+    }
+
+    pub async fn launch_orders_of_user(&self, user_id: i64, limit: i64) -> StoreResult<Vec<LaunchOrder>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{LAUNCH_SELECT} WHERE l.user_id = $1 ORDER BY l.order_id DESC LIMIT $2"
+        )))
+        .bind(user_id)
+        .bind(limit.clamp(1, 200))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(launch_from_row).collect()
+    }
+
+    /// The campaign's production queue: locked orders by lock time (then order id).
+    pub async fn production_queue(&self, campaign_id: i64, limit: i64) -> StoreResult<Vec<LaunchOrder>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{LAUNCH_SELECT} WHERE l.campaign_id = $1 AND l.state = 'locked' \
+             ORDER BY l.locked_at, l.order_id LIMIT $2"
+        )))
+        .bind(campaign_id)
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(launch_from_row).collect()
+    }
+
+    pub async fn launch_order_events(&self, order_id: i64) -> StoreResult<Vec<LaunchOrderEvent>> {
+        let rows = sqlx::query(
+            "SELECT event, from_state, to_state, actor_id, at FROM launch_order_events \
+             WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(order_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LaunchOrderEvent {
+                    event: r.try_get("event")?,
+                    from_state: r.try_get("from_state")?,
+                    to_state: r.try_get("to_state")?,
+                    actor_id: r.try_get("actor_id")?,
+                    at: r.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Applies a move the state machine allowed, if the order is still where the caller
+    /// saw it. `false`: another move got there first and nothing changed.
+    pub async fn apply_launch_transition(&self, t: &Transition) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let moved = Self::move_state(&mut tx, t).await?;
+        if moved {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        Ok(moved)
+    }
+
+    /// Records a payment and moves the order with it, in one transaction.
+    pub async fn pay_launch_order(
+        &self,
+        t: &Transition,
+        provider: &str,
+        provider_ref: &str,
+        amount_fen: i64,
+    ) -> StoreResult<PaymentOutcome> {
+        let mut tx = self.write.begin().await?;
+        let recorded = sqlx::query(
+            "INSERT INTO payments (order_id, provider, provider_ref, amount_fen, received_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (provider, provider_ref) DO NOTHING",
+        )
+        .bind(t.order_id)
+        .bind(provider)
+        .bind(provider_ref)
+        .bind(amount_fen)
+        .bind(t.now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if recorded == 0 {
+            tx.rollback().await?;
+            return Ok(PaymentOutcome::Duplicate);
+        }
+        if !Self::move_state(&mut tx, t).await? {
+            tx.rollback().await?;
+            return Ok(PaymentOutcome::StateMoved);
+        }
+        tx.commit().await?;
+        Ok(PaymentOutcome::Recorded)
+    }
+
+    async fn move_state(tx: &mut Tx, t: &Transition) -> StoreResult<bool> {
+        let paid = t.event == OrderEvent::Pay;
+        let locked = t.to == OrderState::Locked;
+        let moved = sqlx::query(
+            "UPDATE launch_orders SET state = $1, updated_at = $2, \
+             paid_at = CASE WHEN $3 = 1 THEN $2 ELSE paid_at END, \
+             refundable_until = CASE WHEN $3 = 1 THEN $4 ELSE refundable_until END, \
+             locked_at = CASE WHEN $5 = 1 THEN $2 ELSE locked_at END \
+             WHERE order_id = $6 AND state = $7",
+        )
+        .bind(t.to.as_str())
+        .bind(t.now)
+        .bind(i64::from(paid))
+        .bind(t.refundable_until)
+        .bind(i64::from(locked))
+        .bind(t.order_id)
+        .bind(t.from.as_str())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if moved == 0 {
+            return Ok(false);
+        }
+        Self::record_launch_event(tx, t.order_id, t.event.as_str(), t.from.as_str(), t.to, t.actor_id, t.now)
+            .await?;
+        Ok(true)
+    }
+
+    /// The event row, and the fan's notification of every move after the order was placed.
+    /// The notification's data is built from the row itself, in the same statement (SKU codes
+    /// are letters, digits, `-` and `_`; states and kinds are fixed words).
+    async fn record_launch_event(
+        tx: &mut Tx,
+        order_id: i64,
+        event: &str,
+        from: &str,
+        to: OrderState,
+        actor_id: Option<i64>,
+        now: Millis,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO launch_order_events (order_id, event, from_state, to_state, actor_id, at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(order_id)
+        .bind(event)
+        .bind(from)
+        .bind(to.as_str())
+        .bind(actor_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        if event == "place" {
+            return Ok(());
+        }
+        let kind = crate::NotificationKind::LaunchOrder;
+        let key = format!("{}:{order_id}:{}", kind.as_str(), to.as_str());
+        sqlx::query(
+            "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
+             SELECT l.user_id, $1, $2, NULL, NULL, \
+             '{\"order\":' || CAST(l.order_id AS TEXT) || ',\"campaign\":' || CAST(l.campaign_id AS TEXT) \
+             || ',\"state\":\"' || l.state || '\",\"kind\":\"' || l.kind || '\",\"sku\":\"' || l.sku_code || '\"}', $3 \
+             FROM launch_orders l WHERE l.order_id = $4 \
+             ON CONFLICT (user_id, event_key) DO NOTHING",
+        )
+        .bind(kind.as_str())
+        .bind(&key)
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
+        Self::enqueue_emails(tx, &key, now).await
+    }
+
+    /// Changes the buyer's name while the order allows it (until it is locked).
+    pub async fn set_buyer_name(&self, order_id: i64, name: &str, now: Millis) -> StoreResult<bool> {
+        let changed = sqlx::query(
+            "UPDATE launch_orders SET buyer_name = $1, updated_at = $2 \
+             WHERE order_id = $3 AND state IN ('awaiting_payment', 'deposited')",
+        )
+        .bind(name)
+        .bind(now)
+        .bind(order_id)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Orders whose clock ran out by `now`: unpaid holds past their expiry and big orders
+    /// past their refund window, oldest first.
+    pub async fn launch_orders_due(&self, now: Millis, limit: i64) -> StoreResult<Vec<LaunchOrder>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{LAUNCH_SELECT} WHERE (l.state = 'awaiting_payment' AND l.hold_expires_at <= $1) \
+             OR (l.state = 'deposited' AND l.refundable_until IS NOT NULL AND l.refundable_until <= $1) \
+             ORDER BY l.order_id LIMIT $2"
+        )))
+        .bind(now)
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(launch_from_row).collect()
+    }
+
+    /// Campaign-wave orders still holding a unit they should have let go: their launch
+    /// order expired, was refunded or cancelled, or the terms were never attached (the
+    /// process died between the engine's acknowledgement and the terms) and the hold ran out.
+    pub async fn orders_to_release(&self, now: Millis, limit: i64) -> StoreResult<Vec<Order>> {
+        let rows = sqlx::query(
+            "SELECT o.id, o.wave_id, o.user_id, o.seq, o.lane, o.idempotency_key, o.body_hash, o.status, \
+             o.created_at FROM orders o JOIN waves w ON w.id = o.wave_id \
+             JOIN campaigns c ON c.id = w.campaign_id \
+             LEFT JOIN launch_orders l ON l.order_id = o.id \
+             WHERE o.status = 'placed' AND ( \
+               l.state IN ('expired', 'refunded', 'cancelled') \
+               OR (l.order_id IS NULL AND o.created_at + c.hold_ms <= $1)) \
+             ORDER BY o.id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(crate::waves::order_from_row).collect()
+    }
+}

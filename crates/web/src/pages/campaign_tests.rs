@@ -1,0 +1,113 @@
+//! The campaign pages through the router: the console form, a page that changes with the
+//! phase (no price in the HTML before the reveal), and the reservation button.
+
+use super::tests::App;
+use axum::http::StatusCode;
+use canyu_core::Role;
+use canyu_core::points::Adjustment;
+use std::sync::atomic::Ordering;
+
+const MIN: i64 = 60_000;
+const HOUR: i64 = 60 * MIN;
+
+/// `YYYY-MM-DDTHH:MM` in China time, as a `datetime-local` input sends it.
+fn china(ms: i64) -> String {
+    canyu_core::time::rfc3339(ms + 8 * HOUR)[..16].to_string()
+}
+
+#[tokio::test]
+async fn a_campaign_page_follows_its_phases_and_takes_reservations() {
+    let app = App::new().await;
+    let (_, admin) = app.user("发布会_a", Role::Admin).await;
+    let (veteran_user, veteran) = app.user("老米粉_a", Role::Fan).await;
+    let (_, fan) = app.user("新米粉_a", Role::Fan).await;
+    let adj = Adjustment::parse(200, "老粉").expect("adjustment");
+    app.state.store.adjust_points(veteran_user.id, veteran_user.id, &adj, "seed", 1).await.expect("points");
+
+    let sales = app.get("/products/xiaomi-su7/waves", Some(&admin), "zh-CN").await;
+    assert!(sales.html.contains("data-testid=\"campaign-form\""));
+    let fan_sales = app.get("/products/xiaomi-su7/waves", Some(&fan), "zh-CN").await;
+    assert!(!fan_sales.html.contains("data-testid=\"campaign-form\""));
+    let csrf = sales.csrf();
+    let t = app.state.now();
+    let (teaser, reveal, opens, closes) =
+        (china(t + HOUR), china(t + 2 * HOUR), china(t + 3 * HOUR), china(t + 5 * HOUR));
+    let fields = vec![
+        ("csrf", csrf.as_str()),
+        ("title", "小米 SU7 上市 <发布会>"),
+        ("teaser_at", &teaser),
+        ("reveal_at", &reveal),
+        ("opens_at", &opens),
+        ("closes_at", &closes),
+        ("fan_lane_places", "1"),
+        ("fan_lane_min_points", "100"),
+        ("general_places", ""),
+        ("skus", "su7 | SU7 标准版 | 215900 | 5000 | 5000\nsu7-max | SU7 Max | 299900 | | 5000"),
+    ];
+    let mut bad = fields.clone();
+    bad[9] = ("skus", "su7 | SU7 | lots");
+    let refused = app.form("/products/xiaomi-su7/campaigns", &admin, &bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.testid("form-error").is_some_and(|e| e.contains("价格")), "{}", refused.html);
+    assert!(refused.html.contains("小米 SU7 上市 &#60;发布会&#62;"), "the form keeps what was typed");
+    let made = app.form("/products/xiaomi-su7/campaigns", &admin, &fields).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.html);
+    let url = made.location.expect("campaign url");
+
+    // Hidden before the teaser, except for the people who run the product.
+    assert_eq!(app.get(&url, Some(&fan), "zh-CN").await.status, StatusCode::NOT_FOUND);
+    let console = app.get(&url, Some(&admin), "zh-CN").await;
+    assert!(console.html.contains("data-testid=\"campaign-console\""));
+    assert!(console.html.contains("¥215,900") && console.testid("price-private").is_some());
+
+    // Teaser: the title is escaped, the countdown runs, and the price is not in the page.
+    app.clock_offset.store(HOUR + MIN, Ordering::Relaxed);
+    let page = app.get(&url, None, "zh-CN").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("小米 SU7 上市 &#60;发布会&#62;"));
+    assert_eq!(page.testid("campaign-phase").as_deref(), Some("预热中"));
+    assert!(page.html.contains("data-testid=\"campaign-countdown\""));
+    assert!(!page.html.contains("215,900") && !page.html.contains("5,000"), "price leaked");
+    assert_eq!(page.testid("sku-price").as_deref(), Some("敬请期待"));
+    assert!(!page.html.contains("data-testid=\"reserve-form\""));
+
+    app.clock_offset.store(2 * HOUR + MIN, Ordering::Relaxed);
+    let page = app.get(&url, Some(&fan), "en").await;
+    assert_eq!(page.testid("sku-price").as_deref(), Some("¥215,900"));
+    assert_eq!(page.testid("campaign-phase").as_deref(), Some("Price revealed"));
+
+    // Reservations: the veteran takes the fan lane's one place, the new fan the general lane.
+    app.clock_offset.store(3 * HOUR + MIN, Ordering::Relaxed);
+    for (cookie, lane) in [(&veteran, "粉丝通道"), (&fan, "普通通道")] {
+        let page = app.get(&url, Some(cookie), "zh-CN").await;
+        assert!(page.html.contains("data-testid=\"reserve-form\""), "{}", page.html);
+        let done = app.form(&format!("{url}/reserve"), cookie, &[("csrf", &page.csrf())]).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+        let after = app.get(&url, Some(cookie), "zh-CN").await;
+        let mine = after.testid("my-reservation").expect("reservation shown");
+        assert!(mine.contains(lane) && mine.contains("第 1"), "{mine}");
+        assert!(!after.html.contains("data-testid=\"reserve-form\""));
+    }
+    let page = app.get(&url, None, "zh-CN").await;
+    assert_eq!(page.testid("fan-lane-taken").as_deref(), Some("1"));
+    assert_eq!(page.testid("general-lane-taken").as_deref(), Some("1"));
+
+    // An account made after the teaser is refused, in the page's language.
+    let (_, late) = app.user("新注册_a", Role::Fan).await;
+    let page = app.get(&url, Some(&late), "zh-CN").await;
+    let refused = app.form(&format!("{url}/reserve"), &late, &[("csrf", &page.csrf())]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.testid("form-error").is_some_and(|e| e.contains("注册")), "{}", refused.html);
+    // Without the CSRF token nothing happens.
+    let forged = app.form(&format!("{url}/reserve"), &late, &[("csrf", "forged")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    // The console links to a wave form preset for the campaign's reservation holders.
+    let console = app.get(&url, Some(&admin), "zh-CN").await;
+    let id = url.rsplit('/').next().expect("id");
+    let wave_form =
+        app.get(&format!("/products/xiaomi-su7/waves?campaign={id}"), Some(&admin), "zh-CN").await;
+    assert!(console.html.contains(&format!("/products/xiaomi-su7/waves?campaign={id}")));
+    assert!(wave_form.html.contains("<option value=\"reservation\" selected>"), "{}", wave_form.html);
+    assert!(wave_form.html.contains(&format!("name=\"campaign\" value=\"{id}\"")));
+}
