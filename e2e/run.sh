@@ -38,7 +38,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "e2e: starting canyu on $URL (data in $DATA)"
-"$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:${PORT}" >"$DATA/server.log" 2>&1 &
+CANYU_SIMULATED_PAYMENTS=1 "$BIN" serve --data-dir "$DATA" --listen "127.0.0.1:${PORT}" >"$DATA/server.log" 2>&1 &
 SERVER_PID=$!
 
 for _ in $(seq 1 150); do

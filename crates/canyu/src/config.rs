@@ -48,6 +48,8 @@ struct FileSettings {
     redis_url: Option<String>,
     redis_prefix: Option<String>,
     orders_per_minute: Option<u32>,
+    payment_secret: Option<String>,
+    simulated_payments: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +76,10 @@ pub struct Settings {
     pub redis_prefix: Option<String>,
     /// Order attempts allowed per fan per minute.
     pub orders_per_minute: u32,
+    /// The key payment providers sign notifications with; `None`: no provider.
+    pub payment_secret: Option<String>,
+    /// The demo's "pay" button, which records payments without a provider.
+    pub simulated_payments: bool,
 }
 
 /// `stock_engine` / `CANYU_STOCK_ENGINE`.
@@ -192,7 +198,15 @@ impl Settings {
             },
             None => file.orders_per_minute.unwrap_or(canyu_web::WebConfig::default().orders_per_minute),
         };
+        let payment_secret = env("CANYU_PAYMENT_SECRET").or(file.payment_secret);
+        if payment_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            return Err("payment_secret must be at least 32 characters".into());
+        }
         Ok(Settings {
+            payment_secret,
+            simulated_payments: env_bool("CANYU_SIMULATED_PAYMENTS")
+                .or(file.simulated_payments)
+                .unwrap_or(false),
             stock_engine,
             redis_url,
             redis_prefix: env("CANYU_REDIS_PREFIX").or(file.redis_prefix),

@@ -439,7 +439,8 @@ pub fn next_state(order: &OrderFacts, event: OrderEvent, now: Millis) -> Result<
             OrderKind::Full => S::Paid,
             OrderKind::Small | OrderKind::Big => S::Deposited,
         }),
-        (S::AwaitingPayment, E::Pay) => Err(ErrorCode::HoldExpired),
+        // A late payment, before or after the sweep expired the hold: the provider refunds it.
+        (S::AwaitingPayment | S::Expired, E::Pay) => Err(ErrorCode::HoldExpired),
         (S::AwaitingPayment, E::Expire) if now >= order.hold_expires_at => Ok(S::Expired),
         (S::AwaitingPayment, E::Cancel) => Ok(S::Cancelled),
         (S::Deposited, E::Refund) if order.kind == OrderKind::Big && refund_closed => {
@@ -551,7 +552,7 @@ mod tests {
                             (S::AwaitingPayment, E::Pay) if now < 1000 => {
                                 Ok(if kind == OrderKind::Full { S::Paid } else { S::Deposited })
                             }
-                            (S::AwaitingPayment, E::Pay) => Err(ErrorCode::HoldExpired),
+                            (S::AwaitingPayment | S::Expired, E::Pay) => Err(ErrorCode::HoldExpired),
                             (S::AwaitingPayment, E::Expire) if now >= 1000 => Ok(S::Expired),
                             (S::AwaitingPayment, E::Cancel) => Ok(S::Cancelled),
                             (S::Deposited, E::Refund) if refund_closed => Err(ErrorCode::RefundWindowClosed),

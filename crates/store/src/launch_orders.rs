@@ -313,6 +313,15 @@ impl Store {
         Self::enqueue_emails(tx, &key, now).await
     }
 
+    /// The order a provider's payment reference was recorded for, if any.
+    pub async fn payment_order(&self, provider: &str, provider_ref: &str) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT order_id FROM payments WHERE provider = $1 AND provider_ref = $2")
+            .bind(provider)
+            .bind(provider_ref)
+            .fetch_optional(&self.read)
+            .await?)
+    }
+
     /// Changes the buyer's name while the order allows it (until it is locked).
     pub async fn set_buyer_name(&self, order_id: i64, name: &str, now: Millis) -> StoreResult<bool> {
         let changed = sqlx::query(

@@ -847,6 +847,27 @@ pub fn notification_text(locale: Locale, n: &canyu_store::Notification) -> Strin
                 }
             }
         }
+        K::LaunchOrder => {
+            let order = n.data.get("order").and_then(|v| v.as_i64()).unwrap_or(0);
+            let (zh, en) = match field("state").as_str() {
+                "paid" => ("已支付", "is paid"),
+                "deposited" => ("定金已支付", "has its deposit paid"),
+                "locked" => ("已锁单，进入排产队列", "is locked and in the production queue"),
+                "refunded" => {
+                    ("已退订，定金将原路退回", "was refunded; the deposit goes back the way it came")
+                }
+                "expired" => (
+                    "未在时限内支付，已取消并释放库存",
+                    "was not paid in time; it is cancelled and its unit is back on sale",
+                ),
+                "cancelled" => ("已取消", "was cancelled"),
+                _ => ("状态已更新", "changed"),
+            };
+            match locale {
+                Locale::ZhCn => format!("你的订单 #{order}{zh}。"),
+                Locale::En => format!("Your order #{order} {en}."),
+            }
+        }
         K::WaveOpen => {
             let lane_zh = if field("lane") == "fan" { "粉丝通道" } else { "普通通道" };
             let lane_en = if field("lane") == "fan" { "fan lane" } else { "general lane" };

@@ -1,11 +1,10 @@
 use crate::cache::ReadCache;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
-use canyu_core::campaign::ReservationRules;
 use canyu_core::release::Weekday;
 use canyu_launch::embedded::EmbeddedEngine;
 use canyu_launch::engine::StockEngine;
-use canyu_store::{Store, StoreResult, Wave};
+use canyu_store::{Campaign, Store, StoreResult, Wave};
 use canyu_text::SearchIndex;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +35,11 @@ pub struct WebConfig {
     pub release_weekday: Weekday,
     /// Order attempts allowed per fan per minute (a flood from one fan gets 429).
     pub orders_per_minute: u32,
+    /// The key payment providers sign their notifications with (HMAC-SHA256 of the body);
+    /// `None`: the notification endpoint answers 503.
+    pub payment_secret: Option<Vec<u8>>,
+    /// A "pay" button that records a payment without a provider: for the demo only.
+    pub simulated_payments: bool,
 }
 
 impl Default for WebConfig {
@@ -50,6 +54,8 @@ impl Default for WebConfig {
             trust_forwarded_for: false,
             release_weekday: Weekday::Friday,
             orders_per_minute: 30,
+            payment_secret: None,
+            simulated_payments: false,
         }
     }
 }
@@ -87,7 +93,7 @@ pub struct AppParts {
     pub token_uses: Arc<TokenUses>,
     /// Waves as first read, for the order path (see [`WaveCache`]).
     pub waves: Arc<WaveCache>,
-    /// Campaigns' reservation rules as first read (see [`IdCache`]).
+    /// Campaigns as first read (see [`IdCache`]).
     pub campaigns: Arc<CampaignCache>,
 }
 
@@ -139,13 +145,13 @@ impl IdCache<Wave> {
     }
 }
 
-/// Campaigns' reservation rules (lanes and the fan lane's head start), for the order path of
-/// reservation-only waves.
-pub type CampaignCache = IdCache<ReservationRules>;
+/// Campaigns as first read, for the order path of their waves (SKUs, prices, lanes, terms).
+/// Their reservation counters go stale at once: callers must not read them from here.
+pub type CampaignCache = IdCache<Campaign>;
 
-impl IdCache<ReservationRules> {
-    pub async fn get(&self, store: &Store, id: i64) -> StoreResult<Option<Arc<ReservationRules>>> {
-        self.get_or_load(id, async { Ok(store.campaign(id).await?.map(|c| c.reservations)) }).await
+impl IdCache<Campaign> {
+    pub async fn get(&self, store: &Store, id: i64) -> StoreResult<Option<Arc<Campaign>>> {
+        self.get_or_load(id, store.campaign(id)).await
     }
 }
 

@@ -175,7 +175,8 @@ async fn a_campaign_goes_from_teaser_to_reveal_to_reservations_to_its_waves() {
                 .request(Method::POST, app.url(&orders))
                 .bearer_auth(token)
                 .header("idempotency-key", key)
-                .header("accept-language", "en");
+                .header("accept-language", "en")
+                .json(&json!({"kind": "big", "buyer_name": "雷军"}));
             async move { common::to_json(req.send().await.unwrap()).await }
         };
         let (s, b) = order(bystander.clone(), "k1").await;
@@ -243,5 +244,213 @@ async fn concurrent_reservations_fill_the_lanes_exactly() {
         assert_eq!(counts, want, "{backend:?}");
         let id = c["id"].as_i64().unwrap();
         assert_eq!(app.store.reservation_counts(id).await.unwrap(), (10, 15));
+    }
+}
+
+const SECRET: &str = "test-payment-secret-0123456789abcdef";
+
+fn sign(body: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn notify(
+    app: &common::TestApp,
+    order: i64,
+    amount: i64,
+    reference: &str,
+    signature: Option<String>,
+) -> (u16, Value) {
+    let body = json!({"order": order, "provider": "alipay", "provider_ref": reference, "amount_fen": amount})
+        .to_string();
+    let signature = signature.unwrap_or_else(|| sign(&body));
+    let res = app
+        .client
+        .post(app.url("/api/v1/payments/notify"))
+        .header("content-type", "application/json")
+        .header("canyu-signature", signature)
+        .header("accept-language", "en")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    common::to_json(res).await
+}
+
+async fn place(app: &common::TestApp, wave: i64, token: &str, key: &str, body: Value) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/waves/{wave}/orders")))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .header("accept-language", "en")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    common::to_json(res).await
+}
+
+/// Deposits through their whole life: bad choices refused, a signed payment (bad signatures
+/// and wrong amounts changing nothing), rename until lock, lock, refusals after lock, a
+/// refund that puts the unit back on sale, an unpaid hold that expires, a big order that
+/// locks by itself after 7 days, and the production queue by lock time.
+#[tokio::test]
+async fn deposit_orders_follow_the_state_machine() {
+    for backend in backends() {
+        let config = canyu_web::WebConfig {
+            payment_secret: Some(SECRET.as_bytes().to_vec()),
+            simulated_payments: true,
+            ..common::test_config()
+        };
+        let app = common::spawn_app_with(backend, config).await;
+        let staff = app.seed_catalog().await;
+        let [a, b, c, d] = [
+            app.register("车主甲").await,
+            app.register("车主乙").await,
+            app.register("车主丙").await,
+            app.register("车主丁").await,
+        ];
+        let t = now();
+        let body = with(
+            with(
+                with(campaign_body(t - 4 * HOUR), "reveal_at", json!(rfc3339(t - 3 * HOUR))),
+                "fan_lane_places",
+                json!(0),
+            ),
+            "fan_lane_min_points",
+            Value::Null,
+        );
+        let (s, c_body) = app.post("/api/v1/campaigns", Some(&staff), body).await;
+        assert_eq!(s, 201, "{c_body}");
+        let campaign = c_body["id"].as_i64().unwrap();
+        let wave_body = json!({"product": "xiaomi-su7", "sku": "su7", "quantity": 3, "mode": "fcfs",
+            "starts_at": rfc3339(t - MIN), "ends_at": rfc3339(t + 30 * 24 * HOUR), "campaign": campaign});
+        let (s, b2) =
+            app.post("/api/v1/waves", Some(&staff), with(wave_body.clone(), "sku", json!("su7-pro"))).await;
+        assert_eq!((s, error_code(&b2)), (422, "invalid_sku"), "a campaign wave sells one of its SKUs");
+        let (s, w) = app.post("/api/v1/waves", Some(&staff), wave_body).await;
+        assert_eq!(s, 201, "{w}");
+        let wave = w["id"].as_i64().unwrap();
+
+        for (body, code) in [
+            (json!({}), "order_kind_required"),
+            (json!({"kind": "lease", "buyer_name": "张三"}), "invalid_order_kind"),
+            (json!({"kind": "big", "buyer_name": "  "}), "invalid_buyer_name"),
+        ] {
+            let (s, r) = place(&app, wave, &a, "bad", body).await;
+            assert_eq!((s, error_code(&r)), (422, code));
+        }
+        let (s, order) = place(&app, wave, &a, "a1", json!({"kind": "big", "buyer_name": "张三"})).await;
+        assert_eq!(s, 201, "{order}");
+        let oa = order["id"].as_i64().unwrap();
+        assert_eq!(order["launch"]["state"], "awaiting_payment");
+        assert_eq!(order["launch"]["amount_fen"], 500_000);
+        let (s, again) = place(&app, wave, &a, "a1", json!({"kind": "big", "buyer_name": "张三"})).await;
+        assert_eq!((s, again["id"].as_i64()), (201, Some(oa)), "a retry is the same order");
+
+        // Payments: the signature and the amount are checked before anything changes.
+        let (s, r) = notify(&app, oa, 500_000, "T1", Some("sha256=00".into())).await;
+        assert_eq!((s, error_code(&r)), (401, "invalid_signature"));
+        let (s, r) = notify(&app, oa, 400_000, "T1", None).await;
+        assert_eq!((s, error_code(&r)), (422, "amount_mismatch"));
+        let (_, shown) = app.get(&format!("/api/v1/orders/{oa}"), Some(&a)).await;
+        assert_eq!(shown["launch"]["state"], "awaiting_payment", "refused notifications changed nothing");
+        let (s, r) = notify(&app, oa, 500_000, "T1", None).await;
+        assert_eq!((s, r["status"].as_str()), (200, Some("recorded")));
+        let (s, r) = notify(&app, oa, 500_000, "T1", None).await;
+        assert_eq!((s, r["status"].as_str()), (200, Some("duplicate")));
+        let (_, shown) = app.get(&format!("/api/v1/orders/{oa}"), Some(&a)).await;
+        assert_eq!(shown["launch"]["state"], "deposited");
+        assert!(shown["launch"]["refundable_until"].is_string());
+
+        // Rename until locked; only the buyer locks; after the lock no refund, no rename.
+        let (s, r) = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/orders/{oa}"),
+                Some(&a),
+                Some(json!({"buyer_name": "张三丰"})),
+            )
+            .await;
+        assert_eq!((s, r["buyer_name"].as_str()), (200, Some("张三丰")));
+        let (s, r) = app.post(&format!("/api/v1/orders/{oa}/lock"), Some(&b), json!({})).await;
+        assert_eq!((s, error_code(&r)), (404, "order_not_found"));
+        let (s, r) = app.post(&format!("/api/v1/orders/{oa}/lock"), Some(&a), json!({})).await;
+        assert_eq!((s, r["state"].as_str()), (200, Some("locked")));
+        let (s, r) = app.post(&format!("/api/v1/orders/{oa}/refund"), Some(&a), json!({})).await;
+        assert_eq!((s, error_code(&r)), (409, "order_locked"));
+        let (s, r) = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/orders/{oa}"),
+                Some(&a),
+                Some(json!({"buyer_name": "李四"})),
+            )
+            .await;
+        assert_eq!((s, error_code(&r)), (409, "order_locked"));
+
+        // A small order, paid by the simulated provider, refunded: its unit goes back on sale.
+        let (s, ob) = place(&app, wave, &b, "b1", json!({"kind": "small", "buyer_name": "李四"})).await;
+        assert_eq!(s, 201, "{ob}");
+        let ob = ob["id"].as_i64().unwrap();
+        let (s, r) = app.post(&format!("/api/v1/orders/{ob}/simulated-payment"), Some(&b), json!({})).await;
+        assert_eq!((s, r["state"].as_str()), (200, Some("deposited")));
+        let (s, r) = app.post(&format!("/api/v1/orders/{ob}/refund"), Some(&b), json!({})).await;
+        assert_eq!((s, r["state"].as_str()), (200, Some("refunded")));
+        let (_, w) = app.get(&format!("/api/v1/waves/{wave}"), None).await;
+        assert_eq!(w["remaining"], 2, "the refunded unit is back: {w}");
+
+        // An unpaid hold expires after 15 minutes; a payment after that is refused.
+        let (s, oc) = place(&app, wave, &c, "c1", json!({"kind": "big", "buyer_name": "王五"})).await;
+        assert_eq!(s, 201, "{oc}");
+        let oc = oc["id"].as_i64().unwrap();
+        let (s, od) = place(&app, wave, &d, "d1", json!({"kind": "big", "buyer_name": "赵六"})).await;
+        assert_eq!(s, 201, "{od}");
+        let od = od["id"].as_i64().unwrap();
+        let (s, r) = place(&app, wave, &b, "b2", json!({"kind": "big", "buyer_name": "李四"})).await;
+        assert_eq!((s, error_code(&r)), (409, "sold_out"));
+        let (s, _) = app.post(&format!("/api/v1/orders/{od}/simulated-payment"), Some(&d), json!({})).await;
+        assert_eq!(s, 200);
+        app.clock_offset.store(15 * MIN, Ordering::Relaxed);
+        let swept = canyu_web::actions::launch_orders::sweep(&app.state).await.unwrap();
+        assert_eq!((swept.expired, swept.released), (1, 1), "{swept:?}");
+        let (_, shown) = app.get(&format!("/api/v1/orders/{oc}"), Some(&c)).await;
+        assert_eq!(
+            (shown["status"].as_str(), shown["launch"]["state"].as_str()),
+            (Some("released"), Some("expired"))
+        );
+        let (s, r) = notify(&app, oc, 500_000, "T2", None).await;
+        assert_eq!((s, error_code(&r)), (409, "hold_expired"));
+        let (s, r) = place(&app, wave, &b, "b3", json!({"kind": "big", "buyer_name": "李四"})).await;
+        assert_eq!(s, 201, "the expired unit is sold again: {r}");
+
+        // Seven days after payment the big order locks by itself; the queue is by lock time.
+        app.clock_offset.store(7 * 24 * HOUR + MIN, Ordering::Relaxed);
+        let swept = canyu_web::actions::launch_orders::sweep(&app.state).await.unwrap();
+        // (B's new order, never paid, expired meanwhile.)
+        assert_eq!((swept.locked, swept.expired, swept.released), (1, 1, 1), "{swept:?}");
+        let (s, r) = app.post(&format!("/api/v1/orders/{od}/refund"), Some(&d), json!({})).await;
+        assert_eq!((s, error_code(&r)), (409, "order_locked"));
+        let (s, q) = app.get(&format!("/api/v1/campaigns/{campaign}/production"), Some(&staff)).await;
+        assert_eq!(s, 200, "{q}");
+        let queue: Vec<i64> =
+            q["items"].as_array().unwrap().iter().map(|i| i["order"].as_i64().unwrap()).collect();
+        assert_eq!(queue, vec![oa, od]);
+        let (s, _) = app.get(&format!("/api/v1/campaigns/{campaign}/production"), Some(&a)).await;
+        assert_eq!(s, 403);
+
+        let (_, events) = app.get(&format!("/api/v1/orders/{oa}/events"), Some(&a)).await;
+        let trail: Vec<&str> =
+            events["items"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+        assert_eq!(trail, ["place", "pay", "lock"]);
+        let (_, inbox) = app.get("/api/v1/me/notifications", Some(&d)).await;
+        let kinds: Vec<&str> =
+            inbox["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["order.state", "order.state"], "paid, then locked: {inbox}");
+        let (held, sold) = app.store.wave_order_counts(wave).await.unwrap();
+        assert_eq!((held, sold), (2, 2), "sold = the units the two locked orders hold");
     }
 }

@@ -1,6 +1,6 @@
 use crate::commands::serve::serve;
 use crate::commands::{init_logging, open_store, reindex, settings};
-use crate::config::CommonArgs;
+use crate::config::{CommonArgs, Settings};
 use crate::error::CliResult;
 use canyu_core::Millis;
 use canyu_demo::{DEMO_DEFAULT_POSTS, DEMO_FAN_PASSWORD, DEMO_STAFF_HANDLE, DEMO_STAFF_PASSWORD, DemoForum};
@@ -65,6 +65,8 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> CliResult<()> {
         "\n  canyu demo is running: {{url}}\n  staff login: {DEMO_STAFF_HANDLE} / {DEMO_STAFF_PASSWORD}   (fans: any handle on the board / {DEMO_FAN_PASSWORD})\n  data folder: {}\n",
         settings.data_dir.display()
     );
+    // No money moves in the demo: its deposit orders are paid with the simulated provider.
+    let settings = Settings { simulated_payments: true, ..settings };
     serve(&settings, Some(banner)).await
 }
 

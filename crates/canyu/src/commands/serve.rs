@@ -22,6 +22,8 @@ pub fn web_config(settings: &Settings) -> WebConfig {
         password_cost: PasswordCost::Standard,
         release_weekday: settings.release_weekday,
         orders_per_minute: settings.orders_per_minute,
+        payment_secret: settings.payment_secret.clone().map(String::into_bytes),
+        simulated_payments: settings.simulated_payments,
         ..WebConfig::default()
     }
 }
@@ -65,6 +67,7 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
     tokio::spawn(judge_beta_duties(state.clone()));
     tokio::spawn(make_due_draws(state.clone()));
     tokio::spawn(announce_open_waves(state.clone()));
+    tokio::spawn(sweep_launch_orders(state.clone()));
     tokio::spawn(deliverer.run());
     canyu_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
@@ -163,6 +166,25 @@ async fn announce_open_waves(state: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(fans = n, "wave openings announced"),
             Err(e) => tracing::warn!(error = %e, "announcing wave openings failed"),
+        }
+    }
+}
+
+/// Unpaid cart holds expire and big orders lock when their clocks run out, and every unit
+/// an order let go of goes back on sale (checked every 5 s). Idempotent: every node may run it.
+async fn sweep_launch_orders(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        every.tick().await;
+        match canyu_web::actions::launch_orders::sweep(&state).await {
+            Ok(s) if s == Default::default() => {}
+            Ok(s) => tracing::info!(
+                expired = s.expired,
+                locked = s.locked,
+                released = s.released,
+                "launch orders swept"
+            ),
+            Err(e) => tracing::warn!(error = ?e.0, "sweeping launch orders failed"),
         }
     }
 }

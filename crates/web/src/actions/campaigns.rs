@@ -156,17 +156,31 @@ pub async fn wave_gate(state: &AppState, auth: &Auth, wave: &Wave) -> AppResult<
         state.store.reservation(campaign_id, auth.user.id).await?.ok_or(ErrorCode::ReservationRequired)?;
     if reservation.lane == Lane::General {
         let campaign = state.campaigns.get(&state.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
-        if state.now() < campaign.lane_opens_at(Lane::General, wave.rules.starts_at) {
+        if state.now() < campaign.reservations.lane_opens_at(Lane::General, wave.rules.starts_at) {
             return Err(AppError(ErrorCode::LaneNotOpen));
         }
     }
     Ok(())
 }
 
-/// The people who run a product attach waves to its campaigns only.
-pub async fn check_wave_campaign(state: &AppState, product_id: i64, campaign_id: i64) -> AppResult<()> {
-    match state.store.campaign(campaign_id).await? {
-        Some(c) if c.product_id == product_id => Ok(()),
-        _ => Err(ErrorCode::InvalidCampaign.into()),
+/// The people who run a product attach waves to its campaigns only. A campaign wave sells
+/// one of the campaign's SKUs (its `sku` is the SKU's code) and opens after the reveal, so
+/// its order amounts never show the price early.
+pub async fn check_wave_campaign(
+    state: &AppState,
+    product_id: i64,
+    campaign_id: i64,
+    rules: &canyu_core::wave::WaveRules,
+) -> AppResult<()> {
+    let campaign = match state.store.campaign(campaign_id).await? {
+        Some(c) if c.product_id == product_id => c,
+        _ => return Err(ErrorCode::InvalidCampaign.into()),
+    };
+    if !campaign.skus.iter().any(|s| s.code == rules.sku) {
+        return Err(ErrorCode::InvalidSku.into());
     }
+    if rules.starts_at < campaign.schedule.reveal_at {
+        return Err(ErrorCode::InvalidWaveWindow.into());
+    }
+    Ok(())
 }

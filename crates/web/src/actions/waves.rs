@@ -10,7 +10,7 @@ use canyu_core::points::level_for;
 use canyu_core::wave::{Eligibility, WaveMode, WaveRules};
 use canyu_core::{ErrorCode, Millis, Role};
 use canyu_launch::engine::{EngineError, OrderRequest, PlacedOrder, Placement, WaveStock};
-use canyu_store::{Order, Wave};
+use canyu_store::{LaunchOrder, Order, Wave};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
@@ -51,7 +51,9 @@ pub async fn create(state: &AppState, auth: &Auth, input: WaveInput) -> AppResul
         return Err(ErrorCode::NotProductManager.into());
     }
     match (input.campaign, rules.eligibility) {
-        (Some(campaign), _) => super::campaigns::check_wave_campaign(state, product.id, campaign).await?,
+        (Some(campaign), _) => {
+            super::campaigns::check_wave_campaign(state, product.id, campaign, &rules).await?
+        }
         (None, Eligibility::Reservation) => return Err(ErrorCode::InvalidEligibility.into()),
         (None, _) => {}
     }
@@ -112,24 +114,36 @@ pub struct Ordered {
     pub order: PlacedOrder,
     /// True when this request repeated an earlier one (same key, same body).
     pub replay: bool,
+    /// The deposit terms, for an order in a campaign's wave.
+    pub launch: Option<LaunchOrder>,
 }
 
 /// Places an order for the caller. Refusals come back as errors and take nothing.
+/// What an order asks for besides a unit: an F-code, and in a campaign wave the kind of
+/// order and the buyer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OrderOptions<'a> {
+    pub fcode: Option<&'a str>,
+    pub use_fcode: bool,
+    /// `full`, `small` or `big`: required in a campaign's wave, refused elsewhere.
+    pub kind: Option<&'a str>,
+    pub buyer_name: Option<&'a str>,
+}
+
 pub async fn place(
     state: &AppState,
     auth: &Auth,
     wave_id: i64,
     idempotency_key: String,
     body: &[u8],
-    fcode: Option<&str>,
-    use_fcode: bool,
+    options: OrderOptions<'_>,
 ) -> AppResult<Ordered> {
     limit(state, format!("order:{}", auth.user.id), state.config.orders_per_minute)?;
     let wave = state.waves.get(&state.store, wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
     if wave.rules.mode == WaveMode::Draw {
         return Err(ErrorCode::WaveIsDraw.into());
     }
-    let fcode = super::fcodes::for_order(state, auth, &wave, fcode, use_fcode).await?;
+    let fcode = super::fcodes::for_order(state, auth, &wave, options.fcode, options.use_fcode).await?;
     if fcode.is_none() && wave.rules.eligibility == Eligibility::Reservation {
         super::campaigns::wave_gate(state, auth, &wave).await?;
     } else if fcode.is_none() && !eligible(state, auth, &wave).await? {
@@ -139,6 +153,7 @@ pub async fn place(
         }
         .into());
     }
+    let terms = super::launch_orders::terms_for(state, &wave, options.kind, options.buyer_name).await?;
     let place = |request: OrderRequest| match &fcode {
         Some(code) => state.stock.place_fcode(request, code.id),
         None => state.stock.place(request),
@@ -163,7 +178,13 @@ pub async fn place(
             if !replay {
                 tracing::debug!(wave = wave_id, order = order.order_id, seq = order.seq, "order placed");
             }
-            Ok(Ordered { order, replay })
+            let launch = match &terms {
+                Some(terms) => {
+                    Some(super::launch_orders::attach(state, &order, terms, &wave.rules.sku).await?)
+                }
+                None => None,
+            };
+            Ok(Ordered { order, replay, launch })
         }
         Placement::SoldOut => Err(ErrorCode::SoldOut.into()),
         Placement::LimitReached => Err(ErrorCode::OrderLimitReached.into()),

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod demands;
 pub mod draws;
 pub mod fcodes;
+pub mod launch_orders;
 pub mod notifications;
 pub mod points;
 pub mod posts;
@@ -43,7 +44,14 @@ pub fn routes() -> Router<AppState> {
         .route("/waves/{id}/orders", post(waves::order))
         .route("/waves/{id}/entries", post(draws::enter))
         .route("/waves/{id}/draw", get(draws::show).post(draws::run))
-        .route("/orders/{id}", get(waves::show_order))
+        .route("/orders/{id}", get(waves::show_order).patch(launch_orders::rename))
+        .route("/orders/{id}/lock", post(launch_orders::lock))
+        .route("/orders/{id}/refund", post(launch_orders::refund))
+        .route("/orders/{id}/cancel", post(launch_orders::cancel))
+        .route("/orders/{id}/simulated-payment", post(launch_orders::simulated_payment))
+        .route("/orders/{id}/events", get(launch_orders::events))
+        .route("/payments/notify", post(launch_orders::notify))
+        .route("/campaigns/{id}/production", get(launch_orders::production))
         .route("/waves/{id}/fcodes", get(fcodes::batches).post(fcodes::generate))
         .route("/waves/{id}/fcodes/award", post(fcodes::award))
         .route("/fcodes/redeem", post(fcodes::redeem))
@@ -107,6 +115,8 @@ pub fn routes() -> Router<AppState> {
         draws::enter, draws::show, draws::run,
         fcodes::generate, fcodes::batches, fcodes::award, fcodes::redeem, fcodes::transfer,
         campaigns::create, campaigns::show, campaigns::reserve,
+        launch_orders::lock, launch_orders::refund, launch_orders::cancel, launch_orders::rename,
+        launch_orders::simulated_payment, launch_orders::events, launch_orders::notify, launch_orders::production,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -120,7 +130,7 @@ pub fn routes() -> Router<AppState> {
         (name = "demands", description = "Open posts grouped by what they ask for, sized by the fans behind them"),
         (name = "releases", description = "The weekly release train: releases that ship fans' posts and credit them"),
         (name = "waves", description = "The drop engine: waves of limited stock, first-come-first-served orders acknowledged only once durable"),
-        (name = "campaigns", description = "Launch campaigns: teaser, price reveal at a set time, reservations with a fan lane, reservation-only waves"),
+        (name = "campaigns", description = "Launch campaigns: teaser, price reveal at a set time, reservations with a fan lane, reservation-only waves, deposit orders (small, big, locked), signed payment notifications, the production queue"),
         (name = "beta", description = "The beta programme: limited seats, applications, weekly duties, a members-only board and beta releases"),
     )
 )]

@@ -64,6 +64,10 @@ pub fn notification_url(n: &Notification) -> Option<String> {
         let slug = n.data.get("product").and_then(|v| v.as_str())?;
         return Some(format!("{}/beta", crate::pages::product_url(slug)));
     }
+    if n.kind == K::LaunchOrder {
+        let order = n.data.get("order").and_then(|v| v.as_i64())?;
+        return Some(format!("/launch-orders/{order}"));
+    }
     if n.kind == K::WaveOpen {
         let campaign = n.data.get("campaign").and_then(|v| v.as_i64())?;
         return Some(format!("/campaigns/{campaign}"));

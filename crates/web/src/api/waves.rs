@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use canyu_core::ErrorCode;
 use canyu_core::time::{parse_rfc3339, rfc3339};
 use canyu_core::wave::parse_idempotency_key;
-use canyu_store::{Order, Wave};
+use canyu_store::{LaunchOrder, Order, Wave};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -106,10 +106,12 @@ pub struct OrderView {
     pub status: String,
     pub created_at: String,
     pub url: String,
+    /// The deposit terms and state, for an order in a launch campaign's wave.
+    pub launch: Option<LaunchView>,
 }
 
 impl OrderView {
-    fn of(o: &Order) -> OrderView {
+    pub fn of(o: &Order, launch: Option<&LaunchOrder>) -> OrderView {
         OrderView {
             id: o.id,
             wave: o.wave_id,
@@ -117,6 +119,44 @@ impl OrderView {
             status: o.status.clone(),
             created_at: rfc3339(o.created_at),
             url: format!("/api/v1/orders/{}", o.id),
+            launch: launch.map(LaunchView::of),
+        }
+    }
+}
+
+/// A launch order's terms and where it stands.
+#[derive(Serialize, ToSchema)]
+pub struct LaunchView {
+    pub campaign: i64,
+    pub sku: String,
+    /// `full`, `small` or `big`.
+    pub kind: String,
+    /// `awaiting_payment`, `paid`, `deposited`, `locked`, `refunded`, `expired` or `cancelled`.
+    pub state: String,
+    /// Due (or paid), in fen.
+    pub amount_fen: i64,
+    pub buyer_name: String,
+    /// Payment must arrive before this, or the order expires and its unit goes back on sale.
+    pub hold_expires_at: String,
+    pub paid_at: Option<String>,
+    /// A paid big order can be refunded until this moment; then it locks.
+    pub refundable_until: Option<String>,
+    pub locked_at: Option<String>,
+}
+
+impl LaunchView {
+    pub fn of(l: &LaunchOrder) -> LaunchView {
+        LaunchView {
+            campaign: l.campaign_id,
+            sku: l.sku_code.clone(),
+            kind: l.kind.as_str().into(),
+            state: l.state.as_str().into(),
+            amount_fen: l.amount_fen,
+            buyer_name: l.buyer_name.clone(),
+            hold_expires_at: rfc3339(l.hold_expires_at),
+            paid_at: l.paid_at.map(rfc3339),
+            refundable_until: l.refundable_until.map(rfc3339),
+            locked_at: l.locked_at.map(rfc3339),
         }
     }
 }
@@ -186,8 +226,20 @@ pub async fn order(
     } else {
         serde_json::from_slice(body).map_err(|_| AppError(ErrorCode::InvalidJson))?
     };
-    let ordered =
-        waves::place(&state, &auth, wave_id, key, body, options.fcode.as_deref(), options.use_fcode).await?;
+    let ordered = waves::place(
+        &state,
+        &auth,
+        wave_id,
+        key,
+        body,
+        waves::OrderOptions {
+            fcode: options.fcode.as_deref(),
+            use_fcode: options.use_fcode,
+            kind: options.kind.as_deref(),
+            buyer_name: options.buyer_name.as_deref(),
+        },
+    )
+    .await?;
     let o = &ordered.order;
     let view = OrderView {
         id: o.order_id,
@@ -196,6 +248,7 @@ pub async fn order(
         status: "placed".into(),
         created_at: rfc3339(o.created_at_ms),
         url: format!("/api/v1/orders/{}", o.order_id),
+        launch: ordered.launch.as_ref().map(LaunchView::of),
     };
     let mut res = (StatusCode::CREATED, [(header::LOCATION, view.url.clone())], Json(view)).into_response();
     if ordered.replay {
@@ -214,6 +267,11 @@ pub struct OrderBody {
     /// Use one of the caller's codes for this wave (e.g. one awarded by a points rule).
     #[serde(default)]
     pub use_fcode: bool,
+    /// In a launch campaign's wave (required there, refused elsewhere): `full` (pay the price
+    /// within the cart hold), `small` (小定) or `big` (大定), as the SKU offers them.
+    pub kind: Option<String>,
+    /// In a launch campaign's wave: the buyer's name (1–40 characters), frozen once locked.
+    pub buyer_name: Option<String>,
 }
 
 /// One order: the caller's own, or any order of a product the caller runs.
@@ -225,7 +283,8 @@ pub async fn show_order(
     Path(id): Path<String>,
 ) -> AppResult<Json<OrderView>> {
     let order = waves::order(&state, &auth, parse_id(&id, ErrorCode::OrderNotFound)?).await?;
-    Ok(Json(OrderView::of(&order)))
+    let launch = state.store.launch_order(order.id).await?;
+    Ok(Json(OrderView::of(&order, launch.as_ref())))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -241,5 +300,12 @@ pub async fn my_orders(
     RequireAuth(auth): RequireAuth,
 ) -> AppResult<Json<OrdersView>> {
     let orders = state.store.orders_of_user(auth.user.id, 100).await?;
-    Ok(Json(OrdersView { items: orders.iter().map(OrderView::of).collect() }))
+    let launches: std::collections::HashMap<i64, LaunchOrder> = state
+        .store
+        .launch_orders_of_user(auth.user.id, 100)
+        .await?
+        .into_iter()
+        .map(|l| (l.order_id, l))
+        .collect();
+    Ok(Json(OrdersView { items: orders.iter().map(|o| OrderView::of(o, launches.get(&o.id))).collect() }))
 }

@@ -288,7 +288,7 @@ pub async fn buy(
     let auth = cx.user()?;
     let id = wave_id(&id)?;
     let result = match canyu_core::wave::parse_idempotency_key(Some(&form.key)) {
-        Ok(key) => wave_actions::place(&state, auth, id, key, b"", None, false).await,
+        Ok(key) => wave_actions::place(&state, auth, id, key, b"", Default::default()).await,
         Err(code) => Err(AppError(code)),
     };
     match result {

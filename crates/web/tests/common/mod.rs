@@ -20,6 +20,8 @@ pub struct TestApp {
     pub client: Client,
     /// Added to the real clock; lets a test jump past token expiry.
     pub clock_offset: Arc<AtomicI64>,
+    /// The server's state, for running its background jobs (sweeps) on demand.
+    pub state: AppState,
 }
 
 pub fn test_config() -> WebConfig {
@@ -45,13 +47,14 @@ pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> TestApp {
     state.parts_mut().clock = Arc::new(move || canyu_web::state::now_millis() + o.load(Ordering::Relaxed));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    tokio::spawn(canyu_web::serve(listener, state, std::future::pending()));
+    tokio::spawn(canyu_web::serve(listener, state.clone(), std::future::pending()));
     TestApp {
         base: format!("http://{addr}"),
         store,
         backend,
         client: Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
         clock_offset: offset,
+        state,
     }
 }
 

@@ -1,0 +1,301 @@
+//! Launch orders: an order in a campaign's wave carries deposit terms (a full purchase, a
+//! small 小定 or a big 大定 deposit) and lives by the state machine of
+//! `canyu_core::campaign`. Payments come from a signed provider notification (or the demo's
+//! simulated provider); refunds, expiries and cancellations give the unit back to the wave;
+//! a sweep expires unpaid holds and locks big orders whose refund window closed.
+
+use super::releases::can_manage;
+use crate::auth::Auth;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use canyu_core::campaign::{OrderEvent, OrderFacts, OrderKind, OrderState, next_state, refundable_until};
+use canyu_core::{ErrorCode, Role};
+use canyu_launch::engine::PlacedOrder;
+use canyu_store::{Campaign, LaunchOrder, NewLaunchOrder, PaymentOutcome, Transition, Wave};
+use std::sync::Arc;
+
+pub const BUYER_NAME_MAX_CHARS: usize = 40;
+
+/// What a fan chose for an order in a campaign wave, checked before the engine runs.
+pub struct LaunchTerms {
+    pub campaign: Arc<Campaign>,
+    pub kind: OrderKind,
+    pub amount_fen: i64,
+    pub buyer_name: String,
+}
+
+pub fn parse_buyer_name(raw: &str) -> Result<String, ErrorCode> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > BUYER_NAME_MAX_CHARS || name.chars().any(char::is_control) {
+        return Err(ErrorCode::InvalidBuyerName);
+    }
+    Ok(name.to_string())
+}
+
+/// The terms of an order in `wave`: `None` for a wave outside any campaign (which takes no
+/// kind or buyer), else the kind, the amount due now and the buyer's name.
+pub async fn terms_for(
+    state: &AppState,
+    wave: &Wave,
+    kind: Option<&str>,
+    buyer_name: Option<&str>,
+) -> AppResult<Option<LaunchTerms>> {
+    let Some(campaign_id) = wave.campaign_id else {
+        return match (kind, buyer_name) {
+            (None, None) => Ok(None),
+            _ => Err(ErrorCode::InvalidOrderKind.into()),
+        };
+    };
+    let campaign = state.campaigns.get(&state.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
+    let (Some(kind), Some(buyer_name)) = (kind, buyer_name) else {
+        return Err(ErrorCode::OrderKindRequired.into());
+    };
+    let kind = OrderKind::parse(kind)?;
+    let buyer_name = parse_buyer_name(buyer_name)?;
+    let amount_fen = campaign
+        .skus
+        .iter()
+        .find(|s| s.code == wave.rules.sku)
+        .and_then(|s| s.amount_due(kind))
+        .ok_or(ErrorCode::OrderKindNotOffered)?;
+    Ok(Some(LaunchTerms { campaign, kind, amount_fen, buyer_name }))
+}
+
+/// Attaches the terms to the order the engine acknowledged (a retry finds them there).
+pub async fn attach(
+    state: &AppState,
+    order: &PlacedOrder,
+    terms: &LaunchTerms,
+    sku_code: &str,
+) -> AppResult<LaunchOrder> {
+    Ok(state
+        .store
+        .create_launch_order(&NewLaunchOrder {
+            order_id: order.order_id,
+            campaign_id: terms.campaign.id,
+            user_id: order.fan_id,
+            sku_code,
+            kind: terms.kind,
+            amount_fen: terms.amount_fen,
+            buyer_name: &terms.buyer_name,
+            hold_expires_at: order.created_at_ms + terms.campaign.terms.hold_ms,
+            now: state.now(),
+        })
+        .await?)
+}
+
+fn facts(o: &LaunchOrder) -> OrderFacts {
+    OrderFacts {
+        kind: o.kind,
+        state: o.state,
+        hold_expires_at: o.hold_expires_at,
+        refundable_until: o.refundable_until,
+    }
+}
+
+/// The caller's launch order, or the order of a product the caller runs when `staff_ok`.
+async fn load(state: &AppState, auth: &Auth, id: i64, staff_ok: bool) -> AppResult<LaunchOrder> {
+    let Some(order) = state.store.launch_order(id).await? else {
+        return Err(match state.store.order(id).await? {
+            Some(o) if o.user_id == auth.user.id => ErrorCode::NotALaunchOrder,
+            _ => ErrorCode::OrderNotFound,
+        }
+        .into());
+    };
+    if order.user_id == auth.user.id {
+        return Ok(order);
+    }
+    if staff_ok && auth.user.role >= Role::Staff {
+        let campaign =
+            state.campaigns.get(&state.store, order.campaign_id).await?.ok_or(ErrorCode::Internal)?;
+        if can_manage(state, auth, campaign.product_id).await? {
+            return Ok(order);
+        }
+    }
+    // Someone else's order does not exist, as far as the caller can tell.
+    Err(ErrorCode::OrderNotFound.into())
+}
+
+pub async fn show(state: &AppState, auth: &Auth, id: i64) -> AppResult<LaunchOrder> {
+    load(state, auth, id, true).await
+}
+
+/// Moves the order by `event` for the caller (lock, refund, cancel); an order that lets go
+/// of its unit gives it back to the wave.
+pub async fn act(state: &AppState, auth: &Auth, id: i64, event: OrderEvent) -> AppResult<LaunchOrder> {
+    super::limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
+    // Staff may cancel a flagged order of their product; everything else is the buyer's.
+    let order = load(state, auth, id, event == OrderEvent::Cancel).await?;
+    let now = state.now();
+    let to = next_state(&facts(&order), event, now)?;
+    let moved = state
+        .store
+        .apply_launch_transition(&Transition {
+            order_id: id,
+            from: order.state,
+            to,
+            event,
+            actor_id: Some(auth.user.id),
+            now,
+            refundable_until: None,
+        })
+        .await?;
+    if !moved {
+        // Another move (a payment, the sweep) got there first.
+        return Err(ErrorCode::InvalidOrderTransition.into());
+    }
+    tracing::info!(
+        order = id,
+        from = order.state.as_str(),
+        to = to.as_str(),
+        by = auth.user.id,
+        "launch order moved"
+    );
+    if !to.holds_stock() {
+        release(state, id).await;
+    }
+    Ok(state.store.launch_order(id).await?.ok_or(ErrorCode::OrderNotFound)?)
+}
+
+/// Gives the order's unit back to its wave. A failure is logged and left to the sweep,
+/// which finds every order that should have let go.
+async fn release(state: &AppState, order_id: i64) {
+    let order = match state.store.order(order_id).await {
+        Ok(Some(o)) => o,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(order = order_id, error = %e, "could not read an order to release");
+            return;
+        }
+    };
+    if let Err(e) = state.stock.release(&order, state.now()).await {
+        tracing::warn!(order = order_id, error = %e, "releasing an order's unit failed; the sweep will retry");
+    }
+}
+
+pub async fn rename(state: &AppState, auth: &Auth, id: i64, buyer_name: &str) -> AppResult<LaunchOrder> {
+    let name = parse_buyer_name(buyer_name)?;
+    let order = load(state, auth, id, false).await?;
+    if !order.state.buyer_editable() {
+        return Err(match order.state {
+            OrderState::Locked => ErrorCode::OrderLocked,
+            _ => ErrorCode::InvalidOrderTransition,
+        }
+        .into());
+    }
+    if !state.store.set_buyer_name(id, &name, state.now()).await? {
+        return Err(ErrorCode::OrderLocked.into());
+    }
+    Ok(state.store.launch_order(id).await?.ok_or(ErrorCode::OrderNotFound)?)
+}
+
+/// A payment as a provider notified it (already authenticated by the caller). A repeated
+/// notification answers `Duplicate` and changes nothing.
+pub async fn record_payment(
+    state: &AppState,
+    order_id: i64,
+    provider: &str,
+    provider_ref: &str,
+    amount_fen: i64,
+) -> AppResult<PaymentOutcome> {
+    if state.store.payment_order(provider, provider_ref).await?.is_some() {
+        return Ok(PaymentOutcome::Duplicate);
+    }
+    let order = state.store.launch_order(order_id).await?.ok_or(ErrorCode::OrderNotFound)?;
+    if amount_fen != order.amount_fen {
+        return Err(ErrorCode::AmountMismatch.into());
+    }
+    let now = state.now();
+    let to = next_state(&facts(&order), OrderEvent::Pay, now)?;
+    let campaign = state.campaigns.get(&state.store, order.campaign_id).await?.ok_or(ErrorCode::Internal)?;
+    let outcome = state
+        .store
+        .pay_launch_order(
+            &Transition {
+                order_id,
+                from: order.state,
+                to,
+                event: OrderEvent::Pay,
+                actor_id: None,
+                now,
+                refundable_until: refundable_until(order.kind, now, &campaign.terms),
+            },
+            provider,
+            provider_ref,
+            amount_fen,
+        )
+        .await?;
+    if outcome == PaymentOutcome::StateMoved {
+        return Err(ErrorCode::InvalidOrderTransition.into());
+    }
+    tracing::info!(order = order_id, provider, amount_fen, "payment recorded");
+    Ok(outcome)
+}
+
+/// The demo's provider: pays the caller's order in full without any money moving.
+pub async fn simulate_payment(state: &AppState, auth: &Auth, id: i64) -> AppResult<LaunchOrder> {
+    if !state.config.simulated_payments {
+        return Err(ErrorCode::SimulatedPaymentsOff.into());
+    }
+    let order = load(state, auth, id, false).await?;
+    record_payment(state, id, "simulated", &format!("sim-{id}"), order.amount_fen).await?;
+    Ok(state.store.launch_order(id).await?.ok_or(ErrorCode::OrderNotFound)?)
+}
+
+/// What one sweep did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub expired: u64,
+    pub locked: u64,
+    pub released: u64,
+}
+
+/// Expires unpaid holds, locks big orders whose refund window closed, and gives back every
+/// unit an order should have let go. Idempotent: several nodes may sweep at once.
+pub async fn sweep(state: &AppState) -> AppResult<Swept> {
+    let now = state.now();
+    let mut swept = Swept::default();
+    for order in state.store.launch_orders_due(now, 1_000).await? {
+        let event = if order.state == OrderState::AwaitingPayment {
+            OrderEvent::Expire
+        } else {
+            OrderEvent::AutoLock
+        };
+        let Ok(to) = next_state(&facts(&order), event, now) else { continue };
+        let moved = state
+            .store
+            .apply_launch_transition(&Transition {
+                order_id: order.order_id,
+                from: order.state,
+                to,
+                event,
+                actor_id: None,
+                now,
+                refundable_until: None,
+            })
+            .await?;
+        if moved && to == OrderState::Expired {
+            swept.expired += 1;
+        } else if moved {
+            swept.locked += 1;
+        }
+    }
+    for order in state.store.orders_to_release(now, 1_000).await? {
+        match state.stock.release(&order, now).await {
+            Ok(true) => swept.released += 1,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(order = order.id, error = %e, "releasing an order's unit failed"),
+        }
+    }
+    Ok(swept)
+}
+
+/// The campaign's production queue (locked orders by lock time), for the people who run it.
+pub async fn production(state: &AppState, auth: &Auth, campaign_id: i64) -> AppResult<Vec<LaunchOrder>> {
+    auth.require(Role::Staff)?;
+    let campaign = state.store.campaign(campaign_id).await?.ok_or(ErrorCode::CampaignNotFound)?;
+    if !can_manage(state, auth, campaign.product_id).await? {
+        return Err(AppError(ErrorCode::NotProductManager));
+    }
+    Ok(state.store.production_queue(campaign_id, 10_000).await?)
+}

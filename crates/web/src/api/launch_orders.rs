@@ -1,0 +1,245 @@
+//! Launch orders' life through the API: lock, refund, cancel, rename the buyer, pay (a
+//! provider's signed notification, or the demo's simulated provider), the transitions as
+//! recorded, and a campaign's production queue.
+
+use crate::actions::launch_orders as launch;
+use crate::api::views::ErrorBody;
+use crate::api::waves::LaunchView;
+use crate::auth::RequireAuth;
+use crate::error::{ApiJson, AppError, AppResult};
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use canyu_core::ErrorCode;
+use canyu_core::campaign::OrderEvent;
+use canyu_core::time::rfc3339;
+use canyu_store::PaymentOutcome;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use utoipa::ToSchema;
+
+fn order_id(raw: &str) -> AppResult<i64> {
+    raw.parse().map_err(|_| AppError(ErrorCode::OrderNotFound))
+}
+
+async fn act(
+    state: &AppState,
+    auth: &crate::auth::Auth,
+    id: &str,
+    event: OrderEvent,
+) -> AppResult<Json<LaunchView>> {
+    let order = launch::act(state, auth, order_id(id)?, event).await?;
+    Ok(Json(LaunchView::of(&order)))
+}
+
+/// Locks the caller's deposit order (锁单): no refund from now on, the buyer's name is frozen,
+/// and the order joins the production queue by lock time.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/lock", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = LaunchView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn lock(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<LaunchView>> {
+    act(&state, &auth, &id, OrderEvent::Lock).await
+}
+
+/// Refunds the caller's deposit: a small order at any time before it is locked, a big
+/// order within its refund window. The unit goes back on sale.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/refund", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = LaunchView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn refund(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<LaunchView>> {
+    act(&state, &auth, &id, OrderEvent::Refund).await
+}
+
+/// Cancels an order awaiting payment (the buyer, or the people who run the product, e.g.
+/// for a scalper's order). The unit goes back on sale.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = LaunchView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<LaunchView>> {
+    act(&state, &auth, &id, OrderEvent::Cancel).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenameRequest {
+    /// 1–40 characters.
+    pub buyer_name: String,
+}
+
+/// Changes the buyer's name, until the order is locked (then 409 `order_locked`).
+#[utoipa::path(patch, path = "/api/v1/orders/{id}", tag = "campaigns", params(("id" = i64, Path)), request_body = RenameRequest,
+    responses((status = 200, body = LaunchView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn rename(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<RenameRequest>,
+) -> AppResult<Json<LaunchView>> {
+    let order = launch::rename(&state, &auth, order_id(&id)?, &req.buyer_name).await?;
+    Ok(Json(LaunchView::of(&order)))
+}
+
+/// Pays the caller's order through the simulated provider (only where the site enables
+/// it, as the demo does; 403 elsewhere).
+#[utoipa::path(post, path = "/api/v1/orders/{id}/simulated-payment", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = LaunchView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn simulated_payment(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<LaunchView>> {
+    let order = launch::simulate_payment(&state, &auth, order_id(&id)?).await?;
+    Ok(Json(LaunchView::of(&order)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LaunchEventView {
+    /// `place`, `pay`, `expire`, `cancel`, `refund`, `lock` or `auto_lock`.
+    pub event: String,
+    pub from: String,
+    pub to: String,
+    /// Whether the buyer (or staff) did it; system and provider moves are `false`.
+    pub by_person: bool,
+    pub at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LaunchEventsView {
+    pub items: Vec<LaunchEventView>,
+}
+
+/// Every transition of the order, oldest first.
+#[utoipa::path(get, path = "/api/v1/orders/{id}/events", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = LaunchEventsView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn events(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<LaunchEventsView>> {
+    let order = launch::show(&state, &auth, order_id(&id)?).await?;
+    let items = state
+        .store
+        .launch_order_events(order.order_id)
+        .await?
+        .into_iter()
+        .map(|e| LaunchEventView {
+            event: e.event,
+            from: e.from_state,
+            to: e.to_state,
+            by_person: e.actor_id.is_some(),
+            at: rfc3339(e.at),
+        })
+        .collect();
+    Ok(Json(LaunchEventsView { items }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentNotice {
+    /// The canyu order id the payment is for.
+    pub order: i64,
+    /// The provider's name, e.g. `alipay` or `wechatpay`.
+    pub provider: String,
+    /// The provider's reference for the payment (a trade number); unique per provider.
+    pub provider_ref: String,
+    /// In fen; must equal the amount due.
+    pub amount_fen: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PaymentAck {
+    /// `recorded`, or `duplicate` for a notification seen before.
+    pub status: String,
+}
+
+/// `sha256=<hex>` of HMAC-SHA256 over the raw body, compared in constant time.
+pub fn signature_ok(secret: &[u8], body: &[u8], header: Option<&str>) -> bool {
+    let Some(hex_sig) = header.and_then(|h| h.trim().strip_prefix("sha256=")) else { return false };
+    let Ok(sig) = hex::decode(hex_sig) else { return false };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else { return false };
+    mac.update(body);
+    mac.verify_slice(&sig).is_ok()
+}
+
+/// A payment provider's notification (the shape of Alipay's and WeChat Pay's notify URLs),
+/// signed with the site's payment secret: header `Canyu-Signature: sha256=<hex of
+/// HMAC-SHA256(secret, body)>`. A bad signature is 401 and an amount that does not match
+/// the amount due is 422; neither changes anything. A repeated notification is 200
+/// `duplicate`.
+#[utoipa::path(post, path = "/api/v1/payments/notify", tag = "campaigns", request_body = PaymentNotice, security(()),
+    responses((status = 200, body = PaymentAck), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn notify(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<PaymentAck>> {
+    let secret = state.config.payment_secret.as_deref().ok_or(ErrorCode::PaymentsNotConfigured)?;
+    let header = headers.get("canyu-signature").and_then(|v| v.to_str().ok());
+    if !signature_ok(secret, &body, header) {
+        tracing::warn!("payment notification with a bad signature refused");
+        return Err(ErrorCode::InvalidSignature.into());
+    }
+    let notice: PaymentNotice =
+        serde_json::from_slice(&body).map_err(|_| AppError(ErrorCode::InvalidJson))?;
+    let provider = notice.provider.trim();
+    let provider_ref = notice.provider_ref.trim();
+    if provider.is_empty() || provider.len() > 32 || provider_ref.is_empty() || provider_ref.len() > 128 {
+        return Err(ErrorCode::InvalidJson.into());
+    }
+    let outcome =
+        launch::record_payment(&state, notice.order, provider, provider_ref, notice.amount_fen).await?;
+    let status = if outcome == PaymentOutcome::Duplicate { "duplicate" } else { "recorded" };
+    Ok(Json(PaymentAck { status: status.into() }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueueEntry {
+    /// 1 = the first to be built.
+    pub position: i64,
+    pub order: i64,
+    pub sku: String,
+    pub buyer_name: String,
+    pub locked_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductionQueueView {
+    pub campaign: i64,
+    pub items: Vec<QueueEntry>,
+}
+
+/// The campaign's production queue: locked orders by lock time (the people who run it).
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/production", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = ProductionQueueView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn production(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<ProductionQueueView>> {
+    let campaign = id.parse().map_err(|_| AppError(ErrorCode::CampaignNotFound))?;
+    let queue = launch::production(&state, &auth, campaign).await?;
+    let items = queue
+        .iter()
+        .zip(1..)
+        .map(|(o, position)| QueueEntry {
+            position,
+            order: o.order_id,
+            sku: o.sku_code.clone(),
+            buyer_name: o.buyer_name.clone(),
+            locked_at: o.locked_at.map(rfc3339).unwrap_or_default(),
+        })
+        .collect();
+    Ok(Json(ProductionQueueView { campaign, items }))
+}
