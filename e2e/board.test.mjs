@@ -397,7 +397,7 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     // console watcher would count; the router-level page tests cover them.)
   });
 
-  await t.test("a launch campaign: the teaser hides the price, the page turns at the reveal, the fan reserves", async () => {
+  await t.test("a launch campaign: the teaser hides the price, the page turns at the reveal, the fan reserves, places a big order, pays and locks it", async () => {
     const login = await fetch(`${BASE}/api/v1/auth/login`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
@@ -440,6 +440,31 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     await Promise.all([fan.waitForURL(new RegExp(`/campaigns/${campaign.id}$`)), fan.click("[data-testid=reserve-button]")]);
     assert.match(await fan.textContent("[data-testid=my-reservation]"), /普通通道 · 第 1/);
     assert.equal(await fan.locator("[data-testid=reserve-button]").count(), 0);
+
+    // The campaign's reservation-only wave opens; the fan places a big order (大定), pays it
+    // with the demo's provider and locks it (锁单).
+    const wave = await fetch(`${BASE}/api/v1/waves`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        product: PRODUCT, sku: "e2e-12", quantity: 10, mode: "fcfs", campaign: campaign.id,
+        eligibility: "reservation", starts_at: at(-1e3), ends_at: at(3600e3),
+      }),
+    });
+    assert.equal(wave.status, 201);
+    await fan.reload();
+    await Promise.all([fan.waitForURL(/\/waves\/\d+$/), fan.click("[data-testid=campaign-waves] a")]);
+    await fan.check("[data-testid=kind-big]");
+    await fan.fill("[data-testid=buyer-name]", "米粉 张三");
+    await Promise.all([fan.waitForURL(/\/launch-orders\/\d+$/), fan.click("[data-testid=buy-button]")]);
+    assert.equal((await fan.textContent("[data-testid=order-state]")).trim(), "待支付");
+    assert.equal((await fan.textContent("[data-testid=order-amount]")).trim(), "¥500");
+    await Promise.all([fan.waitForURL(/\/launch-orders\/\d+$/), fan.click("[data-testid=order-pay]")]);
+    assert.equal((await fan.textContent("[data-testid=order-state]")).trim(), "定金已付");
+    await Promise.all([fan.waitForURL(/\/launch-orders\/\d+$/), fan.click("[data-testid=order-lock]")]);
+    assert.equal((await fan.textContent("[data-testid=order-state]")).trim(), "已锁单");
+    assert.equal(await fan.locator("[data-testid=order-refund]").count(), 0);
+    assert.match(await fan.innerText("[data-testid=order-history]"), /待支付[\s\S]*定金已付[\s\S]*已锁单/);
   });
 
   await fanCtx.close();

@@ -172,7 +172,7 @@ error_codes! {
     InvalidOrderTransition = "invalid_order_transition", 409, "订单当前的状态不允许这个操作。", "The order's current state does not allow that.";
     InvalidBuyerName = "invalid_buyer_name", 422, "购车人/收货人姓名须为 1 到 40 个字。", "The buyer's name has 1 to 40 characters.";
     OrderKindNotOffered = "order_kind_not_offered", 422, "这个版本不接受这种订单（没有设置对应的定金）。", "This SKU does not take that kind of order (no such deposit is set).";
-    OrderKindRequired = "order_kind_required", 422, "发布活动的发售须指定订单类型 kind（small 小定或 big 大定）和 buyer_name。", "A campaign wave's orders need a kind (small or big) and a buyer_name.";
+    OrderKindRequired = "order_kind_required", 422, "发布活动的发售须指定订单类型 kind（full 全款、small 小定或 big 大定）和购买人姓名 buyer_name。", "A campaign wave's orders need a kind (full, small or big) and a buyer_name.";
     NotALaunchOrder = "not_a_launch_order", 409, "这个订单没有定金条款，不能支付、锁单或退订。", "This order has no deposit terms: it cannot be paid, locked or refunded.";
     InvalidSignature = "invalid_signature", 401, "支付通知的签名无效。", "The payment notification's signature is invalid.";
     AmountMismatch = "amount_mismatch", 422, "支付金额与订单应付金额不符。", "The amount paid does not match the amount due.";

@@ -47,11 +47,8 @@ pub async fn terms_for(
         };
     };
     let campaign = state.campaigns.get(&state.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
-    let (Some(kind), Some(buyer_name)) = (kind, buyer_name) else {
-        return Err(ErrorCode::OrderKindRequired.into());
-    };
-    let kind = OrderKind::parse(kind)?;
-    let buyer_name = parse_buyer_name(buyer_name)?;
+    let kind = OrderKind::parse(kind.ok_or(ErrorCode::OrderKindRequired)?)?;
+    let buyer_name = parse_buyer_name(buyer_name.unwrap_or(""))?;
     let amount_fen = campaign
         .skus
         .iter()

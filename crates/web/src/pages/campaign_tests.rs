@@ -111,3 +111,100 @@ async fn a_campaign_page_follows_its_phases_and_takes_reservations() {
     assert!(wave_form.html.contains("<option value=\"reservation\" selected>"), "{}", wave_form.html);
     assert!(wave_form.html.contains(&format!("name=\"campaign\" value=\"{id}\"")));
 }
+
+#[tokio::test]
+async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
+    let mut app = App::new().await;
+    std::sync::Arc::make_mut(&mut app.state.parts_mut().config).simulated_payments = true;
+    let (admin_user, _) = app.user("发布会_b", Role::Admin).await;
+    let (_, fan) = app.user("车主_b", Role::Fan).await;
+    let admin = crate::auth::Auth { user: admin_user, via: crate::auth::AuthVia::Token };
+    let t = app.state.now();
+    let campaign = crate::actions::campaigns::create(
+        &app.state,
+        &admin,
+        crate::actions::campaigns::CampaignInput {
+            product: "xiaomi-su7".into(),
+            title: "SU7 上市".into(),
+            teaser_at: t - 3 * HOUR,
+            reveal_at: t - 2 * HOUR,
+            reserve_opens_at: t - HOUR,
+            reserve_closes_at: t + HOUR,
+            account_cutoff_at: None,
+            fan_lane_places: None,
+            fan_lane_min_points: None,
+            general_places: None,
+            fan_lane_head_start_minutes: None,
+            hold_minutes: None,
+            refund_days: None,
+            skus: vec![crate::actions::campaigns::SkuInput {
+                code: "su7".into(),
+                name: "SU7 标准版".into(),
+                price_fen: 21_590_000,
+                small_deposit_fen: Some(500_000),
+                big_deposit_fen: Some(500_000),
+            }],
+        },
+    )
+    .await
+    .expect("campaign");
+    let wave = crate::actions::waves::create(
+        &app.state,
+        &admin,
+        crate::actions::waves::WaveInput {
+            product: "xiaomi-su7".into(),
+            sku: Some("su7".into()),
+            quantity: 5,
+            mode: "fcfs".into(),
+            per_fan_limit: None,
+            starts_at: t - MIN,
+            ends_at: t + HOUR,
+            eligibility: None,
+            min_level: None,
+            channels: Default::default(),
+            fcode_quantity: None,
+            campaign: Some(campaign.id),
+        },
+    )
+    .await
+    .expect("wave");
+
+    let page = app.get(&format!("/waves/{}", wave.id), Some(&fan), "zh-CN").await;
+    assert!(page.html.contains("data-testid=\"kind-big\""), "{}", page.html);
+    assert!(page.html.contains("¥215,900") && page.html.contains("¥5,000"));
+    let key = page.html.split("name=\"key\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("key");
+    let csrf = page.csrf();
+    let url = format!("/waves/{}/buy", wave.id);
+    let refused =
+        app.form(&url, &fan, &[("csrf", &csrf), ("key", key), ("kind", "big"), ("buyer_name", " ")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.testid("form-error").is_some_and(|e| e.contains("姓名")), "{}", refused.html);
+    let placed =
+        app.form(&url, &fan, &[("csrf", &csrf), ("key", key), ("kind", "big"), ("buyer_name", "雷军")]).await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.html);
+    let order_url = placed.location.expect("order page");
+    assert!(order_url.starts_with("/launch-orders/"));
+
+    let order = app.get(&order_url, Some(&fan), "zh-CN").await;
+    assert_eq!(order.testid("order-state").as_deref(), Some("待支付"));
+    assert_eq!(order.testid("order-amount").as_deref(), Some("¥5,000"));
+    let paid = app.form(&format!("{order_url}/pay"), &fan, &[("csrf", &order.csrf())]).await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.html);
+    let order = app.get(&order_url, Some(&fan), "zh-CN").await;
+    assert_eq!(order.testid("order-state").as_deref(), Some("定金已付"));
+    assert!(order.testid("order-refundable-until").is_some());
+    let locked = app.form(&format!("{order_url}/lock"), &fan, &[("csrf", &order.csrf())]).await;
+    assert_eq!(locked.status, StatusCode::SEE_OTHER);
+    let order = app.get(&order_url, Some(&fan), "zh-CN").await;
+    assert_eq!(order.testid("order-state").as_deref(), Some("已锁单"));
+    assert!(!order.html.contains("data-testid=\"order-refund\"") && !order.html.contains("rename-form"));
+    let refund = app.form(&format!("{order_url}/refund"), &fan, &[("csrf", &order.csrf())]).await;
+    assert_eq!(refund.status, StatusCode::CONFLICT);
+    assert!(refund.testid("form-error").is_some_and(|e| e.contains("锁单")), "{}", refund.html);
+
+    // Someone else's order page does not exist for them; the campaign page lists the buyer's.
+    let (_, other) = app.user("路人_b", Role::Fan).await;
+    assert_eq!(app.get(&order_url, Some(&other), "zh-CN").await.status, StatusCode::NOT_FOUND);
+    let campaign_page = app.get(&format!("/campaigns/{}", campaign.id), Some(&fan), "zh-CN").await;
+    assert!(campaign_page.html.contains(&order_url));
+}

@@ -48,6 +48,7 @@ pub struct CampaignText {
     pub sign_in: &'static str,
     pub waves: &'static str,
     pub no_waves: &'static str,
+    pub my_orders: &'static str,
     pub console: &'static str,
     pub console_price_note: &'static str,
     pub new_campaign: &'static str,
@@ -95,6 +96,7 @@ const ZH: CampaignText = CampaignText {
     sign_in: "登录后即可预约。",
     waves: "发售轮次",
     no_waves: "发售轮次即将公布。",
+    my_orders: "我的订单",
     console: "活动后台",
     console_price_note: "价格揭晓前只有你能看到价格。",
     new_campaign: "新建发布活动",
@@ -142,6 +144,7 @@ const EN: CampaignText = CampaignText {
     sign_in: "Sign in to reserve.",
     waves: "Waves",
     no_waves: "Waves will be announced soon.",
+    my_orders: "My orders",
     console: "Campaign console",
     console_price_note: "Until the reveal, only you can see the prices.",
     new_campaign: "Plan a launch campaign",
@@ -232,6 +235,8 @@ pub struct CampaignPage {
     pub terms: String,
     pub wave_form_url: String,
     pub error: Option<String>,
+    /// The caller's orders in this campaign: (url, label).
+    pub my_orders: Vec<(String, String)>,
 }
 
 async fn render(
@@ -270,6 +275,23 @@ async fn render(
             big: if price_shown { amount(sku.big_deposit_fen) } else { b.price_hidden.into() },
         })
         .collect();
+    let my_orders = match &cx.auth {
+        Some(a) => {
+            let labels = super::launch_orders::kind_labels(cx.locale);
+            state
+                .store
+                .launch_orders_of_user(a.user.id, 100)
+                .await?
+                .into_iter()
+                .filter(|o| o.campaign_id == id)
+                .map(|o| {
+                    let label = format!("#{} · {} · {}", o.order_id, o.sku_code, labels.of(o.kind));
+                    (format!("/launch-orders/{}", o.order_id), label)
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
     let r = &c.reservations;
     let page = CampaignPage {
         t: cx.t,
@@ -322,6 +344,7 @@ async fn render(
             .replace("{minutes}", &(c.terms.hold_ms / canyu_core::campaign::MINUTE_MS).to_string()),
         wave_form_url: format!("{}/waves?campaign={id}", product_url(&c.product_slug)),
         error,
+        my_orders,
     };
     Ok(cx.respond(status, page))
 }

@@ -14,6 +14,7 @@ mod demands;
 mod error;
 mod home;
 mod inbox;
+mod launch_orders;
 mod leaderboard;
 mod new_post;
 mod post;
@@ -52,6 +53,8 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{slug}/waves", get(waves::list).post(waves::create))
         .route("/waves/{id}", get(waves::page))
         .route("/campaigns/{id}", get(campaigns::page))
+        .route("/launch-orders/{id}", get(launch_orders::page))
+        .route("/launch-orders/{id}/{action}", post(launch_orders::act))
         .route("/campaigns/{id}/reserve", post(campaigns::reserve))
         .route("/products/{slug}/campaigns", post(campaigns::create))
         .route("/waves/{id}/buy", post(waves::buy))

@@ -46,6 +46,9 @@ pub struct WaveText {
     pub everyone: &'static str,
     pub beta_only: &'static str,
     pub reserved_only: &'static str,
+    pub kind: &'static str,
+    pub buyer_name: &'static str,
+    pub campaign: &'static str,
     pub min_level: &'static str,
     pub create: &'static str,
     pub enter: &'static str,
@@ -80,6 +83,9 @@ const ZH: WaveText = WaveText {
     everyone: "所有人",
     beta_only: "仅内测成员",
     reserved_only: "仅限已预约的粉丝",
+    kind: "订单类型",
+    buyer_name: "购买人姓名（锁单后不可修改）",
+    campaign: "发布活动",
     min_level: "最低等级",
     create: "发布",
     enter: "报名抽签",
@@ -114,6 +120,9 @@ const EN: WaveText = WaveText {
     everyone: "Everyone",
     beta_only: "Beta members only",
     reserved_only: "Fans who reserved",
+    kind: "Order type",
+    buyer_name: "Buyer's name (frozen once locked)",
+    campaign: "Campaign",
     min_level: "Minimum level",
     create: "Release",
     enter: "Enter the draw",
@@ -195,6 +204,14 @@ pub struct WavePage {
     pub entries: i64,
     pub drawn: bool,
     pub entered: bool,
+    /// For a campaign's wave: the kinds of order its SKU takes, with the amount due now.
+    pub kinds: Vec<KindOption>,
+    pub campaign_url: String,
+}
+
+pub struct KindOption {
+    pub value: &'static str,
+    pub label: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -225,7 +242,29 @@ async fn render_wave(
         (Some(a), false) => state.store.has_entered(id, a.user.id).await?,
         _ => false,
     };
+    let (kinds, campaign_url) = match wave.campaign_id {
+        Some(campaign_id) => {
+            let campaign =
+                state.campaigns.get(&state.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
+            let labels = super::launch_orders::kind_labels(cx.locale);
+            let sku = campaign.skus.iter().find(|s| s.code == wave.rules.sku);
+            let kinds = canyu_core::campaign::OrderKind::ALL
+                .into_iter()
+                .filter_map(|kind| {
+                    let amount = sku?.amount_due(kind)?;
+                    Some(KindOption {
+                        value: kind.as_str(),
+                        label: format!("{} {}", labels.of(kind), canyu_core::campaign::format_yuan(amount)),
+                    })
+                })
+                .collect();
+            (kinds, format!("/campaigns/{campaign_id}"))
+        }
+        None => (Vec::new(), String::new()),
+    };
     let page = WavePage {
+        kinds,
+        campaign_url,
         commitment,
         entries,
         drawn,
@@ -264,6 +303,9 @@ pub async fn page(
 #[serde(default)]
 pub struct BuyForm {
     pub key: String,
+    /// In a campaign's wave: `full`, `small` or `big`, and the buyer's name.
+    pub kind: String,
+    pub buyer_name: String,
 }
 
 pub async fn enter(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
@@ -287,11 +329,26 @@ pub async fn buy(
 ) -> AppResult<Response> {
     let auth = cx.user()?;
     let id = wave_id(&id)?;
+    let present = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_string());
+    let (kind, buyer_name) = (present(&form.kind), present(&form.buyer_name));
+    // What the form asked for is the request's body: the same key with another choice is refused.
+    let body = match (&kind, &buyer_name) {
+        (None, None) => String::new(),
+        _ => format!("{}\n{}", form.kind.trim(), form.buyer_name.trim()),
+    };
+    let options = wave_actions::OrderOptions {
+        kind: kind.as_deref(),
+        buyer_name: buyer_name.as_deref(),
+        ..Default::default()
+    };
     let result = match canyu_core::wave::parse_idempotency_key(Some(&form.key)) {
-        Ok(key) => wave_actions::place(&state, auth, id, key, b"", Default::default()).await,
+        Ok(key) => wave_actions::place(&state, auth, id, key, body.as_bytes(), options).await,
         Err(code) => Err(AppError(code)),
     };
     match result {
+        Ok(ordered) if ordered.launch.is_some() => {
+            Ok(see_other(&format!("/launch-orders/{}", ordered.order.order_id)))
+        }
         Ok(ordered) => Ok(see_other(&format!("/waves/{id}?ordered={}", ordered.order.order_id))),
         Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
         Err(e) => {
