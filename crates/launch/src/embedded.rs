@@ -10,7 +10,7 @@
 use crate::engine::{
     EngineError, EngineFuture, OrderRequest, PlacedOrder, Placement, StockCounters, StockEngine, WaveStock,
 };
-use canyu_store::{NewOrder, Order, Store};
+use canyu_store::{LaunchRow, NewOrder, Order, Store};
 use parking_lot::Mutex;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -72,6 +72,7 @@ type Books = Mutex<HashMap<i64, Arc<Mutex<WaveBook>>>>;
 struct Grant {
     order: NewOrder,
     fcode: Option<i64>,
+    launch: Option<LaunchRow>,
     done: watch::Sender<Outcome>,
 }
 
@@ -225,7 +226,7 @@ fn decide(b: &mut WaveBook, req: &OrderRequest, fcode: Option<i64>) -> Decision 
         body_hash: req.body_hash.clone(),
         created_at: req.now_ms,
     };
-    Decision::Commit(rx, Grant { order, fcode, done: tx })
+    Decision::Commit(rx, Grant { order, fcode, launch: req.launch.clone(), done: tx })
 }
 
 async fn wait(mut done: watch::Receiver<Outcome>) -> Result<PlacedOrder, EngineError> {
@@ -244,7 +245,8 @@ async fn write_grants(store: Store, books: Arc<Books>, mut queue: mpsc::Receiver
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let orders: Vec<NewOrder> = batch.iter().map(|g| g.order.clone()).collect();
         let fcodes: Vec<Option<i64>> = batch.iter().map(|g| g.fcode).collect();
-        let result = store.insert_orders_using_fcodes(&orders, &fcodes).await;
+        let launches: Vec<Option<LaunchRow>> = batch.iter().map(|g| g.launch.clone()).collect();
+        let result = store.insert_orders_with_terms(&orders, &fcodes, &launches).await;
         let books = books.lock().clone();
         match result {
             Ok(ids) => {

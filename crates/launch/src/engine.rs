@@ -9,7 +9,7 @@
 //!   acknowledged order survives a crash (kill -9) of the process;
 //! * a refusal changes nothing.
 
-use canyu_store::Order;
+use canyu_store::{LaunchRow, Order};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -35,6 +35,9 @@ pub struct OrderRequest {
     /// SHA-256 (hex) of the request, so a reused key with another request is told apart.
     pub body_hash: String,
     pub now_ms: i64,
+    /// For an order in a launch campaign's wave: its deposit terms, committed with the order.
+    /// Engines that cannot write them refuse with `Storage`.
+    pub launch: Option<LaunchRow>,
 }
 
 /// An order as acknowledged: committed in the database.

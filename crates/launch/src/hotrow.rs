@@ -46,6 +46,7 @@ impl HotRowEngine {
                 None => Placement::Ended,
             });
         }
+        let launch = req.launch;
         let order = NewOrder {
             wave_id: req.wave_id,
             user_id: req.fan_id,
@@ -57,7 +58,7 @@ impl HotRowEngine {
         };
         let outcome = self
             .store
-            .place_order_hot_row(&order, stock.quantity, stock.per_fan_limit)
+            .place_order_hot_row(&order, stock.quantity, stock.per_fan_limit, launch.as_ref())
             .await
             .map_err(storage)?;
         Ok(match outcome {

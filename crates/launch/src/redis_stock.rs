@@ -196,6 +196,12 @@ impl RedisStockEngine {
     }
 
     async fn take(&self, req: OrderRequest) -> Result<Placement, EngineError> {
+        if req.launch.is_some() {
+            // Orders reach the database from the stream in batches without their terms.
+            return Err(EngineError::Storage(
+                "the redis engine does not take launch-campaign orders yet".into(),
+            ));
+        }
         let wave = self.wave(req.wave_id)?;
         let outcome = self
             .redis

@@ -97,6 +97,7 @@ fn request(stock: &WaveStock, fan: i64, key: &str, body: &str) -> OrderRequest {
         idempotency_key: key.to_string(),
         body_hash: body.to_string(),
         now_ms: START + 1,
+        launch: None,
     }
 }
 

@@ -29,16 +29,66 @@ pub struct LaunchOrder {
     pub updated_at: Millis,
 }
 
-pub struct NewLaunchOrder<'a> {
-    pub order_id: i64,
+/// The deposit terms of an order being placed in a campaign's wave: written by the stock
+/// engine in the same transaction as the order, so an acknowledged order always has them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LaunchRow {
     pub campaign_id: i64,
-    pub user_id: i64,
-    pub sku_code: &'a str,
+    pub sku_code: String,
     pub kind: OrderKind,
     pub amount_fen: i64,
-    pub buyer_name: &'a str,
+    pub buyer_name: String,
     pub hold_expires_at: Millis,
-    pub now: Millis,
+}
+
+/// Rows per multi-row INSERT of launch orders (10 parameters each).
+const LAUNCH_CHUNK: usize = 500;
+
+/// Writes the terms of freshly inserted orders (`ids[i]` is `orders[i]`'s id) and their
+/// "place" events, inside the caller's transaction.
+pub(crate) async fn insert_launch_rows(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    rows: &[(i64, i64, Millis, &LaunchRow)],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(LAUNCH_CHUNK) {
+        let sql = format!(
+            "INSERT INTO launch_orders (order_id, campaign_id, user_id, sku_code, kind, state, amount_fen, \
+             buyer_name, hold_expires_at, created_at, updated_at) VALUES {}",
+            crate::value_rows(chunk.len(), 11)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (id, user_id, at, l) in chunk {
+            q = q
+                .bind(*id)
+                .bind(l.campaign_id)
+                .bind(*user_id)
+                .bind(&l.sku_code)
+                .bind(l.kind.as_str())
+                .bind(OrderState::AwaitingPayment.as_str())
+                .bind(l.amount_fen)
+                .bind(&l.buyer_name)
+                .bind(l.hold_expires_at)
+                .bind(*at)
+                .bind(*at);
+        }
+        q.execute(&mut **tx).await?;
+        let sql = format!(
+            "INSERT INTO launch_order_events (order_id, event, from_state, to_state, actor_id, at) VALUES {}",
+            crate::value_rows(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (id, user_id, at, _) in chunk {
+            q = q
+                .bind(*id)
+                .bind("place")
+                .bind("")
+                .bind(OrderState::AwaitingPayment.as_str())
+                .bind(*user_id)
+                .bind(*at);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// A move of the state machine, as decided by the caller from the order it read.
@@ -102,44 +152,6 @@ fn launch_from_row(r: &AnyRow) -> StoreResult<LaunchOrder> {
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 impl Store {
-    /// Attaches the deposit terms to a wave order the engine acknowledged. A retry of the
-    /// same order finds the terms already there and changes nothing.
-    pub async fn create_launch_order(&self, new: &NewLaunchOrder<'_>) -> StoreResult<LaunchOrder> {
-        let mut tx = self.write.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO launch_orders (order_id, campaign_id, user_id, sku_code, kind, state, amount_fen, \
-             buyer_name, hold_expires_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) ON CONFLICT (order_id) DO NOTHING",
-        )
-        .bind(new.order_id)
-        .bind(new.campaign_id)
-        .bind(new.user_id)
-        .bind(new.sku_code)
-        .bind(new.kind.as_str())
-        .bind(OrderState::AwaitingPayment.as_str())
-        .bind(new.amount_fen)
-        .bind(new.buyer_name)
-        .bind(new.hold_expires_at)
-        .bind(new.now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            Self::record_launch_event(
-                &mut tx,
-                new.order_id,
-                "place",
-                "",
-                OrderState::AwaitingPayment,
-                Some(new.user_id),
-                new.now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        self.launch_order(new.order_id).await?.ok_or_else(|| ErrorCode::OrderNotFound.into())
-    }
-
     pub async fn launch_order(&self, order_id: i64) -> StoreResult<Option<LaunchOrder>> {
         let row = sqlx::query(AssertSqlSafe(format!("{LAUNCH_SELECT} WHERE l.order_id = $1")))
             .bind(order_id)
@@ -352,21 +364,16 @@ impl Store {
         rows.iter().map(launch_from_row).collect()
     }
 
-    /// Campaign-wave orders still holding a unit they should have let go: their launch
-    /// order expired, was refunded or cancelled, or the terms were never attached (the
-    /// process died between the engine's acknowledgement and the terms) and the hold ran out.
-    pub async fn orders_to_release(&self, now: Millis, limit: i64) -> StoreResult<Vec<Order>> {
+    /// Orders still holding a unit they should have let go: their launch order expired, was
+    /// refunded or cancelled, and the release that followed did not happen (a crash, an
+    /// engine error). The terms are committed with the order, so no order lacks them.
+    pub async fn orders_to_release(&self, limit: i64) -> StoreResult<Vec<Order>> {
         let rows = sqlx::query(
             "SELECT o.id, o.wave_id, o.user_id, o.seq, o.lane, o.idempotency_key, o.body_hash, o.status, \
-             o.created_at FROM orders o JOIN waves w ON w.id = o.wave_id \
-             JOIN campaigns c ON c.id = w.campaign_id \
-             LEFT JOIN launch_orders l ON l.order_id = o.id \
-             WHERE o.status = 'placed' AND ( \
-               l.state IN ('expired', 'refunded', 'cancelled') \
-               OR (l.order_id IS NULL AND o.created_at + c.hold_ms <= $1)) \
-             ORDER BY o.id LIMIT $2",
+             o.created_at FROM launch_orders l JOIN orders o ON o.id = l.order_id \
+             WHERE o.status = 'placed' AND l.state IN ('expired', 'refunded', 'cancelled') \
+             ORDER BY o.id LIMIT $1",
         )
-        .bind(now)
         .bind(limit.clamp(1, 10_000))
         .fetch_all(&self.read)
         .await?;

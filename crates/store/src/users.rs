@@ -424,6 +424,7 @@ impl Store {
         order: &crate::NewOrder,
         quantity: i64,
         per_fan_limit: i64,
+        launch: Option<&crate::LaunchRow>,
     ) -> StoreResult<Result<(crate::Order, bool), ErrorCode>> {
         let mut conn = self.write.acquire().await?;
         let sqlite = self.backend == crate::Backend::Sqlite;
@@ -514,6 +515,13 @@ impl Store {
             .bind(order.created_at)
             .fetch_one(&mut *tx)
             .await?;
+            if let Some(l) = launch {
+                crate::launch_orders::insert_launch_rows(
+                    &mut tx,
+                    &[(id, order.user_id, order.created_at, l)],
+                )
+                .await?;
+            }
             tx.commit().await?;
             let placed = stored(
                 id,

@@ -187,6 +187,18 @@ impl Store {
         orders: &[NewOrder],
         fcodes: &[Option<i64>],
     ) -> StoreResult<Vec<i64>> {
+        self.insert_orders_with_terms(orders, fcodes, &[]).await
+    }
+
+    /// The group commit: `orders`, the F-codes they used and, for orders in a campaign's
+    /// wave, their deposit terms (`launches[i]` belongs to `orders[i]`; shorter slices mean
+    /// `None` for the rest), in one transaction on disk when this returns.
+    pub async fn insert_orders_with_terms(
+        &self,
+        orders: &[NewOrder],
+        fcodes: &[Option<i64>],
+        launches: &[Option<crate::LaunchRow>],
+    ) -> StoreResult<Vec<i64>> {
         if orders.is_empty() {
             return Ok(Vec::new());
         }
@@ -228,6 +240,13 @@ impl Store {
                     crate::fcodes::mark_used(&mut tx, *fcode, id, o.created_at).await?;
                 }
             }
+            let terms: Vec<_> = ids
+                .iter()
+                .zip(orders)
+                .zip(launches)
+                .filter_map(|((&id, o), l)| l.as_ref().map(|l| (id, o.user_id, o.created_at, l)))
+                .collect();
+            crate::launch_orders::insert_launch_rows(&mut tx, &terms).await?;
             let mut per_wave: BTreeMap<i64, i64> = BTreeMap::new();
             for o in orders {
                 *per_wave.entry(o.wave_id).or_default() += 1;

@@ -179,6 +179,10 @@ pub async fn check_wave_campaign(
     if !campaign.skus.iter().any(|s| s.code == rules.sku) {
         return Err(ErrorCode::InvalidSku.into());
     }
+    // Draw winners' orders are made by the draw, without deposit terms.
+    if rules.mode != canyu_core::wave::WaveMode::Fcfs {
+        return Err(ErrorCode::InvalidWaveMode.into());
+    }
     if rules.starts_at < campaign.schedule.reveal_at {
         return Err(ErrorCode::InvalidWaveWindow.into());
     }

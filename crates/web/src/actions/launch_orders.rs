@@ -10,8 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use canyu_core::campaign::{OrderEvent, OrderFacts, OrderKind, OrderState, next_state, refundable_until};
 use canyu_core::{ErrorCode, Role};
-use canyu_launch::engine::PlacedOrder;
-use canyu_store::{Campaign, LaunchOrder, NewLaunchOrder, PaymentOutcome, Transition, Wave};
+use canyu_store::{Campaign, LaunchOrder, LaunchRow, PaymentOutcome, Transition, Wave};
 use std::sync::Arc;
 
 pub const BUYER_NAME_MAX_CHARS: usize = 40;
@@ -58,27 +57,18 @@ pub async fn terms_for(
     Ok(Some(LaunchTerms { campaign, kind, amount_fen, buyer_name }))
 }
 
-/// Attaches the terms to the order the engine acknowledged (a retry finds them there).
-pub async fn attach(
-    state: &AppState,
-    order: &PlacedOrder,
-    terms: &LaunchTerms,
-    sku_code: &str,
-) -> AppResult<LaunchOrder> {
-    Ok(state
-        .store
-        .create_launch_order(&NewLaunchOrder {
-            order_id: order.order_id,
-            campaign_id: terms.campaign.id,
-            user_id: order.fan_id,
-            sku_code,
-            kind: terms.kind,
-            amount_fen: terms.amount_fen,
-            buyer_name: &terms.buyer_name,
-            hold_expires_at: order.created_at_ms + terms.campaign.terms.hold_ms,
-            now: state.now(),
-        })
-        .await?)
+impl LaunchTerms {
+    /// The row the stock engine commits with the order, placed at `now_ms`.
+    pub fn row(&self, sku_code: &str, now_ms: i64) -> LaunchRow {
+        LaunchRow {
+            campaign_id: self.campaign.id,
+            sku_code: sku_code.to_string(),
+            kind: self.kind,
+            amount_fen: self.amount_fen,
+            buyer_name: self.buyer_name.clone(),
+            hold_expires_at: now_ms + self.campaign.terms.hold_ms,
+        }
+    }
 }
 
 fn facts(o: &LaunchOrder) -> OrderFacts {
@@ -277,7 +267,7 @@ pub async fn sweep(state: &AppState) -> AppResult<Swept> {
             swept.locked += 1;
         }
     }
-    for order in state.store.orders_to_release(now, 1_000).await? {
+    for order in state.store.orders_to_release(1_000).await? {
         match state.stock.release(&order, now).await {
             Ok(true) => swept.released += 1,
             Ok(false) => {}

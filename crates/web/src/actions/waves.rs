@@ -158,12 +158,14 @@ pub async fn place(
         Some(code) => state.stock.place_fcode(request, code.id),
         None => state.stock.place(request),
     };
+    let now_ms = state.now();
     let request = OrderRequest {
         wave_id,
         fan_id: auth.user.id,
         idempotency_key,
         body_hash: body_hash(wave_id, body),
-        now_ms: state.now(),
+        now_ms,
+        launch: terms.as_ref().map(|t| t.row(&wave.rules.sku, now_ms)),
     };
     let placement = match place(request.clone()).await {
         Err(EngineError::UnknownWave(_)) => {
@@ -178,10 +180,9 @@ pub async fn place(
             if !replay {
                 tracing::debug!(wave = wave_id, order = order.order_id, seq = order.seq, "order placed");
             }
+            // The terms were committed with the order; a replay shows where it stands now.
             let launch = match &terms {
-                Some(terms) => {
-                    Some(super::launch_orders::attach(state, &order, terms, &wave.rules.sku).await?)
-                }
+                Some(_) => Some(state.store.launch_order(order.order_id).await?.ok_or(ErrorCode::Internal)?),
                 None => None,
             };
             Ok(Ordered { order, replay, launch })
