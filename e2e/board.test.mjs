@@ -465,6 +465,12 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     assert.equal((await fan.textContent("[data-testid=order-state]")).trim(), "已锁单");
     assert.equal(await fan.locator("[data-testid=order-refund]").count(), 0);
     assert.match(await fan.innerText("[data-testid=order-history]"), /待支付[\s\S]*定金已付[\s\S]*已锁单/);
+
+    // The big screen follows the campaign through its event stream.
+    await fan.goto(`${BASE}/campaigns/${campaign.id}/live`);
+    await fan.waitForFunction(() => document.querySelector("[data-testid=live-total]")?.textContent.trim() === "1");
+    assert.equal((await fan.textContent('[data-live-kind="big"]')).trim(), "1");
+    assert.match(await fan.innerText("[data-testid=live-waves]"), /e2e-12 · 9 \/ 10/);
   });
 
   await fanCtx.close();

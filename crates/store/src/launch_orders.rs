@@ -379,4 +379,50 @@ impl Store {
         .await?;
         rows.iter().map(crate::waves::order_from_row).collect()
     }
+
+    /// A campaign's launch orders counted by kind and state: the live counter's totals.
+    pub async fn launch_counts(&self, campaign_id: i64) -> StoreResult<Vec<(OrderKind, OrderState, i64)>> {
+        let rows = sqlx::query(
+            "SELECT kind, state, COUNT(*) AS n FROM launch_orders WHERE campaign_id = $1 GROUP BY kind, state",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .filter_map(|r| {
+                let kind: String = r.try_get("kind").ok()?;
+                let state: String = r.try_get("state").ok()?;
+                Some(Ok((OrderKind::parse(&kind).ok()?, OrderState::parse(&state)?, r.try_get("n").ok()?)))
+            })
+            .collect()
+    }
+
+    /// Orders placed per minute since `since` (minute start in ms, count), oldest first.
+    pub async fn launch_orders_per_minute(
+        &self,
+        campaign_id: i64,
+        since: Millis,
+    ) -> StoreResult<Vec<(Millis, i64)>> {
+        let rows = sqlx::query(
+            "SELECT created_at / 60000 AS minute, COUNT(*) AS n FROM launch_orders \
+             WHERE campaign_id = $1 AND created_at >= $2 GROUP BY created_at / 60000 ORDER BY minute",
+        )
+        .bind(campaign_id)
+        .bind(since)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get::<i64, _>("minute")? * 60_000, r.try_get("n")?))).collect()
+    }
+
+    /// When the campaign's `n`th order (1-based) was placed, if it was.
+    pub async fn nth_launch_order_at(&self, campaign_id: i64, n: i64) -> StoreResult<Option<Millis>> {
+        Ok(sqlx::query_scalar(
+            "SELECT created_at FROM launch_orders WHERE campaign_id = $1 \
+             ORDER BY created_at, order_id LIMIT 1 OFFSET $2",
+        )
+        .bind(campaign_id)
+        .bind((n - 1).max(0))
+        .fetch_optional(&self.read)
+        .await?)
+    }
 }

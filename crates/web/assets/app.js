@@ -337,6 +337,52 @@
     tick();
   })();
 
+  // The live counter: one server-sent event stream; every snapshot replaces the numbers.
+  (function () {
+    var box = document.querySelector("[data-live]");
+    if (!box || !window.EventSource) { return; }
+    var zh = document.documentElement.lang === "zh-CN";
+    var fmt = function (n) { return Number(n).toLocaleString(zh ? "zh-CN" : "en"); };
+    function minutes(ms) {
+      var m = Math.max(1, Math.round(ms / 60000));
+      return zh ? m + " 分钟" : m + (m === 1 ? " minute" : " minutes");
+    }
+    function fill(list, rows) {
+      while (list.firstChild) { list.removeChild(list.firstChild); }
+      rows.forEach(function (text) {
+        var li = document.createElement("li");
+        li.textContent = text;
+        list.appendChild(li);
+      });
+    }
+    var source = new EventSource("/api/v1/campaigns/" + encodeURIComponent(box.getAttribute("data-live")) + "/live");
+    source.addEventListener("snapshot", function (e) {
+      var s = JSON.parse(e.data);
+      box.querySelector("[data-live-total]").textContent = fmt(s.orders.total);
+      Object.keys(s.orders.by_kind).forEach(function (k) {
+        var dd = box.querySelector('[data-live-kind="' + k + '"]');
+        if (dd) { dd.textContent = fmt(s.orders.by_kind[k]); }
+      });
+      fill(box.querySelector("[data-live-milestones]"), s.milestones.map(function (m) {
+        var after = m.after_ms == null ? "" : (zh ? " · 用时 " : " in ") + minutes(m.after_ms);
+        return (zh ? fmt(m.orders) + " 单" : fmt(m.orders) + " orders") + after;
+      }));
+      fill(box.querySelector("[data-live-waves]"), s.waves.map(function (w) {
+        return w.sku + " · " + fmt(w.remaining) + " / " + fmt(w.quantity);
+      }));
+      var bars = box.querySelector("[data-live-bars]");
+      var peak = Math.max.apply(null, [1].concat(s.per_minute.map(function (p) { return p[1]; })));
+      while (bars.firstChild) { bars.removeChild(bars.firstChild); }
+      s.per_minute.forEach(function (p) {
+        var bar = document.createElement("span");
+        bar.className = "live-bar";
+        bar.style.height = Math.round(100 * p[1] / peak) + "%";
+        bar.title = new Date(p[0]).toLocaleTimeString() + " · " + p[1];
+        bars.appendChild(bar);
+      });
+    });
+  })();
+
   function msgOf(el, name, fallback) {
     return el.getAttribute("data-msg-" + name) || fallback;
   }

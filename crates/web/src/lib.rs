@@ -9,6 +9,7 @@ pub mod cache;
 pub mod changelog;
 pub mod error;
 pub mod i18n;
+pub mod live;
 pub mod locale;
 pub mod markdown;
 pub mod metrics;

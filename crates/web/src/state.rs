@@ -95,6 +95,8 @@ pub struct AppParts {
     pub waves: Arc<WaveCache>,
     /// Campaigns as first read (see [`IdCache`]).
     pub campaigns: Arc<CampaignCache>,
+    /// The campaigns' live counters, one producer per watched campaign.
+    pub live: Arc<crate::live::LiveHub>,
 }
 
 /// Rows read once and kept in memory by id, for the order path: at a drop every request
@@ -200,6 +202,7 @@ impl AppState {
             token_uses,
             waves: Arc::new(WaveCache::default()),
             campaigns: Arc::new(CampaignCache::default()),
+            live: Arc::new(crate::live::LiveHub::default()),
             stock: EmbeddedEngine::start(store.clone()),
             store,
             search,

@@ -454,3 +454,101 @@ async fn deposit_orders_follow_the_state_machine() {
         assert_eq!((held, sold), (2, 2), "sold = the units the two locked orders hold");
     }
 }
+
+/// Reads server-sent events until one `snapshot` arrives; returns its data.
+async fn next_snapshot(res: &mut reqwest::Response, buffer: &mut String) -> Value {
+    loop {
+        if let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            if frame.lines().any(|l| l == "event: snapshot") {
+                let data: String =
+                    frame.lines().filter_map(|l| l.strip_prefix("data: ")).collect::<Vec<_>>().join("\n");
+                return serde_json::from_str(&data).expect("snapshot json");
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), res.chunk())
+            .await
+            .expect("a snapshot within 10 s")
+            .expect("stream")
+            .expect("stream still open");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+/// The live counter streams snapshots of the campaign's orders and stock, follows new orders,
+/// has the campaign's visibility, and stops its producer when the last viewer leaves.
+#[tokio::test]
+async fn the_live_counter_streams_orders_and_stock() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let fans =
+            [app.register("直播粉1").await, app.register("直播粉2").await, app.register("直播粉3").await];
+        let t = now();
+        let body = with(campaign_body(t - 4 * HOUR), "reveal_at", json!(rfc3339(t - 3 * HOUR)));
+        let (_, c) = app.post("/api/v1/campaigns", Some(&staff), body).await;
+        let campaign = c["id"].as_i64().unwrap();
+        let (s, w) = app
+            .post(
+                "/api/v1/waves",
+                Some(&staff),
+                json!({"product": "xiaomi-su7", "sku": "su7", "quantity": 10, "mode": "fcfs",
+                       "starts_at": rfc3339(t - MIN), "ends_at": rfc3339(t + HOUR), "campaign": campaign}),
+            )
+            .await;
+        assert_eq!(s, 201, "{w}");
+        let wave = w["id"].as_i64().unwrap();
+        for (i, (fan, kind)) in fans.iter().zip(["big", "big", "small"]).enumerate().take(2) {
+            let (s, r) =
+                place(&app, wave, fan, &format!("k{i}"), json!({"kind": kind, "buyer_name": "观众"})).await;
+            assert_eq!(s, 201, "{r}");
+        }
+
+        let mut res =
+            app.client.get(app.url(&format!("/api/v1/campaigns/{campaign}/live"))).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+        let mut buffer = String::new();
+        let first = next_snapshot(&mut res, &mut buffer).await;
+        assert_eq!(first["orders"]["total"], 2, "{first}");
+        assert_eq!(first["orders"]["by_kind"]["big"], 2);
+        assert_eq!(first["orders"]["by_state"]["awaiting_payment"], 2);
+        assert_eq!(first["waves"][0]["remaining"], 8);
+        assert!(!first.to_string().contains("21590000"), "no price in the stream");
+        assert_eq!(app.state.live.watched(), 1);
+
+        // A new order shows up in a later snapshot.
+        let (s, _) = place(&app, wave, &fans[2], "k2", json!({"kind": "small", "buyer_name": "观众"})).await;
+        assert_eq!(s, 201);
+        let mut latest = next_snapshot(&mut res, &mut buffer).await;
+        for _ in 0..10 {
+            if latest["orders"]["total"] == 3 {
+                break;
+            }
+            latest = next_snapshot(&mut res, &mut buffer).await;
+        }
+        assert_eq!(
+            (latest["orders"]["total"].as_i64(), latest["orders"]["by_kind"]["small"].as_i64()),
+            (Some(3), Some(1))
+        );
+        assert_eq!(latest["waves"][0]["remaining"], 7);
+        assert!(latest["at"].as_i64().unwrap() >= first["at"].as_i64().unwrap());
+
+        // The last viewer leaves: the producer stops.
+        drop(res);
+        for _ in 0..50 {
+            if app.state.live.watched() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(app.state.live.watched(), 0, "the producer stopped");
+
+        // A campaign before its teaser has no public live counter either.
+        let hidden = campaign_body(t);
+        let (_, h) = app.post("/api/v1/campaigns", Some(&staff), hidden).await;
+        let (s, b) = app.get(&format!("/api/v1/campaigns/{}/live", h["id"]), None).await;
+        assert_eq!((s, error_code(&b)), (404, "campaign_not_found"));
+    }
+}

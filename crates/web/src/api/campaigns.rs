@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use canyu_core::ErrorCode;
 use canyu_core::campaign::{DAY_MS, MINUTE_MS};
 use canyu_core::time::{parse_rfc3339, rfc3339};
@@ -274,4 +275,33 @@ pub async fn reserve(
     let (reservation, new) = campaigns::reserve(&state, &auth, campaign_id(&id)?).await?;
     let status = if new { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(ReservationView::of(&reservation))))
+}
+
+/// The campaign's live counter as server-sent events: an `event: snapshot` about twice a
+/// second with `data:` a JSON object — `at` (ms), `orders` (`total`, `by_kind`, `by_state`),
+/// `per_minute` (`[minute_ms, orders]`, the last hour), `milestones` (`orders`, `at`,
+/// `after_ms` since the first wave opened), `reservations` and `waves` (`quantity`, `taken`,
+/// `remaining`). Same visibility as the campaign; no price.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/live", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/event-stream", description = "Snapshots as server-sent events"), (status = 404, body = ErrorBody)))]
+pub async fn live(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+    Path(id): Path<String>,
+) -> AppResult<Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>>> {
+    let id = campaign_id(&id)?;
+    campaigns::show(&state, auth.as_ref(), id).await?;
+    let mut rx = state.live.subscribe(&state, id);
+    // The latest snapshot goes out at once, then every new one.
+    rx.mark_changed();
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        loop {
+            rx.changed().await.ok()?;
+            let snap = rx.borrow_and_update().clone();
+            if let Some(snap) = snap {
+                return Some((Ok(Event::default().event("snapshot").data(&*snap)), rx));
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

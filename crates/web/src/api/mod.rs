@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns", post(campaigns::create))
         .route("/campaigns/{id}", get(campaigns::show))
         .route("/campaigns/{id}/reservations", post(campaigns::reserve))
+        .route("/campaigns/{id}/live", get(campaigns::live))
         .route("/waves", post(waves::create))
         .route("/waves/{id}", get(waves::show))
         .route("/waves/{id}/orders", post(waves::order))
@@ -114,7 +115,7 @@ pub fn routes() -> Router<AppState> {
         waves::create, waves::show, waves::order, waves::show_order, waves::my_orders,
         draws::enter, draws::show, draws::run,
         fcodes::generate, fcodes::batches, fcodes::award, fcodes::redeem, fcodes::transfer,
-        campaigns::create, campaigns::show, campaigns::reserve,
+        campaigns::create, campaigns::show, campaigns::reserve, campaigns::live,
         launch_orders::lock, launch_orders::refund, launch_orders::cancel, launch_orders::rename,
         launch_orders::simulated_payment, launch_orders::events, launch_orders::notify, launch_orders::production,
     ),

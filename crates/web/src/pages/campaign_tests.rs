@@ -207,4 +207,7 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     assert_eq!(app.get(&order_url, Some(&other), "zh-CN").await.status, StatusCode::NOT_FOUND);
     let campaign_page = app.get(&format!("/campaigns/{}", campaign.id), Some(&fan), "zh-CN").await;
     assert!(campaign_page.html.contains(&order_url));
+    let live = app.get(&format!("/campaigns/{}/live", campaign.id), None, "zh-CN").await;
+    assert_eq!(live.status, StatusCode::OK);
+    assert!(live.html.contains("data-live=") && live.html.contains("实时战报"));
 }

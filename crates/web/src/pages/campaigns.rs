@@ -49,6 +49,10 @@ pub struct CampaignText {
     pub waves: &'static str,
     pub no_waves: &'static str,
     pub my_orders: &'static str,
+    pub live: &'static str,
+    pub live_total: &'static str,
+    pub live_milestones: &'static str,
+    pub live_per_minute: &'static str,
     pub console: &'static str,
     pub console_price_note: &'static str,
     pub new_campaign: &'static str,
@@ -97,6 +101,10 @@ const ZH: CampaignText = CampaignText {
     waves: "发售轮次",
     no_waves: "发售轮次即将公布。",
     my_orders: "我的订单",
+    live: "实时战报",
+    live_total: "累计订单",
+    live_milestones: "里程碑",
+    live_per_minute: "每分钟订单",
     console: "活动后台",
     console_price_note: "价格揭晓前只有你能看到价格。",
     new_campaign: "新建发布活动",
@@ -145,6 +153,10 @@ const EN: CampaignText = CampaignText {
     waves: "Waves",
     no_waves: "Waves will be announced soon.",
     my_orders: "My orders",
+    live: "Live counter",
+    live_total: "Orders so far",
+    live_milestones: "Milestones",
+    live_per_minute: "Orders per minute",
     console: "Campaign console",
     console_price_note: "Until the reveal, only you can see the prices.",
     new_campaign: "Plan a launch campaign",
@@ -542,4 +554,36 @@ mod tests {
         assert_eq!(parse_skus("su7 | SU7").err(), Some(ErrorCode::InvalidSku));
         assert_eq!(parse_skus("su7 | SU7 | lots").err(), Some(ErrorCode::InvalidPrice));
     }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "campaign_live.html")]
+pub struct LivePage {
+    pub t: &'static T,
+    pub b: &'static CampaignText,
+    pub ctx: Layout,
+    pub id: i64,
+    pub title: String,
+    pub campaign_url: String,
+    pub kinds: Vec<(&'static str, &'static str)>,
+}
+
+/// The big screen: numbers that move, fed by `/api/v1/campaigns/{id}/live`.
+pub async fn live(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
+    let id = campaign_id(&id)?;
+    let seen = campaign_actions::show(&state, cx.auth.as_ref(), id).await.map_err(|e| match e.0 {
+        ErrorCode::CampaignNotFound => AppError(ErrorCode::NotFound),
+        _ => e,
+    })?;
+    let labels = super::launch_orders::kind_labels(cx.locale);
+    let page = LivePage {
+        t: cx.t,
+        b: text(cx.locale),
+        ctx: cx.layout(""),
+        id,
+        title: seen.campaign.title.clone(),
+        campaign_url: format!("/campaigns/{id}"),
+        kinds: canyu_core::campaign::OrderKind::ALL.iter().map(|k| (k.as_str(), labels.of(*k))).collect(),
+    };
+    Ok(cx.respond(StatusCode::OK, page))
 }

@@ -53,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{slug}/waves", get(waves::list).post(waves::create))
         .route("/waves/{id}", get(waves::page))
         .route("/campaigns/{id}", get(campaigns::page))
+        .route("/campaigns/{id}/live", get(campaigns::live))
         .route("/launch-orders/{id}", get(launch_orders::page))
         .route("/launch-orders/{id}/{action}", post(launch_orders::act))
         .route("/campaigns/{id}/reserve", post(campaigns::reserve))

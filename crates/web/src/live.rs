@@ -1,0 +1,128 @@
+//! The live counter of a launch campaign (SU7: "50,000 big orders in 27 minutes"): one
+//! producer task per watched campaign computes a snapshot every half second — orders by kind
+//! and state, orders per minute, milestones reached and when, remaining stock per wave — and
+//! every open stream is handed the same serialised snapshot. A thousand viewers cost the
+//! database what one does; the producer stops when the last viewer leaves.
+
+use crate::state::AppState;
+use canyu_core::campaign::{OrderKind, OrderState};
+use canyu_store::StoreResult;
+use parking_lot::Mutex;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How often a watched campaign's snapshot is recomputed.
+pub const TICK: Duration = Duration::from_millis(500);
+/// The order counts worth announcing.
+pub const MILESTONES: [i64; 8] = [100, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000];
+
+type Feed = Arc<watch::Sender<Option<Arc<str>>>>;
+
+#[derive(Default)]
+pub struct LiveHub {
+    feeds: Mutex<HashMap<i64, Feed>>,
+}
+
+impl LiveHub {
+    /// A receiver of the campaign's snapshots (`None` until the first one is computed).
+    pub fn subscribe(&self, state: &AppState, campaign_id: i64) -> watch::Receiver<Option<Arc<str>>> {
+        let mut feeds = self.feeds.lock();
+        if let Some(feed) = feeds.get(&campaign_id) {
+            return feed.subscribe();
+        }
+        let (tx, rx) = watch::channel(None);
+        let feed: Feed = Arc::new(tx);
+        feeds.insert(campaign_id, feed.clone());
+        tokio::spawn(produce(state.clone(), campaign_id, feed));
+        rx
+    }
+
+    /// Campaigns with a producer running (for tests and metrics).
+    pub fn watched(&self) -> usize {
+        self.feeds.lock().len()
+    }
+}
+
+async fn produce(state: AppState, campaign_id: i64, feed: Feed) {
+    let mut milestones: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut every = tokio::time::interval(TICK);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        {
+            // Checked under the hub's lock, which `subscribe` also takes: a viewer arriving
+            // now either finds this feed still registered or starts a new one.
+            let mut feeds = state.live.feeds.lock();
+            if feed.receiver_count() == 0 {
+                feeds.remove(&campaign_id);
+                return;
+            }
+        }
+        match snapshot(&state, campaign_id, &mut milestones).await {
+            Ok(Some(snap)) => {
+                feed.send_replace(Some(Arc::from(snap.to_string())));
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(campaign = campaign_id, error = %e, "live counter snapshot failed"),
+        }
+    }
+}
+
+/// What the big screen shows, as of now.
+pub async fn snapshot(
+    state: &AppState,
+    campaign_id: i64,
+    milestones: &mut BTreeMap<i64, i64>,
+) -> StoreResult<Option<serde_json::Value>> {
+    let Some(campaign) = state.store.campaign(campaign_id).await? else { return Ok(None) };
+    let now = state.now();
+    let counts = state.store.launch_counts(campaign_id).await?;
+    let mut by_kind: BTreeMap<&str, i64> = OrderKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
+    let mut by_state: BTreeMap<&str, i64> = OrderState::ALL.iter().map(|s| (s.as_str(), 0)).collect();
+    let mut total = 0;
+    for (kind, st, n) in &counts {
+        *by_kind.entry(kind.as_str()).or_default() += n;
+        *by_state.entry(st.as_str()).or_default() += n;
+        total += n;
+    }
+    let waves = state.store.campaign_waves(campaign_id).await?;
+    let opened_at = waves.iter().map(|w| w.rules.starts_at).min();
+    for threshold in MILESTONES {
+        if total >= threshold
+            && !milestones.contains_key(&threshold)
+            && let Some(at) = state.store.nth_launch_order_at(campaign_id, threshold).await?
+        {
+            milestones.insert(threshold, at);
+        }
+    }
+    let mut wave_rows = Vec::with_capacity(waves.len());
+    for w in &waves {
+        let taken = match state.stock.counters(w.id).await {
+            Ok(c) => c.taken.max(w.sold),
+            Err(_) => w.sold,
+        };
+        let quantity = w.rules.online_quantity();
+        wave_rows.push(json!({
+            "id": w.id, "sku": w.rules.sku, "quantity": quantity, "taken": taken,
+            "remaining": (quantity - taken).max(0),
+            "starts_at": canyu_core::time::rfc3339(w.rules.starts_at),
+            "ends_at": canyu_core::time::rfc3339(w.rules.ends_at),
+        }));
+    }
+    let per_minute = state.store.launch_orders_per_minute(campaign_id, now - 60 * 60_000).await?;
+    Ok(Some(json!({
+        "campaign": campaign_id,
+        "title": campaign.title,
+        "at": now,
+        "orders": {"total": total, "by_kind": by_kind, "by_state": by_state},
+        "per_minute": per_minute.iter().map(|(m, n)| json!([m, n])).collect::<Vec<_>>(),
+        "milestones": milestones.iter().map(|(n, at)| json!({
+            "orders": n, "at": at, "after_ms": opened_at.map(|o| (at - o).max(0)),
+        })).collect::<Vec<_>>(),
+        "reservations": {"fan": campaign.fan_lane_taken, "general": campaign.general_taken},
+        "waves": wave_rows,
+    })))
+}
