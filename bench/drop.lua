@@ -2,6 +2,7 @@
 --   TOKENS   file of API tokens, one per line (`canyu loadtest fans --out`)
 --   WAVE     the wave id
 --   RUN      a tag that makes this run's idempotency keys unique
+--   BODY     the JSON body of every order (default `{}`; a campaign wave needs a kind and a buyer)
 -- Every request is a different fan (tokens in turn, the threads interleaved) with a fresh
 -- Idempotency-Key. At the end the 201s (acknowledged orders) and the other statuses are
 -- printed as `statuses: 201=… 409=…`.
@@ -16,6 +17,7 @@ local tokens = {}
 local path
 local i = 0
 local nthreads = 2
+local body = "{}"
 statuses = {}
 
 function init(args)
@@ -24,6 +26,7 @@ function init(args)
   end
   path = "/api/v1/waves/" .. os.getenv("WAVE") .. "/orders"
   nthreads = tonumber(os.getenv("THREADS") or "2")
+  body = os.getenv("BODY") or "{}"
 end
 
 request = function()
@@ -34,7 +37,7 @@ request = function()
     ["Idempotency-Key"] = (os.getenv("RUN") or "run") .. "-" .. tid .. "-" .. i,
     ["Content-Type"] = "application/json",
   }
-  return wrk.format("POST", path, headers, "{}")
+  return wrk.format("POST", path, headers, body)
 end
 
 response = function(status, headers, body)

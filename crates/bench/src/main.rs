@@ -4,6 +4,8 @@
 //! Usage: canyu-bench search --data-dir D --index-dir I [--database-url U] --corpus F
 //! Prints one `key=value` line per measurement (bench/board.sh collects them).
 
+mod sse;
+
 use canyu_store::Store;
 use canyu_text::{SearchIndex, SearchQuery, segment_words};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
@@ -81,8 +83,14 @@ where
 #[tokio::main]
 async fn main() -> BenchResult<()> {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("sse") {
+        return sse::run(&args).await.map_err(|e| e.to_string().into());
+    }
     if args.get(1).map(String::as_str) != Some("search") {
         eprintln!("usage: canyu-bench search --data-dir D --index-dir I [--database-url U] --corpus F");
+        eprintln!(
+            "       canyu-bench sse --addr HOST:PORT --path /api/v1/campaigns/ID/live [--clients N] [--seconds S]"
+        );
         std::process::exit(2);
     }
     let data_dir = PathBuf::from(arg(&args, "--data-dir").ok_or("--data-dir")?);

@@ -6,8 +6,9 @@ use crate::commands::{open_store, settings};
 use crate::config::CommonArgs;
 use crate::error::CliResult;
 use canyu_core::Role;
+use canyu_core::campaign::{OrderTerms, ReservationRules, Schedule, Sku};
 use canyu_core::wave::{Eligibility, WaveRules};
-use canyu_store::{NewProduct, NewUser, Store};
+use canyu_store::{NewCampaign, NewProduct, NewUser, Store};
 use canyu_web::PasswordCost;
 use canyu_web::auth::{random_token, token_digest};
 use clap::Subcommand;
@@ -55,6 +56,11 @@ pub enum LoadtestCommand {
         /// How long the wave stays open.
         #[arg(long, default_value_t = 60)]
         minutes: i64,
+        /// Make it the wave of a launch campaign (price revealed, SKU `bench` with a ¥5,000 big
+        /// deposit), so orders carry deposit terms and the campaign has a live counter. Prints
+        /// `<wave id> <campaign id>`.
+        #[arg(long)]
+        campaign: bool,
     },
 }
 
@@ -67,9 +73,9 @@ pub async fn run(common: &CommonArgs, cmd: LoadtestCommand) -> CliResult<()> {
             require_test_instance(&store).await?;
             fans(&store, count, out).await
         }
-        LoadtestCommand::Wave { product, quantity, per_fan_limit, starts_in, minutes } => {
+        LoadtestCommand::Wave { product, quantity, per_fan_limit, starts_in, minutes, campaign } => {
             require_test_instance(&store).await?;
-            wave(&store, &product, quantity, per_fan_limit, starts_in, minutes).await
+            wave(&store, &product, quantity, per_fan_limit, (starts_in, minutes), campaign).await
         }
     };
     store.close().await;
@@ -157,8 +163,8 @@ async fn wave(
     slug: &str,
     quantity: i64,
     per_fan_limit: i64,
-    starts_in: i64,
-    minutes: i64,
+    (starts_in, minutes): (i64, i64),
+    with_campaign: bool,
 ) -> CliResult<()> {
     let en = canyu_core::Locale::En;
     let product = match store.product_by_slug(slug).await? {
@@ -198,8 +204,33 @@ async fn wave(
     };
     let now = canyu_web::state::now_millis();
     let starts_at = now + starts_in.max(0) * 1000;
+    let campaign = if with_campaign {
+        let schedule = Schedule::parse(now - 3_600_000, now - 3_600_000, now - 3_600_000, now + 3_600_000)
+            .map_err(|e| e.message(en))?;
+        let reservations =
+            ReservationRules::parse(&schedule, None, None, None, None, None).map_err(|e| e.message(en))?;
+        let skus = [Sku::parse("bench", "Bench edition", 29_990_000, Some(50_000), Some(500_000))
+            .map_err(|e| e.message(en))?];
+        Some(
+            store
+                .create_campaign(&NewCampaign {
+                    product_id: product.id,
+                    title: "Load test launch",
+                    schedule,
+                    reservations,
+                    terms: OrderTerms::parse(None, None).map_err(|e| e.message(en))?,
+                    skus: &skus,
+                    created_by: staff,
+                    now,
+                })
+                .await?
+                .id,
+        )
+    } else {
+        None
+    };
     let rules = WaveRules::parse(
-        None,
+        campaign.map(|_| "bench"),
         quantity,
         "fcfs",
         Some(per_fan_limit),
@@ -209,7 +240,10 @@ async fn wave(
         BTreeMap::new(),
     )
     .map_err(|e| e.message(en))?;
-    let wave = store.create_wave(product.id, &rules, staff, now).await?;
-    println!("{}", wave.id);
+    let wave = store.create_campaign_wave(product.id, campaign, &rules, staff, now).await?;
+    match campaign {
+        Some(c) => println!("{} {c}", wave.id),
+        None => println!("{}", wave.id),
+    }
     Ok(())
 }
