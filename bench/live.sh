@@ -35,7 +35,7 @@ BENCH=${CANYU_BENCH_BIN:-$PWD/target/release/canyu-bench}
 mkdir -p bench/out
 OUT=bench/out/live.txt
 dir=$(mktemp -d /tmp/canyu-live-XXXXXX)
-trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'rm -rf "$dir"' EXIT
 query() { sqlite3 "$dir/canyu.db" "$1"; }
 secs_of() { local d=$1; case $d in *s) echo "${d%s}";; *m) echo $(( ${d%m} * 60 ));; *) echo "$d";; esac; }
 
@@ -94,12 +94,13 @@ secs_of() { local d=$1; case $d in *s) echo "${d%s}";; *m) echo $(( ${d%m} * 60 
     done
   done
   echo "rss_peak_mb=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$pid/status)"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
 } 2>&1 | tee "$OUT"
 
 # Ratios per round and their median.
-awk '/^result/ {split($2,r,"="); split($3,m,"="); split($4,v,"="); rate[r[2] "," m[2]] = v[2]; if (r[2] > n) n = r[2]}
+awk '/^result/ {split($2,r,"="); split($3,k,"="); split($4,v,"="); rate[r[2] "," k[2]] = v[2]; if (r[2] + 0 > n) n = r[2] + 0}
   END {
     for (i = 1; i <= n; i++) { q = rate[i ",with"] / rate[i ",without"]; ratios[i] = q; printf "round %d: with viewers / without = %.3f\n", i, q }
-    asort(ratios); m = (n % 2) ? ratios[(n + 1) / 2] : (ratios[n / 2] + ratios[n / 2 + 1]) / 2
-    printf "median ratio (with / without viewers) over %d rounds: %.3f\n", n, m
+    asort(ratios); med = (n % 2) ? ratios[(n + 1) / 2] : (ratios[n / 2] + ratios[n / 2 + 1]) / 2
+    printf "median ratio (with / without viewers) over %d rounds: %.3f\n", n, med
   }' "$OUT" | tee -a "$OUT"

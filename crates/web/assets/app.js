@@ -368,7 +368,7 @@
         return (zh ? fmt(m.orders) + " 单" : fmt(m.orders) + " orders") + after;
       }));
       fill(box.querySelector("[data-live-waves]"), s.waves.map(function (w) {
-        return w.sku + " · " + fmt(w.remaining) + " / " + fmt(w.quantity);
+        return (w.name || w.sku) + " · " + fmt(w.remaining) + " / " + fmt(w.quantity);
       }));
       var bars = box.querySelector("[data-live-bars]");
       var peak = Math.max.apply(null, [1].concat(s.per_minute.map(function (p) { return p[1]; })));

@@ -105,8 +105,10 @@ pub async fn snapshot(
             Err(_) => w.sold,
         };
         let quantity = w.rules.online_quantity();
+        let name =
+            campaign.skus.iter().find(|s| s.code == w.rules.sku).map_or(w.rules.sku.as_str(), |s| &s.name);
         wave_rows.push(json!({
-            "id": w.id, "sku": w.rules.sku, "quantity": quantity, "taken": taken,
+            "id": w.id, "sku": w.rules.sku, "name": name, "quantity": quantity, "taken": taken,
             "remaining": (quantity - taken).max(0),
             "starts_at": canyu_core::time::rfc3339(w.rules.starts_at),
             "ends_at": canyu_core::time::rfc3339(w.rules.ends_at),

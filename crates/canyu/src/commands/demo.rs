@@ -163,6 +163,7 @@ pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
     store.backfill_points().await?;
     import_beta_groups(store, forum, &product_ids).await?;
     import_waves(store, forum, &product_ids, &user_ids).await?;
+    import_campaigns(store, forum, &product_ids, &user_ids).await?;
     Ok(())
 }
 
@@ -203,6 +204,65 @@ async fn import_waves(
         if mode == "draw" {
             let seed = Seed::generate().map_err(|e| e.to_string())?;
             store.set_draw_seed(wave.id, &seed.to_hex(), &commitment(&seed)).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Two launch campaigns: the SU7's, taking reservations with a fan lane (50 places for fans
+/// with 100 points) and selling deposits in a wave open for two days; and the YU7's, still a
+/// teaser whose price is revealed in three days.
+async fn import_campaigns(
+    store: &Store,
+    forum: &DemoForum,
+    product_ids: &HashMap<String, i64>,
+    user_ids: &[i64],
+) -> CliResult<()> {
+    use canyu_core::campaign::{OrderTerms, ReservationRules, Schedule, Sku};
+    use canyu_core::wave::{Eligibility, WaveRules};
+    let Some(staff) = forum.users.iter().position(|u| u.handle == DEMO_STAFF_HANDLE) else { return Ok(()) };
+    let staff = user_ids[staff];
+    let now = canyu_web::state::now_millis();
+    let (hour, day) = (3_600_000, 86_400_000);
+    let campaigns = [
+        ("xiaomi-su7", "小米 SU7 上市", (now - 3 * day, now - day, now - hour, now + 2 * day), true),
+        ("xiaomi-yu7", "小米 YU7 发布会", (now - hour, now + 3 * day, now + 3 * day, now + 10 * day), false),
+    ];
+    for (slug, title, (teaser, reveal, opens, closes), selling) in campaigns {
+        let Some(&product_id) = product_ids.get(slug) else { continue };
+        let schedule = Schedule::parse(teaser, reveal, opens, closes).map_err(|e| e.to_string())?;
+        let reservations = ReservationRules::parse(&schedule, Some(now), Some(50), Some(100), None, None)
+            .map_err(|e| e.to_string())?;
+        let skus = [
+            Sku::parse("std", "标准版", 21_590_000, Some(500_000), Some(500_000))
+                .map_err(|e| e.to_string())?,
+            Sku::parse("max", "Max", 29_990_000, None, Some(500_000)).map_err(|e| e.to_string())?,
+        ];
+        let campaign = store
+            .create_campaign(&canyu_store::NewCampaign {
+                product_id,
+                title,
+                schedule,
+                reservations,
+                terms: OrderTerms::parse(None, None).map_err(|e| e.to_string())?,
+                skus: &skus,
+                created_by: staff,
+                now,
+            })
+            .await?;
+        if selling {
+            let rules = WaveRules::parse(
+                Some("std"),
+                10_000,
+                "fcfs",
+                Some(1),
+                now - 60_000,
+                now + 2 * day,
+                Eligibility::Everyone,
+                Default::default(),
+            )
+            .map_err(|e| e.to_string())?;
+            store.create_campaign_wave(product_id, Some(campaign.id), &rules, staff, now).await?;
         }
     }
     Ok(())

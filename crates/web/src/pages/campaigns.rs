@@ -344,7 +344,11 @@ async fn render(
             .iter()
             .map(|w| CampaignWave {
                 url: format!("/waves/{}", w.id),
-                sku: w.rules.sku.clone(),
+                sku: c
+                    .skus
+                    .iter()
+                    .find(|s| s.code == w.rules.sku)
+                    .map_or(w.rules.sku.clone(), |s| s.name.clone()),
                 starts: crate::i18n::datetime(w.rules.starts_at),
                 ends: crate::i18n::datetime(w.rules.ends_at),
                 quantity: w.rules.online_quantity(),
