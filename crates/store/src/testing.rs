@@ -50,6 +50,42 @@ pub async fn fresh_store(backend: Backend) -> StoreResult<(Store, String)> {
     Ok((Store::open(&url).await?, url))
 }
 
+/// The start of most store tests: a fresh database of `backend` with one product in its
+/// category, a staff account (`staff`) and `fans` fans (`fan0`, `fan1`, …), all made at 1 ms.
+pub struct TestWorld {
+    pub store: Store,
+    pub product: i64,
+    pub staff: i64,
+    pub fans: Vec<i64>,
+}
+
+/// `product` is `(category slug, product slug, product name)`.
+pub async fn world(backend: Backend, product: (&str, &str, &str), fans: usize) -> StoreResult<TestWorld> {
+    let (store, _) = fresh_store(backend).await?;
+    let (category, slug, name) = product;
+    store.create_category(category, category, category).await?;
+    let product = store
+        .create_product(crate::NewProduct { slug, name, category_slug: category, tagline: "", created_at: 1 })
+        .await?
+        .id;
+    let handles: Vec<String> =
+        std::iter::once("staff".to_string()).chain((0..fans).map(|i| format!("fan{i}"))).collect();
+    let rows: Vec<crate::NewUser> = handles
+        .iter()
+        .enumerate()
+        .map(|(i, handle)| crate::NewUser {
+            handle,
+            email: None,
+            password_hash: "x",
+            role: if i == 0 { canyu_core::Role::Staff } else { canyu_core::Role::Fan },
+            bio: "",
+            created_at: 1,
+        })
+        .collect();
+    let ids = store.create_users_bulk(&rows).await?;
+    Ok(TestWorld { store, product, staff: ids[0], fans: ids[1..].to_vec() })
+}
+
 /// `postgres://u@h:5432/test?x=y` with the database name replaced.
 fn replace_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {

@@ -5,45 +5,15 @@ use canyu_core::beta::{BetaRules, IsoWeek, MemberStatus, Motivation};
 use canyu_core::points::Reason;
 use canyu_core::release::PlanDate;
 use canyu_core::{ErrorCode, Millis, PostKind, Role};
-use canyu_store::testing::{backends, fresh_store};
-use canyu_store::{NewPost, NewProduct, NewUser, NotificationKind, PostFilter, Store, StoreError};
+use canyu_store::testing::{TestWorld, backends};
+use canyu_store::{NewPost, NewUser, NotificationKind, PostFilter, StoreError};
 
 const DAY: Millis = 86_400_000;
 
-struct World {
-    store: Store,
-    product: i64,
-    staff: i64,
-    fans: Vec<i64>,
-}
+type World = TestWorld;
 
 async fn world(backend: canyu_store::Backend, fans: usize) -> World {
-    let (store, _) = fresh_store(backend).await.unwrap();
-    store.create_category("phone", "手机", "Phones").await.unwrap();
-    let product = store
-        .create_product(NewProduct {
-            slug: "xiaomi-15",
-            name: "Xiaomi 15",
-            category_slug: "phone",
-            tagline: "",
-            created_at: 1,
-        })
-        .await
-        .unwrap()
-        .id;
-    let user = async |handle: &str, role: Role| {
-        store
-            .create_user(NewUser { handle, email: None, password_hash: "x", role, bio: "", created_at: 1 })
-            .await
-            .unwrap()
-            .id
-    };
-    let staff = user("staff", Role::Staff).await;
-    let mut ids = Vec::new();
-    for i in 0..fans {
-        ids.push(user(&format!("fan{i}"), Role::Fan).await);
-    }
-    World { store, product, staff, fans: ids }
+    canyu_store::testing::world(backend, ("phone", "xiaomi-15", "Xiaomi 15"), fans).await.unwrap()
 }
 
 fn rules(seats: i64, min_level: Option<i64>) -> BetaRules {

@@ -2,52 +2,17 @@
 //! out more places than they have under real concurrency, one reservation per fan, and wave
 //! openings are announced once per lane.
 
+use canyu_core::ErrorCode;
 use canyu_core::campaign::{Lane, OrderTerms, ReservationRules, Schedule, Sku};
 use canyu_core::wave::{Eligibility, WaveRules};
-use canyu_core::{ErrorCode, Role};
-use canyu_store::testing::{backends, fresh_store};
-use canyu_store::{
-    Campaign, NewCampaign, NewProduct, NewUser, NotificationKind, ReserveOutcome, Store, StoreError,
-};
+use canyu_store::testing::{TestWorld, backends};
+use canyu_store::{Campaign, NewCampaign, NotificationKind, ReserveOutcome, StoreError};
 use std::collections::{BTreeMap, HashSet};
 
-struct World {
-    store: Store,
-    product: i64,
-    staff: i64,
-    fans: Vec<i64>,
-}
+type World = TestWorld;
 
 async fn world(backend: canyu_store::Backend, fans: usize) -> World {
-    let (store, _) = fresh_store(backend).await.unwrap();
-    store.create_category("car", "汽车", "Cars").await.unwrap();
-    let product = store
-        .create_product(NewProduct {
-            slug: "xiaomi-su7",
-            name: "Xiaomi SU7",
-            category_slug: "car",
-            tagline: "",
-            created_at: 1,
-        })
-        .await
-        .unwrap()
-        .id;
-    let handles: Vec<String> =
-        std::iter::once("staff".to_string()).chain((0..fans).map(|i| format!("fan{i}"))).collect();
-    let rows: Vec<NewUser> = handles
-        .iter()
-        .enumerate()
-        .map(|(i, h)| NewUser {
-            handle: h,
-            email: None,
-            password_hash: "x",
-            role: if i == 0 { Role::Staff } else { Role::Fan },
-            bio: "",
-            created_at: 1,
-        })
-        .collect();
-    let ids = store.create_users_bulk(&rows).await.unwrap();
-    World { store, product, staff: ids[0], fans: ids[1..].to_vec() }
+    canyu_store::testing::world(backend, ("car", "xiaomi-su7", "Xiaomi SU7"), fans).await.unwrap()
 }
 
 fn skus() -> Vec<Sku> {

@@ -2,11 +2,11 @@
 //! used) with its refusals, single use under concurrency, awards by points, batch counts.
 
 use canyu_core::ErrorCode;
+use canyu_core::Millis;
 use canyu_core::points::Adjustment;
 use canyu_core::wave::{Eligibility, WaveRules};
-use canyu_core::{Millis, Role};
-use canyu_store::testing::{backends, fresh_store};
-use canyu_store::{NewOrder, NewProduct, NewUser, Store, StoreError};
+use canyu_store::testing::backends;
+use canyu_store::{NewOrder, Store, StoreError};
 use std::collections::BTreeMap;
 
 struct World {
@@ -18,41 +18,8 @@ struct World {
 }
 
 async fn world(backend: canyu_store::Backend, fans: usize) -> World {
-    let (store, _) = fresh_store(backend).await.unwrap();
-    store.create_category("car", "汽车", "Cars").await.unwrap();
-    let product = store
-        .create_product(NewProduct {
-            slug: "xiaomi-su7",
-            name: "Xiaomi SU7",
-            category_slug: "car",
-            tagline: "",
-            created_at: 1,
-        })
-        .await
-        .unwrap()
-        .id;
-    let user = |handle: String, role: Role| {
-        let store = store.clone();
-        async move {
-            store
-                .create_user(NewUser {
-                    handle: &handle,
-                    email: None,
-                    password_hash: "x",
-                    role,
-                    bio: "",
-                    created_at: 1,
-                })
-                .await
-                .unwrap()
-                .id
-        }
-    };
-    let staff = user("staff".into(), Role::Staff).await;
-    let mut ids = Vec::new();
-    for i in 0..fans {
-        ids.push(user(format!("fan{i}"), Role::Fan).await);
-    }
+    let base = canyu_store::testing::world(backend, ("car", "xiaomi-su7", "Xiaomi SU7"), fans).await.unwrap();
+    let (store, product, staff, ids) = (base.store, base.product, base.staff, base.fans);
     let rules =
         WaveRules::parse(None, 10, "fcfs", Some(5), 0, 3_600_000, Eligibility::FCode, BTreeMap::new())
             .unwrap()
