@@ -25,6 +25,9 @@ pub struct LaunchOrder {
     pub paid_at: Option<Millis>,
     pub refundable_until: Option<Millis>,
     pub locked_at: Option<Millis>,
+    /// Anti-scalper flags raised when the order was placed (`fresh_account`, `ip_burst`,
+    /// `shared_address`).
+    pub flags: Vec<String>,
     pub created_at: Millis,
     pub updated_at: Millis,
 }
@@ -39,9 +42,15 @@ pub struct LaunchRow {
     pub amount_fen: i64,
     pub buyer_name: String,
     pub hold_expires_at: Millis,
+    /// SHA-256 (hex) of the normalised delivery address, when one was given.
+    pub address_key: Option<String>,
+    /// SHA-256 (hex) of the client's address.
+    pub client_key: Option<String>,
+    /// Comma-separated anti-scalper flags; empty when none.
+    pub flags: String,
 }
 
-/// Rows per multi-row INSERT of launch orders (10 parameters each).
+/// Rows per multi-row INSERT of launch orders (14 parameters each).
 const LAUNCH_CHUNK: usize = 500;
 
 /// Writes the terms of freshly inserted orders (`ids[i]` is `orders[i]`'s id) and their
@@ -53,8 +62,8 @@ pub(crate) async fn insert_launch_rows(
     for chunk in rows.chunks(LAUNCH_CHUNK) {
         let sql = format!(
             "INSERT INTO launch_orders (order_id, campaign_id, user_id, sku_code, kind, state, amount_fen, \
-             buyer_name, hold_expires_at, created_at, updated_at) VALUES {}",
-            crate::value_rows(chunk.len(), 11)
+             buyer_name, hold_expires_at, address_key, client_key, flags, created_at, updated_at) VALUES {}",
+            crate::value_rows(chunk.len(), 14)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (id, user_id, at, l) in chunk {
@@ -68,6 +77,9 @@ pub(crate) async fn insert_launch_rows(
                 .bind(l.amount_fen)
                 .bind(&l.buyer_name)
                 .bind(l.hold_expires_at)
+                .bind(&l.address_key)
+                .bind(&l.client_key)
+                .bind(&l.flags)
                 .bind(*at)
                 .bind(*at);
         }
@@ -125,7 +137,7 @@ pub struct LaunchOrderEvent {
 
 const LAUNCH_SELECT: &str = "SELECT l.order_id, o.wave_id, l.campaign_id, l.user_id, l.sku_code, l.kind, \
      l.state, l.amount_fen, l.buyer_name, l.hold_expires_at, l.paid_at, l.refundable_until, l.locked_at, \
-     l.created_at, l.updated_at FROM launch_orders l JOIN orders o ON o.id = l.order_id";
+     l.flags, l.created_at, l.updated_at FROM launch_orders l JOIN orders o ON o.id = l.order_id";
 
 fn launch_from_row(r: &AnyRow) -> StoreResult<LaunchOrder> {
     let kind: String = r.try_get("kind")?;
@@ -144,6 +156,12 @@ fn launch_from_row(r: &AnyRow) -> StoreResult<LaunchOrder> {
         paid_at: r.try_get("paid_at")?,
         refundable_until: r.try_get("refundable_until")?,
         locked_at: r.try_get("locked_at")?,
+        flags: r
+            .try_get::<String, _>("flags")?
+            .split(',')
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+            .collect(),
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -424,5 +442,37 @@ impl Store {
         .bind((n - 1).max(0))
         .fetch_optional(&self.read)
         .await?)
+    }
+
+    /// Whether another fan holds an order in the campaign for this delivery address.
+    pub async fn address_taken(
+        &self,
+        campaign_id: i64,
+        address_key: &str,
+        user_id: i64,
+    ) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM launch_orders WHERE campaign_id = $1 AND address_key = $2 AND user_id <> $3 \
+             AND state IN ('awaiting_payment', 'paid', 'deposited', 'locked')",
+        )
+        .bind(campaign_id)
+        .bind(address_key)
+        .bind(user_id)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// The campaign's flagged orders that still hold a unit, oldest first: what staff review.
+    pub async fn flagged_launch_orders(&self, campaign_id: i64, limit: i64) -> StoreResult<Vec<LaunchOrder>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{LAUNCH_SELECT} WHERE l.campaign_id = $1 AND l.flags <> '' \
+             AND l.state IN ('awaiting_payment', 'paid', 'deposited') ORDER BY l.order_id LIMIT $2"
+        )))
+        .bind(campaign_id)
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(launch_from_row).collect()
     }
 }

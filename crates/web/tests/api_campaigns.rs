@@ -552,3 +552,88 @@ async fn the_live_counter_streams_orders_and_stock() {
         assert_eq!((s, error_code(&b)), (404, "campaign_not_found"));
     }
 }
+
+/// Orders are flagged, never refused, for a fresh account, a burst from one client address
+/// and a delivery address another fan ordered to; staff list the flagged orders and cancel
+/// them in bulk (unpaid cancelled, deposits refunded, locked ones left), and the units go
+/// back on sale.
+#[tokio::test]
+async fn flagged_orders_are_reviewed_and_cancelled_in_bulk() {
+    for backend in backends() {
+        let config = canyu_web::WebConfig { simulated_payments: true, ..common::test_config() };
+        let app = common::spawn_app_with(backend, config).await;
+        let staff = app.seed_catalog().await;
+        // Accounts made long before the campaign, and one made after its teaser.
+        let a = app.user_with_role("老车主甲", canyu_core::Role::Fan).await;
+        let b = app.user_with_role("老车主乙", canyu_core::Role::Fan).await;
+        let d = app.user_with_role("老车主丁", canyu_core::Role::Fan).await;
+        let c = app.register("新注册丙").await;
+        let t = now();
+        let body = with(campaign_body(t - 4 * HOUR), "reveal_at", json!(rfc3339(t - 3 * HOUR)));
+        let (_, cb) = app.post("/api/v1/campaigns", Some(&staff), body).await;
+        let campaign = cb["id"].as_i64().unwrap();
+        let (_, w) = app
+            .post(
+                "/api/v1/waves",
+                Some(&staff),
+                json!({"product": "xiaomi-su7", "sku": "su7", "quantity": 4, "mode": "fcfs",
+                       "starts_at": rfc3339(t - MIN), "ends_at": rfc3339(t + HOUR), "campaign": campaign}),
+            )
+            .await;
+        let wave = w["id"].as_i64().unwrap();
+        let body = |address: &str| json!({"kind": "big", "buyer_name": "车主", "address": address});
+        let (s, r) = place(&app, wave, &a, "a", body("x")).await;
+        assert_eq!((s, error_code(&r)), (422, "invalid_address"));
+        let (_, oa) = place(&app, wave, &a, "a", body("北京市海淀区 清河路 1 号")).await;
+        let (_, ob) = place(&app, wave, &b, "b", body("北京市 海淀区清河路1号")).await;
+        let (_, oc) = place(&app, wave, &c, "c", body("上海市浦东新区 1 号")).await;
+        let (_, od) = place(&app, wave, &d, "d", body("广州市天河区 2 号")).await;
+        let [oa, ob, oc, od] = [&oa, &ob, &oc, &od].map(|o| o["id"].as_i64().expect("placed"));
+
+        let (s, r) = app.get(&format!("/api/v1/campaigns/{campaign}/flagged"), Some(&a)).await;
+        assert_eq!((s, error_code(&r)), (403, "forbidden"));
+        let (s, f) = app.get(&format!("/api/v1/campaigns/{campaign}/flagged"), Some(&staff)).await;
+        assert_eq!(s, 200, "{f}");
+        let flagged: Vec<(i64, Vec<&str>)> = f["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["order"].as_i64().unwrap(),
+                    i["flags"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            flagged,
+            vec![(ob, vec!["shared_address"]), (oc, vec!["fresh_account"]), (od, vec!["ip_burst"])],
+            "{backend:?}"
+        );
+
+        // B paid the deposit, A paid and locked; staff cancel B, C, D and (by mistake) A.
+        for (token, id) in [(&b, ob), (&a, oa)] {
+            let (s, _) =
+                app.post(&format!("/api/v1/orders/{id}/simulated-payment"), Some(token), json!({})).await;
+            assert_eq!(s, 200);
+        }
+        app.post(&format!("/api/v1/orders/{oa}/lock"), Some(&a), json!({})).await;
+        let (s, r) = app
+            .post(
+                &format!("/api/v1/campaigns/{campaign}/cancellations"),
+                Some(&staff),
+                json!({"orders": [ob, oc, od, oa, 999]}),
+            )
+            .await;
+        assert_eq!(s, 200, "{r}");
+        assert_eq!(r["cancelled"], json!([oc, od]));
+        assert_eq!(r["refunded"], json!([ob]));
+        assert_eq!(r["skipped"], json!([oa, 999]));
+        let (_, w) = app.get(&format!("/api/v1/waves/{wave}"), None).await;
+        assert_eq!(w["remaining"], 3, "three units back on sale: {w}");
+        let (_, events) = app.get(&format!("/api/v1/orders/{oc}/events"), Some(&c)).await;
+        assert_eq!(events["items"][1]["event"], "cancel");
+        let (_, f) = app.get(&format!("/api/v1/campaigns/{campaign}/flagged"), Some(&staff)).await;
+        assert!(f["items"].as_array().unwrap().is_empty(), "nothing left to review: {f}");
+    }
+}

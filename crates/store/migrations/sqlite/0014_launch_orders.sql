@@ -7,7 +7,7 @@ CREATE TABLE launch_orders (
     campaign_id      INTEGER NOT NULL REFERENCES campaigns(id),
     user_id          INTEGER NOT NULL REFERENCES users(id),
     sku_code         TEXT    NOT NULL,
-    -- 'small' or 'big' ('full' is kept for full purchases).
+    -- 'full' (pay the price within the cart hold), 'small' (小定) or 'big' (大定).
     kind             TEXT    NOT NULL,
     state            TEXT    NOT NULL,
     amount_fen       INTEGER NOT NULL,
@@ -16,6 +16,12 @@ CREATE TABLE launch_orders (
     paid_at          INTEGER,
     refundable_until INTEGER,
     locked_at        INTEGER,
+    -- Anti-scalper signals: SHA-256 of the normalised delivery address and of the client's
+    -- address (never the addresses themselves), and the flags raised when the order was placed
+    -- (comma-separated: fresh_account, ip_burst, shared_address).
+    address_key      TEXT,
+    client_key       TEXT,
+    flags            TEXT    NOT NULL DEFAULT '',
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL
 );
@@ -25,6 +31,7 @@ CREATE INDEX launch_orders_queue ON launch_orders(campaign_id, locked_at);
 CREATE INDEX launch_orders_user ON launch_orders(user_id, order_id);
 -- The live counter reads a campaign's orders by time.
 CREATE INDEX launch_orders_campaign ON launch_orders(campaign_id, created_at);
+CREATE INDEX launch_orders_address ON launch_orders(campaign_id, address_key);
 
 -- Every transition, in order: what happened, from which state to which, who did it.
 CREATE TABLE launch_order_events (

@@ -21,6 +21,38 @@ pub struct LaunchTerms {
     pub kind: OrderKind,
     pub amount_fen: i64,
     pub buyer_name: String,
+    pub address_key: Option<String>,
+    pub client_key: Option<String>,
+    /// Anti-scalper flags raised by this order.
+    pub flags: Vec<&'static str>,
+}
+
+/// Everything a fan sends with an order in a campaign wave, and where it came from.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LaunchChoice<'a> {
+    pub kind: Option<&'a str>,
+    pub buyer_name: Option<&'a str>,
+    pub address: Option<&'a str>,
+    pub client_ip: Option<std::net::IpAddr>,
+}
+
+/// Orders from one client address per campaign per minute before they are flagged.
+pub const IP_BURST_PER_MINUTE: u32 = 3;
+
+/// A delivery address as a key: whitespace and punctuation dropped, letters lowercased, so
+/// "北京市 海淀区 1号" and "北京市海淀区1号" are one address.
+pub fn address_key(raw: &str) -> Result<String, ErrorCode> {
+    let len = raw.trim().chars().count();
+    if !(5..=200).contains(&len) || raw.chars().any(char::is_control) {
+        return Err(ErrorCode::InvalidAddress);
+    }
+    let normal: String = raw.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+    Ok(digest(&normal))
+}
+
+fn digest(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 pub fn parse_buyer_name(raw: &str) -> Result<String, ErrorCode> {
@@ -35,26 +67,46 @@ pub fn parse_buyer_name(raw: &str) -> Result<String, ErrorCode> {
 /// kind or buyer), else the kind, the amount due now and the buyer's name.
 pub async fn terms_for(
     state: &AppState,
+    auth: &Auth,
     wave: &Wave,
-    kind: Option<&str>,
-    buyer_name: Option<&str>,
+    choice: LaunchChoice<'_>,
 ) -> AppResult<Option<LaunchTerms>> {
     let Some(campaign_id) = wave.campaign_id else {
-        return match (kind, buyer_name) {
-            (None, None) => Ok(None),
+        return match (choice.kind, choice.buyer_name, choice.address) {
+            (None, None, None) => Ok(None),
             _ => Err(ErrorCode::InvalidOrderKind.into()),
         };
     };
     let campaign = state.campaigns.get(&state.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
-    let kind = OrderKind::parse(kind.ok_or(ErrorCode::OrderKindRequired)?)?;
-    let buyer_name = parse_buyer_name(buyer_name.unwrap_or(""))?;
+    let kind = OrderKind::parse(choice.kind.ok_or(ErrorCode::OrderKindRequired)?)?;
+    let buyer_name = parse_buyer_name(choice.buyer_name.unwrap_or(""))?;
+    let address_key = choice.address.map(address_key).transpose()?;
     let amount_fen = campaign
         .skus
         .iter()
         .find(|s| s.code == wave.rules.sku)
         .and_then(|s| s.amount_due(kind))
         .ok_or(ErrorCode::OrderKindNotOffered)?;
-    Ok(Some(LaunchTerms { campaign, kind, amount_fen, buyer_name }))
+    // Signals for staff review, never refusals: a real fan may share a flat or a café's Wi-Fi.
+    let mut flags = Vec::new();
+    if auth.user.created_at >= campaign.schedule.teaser_at {
+        flags.push("fresh_account");
+    }
+    let client_key = choice.client_ip.map(|ip| digest(&ip.to_string()));
+    if let Some(ip) = choice.client_ip
+        && state
+            .limiter
+            .check(&format!("burst:{campaign_id}:{ip}"), IP_BURST_PER_MINUTE, state.now())
+            .is_err()
+    {
+        flags.push("ip_burst");
+    }
+    if let Some(key) = &address_key
+        && state.store.address_taken(campaign_id, key, auth.user.id).await?
+    {
+        flags.push("shared_address");
+    }
+    Ok(Some(LaunchTerms { campaign, kind, amount_fen, buyer_name, address_key, client_key, flags }))
 }
 
 impl LaunchTerms {
@@ -67,6 +119,9 @@ impl LaunchTerms {
             amount_fen: self.amount_fen,
             buyer_name: self.buyer_name.clone(),
             hold_expires_at: now_ms + self.campaign.terms.hold_ms,
+            address_key: self.address_key.clone(),
+            client_key: self.client_key.clone(),
+            flags: self.flags.join(","),
         }
     }
 }
@@ -285,4 +340,87 @@ pub async fn production(state: &AppState, auth: &Auth, campaign_id: i64) -> AppR
         return Err(AppError(ErrorCode::NotProductManager));
     }
     Ok(state.store.production_queue(campaign_id, 10_000).await?)
+}
+
+/// The campaign's flagged orders that still hold a unit (the people who run it).
+pub async fn flagged(state: &AppState, auth: &Auth, campaign_id: i64) -> AppResult<Vec<LaunchOrder>> {
+    require_campaign_manager(state, auth, campaign_id).await?;
+    Ok(state.store.flagged_launch_orders(campaign_id, 10_000).await?)
+}
+
+async fn require_campaign_manager(state: &AppState, auth: &Auth, campaign_id: i64) -> AppResult<()> {
+    auth.require(Role::Staff)?;
+    let campaign = state.store.campaign(campaign_id).await?.ok_or(ErrorCode::CampaignNotFound)?;
+    if !can_manage(state, auth, campaign.product_id).await? {
+        return Err(AppError(ErrorCode::NotProductManager));
+    }
+    Ok(())
+}
+
+/// What a bulk cancellation did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct BulkCancel {
+    /// Unpaid orders cancelled.
+    pub cancelled: Vec<i64>,
+    /// Paid deposits refunded.
+    pub refunded: Vec<i64>,
+    /// Orders left as they were: locked, paid in full, already closed, or of another campaign.
+    pub skipped: Vec<i64>,
+}
+
+/// Staff cancel scalpers' orders in bulk: unpaid ones are cancelled, paid deposits refunded;
+/// each gives its unit back to the wave. Locked orders and paid full purchases are left.
+pub async fn cancel_in_bulk(
+    state: &AppState,
+    auth: &Auth,
+    campaign_id: i64,
+    ids: &[i64],
+) -> AppResult<BulkCancel> {
+    require_campaign_manager(state, auth, campaign_id).await?;
+    let mut done = BulkCancel::default();
+    for &id in ids.iter().take(10_000) {
+        let Some(order) = state.store.launch_order(id).await?.filter(|o| o.campaign_id == campaign_id) else {
+            done.skipped.push(id);
+            continue;
+        };
+        let event = match order.state {
+            OrderState::AwaitingPayment => OrderEvent::Cancel,
+            OrderState::Deposited => OrderEvent::Refund,
+            _ => {
+                done.skipped.push(id);
+                continue;
+            }
+        };
+        let now = state.now();
+        let Ok(to) = next_state(&facts(&order), event, now) else {
+            done.skipped.push(id);
+            continue;
+        };
+        let moved = state
+            .store
+            .apply_launch_transition(&Transition {
+                order_id: id,
+                from: order.state,
+                to,
+                event,
+                actor_id: Some(auth.user.id),
+                now,
+                refundable_until: None,
+            })
+            .await?;
+        if !moved {
+            done.skipped.push(id);
+            continue;
+        }
+        release(state, id).await;
+        if event == OrderEvent::Cancel { done.cancelled.push(id) } else { done.refunded.push(id) }
+    }
+    tracing::info!(
+        campaign = campaign_id,
+        by = auth.user.id,
+        cancelled = done.cancelled.len(),
+        refunded = done.refunded.len(),
+        "flagged orders cancelled"
+    );
+    Ok(done)
 }

@@ -125,9 +125,9 @@ pub struct Ordered {
 pub struct OrderOptions<'a> {
     pub fcode: Option<&'a str>,
     pub use_fcode: bool,
-    /// `full`, `small` or `big`: required in a campaign's wave, refused elsewhere.
-    pub kind: Option<&'a str>,
-    pub buyer_name: Option<&'a str>,
+    /// In a campaign's wave (refused elsewhere): the kind of order, the buyer, the delivery
+    /// address, and the client's address (for the anti-scalper flags).
+    pub launch: super::launch_orders::LaunchChoice<'a>,
 }
 
 pub async fn place(
@@ -153,7 +153,7 @@ pub async fn place(
         }
         .into());
     }
-    let terms = super::launch_orders::terms_for(state, &wave, options.kind, options.buyer_name).await?;
+    let terms = super::launch_orders::terms_for(state, auth, &wave, options.launch).await?;
     let place = |request: OrderRequest| match &fcode {
         Some(code) => state.stock.place_fcode(request, code.id),
         None => state.stock.place(request),

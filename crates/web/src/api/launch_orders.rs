@@ -243,3 +243,76 @@ pub async fn production(
         .collect();
     Ok(Json(ProductionQueueView { campaign, items }))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct FlaggedOrder {
+    pub order: i64,
+    pub buyer_name: String,
+    /// `awaiting_payment`, `paid` or `deposited`.
+    pub state: String,
+    pub kind: String,
+    /// `fresh_account` (made after the teaser), `ip_burst` (more than 3 orders a minute from
+    /// one client address), `shared_address` (another fan's order goes to the same address).
+    pub flags: Vec<String>,
+    pub created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FlaggedView {
+    pub items: Vec<FlaggedOrder>,
+}
+
+/// Orders the anti-scalper checks flagged that still hold a unit (the people who run the
+/// campaign), oldest first.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/flagged", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = FlaggedView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn flagged(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<FlaggedView>> {
+    let campaign = id.parse().map_err(|_| AppError(ErrorCode::CampaignNotFound))?;
+    let items = launch::flagged(&state, &auth, campaign)
+        .await?
+        .into_iter()
+        .map(|o| FlaggedOrder {
+            order: o.order_id,
+            buyer_name: o.buyer_name,
+            state: o.state.as_str().into(),
+            kind: o.kind.as_str().into(),
+            flags: o.flags,
+            created_at: rfc3339(o.created_at),
+        })
+        .collect();
+    Ok(Json(FlaggedView { items }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkCancelRequest {
+    /// Order ids of this campaign, at most 10,000.
+    pub orders: Vec<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulkCancelView {
+    pub cancelled: Vec<i64>,
+    pub refunded: Vec<i64>,
+    /// Locked orders, paid full purchases, closed orders and other campaigns' orders.
+    pub skipped: Vec<i64>,
+}
+
+/// Cancels scalpers' orders in bulk (the people who run the campaign): unpaid orders are
+/// cancelled and paid deposits refunded; every unit goes back to its wave.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/cancellations", tag = "campaigns", params(("id" = i64, Path)), request_body = BulkCancelRequest,
+    responses((status = 200, body = BulkCancelView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn cancel_in_bulk(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<BulkCancelRequest>,
+) -> AppResult<Json<BulkCancelView>> {
+    let campaign = id.parse().map_err(|_| AppError(ErrorCode::CampaignNotFound))?;
+    let done = launch::cancel_in_bulk(&state, &auth, campaign, &req.orders).await?;
+    Ok(Json(BulkCancelView { cancelled: done.cancelled, refunded: done.refunded, skipped: done.skipped }))
+}

@@ -213,6 +213,7 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> AppR
 pub async fn order(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
+    client_ip: crate::actions::ClientIp,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -235,8 +236,12 @@ pub async fn order(
         waves::OrderOptions {
             fcode: options.fcode.as_deref(),
             use_fcode: options.use_fcode,
-            kind: options.kind.as_deref(),
-            buyer_name: options.buyer_name.as_deref(),
+            launch: crate::actions::launch_orders::LaunchChoice {
+                kind: options.kind.as_deref(),
+                buyer_name: options.buyer_name.as_deref(),
+                address: options.address.as_deref(),
+                client_ip: Some(client_ip.0),
+            },
         },
     )
     .await?;
@@ -272,6 +277,9 @@ pub struct OrderBody {
     pub kind: Option<String>,
     /// In a launch campaign's wave: the buyer's name (1–40 characters), frozen once locked.
     pub buyer_name: Option<String>,
+    /// In a launch campaign's wave, optional: the delivery address (5–200 characters). Only a
+    /// digest is kept, to flag several accounts ordering to one address.
+    pub address: Option<String>,
 }
 
 /// One order: the caller's own, or any order of a product the caller runs.

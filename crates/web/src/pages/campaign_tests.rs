@@ -116,7 +116,7 @@ async fn a_campaign_page_follows_its_phases_and_takes_reservations() {
 async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     let mut app = App::new().await;
     std::sync::Arc::make_mut(&mut app.state.parts_mut().config).simulated_payments = true;
-    let (admin_user, _) = app.user("发布会_b", Role::Admin).await;
+    let (admin_user, admin_cookie) = app.user("发布会_b", Role::Admin).await;
     let (_, fan) = app.user("车主_b", Role::Fan).await;
     let admin = crate::auth::Auth { user: admin_user, via: crate::auth::AuthVia::Token };
     let t = app.state.now();
@@ -207,6 +207,36 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     assert_eq!(app.get(&order_url, Some(&other), "zh-CN").await.status, StatusCode::NOT_FOUND);
     let campaign_page = app.get(&format!("/campaigns/{}", campaign.id), Some(&fan), "zh-CN").await;
     assert!(campaign_page.html.contains(&order_url));
+    // A fresh account's unpaid order is flagged; the console cancels it and frees the unit.
+    let wave_page = app.get(&format!("/waves/{}", wave.id), Some(&other), "zh-CN").await;
+    let key =
+        wave_page.html.split("name=\"key\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("key");
+    let scalped = app
+        .form(
+            &url,
+            &other,
+            &[("csrf", &wave_page.csrf()), ("key", key), ("kind", "small"), ("buyer_name", "黄牛")],
+        )
+        .await;
+    assert_eq!(scalped.status, StatusCode::SEE_OTHER, "{}", scalped.html);
+    let scalped_id = scalped.location.expect("order").rsplit('/').next().expect("id").to_string();
+    let console = app.get(&format!("/campaigns/{}", campaign.id), Some(&admin_cookie), "zh-CN").await;
+    assert!(console.html.contains("data-testid=\"flagged\""), "{}", console.html);
+    assert!(console.html.contains("fresh_account"));
+    let done = app
+        .form(
+            &format!("/campaigns/{}/cancellations", campaign.id),
+            &admin_cookie,
+            &[("csrf", &console.csrf()), ("orders", &scalped_id)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let cancelled =
+        app.state.store.launch_order(scalped_id.parse().expect("id")).await.expect("db").expect("order");
+    assert_eq!(cancelled.state, canyu_core::campaign::OrderState::Cancelled);
+    let console = app.get(&format!("/campaigns/{}", campaign.id), Some(&admin_cookie), "zh-CN").await;
+    assert!(!console.html.contains("data-testid=\"flagged\""));
+
     let live = app.get(&format!("/campaigns/{}/live", campaign.id), None, "zh-CN").await;
     assert_eq!(live.status, StatusCode::OK);
     assert!(live.html.contains("data-live=") && live.html.contains("实时战报"));

@@ -50,6 +50,8 @@ pub struct CampaignText {
     pub no_waves: &'static str,
     pub my_orders: &'static str,
     pub live: &'static str,
+    pub flagged: &'static str,
+    pub cancel_selected: &'static str,
     pub live_total: &'static str,
     pub live_milestones: &'static str,
     pub live_per_minute: &'static str,
@@ -102,6 +104,8 @@ const ZH: CampaignText = CampaignText {
     no_waves: "发售轮次即将公布。",
     my_orders: "我的订单",
     live: "实时战报",
+    flagged: "待审核订单（疑似黄牛）",
+    cancel_selected: "取消所选订单并退回库存",
     live_total: "累计订单",
     live_milestones: "里程碑",
     live_per_minute: "每分钟订单",
@@ -154,6 +158,8 @@ const EN: CampaignText = CampaignText {
     no_waves: "Waves will be announced soon.",
     my_orders: "My orders",
     live: "Live counter",
+    flagged: "Flagged orders (possible scalpers)",
+    cancel_selected: "Cancel the selected orders and return their stock",
     live_total: "Orders so far",
     live_milestones: "Milestones",
     live_per_minute: "Orders per minute",
@@ -249,6 +255,8 @@ pub struct CampaignPage {
     pub error: Option<String>,
     /// The caller's orders in this campaign: (url, label).
     pub my_orders: Vec<(String, String)>,
+    /// For the people who run it: flagged orders still holding a unit (id, buyer, flags).
+    pub flagged: Vec<(i64, String, String)>,
 }
 
 async fn render(
@@ -303,6 +311,17 @@ async fn render(
                 .collect()
         }
         None => Vec::new(),
+    };
+    let flagged = if seen.manager {
+        state
+            .store
+            .flagged_launch_orders(id, 500)
+            .await?
+            .into_iter()
+            .map(|o| (o.order_id, o.buyer_name, o.flags.join(", ")))
+            .collect()
+    } else {
+        Vec::new()
     };
     let r = &c.reservations;
     let page = CampaignPage {
@@ -361,6 +380,7 @@ async fn render(
         wave_form_url: format!("{}/waves?campaign={id}", product_url(&c.product_slug)),
         error,
         my_orders,
+        flagged,
     };
     Ok(cx.respond(status, page))
 }
@@ -590,4 +610,27 @@ pub async fn live(State(state): State<AppState>, cx: Cx, Path(id): Path<String>)
         kinds: canyu_core::campaign::OrderKind::ALL.iter().map(|k| (k.as_str(), labels.of(*k))).collect(),
     };
     Ok(cx.respond(StatusCode::OK, page))
+}
+
+/// The console's bulk cancellation: `orders` repeated, one per ticked box.
+pub async fn cancel_flagged(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let id = campaign_id(&id)?;
+    let orders: Vec<i64> = form_urlencoded::parse(&body)
+        .filter(|(k, _)| k == "orders")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    match crate::actions::launch_orders::cancel_in_bulk(&state, auth, id, &orders).await.map(|_| ()) {
+        Ok(()) => Ok(see_other(&format!("/campaigns/{id}"))),
+        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
+        Err(e) => {
+            let msg = form_error(&cx, &e);
+            render(&state, &cx, id, Some(msg), status_of(&e)).await
+        }
+    }
 }

@@ -54,6 +54,7 @@ pub fn routes() -> Router<AppState> {
         .route("/waves/{id}", get(waves::page))
         .route("/campaigns/{id}", get(campaigns::page))
         .route("/campaigns/{id}/live", get(campaigns::live))
+        .route("/campaigns/{id}/cancellations", post(campaigns::cancel_flagged))
         .route("/launch-orders/{id}", get(launch_orders::page))
         .route("/launch-orders/{id}/{action}", post(launch_orders::act))
         .route("/campaigns/{id}/reserve", post(campaigns::reserve))

@@ -48,6 +48,7 @@ pub struct WaveText {
     pub reserved_only: &'static str,
     pub kind: &'static str,
     pub buyer_name: &'static str,
+    pub address: &'static str,
     pub campaign: &'static str,
     pub min_level: &'static str,
     pub create: &'static str,
@@ -85,6 +86,7 @@ const ZH: WaveText = WaveText {
     reserved_only: "仅限已预约的粉丝",
     kind: "订单类型",
     buyer_name: "购买人姓名（锁单后不可修改）",
+    address: "收货地址（选填）",
     campaign: "发布活动",
     min_level: "最低等级",
     create: "发布",
@@ -122,6 +124,7 @@ const EN: WaveText = WaveText {
     reserved_only: "Fans who reserved",
     kind: "Order type",
     buyer_name: "Buyer's name (frozen once locked)",
+    address: "Delivery address (optional)",
     campaign: "Campaign",
     min_level: "Minimum level",
     create: "Release",
@@ -306,6 +309,7 @@ pub struct BuyForm {
     /// In a campaign's wave: `full`, `small` or `big`, and the buyer's name.
     pub kind: String,
     pub buyer_name: String,
+    pub address: String,
 }
 
 pub async fn enter(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
@@ -324,21 +328,27 @@ pub async fn enter(State(state): State<AppState>, cx: Cx, Path(id): Path<String>
 pub async fn buy(
     State(state): State<AppState>,
     cx: Cx,
+    client_ip: crate::actions::ClientIp,
     Path(id): Path<String>,
     Form(form): Form<BuyForm>,
 ) -> AppResult<Response> {
     let auth = cx.user()?;
     let id = wave_id(&id)?;
     let present = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_string());
-    let (kind, buyer_name) = (present(&form.kind), present(&form.buyer_name));
+    let (kind, buyer_name, address) =
+        (present(&form.kind), present(&form.buyer_name), present(&form.address));
     // What the form asked for is the request's body: the same key with another choice is refused.
     let body = match (&kind, &buyer_name) {
         (None, None) => String::new(),
-        _ => format!("{}\n{}", form.kind.trim(), form.buyer_name.trim()),
+        _ => format!("{}\n{}\n{}", form.kind.trim(), form.buyer_name.trim(), form.address.trim()),
     };
     let options = wave_actions::OrderOptions {
-        kind: kind.as_deref(),
-        buyer_name: buyer_name.as_deref(),
+        launch: crate::actions::launch_orders::LaunchChoice {
+            kind: kind.as_deref(),
+            buyer_name: buyer_name.as_deref(),
+            address: address.as_deref(),
+            client_ip: Some(client_ip.0),
+        },
         ..Default::default()
     };
     let result = match canyu_core::wave::parse_idempotency_key(Some(&form.key)) {
