@@ -153,7 +153,7 @@ impl EmbeddedEngine {
                 wait(done).await.map(|order| Placement::Placed { order, replay: true })
             }
             Decision::Commit(done, grant) => {
-                if self.grants.send(grant).await.is_err() {
+                if self.grants.send(*grant).await.is_err() {
                     book.lock().undo(req.fan_id, &req.idempotency_key, fcode);
                     return Err(EngineError::Stopped);
                 }
@@ -168,7 +168,7 @@ enum Decision {
     /// The same request is being committed: share its outcome.
     AwaitRetry(watch::Receiver<Outcome>),
     /// A unit was granted: commit it, then answer.
-    Commit(watch::Receiver<Outcome>, Grant),
+    Commit(watch::Receiver<Outcome>, Box<Grant>),
 }
 
 /// Everything the engine decides, under the wave's lock and without waiting for anything.
@@ -226,7 +226,7 @@ fn decide(b: &mut WaveBook, req: &OrderRequest, fcode: Option<i64>) -> Decision 
         body_hash: req.body_hash.clone(),
         created_at: req.now_ms,
     };
-    Decision::Commit(rx, Grant { order, fcode, launch: req.launch.clone(), done: tx })
+    Decision::Commit(rx, Box::new(Grant { order, fcode, launch: req.launch.clone(), done: tx }))
 }
 
 async fn wait(mut done: watch::Receiver<Outcome>) -> Result<PlacedOrder, EngineError> {
