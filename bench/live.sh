@@ -53,7 +53,9 @@ secs_of() { local d=$1; case $d in *s) echo "${d%s}";; *m) echo $(( ${d%m} * 60 
   done
   dur=$(secs_of "$DURATION")
   for round in $(seq 1 "$ROUNDS"); do
-    for mode in without with; do
+    # Alternate which wave goes first: later waves run on a fuller database.
+    modes="without with"; [ $((round % 2)) -eq 0 ] && modes="with without"
+    for mode in $modes; do
       read -r wave campaign <<<"$("$BIN" --data-dir "$dir" loadtest wave --product live-bench --campaign \
         --quantity "$QUANTITY" --per-fan-limit 1 --starts-in 0 --minutes 30)"
       viewers=""

@@ -31,6 +31,8 @@ CREATE INDEX launch_orders_queue ON launch_orders(campaign_id, locked_at);
 CREATE INDEX launch_orders_user ON launch_orders(user_id, order_id);
 -- The live counter reads a campaign's orders by time.
 CREATE INDEX launch_orders_campaign ON launch_orders(campaign_id, created_at);
+-- Covers the live counter's count by kind and state (no table reads).
+CREATE INDEX launch_orders_kinds ON launch_orders(campaign_id, kind, state);
 CREATE INDEX launch_orders_address ON launch_orders(campaign_id, address_key);
 
 -- Every transition, in order: what happened, from which state to which, who did it.

@@ -8,7 +8,8 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use canyu_core::ErrorCode;
 use canyu_core::campaign::{DAY_MS, MINUTE_MS};
 use canyu_core::time::{parse_rfc3339, rfc3339};
@@ -277,31 +278,41 @@ pub async fn reserve(
     Ok((status, Json(ReservationView::of(&reservation))))
 }
 
-/// The campaign's live counter as server-sent events: an `event: snapshot` about twice a
-/// second with `data:` a JSON object — `at` (ms), `orders` (`total`, `by_kind`, `by_state`),
-/// `per_minute` (`[minute_ms, orders]`, the last hour), `milestones` (`orders`, `at`,
-/// `after_ms` since the first wave opened), `reservations` and `waves` (`quantity`, `taken`,
-/// `remaining`). Same visibility as the campaign; no price.
+/// The campaign's live counter as server-sent events: an `event: snapshot` every second with
+/// `data:` a JSON object — `at` (ms), `orders` (`total`, `by_kind`, `by_state`), `per_minute`
+/// (`[minute_ms, orders]`, the last hour), `milestones` (`orders`, `at`, `after_ms` since the
+/// first wave opened), `reservations` and `waves` (`name`, `quantity`, `taken`, `remaining`).
+/// Same visibility as the campaign; no price.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/live", tag = "campaigns", params(("id" = i64, Path)),
     responses((status = 200, content_type = "text/event-stream", description = "Snapshots as server-sent events"), (status = 404, body = ErrorBody)))]
 pub async fn live(
     State(state): State<AppState>,
     MaybeAuth(auth): MaybeAuth,
     Path(id): Path<String>,
-) -> AppResult<Sse<impl futures_util::Stream<Item = Result<Event, std::convert::Infallible>>>> {
+) -> AppResult<Response> {
     let id = campaign_id(&id)?;
     campaigns::show(&state, auth.as_ref(), id).await?;
     let mut rx = state.live.subscribe(&state, id);
-    // The latest snapshot goes out at once, then every new one.
+    // The latest snapshot goes out at once, then every new one. Every viewer is sent the
+    // producer's own buffer (a reference count, no copy).
     rx.mark_changed();
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         loop {
             rx.changed().await.ok()?;
-            let snap = rx.borrow_and_update().clone();
-            if let Some(snap) = snap {
-                return Some((Ok(Event::default().event("snapshot").data(&*snap)), rx));
+            let frame = rx.borrow_and_update().clone();
+            if let Some(frame) = frame {
+                return Some((Ok::<_, std::convert::Infallible>(frame), rx));
             }
         }
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+            // Proxies (nginx) must pass events through as they come.
+            (header::HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response())
 }
