@@ -70,6 +70,37 @@ async fn a_campaign_page_follows_its_phases_and_takes_reservations() {
     assert!(!page.html.contains("215,900") && !page.html.contains("5,000"), "price leaked");
     assert_eq!(page.testid("sku-price").as_deref(), Some("敬请期待"));
     assert!(!page.html.contains("data-testid=\"reserve-form\""));
+    // Nor is it on the page of a campaign wave that opens after the reveal.
+    let id: i64 = url.rsplit('/').next().expect("id").parse().expect("id");
+    let (admin_user, _) = app.user("发布会_a2", Role::Admin).await;
+    let admin_auth = crate::auth::Auth { user: admin_user, via: crate::auth::AuthVia::Token };
+    let now = app.state.now();
+    let wave = crate::actions::waves::create(
+        &app.state,
+        &admin_auth,
+        crate::actions::waves::WaveInput {
+            product: "xiaomi-su7".into(),
+            sku: Some("su7".into()),
+            quantity: 5,
+            mode: "fcfs".into(),
+            per_fan_limit: None,
+            starts_at: now + 5 * HOUR,
+            ends_at: now + 6 * HOUR,
+            eligibility: None,
+            min_level: None,
+            channels: Default::default(),
+            fcode_quantity: None,
+            campaign: Some(id),
+        },
+    )
+    .await
+    .expect("wave");
+    let wave_page = app.get(&format!("/waves/{}", wave.id), Some(&fan), "zh-CN").await;
+    assert!(wave_page.html.contains("data-testid=\"kind-big\""), "{}", wave_page.html);
+    assert!(
+        !wave_page.html.contains("215,900") && !wave_page.html.contains("5,000"),
+        "price leaked on the wave page"
+    );
 
     app.clock_offset.store(2 * HOUR + MIN, Ordering::Relaxed);
     let page = app.get(&url, Some(&fan), "en").await;

@@ -251,14 +251,17 @@ async fn render_wave(
                 state.campaigns.get(&state.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
             let labels = super::launch_orders::kind_labels(cx.locale);
             let sku = campaign.skus.iter().find(|s| s.code == wave.rules.sku);
+            // A wave's page may be open before the campaign's reveal: no amount until then.
+            let public = campaign.schedule.price_public(cx.now);
             let kinds = canyu_core::campaign::OrderKind::ALL
                 .into_iter()
                 .filter_map(|kind| {
                     let amount = sku?.amount_due(kind)?;
-                    Some(KindOption {
-                        value: kind.as_str(),
-                        label: format!("{} {}", labels.of(kind), canyu_core::campaign::format_yuan(amount)),
-                    })
+                    let label = match public {
+                        true => format!("{} {}", labels.of(kind), canyu_core::campaign::format_yuan(amount)),
+                        false => labels.of(kind).to_string(),
+                    };
+                    Some(KindOption { value: kind.as_str(), label })
                 })
                 .collect();
             (kinds, format!("/campaigns/{campaign_id}"))
