@@ -383,15 +383,16 @@ impl Store {
     }
 
     /// Orders still holding a unit they should have let go: their launch order expired, was
-    /// refunded or cancelled, and the release that followed did not happen (a crash, an
-    /// engine error). The terms are committed with the order, so no order lacks them.
-    pub async fn orders_to_release(&self, limit: i64) -> StoreResult<Vec<Order>> {
+    /// refunded or cancelled since `since`, and the release that followed did not happen (a
+    /// crash, an engine error). Bounded by `since` so the sweep does not reread all history.
+    pub async fn orders_to_release(&self, since: Millis, limit: i64) -> StoreResult<Vec<Order>> {
         let rows = sqlx::query(
             "SELECT o.id, o.wave_id, o.user_id, o.seq, o.lane, o.idempotency_key, o.body_hash, o.status, \
              o.created_at FROM launch_orders l JOIN orders o ON o.id = l.order_id \
-             WHERE o.status = 'placed' AND l.state IN ('expired', 'refunded', 'cancelled') \
-             ORDER BY o.id LIMIT $1",
+             WHERE l.state IN ('expired', 'refunded', 'cancelled') AND l.updated_at >= $1 \
+             AND o.status = 'placed' ORDER BY o.id LIMIT $2",
         )
+        .bind(since)
         .bind(limit.clamp(1, 10_000))
         .fetch_all(&self.read)
         .await?;

@@ -27,6 +27,8 @@ CREATE TABLE launch_orders (
 );
 CREATE INDEX launch_orders_hold ON launch_orders(state, hold_expires_at);
 CREATE INDEX launch_orders_refund ON launch_orders(state, refundable_until);
+-- The sweep retries releases of recently closed orders only.
+CREATE INDEX launch_orders_closed ON launch_orders(state, updated_at);
 CREATE INDEX launch_orders_queue ON launch_orders(campaign_id, locked_at);
 CREATE INDEX launch_orders_user ON launch_orders(user_id, order_id);
 -- The live counter reads a campaign's orders by time.

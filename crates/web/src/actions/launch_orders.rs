@@ -322,7 +322,9 @@ pub async fn sweep(state: &AppState) -> AppResult<Swept> {
             swept.locked += 1;
         }
     }
-    for order in state.store.orders_to_release(1_000).await? {
+    // Releases follow their move at once; the sweep only retries failures, which a week
+    // covers however long a node was down.
+    for order in state.store.orders_to_release(now - 7 * canyu_core::campaign::DAY_MS, 1_000).await? {
         match state.stock.release(&order, now).await {
             Ok(true) => swept.released += 1,
             Ok(false) => {}
