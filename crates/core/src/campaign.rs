@@ -456,6 +456,43 @@ pub fn next_state(order: &OrderFacts, event: OrderEvent, now: Millis) -> Result<
     }
 }
 
+/// Where a locked order is on its way to the buyer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Locked, waiting in the production queue (by lock time).
+    Queued,
+    InProduction,
+    Delivered,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Queued => "",
+            Stage::InProduction => "in_production",
+            Stage::Delivered => "delivered",
+        }
+    }
+
+    /// The stages staff move orders to: `in_production` or `delivered`.
+    pub fn parse_target(raw: &str) -> Result<Stage, ErrorCode> {
+        match raw.trim() {
+            "in_production" => Ok(Stage::InProduction),
+            "delivered" => Ok(Stage::Delivered),
+            _ => Err(ErrorCode::InvalidStage),
+        }
+    }
+
+    /// The stage an order must be at to move to this one.
+    pub fn previous(self) -> Option<Stage> {
+        match self {
+            Stage::Queued => None,
+            Stage::InProduction => Some(Stage::Queued),
+            Stage::Delivered => Some(Stage::InProduction),
+        }
+    }
+}
+
 /// When a big order paid at `paid_at` stops being refundable.
 pub fn refundable_until(kind: OrderKind, paid_at: Millis, terms: &OrderTerms) -> Option<Millis> {
     (kind == OrderKind::Big).then_some(paid_at + terms.refund_window_ms)

@@ -4,7 +4,7 @@
 //! are written in the same transaction.
 
 use crate::{Order, Store, StoreResult};
-use canyu_core::campaign::{OrderEvent, OrderKind, OrderState};
+use canyu_core::campaign::{OrderEvent, OrderKind, OrderState, Stage};
 use canyu_core::{ErrorCode, Millis};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -28,8 +28,23 @@ pub struct LaunchOrder {
     /// Anti-scalper flags raised when the order was placed (`fresh_account`, `ip_burst`,
     /// `shared_address`).
     pub flags: Vec<String>,
+    /// After the lock: `""` (queued), `in_production` or `delivered`.
+    pub stage: String,
+    pub delivered_at: Option<Millis>,
     pub created_at: Millis,
     pub updated_at: Millis,
+}
+
+/// A campaign's production numbers: "100,000 delivered in 230 days".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProductionSummary {
+    /// Locked orders at each stage.
+    pub queued: i64,
+    pub in_production: i64,
+    pub delivered: i64,
+    /// The campaign's first order and its latest delivery.
+    pub first_order_at: Option<Millis>,
+    pub last_delivered_at: Option<Millis>,
 }
 
 /// The deposit terms of an order being placed in a campaign's wave: written by the stock
@@ -137,7 +152,8 @@ pub struct LaunchOrderEvent {
 
 const LAUNCH_SELECT: &str = "SELECT l.order_id, o.wave_id, l.campaign_id, l.user_id, l.sku_code, l.kind, \
      l.state, l.amount_fen, l.buyer_name, l.hold_expires_at, l.paid_at, l.refundable_until, l.locked_at, \
-     l.flags, l.created_at, l.updated_at FROM launch_orders l JOIN orders o ON o.id = l.order_id";
+     l.flags, l.stage, l.delivered_at, l.created_at, l.updated_at FROM launch_orders l \
+     JOIN orders o ON o.id = l.order_id";
 
 fn launch_from_row(r: &AnyRow) -> StoreResult<LaunchOrder> {
     let kind: String = r.try_get("kind")?;
@@ -162,6 +178,8 @@ fn launch_from_row(r: &AnyRow) -> StoreResult<LaunchOrder> {
             .filter(|f| !f.is_empty())
             .map(str::to_string)
             .collect(),
+        stage: r.try_get("stage")?,
+        delivered_at: r.try_get("delivered_at")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -475,5 +493,91 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         rows.iter().map(launch_from_row).collect()
+    }
+
+    /// Moves the first `count` locked orders at `from` (in queue order: lock time) to `to`,
+    /// with an event and a notification each; returns their ids.
+    pub async fn advance_production(
+        &self,
+        campaign_id: i64,
+        from: Stage,
+        to: Stage,
+        count: i64,
+        actor_id: i64,
+        now: Millis,
+    ) -> StoreResult<Vec<i64>> {
+        let mut tx = self.write.begin().await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT order_id FROM launch_orders WHERE campaign_id = $1 AND state = 'locked' AND stage = $2 \
+             ORDER BY locked_at, order_id LIMIT $3",
+        )
+        .bind(campaign_id)
+        .bind(from.as_str())
+        .bind(count)
+        .fetch_all(&mut *tx)
+        .await?;
+        let stamp = if to == Stage::Delivered { "delivered_at" } else { "in_production_at" };
+        for chunk in ids.chunks(LAUNCH_CHUNK) {
+            let sql = format!(
+                "UPDATE launch_orders SET stage = $1, {stamp} = $2, updated_at = $2 \
+                 WHERE stage = $3 AND order_id IN ({})",
+                crate::placeholders(4, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(to.as_str()).bind(now).bind(from.as_str());
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *tx).await?;
+            let sql = format!(
+                "INSERT INTO launch_order_events (order_id, event, from_state, to_state, actor_id, at) VALUES {}",
+                crate::value_rows(chunk.len(), 6)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id).bind(to.as_str()).bind("locked").bind("locked").bind(actor_id).bind(now);
+            }
+            q.execute(&mut *tx).await?;
+            let kind = crate::NotificationKind::LaunchOrder;
+            let sql = format!(
+                "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
+                 SELECT user_id, $1, $2 || CAST(order_id AS TEXT) || ':' || $3, NULL, NULL, \
+                 '{{\"order\":' || CAST(order_id AS TEXT) || ',\"campaign\":' || CAST(campaign_id AS TEXT) \
+                 || ',\"state\":\"' || $3 || '\"}}', $4 FROM launch_orders WHERE order_id IN ({}) \
+                 ON CONFLICT (user_id, event_key) DO NOTHING",
+                crate::placeholders(5, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .bind(kind.as_str())
+                .bind(format!("{}:", kind.as_str()))
+                .bind(to.as_str())
+                .bind(now);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    pub async fn production_summary(&self, campaign_id: i64) -> StoreResult<ProductionSummary> {
+        let row = sqlx::query(
+            "SELECT \
+             COALESCE(SUM(CASE WHEN state = 'locked' AND stage = '' THEN 1 ELSE 0 END), 0) AS queued, \
+             COALESCE(SUM(CASE WHEN state = 'locked' AND stage = 'in_production' THEN 1 ELSE 0 END), 0) AS making, \
+             COALESCE(SUM(CASE WHEN state = 'locked' AND stage = 'delivered' THEN 1 ELSE 0 END), 0) AS delivered, \
+             MIN(created_at) AS first_order_at, MAX(delivered_at) AS last_delivered_at \
+             FROM launch_orders WHERE campaign_id = $1",
+        )
+        .bind(campaign_id)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(ProductionSummary {
+            queued: row.try_get("queued")?,
+            in_production: row.try_get("making")?,
+            delivered: row.try_get("delivered")?,
+            first_order_at: row.try_get("first_order_at")?,
+            last_delivered_at: row.try_get("last_delivered_at")?,
+        })
     }
 }

@@ -29,7 +29,9 @@ pub use demands::{Demand, DemandPost, NewDemand, OpenPost};
 pub use draws::{DrawEntry, DrawState};
 pub use error::{StoreError, StoreResult};
 pub use fcodes::{FCodeBatch, FCodeRecord};
-pub use launch_orders::{LaunchOrder, LaunchOrderEvent, LaunchRow, PaymentOutcome, Transition};
+pub use launch_orders::{
+    LaunchOrder, LaunchOrderEvent, LaunchRow, PaymentOutcome, ProductionSummary, Transition,
+};
 pub use merge::{MergeOutcome, MergedPost, UnmergeOutcome};
 pub use notifications::{Notification, NotificationKind};
 pub use points::{CreditedPost, LeaderboardRow, PointsEntry};

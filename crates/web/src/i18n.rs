@@ -861,6 +861,8 @@ pub fn notification_text(locale: Locale, n: &canyu_store::Notification) -> Strin
                     "was not paid in time; it is cancelled and its unit is back on sale",
                 ),
                 "cancelled" => ("已取消", "was cancelled"),
+                "in_production" => ("已开始生产", "is being built"),
+                "delivered" => ("已交付，感谢支持！", "was delivered; thank you!"),
                 _ => ("状态已更新", "changed"),
             };
             match locale {

@@ -442,10 +442,48 @@ async fn deposit_orders_follow_the_state_machine() {
         let (s, _) = app.get(&format!("/api/v1/campaigns/{campaign}/production"), Some(&a)).await;
         assert_eq!(s, 403);
 
+        // Production: the queue is built and delivered in lock order, and the buyers are told.
+        let advance = |stage: &str, count: i64| json!({"stage": stage, "count": count});
+        for bad in [advance("shipped", 1), advance("delivered", 0)] {
+            let (s, r) =
+                app.post(&format!("/api/v1/campaigns/{campaign}/production"), Some(&staff), bad).await;
+            assert_eq!((s, error_code(&r)), (422, "invalid_stage"));
+        }
+        let (s, _) = app
+            .post(&format!("/api/v1/campaigns/{campaign}/production"), Some(&a), advance("in_production", 1))
+            .await;
+        assert_eq!(s, 403);
+        let (s, r) = app
+            .post(&format!("/api/v1/campaigns/{campaign}/production"), Some(&staff), advance("delivered", 5))
+            .await;
+        assert_eq!((s, r["orders"].clone()), (200, json!([])), "nothing is in production yet");
+        let (_, r) = app
+            .post(
+                &format!("/api/v1/campaigns/{campaign}/production"),
+                Some(&staff),
+                advance("in_production", 1),
+            )
+            .await;
+        assert_eq!(r["orders"], json!([oa]), "the first locked is built first");
+        let (_, r) = app
+            .post(&format!("/api/v1/campaigns/{campaign}/production"), Some(&staff), advance("delivered", 5))
+            .await;
+        assert_eq!(r["orders"], json!([oa]));
+        let (_, q) = app.get(&format!("/api/v1/campaigns/{campaign}/production"), Some(&staff)).await;
+        assert_eq!(
+            (q["queued"].as_i64(), q["in_production"].as_i64(), q["delivered"].as_i64()),
+            (Some(1), Some(0), Some(1)),
+            "{q}"
+        );
+        assert_eq!(q["delivered_in_days"], 8, "first order to the latest delivery: {q}");
+        assert_eq!(q["items"][0]["stage"], "delivered");
+        let (_, inbox) = app.get("/api/v1/me/notifications", Some(&a)).await;
+        assert!(inbox["items"][0]["message"].as_str().unwrap().contains("delivered"), "{inbox}");
+
         let (_, events) = app.get(&format!("/api/v1/orders/{oa}/events"), Some(&a)).await;
         let trail: Vec<&str> =
             events["items"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
-        assert_eq!(trail, ["place", "pay", "lock"]);
+        assert_eq!(trail, ["place", "pay", "lock", "in_production", "delivered"]);
         let (_, inbox) = app.get("/api/v1/me/notifications", Some(&d)).await;
         let kinds: Vec<&str> =
             inbox["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();

@@ -22,6 +22,10 @@ CREATE TABLE launch_orders (
     address_key      TEXT,
     client_key       TEXT,
     flags            TEXT    NOT NULL DEFAULT '',
+    -- After the lock: '' (queued for production), 'in_production' or 'delivered'.
+    stage            TEXT    NOT NULL DEFAULT '',
+    in_production_at BIGINT,
+    delivered_at     BIGINT,
     created_at       BIGINT  NOT NULL,
     updated_at       BIGINT  NOT NULL
 );

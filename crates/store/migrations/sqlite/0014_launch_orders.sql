@@ -22,6 +22,10 @@ CREATE TABLE launch_orders (
     address_key      TEXT,
     client_key       TEXT,
     flags            TEXT    NOT NULL DEFAULT '',
+    -- After the lock: '' (queued for production), 'in_production' or 'delivered'.
+    stage            TEXT    NOT NULL DEFAULT '',
+    in_production_at INTEGER,
+    delivered_at     INTEGER,
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL
 );

@@ -426,3 +426,39 @@ pub async fn cancel_in_bulk(
     );
     Ok(done)
 }
+
+/// Moves the next `count` orders of the production queue to `stage` (`in_production` from
+/// queued, `delivered` from in production), in lock order; the buyers are told.
+pub async fn advance_production(
+    state: &AppState,
+    auth: &Auth,
+    campaign_id: i64,
+    stage: &str,
+    count: i64,
+) -> AppResult<Vec<i64>> {
+    require_campaign_manager(state, auth, campaign_id).await?;
+    let to = canyu_core::campaign::Stage::parse_target(stage)?;
+    let from = to.previous().ok_or(ErrorCode::InvalidStage)?;
+    if !(1..=100_000).contains(&count) {
+        return Err(ErrorCode::InvalidStage.into());
+    }
+    let moved =
+        state.store.advance_production(campaign_id, from, to, count, auth.user.id, state.now()).await?;
+    tracing::info!(
+        campaign = campaign_id,
+        stage = to.as_str(),
+        orders = moved.len(),
+        by = auth.user.id,
+        "production advanced"
+    );
+    Ok(moved)
+}
+
+pub async fn production_summary(
+    state: &AppState,
+    auth: &Auth,
+    campaign_id: i64,
+) -> AppResult<canyu_store::ProductionSummary> {
+    require_campaign_manager(state, auth, campaign_id).await?;
+    Ok(state.store.production_summary(campaign_id).await?)
+}

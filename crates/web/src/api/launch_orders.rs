@@ -212,11 +212,21 @@ pub struct QueueEntry {
     pub sku: String,
     pub buyer_name: String,
     pub locked_at: String,
+    /// `queued`, `in_production` or `delivered`.
+    pub stage: String,
+    pub delivered_at: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct ProductionQueueView {
     pub campaign: i64,
+    /// Locked orders waiting, being built, delivered.
+    pub queued: i64,
+    pub in_production: i64,
+    pub delivered: i64,
+    /// Days from the campaign's first order to its latest delivery ("100,000 delivered in 230
+    /// days"); absent before the first delivery.
+    pub delivered_in_days: Option<i64>,
     pub items: Vec<QueueEntry>,
 }
 
@@ -239,9 +249,25 @@ pub async fn production(
             sku: o.sku_code.clone(),
             buyer_name: o.buyer_name.clone(),
             locked_at: o.locked_at.map(rfc3339).unwrap_or_default(),
+            stage: if o.stage.is_empty() { "queued".into() } else { o.stage.clone() },
+            delivered_at: o.delivered_at.map(rfc3339),
         })
         .collect();
-    Ok(Json(ProductionQueueView { campaign, items }))
+    let summary = launch::production_summary(&state, &auth, campaign).await?;
+    let delivered_in_days = match (summary.first_order_at, summary.last_delivered_at) {
+        (Some(first), Some(last)) => {
+            Some(((last - first).max(0) as u64).div_ceil(canyu_core::campaign::DAY_MS as u64) as i64)
+        }
+        _ => None,
+    };
+    Ok(Json(ProductionQueueView {
+        campaign,
+        queued: summary.queued,
+        in_production: summary.in_production,
+        delivered: summary.delivered,
+        delivered_in_days,
+        items,
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -315,4 +341,34 @@ pub async fn cancel_in_bulk(
     let campaign = id.parse().map_err(|_| AppError(ErrorCode::CampaignNotFound))?;
     let done = launch::cancel_in_bulk(&state, &auth, campaign, &req.orders).await?;
     Ok(Json(BulkCancelView { cancelled: done.cancelled, refunded: done.refunded, skipped: done.skipped }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceRequest {
+    /// `in_production` (from the queue) or `delivered` (from production).
+    pub stage: String,
+    /// How many orders, 1–100,000, taken in lock order.
+    pub count: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AdvanceView {
+    /// The orders moved (fewer than asked when fewer were waiting).
+    pub orders: Vec<i64>,
+}
+
+/// Moves the next orders of the production queue on (the people who run the campaign):
+/// queued → in production → delivered, in lock order. Each buyer is notified.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/production", tag = "campaigns", params(("id" = i64, Path)), request_body = AdvanceRequest,
+    responses((status = 200, body = AdvanceView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn advance(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<AdvanceRequest>,
+) -> AppResult<Json<AdvanceView>> {
+    let campaign = id.parse().map_err(|_| AppError(ErrorCode::CampaignNotFound))?;
+    let orders = launch::advance_production(&state, &auth, campaign, &req.stage, req.count).await?;
+    Ok(Json(AdvanceView { orders }))
 }

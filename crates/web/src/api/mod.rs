@@ -52,7 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{id}/simulated-payment", post(launch_orders::simulated_payment))
         .route("/orders/{id}/events", get(launch_orders::events))
         .route("/payments/notify", post(launch_orders::notify))
-        .route("/campaigns/{id}/production", get(launch_orders::production))
+        .route("/campaigns/{id}/production", get(launch_orders::production).post(launch_orders::advance))
         .route("/campaigns/{id}/flagged", get(launch_orders::flagged))
         .route("/campaigns/{id}/cancellations", post(launch_orders::cancel_in_bulk))
         .route("/waves/{id}/fcodes", get(fcodes::batches).post(fcodes::generate))
@@ -120,7 +120,7 @@ pub fn routes() -> Router<AppState> {
         campaigns::create, campaigns::show, campaigns::reserve, campaigns::live,
         launch_orders::lock, launch_orders::refund, launch_orders::cancel, launch_orders::rename,
         launch_orders::simulated_payment, launch_orders::events, launch_orders::notify, launch_orders::production,
-        launch_orders::flagged, launch_orders::cancel_in_bulk,
+        launch_orders::flagged, launch_orders::cancel_in_bulk, launch_orders::advance,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -183,7 +183,13 @@ async fn render(
         .into_iter()
         .map(|e| EventRow {
             at: crate::i18n::datetime(e.at),
-            to: OrderState::parse(&e.to_state).map_or("", |s| state_label(cx.locale, s)),
+            to: match (e.event.as_str(), cx.locale) {
+                ("in_production", Locale::ZhCn) => "生产中",
+                ("in_production", Locale::En) => "In production",
+                ("delivered", Locale::ZhCn) => "已交付",
+                ("delivered", Locale::En) => "Delivered",
+                _ => OrderState::parse(&e.to_state).map_or("", |s| state_label(cx.locale, s)),
+            },
         })
         .collect();
     let awaiting = order.state == OrderState::AwaitingPayment;
