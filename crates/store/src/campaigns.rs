@@ -212,20 +212,28 @@ impl Store {
         rows.iter().map(campaign_from_row).collect()
     }
 
+    /// A product's campaigns, newest teaser first (without SKUs: a listing).
+    pub async fn product_campaigns(&self, product_id: i64, limit: i64) -> StoreResult<Vec<Campaign>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{CAMPAIGN_SELECT} WHERE c.product_id = $1 ORDER BY c.teaser_at DESC, c.id DESC LIMIT $2"
+        )))
+        .bind(product_id)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(campaign_from_row).collect()
+    }
+
     /// The campaign's waves, soonest first.
     pub async fn campaign_waves(&self, campaign_id: i64) -> StoreResult<Vec<Wave>> {
-        let mut waves = Vec::new();
-        let ids: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM waves WHERE campaign_id = $1 ORDER BY starts_at, id")
-                .bind(campaign_id)
-                .fetch_all(&self.read)
-                .await?;
-        for id in ids {
-            if let Some(w) = self.wave(id).await? {
-                waves.push(w);
-            }
-        }
-        Ok(waves)
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{} WHERE w.campaign_id = $1 ORDER BY w.starts_at, w.id",
+            crate::waves::WAVE_SELECT
+        )))
+        .bind(campaign_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(crate::waves::wave_from_row).collect()
     }
 
     /// Reserves a place for the fan in the first of `lanes` that has one. One reservation per

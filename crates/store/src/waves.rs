@@ -46,7 +46,7 @@ pub struct Order {
     pub created_at: Millis,
 }
 
-const WAVE_SELECT: &str = "SELECT w.id, w.product_id, p.slug AS product_slug, w.sku, w.quantity, w.mode, \
+pub(crate) const WAVE_SELECT: &str = "SELECT w.id, w.product_id, p.slug AS product_slug, w.sku, w.quantity, w.mode, \
      w.per_fan_limit, w.starts_at, w.ends_at, w.eligibility, w.min_level, w.channels, w.fcode_quantity, w.sold, \
      w.created_at, w.campaign_id \
      FROM waves w JOIN products p ON p.id = w.product_id";
@@ -54,7 +54,7 @@ const WAVE_SELECT: &str = "SELECT w.id, w.product_id, p.slug AS product_slug, w.
 const ORDER_SELECT: &str = "SELECT id, wave_id, user_id, seq, lane, idempotency_key, body_hash, status, \
      created_at FROM orders";
 
-fn wave_from_row(r: &AnyRow) -> StoreResult<Wave> {
+pub(crate) fn wave_from_row(r: &AnyRow) -> StoreResult<Wave> {
     let mode: String = r.try_get("mode")?;
     let eligibility: String = r.try_get("eligibility")?;
     let min_level: Option<i64> = r.try_get("min_level")?;

@@ -414,10 +414,9 @@ pub async fn cards(
     manager: bool,
 ) -> AppResult<Vec<CampaignCard>> {
     let b = text(cx.locale);
-    let all: Vec<Campaign> = state.store.campaigns(200).await?;
+    let all: Vec<Campaign> = state.store.product_campaigns(product_id, 200).await?;
     Ok(all
         .into_iter()
-        .filter(|c| c.product_id == product_id)
         .filter_map(|c| {
             let phase = c.schedule.phase(cx.now);
             (manager || phase != Phase::Hidden).then(|| CampaignCard {
