@@ -65,6 +65,38 @@ pub struct LaunchRow {
     pub flags: String,
 }
 
+impl LaunchOrder {
+    /// The launch order as the engine just committed it from `row` (no read needed).
+    pub fn placed(
+        order_id: i64,
+        wave_id: i64,
+        user_id: i64,
+        created_at: Millis,
+        row: &LaunchRow,
+    ) -> LaunchOrder {
+        LaunchOrder {
+            order_id,
+            wave_id,
+            campaign_id: row.campaign_id,
+            user_id,
+            sku_code: row.sku_code.clone(),
+            kind: row.kind,
+            state: OrderState::AwaitingPayment,
+            amount_fen: row.amount_fen,
+            buyer_name: row.buyer_name.clone(),
+            hold_expires_at: row.hold_expires_at,
+            paid_at: None,
+            refundable_until: None,
+            locked_at: None,
+            flags: row.flags.split(',').filter(|f| !f.is_empty()).map(str::to_string).collect(),
+            stage: String::new(),
+            delivered_at: None,
+            created_at,
+            updated_at: created_at,
+        }
+    }
+}
+
 /// Rows per multi-row INSERT of launch orders (14 parameters each).
 const LAUNCH_CHUNK: usize = 500;
 

@@ -170,49 +170,56 @@ pub async fn act(state: &AppState, auth: &Auth, id: i64, event: OrderEvent) -> A
     let order = load(state, auth, id, event == OrderEvent::Cancel).await?;
     let now = state.now();
     let to = next_state(&facts(&order), event, now)?;
+    if commit_move(state, &order, to, event, Some(auth.user.id), now).await?.is_none() {
+        // Another move (a payment, the sweep) got there first.
+        return Err(ErrorCode::InvalidOrderTransition.into());
+    }
+    Ok(state.store.launch_order(id).await?.ok_or(ErrorCode::OrderNotFound)?)
+}
+
+/// Writes a move the state machine allowed (`None` when another move got there first), and
+/// gives the unit back to the wave when the order lets go of it: `Some(true)` when it did. A
+/// failed release is logged and left to the sweep, which finds every order that should have
+/// let go.
+async fn commit_move(
+    state: &AppState,
+    order: &LaunchOrder,
+    to: OrderState,
+    event: OrderEvent,
+    actor_id: Option<i64>,
+    now: i64,
+) -> AppResult<Option<bool>> {
     let moved = state
         .store
         .apply_launch_transition(&Transition {
-            order_id: id,
+            order_id: order.order_id,
             from: order.state,
             to,
             event,
-            actor_id: Some(auth.user.id),
+            actor_id,
             now,
             refundable_until: None,
         })
         .await?;
     if !moved {
-        // Another move (a payment, the sweep) got there first.
-        return Err(ErrorCode::InvalidOrderTransition.into());
+        return Ok(None);
     }
-    tracing::info!(
-        order = id,
-        from = order.state.as_str(),
-        to = to.as_str(),
-        by = auth.user.id,
-        "launch order moved"
-    );
-    if !to.holds_stock() {
-        release(state, id).await;
+    tracing::info!(order = order.order_id, from = order.state.as_str(), to = to.as_str(), by = ?actor_id, "launch order moved");
+    if to.holds_stock() {
+        return Ok(Some(false));
     }
-    Ok(state.store.launch_order(id).await?.ok_or(ErrorCode::OrderNotFound)?)
-}
-
-/// Gives the order's unit back to its wave. A failure is logged and left to the sweep,
-/// which finds every order that should have let go.
-async fn release(state: &AppState, order_id: i64) {
-    let order = match state.store.order(order_id).await {
-        Ok(Some(o)) => o,
-        Ok(None) => return,
+    let released = match state.store.order(order.order_id).await {
+        Ok(Some(o)) => state.stock.release(&o, now).await.unwrap_or_else(|e| {
+            tracing::warn!(order = order.order_id, error = %e, "releasing an order's unit failed; the sweep will retry");
+            false
+        }),
+        Ok(None) => false,
         Err(e) => {
-            tracing::warn!(order = order_id, error = %e, "could not read an order to release");
-            return;
+            tracing::warn!(order = order.order_id, error = %e, "could not read an order to release");
+            false
         }
     };
-    if let Err(e) = state.stock.release(&order, state.now()).await {
-        tracing::warn!(order = order_id, error = %e, "releasing an order's unit failed; the sweep will retry");
-    }
+    Ok(Some(released))
 }
 
 pub async fn rename(state: &AppState, auth: &Auth, id: i64, buyer_name: &str) -> AppResult<LaunchOrder> {
@@ -304,25 +311,15 @@ pub async fn sweep(state: &AppState) -> AppResult<Swept> {
             OrderEvent::AutoLock
         };
         let Ok(to) = next_state(&facts(&order), event, now) else { continue };
-        let moved = state
-            .store
-            .apply_launch_transition(&Transition {
-                order_id: order.order_id,
-                from: order.state,
-                to,
-                event,
-                actor_id: None,
-                now,
-                refundable_until: None,
-            })
-            .await?;
-        if moved && to == OrderState::Expired {
+        let Some(released) = commit_move(state, &order, to, event, None, now).await? else { continue };
+        swept.released += u64::from(released);
+        if to == OrderState::Expired {
             swept.expired += 1;
-        } else if moved {
+        } else {
             swept.locked += 1;
         }
     }
-    // Releases follow their move at once; the sweep only retries failures, which a week
+    // Releases follow their move at once; this only retries the failures, which a week
     // covers however long a node was down.
     for order in state.store.orders_to_release(now - 7 * canyu_core::campaign::DAY_MS, 1_000).await? {
         match state.stock.release(&order, now).await {
@@ -398,23 +395,10 @@ pub async fn cancel_in_bulk(
             done.skipped.push(id);
             continue;
         };
-        let moved = state
-            .store
-            .apply_launch_transition(&Transition {
-                order_id: id,
-                from: order.state,
-                to,
-                event,
-                actor_id: Some(auth.user.id),
-                now,
-                refundable_until: None,
-            })
-            .await?;
-        if !moved {
+        if commit_move(state, &order, to, event, Some(auth.user.id), now).await?.is_none() {
             done.skipped.push(id);
             continue;
         }
-        release(state, id).await;
         if event == OrderEvent::Cancel { done.cancelled.push(id) } else { done.refunded.push(id) }
     }
     tracing::info!(

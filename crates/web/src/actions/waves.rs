@@ -170,7 +170,7 @@ pub async fn place(
     let placement = match place(request.clone()).await {
         Err(EngineError::UnknownWave(_)) => {
             state.stock.open_wave(stock_of(&wave)).await.map_err(engine_error)?;
-            place(request).await
+            place(request.clone()).await
         }
         other => other,
     }
@@ -181,9 +181,14 @@ pub async fn place(
                 tracing::debug!(wave = wave_id, order = order.order_id, seq = order.seq, "order placed");
             }
             // The terms were committed with the order; a replay shows where it stands now.
-            let launch = match &terms {
-                Some(_) => Some(state.store.launch_order(order.order_id).await?.ok_or(ErrorCode::Internal)?),
-                None => None,
+            let launch = match (&request.launch, replay) {
+                (Some(row), false) => {
+                    Some(LaunchOrder::placed(order.order_id, wave_id, order.fan_id, order.created_at_ms, row))
+                }
+                (Some(_), true) => {
+                    Some(state.store.launch_order(order.order_id).await?.ok_or(ErrorCode::Internal)?)
+                }
+                (None, _) => None,
             };
             Ok(Ordered { order, replay, launch })
         }
