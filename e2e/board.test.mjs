@@ -424,6 +424,7 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
 
     await fan.goto(`${BASE}/campaigns/${campaign.id}`);
     assert.equal((await fan.textContent("[data-testid=campaign-phase]")).trim(), "预热中");
+    assert.match(await fan.textContent("[data-testid=campaign-limits]"), /每人限购一单.*每个收货地址限购一单/);
     assert.equal((await fan.textContent("[data-testid=sku-price]")).trim(), "敬请期待");
     assert.doesNotMatch(await fan.content(), /3,999/);
     await fan.waitForFunction(() => /\d\d:\d\d:\d\d/.test(document.querySelector("[data-testid=campaign-countdown]").textContent));
@@ -456,6 +457,9 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     await Promise.all([fan.waitForURL(/\/waves\/\d+$/), fan.click("[data-testid=campaign-waves] a")]);
     await fan.check("[data-testid=kind-big]");
     await fan.fill("[data-testid=buyer-name]", "米粉 张三");
+    // One order per address (on by default): the browser will not send the form without one.
+    assert.equal(await fan.getAttribute("[data-testid=buyer-address]", "required"), "");
+    await fan.fill("[data-testid=buyer-address]", "北京市海淀区 清河路 68 号");
     await Promise.all([fan.waitForURL(/\/launch-orders\/\d+$/), fan.click("[data-testid=buy-button]")]);
     assert.equal((await fan.textContent("[data-testid=order-state]")).trim(), "待支付");
     assert.equal((await fan.textContent("[data-testid=order-amount]")).trim(), "¥500");

@@ -273,21 +273,42 @@ pub fn format_yuan(fen: i64) -> String {
     if cents == 0 { format!("{sign}¥{grouped}") } else { format!("{sign}¥{grouped}.{cents:02}") }
 }
 
-/// How long a cart holds stock and how long a big order stays refundable.
+/// How long a cart holds stock, how long a big order stays refundable, and how many orders
+/// a person or an address may have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OrderTerms {
     pub hold_ms: Millis,
     pub refund_window_ms: Millis,
+    pub limits: OrderLimits,
+}
+
+/// The anti-scalper rules a campaign may switch on. An order that lets go of its unit
+/// (cancelled, refunded, expired) no longer counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OrderLimits {
+    /// One live order per fan account across the campaign's waves.
+    pub one_per_person: bool,
+    /// One live order per delivery address; every order must then give one.
+    pub one_per_address: bool,
+}
+
+impl OrderLimits {
+    /// Both rules, as a campaign has them unless its managers switch one off.
+    pub const STRICT: OrderLimits = OrderLimits { one_per_person: true, one_per_address: true };
 }
 
 impl OrderTerms {
-    pub fn parse(hold_minutes: Option<i64>, refund_days: Option<i64>) -> Result<OrderTerms, ErrorCode> {
+    pub fn parse(
+        hold_minutes: Option<i64>,
+        refund_days: Option<i64>,
+        limits: OrderLimits,
+    ) -> Result<OrderTerms, ErrorCode> {
         let hold = hold_minutes.map(|m| m * MINUTE_MS).unwrap_or(DEFAULT_HOLD_MS);
         let refund = refund_days.map(|d| d * DAY_MS).unwrap_or(DEFAULT_REFUND_WINDOW_MS);
         if !(MINUTE_MS..=DAY_MS).contains(&hold) || !(0..=30 * DAY_MS).contains(&refund) {
             return Err(ErrorCode::InvalidOrderTerms);
         }
-        Ok(OrderTerms { hold_ms: hold, refund_window_ms: refund })
+        Ok(OrderTerms { hold_ms: hold, refund_window_ms: refund, limits })
     }
 }
 
@@ -562,9 +583,12 @@ mod tests {
         assert_eq!(format_yuan(199_950), "¥1,999.50");
         assert_eq!(format_yuan(99), "¥0.99");
         assert_eq!(format_yuan(100_000_000), "¥1,000,000");
-        assert_eq!(OrderTerms::parse(None, None).map(|t| t.refund_window_ms), Ok(7 * DAY_MS));
-        assert_eq!(OrderTerms::parse(Some(0), None), Err(ErrorCode::InvalidOrderTerms));
-        assert_eq!(OrderTerms::parse(None, Some(31)), Err(ErrorCode::InvalidOrderTerms));
+        assert_eq!(
+            OrderTerms::parse(None, None, OrderLimits::STRICT).map(|t| t.refund_window_ms),
+            Ok(7 * DAY_MS)
+        );
+        assert_eq!(OrderTerms::parse(Some(0), None, OrderLimits::STRICT), Err(ErrorCode::InvalidOrderTerms));
+        assert_eq!(OrderTerms::parse(None, Some(31), OrderLimits::STRICT), Err(ErrorCode::InvalidOrderTerms));
     }
 
     fn facts(kind: OrderKind, state: OrderState, refundable_until: Option<Millis>) -> OrderFacts {
@@ -619,7 +643,7 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        let terms = OrderTerms::parse(Some(15), Some(7)).expect("terms");
+        let terms = OrderTerms::parse(Some(15), Some(7), OrderLimits::default()).expect("terms");
         for _ in 0..20_000 {
             let kind = OrderKind::ALL[(next() % 3) as usize];
             let mut order = OrderFacts {

@@ -179,6 +179,9 @@ error_codes! {
     PaymentsNotConfigured = "payments_not_configured", 503, "支付通道未配置。", "Payments are not configured on this site.";
     SimulatedPaymentsOff = "simulated_payments_off", 403, "本站未开启模拟支付。", "Simulated payments are not enabled on this site.";
     InvalidAddress = "invalid_address", 422, "收货地址须为 5 到 200 个字。", "A delivery address has 5 to 200 characters.";
+    AddressRequired = "address_required", 422, "这次发布每个收货地址限购一单，请填写收货地址。", "This campaign allows one order per delivery address: give the delivery address.";
+    AddressTaken = "address_taken", 409, "这个收货地址在本次发布中已有订单。", "This delivery address already has an order in this campaign.";
+    AlreadyOrderedInCampaign = "already_ordered_in_campaign", 409, "这次发布每人限购一单，你已经下过单了。", "This campaign allows one order per person, and you already have one.";
     InvalidStage = "invalid_stage", 422, "阶段必须是 in_production（生产中）或 delivered（已交付），数量为 1 到 100,000。", "The stage must be in_production or delivered, for 1 to 100,000 orders.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";

@@ -2,6 +2,7 @@
 //!
 //! * [`engine`]: the stock engine contract; [`embedded`]: the default engine (in-process
 //!   book, group commit to the database).
+//! * [`claims`]: one order per person and per delivery address in a campaign.
 //! * [`draw`]: provably fair draws — seed commitment, frozen entry list, deterministic
 //!   shuffle, verification (the algorithm is specified in `docs/draw.md`).
 //! * [`fcode`]: F-codes (F码), single-use purchase codes with a check symbol.
@@ -11,6 +12,7 @@
 //!   group-committed to the database before they are acknowledged, the wave's Redis stream
 //!   reconciled into the database at start.
 
+pub mod claims;
 pub mod draw;
 pub mod embedded;
 pub mod engine;

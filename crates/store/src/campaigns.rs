@@ -6,7 +6,7 @@
 use crate::error::is_unique_violation;
 use crate::notifications::NotificationKind;
 use crate::{Store, StoreResult, Wave};
-use canyu_core::campaign::{Lane, OrderTerms, ReservationRules, Schedule, Sku};
+use canyu_core::campaign::{Lane, OrderLimits, OrderTerms, ReservationRules, Schedule, Sku};
 use canyu_core::{ErrorCode, Millis};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -68,7 +68,8 @@ pub enum ReserveOutcome {
 const CAMPAIGN_SELECT: &str = "SELECT c.id, c.product_id, p.slug AS product_slug, p.name AS product_name, \
      c.title, c.teaser_at, c.reveal_at, c.reserve_opens_at, c.reserve_closes_at, c.account_cutoff_at, \
      c.fan_lane_places, c.fan_lane_min_points, c.general_places, c.fan_lane_head_start_ms, c.hold_ms, \
-     c.refund_window_ms, c.fan_lane_taken, c.general_taken, c.created_at \
+     c.refund_window_ms, c.one_per_person, c.one_per_address, c.fan_lane_taken, c.general_taken, \
+     c.created_at \
      FROM campaigns c JOIN products p ON p.id = c.product_id";
 
 fn campaign_from_row(r: &AnyRow) -> StoreResult<Campaign> {
@@ -94,6 +95,10 @@ fn campaign_from_row(r: &AnyRow) -> StoreResult<Campaign> {
         terms: OrderTerms {
             hold_ms: r.try_get("hold_ms")?,
             refund_window_ms: r.try_get("refund_window_ms")?,
+            limits: OrderLimits {
+                one_per_person: r.try_get::<i64, _>("one_per_person")? != 0,
+                one_per_address: r.try_get::<i64, _>("one_per_address")? != 0,
+            },
         },
         skus: Vec::new(),
         fan_lane_taken: r.try_get("fan_lane_taken")?,
@@ -129,8 +134,9 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO campaigns (product_id, title, teaser_at, reveal_at, reserve_opens_at, \
              reserve_closes_at, account_cutoff_at, fan_lane_places, fan_lane_min_points, general_places, \
-             fan_lane_head_start_ms, hold_ms, refund_window_ms, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+             fan_lane_head_start_ms, hold_ms, refund_window_ms, one_per_person, one_per_address, created_by, \
+             created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
         )
         .bind(new.product_id)
         .bind(new.title)
@@ -145,6 +151,8 @@ impl Store {
         .bind(r.fan_lane_head_start_ms)
         .bind(new.terms.hold_ms)
         .bind(new.terms.refund_window_ms)
+        .bind(i64::from(new.terms.limits.one_per_person))
+        .bind(i64::from(new.terms.limits.one_per_address))
         .bind(new.created_by)
         .bind(new.now)
         .fetch_one(&mut *tx)

@@ -28,6 +28,8 @@ pub struct LaunchOrder {
     /// Anti-scalper flags raised when the order was placed (`fresh_account`, `ip_burst`,
     /// `shared_address`).
     pub flags: Vec<String>,
+    /// SHA-256 (hex) of the normalised delivery address, when one was given.
+    pub address_key: Option<String>,
     /// After the lock: `""` (queued), `in_production` or `delivered`.
     pub stage: String,
     pub delivered_at: Option<Millis>,
@@ -45,6 +47,14 @@ pub struct ProductionSummary {
     /// The campaign's first order and its latest delivery.
     pub first_order_at: Option<Millis>,
     pub last_delivered_at: Option<Millis>,
+}
+
+/// A live launch order's fan, idempotency key and delivery address digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderHolder {
+    pub user_id: i64,
+    pub idempotency_key: String,
+    pub address_key: Option<String>,
 }
 
 /// The deposit terms of an order being placed in a campaign's wave: written by the stock
@@ -89,6 +99,7 @@ impl LaunchOrder {
             refundable_until: None,
             locked_at: None,
             flags: row.flags.split(',').filter(|f| !f.is_empty()).map(str::to_string).collect(),
+            address_key: row.address_key.clone(),
             stage: String::new(),
             delivered_at: None,
             created_at,
@@ -184,7 +195,7 @@ pub struct LaunchOrderEvent {
 
 const LAUNCH_SELECT: &str = "SELECT l.order_id, o.wave_id, l.campaign_id, l.user_id, l.sku_code, l.kind, \
      l.state, l.amount_fen, l.buyer_name, l.hold_expires_at, l.paid_at, l.refundable_until, l.locked_at, \
-     l.flags, l.stage, l.delivered_at, l.created_at, l.updated_at FROM launch_orders l \
+     l.flags, l.address_key, l.stage, l.delivered_at, l.created_at, l.updated_at FROM launch_orders l \
      JOIN orders o ON o.id = l.order_id";
 
 fn launch_from_row(r: &AnyRow) -> StoreResult<LaunchOrder> {
@@ -210,6 +221,7 @@ fn launch_from_row(r: &AnyRow) -> StoreResult<LaunchOrder> {
             .filter(|f| !f.is_empty())
             .map(str::to_string)
             .collect(),
+        address_key: r.try_get("address_key")?,
         stage: r.try_get("stage")?,
         delivered_at: r.try_get("delivered_at")?,
         created_at: r.try_get("created_at")?,
@@ -512,6 +524,29 @@ impl Store {
         .fetch_one(&self.read)
         .await?;
         Ok(n > 0)
+    }
+
+    /// Who holds the campaign's live orders (those keeping a unit), with the order's
+    /// idempotency key and delivery address digest: what the one-per-person and
+    /// one-per-address rules count after a start.
+    pub async fn live_order_holders(&self, campaign_id: i64) -> StoreResult<Vec<OrderHolder>> {
+        let rows = sqlx::query(
+            "SELECT o.user_id, o.idempotency_key, l.address_key FROM launch_orders l \
+             JOIN orders o ON o.id = l.order_id \
+             WHERE l.campaign_id = $1 AND l.state IN ('awaiting_payment', 'paid', 'deposited', 'locked')",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OrderHolder {
+                    user_id: r.try_get("user_id")?,
+                    idempotency_key: r.try_get("idempotency_key")?,
+                    address_key: r.try_get("address_key")?,
+                })
+            })
+            .collect()
     }
 
     /// The campaign's flagged orders that still hold a unit, oldest first: what staff review.

@@ -30,7 +30,7 @@ pub use draws::{DrawEntry, DrawState};
 pub use error::{StoreError, StoreResult};
 pub use fcodes::{FCodeBatch, FCodeRecord};
 pub use launch_orders::{
-    LaunchOrder, LaunchOrderEvent, LaunchRow, PaymentOutcome, ProductionSummary, Transition,
+    LaunchOrder, LaunchOrderEvent, LaunchRow, OrderHolder, PaymentOutcome, ProductionSummary, Transition,
 };
 pub use merge::{MergeOutcome, MergedPost, UnmergeOutcome};
 pub use notifications::{Notification, NotificationKind};

@@ -3,7 +3,7 @@
 //! openings are announced once per lane.
 
 use canyu_core::ErrorCode;
-use canyu_core::campaign::{Lane, OrderTerms, ReservationRules, Schedule, Sku};
+use canyu_core::campaign::{Lane, OrderLimits, OrderTerms, ReservationRules, Schedule, Sku};
 use canyu_core::wave::{Eligibility, WaveRules};
 use canyu_store::testing::{TestWorld, backends};
 use canyu_store::{Campaign, NewCampaign, NotificationKind, ReserveOutcome, StoreError};
@@ -34,7 +34,7 @@ async fn campaign(w: &World, fan_places: i64, general_places: Option<i64>) -> Ca
             title: "小米 SU7 上市",
             schedule,
             reservations,
-            terms: OrderTerms::parse(None, None).unwrap(),
+            terms: OrderTerms::parse(None, None, OrderLimits::default()).unwrap(),
             skus: &skus,
             created_by: w.staff,
             now: 1,

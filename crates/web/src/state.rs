@@ -97,6 +97,8 @@ pub struct AppParts {
     pub campaigns: Arc<CampaignCache>,
     /// The campaigns' live counters, one producer per watched campaign.
     pub live: Arc<crate::live::LiveHub>,
+    /// Who holds each person and address in the campaigns that allow one order of each.
+    pub claims: Arc<canyu_launch::claims::ClaimBook>,
 }
 
 /// Rows read once and kept in memory by id, for the order path: at a drop every request
@@ -203,6 +205,7 @@ impl AppState {
             waves: Arc::new(WaveCache::default()),
             campaigns: Arc::new(CampaignCache::default()),
             live: Arc::new(crate::live::LiveHub::default()),
+            claims: Arc::default(),
             stock: EmbeddedEngine::start(store.clone()),
             store,
             search,

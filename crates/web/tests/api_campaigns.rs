@@ -25,6 +25,8 @@ fn campaign_body(t: i64) -> Value {
         "teaser_at": rfc3339(t + HOUR), "reveal_at": rfc3339(t + 2 * HOUR),
         "reservations_open_at": rfc3339(t + 3 * HOUR), "reservations_close_at": rfc3339(t + 5 * HOUR),
         "fan_lane_places": 1, "fan_lane_min_points": 100, "fan_lane_head_start_minutes": 10,
+        // These tests place orders without addresses; the rule has its own test.
+        "one_per_address": false,
         "skus": [
             {"code": "su7", "name": "SU7 标准版", "price_fen": 21_590_000, "small_deposit_fen": 500_000, "big_deposit_fen": 500_000},
             {"code": "su7-max", "name": "SU7 Max", "price_fen": 29_990_000, "big_deposit_fen": 500_000}
@@ -673,5 +675,120 @@ async fn flagged_orders_are_reviewed_and_cancelled_in_bulk() {
         assert_eq!(events["items"][1]["event"], "cancel");
         let (_, f) = app.get(&format!("/api/v1/campaigns/{campaign}/flagged"), Some(&staff)).await;
         assert!(f["items"].as_array().unwrap().is_empty(), "nothing left to review: {f}");
+    }
+}
+
+/// The one-per-person and one-per-address rules (on unless switched off): refused orders
+/// take no stock, a retry is not a second order, a cancelled order frees its person and
+/// address, concurrent orders to one address make exactly one order, and the rules hold
+/// after a restart (they are rebuilt from the database).
+#[tokio::test]
+async fn one_order_per_person_and_per_address_in_a_campaign() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let t = now();
+        let body = with(campaign_body(t - 4 * HOUR), "reveal_at", json!(rfc3339(t - 3 * HOUR)));
+        let body = with(with(body, "one_per_address", Value::Null), "fan_lane_places", json!(0));
+        let (s, c) = app.post("/api/v1/campaigns", Some(&staff), body).await;
+        assert_eq!(s, 201, "{c}");
+        assert_eq!((&c["one_per_person"], &c["one_per_address"]), (&json!(true), &json!(true)), "{c}");
+        let campaign = c["id"].as_i64().unwrap();
+        let mut waves = Vec::new();
+        for _ in 0..2 {
+            let (s, w) = app
+                .post(
+                    "/api/v1/waves",
+                    Some(&staff),
+                    json!({"product": "xiaomi-su7", "sku": "su7", "quantity": 30, "mode": "fcfs",
+                           "starts_at": rfc3339(t - MIN), "ends_at": rfc3339(t + HOUR), "campaign": campaign}),
+                )
+                .await;
+            assert_eq!(s, 201, "{w}");
+            waves.push(w["id"].as_i64().unwrap());
+        }
+        let remaining = |wave: i64| {
+            let app = &app;
+            async move { app.get(&format!("/api/v1/waves/{wave}"), None).await.1["remaining"].as_i64().unwrap() }
+        };
+        let order = |address: &str| json!({"kind": "small", "buyer_name": "车主", "address": address});
+        let a = app.register("车主甲").await;
+        let b = app.register("车主乙").await;
+
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/waves/{}/orders", waves[0])))
+            .bearer_auth(&a)
+            .header("idempotency-key", "no-address")
+            .header("accept-language", "zh-CN")
+            .json(&json!({"kind": "small", "buyer_name": "车主"}))
+            .send()
+            .await
+            .unwrap();
+        let (s, r) = common::to_json(res).await;
+        assert_eq!((s, error_code(&r)), (422, "address_required"));
+        assert!(r["error"]["message"].as_str().unwrap().contains("收货地址"), "in Chinese: {r}");
+
+        let (s, first) = place(&app, waves[0], &a, "a1", order("北京市海淀区清河路 1 号")).await;
+        assert_eq!(s, 201, "{first}");
+        let (s, again) = place(&app, waves[0], &a, "a1", order("北京市海淀区清河路 1 号")).await;
+        assert_eq!((s, &again["id"]), (201, &first["id"]), "a retry is the same order: {again}");
+        let (s, r) = place(&app, waves[1], &a, "a2", order("上海市浦东新区 9 号")).await;
+        assert_eq!((s, error_code(&r)), (409, "already_ordered_in_campaign"), "another wave, same person");
+        let (s, r) = place(&app, waves[0], &b, "b1", order("北京市 海淀区 清河路1号")).await;
+        assert_eq!((s, error_code(&r)), (409, "address_taken"), "the same address, written differently");
+        assert_eq!(
+            (remaining(waves[0]).await, remaining(waves[1]).await),
+            (29, 30),
+            "refusals took no stock"
+        );
+
+        // Twenty fans send orders to one address at once: one order.
+        let mut fans = Vec::new();
+        for i in 0..20 {
+            fans.push(app.register(&format!("黄牛{i}")).await);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, token) in fans.into_iter().enumerate() {
+            let (client, url) = (app.client.clone(), app.url(&format!("/api/v1/waves/{}/orders", waves[0])));
+            let body = order("广州市天河区 体育西路 2 号");
+            tasks.spawn(async move {
+                let res = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .header("idempotency-key", format!("s{i}"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("request");
+                common::to_json(res).await
+            });
+        }
+        let results = tasks.join_all().await;
+        let placed = results.iter().filter(|(s, _)| *s == 201).count();
+        let taken = results.iter().filter(|(s, r)| *s == 409 && error_code(r) == "address_taken").count();
+        assert_eq!((placed, taken), (1, 19), "{backend:?}: {results:?}");
+        assert_eq!(remaining(waves[0]).await, 28);
+
+        // A cancels: the person and the address are free again.
+        let first_id = first["id"].as_i64().unwrap();
+        let (s, r) = app.post(&format!("/api/v1/orders/{first_id}/cancel"), Some(&a), json!({})).await;
+        assert_eq!(s, 200, "{r}");
+        let (s, r) = place(&app, waves[0], &b, "b2", order("北京市海淀区清河路1号")).await;
+        assert_eq!(s, 201, "the address is free: {r}");
+        let (s, r) = place(&app, waves[0], &a, "a1", order("北京市海淀区清河路 1 号")).await;
+        assert_eq!((s, &r["id"]), (201, &first["id"]), "a late retry shows the cancelled order: {r}");
+        let (s, r) = place(&app, waves[1], &a, "a3", order("深圳市南山区 科技园 3 号")).await;
+        assert_eq!(s, 201, "the person is free: {r}");
+
+        // After a restart the rules are rebuilt from the orders in the database.
+        let app = app.restarted().await;
+        let (s, r) = place(&app, waves[1], &a, "a4", order("杭州市西湖区 5 号")).await;
+        assert_eq!((s, error_code(&r)), (409, "already_ordered_in_campaign"), "{backend:?}");
+        let c2 = app.register("车主丙").await;
+        let (s, r) = place(&app, waves[1], &c2, "c1", order("深圳市南山区科技园3号")).await;
+        assert_eq!((s, error_code(&r)), (409, "address_taken"), "{backend:?}");
+        let (s, r) = place(&app, waves[1], &c2, "c2", order("成都市高新区 天府大道 6 号")).await;
+        assert_eq!(s, 201, "{r}");
     }
 }

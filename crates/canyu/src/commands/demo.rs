@@ -218,7 +218,7 @@ async fn import_campaigns(
     product_ids: &HashMap<String, i64>,
     user_ids: &[i64],
 ) -> CliResult<()> {
-    use canyu_core::campaign::{OrderTerms, ReservationRules, Schedule, Sku};
+    use canyu_core::campaign::{OrderLimits, OrderTerms, ReservationRules, Schedule, Sku};
     use canyu_core::wave::{Eligibility, WaveRules};
     let Some(staff) = forum.users.iter().position(|u| u.handle == DEMO_STAFF_HANDLE) else { return Ok(()) };
     let staff = user_ids[staff];
@@ -244,7 +244,7 @@ async fn import_campaigns(
                 title,
                 schedule,
                 reservations,
-                terms: OrderTerms::parse(None, None).map_err(|e| e.to_string())?,
+                terms: OrderTerms::parse(None, None, OrderLimits::STRICT).map_err(|e| e.to_string())?,
                 skus: &skus,
                 created_by: staff,
                 now,

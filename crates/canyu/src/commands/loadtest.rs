@@ -6,7 +6,7 @@ use crate::commands::{open_store, settings};
 use crate::config::CommonArgs;
 use crate::error::CliResult;
 use canyu_core::Role;
-use canyu_core::campaign::{OrderTerms, ReservationRules, Schedule, Sku};
+use canyu_core::campaign::{OrderLimits, OrderTerms, ReservationRules, Schedule, Sku};
 use canyu_core::wave::{Eligibility, WaveRules};
 use canyu_store::{NewCampaign, NewProduct, NewUser, Store};
 use canyu_web::PasswordCost;
@@ -218,7 +218,8 @@ async fn wave(
                     title: "Load test launch",
                     schedule,
                     reservations,
-                    terms: OrderTerms::parse(None, None).map_err(|e| e.message(en))?,
+                    terms: OrderTerms::parse(None, None, OrderLimits::default())
+                        .map_err(|e| e.message(en))?,
                     skus: &skus,
                     created_by: staff,
                     now,

@@ -6,7 +6,9 @@ use super::{limit, releases::can_manage};
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use canyu_core::campaign::{Lane, OrderTerms, Phase, ReservationRules, Schedule, Sku, check_skus};
+use canyu_core::campaign::{
+    Lane, OrderLimits, OrderTerms, Phase, ReservationRules, Schedule, Sku, check_skus,
+};
 use canyu_core::{ErrorCode, Millis, Role};
 use canyu_store::{Campaign, NewCampaign, Reservation, ReserveOutcome, Wave};
 
@@ -32,6 +34,7 @@ pub struct CampaignInput {
     pub fan_lane_head_start_minutes: Option<i64>,
     pub hold_minutes: Option<i64>,
     pub refund_days: Option<i64>,
+    pub limits: OrderLimits,
     pub skus: Vec<SkuInput>,
 }
 
@@ -54,7 +57,7 @@ pub async fn create(state: &AppState, auth: &Auth, input: CampaignInput) -> AppR
         input.general_places,
         input.fan_lane_head_start_minutes,
     )?;
-    let terms = OrderTerms::parse(input.hold_minutes, input.refund_days)?;
+    let terms = OrderTerms::parse(input.hold_minutes, input.refund_days, input.limits)?;
     let skus = input
         .skus
         .iter()

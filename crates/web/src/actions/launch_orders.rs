@@ -10,6 +10,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use canyu_core::campaign::{OrderEvent, OrderFacts, OrderKind, OrderState, next_state, refundable_until};
 use canyu_core::{ErrorCode, Role};
+use canyu_launch::claims::{ClaimKey, Claimed, Owner};
 use canyu_store::{Campaign, LaunchOrder, LaunchRow, PaymentOutcome, Transition, Wave};
 use std::sync::Arc;
 
@@ -81,6 +82,9 @@ pub async fn terms_for(
     let kind = OrderKind::parse(choice.kind.ok_or(ErrorCode::OrderKindRequired)?)?;
     let buyer_name = parse_buyer_name(choice.buyer_name.unwrap_or(""))?;
     let address_key = choice.address.map(address_key).transpose()?;
+    if campaign.terms.limits.one_per_address && address_key.is_none() {
+        return Err(ErrorCode::AddressRequired.into());
+    }
     let amount_fen = campaign
         .skus
         .iter()
@@ -110,6 +114,64 @@ pub async fn terms_for(
 }
 
 impl LaunchTerms {
+    /// What this order must hold alone in the campaign, by the campaign's rules.
+    fn claim_keys(&self, fan_id: i64) -> Vec<ClaimKey> {
+        let limits = self.campaign.terms.limits;
+        let mut keys = Vec::new();
+        if limits.one_per_person {
+            keys.push(ClaimKey::Person(fan_id));
+        }
+        if limits.one_per_address
+            && let Some(key) = &self.address_key
+        {
+            keys.push(ClaimKey::Address(key.clone()));
+        }
+        keys
+    }
+
+    /// Takes the person and address this order needs before the engine is asked for a unit
+    /// (a retry of the same order passes). Returns the claims taken by this call, which
+    /// [`give_back`] returns if no new order comes of it.
+    pub async fn claim(
+        &self,
+        state: &AppState,
+        fan_id: i64,
+        idempotency_key: &str,
+    ) -> AppResult<Vec<ClaimKey>> {
+        let keys = self.claim_keys(fan_id);
+        let owner = Owner { fan_id, idempotency_key: idempotency_key.to_string() };
+        let campaign = &self.campaign;
+        let load = || async {
+            let holders = state.store.live_order_holders(campaign.id).await?;
+            Ok::<_, AppError>(
+                holders
+                    .into_iter()
+                    .flat_map(|h| {
+                        let owner = Owner { fan_id: h.user_id, idempotency_key: h.idempotency_key };
+                        let person =
+                            campaign.terms.limits.one_per_person.then(|| ClaimKey::Person(h.user_id));
+                        let address = h
+                            .address_key
+                            .filter(|_| campaign.terms.limits.one_per_address)
+                            .map(ClaimKey::Address);
+                        [person, address].into_iter().flatten().map(move |key| (key, owner.clone()))
+                    })
+                    .collect(),
+            )
+        };
+        match state.claims.claim(campaign.id, &keys, &owner, load).await? {
+            Claimed::Granted { fresh } => Ok(fresh),
+            Claimed::Taken(ClaimKey::Person(_)) => Err(ErrorCode::AlreadyOrderedInCampaign.into()),
+            Claimed::Taken(ClaimKey::Address(_)) => Err(ErrorCode::AddressTaken.into()),
+        }
+    }
+
+    /// Gives back claims taken for an order that was not placed (refused, a replay of an
+    /// earlier order, or an engine failure: an unacknowledged order is not the fan's).
+    pub async fn give_back(&self, state: &AppState, fresh: &[ClaimKey], fan_id: i64) {
+        state.claims.release(self.campaign.id, fresh, fan_id).await;
+    }
+
     /// The row the stock engine commits with the order, placed at `now_ms`.
     pub fn row(&self, sku_code: &str, now_ms: i64) -> LaunchRow {
         LaunchRow {
@@ -208,6 +270,11 @@ async fn commit_move(
     if to.holds_stock() {
         return Ok(Some(false));
     }
+    // The person and the address may order again. Keys the order never held stay with
+    // whoever holds them (release checks the fan).
+    let mut keys = vec![ClaimKey::Person(order.user_id)];
+    keys.extend(order.address_key.clone().map(ClaimKey::Address));
+    state.claims.release(order.campaign_id, &keys, order.user_id).await;
     let released = match state.store.order(order.order_id).await {
         Ok(Some(o)) => state.stock.release(&o, now).await.unwrap_or_else(|e| {
             tracing::warn!(order = order.order_id, error = %e, "releasing an order's unit failed; the sweep will retry");

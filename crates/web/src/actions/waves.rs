@@ -167,15 +167,39 @@ pub async fn place(
         now_ms,
         launch: terms.as_ref().map(|t| t.row(&wave.rules.sku, now_ms)),
     };
+    let claimed = match &terms {
+        Some(t) => match t.claim(state, auth.user.id, &request.idempotency_key).await {
+            Ok(fresh) => fresh,
+            // A retry of an order that has since let go of its person or address (which
+            // someone else now holds) is still a retry: the engine replays it.
+            Err(refused)
+                if state
+                    .store
+                    .order_by_idempotency_key(wave_id, auth.user.id, &request.idempotency_key)
+                    .await?
+                    .is_some() =>
+            {
+                tracing::debug!(wave = wave_id, code = ?refused.0, "retry of an earlier order");
+                Vec::new()
+            }
+            Err(refused) => return Err(refused),
+        },
+        None => Vec::new(),
+    };
     let placement = match place(request.clone()).await {
-        Err(EngineError::UnknownWave(_)) => {
-            state.stock.open_wave(stock_of(&wave)).await.map_err(engine_error)?;
-            place(request.clone()).await
-        }
+        Err(EngineError::UnknownWave(_)) => match state.stock.open_wave(stock_of(&wave)).await {
+            Ok(()) => place(request.clone()).await,
+            Err(e) => Err(e),
+        },
         other => other,
+    };
+    if let Some(t) = &terms
+        && !claimed.is_empty()
+        && !matches!(placement, Ok(Placement::Placed { replay: false, .. }))
+    {
+        t.give_back(state, &claimed, auth.user.id).await;
     }
-    .map_err(engine_error)?;
-    match placement {
+    match placement.map_err(engine_error)? {
         Placement::Placed { order, replay } => {
             if !replay {
                 tracing::debug!(wave = wave_id, order = order.order_id, seq = order.seq, "order placed");

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use canyu_core::ErrorCode;
-use canyu_core::campaign::{DAY_MS, MINUTE_MS};
+use canyu_core::campaign::{DAY_MS, MINUTE_MS, OrderLimits};
 use canyu_core::time::{parse_rfc3339, rfc3339};
 use canyu_store::Reservation;
 use serde::{Deserialize, Serialize};
@@ -62,6 +62,11 @@ pub struct NewCampaignRequest {
     pub hold_minutes: Option<i64>,
     /// Days a big order stays refundable before it locks (default 7).
     pub refund_days: Option<i64>,
+    /// One live order per fan account across the campaign's waves (default true).
+    pub one_per_person: Option<bool>,
+    /// One live order per delivery address; every order must then give an address (default
+    /// true).
+    pub one_per_address: Option<bool>,
     /// 1–20 SKUs.
     pub skus: Vec<NewSkuRequest>,
 }
@@ -143,6 +148,10 @@ pub struct CampaignView {
     pub fan_lane_head_start_minutes: i64,
     pub hold_minutes: i64,
     pub refund_days: i64,
+    /// One live order per fan account across the campaign's waves.
+    pub one_per_person: bool,
+    /// One live order per delivery address (orders must give one).
+    pub one_per_address: bool,
     pub waves: Vec<CampaignWaveView>,
     /// The caller's reservation, when signed in and reserved.
     pub my_reservation: Option<ReservationView>,
@@ -184,6 +193,8 @@ impl CampaignView {
             fan_lane_head_start_minutes: r.fan_lane_head_start_ms / MINUTE_MS,
             hold_minutes: c.terms.hold_ms / MINUTE_MS,
             refund_days: c.terms.refund_window_ms / DAY_MS,
+            one_per_person: c.terms.limits.one_per_person,
+            one_per_address: c.terms.limits.one_per_address,
             waves: seen
                 .waves
                 .iter()
@@ -233,6 +244,10 @@ pub async fn create(
         fan_lane_head_start_minutes: req.fan_lane_head_start_minutes,
         hold_minutes: req.hold_minutes,
         refund_days: req.refund_days,
+        limits: OrderLimits {
+            one_per_person: req.one_per_person.unwrap_or(true),
+            one_per_address: req.one_per_address.unwrap_or(true),
+        },
         skus: req
             .skus
             .into_iter()

@@ -168,6 +168,7 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
             fan_lane_head_start_minutes: None,
             hold_minutes: None,
             refund_days: None,
+            limits: canyu_core::campaign::OrderLimits::STRICT,
             skus: vec![crate::actions::campaigns::SkuInput {
                 code: "su7".into(),
                 name: "SU7 标准版".into(),
@@ -210,8 +211,15 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
         app.form(&url, &fan, &[("csrf", &csrf), ("key", key), ("kind", "big"), ("buyer_name", " ")]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.testid("form-error").is_some_and(|e| e.contains("姓名")), "{}", refused.html);
-    let placed =
-        app.form(&url, &fan, &[("csrf", &csrf), ("key", key), ("kind", "big"), ("buyer_name", "雷军")]).await;
+    assert!(page.html.contains("required data-testid=\"buyer-address\""), "one order per address");
+    let home = "北京市海淀区 清河路 1 号";
+    let placed = app
+        .form(
+            &url,
+            &fan,
+            &[("csrf", &csrf), ("key", key), ("kind", "big"), ("buyer_name", "雷军"), ("address", home)],
+        )
+        .await;
     assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.html);
     let order_url = placed.location.expect("order page");
     assert!(order_url.starts_with("/launch-orders/"));
@@ -242,13 +250,23 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     let wave_page = app.get(&format!("/waves/{}", wave.id), Some(&other), "zh-CN").await;
     let key =
         wave_page.html.split("name=\"key\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("key");
-    let scalped = app
-        .form(
-            &url,
-            &other,
-            &[("csrf", &wave_page.csrf()), ("key", key), ("kind", "small"), ("buyer_name", "黄牛")],
-        )
-        .await;
+    let order_as_other = |address: &'static str| {
+        let (app, url, other, csrf) = (&app, &url, &other, wave_page.csrf());
+        async move {
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("key", key),
+                ("kind", "small"),
+                ("buyer_name", "黄牛"),
+                ("address", address),
+            ];
+            app.form(url, other, &form).await
+        }
+    };
+    let taken = order_as_other("北京市海淀区清河路1号").await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    assert!(taken.testid("form-error").is_some_and(|e| e.contains("收货地址")), "{}", taken.html);
+    let scalped = order_as_other("上海市浦东新区 2 号").await;
     assert_eq!(scalped.status, StatusCode::SEE_OTHER, "{}", scalped.html);
     let scalped_id = scalped.location.expect("order").rsplit('/').next().expect("id").to_string();
     let console = app.get(&format!("/campaigns/{}", campaign.id), Some(&admin_cookie), "zh-CN").await;

@@ -14,6 +14,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use canyu_core::campaign::OrderLimits;
 use canyu_core::campaign::{Lane, Phase, format_yuan};
 use canyu_core::time::rfc3339;
 use canyu_core::{ErrorCode, Locale, Millis};
@@ -66,6 +67,8 @@ pub struct CampaignText {
     pub fan_places: &'static str,
     pub fan_min_points: &'static str,
     pub general_places: &'static str,
+    pub one_per_person: &'static str,
+    pub one_per_address: &'static str,
     pub skus: &'static str,
     pub skus_hint: &'static str,
     pub create: &'static str,
@@ -120,6 +123,8 @@ const ZH: CampaignText = CampaignText {
     fan_places: "粉丝通道名额",
     fan_min_points: "粉丝通道最低积分",
     general_places: "普通通道名额（留空为不限）",
+    one_per_person: "每人限购一单（全部轮次合计）",
+    one_per_address: "每个收货地址限购一单",
     skus: "SKU（每行一个）",
     skus_hint: "代码 | 名称 | 价格（元） | 小定（元） | 大定（元），例如 su7 | SU7 标准版 | 215900 | 5000 | 5000",
     create: "创建",
@@ -174,6 +179,8 @@ const EN: CampaignText = CampaignText {
     fan_places: "Fan lane places",
     fan_min_points: "Fan lane minimum points",
     general_places: "General places (empty: unlimited)",
+    one_per_person: "One order per person (across all waves)",
+    one_per_address: "One order per delivery address",
     skus: "SKUs (one per line)",
     skus_hint: "code | name | price (yuan) | small deposit | big deposit, e.g. su7 | SU7 | 215900 | 5000 | 5000",
     create: "Create",
@@ -250,6 +257,8 @@ pub struct CampaignPage {
     pub can_reserve: bool,
     pub signed_in: bool,
     pub waves: Vec<CampaignWave>,
+    /// The one-per-person / one-per-address rules in force, as a line for fans.
+    pub limits: String,
     pub terms: String,
     pub wave_form_url: String,
     pub error: Option<String>,
@@ -373,6 +382,14 @@ async fn render(
                 quantity: w.rules.online_quantity(),
             })
             .collect(),
+        limits: [
+            (c.terms.limits.one_per_person, b.one_per_person),
+            (c.terms.limits.one_per_address, b.one_per_address),
+        ]
+        .into_iter()
+        .filter_map(|(on, label)| on.then_some(label))
+        .collect::<Vec<_>>()
+        .join(" · "),
         terms: b
             .terms
             .replace("{days}", &(c.terms.refund_window_ms / canyu_core::campaign::DAY_MS).to_string())
@@ -442,6 +459,21 @@ pub struct CampaignForm {
     pub general_places: String,
     /// One SKU per line: `code | name | price | small deposit | big deposit` (yuan).
     pub skus: String,
+    /// Sent with every submitted form, so unticked boxes (which send nothing) are told apart
+    /// from a blank form, whose boxes start ticked.
+    pub limits_shown: String,
+    pub one_per_person: String,
+    pub one_per_address: String,
+}
+
+impl CampaignForm {
+    pub fn one_per_person(&self) -> bool {
+        self.limits_shown.is_empty() || !self.one_per_person.is_empty()
+    }
+
+    pub fn one_per_address(&self) -> bool {
+        self.limits_shown.is_empty() || !self.one_per_address.is_empty()
+    }
 }
 
 /// `215900`, `4999.5` or `4,999.50` yuan, in fen.
@@ -516,6 +548,10 @@ pub async fn create(
             fan_lane_head_start_minutes: None,
             hold_minutes: None,
             refund_days: None,
+            limits: OrderLimits {
+                one_per_person: form.one_per_person(),
+                one_per_address: form.one_per_address(),
+            },
             skus: parse_skus(&form.skus)?,
         })
     })();

@@ -49,6 +49,7 @@ pub struct WaveText {
     pub kind: &'static str,
     pub buyer_name: &'static str,
     pub address: &'static str,
+    pub address_required: &'static str,
     pub campaign: &'static str,
     pub min_level: &'static str,
     pub create: &'static str,
@@ -87,6 +88,7 @@ const ZH: WaveText = WaveText {
     kind: "订单类型",
     buyer_name: "购买人姓名（锁单后不可修改）",
     address: "收货地址（选填）",
+    address_required: "收货地址（每个地址限购一单）",
     campaign: "发布活动",
     min_level: "最低等级",
     create: "发布",
@@ -125,6 +127,7 @@ const EN: WaveText = WaveText {
     kind: "Order type",
     buyer_name: "Buyer's name (frozen once locked)",
     address: "Delivery address (optional)",
+    address_required: "Delivery address (one order per address)",
     campaign: "Campaign",
     min_level: "Minimum level",
     create: "Release",
@@ -210,6 +213,8 @@ pub struct WavePage {
     /// For a campaign's wave: the kinds of order its SKU takes, with the amount due now.
     pub kinds: Vec<KindOption>,
     pub campaign_url: String,
+    /// The campaign allows one order per address, so the buy form asks for one.
+    pub address_required: bool,
 }
 
 pub struct KindOption {
@@ -245,7 +250,7 @@ async fn render_wave(
         (Some(a), false) => state.store.has_entered(id, a.user.id).await?,
         _ => false,
     };
-    let (kinds, campaign_url) = match wave.campaign_id {
+    let (kinds, campaign_url, address_required) = match wave.campaign_id {
         Some(campaign_id) => {
             let campaign =
                 state.campaigns.get(&state.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
@@ -264,13 +269,14 @@ async fn render_wave(
                     Some(KindOption { value: kind.as_str(), label })
                 })
                 .collect();
-            (kinds, format!("/campaigns/{campaign_id}"))
+            (kinds, format!("/campaigns/{campaign_id}"), campaign.terms.limits.one_per_address)
         }
-        None => (Vec::new(), String::new()),
+        None => (Vec::new(), String::new(), false),
     };
     let page = WavePage {
         kinds,
         campaign_url,
+        address_required,
         commitment,
         entries,
         drawn,

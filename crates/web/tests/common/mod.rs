@@ -40,6 +40,10 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> TestApp {
     let (store, _) = fresh_store(backend).await.expect("fresh database");
+    serve_store(store, backend, config).await
+}
+
+async fn serve_store(store: Store, backend: Backend, config: WebConfig) -> TestApp {
     let index = SearchIndex::open_in_ram().expect("search index");
     let mut state = AppState::new(store.clone(), Arc::new(index), config);
     let offset = Arc::new(AtomicI64::new(0));
@@ -59,6 +63,15 @@ pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> TestApp {
 }
 
 impl TestApp {
+    /// A new server over the same database with nothing in memory, as after a restart. The
+    /// old server keeps running; a test should stop using it.
+    pub async fn restarted(&self) -> TestApp {
+        let config = (*self.state.config).clone();
+        let app = serve_store(self.store.clone(), self.backend, config).await;
+        app.clock_offset.store(self.clock_offset.load(Ordering::Relaxed), Ordering::Relaxed);
+        app
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
