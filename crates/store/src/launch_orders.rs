@@ -158,6 +158,71 @@ pub(crate) async fn insert_launch_rows(
         }
         q.execute(&mut **tx).await?;
     }
+    let mut tallies = Tallies::new();
+    let mut minutes = Tallies::new();
+    for (id, _, at, l) in rows {
+        let shard = id.rem_euclid(TALLY_SHARDS);
+        *tallies
+            .entry((l.campaign_id, l.kind.as_str(), OrderState::AwaitingPayment.as_str(), shard))
+            .or_default() += 1;
+        *minutes.entry((l.campaign_id, "", "", at.div_euclid(60_000) * TALLY_SHARDS + shard)).or_default() +=
+            1;
+    }
+    bump_tallies(tx, &tallies).await?;
+    bump_minutes(tx, &minutes).await
+}
+
+/// Counter rows per tally: concurrent transactions on PostgreSQL lock one of these instead of
+/// all waiting on one row (see migration 0016).
+const TALLY_SHARDS: i64 = 8;
+
+/// Deltas to the live counter's tallies by (campaign, kind, state, shard). Ordered, so every
+/// transaction locks counter rows in the same order and none waits on another in a cycle.
+type Tallies = std::collections::BTreeMap<(i64, &'static str, &'static str, i64), i64>;
+
+async fn bump_tallies(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    deltas: &Tallies,
+) -> Result<(), sqlx::Error> {
+    let deltas: Vec<_> = deltas.iter().filter(|(_, n)| **n != 0).collect();
+    for chunk in deltas.chunks(LAUNCH_CHUNK) {
+        let sql = format!(
+            "INSERT INTO launch_tallies (campaign_id, kind, state, shard, n) VALUES {} \
+             ON CONFLICT (campaign_id, kind, state, shard) DO UPDATE SET n = launch_tallies.n + excluded.n",
+            crate::value_rows(chunk.len(), 5)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for ((campaign_id, kind, state, shard), n) in chunk {
+            q = q.bind(*campaign_id).bind(*kind).bind(*state).bind(*shard).bind(**n);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Orders placed per minute, keyed like [`Tallies`] with the minute and shard folded into the
+/// last field (`minute * TALLY_SHARDS + shard`).
+async fn bump_minutes(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    deltas: &Tallies,
+) -> Result<(), sqlx::Error> {
+    let deltas: Vec<_> = deltas.iter().collect();
+    for chunk in deltas.chunks(LAUNCH_CHUNK) {
+        let sql = format!(
+            "INSERT INTO launch_minutes (campaign_id, minute, shard, n) VALUES {} \
+             ON CONFLICT (campaign_id, minute, shard) DO UPDATE SET n = launch_minutes.n + excluded.n",
+            crate::value_rows(chunk.len(), 4)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for ((campaign_id, _, _, slot), n) in chunk {
+            q = q
+                .bind(*campaign_id)
+                .bind(slot.div_euclid(TALLY_SHARDS))
+                .bind(slot.rem_euclid(TALLY_SHARDS))
+                .bind(**n);
+        }
+        q.execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
@@ -339,7 +404,7 @@ impl Store {
              paid_at = CASE WHEN $3 = 1 THEN $2 ELSE paid_at END, \
              refundable_until = CASE WHEN $3 = 1 THEN $4 ELSE refundable_until END, \
              locked_at = CASE WHEN $5 = 1 THEN $2 ELSE locked_at END \
-             WHERE order_id = $6 AND state = $7",
+             WHERE order_id = $6 AND state = $7 RETURNING campaign_id, kind",
         )
         .bind(t.to.as_str())
         .bind(t.now)
@@ -348,12 +413,20 @@ impl Store {
         .bind(i64::from(locked))
         .bind(t.order_id)
         .bind(t.from.as_str())
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if moved == 0 {
-            return Ok(false);
-        }
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some(moved) = moved else { return Ok(false) };
+        let campaign_id: i64 = moved.try_get("campaign_id")?;
+        let kind: String = moved.try_get("kind")?;
+        let kind = OrderKind::parse(&kind).map_err(crate::posts::decode_err)?.as_str();
+        let shard = t.order_id.rem_euclid(TALLY_SHARDS);
+        let tallies: Tallies = [
+            ((campaign_id, kind, t.from.as_str(), shard), -1),
+            ((campaign_id, kind, t.to.as_str(), shard), 1),
+        ]
+        .into_iter()
+        .collect();
+        bump_tallies(tx, &tallies).await?;
         Self::record_launch_event(tx, t.order_id, t.event.as_str(), t.from.as_str(), t.to, t.actor_id, t.now)
             .await?;
         Ok(true)
@@ -461,14 +534,36 @@ impl Store {
         rows.iter().map(crate::waves::order_from_row).collect()
     }
 
-    /// A campaign's launch orders counted by kind and state: the live counter's totals.
+    /// A campaign's launch orders counted by kind and state: the live counter's totals, read
+    /// from the tallies the writes keep (a few rows, however many orders there are).
     pub async fn launch_counts(&self, campaign_id: i64) -> StoreResult<Vec<(OrderKind, OrderState, i64)>> {
-        let rows = sqlx::query(
-            "SELECT kind, state, COUNT(*) AS n FROM launch_orders WHERE campaign_id = $1 GROUP BY kind, state",
+        self.kind_state_counts(
+            "SELECT kind, state, CAST(SUM(n) AS BIGINT) AS n FROM launch_tallies WHERE campaign_id = $1 \
+             GROUP BY kind, state HAVING SUM(n) <> 0",
+            campaign_id,
         )
-        .bind(campaign_id)
-        .fetch_all(&self.read)
-        .await?;
+        .await
+    }
+
+    /// The same numbers as [`Store::launch_counts`], counted from every order: what the
+    /// tallies are checked against.
+    pub async fn recount_launch_orders(
+        &self,
+        campaign_id: i64,
+    ) -> StoreResult<Vec<(OrderKind, OrderState, i64)>> {
+        self.kind_state_counts(
+            "SELECT kind, state, COUNT(*) AS n FROM launch_orders WHERE campaign_id = $1 GROUP BY kind, state",
+            campaign_id,
+        )
+        .await
+    }
+
+    async fn kind_state_counts(
+        &self,
+        sql: &'static str,
+        campaign_id: i64,
+    ) -> StoreResult<Vec<(OrderKind, OrderState, i64)>> {
+        let rows = sqlx::query(sql).bind(campaign_id).fetch_all(&self.read).await?;
         rows.iter()
             .filter_map(|r| {
                 let kind: String = r.try_get("kind").ok()?;
@@ -485,11 +580,11 @@ impl Store {
         since: Millis,
     ) -> StoreResult<Vec<(Millis, i64)>> {
         let rows = sqlx::query(
-            "SELECT created_at / 60000 AS minute, COUNT(*) AS n FROM launch_orders \
-             WHERE campaign_id = $1 AND created_at >= $2 GROUP BY created_at / 60000 ORDER BY minute",
+            "SELECT minute, CAST(SUM(n) AS BIGINT) AS n FROM launch_minutes \
+             WHERE campaign_id = $1 AND minute >= $2 GROUP BY minute ORDER BY minute",
         )
         .bind(campaign_id)
-        .bind(since)
+        .bind(since.div_euclid(60_000))
         .fetch_all(&self.read)
         .await?;
         rows.iter().map(|r| Ok((r.try_get::<i64, _>("minute")? * 60_000, r.try_get("n")?))).collect()

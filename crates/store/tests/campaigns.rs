@@ -195,3 +195,111 @@ async fn wave_openings_are_announced_once_per_lane() {
         }
     }
 }
+
+/// The live counter reads tallies the writes keep instead of recounting every order. Orders
+/// committed in concurrent batches, and moves racing each other (two tasks trying the same
+/// move on every order: one wins, the loser must count nothing), leave the tallies equal to a
+/// recount of the orders, on every backend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn live_tallies_match_a_recount_under_concurrent_orders_and_moves() {
+    use canyu_core::campaign::{OrderEvent, OrderKind, OrderState};
+    use canyu_store::{LaunchRow, NewOrder, Transition};
+    for backend in backends() {
+        let w = world(backend, 40).await;
+        let c = campaign(&w, 0, None).await;
+        let rules = WaveRules::parse(
+            Some("su7"),
+            10_000,
+            "fcfs",
+            Some(100),
+            0,
+            10_000_000,
+            Eligibility::Everyone,
+            BTreeMap::new(),
+        )
+        .unwrap();
+        let wave = w.store.create_campaign_wave(w.product, Some(c.id), &rules, w.staff, 1).await.unwrap();
+        let campaign_id = c.id;
+        let row = move |kind: OrderKind| LaunchRow {
+            campaign_id,
+            sku_code: "su7".into(),
+            kind,
+            amount_fen: 500_000,
+            buyer_name: "车主".into(),
+            hold_expires_at: 1_000_000,
+            address_key: None,
+            client_key: None,
+            flags: String::new(),
+        };
+        // 8 writers, 10 batches of 5 orders each, minutes apart.
+        let mut writers = tokio::task::JoinSet::new();
+        for writer in 0..8i64 {
+            let (store, fans) = (w.store.clone(), w.fans.clone());
+            writers.spawn(async move {
+                let mut ids = Vec::new();
+                for batch in 0..10i64 {
+                    let orders: Vec<NewOrder> = (0..5i64)
+                        .map(|i| {
+                            let seq = writer * 1_000 + batch * 10 + i + 1;
+                            NewOrder {
+                                wave_id: wave.id,
+                                user_id: fans[(seq % 40) as usize],
+                                seq,
+                                lane: "general",
+                                idempotency_key: format!("k{seq}"),
+                                body_hash: String::new(),
+                                created_at: batch * 60_000 + writer,
+                            }
+                        })
+                        .collect();
+                    let kinds = [OrderKind::Big, OrderKind::Small, OrderKind::Full];
+                    let launches: Vec<_> =
+                        (0..5).map(|i| Some(row(kinds[(i + batch as usize) % 3]))).collect();
+                    ids.extend(store.insert_orders_with_terms(&orders, &[None; 5], &launches).await.unwrap());
+                }
+                ids
+            });
+        }
+        let ids: Vec<i64> = writers.join_all().await.into_iter().flatten().collect();
+        assert_eq!(ids.len(), 400);
+
+        // Every order gets one of three moves, tried twice at once.
+        let moves = [
+            (OrderState::Deposited, OrderEvent::Pay),
+            (OrderState::Cancelled, OrderEvent::Cancel),
+            (OrderState::Expired, OrderEvent::Expire),
+        ];
+        let mut movers = tokio::task::JoinSet::new();
+        for (i, &order_id) in ids.iter().enumerate() {
+            for _ in 0..2 {
+                let store = w.store.clone();
+                let (to, event) = moves[i % 3];
+                movers.spawn(async move {
+                    let t = Transition {
+                        order_id,
+                        from: OrderState::AwaitingPayment,
+                        to,
+                        event,
+                        actor_id: None,
+                        now: 2_000_000,
+                        refundable_until: None,
+                    };
+                    store.apply_launch_transition(&t).await.unwrap()
+                });
+            }
+        }
+        let moved = movers.join_all().await.into_iter().filter(|m| *m).count();
+        assert_eq!(moved, 400, "one of each pair of moves won ({backend:?})");
+
+        let sorted = |mut v: Vec<(OrderKind, OrderState, i64)>| {
+            v.sort_by_key(|(k, s, _)| (k.as_str(), s.as_str()));
+            v
+        };
+        let tallied = sorted(w.store.launch_counts(c.id).await.unwrap());
+        assert_eq!(tallied, sorted(w.store.recount_launch_orders(c.id).await.unwrap()), "{backend:?}");
+        assert_eq!(tallied.iter().map(|(_, _, n)| n).sum::<i64>(), 400);
+        assert!(tallied.iter().all(|(_, s, _)| *s != OrderState::AwaitingPayment), "{tallied:?}");
+        let minutes = w.store.launch_orders_per_minute(c.id, 0).await.unwrap();
+        assert_eq!(minutes, (0..10).map(|m| (m * 60_000, 40)).collect::<Vec<_>>(), "{backend:?}");
+    }
+}
