@@ -57,6 +57,15 @@ pub struct OrderHolder {
     pub address_key: Option<String>,
 }
 
+impl ProductionSummary {
+    /// Days from the campaign's first order to its latest delivery, rounded up: the D of
+    /// "N delivered in D days". `None` before the first delivery.
+    pub fn delivered_in_days(&self) -> Option<i64> {
+        let (first, last) = (self.first_order_at?, self.last_delivered_at?);
+        Some(((last - first).max(0) as u64).div_ceil(canyu_core::campaign::DAY_MS as u64) as i64)
+    }
+}
+
 /// The deposit terms of an order being placed in a campaign's wave: written by the stock
 /// engine in the same transaction as the order, so an acknowledged order always has them.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -173,11 +173,12 @@ pub async fn place(
             // A retry of an order that has since let go of its person or address (which
             // someone else now holds) is still a retry: the engine replays it.
             Err(refused)
-                if state
-                    .store
-                    .order_by_idempotency_key(wave_id, auth.user.id, &request.idempotency_key)
-                    .await?
-                    .is_some() =>
+                if matches!(refused.0, ErrorCode::AddressTaken | ErrorCode::AlreadyOrderedInCampaign)
+                    && state
+                        .store
+                        .order_by_idempotency_key(wave_id, auth.user.id, &request.idempotency_key)
+                        .await?
+                        .is_some() =>
             {
                 tracing::debug!(wave = wave_id, code = ?refused.0, "retry of an earlier order");
                 Vec::new()

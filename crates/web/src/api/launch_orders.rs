@@ -254,12 +254,7 @@ pub async fn production(
         })
         .collect();
     let summary = launch::production_summary(&state, &auth, campaign).await?;
-    let delivered_in_days = match (summary.first_order_at, summary.last_delivered_at) {
-        (Some(first), Some(last)) => {
-            Some(((last - first).max(0) as u64).div_ceil(canyu_core::campaign::DAY_MS as u64) as i64)
-        }
-        _ => None,
-    };
+    let delivered_in_days = summary.delivered_in_days();
     Ok(Json(ProductionQueueView {
         campaign,
         queued: summary.queued,

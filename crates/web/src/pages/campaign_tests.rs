@@ -286,6 +286,32 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     let console = app.get(&format!("/campaigns/{}", campaign.id), Some(&admin_cookie), "zh-CN").await;
     assert!(!console.html.contains("data-testid=\"flagged\""));
 
+    // The locked order waits in the production queue; the console moves it on to delivery.
+    assert_eq!(console.testid("production-queued").as_deref(), Some("1"));
+    assert!(console.testid("production-line").is_none(), "nothing delivered yet");
+    let production = format!("/campaigns/{}/production", campaign.id);
+    let bad = app
+        .form(&production, &admin_cookie, &[("csrf", &console.csrf()), ("stage", "shipped"), ("count", "1")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.testid("form-error").is_some_and(|e| e.contains("in_production")), "{}", bad.html);
+    let refused = app
+        .form(&production, &fan, &[("csrf", &order.csrf()), ("stage", "in_production"), ("count", "1")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "a fan cannot move production");
+    for stage in ["in_production", "delivered"] {
+        let moved = app
+            .form(&production, &admin_cookie, &[("csrf", &console.csrf()), ("stage", stage), ("count", "5")])
+            .await;
+        assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.html);
+    }
+    let console = app.get(&format!("/campaigns/{}", campaign.id), Some(&admin_cookie), "zh-CN").await;
+    assert_eq!(console.testid("production-queued").as_deref(), Some("0"));
+    assert_eq!(console.testid("production-delivered").as_deref(), Some("1"));
+    assert_eq!(console.testid("production-line").as_deref(), Some("1 天交付 1 台"));
+    let fan_view = app.get(&format!("/campaigns/{}", campaign.id), Some(&fan), "zh-CN").await;
+    assert!(fan_view.testid("production").is_none(), "the console is for the people who run it");
+
     let live = app.get(&format!("/campaigns/{}/live", campaign.id), None, "zh-CN").await;
     assert_eq!(live.status, StatusCode::OK);
     assert!(live.html.contains("data-live=") && live.html.contains("实时战报"));

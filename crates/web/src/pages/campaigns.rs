@@ -52,6 +52,13 @@ pub struct CampaignText {
     pub my_orders: &'static str,
     pub live: &'static str,
     pub flagged: &'static str,
+    pub production: &'static str,
+    pub queued: &'static str,
+    pub in_production: &'static str,
+    pub delivered: &'static str,
+    pub delivered_in: &'static str,
+    pub advance: &'static str,
+    pub advance_count: &'static str,
     pub cancel_selected: &'static str,
     pub live_total: &'static str,
     pub live_milestones: &'static str,
@@ -108,6 +115,13 @@ const ZH: CampaignText = CampaignText {
     my_orders: "我的订单",
     live: "实时战报",
     flagged: "待审核订单（疑似黄牛）",
+    production: "生产与交付（按锁单先后排产）",
+    queued: "排队中",
+    in_production: "生产中",
+    delivered: "已交付",
+    delivered_in: "{days} 天交付 {n} 台",
+    advance: "推进",
+    advance_count: "订单数",
     cancel_selected: "取消所选订单并退回库存",
     live_total: "累计订单",
     live_milestones: "里程碑",
@@ -164,6 +178,13 @@ const EN: CampaignText = CampaignText {
     my_orders: "My orders",
     live: "Live counter",
     flagged: "Flagged orders (possible scalpers)",
+    production: "Production and delivery (in lock order)",
+    queued: "Queued",
+    in_production: "In production",
+    delivered: "Delivered",
+    delivered_in: "{n} delivered in {days} days",
+    advance: "Move on",
+    advance_count: "Orders",
     cancel_selected: "Cancel the selected orders and return their stock",
     live_total: "Orders so far",
     live_milestones: "Milestones",
@@ -266,6 +287,16 @@ pub struct CampaignPage {
     pub my_orders: Vec<(String, String)>,
     /// For the people who run it: flagged orders still holding a unit (id, buyer, flags).
     pub flagged: Vec<(i64, String, String)>,
+    /// For the people who run it: the production queue's stages.
+    pub production: Option<ProductionView>,
+}
+
+pub struct ProductionView {
+    pub queued: i64,
+    pub in_production: i64,
+    pub delivered: i64,
+    /// "N delivered in D days", once something was delivered.
+    pub delivered_line: String,
 }
 
 async fn render(
@@ -320,6 +351,22 @@ async fn render(
                 .collect()
         }
         None => Vec::new(),
+    };
+    let production = match seen.manager {
+        true => {
+            let p = state.store.production_summary(id).await?;
+            Some(ProductionView {
+                delivered_line: p.delivered_in_days().map_or_else(String::new, |days| {
+                    b.delivered_in
+                        .replace("{n}", &p.delivered.to_string())
+                        .replace("{days}", &days.to_string())
+                }),
+                queued: p.queued,
+                in_production: p.in_production,
+                delivered: p.delivered,
+            })
+        }
+        false => None,
     };
     let flagged = if seen.manager {
         state
@@ -398,6 +445,7 @@ async fn render(
         error,
         my_orders,
         flagged,
+        production,
     };
     Ok(cx.respond(status, page))
 }
@@ -662,6 +710,39 @@ pub async fn cancel_flagged(
         .collect();
     match crate::actions::launch_orders::cancel_in_bulk(&state, auth, id, &orders).await.map(|_| ()) {
         Ok(()) => Ok(see_other(&format!("/campaigns/{id}"))),
+        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
+        Err(e) => {
+            let msg = form_error(&cx, &e);
+            render(&state, &cx, id, Some(msg), status_of(&e)).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ProductionForm {
+    /// `in_production` (the next queued orders) or `delivered` (the next in production).
+    pub stage: String,
+    pub count: String,
+}
+
+/// The console's production form: the next `count` orders move on to `stage`, in lock order.
+pub async fn advance_production(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+    Form(form): Form<ProductionForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let id = campaign_id(&id)?;
+    let result = match form.count.trim().parse::<i64>() {
+        Ok(count) => crate::actions::launch_orders::advance_production(&state, auth, id, &form.stage, count)
+            .await
+            .map(|_| ()),
+        Err(_) => Err(AppError(ErrorCode::InvalidStage)),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/campaigns/{id}#production"))),
         Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
         Err(e) => {
             let msg = form_error(&cx, &e);

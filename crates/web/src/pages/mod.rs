@@ -55,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{id}", get(campaigns::page))
         .route("/campaigns/{id}/live", get(campaigns::live))
         .route("/campaigns/{id}/cancellations", post(campaigns::cancel_flagged))
+        .route("/campaigns/{id}/production", post(campaigns::advance_production))
         .route("/launch-orders/{id}", get(launch_orders::page))
         .route("/launch-orders/{id}/{action}", post(launch_orders::act))
         .route("/campaigns/{id}/reserve", post(campaigns::reserve))
