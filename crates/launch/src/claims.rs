@@ -149,7 +149,7 @@ mod tests {
             Claimed::Granted { .. }
         ));
         // Someone else cannot give back fan 1's claim; fan 1 can.
-        book.release(7, &[addr.clone()], 2).await;
+        book.release(7, std::slice::from_ref(&addr), 2).await;
         assert_eq!(
             book.claim(7, &other, &owner(2, "k"), nothing).await.unwrap(),
             Claimed::Taken(addr.clone())

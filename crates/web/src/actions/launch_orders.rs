@@ -149,7 +149,7 @@ impl LaunchTerms {
                     .flat_map(|h| {
                         let owner = Owner { fan_id: h.user_id, idempotency_key: h.idempotency_key };
                         let person =
-                            campaign.terms.limits.one_per_person.then(|| ClaimKey::Person(h.user_id));
+                            campaign.terms.limits.one_per_person.then_some(ClaimKey::Person(h.user_id));
                         let address = h
                             .address_key
                             .filter(|_| campaign.terms.limits.one_per_address)
