@@ -370,6 +370,16 @@
       fill(box.querySelector("[data-live-waves]"), s.waves.map(function (w) {
         return (w.name || w.sku) + " · " + fmt(w.remaining) + " / " + fmt(w.quantity);
       }));
+      var p = s.production;
+      if (p) {
+        var delivered = zh ? "已交付 " + fmt(p.delivered) + " 台" : fmt(p.delivered) + " delivered";
+        if (p.delivered_in_days != null) {
+          delivered += zh ? "，用时 " + fmt(p.delivered_in_days) + " 天" : " in " + fmt(p.delivered_in_days) + " days";
+        }
+        box.querySelector("[data-live-production]").textContent = delivered + (zh
+          ? " · 生产中 " + fmt(p.in_production) + " · 排产中 " + fmt(p.queued)
+          : " · " + fmt(p.in_production) + " in production · " + fmt(p.queued) + " queued");
+      }
       var bars = box.querySelector("[data-live-bars]");
       var peak = Math.max.apply(null, [1].concat(s.per_minute.map(function (p) { return p[1]; })));
       while (bars.firstChild) { bars.removeChild(bars.firstChild); }

@@ -1,7 +1,8 @@
 //! The live counter of a launch campaign (SU7: "50,000 big orders in 27 minutes"): one
 //! producer task per watched campaign computes a snapshot every second — orders by kind
-//! and state, orders per minute, milestones reached and when, remaining stock per wave — and
-//! every open stream is handed the same bytes: the snapshot is serialised and framed as a
+//! and state, orders per minute, milestones reached and when, remaining stock per wave, the
+//! production queue ("N delivered in D days", re-read every 30 s) — and every open stream is
+//! handed the same bytes: the snapshot is serialised and framed as a
 //! server-sent event once, and each viewer's write shares that buffer. A thousand viewers
 //! cost the database what one does; the producer stops when the last viewer leaves.
 
@@ -51,8 +52,20 @@ impl LiveHub {
     }
 }
 
+/// How often the production numbers on the big screen are re-read: they move when staff move
+/// the queue on, and counting the stages reads every locked order.
+pub const PRODUCTION_EVERY: Duration = Duration::from_secs(30);
+
+/// What a producer remembers between ticks.
+#[derive(Default)]
+pub struct Memo {
+    /// When each milestone was reached (orders → ms).
+    milestones: BTreeMap<i64, i64>,
+    production: Option<(serde_json::Value, tokio::time::Instant)>,
+}
+
 async fn produce(state: AppState, campaign_id: i64, feed: Feed) {
-    let mut milestones: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut memo = Memo::default();
     let mut every = tokio::time::interval(TICK);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -66,7 +79,7 @@ async fn produce(state: AppState, campaign_id: i64, feed: Feed) {
                 return;
             }
         }
-        match snapshot(&state, campaign_id, &mut milestones).await {
+        match snapshot(&state, campaign_id, &mut memo).await {
             Ok(Some(snap)) => {
                 // JSON has no raw newlines, so the snapshot is one `data:` line.
                 feed.send_replace(Some(Bytes::from(format!("event: snapshot\ndata: {snap}\n\n"))));
@@ -81,8 +94,9 @@ async fn produce(state: AppState, campaign_id: i64, feed: Feed) {
 pub async fn snapshot(
     state: &AppState,
     campaign_id: i64,
-    milestones: &mut BTreeMap<i64, i64>,
+    memo: &mut Memo,
 ) -> StoreResult<Option<serde_json::Value>> {
+    let milestones = &mut memo.milestones;
     let Some(campaign) = state.store.campaign(campaign_id).await? else { return Ok(None) };
     let now = state.now();
     let counts = state.store.launch_counts(campaign_id).await?;
@@ -121,13 +135,26 @@ pub async fn snapshot(
         }));
     }
     let per_minute = state.store.launch_orders_per_minute(campaign_id, now - 60 * 60_000).await?;
+    let production = match &memo.production {
+        Some((p, at)) if at.elapsed() < PRODUCTION_EVERY => p.clone(),
+        _ => {
+            let p = state.store.production_summary(campaign_id).await?;
+            let p = json!({
+                "queued": p.queued, "in_production": p.in_production, "delivered": p.delivered,
+                "delivered_in_days": p.delivered_in_days(),
+            });
+            memo.production = Some((p.clone(), tokio::time::Instant::now()));
+            p
+        }
+    };
     Ok(Some(json!({
         "campaign": campaign_id,
         "title": campaign.title,
         "at": now,
         "orders": {"total": total, "by_kind": by_kind, "by_state": by_state},
         "per_minute": per_minute.iter().map(|(m, n)| json!([m, n])).collect::<Vec<_>>(),
-        "milestones": milestones.iter().map(|(n, at)| json!({
+        "production": production,
+        "milestones": memo.milestones.iter().map(|(n, at)| json!({
             "orders": n, "at": at, "after_ms": opened_at.map(|o| (at - o).max(0)),
         })).collect::<Vec<_>>(),
         "reservations": {"fan": campaign.fan_lane_taken, "general": campaign.general_taken},

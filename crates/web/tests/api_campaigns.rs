@@ -539,10 +539,33 @@ async fn the_live_counter_streams_orders_and_stock() {
             .await;
         assert_eq!(s, 201, "{w}");
         let wave = w["id"].as_i64().unwrap();
+        let mut placed = Vec::new();
         for (i, (fan, kind)) in fans.iter().zip(["big", "big", "small"]).enumerate().take(2) {
             let (s, r) =
                 place(&app, wave, fan, &format!("k{i}"), json!({"kind": kind, "buyer_name": "观众"})).await;
             assert_eq!(s, 201, "{r}");
+            placed.push(r["id"].as_i64().unwrap());
+        }
+        // The first order is paid, locked and delivered (the big screen shows deliveries).
+        use canyu_core::campaign::{OrderEvent, OrderState, Stage};
+        for (from, to, event) in [
+            (OrderState::AwaitingPayment, OrderState::Deposited, OrderEvent::Pay),
+            (OrderState::Deposited, OrderState::Locked, OrderEvent::Lock),
+        ] {
+            let t = canyu_store::Transition {
+                order_id: placed[0],
+                from,
+                to,
+                event,
+                actor_id: None,
+                now: now(),
+                refundable_until: None,
+            };
+            assert!(app.store.apply_launch_transition(&t).await.unwrap());
+        }
+        let staff_id = app.store.user_by_handle("staff_lead").await.unwrap().expect("staff").user.id;
+        for (from, to) in [(Stage::Queued, Stage::InProduction), (Stage::InProduction, Stage::Delivered)] {
+            app.store.advance_production(campaign, from, to, 10, staff_id, now()).await.unwrap();
         }
 
         let mut res =
@@ -553,7 +576,13 @@ async fn the_live_counter_streams_orders_and_stock() {
         let first = next_snapshot(&mut res, &mut buffer).await;
         assert_eq!(first["orders"]["total"], 2, "{first}");
         assert_eq!(first["orders"]["by_kind"]["big"], 2);
-        assert_eq!(first["orders"]["by_state"]["awaiting_payment"], 2);
+        assert_eq!(first["orders"]["by_state"]["awaiting_payment"], 1);
+        assert_eq!(first["orders"]["by_state"]["locked"], 1);
+        assert_eq!(
+            first["production"],
+            json!({"queued": 0, "in_production": 0, "delivered": 1, "delivered_in_days": 1}),
+            "{first}"
+        );
         assert_eq!(first["waves"][0]["remaining"], 8);
         assert!(!first.to_string().contains("21590000"), "no price in the stream");
         assert_eq!(app.state.live.watched(), 1);
