@@ -487,6 +487,51 @@ impl Store {
         Self::enqueue_emails(tx, &key, now).await
     }
 
+    /// Tells each fan whose unpaid hold runs out within `within` ms, once per order and not in
+    /// the order's first `within` ms (a short hold is not nagged about at once). The
+    /// notification (and its email) is written in the transaction that marks the order
+    /// reminded, so several sweeping nodes send one. Returns how many were told.
+    pub async fn remind_expiring_holds(&self, now: Millis, within: Millis, limit: i64) -> StoreResult<u64> {
+        let mut tx = self.write.begin().await?;
+        let due = sqlx::query(
+            "UPDATE launch_orders SET reminded_at = $1 WHERE order_id IN (\
+             SELECT order_id FROM launch_orders WHERE state = 'awaiting_payment' AND hold_expires_at > $1 \
+             AND hold_expires_at <= $2 AND created_at <= $3 AND reminded_at IS NULL LIMIT $4) \
+             RETURNING order_id, user_id, campaign_id, sku_code, hold_expires_at",
+        )
+        .bind(now)
+        .bind(now + within)
+        .bind(now - within)
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(&mut *tx)
+        .await?;
+        let kind = crate::NotificationKind::HoldExpiring;
+        for row in &due {
+            let order_id: i64 = row.try_get("order_id")?;
+            let data = serde_json::json!({
+                "order": order_id,
+                "campaign": row.try_get::<i64, _>("campaign_id")?,
+                "sku": row.try_get::<String, _>("sku_code")?,
+                "expires_at": row.try_get::<i64, _>("hold_expires_at")?,
+            });
+            let key = format!("{}:{order_id}", kind.as_str());
+            sqlx::query(
+                "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
+                 VALUES ($1, $2, $3, NULL, NULL, $4, $5) ON CONFLICT (user_id, event_key) DO NOTHING",
+            )
+            .bind(row.try_get::<i64, _>("user_id")?)
+            .bind(kind.as_str())
+            .bind(&key)
+            .bind(data.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            Self::enqueue_emails(&mut tx, &key, now).await?;
+        }
+        tx.commit().await?;
+        Ok(due.len() as u64)
+    }
+
     /// The order a provider's payment reference was recorded for, if any.
     pub async fn payment_order(&self, provider: &str, provider_ref: &str) -> StoreResult<Option<i64>> {
         Ok(sqlx::query_scalar("SELECT order_id FROM payments WHERE provider = $1 AND provider_ref = $2")

@@ -31,6 +31,8 @@ pub enum NotificationKind {
     WaveOpen,
     /// The fan's launch order changed state (paid, locked, refunded, expired, cancelled).
     LaunchOrder,
+    /// The fan's unpaid hold runs out soon.
+    HoldExpiring,
 }
 
 impl NotificationKind {
@@ -46,6 +48,7 @@ impl NotificationKind {
             NotificationKind::BetaRemoved => "beta.removed",
             NotificationKind::WaveOpen => "wave.open",
             NotificationKind::LaunchOrder => "order.state",
+            NotificationKind::HoldExpiring => "order.hold_expiring",
         }
     }
 
@@ -61,6 +64,7 @@ impl NotificationKind {
             NotificationKind::BetaRemoved,
             NotificationKind::WaveOpen,
             NotificationKind::LaunchOrder,
+            NotificationKind::HoldExpiring,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

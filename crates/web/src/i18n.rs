@@ -870,6 +870,20 @@ pub fn notification_text(locale: Locale, n: &canyu_store::Notification) -> Strin
                 Locale::En => format!("Your order #{order} {en}."),
             }
         }
+        K::HoldExpiring => {
+            let order = n.data.get("order").and_then(|v| v.as_i64()).unwrap_or(0);
+            let left =
+                n.data.get("expires_at").and_then(|v| v.as_i64()).unwrap_or(n.created_at) - n.created_at;
+            let minutes = (left.max(0) as u64).div_ceil(60_000).max(1);
+            match locale {
+                Locale::ZhCn => {
+                    format!("你的订单 #{order} 还有约 {minutes} 分钟支付时间，逾期将自动取消并释放库存。")
+                }
+                Locale::En => format!(
+                    "Your order #{order} has about {minutes} minutes left to be paid; after that it is cancelled and its unit goes back on sale."
+                ),
+            }
+        }
         K::WaveOpen => {
             let lane_zh = if field("lane") == "fan" { "粉丝通道" } else { "普通通道" };
             let lane_en = if field("lane") == "fan" { "fan lane" } else { "general lane" };

@@ -416,6 +416,33 @@ async fn deposit_orders_follow_the_state_machine() {
         assert_eq!((s, error_code(&r)), (409, "sold_out"));
         let (s, _) = app.post(&format!("/api/v1/orders/{od}/simulated-payment"), Some(&d), json!({})).await;
         assert_eq!(s, 200);
+        // Five minutes before the hold runs out the fan is reminded, once; the paid order is not.
+        app.clock_offset.store(5 * MIN, Ordering::Relaxed);
+        let swept = canyu_web::actions::launch_orders::sweep(&app.state).await.unwrap();
+        assert_eq!(swept.reminded, 0, "not yet: {swept:?}");
+        app.clock_offset.store(10 * MIN + 1_000, Ordering::Relaxed);
+        for expected in [1, 0] {
+            let swept = canyu_web::actions::launch_orders::sweep(&app.state).await.unwrap();
+            assert_eq!((swept.reminded, swept.expired), (expected, 0), "{swept:?}");
+        }
+        let res = app
+            .client
+            .get(app.url("/api/v1/me/notifications"))
+            .bearer_auth(&c)
+            .header("accept-language", "zh-CN")
+            .send()
+            .await
+            .unwrap();
+        let (_, inbox) = common::to_json(res).await;
+        let reminder = &inbox["items"][0];
+        assert_eq!(reminder["kind"], "order.hold_expiring", "{inbox}");
+        assert_eq!(reminder["url"], format!("/launch-orders/{oc}"));
+        assert!(reminder["message"].as_str().unwrap().contains("5 分钟支付时间"), "{reminder}");
+        let (_, inbox) = app.get("/api/v1/me/notifications", Some(&d)).await;
+        assert!(
+            inbox["items"].as_array().unwrap().iter().all(|n| n["kind"] != "order.hold_expiring"),
+            "a paid order is not reminded: {inbox}"
+        );
         app.clock_offset.store(15 * MIN, Ordering::Relaxed);
         let swept = canyu_web::actions::launch_orders::sweep(&app.state).await.unwrap();
         assert_eq!((swept.expired, swept.released), (1, 1), "{swept:?}");

@@ -364,13 +364,22 @@ pub struct Swept {
     pub expired: u64,
     pub locked: u64,
     pub released: u64,
+    /// Fans told that their unpaid hold runs out soon.
+    pub reminded: u64,
 }
 
-/// Expires unpaid holds, locks big orders whose refund window closed, and gives back every
-/// unit an order should have let go. Idempotent: several nodes may sweep at once.
+/// How long before an unpaid hold runs out its fan is reminded (once, and never in the
+/// order's first five minutes).
+pub const HOLD_REMINDER_MS: i64 = 5 * canyu_core::campaign::MINUTE_MS;
+
+/// Reminds fans of holds about to run out, expires unpaid holds, locks big orders whose refund
+/// window closed, and gives back every unit an order should have let go. Idempotent: several nodes may sweep at once.
 pub async fn sweep(state: &AppState) -> AppResult<Swept> {
     let now = state.now();
-    let mut swept = Swept::default();
+    let mut swept = Swept {
+        reminded: state.store.remind_expiring_holds(now, HOLD_REMINDER_MS, 1_000).await?,
+        ..Swept::default()
+    };
     for order in state.store.launch_orders_due(now, 1_000).await? {
         let event = if order.state == OrderState::AwaitingPayment {
             OrderEvent::Expire

@@ -26,7 +26,9 @@ pub struct InboxParams {
 #[derive(Serialize, ToSchema)]
 pub struct NotificationView {
     pub id: i64,
-    /// `post.merged`, `post.unmerged`, `post.status` or `comment.official`.
+    /// `post.merged`, `post.unmerged`, `post.status`, `comment.official`, `post.shipped`,
+    /// `beta.admitted`, `beta.rejected`, `beta.removed`, `wave.open`, `order.state` or
+    /// `order.hold_expiring`.
     pub kind: String,
     /// One line in the request's language.
     pub message: String,
@@ -64,7 +66,7 @@ pub fn notification_url(n: &Notification) -> Option<String> {
         let slug = n.data.get("product").and_then(|v| v.as_str())?;
         return Some(format!("{}/beta", crate::pages::product_url(slug)));
     }
-    if n.kind == K::LaunchOrder {
+    if matches!(n.kind, K::LaunchOrder | K::HoldExpiring) {
         let order = n.data.get("order").and_then(|v| v.as_i64())?;
         return Some(format!("/launch-orders/{order}"));
     }
