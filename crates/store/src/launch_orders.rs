@@ -168,14 +168,13 @@ pub(crate) async fn insert_launch_rows(
         q.execute(&mut **tx).await?;
     }
     let mut tallies = Tallies::new();
-    let mut minutes = Tallies::new();
+    let mut minutes = Minutes::new();
     for (id, _, at, l) in rows {
         let shard = id.rem_euclid(TALLY_SHARDS);
         *tallies
             .entry((l.campaign_id, l.kind.as_str(), OrderState::AwaitingPayment.as_str(), shard))
             .or_default() += 1;
-        *minutes.entry((l.campaign_id, "", "", at.div_euclid(60_000) * TALLY_SHARDS + shard)).or_default() +=
-            1;
+        *minutes.entry((l.campaign_id, at.div_euclid(60_000), shard)).or_default() += 1;
     }
     bump_tallies(tx, &tallies).await?;
     bump_minutes(tx, &minutes).await
@@ -209,11 +208,12 @@ async fn bump_tallies(
     Ok(())
 }
 
-/// Orders placed per minute, keyed like [`Tallies`] with the minute and shard folded into the
-/// last field (`minute * TALLY_SHARDS + shard`).
+/// Orders placed by (campaign, minute since the epoch, shard), in key order like [`Tallies`].
+type Minutes = std::collections::BTreeMap<(i64, i64, i64), i64>;
+
 async fn bump_minutes(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    deltas: &Tallies,
+    deltas: &Minutes,
 ) -> Result<(), sqlx::Error> {
     let deltas: Vec<_> = deltas.iter().collect();
     for chunk in deltas.chunks(LAUNCH_CHUNK) {
@@ -223,12 +223,8 @@ async fn bump_minutes(
             crate::value_rows(chunk.len(), 4)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for ((campaign_id, _, _, slot), n) in chunk {
-            q = q
-                .bind(*campaign_id)
-                .bind(slot.div_euclid(TALLY_SHARDS))
-                .bind(slot.rem_euclid(TALLY_SHARDS))
-                .bind(**n);
+        for ((campaign_id, minute, shard), n) in chunk {
+            q = q.bind(*campaign_id).bind(*minute).bind(*shard).bind(**n);
         }
         q.execute(&mut **tx).await?;
     }
