@@ -105,7 +105,9 @@ pub async fn terms_for(
     {
         flags.push("ip_burst");
     }
+    // Under the one-per-address rule a shared address is refused by the claim instead.
     if let Some(key) = &address_key
+        && !campaign.terms.limits.one_per_address
         && state.store.address_taken(campaign_id, key, auth.user.id).await?
     {
         flags.push("shared_address");
@@ -408,13 +410,15 @@ pub async fn sweep(state: &AppState) -> AppResult<Swept> {
 }
 
 /// The campaign's production queue (locked orders by lock time), for the people who run it.
-pub async fn production(state: &AppState, auth: &Auth, campaign_id: i64) -> AppResult<Vec<LaunchOrder>> {
-    auth.require(Role::Staff)?;
-    let campaign = state.store.campaign(campaign_id).await?.ok_or(ErrorCode::CampaignNotFound)?;
-    if !can_manage(state, auth, campaign.product_id).await? {
-        return Err(AppError(ErrorCode::NotProductManager));
-    }
-    Ok(state.store.production_queue(campaign_id, 10_000).await?)
+/// With it, the numbers by stage.
+pub async fn production(
+    state: &AppState,
+    auth: &Auth,
+    campaign_id: i64,
+) -> AppResult<(Vec<LaunchOrder>, canyu_store::ProductionSummary)> {
+    require_campaign_manager(state, auth, campaign_id).await?;
+    let queue = state.store.production_queue(campaign_id, 10_000).await?;
+    Ok((queue, state.store.production_summary(campaign_id).await?))
 }
 
 /// The campaign's flagged orders that still hold a unit (the people who run it).
@@ -512,13 +516,4 @@ pub async fn advance_production(
         "production advanced"
     );
     Ok(moved)
-}
-
-pub async fn production_summary(
-    state: &AppState,
-    auth: &Auth,
-    campaign_id: i64,
-) -> AppResult<canyu_store::ProductionSummary> {
-    require_campaign_manager(state, auth, campaign_id).await?;
-    Ok(state.store.production_summary(campaign_id).await?)
 }

@@ -239,7 +239,7 @@ pub async fn production(
     Path(id): Path<String>,
 ) -> AppResult<Json<ProductionQueueView>> {
     let campaign = id.parse().map_err(|_| AppError(ErrorCode::CampaignNotFound))?;
-    let queue = launch::production(&state, &auth, campaign).await?;
+    let (queue, summary) = launch::production(&state, &auth, campaign).await?;
     let items = queue
         .iter()
         .zip(1..)
@@ -253,7 +253,6 @@ pub async fn production(
             delivered_at: o.delivered_at.map(rfc3339),
         })
         .collect();
-    let summary = launch::production_summary(&state, &auth, campaign).await?;
     let delivered_in_days = summary.delivered_in_days();
     Ok(Json(ProductionQueueView {
         campaign,

@@ -75,26 +75,7 @@ async fn a_campaign_page_follows_its_phases_and_takes_reservations() {
     let (admin_user, _) = app.user("发布会_a2", Role::Admin).await;
     let admin_auth = crate::auth::Auth { user: admin_user, via: crate::auth::AuthVia::Token };
     let now = app.state.now();
-    let wave = crate::actions::waves::create(
-        &app.state,
-        &admin_auth,
-        crate::actions::waves::WaveInput {
-            product: "xiaomi-su7".into(),
-            sku: Some("su7".into()),
-            quantity: 5,
-            mode: "fcfs".into(),
-            per_fan_limit: None,
-            starts_at: now + 5 * HOUR,
-            ends_at: now + 6 * HOUR,
-            eligibility: None,
-            min_level: None,
-            channels: Default::default(),
-            fcode_quantity: None,
-            campaign: Some(id),
-        },
-    )
-    .await
-    .expect("wave");
+    let wave = campaign_wave(&app, &admin_auth, id, now + 5 * HOUR, now + 6 * HOUR).await;
     let wave_page = app.get(&format!("/waves/{}", wave.id), Some(&fan), "zh-CN").await;
     assert!(wave_page.html.contains("data-testid=\"kind-big\""), "{}", wave_page.html);
     assert!(
@@ -180,26 +161,7 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     )
     .await
     .expect("campaign");
-    let wave = crate::actions::waves::create(
-        &app.state,
-        &admin,
-        crate::actions::waves::WaveInput {
-            product: "xiaomi-su7".into(),
-            sku: Some("su7".into()),
-            quantity: 5,
-            mode: "fcfs".into(),
-            per_fan_limit: None,
-            starts_at: t - MIN,
-            ends_at: t + HOUR,
-            eligibility: None,
-            min_level: None,
-            channels: Default::default(),
-            fcode_quantity: None,
-            campaign: Some(campaign.id),
-        },
-    )
-    .await
-    .expect("wave");
+    let wave = campaign_wave(&app, &admin, campaign.id, t - MIN, t + HOUR).await;
 
     let page = app.get(&format!("/waves/{}", wave.id), Some(&fan), "zh-CN").await;
     assert!(page.html.contains("data-testid=\"kind-big\""), "{}", page.html);
@@ -315,4 +277,34 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     let live = app.get(&format!("/campaigns/{}/live", campaign.id), None, "zh-CN").await;
     assert_eq!(live.status, StatusCode::OK);
     assert!(live.html.contains("data-live=") && live.html.contains("实时战报"));
+}
+
+/// A wave of 5 `su7` units in the campaign, made by `auth` (one of its managers).
+async fn campaign_wave(
+    app: &App,
+    auth: &crate::auth::Auth,
+    campaign: i64,
+    starts_at: i64,
+    ends_at: i64,
+) -> canyu_store::Wave {
+    crate::actions::waves::create(
+        &app.state,
+        auth,
+        crate::actions::waves::WaveInput {
+            product: "xiaomi-su7".into(),
+            sku: Some("su7".into()),
+            quantity: 5,
+            mode: "fcfs".into(),
+            per_fan_limit: None,
+            starts_at,
+            ends_at,
+            eligibility: None,
+            min_level: None,
+            channels: Default::default(),
+            fcode_quantity: None,
+            campaign: Some(campaign),
+        },
+    )
+    .await
+    .expect("wave")
 }
