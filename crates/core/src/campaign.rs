@@ -125,7 +125,8 @@ pub struct ReservationRules {
     /// Only accounts created before this moment may reserve (fresh accounts are a scalper's
     /// tool). Defaults to the teaser: the moment the launch became public.
     pub account_cutoff_at: Millis,
-    /// Places kept for fans with at least `fan_lane_min_points` points; 0 = no fan lane.
+    /// Places kept for fans with at least `fan_lane_min_points` points, or holding an unused
+    /// F-code for one of the campaign's waves (Mi 1's F码 holders); 0 = no fan lane.
     pub fan_lane_places: i64,
     pub fan_lane_min_points: i64,
     /// Places for everyone else; `None` = unlimited.
@@ -167,10 +168,11 @@ impl ReservationRules {
         })
     }
 
-    /// The lanes a fan with `points` may take, best first: a fan who qualifies for the fan
-    /// lane but finds it full still gets a general place.
-    pub fn lanes_for(&self, points: i64) -> &'static [Lane] {
-        if self.fan_lane_places > 0 && points >= self.fan_lane_min_points {
+    /// The lanes a fan with `points` (holding an F-code of the campaign or not) may take,
+    /// best first: a fan who qualifies for the fan lane but finds it full still gets a
+    /// general place.
+    pub fn lanes_for(&self, points: i64, holds_fcode: bool) -> &'static [Lane] {
+        if self.fan_lane_places > 0 && (points >= self.fan_lane_min_points || holds_fcode) {
             &[Lane::Fan, Lane::General]
         } else {
             &[Lane::General]
@@ -547,12 +549,13 @@ mod tests {
         let s = Schedule::parse(100, 200, 300, 400).expect("valid");
         let r = ReservationRules::parse(&s, None, Some(5000), Some(100), None, None).expect("valid");
         assert_eq!(r.account_cutoff_at, 100);
-        assert_eq!(r.lanes_for(100), &[Lane::Fan, Lane::General]);
-        assert_eq!(r.lanes_for(99), &[Lane::General]);
+        assert_eq!(r.lanes_for(100, false), &[Lane::Fan, Lane::General]);
+        assert_eq!(r.lanes_for(99, false), &[Lane::General]);
+        assert_eq!(r.lanes_for(0, true), &[Lane::Fan, Lane::General], "an F-code stands in for points");
         assert_eq!(r.lane_opens_at(Lane::General, 1000), 1000 + 30 * MINUTE_MS);
         assert_eq!(r.lane_opens_at(Lane::Fan, 1000), 1000);
         let no_lane = ReservationRules::parse(&s, Some(50), None, None, Some(10), None).expect("valid");
-        assert_eq!(no_lane.lanes_for(1_000_000), &[Lane::General]);
+        assert_eq!(no_lane.lanes_for(1_000_000, true), &[Lane::General]);
         assert_eq!(no_lane.lane_opens_at(Lane::General, 1000), 1000);
         for bad in [
             ReservationRules::parse(&s, None, Some(-1), None, None, None),

@@ -237,6 +237,20 @@ impl Store {
         row.map(|r| record_from_row(&r)).transpose()
     }
 
+    /// Whether the fan holds a code they have not used for one of the campaign's waves: what
+    /// admits a fan to a campaign's fan lane without the points.
+    pub async fn holds_campaign_fcode(&self, campaign_id: i64, user_id: i64) -> StoreResult<bool> {
+        let held: Option<i64> = sqlx::query_scalar(
+            "SELECT f.id FROM fcodes f JOIN waves w ON w.id = f.wave_id \
+             WHERE w.campaign_id = $1 AND f.owner_id = $2 AND f.status IN ('bound', 'transferred') LIMIT 1",
+        )
+        .bind(campaign_id)
+        .bind(user_id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(held.is_some())
+    }
+
     /// Binds an issued code to the fan. Refusals: unknown code, already redeemed.
     pub async fn redeem_fcode(
         &self,

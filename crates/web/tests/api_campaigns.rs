@@ -249,6 +249,77 @@ async fn concurrent_reservations_fill_the_lanes_exactly() {
     }
 }
 
+/// Mi 1's fan lane took fans with enough forum points or an F-code: a fan holding an unused
+/// F-code for one of the campaign's waves takes a fan-lane place without the points. A code
+/// of a wave outside the campaign does not count, nor does one already passed on.
+#[tokio::test]
+async fn an_fcode_of_the_campaign_stands_in_for_points_in_the_fan_lane() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let holder = app.register("持码粉").await;
+        let outsider = app.register("别处的码").await;
+        let giver = app.register("送码粉").await;
+        let receiver = app.register("收码粉").await;
+        // Reservations opened half an hour ago; everyone registered before the cutoff.
+        let t = now() - 3 * HOUR - 30 * MIN;
+        let body = with(campaign_body(t), "fan_lane_places", json!(5));
+        let body = with(body, "account_cutoff_at", json!(rfc3339(now() + MIN)));
+        let (s, c) = app.post("/api/v1/campaigns", Some(&staff), body).await;
+        assert_eq!(s, 201, "{c}");
+        let id = c["id"].as_i64().unwrap();
+        let wave = |campaign: Value| {
+            let staff = staff.clone();
+            let app = &app;
+            async move {
+                let (s, w) = app
+                    .post(
+                        "/api/v1/waves",
+                        Some(&staff),
+                        json!({"product": "xiaomi-su7", "sku": "su7", "quantity": 10, "mode": "fcfs",
+                               "starts_at": rfc3339(now() + 2 * HOUR), "ends_at": rfc3339(now() + 3 * HOUR),
+                               "campaign": campaign}),
+                    )
+                    .await;
+                assert_eq!(s, 201, "{w}");
+                let (s, b) = app
+                    .post(&format!("/api/v1/waves/{}/fcodes", w["id"]), Some(&staff), json!({"count": 2}))
+                    .await;
+                assert_eq!(s, 201, "{b}");
+                b["codes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c.as_str().unwrap().to_string())
+                    .collect::<Vec<_>>()
+            }
+        };
+        let campaign_codes = wave(json!(id)).await;
+        let outside_codes = wave(Value::Null).await;
+        for (fan, code) in
+            [(&holder, &campaign_codes[0]), (&outsider, &outside_codes[0]), (&giver, &campaign_codes[1])]
+        {
+            let (s, b) = app.post("/api/v1/fcodes/redeem", Some(fan), json!({"code": code})).await;
+            assert_eq!(s, 200, "{b}");
+        }
+        let (s, b) = app
+            .post("/api/v1/fcodes/transfer", Some(&giver), json!({"code": campaign_codes[1], "to": "收码粉"}))
+            .await;
+        assert_eq!(s, 200, "{b}");
+
+        let path = format!("/api/v1/campaigns/{id}/reservations");
+        for (fan, lane) in [(&holder, "fan"), (&outsider, "general"), (&giver, "general"), (&receiver, "fan")]
+        {
+            let (s, b) = app.post(&path, Some(fan), json!({})).await;
+            assert_eq!((s, b["lane"].as_str()), (201, Some(lane)), "{backend:?} {b}");
+        }
+        assert_eq!(app.store.reservation_counts(id).await.unwrap(), (2, 2));
+        let page = app.client.get(app.url(&format!("/campaigns/{id}"))).header("accept-language", "zh-CN");
+        let page = page.send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("或持有本次发布的 F 码"), "the page says an F-code admits to the fan lane");
+    }
+}
+
 const SECRET: &str = "test-payment-secret-0123456789abcdef";
 
 fn sign(body: &str) -> String {

@@ -134,7 +134,12 @@ pub async fn reserve(state: &AppState, auth: &Auth, id: i64) -> AppResult<(Reser
     if auth.user.created_at >= campaign.reservations.account_cutoff_at {
         return Err(ErrorCode::AccountTooNew.into());
     }
-    let lanes = campaign.reservations.lanes_for(auth.user.points);
+    let rules = &campaign.reservations;
+    // Only a fan whose points fall short needs the F-code lookup.
+    let holds_fcode = rules.fan_lane_places > 0
+        && auth.user.points < rules.fan_lane_min_points
+        && state.store.holds_campaign_fcode(id, auth.user.id).await?;
+    let lanes = rules.lanes_for(auth.user.points, holds_fcode);
     match state.store.reserve(id, auth.user.id, lanes, now).await? {
         ReserveOutcome::Reserved(r) => {
             tracing::info!(

@@ -50,7 +50,8 @@ pub struct NewCampaignRequest {
     pub reservations_close_at: String,
     /// RFC 3339: only accounts created before this may reserve. Default: `teaser_at`.
     pub account_cutoff_at: Option<String>,
-    /// Places kept for fans with at least `fan_lane_min_points` points (default 0: no lane).
+    /// Places kept for fans with at least `fan_lane_min_points` points, or holding an unused
+    /// F-code of one of the campaign's waves (default 0: no lane).
     pub fan_lane_places: Option<i64>,
     pub fan_lane_min_points: Option<i64>,
     /// Places for everyone else; absent: unlimited.
@@ -278,8 +279,9 @@ pub async fn show(
     Ok(Json(CampaignView::new(&seen, state.now())))
 }
 
-/// Reserves a place for the caller: in the fan lane when the caller has enough points and a
-/// place is left, else in the general lane. 201 for a new reservation; 200 with the same
+/// Reserves a place for the caller: in the fan lane when the caller has enough points (or
+/// holds an unused F-code of one of the campaign's waves) and a place is left, else in the
+/// general lane. 201 for a new reservation; 200 with the same
 /// reservation when the caller had reserved already.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/reservations", tag = "campaigns", params(("id" = i64, Path)),
     responses((status = 201, body = ReservationView), (status = 200, body = ReservationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
