@@ -44,7 +44,7 @@ pub use users::{ApiToken, NewUser, TokenLookup, User, UserWithSecret};
 pub use waves::{NewOrder, Order, Wave};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Executor, Row};
 use std::path::Path;
 use std::time::Duration;
 
@@ -165,6 +165,20 @@ impl Store {
         Ok(())
     }
 
+    /// Copies what the SQLite write-ahead log holds back into the database file, without
+    /// waiting for or holding up writers (`PASSIVE`), and returns the log's frames and how
+    /// many of them are now in the database. `serve` calls this a few times a second so
+    /// that the order writer never does it: a committing connection that crosses the
+    /// auto-checkpoint threshold checkpoints inside its own commit, holding every buyer of
+    /// the next batch for the copy and its fsync. `None` on PostgreSQL.
+    pub async fn checkpoint(&self) -> StoreResult<Option<(i64, i64)>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&self.read).await?;
+        Ok(Some((row.try_get::<i64, _>(1)?, row.try_get::<i64, _>(2)?)))
+    }
+
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
@@ -178,11 +192,14 @@ fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> ConnectFuture<'_> {
     Box::pin(async move {
         // WAL lets readers run beside the writer; NORMAL sync is durable across process
         // crashes under WAL (only an OS crash can lose the last transactions, never corrupt
-        // the file).
+        // the file). Checkpoints are `serve`'s background job (`Store::checkpoint`); a
+        // connection checkpoints by itself only past 64 MiB of log, as a safety net for when
+        // nothing else does (one-off commands, a stalled checkpointer).
         conn.execute(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
              PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
-             PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY;",
+             PRAGMA cache_size = -32000; PRAGMA temp_store = MEMORY; \
+             PRAGMA wal_autocheckpoint = 16384;",
         )
         .await?;
         Ok(())

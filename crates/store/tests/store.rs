@@ -295,3 +295,30 @@ async fn token_uses_are_recorded_in_chunks_and_never_go_back_in_time() {
         }
     }
 }
+
+/// `serve` checkpoints SQLite's log in the background so the order writer never does it
+/// inside a commit: a passive checkpoint moves every committed frame into the database file
+/// and loses nothing. PostgreSQL has no such log to tend.
+#[tokio::test]
+async fn a_background_checkpoint_moves_the_log_into_the_database() {
+    for backend in backends() {
+        let (store, url) = fresh_store(backend).await.unwrap();
+        seed(&store).await;
+        for i in 0..50 {
+            store.set_meta(&format!("k{i}"), &"x".repeat(2_000)).await.unwrap();
+        }
+        match (backend, store.checkpoint().await.unwrap()) {
+            (canyu_store::Backend::Postgres, None) => {}
+            (canyu_store::Backend::Sqlite, Some((log, moved))) => {
+                assert!(log > 0, "the writes went through the log first");
+                assert_eq!(moved, log, "with no reader in the way, every frame is moved");
+            }
+            (b, got) => panic!("{b:?}: {got:?}"),
+        }
+        store.close().await;
+        // What was checkpointed is there for a new connection.
+        let again = Store::connect(&url).await.unwrap();
+        assert_eq!(again.meta("k49").await.unwrap().map(|v| v.len()), Some(2_000), "{backend:?}");
+        again.close().await;
+    }
+}
