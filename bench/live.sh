@@ -38,6 +38,8 @@ OUT=bench/out/live.txt
 dir=$(mktemp -d /tmp/canyu-live-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 query() { sqlite3 "$dir/canyu.db" "$1"; }
+# CPU time a process has used so far, in ms (user + system; /proc/PID/stat counts in ticks).
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f", ($14 + $15) * 1000 / hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 secs_of() { local d=$1; case $d in *s) echo "${d%s}";; *m) echo $(( ${d%m} * 60 ));; *) echo "$d";; esac; }
 
 {
@@ -64,14 +66,21 @@ secs_of() { local d=$1; case $d in *s) echo "${d%s}";; *m) echo $(( ${d%m} * 60 
         "$BENCH" sse --addr "127.0.0.1:$port" --path "/api/v1/campaigns/$campaign/live" \
           --clients "$CLIENTS" --seconds $((dur + 10)) >"$dir/sse.txt" 2>&1 &
         viewers=$!
-        sleep 6 # every viewer connected and receiving before the first order
+        sleep 4 # every viewer connected and receiving before the first order
+        # What the streams alone cost, before any order: server and viewers' CPU per second.
+        s0=$(cpu_ms "$pid"); v0=$(cpu_ms "$viewers"); sleep 3; s1=$(cpu_ms "$pid"); v1=$(cpu_ms "$viewers")
+        idle="server $(( (s1 - s0) / 3 )) ms/s, viewers' client $(( (v1 - v0) / 3 )) ms/s (the machine has $(( $(nproc) * 1000 )) ms/s)"
       fi
+      c0=$(cpu_ms "$pid"); cv0=0; [ -n "$viewers" ] && cv0=$(cpu_ms "$viewers")
       o=$(TOKENS="$dir/tokens.txt" WAVE=$wave RUN="r$round$mode" THREADS=$THREADS BODY='{"kind":"big","buyer_name":"bench"}' \
         wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 10s --latency -s bench/drop.lua "http://127.0.0.1:$port/")
       statuses=$(awk '/^statuses:/ {sub(/^statuses: /,""); print}' <<<"$o")
       acked=$(grep -o '201=[0-9]*' <<<"$statuses" | cut -d= -f2 || true); acked=${acked:-0}
       secs=$(sed -n 's/.* requests in \([0-9.]*\)s,.*/\1/p' <<<"$o")
       p99=$(awk '$1=="99%" {print $2}' <<<"$o")
+      c1=$(cpu_ms "$pid"); cv1=0; [ -n "$viewers" ] && cv1=$(cpu_ms "$viewers")
+      cpu="server $(awk "BEGIN {printf \"%.0f\", ($c1 - $c0) / $secs}") ms/s"
+      [ -n "$viewers" ] && cpu+=", viewers' client $(awk "BEGIN {printf \"%.0f\", ($cv1 - $cv0) / $secs}") ms/s"
       sse=""
       if [ -n "$viewers" ]; then wait "$viewers" || true; sse=$(cat "$dir/sse.txt"); fi
       sleep 1
@@ -91,7 +100,8 @@ secs_of() { local d=$1; case $d in *s) echo "${d%s}";; *m) echo $(( ${d%m} * 60 
       [ "$sold" = "$orders" ] && [ "$orders" = "$launches" ] && [ "$sold" -le "$QUANTITY" ] && [ "$acked" -le "$sold" ] || verdict=FAIL
       echo "round=$round viewers=$mode wave=$wave campaign=$campaign"
       echo "  orders: statuses $statuses; order p99=$p99; $how -> acknowledged/s=$rate"
-      [ -n "$sse" ] && echo "  viewers: $sse"
+      echo "  cpu during the wave: $cpu"
+      [ -n "$sse" ] && echo "  viewers: $sse" && echo "  cpu with viewers and no orders: $idle"
       echo "  check: quantity=$QUANTITY sold=$sold orders=$orders launch_orders=$launches acked=$acked -> $verdict"
       echo "result round=$round mode=$mode rate=$rate"
     done

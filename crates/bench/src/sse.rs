@@ -1,6 +1,7 @@
 //! `canyu-bench sse`: N viewers of a live counter (server-sent events) for a while, each
-//! noting how old every snapshot is when it arrives (`now - at`). Raw HTTP/1.1 over TCP, so
-//! thousands of viewers cost the benchmark machine little.
+//! noting how old every snapshot is when it arrives (`now - at`). Raw HTTP/1.1 over TCP read
+//! in whole chunks, so thousands of viewers cost the benchmark machine little: they share
+//! its cores with the server they measure.
 //!
 //! The lag is counted over the updates a viewer receives. The first frame after connecting
 //! is the latest snapshot, which is up to one tick old by design whatever the delivery does,
@@ -13,7 +14,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -25,53 +26,69 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// `"at":1234` in a snapshot's JSON.
-fn at_of(line: &str) -> Option<i64> {
-    let rest = &line[line.find("\"at\":")? + 5..];
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+/// Where `"at":` digits start in a `data:` line of a snapshot.
+fn at_of(line: &[u8]) -> Option<i64> {
+    let key = b"\"at\":";
+    let start = line.windows(key.len()).position(|w| w == key)? + key.len();
+    let digits = line[start..].iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&line[start..start + digits]).ok()?.parse().ok()
 }
 
-async fn viewer(
-    addr: String,
-    path: String,
-    until: Instant,
-    connected: Arc<AtomicU64>,
-) -> BenchResult<(Option<i64>, Vec<i64>)> {
-    let mut stream = TcpStream::connect(&addr).await?;
+/// What one viewer saw: the first frame's age and every later frame's.
+#[derive(Default)]
+struct Seen {
+    first: Option<i64>,
+    lags: Vec<i64>,
+}
+
+/// Reads the stream until it ends, noting each snapshot's age. The bytes are read in whole
+/// chunks and scanned in place, with one deadline for the whole viewer (set by the caller),
+/// so a viewer costs the shared machine a read per event and not a timer per line.
+async fn watch(addr: &str, path: &str, connected: &AtomicU64, seen: &mut Seen) -> BenchResult<()> {
+    let mut stream = TcpStream::connect(addr).await?;
     stream
         .write_all(
             format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n").as_bytes(),
         )
         .await?;
-    let mut reader = BufReader::new(stream);
-    let mut first = None;
-    let mut lags = Vec::new();
-    let mut line = String::new();
+    let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
     let mut counted = false;
     loop {
-        line.clear();
-        let left = until.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, reader.read_line(&mut line)).await {
-            Err(_) => break,
-            Ok(Ok(0)) => break,
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => return Err(e.into()),
+        if buf.capacity() - buf.len() < 4096 {
+            buf.reserve(16 * 1024);
         }
-        if !counted && line.starts_with("HTTP/1.1 200") {
-            connected.fetch_add(1, Ordering::Relaxed);
-            counted = true;
+        if stream.read_buf(&mut buf).await? == 0 {
+            return Ok(());
         }
-        if line.starts_with("data: ")
-            && let Some(at) = at_of(&line)
-        {
-            match first {
-                None => first = Some(now_ms() - at),
-                Some(_) => lags.push(now_ms() - at),
+        let mut consumed = 0;
+        while let Some(end) = buf[consumed..].iter().position(|&b| b == b'\n') {
+            let line = &buf[consumed..consumed + end];
+            consumed += end + 1;
+            if !counted && line.starts_with(b"HTTP/1.1 200") {
+                connected.fetch_add(1, Ordering::Relaxed);
+                counted = true;
+            }
+            if line.starts_with(b"data: ")
+                && let Some(at) = at_of(line)
+            {
+                let lag = now_ms() - at;
+                match seen.first {
+                    None => seen.first = Some(lag),
+                    Some(_) => seen.lags.push(lag),
+                }
             }
         }
+        buf.drain(..consumed);
     }
-    Ok((first, lags))
+}
+
+async fn viewer(addr: String, path: String, until: Instant, connected: Arc<AtomicU64>) -> BenchResult<Seen> {
+    let mut seen = Seen::default();
+    match tokio::time::timeout_at(until.into(), watch(&addr, &path, &connected, &mut seen)).await {
+        // The deadline is how a viewer normally leaves.
+        Err(_) | Ok(Ok(())) => Ok(seen),
+        Ok(Err(e)) => Err(e),
+    }
 }
 
 pub async fn run(args: &[String]) -> BenchResult<()> {
@@ -95,9 +112,9 @@ pub async fn run(args: &[String]) -> BenchResult<()> {
     let mut failed = 0;
     for t in tasks {
         match t.await? {
-            Ok((first, l)) => {
-                firsts.extend(first);
-                lags.extend(l);
+            Ok(seen) => {
+                firsts.extend(seen.first);
+                lags.extend(seen.lags);
             }
             Err(_) => failed += 1,
         }
