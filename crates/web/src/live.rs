@@ -5,6 +5,13 @@
 //! handed the same bytes: the snapshot is serialised and framed as a
 //! server-sent event once, and each viewer's write shares that buffer. A thousand viewers
 //! cost the database what one does; the producer stops when the last viewer leaves.
+//!
+//! Viewers are handed each snapshot in groups, one group after another, not all at once:
+//! 5,000 connections woken together held both cores of a 2-core machine for tens of
+//! milliseconds each second, every order in flight waited behind them (order p99 28–34 ms
+//! without viewers, 57–85 ms with), and closed-loop buyers lost that time. Paced, the same
+//! writes interleave with order work, and the last group hears of a snapshot about 250 ms
+//! after the first.
 
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -14,6 +21,7 @@ use parking_lot::Mutex;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -24,7 +32,46 @@ pub const TICK: Duration = Duration::from_millis(1000);
 /// The order counts worth announcing.
 pub const MILESTONES: [i64; 8] = [100, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000];
 
-type Feed = Arc<watch::Sender<Option<Bytes>>>;
+/// Viewers of a campaign are spread over this many groups as they arrive.
+const GROUPS: usize = 16;
+/// How long delivery pauses after a group, per viewer in it: 5,000 viewers are handed a
+/// snapshot over about 250 ms, a handful at once.
+const PACE_PER_VIEWER: Duration = Duration::from_micros(50);
+
+/// One campaign's viewers, in groups that are each one channel of frames.
+struct Groups {
+    senders: Vec<watch::Sender<Option<Bytes>>>,
+    next: AtomicUsize,
+}
+
+impl Groups {
+    fn new() -> Groups {
+        Groups { senders: (0..GROUPS).map(|_| watch::channel(None).0).collect(), next: AtomicUsize::new(0) }
+    }
+
+    fn subscribe(&self) -> watch::Receiver<Option<Bytes>> {
+        let group = self.next.fetch_add(1, Ordering::Relaxed) % GROUPS;
+        self.senders[group].subscribe()
+    }
+
+    fn viewers(&self) -> usize {
+        self.senders.iter().map(watch::Sender::receiver_count).sum()
+    }
+
+    /// Hands `frame` to every group in turn, pausing after each in proportion to its viewers.
+    async fn deliver(&self, frame: Bytes) {
+        for group in &self.senders {
+            // Stored even in an empty group, for whoever joins it next.
+            group.send_replace(Some(frame.clone()));
+            let pause = PACE_PER_VIEWER * group.receiver_count() as u32;
+            if pause >= Duration::from_millis(1) {
+                tokio::time::sleep(pause).await;
+            }
+        }
+    }
+}
+
+type Feed = Arc<Groups>;
 
 #[derive(Default)]
 pub struct LiveHub {
@@ -39,8 +86,8 @@ impl LiveHub {
         if let Some(feed) = feeds.get(&campaign_id) {
             return feed.subscribe();
         }
-        let (tx, rx) = watch::channel(None);
-        let feed: Feed = Arc::new(tx);
+        let feed: Feed = Arc::new(Groups::new());
+        let rx = feed.subscribe();
         feeds.insert(campaign_id, feed.clone());
         tokio::spawn(produce(state.clone(), campaign_id, feed));
         rx
@@ -74,7 +121,7 @@ async fn produce(state: AppState, campaign_id: i64, feed: Feed) {
             // Checked under the hub's lock, which `subscribe` also takes: a viewer arriving
             // now either finds this feed still registered or starts a new one.
             let mut feeds = state.live.feeds.lock();
-            if feed.receiver_count() == 0 {
+            if feed.viewers() == 0 {
                 feeds.remove(&campaign_id);
                 return;
             }
@@ -82,7 +129,7 @@ async fn produce(state: AppState, campaign_id: i64, feed: Feed) {
         match snapshot(&state, campaign_id, &mut memo).await {
             Ok(Some(snap)) => {
                 // JSON has no raw newlines, so the snapshot is one `data:` line.
-                feed.send_replace(Some(Bytes::from(format!("event: snapshot\ndata: {snap}\n\n"))));
+                feed.deliver(Bytes::from(format!("event: snapshot\ndata: {snap}\n\n"))).await;
             }
             Ok(None) => {}
             Err(e) => tracing::warn!(campaign = campaign_id, error = %e, "live counter snapshot failed"),
