@@ -160,6 +160,26 @@ impl WaveRules {
         Ok(self)
     }
 
+    /// The end a wave on sale may be moved to at `now`: staff ending it early or giving it
+    /// longer. A wave that has ended stays ended (its buyers were told so, and a draw closed
+    /// its list), one not started yet is not ended by moving its end, and the window keeps
+    /// its rules: after the start, at most [`MAX_WAVE_MS`] long, and not in the past.
+    pub fn movable_end(&self, ends_at: Millis, now: Millis) -> Result<Millis, ErrorCode> {
+        if now >= self.ends_at {
+            return Err(ErrorCode::WaveEnded);
+        }
+        if now < self.starts_at {
+            return Err(ErrorCode::WaveNotStarted);
+        }
+        if ends_at < now {
+            return Err(ErrorCode::WaveEndInPast);
+        }
+        if ends_at <= self.starts_at || ends_at - self.starts_at > MAX_WAVE_MS {
+            return Err(ErrorCode::InvalidWaveWindow);
+        }
+        Ok(ends_at)
+    }
+
     /// Units sold through canyu's own order endpoint.
     pub fn online_quantity(&self) -> i64 {
         if self.channels.is_empty() {
@@ -185,6 +205,17 @@ pub fn parse_idempotency_key(raw: Option<&str>) -> Result<String, ErrorCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wave_on_sale_may_end_early_or_later_but_not_in_the_past() {
+        let wave = rules(10, 1_000, 5_000, &[]).expect("valid");
+        assert_eq!(wave.movable_end(2_000, 2_000), Ok(2_000), "ending now");
+        assert_eq!(wave.movable_end(9_000, 2_000), Ok(9_000), "longer");
+        assert_eq!(wave.movable_end(1_999, 2_000), Err(ErrorCode::WaveEndInPast));
+        assert_eq!(wave.movable_end(1_000 + MAX_WAVE_MS + 1, 2_000), Err(ErrorCode::InvalidWaveWindow));
+        assert_eq!(wave.movable_end(9_000, 5_000), Err(ErrorCode::WaveEnded), "ended stays ended");
+        assert_eq!(wave.movable_end(9_000, 999), Err(ErrorCode::WaveNotStarted));
+    }
 
     fn rules(
         quantity: i64,

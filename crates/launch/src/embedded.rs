@@ -331,6 +331,13 @@ impl StockEngine for EmbeddedEngine {
         })
     }
 
+    fn set_end(&self, wave_id: i64, ends_at_ms: i64) -> EngineFuture<'_, Result<(), EngineError>> {
+        if let Ok(book) = self.book(wave_id) {
+            book.lock().stock.ends_at_ms = ends_at_ms;
+        }
+        Box::pin(async { Ok(()) })
+    }
+
     fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>> {
         let result = self.book(wave_id).map(|book| {
             let b = book.lock();

@@ -102,6 +102,13 @@ impl StockEngine for HotRowEngine {
         )
     }
 
+    fn set_end(&self, wave_id: i64, ends_at_ms: i64) -> EngineFuture<'_, Result<(), EngineError>> {
+        if let Some(stock) = self.waves.lock().get_mut(&wave_id) {
+            stock.ends_at_ms = ends_at_ms;
+        }
+        Box::pin(async { Ok(()) })
+    }
+
     fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>> {
         Box::pin(async move {
             let stock = self.stock(wave_id)?;

@@ -113,6 +113,14 @@ redis.call('HINCRBY', KEYS[2], ARGV[2], -1)
 return 'released'
 "#;
 
+/// Moves a wave's end, if Redis has the wave. `KEYS`: state. `ARGV`: ends_at_ms. 1 when
+/// moved, 0 for a wave Redis does not have (whoever opens it brings the new end).
+const SET_END_LUA: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'ends_at_ms', ARGV[1])
+return 1
+"#;
+
 /// Errors of the Redis engine. Outcomes a fan can cause (sold out, limit, ...) are not
 /// errors: they are [`PlaceOutcome`]s.
 #[derive(Debug, thiserror::Error)]
@@ -279,6 +287,7 @@ pub struct RedisStock {
     place_script: Script,
     open_script: Script,
     release_script: Script,
+    set_end_script: Script,
 }
 
 impl std::fmt::Debug for RedisStock {
@@ -312,6 +321,7 @@ impl RedisStock {
             place_script,
             open_script: Script::new(OPEN_WAVE_LUA),
             release_script: Script::new(RELEASE_LUA),
+            set_end_script: Script::new(SET_END_LUA),
         })
     }
 
@@ -377,6 +387,19 @@ impl RedisStock {
             .invoke_async(&mut self.connection.clone())
             .await?;
         Ok(if created == 1 { WaveOpened::Created } else { WaveOpened::AlreadyOpen })
+    }
+
+    /// Moves the end of a wave's sale window for every node at once: orders at or after
+    /// `ends_at_ms` are `Closed` from the next script on. `false` when Redis does not have
+    /// the wave.
+    pub async fn set_end(&self, wave_id: i64, ends_at_ms: i64) -> Result<bool> {
+        let moved: i64 = self
+            .set_end_script
+            .key(&self.keys(wave_id).state)
+            .arg(ends_at_ms)
+            .invoke_async(&mut self.connection.clone())
+            .await?;
+        Ok(moved == 1)
     }
 
     /// Removes every key of a wave (after its orders were persisted, or to clean up tests).

@@ -425,6 +425,11 @@ impl StockEngine for RedisStockEngine {
         Box::pin(self.take(request))
     }
 
+    fn set_end(&self, wave_id: i64, ends_at_ms: i64) -> EngineFuture<'_, Result<(), EngineError>> {
+        // Redis holds the window every node reads, whether or not this node opened the wave.
+        Box::pin(async move { self.redis.set_end(wave_id, ends_at_ms).await.map(drop).map_err(redis_err) })
+    }
+
     fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>> {
         Box::pin(async move {
             self.wave(wave_id)?;

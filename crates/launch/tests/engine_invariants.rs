@@ -348,3 +348,44 @@ async fn released_units_are_sold_again_exactly_once() {
         }
     }
 }
+
+/// Staff end a wave early or give it longer: every engine answers by the moved end from the
+/// moment `set_end` returns, a buyer's retry of an order placed before still replays it, and
+/// moving the end of a wave the engine has not opened is not an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_moved_end_closes_or_extends_the_sale() {
+    for backend in backends() {
+        let w = world(backend, 4).await;
+        for engine in engines(&w.store) {
+            let stock = wave(&w, 10, 1).await;
+            engine.set_end(stock.wave_id, START + 7_200_000).await.expect("an unopened wave");
+            engine.open_wave(stock.clone()).await.unwrap();
+            let placed = engine.place(request(&stock, w.fans[0], "a", "buy")).await.unwrap();
+            assert!(matches!(placed, Placement::Placed { replay: false, .. }), "{}", engine.name());
+
+            // Longer: an hour past the first end, still on sale.
+            engine.set_end(stock.wave_id, START + 7_200_000).await.unwrap();
+            let mut later = request(&stock, w.fans[1], "a", "buy");
+            later.now_ms = START + 5_400_000;
+            assert!(
+                matches!(engine.place(later).await.unwrap(), Placement::Placed { .. }),
+                "{}",
+                engine.name()
+            );
+
+            // Ended now: nobody else buys, and nothing was taken by the refusal.
+            engine.set_end(stock.wave_id, START + 5_400_001).await.unwrap();
+            let mut refused = request(&stock, w.fans[2], "a", "buy");
+            refused.now_ms = START + 5_400_001;
+            assert_eq!(engine.place(refused).await.unwrap(), Placement::Ended, "{}", engine.name());
+            assert_eq!(engine.counters(stock.wave_id).await.unwrap().taken, 2, "{}", engine.name());
+            let mut retry = request(&stock, w.fans[0], "a", "buy");
+            retry.now_ms = START + 5_400_002;
+            assert!(
+                matches!(engine.place(retry).await.unwrap(), Placement::Placed { replay: true, .. }),
+                "{}",
+                engine.name()
+            );
+        }
+    }
+}

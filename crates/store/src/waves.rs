@@ -152,6 +152,19 @@ impl Store {
         row.map(|r| wave_from_row(&r)).transpose()
     }
 
+    /// Moves the end of a wave that is still on sale at `now`; `false` when it had ended
+    /// already (or does not exist). The caller checked the new end against the rules.
+    pub async fn set_wave_end(&self, id: i64, ends_at: Millis, now: Millis) -> StoreResult<bool> {
+        let moved = sqlx::query("UPDATE waves SET ends_at = $1 WHERE id = $2 AND ends_at > $3")
+            .bind(ends_at)
+            .bind(id)
+            .bind(now)
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+        Ok(moved == 1)
+    }
+
     /// Waves that have not ended by `now`, soonest first: the ones an engine must serve.
     pub async fn live_waves(&self, now: Millis) -> StoreResult<Vec<Wave>> {
         let rows =

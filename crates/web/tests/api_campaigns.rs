@@ -702,7 +702,31 @@ async fn the_live_counter_streams_orders_and_stock() {
         assert_eq!(latest["waves"][0]["remaining"], 7);
         assert!(latest["at"].as_i64().unwrap() >= first["at"].as_i64().unwrap());
 
+        // More viewers than delivery groups: each is handed the same snapshots, and one
+        // producer serves them all.
+        let url = app.url(&format!("/api/v1/campaigns/{campaign}/live"));
+        let crowd: Vec<_> = (0..40)
+            .map(|_| {
+                let req = app.client.get(&url);
+                tokio::spawn(async move {
+                    let mut res = req.send().await.unwrap();
+                    let mut buffer = String::new();
+                    let first = next_snapshot(&mut res, &mut buffer).await;
+                    let next = next_snapshot(&mut res, &mut buffer).await;
+                    (first["orders"]["total"].as_i64(), next["at"].as_i64() > first["at"].as_i64(), res)
+                })
+            })
+            .collect();
+        let mut viewers = Vec::new();
+        for viewer in crowd {
+            let (total, moved_on, res) = viewer.await.unwrap();
+            assert_eq!((total, moved_on), (Some(3), true), "every viewer follows the snapshots");
+            viewers.push(res);
+        }
+        assert_eq!(app.state.live.watched(), 1, "one producer for 41 viewers");
+
         // The last viewer leaves: the producer stops.
+        drop(viewers);
         drop(res);
         for _ in 0..50 {
             if app.state.live.watched() == 0 {

@@ -292,3 +292,128 @@ async fn a_draw_commits_first_freezes_entries_and_anyone_can_verify_it() {
         assert_eq!((s, error_code(&b)), (409, "wave_not_draw"));
     }
 }
+
+/// Staff end a wave on sale now (a pricing mistake, a payment outage) or give it longer:
+/// orders stop at once, orders placed before stand and their retries replay, and bad or late
+/// changes are refused and change nothing. Then, with 60 buyers ordering at once while the
+/// wave is ended, no order is dated at or after the end and every 201 is an order.
+#[tokio::test]
+async fn staff_end_a_wave_early_or_give_it_longer() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let fan = app.register("早到粉").await;
+        let late = app.register("晚到粉").await;
+        let stranger = app.user_with_role("别的员工", canyu_core::Role::Staff).await;
+        let t = now();
+        let (s, w) = app.post("/api/v1/waves", Some(&staff), wave_body(10, t - MIN, t + 60 * MIN)).await;
+        assert_eq!(s, 201, "{w}");
+        let id = w["id"].as_i64().unwrap();
+        let path = format!("/api/v1/waves/{id}");
+        let (s, first, _) = order(&app, id, &fan, "k1", None).await;
+        assert_eq!(s, 201, "{first}");
+
+        for (token, body, want) in [
+            (&fan, json!({"ends_at": rfc3339(t + 120 * MIN)}), (403, "forbidden")),
+            (&stranger, json!({"ends_at": rfc3339(t + 120 * MIN)}), (403, "not_product_manager")),
+            (&staff, json!({"ends_at": rfc3339(t - 30 * MIN)}), (422, "wave_end_in_past")),
+            (&staff, json!({"ends_at": "soon"}), (422, "invalid_wave_window")),
+            (&staff, json!({"ends_at": rfc3339(t + 91 * 86_400_000)}), (422, "invalid_wave_window")),
+            (&staff, json!({"ends_at": rfc3339(t + 120 * MIN), "quantity": 5}), (400, "invalid_json")),
+        ] {
+            let (s, b) = app.call(Method::PATCH, &path, Some(token), Some(body)).await;
+            assert_eq!((s, error_code(&b)), want, "{b}");
+        }
+        let (s, b) = app
+            .call(
+                Method::PATCH,
+                "/api/v1/waves/999999",
+                Some(&staff),
+                Some(json!({"ends_at": rfc3339(t + 120 * MIN)})),
+            )
+            .await;
+        assert_eq!((s, error_code(&b)), (404, "wave_not_found"));
+        let (_, b) = app.get(&path, None).await;
+        assert_eq!(b["ends_at"], rfc3339(t + 60 * MIN), "refusals changed nothing");
+
+        // Longer.
+        let (s, b) = app
+            .call(Method::PATCH, &path, Some(&staff), Some(json!({"ends_at": rfc3339(t + 120 * MIN)})))
+            .await;
+        assert_eq!((s, b["ends_at"].as_str()), (200, Some(rfc3339(t + 120 * MIN).as_str())), "{b}");
+
+        // Ended now: the next fan is refused, in Chinese too; the early fan's retry replays.
+        let (s, b) = app.post(&format!("{path}/end"), Some(&staff), json!({})).await;
+        assert_eq!(s, 200, "{b}");
+        let ended = canyu_core::time::parse_rfc3339(b["ends_at"].as_str().unwrap()).unwrap();
+        assert!(ended <= now(), "ended by now");
+        let (s, b, _) = order(&app, id, &late, "k1", None).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_ended"));
+        let res = app
+            .client
+            .post(app.url(&format!("{path}/orders")))
+            .bearer_auth(&late)
+            .header("accept-language", "zh-CN")
+            .header("idempotency-key", "k2")
+            .send()
+            .await
+            .unwrap();
+        let (s, b) = common::to_json(res).await;
+        assert_eq!((s, b["error"]["message"].as_str()), (409, Some("这一轮已经结束了。")));
+        let (s, again, replayed) = order(&app, id, &fan, "k1", None).await;
+        assert_eq!((s, replayed, &again["id"]), (201, true, &first["id"]));
+        let (_, b) = app.get(&path, None).await;
+        assert_eq!((b["sold"].as_i64(), b["remaining"].as_i64()), (Some(1), Some(9)), "{b}");
+
+        // An ended wave stays ended.
+        let (s, b) = app
+            .call(Method::PATCH, &path, Some(&staff), Some(json!({"ends_at": rfc3339(now() + 60 * MIN)})))
+            .await;
+        assert_eq!((s, error_code(&b)), (409, "wave_ended"));
+        let (s, b) = app.post(&format!("{path}/end"), Some(&staff), json!({})).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_ended"));
+
+        // Ended while 60 buyers order at once.
+        let t = now();
+        let (_, w) = app.post("/api/v1/waves", Some(&staff), wave_body(1_000, t - MIN, t + 60 * MIN)).await;
+        let id = w["id"].as_i64().unwrap();
+        let mut tokens = Vec::new();
+        for i in 0..60 {
+            tokens.push(app.register(&format!("rush{i}")).await);
+        }
+        let app = std::sync::Arc::new(app);
+        let buyers: Vec<_> = tokens
+            .into_iter()
+            .enumerate()
+            .map(|(i, token)| {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(i as u64 * 2)).await;
+                    let (s, b, _) = order(&app, id, &token, "buy", None).await;
+                    let code = if s == 201 { String::new() } else { error_code(&b).to_string() };
+                    (s, code, b["id"].as_i64())
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let (s, b) = app.post(&format!("/api/v1/waves/{id}/end"), Some(&staff), json!({})).await;
+        assert_eq!(s, 200, "{b}");
+        // The API shows whole seconds; the database has the millisecond the wave ended.
+        let ends_at = app.store.wave(id).await.unwrap().expect("wave").rules.ends_at;
+        let mut acked = std::collections::HashSet::new();
+        for buyer in buyers {
+            match buyer.await.unwrap() {
+                (201, _, Some(order)) => assert!(acked.insert(order)),
+                (409, code, _) => assert_eq!(code, "wave_ended"),
+                other => panic!("{other:?}"),
+            }
+        }
+        let stored = app.store.wave_orders(id).await.unwrap();
+        assert_eq!(stored.iter().map(|o| o.id).collect::<std::collections::HashSet<_>>(), acked);
+        let late: Vec<_> =
+            stored.iter().filter(|o| o.created_at >= ends_at).map(|o| (o.id, o.created_at)).collect();
+        assert!(late.is_empty(), "{backend:?}: orders at or after the end ({ends_at}): {late:?}");
+        let (_, b) = app.get(&format!("/api/v1/waves/{id}"), None).await;
+        assert_eq!(b["sold"].as_i64(), Some(acked.len() as i64), "{backend:?}");
+    }
+}

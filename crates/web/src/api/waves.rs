@@ -205,6 +205,48 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> AppR
     Ok(Json(WaveView::new(&wave, taken)))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaveEndRequest {
+    /// RFC 3339: the wave's new end, not in the past, after its start and at most 90 days
+    /// after it.
+    pub ends_at: String,
+}
+
+/// Moves the end of a wave on sale (the people who run the product): a later time gives it
+/// longer, an earlier one ends it sooner. A wave that has ended stays ended (409
+/// `wave_ended`).
+#[utoipa::path(patch, path = "/api/v1/waves/{id}", tag = "waves", params(("id" = i64, Path)), request_body = WaveEndRequest,
+    responses((status = 200, body = WaveView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn set_end(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<WaveEndRequest>,
+) -> AppResult<Json<WaveView>> {
+    let id = parse_id(&id, ErrorCode::WaveNotFound)?;
+    let ends_at = parse_rfc3339(&req.ends_at).ok_or(ErrorCode::InvalidWaveWindow)?;
+    waves::set_end(&state, &auth, id, Some(ends_at)).await?;
+    let (wave, taken) = waves::show(&state, id).await?;
+    Ok(Json(WaveView::new(&wave, taken)))
+}
+
+/// Ends a wave on sale now (the people who run the product): from this moment every order
+/// is refused with 409 `wave_ended`; orders placed before stand, and their retries still
+/// answer with them.
+#[utoipa::path(post, path = "/api/v1/waves/{id}/end", tag = "waves", params(("id" = i64, Path)),
+    responses((status = 200, body = WaveView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn end_now(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+) -> AppResult<Json<WaveView>> {
+    let id = parse_id(&id, ErrorCode::WaveNotFound)?;
+    waves::set_end(&state, &auth, id, None).await?;
+    let (wave, taken) = waves::show(&state, id).await?;
+    Ok(Json(WaveView::new(&wave, taken)))
+}
+
 /// Orders one unit. Needs an `Idempotency-Key` header: a retry with the same key and body
 /// returns the same order (with `Idempotent-Replayed: true`) and never a second one; the same
 /// key with another body is refused (422). 201 only once the order is durably committed.

@@ -308,3 +308,63 @@ async fn campaign_wave(
     .await
     .expect("wave")
 }
+
+/// The wave page gives the people who run the product a form to end a wave on sale now (a
+/// box to tick first) or move its end; fans do not see it, and after the end the buy form
+/// answers that the wave has ended.
+#[tokio::test]
+async fn staff_end_a_wave_from_its_page() {
+    let app = App::new().await;
+    let (admin_user, admin) = app.user("发布会_e", Role::Admin).await;
+    let (_, fan) = app.user("米粉_e", Role::Fan).await;
+    let auth = crate::auth::Auth { user: admin_user, via: crate::auth::AuthVia::Token };
+    let t = app.state.now();
+    let wave = crate::actions::waves::create(
+        &app.state,
+        &auth,
+        crate::actions::waves::WaveInput {
+            product: "xiaomi-su7".into(),
+            sku: None,
+            quantity: 5,
+            mode: "fcfs".into(),
+            per_fan_limit: None,
+            starts_at: t - MIN,
+            ends_at: t + HOUR,
+            eligibility: None,
+            min_level: None,
+            channels: Default::default(),
+            fcode_quantity: None,
+            campaign: None,
+        },
+    )
+    .await
+    .expect("wave");
+    let url = format!("/waves/{}", wave.id);
+    let end = format!("{url}/end");
+    assert!(!app.get(&url, Some(&fan), "zh-CN").await.html.contains("data-testid=\"end-form\""));
+    let page = app.get(&url, Some(&admin), "zh-CN").await;
+    assert!(page.html.contains("data-testid=\"end-form\"") && page.html.contains("立即结束这一轮"));
+    let csrf = page.csrf();
+
+    let refused = app.form(&end, &fan, &[("csrf", &app.csrf(&fan).await), ("confirm", "1")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let unticked = app.form(&end, &admin, &[("csrf", &csrf)]).await;
+    assert_eq!(unticked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let no_csrf = app.form(&end, &admin, &[("confirm", "1")]).await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    let moved = app.form(&end, &admin, &[("csrf", &csrf), ("minutes", "120")]).await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.html);
+    let longer = app.state.store.wave(wave.id).await.expect("db").expect("wave").rules.ends_at;
+    assert!((longer - (t + 2 * HOUR)).abs() < MIN, "ends in two hours");
+
+    let ended = app.form(&end, &admin, &[("csrf", &csrf), ("confirm", "1")]).await;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER, "{}", ended.html);
+    let page = app.get(&url, Some(&admin), "zh-CN").await;
+    assert!(!page.html.contains("data-testid=\"end-form\""), "an ended wave has nothing to end");
+    let fan_page = app.get(&url, Some(&fan), "zh-CN").await;
+    let key =
+        fan_page.html.split("name=\"key\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("key");
+    let buy = app.form(&format!("{url}/buy"), &fan, &[("csrf", &fan_page.csrf()), ("key", key)]).await;
+    assert_eq!(buy.status, StatusCode::CONFLICT);
+    assert!(buy.testid("form-error").is_some_and(|e| e.contains("已经结束")), "{}", buy.html);
+}

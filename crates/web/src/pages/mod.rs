@@ -61,6 +61,7 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{id}/reserve", post(campaigns::reserve))
         .route("/products/{slug}/campaigns", post(campaigns::create))
         .route("/waves/{id}/buy", post(waves::buy))
+        .route("/waves/{id}/end", post(waves::end))
         .route("/waves/{id}/enter", post(waves::enter))
         .route("/products/{slug}/beta/apply", post(beta::apply))
         .route("/products/{slug}/beta/leave", post(beta::leave))

@@ -58,6 +58,11 @@ pub struct WaveText {
     pub entries: &'static str,
     pub commitment: &'static str,
     pub drawn: &'static str,
+    pub manage: &'static str,
+    pub end_now: &'static str,
+    pub end_confirm: &'static str,
+    pub end_in: &'static str,
+    pub move_end: &'static str,
     pub mode: &'static str,
     pub fcfs: &'static str,
     pub draw: &'static str,
@@ -97,6 +102,11 @@ const ZH: WaveText = WaveText {
     entries: "已报名",
     commitment: "种子承诺（SHA-256）",
     drawn: "已开奖：名单、种子和中签者均已公开，可用 canyu launch verify-draw 自行验证。",
+    manage: "管理这一轮",
+    end_now: "立即结束这一轮",
+    end_confirm: "确认立即停止发售（已下的订单保留）",
+    end_in: "改为多少分钟后结束",
+    move_end: "改结束时间",
     mode: "方式",
     fcfs: "先到先得",
     draw: "抽签",
@@ -136,6 +146,11 @@ const EN: WaveText = WaveText {
     entries: "Entries",
     commitment: "Seed commitment (SHA-256)",
     drawn: "Drawn: the entries, the seed and the winners are published; check them with canyu launch verify-draw.",
+    manage: "Manage this wave",
+    end_now: "End this wave now",
+    end_confirm: "Yes, stop selling now (orders placed stand)",
+    end_in: "End it in this many minutes",
+    move_end: "Move the end",
     mode: "Mode",
     fcfs: "First come, first served",
     draw: "Draw",
@@ -196,6 +211,8 @@ pub struct WavePage {
     pub t: &'static T,
     pub b: &'static WaveText,
     pub ctx: Layout,
+    /// The caller runs the product and the wave is on sale: the form to end it or move its end.
+    pub can_end: bool,
     pub product_name: String,
     pub product_url: String,
     pub wave: WaveCard,
@@ -273,7 +290,13 @@ async fn render_wave(
         }
         None => (Vec::new(), String::new(), false),
     };
+    let on_sale = (wave.rules.starts_at..wave.rules.ends_at).contains(&cx.now);
+    let can_end = match &cx.auth {
+        Some(a) if on_sale => crate::actions::releases::can_manage(state, a, wave.product_id).await?,
+        _ => false,
+    };
     let page = WavePage {
+        can_end,
         kinds,
         campaign_url,
         address_required,
@@ -369,6 +392,47 @@ pub async fn buy(
             Ok(see_other(&format!("/launch-orders/{}", ordered.order.order_id)))
         }
         Ok(ordered) => Ok(see_other(&format!("/waves/{id}?ordered={}", ordered.order.order_id))),
+        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
+        Err(e) => {
+            let msg = form_error(&cx, &e);
+            render_wave(&state, &cx, id, None, Some(msg), status_of(&e)).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EndForm {
+    /// Empty: end now (with `confirm`). Else the wave ends this many minutes from now.
+    pub minutes: String,
+    pub confirm: String,
+}
+
+/// The people who run the product end a wave now or move its end.
+pub async fn end(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+    Form(form): Form<EndForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let id = wave_id(&id)?;
+    let ends_at = match form.minutes.trim() {
+        "" if form.confirm.is_empty() => Err(AppError(ErrorCode::InvalidWaveWindow)),
+        "" => Ok(None),
+        m => match m.parse::<i64>() {
+            Ok(m) if (1..=canyu_core::wave::MAX_WAVE_MS / 60_000).contains(&m) => {
+                Ok(Some(cx.now + m * 60_000))
+            }
+            _ => Err(AppError(ErrorCode::InvalidWaveWindow)),
+        },
+    };
+    let result = match ends_at {
+        Ok(ends_at) => wave_actions::set_end(&state, auth, id, ends_at).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/waves/{id}"))),
         Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
         Err(e) => {
             let msg = form_error(&cx, &e);
