@@ -368,7 +368,7 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     await visitorCtx.close();
   });
 
-  await t.test("a wave: staff release it, the fan sees the countdown and stock, buys once", async () => {
+  await t.test("a wave: staff release it, the fan sees the countdown and stock, buys once, staff end it", async () => {
     const staffCtx = await newContext();
     const staff = watch(await staffCtx.newPage());
     await staff.goto(`${BASE}/login`);
@@ -384,7 +384,6 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     await staff.fill("[data-testid=wave-minutes]", "30");
     await Promise.all([staff.waitForURL(/\/waves\/\d+$/), staff.click("[data-testid=wave-submit]")]);
     const waveUrl = staff.url();
-    await staffCtx.close();
 
     await fan.goto(waveUrl);
     assert.equal((await fan.textContent("[data-testid=wave-remaining]")).trim(), "3");
@@ -393,6 +392,15 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     await Promise.all([fan.waitForURL(/ordered=\d+/), fan.click("[data-testid=buy-button]")]);
     assert.match(await fan.textContent("[data-testid=wave-ordered]"), /#\d+/);
     assert.equal((await fan.textContent("[data-testid=wave-remaining]")).trim(), "2");
+
+    // Staff stop the sale from the wave's page; the fan's open page follows within seconds.
+    await staff.goto(waveUrl);
+    await staff.check("[data-testid=end-confirm]");
+    await Promise.all([staff.waitForURL(waveUrl), staff.click("[data-testid=end-button]")]);
+    assert.equal(await staff.locator("[data-testid=end-form]").count(), 0, "an ended wave has nothing to end");
+    await staffCtx.close();
+    await fan.waitForFunction(() => document.querySelector("[data-testid=buy-button]").disabled, null, { timeout: 15000 });
+    assert.doesNotMatch(await fan.textContent("[data-testid=wave-countdown]"), /\d\d:\d\d:\d\d/);
     // (Refusals such as the per-fan limit are page responses with 4xx statuses, which the
     // console watcher would count; the router-level page tests cover them.)
   });

@@ -274,7 +274,7 @@
   })();
 
   // A wave's page: the countdown to the start (then the end) on the server's clock, and
-  // the remaining stock refreshed every few seconds. The buy button stays a plain form.
+  // the remaining stock and the end refreshed every few seconds. The buy button stays a plain form.
   (function () {
     var box = document.querySelector("[data-wave]");
     if (!box) { return; }
@@ -306,7 +306,10 @@
     }
     function refresh() {
       api("GET", "/api/v1/waves/" + encodeURIComponent(id))
-        .then(function (w) { if (w) { left.textContent = w.remaining; tick(); } })
+        .then(function (w) {
+          // Staff may end the wave early or give it longer: follow the end as well.
+          if (w) { left.textContent = w.remaining; ends = Date.parse(w.ends_at) || ends; tick(); }
+        })
         .catch(function () {});
     }
     tick();
