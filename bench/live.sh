@@ -11,7 +11,9 @@
 # CONNS connections. Reported: acknowledged orders/s with and without the viewers and their
 # ratio, how many viewers stayed connected, and the stream lag (a snapshot's age when a
 # viewer read it) p50/p99 over the updates; the first frame a viewer gets on connecting (the
-# latest snapshot, up to a tick old by design) is reported apart as first_*. After each wave: sold = orders = launch orders <= quantity.
+# latest snapshot, up to a tick old by design) is reported apart as first_*. Also the CPU
+# time the server and the viewers' client use during each wave, and for 3 s with the
+# viewers connected and no orders (what the streams alone cost). After each wave: sold = orders = launch orders <= quantity.
 # wrk, the viewers and the server share the machine's cores. Results: bench/out/live.txt.
 # CANYU_BIN / CANYU_BENCH_BIN run those binaries instead of building.
 set -euo pipefail
