@@ -26,7 +26,7 @@ pub struct LaunchOrder {
     pub refundable_until: Option<Millis>,
     pub locked_at: Option<Millis>,
     /// Anti-scalper flags raised when the order was placed (`fresh_account`, `ip_burst`,
-    /// `shared_address`).
+    /// `shared_device`, `shared_address`).
     pub flags: Vec<String>,
     /// SHA-256 (hex) of the normalised delivery address, when one was given.
     pub address_key: Option<String>,
@@ -80,6 +80,8 @@ pub struct LaunchRow {
     pub address_key: Option<String>,
     /// SHA-256 (hex) of the client's address.
     pub client_key: Option<String>,
+    /// SHA-256 (hex) of the device the order came from, when the client named one.
+    pub device_key: Option<String>,
     /// Comma-separated anti-scalper flags; empty when none.
     pub flags: String,
 }
@@ -129,8 +131,9 @@ pub(crate) async fn insert_launch_rows(
     for chunk in rows.chunks(LAUNCH_CHUNK) {
         let sql = format!(
             "INSERT INTO launch_orders (order_id, campaign_id, user_id, sku_code, kind, state, amount_fen, \
-             buyer_name, hold_expires_at, address_key, client_key, flags, created_at, updated_at) VALUES {}",
-            crate::value_rows(chunk.len(), 14)
+             buyer_name, hold_expires_at, address_key, client_key, device_key, flags, created_at, updated_at) \
+             VALUES {}",
+            crate::value_rows(chunk.len(), 15)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (id, user_id, at, l) in chunk {
@@ -146,6 +149,7 @@ pub(crate) async fn insert_launch_rows(
                 .bind(l.hold_expires_at)
                 .bind(&l.address_key)
                 .bind(&l.client_key)
+                .bind(&l.device_key)
                 .bind(&l.flags)
                 .bind(*at)
                 .bind(*at);
@@ -669,6 +673,20 @@ impl Store {
         .fetch_one(&self.read)
         .await?;
         Ok(n > 0)
+    }
+
+    /// Whether another account has a live order in the campaign from this device.
+    pub async fn device_taken(&self, campaign_id: i64, device_key: &str, user_id: i64) -> StoreResult<bool> {
+        let other: Option<i64> = sqlx::query_scalar(
+            "SELECT order_id FROM launch_orders WHERE campaign_id = $1 AND device_key = $2 AND user_id <> $3 \
+             AND state IN ('awaiting_payment', 'paid', 'deposited', 'locked') LIMIT 1",
+        )
+        .bind(campaign_id)
+        .bind(device_key)
+        .bind(user_id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(other.is_some())
     }
 
     /// Who holds the campaign's live orders (those keeping a unit), with the order's

@@ -229,6 +229,7 @@ async fn live_tallies_match_a_recount_under_concurrent_orders_and_moves() {
             hold_expires_at: 1_000_000,
             address_key: None,
             client_key: None,
+            device_key: None,
             flags: String::new(),
         };
         // 8 writers, 10 batches of 5 orders each, minutes apart.

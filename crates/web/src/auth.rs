@@ -231,6 +231,26 @@ pub fn csrf_for(auth: Option<&Auth>, headers: &HeaderMap, secure: bool) -> (Stri
     (token, HeaderValue::from_str(&cookie).ok())
 }
 
+/// The browser's device cookie: a random id kept for a year across sign-ins, so that one
+/// browser ordering for several accounts in a campaign can be flagged.
+pub const DEVICE_COOKIE: &str = "canyu_device";
+
+/// The browser's device id, and the `Set-Cookie` value when it has none yet (or a malformed
+/// one) and this response gives it one.
+pub fn device_for(headers: &HeaderMap, secure: bool) -> (String, Option<HeaderValue>) {
+    if let Some(existing) = cookie(headers, DEVICE_COOKIE)
+        && crate::actions::launch_orders::parse_device_id(existing).is_ok()
+    {
+        return (existing.to_string(), None);
+    }
+    let token = random_token(16);
+    let cookie = format!(
+        "{DEVICE_COOKIE}={token}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    );
+    (token, HeaderValue::from_str(&cookie).ok())
+}
+
 /// Starts a browser session for `user`: returns the `Set-Cookie` value.
 pub async fn start_session(state: &AppState, user: &User) -> Result<HeaderValue, AppError> {
     let token = random_token(32);

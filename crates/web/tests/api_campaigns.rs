@@ -943,3 +943,64 @@ async fn one_order_per_person_and_per_address_in_a_campaign() {
         assert_eq!(s, 201, "{r}");
     }
 }
+
+/// One device ordering for several accounts in a campaign (a scalper's phone or browser) is
+/// flagged for review, never refused; a malformed `X-Device-Id` is refused and takes no stock.
+#[tokio::test]
+async fn one_device_ordering_for_several_accounts_is_flagged() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let fans = [
+            app.user_with_role("设备甲", canyu_core::Role::Fan).await,
+            app.user_with_role("设备乙", canyu_core::Role::Fan).await,
+            app.user_with_role("设备丙", canyu_core::Role::Fan).await,
+        ];
+        let t = now();
+        let body = with(campaign_body(t - 4 * HOUR), "reveal_at", json!(rfc3339(t - 3 * HOUR)));
+        let (_, c) =
+            app.post("/api/v1/campaigns", Some(&staff), with(body, "fan_lane_places", json!(0))).await;
+        let campaign = c["id"].as_i64().unwrap();
+        let (_, w) = app
+            .post(
+                "/api/v1/waves",
+                Some(&staff),
+                json!({"product": "xiaomi-su7", "sku": "su7", "quantity": 10, "mode": "fcfs",
+                       "starts_at": rfc3339(t - MIN), "ends_at": rfc3339(t + HOUR), "campaign": campaign}),
+            )
+            .await;
+        let wave = w["id"].as_i64().unwrap();
+        let order = |token: &str, key: &str, device: &str| {
+            app.client
+                .post(app.url(&format!("/api/v1/waves/{wave}/orders")))
+                .bearer_auth(token)
+                .header("accept-language", "en")
+                .header("idempotency-key", key)
+                .header("x-device-id", device)
+                .json(&json!({"kind": "big", "buyer_name": "车主"}))
+                .send()
+        };
+        for bad in ["short", "has space in it"] {
+            let (s, b) = common::to_json(order(&fans[0], "bad", bad).await.unwrap()).await;
+            assert_eq!((s, error_code(&b)), (400, "invalid_device_id"), "{b}");
+        }
+        let (_, w) = app.get(&format!("/api/v1/waves/{wave}"), None).await;
+        assert_eq!(w["remaining"], 10, "refusals took no stock");
+        let mut placed = Vec::new();
+        for (fan, device) in [(&fans[0], "phone-0001"), (&fans[1], "phone-0001"), (&fans[2], "phone-0002")] {
+            let (s, b) = common::to_json(order(fan, "k", device).await.unwrap()).await;
+            assert_eq!(s, 201, "{b}");
+            placed.push(b["id"].as_i64().unwrap());
+        }
+        let (s, again) = common::to_json(order(&fans[1], "k", "phone-0001").await.unwrap()).await;
+        assert_eq!((s, again["id"].as_i64()), (201, Some(placed[1])), "a retry is the same order");
+        let (_, f) = app.get(&format!("/api/v1/campaigns/{campaign}/flagged"), Some(&staff)).await;
+        let flagged: Vec<(i64, Value)> = f["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["order"].as_i64().unwrap(), i["flags"].clone()))
+            .collect();
+        assert_eq!(flagged, vec![(placed[1], json!(["shared_device"]))], "{backend:?}: {f}");
+    }
+}

@@ -24,6 +24,7 @@ pub struct LaunchTerms {
     pub buyer_name: String,
     pub address_key: Option<String>,
     pub client_key: Option<String>,
+    pub device_key: Option<String>,
     /// Anti-scalper flags raised by this order.
     pub flags: Vec<&'static str>,
 }
@@ -35,6 +36,18 @@ pub struct LaunchChoice<'a> {
     pub buyer_name: Option<&'a str>,
     pub address: Option<&'a str>,
     pub client_ip: Option<std::net::IpAddr>,
+    /// The device it came from (checked with [`parse_device_id`]): the browser's device
+    /// cookie, or an app's `X-Device-Id`.
+    pub device: Option<&'a str>,
+}
+
+/// An app's `X-Device-Id` (or the browser's device cookie): 8 to 128 printable ASCII
+/// characters, opaque to canyu, which keeps only its digest.
+pub fn parse_device_id(raw: &str) -> Result<&str, ErrorCode> {
+    match raw.len() {
+        8..=128 if raw.bytes().all(|b| b.is_ascii_graphic()) => Ok(raw),
+        _ => Err(ErrorCode::InvalidDeviceId),
+    }
 }
 
 /// Orders from one client address per campaign per minute before they are flagged.
@@ -105,6 +118,12 @@ pub async fn terms_for(
     {
         flags.push("ip_burst");
     }
+    let device_key = choice.device.map(digest);
+    if let Some(key) = &device_key
+        && state.store.device_taken(campaign_id, key, auth.user.id).await?
+    {
+        flags.push("shared_device");
+    }
     // Under the one-per-address rule a shared address is refused by the claim instead.
     if let Some(key) = &address_key
         && !campaign.terms.limits.one_per_address
@@ -112,7 +131,16 @@ pub async fn terms_for(
     {
         flags.push("shared_address");
     }
-    Ok(Some(LaunchTerms { campaign, kind, amount_fen, buyer_name, address_key, client_key, flags }))
+    Ok(Some(LaunchTerms {
+        campaign,
+        kind,
+        amount_fen,
+        buyer_name,
+        address_key,
+        client_key,
+        device_key,
+        flags,
+    }))
 }
 
 impl LaunchTerms {
@@ -185,6 +213,7 @@ impl LaunchTerms {
             hold_expires_at: now_ms + self.campaign.terms.hold_ms,
             address_key: self.address_key.clone(),
             client_key: self.client_key.clone(),
+            device_key: self.device_key.clone(),
             flags: self.flags.join(","),
         }
     }

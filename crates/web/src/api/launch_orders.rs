@@ -272,7 +272,9 @@ pub struct FlaggedOrder {
     pub state: String,
     pub kind: String,
     /// `fresh_account` (made after the teaser), `ip_burst` (more than 3 orders a minute from
-    /// one client address), `shared_address` (another fan's order goes to the same address).
+    /// one client address), `shared_device` (another account ordered from the same device:
+    /// browser cookie or `X-Device-Id`), `shared_address` (another fan's order goes to the
+    /// same address).
     pub flags: Vec<String>,
     pub created_at: String,
 }

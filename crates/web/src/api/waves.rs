@@ -250,7 +250,9 @@ pub async fn end_now(
 /// Orders one unit. Needs an `Idempotency-Key` header: a retry with the same key and body
 /// returns the same order (with `Idempotent-Replayed: true`) and never a second one; the same
 /// key with another body is refused (422). 201 only once the order is durably committed.
-#[utoipa::path(post, path = "/api/v1/waves/{id}/orders", tag = "waves", params(("id" = i64, Path), ("Idempotency-Key" = String, Header)), request_body(content = Option<OrderBody>, description = "Optional: `{}` or nothing."),
+/// Apps may send `X-Device-Id` (8–128 printable ASCII characters): in a campaign's wave, an
+/// order from a device another account ordered from is flagged `shared_device` for review.
+#[utoipa::path(post, path = "/api/v1/waves/{id}/orders", tag = "waves", params(("id" = i64, Path), ("Idempotency-Key" = String, Header), ("X-Device-Id" = Option<String>, Header)), request_body(content = Option<OrderBody>, description = "Optional: `{}` or nothing."),
     responses((status = 201, body = OrderView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn order(
     State(state): State<AppState>,
@@ -269,6 +271,14 @@ pub async fn order(
     } else {
         serde_json::from_slice(body).map_err(|_| AppError(ErrorCode::InvalidJson))?
     };
+    let device = match headers.get("x-device-id") {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| ErrorCode::InvalidDeviceId)
+                .and_then(crate::actions::launch_orders::parse_device_id)?,
+        ),
+        None => None,
+    };
     let ordered = waves::place(
         &state,
         &auth,
@@ -283,6 +293,7 @@ pub async fn order(
                 buyer_name: options.buyer_name.as_deref(),
                 address: options.address.as_deref(),
                 client_ip: Some(client_ip.0),
+                device,
             },
         },
     )

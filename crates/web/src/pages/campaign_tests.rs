@@ -183,6 +183,7 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
         )
         .await;
     assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.html);
+    assert!(placed.cookies.iter().any(|c| c.starts_with("canyu_device=")), "the browser gets a device id");
     let order_url = placed.location.expect("order page");
     assert!(order_url.starts_with("/launch-orders/"));
 

@@ -361,11 +361,14 @@ pub async fn buy(
     State(state): State<AppState>,
     cx: Cx,
     client_ip: crate::actions::ClientIp,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     Form(form): Form<BuyForm>,
 ) -> AppResult<Response> {
     let auth = cx.user()?;
     let id = wave_id(&id)?;
+    // A browser that never ordered gets its device cookie with this answer.
+    let (device, device_cookie) = crate::auth::device_for(&headers, state.config.secure_cookies);
     let present = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_string());
     let (kind, buyer_name, address) =
         (present(&form.kind), present(&form.buyer_name), present(&form.address));
@@ -380,6 +383,7 @@ pub async fn buy(
             buyer_name: buyer_name.as_deref(),
             address: address.as_deref(),
             client_ip: Some(client_ip.0),
+            device: Some(&device),
         },
         ..Default::default()
     };
@@ -387,11 +391,17 @@ pub async fn buy(
         Ok(key) => wave_actions::place(&state, auth, id, key, body.as_bytes(), options).await,
         Err(code) => Err(AppError(code)),
     };
+    let with_device = |mut res: Response| {
+        if let Some(cookie) = &device_cookie {
+            res.headers_mut().append(axum::http::header::SET_COOKIE, cookie.clone());
+        }
+        res
+    };
     match result {
         Ok(ordered) if ordered.launch.is_some() => {
-            Ok(see_other(&format!("/launch-orders/{}", ordered.order.order_id)))
+            Ok(with_device(see_other(&format!("/launch-orders/{}", ordered.order.order_id))))
         }
-        Ok(ordered) => Ok(see_other(&format!("/waves/{id}?ordered={}", ordered.order.order_id))),
+        Ok(ordered) => Ok(with_device(see_other(&format!("/waves/{id}?ordered={}", ordered.order.order_id)))),
         Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
         Err(e) => {
             let msg = form_error(&cx, &e);
