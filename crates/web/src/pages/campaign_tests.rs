@@ -234,7 +234,7 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     let scalped_id = scalped.location.expect("order").rsplit('/').next().expect("id").to_string();
     let console = app.get(&format!("/campaigns/{}", campaign.id), Some(&admin_cookie), "zh-CN").await;
     assert!(console.html.contains("data-testid=\"flagged\""), "{}", console.html);
-    assert!(console.html.contains("fresh_account"));
+    assert!(console.html.contains("预热后新注册的账号"), "flags are explained: {}", console.html);
     let done = app
         .form(
             &format!("/campaigns/{}/cancellations", campaign.id),

@@ -377,7 +377,10 @@ async fn render(
             .flagged_launch_orders(id, 500)
             .await?
             .into_iter()
-            .map(|o| (o.order_id, o.buyer_name, o.flags.join(", ")))
+            .map(|o| {
+                let flags: Vec<&str> = o.flags.iter().map(|f| flag_label(cx.locale, f)).collect();
+                (o.order_id, o.buyer_name, flags.join(" · "))
+            })
             .collect()
     } else {
         Vec::new()
@@ -751,5 +754,21 @@ pub async fn advance_production(
             let msg = form_error(&cx, &e);
             render(&state, &cx, id, Some(msg), status_of(&e)).await
         }
+    }
+}
+
+/// What an anti-scalper flag means, for the staff reviewing it (unknown flags as they are).
+fn flag_label<'a>(locale: Locale, flag: &'a str) -> &'a str {
+    let zh = locale == Locale::ZhCn;
+    match flag {
+        "fresh_account" if zh => "预热后新注册的账号",
+        "fresh_account" => "account made after the teaser",
+        "ip_burst" if zh => "同一网络一分钟内多单",
+        "ip_burst" => "several orders a minute from one network",
+        "shared_device" if zh => "同一设备为多个账号下单",
+        "shared_device" => "one device ordering for several accounts",
+        "shared_address" if zh => "收货地址与他人相同",
+        "shared_address" => "delivery address another fan ordered to",
+        other => other,
     }
 }
