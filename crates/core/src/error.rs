@@ -184,6 +184,8 @@ error_codes! {
     AlreadyOrderedInCampaign = "already_ordered_in_campaign", 409, "这次发布每人限购一单，你已经下过单了。", "This campaign allows one order per person, and you already have one.";
     InvalidStage = "invalid_stage", 422, "阶段必须是 in_production（生产中）或 delivered（已交付），数量为 1 到 100,000。", "The stage must be in_production or delivered, for 1 to 100,000 orders.";
     InvalidDeviceId = "invalid_device_id", 400, "X-Device-Id 须为 8 到 128 个可见 ASCII 字符。", "X-Device-Id must be 8 to 128 printable ASCII characters.";
+    WaveStartInPast = "wave_start_in_past", 422, "新的开始时间不能早于现在。", "The new start cannot be in the past.";
+    WaveAlreadyStarted = "wave_already_started", 409, "这一轮已经开始，开始时间不能再改；可以改结束时间或立即结束。", "This wave has started: its start cannot move; move its end or end it now.";
     WaveEndInPast = "wave_end_in_past", 422, "新的结束时间不能早于现在；要立即结束，请用“立即结束”。", "The new end cannot be in the past; to stop the wave now, end it now.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";

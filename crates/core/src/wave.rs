@@ -160,24 +160,35 @@ impl WaveRules {
         Ok(self)
     }
 
-    /// The end a wave on sale may be moved to at `now`: staff ending it early or giving it
-    /// longer. A wave that has ended stays ended (its buyers were told so, and a draw closed
-    /// its list), one not started yet is not ended by moving its end, and the window keeps
-    /// its rules: after the start, at most [`MAX_WAVE_MS`] long, and not in the past.
-    pub fn movable_end(&self, ends_at: Millis, now: Millis) -> Result<Millis, ErrorCode> {
+    /// The window a wave may be moved to at `now` (staff ending a wave early, giving it
+    /// longer, or moving one that has not started). `starts_at` may only move before the
+    /// wave starts, and not into the past; the end may not move into the past; a wave that
+    /// has ended stays ended (its buyers were told so, and a draw closed its list); and the
+    /// window keeps its rules: the end after the start, at most [`MAX_WAVE_MS`] later.
+    pub fn moved_window(
+        &self,
+        starts_at: Option<Millis>,
+        ends_at: Option<Millis>,
+        now: Millis,
+    ) -> Result<(Millis, Millis), ErrorCode> {
         if now >= self.ends_at {
             return Err(ErrorCode::WaveEnded);
         }
-        if now < self.starts_at {
-            return Err(ErrorCode::WaveNotStarted);
-        }
+        let starts_at = match starts_at {
+            Some(s) if s == self.starts_at => s,
+            Some(_) if now >= self.starts_at => return Err(ErrorCode::WaveAlreadyStarted),
+            Some(s) if s < now => return Err(ErrorCode::WaveStartInPast),
+            Some(s) => s,
+            None => self.starts_at,
+        };
+        let ends_at = ends_at.unwrap_or(self.ends_at);
         if ends_at < now {
             return Err(ErrorCode::WaveEndInPast);
         }
-        if ends_at <= self.starts_at || ends_at - self.starts_at > MAX_WAVE_MS {
+        if ends_at <= starts_at || ends_at - starts_at > MAX_WAVE_MS {
             return Err(ErrorCode::InvalidWaveWindow);
         }
-        Ok(ends_at)
+        Ok((starts_at, ends_at))
     }
 
     /// Units sold through canyu's own order endpoint.
@@ -207,14 +218,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_wave_on_sale_may_end_early_or_later_but_not_in_the_past() {
+    fn a_wave_on_sale_may_end_early_or_later_and_a_future_one_may_move() {
         let wave = rules(10, 1_000, 5_000, &[]).expect("valid");
-        assert_eq!(wave.movable_end(2_000, 2_000), Ok(2_000), "ending now");
-        assert_eq!(wave.movable_end(9_000, 2_000), Ok(9_000), "longer");
-        assert_eq!(wave.movable_end(1_999, 2_000), Err(ErrorCode::WaveEndInPast));
-        assert_eq!(wave.movable_end(1_000 + MAX_WAVE_MS + 1, 2_000), Err(ErrorCode::InvalidWaveWindow));
-        assert_eq!(wave.movable_end(9_000, 5_000), Err(ErrorCode::WaveEnded), "ended stays ended");
-        assert_eq!(wave.movable_end(9_000, 999), Err(ErrorCode::WaveNotStarted));
+        let end = |e, now| wave.moved_window(None, Some(e), now);
+        assert_eq!(end(2_000, 2_000), Ok((1_000, 2_000)), "ending now");
+        assert_eq!(end(9_000, 2_000), Ok((1_000, 9_000)), "longer");
+        assert_eq!(end(1_999, 2_000), Err(ErrorCode::WaveEndInPast));
+        assert_eq!(end(1_000 + MAX_WAVE_MS + 1, 2_000), Err(ErrorCode::InvalidWaveWindow));
+        assert_eq!(end(9_000, 5_000), Err(ErrorCode::WaveEnded), "ended stays ended");
+        assert_eq!(end(800, 500), Err(ErrorCode::InvalidWaveWindow), "not before its start");
+        // Before the start, the start moves too (not into the past); after it, it is fixed.
+        assert_eq!(wave.moved_window(Some(3_000), None, 500), Ok((3_000, 5_000)));
+        assert_eq!(wave.moved_window(Some(6_000), Some(8_000), 500), Ok((6_000, 8_000)));
+        assert_eq!(wave.moved_window(Some(6_000), None, 500), Err(ErrorCode::InvalidWaveWindow));
+        assert_eq!(wave.moved_window(Some(400), None, 500), Err(ErrorCode::WaveStartInPast));
+        assert_eq!(wave.moved_window(Some(3_000), None, 2_000), Err(ErrorCode::WaveAlreadyStarted));
+        assert_eq!(wave.moved_window(Some(1_000), Some(9_000), 2_000), Ok((1_000, 9_000)), "same start");
     }
 
     fn rules(

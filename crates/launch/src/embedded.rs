@@ -331,9 +331,15 @@ impl StockEngine for EmbeddedEngine {
         })
     }
 
-    fn set_end(&self, wave_id: i64, ends_at_ms: i64) -> EngineFuture<'_, Result<(), EngineError>> {
+    fn set_window(
+        &self,
+        wave_id: i64,
+        starts_at_ms: i64,
+        ends_at_ms: i64,
+    ) -> EngineFuture<'_, Result<(), EngineError>> {
         if let Ok(book) = self.book(wave_id) {
-            book.lock().stock.ends_at_ms = ends_at_ms;
+            let mut b = book.lock();
+            (b.stock.starts_at_ms, b.stock.ends_at_ms) = (starts_at_ms, ends_at_ms);
         }
         Box::pin(async { Ok(()) })
     }

@@ -132,12 +132,17 @@ pub trait StockEngine: Send + Sync {
         })
     }
 
-    /// Moves the end of an open wave's sale window (staff ending a wave early, or giving it
-    /// longer), after the database holds the new end. From then on the engine answers
-    /// `Ended` at and after `ends_at_ms`. A wave the engine has not opened is left alone;
-    /// callers open it first (with the window the database now holds), so that an open
-    /// racing the change with the old window cannot land after it.
-    fn set_end(&self, wave_id: i64, ends_at_ms: i64) -> EngineFuture<'_, Result<(), EngineError>>;
+    /// Moves an open wave's sale window (staff ending a wave early, giving it longer, or
+    /// moving one that has not started). From then on the engine answers `NotStarted`
+    /// before `starts_at_ms` and `Ended` at and after `ends_at_ms`. A wave the engine has not
+    /// opened is left alone; callers open it first, so that an open racing the change with
+    /// the old window cannot land after it.
+    fn set_window(
+        &self,
+        wave_id: i64,
+        starts_at_ms: i64,
+        ends_at_ms: i64,
+    ) -> EngineFuture<'_, Result<(), EngineError>>;
 
     /// The wave's counters as the engine sees them (approximate under load is fine).
     fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>>;

@@ -102,9 +102,14 @@ impl StockEngine for HotRowEngine {
         )
     }
 
-    fn set_end(&self, wave_id: i64, ends_at_ms: i64) -> EngineFuture<'_, Result<(), EngineError>> {
+    fn set_window(
+        &self,
+        wave_id: i64,
+        starts_at_ms: i64,
+        ends_at_ms: i64,
+    ) -> EngineFuture<'_, Result<(), EngineError>> {
         if let Some(stock) = self.waves.lock().get_mut(&wave_id) {
-            stock.ends_at_ms = ends_at_ms;
+            (stock.starts_at_ms, stock.ends_at_ms) = (starts_at_ms, ends_at_ms);
         }
         Box::pin(async { Ok(()) })
     }

@@ -113,11 +113,11 @@ redis.call('HINCRBY', KEYS[2], ARGV[2], -1)
 return 'released'
 "#;
 
-/// Moves a wave's end, if Redis has the wave. `KEYS`: state. `ARGV`: ends_at_ms. 1 when
-/// moved, 0 for a wave Redis does not have (whoever opens it brings the new end).
-const SET_END_LUA: &str = r#"
+/// Moves a wave's sale window, if Redis has the wave. `KEYS`: state. `ARGV`: starts_at_ms,
+/// ends_at_ms. 1 when moved, 0 for a wave Redis does not have.
+const SET_WINDOW_LUA: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'ends_at_ms', ARGV[1])
+redis.call('HSET', KEYS[1], 'starts_at_ms', ARGV[1], 'ends_at_ms', ARGV[2])
 return 1
 "#;
 
@@ -287,7 +287,7 @@ pub struct RedisStock {
     place_script: Script,
     open_script: Script,
     release_script: Script,
-    set_end_script: Script,
+    set_window_script: Script,
 }
 
 impl std::fmt::Debug for RedisStock {
@@ -321,7 +321,7 @@ impl RedisStock {
             place_script,
             open_script: Script::new(OPEN_WAVE_LUA),
             release_script: Script::new(RELEASE_LUA),
-            set_end_script: Script::new(SET_END_LUA),
+            set_window_script: Script::new(SET_WINDOW_LUA),
         })
     }
 
@@ -389,13 +389,17 @@ impl RedisStock {
         Ok(if created == 1 { WaveOpened::Created } else { WaveOpened::AlreadyOpen })
     }
 
-    /// Moves the end of a wave's sale window for every node at once: orders at or after
-    /// `ends_at_ms` are `Closed` from the next script on. `false` when Redis does not have
-    /// the wave.
-    pub async fn set_end(&self, wave_id: i64, ends_at_ms: i64) -> Result<bool> {
+    /// Moves a wave's sale window for every node at once: orders before `starts_at_ms` are
+    /// `NotOpen` and at or after `ends_at_ms` `Closed` from the next script on. `false` when
+    /// Redis does not have the wave.
+    pub async fn set_window(&self, wave_id: i64, starts_at_ms: i64, ends_at_ms: i64) -> Result<bool> {
+        if starts_at_ms >= ends_at_ms {
+            return Err(RedisEngineError::InvalidWave("the wave must start before it ends"));
+        }
         let moved: i64 = self
-            .set_end_script
+            .set_window_script
             .key(&self.keys(wave_id).state)
+            .arg(starts_at_ms)
             .arg(ends_at_ms)
             .invoke_async(&mut self.connection.clone())
             .await?;

@@ -425,9 +425,16 @@ impl StockEngine for RedisStockEngine {
         Box::pin(self.take(request))
     }
 
-    fn set_end(&self, wave_id: i64, ends_at_ms: i64) -> EngineFuture<'_, Result<(), EngineError>> {
+    fn set_window(
+        &self,
+        wave_id: i64,
+        starts_at_ms: i64,
+        ends_at_ms: i64,
+    ) -> EngineFuture<'_, Result<(), EngineError>> {
         // Redis holds the window every node reads, whether or not this node opened the wave.
-        Box::pin(async move { self.redis.set_end(wave_id, ends_at_ms).await.map(drop).map_err(redis_err) })
+        Box::pin(async move {
+            self.redis.set_window(wave_id, starts_at_ms, ends_at_ms).await.map(drop).map_err(redis_err)
+        })
     }
 
     fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>> {

@@ -349,24 +349,33 @@ async fn released_units_are_sold_again_exactly_once() {
     }
 }
 
-/// Staff end a wave early or give it longer: every engine answers by the moved end from the
-/// moment `set_end` returns, a buyer's retry of an order placed before still replays it, and
-/// moving the end of a wave the engine has not opened is not an error.
+/// Staff move a wave that has not started, end one early or give it longer: every engine
+/// answers by the moved window from the moment `set_window` returns, a buyer's retry of an
+/// order placed before still replays it, and moving the window of a wave the engine has not
+/// opened is not an error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_moved_end_closes_or_extends_the_sale() {
+async fn a_moved_window_opens_closes_or_extends_the_sale() {
+    const HOUR: i64 = 3_600_000;
     for backend in backends() {
         let w = world(backend, 4).await;
         for engine in engines(&w.store) {
             let stock = wave(&w, 10, 1).await;
-            engine.set_end(stock.wave_id, START + 7_200_000).await.expect("an unopened wave");
+            engine.set_window(stock.wave_id, START, START + 2 * HOUR).await.expect("an unopened wave");
             engine.open_wave(stock.clone()).await.unwrap();
-            let placed = engine.place(request(&stock, w.fans[0], "a", "buy")).await.unwrap();
+
+            // Moved an hour later before it started: not open yet, then open.
+            engine.set_window(stock.wave_id, START + HOUR, START + 2 * HOUR).await.unwrap();
+            let early = request(&stock, w.fans[3], "a", "buy");
+            assert_eq!(engine.place(early).await.unwrap(), Placement::NotStarted, "{}", engine.name());
+            let mut first = request(&stock, w.fans[0], "a", "buy");
+            first.now_ms = START + HOUR;
+            let placed = engine.place(first.clone()).await.unwrap();
             assert!(matches!(placed, Placement::Placed { replay: false, .. }), "{}", engine.name());
 
-            // Longer: an hour past the first end, still on sale.
-            engine.set_end(stock.wave_id, START + 7_200_000).await.unwrap();
+            // Longer: past the first end, still on sale.
+            engine.set_window(stock.wave_id, START + HOUR, START + 3 * HOUR).await.unwrap();
             let mut later = request(&stock, w.fans[1], "a", "buy");
-            later.now_ms = START + 5_400_000;
+            later.now_ms = START + 5 * HOUR / 2;
             assert!(
                 matches!(engine.place(later).await.unwrap(), Placement::Placed { .. }),
                 "{}",
@@ -374,15 +383,15 @@ async fn a_moved_end_closes_or_extends_the_sale() {
             );
 
             // Ended now: nobody else buys, and nothing was taken by the refusal.
-            engine.set_end(stock.wave_id, START + 5_400_001).await.unwrap();
+            let now = START + 5 * HOUR / 2 + 1;
+            engine.set_window(stock.wave_id, START + HOUR, now).await.unwrap();
             let mut refused = request(&stock, w.fans[2], "a", "buy");
-            refused.now_ms = START + 5_400_001;
+            refused.now_ms = now;
             assert_eq!(engine.place(refused).await.unwrap(), Placement::Ended, "{}", engine.name());
             assert_eq!(engine.counters(stock.wave_id).await.unwrap().taken, 2, "{}", engine.name());
-            let mut retry = request(&stock, w.fans[0], "a", "buy");
-            retry.now_ms = START + 5_400_002;
+            first.now_ms = now + 1;
             assert!(
-                matches!(engine.place(retry).await.unwrap(), Placement::Placed { replay: true, .. }),
+                matches!(engine.place(first).await.unwrap(), Placement::Placed { replay: true, .. }),
                 "{}",
                 engine.name()
             );

@@ -152,16 +152,27 @@ impl Store {
         row.map(|r| wave_from_row(&r)).transpose()
     }
 
-    /// Moves the end of a wave that is still on sale at `now`; `false` when it had ended
-    /// already (or does not exist). The caller checked the new end against the rules.
-    pub async fn set_wave_end(&self, id: i64, ends_at: Millis, now: Millis) -> StoreResult<bool> {
-        let moved = sqlx::query("UPDATE waves SET ends_at = $1 WHERE id = $2 AND ends_at > $3")
-            .bind(ends_at)
-            .bind(id)
-            .bind(now)
-            .execute(&self.write)
-            .await?
-            .rows_affected();
+    /// Moves the sale window of a wave that has not ended at `now` (its start only if it
+    /// has not started either); `false` when that no longer holds (or there is no such
+    /// wave). The caller checked the new window against the rules.
+    pub async fn set_wave_window(
+        &self,
+        id: i64,
+        starts_at: Millis,
+        ends_at: Millis,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        let moved = sqlx::query(
+            "UPDATE waves SET starts_at = $1, ends_at = $2 \
+             WHERE id = $3 AND ends_at > $4 AND (starts_at = $1 OR starts_at > $4)",
+        )
+        .bind(starts_at)
+        .bind(ends_at)
+        .bind(id)
+        .bind(now)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
         Ok(moved == 1)
     }
 

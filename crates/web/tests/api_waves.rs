@@ -9,6 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 const MIN: i64 = 60_000;
+const HOUR: i64 = 60 * MIN;
 
 fn now() -> i64 {
     canyu_web::state::now_millis()
@@ -342,6 +343,13 @@ async fn staff_end_a_wave_early_or_give_it_longer() {
             .await;
         assert_eq!((s, b["ends_at"].as_str()), (200, Some(rfc3339(t + 120 * MIN).as_str())), "{b}");
 
+        // A wave on sale keeps its start.
+        let (s, b) =
+            app.call(Method::PATCH, &path, Some(&staff), Some(json!({"starts_at": rfc3339(t + MIN)}))).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_already_started"));
+        let (s, b) = app.call(Method::PATCH, &path, Some(&staff), Some(json!({}))).await;
+        assert_eq!((s, error_code(&b)), (422, "invalid_wave_window"), "nothing to move");
+
         // Ended now: the next fan is refused, in Chinese too; the early fan's retry replays.
         let (s, b) = app.post(&format!("{path}/end"), Some(&staff), json!({})).await;
         assert_eq!(s, 200, "{b}");
@@ -415,5 +423,29 @@ async fn staff_end_a_wave_early_or_give_it_longer() {
         assert!(late.is_empty(), "{backend:?}: orders at or after the end ({ends_at}): {late:?}");
         let (_, b) = app.get(&format!("/api/v1/waves/{id}"), None).await;
         assert_eq!(b["sold"].as_i64(), Some(acked.len() as i64), "{backend:?}");
+
+        // A wave announced for an hour from now, moved half an hour earlier before it opens.
+        let t = now();
+        let (_, w) = app.post("/api/v1/waves", Some(&staff), wave_body(5, t + HOUR, t + 2 * HOUR)).await;
+        let path = format!("/api/v1/waves/{}", w["id"]);
+        let (s, b) = app.post(&format!("{path}/end"), Some(&staff), json!({})).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_not_started"));
+        let (s, b) =
+            app.call(Method::PATCH, &path, Some(&staff), Some(json!({"starts_at": rfc3339(t - MIN)}))).await;
+        assert_eq!((s, error_code(&b)), (422, "wave_start_in_past"));
+        let (s, b) = app
+            .call(Method::PATCH, &path, Some(&staff), Some(json!({"starts_at": rfc3339(t + 3 * HOUR)})))
+            .await;
+        assert_eq!((s, error_code(&b)), (422, "invalid_wave_window"), "not after its end");
+        let moved = json!({"starts_at": rfc3339(t + HOUR / 2)});
+        let (s, b) = app.call(Method::PATCH, &path, Some(&staff), Some(moved)).await;
+        assert_eq!((s, b["starts_at"].as_str()), (200, Some(rfc3339(t + HOUR / 2).as_str())), "{b}");
+        let buyer = app.register("准时粉").await;
+        let id = w["id"].as_i64().unwrap();
+        let (s, b, _) = order(&app, id, &buyer, "k", None).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_not_started"));
+        app.clock_offset.store(HOUR / 2 + MIN, std::sync::atomic::Ordering::Relaxed);
+        let (s, b, _) = order(&app, id, &buyer, "k", None).await;
+        assert_eq!(s, 201, "open at the new start: {b}");
     }
 }

@@ -68,11 +68,20 @@ pub async fn create(state: &AppState, auth: &Auth, input: WaveInput) -> AppResul
     Ok(wave)
 }
 
-/// Moves the end of a wave on sale: `None` ends it now (a pricing mistake, a payment
-/// outage, fraud), a later time gives it longer. The engine takes the new end first, so no
-/// order dated at or after it is placed, then the database records it; a buyer whose order
-/// was placed before keeps it, and their retry still replays it.
-pub async fn set_end(state: &AppState, auth: &Auth, id: i64, ends_at: Option<Millis>) -> AppResult<()> {
+/// What staff change in a wave's window.
+#[derive(Clone, Copy, Debug)]
+pub enum NewWindow {
+    /// Stop selling now (a pricing mistake, a payment outage, fraud).
+    EndNow,
+    /// A new start (only before the wave starts) and/or end.
+    Move { starts_at: Option<Millis>, ends_at: Option<Millis> },
+}
+
+/// Moves a wave's window: ends a wave on sale now, gives it longer or ends it sooner, or
+/// moves one that has not started. The engine takes the new window first, so no order dated
+/// outside it is placed, then the database records it; a buyer whose order was placed
+/// before keeps it, and their retry still replays it.
+pub async fn set_window(state: &AppState, auth: &Auth, id: i64, change: NewWindow) -> AppResult<()> {
     auth.require(Role::Staff)?;
     let _one_at_a_time = state.wave_ends.lock().await;
     let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
@@ -80,39 +89,58 @@ pub async fn set_end(state: &AppState, auth: &Auth, id: i64, ends_at: Option<Mil
         return Err(ErrorCode::NotProductManager.into());
     }
     let now = state.now();
-    let ends_at = wave.rules.movable_end(ends_at.unwrap_or(now), now)?;
+    let (starts_at, ends_at) = match change {
+        NewWindow::EndNow if now < wave.rules.starts_at => return Err(ErrorCode::WaveNotStarted.into()),
+        NewWindow::EndNow => wave.rules.moved_window(None, Some(now), now)?,
+        NewWindow::Move { starts_at, ends_at } => wave.rules.moved_window(starts_at, ends_at, now)?,
+    };
+    if let Some(campaign) = wave.campaign_id
+        && starts_at != wave.rules.starts_at
+    {
+        // A campaign's wave still opens after the campaign's price reveal.
+        let rules = canyu_core::wave::WaveRules { starts_at, ends_at, ..wave.rules.clone() };
+        super::campaigns::check_wave_campaign(state, wave.product_id, campaign, &rules).await?;
+    }
     // Draw waves do not sell through the engine: their window is the database's.
     let engine_sells = wave.rules.mode == WaveMode::Fcfs;
     if engine_sells {
         // Opened first, with the window the database holds: an order that opens the wave
         // at the same time either got there first (and its book is moved next) or finds
-        // the wave open, so no book with the old end is left behind.
+        // the wave open, so no book with the old window is left behind.
         let engine = async {
             state.stock.open_wave(stock_of(&wave)).await?;
-            state.stock.set_end(id, ends_at).await
+            state.stock.set_window(id, starts_at, ends_at).await
         };
         engine.await.map_err(|e| {
-            tracing::error!(wave = id, error = %e, "the engine did not take the wave's new end");
+            tracing::error!(wave = id, error = %e, "the engine did not take the wave's new window");
             AppError(ErrorCode::Unavailable)
         })?;
     }
     // Orders the engine granted before it took the change may carry the current
     // millisecond: the recorded end follows them, so every order is dated before it.
     let ends_at = if engine_sells { ends_at.max(state.now() + 1) } else { ends_at };
-    let recorded = state.store.set_wave_end(id, ends_at, now).await;
+    let recorded = state.store.set_wave_window(id, starts_at, ends_at, now).await;
     if engine_sells && !matches!(recorded, Ok(true)) {
-        // Not recorded: the engine goes back to the end the database holds.
+        // Not recorded: the engine goes back to the window the database holds.
         if let Ok(Some(held)) = state.store.wave(id).await
-            && let Err(e) = state.stock.set_end(id, held.rules.ends_at).await
+            && let Err(e) = state.stock.set_window(id, held.rules.starts_at, held.rules.ends_at).await
         {
-            tracing::error!(wave = id, error = %e, "the engine kept an end the database does not hold");
+            tracing::error!(wave = id, error = %e, "the engine kept a window the database does not hold");
         }
     }
     if !recorded? {
         return Err(ErrorCode::WaveEnded.into());
     }
     state.waves.forget(id);
-    tracing::info!(wave = id, ends_at, was = wave.rules.ends_at, by = auth.user.id, "wave end moved");
+    tracing::info!(
+        wave = id,
+        starts_at,
+        ends_at,
+        was_starts_at = wave.rules.starts_at,
+        was_ends_at = wave.rules.ends_at,
+        by = auth.user.id,
+        "wave window moved"
+    );
     Ok(())
 }
 

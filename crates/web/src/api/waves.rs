@@ -207,33 +207,42 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> AppR
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct WaveEndRequest {
-    /// RFC 3339: the wave's new end, not in the past, after its start and at most 90 days
-    /// after it.
-    pub ends_at: String,
+pub struct WaveWindowRequest {
+    /// RFC 3339: a new start, only for a wave that has not started, and not in the past.
+    pub starts_at: Option<String>,
+    /// RFC 3339: a new end, not in the past, after the start and at most 90 days after it.
+    pub ends_at: Option<String>,
 }
 
-/// Moves the end of a wave on sale (the people who run the product): a later time gives it
-/// longer, an earlier one ends it sooner. A wave that has ended stays ended (409
+/// Moves a wave's window (the people who run the product): a wave that has not started
+/// may move its start and end; one on sale may end later or sooner (409
+/// `wave_already_started` for a new start). A wave that has ended stays ended (409
 /// `wave_ended`).
-#[utoipa::path(patch, path = "/api/v1/waves/{id}", tag = "waves", params(("id" = i64, Path)), request_body = WaveEndRequest,
+#[utoipa::path(patch, path = "/api/v1/waves/{id}", tag = "waves", params(("id" = i64, Path)), request_body = WaveWindowRequest,
     responses((status = 200, body = WaveView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
-pub async fn set_end(
+pub async fn set_window(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-    ApiJson(req): ApiJson<WaveEndRequest>,
+    ApiJson(req): ApiJson<WaveWindowRequest>,
 ) -> AppResult<Json<WaveView>> {
     let id = parse_id(&id, ErrorCode::WaveNotFound)?;
-    let ends_at = parse_rfc3339(&req.ends_at).ok_or(ErrorCode::InvalidWaveWindow)?;
-    waves::set_end(&state, &auth, id, Some(ends_at)).await?;
+    let time = |raw: Option<String>| match raw {
+        Some(raw) => parse_rfc3339(&raw).map(Some).ok_or(AppError(ErrorCode::InvalidWaveWindow)),
+        None => Ok(None),
+    };
+    let (starts_at, ends_at) = (time(req.starts_at)?, time(req.ends_at)?);
+    if starts_at.is_none() && ends_at.is_none() {
+        return Err(ErrorCode::InvalidWaveWindow.into());
+    }
+    waves::set_window(&state, &auth, id, waves::NewWindow::Move { starts_at, ends_at }).await?;
     let (wave, taken) = waves::show(&state, id).await?;
     Ok(Json(WaveView::new(&wave, taken)))
 }
 
 /// Ends a wave on sale now (the people who run the product): from this moment every order
 /// is refused with 409 `wave_ended`; orders placed before stand, and their retries still
-/// answer with them.
+/// answer with them. A wave that has not started: 409 `wave_not_started` (move it instead).
 #[utoipa::path(post, path = "/api/v1/waves/{id}/end", tag = "waves", params(("id" = i64, Path)),
     responses((status = 200, body = WaveView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn end_now(
@@ -242,7 +251,7 @@ pub async fn end_now(
     Path(id): Path<String>,
 ) -> AppResult<Json<WaveView>> {
     let id = parse_id(&id, ErrorCode::WaveNotFound)?;
-    waves::set_end(&state, &auth, id, None).await?;
+    waves::set_window(&state, &auth, id, waves::NewWindow::EndNow).await?;
     let (wave, taken) = waves::show(&state, id).await?;
     Ok(Json(WaveView::new(&wave, taken)))
 }

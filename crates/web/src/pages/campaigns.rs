@@ -758,7 +758,7 @@ pub async fn advance_production(
 }
 
 /// What an anti-scalper flag means, for the staff reviewing it (unknown flags as they are).
-fn flag_label<'a>(locale: Locale, flag: &'a str) -> &'a str {
+fn flag_label(locale: Locale, flag: &str) -> &str {
     let zh = locale == Locale::ZhCn;
     match flag {
         "fresh_account" if zh => "预热后新注册的账号",

@@ -427,18 +427,18 @@ pub async fn end(
 ) -> AppResult<Response> {
     let auth = cx.user()?;
     let id = wave_id(&id)?;
-    let ends_at = match form.minutes.trim() {
+    let change = match form.minutes.trim() {
         "" if form.confirm.is_empty() => Err(AppError(ErrorCode::InvalidWaveWindow)),
-        "" => Ok(None),
+        "" => Ok(wave_actions::NewWindow::EndNow),
         m => match m.parse::<i64>() {
             Ok(m) if (1..=canyu_core::wave::MAX_WAVE_MS / 60_000).contains(&m) => {
-                Ok(Some(cx.now + m * 60_000))
+                Ok(wave_actions::NewWindow::Move { starts_at: None, ends_at: Some(cx.now + m * 60_000) })
             }
             _ => Err(AppError(ErrorCode::InvalidWaveWindow)),
         },
     };
-    let result = match ends_at {
-        Ok(ends_at) => wave_actions::set_end(&state, auth, id, ends_at).await,
+    let result = match change {
+        Ok(change) => wave_actions::set_window(&state, auth, id, change).await,
         Err(e) => Err(e),
     };
     match result {
