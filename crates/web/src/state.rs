@@ -99,14 +99,14 @@ pub struct AppParts {
     pub live: Arc<crate::live::LiveHub>,
     /// Who holds each person and address in the campaigns that allow one order of each.
     pub claims: Arc<canyu_launch::claims::ClaimBook>,
-    /// Moves of waves' ends one at a time, so the engine and the database end up agreeing.
-    pub wave_ends: Arc<tokio::sync::Mutex<()>>,
+    /// Moves of waves' windows one at a time, so the engine and the database end up agreeing.
+    pub wave_windows: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Rows read once and kept in memory by id, for the order path: at a drop every request
 /// names the same wave, and reading its row each time cost a database round trip. Only
 /// rows that change rarely, and only through this node's own actions, belong here: the one
-/// edit there is (moving a wave's end) calls [`IdCache::forget`]. A miss is not
+/// edit there is (moving a wave's window) calls [`IdCache::forget`]. A miss is not
 /// remembered, so a row created later is found.
 pub struct IdCache<T> {
     rows: parking_lot::RwLock<std::collections::HashMap<i64, Arc<T>>>,
@@ -213,7 +213,7 @@ impl AppState {
             campaigns: Arc::new(CampaignCache::default()),
             live: Arc::new(crate::live::LiveHub::default()),
             claims: Arc::default(),
-            wave_ends: Arc::default(),
+            wave_windows: Arc::default(),
             stock: EmbeddedEngine::start(store.clone()),
             store,
             search,

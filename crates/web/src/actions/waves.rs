@@ -83,7 +83,7 @@ pub enum NewWindow {
 /// before keeps it, and their retry still replays it.
 pub async fn set_window(state: &AppState, auth: &Auth, id: i64, change: NewWindow) -> AppResult<()> {
     auth.require(Role::Staff)?;
-    let _one_at_a_time = state.wave_ends.lock().await;
+    let _one_at_a_time = state.wave_windows.lock().await;
     let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
     if !can_manage(state, auth, wave.product_id).await? {
         return Err(ErrorCode::NotProductManager.into());

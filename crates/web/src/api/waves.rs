@@ -26,7 +26,8 @@ pub struct NewWaveRequest {
     pub sku: Option<String>,
     /// 1–10,000,000 units.
     pub quantity: i64,
-    /// `fcfs` (first come, first served). `draw` is not available yet.
+    /// `fcfs` (first come, first served) or `draw` (one entry per fan during the window, drawn
+    /// provably fairly when it closes; see `GET /api/v1/waves/{id}/draw`).
     pub mode: String,
     /// Orders per fan, 1–100 (default 1).
     pub per_fan_limit: Option<i64>,
