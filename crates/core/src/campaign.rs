@@ -259,6 +259,15 @@ pub fn check_skus(skus: &[Sku]) -> Result<(), ErrorCode> {
     Ok(())
 }
 
+/// An app's `X-Device-Id` (or the browser's device cookie): 8 to 128 printable ASCII
+/// characters, opaque to canyu, which keeps only its digest (for the `shared_device` flag).
+pub fn parse_device_id(raw: &str) -> Result<&str, ErrorCode> {
+    match raw.len() {
+        8..=128 if raw.bytes().all(|b| b.is_ascii_graphic()) => Ok(raw),
+        _ => Err(ErrorCode::InvalidDeviceId),
+    }
+}
+
 /// `¥215,900` or `¥4,999.50`: prices as fans read them.
 pub fn format_yuan(fen: i64) -> String {
     let yuan = fen.abs() / 100;
@@ -564,6 +573,15 @@ mod tests {
             ReservationRules::parse(&s, Some(401), None, None, None, None),
         ] {
             assert_eq!(bad, Err(ErrorCode::InvalidReservationRules));
+        }
+    }
+
+    #[test]
+    fn device_ids_are_short_printable_ascii() {
+        assert_eq!(parse_device_id("phone-0001"), Ok("phone-0001"));
+        assert_eq!(parse_device_id(&"x".repeat(128)).map(str::len), Ok(128));
+        for bad in ["short", "has a space", "设备编号一二三四", &"x".repeat(129)] {
+            assert_eq!(parse_device_id(bad), Err(ErrorCode::InvalidDeviceId), "{bad}");
         }
     }
 

@@ -239,7 +239,7 @@ pub const DEVICE_COOKIE: &str = "canyu_device";
 /// one) and this response gives it one.
 pub fn device_for(headers: &HeaderMap, secure: bool) -> (String, Option<HeaderValue>) {
     if let Some(existing) = cookie(headers, DEVICE_COOKIE)
-        && crate::actions::launch_orders::parse_device_id(existing).is_ok()
+        && canyu_core::campaign::parse_device_id(existing).is_ok()
     {
         return (existing.to_string(), None);
     }

@@ -39,6 +39,25 @@ fn with(mut body: Value, key: &str, value: Value) -> Value {
     body
 }
 
+/// A campaign whose price was revealed three hours before `t` (so its waves may sell now).
+fn revealed_body(t: i64) -> Value {
+    with(campaign_body(t - 4 * HOUR), "reveal_at", json!(rfc3339(t - 3 * HOUR)))
+}
+
+/// A first-come wave of the campaign's `su7`, open from a minute before `t` for an hour.
+async fn open_campaign_wave(app: &common::TestApp, staff: &str, campaign: i64, quantity: i64, t: i64) -> i64 {
+    let (s, w) = app
+        .post(
+            "/api/v1/waves",
+            Some(staff),
+            json!({"product": "xiaomi-su7", "sku": "su7", "quantity": quantity, "mode": "fcfs",
+                   "starts_at": rfc3339(t - MIN), "ends_at": rfc3339(t + HOUR), "campaign": campaign}),
+        )
+        .await;
+    assert_eq!(s, 201, "{w}");
+    w["id"].as_i64().unwrap()
+}
+
 async fn give_points(app: &common::TestApp, handle: &str, points: i64) {
     let fan = app.store.user_by_handle(handle).await.unwrap().expect("fan").user.id;
     let adj = Adjustment::parse(points, "老粉").unwrap();
@@ -387,15 +406,8 @@ async fn deposit_orders_follow_the_state_machine() {
             app.register("车主丁").await,
         ];
         let t = now();
-        let body = with(
-            with(
-                with(campaign_body(t - 4 * HOUR), "reveal_at", json!(rfc3339(t - 3 * HOUR))),
-                "fan_lane_places",
-                json!(0),
-            ),
-            "fan_lane_min_points",
-            Value::Null,
-        );
+        let body =
+            with(with(revealed_body(t), "fan_lane_places", json!(0)), "fan_lane_min_points", Value::Null);
         let (s, c_body) = app.post("/api/v1/campaigns", Some(&staff), body).await;
         assert_eq!(s, 201, "{c_body}");
         let campaign = c_body["id"].as_i64().unwrap();
@@ -624,19 +636,10 @@ async fn the_live_counter_streams_orders_and_stock() {
         let fans =
             [app.register("直播粉1").await, app.register("直播粉2").await, app.register("直播粉3").await];
         let t = now();
-        let body = with(campaign_body(t - 4 * HOUR), "reveal_at", json!(rfc3339(t - 3 * HOUR)));
+        let body = revealed_body(t);
         let (_, c) = app.post("/api/v1/campaigns", Some(&staff), body).await;
         let campaign = c["id"].as_i64().unwrap();
-        let (s, w) = app
-            .post(
-                "/api/v1/waves",
-                Some(&staff),
-                json!({"product": "xiaomi-su7", "sku": "su7", "quantity": 10, "mode": "fcfs",
-                       "starts_at": rfc3339(t - MIN), "ends_at": rfc3339(t + HOUR), "campaign": campaign}),
-            )
-            .await;
-        assert_eq!(s, 201, "{w}");
-        let wave = w["id"].as_i64().unwrap();
+        let wave = open_campaign_wave(&app, &staff, campaign, 10, t).await;
         let mut placed = Vec::new();
         for (i, (fan, kind)) in fans.iter().zip(["big", "big", "small"]).enumerate().take(2) {
             let (s, r) =
@@ -760,18 +763,10 @@ async fn flagged_orders_are_reviewed_and_cancelled_in_bulk() {
         let d = app.user_with_role("老车主丁", canyu_core::Role::Fan).await;
         let c = app.register("新注册丙").await;
         let t = now();
-        let body = with(campaign_body(t - 4 * HOUR), "reveal_at", json!(rfc3339(t - 3 * HOUR)));
+        let body = revealed_body(t);
         let (_, cb) = app.post("/api/v1/campaigns", Some(&staff), body).await;
         let campaign = cb["id"].as_i64().unwrap();
-        let (_, w) = app
-            .post(
-                "/api/v1/waves",
-                Some(&staff),
-                json!({"product": "xiaomi-su7", "sku": "su7", "quantity": 4, "mode": "fcfs",
-                       "starts_at": rfc3339(t - MIN), "ends_at": rfc3339(t + HOUR), "campaign": campaign}),
-            )
-            .await;
-        let wave = w["id"].as_i64().unwrap();
+        let wave = open_campaign_wave(&app, &staff, campaign, 4, t).await;
         let body = |address: &str| json!({"kind": "big", "buyer_name": "车主", "address": address});
         let (s, r) = place(&app, wave, &a, "a", body("x")).await;
         assert_eq!((s, error_code(&r)), (422, "invalid_address"));
@@ -839,7 +834,7 @@ async fn one_order_per_person_and_per_address_in_a_campaign() {
         let app = spawn_app(backend).await;
         let staff = app.seed_catalog().await;
         let t = now();
-        let body = with(campaign_body(t - 4 * HOUR), "reveal_at", json!(rfc3339(t - 3 * HOUR)));
+        let body = revealed_body(t);
         let body = with(with(body, "one_per_address", Value::Null), "fan_lane_places", json!(0));
         let (s, c) = app.post("/api/v1/campaigns", Some(&staff), body).await;
         assert_eq!(s, 201, "{c}");
@@ -847,16 +842,7 @@ async fn one_order_per_person_and_per_address_in_a_campaign() {
         let campaign = c["id"].as_i64().unwrap();
         let mut waves = Vec::new();
         for _ in 0..2 {
-            let (s, w) = app
-                .post(
-                    "/api/v1/waves",
-                    Some(&staff),
-                    json!({"product": "xiaomi-su7", "sku": "su7", "quantity": 30, "mode": "fcfs",
-                           "starts_at": rfc3339(t - MIN), "ends_at": rfc3339(t + HOUR), "campaign": campaign}),
-                )
-                .await;
-            assert_eq!(s, 201, "{w}");
-            waves.push(w["id"].as_i64().unwrap());
+            waves.push(open_campaign_wave(&app, &staff, campaign, 30, t).await);
         }
         let remaining = |wave: i64| {
             let app = &app;
@@ -957,19 +943,11 @@ async fn one_device_ordering_for_several_accounts_is_flagged() {
             app.user_with_role("设备丙", canyu_core::Role::Fan).await,
         ];
         let t = now();
-        let body = with(campaign_body(t - 4 * HOUR), "reveal_at", json!(rfc3339(t - 3 * HOUR)));
+        let body = revealed_body(t);
         let (_, c) =
             app.post("/api/v1/campaigns", Some(&staff), with(body, "fan_lane_places", json!(0))).await;
         let campaign = c["id"].as_i64().unwrap();
-        let (_, w) = app
-            .post(
-                "/api/v1/waves",
-                Some(&staff),
-                json!({"product": "xiaomi-su7", "sku": "su7", "quantity": 10, "mode": "fcfs",
-                       "starts_at": rfc3339(t - MIN), "ends_at": rfc3339(t + HOUR), "campaign": campaign}),
-            )
-            .await;
-        let wave = w["id"].as_i64().unwrap();
+        let wave = open_campaign_wave(&app, &staff, campaign, 10, t).await;
         let order = |token: &str, key: &str, device: &str| {
             app.client
                 .post(app.url(&format!("/api/v1/waves/{wave}/orders")))

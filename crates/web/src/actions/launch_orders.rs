@@ -36,18 +36,9 @@ pub struct LaunchChoice<'a> {
     pub buyer_name: Option<&'a str>,
     pub address: Option<&'a str>,
     pub client_ip: Option<std::net::IpAddr>,
-    /// The device it came from (checked with [`parse_device_id`]): the browser's device
+    /// The device it came from (checked with [`canyu_core::campaign::parse_device_id`]): the browser's device
     /// cookie, or an app's `X-Device-Id`.
     pub device: Option<&'a str>,
-}
-
-/// An app's `X-Device-Id` (or the browser's device cookie): 8 to 128 printable ASCII
-/// characters, opaque to canyu, which keeps only its digest.
-pub fn parse_device_id(raw: &str) -> Result<&str, ErrorCode> {
-    match raw.len() {
-        8..=128 if raw.bytes().all(|b| b.is_ascii_graphic()) => Ok(raw),
-        _ => Err(ErrorCode::InvalidDeviceId),
-    }
 }
 
 /// Orders from one client address per campaign per minute before they are flagged.

@@ -285,7 +285,7 @@ pub async fn order(
         Some(v) => Some(
             v.to_str()
                 .map_err(|_| ErrorCode::InvalidDeviceId)
-                .and_then(crate::actions::launch_orders::parse_device_id)?,
+                .and_then(canyu_core::campaign::parse_device_id)?,
         ),
         None => None,
     };
