@@ -301,11 +301,16 @@ pub struct OrderLimits {
     pub one_per_person: bool,
     /// One live order per delivery address; every order must then give one.
     pub one_per_address: bool,
+    /// Orders only from accounts with a verified identity (实名认证), the buyer being that
+    /// person. With `one_per_person`, accounts verified as one person share one order.
+    pub verified_only: bool,
 }
 
 impl OrderLimits {
-    /// Both rules, as a campaign has them unless its managers switch one off.
-    pub const STRICT: OrderLimits = OrderLimits { one_per_person: true, one_per_address: true };
+    /// The per-person and per-address rules, as a campaign has them unless its managers
+    /// switch one off; verification is asked for only where the managers switch it on.
+    pub const STRICT: OrderLimits =
+        OrderLimits { one_per_person: true, one_per_address: true, verified_only: false };
 }
 
 impl OrderTerms {

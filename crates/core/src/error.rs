@@ -187,6 +187,13 @@ error_codes! {
     WaveStartInPast = "wave_start_in_past", 422, "新的开始时间不能早于现在。", "The new start cannot be in the past.";
     WaveAlreadyStarted = "wave_already_started", 409, "这一轮已经开始，开始时间不能再改；可以改结束时间或立即结束。", "This wave has started: its start cannot move; move its end or end it now.";
     WaveEndInPast = "wave_end_in_past", 422, "新的结束时间不能早于现在；要立即结束，请用“立即结束”。", "The new end cannot be in the past; to stop the wave now, end it now.";
+    InvalidRealName = "invalid_real_name", 422, "姓名须与身份证一致：2 到 30 个字，可含汉字、字母、间隔号“·”、空格或连字符。", "The name must be as on the identity card: 2 to 30 letters, with an optional middle dot, spaces or hyphens.";
+    InvalidIdNumber = "invalid_id_number", 422, "身份证号码无效：须为 18 位，最后一位是校验码（数字或 X），出生日期须真实。", "The identity number is invalid: it has 18 characters, the last a check digit or X, with a real birth date.";
+    AlreadyVerified = "already_verified", 409, "这个账号已经完成实名认证，不能更改；如有错误请联系客服。", "This account is already verified and cannot change its identity; contact support if it is wrong.";
+    VerificationRequired = "verification_required", 403, "这次发布需要实名认证后才能下单。", "This campaign takes orders only from verified accounts: verify your identity first.";
+    BuyerNotVerifiedPerson = "buyer_not_verified_person", 422, "这次发布的购买人须是账号实名认证的本人。", "In this campaign the buyer must be the account's verified person.";
+    PersonAlreadyOrdered = "person_already_ordered", 409, "这次发布每人限购一单，实名为同一人的另一个账号已经下过单了。", "This campaign allows one order per person, and another account verified as the same person already has one.";
+    WaveEndNotConfirmed = "wave_end_not_confirmed", 422, "请先勾选确认，再立即结束这一轮。", "Tick the confirmation box before ending the wave now.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";
 }

@@ -5,6 +5,7 @@ pub mod beta;
 pub mod campaign;
 pub mod error;
 pub mod hot;
+pub mod identity;
 pub mod locale;
 pub mod points;
 pub mod post;

@@ -1,4 +1,4 @@
-//! One order per person and per delivery address in a campaign (the anti-scalper rule a
+//! One order per person (account and verified identity) and per delivery address in a campaign (the anti-scalper rule a
 //! campaign may switch on), decided in memory like the embedded engine's book.
 //!
 //! A unique index cannot do it: the order is written by the engine's group commit, and one
@@ -19,6 +19,8 @@ use std::sync::Arc;
 pub enum ClaimKey {
     /// A fan account.
     Person(i64),
+    /// A verified person (实名), shared by every account verified as them.
+    Identity(String),
     /// The digest of a normalised delivery address.
     Address(String),
 }

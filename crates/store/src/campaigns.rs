@@ -68,7 +68,7 @@ pub enum ReserveOutcome {
 const CAMPAIGN_SELECT: &str = "SELECT c.id, c.product_id, p.slug AS product_slug, p.name AS product_name, \
      c.title, c.teaser_at, c.reveal_at, c.reserve_opens_at, c.reserve_closes_at, c.account_cutoff_at, \
      c.fan_lane_places, c.fan_lane_min_points, c.general_places, c.fan_lane_head_start_ms, c.hold_ms, \
-     c.refund_window_ms, c.one_per_person, c.one_per_address, c.fan_lane_taken, c.general_taken, \
+     c.refund_window_ms, c.one_per_person, c.one_per_address, c.require_verified, c.fan_lane_taken, c.general_taken, \
      c.created_at \
      FROM campaigns c JOIN products p ON p.id = c.product_id";
 
@@ -98,6 +98,7 @@ fn campaign_from_row(r: &AnyRow) -> StoreResult<Campaign> {
             limits: OrderLimits {
                 one_per_person: r.try_get::<i64, _>("one_per_person")? != 0,
                 one_per_address: r.try_get::<i64, _>("one_per_address")? != 0,
+                verified_only: r.try_get::<i64, _>("require_verified")? != 0,
             },
         },
         skus: Vec::new(),
@@ -134,9 +135,10 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO campaigns (product_id, title, teaser_at, reveal_at, reserve_opens_at, \
              reserve_closes_at, account_cutoff_at, fan_lane_places, fan_lane_min_points, general_places, \
-             fan_lane_head_start_ms, hold_ms, refund_window_ms, one_per_person, one_per_address, created_by, \
-             created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+             fan_lane_head_start_ms, hold_ms, refund_window_ms, one_per_person, one_per_address, require_verified, \
+             created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+             RETURNING id",
         )
         .bind(new.product_id)
         .bind(new.title)
@@ -153,6 +155,7 @@ impl Store {
         .bind(new.terms.refund_window_ms)
         .bind(i64::from(new.terms.limits.one_per_person))
         .bind(i64::from(new.terms.limits.one_per_address))
+        .bind(i64::from(new.terms.limits.verified_only))
         .bind(new.created_by)
         .bind(new.now)
         .fetch_one(&mut *tx)

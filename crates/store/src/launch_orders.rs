@@ -49,12 +49,14 @@ pub struct ProductionSummary {
     pub last_delivered_at: Option<Millis>,
 }
 
-/// A live launch order's fan, idempotency key and delivery address digest.
+/// A live launch order's fan, idempotency key, delivery address digest and verified person.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderHolder {
     pub user_id: i64,
     pub idempotency_key: String,
     pub address_key: Option<String>,
+    /// The fan's verified person, if the account is verified.
+    pub person_key: Option<String>,
 }
 
 impl ProductionSummary {
@@ -694,8 +696,8 @@ impl Store {
     /// one-per-address rules count after a start.
     pub async fn live_order_holders(&self, campaign_id: i64) -> StoreResult<Vec<OrderHolder>> {
         let rows = sqlx::query(
-            "SELECT o.user_id, o.idempotency_key, l.address_key FROM launch_orders l \
-             JOIN orders o ON o.id = l.order_id \
+            "SELECT o.user_id, o.idempotency_key, l.address_key, i.person_key FROM launch_orders l \
+             JOIN orders o ON o.id = l.order_id LEFT JOIN identities i ON i.user_id = o.user_id \
              WHERE l.campaign_id = $1 AND l.state IN ('awaiting_payment', 'paid', 'deposited', 'locked')",
         )
         .bind(campaign_id)
@@ -707,6 +709,7 @@ impl Store {
                     user_id: r.try_get("user_id")?,
                     idempotency_key: r.try_get("idempotency_key")?,
                     address_key: r.try_get("address_key")?,
+                    person_key: r.try_get("person_key")?,
                 })
             })
             .collect()

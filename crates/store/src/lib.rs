@@ -11,6 +11,7 @@ mod demands;
 mod draws;
 mod error;
 mod fcodes;
+mod identities;
 mod launch_orders;
 mod merge;
 mod notifications;
@@ -29,6 +30,7 @@ pub use demands::{Demand, DemandPost, NewDemand, OpenPost};
 pub use draws::{DrawEntry, DrawState};
 pub use error::{StoreError, StoreResult};
 pub use fcodes::{FCodeBatch, FCodeRecord};
+pub use identities::Identity;
 pub use launch_orders::{
     LaunchOrder, LaunchOrderEvent, LaunchRow, OrderHolder, PaymentOutcome, ProductionSummary, Transition,
 };

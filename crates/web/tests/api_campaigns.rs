@@ -982,3 +982,140 @@ async fn one_device_ordering_for_several_accounts_is_flagged() {
         assert_eq!(flagged, vec![(placed[1], json!(["shared_device"]))], "{backend:?}: {f}");
     }
 }
+
+/// Real-name verification through the API, and a campaign that takes only verified
+/// accounts: the buyer is the verified person, and accounts verified as one person share
+/// one order, also when they order at once and after a restart.
+#[tokio::test]
+async fn a_verified_person_orders_once_however_many_accounts_they_hold() {
+    const ZHANG: &str = "11010519491231002X";
+    const LI: &str = "440524198001010013";
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let t = now();
+        let verify = |token: &str, name: &str, number: &str| {
+            let (app, token) = (&app, token.to_string());
+            let body = json!({"real_name": name, "id_number": number});
+            async move {
+                let res = app
+                    .client
+                    .post(app.url("/api/v1/me/identity"))
+                    .bearer_auth(token)
+                    .header("accept-language", "zh-CN")
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                common::to_json(res).await
+            }
+        };
+
+        // Bad input: clear refusals in the request's language, nothing recorded.
+        let x = app.register("实名_x").await;
+        let (s, r) =
+            app.post("/api/v1/me/identity", None, json!({"real_name": "张三", "id_number": ZHANG})).await;
+        assert_eq!((s, error_code(&r)), (401, "unauthenticated"));
+        let (s, r) = verify(&x, "张三", "110105194912310021").await;
+        assert_eq!((s, error_code(&r)), (422, "invalid_id_number"));
+        assert!(r["error"]["message"].as_str().unwrap().contains("身份证"), "{r}");
+        let (s, r) = verify(&x, "张3", ZHANG).await;
+        assert_eq!((s, error_code(&r)), (422, "invalid_real_name"));
+        let (s, r) = app.post("/api/v1/me/identity", Some(&x), json!({"real_name": "张三"})).await;
+        assert_eq!((s, error_code(&r)), (400, "invalid_json"));
+        for _ in 0..3 {
+            verify(&x, "张三", "110105194912310021").await;
+        }
+        let (s, r) = verify(&x, "张三", ZHANG).await;
+        assert_eq!((s, error_code(&r)), (429, "rate_limited"), "five tries a minute");
+        let (s, r) = app.get("/api/v1/me/identity", Some(&x)).await;
+        assert_eq!((s, &r["verified"]), (200, &json!(false)), "{r}");
+
+        // Two accounts of 张三, one of 李四, one never verified.
+        let a = app.register("张三_a").await;
+        let b = app.register("张三_b").await;
+        let li = app.register("李四").await;
+        let plain = app.register("未实名").await;
+        let (s, r) = verify(&a, " 张三 ", ZHANG).await;
+        assert_eq!(s, 201, "{r}");
+        assert_eq!((&r["real_name"], &r["id_number"]), (&json!("张三"), &json!("**************002X")));
+        assert!(!r.to_string().contains("19491231"), "the number is never shown back: {r}");
+        let (s, r) = verify(&a, "李四", LI).await;
+        assert_eq!((s, error_code(&r)), (409, "already_verified"));
+        let (_, r) = app.get("/api/v1/me/identity", Some(&a)).await;
+        assert_eq!((&r["verified"], &r["real_name"]), (&json!(true), &json!("张三")), "unchanged: {r}");
+        assert_eq!(verify(&b, "张三", "110105 19491231 002x").await.0, 201);
+        assert_eq!(verify(&li, "李四", LI).await.0, 201);
+
+        let body = with(revealed_body(t), "verified_only", json!(true));
+        let (s, c) =
+            app.post("/api/v1/campaigns", Some(&staff), with(body, "fan_lane_places", json!(0))).await;
+        assert_eq!((s, &c["verified_only"], &c["one_per_person"]), (201, &json!(true), &json!(true)), "{c}");
+        let campaign = c["id"].as_i64().unwrap();
+        let wave = open_campaign_wave(&app, &staff, campaign, 50, t).await;
+        let remaining = || async {
+            app.get(&format!("/api/v1/waves/{wave}"), None).await.1["remaining"].as_i64().unwrap()
+        };
+
+        let (s, r) = place(&app, wave, &plain, "p1", json!({"kind": "small", "buyer_name": "某人"})).await;
+        assert_eq!((s, error_code(&r)), (403, "verification_required"), "{r}");
+        let (s, r) = place(&app, wave, &a, "a1", json!({"kind": "small", "buyer_name": "王五"})).await;
+        assert_eq!((s, error_code(&r)), (422, "buyer_not_verified_person"), "{r}");
+        let (s, first) = place(&app, wave, &a, "a2", json!({"kind": "small"})).await;
+        assert_eq!((s, &first["launch"]["buyer_name"]), (201, &json!("张三")), "{first}");
+        let (s, r) = place(&app, wave, &b, "b1", json!({"kind": "small", "buyer_name": "张三"})).await;
+        assert_eq!((s, error_code(&r)), (409, "person_already_ordered"), "another account, same person: {r}");
+        let (s, r) = place(&app, wave, &li, "l1", json!({"kind": "small", "buyer_name": "李四"})).await;
+        assert_eq!(s, 201, "another person: {r}");
+        assert_eq!(remaining().await, 48, "refusals took no stock");
+        let first_id = first["id"].as_i64().unwrap();
+        let (s, r) = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/orders/{first_id}"),
+                Some(&a),
+                Some(json!({"buyer_name": "王五"})),
+            )
+            .await;
+        assert_eq!((s, error_code(&r)), (422, "buyer_not_verified_person"), "{r}");
+
+        // Eight accounts of one person order at once: one order.
+        let mut tokens = Vec::new();
+        for i in 0..8 {
+            let token = app.register(&format!("赵六_{i}")).await;
+            assert_eq!(verify(&token, "赵六", "110101199003070054").await.0, 201);
+            tokens.push(token);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, token) in tokens.into_iter().enumerate() {
+            let (client, url) = (app.client.clone(), app.url(&format!("/api/v1/waves/{wave}/orders")));
+            tasks.spawn(async move {
+                let res = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .header("idempotency-key", format!("z{i}"))
+                    .json(&json!({"kind": "small"}))
+                    .send()
+                    .await
+                    .expect("request");
+                common::to_json(res).await
+            });
+        }
+        let results = tasks.join_all().await;
+        let placed = results.iter().filter(|(s, _)| *s == 201).count();
+        let refused =
+            results.iter().filter(|(s, r)| *s == 409 && error_code(r) == "person_already_ordered").count();
+        assert_eq!((placed, refused), (1, 7), "{backend:?}: {results:?}");
+        assert_eq!(remaining().await, 47);
+
+        // 张三 cancels on one account; the other may order, and after a restart the rule is
+        // rebuilt from the database.
+        let (s, r) = app.post(&format!("/api/v1/orders/{first_id}/cancel"), Some(&a), json!({})).await;
+        assert_eq!(s, 200, "{r}");
+        let (s, r) = place(&app, wave, &b, "b2", json!({"kind": "big"})).await;
+        assert_eq!((s, &r["launch"]["buyer_name"]), (201, &json!("张三")), "the person is free: {r}");
+        let app = app.restarted().await;
+        let (s, r) = place(&app, wave, &a, "a3", json!({"kind": "small"})).await;
+        assert_eq!((s, error_code(&r)), (409, "person_already_ordered"), "{backend:?}: {r}");
+    }
+}

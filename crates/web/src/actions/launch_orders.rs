@@ -9,9 +9,10 @@ use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use canyu_core::campaign::{OrderEvent, OrderFacts, OrderKind, OrderState, next_state, refundable_until};
+use canyu_core::identity::RealName;
 use canyu_core::{ErrorCode, Role};
 use canyu_launch::claims::{ClaimKey, Claimed, Owner};
-use canyu_store::{Campaign, LaunchOrder, LaunchRow, PaymentOutcome, Transition, Wave};
+use canyu_store::{Campaign, Identity, LaunchOrder, LaunchRow, PaymentOutcome, Transition, Wave};
 use std::sync::Arc;
 
 pub const BUYER_NAME_MAX_CHARS: usize = 40;
@@ -25,6 +26,8 @@ pub struct LaunchTerms {
     pub address_key: Option<String>,
     pub client_key: Option<String>,
     pub device_key: Option<String>,
+    /// The fan's verified person, when the campaign counts orders per person.
+    pub person_key: Option<String>,
     /// Anti-scalper flags raised by this order.
     pub flags: Vec<&'static str>,
 }
@@ -84,7 +87,17 @@ pub async fn terms_for(
     };
     let campaign = state.campaigns.get(&state.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
     let kind = OrderKind::parse(choice.kind.ok_or(ErrorCode::OrderKindRequired)?)?;
-    let buyer_name = parse_buyer_name(choice.buyer_name.unwrap_or(""))?;
+    let limits = campaign.terms.limits;
+    let identity = if limits.verified_only || limits.one_per_person {
+        state.store.identity(auth.user.id).await?
+    } else {
+        None
+    };
+    let buyer_name = match (&identity, limits.verified_only) {
+        (None, true) => return Err(ErrorCode::VerificationRequired.into()),
+        (Some(identity), true) => verified_buyer(identity, choice.buyer_name)?,
+        (_, false) => parse_buyer_name(choice.buyer_name.unwrap_or(""))?,
+    };
     let address_key = choice.address.map(address_key).transpose()?;
     if campaign.terms.limits.one_per_address && address_key.is_none() {
         return Err(ErrorCode::AddressRequired.into());
@@ -130,8 +143,21 @@ pub async fn terms_for(
         address_key,
         client_key,
         device_key,
+        person_key: identity.map(|i| i.person_key),
         flags,
     }))
+}
+
+/// The buyer of an order from a verified account in a campaign that takes only those: the
+/// verified person, whether named again or left out.
+fn verified_buyer(identity: &Identity, given: Option<&str>) -> Result<String, ErrorCode> {
+    match given.map(str::trim).filter(|g| !g.is_empty()) {
+        None => Ok(identity.real_name.clone()),
+        Some(given) => match RealName::parse(given) {
+            Ok(name) if name.as_str() == identity.real_name => Ok(identity.real_name.clone()),
+            _ => Err(ErrorCode::BuyerNotVerifiedPerson),
+        },
+    }
 }
 
 impl LaunchTerms {
@@ -141,6 +167,7 @@ impl LaunchTerms {
         let mut keys = Vec::new();
         if limits.one_per_person {
             keys.push(ClaimKey::Person(fan_id));
+            keys.extend(self.person_key.clone().map(ClaimKey::Identity));
         }
         if limits.one_per_address
             && let Some(key) = &self.address_key
@@ -169,13 +196,11 @@ impl LaunchTerms {
                     .into_iter()
                     .flat_map(|h| {
                         let owner = Owner { fan_id: h.user_id, idempotency_key: h.idempotency_key };
-                        let person =
-                            campaign.terms.limits.one_per_person.then_some(ClaimKey::Person(h.user_id));
-                        let address = h
-                            .address_key
-                            .filter(|_| campaign.terms.limits.one_per_address)
-                            .map(ClaimKey::Address);
-                        [person, address].into_iter().flatten().map(move |key| (key, owner.clone()))
+                        let limits = campaign.terms.limits;
+                        let person = limits.one_per_person.then_some(ClaimKey::Person(h.user_id));
+                        let identity = h.person_key.filter(|_| limits.one_per_person).map(ClaimKey::Identity);
+                        let address = h.address_key.filter(|_| limits.one_per_address).map(ClaimKey::Address);
+                        [person, identity, address].into_iter().flatten().map(move |key| (key, owner.clone()))
                     })
                     .collect(),
             )
@@ -183,6 +208,7 @@ impl LaunchTerms {
         match state.claims.claim(campaign.id, &keys, &owner, load).await? {
             Claimed::Granted { fresh } => Ok(fresh),
             Claimed::Taken(ClaimKey::Person(_)) => Err(ErrorCode::AlreadyOrderedInCampaign.into()),
+            Claimed::Taken(ClaimKey::Identity(_)) => Err(ErrorCode::PersonAlreadyOrdered.into()),
             Claimed::Taken(ClaimKey::Address(_)) => Err(ErrorCode::AddressTaken.into()),
         }
     }
@@ -296,6 +322,11 @@ async fn commit_move(
     // whoever holds them (release checks the fan).
     let mut keys = vec![ClaimKey::Person(order.user_id)];
     keys.extend(order.address_key.clone().map(ClaimKey::Address));
+    match state.store.identity(order.user_id).await {
+        Ok(identity) => keys.extend(identity.map(|i| ClaimKey::Identity(i.person_key))),
+        // The claim stays until the node restarts and reloads claims from live orders.
+        Err(e) => tracing::warn!(order = order.order_id, error = %e, "could not read the buyer's identity"),
+    }
     state.claims.release(order.campaign_id, &keys, order.user_id).await;
     let released = match state.store.order(order.order_id).await {
         Ok(Some(o)) => state.stock.release(&o, now).await.unwrap_or_else(|e| {
@@ -314,6 +345,13 @@ async fn commit_move(
 pub async fn rename(state: &AppState, auth: &Auth, id: i64, buyer_name: &str) -> AppResult<LaunchOrder> {
     let name = parse_buyer_name(buyer_name)?;
     let order = load(state, auth, id, false).await?;
+    let campaign = state.campaigns.get(&state.store, order.campaign_id).await?.ok_or(ErrorCode::Internal)?;
+    let name = if campaign.terms.limits.verified_only {
+        let identity = state.store.identity(auth.user.id).await?.ok_or(ErrorCode::VerificationRequired)?;
+        verified_buyer(&identity, Some(&name))?
+    } else {
+        name
+    };
     if !order.state.buyer_editable() {
         return Err(match order.state {
             OrderState::Locked => ErrorCode::OrderLocked,

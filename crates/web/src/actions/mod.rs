@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod demands;
 pub mod draws;
 pub mod fcodes;
+pub mod identity;
 pub mod launch_orders;
 pub mod merge;
 pub mod points;

@@ -63,11 +63,15 @@ pub struct NewCampaignRequest {
     pub hold_minutes: Option<i64>,
     /// Days a big order stays refundable before it locks (default 7).
     pub refund_days: Option<i64>,
-    /// One live order per fan account across the campaign's waves (default true).
+    /// One live order per person across the campaign's waves (default true): per fan
+    /// account, and per verified identity for verified accounts.
     pub one_per_person: Option<bool>,
     /// One live order per delivery address; every order must then give an address (default
     /// true).
     pub one_per_address: Option<bool>,
+    /// Orders only from accounts with a verified identity (`POST /api/v1/me/identity`), the
+    /// buyer being that person (default false).
+    pub verified_only: Option<bool>,
     /// 1–20 SKUs.
     pub skus: Vec<NewSkuRequest>,
 }
@@ -149,10 +153,13 @@ pub struct CampaignView {
     pub fan_lane_head_start_minutes: i64,
     pub hold_minutes: i64,
     pub refund_days: i64,
-    /// One live order per fan account across the campaign's waves.
+    /// One live order per person across the campaign's waves (per account and per verified
+    /// identity).
     pub one_per_person: bool,
     /// One live order per delivery address (orders must give one).
     pub one_per_address: bool,
+    /// Orders only from verified accounts; the buyer is the verified person.
+    pub verified_only: bool,
     pub waves: Vec<CampaignWaveView>,
     /// The caller's reservation, when signed in and reserved.
     pub my_reservation: Option<ReservationView>,
@@ -195,6 +202,7 @@ impl CampaignView {
             hold_minutes: c.terms.hold_ms / MINUTE_MS,
             refund_days: c.terms.refund_window_ms / DAY_MS,
             one_per_person: c.terms.limits.one_per_person,
+            verified_only: c.terms.limits.verified_only,
             one_per_address: c.terms.limits.one_per_address,
             waves: seen
                 .waves
@@ -248,6 +256,7 @@ pub async fn create(
         limits: OrderLimits {
             one_per_person: req.one_per_person.unwrap_or(true),
             one_per_address: req.one_per_address.unwrap_or(true),
+            verified_only: req.verified_only.unwrap_or(false),
         },
         skus: req
             .skus

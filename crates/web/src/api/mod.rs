@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod demands;
 pub mod draws;
 pub mod fcodes;
+pub mod identity;
 pub mod launch_orders;
 pub mod notifications;
 pub mod points;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me/tokens/{id}", axum::routing::delete(auth::revoke_token))
         .route("/me/notifications", get(notifications::list))
         .route("/me/orders", get(waves::my_orders))
+        .route("/me/identity", get(identity::show).post(identity::verify))
         .route("/campaigns", post(campaigns::create))
         .route("/campaigns/{id}", get(campaigns::show))
         .route("/campaigns/{id}/reservations", post(campaigns::reserve))
@@ -99,7 +101,7 @@ pub fn routes() -> Router<AppState> {
     info(title = "canyu API", description = "The fan co-creation board: products, posts, votes, comments, the status workflow, similar posts and merging, notifications, points, releases and the beta programme. Errors are `{\"error\": {\"code\", \"message\"}}` with the message in the request's language (Accept-Language: zh-CN or en)."),
     paths(
         auth::register, auth::login, auth::logout, auth::me, auth::update_me,
-        auth::list_tokens, auth::create_token, auth::revoke_token,
+        auth::list_tokens, auth::create_token, auth::revoke_token, identity::show, identity::verify,
         catalog::list_categories, catalog::create_category,
         catalog::list_products, catalog::create_product, catalog::get_product, catalog::update_product,
         catalog::roadmap, points::product_leaderboard,

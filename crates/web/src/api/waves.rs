@@ -339,6 +339,8 @@ pub struct OrderBody {
     /// within the cart hold), `small` (小定) or `big` (大定), as the SKU offers them.
     pub kind: Option<String>,
     /// In a launch campaign's wave: the buyer's name (1–40 characters), frozen once locked.
+    /// In a campaign that takes only verified accounts it may be left out: the buyer is the
+    /// verified person, and another name is refused (422 `buyer_not_verified_person`).
     pub buyer_name: Option<String>,
     /// In a launch campaign's wave, optional: the delivery address (5–200 characters). Only a
     /// digest is kept, to flag several accounts ordering to one address.

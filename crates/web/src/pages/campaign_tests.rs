@@ -132,35 +132,7 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     let (_, fan) = app.user("车主_b", Role::Fan).await;
     let admin = crate::auth::Auth { user: admin_user, via: crate::auth::AuthVia::Token };
     let t = app.state.now();
-    let campaign = crate::actions::campaigns::create(
-        &app.state,
-        &admin,
-        crate::actions::campaigns::CampaignInput {
-            product: "xiaomi-su7".into(),
-            title: "SU7 上市".into(),
-            teaser_at: t - 3 * HOUR,
-            reveal_at: t - 2 * HOUR,
-            reserve_opens_at: t - HOUR,
-            reserve_closes_at: t + HOUR,
-            account_cutoff_at: None,
-            fan_lane_places: None,
-            fan_lane_min_points: None,
-            general_places: None,
-            fan_lane_head_start_minutes: None,
-            hold_minutes: None,
-            refund_days: None,
-            limits: canyu_core::campaign::OrderLimits::STRICT,
-            skus: vec![crate::actions::campaigns::SkuInput {
-                code: "su7".into(),
-                name: "SU7 标准版".into(),
-                price_fen: 21_590_000,
-                small_deposit_fen: Some(500_000),
-                big_deposit_fen: Some(500_000),
-            }],
-        },
-    )
-    .await
-    .expect("campaign");
+    let campaign = revealed_campaign(&app, &admin, canyu_core::campaign::OrderLimits::STRICT).await;
     let wave = campaign_wave(&app, &admin, campaign.id, t - MIN, t + HOUR).await;
 
     let page = app.get(&format!("/waves/{}", wave.id), Some(&fan), "zh-CN").await;
@@ -280,6 +252,44 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     assert!(live.html.contains("data-live=") && live.html.contains("实时战报"));
 }
 
+/// A `su7` campaign of the product, revealed two hours before now, under `limits`.
+async fn revealed_campaign(
+    app: &App,
+    admin: &crate::auth::Auth,
+    limits: canyu_core::campaign::OrderLimits,
+) -> canyu_store::Campaign {
+    let t = app.state.now();
+    crate::actions::campaigns::create(
+        &app.state,
+        admin,
+        crate::actions::campaigns::CampaignInput {
+            product: "xiaomi-su7".into(),
+            title: "SU7 上市".into(),
+            teaser_at: t - 3 * HOUR,
+            reveal_at: t - 2 * HOUR,
+            reserve_opens_at: t - HOUR,
+            reserve_closes_at: t + HOUR,
+            account_cutoff_at: None,
+            fan_lane_places: None,
+            fan_lane_min_points: None,
+            general_places: None,
+            fan_lane_head_start_minutes: None,
+            hold_minutes: None,
+            refund_days: None,
+            limits,
+            skus: vec![crate::actions::campaigns::SkuInput {
+                code: "su7".into(),
+                name: "SU7 标准版".into(),
+                price_fen: 21_590_000,
+                small_deposit_fen: Some(500_000),
+                big_deposit_fen: Some(500_000),
+            }],
+        },
+    )
+    .await
+    .expect("campaign")
+}
+
 /// A wave of 5 `su7` units in the campaign, made by `auth` (one of its managers).
 async fn campaign_wave(
     app: &App,
@@ -351,6 +361,7 @@ async fn staff_end_a_wave_from_its_page() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let unticked = app.form(&end, &admin, &[("csrf", &csrf)]).await;
     assert_eq!(unticked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unticked.testid("form-error").is_some_and(|e| e.contains("勾选")), "{}", unticked.html);
     let no_csrf = app.form(&end, &admin, &[("confirm", "1")]).await;
     assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
     let moved = app.form(&end, &admin, &[("csrf", &csrf), ("minutes", "120")]).await;
@@ -368,4 +379,70 @@ async fn staff_end_a_wave_from_its_page() {
     let buy = app.form(&format!("{url}/buy"), &fan, &[("csrf", &fan_page.csrf()), ("key", key)]).await;
     assert_eq!(buy.status, StatusCode::CONFLICT);
     assert!(buy.testid("form-error").is_some_and(|e| e.contains("已经结束")), "{}", buy.html);
+}
+
+/// A fan verifies their identity on the settings page (CSRF, a refused number not echoed
+/// back, the masked number afterwards); a wave that takes only verified accounts sends the
+/// unverified fan there and names the verified one as the buyer.
+#[tokio::test]
+async fn a_fan_verifies_their_identity_and_buys_as_that_person() {
+    let app = App::new().await;
+    let (admin_user, _) = app.user("发布会_v", Role::Admin).await;
+    let (_, fan) = app.user("车主_v", Role::Fan).await;
+    let admin = crate::auth::Auth { user: admin_user, via: crate::auth::AuthVia::Token };
+    let limits = canyu_core::campaign::OrderLimits {
+        one_per_person: true,
+        one_per_address: false,
+        verified_only: true,
+    };
+    let campaign = revealed_campaign(&app, &admin, limits).await;
+    let t = app.state.now();
+    let wave = campaign_wave(&app, &admin, campaign.id, t - MIN, t + HOUR).await;
+    let wave_url = format!("/waves/{}", wave.id);
+
+    let page = app.get(&wave_url, Some(&fan), "zh-CN").await;
+    assert!(page.testid("needs-verification").is_some_and(|n| n.contains("实名")), "{}", page.html);
+    assert!(page.testid("buy-form").is_none(), "no buy form before verification");
+
+    let settings = app.get("/settings", Some(&fan), "zh-CN").await;
+    assert!(settings.html.contains("data-testid=\"identity-form\""));
+    let csrf = settings.csrf();
+    let forged = app
+        .form("/settings/identity", &fan, &[("real_name", "雷军"), ("id_number", "11010519491231002X")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let wrong = app
+        .form(
+            "/settings/identity",
+            &fan,
+            &[("csrf", &csrf), ("real_name", "雷军"), ("id_number", "110105194912310021")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.testid("identity-error").is_some_and(|e| e.contains("身份证")), "{}", wrong.html);
+    assert!(wrong.html.contains("value=\"雷军\"") && !wrong.html.contains("110105194912310021"));
+    let done = app
+        .form(
+            "/settings/identity",
+            &fan,
+            &[("csrf", &csrf), ("real_name", "雷军"), ("id_number", "11010519491231002x")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let settings = app.get(done.location.as_deref().expect("back to settings"), Some(&fan), "zh-CN").await;
+    assert_eq!(settings.testid("identity-name").as_deref(), Some("雷军"));
+    assert_eq!(settings.testid("identity-number").as_deref(), Some("**************002X"));
+    assert!(settings.testid("identity-form").is_none(), "a verification is final");
+
+    let page = app.get(&wave_url, Some(&fan), "zh-CN").await;
+    assert!(page.html.contains("value=\"雷军\" readonly data-testid=\"buyer-name\""), "{}", page.html);
+    let key = page.html.split("name=\"key\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("key");
+    let placed = app
+        .form(
+            &format!("{wave_url}/buy"),
+            &fan,
+            &[("csrf", &page.csrf()), ("key", key), ("kind", "big"), ("buyer_name", "雷军")],
+        )
+        .await;
+    assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.html);
 }

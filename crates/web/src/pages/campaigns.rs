@@ -77,6 +77,7 @@ pub struct CampaignText {
     pub general_places: &'static str,
     pub one_per_person: &'static str,
     pub one_per_address: &'static str,
+    pub verified_only: &'static str,
     pub skus: &'static str,
     pub skus_hint: &'static str,
     pub create: &'static str,
@@ -141,6 +142,7 @@ const ZH: CampaignText = CampaignText {
     general_places: "普通通道名额（留空为不限）",
     one_per_person: "每人限购一单（全部轮次合计）",
     one_per_address: "每个收货地址限购一单",
+    verified_only: "仅限实名认证的账号下单，购买人为认证本人",
     skus: "SKU（每行一个）",
     skus_hint: "代码 | 名称 | 价格（元） | 小定（元） | 大定（元），例如 su7 | SU7 标准版 | 215900 | 5000 | 5000",
     create: "创建",
@@ -205,6 +207,7 @@ const EN: CampaignText = CampaignText {
     general_places: "General places (empty: unlimited)",
     one_per_person: "One order per person (across all waves)",
     one_per_address: "One order per delivery address",
+    verified_only: "Verified accounts only, the buyer being the verified person",
     skus: "SKUs (one per line)",
     skus_hint: "code | name | price (yuan) | small deposit | big deposit, e.g. su7 | SU7 | 215900 | 5000 | 5000",
     create: "Create",
@@ -438,6 +441,7 @@ async fn render(
         limits: [
             (c.terms.limits.one_per_person, b.one_per_person),
             (c.terms.limits.one_per_address, b.one_per_address),
+            (c.terms.limits.verified_only, b.verified_only),
         ]
         .into_iter()
         .filter_map(|(on, label)| on.then_some(label))
@@ -518,6 +522,8 @@ pub struct CampaignForm {
     pub limits_shown: String,
     pub one_per_person: String,
     pub one_per_address: String,
+    /// Off unless ticked: verification is a step many fans have not taken.
+    pub verified_only: String,
 }
 
 impl CampaignForm {
@@ -605,6 +611,7 @@ pub async fn create(
             limits: OrderLimits {
                 one_per_person: form.one_per_person(),
                 one_per_address: form.one_per_address(),
+                verified_only: !form.verified_only.is_empty(),
             },
             skus: parse_skus(&form.skus)?,
         })

@@ -94,6 +94,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings", get(settings::page))
         .route("/settings/bio", post(settings::update_bio))
         .route("/settings/email", post(settings::update_email))
+        .route("/settings/identity", post(settings::verify_identity))
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .route("/admin/catalog", get(catalog_admin::page))

@@ -1,4 +1,5 @@
-//! `/settings`: the signed-in person's own account: the public bio and API tokens.
+//! `/settings`: the signed-in person's own account: the public bio, the notification email,
+//! real-name verification and API tokens.
 //!
 //! A new token's secret appears once, on the page that answers the form (never in an
 //! address, so it does not end up in history or logs); afterwards only its record is listed.
@@ -43,6 +44,13 @@ pub struct EmailForm {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
+pub struct IdentityForm {
+    pub real_name: String,
+    pub id_number: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct TokenForm {
     pub name: String,
 }
@@ -82,6 +90,11 @@ pub struct SettingsPage {
     pub email: String,
     pub email_on: bool,
     pub email_error: Option<String>,
+    /// The verified name and masked number, once verified.
+    pub identity: Option<(String, String)>,
+    /// What was typed, when verification was refused (the number is never echoed back).
+    pub identity_name: String,
+    pub identity_error: Option<String>,
     pub token_name: String,
     pub token_name_max: usize,
     pub token_error: Option<String>,
@@ -101,6 +114,8 @@ struct View {
     bio_error: Option<String>,
     email: Option<String>,
     email_error: Option<String>,
+    identity_name: String,
+    identity_error: Option<String>,
     token_name: String,
     token_error: Option<String>,
     tokens_error: Option<String>,
@@ -147,6 +162,7 @@ async fn render(
         .collect();
     let days = state.config.api_token_ttl.as_secs() / 86_400;
     let recipient = state.store.email_recipient(auth.user.id).await?;
+    let identity = state.store.identity(auth.user.id).await?;
     let page = SettingsPage {
         t: cx.t,
         ctx: cx.layout("settings"),
@@ -160,6 +176,9 @@ async fn render(
             .unwrap_or_else(|| recipient.as_ref().and_then(|r| r.email.clone()).unwrap_or_default()),
         email_on: recipient.as_ref().is_none_or(|r| r.enabled),
         email_error: view.email_error,
+        identity: identity.map(|i| (i.real_name, canyu_core::identity::masked(&i.id_hint))),
+        identity_name: view.identity_name,
+        identity_error: view.identity_error,
         token_name: view.token_name,
         token_name_max: actions::TOKEN_NAME_MAX_CHARS,
         token_error: view.token_error,
@@ -185,6 +204,7 @@ pub async fn page(
     let notice = match q.done.as_deref() {
         Some("bio_saved") | Some("email_saved") => Some(cx.t.settings_bio_saved),
         Some("token_revoked") => Some(cx.t.settings_token_revoked_done),
+        Some("identity_verified") => Some(cx.t.settings_identity_done),
         _ => None,
     };
     render(&state, &cx, auth, View { notice, ..View::default() }, StatusCode::OK).await
@@ -233,6 +253,27 @@ pub async fn update_email(
             let e = crate::error::AppError(code);
             let view =
                 View { email: Some(form.email), email_error: Some(form_error(&cx, &e)), ..View::default() };
+            render(&state, &cx, auth, view, status_of(&e)).await
+        }
+    }
+}
+
+/// Real-name verification, as `POST /api/v1/me/identity`.
+pub async fn verify_identity(
+    State(state): State<AppState>,
+    cx: Cx,
+    Form(form): Form<IdentityForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    match actions::identity::verify(&state, auth, &form.real_name, &form.id_number).await {
+        Ok(_) => Ok(see_other(&url("/settings", &[("done", "identity_verified")]))),
+        Err(e) if is_fatal(e.0) => Err(e),
+        Err(e) => {
+            let view = View {
+                identity_name: form.real_name,
+                identity_error: Some(form_error(&cx, &e)),
+                ..View::default()
+            };
             render(&state, &cx, auth, view, status_of(&e)).await
         }
     }

@@ -48,6 +48,9 @@ pub struct WaveText {
     pub reserved_only: &'static str,
     pub kind: &'static str,
     pub buyer_name: &'static str,
+    pub buyer_verified: &'static str,
+    pub needs_verification: &'static str,
+    pub verify_now: &'static str,
     pub address: &'static str,
     pub address_required: &'static str,
     pub campaign: &'static str,
@@ -92,6 +95,9 @@ const ZH: WaveText = WaveText {
     reserved_only: "仅限已预约的粉丝",
     kind: "订单类型",
     buyer_name: "购买人姓名（锁单后不可修改）",
+    buyer_verified: "购买人（实名认证本人）",
+    needs_verification: "这次发布仅限实名认证的账号下单，购买人为认证本人。",
+    verify_now: "去实名认证",
     address: "收货地址（选填）",
     address_required: "收货地址（每个地址限购一单）",
     campaign: "发布活动",
@@ -136,6 +142,9 @@ const EN: WaveText = WaveText {
     reserved_only: "Fans who reserved",
     kind: "Order type",
     buyer_name: "Buyer's name (frozen once locked)",
+    buyer_verified: "Buyer (the verified account holder)",
+    needs_verification: "This launch takes orders only from verified accounts, the buyer being the verified person.",
+    verify_now: "Verify your identity",
     address: "Delivery address (optional)",
     address_required: "Delivery address (one order per address)",
     campaign: "Campaign",
@@ -232,6 +241,10 @@ pub struct WavePage {
     pub campaign_url: String,
     /// The campaign allows one order per address, so the buy form asks for one.
     pub address_required: bool,
+    /// The campaign takes only verified accounts: the caller's verified name (the buyer),
+    /// or `needs_verification` when the caller has none.
+    pub verified_buyer: Option<String>,
+    pub needs_verification: bool,
 }
 
 pub struct KindOption {
@@ -267,6 +280,8 @@ async fn render_wave(
         (Some(a), false) => state.store.has_entered(id, a.user.id).await?,
         _ => false,
     };
+    let mut verified_buyer = None;
+    let mut needs_verification = false;
     let (kinds, campaign_url, address_required) = match wave.campaign_id {
         Some(campaign_id) => {
             let campaign =
@@ -286,6 +301,12 @@ async fn render_wave(
                     Some(KindOption { value: kind.as_str(), label })
                 })
                 .collect();
+            if campaign.terms.limits.verified_only
+                && let Some(auth) = &cx.auth
+            {
+                verified_buyer = state.store.identity(auth.user.id).await?.map(|i| i.real_name);
+                needs_verification = verified_buyer.is_none();
+            }
             (kinds, format!("/campaigns/{campaign_id}"), campaign.terms.limits.one_per_address)
         }
         None => (Vec::new(), String::new(), false),
@@ -300,6 +321,8 @@ async fn render_wave(
         kinds,
         campaign_url,
         address_required,
+        verified_buyer,
+        needs_verification,
         commitment,
         entries,
         drawn,
@@ -428,7 +451,7 @@ pub async fn end(
     let auth = cx.user()?;
     let id = wave_id(&id)?;
     let change = match form.minutes.trim() {
-        "" if form.confirm.is_empty() => Err(AppError(ErrorCode::InvalidWaveWindow)),
+        "" if form.confirm.is_empty() => Err(AppError(ErrorCode::WaveEndNotConfirmed)),
         "" => Ok(wave_actions::NewWindow::EndNow),
         m => match m.parse::<i64>() {
             Ok(m) if (1..=canyu_core::wave::MAX_WAVE_MS / 60_000).contains(&m) => {

@@ -1,0 +1,69 @@
+//! `/api/v1/me/identity`: the caller's real-name verification (实名认证).
+
+use crate::actions::identity;
+use crate::api::views::ErrorBody;
+use crate::auth::RequireAuth;
+use crate::error::{ApiJson, AppResult};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use canyu_core::identity::masked;
+use canyu_core::time::rfc3339;
+use canyu_store::Identity;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The name as on the identity card (2–30 characters).
+    pub real_name: String,
+    /// The 18-character resident identity number; spaces are ignored.
+    pub id_number: String,
+}
+
+/// The caller's verification. The identity number is never shown again in full.
+#[derive(Serialize, ToSchema)]
+pub struct IdentityView {
+    pub verified: bool,
+    pub real_name: Option<String>,
+    /// The number with all but its last four characters hidden: `**************002X`.
+    pub id_number: Option<String>,
+    pub verified_at: Option<String>,
+}
+
+impl IdentityView {
+    fn of(identity: Option<&Identity>) -> IdentityView {
+        IdentityView {
+            verified: identity.is_some(),
+            real_name: identity.map(|i| i.real_name.clone()),
+            id_number: identity.map(|i| masked(&i.id_hint)),
+            verified_at: identity.map(|i| rfc3339(i.verified_at)),
+        }
+    }
+}
+
+/// The caller's verification, or `verified: false`.
+#[utoipa::path(get, path = "/api/v1/me/identity", tag = "auth",
+    responses((status = 200, body = IdentityView), (status = 401, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+) -> AppResult<Json<IdentityView>> {
+    Ok(Json(IdentityView::of(identity::show(&state, &auth).await?.as_ref())))
+}
+
+/// Verifies the caller's identity, once: a verified account cannot change its identity (409
+/// `already_verified`). Campaigns that take only verified accounts name this person as the
+/// buyer, and "one order per person" counts every account verified as them once.
+#[utoipa::path(post, path = "/api/v1/me/identity", tag = "auth", request_body = VerifyRequest,
+    responses((status = 201, body = IdentityView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    ApiJson(req): ApiJson<VerifyRequest>,
+) -> AppResult<(StatusCode, Json<IdentityView>)> {
+    let identity = identity::verify(&state, &auth, &req.real_name, &req.id_number).await?;
+    Ok((StatusCode::CREATED, Json(IdentityView::of(Some(&identity)))))
+}
