@@ -31,7 +31,7 @@ const problems = []; // console errors and page errors, from every page of the r
 
 function watch(page) {
   page.on("console", (m) => {
-    // The two refusals this test provokes on purpose (422) are logged by Chromium too.
+    // The refusals this test provokes on purpose (422) are logged by Chromium too.
     if (m.type() === "error" && !/status of 422/.test(m.text())) problems.push(`${page.url()}: ${m.text()}`);
   });
   page.on("pageerror", (e) => problems.push(`${page.url()}: ${e.message}`));
@@ -485,6 +485,60 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     assert.match(await fan.innerText("[data-testid=live-waves]"), /E2E 12GB\+256GB · 9 \/ 10/);
     // The locked order waits in the production queue, and the big screen says so.
     assert.equal((await fan.textContent("[data-testid=live-production]")).trim(), "已交付 0 台 · 生产中 0 · 排产中 1");
+  });
+
+  await t.test("a launch for verified accounts only: the fan verifies their identity and buys as that person", async () => {
+    const login = await fetch(`${BASE}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ handle: STAFF_HANDLE, password: STAFF_PASSWORD }),
+    });
+    const { token } = await login.json();
+    const at = (ms) => new Date(Date.now() + ms).toISOString();
+    const api = (path, body) =>
+      fetch(`${BASE}${path}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+    const created = await api("/api/v1/campaigns", {
+      product: PRODUCT, title: "E2E 实名发售", teaser_at: at(-3600e3), reveal_at: at(-1800e3),
+      reservations_open_at: at(-1200e3), reservations_close_at: at(3600e3), verified_only: true,
+      one_per_address: false,
+      skus: [{ code: "e2e-ultra", name: "E2E Ultra", price_fen: 649_900, small_deposit_fen: 10_000 }],
+    });
+    assert.equal(created.status, 201);
+    const campaign = await created.json();
+    const wave = await api("/api/v1/waves", {
+      product: PRODUCT, sku: "e2e-ultra", quantity: 3, mode: "fcfs", campaign: campaign.id,
+      starts_at: at(-1e3), ends_at: at(3600e3),
+    });
+    assert.equal(wave.status, 201);
+    const { id } = await wave.json();
+
+    await fan.goto(`${BASE}/waves/${id}`);
+    assert.match(await fan.textContent("[data-testid=needs-verification]"), /实名认证/);
+    assert.equal(await fan.locator("[data-testid=buy-button]").count(), 0);
+    await Promise.all([fan.waitForURL(/\/settings#identity$/), fan.click("[data-testid=verify-link]")]);
+    await fan.fill("[data-testid=identity-name-input]", "张三");
+    // A mistyped last digit: the server refuses it and keeps the name, not the number.
+    await fan.fill("[data-testid=identity-number-input]", "110105194912310021");
+    await fan.click("[data-testid=identity-submit]");
+    await fan.waitForSelector("[data-testid=identity-error]");
+    assert.match(await fan.textContent("[data-testid=identity-error]"), /身份证号码无效/);
+    assert.equal(await fan.inputValue("[data-testid=identity-name-input]"), "张三");
+    assert.equal(await fan.inputValue("[data-testid=identity-number-input]"), "");
+    await fan.fill("[data-testid=identity-number-input]", "11010519491231002X");
+    await Promise.all([fan.waitForURL(/\/settings\?done=identity_verified/), fan.click("[data-testid=identity-submit]")]);
+    assert.equal((await fan.textContent("[data-testid=identity-number]")).trim(), "**************002X");
+
+    await fan.goto(`${BASE}/waves/${id}`);
+    assert.equal(await fan.inputValue("[data-testid=buyer-name]"), "张三");
+    assert.equal(await fan.getAttribute("[data-testid=buyer-name]", "readonly"), "");
+    await fan.check("[data-testid=kind-small]");
+    await Promise.all([fan.waitForURL(/\/launch-orders\/\d+$/), fan.click("[data-testid=buy-button]")]);
+    assert.equal((await fan.textContent("[data-testid=order-state]")).trim(), "待支付");
+    assert.match(await fan.content(), /张三/);
   });
 
   await fanCtx.close();
