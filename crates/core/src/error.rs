@@ -194,6 +194,10 @@ error_codes! {
     BuyerNotVerifiedPerson = "buyer_not_verified_person", 422, "这次发布的购买人须是账号实名认证的本人。", "In this campaign the buyer must be the account's verified person.";
     PersonAlreadyOrdered = "person_already_ordered", 409, "这次发布每人限购一单，实名为同一人的另一个账号已经下过单了。", "This campaign allows one order per person, and another account verified as the same person already has one.";
     WaveEndNotConfirmed = "wave_end_not_confirmed", 422, "请先勾选确认，再立即结束这一轮。", "Tick the confirmation box before ending the wave now.";
+    QuantityBelowSold = "quantity_below_sold", 409, "这一轮已售出的数量超过了新的数量，数量不能低于已售出。", "More units have been sold than the new quantity: it cannot go below what was sold.";
+    QuantityBelowOtherChannels = "quantity_below_other_channels", 422, "新数量少于分给其他渠道的数量；增减的只是线上数量。", "The new quantity is less than the other channels' units: only online units are added or taken back.";
+    QuantityBelowFCodeLane = "quantity_below_fcode_lane", 422, "线上数量不能少于 F 码名额。", "The online quantity cannot be less than the F-code lane.";
+    DrawQuantityFixed = "draw_quantity_fixed", 409, "抽签已开始报名，中签名额不能再改。", "The draw has opened for entries: its number of winners is fixed.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";
 }

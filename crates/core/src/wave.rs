@@ -160,6 +160,29 @@ impl WaveRules {
         Ok(self)
     }
 
+    /// The rules with a new total `quantity` (staff adding stock to a wave, or taking back
+    /// units not sold). Units added or taken back are the online channel's, the only one
+    /// canyu sells; the F-code lane keeps its units. Whether enough units are left for what
+    /// was sold is the engine's to say, under its lock.
+    pub fn with_quantity(&self, quantity: i64) -> Result<WaveRules, ErrorCode> {
+        if !(1..=MAX_QUANTITY).contains(&quantity) {
+            return Err(ErrorCode::InvalidWaveQuantity);
+        }
+        let mut rules = self.clone();
+        if !rules.channels.is_empty() {
+            let online = rules.channels.entry("online".to_string()).or_insert(0);
+            *online += quantity - self.quantity;
+            if *online < 0 {
+                return Err(ErrorCode::QuantityBelowOtherChannels);
+            }
+        }
+        rules.quantity = quantity;
+        if rules.online_quantity() < rules.fcode_quantity {
+            return Err(ErrorCode::QuantityBelowFCodeLane);
+        }
+        Ok(rules)
+    }
+
     /// The window a wave may be moved to at `now` (staff ending a wave early, giving it
     /// longer, or moving one that has not started). `starts_at` may only move before the
     /// wave starts, and not into the past; the end may not move into the past; a wave that
@@ -216,6 +239,24 @@ pub fn parse_idempotency_key(raw: Option<&str>) -> Result<String, ErrorCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_quantity_moves_the_online_units() {
+        let channels: BTreeMap<String, i64> =
+            [("online".to_string(), 60), ("offline".to_string(), 40)].into();
+        let rules =
+            WaveRules::parse(None, 100, "fcfs", None, 0, 1_000, Eligibility::Everyone, channels).unwrap();
+        let rules = rules.with_fcode_quantity(10).unwrap();
+        let more = rules.with_quantity(150).unwrap();
+        assert_eq!((more.quantity, more.online_quantity(), more.channels["offline"]), (150, 110, 40));
+        let fewer = rules.with_quantity(50).unwrap();
+        assert_eq!((fewer.online_quantity(), fewer.fcode_quantity), (10, 10));
+        assert_eq!(rules.with_quantity(49), Err(ErrorCode::QuantityBelowFCodeLane));
+        assert_eq!(rules.with_quantity(39), Err(ErrorCode::QuantityBelowOtherChannels));
+        assert_eq!(rules.with_quantity(0), Err(ErrorCode::InvalidWaveQuantity));
+        let plain = WaveRules::parse(None, 5, "fcfs", None, 0, 1_000, Eligibility::Everyone, BTreeMap::new());
+        assert_eq!(plain.unwrap().with_quantity(7).unwrap().online_quantity(), 7);
+    }
 
     #[test]
     fn a_wave_on_sale_may_end_early_or_later_and_a_future_one_may_move() {

@@ -144,6 +144,13 @@ pub trait StockEngine: Send + Sync {
         ends_at_ms: i64,
     ) -> EngineFuture<'_, Result<(), EngineError>>;
 
+    /// Sets how many units an open wave sells through the engine (staff adding stock, or
+    /// taking back units not sold), the F-code lane keeping its units. `false`, changing
+    /// nothing, when more general units are taken than the new quantity leaves them; the
+    /// check and the change are one step against concurrent orders. A wave the engine has
+    /// not opened is left alone (`true`); callers open it first.
+    fn set_quantity(&self, wave_id: i64, quantity: i64) -> EngineFuture<'_, Result<bool, EngineError>>;
+
     /// The wave's counters as the engine sees them (approximate under load is fine).
     fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>>;
 

@@ -19,11 +19,14 @@ use std::sync::Arc;
 pub struct HotRowEngine {
     store: Store,
     waves: Mutex<HashMap<i64, WaveStock>>,
+    /// Orders hold it shared for their whole transaction, a quantity change alone: the bound
+    /// an order checks `sold` against is then never one that changed under it.
+    quantity_gate: tokio::sync::RwLock<()>,
 }
 
 impl HotRowEngine {
     pub fn start(store: Store) -> Arc<HotRowEngine> {
-        Arc::new(HotRowEngine { store, waves: Mutex::default() })
+        Arc::new(HotRowEngine { store, waves: Mutex::default(), quantity_gate: tokio::sync::RwLock::new(()) })
     }
 
     fn stock(&self, wave_id: i64) -> Result<WaveStock, EngineError> {
@@ -31,6 +34,7 @@ impl HotRowEngine {
     }
 
     async fn take(&self, req: OrderRequest) -> Result<Placement, EngineError> {
+        let _quantity_fixed = self.quantity_gate.read().await;
         let stock = self.stock(req.wave_id)?;
         if req.now_ms < stock.starts_at_ms || req.now_ms >= stock.ends_at_ms {
             // Outside the window only a retry of a committed order gets an answer.
@@ -112,6 +116,23 @@ impl StockEngine for HotRowEngine {
             (stock.starts_at_ms, stock.ends_at_ms) = (starts_at_ms, ends_at_ms);
         }
         Box::pin(async { Ok(()) })
+    }
+
+    fn set_quantity(&self, wave_id: i64, quantity: i64) -> EngineFuture<'_, Result<bool, EngineError>> {
+        Box::pin(async move {
+            let _alone = self.quantity_gate.write().await;
+            if !self.waves.lock().contains_key(&wave_id) {
+                return Ok(true);
+            }
+            let sold = self.store.wave(wave_id).await.map_err(storage)?.map_or(0, |w| w.sold);
+            if sold > quantity {
+                return Ok(false);
+            }
+            if let Some(stock) = self.waves.lock().get_mut(&wave_id) {
+                stock.quantity = quantity;
+            }
+            Ok(true)
+        })
     }
 
     fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>> {

@@ -121,6 +121,18 @@ redis.call('HSET', KEYS[1], 'starts_at_ms', ARGV[1], 'ends_at_ms', ARGV[2])
 return 1
 "#;
 
+/// Sets a wave's quantity, if Redis has the wave and the general units sold fit in what the
+/// new quantity leaves them beside the F-code lane. `KEYS`: state. `ARGV`: quantity. 1 when
+/// set, 0 when too many are sold, -1 for a wave Redis does not have.
+const SET_QUANTITY_LUA: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local wave = redis.call('HMGET', KEYS[1], 'fcode_quantity', 'general_sold')
+local general = tonumber(ARGV[1]) - tonumber(wave[1])
+if general < 0 or general < tonumber(wave[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'quantity', ARGV[1], 'general_remaining', general - tonumber(wave[2]))
+return 1
+"#;
+
 /// Errors of the Redis engine. Outcomes a fan can cause (sold out, limit, ...) are not
 /// errors: they are [`PlaceOutcome`]s.
 #[derive(Debug, thiserror::Error)]
@@ -288,6 +300,7 @@ pub struct RedisStock {
     open_script: Script,
     release_script: Script,
     set_window_script: Script,
+    set_quantity_script: Script,
 }
 
 impl std::fmt::Debug for RedisStock {
@@ -322,6 +335,7 @@ impl RedisStock {
             open_script: Script::new(OPEN_WAVE_LUA),
             release_script: Script::new(RELEASE_LUA),
             set_window_script: Script::new(SET_WINDOW_LUA),
+            set_quantity_script: Script::new(SET_QUANTITY_LUA),
         })
     }
 
@@ -404,6 +418,21 @@ impl RedisStock {
             .invoke_async(&mut self.connection.clone())
             .await?;
         Ok(moved == 1)
+    }
+
+    /// Sets a wave's quantity for every node at once. `Some(false)` when more general units
+    /// are sold than it leaves them, `None` when Redis does not have the wave.
+    pub async fn set_quantity(&self, wave_id: i64, quantity: u64) -> Result<Option<bool>> {
+        let set: i64 = self
+            .set_quantity_script
+            .key(&self.keys(wave_id).state)
+            .arg(quantity)
+            .invoke_async(&mut self.connection.clone())
+            .await?;
+        Ok(match set {
+            -1 => None,
+            n => Some(n == 1),
+        })
     }
 
     /// Removes every key of a wave (after its orders were persisted, or to clean up tests).

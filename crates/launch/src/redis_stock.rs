@@ -437,6 +437,15 @@ impl StockEngine for RedisStockEngine {
         })
     }
 
+    fn set_quantity(&self, wave_id: i64, quantity: i64) -> EngineFuture<'_, Result<bool, EngineError>> {
+        // Like the window, the quantity every node sells from lives in Redis.
+        Box::pin(async move {
+            let quantity =
+                u64::try_from(quantity).map_err(|_| EngineError::Storage("negative quantity".into()))?;
+            Ok(self.redis.set_quantity(wave_id, quantity).await.map_err(redis_err)?.unwrap_or(true))
+        })
+    }
+
     fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>> {
         Box::pin(async move {
             self.wave(wave_id)?;

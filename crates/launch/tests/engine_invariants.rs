@@ -398,3 +398,63 @@ async fn a_moved_window_opens_closes_or_extends_the_sale() {
         }
     }
 }
+
+/// Staff add stock to a wave on sale or take back units not sold: a quantity below what was
+/// taken is refused and changes nothing, one that fits is sold to exactly; and a cut made
+/// while 100 buyers order at once either lands before the wave reaches it (and the wave
+/// sells exactly the cut quantity) or is refused (and it sells the old one), never more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_quantity_is_sold_exactly_even_when_changed_during_the_rush() {
+    for backend in backends() {
+        let w = world(backend, 150).await;
+        for engine in engines(&w.store) {
+            let name = engine.name();
+            let stock = wave(&w, 100, 1).await;
+            assert!(engine.set_quantity(stock.wave_id, 5).await.expect("an unopened wave"), "{name}");
+            engine.open_wave(stock.clone()).await.unwrap();
+            for &fan in &w.fans[..40] {
+                let placed = engine.place(request(&stock, fan, "k", "buy")).await.unwrap();
+                assert!(matches!(placed, Placement::Placed { .. }), "{name}: {placed:?}");
+            }
+            assert!(!engine.set_quantity(stock.wave_id, 39).await.unwrap(), "{name}: below the 40 taken");
+            assert_eq!(engine.counters(stock.wave_id).await.unwrap().quantity, 100, "{name}: unchanged");
+            assert!(engine.set_quantity(stock.wave_id, 40).await.unwrap(), "{name}");
+            let refused = engine.place(request(&stock, w.fans[40], "k", "buy")).await.unwrap();
+            assert_eq!(refused, Placement::SoldOut, "{name}");
+            assert!(engine.set_quantity(stock.wave_id, 60).await.unwrap(), "{name}: more stock");
+
+            let buyers: Vec<_> = w.fans[40..140]
+                .iter()
+                .map(|&fan| {
+                    let engine = engine.clone();
+                    let req = request(&stock, fan, "k", "buy");
+                    tokio::spawn(async move { engine.place(req).await })
+                })
+                .collect();
+            let cut = {
+                let engine = engine.clone();
+                tokio::spawn(async move {
+                    tokio::task::yield_now().await;
+                    engine.set_quantity(stock.wave_id, 50).await
+                })
+            };
+            let mut placed = 40;
+            for b in buyers {
+                match b.await.unwrap().unwrap() {
+                    Placement::Placed { replay: false, .. } => placed += 1,
+                    Placement::SoldOut => {}
+                    other => panic!("{name}: unexpected {other:?}"),
+                }
+            }
+            let expected = if cut.await.unwrap().unwrap() { 50 } else { 60 };
+            assert_eq!(placed, expected, "{name} on {backend:?}");
+            let counters = engine.counters(stock.wave_id).await.unwrap();
+            assert_eq!((counters.quantity, counters.taken), (expected, expected), "{name}");
+            assert_eq!(
+                w.store.wave_order_counts(stock.wave_id).await.unwrap(),
+                (expected, expected),
+                "{name}"
+            );
+        }
+    }
+}

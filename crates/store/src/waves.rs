@@ -176,6 +176,25 @@ impl Store {
         Ok(moved == 1)
     }
 
+    /// Records a wave's new quantity and channel split (`rules`, from
+    /// `WaveRules::with_quantity`). `false`, changing nothing, when the wave ended by `now` or
+    /// sold more than its new online quantity.
+    pub async fn set_wave_quantity(&self, id: i64, rules: &WaveRules, now: Millis) -> StoreResult<bool> {
+        let channels = serde_json::to_string(&rules.channels).unwrap_or_else(|_| "{}".into());
+        let set = sqlx::query(
+            "UPDATE waves SET quantity = $1, channels = $2 WHERE id = $3 AND sold <= $4 AND ends_at > $5",
+        )
+        .bind(rules.quantity)
+        .bind(channels)
+        .bind(id)
+        .bind(rules.online_quantity())
+        .bind(now)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(set == 1)
+    }
+
     /// Waves that have not ended by `now`, soonest first: the ones an engine must serve.
     pub async fn live_waves(&self, now: Millis) -> StoreResult<Vec<Wave>> {
         let rows =

@@ -320,7 +320,7 @@ async fn staff_end_a_wave_early_or_give_it_longer() {
             (&staff, json!({"ends_at": rfc3339(t - 30 * MIN)}), (422, "wave_end_in_past")),
             (&staff, json!({"ends_at": "soon"}), (422, "invalid_wave_window")),
             (&staff, json!({"ends_at": rfc3339(t + 91 * 86_400_000)}), (422, "invalid_wave_window")),
-            (&staff, json!({"ends_at": rfc3339(t + 120 * MIN), "quantity": 5}), (400, "invalid_json")),
+            (&staff, json!({"ends_at": rfc3339(t + 120 * MIN), "per_fan_limit": 5}), (400, "invalid_json")),
         ] {
             let (s, b) = app.call(Method::PATCH, &path, Some(token), Some(body)).await;
             assert_eq!((s, error_code(&b)), want, "{b}");
@@ -448,4 +448,143 @@ async fn staff_end_a_wave_early_or_give_it_longer() {
         let (s, b, _) = order(&app, id, &buyer, "k", None).await;
         assert_eq!(s, 201, "open at the new start: {b}");
     }
+}
+
+/// Staff add stock to a wave on sale or take back units not sold. Refusals change nothing
+/// (not even the other half of a combined change); a cut made while 30 buyers order at once
+/// is sold to exactly or refused; the new quantity survives a restart; a split wave moves
+/// its online units; a draw's number of winners is fixed once entries open.
+#[tokio::test]
+async fn staff_add_stock_to_a_wave_or_take_back_units_not_sold() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let fans: Vec<String> = {
+            let mut fans = Vec::new();
+            for i in 0..36 {
+                fans.push(app.register(&format!("加货粉{i}")).await);
+            }
+            fans
+        };
+        let t = now();
+        let (s, w) = app.post("/api/v1/waves", Some(&staff), wave_body(3, t - MIN, t + 60 * MIN)).await;
+        assert_eq!(s, 201, "{w}");
+        let path = format!("/api/v1/waves/{}", w["id"]);
+        let id = w["id"].as_i64().unwrap();
+        for fan in &fans[..2] {
+            assert_eq!(order(&app, id, fan, "k", None).await.0, 201);
+        }
+        let patch = |body: Value| app.call(Method::PATCH, &path, Some(&staff), Some(body));
+        for (token, body, want) in [
+            (&fans[0], json!({"quantity": 10}), (403, "forbidden")),
+            (&staff, json!({"quantity": 0}), (422, "invalid_wave_quantity")),
+            (&staff, json!({"quantity": "many"}), (400, "invalid_json")),
+            (&staff, json!({"quantity": 1}), (409, "quantity_below_sold")),
+            (&staff, json!({"quantity": 1, "ends_at": rfc3339(t + 120 * MIN)}), (409, "quantity_below_sold")),
+            (&staff, json!({"quantity": 9, "ends_at": rfc3339(t - 5 * MIN)}), (422, "wave_end_in_past")),
+        ] {
+            let (s, b) = app.call(Method::PATCH, &path, Some(token), Some(body)).await;
+            assert_eq!((s, error_code(&b)), want, "{backend:?}: {b}");
+        }
+        let (_, b) = app.get(&path, None).await;
+        assert_eq!((&b["quantity"], &b["sold"]), (&json!(3), &json!(2)), "{b}");
+        assert_eq!(b["ends_at"], rfc3339(t + 60 * MIN), "the refused window half changed nothing");
+
+        // Down to what was sold: sold out. Then more stock, with a longer window at once.
+        let (s, b) = patch(json!({"quantity": 2})).await;
+        assert_eq!((s, &b["quantity"], &b["remaining"]), (200, &json!(2), &json!(0)), "{b}");
+        let (s, b, _) = order(&app, id, &fans[2], "k", None).await;
+        assert_eq!((s, error_code(&b)), (409, "sold_out"));
+        let (s, b) = patch(json!({"quantity": 20, "ends_at": rfc3339(t + 120 * MIN)})).await;
+        assert_eq!((s, &b["quantity"], &b["remaining"]), (200, &json!(20), &json!(18)), "{b}");
+        assert_eq!(b["ends_at"], rfc3339(t + 120 * MIN));
+
+        // Thirty buyers at once while staff cut the wave to 10.
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, token) in fans[2..32].iter().cloned().enumerate() {
+            let (client, url) = (app.client.clone(), app.url(&format!("{path}/orders")));
+            tasks.spawn(async move {
+                let res = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .header("idempotency-key", format!("rush{i}"))
+                    .send()
+                    .await
+                    .expect("request");
+                common::to_json(res).await.0
+            });
+        }
+        let (cut, _) = patch(json!({"quantity": 10})).await;
+        let statuses = tasks.join_all().await;
+        let placed = 2 + statuses.iter().filter(|s| **s == 201).count() as i64;
+        assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
+        let expected = match cut {
+            200 => 10,
+            409 => 20,
+            other => panic!("{backend:?}: the cut answered {other}"),
+        };
+        assert_eq!(placed, expected, "{backend:?}: sold exactly the quantity in force");
+        let (_, b) = app.get(&path, None).await;
+        assert_eq!((b["quantity"].as_i64(), b["sold"].as_i64()), (Some(expected), Some(expected)), "{b}");
+
+        // The quantity is the database's after a restart; more stock sells again.
+        let app = app.restarted().await;
+        let (s, b) =
+            app.call(Method::PATCH, &path, Some(&staff), Some(json!({"quantity": expected + 1}))).await;
+        assert_eq!((s, &b["remaining"]), (200, &json!(1)), "{b}");
+        assert_eq!(order(&app, id, &fans[32], "k", None).await.0, 201);
+        assert_eq!(order(&app, id, &fans[33], "k", None).await.0, 409);
+
+        // A wave split across channels: added and taken-back units are online units.
+        let split = with_channels(wave_body(10, t - MIN, t + 60 * MIN), json!({"online": 6, "offline": 4}));
+        let (s, w) = app.post("/api/v1/waves", Some(&staff), split).await;
+        assert_eq!(s, 201, "{w}");
+        let split_path = format!("/api/v1/waves/{}", w["id"]);
+        let (s, b) = app.call(Method::PATCH, &split_path, Some(&staff), Some(json!({"quantity": 3}))).await;
+        assert_eq!((s, error_code(&b)), (422, "quantity_below_other_channels"));
+        let (s, b) = app.call(Method::PATCH, &split_path, Some(&staff), Some(json!({"quantity": 15}))).await;
+        assert_eq!(
+            (s, &b["channels"], &b["remaining"]),
+            (200, &json!({"offline": 4, "online": 11}), &json!(11))
+        );
+
+        // A draw that opened for entries keeps its number of winners; one not open yet may change.
+        let mut draw = wave_body(5, t - MIN, t + 60 * MIN);
+        draw["mode"] = json!("draw");
+        let (s, w) = app.post("/api/v1/waves", Some(&staff), draw.clone()).await;
+        assert_eq!(s, 201, "{w}");
+        let (s, b) = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/waves/{}", w["id"]),
+                Some(&staff),
+                Some(json!({"quantity": 50})),
+            )
+            .await;
+        assert_eq!((s, error_code(&b)), (409, "draw_quantity_fixed"));
+        draw["starts_at"] = json!(rfc3339(t + 30 * MIN));
+        let (_, w) = app.post("/api/v1/waves", Some(&staff), draw).await;
+        let (s, b) = app
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/waves/{}", w["id"]),
+                Some(&staff),
+                Some(json!({"quantity": 50})),
+            )
+            .await;
+        assert_eq!((s, &b["quantity"]), (200, &json!(50)), "{b}");
+
+        // An ended wave keeps its quantity.
+        let (s, _) = app.post(&format!("{path}/end"), Some(&staff), json!({})).await;
+        assert_eq!(s, 200);
+        // The recorded end may be the next millisecond (it follows orders of this one).
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let (s, b) = app.call(Method::PATCH, &path, Some(&staff), Some(json!({"quantity": 100}))).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_ended"));
+    }
+}
+
+fn with_channels(mut body: Value, channels: Value) -> Value {
+    body["channels"] = channels;
+    body
 }

@@ -82,6 +82,26 @@ pub enum NewWindow {
 /// outside it is placed, then the database records it; a buyer whose order was placed
 /// before keeps it, and their retry still replays it.
 pub async fn set_window(state: &AppState, auth: &Auth, id: i64, change: NewWindow) -> AppResult<()> {
+    change_wave(state, auth, id, WaveChange { window: Some(change), quantity: None }).await
+}
+
+/// Sets a wave's total quantity (adding stock, or taking back units not sold); the units
+/// added or taken back are online units.
+pub async fn set_quantity(state: &AppState, auth: &Auth, id: i64, quantity: i64) -> AppResult<()> {
+    change_wave(state, auth, id, WaveChange { window: None, quantity: Some(quantity) }).await
+}
+
+/// What staff change in a wave at once.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WaveChange {
+    pub window: Option<NewWindow>,
+    pub quantity: Option<i64>,
+}
+
+/// Applies a change to a wave (the people who run its product). Every part is checked
+/// before any is applied; the quantity goes first because only the engine can refuse it
+/// (409 `quantity_below_sold`), so a refused change changes nothing.
+pub async fn change_wave(state: &AppState, auth: &Auth, id: i64, change: WaveChange) -> AppResult<()> {
     auth.require(Role::Staff)?;
     let _one_at_a_time = state.wave_windows.lock().await;
     let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
@@ -89,18 +109,110 @@ pub async fn set_window(state: &AppState, auth: &Auth, id: i64, change: NewWindo
         return Err(ErrorCode::NotProductManager.into());
     }
     let now = state.now();
-    let (starts_at, ends_at) = match change {
-        NewWindow::EndNow if now < wave.rules.starts_at => return Err(ErrorCode::WaveNotStarted.into()),
-        NewWindow::EndNow => wave.rules.moved_window(None, Some(now), now)?,
-        NewWindow::Move { starts_at, ends_at } => wave.rules.moved_window(starts_at, ends_at, now)?,
+    let window = match change.window {
+        None => None,
+        Some(NewWindow::EndNow) if now < wave.rules.starts_at => return Err(ErrorCode::WaveNotStarted.into()),
+        Some(NewWindow::EndNow) => Some(wave.rules.moved_window(None, Some(now), now)?),
+        Some(NewWindow::Move { starts_at, ends_at }) => {
+            Some(wave.rules.moved_window(starts_at, ends_at, now)?)
+        }
     };
-    if let Some(campaign) = wave.campaign_id
+    if let (Some(campaign), Some((starts_at, ends_at))) = (wave.campaign_id, window)
         && starts_at != wave.rules.starts_at
     {
         // A campaign's wave still opens after the campaign's price reveal.
         let rules = canyu_core::wave::WaveRules { starts_at, ends_at, ..wave.rules.clone() };
         super::campaigns::check_wave_campaign(state, wave.product_id, campaign, &rules).await?;
     }
+    let resized = match change.quantity {
+        None => None,
+        Some(_) if now >= wave.rules.ends_at => return Err(ErrorCode::WaveEnded.into()),
+        // The number of winners is part of what entrants signed up for.
+        Some(_) if wave.rules.mode == WaveMode::Draw && now >= wave.rules.starts_at => {
+            return Err(ErrorCode::DrawQuantityFixed.into());
+        }
+        Some(quantity) => Some(wave.rules.with_quantity(quantity)?),
+    };
+    if let Some(rules) = &resized {
+        apply_quantity(state, &wave, rules, now).await?;
+        tracing::info!(
+            wave = id,
+            quantity = rules.quantity,
+            was = wave.rules.quantity,
+            by = auth.user.id,
+            "wave quantity set"
+        );
+    }
+    if let Some((starts_at, ends_at)) = window {
+        apply_window(state, &wave, starts_at, ends_at, now).await?;
+        tracing::info!(
+            wave = id,
+            starts_at,
+            ends_at,
+            was_starts_at = wave.rules.starts_at,
+            was_ends_at = wave.rules.ends_at,
+            by = auth.user.id,
+            "wave window moved"
+        );
+    }
+    state.waves.forget(id);
+    Ok(())
+}
+
+fn engine_unavailable(id: i64, what: &'static str) -> impl Fn(EngineError) -> AppError {
+    move |e| {
+        tracing::error!(wave = id, error = %e, "the engine did not take the wave's new {what}");
+        AppError(ErrorCode::Unavailable)
+    }
+}
+
+/// More units: the database first, so `sold` never passes the recorded quantity, then the
+/// engine. Fewer: the engine first, which refuses under its lock if more are taken, then the
+/// database; if that fails the engine goes back to the old quantity.
+async fn apply_quantity(state: &AppState, wave: &Wave, rules: &WaveRules, now: Millis) -> AppResult<()> {
+    let (id, old, new) = (wave.id, wave.rules.online_quantity(), rules.online_quantity());
+    // Draw waves do not sell through the engine: their quantity is the database's.
+    if wave.rules.mode != WaveMode::Fcfs {
+        return match state.store.set_wave_quantity(id, rules, now).await? {
+            true => Ok(()),
+            false => Err(ErrorCode::WaveEnded.into()),
+        };
+    }
+    // Opened first, with what the database holds, for the reason `apply_window` gives.
+    state.stock.open_wave(stock_of(wave)).await.map_err(engine_unavailable(id, "quantity"))?;
+    if new >= old {
+        if !state.store.set_wave_quantity(id, rules, now).await? {
+            return Err(ErrorCode::WaveEnded.into());
+        }
+        if !state.stock.set_quantity(id, new).await.map_err(engine_unavailable(id, "quantity"))? {
+            tracing::error!(wave = id, new, "the engine refused more stock");
+            return Err(ErrorCode::Unavailable.into());
+        }
+        return Ok(());
+    }
+    if !state.stock.set_quantity(id, new).await.map_err(engine_unavailable(id, "quantity"))? {
+        return Err(ErrorCode::QuantityBelowSold.into());
+    }
+    let recorded = state.store.set_wave_quantity(id, rules, now).await;
+    if !matches!(recorded, Ok(true))
+        && let Err(e) = state.stock.set_quantity(id, old).await
+    {
+        tracing::error!(wave = id, error = %e, "the engine kept a quantity the database does not hold");
+    }
+    match recorded? {
+        true => Ok(()),
+        false => Err(ErrorCode::WaveEnded.into()),
+    }
+}
+
+async fn apply_window(
+    state: &AppState,
+    wave: &Wave,
+    starts_at: Millis,
+    ends_at: Millis,
+    now: Millis,
+) -> AppResult<()> {
+    let id = wave.id;
     // Draw waves do not sell through the engine: their window is the database's.
     let engine_sells = wave.rules.mode == WaveMode::Fcfs;
     if engine_sells {
@@ -108,13 +220,10 @@ pub async fn set_window(state: &AppState, auth: &Auth, id: i64, change: NewWindo
         // at the same time either got there first (and its book is moved next) or finds
         // the wave open, so no book with the old window is left behind.
         let engine = async {
-            state.stock.open_wave(stock_of(&wave)).await?;
+            state.stock.open_wave(stock_of(wave)).await?;
             state.stock.set_window(id, starts_at, ends_at).await
         };
-        engine.await.map_err(|e| {
-            tracing::error!(wave = id, error = %e, "the engine did not take the wave's new window");
-            AppError(ErrorCode::Unavailable)
-        })?;
+        engine.await.map_err(engine_unavailable(id, "window"))?;
     }
     // Orders the engine granted before it took the change may carry the current
     // millisecond: the recorded end follows them, so every order is dated before it.
@@ -131,16 +240,6 @@ pub async fn set_window(state: &AppState, auth: &Auth, id: i64, change: NewWindo
     if !recorded? {
         return Err(ErrorCode::WaveEnded.into());
     }
-    state.waves.forget(id);
-    tracing::info!(
-        wave = id,
-        starts_at,
-        ends_at,
-        was_starts_at = wave.rules.starts_at,
-        was_ends_at = wave.rules.ends_at,
-        by = auth.user.id,
-        "wave window moved"
-    );
     Ok(())
 }
 

@@ -43,7 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{id}/reservations", post(campaigns::reserve))
         .route("/campaigns/{id}/live", get(campaigns::live))
         .route("/waves", post(waves::create))
-        .route("/waves/{id}", get(waves::show).patch(waves::set_window))
+        .route("/waves/{id}", get(waves::show).patch(waves::change))
         .route("/waves/{id}/end", post(waves::end_now))
         .route("/waves/{id}/orders", post(waves::order))
         .route("/waves/{id}/entries", post(draws::enter))
@@ -117,7 +117,7 @@ pub fn routes() -> Router<AppState> {
         demands::for_product, demands::all, demands::rebuild,
         beta::show, beta::configure, beta::apply, beta::applications, beta::admit, beta::reject,
         beta::leave, beta::remove,
-        waves::create, waves::show, waves::set_window, waves::end_now, waves::order, waves::show_order, waves::my_orders,
+        waves::create, waves::show, waves::change, waves::end_now, waves::order, waves::show_order, waves::my_orders,
         draws::enter, draws::show, draws::run,
         fcodes::generate, fcodes::batches, fcodes::award, fcodes::redeem, fcodes::transfer,
         campaigns::create, campaigns::show, campaigns::reserve, campaigns::live,

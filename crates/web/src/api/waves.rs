@@ -208,24 +208,31 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> AppR
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct WaveWindowRequest {
+pub struct WaveChangeRequest {
     /// RFC 3339: a new start, only for a wave that has not started, and not in the past.
     pub starts_at: Option<String>,
     /// RFC 3339: a new end, not in the past, after the start and at most 90 days after it.
     pub ends_at: Option<String>,
+    /// A new total quantity (1–10,000,000): units added or taken back are online units. Not
+    /// below what was sold (409 `quantity_below_sold`), the F-code lane (422
+    /// `quantity_below_fcode_lane`) or the other channels' units (422
+    /// `quantity_below_other_channels`); a draw's number of winners is fixed once entries
+    /// open (409 `draw_quantity_fixed`).
+    pub quantity: Option<i64>,
 }
 
-/// Moves a wave's window (the people who run the product): a wave that has not started
-/// may move its start and end; one on sale may end later or sooner (409
-/// `wave_already_started` for a new start). A wave that has ended stays ended (409
-/// `wave_ended`).
-#[utoipa::path(patch, path = "/api/v1/waves/{id}", tag = "waves", params(("id" = i64, Path)), request_body = WaveWindowRequest,
+/// Changes a wave (the people who run the product): its window, its quantity, or both. A
+/// wave that has not started may move its start and end; one on sale may end later or
+/// sooner (409 `wave_already_started` for a new start) and take more stock or give back
+/// units not sold. A wave that has ended stays ended (409 `wave_ended`). Every part is
+/// checked before any is applied: a refused change changes nothing.
+#[utoipa::path(patch, path = "/api/v1/waves/{id}", tag = "waves", params(("id" = i64, Path)), request_body = WaveChangeRequest,
     responses((status = 200, body = WaveView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
-pub async fn set_window(
+pub async fn change(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-    ApiJson(req): ApiJson<WaveWindowRequest>,
+    ApiJson(req): ApiJson<WaveChangeRequest>,
 ) -> AppResult<Json<WaveView>> {
     let id = parse_id(&id, ErrorCode::WaveNotFound)?;
     let time = |raw: Option<String>| match raw {
@@ -233,10 +240,12 @@ pub async fn set_window(
         None => Ok(None),
     };
     let (starts_at, ends_at) = (time(req.starts_at)?, time(req.ends_at)?);
-    if starts_at.is_none() && ends_at.is_none() {
+    let window =
+        (starts_at.is_some() || ends_at.is_some()).then_some(waves::NewWindow::Move { starts_at, ends_at });
+    if window.is_none() && req.quantity.is_none() {
         return Err(ErrorCode::InvalidWaveWindow.into());
     }
-    waves::set_window(&state, &auth, id, waves::NewWindow::Move { starts_at, ends_at }).await?;
+    waves::change_wave(&state, &auth, id, waves::WaveChange { window, quantity: req.quantity }).await?;
     let (wave, taken) = waves::show(&state, id).await?;
     Ok(Json(WaveView::new(&wave, taken)))
 }

@@ -369,6 +369,28 @@ async fn staff_end_a_wave_from_its_page() {
     let longer = app.state.store.wave(wave.id).await.expect("db").expect("wave").rules.ends_at;
     assert!((longer - (t + 2 * HOUR)).abs() < MIN, "ends in two hours");
 
+    // Stock: more units, a fan buys one, and a quantity of 0 is refused.
+    let quantity = format!("{url}/quantity");
+    let fan_csrf = app.csrf(&fan).await;
+    assert_eq!(
+        app.form(&quantity, &fan, &[("csrf", &fan_csrf), ("quantity", "9")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let more = app.form(&quantity, &admin, &[("csrf", &csrf), ("quantity", "8")]).await;
+    assert_eq!(more.status, StatusCode::SEE_OTHER, "{}", more.html);
+    let page = app.get(&url, Some(&admin), "zh-CN").await;
+    assert_eq!(page.testid("wave-remaining").as_deref(), Some("8"));
+    assert!(page.html.contains("value=\"8\" required data-testid=\"wave-quantity\""), "{}", page.html);
+    let fan_page = app.get(&url, Some(&fan), "zh-CN").await;
+    let key =
+        fan_page.html.split("name=\"key\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("key");
+    let bought = app.form(&format!("{url}/buy"), &fan, &[("csrf", &fan_page.csrf()), ("key", key)]).await;
+    assert_eq!(bought.status, StatusCode::SEE_OTHER, "{}", bought.html);
+    let cut = app.form(&quantity, &admin, &[("csrf", &csrf), ("quantity", "0")]).await;
+    assert_eq!(cut.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let wave_row = app.state.store.wave(wave.id).await.expect("db").expect("wave");
+    assert_eq!((wave_row.rules.quantity, wave_row.sold), (8, 1), "the refused cut changed nothing");
+
     let ended = app.form(&end, &admin, &[("csrf", &csrf), ("confirm", "1")]).await;
     assert_eq!(ended.status, StatusCode::SEE_OTHER, "{}", ended.html);
     let page = app.get(&url, Some(&admin), "zh-CN").await;
@@ -376,7 +398,9 @@ async fn staff_end_a_wave_from_its_page() {
     let fan_page = app.get(&url, Some(&fan), "zh-CN").await;
     let key =
         fan_page.html.split("name=\"key\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("key");
-    let buy = app.form(&format!("{url}/buy"), &fan, &[("csrf", &fan_page.csrf()), ("key", key)]).await;
+    let buy = app
+        .form(&format!("{url}/buy"), &fan, &[("csrf", &fan_page.csrf()), ("key", &format!("{key}-2"))])
+        .await;
     assert_eq!(buy.status, StatusCode::CONFLICT);
     assert!(buy.testid("form-error").is_some_and(|e| e.contains("已经结束")), "{}", buy.html);
 }

@@ -66,6 +66,9 @@ pub struct WaveText {
     pub end_confirm: &'static str,
     pub end_in: &'static str,
     pub move_end: &'static str,
+    pub set_quantity: &'static str,
+    pub quantity_to: &'static str,
+    pub quantity_hint: &'static str,
     pub mode: &'static str,
     pub fcfs: &'static str,
     pub draw: &'static str,
@@ -113,6 +116,9 @@ const ZH: WaveText = WaveText {
     end_confirm: "确认立即停止发售（已下的订单保留）",
     end_in: "改为多少分钟后结束",
     move_end: "改结束时间",
+    set_quantity: "调整数量",
+    quantity_to: "这一轮的总数量",
+    quantity_hint: "加货或收回未售出的库存；增减的是线上数量，不能少于已售出。",
     mode: "方式",
     fcfs: "先到先得",
     draw: "抽签",
@@ -160,6 +166,9 @@ const EN: WaveText = WaveText {
     end_confirm: "Yes, stop selling now (orders placed stand)",
     end_in: "End it in this many minutes",
     move_end: "Move the end",
+    set_quantity: "Set the quantity",
+    quantity_to: "This wave's total quantity",
+    quantity_hint: "Add stock or take back units not sold; online units change, never below what was sold.",
     mode: "Mode",
     fcfs: "First come, first served",
     draw: "Draw",
@@ -186,7 +195,10 @@ pub struct WaveCard {
     pub id: i64,
     pub url: String,
     pub sku: String,
+    /// Online units: what the engine sells.
     pub quantity: i64,
+    /// Units across every channel: what staff set.
+    pub total: i64,
     pub remaining: i64,
     pub per_fan_limit: i64,
     pub starts: String,
@@ -203,6 +215,7 @@ fn card(b: &WaveText, w: &Wave, taken: i64) -> WaveCard {
         url: format!("/waves/{}", w.id),
         sku: w.rules.sku.clone(),
         quantity: w.rules.online_quantity(),
+        total: w.rules.quantity,
         remaining: (w.rules.online_quantity() - taken).max(0),
         per_fan_limit: w.rules.per_fan_limit,
         starts: crate::i18n::datetime(w.rules.starts_at),
@@ -425,6 +438,35 @@ pub async fn buy(
             Ok(with_device(see_other(&format!("/launch-orders/{}", ordered.order.order_id))))
         }
         Ok(ordered) => Ok(with_device(see_other(&format!("/waves/{id}?ordered={}", ordered.order.order_id)))),
+        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
+        Err(e) => {
+            let msg = form_error(&cx, &e);
+            render_wave(&state, &cx, id, None, Some(msg), status_of(&e)).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct QuantityForm {
+    pub quantity: String,
+}
+
+/// The people who run the product add stock to a wave on sale or take back units not sold.
+pub async fn set_quantity(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+    Form(form): Form<QuantityForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let id = wave_id(&id)?;
+    let result = match form.quantity.trim().parse::<i64>() {
+        Ok(quantity) => wave_actions::set_quantity(&state, auth, id, quantity).await,
+        Err(_) => Err(AppError(ErrorCode::InvalidWaveQuantity)),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/waves/{id}"))),
         Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
         Err(e) => {
             let msg = form_error(&cx, &e);
