@@ -20,7 +20,8 @@
 //! | `P:wave:{W}:fans` | hash | fan id → live orders of the fan in this wave |
 //! | `P:wave:{W}:idem` | hash | `<fan id>:<idempotency key>` → `<seq>:<body hash>` |
 //! | `P:wave:{W}:owners` | hash | seq → `<lane>:<fan id>`, `released:<lane>:<fan id>` once released |
-//! | `P:wave:{W}:orders` | stream | one entry per order: `seq`, `fan`, `key`, `body_hash`, `at`, `lane` |
+//! | `P:wave:{W}:orders` | stream | one entry per order: `seq`, `fan`, `key`, `body_hash`, `at`, `lane`, `fcode` |
+//! | `P:wave:{W}:fcodes` | set | ids of the F-codes that took a unit (a code takes one, ever) |
 
 use redis::Script;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -35,9 +36,10 @@ pub const DEFAULT_PREFIX: &str = "canyu";
 /// only sends the caller into a retry.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Places one order. `KEYS`: state, fans, idem, owners, orders. `ARGV`: fan id, idempotency
-/// field (`<fan>:<key>`), idempotency key, body hash, now (unix ms), `1` to use the F-code
-/// lane. Returns `{outcome}` or `{'placed', seq, replay}` (all strings).
+/// Places one order. `KEYS`: state, fans, idem, owners, orders, fcodes. `ARGV`: fan id,
+/// idempotency field (`<fan>:<key>`), idempotency key, body hash, now (unix ms), the F-code
+/// id for an order in the F-code lane (empty for general stock). Returns `{outcome}` or
+/// `{'placed', seq, replay}` (all strings).
 ///
 /// The idempotency record is read first, so a retry of a placed order gets its order back
 /// even after the wave closed. Only placed orders are recorded: a refusal changes nothing,
@@ -60,19 +62,21 @@ if now < tonumber(wave[1]) then return {'not_open'} end
 if now >= tonumber(wave[2]) then return {'closed'} end
 local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if held >= tonumber(wave[3]) then return {'limit'} end
-local lane
-if ARGV[6] == '1' and tonumber(wave[5]) > 0 then
+-- An F-code order takes the F-code lane only, never general stock, and a code one unit.
+local lane = 'general'
+if ARGV[6] ~= '' then
+  if redis.call('SISMEMBER', KEYS[6], ARGV[6]) == 1 then return {'fcode_used'} end
+  if tonumber(wave[5]) <= 0 then return {'sold_out'} end
   lane = 'fcode'
-elseif tonumber(wave[4]) > 0 then
-  lane = 'general'
-else
+elseif tonumber(wave[4]) <= 0 then
   return {'sold_out'}
 end
 local seq = tostring(tonumber(wave[6]) + 1)
 -- The stream entry goes first: it is the one write that can fail (out of memory), and
 -- until it succeeds nothing has changed, so a failure leaves no half-placed order.
 redis.call('XADD', KEYS[5], '*', 'seq', seq, 'fan', ARGV[1], 'key', ARGV[3],
-  'body_hash', ARGV[4], 'at', ARGV[5], 'lane', lane)
+  'body_hash', ARGV[4], 'at', ARGV[5], 'lane', lane, 'fcode', ARGV[6])
+if lane == 'fcode' then redis.call('SADD', KEYS[6], ARGV[6]) end
 redis.call('HSET', KEYS[1], 'last_seq', seq)
 redis.call('HINCRBY', KEYS[1], lane .. '_remaining', -1)
 redis.call('HINCRBY', KEYS[1], lane .. '_sold', 1)
@@ -82,12 +86,12 @@ redis.call('HSET', KEYS[4], seq, lane .. ':' .. ARGV[1])
 return {'placed', seq, '0'}
 "#;
 
-/// Creates a wave's state unless it exists. `KEYS`: state, fans, idem, owners, orders.
+/// Creates a wave's state unless it exists. `KEYS`: state, fans, idem, owners, orders, fcodes.
 /// `ARGV`: quantity, F-code quantity, general quantity, per-fan limit, starts, ends, `1` to
 /// wipe an existing wave first. Returns 1 when created, 0 when the wave existed.
 const OPEN_WAVE_LUA: &str = r#"
 if ARGV[7] == '1' then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 elseif redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
@@ -98,7 +102,8 @@ return 1
 "#;
 
 /// Gives back the unit of a cancelled order, once. `KEYS`: state, fans, owners. `ARGV`: seq,
-/// fan id. The owners record is what makes a second release of the same order a no-op.
+/// fan id. The owners record is what makes a second release of the same order a no-op. An
+/// F-code stays used: its unit goes back to the lane for another code.
 const RELEASE_LUA: &str = r#"
 local owner = redis.call('HGET', KEYS[3], ARGV[1])
 if not owner then return 'unknown_order' end
@@ -205,9 +210,10 @@ pub struct PlaceRequest {
     pub body_hash: String,
     /// The time of the request, unix milliseconds (the caller's clock decides the window).
     pub now_ms: i64,
-    /// The fan redeemed an F-code for this order: take a unit of the F-code allocation, or of
-    /// general stock when that allocation is used up.
-    pub use_fcode: bool,
+    /// The F-code the fan orders with (the caller checked it is theirs and of this wave): the
+    /// order takes a unit of the F-code lane only, and a code takes one unit, ever
+    /// ([`PlaceOutcome::FCodeUsed`] for a second order with it). `None`: general stock.
+    pub fcode_id: Option<i64>,
 }
 
 /// The answer to a [`PlaceRequest`].
@@ -228,6 +234,8 @@ pub enum PlaceOutcome {
     NotOpen,
     /// At or after the wave's end.
     Closed,
+    /// The F-code took a unit for another order.
+    FCodeUsed,
 }
 
 /// Which allocation an order took its unit from.
@@ -276,6 +284,8 @@ pub struct StreamOrder {
     /// The request time the order was placed at (unix ms).
     pub at_ms: i64,
     pub lane: Lane,
+    /// The F-code an F-code lane order used.
+    pub fcode_id: Option<i64>,
 }
 
 /// What [`RedisStock::release`] did.
@@ -316,6 +326,7 @@ struct WaveKeys {
     idem: String,
     owners: String,
     orders: String,
+    fcodes: String,
 }
 
 impl RedisStock {
@@ -366,6 +377,7 @@ impl RedisStock {
             idem: format!("{base}:idem"),
             owners: format!("{base}:owners"),
             orders: format!("{base}:orders"),
+            fcodes: format!("{base}:fcodes"),
         }
     }
 
@@ -391,6 +403,7 @@ impl RedisStock {
             .key(&keys.idem)
             .key(&keys.owners)
             .key(&keys.orders)
+            .key(&keys.fcodes)
             .arg(wave.quantity)
             .arg(wave.fcode_quantity)
             .arg(wave.quantity - wave.fcode_quantity)
@@ -444,6 +457,7 @@ impl RedisStock {
             .arg(&keys.idem)
             .arg(&keys.owners)
             .arg(&keys.orders)
+            .arg(&keys.fcodes)
             .query_async(&mut self.connection.clone())
             .await?;
         Ok(())
@@ -461,12 +475,13 @@ impl RedisStock {
             .key(&keys.idem)
             .key(&keys.owners)
             .key(&keys.orders)
+            .key(&keys.fcodes)
             .arg(request.fan_id)
             .arg(format!("{}:{}", request.fan_id, request.idempotency_key))
             .arg(&request.idempotency_key)
             .arg(&request.body_hash)
             .arg(request.now_ms)
-            .arg(if request.use_fcode { "1" } else { "0" })
+            .arg(request.fcode_id.map(|id| id.to_string()).unwrap_or_default())
             .invoke_async(&mut self.connection.clone())
             .await?;
         match reply.as_slice() {
@@ -480,6 +495,7 @@ impl RedisStock {
                 "key_reused" => Ok(PlaceOutcome::KeyReused),
                 "not_open" => Ok(PlaceOutcome::NotOpen),
                 "closed" => Ok(PlaceOutcome::Closed),
+                "fcode_used" => Ok(PlaceOutcome::FCodeUsed),
                 "no_wave" => Err(RedisEngineError::UnknownWave(request.wave_id)),
                 other => Err(unexpected("place_order outcome", other)),
             },
@@ -586,6 +602,12 @@ fn parse_order(stream_id: String, fields: &[String]) -> Result<StreamOrder> {
     };
     let seq_text = get("seq")?;
     let lane_text = get("lane")?;
+    // Entries written before F-codes went through Redis have no `fcode` field.
+    let fcode_text = get("fcode").unwrap_or("");
+    let fcode_id = match fcode_text {
+        "" => None,
+        id => Some(id.parse().map_err(|_| unexpected("fcode", id))?),
+    };
     Ok(StreamOrder {
         seq: seq_text.parse().map_err(|_| unexpected("seq", seq_text))?,
         fan_id: number("fan")?,
@@ -593,6 +615,7 @@ fn parse_order(stream_id: String, fields: &[String]) -> Result<StreamOrder> {
         body_hash: get("body_hash")?.to_string(),
         at_ms: number("at")?,
         lane: Lane::parse(lane_text).ok_or_else(|| unexpected("lane", lane_text))?,
+        fcode_id,
         stream_id,
     })
 }
@@ -629,10 +652,24 @@ mod tests {
 
     #[test]
     fn stream_entries_parse() {
-        let fields: Vec<String> =
-            ["seq", "7", "fan", "42", "key", "k:1", "body_hash", "ab", "at", "1700", "lane", "fcode"]
-                .map(String::from)
-                .to_vec();
+        let fields: Vec<String> = [
+            "seq",
+            "7",
+            "fan",
+            "42",
+            "key",
+            "k:1",
+            "body_hash",
+            "ab",
+            "at",
+            "1700",
+            "lane",
+            "fcode",
+            "fcode",
+            "9",
+        ]
+        .map(String::from)
+        .to_vec();
         let order = parse_order("1-0".into(), &fields).unwrap();
         assert_eq!(
             order,
@@ -644,8 +681,11 @@ mod tests {
                 body_hash: "ab".into(),
                 at_ms: 1700,
                 lane: Lane::FCode,
+                fcode_id: Some(9),
             }
         );
+        let general = parse_order("2-0".into(), &fields[..12]).unwrap();
+        assert_eq!((general.lane, general.fcode_id), (Lane::FCode, None), "an entry from before F-codes");
         assert!(matches!(
             parse_order("1-0".into(), &fields[..10]),
             Err(RedisEngineError::UnexpectedReply(_))

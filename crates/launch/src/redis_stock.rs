@@ -56,8 +56,12 @@
 //! waves.
 //!
 //! A wave already in Redis keeps its settings: `open_wave` with another quantity or window
-//! does not change them. The engine places general-lane orders only (F-code units are taken
-//! through [`RedisStock`] directly, and reconciled with their lane).
+//! does not change them (`set_window` and `set_quantity` do, for every node). F-code orders
+//! take the wave's F-code lane (`waves.fcode_quantity`, read when the wave is created in
+//! Redis); the script keeps the set of codes that took a unit, so a code takes one unit
+//! across all nodes, and the stream entry carries the code, so whichever writer commits the
+//! order (its node, or a node reconciling the stream) marks the code used in that
+//! transaction.
 
 use crate::engine::{
     EngineError, EngineFuture, OrderRequest, PlacedOrder, Placement, StockCounters, StockEngine, WaveStock,
@@ -87,6 +91,7 @@ type InFlight = Mutex<HashMap<InFlightKey, watch::Receiver<Outcome>>>;
 
 struct Grant {
     order: NewOrder,
+    fcode: Option<i64>,
     done: watch::Sender<Outcome>,
 }
 
@@ -125,10 +130,13 @@ impl RedisStockEngine {
 
     async fn open(&self, stock: WaveStock) -> Result<(), EngineError> {
         let wave_id = stock.wave_id;
+        let quantity = u64::try_from(stock.quantity).map_err(|_| invalid("a negative quantity"))?;
+        let fcode_quantity =
+            self.store.wave(wave_id).await.map_err(store_err)?.map_or(0, |w| w.rules.fcode_quantity);
         let settings = redis_engine::WaveStock {
             wave_id,
-            quantity: u64::try_from(stock.quantity).map_err(|_| invalid("a negative quantity"))?,
-            fcode_quantity: 0,
+            quantity,
+            fcode_quantity: u64::try_from(fcode_quantity).unwrap_or(0).min(quantity),
             per_fan_limit: u32::try_from(stock.per_fan_limit)
                 .map_err(|_| invalid("a per-fan limit out of range"))?,
             starts_at_ms: stock.starts_at_ms,
@@ -183,19 +191,20 @@ impl RedisStockEngine {
                 .into_iter()
                 .map(|o| o.seq)
                 .collect();
-            let mut missing = Vec::new();
+            let (mut missing, mut fcodes) = (Vec::new(), Vec::new());
             for o in page.into_iter().filter(|o| !present.contains(&seq_of(o.seq))) {
                 if !is_released(&self.redis, wave_id, o.seq).await? {
+                    fcodes.push(o.fcode_id);
                     missing.push(new_order(wave_id, o));
                 }
             }
-            written += self.store.insert_orders_if_absent(&missing).await.map_err(store_err)?;
+            written += self.store.insert_orders_if_absent(&missing, &fcodes).await.map_err(store_err)?;
             *cursor = Some(last);
         }
         Ok(written)
     }
 
-    async fn take(&self, req: OrderRequest) -> Result<Placement, EngineError> {
+    async fn take(&self, req: OrderRequest, fcode: Option<i64>) -> Result<Placement, EngineError> {
         if req.launch.is_some() {
             // Orders reach the database from the stream in batches without their terms.
             return Err(EngineError::Storage(
@@ -211,7 +220,7 @@ impl RedisStockEngine {
                 idempotency_key: req.idempotency_key.clone(),
                 body_hash: req.body_hash.clone(),
                 now_ms: req.now_ms,
-                use_fcode: false,
+                fcode_id: fcode,
             })
             .await
             .map_err(redis_err)?;
@@ -223,6 +232,7 @@ impl RedisStockEngine {
             PlaceOutcome::KeyReused => return Ok(Placement::KeyReused),
             PlaceOutcome::NotOpen => return Ok(Placement::NotStarted),
             PlaceOutcome::Closed => return Ok(Placement::Ended),
+            PlaceOutcome::FCodeUsed => return Ok(Placement::FCodeUsed),
         };
         let (done, rx) = watch::channel(None);
         let key = (req.wave_id, req.fan_id, req.idempotency_key.clone());
@@ -231,12 +241,12 @@ impl RedisStockEngine {
             wave_id: req.wave_id,
             user_id: req.fan_id,
             seq,
-            lane: "general",
+            lane: if fcode.is_some() { "fcode" } else { "general" },
             idempotency_key: req.idempotency_key,
             body_hash: req.body_hash,
             created_at: req.now_ms,
         };
-        if self.grants.send(Grant { order, done }).await.is_err() {
+        if self.grants.send(Grant { order, fcode, done }).await.is_err() {
             // The grant stays in the stream: the fan's retry or the next start persists it.
             self.in_flight.lock().remove(&key);
             return Err(EngineError::Stopped);
@@ -372,7 +382,8 @@ async fn write_grants(store: Store, in_flight: Arc<InFlight>, mut queue: mpsc::R
     let mut batch: Vec<Grant> = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let orders: Vec<NewOrder> = batch.iter().map(|g| g.order.clone()).collect();
-        let result = commit(&store, &orders).await;
+        let fcodes: Vec<Option<i64>> = batch.iter().map(|g| g.fcode).collect();
+        let result = commit(&store, &orders, &fcodes).await;
         if let Err(e) = &result {
             tracing::error!(error = %e, orders = batch.len(), "order batch failed; the grants stay in redis");
         }
@@ -401,8 +412,9 @@ async fn write_grants(store: Store, in_flight: Arc<InFlight>, mut queue: mpsc::R
 async fn commit(
     store: &Store,
     orders: &[NewOrder],
+    fcodes: &[Option<i64>],
 ) -> Result<HashMap<(i64, i64), Order>, canyu_store::StoreError> {
-    store.insert_orders_if_absent(orders).await?;
+    store.insert_orders_if_absent(orders, fcodes).await?;
     let mut per_wave: HashMap<i64, Vec<i64>> = HashMap::new();
     for o in orders {
         per_wave.entry(o.wave_id).or_default().push(o.seq);
@@ -422,7 +434,15 @@ impl StockEngine for RedisStockEngine {
     }
 
     fn place(&self, request: OrderRequest) -> EngineFuture<'_, Result<Placement, EngineError>> {
-        Box::pin(self.take(request))
+        Box::pin(self.take(request, None))
+    }
+
+    fn place_fcode(
+        &self,
+        request: OrderRequest,
+        fcode_id: i64,
+    ) -> EngineFuture<'_, Result<Placement, EngineError>> {
+        Box::pin(self.take(request, Some(fcode_id)))
     }
 
     fn set_window(

@@ -458,3 +458,89 @@ async fn a_new_quantity_is_sold_exactly_even_when_changed_during_the_rush() {
         }
     }
 }
+
+/// The F-code lane on every engine that has one (the hot-row baseline refuses F-code
+/// orders): 4 of a wave's 10 units are kept for codes. 30 buyers without a code get the 6
+/// general units; 12 buyers with 6 codes (each code tried by two fans at once) get exactly
+/// the 4 F-code units, no code takes two, and each used code is marked used with its order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_fcode_takes_one_unit_of_the_fcode_lane_and_never_general_stock() {
+    for backend in backends() {
+        let w = world(backend, 42).await;
+        for engine in engines(&w.store) {
+            let name = engine.name();
+            let rules = WaveRules::parse(
+                None,
+                10,
+                "fcfs",
+                Some(1),
+                START,
+                START + 3_600_000,
+                Eligibility::Everyone,
+                BTreeMap::new(),
+            )
+            .unwrap()
+            .with_fcode_quantity(4)
+            .unwrap();
+            let created = w.store.create_wave(w.product, &rules, w.fans[0], 1).await.unwrap();
+            let stock = WaveStock {
+                wave_id: created.id,
+                quantity: 10,
+                per_fan_limit: 1,
+                starts_at_ms: START,
+                ends_at_ms: START + 3_600_000,
+            };
+            let hashes: Vec<String> = (0..6).map(|i| format!("{name}-{}-code-{i}", created.id)).collect();
+            w.store.create_fcode_batch(created.id, &hashes, w.fans[0], 1).await.unwrap();
+            let mut codes = Vec::new();
+            for h in &hashes {
+                codes.push(w.store.fcode_by_hash(h).await.unwrap().expect("code").id);
+            }
+            engine.open_wave(stock.clone()).await.unwrap();
+            if engine.place_fcode(request(&stock, w.fans[41], "probe", "f"), codes[0]).await.is_err() {
+                assert_eq!(name, "hotrow", "only the baseline has no F-code lane");
+                continue;
+            }
+            // The probe took a unit with code 0: three F-code units are left.
+            let general: Vec<_> = w.fans[..30]
+                .iter()
+                .map(|&fan| {
+                    let engine = engine.clone();
+                    let req = request(&stock, fan, "g", "buy");
+                    tokio::spawn(async move { engine.place(req).await })
+                })
+                .collect();
+            let with_codes: Vec<_> = (0..12)
+                .map(|i| {
+                    let (engine, code) = (engine.clone(), codes[i % 6]);
+                    let req = request(&stock, w.fans[30 + i % 11], &format!("f{i}"), "f");
+                    tokio::spawn(async move { (code, engine.place_fcode(req, code).await) })
+                })
+                .collect();
+            let mut general_placed = 0;
+            for t in general {
+                match t.await.unwrap().unwrap() {
+                    Placement::Placed { .. } => general_placed += 1,
+                    Placement::SoldOut => {}
+                    other => panic!("{name}: unexpected {other:?}"),
+                }
+            }
+            let mut used = vec![codes[0]];
+            for t in with_codes {
+                match t.await.unwrap() {
+                    (code, Ok(Placement::Placed { replay: false, .. })) => used.push(code),
+                    (_, Ok(Placement::SoldOut | Placement::FCodeUsed | Placement::LimitReached)) => {}
+                    (_, other) => panic!("{name}: unexpected {other:?}"),
+                }
+            }
+            assert_eq!(general_placed, 6, "{name} on {backend:?}: general buyers never take F-code units");
+            assert_eq!(used.len(), 4, "{name} on {backend:?}: {used:?}");
+            let distinct: HashSet<i64> = used.iter().copied().collect();
+            assert_eq!(distinct.len(), 4, "{name}: a code took two units");
+            assert_eq!(w.store.wave_order_counts(stock.wave_id).await.unwrap(), (10, 10), "{name}");
+            let marked: HashSet<i64> =
+                w.store.used_fcodes(stock.wave_id).await.unwrap().into_iter().collect();
+            assert_eq!(marked, distinct, "{name}: the used codes are marked with their orders");
+        }
+    }
+}

@@ -62,7 +62,7 @@ fn request(fan_id: i64, key: &str) -> PlaceRequest {
         idempotency_key: key.to_string(),
         body_hash: format!("body-of-{fan_id}"),
         now_ms: NOW,
-        use_fcode: false,
+        fcode_id: None,
     }
 }
 
@@ -254,7 +254,7 @@ async fn fcode_lane_sells_after_general_stock_is_gone() {
     for fan in 1_000..1_030i64 {
         let node = nodes[fan as usize % NODES].clone();
         fcode_buyers.spawn(async move {
-            node.place(&PlaceRequest { use_fcode: true, ..request(fan, "with-fcode") }).await
+            node.place(&PlaceRequest { fcode_id: Some(fan), ..request(fan, "with-fcode") }).await
         });
     }
     let mut with_fcode = 0;
@@ -287,17 +287,21 @@ async fn fcode_lane_sells_after_general_stock_is_gone() {
 }
 
 #[tokio::test]
-async fn an_fcode_holder_falls_back_to_general_stock_when_the_fcode_lane_is_empty() {
+async fn an_fcode_takes_one_unit_of_its_lane_and_never_general_stock() {
     let Some(url) = redis_url() else { return };
     let stock = one_node(&url).await;
     stock.open_wave(&wave(3, 1, 1)).await.unwrap();
-    let fcode = |fan| PlaceRequest { use_fcode: true, ..request(fan, "f") };
-    assert!(matches!(stock.place(&fcode(1)).await.unwrap(), PlaceOutcome::Placed { .. }));
-    assert!(matches!(stock.place(&fcode(2)).await.unwrap(), PlaceOutcome::Placed { .. }));
+    let fcode = |fan, code| PlaceRequest { fcode_id: Some(code), ..request(fan, "f") };
+    assert!(matches!(stock.place(&fcode(1, 11)).await.unwrap(), PlaceOutcome::Placed { replay: false, .. }));
+    assert!(matches!(stock.place(&fcode(1, 11)).await.unwrap(), PlaceOutcome::Placed { replay: true, .. }));
+    assert_eq!(stock.place(&fcode(2, 11)).await.unwrap(), PlaceOutcome::FCodeUsed, "one unit per code");
+    assert_eq!(stock.place(&fcode(2, 12)).await.unwrap(), PlaceOutcome::SoldOut, "no fallback to general");
     assert!(matches!(stock.place(&request(3, "g")).await.unwrap(), PlaceOutcome::Placed { .. }));
-    assert_eq!(stock.place(&fcode(4)).await.unwrap(), PlaceOutcome::SoldOut);
-    let lanes: Vec<Lane> = all_orders(&stock).await.iter().map(|o| o.lane).collect();
-    assert_eq!(lanes, [Lane::FCode, Lane::General, Lane::General]);
+    assert!(matches!(stock.place(&request(4, "g")).await.unwrap(), PlaceOutcome::Placed { .. }));
+    assert_eq!(stock.place(&request(5, "g")).await.unwrap(), PlaceOutcome::SoldOut);
+    let orders = all_orders(&stock).await;
+    let lanes: Vec<(Lane, Option<i64>)> = orders.iter().map(|o| (o.lane, o.fcode_id)).collect();
+    assert_eq!(lanes, [(Lane::FCode, Some(11)), (Lane::General, None), (Lane::General, None)]);
     stock.delete_wave(WAVE).await.unwrap();
 }
 
@@ -336,7 +340,7 @@ async fn release_gives_a_unit_back_once() {
     let PlaceOutcome::Placed { seq: first, .. } = stock.place(&request(1, "a")).await.unwrap() else {
         panic!("first order")
     };
-    let fcode = PlaceRequest { use_fcode: true, ..request(2, "b") };
+    let fcode = PlaceRequest { fcode_id: Some(7), ..request(2, "b") };
     let PlaceOutcome::Placed { seq: second, .. } = stock.place(&fcode).await.unwrap() else {
         panic!("second order")
     };

@@ -110,7 +110,7 @@ async fn grant_without_commit(redis: &RedisStock, stock: &WaveStock, fan: i64, k
             idempotency_key: key.to_string(),
             body_hash: body.to_string(),
             now_ms: START + 1,
-            use_fcode: false,
+            fcode_id: None,
         })
         .await
         .unwrap();
@@ -415,7 +415,7 @@ async fn store_writes_offered_orders_once_and_keeps_sold_equal_to_the_orders() {
             created_at: START,
         };
         let first = [order(w.fans[0], 1, "a"), order(w.fans[1], 2, "a")];
-        assert_eq!(w.store.insert_orders_if_absent(&first).await.unwrap(), 2);
+        assert_eq!(w.store.insert_orders_if_absent(&first, &[]).await.unwrap(), 2);
         // Offered again with a new one, and with one clashing on the idempotency key only
         // and one on the seq only: only the new one is written.
         let again = [
@@ -425,8 +425,8 @@ async fn store_writes_offered_orders_once_and_keeps_sold_equal_to_the_orders() {
             order(w.fans[2], 1, "b"),
             order(w.fans[2], 3, "a"),
         ];
-        assert_eq!(w.store.insert_orders_if_absent(&again).await.unwrap(), 1, "on {backend:?}");
-        assert_eq!(w.store.insert_orders_if_absent(&[]).await.unwrap(), 0);
+        assert_eq!(w.store.insert_orders_if_absent(&again, &[]).await.unwrap(), 1, "on {backend:?}");
+        assert_eq!(w.store.insert_orders_if_absent(&[], &[]).await.unwrap(), 0);
         assert_eq!(w.store.wave_order_counts(w.stock.wave_id).await.unwrap(), (3, 3));
         let found = w.store.wave_orders_with_seqs(w.stock.wave_id, &[3, 1, 9]).await.unwrap();
         assert_eq!(
@@ -436,5 +436,50 @@ async fn store_writes_offered_orders_once_and_keeps_sold_equal_to_the_orders() {
         let by_key = w.store.order_by_idempotency_key(w.stock.wave_id, w.fans[2], "a").await.unwrap();
         assert_eq!(by_key.map(|o| o.seq), Some(3));
         assert!(w.store.order_by_idempotency_key(w.stock.wave_id, w.fans[2], "b").await.unwrap().is_none());
+    }
+}
+
+/// An F-code order granted in Redis by a node that died before its commit is written by the
+/// node that reconciles the stream, with its code marked used in the same transaction; the
+/// code stays spent in Redis for every node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconciled_fcode_order_marks_its_code_used() {
+    let Some(url) = redis_url() else { return };
+    for backend in backends() {
+        let w = world(backend, 3, 5, 1).await;
+        let product = w.store.product_by_slug("mi-14").await.unwrap().expect("product").id;
+        let rules =
+            WaveRules::parse(None, 5, "fcfs", Some(1), START, END, Eligibility::Everyone, BTreeMap::new())
+                .unwrap()
+                .with_fcode_quantity(2)
+                .unwrap();
+        let wave = w.store.create_wave(product, &rules, w.fans[0], 1).await.unwrap();
+        let stock = WaveStock { wave_id: wave.id, ..w.stock.clone() };
+        w.store.create_fcode_batch(wave.id, &["code-1".to_string()], w.fans[0], 1).await.unwrap();
+        let code = w.store.fcode_by_hash("code-1").await.unwrap().expect("code").id;
+        let prefix = random_prefix();
+        let first = redis(&url, &prefix).await;
+        first.open_wave(&redis_engine::WaveStock { fcode_quantity: 2, ..redis_wave(&stock) }).await.unwrap();
+        let granted = first
+            .place(&PlaceRequest {
+                wave_id: wave.id,
+                fan_id: w.fans[1],
+                idempotency_key: "k".into(),
+                body_hash: "f".into(),
+                now_ms: START + 1,
+                fcode_id: Some(code),
+            })
+            .await
+            .unwrap();
+        assert!(matches!(granted, PlaceOutcome::Placed { replay: false, .. }), "{granted:?}");
+
+        let engine = node(&url, &prefix, &w.store).await;
+        engine.open_wave(stock.clone()).await.unwrap();
+        let stored = w.store.wave_orders(wave.id).await.unwrap();
+        assert_eq!(stored.iter().map(|o| o.lane.as_str()).collect::<Vec<_>>(), ["fcode"], "on {backend:?}");
+        assert_eq!(w.store.used_fcodes(wave.id).await.unwrap(), vec![code], "on {backend:?}");
+        let again = engine.place_fcode(request(&stock, w.fans[2], "k", "f"), code).await.unwrap();
+        assert_eq!(again, Placement::FCodeUsed);
+        first.delete_wave(wave.id).await.unwrap();
     }
 }

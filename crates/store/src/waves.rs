@@ -378,11 +378,22 @@ impl Store {
     /// `sold` stays the count of the wave's orders). A row whose `(wave_id, seq)` or
     /// `(wave_id, user_id, idempotency_key)` exists already is skipped: several writers (the
     /// nodes of a Redis engine, a node reconciling the wave's stream at start) may offer the
-    /// same order, and it is written once. Returns the number of rows written.
-    pub async fn insert_orders_if_absent(&self, orders: &[NewOrder]) -> StoreResult<u64> {
+    /// same order, and it is written once. `fcodes[i]` (if present) is the F-code
+    /// `orders[i]` used, marked used in the same transaction by whichever writer writes the
+    /// order. Returns the number of rows written.
+    pub async fn insert_orders_if_absent(
+        &self,
+        orders: &[NewOrder],
+        fcodes: &[Option<i64>],
+    ) -> StoreResult<u64> {
         if orders.is_empty() {
             return Ok(0);
         }
+        let used: BTreeMap<(i64, i64), i64> = orders
+            .iter()
+            .zip(fcodes)
+            .filter_map(|(o, fcode)| fcode.map(|f| ((o.wave_id, o.seq), f)))
+            .collect();
         // One lock order for every writer: two transactions offering overlapping orders
         // then wait for each other instead of deadlocking on PostgreSQL.
         let mut sorted: Vec<&NewOrder> = orders.iter().collect();
@@ -398,10 +409,10 @@ impl Store {
                 let values = crate::value_rows(chunk.len(), 7);
                 let sql = format!(
                     "INSERT INTO orders (wave_id, user_id, seq, lane, idempotency_key, body_hash, created_at) \
-                     VALUES {} ON CONFLICT DO NOTHING RETURNING wave_id",
+                     VALUES {} ON CONFLICT DO NOTHING RETURNING id, wave_id, seq, created_at",
                     values
                 );
-                let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
+                let mut q = sqlx::query_as::<_, (i64, i64, i64, i64)>(AssertSqlSafe(sql));
                 for o in chunk {
                     q = q
                         .bind(o.wave_id)
@@ -412,8 +423,11 @@ impl Store {
                         .bind(&o.body_hash)
                         .bind(o.created_at);
                 }
-                for wave_id in q.fetch_all(&mut *tx).await? {
+                for (id, wave_id, seq, at) in q.fetch_all(&mut *tx).await? {
                     *per_wave.entry(wave_id).or_default() += 1;
+                    if let Some(&fcode) = used.get(&(wave_id, seq)) {
+                        crate::fcodes::mark_used(&mut tx, fcode, id, at).await?;
+                    }
                 }
             }
             for (&wave_id, &n) in &per_wave {
