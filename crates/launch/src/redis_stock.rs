@@ -48,6 +48,11 @@
 //! released by other means (a cancelled order) is never reconciled: before writing a missing
 //! grant, the reconciler asks Redis whether its unit was released (see [`is_released`]).
 //!
+//! **Releasing an acknowledged order** (an unpaid hold, a refund, a cancelled scalper):
+//! the database marks the order released first, then Redis gives the unit back. If Redis
+//! fails in between, the unit stays held (undersold, never oversold) until the next
+//! `open_wave`, which gives back in Redis every order the database holds as released.
+//!
 //! **Redis losing a wave.** If Redis forgot a wave (restarted without persistence, or
 //! [`RedisStock::delete_wave`]) while the database holds its orders, re-creating it would
 //! sell its stock a second time. `open_wave` therefore refuses (`Storage`) when the wave's
@@ -165,6 +170,20 @@ impl RedisStockEngine {
         let written = self.reconcile(wave_id, &wave).await?;
         if written > 0 {
             tracing::warn!(wave_id, orders = written, "reconciled granted orders missing from the database");
+        }
+        // A release whose Redis half failed (the database let go, Redis still held the
+        // unit) is finished here; releasing twice in Redis changes nothing.
+        for order in self.store.released_orders(wave_id).await.map_err(store_err)? {
+            let seq = u64::try_from(order.seq).unwrap_or(0);
+            if self.redis.release(wave_id, order.user_id, seq).await.map_err(redis_err)?
+                == ReleaseOutcome::Released
+            {
+                tracing::warn!(
+                    wave_id,
+                    order = order.id,
+                    "gave back in redis the unit of an order released before"
+                );
+            }
         }
         Ok(())
     }
@@ -443,6 +462,25 @@ impl StockEngine for RedisStockEngine {
         fcode_id: i64,
     ) -> EngineFuture<'_, Result<Placement, EngineError>> {
         Box::pin(self.take(request, Some(fcode_id)))
+    }
+
+    fn release(&self, order: &Order, now_ms: i64) -> EngineFuture<'_, Result<bool, EngineError>> {
+        let (order_id, wave_id, fan_id) = (order.id, order.wave_id, order.user_id);
+        let seq = u64::try_from(order.seq).unwrap_or(0);
+        Box::pin(async move {
+            // The database lets go first: Redis may sell the unit again only once no count
+            // there holds it. If Redis then fails, the unit stays held (never oversold) until
+            // the next `open_wave` gives it back.
+            if self.store.release_order(order_id, now_ms).await.map_err(store_err)?.is_none() {
+                return Ok(false);
+            }
+            match self.redis.release(wave_id, fan_id, seq).await.map_err(redis_err)? {
+                ReleaseOutcome::Released | ReleaseOutcome::AlreadyReleased => Ok(true),
+                other => Err(EngineError::Storage(format!(
+                    "wave {wave_id}: order {seq} released in the database, redis answered {other:?}"
+                ))),
+            }
+        })
     }
 
     fn set_window(

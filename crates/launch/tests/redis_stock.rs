@@ -483,3 +483,37 @@ async fn a_reconciled_fcode_order_marks_its_code_used() {
         first.delete_wave(wave.id).await.unwrap();
     }
 }
+
+/// A release whose Redis half never happened (its node died between the database and
+/// Redis) holds the unit until the next node opens the wave, which gives it back; the unit
+/// then sells once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_that_missed_redis_is_finished_when_a_node_opens_the_wave() {
+    let Some(url) = redis_url() else { return };
+    for backend in backends() {
+        let w = world(backend, 3, 1, 1).await;
+        let prefix = random_prefix();
+        let engine = node(&url, &prefix, &w.store).await;
+        engine.open_wave(w.stock.clone()).await.unwrap();
+        let Placement::Placed { order, .. } =
+            engine.place(request(&w.stock, w.fans[1], "k", "buy")).await.unwrap()
+        else {
+            panic!("the first order")
+        };
+        // Released in the database only, as by a node that died before reaching Redis.
+        assert!(w.store.release_order(order.order_id, START + 2).await.unwrap().is_some());
+        let waiting = engine.place(request(&w.stock, w.fans[2], "k", "buy")).await.unwrap();
+        assert_eq!(waiting, Placement::SoldOut, "held, never oversold");
+
+        let next = node(&url, &prefix, &w.store).await;
+        next.open_wave(w.stock.clone()).await.unwrap();
+        let placed = next.place(request(&w.stock, w.fans[2], "k2", "buy")).await.unwrap();
+        assert!(matches!(placed, Placement::Placed { replay: false, .. }), "on {backend:?}: {placed:?}");
+        assert_eq!(w.store.wave_order_counts(w.stock.wave_id).await.unwrap(), (1, 1));
+        // Opening again gives nothing back twice.
+        node(&url, &prefix, &w.store).await.open_wave(w.stock.clone()).await.unwrap();
+        let refused = next.place(request(&w.stock, w.fans[0], "k", "buy")).await.unwrap();
+        assert_eq!(refused, Placement::SoldOut);
+        redis(&url, &prefix).await.delete_wave(w.stock.wave_id).await.unwrap();
+    }
+}

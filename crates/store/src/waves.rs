@@ -320,6 +320,18 @@ impl Store {
         rows.iter().map(order_from_row).collect()
     }
 
+    /// The wave's orders that gave their unit back (cancelled, refunded, expired), in
+    /// sequence: what an engine keeping its own count must know was released.
+    pub async fn released_orders(&self, wave_id: i64) -> StoreResult<Vec<Order>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{ORDER_SELECT} WHERE wave_id = $1 AND status <> 'placed' ORDER BY seq"
+        )))
+        .bind(wave_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(order_from_row).collect()
+    }
+
     pub async fn order(&self, id: i64) -> StoreResult<Option<Order>> {
         let row = sqlx::query(AssertSqlSafe(format!("{ORDER_SELECT} WHERE id = $1")))
             .bind(id)
