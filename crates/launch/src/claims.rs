@@ -7,9 +7,17 @@
 //! for a unit and given back if the engine refuses or the order later lets go of its unit.
 //! The database stays the truth: a campaign's claims are loaded from its live orders the first
 //! time the campaign is used after a start, so a crash loses only claims of orders that were
-//! never acknowledged. Like the embedded engine, this serves one node; launch orders are not
-//! taken by the Redis engine.
+//! never acknowledged.
+//!
+//! That book serves one node, like the embedded engine. Nodes sharing a Redis engine share
+//! their claims in Redis instead ([`ClaimBook::redis`]): one hash per campaign, claimed and
+//! released by Lua scripts, loaded from the database once (the first claim finds it not
+//! loaded; until it is, nobody claims). A release that arrives before the load leaves a
+//! tombstone, so a load read from the database just before that order let go cannot bring
+//! its claim back.
 
+use crate::redis_engine::RedisStock;
+use redis::Script;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -42,14 +50,70 @@ pub enum Claimed {
     Taken(ClaimKey),
 }
 
+/// Shared claims could not be read or written (Redis unreachable): the order is refused as
+/// unavailable, never placed unchecked.
+#[derive(Debug, thiserror::Error)]
+#[error("claims unavailable: {0}")]
+pub struct ClaimsUnavailable(pub String);
+
 type Holders = HashMap<ClaimKey, Owner>;
 
+/// Who holds what in each campaign: in this process (the default), or in Redis for several
+/// nodes.
 #[derive(Default)]
 pub struct ClaimBook {
-    campaigns: parking_lot::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<Option<Holders>>>>>,
+    shared: Option<RedisClaims>,
+    local: LocalClaims,
 }
 
 impl ClaimBook {
+    /// Claims kept in Redis, shared by every node using the same Redis and key prefix.
+    pub fn redis(stock: RedisStock) -> ClaimBook {
+        ClaimBook { shared: Some(RedisClaims::new(stock)), local: LocalClaims::default() }
+    }
+
+    /// Takes every key for `owner`, or none of them. `load` reads the campaign's live orders'
+    /// claims; it runs before any claim of the campaign is taken (once per campaign in this
+    /// process, or once for all nodes in Redis).
+    pub async fn claim<F, Fut, E>(
+        &self,
+        campaign_id: i64,
+        keys: &[ClaimKey],
+        owner: &Owner,
+        load: F,
+    ) -> Result<Claimed, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Vec<(ClaimKey, Owner)>, E>>,
+        E: From<ClaimsUnavailable>,
+    {
+        match &self.shared {
+            None => self.local.claim(campaign_id, keys, owner, load).await,
+            Some(shared) => shared.claim(campaign_id, keys, owner, load).await,
+        }
+    }
+
+    /// Gives back the keys `fan_id` holds in the campaign (an order refused by the engine, or
+    /// one that let go of its unit). Keys held by someone else stay where they are. A failure
+    /// to reach Redis is logged: the claim then stays until a person's order lets go again.
+    pub async fn release(&self, campaign_id: i64, keys: &[ClaimKey], fan_id: i64) {
+        match &self.shared {
+            None => self.local.release(campaign_id, keys, fan_id).await,
+            Some(shared) => {
+                if let Err(e) = shared.release(campaign_id, keys, fan_id).await {
+                    tracing::error!(campaign_id, fan_id, error = %e, "could not give back claims in redis");
+                }
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct LocalClaims {
+    campaigns: parking_lot::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<Option<Holders>>>>>,
+}
+
+impl LocalClaims {
     fn campaign(&self, campaign_id: i64) -> Arc<tokio::sync::Mutex<Option<Holders>>> {
         self.campaigns.lock().entry(campaign_id).or_default().clone()
     }
@@ -57,7 +121,7 @@ impl ClaimBook {
     /// Takes every key for `owner`, or none of them. `load` reads the campaign's live orders'
     /// claims; it runs once per campaign, under the campaign's lock, so no claim is taken
     /// before the ones already in the database are known.
-    pub async fn claim<F, Fut, E>(
+    async fn claim<F, Fut, E>(
         &self,
         campaign_id: i64,
         keys: &[ClaimKey],
@@ -87,9 +151,7 @@ impl ClaimBook {
         Ok(Claimed::Granted { fresh })
     }
 
-    /// Gives back the keys `fan_id` holds in the campaign (an order refused by the engine, or
-    /// one that let go of its unit). Keys held by someone else stay where they are.
-    pub async fn release(&self, campaign_id: i64, keys: &[ClaimKey], fan_id: i64) {
+    async fn release(&self, campaign_id: i64, keys: &[ClaimKey], fan_id: i64) {
         if keys.is_empty() {
             return;
         }
@@ -106,17 +168,204 @@ impl ClaimBook {
     }
 }
 
+/// Claims a campaign's keys for an owner. `KEYS`: the campaign's claims hash. `ARGV`: the
+/// owner, then the keys. `{'not_loaded'}` before the campaign was loaded, `{'taken', key}`
+/// when another owner holds a key (nothing taken), else `{'granted', fresh keys…}`.
+const CLAIM_LUA: &str = r#"
+if redis.call('HEXISTS', KEYS[1], '!loaded') == 0 then return {'not_loaded'} end
+for i = 2, #ARGV do
+  local held = redis.call('HGET', KEYS[1], ARGV[i])
+  if held and held ~= ARGV[1] then return {'taken', ARGV[i]} end
+end
+local reply = {'granted'}
+for i = 2, #ARGV do
+  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[1]) == 1 then table.insert(reply, ARGV[i]) end
+end
+return reply
+"#;
+
+/// Loads a campaign's claims from its live orders, once. `ARGV`: key, owner, key, owner…
+/// A key whose holder's fan released it before the load (a tombstone) is skipped: the
+/// database was read before that order let go.
+const LOAD_LUA: &str = r#"
+if redis.call('HEXISTS', KEYS[1], '!loaded') == 1 then return 0 end
+for i = 1, #ARGV, 2 do
+  local gone = redis.call('HGET', KEYS[1], '~' .. ARGV[i])
+  local fan = string.match(ARGV[i + 1], '^([^:]*):')
+  if not (gone and gone == fan) then redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+redis.call('HSET', KEYS[1], '!loaded', '1')
+return 1
+"#;
+
+/// Gives back the keys a fan holds. `ARGV`: the fan id, then the keys. Before the load, a
+/// tombstone records the release instead.
+const RELEASE_LUA: &str = r#"
+local loaded = redis.call('HEXISTS', KEYS[1], '!loaded') == 1
+local mine = ARGV[1] .. ':'
+for i = 2, #ARGV do
+  local held = redis.call('HGET', KEYS[1], ARGV[i])
+  if held and string.sub(held, 1, #mine) == mine then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+  elseif not loaded then
+    redis.call('HSET', KEYS[1], '~' .. ARGV[i], ARGV[1])
+  end
+end
+return 1
+"#;
+
+struct RedisClaims {
+    stock: RedisStock,
+    claim_script: Script,
+    load_script: Script,
+    release_script: Script,
+}
+
+impl ClaimKey {
+    fn field(&self) -> String {
+        match self {
+            ClaimKey::Person(id) => format!("p:{id}"),
+            ClaimKey::Identity(key) => format!("i:{key}"),
+            ClaimKey::Address(key) => format!("a:{key}"),
+        }
+    }
+
+    fn from_field(field: &str) -> Option<ClaimKey> {
+        match field.split_once(':')? {
+            ("p", id) => id.parse().ok().map(ClaimKey::Person),
+            ("i", key) => Some(ClaimKey::Identity(key.to_string())),
+            ("a", key) => Some(ClaimKey::Address(key.to_string())),
+            _ => None,
+        }
+    }
+}
+
+impl Owner {
+    /// `<fan>:<idempotency key>`: the fan first, so a release can match it by prefix.
+    fn text(&self) -> String {
+        format!("{}:{}", self.fan_id, self.idempotency_key)
+    }
+}
+
+fn unavailable(e: redis::RedisError) -> ClaimsUnavailable {
+    ClaimsUnavailable(e.to_string())
+}
+
+impl RedisClaims {
+    fn new(stock: RedisStock) -> RedisClaims {
+        RedisClaims {
+            stock,
+            claim_script: Script::new(CLAIM_LUA),
+            load_script: Script::new(LOAD_LUA),
+            release_script: Script::new(RELEASE_LUA),
+        }
+    }
+
+    fn key(&self, campaign_id: i64) -> String {
+        format!("{}:campaign:{{{campaign_id}}}:claims", self.stock.prefix())
+    }
+
+    async fn claim<F, Fut, E>(
+        &self,
+        campaign_id: i64,
+        keys: &[ClaimKey],
+        owner: &Owner,
+        load: F,
+    ) -> Result<Claimed, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Vec<(ClaimKey, Owner)>, E>>,
+        E: From<ClaimsUnavailable>,
+    {
+        if keys.is_empty() {
+            return Ok(Claimed::Granted { fresh: Vec::new() });
+        }
+        let hash = self.key(campaign_id);
+        let mut load = Some(load);
+        loop {
+            let mut invocation = self.claim_script.key(&hash);
+            invocation.arg(owner.text());
+            for key in keys {
+                invocation.arg(key.field());
+            }
+            let reply: Vec<String> =
+                invocation.invoke_async(&mut self.stock.connection()).await.map_err(unavailable)?;
+            match reply.split_first() {
+                Some((outcome, fresh)) if outcome == "granted" => {
+                    let fresh = fresh.iter().filter_map(|f| ClaimKey::from_field(f)).collect();
+                    return Ok(Claimed::Granted { fresh });
+                }
+                Some((outcome, [field])) if outcome == "taken" => {
+                    let key = ClaimKey::from_field(field)
+                        .ok_or_else(|| ClaimsUnavailable(format!("unreadable claim {field}")))?;
+                    return Ok(Claimed::Taken(key));
+                }
+                Some((outcome, [])) if outcome == "not_loaded" => {
+                    // Every node that finds the campaign not loaded loads the same rows; the
+                    // first load wins and the others change nothing.
+                    let Some(load) = load.take() else {
+                        return Err(ClaimsUnavailable("claims did not load".into()).into());
+                    };
+                    let holders = load().await?;
+                    let mut invocation = self.load_script.key(&hash);
+                    for (key, holder) in &holders {
+                        invocation.arg(key.field()).arg(holder.text());
+                    }
+                    let _: i64 =
+                        invocation.invoke_async(&mut self.stock.connection()).await.map_err(unavailable)?;
+                }
+                _ => return Err(ClaimsUnavailable(format!("unexpected claim reply {reply:?}")).into()),
+            }
+        }
+    }
+
+    async fn release(
+        &self,
+        campaign_id: i64,
+        keys: &[ClaimKey],
+        fan_id: i64,
+    ) -> Result<(), ClaimsUnavailable> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut invocation = self.release_script.key(self.key(campaign_id));
+        invocation.arg(fan_id);
+        for key in keys {
+            invocation.arg(key.field());
+        }
+        let _: i64 = invocation.invoke_async(&mut self.stock.connection()).await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    #[cfg(test)]
+    fn fields(keys: &[ClaimKey]) -> Vec<String> {
+        keys.iter().map(ClaimKey::field).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::convert::Infallible;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn owner(fan_id: i64, key: &str) -> Owner {
         Owner { fan_id, idempotency_key: key.to_string() }
     }
 
-    async fn nothing() -> Result<Vec<(ClaimKey, Owner)>, Infallible> {
+    /// A load's own failure, or the claims' (never here: these books are local).
+    #[derive(Debug, PartialEq)]
+    enum Failure {
+        Db(&'static str),
+        Claims(String),
+    }
+
+    impl From<ClaimsUnavailable> for Failure {
+        fn from(e: ClaimsUnavailable) -> Failure {
+            Failure::Claims(e.0)
+        }
+    }
+
+    async fn nothing() -> Result<Vec<(ClaimKey, Owner)>, Failure> {
         Ok(Vec::new())
     }
 
@@ -175,7 +424,7 @@ mod tests {
                 let load = || async move {
                     loads.fetch_add(1, Ordering::SeqCst);
                     tokio::task::yield_now().await;
-                    Ok::<_, Infallible>(vec![(ClaimKey::Person(0), owner(0, "before the crash"))])
+                    Ok::<_, Failure>(vec![(ClaimKey::Person(0), owner(0, "before the crash"))])
                 };
                 book.claim(1, &[ClaimKey::Person(fan), addr], &owner(fan, "k"), load).await.unwrap()
             }));
@@ -197,10 +446,24 @@ mod tests {
     #[tokio::test]
     async fn a_failed_load_takes_nothing_and_is_tried_again() {
         let book = ClaimBook::default();
-        let failed = book.claim(1, &[ClaimKey::Person(1)], &owner(1, "k"), || async { Err("db down") }).await;
-        assert_eq!(failed, Err("db down"));
-        let again =
-            book.claim(1, &[ClaimKey::Person(1)], &owner(1, "k"), || async { Ok::<_, &str>(vec![]) }).await;
+        let failed = book
+            .claim(1, &[ClaimKey::Person(1)], &owner(1, "k"), || async { Err(Failure::Db("db down")) })
+            .await;
+        assert_eq!(failed, Err(Failure::Db("db down")));
+        let again = book
+            .claim(1, &[ClaimKey::Person(1)], &owner(1, "k"), || async { Ok::<_, Failure>(vec![]) })
+            .await;
         assert_eq!(again, Ok(Claimed::Granted { fresh: vec![ClaimKey::Person(1)] }));
+    }
+
+    #[test]
+    fn claim_keys_round_trip_through_redis_fields() {
+        let keys = [ClaimKey::Person(42), ClaimKey::Identity("ab:cd".into()), ClaimKey::Address("ef".into())];
+        let fields = RedisClaims::fields(&keys);
+        assert_eq!(fields, ["p:42", "i:ab:cd", "a:ef"]);
+        let back: Vec<ClaimKey> = fields.iter().filter_map(|f| ClaimKey::from_field(f)).collect();
+        assert_eq!(back, keys);
+        assert_eq!(ClaimKey::from_field("x:1"), None);
+        assert_eq!(owner(7, "k:1").text(), "7:k:1");
     }
 }

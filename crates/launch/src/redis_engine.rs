@@ -20,7 +20,7 @@
 //! | `P:wave:{W}:fans` | hash | fan id → live orders of the fan in this wave |
 //! | `P:wave:{W}:idem` | hash | `<fan id>:<idempotency key>` → `<seq>:<body hash>` |
 //! | `P:wave:{W}:owners` | hash | seq → `<lane>:<fan id>`, `released:<lane>:<fan id>` once released |
-//! | `P:wave:{W}:orders` | stream | one entry per order: `seq`, `fan`, `key`, `body_hash`, `at`, `lane`, `fcode` |
+//! | `P:wave:{W}:orders` | stream | one entry per order: `seq`, `fan`, `key`, `body_hash`, `at`, `lane`, `fcode`, `launch` |
 //! | `P:wave:{W}:fcodes` | set | ids of the F-codes that took a unit (a code takes one, ever) |
 
 use redis::Script;
@@ -38,8 +38,9 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Places one order. `KEYS`: state, fans, idem, owners, orders, fcodes. `ARGV`: fan id,
 /// idempotency field (`<fan>:<key>`), idempotency key, body hash, now (unix ms), the F-code
-/// id for an order in the F-code lane (empty for general stock). Returns `{outcome}` or
-/// `{'placed', seq, replay}` (all strings).
+/// id for an order in the F-code lane (empty for general stock), the order's launch terms
+/// (opaque text, empty outside a campaign). Returns `{outcome}` or `{'placed', seq, replay}`
+/// (all strings).
 ///
 /// The idempotency record is read first, so a retry of a placed order gets its order back
 /// even after the wave closed. Only placed orders are recorded: a refusal changes nothing,
@@ -75,7 +76,7 @@ local seq = tostring(tonumber(wave[6]) + 1)
 -- The stream entry goes first: it is the one write that can fail (out of memory), and
 -- until it succeeds nothing has changed, so a failure leaves no half-placed order.
 redis.call('XADD', KEYS[5], '*', 'seq', seq, 'fan', ARGV[1], 'key', ARGV[3],
-  'body_hash', ARGV[4], 'at', ARGV[5], 'lane', lane, 'fcode', ARGV[6])
+  'body_hash', ARGV[4], 'at', ARGV[5], 'lane', lane, 'fcode', ARGV[6], 'launch', ARGV[7])
 if lane == 'fcode' then redis.call('SADD', KEYS[6], ARGV[6]) end
 redis.call('HSET', KEYS[1], 'last_seq', seq)
 redis.call('HINCRBY', KEYS[1], lane .. '_remaining', -1)
@@ -214,6 +215,9 @@ pub struct PlaceRequest {
     /// order takes a unit of the F-code lane only, and a code takes one unit, ever
     /// ([`PlaceOutcome::FCodeUsed`] for a second order with it). `None`: general stock.
     pub fcode_id: Option<i64>,
+    /// For an order in a launch campaign's wave: its deposit terms, kept with the grant in
+    /// the stream so any node can write the order with them.
+    pub launch: Option<String>,
 }
 
 /// The answer to a [`PlaceRequest`].
@@ -286,6 +290,8 @@ pub struct StreamOrder {
     pub lane: Lane,
     /// The F-code an F-code lane order used.
     pub fcode_id: Option<i64>,
+    /// The launch terms the order was placed with ([`PlaceRequest::launch`]).
+    pub launch: Option<String>,
 }
 
 /// What [`RedisStock::release`] did.
@@ -362,6 +368,11 @@ impl RedisStock {
 
     pub fn prefix(&self) -> &str {
         &self.prefix
+    }
+
+    /// The shared connection, for other scripts on the same Redis (campaign claims).
+    pub(crate) fn connection(&self) -> ConnectionManager {
+        self.connection.clone()
     }
 
     /// The stream the wave's orders are appended to: `<prefix>:wave:{<id>}:orders`.
@@ -482,6 +493,7 @@ impl RedisStock {
             .arg(&request.body_hash)
             .arg(request.now_ms)
             .arg(request.fcode_id.map(|id| id.to_string()).unwrap_or_default())
+            .arg(request.launch.as_deref().unwrap_or(""))
             .invoke_async(&mut self.connection.clone())
             .await?;
         match reply.as_slice() {
@@ -616,6 +628,7 @@ fn parse_order(stream_id: String, fields: &[String]) -> Result<StreamOrder> {
         at_ms: number("at")?,
         lane: Lane::parse(lane_text).ok_or_else(|| unexpected("lane", lane_text))?,
         fcode_id,
+        launch: Some(get("launch").unwrap_or("")).filter(|l| !l.is_empty()).map(str::to_string),
         stream_id,
     })
 }
@@ -682,6 +695,7 @@ mod tests {
                 at_ms: 1700,
                 lane: Lane::FCode,
                 fcode_id: Some(9),
+                launch: None,
             }
         );
         let general = parse_order("2-0".into(), &fields[..12]).unwrap();

@@ -72,7 +72,7 @@ use crate::engine::{
     EngineError, EngineFuture, OrderRequest, PlacedOrder, Placement, StockCounters, StockEngine, WaveStock,
 };
 use crate::redis_engine::{self, Lane, PlaceOutcome, PlaceRequest, RedisStock, ReleaseOutcome, StreamOrder};
-use canyu_store::{NewOrder, Order, Store};
+use canyu_store::{LaunchRow, NewOrder, Order, Store};
 use parking_lot::Mutex;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -97,6 +97,7 @@ type InFlight = Mutex<HashMap<InFlightKey, watch::Receiver<Outcome>>>;
 struct Grant {
     order: NewOrder,
     fcode: Option<i64>,
+    launch: Option<LaunchRow>,
     done: watch::Sender<Outcome>,
 }
 
@@ -210,26 +211,30 @@ impl RedisStockEngine {
                 .into_iter()
                 .map(|o| o.seq)
                 .collect();
-            let (mut missing, mut fcodes) = (Vec::new(), Vec::new());
+            let (mut missing, mut fcodes, mut launches) = (Vec::new(), Vec::new(), Vec::new());
             for o in page.into_iter().filter(|o| !present.contains(&seq_of(o.seq))) {
                 if !is_released(&self.redis, wave_id, o.seq).await? {
                     fcodes.push(o.fcode_id);
+                    launches.push(match &o.launch {
+                        None => None,
+                        Some(text) => Some(LaunchRow::from_json(text).ok_or_else(|| {
+                            EngineError::Storage(format!(
+                                "wave {wave_id}: order {} has unreadable launch terms",
+                                o.seq
+                            ))
+                        })?),
+                    });
                     missing.push(new_order(wave_id, o));
                 }
             }
-            written += self.store.insert_orders_if_absent(&missing, &fcodes).await.map_err(store_err)?;
+            written +=
+                self.store.insert_orders_if_absent(&missing, &fcodes, &launches).await.map_err(store_err)?;
             *cursor = Some(last);
         }
         Ok(written)
     }
 
     async fn take(&self, req: OrderRequest, fcode: Option<i64>) -> Result<Placement, EngineError> {
-        if req.launch.is_some() {
-            // Orders reach the database from the stream in batches without their terms.
-            return Err(EngineError::Storage(
-                "the redis engine does not take launch-campaign orders yet".into(),
-            ));
-        }
         let wave = self.wave(req.wave_id)?;
         let outcome = self
             .redis
@@ -240,6 +245,7 @@ impl RedisStockEngine {
                 body_hash: req.body_hash.clone(),
                 now_ms: req.now_ms,
                 fcode_id: fcode,
+                launch: req.launch.as_ref().map(LaunchRow::to_json),
             })
             .await
             .map_err(redis_err)?;
@@ -265,7 +271,7 @@ impl RedisStockEngine {
             body_hash: req.body_hash,
             created_at: req.now_ms,
         };
-        if self.grants.send(Grant { order, fcode, done }).await.is_err() {
+        if self.grants.send(Grant { order, fcode, launch: req.launch, done }).await.is_err() {
             // The grant stays in the stream: the fan's retry or the next start persists it.
             self.in_flight.lock().remove(&key);
             return Err(EngineError::Stopped);
@@ -402,7 +408,8 @@ async fn write_grants(store: Store, in_flight: Arc<InFlight>, mut queue: mpsc::R
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let orders: Vec<NewOrder> = batch.iter().map(|g| g.order.clone()).collect();
         let fcodes: Vec<Option<i64>> = batch.iter().map(|g| g.fcode).collect();
-        let result = commit(&store, &orders, &fcodes).await;
+        let launches: Vec<Option<LaunchRow>> = batch.iter().map(|g| g.launch.clone()).collect();
+        let result = commit(&store, &orders, &fcodes, &launches).await;
         if let Err(e) = &result {
             tracing::error!(error = %e, orders = batch.len(), "order batch failed; the grants stay in redis");
         }
@@ -432,8 +439,9 @@ async fn commit(
     store: &Store,
     orders: &[NewOrder],
     fcodes: &[Option<i64>],
+    launches: &[Option<LaunchRow>],
 ) -> Result<HashMap<(i64, i64), Order>, canyu_store::StoreError> {
-    store.insert_orders_if_absent(orders, fcodes).await?;
+    store.insert_orders_if_absent(orders, fcodes, launches).await?;
     let mut per_wave: HashMap<i64, Vec<i64>> = HashMap::new();
     for o in orders {
         per_wave.entry(o.wave_id).or_default().push(o.seq);

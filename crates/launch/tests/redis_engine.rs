@@ -63,6 +63,7 @@ fn request(fan_id: i64, key: &str) -> PlaceRequest {
         body_hash: format!("body-of-{fan_id}"),
         now_ms: NOW,
         fcode_id: None,
+        launch: None,
     }
 }
 

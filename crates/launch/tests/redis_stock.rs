@@ -111,6 +111,7 @@ async fn grant_without_commit(redis: &RedisStock, stock: &WaveStock, fan: i64, k
             body_hash: body.to_string(),
             now_ms: START + 1,
             fcode_id: None,
+            launch: None,
         })
         .await
         .unwrap();
@@ -415,7 +416,7 @@ async fn store_writes_offered_orders_once_and_keeps_sold_equal_to_the_orders() {
             created_at: START,
         };
         let first = [order(w.fans[0], 1, "a"), order(w.fans[1], 2, "a")];
-        assert_eq!(w.store.insert_orders_if_absent(&first, &[]).await.unwrap(), 2);
+        assert_eq!(w.store.insert_orders_if_absent(&first, &[], &[]).await.unwrap(), 2);
         // Offered again with a new one, and with one clashing on the idempotency key only
         // and one on the seq only: only the new one is written.
         let again = [
@@ -425,8 +426,8 @@ async fn store_writes_offered_orders_once_and_keeps_sold_equal_to_the_orders() {
             order(w.fans[2], 1, "b"),
             order(w.fans[2], 3, "a"),
         ];
-        assert_eq!(w.store.insert_orders_if_absent(&again, &[]).await.unwrap(), 1, "on {backend:?}");
-        assert_eq!(w.store.insert_orders_if_absent(&[], &[]).await.unwrap(), 0);
+        assert_eq!(w.store.insert_orders_if_absent(&again, &[], &[]).await.unwrap(), 1, "on {backend:?}");
+        assert_eq!(w.store.insert_orders_if_absent(&[], &[], &[]).await.unwrap(), 0);
         assert_eq!(w.store.wave_order_counts(w.stock.wave_id).await.unwrap(), (3, 3));
         let found = w.store.wave_orders_with_seqs(w.stock.wave_id, &[3, 1, 9]).await.unwrap();
         assert_eq!(
@@ -468,6 +469,7 @@ async fn a_reconciled_fcode_order_marks_its_code_used() {
                 body_hash: "f".into(),
                 now_ms: START + 1,
                 fcode_id: Some(code),
+                launch: None,
             })
             .await
             .unwrap();

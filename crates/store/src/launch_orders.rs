@@ -88,6 +88,72 @@ pub struct LaunchRow {
     pub flags: String,
 }
 
+impl LaunchRow {
+    /// The row as JSON, to carry it where only text goes (the Redis engine's order stream,
+    /// from which any node may write the order).
+    pub fn to_json(&self) -> String {
+        serde_json::json!({
+            "campaign": self.campaign_id,
+            "sku": self.sku_code,
+            "kind": self.kind.as_str(),
+            "amount_fen": self.amount_fen,
+            "buyer": self.buyer_name,
+            "hold_expires_at": self.hold_expires_at,
+            "address": self.address_key,
+            "client": self.client_key,
+            "device": self.device_key,
+            "flags": self.flags,
+        })
+        .to_string()
+    }
+
+    /// The row [`to_json`](LaunchRow::to_json) wrote; `None` for anything else.
+    pub fn from_json(text: &str) -> Option<LaunchRow> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let text_of = |name: &str| v.get(name)?.as_str().map(str::to_string);
+        let optional = |name: &str| match v.get(name)? {
+            serde_json::Value::Null => Some(None),
+            value => value.as_str().map(|s| Some(s.to_string())),
+        };
+        Some(LaunchRow {
+            campaign_id: v.get("campaign")?.as_i64()?,
+            sku_code: text_of("sku")?,
+            kind: OrderKind::parse(v.get("kind")?.as_str()?).ok()?,
+            amount_fen: v.get("amount_fen")?.as_i64()?,
+            buyer_name: text_of("buyer")?,
+            hold_expires_at: v.get("hold_expires_at")?.as_i64()?,
+            address_key: optional("address")?,
+            client_key: optional("client")?,
+            device_key: optional("device")?,
+            flags: text_of("flags")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod launch_row_tests {
+    use super::*;
+
+    #[test]
+    fn a_launch_row_round_trips_through_json() {
+        let row = LaunchRow {
+            campaign_id: 3,
+            sku_code: "su7-max".into(),
+            kind: OrderKind::Big,
+            amount_fen: 500_000,
+            buyer_name: "买买提·艾力 \"车主\"".into(),
+            hold_expires_at: 1_700_000_900_000,
+            address_key: Some("ab".into()),
+            client_key: None,
+            device_key: Some("cd".into()),
+            flags: "fresh_account,ip_burst".into(),
+        };
+        assert_eq!(LaunchRow::from_json(&row.to_json()), Some(row.clone()));
+        assert_eq!(LaunchRow::from_json("{}"), None);
+        assert_eq!(LaunchRow::from_json(&row.to_json().replace("big", "huge")), None);
+    }
+}
+
 impl LaunchOrder {
     /// The launch order as the engine just committed it from `row` (no read needed).
     pub fn placed(

@@ -391,21 +391,20 @@ impl Store {
     /// `(wave_id, user_id, idempotency_key)` exists already is skipped: several writers (the
     /// nodes of a Redis engine, a node reconciling the wave's stream at start) may offer the
     /// same order, and it is written once. `fcodes[i]` (if present) is the F-code
-    /// `orders[i]` used, marked used in the same transaction by whichever writer writes the
-    /// order. Returns the number of rows written.
+    /// `orders[i]` used, marked used, and `launches[i]` its deposit terms, written, both in
+    /// the same transaction by whichever writer writes the order (shorter slices mean `None`
+    /// for the rest). Returns the number of rows written.
     pub async fn insert_orders_if_absent(
         &self,
         orders: &[NewOrder],
         fcodes: &[Option<i64>],
+        launches: &[Option<crate::LaunchRow>],
     ) -> StoreResult<u64> {
         if orders.is_empty() {
             return Ok(0);
         }
-        let used: BTreeMap<(i64, i64), i64> = orders
-            .iter()
-            .zip(fcodes)
-            .filter_map(|(o, fcode)| fcode.map(|f| ((o.wave_id, o.seq), f)))
-            .collect();
+        let index: BTreeMap<(i64, i64), usize> =
+            orders.iter().enumerate().map(|(i, o)| ((o.wave_id, o.seq), i)).collect();
         // One lock order for every writer: two transactions offering overlapping orders
         // then wait for each other instead of deadlocking on PostgreSQL.
         let mut sorted: Vec<&NewOrder> = orders.iter().collect();
@@ -417,6 +416,7 @@ impl Store {
         let result = async {
             let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
             let mut per_wave: BTreeMap<i64, i64> = BTreeMap::new();
+            let mut terms = Vec::new();
             for chunk in sorted.chunks(INSERT_CHUNK) {
                 let values = crate::value_rows(chunk.len(), 7);
                 let sql = format!(
@@ -437,11 +437,16 @@ impl Store {
                 }
                 for (id, wave_id, seq, at) in q.fetch_all(&mut *tx).await? {
                     *per_wave.entry(wave_id).or_default() += 1;
-                    if let Some(&fcode) = used.get(&(wave_id, seq)) {
-                        crate::fcodes::mark_used(&mut tx, fcode, id, at).await?;
+                    let Some(&i) = index.get(&(wave_id, seq)) else { continue };
+                    if let Some(Some(fcode)) = fcodes.get(i) {
+                        crate::fcodes::mark_used(&mut tx, *fcode, id, at).await?;
+                    }
+                    if let Some(Some(launch)) = launches.get(i) {
+                        terms.push((id, orders[i].user_id, at, launch));
                     }
                 }
             }
+            crate::launch_orders::insert_launch_rows(&mut tx, &terms).await?;
             for (&wave_id, &n) in &per_wave {
                 sqlx::query("UPDATE waves SET sold = sold + $1 WHERE id = $2")
                     .bind(n)

@@ -35,6 +35,13 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<canyu_launch::claims::ClaimsUnavailable> for AppError {
+    fn from(err: canyu_launch::claims::ClaimsUnavailable) -> Self {
+        tracing::error!(error = %err, "campaign claims unavailable");
+        AppError(ErrorCode::Unavailable)
+    }
+}
+
 impl From<canyu_text::TextError> for AppError {
     fn from(err: canyu_text::TextError) -> Self {
         tracing::error!(error = %err, "search index error");

@@ -1119,3 +1119,86 @@ async fn a_verified_person_orders_once_however_many_accounts_they_hold() {
         assert_eq!((s, error_code(&r)), (409, "person_already_ordered"), "{backend:?}: {r}");
     }
 }
+
+/// Campaign orders on the Redis engine, served by two nodes of one site: deposit terms are
+/// written with each order, one order per person and per address holds across the nodes
+/// (also for fans ordering at once through both), and an order that lets go gives its unit
+/// and its claims back for every node.
+#[tokio::test]
+async fn campaign_orders_on_the_redis_engine_hold_their_rules_across_nodes() {
+    for backend in backends() {
+        let Some(a_node) = common::spawn_app_on_redis(backend).await else { return };
+        let staff = a_node.seed_catalog().await;
+        let t = now();
+        let body = with(with(revealed_body(t), "one_per_address", Value::Null), "fan_lane_places", json!(0));
+        let (s, c) = a_node.post("/api/v1/campaigns", Some(&staff), body).await;
+        assert_eq!(s, 201, "{c}");
+        let wave = open_campaign_wave(&a_node, &staff, c["id"].as_i64().unwrap(), 3, t).await;
+        let b_node = a_node.another_node().await;
+        let order = |address: &str| json!({"kind": "small", "buyer_name": "车主", "address": address});
+        let a = a_node.register("两地_甲").await;
+        let b = a_node.register("两地_乙").await;
+
+        let (s, first) = place(&a_node, wave, &a, "a1", order("北京市海淀区清河路 1 号")).await;
+        assert_eq!(s, 201, "{backend:?}: {first}");
+        assert_eq!(
+            (&first["launch"]["kind"], &first["launch"]["state"]),
+            (&json!("small"), &json!("awaiting_payment"))
+        );
+        let (s, r) = place(&b_node, wave, &a, "a2", order("上海市浦东新区 9 号")).await;
+        assert_eq!((s, error_code(&r)), (409, "already_ordered_in_campaign"), "the other node knows: {r}");
+        let (s, r) = place(&b_node, wave, &b, "b1", order("北京市 海淀区 清河路1号")).await;
+        assert_eq!((s, error_code(&r)), (409, "address_taken"), "{r}");
+
+        // Ten fans send orders to one address at once, half through each node: one order.
+        let mut fans = Vec::new();
+        for i in 0..10 {
+            fans.push(a_node.register(&format!("两地_丙{i}")).await);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, token) in fans.into_iter().enumerate() {
+            let node = if i % 2 == 0 { &a_node } else { &b_node };
+            let (client, url) = (node.client.clone(), node.url(&format!("/api/v1/waves/{wave}/orders")));
+            let body = order("广州市天河区 体育西路 2 号");
+            tasks.spawn(async move {
+                let res = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .header("idempotency-key", format!("s{i}"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("request");
+                common::to_json(res).await
+            });
+        }
+        let results = tasks.join_all().await;
+        let placed = results.iter().filter(|(s, _)| *s == 201).count();
+        assert_eq!(placed, 1, "{backend:?}: {results:?}");
+        let (_, w) = b_node.get(&format!("/api/v1/waves/{wave}"), None).await;
+        assert_eq!((&w["sold"], &w["remaining"]), (&json!(2), &json!(1)), "{w}");
+
+        // The order was written with its terms by whichever writer wrote it.
+        let first_id = first["id"].as_i64().unwrap();
+        let (s, shown) = b_node.get(&format!("/api/v1/orders/{first_id}"), Some(&a)).await;
+        assert_eq!((s, &shown["launch"]["buyer_name"]), (200, &json!("车主")), "{shown}");
+
+        // A cancels through node B: the unit and the claims come back for both nodes.
+        let (s, r) = b_node.post(&format!("/api/v1/orders/{first_id}/cancel"), Some(&a), json!({})).await;
+        assert_eq!(s, 200, "{r}");
+        let (s, r) = place(&a_node, wave, &b, "b2", order("北京市海淀区清河路1号")).await;
+        assert_eq!(s, 201, "the address is free on the other node: {r}");
+        let (s, r) = place(&b_node, wave, &a, "a3", order("深圳市南山区 科技园 3 号")).await;
+        assert_eq!(s, 201, "the person is free: {r}");
+        let late = a_node.register("两地_丁").await;
+        let (s, r) = place(&b_node, wave, &late, "d1", order("成都市高新区 天府大道 6 号")).await;
+        assert_eq!((s, error_code(&r)), (409, "sold_out"), "{r}");
+        let (held, sold) = a_node.store.wave_order_counts(wave).await.unwrap();
+        assert_eq!((held, sold), (3, 3), "{backend:?}");
+
+        // A node started now finds the claims in Redis.
+        let c_node = b_node.another_node().await;
+        let (s, r) = place(&c_node, wave, &b, "b3", order("杭州市西湖区 5 号")).await;
+        assert_eq!((s, error_code(&r)), (409, "already_ordered_in_campaign"), "{r}");
+    }
+}

@@ -44,7 +44,9 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
     let addr = listener.local_addr()?;
     let mut state = AppState::new(store.clone(), Arc::new(index), web_config(settings));
     state.parts_mut().link_secret = Arc::new(link_secret(&store).await?);
-    state.parts_mut().stock = stock_engine(settings, &store).await?;
+    let (stock, claims) = stock_engine(settings, &store).await?;
+    state.parts_mut().stock = stock;
+    state.parts_mut().claims = claims;
     let deliverer = Deliverer::new(
         store.clone(),
         settings.smtp.as_ref(),
@@ -78,12 +80,14 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
     Ok(())
 }
 
-/// The stock engine chosen by `stock_engine` (`CANYU_STOCK_ENGINE`).
+/// The stock engine chosen by `stock_engine` (`CANYU_STOCK_ENGINE`), and where campaign
+/// claims live: in this process, or in Redis with the Redis engine (shared by its nodes).
 async fn stock_engine(
     settings: &Settings,
     store: &canyu_store::Store,
-) -> CliResult<Arc<dyn canyu_launch::engine::StockEngine>> {
+) -> CliResult<(Arc<dyn canyu_launch::engine::StockEngine>, Arc<canyu_launch::claims::ClaimBook>)> {
     use crate::config::StockEngineKind;
+    let mut claims = canyu_launch::claims::ClaimBook::default();
     let engine: Arc<dyn canyu_launch::engine::StockEngine> = match settings.stock_engine {
         StockEngineKind::Embedded => canyu_launch::embedded::EmbeddedEngine::start(store.clone()),
         StockEngineKind::HotRow => {
@@ -98,11 +102,12 @@ async fn stock_engine(
             if let Some(prefix) = &settings.redis_prefix {
                 redis = redis.with_prefix(prefix).map_err(|e| format!("redis_prefix: {e}"))?;
             }
+            claims = canyu_launch::claims::ClaimBook::redis(redis.clone());
             canyu_launch::redis_stock::RedisStockEngine::start(store.clone(), redis)
         }
     };
     tracing::info!(engine = engine.name(), "stock engine");
-    Ok(engine)
+    Ok((engine, Arc::new(claims)))
 }
 
 /// The key that signs links working without a session (unsubscribe): made once per

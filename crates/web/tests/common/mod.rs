@@ -22,6 +22,8 @@ pub struct TestApp {
     pub clock_offset: Arc<AtomicI64>,
     /// The server's state, for running its background jobs (sweeps) on demand.
     pub state: AppState,
+    /// With the Redis engine: the Redis URL and the key prefix every node of this app shares.
+    pub redis: Option<(String, String)>,
 }
 
 pub fn test_config() -> WebConfig {
@@ -43,9 +45,43 @@ pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> TestApp {
     serve_store(store, backend, config).await
 }
 
+/// `spawn_app` with the Redis stock engine and campaign claims in Redis (a fresh key prefix),
+/// as several nodes serve one site; `None`, saying so, without `CANYU_TEST_REDIS_URL`.
+pub async fn spawn_app_on_redis(backend: Backend) -> Option<TestApp> {
+    let url = match std::env::var("CANYU_TEST_REDIS_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            eprintln!("note: CANYU_TEST_REDIS_URL is not set; skipping the Redis engine run of this test");
+            return None;
+        }
+    };
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_nanos();
+    let prefix = format!("canyu-web-test-{}-{nanos}", std::process::id());
+    let (store, _) = fresh_store(backend).await.expect("fresh database");
+    Some(serve(store, backend, test_config(), Some((url, prefix))).await)
+}
+
 async fn serve_store(store: Store, backend: Backend, config: WebConfig) -> TestApp {
+    serve(store, backend, config, None).await
+}
+
+async fn serve(
+    store: Store,
+    backend: Backend,
+    config: WebConfig,
+    redis: Option<(String, String)>,
+) -> TestApp {
     let index = SearchIndex::open_in_ram().expect("search index");
     let mut state = AppState::new(store.clone(), Arc::new(index), config);
+    if let Some((url, prefix)) = &redis {
+        let stock = canyu_launch::redis_engine::RedisStock::connect(url)
+            .await
+            .expect("connect to CANYU_TEST_REDIS_URL")
+            .with_prefix(prefix)
+            .expect("prefix");
+        state.parts_mut().claims = Arc::new(canyu_launch::claims::ClaimBook::redis(stock.clone()));
+        state.parts_mut().stock = canyu_launch::redis_stock::RedisStockEngine::start(store.clone(), stock);
+    }
     let offset = Arc::new(AtomicI64::new(0));
     let o = offset.clone();
     state.parts_mut().clock = Arc::new(move || canyu_web::state::now_millis() + o.load(Ordering::Relaxed));
@@ -59,6 +95,7 @@ async fn serve_store(store: Store, backend: Backend, config: WebConfig) -> TestA
         client: Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
         clock_offset: offset,
         state,
+        redis,
     }
 }
 
@@ -66,8 +103,14 @@ impl TestApp {
     /// A new server over the same database with nothing in memory, as after a restart. The
     /// old server keeps running; a test should stop using it.
     pub async fn restarted(&self) -> TestApp {
+        self.another_node().await
+    }
+
+    /// Another node of the same site: a server over the same database (and, with the Redis
+    /// engine, the same Redis keys) with nothing in memory.
+    pub async fn another_node(&self) -> TestApp {
         let config = (*self.state.config).clone();
-        let app = serve_store(self.store.clone(), self.backend, config).await;
+        let app = serve(self.store.clone(), self.backend, config, self.redis.clone()).await;
         app.clock_offset.store(self.clock_offset.load(Ordering::Relaxed), Ordering::Relaxed);
         app
     }
