@@ -368,7 +368,7 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     await visitorCtx.close();
   });
 
-  await t.test("a wave: staff release it, the fan sees the countdown and stock, buys once, staff end it", async () => {
+  await t.test("a wave: staff release it, the fan sees the countdown and stock, buys once, staff add stock and end it", async () => {
     const staffCtx = await newContext();
     const staff = watch(await staffCtx.newPage());
     await staff.goto(`${BASE}/login`);
@@ -393,8 +393,19 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     assert.match(await fan.textContent("[data-testid=wave-ordered]"), /#\d+/);
     assert.equal((await fan.textContent("[data-testid=wave-remaining]")).trim(), "2");
 
-    // Staff stop the sale from the wave's page; the fan's open page follows within seconds.
+    // Staff add two units from the wave's page; the fan's open page follows within seconds.
     await staff.goto(waveUrl);
+    await staff.fill("[data-testid=wave-set-quantity]", "5");
+    await Promise.all([staff.waitForURL(waveUrl), staff.click("[data-testid=quantity-button]")]);
+    assert.equal((await staff.textContent("[data-testid=wave-remaining]")).trim(), "4");
+    await fan.waitForFunction(
+      () => document.querySelector("[data-testid=wave-remaining]").textContent.trim() === "4"
+        && document.querySelector("[data-testid=wave-total]").textContent.trim() === "5",
+      null,
+      { timeout: 15000 },
+    );
+
+    // Staff stop the sale from the wave's page; the fan's open page follows within seconds.
     await staff.check("[data-testid=end-confirm]");
     await Promise.all([staff.waitForURL(waveUrl), staff.click("[data-testid=end-button]")]);
     assert.equal(await staff.locator("[data-testid=end-form]").count(), 0, "an ended wave has nothing to end");

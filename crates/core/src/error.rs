@@ -197,6 +197,7 @@ error_codes! {
     QuantityBelowSold = "quantity_below_sold", 409, "这一轮已售出的数量超过了新的数量，数量不能低于已售出。", "More units have been sold than the new quantity: it cannot go below what was sold.";
     QuantityBelowOtherChannels = "quantity_below_other_channels", 422, "新数量少于分给其他渠道的数量；增减的只是线上数量。", "The new quantity is less than the other channels' units: only online units are added or taken back.";
     QuantityBelowFCodeLane = "quantity_below_fcode_lane", 422, "线上数量不能少于 F 码名额。", "The online quantity cannot be less than the F-code lane.";
+    WaveChangedMeanwhile = "wave_changed_meanwhile", 409, "这一轮正在或刚刚被别人修改，请刷新后重试。", "Someone is changing or has just changed this wave; reload it and try again.";
     DrawQuantityFixed = "draw_quantity_fixed", 409, "抽签已开始报名，中签名额不能再改。", "The draw has opened for entries: its number of winners is fixed.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";

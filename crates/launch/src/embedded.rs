@@ -8,7 +8,8 @@
 //! (never acknowledged) simply return to stock.
 
 use crate::engine::{
-    EngineError, EngineFuture, OrderRequest, PlacedOrder, Placement, StockCounters, StockEngine, WaveStock,
+    EngineError, EngineFuture, OrderRequest, PlacedOrder, Placement, QuantitySet, StockCounters, StockEngine,
+    WaveStock,
 };
 use canyu_store::{LaunchRow, NewOrder, Order, Store};
 use parking_lot::Mutex;
@@ -344,18 +345,26 @@ impl StockEngine for EmbeddedEngine {
         Box::pin(async { Ok(()) })
     }
 
-    fn set_quantity(&self, wave_id: i64, quantity: i64) -> EngineFuture<'_, Result<bool, EngineError>> {
+    fn set_quantity(
+        &self,
+        wave_id: i64,
+        was: i64,
+        quantity: i64,
+    ) -> EngineFuture<'_, Result<QuantitySet, EngineError>> {
         let set = match self.book(wave_id) {
             Ok(book) => {
                 let mut b = book.lock();
-                let fits =
-                    quantity >= b.fcode_quantity && quantity - b.fcode_quantity >= b.taken - b.fcode_taken;
-                if fits {
+                if b.stock.quantity != was {
+                    QuantitySet::Changed
+                } else if quantity < b.fcode_quantity || quantity - b.fcode_quantity < b.taken - b.fcode_taken
+                {
+                    QuantitySet::BelowTaken
+                } else {
                     b.stock.quantity = quantity;
+                    QuantitySet::Set
                 }
-                fits
             }
-            Err(_) => true,
+            Err(_) => QuantitySet::Set,
         };
         Box::pin(async move { Ok(set) })
     }

@@ -66,6 +66,16 @@ pub enum Placement {
     FCodeUsed,
 }
 
+/// What [`StockEngine::set_quantity`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuantitySet {
+    Set,
+    /// More general units are taken than the new quantity leaves them: nothing changed.
+    BelowTaken,
+    /// The engine's quantity is no longer the one the change was decided on: nothing changed.
+    Changed,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StockCounters {
     pub quantity: i64,
@@ -145,11 +155,17 @@ pub trait StockEngine: Send + Sync {
     ) -> EngineFuture<'_, Result<(), EngineError>>;
 
     /// Sets how many units an open wave sells through the engine (staff adding stock, or
-    /// taking back units not sold), the F-code lane keeping its units. `false`, changing
-    /// nothing, when more general units are taken than the new quantity leaves them; the
-    /// check and the change are one step against concurrent orders. A wave the engine has
-    /// not opened is left alone (`true`); callers open it first.
-    fn set_quantity(&self, wave_id: i64, quantity: i64) -> EngineFuture<'_, Result<bool, EngineError>>;
+    /// taking back units not sold), the F-code lane keeping its units, if the engine's
+    /// quantity is still `was` (the one the change was decided on: with several nodes, two
+    /// staff changing one wave must not both win). The checks and the change are one step
+    /// against concurrent orders. A wave the engine has not opened is left alone (`Set`);
+    /// callers open it first.
+    fn set_quantity(
+        &self,
+        wave_id: i64,
+        was: i64,
+        quantity: i64,
+    ) -> EngineFuture<'_, Result<QuantitySet, EngineError>>;
 
     /// The wave's counters as the engine sees them (approximate under load is fine).
     fn counters(&self, wave_id: i64) -> EngineFuture<'_, Result<StockCounters, EngineError>>;

@@ -8,7 +8,8 @@
 //! [`embedded`](crate::embedded) engine removes. Do not serve real drops with it.
 
 use crate::engine::{
-    EngineError, EngineFuture, OrderRequest, PlacedOrder, Placement, StockCounters, StockEngine, WaveStock,
+    EngineError, EngineFuture, OrderRequest, PlacedOrder, Placement, QuantitySet, StockCounters, StockEngine,
+    WaveStock,
 };
 use canyu_core::ErrorCode;
 use canyu_store::{NewOrder, Order, Store};
@@ -118,20 +119,27 @@ impl StockEngine for HotRowEngine {
         Box::pin(async { Ok(()) })
     }
 
-    fn set_quantity(&self, wave_id: i64, quantity: i64) -> EngineFuture<'_, Result<bool, EngineError>> {
+    fn set_quantity(
+        &self,
+        wave_id: i64,
+        was: i64,
+        quantity: i64,
+    ) -> EngineFuture<'_, Result<QuantitySet, EngineError>> {
         Box::pin(async move {
             let _alone = self.quantity_gate.write().await;
-            if !self.waves.lock().contains_key(&wave_id) {
-                return Ok(true);
+            match self.waves.lock().get(&wave_id) {
+                None => return Ok(QuantitySet::Set),
+                Some(stock) if stock.quantity != was => return Ok(QuantitySet::Changed),
+                Some(_) => {}
             }
             let sold = self.store.wave(wave_id).await.map_err(storage)?.map_or(0, |w| w.sold);
             if sold > quantity {
-                return Ok(false);
+                return Ok(QuantitySet::BelowTaken);
             }
             if let Some(stock) = self.waves.lock().get_mut(&wave_id) {
                 stock.quantity = quantity;
             }
-            Ok(true)
+            Ok(QuantitySet::Set)
         })
     }
 

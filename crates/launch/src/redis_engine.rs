@@ -127,12 +127,15 @@ redis.call('HSET', KEYS[1], 'starts_at_ms', ARGV[1], 'ends_at_ms', ARGV[2])
 return 1
 "#;
 
-/// Sets a wave's quantity, if Redis has the wave and the general units sold fit in what the
-/// new quantity leaves them beside the F-code lane. `KEYS`: state. `ARGV`: quantity. 1 when
-/// set, 0 when too many are sold, -1 for a wave Redis does not have.
+/// Sets a wave's quantity, if Redis has the wave, its quantity is still the one the change was
+/// decided on, and the general units sold fit in what the new quantity leaves them beside
+/// the F-code lane. `KEYS`: state. `ARGV`: quantity, the quantity it must have now. 1 when
+/// set, 0 when too many are sold, -2 when the quantity changed meanwhile, -1 for a wave
+/// Redis does not have.
 const SET_QUANTITY_LUA: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local wave = redis.call('HMGET', KEYS[1], 'fcode_quantity', 'general_sold')
+local wave = redis.call('HMGET', KEYS[1], 'fcode_quantity', 'general_sold', 'quantity')
+if tonumber(wave[3]) ~= tonumber(ARGV[2]) then return -2 end
 local general = tonumber(ARGV[1]) - tonumber(wave[1])
 if general < 0 or general < tonumber(wave[2]) then return 0 end
 redis.call('HSET', KEYS[1], 'quantity', ARGV[1], 'general_remaining', general - tonumber(wave[2]))
@@ -444,19 +447,17 @@ impl RedisStock {
         Ok(moved == 1)
     }
 
-    /// Sets a wave's quantity for every node at once. `Some(false)` when more general units
-    /// are sold than it leaves them, `None` when Redis does not have the wave.
-    pub async fn set_quantity(&self, wave_id: i64, quantity: u64) -> Result<Option<bool>> {
-        let set: i64 = self
+    /// Sets a wave's quantity for every node at once, if it is still `was`. The answer is
+    /// the script's: 1 set, 0 more general units sold than it leaves them, -2 the quantity
+    /// is no longer `was`, -1 Redis does not have the wave.
+    pub async fn set_quantity(&self, wave_id: i64, was: u64, quantity: u64) -> Result<i64> {
+        Ok(self
             .set_quantity_script
             .key(&self.keys(wave_id).state)
             .arg(quantity)
+            .arg(was)
             .invoke_async(&mut self.connection.clone())
-            .await?;
-        Ok(match set {
-            -1 => None,
-            n => Some(n == 1),
-        })
+            .await?)
     }
 
     /// Removes every key of a wave (after its orders were persisted, or to clean up tests).

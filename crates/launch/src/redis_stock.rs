@@ -69,7 +69,8 @@
 //! transaction.
 
 use crate::engine::{
-    EngineError, EngineFuture, OrderRequest, PlacedOrder, Placement, StockCounters, StockEngine, WaveStock,
+    EngineError, EngineFuture, OrderRequest, PlacedOrder, Placement, QuantitySet, StockCounters, StockEngine,
+    WaveStock,
 };
 use crate::redis_engine::{self, Lane, PlaceOutcome, PlaceRequest, RedisStock, ReleaseOutcome, StreamOrder};
 use canyu_store::{LaunchRow, NewOrder, Order, Store};
@@ -503,12 +504,26 @@ impl StockEngine for RedisStockEngine {
         })
     }
 
-    fn set_quantity(&self, wave_id: i64, quantity: i64) -> EngineFuture<'_, Result<bool, EngineError>> {
+    fn set_quantity(
+        &self,
+        wave_id: i64,
+        was: i64,
+        quantity: i64,
+    ) -> EngineFuture<'_, Result<QuantitySet, EngineError>> {
         // Like the window, the quantity every node sells from lives in Redis.
         Box::pin(async move {
-            let quantity =
-                u64::try_from(quantity).map_err(|_| EngineError::Storage("negative quantity".into()))?;
-            Ok(self.redis.set_quantity(wave_id, quantity).await.map_err(redis_err)?.unwrap_or(true))
+            let unsigned =
+                |n: i64| u64::try_from(n).map_err(|_| EngineError::Storage("negative quantity".into()));
+            let answer = self
+                .redis
+                .set_quantity(wave_id, unsigned(was)?, unsigned(quantity)?)
+                .await
+                .map_err(redis_err)?;
+            Ok(match answer {
+                1 | -1 => QuantitySet::Set,
+                0 => QuantitySet::BelowTaken,
+                _ => QuantitySet::Changed,
+            })
         })
     }
 

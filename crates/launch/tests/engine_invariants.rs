@@ -5,7 +5,7 @@
 use canyu_core::Role;
 use canyu_core::wave::{Eligibility, WaveRules};
 use canyu_launch::embedded::EmbeddedEngine;
-use canyu_launch::engine::{OrderRequest, Placement, StockEngine, WaveStock};
+use canyu_launch::engine::{OrderRequest, Placement, QuantitySet, StockEngine, WaveStock};
 use canyu_launch::hotrow::HotRowEngine;
 use canyu_launch::redis_engine::RedisStock;
 use canyu_launch::redis_stock::RedisStockEngine;
@@ -410,18 +410,27 @@ async fn a_new_quantity_is_sold_exactly_even_when_changed_during_the_rush() {
         for engine in engines(&w.store) {
             let name = engine.name();
             let stock = wave(&w, 100, 1).await;
-            assert!(engine.set_quantity(stock.wave_id, 5).await.expect("an unopened wave"), "{name}");
+            let unopened = engine.set_quantity(stock.wave_id, 100, 5).await.expect("an unopened wave");
+            assert_eq!(unopened, QuantitySet::Set, "{name}: left alone");
             engine.open_wave(stock.clone()).await.unwrap();
             for &fan in &w.fans[..40] {
                 let placed = engine.place(request(&stock, fan, "k", "buy")).await.unwrap();
                 assert!(matches!(placed, Placement::Placed { .. }), "{name}: {placed:?}");
             }
-            assert!(!engine.set_quantity(stock.wave_id, 39).await.unwrap(), "{name}: below the 40 taken");
+            let below = engine.set_quantity(stock.wave_id, 100, 39).await.unwrap();
+            assert_eq!(below, QuantitySet::BelowTaken, "{name}: below the 40 taken");
+            let stale = engine.set_quantity(stock.wave_id, 90, 80).await.unwrap();
+            assert_eq!(stale, QuantitySet::Changed, "{name}: decided on a quantity it no longer has");
             assert_eq!(engine.counters(stock.wave_id).await.unwrap().quantity, 100, "{name}: unchanged");
-            assert!(engine.set_quantity(stock.wave_id, 40).await.unwrap(), "{name}");
+            assert_eq!(
+                engine.set_quantity(stock.wave_id, 100, 40).await.unwrap(),
+                QuantitySet::Set,
+                "{name}"
+            );
             let refused = engine.place(request(&stock, w.fans[40], "k", "buy")).await.unwrap();
             assert_eq!(refused, Placement::SoldOut, "{name}");
-            assert!(engine.set_quantity(stock.wave_id, 60).await.unwrap(), "{name}: more stock");
+            let more = engine.set_quantity(stock.wave_id, 40, 60).await.unwrap();
+            assert_eq!(more, QuantitySet::Set, "{name}: more stock");
 
             let buyers: Vec<_> = w.fans[40..140]
                 .iter()
@@ -435,7 +444,7 @@ async fn a_new_quantity_is_sold_exactly_even_when_changed_during_the_rush() {
                 let engine = engine.clone();
                 tokio::spawn(async move {
                     tokio::task::yield_now().await;
-                    engine.set_quantity(stock.wave_id, 50).await
+                    engine.set_quantity(stock.wave_id, 60, 50).await
                 })
             };
             let mut placed = 40;
@@ -446,7 +455,11 @@ async fn a_new_quantity_is_sold_exactly_even_when_changed_during_the_rush() {
                     other => panic!("{name}: unexpected {other:?}"),
                 }
             }
-            let expected = if cut.await.unwrap().unwrap() { 50 } else { 60 };
+            let expected = match cut.await.unwrap().unwrap() {
+                QuantitySet::Set => 50,
+                QuantitySet::BelowTaken => 60,
+                QuantitySet::Changed => panic!("{name}: nobody else changed it"),
+            };
             assert_eq!(placed, expected, "{name} on {backend:?}");
             let counters = engine.counters(stock.wave_id).await.unwrap();
             assert_eq!((counters.quantity, counters.taken), (expected, expected), "{name}");

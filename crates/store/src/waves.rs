@@ -176,19 +176,55 @@ impl Store {
         Ok(moved == 1)
     }
 
+    /// Takes the wave's change lease until `until` (no other change may run on any node);
+    /// `false` when another change holds it. A lease that ran out by `now` is taken over.
+    pub async fn lease_wave_change(&self, id: i64, now: Millis, until: Millis) -> StoreResult<bool> {
+        let taken = sqlx::query(
+            "UPDATE waves SET change_lease_until = $1 \
+             WHERE id = $2 AND (change_lease_until IS NULL OR change_lease_until <= $3)",
+        )
+        .bind(until)
+        .bind(id)
+        .bind(now)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(taken == 1)
+    }
+
+    /// Gives back the lease taken until `until` (if it is still this change's).
+    pub async fn end_wave_change(&self, id: i64, until: Millis) -> StoreResult<()> {
+        sqlx::query("UPDATE waves SET change_lease_until = NULL WHERE id = $1 AND change_lease_until = $2")
+            .bind(id)
+            .bind(until)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
     /// Records a wave's new quantity and channel split (`rules`, from
-    /// `WaveRules::with_quantity`). `false`, changing nothing, when the wave ended by `now` or
-    /// sold more than its new online quantity.
-    pub async fn set_wave_quantity(&self, id: i64, rules: &WaveRules, now: Millis) -> StoreResult<bool> {
+    /// `WaveRules::with_quantity`) in place of `was` (the quantity the change was decided
+    /// on). `false`, changing nothing, when the wave ended by `now`, sold more than its new
+    /// online quantity, or another change landed since `was` was read (two staff on two
+    /// nodes: the later one must not overwrite a quantity its engine step never saw).
+    pub async fn set_wave_quantity(
+        &self,
+        id: i64,
+        was: i64,
+        rules: &WaveRules,
+        now: Millis,
+    ) -> StoreResult<bool> {
         let channels = serde_json::to_string(&rules.channels).unwrap_or_else(|_| "{}".into());
         let set = sqlx::query(
-            "UPDATE waves SET quantity = $1, channels = $2 WHERE id = $3 AND sold <= $4 AND ends_at > $5",
+            "UPDATE waves SET quantity = $1, channels = $2 \
+             WHERE id = $3 AND sold <= $4 AND ends_at > $5 AND quantity = $6",
         )
         .bind(rules.quantity)
         .bind(channels)
         .bind(id)
         .bind(rules.online_quantity())
         .bind(now)
+        .bind(was)
         .execute(&self.write)
         .await?
         .rows_affected();

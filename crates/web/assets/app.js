@@ -274,7 +274,8 @@
   })();
 
   // A wave's page: the countdown to the start (then the end) on the server's clock, and
-  // the remaining stock and the end refreshed every few seconds. The buy button stays a plain form.
+  // the remaining stock, the quantity and the end refreshed every few seconds. The buy button
+  // stays a plain form.
   (function () {
     var box = document.querySelector("[data-wave]");
     if (!box) { return; }
@@ -284,6 +285,7 @@
     var skew = Number(box.getAttribute("data-now")) - Date.now();
     var clock = box.querySelector("[data-countdown]");
     var left = box.querySelector("[data-remaining]");
+    var total = box.querySelector("[data-quantity]");
     var buy = box.querySelector("[data-buy]");
     function pad(n) { return n < 10 ? "0" + n : String(n); }
     function span(ms) {
@@ -307,8 +309,16 @@
     function refresh() {
       api("GET", "/api/v1/waves/" + encodeURIComponent(id))
         .then(function (w) {
-          // Staff may end the wave early or give it longer: follow the end as well.
-          if (w) { left.textContent = w.remaining; ends = Date.parse(w.ends_at) || ends; tick(); }
+          // Staff may end the wave early, give it longer or add stock: follow them too. The
+          // page counts online units, which a split wave keeps under channels.online.
+          if (!w) { return; }
+          left.textContent = w.remaining;
+          if (total) {
+            var split = w.channels && Object.keys(w.channels).length > 0;
+            total.textContent = split ? (w.channels.online || 0) : w.quantity;
+          }
+          ends = Date.parse(w.ends_at) || ends;
+          tick();
         })
         .catch(function () {});
     }

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use canyu_core::points::level_for;
 use canyu_core::wave::{Eligibility, WaveMode, WaveRules};
 use canyu_core::{ErrorCode, Millis, Role};
-use canyu_launch::engine::{EngineError, OrderRequest, PlacedOrder, Placement, WaveStock};
+use canyu_launch::engine::{EngineError, OrderRequest, PlacedOrder, Placement, QuantitySet, WaveStock};
 use canyu_store::{LaunchOrder, Order, Wave};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -108,6 +108,26 @@ pub async fn change_wave(state: &AppState, auth: &Auth, id: i64, change: WaveCha
     if !can_manage(state, auth, wave.product_id).await? {
         return Err(ErrorCode::NotProductManager.into());
     }
+    // One change at a time on every node: the engine's step and the database's step of two
+    // changes must not interleave (with the Redis engine both nodes move one quantity).
+    let leased_until = state.now() + CHANGE_LEASE_MS;
+    if !state.store.lease_wave_change(id, state.now(), leased_until).await? {
+        return Err(ErrorCode::WaveChangedMeanwhile.into());
+    }
+    let changed = change_leased_wave(state, auth, id, change).await;
+    if let Err(e) = state.store.end_wave_change(id, leased_until).await {
+        tracing::warn!(wave = id, error = %e, "could not end the change lease; it runs out by itself");
+    }
+    changed
+}
+
+/// How long a change may hold a wave: far longer than its few steps take, short enough that
+/// a node dying mid-change blocks the next change only briefly.
+const CHANGE_LEASE_MS: Millis = 30_000;
+
+async fn change_leased_wave(state: &AppState, auth: &Auth, id: i64, change: WaveChange) -> AppResult<()> {
+    // Read again under the lease: a change on another node may have landed since.
+    let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
     let now = state.now();
     let window = match change.window {
         None => None,
@@ -168,40 +188,70 @@ fn engine_unavailable(id: i64, what: &'static str) -> impl Fn(EngineError) -> Ap
 
 /// More units: the database first, so `sold` never passes the recorded quantity, then the
 /// engine. Fewer: the engine first, which refuses under its lock if more are taken, then the
-/// database; if that fails the engine goes back to the old quantity.
+/// database; if that fails the engine goes back. Both steps only apply to the quantity the
+/// change was decided on, so two staff changing one wave on two nodes cannot leave the
+/// engine selling more than the database records (the loser is told to reload).
 async fn apply_quantity(state: &AppState, wave: &Wave, rules: &WaveRules, now: Millis) -> AppResult<()> {
     let (id, old, new) = (wave.id, wave.rules.online_quantity(), rules.online_quantity());
+    let was = wave.rules.quantity;
     // Draw waves do not sell through the engine: their quantity is the database's.
     if wave.rules.mode != WaveMode::Fcfs {
-        return match state.store.set_wave_quantity(id, rules, now).await? {
+        return match state.store.set_wave_quantity(id, was, rules, now).await? {
             true => Ok(()),
-            false => Err(ErrorCode::WaveEnded.into()),
+            false => Err(not_recorded(state, id, now).await),
         };
     }
     // Opened first, with what the database holds, for the reason `apply_window` gives.
     state.stock.open_wave(stock_of(wave)).await.map_err(engine_unavailable(id, "quantity"))?;
+    let engine_step = |from: i64, to: i64| async move {
+        state.stock.set_quantity(id, from, to).await.map_err(engine_unavailable(id, "quantity"))
+    };
+    // A change that failed half-way (the database recorded more, the engine did not take
+    // it) leaves the engine selling less than recorded: under the lease nothing else is
+    // changing the wave, so bring the engine to the database's quantity first.
+    let selling = state.stock.counters(id).await.map_err(engine_unavailable(id, "quantity"))?.quantity;
+    if selling != old && engine_step(selling, old).await? != QuantitySet::Set {
+        return Err(ErrorCode::WaveChangedMeanwhile.into());
+    }
     if new >= old {
-        if !state.store.set_wave_quantity(id, rules, now).await? {
-            return Err(ErrorCode::WaveEnded.into());
+        if !state.store.set_wave_quantity(id, was, rules, now).await? {
+            return Err(not_recorded(state, id, now).await);
         }
-        if !state.stock.set_quantity(id, new).await.map_err(engine_unavailable(id, "quantity"))? {
-            tracing::error!(wave = id, new, "the engine refused more stock");
-            return Err(ErrorCode::Unavailable.into());
+        return match engine_step(old, new).await? {
+            QuantitySet::Set => Ok(()),
+            // Another change reached the engine first: it sells less than recorded until
+            // the staff's retry, never more.
+            QuantitySet::Changed => Err(ErrorCode::WaveChangedMeanwhile.into()),
+            QuantitySet::BelowTaken => {
+                tracing::error!(wave = id, new, "the engine refused more stock");
+                Err(ErrorCode::Unavailable.into())
+            }
+        };
+    }
+    match engine_step(old, new).await? {
+        QuantitySet::Set => {}
+        QuantitySet::BelowTaken => return Err(ErrorCode::QuantityBelowSold.into()),
+        QuantitySet::Changed => return Err(ErrorCode::WaveChangedMeanwhile.into()),
+    }
+    let recorded = state.store.set_wave_quantity(id, was, rules, now).await;
+    if !matches!(recorded, Ok(true)) {
+        // Back to the old quantity, unless yet another change moved the engine since.
+        if let Err(e) = state.stock.set_quantity(id, new, old).await {
+            tracing::error!(wave = id, error = %e, "the engine kept a quantity the database does not hold");
         }
-        return Ok(());
-    }
-    if !state.stock.set_quantity(id, new).await.map_err(engine_unavailable(id, "quantity"))? {
-        return Err(ErrorCode::QuantityBelowSold.into());
-    }
-    let recorded = state.store.set_wave_quantity(id, rules, now).await;
-    if !matches!(recorded, Ok(true))
-        && let Err(e) = state.stock.set_quantity(id, old).await
-    {
-        tracing::error!(wave = id, error = %e, "the engine kept a quantity the database does not hold");
     }
     match recorded? {
         true => Ok(()),
-        false => Err(ErrorCode::WaveEnded.into()),
+        false => Err(not_recorded(state, id, now).await),
+    }
+}
+
+/// Why the database did not take a quantity: the wave ended, or another change landed.
+async fn not_recorded(state: &AppState, id: i64, now: Millis) -> AppError {
+    match state.store.wave(id).await {
+        Ok(Some(w)) if now < w.rules.ends_at => AppError(ErrorCode::WaveChangedMeanwhile),
+        Ok(_) => AppError(ErrorCode::WaveEnded),
+        Err(e) => e.into(),
     }
 }
 

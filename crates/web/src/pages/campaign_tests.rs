@@ -380,7 +380,7 @@ async fn staff_end_a_wave_from_its_page() {
     assert_eq!(more.status, StatusCode::SEE_OTHER, "{}", more.html);
     let page = app.get(&url, Some(&admin), "zh-CN").await;
     assert_eq!(page.testid("wave-remaining").as_deref(), Some("8"));
-    assert!(page.html.contains("value=\"8\" required data-testid=\"wave-quantity\""), "{}", page.html);
+    assert!(page.html.contains("value=\"8\" required data-testid=\"wave-set-quantity\""), "{}", page.html);
     let fan_page = app.get(&url, Some(&fan), "zh-CN").await;
     let key =
         fan_page.html.split("name=\"key\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("key");
