@@ -119,6 +119,27 @@ redis.call('HINCRBY', KEYS[2], ARGV[2], -1)
 return 'released'
 "#;
 
+/// [`RELEASE_LUA`] for many orders in one call. `ARGV`: seq, fan id, seq, fan id… Returns
+/// how many units went back (orders released before, unknown or not the fan's are skipped).
+const RELEASE_MANY_LUA: &str = r#"
+local released = 0
+for i = 1, #ARGV, 2 do
+  local owner = redis.call('HGET', KEYS[3], ARGV[i])
+  if owner and string.sub(owner, 1, 9) ~= 'released:' then
+    local sep = string.find(owner, ':', 1, true)
+    local lane = string.sub(owner, 1, sep - 1)
+    if string.sub(owner, sep + 1) == ARGV[i + 1] then
+      redis.call('HSET', KEYS[3], ARGV[i], 'released:' .. owner)
+      redis.call('HINCRBY', KEYS[1], lane .. '_remaining', 1)
+      redis.call('HINCRBY', KEYS[1], lane .. '_sold', -1)
+      redis.call('HINCRBY', KEYS[2], ARGV[i + 1], -1)
+      released = released + 1
+    end
+  end
+end
+return released
+"#;
+
 /// Moves a wave's sale window, if Redis has the wave. `KEYS`: state. `ARGV`: starts_at_ms,
 /// ends_at_ms. 1 when moved, 0 for a wave Redis does not have.
 const SET_WINDOW_LUA: &str = r#"
@@ -318,6 +339,7 @@ pub struct RedisStock {
     place_script: Script,
     open_script: Script,
     release_script: Script,
+    release_many_script: Script,
     set_window_script: Script,
     set_quantity_script: Script,
 }
@@ -354,6 +376,7 @@ impl RedisStock {
             place_script,
             open_script: Script::new(OPEN_WAVE_LUA),
             release_script: Script::new(RELEASE_LUA),
+            release_many_script: Script::new(RELEASE_MANY_LUA),
             set_window_script: Script::new(SET_WINDOW_LUA),
             set_quantity_script: Script::new(SET_QUANTITY_LUA),
         })
@@ -536,6 +559,24 @@ impl RedisStock {
             "not_owner" => Ok(ReleaseOutcome::NotOwner),
             other => Err(unexpected("release outcome", other)),
         }
+    }
+
+    /// Gives back the units of many orders (`(seq, fan id)`) in one call, as [`release`]
+    /// would one by one: repeated or foreign orders change nothing. Returns how many went
+    /// back.
+    ///
+    /// [`release`]: RedisStock::release
+    pub async fn release_many(&self, wave_id: i64, orders: &[(u64, i64)]) -> Result<u64> {
+        if orders.is_empty() {
+            return Ok(0);
+        }
+        let keys = self.keys(wave_id);
+        let mut invocation = self.release_many_script.key(&keys.state);
+        invocation.key(&keys.fans).key(&keys.owners);
+        for (seq, fan) in orders {
+            invocation.arg(*seq).arg(*fan);
+        }
+        Ok(invocation.invoke_async(&mut self.connection.clone()).await?)
     }
 
     /// The wave's counters, all from one moment.

@@ -84,6 +84,8 @@ use tokio::sync::{mpsc, watch};
 const MAX_BATCH: usize = 2_048;
 /// Grants waiting for the writer; beyond this, buyers wait to be queued (back-pressure).
 const QUEUE: usize = 65_536;
+/// Released orders given back in Redis per script call when a wave opens.
+const RELEASE_CHUNK: usize = 500;
 /// Stream entries read per reconciliation step.
 const RECONCILE_PAGE: usize = 1_000;
 /// How long a retry waits for another node to commit the order it replays, before
@@ -175,15 +177,22 @@ impl RedisStockEngine {
         }
         // A release whose Redis half failed (the database let go, Redis still held the
         // unit) is finished here; releasing twice in Redis changes nothing.
-        for order in self.store.released_orders(wave_id).await.map_err(store_err)? {
-            let seq = u64::try_from(order.seq).unwrap_or(0);
-            if self.redis.release(wave_id, order.user_id, seq).await.map_err(redis_err)?
-                == ReleaseOutcome::Released
-            {
+        // In chunks: a few round trips however many holds expired in the wave.
+        let released: Vec<(u64, i64)> = self
+            .store
+            .released_orders(wave_id)
+            .await
+            .map_err(store_err)?
+            .iter()
+            .map(|o| (u64::try_from(o.seq).unwrap_or(0), o.user_id))
+            .collect();
+        for chunk in released.chunks(RELEASE_CHUNK) {
+            let given_back = self.redis.release_many(wave_id, chunk).await.map_err(redis_err)?;
+            if given_back > 0 {
                 tracing::warn!(
                     wave_id,
-                    order = order.id,
-                    "gave back in redis the unit of an order released before"
+                    orders = given_back,
+                    "gave back in redis the units of orders released before"
                 );
             }
         }
