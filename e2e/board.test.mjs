@@ -42,6 +42,20 @@ function watch(page) {
   return page;
 }
 
+// The staff account's API token, for setting up what the pages under test show.
+async function staffToken() {
+  const login = await fetch(`${BASE}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ handle: STAFF_HANDLE, password: STAFF_PASSWORD }),
+  });
+  assert.equal(login.status, 200);
+  return (await login.json()).token;
+}
+
+// An RFC 3339 time `ms` from now.
+const at = (ms) => new Date(Date.now() + ms).toISOString();
+
 async function newContext() {
   // Chinese is the default language; the browser says so too.
   const ctx = await browser.newContext({
@@ -417,13 +431,7 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
   });
 
   await t.test("a launch campaign: the teaser hides the price, the page turns at the reveal, the fan reserves, places a big order, pays and locks it", async () => {
-    const login = await fetch(`${BASE}/api/v1/auth/login`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ handle: STAFF_HANDLE, password: STAFF_PASSWORD }),
-    });
-    const { token } = await login.json();
-    const at = (ms) => new Date(Date.now() + ms).toISOString();
+    const token = await staffToken();
     const created = await fetch(`${BASE}/api/v1/campaigns`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
@@ -499,13 +507,7 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
   });
 
   await t.test("a launch for verified accounts only: the fan verifies their identity and buys as that person", async () => {
-    const login = await fetch(`${BASE}/api/v1/auth/login`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ handle: STAFF_HANDLE, password: STAFF_PASSWORD }),
-    });
-    const { token } = await login.json();
-    const at = (ms) => new Date(Date.now() + ms).toISOString();
+    const token = await staffToken();
     const api = (path, body) =>
       fetch(`${BASE}${path}`, {
         method: "POST",

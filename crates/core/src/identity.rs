@@ -91,13 +91,6 @@ pub fn masked(hint: &str) -> String {
     format!("{}{hint}", "*".repeat(14))
 }
 
-/// `张*`, `欧阳**`: the name with all but its first character hidden, for pages others see.
-pub fn masked_name(name: &str) -> String {
-    let mut chars = name.chars();
-    let first = chars.next().map(String::from).unwrap_or_default();
-    first + &"*".repeat(chars.count())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,7 +135,5 @@ mod tests {
         {
             assert_eq!(RealName::parse(bad), Err(ErrorCode::InvalidRealName), "{bad:?}");
         }
-        assert_eq!(masked_name("欧阳娜娜"), "欧***");
-        assert_eq!(masked_name("张三"), "张*");
     }
 }

@@ -336,11 +336,6 @@ impl RedisClaims {
         let _: i64 = invocation.invoke_async(&mut self.stock.connection()).await.map_err(unavailable)?;
         Ok(())
     }
-
-    #[cfg(test)]
-    fn fields(keys: &[ClaimKey]) -> Vec<String> {
-        keys.iter().map(ClaimKey::field).collect()
-    }
 }
 
 #[cfg(test)]
@@ -459,7 +454,7 @@ mod tests {
     #[test]
     fn claim_keys_round_trip_through_redis_fields() {
         let keys = [ClaimKey::Person(42), ClaimKey::Identity("ab:cd".into()), ClaimKey::Address("ef".into())];
-        let fields = RedisClaims::fields(&keys);
+        let fields: Vec<String> = keys.iter().map(ClaimKey::field).collect();
         assert_eq!(fields, ["p:42", "i:ab:cd", "a:ef"]);
         let back: Vec<ClaimKey> = fields.iter().filter_map(|f| ClaimKey::from_field(f)).collect();
         assert_eq!(back, keys);

@@ -3,24 +3,17 @@
 //! the database once for all of them, and not brought back by a load that read an order
 //! before it let go. Skipped without `CANYU_TEST_REDIS_URL`.
 
+mod common;
+
 use canyu_launch::claims::{ClaimBook, ClaimKey, Claimed, ClaimsUnavailable, Owner};
 use canyu_launch::redis_engine::RedisStock;
+use common::{random_prefix, redis_url};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-fn redis_url() -> Option<String> {
-    match std::env::var("CANYU_TEST_REDIS_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            eprintln!("skipping: CANYU_TEST_REDIS_URL unset");
-            None
-        }
-    }
-}
-
 /// Two nodes' books on one Redis under a fresh prefix.
 async fn two_nodes(url: &str) -> [Arc<ClaimBook>; 2] {
-    let prefix = format!("canyu-test-{:016x}", rand::random::<u64>());
+    let prefix = random_prefix();
     let mut nodes = Vec::new();
     for _ in 0..2 {
         let redis = RedisStock::connect(url).await.expect("redis").with_prefix(&prefix).expect("prefix");

@@ -3,10 +3,13 @@
 //! (`scripts/test.sh` does when Redis answers); without it these tests say they skip.
 //! Each test works under its own random key prefix, so tests run in parallel.
 
+mod common;
+
 use canyu_launch::redis_engine::{
     Lane, PlaceOutcome, PlaceRequest, RedisEngineError, RedisStock, ReleaseOutcome, WaveCounters, WaveOpened,
     WaveStock,
 };
+use common::{random_prefix, redis_url};
 use std::collections::{HashMap, HashSet};
 use tokio::task::JoinSet;
 
@@ -14,20 +17,6 @@ const NOW: i64 = 1_760_000_000_000;
 const WAVE: i64 = 7;
 /// Connections the concurrent tests spread their buyers over, like nodes of one site.
 const NODES: usize = 6;
-
-fn redis_url() -> Option<String> {
-    match std::env::var("CANYU_TEST_REDIS_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            eprintln!("skipping: CANYU_TEST_REDIS_URL unset");
-            None
-        }
-    }
-}
-
-fn random_prefix() -> String {
-    format!("canyu-test-{:016x}", rand::random::<u64>())
-}
 
 /// `NODES` independent connections sharing one random prefix.
 async fn nodes(url: &str) -> Vec<RedisStock> {

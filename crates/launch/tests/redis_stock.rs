@@ -4,6 +4,8 @@
 //! without it) and runs on every database of `backends()`. Each test uses its own random
 //! key prefix, so tests run in parallel.
 
+mod common;
+
 use canyu_core::Role;
 use canyu_core::wave::{Eligibility, WaveRules};
 use canyu_launch::engine::{EngineError, OrderRequest, Placement, StockEngine, WaveStock};
@@ -11,29 +13,16 @@ use canyu_launch::redis_engine::{self, PlaceOutcome, PlaceRequest, RedisStock, R
 use canyu_launch::redis_stock::RedisStockEngine;
 use canyu_store::testing::{backends, fresh_store};
 use canyu_store::{Backend, NewProduct, NewUser, Store};
+use common::{random_prefix, redis_url};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 const START: i64 = 1_800_000_000_000;
 const END: i64 = START + 3_600_000;
 
-fn redis_url() -> Option<String> {
-    match std::env::var("CANYU_TEST_REDIS_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            eprintln!("skipping: CANYU_TEST_REDIS_URL unset");
-            None
-        }
-    }
-}
-
 /// A connection under a fresh random prefix; pass the prefix to [`node`] for more nodes.
 async fn redis(url: &str, prefix: &str) -> RedisStock {
     RedisStock::connect(url).await.expect("connect to redis").with_prefix(prefix).expect("prefix")
-}
-
-fn random_prefix() -> String {
-    format!("canyu-test-{:016x}", rand::random::<u64>())
 }
 
 /// One canyu node: its own engine and Redis connection, the shared prefix and database.

@@ -97,16 +97,18 @@ pub struct AppParts {
     pub campaigns: Arc<CampaignCache>,
     /// The campaigns' live counters, one producer per watched campaign.
     pub live: Arc<crate::live::LiveHub>,
-    /// Who holds each person and address in the campaigns that allow one order of each.
+    /// Who holds each person, verified identity and address in the campaigns that allow one
+    /// order of each (in this process, or in Redis with the Redis engine).
     pub claims: Arc<canyu_launch::claims::ClaimBook>,
-    /// Moves of waves' windows one at a time, so the engine and the database end up agreeing.
-    pub wave_windows: Arc<tokio::sync::Mutex<()>>,
+    /// Staff changes to waves (window, quantity), one at a time on this node; across nodes
+    /// the wave row's change lease keeps them apart.
+    pub wave_changes: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Rows read once and kept in memory by id, for the order path: at a drop every request
 /// names the same wave, and reading its row each time cost a database round trip. Only
 /// rows that change rarely, and only through this node's own actions, belong here: the one
-/// edit there is (moving a wave's window) calls [`IdCache::forget`]. A miss is not
+/// edit there is (a staff change to a wave's window or quantity) calls [`IdCache::forget`]. A miss is not
 /// remembered, so a row created later is found.
 pub struct IdCache<T> {
     rows: parking_lot::RwLock<std::collections::HashMap<i64, Arc<T>>>,
@@ -213,7 +215,7 @@ impl AppState {
             campaigns: Arc::new(CampaignCache::default()),
             live: Arc::new(crate::live::LiveHub::default()),
             claims: Arc::default(),
-            wave_windows: Arc::default(),
+            wave_changes: Arc::default(),
             stock: EmbeddedEngine::start(store.clone()),
             store,
             search,

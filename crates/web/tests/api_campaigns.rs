@@ -885,23 +885,8 @@ async fn one_order_per_person_and_per_address_in_a_campaign() {
         for i in 0..20 {
             fans.push(app.register(&format!("黄牛{i}")).await);
         }
-        let mut tasks = tokio::task::JoinSet::new();
-        for (i, token) in fans.into_iter().enumerate() {
-            let (client, url) = (app.client.clone(), app.url(&format!("/api/v1/waves/{}/orders", waves[0])));
-            let body = order("广州市天河区 体育西路 2 号");
-            tasks.spawn(async move {
-                let res = client
-                    .post(url)
-                    .bearer_auth(token)
-                    .header("idempotency-key", format!("s{i}"))
-                    .json(&body)
-                    .send()
-                    .await
-                    .expect("request");
-                common::to_json(res).await
-            });
-        }
-        let results = tasks.join_all().await;
+        let body = Some(order("广州市天河区 体育西路 2 号"));
+        let results = common::orders_at_once(&[&app], waves[0], fans, "s", body).join_all().await;
         let placed = results.iter().filter(|(s, _)| *s == 201).count();
         let taken = results.iter().filter(|(s, r)| *s == 409 && error_code(r) == "address_taken").count();
         assert_eq!((placed, taken), (1, 19), "{backend:?}: {results:?}");
@@ -1024,7 +1009,7 @@ async fn a_verified_person_orders_once_however_many_accounts_they_hold() {
         let (s, r) = app.post("/api/v1/me/identity", Some(&x), json!({"real_name": "张三"})).await;
         assert_eq!((s, error_code(&r)), (400, "invalid_json"));
         for _ in 0..3 {
-            verify(&x, "张三", "110105194912310021").await;
+            assert_eq!(verify(&x, "张三", "110105194912310021").await.0, 422);
         }
         let (s, r) = verify(&x, "张三", ZHANG).await;
         assert_eq!((s, error_code(&r)), (429, "rate_limited"), "five tries a minute");
@@ -1086,22 +1071,8 @@ async fn a_verified_person_orders_once_however_many_accounts_they_hold() {
             assert_eq!(verify(&token, "赵六", "110101199003070054").await.0, 201);
             tokens.push(token);
         }
-        let mut tasks = tokio::task::JoinSet::new();
-        for (i, token) in tokens.into_iter().enumerate() {
-            let (client, url) = (app.client.clone(), app.url(&format!("/api/v1/waves/{wave}/orders")));
-            tasks.spawn(async move {
-                let res = client
-                    .post(url)
-                    .bearer_auth(token)
-                    .header("idempotency-key", format!("z{i}"))
-                    .json(&json!({"kind": "small"}))
-                    .send()
-                    .await
-                    .expect("request");
-                common::to_json(res).await
-            });
-        }
-        let results = tasks.join_all().await;
+        let small = Some(json!({"kind": "small"}));
+        let results = common::orders_at_once(&[&app], wave, tokens, "z", small).join_all().await;
         let placed = results.iter().filter(|(s, _)| *s == 201).count();
         let refused =
             results.iter().filter(|(s, r)| *s == 409 && error_code(r) == "person_already_ordered").count();
@@ -1155,24 +1126,8 @@ async fn campaign_orders_on_the_redis_engine_hold_their_rules_across_nodes() {
         for i in 0..10 {
             fans.push(a_node.register(&format!("两地_丙{i}")).await);
         }
-        let mut tasks = tokio::task::JoinSet::new();
-        for (i, token) in fans.into_iter().enumerate() {
-            let node = if i % 2 == 0 { &a_node } else { &b_node };
-            let (client, url) = (node.client.clone(), node.url(&format!("/api/v1/waves/{wave}/orders")));
-            let body = order("广州市天河区 体育西路 2 号");
-            tasks.spawn(async move {
-                let res = client
-                    .post(url)
-                    .bearer_auth(token)
-                    .header("idempotency-key", format!("s{i}"))
-                    .json(&body)
-                    .send()
-                    .await
-                    .expect("request");
-                common::to_json(res).await
-            });
-        }
-        let results = tasks.join_all().await;
+        let body = Some(order("广州市天河区 体育西路 2 号"));
+        let results = common::orders_at_once(&[&a_node, &b_node], wave, fans, "s", body).join_all().await;
         let placed = results.iter().filter(|(s, _)| *s == 201).count();
         assert_eq!(placed, 1, "{backend:?}: {results:?}");
         let (_, w) = b_node.get(&format!("/api/v1/waves/{wave}"), None).await;

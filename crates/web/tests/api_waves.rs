@@ -500,22 +500,9 @@ async fn staff_add_stock_to_a_wave_or_take_back_units_not_sold() {
         assert_eq!(b["ends_at"], rfc3339(t + 120 * MIN));
 
         // Thirty buyers at once while staff cut the wave to 10.
-        let mut tasks = tokio::task::JoinSet::new();
-        for (i, token) in fans[2..32].iter().cloned().enumerate() {
-            let (client, url) = (app.client.clone(), app.url(&format!("{path}/orders")));
-            tasks.spawn(async move {
-                let res = client
-                    .post(url)
-                    .bearer_auth(token)
-                    .header("idempotency-key", format!("rush{i}"))
-                    .send()
-                    .await
-                    .expect("request");
-                common::to_json(res).await.0
-            });
-        }
+        let rush = common::orders_at_once(&[&app], id, fans[2..32].to_vec(), "rush", None);
         let (cut, _) = patch(json!({"quantity": 10})).await;
-        let statuses = tasks.join_all().await;
+        let statuses: Vec<u16> = rush.join_all().await.into_iter().map(|(s, _)| s).collect();
         let placed = 2 + statuses.iter().filter(|s| **s == 201).count() as i64;
         assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
         let expected = match cut {
@@ -539,10 +526,9 @@ async fn staff_add_stock_to_a_wave_or_take_back_units_not_sold() {
         let split = with_channels(wave_body(10, t - MIN, t + 60 * MIN), json!({"online": 6, "offline": 4}));
         let (s, w) = app.post("/api/v1/waves", Some(&staff), split).await;
         assert_eq!(s, 201, "{w}");
-        let split_path = format!("/api/v1/waves/{}", w["id"]);
-        let (s, b) = app.call(Method::PATCH, &split_path, Some(&staff), Some(json!({"quantity": 3}))).await;
+        let (s, b) = set_quantity(&app, &staff, &w, 3).await;
         assert_eq!((s, error_code(&b)), (422, "quantity_below_other_channels"));
-        let (s, b) = app.call(Method::PATCH, &split_path, Some(&staff), Some(json!({"quantity": 15}))).await;
+        let (s, b) = set_quantity(&app, &staff, &w, 15).await;
         assert_eq!(
             (s, &b["channels"], &b["remaining"]),
             (200, &json!({"offline": 4, "online": 11}), &json!(11))
@@ -553,25 +539,11 @@ async fn staff_add_stock_to_a_wave_or_take_back_units_not_sold() {
         draw["mode"] = json!("draw");
         let (s, w) = app.post("/api/v1/waves", Some(&staff), draw.clone()).await;
         assert_eq!(s, 201, "{w}");
-        let (s, b) = app
-            .call(
-                Method::PATCH,
-                &format!("/api/v1/waves/{}", w["id"]),
-                Some(&staff),
-                Some(json!({"quantity": 50})),
-            )
-            .await;
+        let (s, b) = set_quantity(&app, &staff, &w, 50).await;
         assert_eq!((s, error_code(&b)), (409, "draw_quantity_fixed"));
         draw["starts_at"] = json!(rfc3339(t + 30 * MIN));
         let (_, w) = app.post("/api/v1/waves", Some(&staff), draw).await;
-        let (s, b) = app
-            .call(
-                Method::PATCH,
-                &format!("/api/v1/waves/{}", w["id"]),
-                Some(&staff),
-                Some(json!({"quantity": 50})),
-            )
-            .await;
+        let (s, b) = set_quantity(&app, &staff, &w, 50).await;
         assert_eq!((s, &b["quantity"]), (200, &json!(50)), "{b}");
 
         // An ended wave keeps its quantity.
@@ -582,6 +554,12 @@ async fn staff_add_stock_to_a_wave_or_take_back_units_not_sold() {
         let (s, b) = app.call(Method::PATCH, &path, Some(&staff), Some(json!({"quantity": 100}))).await;
         assert_eq!((s, error_code(&b)), (409, "wave_ended"));
     }
+}
+
+/// `PATCH /api/v1/waves/{id}` `{quantity}` for the wave `wave` (as the API answered it).
+async fn set_quantity(app: &common::TestApp, staff: &str, wave: &Value, quantity: i64) -> (u16, Value) {
+    let path = format!("/api/v1/waves/{}", wave["id"]);
+    app.call(Method::PATCH, &path, Some(staff), Some(json!({"quantity": quantity}))).await
 }
 
 fn with_channels(mut body: Value, channels: Value) -> Value {

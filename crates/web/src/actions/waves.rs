@@ -103,7 +103,7 @@ pub struct WaveChange {
 /// (409 `quantity_below_sold`), so a refused change changes nothing.
 pub async fn change_wave(state: &AppState, auth: &Auth, id: i64, change: WaveChange) -> AppResult<()> {
     auth.require(Role::Staff)?;
-    let _one_at_a_time = state.wave_windows.lock().await;
+    let _one_at_a_time = state.wave_changes.lock().await;
     let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
     if !can_manage(state, auth, wave.product_id).await? {
         return Err(ErrorCode::NotProductManager.into());

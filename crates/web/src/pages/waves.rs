@@ -383,12 +383,19 @@ pub struct BuyForm {
 pub async fn enter(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
     let auth = cx.user()?;
     let id = wave_id(&id)?;
-    match crate::actions::draws::enter(&state, auth, id).await {
-        Ok(_) => Ok(see_other(&format!("/waves/{id}"))),
+    let entered = crate::actions::draws::enter(&state, auth, id).await.map(drop);
+    back_to_wave(&state, &cx, id, entered).await
+}
+
+/// After a form on a wave's page: back to the page, or the page again saying what was
+/// refused. Errors that are no refusal of the form get the error page.
+async fn back_to_wave(state: &AppState, cx: &Cx, id: i64, done: AppResult<()>) -> AppResult<Response> {
+    match done {
+        Ok(()) => Ok(see_other(&format!("/waves/{id}"))),
         Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
         Err(e) => {
-            let msg = form_error(&cx, &e);
-            render_wave(&state, &cx, id, None, Some(msg), status_of(&e)).await
+            let msg = form_error(cx, &e);
+            render_wave(state, cx, id, None, Some(msg), status_of(&e)).await
         }
     }
 }
@@ -438,11 +445,7 @@ pub async fn buy(
             Ok(with_device(see_other(&format!("/launch-orders/{}", ordered.order.order_id))))
         }
         Ok(ordered) => Ok(with_device(see_other(&format!("/waves/{id}?ordered={}", ordered.order.order_id)))),
-        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
-        Err(e) => {
-            let msg = form_error(&cx, &e);
-            render_wave(&state, &cx, id, None, Some(msg), status_of(&e)).await
-        }
+        Err(e) => back_to_wave(&state, &cx, id, Err(e)).await,
     }
 }
 
@@ -465,14 +468,7 @@ pub async fn set_quantity(
         Ok(quantity) => wave_actions::set_quantity(&state, auth, id, quantity).await,
         Err(_) => Err(AppError(ErrorCode::InvalidWaveQuantity)),
     };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/waves/{id}"))),
-        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
-        Err(e) => {
-            let msg = form_error(&cx, &e);
-            render_wave(&state, &cx, id, None, Some(msg), status_of(&e)).await
-        }
-    }
+    back_to_wave(&state, &cx, id, result).await
 }
 
 #[derive(Deserialize, Default)]
@@ -506,14 +502,7 @@ pub async fn end(
         Ok(change) => wave_actions::set_window(&state, auth, id, change).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/waves/{id}"))),
-        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
-        Err(e) => {
-            let msg = form_error(&cx, &e);
-            render_wave(&state, &cx, id, None, Some(msg), status_of(&e)).await
-        }
-    }
+    back_to_wave(&state, &cx, id, result).await
 }
 
 #[derive(Template, WebTemplate)]

@@ -210,6 +210,32 @@ impl TestApp {
     }
 }
 
+/// Orders placed at once, one per token: the `i`-th through `nodes[i % nodes.len()]`, with
+/// `Idempotency-Key: {key_prefix}{i}` and `body` (`None`: no body). Join the set for the
+/// answers, in the order they come.
+pub fn orders_at_once(
+    nodes: &[&TestApp],
+    wave: i64,
+    tokens: Vec<String>,
+    key_prefix: &str,
+    body: Option<Value>,
+) -> tokio::task::JoinSet<(u16, Value)> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, token) in tokens.into_iter().enumerate() {
+        let node = nodes[i % nodes.len()];
+        let mut req = node
+            .client
+            .post(node.url(&format!("/api/v1/waves/{wave}/orders")))
+            .bearer_auth(token)
+            .header("idempotency-key", format!("{key_prefix}{i}"));
+        if let Some(body) = &body {
+            req = req.json(body);
+        }
+        tasks.spawn(async move { to_json(req.send().await.expect("request")).await });
+    }
+    tasks
+}
+
 pub async fn to_json(res: Response) -> (u16, Value) {
     let status = res.status().as_u16();
     let text = res.text().await.unwrap_or_default();
