@@ -12,6 +12,7 @@ mod draws;
 mod error;
 mod fcodes;
 mod identities;
+mod inline;
 mod launch_orders;
 mod merge;
 mod notifications;
@@ -77,6 +78,8 @@ pub struct Store {
     /// Writers. On SQLite this is one connection, so writes queue in the pool instead of
     /// spinning on `SQLITE_BUSY`; on PostgreSQL it is the same pool as `read`.
     write: AnyPool,
+    /// SQLite files only: the per-request auth lookups without sqlx's thread hops.
+    inline: Option<std::sync::Arc<inline::InlineReads>>,
 }
 
 /// The SQLite URL for a data folder: `<dir>/canyu.db`, created if missing.
@@ -110,7 +113,8 @@ impl Store {
                     .after_connect(|c, _| sqlite_pragmas(c))
                     .connect(url)
                     .await?;
-                Ok(Store { backend, read, write })
+                let inline = inline::InlineReads::for_url(url).map(std::sync::Arc::new);
+                Ok(Store { backend, read, write, inline })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -118,9 +122,15 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect(url)
                     .await?;
-                Ok(Store { backend, read: pool.clone(), write: pool })
+                Ok(Store { backend, read: pool.clone(), write: pool, inline: None })
             }
         }
+    }
+
+    /// How many auth lookups SQLite answered on the caller's thread (`inline.rs`); 0 on
+    /// PostgreSQL.
+    pub fn inline_reads(&self) -> u64 {
+        self.inline.as_ref().map_or(0, |i| i.answered())
     }
 
     /// Connects and applies this backend's pending migrations.

@@ -48,6 +48,8 @@ pub enum TokenLookup {
 }
 
 const USER_COLUMNS: &str = "u.id, u.handle, u.email, u.role, u.bio, u.points, u.created_at";
+static TOKEN_USER_SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+static SESSION_USER_SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
     let role: String = row.try_get("role")?;
@@ -196,14 +198,21 @@ impl Store {
 
     /// The user and CSRF token of a live session.
     pub async fn session_user(&self, token_hash: &str, now: Millis) -> StoreResult<Option<(User, String)>> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2"
-        )))
-        .bind(token_hash)
-        .bind(now)
-        .fetch_optional(&self.read)
-        .await?;
+        let sql = SESSION_USER_SQL.get_or_init(|| {
+            format!(
+                "SELECT {USER_COLUMNS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2"
+            )
+        });
+        if let Some(found) = self.inline.as_ref().and_then(|inline| inline.session_user(sql, token_hash, now))
+        {
+            return Ok(found);
+        }
+        let row = sqlx::query(AssertSqlSafe(sql.as_str()))
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&self.read)
+            .await?;
         row.map(|r| Ok((user_from_row(&r)?, r.try_get("csrf_token")?))).transpose()
     }
 
@@ -253,25 +262,39 @@ impl Store {
     }
 
     pub async fn token_user(&self, token_hash: &str, now: Millis) -> StoreResult<TokenLookup> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {USER_COLUMNS}, t.expires_at AS token_expires_at, t.revoked_at \
-             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
-        )))
-        .bind(token_hash)
-        .fetch_optional(&self.read)
-        .await?;
-        let Some(row) = row else {
+        let sql = TOKEN_USER_SQL.get_or_init(|| {
+            format!(
+                "SELECT {USER_COLUMNS}, t.expires_at AS token_expires_at, t.revoked_at \
+                 FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
+            )
+        });
+        let found = match self.inline.as_ref().and_then(|inline| inline.token_user(sql, token_hash)) {
+            Some(found) => found,
+            None => {
+                let row = sqlx::query(AssertSqlSafe(sql.as_str()))
+                    .bind(token_hash)
+                    .fetch_optional(&self.read)
+                    .await?;
+                match row {
+                    Some(row) => Some((
+                        user_from_row(&row)?,
+                        row.try_get("revoked_at")?,
+                        row.try_get("token_expires_at")?,
+                    )),
+                    None => None,
+                }
+            }
+        };
+        let Some((user, revoked, expires_at)) = found else {
             return Ok(TokenLookup::Invalid);
         };
-        let revoked: Option<i64> = row.try_get("revoked_at")?;
-        let expires_at: i64 = row.try_get("token_expires_at")?;
         if revoked.is_some() {
             return Ok(TokenLookup::Invalid);
         }
         if expires_at <= now {
             return Ok(TokenLookup::Expired);
         }
-        Ok(TokenLookup::Valid(user_from_row(&row)?))
+        Ok(TokenLookup::Valid(user))
     }
 
     /// Records when several tokens were last used (the web layer buffers uses and flushes

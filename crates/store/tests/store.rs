@@ -322,3 +322,57 @@ async fn a_background_checkpoint_moves_the_log_into_the_database() {
         again.close().await;
     }
 }
+
+/// The lookups behind every authenticated request see each committed change at once: a new
+/// token or session, a role change, a revocation, an expiry, a signed-out session. On SQLite
+/// they are answered on the caller's thread (`inline.rs`), and this checks they were.
+#[tokio::test]
+async fn auth_lookups_see_every_committed_change_at_once() {
+    use canyu_store::TokenLookup;
+    for backend in backends() {
+        let (store, _) = fresh_store(backend).await.unwrap();
+        let (_, fan, _) = seed(&store).await;
+        let before = store.inline_reads();
+
+        assert!(matches!(store.token_user("nope", 10).await.unwrap(), TokenLookup::Invalid));
+        let token = store.create_api_token(fan, "app", "digest-1", 10, 1_000).await.unwrap();
+        match store.token_user("digest-1", 10).await.unwrap() {
+            TokenLookup::Valid(user) => {
+                assert_eq!(
+                    (user.id, user.handle.as_str(), user.role),
+                    (fan, "米粉", Role::Fan),
+                    "{backend:?}"
+                );
+            }
+            _ => panic!("{backend:?}: a new token is valid"),
+        }
+        store.set_role(fan, Role::Staff).await.unwrap();
+        match store.token_user("digest-1", 10).await.unwrap() {
+            TokenLookup::Valid(user) => assert_eq!(user.role, Role::Staff, "{backend:?}"),
+            _ => panic!("{backend:?}: still valid after a role change"),
+        }
+        assert!(
+            matches!(store.token_user("digest-1", 1_000).await.unwrap(), TokenLookup::Expired),
+            "{backend:?}"
+        );
+        assert!(store.revoke_api_token(fan, token.id, 20).await.unwrap());
+        assert!(
+            matches!(store.token_user("digest-1", 20).await.unwrap(), TokenLookup::Invalid),
+            "{backend:?}"
+        );
+
+        assert!(store.session_user("session-1", 10).await.unwrap().is_none());
+        store.create_session("session-1", fan, "csrf-1", 10, 500).await.unwrap();
+        let (user, csrf) = store.session_user("session-1", 10).await.unwrap().expect("a new session");
+        assert_eq!((user.id, csrf.as_str()), (fan, "csrf-1"), "{backend:?}");
+        assert!(store.session_user("session-1", 500).await.unwrap().is_none(), "{backend:?}: expired");
+        store.delete_session("session-1").await.unwrap();
+        assert!(store.session_user("session-1", 10).await.unwrap().is_none(), "{backend:?}: signed out");
+
+        let inline = store.inline_reads() - before;
+        match backend {
+            canyu_store::Backend::Sqlite => assert_eq!(inline, 9, "every lookup answered inline"),
+            canyu_store::Backend::Postgres => assert_eq!(inline, 0),
+        }
+    }
+}
