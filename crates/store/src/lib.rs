@@ -228,6 +228,20 @@ pub(crate) fn value_rows(rows: usize, cols: usize) -> String {
     (0..rows).map(|i| format!("({})", placeholders(i * cols + 1, cols))).collect::<Vec<_>>().join(", ")
 }
 
+/// The same VALUES for a statement with no other bind values. SQLite gets anonymous `?`:
+/// sqlx asks SQLite the name of every bind value, and SQLite finds a `$N` name by walking a
+/// list, so a batch of orders (700–3,500 values) cost time quadratic in its size (4 % of the
+/// server's CPU at a drop, `perf`). Anonymous values have no name to look up.
+pub(crate) fn value_rows_for(backend: Backend, rows: usize, cols: usize) -> String {
+    match backend {
+        Backend::Postgres => value_rows(rows, cols),
+        Backend::Sqlite => {
+            let row = format!("({})", vec!["?"; cols].join(", "));
+            vec![row; rows].join(", ")
+        }
+    }
+}
+
 /// Hides a password in a database URL before it reaches a log or an error message.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -249,5 +263,12 @@ mod tests {
         assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[test]
+    fn value_rows_are_numbered_on_postgres_and_anonymous_on_sqlite() {
+        use super::{Backend, value_rows_for};
+        assert_eq!(value_rows_for(Backend::Postgres, 2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(value_rows_for(Backend::Sqlite, 2, 3), "(?, ?, ?), (?, ?, ?)");
     }
 }

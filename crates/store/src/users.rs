@@ -308,7 +308,7 @@ impl Store {
                  UPDATE api_tokens SET last_used_at = used.at FROM used \
                  WHERE api_tokens.token_hash = used.token_hash \
                  AND (api_tokens.last_used_at IS NULL OR api_tokens.last_used_at < used.at)",
-                crate::value_rows(chunk.len(), 2)
+                crate::value_rows_for(self.backend, chunk.len(), 2)
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for (token_hash, at) in chunk {

@@ -291,7 +291,7 @@ impl Store {
             let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
             let mut ids = Vec::with_capacity(orders.len());
             for chunk in orders.chunks(INSERT_CHUNK) {
-                let values = crate::value_rows(chunk.len(), 7);
+                let values = crate::value_rows_for(self.backend, chunk.len(), 7);
                 let sql = format!(
                     "INSERT INTO orders (wave_id, user_id, seq, lane, idempotency_key, body_hash, created_at) \
                      VALUES {} RETURNING id",
