@@ -430,6 +430,39 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     // console watcher would count; the router-level page tests cover them.)
   });
 
+  await t.test("a wave cancelled before it starts: the fan's open countdown says so, with the reason", async () => {
+    const token = await staffToken();
+    const created = await fetch(`${BASE}/api/v1/waves`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ product: PRODUCT, sku: "E2E 撤销版", quantity: 10, mode: "fcfs", starts_at: at(600e3), ends_at: at(3600e3) }),
+    });
+    assert.equal(created.status, 201);
+    const wave = await created.json();
+    const waveUrl = `${BASE}/waves/${wave.id}`;
+    await fan.goto(waveUrl);
+    await fan.waitForFunction(() => /距开售 \d\d:\d\d:\d\d/.test(document.querySelector("[data-testid=wave-countdown]").textContent));
+    assert.equal(await fan.isEnabled("[data-testid=buy-button]"), false, "not on sale yet");
+
+    const staffCtx = await newContext();
+    const staff = watch(await staffCtx.newPage());
+    await staff.goto(`${BASE}/login`);
+    await staff.fill("[data-testid=handle]", STAFF_HANDLE);
+    await staff.fill("[data-testid=password]", STAFF_PASSWORD);
+    await Promise.all([staff.waitForURL((u) => !u.pathname.startsWith("/login")), staff.click("[data-testid=login-submit]")]);
+    await staff.goto(waveUrl);
+    await staff.fill("[data-testid=cancel-reason]", "供货调整，改期另行通知");
+    await staff.check("[data-testid=cancel-confirm]");
+    await Promise.all([staff.waitForURL(waveUrl), staff.click("[data-testid=cancel-button]")]);
+    assert.match(await staff.textContent("[data-testid=wave-cancelled]"), /已撤销：供货调整/);
+    await staffCtx.close();
+
+    await fan.waitForFunction(() => /已撤销/.test(document.querySelector("[data-testid=wave-countdown]").textContent), null, { timeout: 15000 });
+    await fan.reload();
+    assert.match(await fan.textContent("[data-testid=wave-cancelled]"), /供货调整，改期另行通知/);
+    assert.equal(await fan.locator("[data-testid=buy-form]").count(), 0);
+  });
+
   await t.test("a launch campaign: the teaser hides the price, the page turns at the reveal, the fan reserves, places a big order, pays and locks it", async () => {
     const token = await staffToken();
     const created = await fetch(`${BASE}/api/v1/campaigns`, {

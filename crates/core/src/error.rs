@@ -198,6 +198,10 @@ error_codes! {
     QuantityBelowOtherChannels = "quantity_below_other_channels", 422, "新数量少于分给其他渠道的数量；增减的只是线上数量。", "The new quantity is less than the other channels' units: only online units are added or taken back.";
     QuantityBelowFCodeLane = "quantity_below_fcode_lane", 422, "线上数量不能少于 F 码名额。", "The online quantity cannot be less than the F-code lane.";
     WaveChangedMeanwhile = "wave_changed_meanwhile", 409, "这一轮正在或刚刚被别人修改，请刷新后重试。", "Someone is changing or has just changed this wave; reload it and try again.";
+    WaveCancelled = "wave_cancelled", 409, "这一轮发售已撤销。", "This wave was cancelled.";
+    CancelAfterStart = "cancel_after_start", 409, "这一轮已经开始，不能撤销；可以立即结束（已下的订单保留）。", "This wave has started and cannot be cancelled; end it now instead (orders placed stand).";
+    WaveCancelNotConfirmed = "wave_cancel_not_confirmed", 422, "请先勾选确认，再撤销这一轮。", "Tick the confirmation box before cancelling the wave.";
+    InvalidCancelReason = "invalid_cancel_reason", 422, "撤销原因最多 200 个字，且不能含控制字符。", "The reason has at most 200 characters and no control characters.";
     DrawQuantityFixed = "draw_quantity_fixed", 409, "抽签已开始报名，中签名额不能再改。", "The draw has opened for entries: its number of winners is fixed.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";

@@ -341,7 +341,7 @@ impl Store {
             "SELECT w.id, w.starts_at, w.announced_lanes, c.id AS campaign_id, c.title, \
              c.fan_lane_head_start_ms, p.slug, p.name \
              FROM waves w JOIN campaigns c ON c.id = w.campaign_id JOIN products p ON p.id = w.product_id \
-             WHERE w.announced_lanes < 3 AND w.starts_at <= $1 AND w.ends_at > $1",
+             WHERE w.announced_lanes < 3 AND w.starts_at <= $1 AND w.ends_at > $1 AND w.cancelled_at IS NULL",
         )
         .bind(now)
         .fetch_all(&self.read)

@@ -97,7 +97,8 @@ impl Store {
     /// Ended draw waves not drawn yet: the background job's work list.
     pub async fn draws_due(&self, now: Millis) -> StoreResult<Vec<i64>> {
         Ok(sqlx::query_scalar(
-            "SELECT id FROM waves WHERE draw_seed IS NOT NULL AND drawn_at IS NULL AND ends_at <= $1 ORDER BY id",
+            "SELECT id FROM waves WHERE draw_seed IS NOT NULL AND drawn_at IS NULL AND ends_at <= $1 \
+             AND cancelled_at IS NULL ORDER BY id",
         )
         .bind(now)
         .fetch_all(&self.read)

@@ -44,7 +44,7 @@ pub use posts::{
 };
 pub use releases::{NewRelease, PastRelease, Release, ReleasePost, ReleaseStatus};
 pub use users::{ApiToken, NewUser, TokenLookup, User, UserWithSecret};
-pub use waves::{NewOrder, Order, Wave};
+pub use waves::{Cancellation, NewOrder, Order, Wave};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor, Row};

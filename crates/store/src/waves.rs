@@ -19,6 +19,15 @@ pub struct Wave {
     pub campaign_id: Option<i64>,
     pub sold: i64,
     pub created_at: Millis,
+    /// Withdrawn before it started (`Store::cancel_wave`): when, and what fans are told.
+    pub cancelled: Option<Cancellation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cancellation {
+    pub at: Millis,
+    /// May be empty.
+    pub reason: String,
 }
 
 /// An order the engine granted, to be written.
@@ -48,7 +57,7 @@ pub struct Order {
 
 pub(crate) const WAVE_SELECT: &str = "SELECT w.id, w.product_id, p.slug AS product_slug, w.sku, w.quantity, w.mode, \
      w.per_fan_limit, w.starts_at, w.ends_at, w.eligibility, w.min_level, w.channels, w.fcode_quantity, w.sold, \
-     w.created_at, w.campaign_id \
+     w.created_at, w.campaign_id, w.cancelled_at, w.cancel_reason \
      FROM waves w JOIN products p ON p.id = w.product_id";
 
 const ORDER_SELECT: &str = "SELECT id, wave_id, user_id, seq, lane, idempotency_key, body_hash, status, \
@@ -79,6 +88,13 @@ pub(crate) fn wave_from_row(r: &AnyRow) -> StoreResult<Wave> {
         campaign_id: r.try_get("campaign_id")?,
         sold: r.try_get("sold")?,
         created_at: r.try_get("created_at")?,
+        cancelled: match r.try_get::<Option<i64>, _>("cancelled_at")? {
+            Some(at) => Some(Cancellation {
+                at,
+                reason: r.try_get::<Option<String>, _>("cancel_reason")?.unwrap_or_default(),
+            }),
+            None => None,
+        },
     })
 }
 
@@ -164,7 +180,7 @@ impl Store {
     ) -> StoreResult<bool> {
         let moved = sqlx::query(
             "UPDATE waves SET starts_at = $1, ends_at = $2 \
-             WHERE id = $3 AND ends_at > $4 AND (starts_at = $1 OR starts_at > $4)",
+             WHERE id = $3 AND ends_at > $4 AND (starts_at = $1 OR starts_at > $4) AND cancelled_at IS NULL",
         )
         .bind(starts_at)
         .bind(ends_at)
@@ -174,6 +190,23 @@ impl Store {
         .await?
         .rows_affected();
         Ok(moved == 1)
+    }
+
+    /// Withdraws a wave that has not started by `now` and has nothing sold; `false`, changing
+    /// nothing, when that no longer holds (or it was cancelled already, or there is no such
+    /// wave). `reason` is shown to fans (may be empty).
+    pub async fn cancel_wave(&self, id: i64, reason: &str, now: Millis) -> StoreResult<bool> {
+        let cancelled = sqlx::query(
+            "UPDATE waves SET cancelled_at = $1, cancel_reason = $2 \
+             WHERE id = $3 AND cancelled_at IS NULL AND starts_at > $1 AND sold = 0",
+        )
+        .bind(now)
+        .bind(reason)
+        .bind(id)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(cancelled == 1)
     }
 
     /// Takes the wave's change lease until `until` (no other change may run on any node);
@@ -217,7 +250,7 @@ impl Store {
         let channels = serde_json::to_string(&rules.channels).unwrap_or_else(|_| "{}".into());
         let set = sqlx::query(
             "UPDATE waves SET quantity = $1, channels = $2 \
-             WHERE id = $3 AND sold <= $4 AND ends_at > $5 AND quantity = $6",
+             WHERE id = $3 AND sold <= $4 AND ends_at > $5 AND quantity = $6 AND cancelled_at IS NULL",
         )
         .bind(rules.quantity)
         .bind(channels)
@@ -231,13 +264,15 @@ impl Store {
         Ok(set == 1)
     }
 
-    /// Waves that have not ended by `now`, soonest first: the ones an engine must serve.
+    /// Waves that have not ended by `now` and were not cancelled, soonest first: the ones an
+    /// engine must serve.
     pub async fn live_waves(&self, now: Millis) -> StoreResult<Vec<Wave>> {
-        let rows =
-            sqlx::query(AssertSqlSafe(format!("{WAVE_SELECT} WHERE w.ends_at > $1 ORDER BY w.starts_at")))
-                .bind(now)
-                .fetch_all(&self.read)
-                .await?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{WAVE_SELECT} WHERE w.ends_at > $1 AND w.cancelled_at IS NULL ORDER BY w.starts_at"
+        )))
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?;
         rows.iter().map(wave_from_row).collect()
     }
 

@@ -287,6 +287,7 @@
     var left = box.querySelector("[data-remaining]");
     var total = box.querySelector("[data-quantity]");
     var buy = box.querySelector("[data-buy]");
+    var cancelled = box.hasAttribute("data-cancelled");
     function pad(n) { return n < 10 ? "0" + n : String(n); }
     function span(ms) {
       var s = Math.max(0, Math.floor(ms / 1000));
@@ -296,8 +297,10 @@
     }
     function tick() {
       var now = Date.now() + skew;
-      var open = now >= starts && now < ends && Number(left.textContent) > 0;
-      if (now < starts) {
+      var open = !cancelled && now >= starts && now < ends && Number(left.textContent) > 0;
+      if (cancelled) {
+        clock.textContent = msgOf(box, "cancelled", "Cancelled");
+      } else if (now < starts) {
         clock.textContent = msgOf(box, "starts-in", "Starts in") + " " + span(starts - now);
       } else if (now < ends) {
         clock.textContent = msgOf(box, "ends-in", "Ends in") + " " + span(ends - now);
@@ -312,6 +315,7 @@
           // Staff may end the wave early, give it longer or add stock: follow them too. The
           // page counts online units, which a split wave keeps under channels.online.
           if (!w) { return; }
+          cancelled = cancelled || w.status === "cancelled";
           left.textContent = w.remaining;
           if (total) {
             var split = w.channels && Object.keys(w.channels).length > 0;

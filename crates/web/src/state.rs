@@ -108,7 +108,8 @@ pub struct AppParts {
 /// Rows read once and kept in memory by id, for the order path: at a drop every request
 /// names the same wave, and reading its row each time cost a database round trip. Only
 /// rows that change rarely, and only through this node's own actions, belong here: the one
-/// edit there is (a staff change to a wave's window or quantity) calls [`IdCache::forget`]. A miss is not
+/// edit there is (a staff change to a wave's window or quantity, or its cancellation) calls
+/// [`IdCache::forget`]. A miss is not
 /// remembered, so a row created later is found.
 pub struct IdCache<T> {
     rows: parking_lot::RwLock<std::collections::HashMap<i64, Arc<T>>>,

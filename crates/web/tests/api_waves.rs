@@ -607,3 +607,124 @@ async fn quantity_changes_racing_on_two_nodes_never_leave_the_engine_above_the_d
         assert_eq!(a.state.stock.counters(id).await.unwrap().quantity, 3);
     }
 }
+
+#[tokio::test]
+async fn staff_cancel_a_wave_before_it_starts_and_it_never_sells() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let fan = app.register("撤销粉").await;
+        let t = now();
+        let (s, w) = app.post("/api/v1/waves", Some(&staff), wave_body(5, t + 10 * MIN, t + 70 * MIN)).await;
+        assert_eq!(s, 201, "{w}");
+        let id = w["id"].as_i64().unwrap();
+        let (path, cancel) = (format!("/api/v1/waves/{id}"), format!("/api/v1/waves/{id}/cancel"));
+        let (s, b) = app.post(&format!("{path}/fcodes"), Some(&staff), json!({"count": 1})).await;
+        assert_eq!(s, 201, "{b}");
+        let code = b["codes"][0].as_str().unwrap().to_string();
+
+        // Refusals change nothing.
+        let long = "因".repeat(201);
+        for (token, body, want) in [
+            (&fan, json!({}), (403, "forbidden")),
+            (&staff, json!({"reason": long}), (422, "invalid_cancel_reason")),
+            (&staff, json!({"reason": "a\u{7}b"}), (422, "invalid_cancel_reason")),
+            (&staff, json!({"why": "x"}), (400, "invalid_json")),
+        ] {
+            let (s, b) = app.post(&cancel, Some(token), body).await;
+            assert_eq!((s, error_code(&b)), want, "{backend:?}: {b}");
+        }
+        let (s, b) = app.post("/api/v1/waves/999999/cancel", Some(&staff), json!({})).await;
+        assert_eq!((s, error_code(&b)), (404, "wave_not_found"));
+        let (_, b) = app.get(&path, None).await;
+        assert_eq!((&b["status"], &b["cancelled_at"]), (&json!("scheduled"), &Value::Null), "{b}");
+
+        // A wave on sale is ended, not cancelled: its orders stand.
+        let (_, live) = app.post("/api/v1/waves", Some(&staff), wave_body(5, t - MIN, t + 60 * MIN)).await;
+        let live_id = live["id"].as_i64().unwrap();
+        assert_eq!(order(&app, live_id, &fan, "k", None).await.0, 201);
+        let (s, b) = app.post(&format!("/api/v1/waves/{live_id}/cancel"), Some(&staff), json!({})).await;
+        assert_eq!((s, error_code(&b)), (409, "cancel_after_start"));
+
+        let (s, b) = app.post(&cancel, Some(&staff), json!({"reason": "供货调整，改期另行通知"})).await;
+        assert_eq!(s, 200, "{b}");
+        assert_eq!(
+            (&b["status"], &b["cancel_reason"]),
+            (&json!("cancelled"), &json!("供货调整，改期另行通知"))
+        );
+        assert!(b["cancelled_at"].is_string(), "{b}");
+        for (method, url, body, want) in [
+            (Method::POST, cancel.clone(), json!({}), (409, "wave_cancelled")),
+            (Method::PATCH, path.clone(), json!({"quantity": 10}), (409, "wave_cancelled")),
+            (Method::PATCH, path.clone(), json!({"ends_at": rfc3339(t + 80 * MIN)}), (409, "wave_cancelled")),
+            (Method::POST, format!("{path}/fcodes"), json!({"count": 1}), (409, "wave_cancelled")),
+        ] {
+            let (s, b) = app.call(method, &url, Some(&staff), Some(body)).await;
+            assert_eq!((s, error_code(&b)), want, "{backend:?} {url}: {b}");
+        }
+        let (s, b) = app.post("/api/v1/fcodes/redeem", Some(&fan), json!({"code": code})).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_cancelled"), "{b}");
+
+        // When its start comes it does not open, also after a restart (the engine reloads
+        // it from the database).
+        app.clock_offset.store(15 * MIN, std::sync::atomic::Ordering::Relaxed);
+        let (s, b, _) = order(&app, id, &fan, "k", None).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_cancelled"), "{b}");
+        let app = app.restarted().await;
+        let (s, b, _) = order(&app, id, &fan, "k2", None).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_cancelled"), "{b}");
+        assert_eq!(app.store.wave(id).await.unwrap().expect("wave").sold, 0);
+        let (_, b) = app.get(&path, None).await;
+        assert_eq!((&b["status"], &b["sold"]), (&json!("cancelled"), &json!(0)), "{b}");
+
+        // A draw cancelled before it opens takes no entries and is never drawn.
+        let t = now() + 15 * MIN;
+        let mut body = wave_body(3, t + 10 * MIN, t + 20 * MIN);
+        body["mode"] = json!("draw");
+        let (_, draw) = app.post("/api/v1/waves", Some(&staff), body).await;
+        let draw_id = draw["id"].as_i64().unwrap();
+        let (s, b) = app.post(&format!("/api/v1/waves/{draw_id}/cancel"), Some(&staff), json!({})).await;
+        assert_eq!((s, &b["cancel_reason"]), (200, &json!("")), "{b}");
+        app.clock_offset.store(40 * MIN, std::sync::atomic::Ordering::Relaxed);
+        let (s, b) = app.post(&format!("/api/v1/waves/{draw_id}/entries"), Some(&fan), json!({})).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_cancelled"), "{b}");
+        app.clock_offset.store(60 * MIN, std::sync::atomic::Ordering::Relaxed);
+        assert!(app.store.draws_due(app.state.now()).await.unwrap().is_empty());
+        let (s, b) = app.post(&format!("/api/v1/waves/{draw_id}/draw"), Some(&staff), json!({})).await;
+        assert_eq!((s, error_code(&b)), (409, "wave_cancelled"), "{b}");
+    }
+}
+
+/// With the Redis engine, a node whose cached row still shows the wave as scheduled does
+/// not sell it either: the cancellation reached the engine every node shares.
+#[tokio::test]
+async fn a_wave_cancelled_on_one_node_is_not_sold_by_another() {
+    for backend in backends() {
+        let Some(a) = common::spawn_app_on_redis(backend).await else { return };
+        let staff = a.seed_catalog().await;
+        let b = a.another_node().await;
+        let t = now();
+        let (s, w) = a.post("/api/v1/waves", Some(&staff), wave_body(50, t + 10 * MIN, t + 60 * MIN)).await;
+        assert_eq!(s, 201, "{w}");
+        let id = w["id"].as_i64().unwrap();
+        let fan = b.register("另一节点的粉").await;
+        // Node b reads (and caches) the wave and opens it in the engine.
+        let (s, body, _) = order(&b, id, &fan, "early", None).await;
+        assert_eq!((s, error_code(&body)), (409, "wave_not_started"));
+        let (s, body) = a.post(&format!("/api/v1/waves/{id}/cancel"), Some(&staff), json!({})).await;
+        assert_eq!(s, 200, "{body}");
+        for node in [&a, &b] {
+            node.clock_offset.store(15 * MIN, std::sync::atomic::Ordering::Relaxed);
+        }
+        let buyers = {
+            let mut buyers = Vec::new();
+            for i in 0..10 {
+                buyers.push(b.register(&format!("抢购{i}")).await);
+            }
+            buyers
+        };
+        let answers = common::orders_at_once(&[&a, &b], id, buyers, "rush", None).join_all().await;
+        assert!(answers.iter().all(|(s, _)| *s == 409), "{backend:?}: {answers:?}");
+        assert_eq!(a.store.wave(id).await.unwrap().expect("wave").sold, 0);
+    }
+}

@@ -42,6 +42,9 @@ async fn draw_wave(state: &AppState, wave_id: i64) -> AppResult<(Wave, DrawState
 pub async fn enter(state: &AppState, auth: &Auth, wave_id: i64) -> AppResult<i64> {
     limit(state, format!("order:{}", auth.user.id), state.config.orders_per_minute)?;
     let (wave, _) = draw_wave(state, wave_id).await?;
+    if wave.cancelled.is_some() {
+        return Err(ErrorCode::WaveCancelled.into());
+    }
     let now = state.now();
     if now < wave.rules.starts_at {
         return Err(ErrorCode::WaveNotStarted.into());
@@ -108,6 +111,9 @@ pub async fn run(state: &AppState, wave_id: i64) -> AppResult<bool> {
     let (wave, draw) = draw_wave(state, wave_id).await?;
     if draw.drawn_at.is_some() {
         return Ok(false);
+    }
+    if wave.cancelled.is_some() {
+        return Err(ErrorCode::WaveCancelled.into());
     }
     let now = state.now();
     if now < wave.rules.ends_at {

@@ -43,6 +43,9 @@ pub async fn generate(
         return Err(ErrorCode::InvalidFCodeCount.into());
     }
     let wave = managed_wave(state, auth, wave_id).await?;
+    if wave.cancelled.is_some() {
+        return Err(ErrorCode::WaveCancelled.into());
+    }
     let codes: Vec<FCode> = {
         let mut rng = rand::rng();
         (0..count).map(|_| FCode::generate(&mut rng)).collect()
@@ -79,6 +82,9 @@ pub async fn award(
         return Err(ErrorCode::InvalidAwardRule.into());
     }
     let wave = managed_wave(state, auth, wave_id).await?;
+    if wave.cancelled.is_some() {
+        return Err(ErrorCode::WaveCancelled.into());
+    }
     let fans = state.store.fcode_award_candidates(wave.id, min_points, max).await?;
     let awards: Vec<(String, i64)> = {
         let mut rng = rand::rng();
@@ -92,7 +98,14 @@ pub async fn award(
 pub async fn redeem(state: &AppState, auth: &Auth, typed: &str) -> AppResult<FCodeRecord> {
     limit(state, format!("fcode:{}", auth.user.id), 30)?;
     let code = parse(typed)?;
-    Ok(state.store.redeem_fcode(&code.storage_hash(), auth.user.id, state.now()).await?)
+    let hash = code.storage_hash();
+    // A code of a cancelled wave can buy nothing: say so rather than bind it.
+    if let Some(known) = state.store.fcode_by_hash(&hash).await?
+        && state.waves.get(&state.store, known.wave_id).await?.is_some_and(|w| w.cancelled.is_some())
+    {
+        return Err(ErrorCode::WaveCancelled.into());
+    }
+    Ok(state.store.redeem_fcode(&hash, auth.user.id, state.now()).await?)
 }
 
 pub async fn transfer(state: &AppState, auth: &Auth, typed: &str, to_handle: &str) -> AppResult<FCodeRecord> {

@@ -102,6 +102,33 @@ pub struct WaveChange {
 /// before any is applied; the quantity goes first because only the engine can refuse it
 /// (409 `quantity_below_sold`), so a refused change changes nothing.
 pub async fn change_wave(state: &AppState, auth: &Auth, id: i64, change: WaveChange) -> AppResult<()> {
+    leased(state, auth, id, Leased::Change(change)).await
+}
+
+/// Withdraws a wave that has not started (a supply problem, a wave released by mistake):
+/// from then on it sells nothing, takes no draw entries and no F-codes, and its page says
+/// so, with `reason` (may be empty, at most 200 characters). A wave that has started is
+/// ended instead (its orders stand); one with anything sold cannot be cancelled.
+pub async fn cancel(state: &AppState, auth: &Auth, id: i64, reason: &str) -> AppResult<()> {
+    let reason = parse_cancel_reason(reason)?;
+    leased(state, auth, id, Leased::Cancel(reason)).await
+}
+
+fn parse_cancel_reason(raw: &str) -> AppResult<String> {
+    let reason = raw.trim();
+    if reason.chars().count() > 200 || reason.chars().any(|c| c.is_control()) {
+        return Err(ErrorCode::InvalidCancelReason.into());
+    }
+    Ok(reason.to_string())
+}
+
+/// What a staff member does to a wave under its change lease.
+enum Leased {
+    Change(WaveChange),
+    Cancel(String),
+}
+
+async fn leased(state: &AppState, auth: &Auth, id: i64, what: Leased) -> AppResult<()> {
     auth.require(Role::Staff)?;
     let _one_at_a_time = state.wave_changes.lock().await;
     let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
@@ -114,11 +141,49 @@ pub async fn change_wave(state: &AppState, auth: &Auth, id: i64, change: WaveCha
     if !state.store.lease_wave_change(id, state.now(), leased_until).await? {
         return Err(ErrorCode::WaveChangedMeanwhile.into());
     }
-    let changed = change_leased_wave(state, auth, id, change).await;
+    let done = match what {
+        Leased::Change(change) => change_leased_wave(state, auth, id, change).await,
+        Leased::Cancel(reason) => cancel_leased_wave(state, auth, id, &reason).await,
+    };
     if let Err(e) = state.store.end_wave_change(id, leased_until).await {
         tracing::warn!(wave = id, error = %e, "could not end the change lease; it runs out by itself");
     }
-    changed
+    state.waves.forget(id);
+    done
+}
+
+async fn cancel_leased_wave(state: &AppState, auth: &Auth, id: i64, reason: &str) -> AppResult<()> {
+    let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    let now = state.now();
+    if wave.cancelled.is_some() {
+        return Err(ErrorCode::WaveCancelled.into());
+    }
+    if now >= wave.rules.starts_at {
+        return Err(ErrorCode::CancelAfterStart.into());
+    }
+    let (starts_at, ends_at) = (wave.rules.starts_at, wave.rules.ends_at);
+    let engine_sells = wave.rules.mode == WaveMode::Fcfs;
+    if engine_sells {
+        // The engine first, as for a new window: opened with what the database holds, then
+        // given a window closed long ago, so no node's engine sells it whatever its cached
+        // row says.
+        let engine = async {
+            state.stock.open_wave(stock_of(&wave)).await?;
+            state.stock.set_window(id, CLOSED_WINDOW.0, CLOSED_WINDOW.1).await
+        };
+        engine.await.map_err(engine_unavailable(id, "cancellation"))?;
+    }
+    let recorded = state.store.cancel_wave(id, reason, now).await;
+    if !matches!(recorded, Ok(true)) {
+        if engine_sells && let Err(e) = state.stock.set_window(id, starts_at, ends_at).await {
+            tracing::error!(wave = id, error = %e, "the engine kept the empty window of a cancellation not recorded");
+        }
+        // It started in the meantime (the clock moved on between the two reads).
+        recorded?;
+        return Err(ErrorCode::CancelAfterStart.into());
+    }
+    tracing::info!(wave = id, by = auth.user.id, reason, "wave cancelled");
+    Ok(())
 }
 
 /// How long a change may hold a wave: far longer than its few steps take, short enough that
@@ -128,6 +193,9 @@ const CHANGE_LEASE_MS: Millis = 30_000;
 async fn change_leased_wave(state: &AppState, auth: &Auth, id: i64, change: WaveChange) -> AppResult<()> {
     // Read again under the lease: a change on another node may have landed since.
     let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    if wave.cancelled.is_some() {
+        return Err(ErrorCode::WaveCancelled.into());
+    }
     let now = state.now();
     let window = match change.window {
         None => None,
@@ -175,7 +243,6 @@ async fn change_leased_wave(state: &AppState, auth: &Auth, id: i64, change: Wave
             "wave window moved"
         );
     }
-    state.waves.forget(id);
     Ok(())
 }
 
@@ -293,13 +360,22 @@ async fn apply_window(
     Ok(())
 }
 
+/// The engine's window for a cancelled wave: it closed before any wave existed, so every
+/// order is refused as after the end (engines take no empty window).
+const CLOSED_WINDOW: (Millis, Millis) = (0, 1);
+
+/// What the engine sells: nothing, for a cancelled wave.
 fn stock_of(wave: &Wave) -> WaveStock {
+    let (starts_at_ms, ends_at_ms) = match wave.cancelled {
+        Some(_) => CLOSED_WINDOW,
+        None => (wave.rules.starts_at, wave.rules.ends_at),
+    };
     WaveStock {
         wave_id: wave.id,
         quantity: wave.rules.online_quantity(),
         per_fan_limit: wave.rules.per_fan_limit,
-        starts_at_ms: wave.rules.starts_at,
-        ends_at_ms: wave.rules.ends_at,
+        starts_at_ms,
+        ends_at_ms,
     }
 }
 
@@ -365,6 +441,9 @@ pub async fn place(
 ) -> AppResult<Ordered> {
     limit(state, format!("order:{}", auth.user.id), state.config.orders_per_minute)?;
     let wave = state.waves.get(&state.store, wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    if wave.cancelled.is_some() {
+        return Err(ErrorCode::WaveCancelled.into());
+    }
     if wave.rules.mode == WaveMode::Draw {
         return Err(ErrorCode::WaveIsDraw.into());
     }

@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/waves", post(waves::create))
         .route("/waves/{id}", get(waves::show).patch(waves::change))
         .route("/waves/{id}/end", post(waves::end_now))
+        .route("/waves/{id}/cancel", post(waves::cancel))
         .route("/waves/{id}/orders", post(waves::order))
         .route("/waves/{id}/entries", post(draws::enter))
         .route("/waves/{id}/draw", get(draws::show).post(draws::run))
@@ -117,7 +118,7 @@ pub fn routes() -> Router<AppState> {
         demands::for_product, demands::all, demands::rebuild,
         beta::show, beta::configure, beta::apply, beta::applications, beta::admit, beta::reject,
         beta::leave, beta::remove,
-        waves::create, waves::show, waves::change, waves::end_now, waves::order, waves::show_order, waves::my_orders,
+        waves::create, waves::show, waves::change, waves::end_now, waves::cancel, waves::order, waves::show_order, waves::my_orders,
         draws::enter, draws::show, draws::run,
         fcodes::generate, fcodes::batches, fcodes::award, fcodes::redeem, fcodes::transfer,
         campaigns::create, campaigns::show, campaigns::reserve, campaigns::live,

@@ -10,9 +10,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use canyu_core::ErrorCode;
 use canyu_core::time::{parse_rfc3339, rfc3339};
 use canyu_core::wave::parse_idempotency_key;
+use canyu_core::{ErrorCode, Millis};
 use canyu_store::{LaunchOrder, Order, Wave};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -74,10 +74,22 @@ pub struct WaveView {
     /// Of the online units, those kept for F-code holders.
     pub fcode_quantity: i64,
     pub campaign: Option<i64>,
+    /// `scheduled`, `on_sale`, `ended` or `cancelled`, at the time of the answer.
+    pub status: String,
+    /// RFC 3339, when staff cancelled the wave before it started.
+    pub cancelled_at: Option<String>,
+    /// What fans are told about the cancellation (may be empty).
+    pub cancel_reason: Option<String>,
 }
 
 impl WaveView {
-    fn new(w: &Wave, taken: i64) -> WaveView {
+    fn new(w: &Wave, taken: i64, now: Millis) -> WaveView {
+        let status = match &w.cancelled {
+            Some(_) => "cancelled",
+            None if now < w.rules.starts_at => "scheduled",
+            None if now < w.rules.ends_at => "on_sale",
+            None => "ended",
+        };
         WaveView {
             id: w.id,
             product: w.product_slug.clone(),
@@ -94,6 +106,9 @@ impl WaveView {
             channels: w.rules.channels.clone(),
             fcode_quantity: w.rules.fcode_quantity,
             campaign: w.campaign_id,
+            status: status.into(),
+            cancelled_at: w.cancelled.as_ref().map(|c| rfc3339(c.at)),
+            cancel_reason: w.cancelled.as_ref().map(|c| c.reason.clone()),
         }
     }
 }
@@ -195,7 +210,7 @@ pub async fn create(
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(WaveView::new(&wave, 0))))
+    Ok((StatusCode::CREATED, Json(WaveView::new(&wave, 0, state.now()))))
 }
 
 /// A wave: its stock, what is sold and what remains.
@@ -203,7 +218,7 @@ pub async fn create(
     responses((status = 200, body = WaveView), (status = 404, body = ErrorBody)))]
 pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<WaveView>> {
     let (wave, taken) = waves::show(&state, parse_id(&id, ErrorCode::WaveNotFound)?).await?;
-    Ok(Json(WaveView::new(&wave, taken)))
+    Ok(Json(WaveView::new(&wave, taken, state.now())))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -247,7 +262,7 @@ pub async fn change(
     }
     waves::change_wave(&state, &auth, id, waves::WaveChange { window, quantity: req.quantity }).await?;
     let (wave, taken) = waves::show(&state, id).await?;
-    Ok(Json(WaveView::new(&wave, taken)))
+    Ok(Json(WaveView::new(&wave, taken, state.now())))
 }
 
 /// Ends a wave on sale now (the people who run the product): from this moment every order
@@ -263,7 +278,39 @@ pub async fn end_now(
     let id = parse_id(&id, ErrorCode::WaveNotFound)?;
     waves::set_window(&state, &auth, id, waves::NewWindow::EndNow).await?;
     let (wave, taken) = waves::show(&state, id).await?;
-    Ok(Json(WaveView::new(&wave, taken)))
+    Ok(Json(WaveView::new(&wave, taken, state.now())))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WaveCancelRequest {
+    /// Shown to fans on the wave's page (at most 200 characters).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Cancels a wave that has not started (the people who run the product): it never sells,
+/// takes no draw entries, and its F-codes buy nothing; it stays listed as cancelled, with
+/// the reason. A wave that has started: 409 `cancel_after_start` (end it instead); cancelled
+/// already: 409 `wave_cancelled`. The body is optional.
+#[utoipa::path(post, path = "/api/v1/waves/{id}/cancel", tag = "waves", params(("id" = i64, Path)), request_body(content = Option<WaveCancelRequest>, description = "Optional: `{\"reason\": \"…\"}`."),
+    responses((status = 200, body = WaveView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> AppResult<Json<WaveView>> {
+    let id = parse_id(&id, ErrorCode::WaveNotFound)?;
+    let body = body.trim_ascii();
+    let req: WaveCancelRequest = if body.is_empty() {
+        WaveCancelRequest::default()
+    } else {
+        serde_json::from_slice(body).map_err(|_| AppError(ErrorCode::InvalidJson))?
+    };
+    waves::cancel(&state, &auth, id, &req.reason).await?;
+    let (wave, taken) = waves::show(&state, id).await?;
+    Ok(Json(WaveView::new(&wave, taken, state.now())))
 }
 
 /// Orders one unit. Needs an `Idempotency-Key` header: a retry with the same key and body

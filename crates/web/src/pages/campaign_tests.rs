@@ -405,6 +405,63 @@ async fn staff_end_a_wave_from_its_page() {
     assert!(buy.testid("form-error").is_some_and(|e| e.contains("已经结束")), "{}", buy.html);
 }
 
+/// A wave that has not started can be withdrawn from its page (a box to tick first, an
+/// optional reason); fans then see it cancelled, with the reason, and no buy form, and the
+/// product's list of waves says so.
+#[tokio::test]
+async fn staff_cancel_a_wave_from_its_page() {
+    let app = App::new().await;
+    let (admin_user, admin) = app.user("发布会_c", Role::Admin).await;
+    let (_, fan) = app.user("米粉_c", Role::Fan).await;
+    let auth = crate::auth::Auth { user: admin_user, via: crate::auth::AuthVia::Token };
+    let t = app.state.now();
+    let input = crate::actions::waves::WaveInput {
+        product: "xiaomi-su7".into(),
+        sku: None,
+        quantity: 5,
+        mode: "fcfs".into(),
+        per_fan_limit: None,
+        starts_at: t + HOUR,
+        ends_at: t + 2 * HOUR,
+        eligibility: None,
+        min_level: None,
+        channels: Default::default(),
+        fcode_quantity: None,
+        campaign: None,
+    };
+    let wave = crate::actions::waves::create(&app.state, &auth, input).await.expect("wave");
+    let url = format!("/waves/{}", wave.id);
+    let cancel = format!("{url}/cancel");
+    assert!(!app.get(&url, Some(&fan), "zh-CN").await.html.contains("data-testid=\"cancel-form\""));
+    let page = app.get(&url, Some(&admin), "zh-CN").await;
+    assert!(page.html.contains("data-testid=\"cancel-form\"") && page.html.contains("撤销这一轮"));
+    assert!(!page.html.contains("data-testid=\"end-form\""), "nothing to end before the start");
+    let csrf = page.csrf();
+
+    let refused = app.form(&cancel, &fan, &[("csrf", &app.csrf(&fan).await), ("confirm", "1")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let unticked = app.form(&cancel, &admin, &[("csrf", &csrf), ("reason", "x")]).await;
+    assert_eq!(unticked.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unticked.testid("form-error").is_some_and(|e| e.contains("勾选")), "{}", unticked.html);
+    let no_csrf = app.form(&cancel, &admin, &[("confirm", "1")]).await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    assert!(app.state.store.wave(wave.id).await.expect("db").expect("wave").cancelled.is_none());
+
+    let reason = "供货调整 <b>改期</b>";
+    let done = app.form(&cancel, &admin, &[("csrf", &csrf), ("confirm", "1"), ("reason", reason)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let fan_page = app.get(&url, Some(&fan), "zh-CN").await;
+    let banner = fan_page.testid("wave-cancelled").expect("cancelled banner");
+    assert!(banner.contains("已撤销") && banner.contains("改期"), "{banner}");
+    assert!(!fan_page.html.contains("<b>改期</b>"), "the reason is escaped");
+    assert!(!fan_page.html.contains("data-testid=\"buy-form\""), "nothing to buy");
+    assert!(fan_page.html.contains("data-cancelled=\"1\""));
+    let admin_page = app.get(&url, Some(&admin), "zh-CN").await;
+    assert!(!admin_page.html.contains("data-testid=\"cancel-form\""), "cancelled once");
+    let list = app.get("/products/xiaomi-su7/waves", Some(&fan), "zh-CN").await;
+    assert!(list.testid("wave-list-cancelled").is_some(), "{}", list.html);
+}
+
 /// A fan verifies their identity on the settings page (CSRF, a refused number not echoed
 /// back, the masked number afterwards); a wave that takes only verified accounts sends the
 /// unverified fan there and names the verified one as the buyer.

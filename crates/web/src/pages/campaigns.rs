@@ -40,6 +40,7 @@ pub struct CampaignText {
     pub reservations: &'static str,
     pub window: &'static str,
     pub fan_lane: &'static str,
+    pub wave_cancelled: &'static str,
     pub fan_lane_rule: &'static str,
     pub fan_lane_or_fcode: &'static str,
     pub general_lane: &'static str,
@@ -105,6 +106,7 @@ const ZH: CampaignText = CampaignText {
     reservations: "预约",
     window: "预约时间",
     fan_lane: "粉丝通道",
+    wave_cancelled: "已撤销",
     fan_lane_rule: "积分达到",
     fan_lane_or_fcode: "，或持有本次发布的 F 码",
     general_lane: "普通通道",
@@ -170,6 +172,7 @@ const EN: CampaignText = CampaignText {
     reservations: "Reservations",
     window: "Reservation window",
     fan_lane: "Fan lane",
+    wave_cancelled: "Cancelled",
     fan_lane_rule: "Points needed",
     fan_lane_or_fcode: ", or an F-code of this launch",
     general_lane: "General lane",
@@ -247,6 +250,7 @@ pub struct CampaignWave {
     pub starts: String,
     pub ends: String,
     pub quantity: i64,
+    pub cancelled: bool,
 }
 
 pub struct CampaignCard {
@@ -436,6 +440,7 @@ async fn render(
                 starts: crate::i18n::datetime(w.rules.starts_at),
                 ends: crate::i18n::datetime(w.rules.ends_at),
                 quantity: w.rules.online_quantity(),
+                cancelled: w.cancelled.is_some(),
             })
             .collect(),
         limits: [

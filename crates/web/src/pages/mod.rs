@@ -63,6 +63,7 @@ pub fn routes() -> Router<AppState> {
         .route("/waves/{id}/buy", post(waves::buy))
         .route("/waves/{id}/end", post(waves::end))
         .route("/waves/{id}/quantity", post(waves::set_quantity))
+        .route("/waves/{id}/cancel", post(waves::cancel))
         .route("/waves/{id}/enter", post(waves::enter))
         .route("/products/{slug}/beta/apply", post(beta::apply))
         .route("/products/{slug}/beta/leave", post(beta::leave))

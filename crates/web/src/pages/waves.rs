@@ -72,6 +72,10 @@ pub struct WaveText {
     pub mode: &'static str,
     pub fcfs: &'static str,
     pub draw: &'static str,
+    pub cancelled: &'static str,
+    pub cancel: &'static str,
+    pub cancel_reason: &'static str,
+    pub cancel_confirm: &'static str,
 }
 
 const ZH: WaveText = WaveText {
@@ -122,6 +126,10 @@ const ZH: WaveText = WaveText {
     mode: "方式",
     fcfs: "先到先得",
     draw: "抽签",
+    cancelled: "本轮发售已撤销",
+    cancel: "撤销这一轮",
+    cancel_reason: "撤销原因（粉丝可见，选填）",
+    cancel_confirm: "确认撤销：这一轮不再开售，F 码和抽签报名随之作废",
 };
 
 const EN: WaveText = WaveText {
@@ -172,6 +180,10 @@ const EN: WaveText = WaveText {
     mode: "Mode",
     fcfs: "First come, first served",
     draw: "Draw",
+    cancelled: "This wave was cancelled",
+    cancel: "Cancel this wave",
+    cancel_reason: "Reason (fans see it; optional)",
+    cancel_confirm: "Yes, cancel: it will not go on sale, and its F-codes and draw entries lapse",
 };
 
 fn text(locale: Locale) -> &'static WaveText {
@@ -207,6 +219,8 @@ pub struct WaveCard {
     pub ends_iso: String,
     pub eligibility: String,
     pub draw: bool,
+    /// Cancelled before it started: the reason fans are told (may be empty).
+    pub cancelled: Option<String>,
 }
 
 fn card(b: &WaveText, w: &Wave, taken: i64) -> WaveCard {
@@ -224,6 +238,7 @@ fn card(b: &WaveText, w: &Wave, taken: i64) -> WaveCard {
         ends_iso: rfc3339(w.rules.ends_at),
         eligibility: eligibility_label(b, w.rules.eligibility),
         draw: w.rules.mode == canyu_core::wave::WaveMode::Draw,
+        cancelled: w.cancelled.as_ref().map(|c| c.reason.clone()),
     }
 }
 
@@ -235,6 +250,8 @@ pub struct WavePage {
     pub ctx: Layout,
     /// The caller runs the product and the wave is on sale: the form to end it or move its end.
     pub can_end: bool,
+    /// The caller runs the product and the wave has not started: the form to cancel it.
+    pub can_cancel: bool,
     pub product_name: String,
     pub product_url: String,
     pub wave: WaveCard,
@@ -324,13 +341,18 @@ async fn render_wave(
         }
         None => (Vec::new(), String::new(), false),
     };
-    let on_sale = (wave.rules.starts_at..wave.rules.ends_at).contains(&cx.now);
-    let can_end = match &cx.auth {
-        Some(a) if on_sale => crate::actions::releases::can_manage(state, a, wave.product_id).await?,
+    let live = wave.cancelled.is_none();
+    let on_sale = live && (wave.rules.starts_at..wave.rules.ends_at).contains(&cx.now);
+    let upcoming = live && cx.now < wave.rules.starts_at;
+    let manager = match &cx.auth {
+        Some(a) if on_sale || upcoming => {
+            crate::actions::releases::can_manage(state, a, wave.product_id).await?
+        }
         _ => false,
     };
     let page = WavePage {
-        can_end,
+        can_end: manager && on_sale,
+        can_cancel: manager && upcoming,
         kinds,
         campaign_url,
         address_required,
@@ -501,6 +523,29 @@ pub async fn end(
     let result = match change {
         Ok(change) => wave_actions::set_window(&state, auth, id, change).await,
         Err(e) => Err(e),
+    };
+    back_to_wave(&state, &cx, id, result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CancelForm {
+    pub reason: String,
+    pub confirm: String,
+}
+
+/// The people who run the product withdraw a wave that has not started.
+pub async fn cancel(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+    Form(form): Form<CancelForm>,
+) -> AppResult<Response> {
+    let auth = cx.user()?;
+    let id = wave_id(&id)?;
+    let result = match form.confirm.is_empty() {
+        true => Err(AppError(ErrorCode::WaveCancelNotConfirmed)),
+        false => wave_actions::cancel(&state, auth, id, &form.reason).await,
     };
     back_to_wave(&state, &cx, id, result).await
 }
