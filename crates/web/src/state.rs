@@ -171,18 +171,71 @@ impl IdCache<Campaign> {
 
 const FLUSH_SLICE: usize = 100;
 const FLUSH_PAUSE: Duration = Duration::from_millis(2);
+/// Uses wait while orders arrive, until this long after the last one...
+const QUIET_BEFORE_FLUSH: Duration = Duration::from_secs(1);
+/// ...but never longer than this after the oldest.
+const MAX_FLUSH_DELAY: Duration = Duration::from_secs(60);
 
 /// Buffers API token uses so that authenticating never waits for a database write (on
 /// SQLite the single write connection is also the order writer's). At most one use per
-/// token per flush is written; a crash loses at most the last few seconds of "last used".
-#[derive(Default)]
+/// token per flush is written. During a drop the uses wait for a quiet second (at most a
+/// minute), so the order writer has the connection to itself while stock lasts: writing
+/// them during the rush, even in slices, cost 1–2 ms on the orders' p99 (BENCHMARKS.md). A
+/// crash loses at most that much "last used".
 pub struct TokenUses {
-    pending: parking_lot::Mutex<std::collections::HashMap<String, i64>>,
+    pending: parking_lot::Mutex<PendingUses>,
+    /// Milliseconds from `started` to the last order attempt, plus one (0: none yet).
+    last_order: std::sync::atomic::AtomicU64,
+    started: std::time::Instant,
+}
+
+#[derive(Default)]
+struct PendingUses {
+    uses: std::collections::HashMap<String, i64>,
+    /// When the oldest use waiting was noted.
+    since: Option<std::time::Instant>,
+}
+
+impl Default for TokenUses {
+    fn default() -> Self {
+        TokenUses {
+            pending: Default::default(),
+            last_order: Default::default(),
+            started: std::time::Instant::now(),
+        }
+    }
+}
+
+/// Whether waiting uses are written now: when orders have paused, or the oldest has waited
+/// long enough.
+fn flush_due(
+    now: std::time::Instant,
+    pending_since: Option<std::time::Instant>,
+    last_order: Option<std::time::Instant>,
+) -> bool {
+    let Some(since) = pending_since else { return false };
+    let ordering = last_order.is_some_and(|at| now.saturating_duration_since(at) < QUIET_BEFORE_FLUSH);
+    !ordering || now.saturating_duration_since(since) >= MAX_FLUSH_DELAY
 }
 
 impl TokenUses {
     pub fn note(&self, token_digest: &str, at: i64) {
-        self.pending.lock().insert(token_digest.to_string(), at);
+        let mut pending = self.pending.lock();
+        pending.uses.insert(token_digest.to_string(), at);
+        pending.since.get_or_insert_with(std::time::Instant::now);
+    }
+
+    /// An order is being placed: uses wait for the rush to pause.
+    pub fn order_arrived(&self) {
+        let ms = self.started.elapsed().as_millis() as u64 + 1;
+        self.last_order.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn last_order(&self) -> Option<std::time::Instant> {
+        match self.last_order.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => None,
+            ms => Some(self.started + Duration::from_millis(ms - 1)),
+        }
     }
 
     /// Writes the buffered uses now (the flusher does it every few seconds), a slice at a
@@ -191,7 +244,7 @@ impl TokenUses {
     /// (Flushing 500 rows a statement without pauses added about 7 ms to the orders' p99 at
     /// 64 connections, BENCHMARKS.md.)
     pub async fn flush(&self, store: &Store) {
-        let uses: Vec<(String, i64)> = std::mem::take(&mut *self.pending.lock()).into_iter().collect();
+        let uses: Vec<(String, i64)> = std::mem::take(&mut *self.pending.lock()).uses.into_iter().collect();
         for (i, slice) in uses.chunks(FLUSH_SLICE).enumerate() {
             if i > 0 {
                 tokio::time::sleep(FLUSH_PAUSE).await;
@@ -212,7 +265,10 @@ impl TokenUses {
             loop {
                 every.tick().await;
                 let Some(uses) = weak.upgrade() else { return };
-                uses.flush(&store).await;
+                let since = uses.pending.lock().since;
+                if flush_due(std::time::Instant::now(), since, uses.last_order()) {
+                    uses.flush(&store).await;
+                }
             }
         });
     }
@@ -269,6 +325,26 @@ mod tests {
     use canyu_store::testing::fresh_store;
     use canyu_store::{Backend, NewProduct, NewUser};
 
+    #[test]
+    fn token_uses_wait_while_orders_arrive_but_not_for_long() {
+        use std::time::Instant;
+        let t0 = Instant::now();
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        assert!(!flush_due(at(10), None, None), "nothing waiting");
+        assert!(flush_due(at(10), Some(at(9)), None), "no orders: at once");
+        assert!(flush_due(at(10), Some(at(9)), Some(at(8))), "orders paused");
+        assert!(!flush_due(at(10), Some(at(2)), Some(at(10))), "a rush: wait");
+        assert!(flush_due(at(70), Some(at(2)), Some(at(70))), "but at most a minute");
+
+        let uses = TokenUses::default();
+        assert!(uses.last_order().is_none());
+        uses.order_arrived();
+        assert!(uses.last_order().is_some_and(|t| t <= Instant::now()));
+        uses.note("d", 1);
+        let since = uses.pending.lock().since;
+        assert!(!flush_due(Instant::now(), since, uses.last_order()), "an order just arrived");
+    }
+
     /// A drop's worth of uses is written in slices; every one of them lands, on both databases.
     #[tokio::test]
     async fn every_buffered_token_use_is_written_across_slices() {
@@ -294,7 +370,7 @@ mod tests {
             let tokens = store.list_api_tokens(fan).await.expect("tokens");
             assert_eq!(tokens.len(), n);
             assert!(tokens.iter().all(|t| t.last_used_at.is_some_and(|at| at >= 100)), "{backend:?}");
-            assert!(uses.pending.lock().is_empty());
+            assert!(uses.pending.lock().uses.is_empty() && uses.pending.lock().since.is_none());
         }
     }
 

@@ -439,6 +439,7 @@ pub async fn place(
     body: &[u8],
     options: OrderOptions<'_>,
 ) -> AppResult<Ordered> {
+    state.token_uses.order_arrived();
     limit(state, format!("order:{}", auth.user.id), state.config.orders_per_minute)?;
     let wave = state.waves.get(&state.store, wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
     if wave.cancelled.is_some() {
