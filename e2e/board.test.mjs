@@ -53,6 +53,17 @@ async function staffToken() {
   return (await login.json()).token;
 }
 
+// A new browser context with the staff account signed in through the login page.
+async function staffSignedIn() {
+  const ctx = await newContext();
+  const page = watch(await ctx.newPage());
+  await page.goto(`${BASE}/login`);
+  await page.fill("[data-testid=handle]", STAFF_HANDLE);
+  await page.fill("[data-testid=password]", STAFF_PASSWORD);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/login")), page.click("[data-testid=login-submit]")]);
+  return [ctx, page];
+}
+
 // An RFC 3339 time `ms` from now.
 const at = (ms) => new Date(Date.now() + ms).toISOString();
 
@@ -305,12 +316,7 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
   });
 
   await t.test("staff ship it in a release; the changelog credits the fan", async () => {
-    const staffCtx = await newContext();
-    const staff = watch(await staffCtx.newPage());
-    await staff.goto(`${BASE}/login`);
-    await staff.fill("[data-testid=handle]", STAFF_HANDLE);
-    await staff.fill("[data-testid=password]", STAFF_PASSWORD);
-    await Promise.all([staff.waitForURL((u) => !u.pathname.startsWith("/login")), staff.click("[data-testid=login-submit]")]);
+    const [staffCtx, staff] = await staffSignedIn();
     await staff.goto(`${BASE}/products/${PRODUCT}/changelog`);
     await Promise.all([staff.waitForURL(/\/releases\/new$/), staff.click("[data-testid=release-new]")]);
     const postId = postPath.split("/").pop();
@@ -336,12 +342,7 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
   });
 
   await t.test("beta programme: staff open seats, the fan applies, is admitted and posts on the beta board", async () => {
-    const staffCtx = await newContext();
-    const staff = watch(await staffCtx.newPage());
-    await staff.goto(`${BASE}/login`);
-    await staff.fill("[data-testid=handle]", STAFF_HANDLE);
-    await staff.fill("[data-testid=password]", STAFF_PASSWORD);
-    await Promise.all([staff.waitForURL((u) => !u.pathname.startsWith("/login")), staff.click("[data-testid=login-submit]")]);
+    const [staffCtx, staff] = await staffSignedIn();
     await staff.goto(`${BASE}/products/${PRODUCT}/beta`);
     await staff.fill("[data-testid=beta-seats]", "3");
     await Promise.all([staff.waitForURL(/\/beta$/), staff.click("[data-testid=beta-save]")]);
@@ -383,12 +384,7 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
   });
 
   await t.test("a wave: staff release it, the fan sees the countdown and stock, buys once, staff add stock and end it", async () => {
-    const staffCtx = await newContext();
-    const staff = watch(await staffCtx.newPage());
-    await staff.goto(`${BASE}/login`);
-    await staff.fill("[data-testid=handle]", STAFF_HANDLE);
-    await staff.fill("[data-testid=password]", STAFF_PASSWORD);
-    await Promise.all([staff.waitForURL((u) => !u.pathname.startsWith("/login")), staff.click("[data-testid=login-submit]")]);
+    const [staffCtx, staff] = await staffSignedIn();
     await staff.goto(`${BASE}/products/${PRODUCT}/waves`);
     // China time, a minute ago.
     const local = new Date(Date.now() + 8 * 3600e3 - 60e3).toISOString().slice(0, 16);
@@ -444,12 +440,7 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     await fan.waitForFunction(() => /距开售 \d\d:\d\d:\d\d/.test(document.querySelector("[data-testid=wave-countdown]").textContent));
     assert.equal(await fan.isEnabled("[data-testid=buy-button]"), false, "not on sale yet");
 
-    const staffCtx = await newContext();
-    const staff = watch(await staffCtx.newPage());
-    await staff.goto(`${BASE}/login`);
-    await staff.fill("[data-testid=handle]", STAFF_HANDLE);
-    await staff.fill("[data-testid=password]", STAFF_PASSWORD);
-    await Promise.all([staff.waitForURL((u) => !u.pathname.startsWith("/login")), staff.click("[data-testid=login-submit]")]);
+    const [staffCtx, staff] = await staffSignedIn();
     await staff.goto(waveUrl);
     await staff.fill("[data-testid=cancel-reason]", "供货调整，改期另行通知");
     await staff.check("[data-testid=cancel-confirm]");
