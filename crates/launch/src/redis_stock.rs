@@ -105,9 +105,16 @@ struct Grant {
 }
 
 /// A wave this engine serves, and how far its stream is known to be in the database.
+#[derive(Default)]
 struct OpenWave {
     /// The stream id up to which every grant is in the database.
     reconciled: tokio::sync::Mutex<Option<String>>,
+    /// Set once this node has opened the wave (its settings in Redis, the loss check, the
+    /// stream reconciled, releases finished). The buyers who arrive together at the start
+    /// wait for the first opener instead of each reconciling again: one after the other,
+    /// each reading what the others' orders had just added to the stream, they kept the
+    /// first buyers waiting up to 10 s (seen in bench/drop.sh).
+    opened: tokio::sync::OnceCell<()>,
 }
 
 pub struct RedisStockEngine {
@@ -134,10 +141,19 @@ impl RedisStockEngine {
     }
 
     fn wave(&self, wave_id: i64) -> Result<Arc<OpenWave>, EngineError> {
-        self.waves.lock().get(&wave_id).cloned().ok_or(EngineError::UnknownWave(wave_id))
+        let wave = self.waves.lock().get(&wave_id).cloned();
+        wave.filter(|w| w.opened.initialized()).ok_or(EngineError::UnknownWave(wave_id))
     }
 
+    /// Opens the wave on this node once; later calls (and callers waiting on the first)
+    /// return when it is open. A failed opening is tried again by the next call.
     async fn open(&self, stock: WaveStock) -> Result<(), EngineError> {
+        let wave = self.waves.lock().entry(stock.wave_id).or_default().clone();
+        wave.opened.get_or_try_init(|| self.open_once(stock, &wave)).await?;
+        Ok(())
+    }
+
+    async fn open_once(&self, stock: WaveStock, wave: &OpenWave) -> Result<(), EngineError> {
         let wave_id = stock.wave_id;
         let quantity = u64::try_from(stock.quantity).map_err(|_| invalid("a negative quantity"))?;
         let fcode_quantity =
@@ -165,13 +181,7 @@ impl RedisStockEngine {
                  holds {orders} orders; restore the wave in redis before selling it again"
             )));
         }
-        let wave = self
-            .waves
-            .lock()
-            .entry(wave_id)
-            .or_insert_with(|| Arc::new(OpenWave { reconciled: tokio::sync::Mutex::new(None) }))
-            .clone();
-        let written = self.reconcile(wave_id, &wave).await?;
+        let written = self.reconcile(wave_id, wave).await?;
         if written > 0 {
             tracing::warn!(wave_id, orders = written, "reconciled granted orders missing from the database");
         }
