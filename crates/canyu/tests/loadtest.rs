@@ -111,23 +111,7 @@ fn fixtures_are_refused_until_init_then_fans_get_working_tokens_and_a_wave_opens
 
     // Serve the instance: a token signs its fan in, and the fan can order in the wave.
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let server = Server(
-        Command::new(env!("CARGO_BIN_EXE_canyu"))
-            .arg("--data-dir")
-            .arg(&dir)
-            .args(["--listen", &format!("127.0.0.1:{port}"), "serve"])
-            .env_remove("CANYU_DATABASE_URL")
-            .env_remove("CANYU_STOCK_ENGINE")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve"),
-    );
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let server = serve(&dir, port);
     let (status, body) = http(
         port,
         &format!(
@@ -146,6 +130,48 @@ fn fixtures_are_refused_until_init_then_fans_get_working_tokens_and_a_wave_opens
         ),
     );
     assert_eq!(status, 201, "{body}");
+
+    // Stopped with SIGTERM right after the order, the server writes the token's last use
+    // (held back while orders arrive) before it exits.
+    let mut server = server;
+    let term = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().expect("kill");
+    assert!(term.success());
+    let stopping = Instant::now();
+    while server.0.try_wait().expect("wait").is_none() {
+        assert!(stopping.elapsed() < Duration::from_secs(30), "server did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let server = serve(&dir, port);
+    let (status, body) = http(
+        port,
+        &format!(
+            "GET /api/v1/me/tokens HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+            lines[6]
+        ),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"last_used_at\":\"20"), "the use was recorded: {body}");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn serve(dir: &Path, port: u16) -> Server {
+    let server = Server(
+        Command::new(env!("CARGO_BIN_EXE_canyu"))
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["--listen", &format!("127.0.0.1:{port}"), "serve"])
+            .env_remove("CANYU_DATABASE_URL")
+            .env_remove("CANYU_STOCK_ENGINE")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve"),
+    );
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
 }

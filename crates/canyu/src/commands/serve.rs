@@ -74,7 +74,10 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
     tokio::spawn(announce_open_waves(state.clone()));
     tokio::spawn(sweep_launch_orders(state.clone()));
     tokio::spawn(deliverer.run());
+    let token_uses = state.token_uses.clone();
     canyu_web::serve(listener, state, shutdown_signal()).await?;
+    // Token uses that waited out a rush are written before the database closes.
+    token_uses.flush(&store).await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
