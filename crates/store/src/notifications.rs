@@ -33,6 +33,8 @@ pub enum NotificationKind {
     LaunchOrder,
     /// The fan's unpaid hold runs out soon.
     HoldExpiring,
+    /// A wave the fan holds an F-code for, or reserved for, was cancelled before it opened.
+    WaveCancelled,
 }
 
 impl NotificationKind {
@@ -49,6 +51,7 @@ impl NotificationKind {
             NotificationKind::WaveOpen => "wave.open",
             NotificationKind::LaunchOrder => "order.state",
             NotificationKind::HoldExpiring => "order.hold_expiring",
+            NotificationKind::WaveCancelled => "wave.cancelled",
         }
     }
 
@@ -65,6 +68,7 @@ impl NotificationKind {
             NotificationKind::WaveOpen,
             NotificationKind::LaunchOrder,
             NotificationKind::HoldExpiring,
+            NotificationKind::WaveCancelled,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

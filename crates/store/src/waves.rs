@@ -194,8 +194,11 @@ impl Store {
 
     /// Withdraws a wave that has not started by `now` and has nothing sold; `false`, changing
     /// nothing, when that no longer holds (or it was cancelled already, or there is no such
-    /// wave). `reason` is shown to fans (may be empty).
+    /// wave). `reason` is shown to fans (may be empty). In the same transaction the fans
+    /// holding one of its F-codes, and for a reservation wave the campaign's reservation
+    /// holders, are told (and mailed, if they asked for mail).
     pub async fn cancel_wave(&self, id: i64, reason: &str, now: Millis) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await?;
         let cancelled = sqlx::query(
             "UPDATE waves SET cancelled_at = $1, cancel_reason = $2 \
              WHERE id = $3 AND cancelled_at IS NULL AND starts_at > $1 AND sold = 0",
@@ -203,10 +206,48 @@ impl Store {
         .bind(now)
         .bind(reason)
         .bind(id)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
-        Ok(cancelled == 1)
+        if cancelled != 1 {
+            return Ok(false);
+        }
+        let wave = sqlx::query(
+            "SELECT w.sku, w.starts_at, p.slug, p.name FROM waves w JOIN products p ON p.id = w.product_id \
+             WHERE w.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let kind = crate::NotificationKind::WaveCancelled;
+        let key = format!("{}:{id}", kind.as_str());
+        let data = serde_json::json!({
+            "wave": id,
+            "sku": wave.try_get::<String, _>("sku")?,
+            "starts_at": wave.try_get::<i64, _>("starts_at")?,
+            "product": wave.try_get::<String, _>("slug")?,
+            "product_name": wave.try_get::<String, _>("name")?,
+            "reason": reason,
+        });
+        // (SQLite parses `INSERT … SELECT … ON CONFLICT` only with a WHERE before ON CONFLICT.)
+        sqlx::query(
+            "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
+             SELECT f.uid, $1, $2, NULL, NULL, $3, $4 FROM \
+             (SELECT owner_id AS uid FROM fcodes WHERE wave_id = $5 AND owner_id IS NOT NULL \
+              UNION SELECT r.user_id FROM reservations r JOIN waves w ON w.campaign_id = r.campaign_id \
+              WHERE w.id = $5 AND w.eligibility = 'reservation') f \
+             WHERE f.uid IS NOT NULL ON CONFLICT (user_id, event_key) DO NOTHING",
+        )
+        .bind(kind.as_str())
+        .bind(&key)
+        .bind(data.to_string())
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        Self::enqueue_emails(&mut tx, &key, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Takes the wave's change lease until `until` (no other change may run on any node);

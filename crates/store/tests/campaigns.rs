@@ -196,6 +196,50 @@ async fn wave_openings_are_announced_once_per_lane() {
     }
 }
 
+/// A reservation wave cancelled before it opens tells every reservation holder once, is
+/// never announced as open, and a second cancellation changes nothing.
+#[tokio::test]
+async fn a_cancelled_wave_tells_its_reservation_holders_and_never_opens() {
+    for backend in backends() {
+        let w = world(backend, 3).await;
+        let c = campaign(&w, 2, None).await;
+        for &fan in &w.fans[..2] {
+            w.store.reserve(c.id, fan, &[Lane::Fan, Lane::General], 100).await.unwrap();
+        }
+        let starts = 2_000_000;
+        let rules = WaveRules::parse(
+            Some("su7"),
+            100,
+            "fcfs",
+            None,
+            starts,
+            starts + 3_600_000,
+            Eligibility::Reservation,
+            BTreeMap::new(),
+        )
+        .unwrap();
+        let wave = w.store.create_campaign_wave(w.product, Some(c.id), &rules, w.staff, 1).await.unwrap();
+        assert!(!w.store.cancel_wave(wave.id, "x", starts).await.unwrap(), "too late at the start");
+        assert!(w.store.cancel_wave(wave.id, "产能调整", starts - 1).await.unwrap());
+        assert!(!w.store.cancel_wave(wave.id, "again", starts - 1).await.unwrap(), "once");
+        let row = w.store.wave(wave.id).await.unwrap().unwrap();
+        assert_eq!(row.cancelled.map(|c| (c.at, c.reason)), Some((starts - 1, "产能调整".to_string())));
+        assert!(w.store.live_waves(0).await.unwrap().iter().all(|l| l.id != wave.id));
+        assert_eq!(w.store.announce_open_waves(starts + 3_000_000).await.unwrap(), 0, "{backend:?}");
+        for (i, &fan) in w.fans.iter().enumerate() {
+            let inbox = w.store.notifications(fan, None, 10).await.unwrap();
+            let told: Vec<_> = inbox.iter().filter(|n| n.kind == NotificationKind::WaveCancelled).collect();
+            assert_eq!(told.len(), usize::from(i < 2), "fan {i} ({backend:?})");
+            if let Some(n) = told.first() {
+                assert_eq!(
+                    (n.data["wave"].as_i64(), n.data["reason"].as_str()),
+                    (Some(wave.id), Some("产能调整"))
+                );
+            }
+        }
+    }
+}
+
 /// The live counter reads tallies the writes keep instead of recounting every order. Orders
 /// committed in concurrent batches, and moves racing each other (two tasks trying the same
 /// move on every order: one wins, the loser must count nothing), leave the tallies equal to a

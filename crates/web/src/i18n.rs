@@ -911,6 +911,28 @@ pub fn notification_text(locale: Locale, n: &canyu_store::Notification) -> Strin
                 ),
             }
         }
+        K::WaveCancelled => {
+            let (product, sku, reason) = (field("product_name"), field("sku"), field("reason"));
+            let reason = reason.trim_end_matches(['。', '.']);
+            let wave = format!("{product} {sku}");
+            let wave = wave.trim();
+            match (locale, reason.is_empty()) {
+                (Locale::ZhCn, true) => {
+                    format!("「{wave}」这一轮发售已撤销，不会开售；你的 F 码或预约随之作废。")
+                }
+                (Locale::ZhCn, false) => {
+                    format!("「{wave}」这一轮发售已撤销，不会开售：{reason}。你的 F 码或预约随之作废。")
+                }
+                (Locale::En, true) => {
+                    format!(
+                        "The “{wave}” wave was cancelled and will not go on sale; your F-code or reservation for it lapses."
+                    )
+                }
+                (Locale::En, false) => format!(
+                    "The “{wave}” wave was cancelled and will not go on sale: {reason}. Your F-code or reservation for it lapses."
+                ),
+            }
+        }
         K::WaveOpen => {
             let lane_zh = if field("lane") == "fan" { "粉丝通道" } else { "普通通道" };
             let lane_en = if field("lane") == "fan" { "fan lane" } else { "general lane" };

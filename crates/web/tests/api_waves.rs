@@ -614,14 +614,17 @@ async fn staff_cancel_a_wave_before_it_starts_and_it_never_sells() {
         let app = spawn_app(backend).await;
         let staff = app.seed_catalog().await;
         let fan = app.register("撤销粉").await;
+        let holder = app.register("持码粉").await;
         let t = now();
         let (s, w) = app.post("/api/v1/waves", Some(&staff), wave_body(5, t + 10 * MIN, t + 70 * MIN)).await;
         assert_eq!(s, 201, "{w}");
         let id = w["id"].as_i64().unwrap();
         let (path, cancel) = (format!("/api/v1/waves/{id}"), format!("/api/v1/waves/{id}/cancel"));
-        let (s, b) = app.post(&format!("{path}/fcodes"), Some(&staff), json!({"count": 1})).await;
+        let (s, b) = app.post(&format!("{path}/fcodes"), Some(&staff), json!({"count": 2})).await;
         assert_eq!(s, 201, "{b}");
-        let code = b["codes"][0].as_str().unwrap().to_string();
+        let (held, code) = (b["codes"][0].as_str().unwrap(), b["codes"][1].as_str().unwrap().to_string());
+        let (s, b) = app.post("/api/v1/fcodes/redeem", Some(&holder), json!({"code": held})).await;
+        assert_eq!(s, 200, "{b}");
 
         // Refusals change nothing.
         let long = "因".repeat(201);
@@ -664,6 +667,15 @@ async fn staff_cancel_a_wave_before_it_starts_and_it_never_sells() {
         }
         let (s, b) = app.post("/api/v1/fcodes/redeem", Some(&fan), json!({"code": code})).await;
         assert_eq!((s, error_code(&b)), (409, "wave_cancelled"), "{b}");
+        // The fan holding a code is told, with the reason and a link to the wave; others are not.
+        let (_, inbox) = app.get("/api/v1/me/notifications", Some(&holder)).await;
+        let told: Vec<&Value> =
+            inbox["items"].as_array().unwrap().iter().filter(|n| n["kind"] == "wave.cancelled").collect();
+        assert_eq!(told.len(), 1, "{backend:?}: {inbox}");
+        assert_eq!(told[0]["url"], format!("/waves/{id}"));
+        assert!(told[0]["message"].as_str().unwrap().contains("改期另行通知"), "{}", told[0]);
+        let (_, inbox) = app.get("/api/v1/me/notifications", Some(&fan)).await;
+        assert!(!inbox.to_string().contains("wave.cancelled"), "{inbox}");
 
         // When its start comes it does not open, also after a restart (the engine reloads
         // it from the database).

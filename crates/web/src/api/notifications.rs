@@ -27,8 +27,8 @@ pub struct InboxParams {
 pub struct NotificationView {
     pub id: i64,
     /// `post.merged`, `post.unmerged`, `post.status`, `comment.official`, `post.shipped`,
-    /// `beta.admitted`, `beta.rejected`, `beta.removed`, `wave.open`, `order.state` or
-    /// `order.hold_expiring`.
+    /// `beta.admitted`, `beta.rejected`, `beta.removed`, `wave.open`, `wave.cancelled`,
+    /// `order.state` or `order.hold_expiring`.
     pub kind: String,
     /// One line in the request's language.
     pub message: String,
@@ -69,6 +69,10 @@ pub fn notification_url(n: &Notification) -> Option<String> {
     if matches!(n.kind, K::LaunchOrder | K::HoldExpiring) {
         let order = n.data.get("order").and_then(|v| v.as_i64())?;
         return Some(format!("/launch-orders/{order}"));
+    }
+    if n.kind == K::WaveCancelled {
+        let wave = n.data.get("wave").and_then(|v| v.as_i64())?;
+        return Some(format!("/waves/{wave}"));
     }
     if n.kind == K::WaveOpen {
         let campaign = n.data.get("campaign").and_then(|v| v.as_i64())?;
