@@ -176,7 +176,7 @@ async fn cancel_leased_wave(state: &AppState, auth: &Auth, id: i64, reason: &str
     let recorded = state.store.cancel_wave(id, reason, now).await;
     if !matches!(recorded, Ok(true)) {
         if engine_sells && let Err(e) = state.stock.set_window(id, starts_at, ends_at).await {
-            tracing::error!(wave = id, error = %e, "the engine kept the empty window of a cancellation not recorded");
+            tracing::error!(wave = id, error = %e, "the engine kept the closed window of a cancellation not recorded");
         }
         // It started in the meantime (the clock moved on between the two reads).
         recorded?;
