@@ -153,6 +153,21 @@ async fn one_reservation_per_fan_under_concurrency() {
     }
 }
 
+/// An hour's wave of 100 `su7` units for the campaign's reservation holders.
+fn reservation_wave(starts: i64) -> WaveRules {
+    WaveRules::parse(
+        Some("su7"),
+        100,
+        "fcfs",
+        None,
+        starts,
+        starts + 3_600_000,
+        Eligibility::Reservation,
+        BTreeMap::new(),
+    )
+    .unwrap()
+}
+
 /// The fan lane hears when the wave starts, the general lane after the head start; each
 /// once, however often the sweep runs.
 #[tokio::test]
@@ -164,17 +179,7 @@ async fn wave_openings_are_announced_once_per_lane() {
             w.store.reserve(c.id, fan, &[Lane::Fan, Lane::General], 100).await.unwrap();
         }
         let starts = 2_000_000;
-        let rules = WaveRules::parse(
-            Some("su7"),
-            100,
-            "fcfs",
-            None,
-            starts,
-            starts + 3_600_000,
-            Eligibility::Reservation,
-            BTreeMap::new(),
-        )
-        .unwrap();
+        let rules = reservation_wave(starts);
         let wave = w.store.create_campaign_wave(w.product, Some(c.id), &rules, w.staff, 1).await.unwrap();
         assert_eq!(wave.campaign_id, Some(c.id));
         assert_eq!(w.store.campaign_waves(c.id).await.unwrap().len(), 1);
@@ -207,17 +212,7 @@ async fn a_cancelled_wave_tells_its_reservation_holders_and_never_opens() {
             w.store.reserve(c.id, fan, &[Lane::Fan, Lane::General], 100).await.unwrap();
         }
         let starts = 2_000_000;
-        let rules = WaveRules::parse(
-            Some("su7"),
-            100,
-            "fcfs",
-            None,
-            starts,
-            starts + 3_600_000,
-            Eligibility::Reservation,
-            BTreeMap::new(),
-        )
-        .unwrap();
+        let rules = reservation_wave(starts);
         let wave = w.store.create_campaign_wave(w.product, Some(c.id), &rules, w.staff, 1).await.unwrap();
         assert!(!w.store.cancel_wave(wave.id, "x", starts).await.unwrap(), "too late at the start");
         assert!(w.store.cancel_wave(wave.id, "产能调整", starts - 1).await.unwrap());

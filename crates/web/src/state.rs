@@ -376,11 +376,8 @@ mod tests {
         assert!(!flush_due(Instant::now(), since, uses.last_order()), "an order just arrived");
     }
 
-    /// Uses being written when the next wave's orders arrive stop after the slice in hand;
-    /// the rest wait, with their first noting time, and are written later.
-    #[tokio::test]
-    async fn a_flush_gives_way_to_the_next_wave_and_keeps_the_rest() {
-        let (store, _) = fresh_store(Backend::Sqlite).await.expect("store");
+    /// A fan with `n` API tokens (`digest-0`…), each used once at `at(i)`, the uses buffered.
+    async fn fan_using_tokens(store: &Store, n: usize, at: impl Fn(usize) -> i64) -> (i64, TokenUses) {
         let fan = NewUser {
             handle: "fan",
             email: None,
@@ -391,12 +388,21 @@ mod tests {
         };
         let fan = store.create_users_bulk(&[fan]).await.expect("user")[0];
         let uses = TokenUses::default();
-        let n = FLUSH_SLICE * 3;
         for i in 0..n {
             let digest = format!("digest-{i}");
             store.create_api_token(fan, "app", &digest, 1, 1_000_000).await.expect("token");
-            uses.note(&digest, 100);
+            uses.note(&digest, at(i));
         }
+        (fan, uses)
+    }
+
+    /// Uses being written when the next wave's orders arrive stop after the slice in hand;
+    /// the rest wait, with their first noting time, and are written later.
+    #[tokio::test]
+    async fn a_flush_gives_way_to_the_next_wave_and_keeps_the_rest() {
+        let (store, _) = fresh_store(Backend::Sqlite).await.expect("store");
+        let n = FLUSH_SLICE * 3;
+        let (fan, uses) = fan_using_tokens(&store, n, |_| 100).await;
         let since = uses.pending.lock().since;
         uses.order_arrived();
         uses.write(&store, true).await;
@@ -425,22 +431,8 @@ mod tests {
     async fn every_buffered_token_use_is_written_across_slices() {
         for backend in canyu_store::testing::backends() {
             let (store, _) = fresh_store(backend).await.expect("store");
-            let fan = NewUser {
-                handle: "fan",
-                email: None,
-                password_hash: "x",
-                role: Role::Fan,
-                bio: "",
-                created_at: 1,
-            };
-            let fan = store.create_users_bulk(&[fan]).await.expect("user")[0];
-            let uses = TokenUses::default();
             let n = FLUSH_SLICE * 2 + 17;
-            for i in 0..n {
-                let digest = format!("digest-{i}");
-                store.create_api_token(fan, "app", &digest, 1, 1_000_000).await.expect("token");
-                uses.note(&digest, 100 + i as i64);
-            }
+            let (fan, uses) = fan_using_tokens(&store, n, |i| 100 + i as i64).await;
             uses.flush(&store).await;
             let tokens = store.list_api_tokens(fan).await.expect("tokens");
             assert_eq!(tokens.len(), n);
