@@ -81,6 +81,11 @@ pub struct EmbeddedEngine {
     store: Store,
     books: Arc<Books>,
     grants: mpsc::Sender<Grant>,
+    /// One gate per wave being loaded: the buyers who find a wave unopened wait for one
+    /// load instead of each reading its orders (see [`EmbeddedEngine::open`]).
+    opening: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// Books loaded from the database since the start.
+    loads: std::sync::atomic::AtomicU64,
 }
 
 impl EmbeddedEngine {
@@ -89,7 +94,18 @@ impl EmbeddedEngine {
         let books: Arc<Books> = Arc::default();
         let (grants, queue) = mpsc::channel(QUEUE);
         tokio::spawn(write_grants(store.clone(), books.clone(), queue));
-        Arc::new(EmbeddedEngine { store, books, grants })
+        Arc::new(EmbeddedEngine {
+            store,
+            books,
+            grants,
+            opening: Mutex::default(),
+            loads: Default::default(),
+        })
+    }
+
+    /// How many times a wave's book was loaded from the database: once per wave per start.
+    pub fn loads(&self) -> u64 {
+        self.loads.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn book(&self, wave_id: i64) -> Result<Arc<Mutex<WaveBook>>, EngineError> {
@@ -100,6 +116,25 @@ impl EmbeddedEngine {
         if self.books.lock().contains_key(&stock.wave_id) {
             return Ok(());
         }
+        // At a drop the first thousand buyers find the wave unopened together. Each loading
+        // it read the wave's orders while the first ones to finish were selling: a thousand
+        // ever-longer reads that took the first wave of a benchmark from 19,000 orders/s to
+        // 2,000–5,000 (BENCHMARKS.md). One loads; the others wait and find the book.
+        let gate = self.opening.lock().entry(stock.wave_id).or_default().clone();
+        let _loading = gate.lock().await;
+        if self.books.lock().contains_key(&stock.wave_id) {
+            return Ok(());
+        }
+        let wave_id = stock.wave_id;
+        self.load(stock).await?;
+        // Waiters hold their own handle on the gate; later callers find the book.
+        self.opening.lock().remove(&wave_id);
+        Ok(())
+    }
+
+    /// Reads a wave's book from the database and installs it.
+    async fn load(&self, stock: WaveStock) -> Result<(), EngineError> {
+        self.loads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let orders =
             self.store.wave_orders(stock.wave_id).await.map_err(|e| EngineError::Storage(e.to_string()))?;
         let wave = self.store.wave(stock.wave_id).await.map_err(|e| EngineError::Storage(e.to_string()))?;
@@ -140,7 +175,6 @@ impl EmbeddedEngine {
                 KeyState::Committed { body_hash: o.body_hash, order },
             );
         }
-        // Two callers may have loaded at once: the first one in wins, both saw the same rows.
         self.books.lock().entry(book.stock.wave_id).or_insert_with(|| Arc::new(Mutex::new(book)));
         Ok(())
     }

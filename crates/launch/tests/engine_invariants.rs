@@ -267,6 +267,59 @@ async fn refusals_change_nothing_and_a_reopened_engine_resumes_from_the_database
     }
 }
 
+/// At a drop's start (and after a restart) every buyer finds the wave unopened and opens
+/// it, as the web layer does on `UnknownWave`. The embedded engine loads the book once
+/// however many arrive together, and the late openers neither lose nor double a unit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn buyers_opening_an_unopened_wave_together_load_it_once() {
+    for backend in backends() {
+        let w = world(backend, 1_000).await;
+        let stock = wave(&w, 600, 1).await;
+        // Orders from before a restart, which the book must count.
+        let before = EmbeddedEngine::start(w.store.clone());
+        before.open_wave(stock.clone()).await.unwrap();
+        for &fan in &w.fans[..100] {
+            let placed = before.place(request(&stock, fan, "first", "buy")).await.unwrap();
+            assert!(matches!(placed, Placement::Placed { replay: false, .. }));
+        }
+        drop(before);
+        let engine = EmbeddedEngine::start(w.store.clone());
+        let tasks: Vec<_> = w
+            .fans
+            .iter()
+            .map(|&fan| {
+                let engine = engine.clone();
+                let stock = stock.clone();
+                tokio::spawn(async move {
+                    let req = request(&stock, fan, "first", "buy");
+                    match engine.place(req.clone()).await {
+                        Err(canyu_launch::engine::EngineError::UnknownWave(_)) => {
+                            engine.open_wave(stock).await.unwrap();
+                            engine.place(req).await
+                        }
+                        other => other,
+                    }
+                })
+            })
+            .collect();
+        let (mut fresh, mut replays, mut sold_out) = (0, 0, 0);
+        for t in tasks {
+            match t.await.unwrap().unwrap() {
+                Placement::Placed { replay: false, .. } => fresh += 1,
+                Placement::Placed { replay: true, .. } => replays += 1,
+                Placement::SoldOut => sold_out += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!((fresh, replays, sold_out), (500, 100, 400), "{backend:?}");
+        assert_eq!(engine.loads(), 1, "{backend:?}: the book is loaded once");
+        assert_eq!(w.store.wave_order_counts(stock.wave_id).await.unwrap(), (600, 600));
+        // Opening it again later reads nothing.
+        engine.open_wave(stock.clone()).await.unwrap();
+        assert_eq!(engine.loads(), 1);
+    }
+}
+
 /// Released units go back on sale exactly once: 50 of 100 orders are released (each twice,
 /// at once) while 200 more fans buy; 50 of them get a unit, the wave never holds more than
 /// its quantity, and an engine opened afresh from the database agrees. Engines that cannot
