@@ -42,7 +42,11 @@ pub struct ApiToken {
 }
 
 pub enum TokenLookup {
-    Valid(User),
+    /// The token's owner, and the token's id (to record its use by).
+    Valid {
+        user: User,
+        token_id: i64,
+    },
     Expired,
     Invalid,
 }
@@ -264,7 +268,7 @@ impl Store {
     pub async fn token_user(&self, token_hash: &str, now: Millis) -> StoreResult<TokenLookup> {
         let sql = TOKEN_USER_SQL.get_or_init(|| {
             format!(
-                "SELECT {USER_COLUMNS}, t.expires_at AS token_expires_at, t.revoked_at \
+                "SELECT {USER_COLUMNS}, t.id AS token_id, t.expires_at AS token_expires_at, t.revoked_at \
                  FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
             )
         });
@@ -278,6 +282,7 @@ impl Store {
                 match row {
                     Some(row) => Some((
                         user_from_row(&row)?,
+                        row.try_get("token_id")?,
                         row.try_get("revoked_at")?,
                         row.try_get("token_expires_at")?,
                     )),
@@ -285,7 +290,7 @@ impl Store {
                 }
             }
         };
-        let Some((user, revoked, expires_at)) = found else {
+        let Some((user, token_id, revoked, expires_at)) = found else {
             return Ok(TokenLookup::Invalid);
         };
         if revoked.is_some() {
@@ -294,25 +299,27 @@ impl Store {
         if expires_at <= now {
             return Ok(TokenLookup::Expired);
         }
-        Ok(TokenLookup::Valid(user))
+        Ok(TokenLookup::Valid { user, token_id })
     }
 
-    /// Records when several tokens were last used (the web layer buffers uses and flushes
-    /// them every few seconds, so requests never wait for a write). One statement per 500
-    /// tokens: at a drop thousands of fans' tokens are flushed at once, and one long
+    /// Records when several tokens (by id) were last used (the web layer buffers uses and
+    /// flushes them every few seconds, so requests never wait for a write). One statement
+    /// per 500 tokens: at a drop thousands of fans' tokens are flushed at once, and one long
     /// transaction would hold SQLite's only write connection while orders wait behind it.
-    pub async fn touch_api_tokens(&self, uses: &[(String, Millis)]) -> StoreResult<()> {
+    /// Callers writing many should pass them in id order: neighbouring ids share pages, so
+    /// each statement rewrites a few pages instead of one per token.
+    pub async fn touch_api_tokens(&self, uses: &[(i64, Millis)]) -> StoreResult<()> {
         for chunk in uses.chunks(500) {
             let sql = format!(
-                "WITH used(token_hash, at) AS (VALUES {}) \
+                "WITH used(id, at) AS (VALUES {}) \
                  UPDATE api_tokens SET last_used_at = used.at FROM used \
-                 WHERE api_tokens.token_hash = used.token_hash \
+                 WHERE api_tokens.id = used.id \
                  AND (api_tokens.last_used_at IS NULL OR api_tokens.last_used_at < used.at)",
                 crate::value_rows_for(self.backend, chunk.len(), 2)
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
-            for (token_hash, at) in chunk {
-                query = query.bind(token_hash.as_str()).bind(*at);
+            for (id, at) in chunk {
+                query = query.bind(*id).bind(*at);
             }
             query.execute(&self.write).await?;
         }

@@ -279,12 +279,15 @@ async fn token_uses_are_recorded_in_chunks_and_never_go_back_in_time() {
         let hashes: Vec<String> = (0..users.len()).map(|i| format!("digest-{i}")).collect();
         let ids =
             store.create_users_with_api_tokens_bulk(&users, &hashes, "load", 1, 1_000_000).await.unwrap();
+        let mut tokens = Vec::new();
+        for id in &ids {
+            tokens.push(store.list_api_tokens(*id).await.unwrap()[0].id);
+        }
 
-        let uses: Vec<(String, i64)> =
-            hashes.iter().enumerate().map(|(i, h)| (h.clone(), 100 + i as i64)).collect();
+        let uses: Vec<(i64, i64)> = tokens.iter().enumerate().map(|(i, t)| (*t, 100 + i as i64)).collect();
         store.touch_api_tokens(&uses).await.unwrap();
         // A late flush of an older use does not move "last used" back; a newer one moves it on.
-        let late = vec![(hashes[0].clone(), 50), (hashes[1_199].clone(), 5_000), ("unknown".to_string(), 7)];
+        let late = vec![(tokens[0], 50), (tokens[1_199], 5_000), (i64::MAX, 7)];
         store.touch_api_tokens(&late).await.unwrap();
         store.touch_api_tokens(&[]).await.unwrap();
 
@@ -337,10 +340,10 @@ async fn auth_lookups_see_every_committed_change_at_once() {
         assert!(matches!(store.token_user("nope", 10).await.unwrap(), TokenLookup::Invalid));
         let token = store.create_api_token(fan, "app", "digest-1", 10, 1_000).await.unwrap();
         match store.token_user("digest-1", 10).await.unwrap() {
-            TokenLookup::Valid(user) => {
+            TokenLookup::Valid { user, token_id } => {
                 assert_eq!(
-                    (user.id, user.handle.as_str(), user.role),
-                    (fan, "米粉", Role::Fan),
+                    (user.id, user.handle.as_str(), user.role, token_id),
+                    (fan, "米粉", Role::Fan, token.id),
                     "{backend:?}"
                 );
             }
@@ -348,7 +351,7 @@ async fn auth_lookups_see_every_committed_change_at_once() {
         }
         store.set_role(fan, Role::Staff).await.unwrap();
         match store.token_user("digest-1", 10).await.unwrap() {
-            TokenLookup::Valid(user) => assert_eq!(user.role, Role::Staff, "{backend:?}"),
+            TokenLookup::Valid { user, .. } => assert_eq!(user.role, Role::Staff, "{backend:?}"),
             _ => panic!("{backend:?}: still valid after a role change"),
         }
         assert!(

@@ -150,8 +150,8 @@ async fn authenticate_inner(state: &AppState, mut req: Request) -> Result<Reques
     if let Some(token) = bearer(req.headers()) {
         let digest = token_digest(token);
         match state.store.token_user(&digest, now).await? {
-            TokenLookup::Valid(user) => {
-                state.token_uses.note(&digest, now);
+            TokenLookup::Valid { user, token_id } => {
+                state.token_uses.note(token_id, now);
                 req.extensions_mut().insert(Auth { user, via: AuthVia::Token });
                 return Ok(req);
             }

@@ -103,6 +103,11 @@ pub async fn render(State(state): State<AppState>) -> Response {
             Err(e) => tracing::warn!(error = %e, metric = name, "gauge unavailable"),
         }
     }
+    let waiting = state.token_uses.waiting();
+    let _ = writeln!(
+        out,
+        "# HELP canyu_token_uses_waiting API token uses noted but not written yet (\"last used\").\n# TYPE canyu_token_uses_waiting gauge\ncanyu_token_uses_waiting {waiting}"
+    );
     let docs = state.search.doc_count();
     let _ = writeln!(
         out,

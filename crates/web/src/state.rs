@@ -186,12 +186,15 @@ pub struct TokenUses {
     pending: parking_lot::Mutex<PendingUses>,
     /// Milliseconds from `started` to the last order attempt, plus one (0: none yet).
     last_order: std::sync::atomic::AtomicU64,
+    /// Uses taken by writes under way.
+    writing: std::sync::atomic::AtomicUsize,
     started: std::time::Instant,
 }
 
 #[derive(Default)]
 struct PendingUses {
-    uses: std::collections::HashMap<String, i64>,
+    /// Token id → when it was last used.
+    uses: std::collections::HashMap<i64, i64>,
     /// When the oldest use waiting was noted.
     since: Option<std::time::Instant>,
 }
@@ -201,6 +204,7 @@ impl Default for TokenUses {
         TokenUses {
             pending: Default::default(),
             last_order: Default::default(),
+            writing: Default::default(),
             started: std::time::Instant::now(),
         }
     }
@@ -219,10 +223,15 @@ fn flush_due(
 }
 
 impl TokenUses {
-    pub fn note(&self, token_digest: &str, at: i64) {
+    pub fn note(&self, token_id: i64, at: i64) {
         let mut pending = self.pending.lock();
-        pending.uses.insert(token_digest.to_string(), at);
+        pending.uses.insert(token_id, at);
         pending.since.get_or_insert_with(std::time::Instant::now);
+    }
+
+    /// Tokens whose latest use is not written yet (waiting, or in a write under way).
+    pub fn waiting(&self) -> usize {
+        self.pending.lock().uses.len() + self.writing.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// An order is being placed: uses wait for the rush to pause.
@@ -251,11 +260,27 @@ impl TokenUses {
     /// arriving again (the next wave), stop and keep the rest for later.
     async fn write(&self, store: &Store, yield_to_orders: bool) {
         let taken = std::mem::take(&mut *self.pending.lock());
-        let uses: Vec<(String, i64)> = taken.uses.into_iter().collect();
+        let mut uses: Vec<(i64, i64)> = taken.uses.into_iter().collect();
+        // In id order a slice's rows share a few pages. In the order fans happened to buy,
+        // each row was a page of its own: writing a drop's 200,000 uses rewrote 800 MB
+        // through SQLite's log and took 15 s of both cores (BENCHMARKS.md).
+        uses.sort_unstable();
+        self.writing.fetch_add(uses.len(), std::sync::atomic::Ordering::Relaxed);
+        self.write_slices(store, &uses, taken.since, yield_to_orders).await;
+        self.writing.fetch_sub(uses.len(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    async fn write_slices(
+        &self,
+        store: &Store,
+        uses: &[(i64, i64)],
+        since: Option<std::time::Instant>,
+        yield_to_orders: bool,
+    ) {
         for (i, slice) in uses.chunks(FLUSH_SLICE).enumerate() {
             if i > 0 {
                 if yield_to_orders && self.ordering(std::time::Instant::now()) {
-                    self.keep(&uses[i * FLUSH_SLICE..], taken.since);
+                    self.keep(&uses[i * FLUSH_SLICE..], since);
                     return;
                 }
                 tokio::time::sleep(FLUSH_PAUSE).await;
@@ -272,10 +297,10 @@ impl TokenUses {
     }
 
     /// Puts back uses not written yet, beside any noted since (the later use wins).
-    fn keep(&self, uses: &[(String, i64)], since: Option<std::time::Instant>) {
+    fn keep(&self, uses: &[(i64, i64)], since: Option<std::time::Instant>) {
         let mut pending = self.pending.lock();
-        for (digest, at) in uses {
-            let kept = pending.uses.entry(digest.clone()).or_insert(*at);
+        for (token_id, at) in uses {
+            let kept = pending.uses.entry(*token_id).or_insert(*at);
             *kept = (*kept).max(*at);
         }
         pending.since = match (pending.since, since) {
@@ -371,13 +396,18 @@ mod tests {
         assert!(uses.last_order().is_none());
         uses.order_arrived();
         assert!(uses.last_order().is_some_and(|t| t <= Instant::now()));
-        uses.note("d", 1);
+        uses.note(1, 1);
         let since = uses.pending.lock().since;
         assert!(!flush_due(Instant::now(), since, uses.last_order()), "an order just arrived");
     }
 
-    /// A fan with `n` API tokens (`digest-0`…), each used once at `at(i)`, the uses buffered.
-    async fn fan_using_tokens(store: &Store, n: usize, at: impl Fn(usize) -> i64) -> (i64, TokenUses) {
+    /// A fan with `n` API tokens, the i-th used once at `at(i)`, the uses buffered; and the
+    /// tokens' ids.
+    async fn fan_using_tokens(
+        store: &Store,
+        n: usize,
+        at: impl Fn(usize) -> i64,
+    ) -> (i64, TokenUses, Vec<i64>) {
         let fan = NewUser {
             handle: "fan",
             email: None,
@@ -388,12 +418,16 @@ mod tests {
         };
         let fan = store.create_users_bulk(&[fan]).await.expect("user")[0];
         let uses = TokenUses::default();
+        let mut ids = Vec::new();
         for i in 0..n {
-            let digest = format!("digest-{i}");
-            store.create_api_token(fan, "app", &digest, 1, 1_000_000).await.expect("token");
-            uses.note(&digest, at(i));
+            let token = store
+                .create_api_token(fan, "app", &format!("digest-{i}"), 1, 1_000_000)
+                .await
+                .expect("token");
+            uses.note(token.id, at(i));
+            ids.push(token.id);
         }
-        (fan, uses)
+        (fan, uses, ids)
     }
 
     /// Uses being written when the next wave's orders arrive stop after the slice in hand;
@@ -402,24 +436,28 @@ mod tests {
     async fn a_flush_gives_way_to_the_next_wave_and_keeps_the_rest() {
         let (store, _) = fresh_store(Backend::Sqlite).await.expect("store");
         let n = FLUSH_SLICE * 3;
-        let (fan, uses) = fan_using_tokens(&store, n, |_| 100).await;
+        let (fan, uses, ids) = fan_using_tokens(&store, n, |_| 100).await;
         let since = uses.pending.lock().since;
         uses.order_arrived();
         uses.write(&store, true).await;
-        let written = store
+        let mut written: Vec<i64> = store
             .list_api_tokens(fan)
             .await
             .expect("tokens")
             .iter()
             .filter(|t| t.last_used_at.is_some())
-            .count();
-        assert_eq!(written, FLUSH_SLICE, "one slice, then it gave way");
+            .map(|t| t.id)
+            .collect();
+        written.sort_unstable();
+        // Slices go in id order (neighbouring rows share pages): the first one is the lowest ids.
+        assert_eq!(written, ids[..FLUSH_SLICE], "one slice, then it gave way");
         let left = {
             let pending = uses.pending.lock();
             (pending.uses.len(), pending.since)
         };
         assert_eq!(left, (n - FLUSH_SLICE, since));
-        uses.note("digest-0", 200);
+        assert_eq!(uses.waiting(), n - FLUSH_SLICE);
+        uses.note(ids[0], 200);
         uses.flush(&store).await;
         let tokens = store.list_api_tokens(fan).await.expect("tokens");
         assert!(tokens.iter().all(|t| t.last_used_at.is_some()), "the rest written later");
@@ -432,8 +470,10 @@ mod tests {
         for backend in canyu_store::testing::backends() {
             let (store, _) = fresh_store(backend).await.expect("store");
             let n = FLUSH_SLICE * 2 + 17;
-            let (fan, uses) = fan_using_tokens(&store, n, |i| 100 + i as i64).await;
+            let (fan, uses, _) = fan_using_tokens(&store, n, |i| 100 + i as i64).await;
+            assert_eq!(uses.waiting(), n);
             uses.flush(&store).await;
+            assert_eq!(uses.waiting(), 0);
             let tokens = store.list_api_tokens(fan).await.expect("tokens");
             assert_eq!(tokens.len(), n);
             assert!(tokens.iter().all(|t| t.last_used_at.is_some_and(|at| at >= 100)), "{backend:?}");

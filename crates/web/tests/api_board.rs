@@ -282,3 +282,38 @@ async fn tokens_expire_and_can_be_revoked() {
         assert_eq!((s, error_code(&b)), (401, "token_expired"));
     }
 }
+
+/// `/metrics` counts requests by route pattern and status, and says how many API token uses
+/// wait to be written (the drop benchmark waits for none before measuring `/healthz`).
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_the_token_uses_waiting() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let fan = app.register("metered").await;
+        for _ in 0..3 {
+            assert_eq!(app.get("/api/v1/me", Some(&fan)).await.0, 200);
+        }
+        assert_eq!(app.get("/api/v1/posts/999999", Some(&fan)).await.0, 404);
+        let metrics = || async {
+            app.client.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text")
+        };
+        let text = metrics().await;
+        assert!(
+            text.contains("canyu_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"200\"} 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "canyu_http_requests_total{method=\"GET\",route=\"/api/v1/posts/{id}\",status=\"404\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("/posts/999999"), "raw paths are not labels");
+        assert!(
+            text.contains("\ncanyu_token_uses_waiting 1\n"),
+            "{backend:?}: one token, used four times: {text}"
+        );
+        app.state.token_uses.flush(&app.store).await;
+        assert!(metrics().await.contains("\ncanyu_token_uses_waiting 0\n"), "{backend:?}");
+    }
+}
