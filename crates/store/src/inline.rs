@@ -93,22 +93,17 @@ impl InlineReads {
         self.answered.load(Ordering::Relaxed)
     }
 
-    /// `Some(None)`: no such token. The token's id, revoked and expiry columns come back for
-    /// the caller.
-    pub(crate) fn token_user(
-        &self,
-        sql: &str,
-        token_hash: &str,
-    ) -> Inline<Option<(User, i64, Option<i64>, i64)>> {
+    /// `Some(None)`: no such token.
+    pub(crate) fn token_user(&self, sql: &str, token_hash: &str) -> Inline<Option<crate::users::TokenRow>> {
         self.with(|conn| {
             conn.prepare_cached(sql)?
                 .query_row([token_hash], |row| {
-                    Ok((
-                        user_from_row(row)?,
-                        row.get("token_id")?,
-                        row.get("revoked_at")?,
-                        row.get("token_expires_at")?,
-                    ))
+                    Ok(crate::users::TokenRow {
+                        user: user_from_row(row)?,
+                        token_id: row.get("token_id")?,
+                        revoked_at: row.get("revoked_at")?,
+                        expires_at: row.get("token_expires_at")?,
+                    })
                 })
                 .optional()
         })

@@ -51,6 +51,14 @@ pub enum TokenLookup {
     Invalid,
 }
 
+/// An API token's row with its owner, as the lookup reads it.
+pub(crate) struct TokenRow {
+    pub user: User,
+    pub token_id: i64,
+    pub revoked_at: Option<i64>,
+    pub expires_at: Millis,
+}
+
 const USER_COLUMNS: &str = "u.id, u.handle, u.email, u.role, u.bio, u.points, u.created_at";
 static TOKEN_USER_SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 static SESSION_USER_SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -280,20 +288,20 @@ impl Store {
                     .fetch_optional(&self.read)
                     .await?;
                 match row {
-                    Some(row) => Some((
-                        user_from_row(&row)?,
-                        row.try_get("token_id")?,
-                        row.try_get("revoked_at")?,
-                        row.try_get("token_expires_at")?,
-                    )),
+                    Some(row) => Some(TokenRow {
+                        user: user_from_row(&row)?,
+                        token_id: row.try_get("token_id")?,
+                        revoked_at: row.try_get("revoked_at")?,
+                        expires_at: row.try_get("token_expires_at")?,
+                    }),
                     None => None,
                 }
             }
         };
-        let Some((user, token_id, revoked, expires_at)) = found else {
+        let Some(TokenRow { user, token_id, revoked_at, expires_at }) = found else {
             return Ok(TokenLookup::Invalid);
         };
-        if revoked.is_some() {
+        if revoked_at.is_some() {
             return Ok(TokenLookup::Invalid);
         }
         if expires_at <= now {
