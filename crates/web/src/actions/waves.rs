@@ -525,10 +525,35 @@ pub async fn place(
         Placement::SoldOut => Err(ErrorCode::SoldOut.into()),
         Placement::LimitReached => Err(ErrorCode::OrderLimitReached.into()),
         Placement::KeyReused => Err(ErrorCode::IdempotencyKeyReused.into()),
-        Placement::NotStarted => Err(ErrorCode::WaveNotStarted.into()),
-        Placement::Ended => Err(ErrorCode::WaveEnded.into()),
+        refused @ (Placement::NotStarted | Placement::Ended) => {
+            if in_window(&wave, now_ms)
+                && let Some(code) = stale_window(state, wave_id).await?
+            {
+                return Err(code.into());
+            }
+            Err(match refused {
+                Placement::NotStarted => ErrorCode::WaveNotStarted,
+                _ => ErrorCode::WaveEnded,
+            }
+            .into())
+        }
         Placement::FCodeUsed => Err(ErrorCode::FCodeUsed.into()),
     }
+}
+
+fn in_window(wave: &Wave, now_ms: i64) -> bool {
+    (wave.rules.starts_at..wave.rules.ends_at).contains(&now_ms)
+}
+
+/// The engine refused a wave this node's copy says is on sale: another node changed its
+/// window or cancelled it (with the Redis engine the window is shared, this node's copy is
+/// not). Reads the wave again and keeps the fresh copy; `Some(WaveCancelled)` when it was
+/// cancelled, `None` for a moved window (the engine's answer stands). Refusals after a
+/// wave's real end do not come here, so a flood of late buyers costs no reads.
+async fn stale_window(state: &AppState, wave_id: i64) -> AppResult<Option<ErrorCode>> {
+    state.waves.forget(wave_id);
+    let fresh = state.waves.get(&state.store, wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    Ok(fresh.cancelled.is_some().then_some(ErrorCode::WaveCancelled))
 }
 
 fn engine_error(e: EngineError) -> AppError {
