@@ -258,9 +258,11 @@ impl Store {
         user_id: i64,
         now: Millis,
     ) -> StoreResult<FCodeRecord> {
+        // A code of a cancelled wave can buy nothing: it is refused rather than bound.
         let bound = sqlx::query(
             "UPDATE fcodes SET status = 'bound', owner_id = $1, bound_at = $2 \
-             WHERE storage_hash = $3 AND status = 'issued'",
+             WHERE storage_hash = $3 AND status = 'issued' \
+             AND NOT EXISTS (SELECT 1 FROM waves w WHERE w.id = fcodes.wave_id AND w.cancelled_at IS NOT NULL)",
         )
         .bind(user_id)
         .bind(now)
@@ -269,10 +271,15 @@ impl Store {
         .await?
         .rows_affected();
         let code = self.fcode_by_hash(storage_hash).await?.ok_or(ErrorCode::FCodeNotFound)?;
-        if bound == 0 {
-            return Err(ErrorCode::FCodeAlreadyRedeemed.into());
+        if bound == 1 {
+            return Ok(code);
         }
-        Ok(code)
+        let cancelled = sqlx::query("SELECT 1 FROM waves WHERE id = $1 AND cancelled_at IS NOT NULL")
+            .bind(code.wave_id)
+            .fetch_optional(&self.read)
+            .await?
+            .is_some();
+        Err(if cancelled { ErrorCode::WaveCancelled } else { ErrorCode::FCodeAlreadyRedeemed }.into())
     }
 
     /// Passes a bound code from its owner to another fan, once. Refusals: unknown code, not

@@ -183,3 +183,36 @@ async fn awards_bind_one_code_per_fan_above_the_threshold_once() {
         );
     }
 }
+
+/// A code of a cancelled wave is refused in the redemption's own statement (whatever a node
+/// cached of the wave), and stays as it was.
+#[tokio::test]
+async fn a_cancelled_waves_codes_are_refused_not_bound() {
+    for backend in backends() {
+        let w = world(backend, 1).await;
+        let product = w.store.wave(w.wave).await.unwrap().unwrap().product_id;
+        let rules = WaveRules::parse(
+            None,
+            10,
+            "fcfs",
+            Some(1),
+            1_000,
+            3_600_000,
+            Eligibility::FCode,
+            BTreeMap::new(),
+        )
+        .unwrap();
+        let later = w.store.create_wave(product, &rules, w.staff, 1).await.unwrap().id;
+        w.store
+            .create_fcode_batch(later, &["late-0".to_string(), "late-1".to_string()], w.staff, 10)
+            .await
+            .unwrap();
+        w.store.redeem_fcode("late-1", w.fans[0], 15).await.unwrap();
+        assert!(w.store.cancel_wave(later, "", 20).await.unwrap());
+        assert_eq!(refused(w.store.redeem_fcode("late-0", w.fans[0], 30).await), ErrorCode::WaveCancelled);
+        let code = w.store.fcode_by_hash("late-0").await.unwrap().unwrap();
+        assert_eq!((code.status.as_str(), code.owner_id), ("issued", None), "{backend:?}");
+        // Trying again a code bound before the cancellation: told the wave was cancelled too.
+        assert_eq!(refused(w.store.redeem_fcode("late-1", w.fans[0], 31).await), ErrorCode::WaveCancelled);
+    }
+}
