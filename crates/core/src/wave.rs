@@ -214,6 +214,11 @@ impl WaveRules {
         Ok((starts_at, ends_at))
     }
 
+    /// Whether `now` falls in the window (from its start, until its end).
+    pub fn in_window(&self, now: Millis) -> bool {
+        (self.starts_at..self.ends_at).contains(&now)
+    }
+
     /// Units sold through canyu's own order endpoint.
     pub fn online_quantity(&self) -> i64 {
         if self.channels.is_empty() {
@@ -261,6 +266,8 @@ mod tests {
     #[test]
     fn a_wave_on_sale_may_end_early_or_later_and_a_future_one_may_move() {
         let wave = rules(10, 1_000, 5_000, &[]).expect("valid");
+        let window: Vec<bool> = [999, 1_000, 4_999, 5_000].iter().map(|&t| wave.in_window(t)).collect();
+        assert_eq!(window, [false, true, true, false], "from the start, until the end");
         let end = |e, now| wave.moved_window(None, Some(e), now);
         assert_eq!(end(2_000, 2_000), Ok((1_000, 2_000)), "ending now");
         assert_eq!(end(9_000, 2_000), Ok((1_000, 9_000)), "longer");

@@ -105,7 +105,9 @@ pub enum EngineError {
 
 pub trait StockEngine: Send + Sync {
     /// Starts serving a wave: loads what was already sold from the database. Opening a wave
-    /// that is open already changes nothing.
+    /// that is open already changes nothing. At a drop's start every buyer finds the wave
+    /// unopened and calls this at once: an engine opens it once and has the others wait
+    /// (each loading it again cost seconds at the first wave of a benchmark).
     fn open_wave(&self, wave: WaveStock) -> EngineFuture<'_, Result<(), EngineError>>;
 
     /// Tries to take a unit for the fan.

@@ -526,7 +526,7 @@ pub async fn place(
         Placement::LimitReached => Err(ErrorCode::OrderLimitReached.into()),
         Placement::KeyReused => Err(ErrorCode::IdempotencyKeyReused.into()),
         refused @ (Placement::NotStarted | Placement::Ended) => {
-            if in_window(&wave, now_ms)
+            if wave.rules.in_window(now_ms)
                 && let Some(code) = stale_window(state, wave_id).await?
             {
                 return Err(code.into());
@@ -539,10 +539,6 @@ pub async fn place(
         }
         Placement::FCodeUsed => Err(ErrorCode::FCodeUsed.into()),
     }
-}
-
-fn in_window(wave: &Wave, now_ms: i64) -> bool {
-    (wave.rules.starts_at..wave.rules.ends_at).contains(&now_ms)
 }
 
 /// The engine refused a wave this node's copy says is on sale: another node changed its

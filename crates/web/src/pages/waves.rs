@@ -342,7 +342,7 @@ async fn render_wave(
         None => (Vec::new(), String::new(), false),
     };
     let live = wave.cancelled.is_none();
-    let on_sale = live && (wave.rules.starts_at..wave.rules.ends_at).contains(&cx.now);
+    let on_sale = live && wave.rules.in_window(cx.now);
     let upcoming = live && cx.now < wave.rules.starts_at;
     let manager = match &cx.auth {
         Some(a) if on_sale || upcoming => {
