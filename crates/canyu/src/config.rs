@@ -196,7 +196,7 @@ impl Settings {
                     );
                 }
             },
-            None => file.orders_per_minute.unwrap_or(canyu_web::WebConfig::default().orders_per_minute),
+            None => file.orders_per_minute.unwrap_or(canyu_app::AppConfig::default().orders_per_minute),
         };
         let payment_secret = env("CANYU_PAYMENT_SECRET").or(file.payment_secret);
         if payment_secret.as_ref().is_some_and(|s| s.len() < 32) {

@@ -36,3 +36,8 @@ impl From<std::io::Error> for CliError {
         CliError(format!("I/O: {e}"))
     }
 }
+impl From<canyu_app::AppError> for CliError {
+    fn from(e: canyu_app::AppError) -> Self {
+        CliError(e.code.message(canyu_core::Locale::En).to_string())
+    }
+}

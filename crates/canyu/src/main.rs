@@ -2,7 +2,6 @@
 
 mod commands;
 mod config;
-mod delivery;
 mod error;
 
 use clap::{Parser, Subcommand};

@@ -49,11 +49,11 @@ async fn prepare(store: &Store) -> Fixture {
         })
         .collect();
     let ids = store.create_users_bulk(&users).await.unwrap();
-    let now = canyu_web::state::now_millis();
+    let now = canyu_app::now_millis();
     let mut fans = Vec::new();
     for id in ids {
-        let token = canyu_web::auth::random_token(32);
-        let digest = canyu_web::auth::token_digest(&token);
+        let token = canyu_app::accounts::random_token(32);
+        let digest = canyu_app::accounts::token_digest(&token);
         store.create_api_token(id, "crash", &digest, now, now + 3_600_000).await.unwrap();
         fans.push((id, token));
     }

@@ -47,6 +47,20 @@ pub enum PostStatus {
 }
 
 impl PostStatus {
+    /// What people call the status, in `locale`.
+    pub fn label(self, locale: crate::Locale) -> &'static str {
+        use PostStatus::*;
+        match self {
+            New => locale.pick("新建", "New"),
+            Acknowledged => locale.pick("已确认", "Acknowledged"),
+            Planned => locale.pick("已计划", "Planned"),
+            InProgress => locale.pick("进行中", "In progress"),
+            Shipped => locale.pick("已上线", "Shipped"),
+            Declined => locale.pick("未采纳", "Declined"),
+            Duplicate => locale.pick("重复", "Duplicate"),
+        }
+    }
+
     pub const ALL: [PostStatus; 7] = [
         PostStatus::New,
         PostStatus::Acknowledged,

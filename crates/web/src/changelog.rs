@@ -2,9 +2,9 @@
 //! who asked for it ("感谢 @… 的建议"), on pages, in the API and in the Atom feed.
 
 use crate::markdown;
+use canyu_app::model::{Release, ReleasePost};
 use canyu_core::Locale;
 use canyu_core::time::rfc3339;
-use canyu_store::{Release, ReleasePost};
 
 /// The fan to thank for a post: its author, unless the brand wrote it itself.
 pub fn credited_handle(post: &ReleasePost) -> Option<&str> {
@@ -114,9 +114,9 @@ pub fn atom_feed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use canyu_app::model::ReleaseStatus;
     use canyu_core::release::Channel;
     use canyu_core::{PostKind, PostStatus, Role};
-    use canyu_store::ReleaseStatus;
 
     fn release() -> Release {
         let post = |id, handle: &str, role| ReleasePost {

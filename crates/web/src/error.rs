@@ -1,4 +1,5 @@
-//! One error type for every handler. A handler returns `AppError(code)`; the `render_errors`
+//! One error type for every handler. A handler returns a `WebError` (an `AppError` from a use
+//! case, or an `ErrorCode` of its own); the `render_errors`
 //! layer, which knows the request's language and whether it came from the API or a browser,
 //! turns it into `{"error": {"code", "message"}}` or an HTML page.
 
@@ -8,85 +9,91 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use canyu_app::AppError;
 use canyu_core::{ErrorCode, Locale};
-use canyu_store::StoreError;
 use serde::de::DeserializeOwned;
 
+/// An [`AppError`] on its way to an HTTP answer.
 #[derive(Debug)]
-pub struct AppError(pub ErrorCode);
+pub struct WebError(pub AppError);
 
-pub type AppResult<T> = Result<T, AppError>;
+pub type WebResult<T> = Result<T, WebError>;
 
-impl From<ErrorCode> for AppError {
+/// Adapters read a refusal's code and detail alike whether it came from a use case or from
+/// the adapter itself.
+impl std::ops::Deref for WebError {
+    type Target = AppError;
+
+    fn deref(&self) -> &AppError {
+        &self.0
+    }
+}
+
+impl From<ErrorCode> for WebError {
     fn from(code: ErrorCode) -> Self {
-        AppError(code)
+        WebError(AppError::new(code))
     }
 }
 
-impl From<StoreError> for AppError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Rejected(code) => AppError(code),
-            other => {
-                tracing::error!(error = %other, "database error");
-                AppError(ErrorCode::Internal)
-            }
-        }
+impl From<AppError> for WebError {
+    fn from(err: AppError) -> Self {
+        WebError(err)
     }
 }
 
-impl From<canyu_launch::claims::ClaimsUnavailable> for AppError {
-    fn from(err: canyu_launch::claims::ClaimsUnavailable) -> Self {
-        tracing::error!(error = %err, "campaign claims unavailable");
-        AppError(ErrorCode::Unavailable)
+/// Forms show refusals from the adapter and from use cases alike.
+impl From<WebError> for AppError {
+    fn from(err: WebError) -> Self {
+        err.0
     }
 }
 
-impl From<canyu_text::TextError> for AppError {
-    fn from(err: canyu_text::TextError) -> Self {
-        tracing::error!(error = %err, "search index error");
-        AppError(ErrorCode::Internal)
-    }
-}
-
-impl From<tokio::task::JoinError> for AppError {
+impl From<tokio::task::JoinError> for WebError {
     fn from(err: tokio::task::JoinError) -> Self {
-        tracing::error!(error = %err, "background task failed");
-        AppError(ErrorCode::Internal)
+        WebError(err.into())
     }
 }
 
-pub fn forbidden() -> AppError {
-    AppError(ErrorCode::Forbidden)
+pub fn forbidden() -> WebError {
+    ErrorCode::Forbidden.into()
 }
 
-pub fn unauthenticated() -> AppError {
-    AppError(ErrorCode::Unauthenticated)
+pub fn unauthenticated() -> WebError {
+    ErrorCode::Unauthenticated.into()
 }
 
-pub fn post_not_found() -> AppError {
-    AppError(ErrorCode::PostNotFound)
+pub fn post_not_found() -> WebError {
+    ErrorCode::PostNotFound.into()
 }
 
-impl IntoResponse for AppError {
+/// A reason shown after the code's message (e.g. what was wrong with a JSON body).
+#[derive(Clone, Debug)]
+struct ErrorDetail(String);
+
+impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let AppError { code, detail, retry_after } = self.0;
+        let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = status.into_response();
-        if self.0 == ErrorCode::RateLimited {
-            // Buckets refill within a minute, whatever their size.
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        if code == ErrorCode::RateLimited {
+            // The bucket's own wait; a minute refills any bucket when it is not known.
+            let secs = retry_after.unwrap_or(60);
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
-        res.extensions_mut().insert(self.0);
+        res.extensions_mut().insert(code);
+        if let Some(detail) = detail {
+            res.extensions_mut().insert(ErrorDetail(detail));
+        }
         res
     }
 }
 
-pub async fn not_found() -> AppError {
-    AppError(ErrorCode::NotFound)
+pub async fn not_found() -> WebError {
+    ErrorCode::NotFound.into()
 }
 
-pub async fn method_not_allowed() -> AppError {
-    AppError(ErrorCode::MethodNotAllowed)
+pub async fn method_not_allowed() -> WebError {
+    ErrorCode::MethodNotAllowed.into()
 }
 
 /// Whether the client wants JSON: API paths always; elsewhere an explicit `Accept`.
@@ -138,8 +145,9 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         .filter(|(k, _)| *k == header::SET_COOKIE || *k == header::RETRY_AFTER)
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    let detail = res.extensions().get::<ErrorDetail>().map(|d| d.0.clone());
     let mut out = if json {
-        error_json(code, locale, status)
+        error_json_with(code, locale, status, detail.as_deref())
     } else if code == ErrorCode::Unauthenticated && is_get {
         let target = form_urlencoded::byte_serialize(path_and_query.as_bytes()).collect::<String>();
         Redirect::to(&format!("/login?next={target}")).into_response()
@@ -160,9 +168,16 @@ fn is_plain_text(res: &Response) -> bool {
 }
 
 pub fn error_json(code: ErrorCode, locale: Locale, status: StatusCode) -> Response {
-    let body = serde_json::json!({
-        "error": { "code": code.as_str(), "message": code.message(locale) }
-    });
+    error_json_with(code, locale, status, None)
+}
+
+/// The error body; `detail` (already safe to show) follows the code's message.
+fn error_json_with(code: ErrorCode, locale: Locale, status: StatusCode, detail: Option<&str>) -> Response {
+    let message = match detail {
+        Some(detail) => format!("{} ({detail})", code.message(locale)),
+        None => code.message(locale).to_string(),
+    };
+    let body = serde_json::json!({ "error": { "code": code.as_str(), "message": message } });
     (status, Json(body)).into_response()
 }
 
@@ -172,7 +187,7 @@ pub fn error_json(code: ErrorCode, locale: Locale, status: StatusCode) -> Respon
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = AppError;
+    type Rejection = WebError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let is_json = req
@@ -185,15 +200,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 m.eq_ignore_ascii_case("application/json") || m.ends_with("+json")
             });
         if !is_json {
-            return Err(AppError(ErrorCode::UnsupportedMediaType));
+            return Err(ErrorCode::UnsupportedMediaType.into());
         }
         let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError(ErrorCode::PayloadTooLarge)
+                WebError::from(ErrorCode::PayloadTooLarge)
             } else {
-                AppError(ErrorCode::InvalidJson)
+                WebError::from(ErrorCode::InvalidJson)
             }
         })?;
-        serde_json::from_slice(&bytes).map(ApiJson).map_err(|_| AppError(ErrorCode::InvalidJson))
+        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
+            // serde's reason names the field and the position, and at most echoes the caller's
+            // own value back: safe to show, cut short so a huge value is not sent back whole.
+            tracing::debug!(error = %e, "refused JSON body");
+            let reason: String = e.to_string().chars().take(200).collect();
+            WebError(AppError::with_detail(ErrorCode::InvalidJson, reason))
+        })
     }
 }

@@ -811,8 +811,8 @@ pub fn role_label(t: &'static T, role: Role) -> &'static str {
 }
 
 /// One line for an inbox entry, from what was stored with it.
-pub fn notification_text(locale: Locale, n: &canyu_store::Notification) -> String {
-    use canyu_store::NotificationKind as K;
+pub fn notification_text(locale: Locale, n: &canyu_app::model::Notification) -> String {
+    use canyu_app::model::NotificationKind as K;
     let field = |key: &str| n.data.get(key).and_then(|v| v.as_str()).unwrap_or("").to_string();
     let title = field("title");
     match n.kind {

@@ -1,23 +1,20 @@
 //! canyu's HTTP server: server-rendered pages for people, a JSON API under `/api/v1` for
 //! clients, `/healthz` and `/metrics` for operators.
 
-pub mod actions;
 pub mod api;
 mod assets;
 pub mod auth;
-pub mod cache;
 pub mod changelog;
+pub mod client_ip;
 pub mod error;
 pub mod i18n;
-pub mod live;
 pub mod locale;
 pub mod markdown;
 pub mod metrics;
 pub mod pages;
-pub mod ratelimit;
 pub mod state;
 
-pub use state::{AppState, PasswordCost, WebConfig};
+pub use state::AppState;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -73,7 +70,7 @@ pub fn router(state: AppState) -> Router {
 
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
     use axum::response::IntoResponse;
-    match state.store.ping().await {
+    match state.ping().await {
         Ok(()) => (axum::http::StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");

@@ -90,10 +90,11 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 pub async fn render(State(state): State<AppState>) -> Response {
     let mut out = String::with_capacity(4096);
     state.metrics.write(&mut out);
+    let counts = state.site_counts().await;
     let gauges = [
-        ("canyu_posts", "Posts on all boards.", state.store.post_count().await),
-        ("canyu_votes", "Votes cast on all posts.", state.store.vote_count().await),
-        ("canyu_users", "Registered accounts.", state.store.user_count().await),
+        ("canyu_posts", "Posts on all boards.", counts.as_ref().map(|c| c.posts)),
+        ("canyu_votes", "Votes cast on all posts.", counts.as_ref().map(|c| c.votes)),
+        ("canyu_users", "Registered accounts.", counts.as_ref().map(|c| c.users)),
     ];
     for (name, help, value) in gauges {
         match value {
@@ -103,12 +104,12 @@ pub async fn render(State(state): State<AppState>) -> Response {
             Err(e) => tracing::warn!(error = %e, metric = name, "gauge unavailable"),
         }
     }
-    let waiting = state.token_uses.waiting();
+    let waiting = state.token_uses_waiting();
     let _ = writeln!(
         out,
         "# HELP canyu_token_uses_waiting API token uses noted but not written yet (\"last used\").\n# TYPE canyu_token_uses_waiting gauge\ncanyu_token_uses_waiting {waiting}"
     );
-    let docs = state.search.doc_count();
+    let docs = state.search_documents();
     let _ = writeln!(
         out,
         "# HELP canyu_search_documents Posts in the search index.\n# TYPE canyu_search_documents gauge\ncanyu_search_documents {docs}"

@@ -250,7 +250,7 @@ async fn the_level_rule_admits_and_missed_duties_remove() {
                 .await;
             assert_eq!(s, 201, "{b}");
         }
-        let now = canyu_web::state::now_millis() + 7 * DAY_MS;
+        let now = canyu_app::now_millis() + 7 * DAY_MS;
         let week = IsoWeek::of(now);
         let judged = app.store.judge_beta_duties(week, week.end_millis() + 1).await.unwrap();
         assert_eq!(judged[0].removed, vec!["潜水粉".to_string()]);

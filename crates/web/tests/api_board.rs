@@ -313,7 +313,7 @@ async fn metrics_count_requests_by_route_and_the_token_uses_waiting() {
             text.contains("\ncanyu_token_uses_waiting 1\n"),
             "{backend:?}: one token, used four times: {text}"
         );
-        app.state.token_uses.flush(&app.store).await;
+        app.state.flush_token_uses().await;
         assert!(metrics().await.contains("\ncanyu_token_uses_waiting 0\n"), "{backend:?}");
     }
 }

@@ -15,7 +15,7 @@ const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
 
 fn now() -> i64 {
-    canyu_web::state::now_millis()
+    canyu_app::now_millis()
 }
 
 /// Teaser in 1 h, reveal in 2 h, reservations from 3 h to 5 h (from `t`).
@@ -392,7 +392,7 @@ async fn place(app: &common::TestApp, wave: i64, token: &str, key: &str, body: V
 #[tokio::test]
 async fn deposit_orders_follow_the_state_machine() {
     for backend in backends() {
-        let config = canyu_web::WebConfig {
+        let config = canyu_app::AppConfig {
             payment_secret: Some(SECRET.as_bytes().to_vec()),
             simulated_payments: true,
             ..common::test_config()
@@ -501,11 +501,11 @@ async fn deposit_orders_follow_the_state_machine() {
         assert_eq!(s, 200);
         // Five minutes before the hold runs out the fan is reminded, once; the paid order is not.
         app.clock_offset.store(5 * MIN, Ordering::Relaxed);
-        let swept = canyu_web::actions::launch_orders::sweep(&app.state).await.unwrap();
+        let swept = canyu_app::campaigns::launch_orders::sweep(&app.state).await.unwrap();
         assert_eq!(swept.reminded, 0, "not yet: {swept:?}");
         app.clock_offset.store(10 * MIN + 1_000, Ordering::Relaxed);
         for expected in [1, 0] {
-            let swept = canyu_web::actions::launch_orders::sweep(&app.state).await.unwrap();
+            let swept = canyu_app::campaigns::launch_orders::sweep(&app.state).await.unwrap();
             assert_eq!((swept.reminded, swept.expired), (expected, 0), "{swept:?}");
         }
         let res = app
@@ -527,7 +527,7 @@ async fn deposit_orders_follow_the_state_machine() {
             "a paid order is not reminded: {inbox}"
         );
         app.clock_offset.store(15 * MIN, Ordering::Relaxed);
-        let swept = canyu_web::actions::launch_orders::sweep(&app.state).await.unwrap();
+        let swept = canyu_app::campaigns::launch_orders::sweep(&app.state).await.unwrap();
         assert_eq!((swept.expired, swept.released), (1, 1), "{swept:?}");
         let (_, shown) = app.get(&format!("/api/v1/orders/{oc}"), Some(&c)).await;
         assert_eq!(
@@ -541,7 +541,7 @@ async fn deposit_orders_follow_the_state_machine() {
 
         // Seven days after payment the big order locks by itself; the queue is by lock time.
         app.clock_offset.store(7 * 24 * HOUR + MIN, Ordering::Relaxed);
-        let swept = canyu_web::actions::launch_orders::sweep(&app.state).await.unwrap();
+        let swept = canyu_app::campaigns::launch_orders::sweep(&app.state).await.unwrap();
         // (B's new order, never paid, expired meanwhile.)
         assert_eq!((swept.locked, swept.expired, swept.released), (1, 1, 1), "{swept:?}");
         let (s, r) = app.post(&format!("/api/v1/orders/{od}/refund"), Some(&d), json!({})).await;
@@ -686,7 +686,7 @@ async fn the_live_counter_streams_orders_and_stock() {
         );
         assert_eq!(first["waves"][0]["remaining"], 8);
         assert!(!first.to_string().contains("21590000"), "no price in the stream");
-        assert_eq!(app.state.live.watched(), 1);
+        assert_eq!(app.state.live().watched(), 1);
 
         // A new order shows up in a later snapshot.
         let (s, _) = place(&app, wave, &fans[2], "k2", json!({"kind": "small", "buyer_name": "观众"})).await;
@@ -726,18 +726,18 @@ async fn the_live_counter_streams_orders_and_stock() {
             assert_eq!((total, moved_on), (Some(3), true), "every viewer follows the snapshots");
             viewers.push(res);
         }
-        assert_eq!(app.state.live.watched(), 1, "one producer for 41 viewers");
+        assert_eq!(app.state.live().watched(), 1, "one producer for 41 viewers");
 
         // The last viewer leaves: the producer stops.
         drop(viewers);
         drop(res);
         for _ in 0..50 {
-            if app.state.live.watched() == 0 {
+            if app.state.live().watched() == 0 {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        assert_eq!(app.state.live.watched(), 0, "the producer stopped");
+        assert_eq!(app.state.live().watched(), 0, "the producer stopped");
 
         // A campaign before its teaser has no public live counter either.
         let hidden = campaign_body(t);
@@ -754,7 +754,7 @@ async fn the_live_counter_streams_orders_and_stock() {
 #[tokio::test]
 async fn flagged_orders_are_reviewed_and_cancelled_in_bulk() {
     for backend in backends() {
-        let config = canyu_web::WebConfig { simulated_payments: true, ..common::test_config() };
+        let config = canyu_app::AppConfig { simulated_payments: true, ..common::test_config() };
         let app = common::spawn_app_with(backend, config).await;
         let staff = app.seed_catalog().await;
         // Accounts made long before the campaign, and one made after its teaser.

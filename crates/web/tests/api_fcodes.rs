@@ -25,7 +25,7 @@ async fn order(app: &common::TestApp, wave: i64, token: &str, key: &str, body: V
 }
 
 async fn wave(app: &common::TestApp, staff: &str, extra: Value) -> i64 {
-    let t = canyu_web::state::now_millis();
+    let t = canyu_app::now_millis();
     let mut body = json!({"product": "xiaomi-su7", "quantity": 3, "mode": "fcfs", "per_fan_limit": 100,
         "starts_at": rfc3339(t - MIN), "ends_at": rfc3339(t + 60 * MIN)});
     for (k, v) in extra.as_object().unwrap() {

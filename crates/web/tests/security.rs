@@ -99,7 +99,7 @@ async fn cookie_sessions_need_the_csrf_token() {
 async fn login_attempts_are_rate_limited() {
     let app = spawn_app_with(
         Backend::Sqlite,
-        canyu_web::WebConfig { auth_attempts_per_minute: 5, ..test_config() },
+        canyu_app::AppConfig { auth_attempts_per_minute: 5, ..test_config() },
     )
     .await;
     let mut statuses = Vec::new();

@@ -2,6 +2,8 @@ use crate::commands::serve::serve;
 use crate::commands::{init_logging, open_store, reindex, settings};
 use crate::config::{CommonArgs, Settings};
 use crate::error::CliResult;
+use canyu_app::accounts::PasswordCost;
+use canyu_app::accounts::hash_password;
 use canyu_core::Millis;
 use canyu_demo::{DEMO_DEFAULT_POSTS, DEMO_FAN_PASSWORD, DEMO_STAFF_HANDLE, DEMO_STAFF_PASSWORD, DemoForum};
 use canyu_store::{
@@ -9,8 +11,6 @@ use canyu_store::{
     PastRelease, Store,
 };
 use canyu_text::SearchIndex;
-use canyu_web::PasswordCost;
-use canyu_web::auth::hash_password;
 use clap::Args;
 use std::collections::HashMap;
 
@@ -49,7 +49,7 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> CliResult<()> {
         eprintln!("generating the demo forum (seed {}, {} posts)…", args.seed, args.posts);
         // Midnight UTC today: the same seed gives the same forum all day, and every
         // generated timestamp is in the past.
-        let anchor = canyu_web::state::now_millis() / 86_400_000 * 86_400_000;
+        let anchor = canyu_app::now_millis() / 86_400_000 * 86_400_000;
         let forum = canyu_demo::generate(args.seed, anchor, args.posts);
         load(&store, &forum).await?;
         store.set_meta(DEMO_MARKER, &args.seed.to_string()).await?;
@@ -73,7 +73,7 @@ pub async fn run(common: &CommonArgs, args: DemoArgs) -> CliResult<()> {
 /// Inserts the generated forum. Demo fans share one password hash (they share one password);
 /// the staff accounts get their own.
 pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
-    let hash_err = |e: canyu_web::error::AppError| format!("hashing failed: {:?}", e.0);
+    let hash_err = |e: canyu_app::AppError| format!("hashing failed: {e}");
     let fan_hash = hash_password(PasswordCost::Standard, DEMO_FAN_PASSWORD.into()).await.map_err(hash_err)?;
     let staff_hash =
         hash_password(PasswordCost::Standard, DEMO_STAFF_PASSWORD.into()).await.map_err(hash_err)?;
@@ -182,7 +182,7 @@ async fn import_waves(
     else {
         return Ok(());
     };
-    let now = canyu_web::state::now_millis();
+    let now = canyu_app::now_millis();
     let hour = 3_600_000;
     let waves = [
         ("首发 · 第一轮", 500, "fcfs", Eligibility::Everyone, now - 60_000, now + 2 * hour),
@@ -222,7 +222,7 @@ async fn import_campaigns(
     use canyu_core::wave::{Eligibility, WaveRules};
     let Some(staff) = forum.users.iter().position(|u| u.handle == DEMO_STAFF_HANDLE) else { return Ok(()) };
     let staff = user_ids[staff];
-    let now = canyu_web::state::now_millis();
+    let now = canyu_app::now_millis();
     let (hour, day) = (3_600_000, 86_400_000);
     let campaigns = [
         ("xiaomi-su7", "小米 SU7 上市", (now - 3 * day, now - day, now - hour, now + 2 * day), true),
@@ -278,7 +278,7 @@ async fn import_beta_groups(
 ) -> CliResult<()> {
     use canyu_core::beta::{BetaRules, Motivation};
     use canyu_core::points::level_for;
-    let now = canyu_web::state::now_millis();
+    let now = canyu_app::now_millis();
     let rules = BetaRules::parse(200, Some(3), None, None, None).map_err(|e| e.to_string())?;
     let motivation = Motivation::parse("每天都在用，愿意每周提交问题反馈和建议，帮助新版本更快更稳。")
         .map_err(|e| e.to_string())?;

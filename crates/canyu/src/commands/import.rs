@@ -88,7 +88,7 @@ pub async fn run(common: &CommonArgs, cmd: ImportCommand) -> CliResult<()> {
             .progress_chars("=> "),
     );
     let started = Instant::now();
-    let base_time = canyu_web::state::now_millis() - 365 * 86_400_000;
+    let base_time = canyu_app::now_millis() - 365 * 86_400_000;
     let kinds = [PostKind::Idea, PostKind::Bug, PostKind::Question];
     let n = lines.len();
     let mut batch = Vec::with_capacity(5_000);

@@ -5,12 +5,12 @@
 use crate::commands::{open_store, settings};
 use crate::config::CommonArgs;
 use crate::error::CliResult;
+use canyu_app::accounts::PasswordCost;
+use canyu_app::accounts::{random_token, token_digest};
 use canyu_core::Role;
 use canyu_core::campaign::{OrderLimits, OrderTerms, ReservationRules, Schedule, Sku};
 use canyu_core::wave::{Eligibility, WaveRules};
 use canyu_store::{NewCampaign, NewProduct, NewUser, Store};
-use canyu_web::PasswordCost;
-use canyu_web::auth::{random_token, token_digest};
 use clap::Subcommand;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -83,7 +83,7 @@ pub async fn run(common: &CommonArgs, cmd: LoadtestCommand) -> CliResult<()> {
 }
 
 async fn init(store: &Store) -> CliResult<()> {
-    store.set_meta(TEST_INSTANCE_KEY, &canyu_web::state::now_millis().to_string()).await?;
+    store.set_meta(TEST_INSTANCE_KEY, &canyu_app::now_millis().to_string()).await?;
     eprintln!(
         "warning: this instance is now marked as a test instance: `canyu loadtest` may fill it with \
          fixture accounts that hold working API tokens. Use it for benchmarks only."
@@ -108,13 +108,13 @@ async fn fans(store: &Store, count: usize, out: PathBuf) -> CliResult<()> {
     let started = Instant::now();
     // One Argon2 hash for everyone (of a password nobody is told): hashing 200,000 times
     // would take longer than the benchmark. The fans sign in with their tokens.
-    let hash = canyu_web::auth::hash_password(PasswordCost::Standard, random_token(24))
+    let hash = canyu_app::accounts::hash_password(PasswordCost::Standard, random_token(24))
         .await
-        .map_err(|e| format!("hashing failed: {:?}", e.0))?;
+        .map_err(|e| format!("hashing failed: {e}"))?;
     let first = store.count_users_with_handle_prefix(FAN_PREFIX).await? as usize + 1;
     let mut file = open_private(&out)?;
-    let now = canyu_web::state::now_millis();
-    let expires = now + canyu_web::WebConfig::default().api_token_ttl.as_millis() as i64;
+    let now = canyu_app::now_millis();
+    let expires = now + canyu_app::AppConfig::default().api_token_ttl.as_millis() as i64;
     let mut done = 0;
     while done < count {
         let n = CHUNK.min(count - done);
@@ -179,7 +179,7 @@ async fn wave(
                     name: slug,
                     category_slug: "loadtest",
                     tagline: "",
-                    created_at: canyu_web::state::now_millis(),
+                    created_at: canyu_app::now_millis(),
                 })
                 .await
                 .map_err(|e| format!("cannot create product {slug}: {e}"))?
@@ -196,13 +196,13 @@ async fn wave(
                     password_hash: "!",
                     role: Role::Staff,
                     bio: "",
-                    created_at: canyu_web::state::now_millis(),
+                    created_at: canyu_app::now_millis(),
                 })
                 .await?
                 .id
         }
     };
-    let now = canyu_web::state::now_millis();
+    let now = canyu_app::now_millis();
     let starts_at = now + starts_in.max(0) * 1000;
     let campaign = if with_campaign {
         let schedule = Schedule::parse(now - 3_600_000, now - 3_600_000, now - 3_600_000, now + 3_600_000)

@@ -27,6 +27,12 @@ pub async fn open_store(settings: &Settings) -> CliResult<Store> {
     Ok(store)
 }
 
+/// The application for a one-off command (no search index, nothing served).
+pub fn offline_app(store: &Store) -> CliResult<canyu_app::App> {
+    let index = canyu_text::SearchIndex::open_in_ram()?;
+    Ok(canyu_app::App::new(store.clone(), std::sync::Arc::new(index), canyu_app::AppConfig::default()))
+}
+
 pub async fn migrate(common: &CommonArgs) -> CliResult<()> {
     let settings = settings(common)?;
     let store = open_store(&settings).await?;

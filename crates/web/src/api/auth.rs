@@ -1,12 +1,14 @@
-use crate::actions::{self, ClientIp, Registration};
 use crate::api::views::{ErrorBody, ItemsView, TokenView, UserView};
-use crate::auth::{AuthVia, RequireAuth, end_session, issue_api_token, token_digest};
-use crate::error::{ApiJson, AppResult};
+use crate::auth::{AuthVia, RequireAuth, end_session};
+use crate::client_ip::ClientIp;
+use crate::error::{ApiJson, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use canyu_app::accounts::EmailChange;
+use canyu_app::accounts::Registration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -39,14 +41,14 @@ pub async fn register(
     State(state): State<AppState>,
     ip: ClientIp,
     ApiJson(req): ApiJson<RegisterRequest>,
-) -> AppResult<(StatusCode, Json<SessionView>)> {
-    let user = actions::register(
+) -> WebResult<(StatusCode, Json<SessionView>)> {
+    let user = canyu_app::accounts::register(
         &state,
-        ip,
+        ip.0,
         Registration { handle: req.handle, password: req.password, email: req.email },
     )
     .await?;
-    let (token, _) = issue_api_token(&state, &user, "api").await?;
+    let (token, _) = canyu_app::accounts::sessions::issue_api_token(&state, &user, "api").await?;
     Ok((StatusCode::CREATED, Json(SessionView { user: UserView::from(&user), token })))
 }
 
@@ -57,9 +59,9 @@ pub async fn login(
     State(state): State<AppState>,
     ip: ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> AppResult<Json<SessionView>> {
-    let user = actions::login(&state, ip, &req.handle, &req.password).await?;
-    let (token, _) = issue_api_token(&state, &user, "api").await?;
+) -> WebResult<Json<SessionView>> {
+    let user = canyu_app::accounts::login(&state, ip.0, &req.handle, &req.password).await?;
+    let (token, _) = canyu_app::accounts::sessions::issue_api_token(&state, &user, "api").await?;
     Ok(Json(SessionView { user: UserView::from(&user), token }))
 }
 
@@ -69,7 +71,7 @@ pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
     RequireAuth(auth): RequireAuth,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     match &auth.via {
         AuthVia::Token => {
             let token = headers
@@ -78,7 +80,7 @@ pub async fn logout(
                 .and_then(|v| v.split_once(' '))
                 .map(|(_, t)| t.trim())
                 .unwrap_or_default();
-            state.store.revoke_api_token_by_digest(&token_digest(token), state.now()).await?;
+            canyu_app::accounts::revoke_presented_token(&state, token).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         AuthVia::Session { .. } => {
@@ -112,24 +114,17 @@ pub async fn update_me(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<ProfileUpdate>,
-) -> AppResult<Json<UserView>> {
-    let email = match req.email.as_deref().map(str::trim) {
-        Some("") => Some(None),
-        Some(raw) => Some(Some(canyu_core::user::parse_email(raw)?)),
-        None => None,
-    };
+) -> WebResult<Json<UserView>> {
     if let Some(bio) = &req.bio {
-        actions::parse_bio(bio)?;
+        canyu_app::accounts::parse_bio(bio)?;
     }
-    if let Some(email) = email {
-        state.store.set_email(auth.user.id, email.as_deref()).await?;
-    }
-    if let Some(on) = req.email_notifications {
-        state.store.set_email_notifications(auth.user.id, on).await?;
-    }
+    let change = EmailChange { email: req.email.as_deref(), notify: req.email_notifications };
+    canyu_app::accounts::update_email(&state, &auth, change).await?;
     let user = match &req.bio {
-        Some(bio) => actions::update_bio(&state, &auth, bio).await?,
-        None => state.store.user_by_id(auth.user.id).await?.ok_or(canyu_core::ErrorCode::UserNotFound)?,
+        Some(bio) => canyu_app::accounts::update_bio(&state, &auth, bio).await?,
+        None => canyu_app::accounts::user_by_id(&state, auth.user.id)
+            .await?
+            .ok_or(canyu_core::ErrorCode::UserNotFound)?,
     };
     Ok(Json(UserView::from(&user)))
 }
@@ -154,8 +149,8 @@ pub struct NewTokenView {
 pub async fn list_tokens(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
-) -> AppResult<Json<ItemsView<TokenView>>> {
-    let tokens = state.store.list_api_tokens(auth.user.id).await?;
+) -> WebResult<Json<ItemsView<TokenView>>> {
+    let tokens = canyu_app::accounts::list_api_tokens(&state, auth.user.id).await?;
     Ok(Json(ItemsView { items: tokens.iter().map(TokenView::from).collect() }))
 }
 
@@ -166,8 +161,8 @@ pub async fn create_token(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<NewTokenRequest>,
-) -> AppResult<(StatusCode, Json<NewTokenView>)> {
-    let (token, record) = actions::create_api_token(&state, &auth, &req.name).await?;
+) -> WebResult<(StatusCode, Json<NewTokenView>)> {
+    let (token, record) = canyu_app::accounts::create_api_token(&state, &auth, &req.name).await?;
     Ok((StatusCode::CREATED, Json(NewTokenView { record: TokenView::from(&record), token })))
 }
 
@@ -178,7 +173,7 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<i64>,
-) -> AppResult<StatusCode> {
-    actions::revoke_api_token(&state, &auth, id).await?;
+) -> WebResult<StatusCode> {
+    canyu_app::accounts::revoke_api_token(&state, &auth, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,16 +1,16 @@
 //! `/api/v1/products/{slug}/beta` and `/api/v1/beta/applications`: the beta programme.
 
-use crate::actions::beta::{self, BetaSettings};
 use crate::api::views::ErrorBody;
 use crate::auth::{MaybeAuth, RequireAuth};
-use crate::error::{ApiJson, AppError, AppResult};
+use crate::error::{ApiJson, WebError, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use canyu_app::beta::{self, BetaSettings};
+use canyu_app::model::BetaMembership;
 use canyu_core::ErrorCode;
 use canyu_core::time::rfc3339;
-use canyu_store::BetaMembership;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -99,7 +99,7 @@ pub async fn show(
     State(state): State<AppState>,
     auth: MaybeAuth,
     Path(SlugPath { slug }): Path<SlugPath>,
-) -> AppResult<Json<BetaGroupView>> {
+) -> WebResult<Json<BetaGroupView>> {
     let product = beta::product(&state, &slug).await?;
     let status = beta::status(&state, auth.0.as_ref(), &product).await?;
     let rules = status.group.rules;
@@ -150,7 +150,7 @@ pub async fn configure(
     RequireAuth(auth): RequireAuth,
     Path(SlugPath { slug }): Path<SlugPath>,
     ApiJson(req): ApiJson<BetaSettingsRequest>,
-) -> AppResult<Json<BetaGroupView>> {
+) -> WebResult<Json<BetaGroupView>> {
     let group = beta::configure(
         &state,
         &auth,
@@ -195,7 +195,7 @@ pub async fn apply(
     RequireAuth(auth): RequireAuth,
     Path(SlugPath { slug }): Path<SlugPath>,
     ApiJson(req): ApiJson<ApplyRequest>,
-) -> AppResult<(StatusCode, Json<MembershipView>)> {
+) -> WebResult<(StatusCode, Json<MembershipView>)> {
     let membership = beta::apply(&state, &auth, &slug, &req.motivation).await?;
     Ok((StatusCode::CREATED, Json(MembershipView::new(&membership, slug.trim()))))
 }
@@ -220,17 +220,18 @@ pub async fn applications(
     RequireAuth(auth): RequireAuth,
     Path(SlugPath { slug }): Path<SlugPath>,
     Query(params): Query<ApplicationsParams>,
-) -> AppResult<Json<MembershipsView>> {
+) -> WebResult<Json<MembershipsView>> {
     let list = beta::applications(&state, &auth, &slug, params.status.as_deref()).await?;
     Ok(Json(MembershipsView { items: list.iter().map(|m| MembershipView::new(m, slug.trim())).collect() }))
 }
 
-fn application_id(raw: &str) -> AppResult<i64> {
-    raw.parse().map_err(|_| AppError(ErrorCode::BetaApplicationNotFound))
+fn application_id(raw: &str) -> WebResult<i64> {
+    raw.parse().map_err(|_| WebError::from(ErrorCode::BetaApplicationNotFound))
 }
 
-async fn decided(state: &AppState, m: &BetaMembership) -> AppResult<Json<MembershipView>> {
-    let slug = state.store.product_by_id(m.product_id).await?.map(|p| p.slug).unwrap_or_default();
+async fn decided(state: &AppState, m: &BetaMembership) -> WebResult<Json<MembershipView>> {
+    let slug =
+        canyu_app::catalog::product_by_id(state, m.product_id).await?.map(|p| p.slug).unwrap_or_default();
     Ok(Json(MembershipView::new(m, &slug)))
 }
 
@@ -241,7 +242,7 @@ pub async fn admit(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<MembershipView>> {
+) -> WebResult<Json<MembershipView>> {
     let m = beta::decide(&state, &auth, application_id(&id)?, true).await?;
     decided(&state, &m).await
 }
@@ -253,7 +254,7 @@ pub async fn reject(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<MembershipView>> {
+) -> WebResult<Json<MembershipView>> {
     let m = beta::decide(&state, &auth, application_id(&id)?, false).await?;
     decided(&state, &m).await
 }
@@ -265,7 +266,7 @@ pub async fn leave(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(SlugPath { slug }): Path<SlugPath>,
-) -> AppResult<Json<MembershipView>> {
+) -> WebResult<Json<MembershipView>> {
     let m = beta::leave(&state, &auth, &slug).await?;
     Ok(Json(MembershipView::new(&m, slug.trim())))
 }
@@ -293,7 +294,7 @@ pub async fn remove(
     RequireAuth(auth): RequireAuth,
     Path(MemberPath { slug, handle }): Path<MemberPath>,
     ApiJson(req): ApiJson<RemoveRequest>,
-) -> AppResult<Json<MembershipView>> {
+) -> WebResult<Json<MembershipView>> {
     let m = beta::remove(&state, &auth, &slug, &handle, req.note.as_deref()).await?;
     Ok(Json(MembershipView::new(&m, slug.trim())))
 }

@@ -1,19 +1,19 @@
 //! `/api/v1/campaigns`: launch campaigns (teaser, price reveal, reservations with a fan lane).
 
-use crate::actions::campaigns::{self, CampaignInput, CampaignSeen, SkuInput};
 use crate::api::views::ErrorBody;
 use crate::auth::{MaybeAuth, RequireAuth};
-use crate::error::{ApiJson, AppError, AppResult};
+use crate::error::{ApiJson, WebError, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use canyu_app::campaigns::{self, CampaignInput, CampaignSeen, SkuInput};
+use canyu_app::model::Reservation;
 use canyu_core::ErrorCode;
 use canyu_core::campaign::{DAY_MS, MINUTE_MS, OrderLimits};
 use canyu_core::time::{parse_rfc3339, rfc3339};
-use canyu_store::Reservation;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -222,12 +222,12 @@ impl CampaignView {
     }
 }
 
-fn time(raw: &str) -> AppResult<i64> {
-    parse_rfc3339(raw).ok_or(AppError(ErrorCode::InvalidCampaignSchedule))
+fn time(raw: &str) -> WebResult<i64> {
+    parse_rfc3339(raw).ok_or(WebError::from(ErrorCode::InvalidCampaignSchedule))
 }
 
-fn campaign_id(raw: &str) -> AppResult<i64> {
-    raw.parse().map_err(|_| AppError(ErrorCode::CampaignNotFound))
+fn campaign_id(raw: &str) -> WebResult<i64> {
+    raw.parse().map_err(|_| WebError::from(ErrorCode::CampaignNotFound))
 }
 
 /// Plans a launch campaign (the people who run the product).
@@ -237,7 +237,7 @@ pub async fn create(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<NewCampaignRequest>,
-) -> AppResult<(StatusCode, Json<CampaignView>)> {
+) -> WebResult<(StatusCode, Json<CampaignView>)> {
     let account_cutoff_at = req.account_cutoff_at.as_deref().map(time).transpose()?;
     let input = CampaignInput {
         product: req.product,
@@ -283,7 +283,7 @@ pub async fn show(
     State(state): State<AppState>,
     MaybeAuth(auth): MaybeAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<CampaignView>> {
+) -> WebResult<Json<CampaignView>> {
     let seen = campaigns::show(&state, auth.as_ref(), campaign_id(&id)?).await?;
     Ok(Json(CampaignView::new(&seen, state.now())))
 }
@@ -298,7 +298,7 @@ pub async fn reserve(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<(StatusCode, Json<ReservationView>)> {
+) -> WebResult<(StatusCode, Json<ReservationView>)> {
     let (reservation, new) = campaigns::reserve(&state, &auth, campaign_id(&id)?).await?;
     let status = if new { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(ReservationView::of(&reservation))))
@@ -315,10 +315,10 @@ pub async fn live(
     State(state): State<AppState>,
     MaybeAuth(auth): MaybeAuth,
     Path(id): Path<String>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let id = campaign_id(&id)?;
     campaigns::show(&state, auth.as_ref(), id).await?;
-    let mut rx = state.live.subscribe(&state, id);
+    let mut rx = state.live().subscribe(&state, id);
     // The latest snapshot goes out at once, then every new one. Every viewer is sent the
     // producer's own buffer (a reference count, no copy).
     rx.mark_changed();

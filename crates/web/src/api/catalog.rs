@@ -1,20 +1,22 @@
-use crate::actions::{self, CategoryInput, ProductChange, ProductInput};
 use crate::api::views::{CategoryView, ErrorBody, ItemsView, PostView, ProductView};
 use crate::auth::RequireAuth;
-use crate::error::{ApiJson, AppResult};
+use crate::error::{ApiJson, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use canyu_app::catalog::CategoryInput;
+use canyu_app::catalog::ProductChange;
+use canyu_app::catalog::ProductInput;
+use canyu_app::model::{PostFilter, Sort};
 use canyu_core::{ErrorCode, PostStatus};
-use canyu_store::{PostFilter, Sort};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Ecosystem categories (phone, car, smart home, wearable, …).
 #[utoipa::path(get, path = "/api/v1/categories", tag = "catalog", responses((status = 200, body = ItemsView<CategoryView>)))]
-pub async fn list_categories(State(state): State<AppState>) -> AppResult<Json<ItemsView<CategoryView>>> {
-    let cats = state.store.list_categories().await?;
+pub async fn list_categories(State(state): State<AppState>) -> WebResult<Json<ItemsView<CategoryView>>> {
+    let cats = canyu_app::catalog::list_categories(&state).await?;
     Ok(Json(ItemsView { items: cats.iter().map(CategoryView::from).collect() }))
 }
 
@@ -33,16 +35,16 @@ pub async fn create_category(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<NewCategoryRequest>,
-) -> AppResult<(StatusCode, Json<CategoryView>)> {
+) -> WebResult<(StatusCode, Json<CategoryView>)> {
     let input = CategoryInput { slug: req.slug, name_zh: req.name_zh, name_en: req.name_en };
-    let cat = actions::create_category(&state, &auth, input).await?;
+    let cat = canyu_app::catalog::create_category(&state, &auth, input).await?;
     Ok((StatusCode::CREATED, Json(CategoryView::from(&cat))))
 }
 
 /// Every product, grouped by category order.
 #[utoipa::path(get, path = "/api/v1/products", tag = "catalog", responses((status = 200, body = ItemsView<ProductView>)))]
-pub async fn list_products(State(state): State<AppState>) -> AppResult<Json<ItemsView<ProductView>>> {
-    let products = state.store.list_products().await?;
+pub async fn list_products(State(state): State<AppState>) -> WebResult<Json<ItemsView<ProductView>>> {
+    let products = canyu_app::catalog::list_products(&state).await?;
     Ok(Json(ItemsView { items: products.iter().map(ProductView::from).collect() }))
 }
 
@@ -64,9 +66,9 @@ pub async fn create_product(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<NewProductRequest>,
-) -> AppResult<(StatusCode, Json<ProductView>)> {
+) -> WebResult<(StatusCode, Json<ProductView>)> {
     let input = ProductInput { slug: req.slug, name: req.name, category: req.category, tagline: req.tagline };
-    let product = actions::create_product(&state, &auth, input).await?;
+    let product = canyu_app::catalog::create_product(&state, &auth, input).await?;
     Ok((StatusCode::CREATED, Json(ProductView::from(&product))))
 }
 
@@ -76,8 +78,8 @@ pub async fn create_product(
 pub async fn get_product(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> AppResult<Json<ProductView>> {
-    let p = state.store.product_by_slug(&slug).await?.ok_or(ErrorCode::NotFound)?;
+) -> WebResult<Json<ProductView>> {
+    let p = canyu_app::catalog::product_by_slug(&state, &slug).await?.ok_or(ErrorCode::NotFound)?;
     Ok(Json(ProductView::from(&p)))
 }
 
@@ -97,9 +99,9 @@ pub async fn update_product(
     RequireAuth(auth): RequireAuth,
     Path(slug): Path<String>,
     ApiJson(req): ApiJson<ProductUpdateRequest>,
-) -> AppResult<Json<ProductView>> {
+) -> WebResult<Json<ProductView>> {
     let change = ProductChange { name: req.name, category: req.category, tagline: req.tagline };
-    let product = actions::update_product(&state, &auth, &slug, change).await?;
+    let product = canyu_app::catalog::update_product(&state, &auth, &slug, change).await?;
     Ok(Json(ProductView::from(&product)))
 }
 
@@ -117,21 +119,22 @@ pub struct RoadmapView {
 pub async fn roadmap(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> AppResult<Json<RoadmapView>> {
-    let product = state.store.product_by_slug(&slug).await?.ok_or(ErrorCode::NotFound)?;
+) -> WebResult<Json<RoadmapView>> {
+    let product = canyu_app::catalog::product_by_slug(&state, &slug).await?.ok_or(ErrorCode::NotFound)?;
     let mut columns = Vec::new();
     for status in PostStatus::ROADMAP {
         let sort = if status == PostStatus::Shipped { Sort::New } else { Sort::Top };
-        let page = state
-            .store
-            .list_posts(&PostFilter {
+        let page = canyu_app::board::list_posts(
+            &state,
+            &PostFilter {
                 product_id: Some(product.id),
                 status: Some(status),
                 sort,
                 limit: 50,
                 ..Default::default()
-            })
-            .await?;
+            },
+        )
+        .await?;
         columns.push(page.items.iter().map(|p| PostView::new(p, None)).collect::<Vec<_>>());
     }
     let shipped = columns.pop().unwrap_or_default();

@@ -1,16 +1,16 @@
 //! Demands: what fans ask for most, this week.
 
-use crate::actions::demands;
 use crate::api::points::ProductPath;
 use crate::api::views::{ErrorBody, ItemsView};
 use crate::auth::RequireAuth;
-use crate::error::AppResult;
+use crate::error::WebResult;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use canyu_app::demands;
+use canyu_app::model::Demand;
 use canyu_core::ErrorCode;
 use canyu_core::time::rfc3339;
-use canyu_store::Demand;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -87,10 +87,10 @@ pub async fn for_product(
     State(state): State<AppState>,
     Path(path): Path<ProductPath>,
     Query(params): Query<DemandParams>,
-) -> AppResult<Json<ItemsView<DemandView>>> {
+) -> WebResult<Json<ItemsView<DemandView>>> {
     let limit = limit(&params)?;
-    let product = state.cache.product(&state.store, &path.slug).await?.ok_or(ErrorCode::NotFound)?;
-    let list = state.store.top_demands(Some(product.id), limit).await?;
+    let product = canyu_app::catalog::product(&state, &path.slug).await?.ok_or(ErrorCode::NotFound)?;
+    let list = canyu_app::demands::top_demands(&state, Some(product.id), limit).await?;
     Ok(Json(ItemsView { items: list.iter().map(DemandView::from).collect() }))
 }
 
@@ -100,8 +100,8 @@ pub async fn for_product(
 pub async fn all(
     State(state): State<AppState>,
     Query(params): Query<DemandParams>,
-) -> AppResult<Json<ItemsView<DemandView>>> {
-    let list = state.store.top_demands(None, limit(&params)?).await?;
+) -> WebResult<Json<ItemsView<DemandView>>> {
+    let list = canyu_app::demands::top_demands(&state, None, limit(&params)?).await?;
     Ok(Json(ItemsView { items: list.iter().map(DemandView::from).collect() }))
 }
 
@@ -113,9 +113,10 @@ pub async fn rebuild(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(path): Path<ProductPath>,
-) -> AppResult<Json<ItemsView<DemandView>>> {
+) -> WebResult<Json<ItemsView<DemandView>>> {
     demands::rebuild_now(&state, &auth, &path.slug).await?;
-    let product = state.store.product_by_slug(&path.slug).await?.ok_or(ErrorCode::UnknownProduct)?;
-    let list = state.store.top_demands(Some(product.id), 20).await?;
+    let product =
+        canyu_app::catalog::product_by_slug(&state, &path.slug).await?.ok_or(ErrorCode::UnknownProduct)?;
+    let list = canyu_app::demands::top_demands(&state, Some(product.id), 20).await?;
     Ok(Json(ItemsView { items: list.iter().map(DemandView::from).collect() }))
 }

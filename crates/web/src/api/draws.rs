@@ -1,20 +1,20 @@
 //! `/api/v1/waves/{id}/entries` and `/api/v1/waves/{id}/draw`: provably fair draws.
 
-use crate::actions::draws;
 use crate::api::views::ErrorBody;
 use crate::auth::RequireAuth;
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use canyu_app::sales::draws;
 use canyu_core::ErrorCode;
 use canyu_core::time::rfc3339;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-fn wave_id(raw: &str) -> AppResult<i64> {
-    raw.parse().map_err(|_| AppError(ErrorCode::WaveNotFound))
+fn wave_id(raw: &str) -> WebResult<i64> {
+    raw.parse().map_err(|_| WebError::from(ErrorCode::WaveNotFound))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -33,7 +33,7 @@ pub async fn enter(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<(StatusCode, Json<EntryView>)> {
+) -> WebResult<(StatusCode, Json<EntryView>)> {
     let id = wave_id(&id)?;
     let entries = draws::enter(&state, &auth, id).await?;
     Ok((StatusCode::CREATED, Json(EntryView { wave: id, entry: auth.user.handle.clone(), entries })))
@@ -71,7 +71,7 @@ pub struct DrawView {
 /// revealed seed and the winners.
 #[utoipa::path(get, path = "/api/v1/waves/{id}/draw", tag = "waves", params(("id" = i64, Path)),
     responses((status = 200, body = DrawView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<DrawView>> {
+pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> WebResult<Json<DrawView>> {
     let id = wave_id(&id)?;
     let report = draws::report(&state, id).await?;
     Ok(Json(DrawView {
@@ -100,7 +100,7 @@ pub async fn run(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<DrawView>> {
+) -> WebResult<Json<DrawView>> {
     let wid = wave_id(&id)?;
     draws::run_by_staff(&state, &auth, wid).await?;
     show(State(state), Path(id)).await

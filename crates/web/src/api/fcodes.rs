@@ -4,17 +4,17 @@
 //! once to another fan (who owns it and cannot pass it on); an order with it uses it:
 //! issued → bound → (transferred) → used. Everything else is refused.
 
-use crate::actions::fcodes;
 use crate::api::views::ErrorBody;
 use crate::auth::RequireAuth;
-use crate::error::{ApiJson, AppError, AppResult};
+use crate::error::{ApiJson, WebError, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use canyu_app::model::{FCodeBatch, FCodeRecord};
+use canyu_app::sales::fcodes;
 use canyu_core::ErrorCode;
 use canyu_core::time::rfc3339;
-use canyu_store::{FCodeBatch, FCodeRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -108,8 +108,8 @@ impl FCodeView {
     }
 }
 
-fn wave_id(raw: &str) -> AppResult<i64> {
-    raw.parse().map_err(|_| AppError(ErrorCode::WaveNotFound))
+fn wave_id(raw: &str) -> WebResult<i64> {
+    raw.parse().map_err(|_| WebError::from(ErrorCode::WaveNotFound))
 }
 
 /// Generates a batch of single-use codes for a wave (the people who run the product). The
@@ -121,7 +121,7 @@ pub async fn generate(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<GenerateRequest>,
-) -> AppResult<(StatusCode, Json<GeneratedBatch>)> {
+) -> WebResult<(StatusCode, Json<GeneratedBatch>)> {
     let (batch, codes) = fcodes::generate(&state, &auth, wave_id(&id)?, req.count).await?;
     let codes = codes.iter().map(ToString::to_string).collect();
     Ok((StatusCode::CREATED, Json(GeneratedBatch { batch: BatchView::of(&batch), codes })))
@@ -134,7 +134,7 @@ pub async fn batches(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<Vec<BatchView>>> {
+) -> WebResult<Json<Vec<BatchView>>> {
     let batches = fcodes::batches(&state, &auth, wave_id(&id)?).await?;
     Ok(Json(batches.iter().map(BatchView::of).collect()))
 }
@@ -148,7 +148,7 @@ pub async fn award(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<AwardRequest>,
-) -> AppResult<Json<AwardView>> {
+) -> WebResult<Json<AwardView>> {
     let awarded = fcodes::award(&state, &auth, wave_id(&id)?, req.min_points, req.max).await?;
     Ok(Json(AwardView { awarded }))
 }
@@ -160,7 +160,7 @@ pub async fn redeem(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<RedeemRequest>,
-) -> AppResult<Json<FCodeView>> {
+) -> WebResult<Json<FCodeView>> {
     Ok(Json(FCodeView::of(&fcodes::redeem(&state, &auth, &req.code).await?)))
 }
 
@@ -171,6 +171,6 @@ pub async fn transfer(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<TransferRequest>,
-) -> AppResult<Json<FCodeView>> {
+) -> WebResult<Json<FCodeView>> {
     Ok(Json(FCodeView::of(&fcodes::transfer(&state, &auth, &req.code, &req.to).await?)))
 }

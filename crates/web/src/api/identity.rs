@@ -1,16 +1,16 @@
 //! `/api/v1/me/identity`: the caller's real-name verification (实名认证).
 
-use crate::actions::identity;
 use crate::api::views::ErrorBody;
 use crate::auth::RequireAuth;
-use crate::error::{ApiJson, AppResult};
+use crate::error::{ApiJson, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use canyu_app::accounts::identity;
+use canyu_app::model::Identity;
 use canyu_core::identity::masked;
 use canyu_core::time::rfc3339;
-use canyu_store::Identity;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -50,7 +50,7 @@ impl IdentityView {
 pub async fn show(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
-) -> AppResult<Json<IdentityView>> {
+) -> WebResult<Json<IdentityView>> {
     Ok(Json(IdentityView::of(identity::show(&state, &auth).await?.as_ref())))
 }
 
@@ -63,7 +63,7 @@ pub async fn verify(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<VerifyRequest>,
-) -> AppResult<(StatusCode, Json<IdentityView>)> {
+) -> WebResult<(StatusCode, Json<IdentityView>)> {
     let identity = identity::verify(&state, &auth, &req.real_name, &req.id_number).await?;
     Ok((StatusCode::CREATED, Json(IdentityView::of(Some(&identity)))))
 }

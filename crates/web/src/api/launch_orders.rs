@@ -2,27 +2,27 @@
 //! provider's signed notification, or the demo's simulated provider), the transitions as
 //! recorded, and a campaign's production queue.
 
-use crate::actions::launch_orders as launch;
 use crate::api::views::ErrorBody;
 use crate::api::waves::LaunchView;
 use crate::auth::RequireAuth;
-use crate::error::{ApiJson, AppError, AppResult};
+use crate::error::{ApiJson, WebError, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use canyu_app::campaigns::launch_orders as launch;
+use canyu_app::model::PaymentOutcome;
 use canyu_core::ErrorCode;
 use canyu_core::campaign::OrderEvent;
 use canyu_core::time::rfc3339;
-use canyu_store::PaymentOutcome;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use utoipa::ToSchema;
 
-fn order_id(raw: &str) -> AppResult<i64> {
-    raw.parse().map_err(|_| AppError(ErrorCode::OrderNotFound))
+fn order_id(raw: &str) -> WebResult<i64> {
+    raw.parse().map_err(|_| WebError::from(ErrorCode::OrderNotFound))
 }
 
 async fn act(
@@ -30,7 +30,7 @@ async fn act(
     auth: &crate::auth::Auth,
     id: &str,
     event: OrderEvent,
-) -> AppResult<Json<LaunchView>> {
+) -> WebResult<Json<LaunchView>> {
     let order = launch::act(state, auth, order_id(id)?, event).await?;
     Ok(Json(LaunchView::of(&order)))
 }
@@ -43,7 +43,7 @@ pub async fn lock(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<LaunchView>> {
+) -> WebResult<Json<LaunchView>> {
     act(&state, &auth, &id, OrderEvent::Lock).await
 }
 
@@ -55,7 +55,7 @@ pub async fn refund(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<LaunchView>> {
+) -> WebResult<Json<LaunchView>> {
     act(&state, &auth, &id, OrderEvent::Refund).await
 }
 
@@ -67,7 +67,7 @@ pub async fn cancel(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<LaunchView>> {
+) -> WebResult<Json<LaunchView>> {
     act(&state, &auth, &id, OrderEvent::Cancel).await
 }
 
@@ -86,7 +86,7 @@ pub async fn rename(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<RenameRequest>,
-) -> AppResult<Json<LaunchView>> {
+) -> WebResult<Json<LaunchView>> {
     let order = launch::rename(&state, &auth, order_id(&id)?, &req.buyer_name).await?;
     Ok(Json(LaunchView::of(&order)))
 }
@@ -99,7 +99,7 @@ pub async fn simulated_payment(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<LaunchView>> {
+) -> WebResult<Json<LaunchView>> {
     let order = launch::simulate_payment(&state, &auth, order_id(&id)?).await?;
     Ok(Json(LaunchView::of(&order)))
 }
@@ -127,11 +127,9 @@ pub async fn events(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<LaunchEventsView>> {
+) -> WebResult<Json<LaunchEventsView>> {
     let order = launch::show(&state, &auth, order_id(&id)?).await?;
-    let items = state
-        .store
-        .launch_order_events(order.order_id)
+    let items = canyu_app::campaigns::launch_orders::launch_order_events(&state, order.order_id)
         .await?
         .into_iter()
         .map(|e| LaunchEventView {
@@ -184,15 +182,15 @@ pub async fn notify(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> AppResult<Json<PaymentAck>> {
-    let secret = state.config.payment_secret.as_deref().ok_or(ErrorCode::PaymentsNotConfigured)?;
+) -> WebResult<Json<PaymentAck>> {
+    let secret = state.config().payment_secret.as_deref().ok_or(ErrorCode::PaymentsNotConfigured)?;
     let header = headers.get("canyu-signature").and_then(|v| v.to_str().ok());
     if !signature_ok(secret, &body, header) {
         tracing::warn!("payment notification with a bad signature refused");
         return Err(ErrorCode::InvalidSignature.into());
     }
     let notice: PaymentNotice =
-        serde_json::from_slice(&body).map_err(|_| AppError(ErrorCode::InvalidJson))?;
+        serde_json::from_slice(&body).map_err(|_| WebError::from(ErrorCode::InvalidJson))?;
     let provider = notice.provider.trim();
     let provider_ref = notice.provider_ref.trim();
     if provider.is_empty() || provider.len() > 32 || provider_ref.is_empty() || provider_ref.len() > 128 {
@@ -237,8 +235,8 @@ pub async fn production(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<ProductionQueueView>> {
-    let campaign = id.parse().map_err(|_| AppError(ErrorCode::CampaignNotFound))?;
+) -> WebResult<Json<ProductionQueueView>> {
+    let campaign = id.parse().map_err(|_| WebError::from(ErrorCode::CampaignNotFound))?;
     let (queue, summary) = launch::production(&state, &auth, campaign).await?;
     let items = queue
         .iter()
@@ -292,8 +290,8 @@ pub async fn flagged(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<FlaggedView>> {
-    let campaign = id.parse().map_err(|_| AppError(ErrorCode::CampaignNotFound))?;
+) -> WebResult<Json<FlaggedView>> {
+    let campaign = id.parse().map_err(|_| WebError::from(ErrorCode::CampaignNotFound))?;
     let items = launch::flagged(&state, &auth, campaign)
         .await?
         .into_iter()
@@ -333,8 +331,8 @@ pub async fn cancel_in_bulk(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<BulkCancelRequest>,
-) -> AppResult<Json<BulkCancelView>> {
-    let campaign = id.parse().map_err(|_| AppError(ErrorCode::CampaignNotFound))?;
+) -> WebResult<Json<BulkCancelView>> {
+    let campaign = id.parse().map_err(|_| WebError::from(ErrorCode::CampaignNotFound))?;
     let done = launch::cancel_in_bulk(&state, &auth, campaign, &req.orders).await?;
     Ok(Json(BulkCancelView { cancelled: done.cancelled, refunded: done.refunded, skipped: done.skipped }))
 }
@@ -363,8 +361,8 @@ pub async fn advance(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<AdvanceRequest>,
-) -> AppResult<Json<AdvanceView>> {
-    let campaign = id.parse().map_err(|_| AppError(ErrorCode::CampaignNotFound))?;
+) -> WebResult<Json<AdvanceView>> {
+    let campaign = id.parse().map_err(|_| WebError::from(ErrorCode::CampaignNotFound))?;
     let orders = launch::advance_production(&state, &auth, campaign, &req.stage, req.count).await?;
     Ok(Json(AdvanceView { orders }))
 }

@@ -2,15 +2,15 @@
 
 use crate::api::views::ErrorBody;
 use crate::auth::RequireAuth;
-use crate::error::{ApiJson, AppResult};
+use crate::error::{ApiJson, WebResult};
 use crate::i18n::notification_text;
 use crate::locale::Lang;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
+use canyu_app::model::Notification;
 use canyu_core::ErrorCode;
 use canyu_core::time::rfc3339;
-use canyu_store::Notification;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -59,30 +59,7 @@ impl NotificationView {
     }
 }
 
-/// Where a notification leads: the post it is about, or for a merge the post it went into.
-pub fn notification_url(n: &Notification) -> Option<String> {
-    use canyu_store::NotificationKind as K;
-    if matches!(n.kind, K::BetaAdmitted | K::BetaRejected | K::BetaRemoved) {
-        let slug = n.data.get("product").and_then(|v| v.as_str())?;
-        return Some(format!("{}/beta", crate::pages::product_url(slug)));
-    }
-    if matches!(n.kind, K::LaunchOrder | K::HoldExpiring) {
-        let order = n.data.get("order").and_then(|v| v.as_i64())?;
-        return Some(format!("/launch-orders/{order}"));
-    }
-    if n.kind == K::WaveCancelled {
-        let wave = n.data.get("wave").and_then(|v| v.as_i64())?;
-        return Some(format!("/waves/{wave}"));
-    }
-    if n.kind == K::WaveOpen {
-        let campaign = n.data.get("campaign").and_then(|v| v.as_i64())?;
-        return Some(format!("/campaigns/{campaign}"));
-    }
-    match n.data.get("into").and_then(|v| v.as_i64()) {
-        Some(into) if n.kind == canyu_store::NotificationKind::PostMerged => Some(format!("/posts/{into}")),
-        _ => n.post_id.map(|id| format!("/posts/{id}")),
-    }
-}
+pub use canyu_app::notify::text::notification_url;
 
 #[derive(Serialize, ToSchema)]
 pub struct InboxView {
@@ -100,7 +77,7 @@ pub async fn list(
     RequireAuth(auth): RequireAuth,
     Lang(locale): Lang,
     Query(params): Query<InboxParams>,
-) -> AppResult<Json<InboxView>> {
+) -> WebResult<Json<InboxView>> {
     let limit = match params.limit.as_deref().filter(|l| !l.is_empty()) {
         None => 20,
         Some(l) => l.parse::<i64>().ok().filter(|l| (1..=100).contains(l)).ok_or(ErrorCode::InvalidLimit)?,
@@ -109,8 +86,8 @@ pub async fn list(
         None => None,
         Some(b) => Some(b.parse::<i64>().ok().filter(|b| *b > 0).ok_or(ErrorCode::InvalidCursor)?),
     };
-    let items = state.store.notifications(auth.user.id, before, limit).await?;
-    let unread = state.store.unread_notifications(auth.user.id).await?;
+    let items = canyu_app::notify::inbox(&state, &auth, before, limit).await?;
+    let unread = canyu_app::notify::unread(&state, &auth).await?;
     let next_before = if items.len() as i64 == limit { items.last().map(|n| n.id) } else { None };
     Ok(Json(InboxView {
         unread,
@@ -138,7 +115,7 @@ pub async fn mark_read(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<MarkReadRequest>,
-) -> AppResult<Json<UnreadView>> {
-    state.store.mark_notifications_read(auth.user.id, req.id, state.now()).await?;
-    Ok(Json(UnreadView { unread: state.store.unread_notifications(auth.user.id).await? }))
+) -> WebResult<Json<UnreadView>> {
+    let unread = canyu_app::notify::mark_read(&state, &auth, req.id).await?;
+    Ok(Json(UnreadView { unread }))
 }

@@ -1,9 +1,8 @@
 //! Points: staff corrections, a fan's ledger, leaderboards.
 
-use crate::actions;
 use crate::api::views::{ErrorBody, ItemsView};
 use crate::auth::RequireAuth;
-use crate::error::{ApiJson, AppResult};
+use crate::error::{ApiJson, WebResult};
 use crate::locale::Lang;
 use crate::state::AppState;
 use axum::Json;
@@ -40,12 +39,12 @@ pub async fn adjust(
     Path(handle): Path<String>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<AdjustRequest>,
-) -> AppResult<Json<BalanceView>> {
+) -> WebResult<Json<BalanceView>> {
     let key = match headers.get("idempotency-key") {
         Some(v) => Some(v.to_str().map_err(|_| ErrorCode::InvalidQuery)?),
         None => None,
     };
-    let (user, points) = actions::points::adjust(&state, &auth, &handle, req.delta, &req.note, key).await?;
+    let (user, points) = canyu_app::points::adjust(&state, &auth, &handle, req.delta, &req.note, key).await?;
     Ok(Json(BalanceView { handle: user.handle, points }))
 }
 
@@ -70,12 +69,12 @@ pub async fn ledger(
     RequireAuth(auth): RequireAuth,
     Lang(locale): Lang,
     Path(handle): Path<String>,
-) -> AppResult<Json<ItemsView<LedgerEntryView>>> {
-    let user = state.store.user_by_handle(&handle).await?.ok_or(ErrorCode::UserNotFound)?.user;
+) -> WebResult<Json<ItemsView<LedgerEntryView>>> {
+    let user = canyu_app::accounts::user_by_handle(&state, &handle).await?.ok_or(ErrorCode::UserNotFound)?;
     if user.id != auth.user.id {
         auth.require(Role::Staff)?;
     }
-    let entries = state.store.points_history(user.id, 200).await?;
+    let entries = canyu_app::points::points_history(&state, user.id, 200).await?;
     Ok(Json(ItemsView {
         items: entries
             .iter()
@@ -111,14 +110,14 @@ pub struct LeaderboardEntryView {
 pub async fn leaderboard(
     State(state): State<AppState>,
     Query(params): Query<LeaderboardParams>,
-) -> AppResult<Json<ItemsView<LeaderboardEntryView>>> {
+) -> WebResult<Json<ItemsView<LeaderboardEntryView>>> {
     let product = match params.product.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(slug) => {
-            Some(state.cache.product(&state.store, slug).await?.ok_or(ErrorCode::UnknownProduct)?.id)
+            Some(canyu_app::catalog::product(&state, slug).await?.ok_or(ErrorCode::UnknownProduct)?.id)
         }
         None => None,
     };
-    let rows = state.store.leaderboard(product, 50).await?;
+    let rows = canyu_app::points::leaderboard(&state, product, 50).await?;
     Ok(Json(ItemsView {
         items: rows
             .into_iter()
@@ -140,7 +139,7 @@ pub struct ProductPath {
 pub async fn product_leaderboard(
     state: State<AppState>,
     Path(path): Path<ProductPath>,
-) -> AppResult<Json<ItemsView<LeaderboardEntryView>>> {
-    state.cache.product(&state.store, &path.slug).await?.ok_or(ErrorCode::NotFound)?;
+) -> WebResult<Json<ItemsView<LeaderboardEntryView>>> {
+    canyu_app::catalog::product(&state, &path.slug).await?.ok_or(ErrorCode::NotFound)?;
     leaderboard(state, Query(LeaderboardParams { product: Some(path.slug) })).await
 }

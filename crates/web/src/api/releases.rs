@@ -1,19 +1,19 @@
 //! `/api/v1/releases`: the weekly release train.
 
-use crate::actions::releases::{self, ReleaseInput};
 use crate::api::points::ProductPath;
 use crate::api::views::ErrorBody;
 use crate::auth::{MaybeAuth, RequireAuth};
 use crate::changelog::{credit_line, credited_handle, release_html};
-use crate::error::{ApiJson, AppResult};
+use crate::error::{ApiJson, WebResult};
 use crate::locale::Lang;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use canyu_app::model::{Release, ReleasePost};
+use canyu_app::releases::{self, ReleaseInput};
 use canyu_core::time::rfc3339;
 use canyu_core::{ErrorCode, Locale};
-use canyu_store::{Release, ReleasePost};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -109,7 +109,7 @@ pub async fn create(
     RequireAuth(auth): RequireAuth,
     Lang(locale): Lang,
     ApiJson(req): ApiJson<NewReleaseRequest>,
-) -> AppResult<(StatusCode, Json<ReleaseView>)> {
+) -> WebResult<(StatusCode, Json<ReleaseView>)> {
     let input = ReleaseInput {
         product: req.product,
         version: req.version,
@@ -134,8 +134,9 @@ pub async fn show(
     auth: MaybeAuth,
     Lang(locale): Lang,
     Path(id): Path<String>,
-) -> AppResult<Json<ReleaseView>> {
-    let release = state.store.release(release_id(&id)?).await?.ok_or(ErrorCode::ReleaseNotFound)?;
+) -> WebResult<Json<ReleaseView>> {
+    let release =
+        canyu_app::releases::release(&state, release_id(&id)?).await?.ok_or(ErrorCode::ReleaseNotFound)?;
     if !releases::visible(&state, auth.0.as_ref(), &release).await? {
         return Err(ErrorCode::ReleaseNotFound.into());
     }
@@ -151,7 +152,7 @@ pub async fn publish(
     RequireAuth(auth): RequireAuth,
     Lang(locale): Lang,
     Path(id): Path<String>,
-) -> AppResult<Json<ReleaseView>> {
+) -> WebResult<Json<ReleaseView>> {
     let release = releases::publish(&state, &auth, release_id(&id)?).await?;
     Ok(Json(ReleaseView::new(&release, locale)))
 }
@@ -172,12 +173,12 @@ pub async fn list(
     auth: MaybeAuth,
     Lang(locale): Lang,
     Path(path): Path<ProductPath>,
-) -> AppResult<Json<ReleaseListView>> {
-    let product = state.cache.product(&state.store, &path.slug).await?.ok_or(ErrorCode::NotFound)?;
+) -> WebResult<Json<ReleaseListView>> {
+    let product = canyu_app::catalog::product(&state, &path.slug).await?.ok_or(ErrorCode::NotFound)?;
     let (channels, drafts) = releases::listing_scope(&state, auth.0.as_ref(), product.id).await?;
-    let list = state.store.releases_for_product(product.id, &channels, drafts, 100).await?;
+    let list = canyu_app::releases::releases_for_product(&state, product.id, &channels, drafts, 100).await?;
     Ok(Json(ReleaseListView {
-        fan_features: state.store.fan_feature_count(product.id).await?,
+        fan_features: canyu_app::releases::fan_feature_count(&state, product.id).await?,
         items: list.iter().map(|r| ReleaseView::new(r, locale)).collect(),
     }))
 }

@@ -1,17 +1,16 @@
-use crate::actions;
 use crate::api::posts::list::voted_flags;
 use crate::api::views::{ErrorBody, PostView, UserView};
 use crate::auth::MaybeAuth;
-use crate::error::AppResult;
+use crate::error::WebResult;
 use crate::locale::Lang;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
+use canyu_app::model::{PostFilter, Sort};
 use canyu_core::ErrorCode;
 use canyu_core::Locale;
 use canyu_core::points::Level;
 use canyu_core::time::rfc3339;
-use canyu_store::{PostFilter, Sort};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -74,23 +73,19 @@ pub async fn show(
     auth: MaybeAuth,
     Lang(locale): Lang,
     Path(handle): Path<String>,
-) -> AppResult<Json<ProfileView>> {
-    let found = state.store.user_by_handle(&handle).await?.ok_or(ErrorCode::UserNotFound)?;
-    let page = state
-        .store
-        .list_posts(&PostFilter {
-            author_id: Some(found.user.id),
-            sort: Sort::New,
-            limit: 20,
-            ..Default::default()
-        })
-        .await?;
+) -> WebResult<Json<ProfileView>> {
+    let found = canyu_app::accounts::user_by_handle(&state, &handle).await?.ok_or(ErrorCode::UserNotFound)?;
+    let page = canyu_app::board::list_posts(
+        &state,
+        &PostFilter { author_id: Some(found.id), sort: Sort::New, limit: 20, ..Default::default() },
+    )
+    .await?;
     let voted = voted_flags(&state, &auth, &page.items).await?;
-    let standing = actions::points::standing(&state, &found.user).await?;
-    let user = UserView::from(&found.user);
+    let standing = canyu_app::points::standing(&state, &found).await?;
+    let user = UserView::from(&found);
     Ok(Json(ProfileView {
         user,
-        points: found.user.points,
+        points: found.points,
         level: LevelView::new(&standing.level, locale),
         next_level: standing.next.as_ref().map(|l| LevelView::new(l, locale)),
         badges: standing

@@ -1,8 +1,8 @@
 //! The JSON shapes of the API: a stable contract, separate from the storage rows.
 
 use crate::markdown;
+use canyu_app::model::{ApiToken, Category, Comment, Post, Product, StatusChange, User};
 use canyu_core::time::rfc3339;
-use canyu_store::{ApiToken, Category, Comment, Post, Product, StatusChange, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

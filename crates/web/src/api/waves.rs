@@ -1,19 +1,19 @@
 //! `/api/v1/waves` and `/api/v1/orders`: the drop engine's API.
 
-use crate::actions::waves::{self, WaveInput};
 use crate::api::views::ErrorBody;
 use crate::auth::RequireAuth;
-use crate::error::{ApiJson, AppError, AppResult};
+use crate::error::{ApiJson, WebError, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use canyu_app::model::{LaunchOrder, Order, Wave};
+use canyu_app::sales::waves::{self, WaveInput};
 use canyu_core::time::{parse_rfc3339, rfc3339};
 use canyu_core::wave::parse_idempotency_key;
 use canyu_core::{ErrorCode, Millis};
-use canyu_store::{LaunchOrder, Order, Wave};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -177,8 +177,8 @@ impl LaunchView {
     }
 }
 
-fn parse_id(raw: &str, missing: ErrorCode) -> AppResult<i64> {
-    raw.parse().map_err(|_| AppError(missing))
+fn parse_id(raw: &str, missing: ErrorCode) -> WebResult<i64> {
+    raw.parse().map_err(|_| WebError::from(missing))
 }
 
 /// Releases a wave of stock (the people who run the product).
@@ -188,7 +188,7 @@ pub async fn create(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<NewWaveRequest>,
-) -> AppResult<(StatusCode, Json<WaveView>)> {
+) -> WebResult<(StatusCode, Json<WaveView>)> {
     let starts_at = parse_rfc3339(&req.starts_at).ok_or(ErrorCode::InvalidWaveWindow)?;
     let ends_at = parse_rfc3339(&req.ends_at).ok_or(ErrorCode::InvalidWaveWindow)?;
     let wave = waves::create(
@@ -216,7 +216,7 @@ pub async fn create(
 /// A wave: its stock, what is sold and what remains.
 #[utoipa::path(get, path = "/api/v1/waves/{id}", tag = "waves", params(("id" = i64, Path)),
     responses((status = 200, body = WaveView), (status = 404, body = ErrorBody)))]
-pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<WaveView>> {
+pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> WebResult<Json<WaveView>> {
     let (wave, taken) = waves::show(&state, parse_id(&id, ErrorCode::WaveNotFound)?).await?;
     Ok(Json(WaveView::new(&wave, taken, state.now())))
 }
@@ -248,10 +248,10 @@ pub async fn change(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<WaveChangeRequest>,
-) -> AppResult<Json<WaveView>> {
+) -> WebResult<Json<WaveView>> {
     let id = parse_id(&id, ErrorCode::WaveNotFound)?;
     let time = |raw: Option<String>| match raw {
-        Some(raw) => parse_rfc3339(&raw).map(Some).ok_or(AppError(ErrorCode::InvalidWaveWindow)),
+        Some(raw) => parse_rfc3339(&raw).map(Some).ok_or(WebError::from(ErrorCode::InvalidWaveWindow)),
         None => Ok(None),
     };
     let (starts_at, ends_at) = (time(req.starts_at)?, time(req.ends_at)?);
@@ -274,7 +274,7 @@ pub async fn end_now(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<WaveView>> {
+) -> WebResult<Json<WaveView>> {
     let id = parse_id(&id, ErrorCode::WaveNotFound)?;
     waves::set_window(&state, &auth, id, waves::NewWindow::EndNow).await?;
     let (wave, taken) = waves::show(&state, id).await?;
@@ -300,13 +300,13 @@ pub async fn cancel(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
     body: Bytes,
-) -> AppResult<Json<WaveView>> {
+) -> WebResult<Json<WaveView>> {
     let id = parse_id(&id, ErrorCode::WaveNotFound)?;
     let body = body.trim_ascii();
     let req: WaveCancelRequest = if body.is_empty() {
         WaveCancelRequest::default()
     } else {
-        serde_json::from_slice(body).map_err(|_| AppError(ErrorCode::InvalidJson))?
+        serde_json::from_slice(body).map_err(|_| WebError::from(ErrorCode::InvalidJson))?
     };
     waves::cancel(&state, &auth, id, &req.reason).await?;
     let (wave, taken) = waves::show(&state, id).await?;
@@ -323,11 +323,11 @@ pub async fn cancel(
 pub async fn order(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
-    client_ip: crate::actions::ClientIp,
+    client_ip: crate::client_ip::ClientIp,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let wave_id = parse_id(&id, ErrorCode::WaveNotFound)?;
     let key = parse_idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok()))?;
     // The body is optional; when present it must be a JSON object (room for options later).
@@ -335,7 +335,7 @@ pub async fn order(
     let options: OrderBody = if body.is_empty() {
         OrderBody::default()
     } else {
-        serde_json::from_slice(body).map_err(|_| AppError(ErrorCode::InvalidJson))?
+        serde_json::from_slice(body).map_err(|_| WebError::from(ErrorCode::InvalidJson))?
     };
     let device = match headers.get("x-device-id") {
         Some(v) => Some(
@@ -354,7 +354,7 @@ pub async fn order(
         waves::OrderOptions {
             fcode: options.fcode.as_deref(),
             use_fcode: options.use_fcode,
-            launch: crate::actions::launch_orders::LaunchChoice {
+            launch: canyu_app::campaigns::launch_orders::LaunchChoice {
                 kind: options.kind.as_deref(),
                 buyer_name: options.buyer_name.as_deref(),
                 address: options.address.as_deref(),
@@ -410,9 +410,9 @@ pub async fn show_order(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<OrderView>> {
+) -> WebResult<Json<OrderView>> {
     let order = waves::order(&state, &auth, parse_id(&id, ErrorCode::OrderNotFound)?).await?;
-    let launch = state.store.launch_order(order.id).await?;
+    let launch = canyu_app::campaigns::launch_orders::launch_order(&state, order.id).await?;
     Ok(Json(OrderView::of(&order, launch.as_ref())))
 }
 
@@ -427,14 +427,13 @@ pub struct OrdersView {
 pub async fn my_orders(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
-) -> AppResult<Json<OrdersView>> {
-    let orders = state.store.orders_of_user(auth.user.id, 100).await?;
-    let launches: std::collections::HashMap<i64, LaunchOrder> = state
-        .store
-        .launch_orders_of_user(auth.user.id, 100)
-        .await?
-        .into_iter()
-        .map(|l| (l.order_id, l))
-        .collect();
+) -> WebResult<Json<OrdersView>> {
+    let orders = canyu_app::sales::waves::orders_of_user(&state, auth.user.id, 100).await?;
+    let launches: std::collections::HashMap<i64, LaunchOrder> =
+        canyu_app::campaigns::launch_orders::launch_orders_of_user(&state, auth.user.id, 100)
+            .await?
+            .into_iter()
+            .map(|l| (l.order_id, l))
+            .collect();
     Ok(Json(OrdersView { items: orders.iter().map(|o| OrderView::of(o, launches.get(&o.id))).collect() }))
 }

@@ -1,18 +1,17 @@
 //! `/api/v1/webhooks`: the team's channels (a Feishu, DingTalk or WeCom group robot, or any
 //! HTTP endpoint) told about new posts, status changes, merges and releases.
 
-use crate::actions::releases::can_manage;
 use crate::api::views::{ErrorBody, ItemsView};
-use crate::auth::{Auth, RequireAuth};
-use crate::error::{ApiJson, AppResult};
+use crate::auth::RequireAuth;
+use crate::error::{ApiJson, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use canyu_app::model::Webhook;
+use canyu_app::notify::webhooks::{self, WebhookInput};
+use canyu_core::ErrorCode;
 use canyu_core::time::rfc3339;
-use canyu_core::webhook::{WebhookAddress, parse_format};
-use canyu_core::{ErrorCode, Role};
-use canyu_store::{NewWebhook, Webhook};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -60,16 +59,6 @@ impl From<&Webhook> for WebhookView {
     }
 }
 
-async fn require_scope(state: &AppState, auth: &Auth, product_id: Option<i64>) -> AppResult<()> {
-    auth.require(Role::Staff)?;
-    match product_id {
-        None if auth.user.role == Role::Admin => Ok(()),
-        None => Err(ErrorCode::Forbidden.into()),
-        Some(id) if can_manage(state, auth, id).await? => Ok(()),
-        Some(_) => Err(ErrorCode::NotProductManager.into()),
-    }
-}
-
 /// Adds a webhook (staff managing the product; admins for site-wide ones).
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = NewWebhookRequest,
     responses((status = 201, body = WebhookView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -77,31 +66,9 @@ pub async fn create(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<NewWebhookRequest>,
-) -> AppResult<(StatusCode, Json<WebhookView>)> {
-    auth.require(Role::Staff)?;
-    let url = WebhookAddress::parse(&req.url)?;
-    let format = parse_format(&req.format)?;
-    let secret = req.secret.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    if secret.is_some_and(|s| s.len() > 200) {
-        return Err(ErrorCode::InvalidForm.into());
-    }
-    let product_id = match req.product.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(slug) => Some(state.store.product_by_slug(slug).await?.ok_or(ErrorCode::UnknownProduct)?.id),
-        None => None,
-    };
-    require_scope(&state, &auth, product_id).await?;
-    let hook = state
-        .store
-        .create_webhook(NewWebhook {
-            product_id,
-            url: url.as_str(),
-            format,
-            secret,
-            created_by: auth.user.id,
-            now: state.now(),
-        })
-        .await?;
-    tracing::info!(webhook = hook.id, by = auth.user.id, "webhook added");
+) -> WebResult<(StatusCode, Json<WebhookView>)> {
+    let input = WebhookInput { product: req.product, url: req.url, format: req.format, secret: req.secret };
+    let hook = webhooks::create(&state, &auth, input).await?;
     Ok((StatusCode::CREATED, Json(WebhookView::from(&hook))))
 }
 
@@ -111,14 +78,8 @@ pub async fn create(
 pub async fn list(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
-) -> AppResult<Json<ItemsView<WebhookView>>> {
-    auth.require(Role::Staff)?;
-    let mut items = Vec::new();
-    for hook in state.store.webhooks().await? {
-        if require_scope(&state, &auth, hook.product_id).await.is_ok() {
-            items.push(WebhookView::from(&hook));
-        }
-    }
+) -> WebResult<Json<ItemsView<WebhookView>>> {
+    let items = webhooks::list(&state, &auth).await?.iter().map(WebhookView::from).collect();
     Ok(Json(ItemsView { items }))
 }
 
@@ -129,11 +90,8 @@ pub async fn delete(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<StatusCode> {
-    auth.require(Role::Staff)?;
+) -> WebResult<StatusCode> {
     let id = id.parse::<i64>().map_err(|_| ErrorCode::WebhookNotFound)?;
-    let hook = state.store.webhook(id).await?.ok_or(ErrorCode::WebhookNotFound)?;
-    require_scope(&state, &auth, hook.product_id).await?;
-    state.store.deactivate_webhook(id).await?;
+    webhooks::delete(&state, &auth, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,9 +3,9 @@
 
 use super::i18n::T;
 use super::{Cx, Layout, form_error, safe_next, see_other, status_of, url};
-use crate::actions::{self, ClientIp, Registration};
 use crate::auth::{end_session, start_session};
-use crate::error::AppResult;
+use crate::client_ip::ClientIp;
+use crate::error::WebResult;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,7 +13,8 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use canyu_store::User;
+use canyu_app::accounts::Registration;
+use canyu_app::model::User;
 use serde::Deserialize;
 
 #[derive(Template, WebTemplate)]
@@ -109,7 +110,7 @@ pub async fn register_form(cx: Cx, Query(q): Query<NextQuery>) -> Response {
     register_page(&cx, RegisterForm::default(), next, None, StatusCode::OK)
 }
 
-async fn signed_in(state: &AppState, user: &User, next: &str) -> AppResult<Response> {
+async fn signed_in(state: &AppState, user: &User, next: &str) -> WebResult<Response> {
     let cookie = start_session(state, user).await?;
     let mut res = see_other(next);
     res.headers_mut().append(header::SET_COOKIE, cookie);
@@ -121,9 +122,9 @@ pub async fn login(
     ip: ClientIp,
     cx: Cx,
     Form(form): Form<LoginForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let next = safe_next(form.next.as_deref());
-    match actions::login(&state, ip, &form.handle, &form.password).await {
+    match canyu_app::accounts::login(&state, ip.0, &form.handle, &form.password).await {
         Ok(user) => signed_in(&state, &user, &next).await,
         Err(e) => Ok(login_page(&cx, next, form.handle, Some(form_error(&cx, &e)), status_of(&e))),
     }
@@ -134,14 +135,14 @@ pub async fn register(
     ip: ClientIp,
     cx: Cx,
     Form(form): Form<RegisterForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let next = safe_next(form.next.as_deref());
     let input = Registration {
         handle: form.handle.clone(),
         password: form.password.clone(),
         email: Some(form.email.clone()).filter(|e| !e.trim().is_empty()),
     };
-    match actions::register(&state, ip, input).await {
+    match canyu_app::accounts::register(&state, ip.0, input).await {
         Ok(user) => signed_in(&state, &user, &next).await,
         Err(e) => {
             let msg = form_error(&cx, &e);
@@ -151,7 +152,7 @@ pub async fn register(
     }
 }
 
-pub async fn logout(State(state): State<AppState>, cx: Cx) -> AppResult<Response> {
+pub async fn logout(State(state): State<AppState>, cx: Cx) -> WebResult<Response> {
     let cookie: HeaderValue = end_session(&state, cx.auth.as_ref()).await?;
     let mut res = see_other("/");
     res.headers_mut().append(header::SET_COOKIE, cookie);

@@ -36,9 +36,9 @@ async fn fans_and_moderators_cannot_use_the_catalog_admin() {
         let home = app.get("/", Some(cookie), "zh-CN").await;
         assert!(home.html.contains("href=\"/settings\"") && !home.html.contains("href=\"/admin/catalog\""));
     }
-    assert_eq!(app.state.store.list_categories().await.unwrap().len(), 1);
-    assert_eq!(app.state.store.list_products().await.unwrap().len(), 1);
-    assert_eq!(app.state.store.product_by_slug("xiaomi-su7").await.unwrap().unwrap().name, "小米 SU7");
+    assert_eq!(app.store.list_categories().await.unwrap().len(), 1);
+    assert_eq!(app.store.list_products().await.unwrap().len(), 1);
+    assert_eq!(app.store.product_by_slug("xiaomi-su7").await.unwrap().unwrap().name, "小米 SU7");
 
     let anon = app.get("/admin/catalog", None, "zh-CN").await;
     assert_eq!(anon.status, StatusCode::SEE_OTHER);
@@ -117,7 +117,7 @@ async fn staff_create_a_category_and_a_product_that_appear_on_the_home_page() {
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     assert_eq!(saved.location.as_deref(), Some("/admin/catalog?done=product_updated&slug=xiaomi-watch-s4"));
-    let p = app.state.store.product_by_slug("xiaomi-watch-s4").await.unwrap().unwrap();
+    let p = app.store.product_by_slug("xiaomi-watch-s4").await.unwrap().unwrap();
     assert_eq!(
         (p.name.as_str(), p.category_slug.as_str(), p.tagline.as_str()),
         ("小米手表 S4 Sport", "car", "")
@@ -160,7 +160,7 @@ async fn invalid_catalog_input_comes_back_with_the_reason_and_changes_nothing() 
         refused.html.contains("value=\"徕卡光学\"")
             && refused.html.contains("<option value=\"car\" selected>")
     );
-    assert_eq!(app.state.store.list_products().await.unwrap().len(), 1);
+    assert_eq!(app.store.list_products().await.unwrap().len(), 1);
 
     let refused = app
         .form(
@@ -172,7 +172,7 @@ async fn invalid_catalog_input_comes_back_with_the_reason_and_changes_nothing() 
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.html.contains("标识须为 2 到 40 位小写字母、数字或连字符。"));
     assert!(refused.html.contains("value=\"Smart home\""));
-    assert_eq!(app.state.store.list_categories().await.unwrap().len(), 1);
+    assert_eq!(app.store.list_categories().await.unwrap().len(), 1);
 
     // A slug in use: 409, with the reason.
     let taken = app
@@ -215,7 +215,7 @@ async fn invalid_catalog_input_comes_back_with_the_reason_and_changes_nothing() 
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.html.contains("没有这个品类。"));
-    let p = app.state.store.product_by_slug("xiaomi-su7").await.unwrap().unwrap();
+    let p = app.store.product_by_slug("xiaomi-su7").await.unwrap().unwrap();
     assert_eq!((p.name.as_str(), p.tagline.as_str()), ("小米 SU7", "C 级高性能生态科技轿车"));
 }
 
@@ -233,7 +233,7 @@ async fn a_fan_edits_their_bio_and_the_profile_shows_it_escaped() {
     let saved = app.form("/settings/bio", &cookie, &[("csrf", &csrf), ("bio", bio)]).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     assert_eq!(saved.location.as_deref(), Some("/settings?done=bio_saved"));
-    let stored = app.state.store.user_by_id(fan.id).await.unwrap().unwrap().bio;
+    let stored = app.store.user_by_id(fan.id).await.unwrap().unwrap().bio;
     assert_eq!(stored, "<script>alert(1)</script>米粉\n第二行");
 
     let profile = app.get("/users/bio_fan", None, "zh-CN").await;
@@ -249,7 +249,7 @@ async fn a_fan_edits_their_bio_and_the_profile_shows_it_escaped() {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.html.contains("简介最多 300 字"));
     assert!(refused.html.contains(&format!("{long}</textarea>")));
-    assert_eq!(app.state.store.user_by_id(fan.id).await.unwrap().unwrap().bio, stored);
+    assert_eq!(app.store.user_by_id(fan.id).await.unwrap().unwrap().bio, stored);
     // 300 characters are fine.
     let ok = app.form("/settings/bio", &cookie, &[("csrf", &csrf), ("bio", &"长".repeat(300))]).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
@@ -272,7 +272,7 @@ async fn a_token_secret_is_shown_once_works_as_bearer_and_stops_when_revoked() {
     let empty = app.form("/settings/tokens", &cookie, &[("csrf", &csrf), ("name", "  ")]).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.html.contains("名称须为 1 到 60 个字。"));
-    assert!(app.state.store.list_api_tokens(fan.id).await.unwrap().is_empty());
+    assert!(app.store.list_api_tokens(fan.id).await.unwrap().is_empty());
 
     let created = app.form("/settings/tokens", &cookie, &[("csrf", &csrf), ("name", "CI <机器人>")]).await;
     assert_eq!(created.status, StatusCode::OK);
@@ -280,7 +280,7 @@ async fn a_token_secret_is_shown_once_works_as_bearer_and_stops_when_revoked() {
     assert!(secret.starts_with("cy_") && secret.len() > 40, "{secret}");
     assert!(created.html.contains("请现在复制并妥善保存"));
     assert!(created.html.contains(&esc("CI <机器人>")) && !created.html.contains("CI <机器人>"));
-    let tokens = app.state.store.list_api_tokens(fan.id).await.unwrap();
+    let tokens = app.store.list_api_tokens(fan.id).await.unwrap();
     assert_eq!(tokens.len(), 1);
     let id = tokens[0].id;
     assert!(created.html.contains(&format!("data-token-id=\"{id}\" data-state=\"active\"")));
@@ -295,7 +295,7 @@ async fn a_token_secret_is_shown_once_works_as_bearer_and_stops_when_revoked() {
     assert_eq!(me.status, StatusCode::OK);
     assert!(me.html.contains("\"handle\":\"token_fan\""), "{}", me.html);
     // Uses are buffered and written every few seconds; write them now.
-    app.state.token_uses.flush(&app.state.store).await;
+    app.state.flush_token_uses().await;
     assert!(!app.get("/settings", Some(&cookie), "zh-CN").await.html.contains("从未使用"), "last use shown");
 
     // Someone else cannot revoke it.

@@ -4,8 +4,7 @@
 
 use super::i18n::T;
 use super::{Cx, Layout, PostCard, form_error, product_url, see_other, status_of, user_url};
-use crate::actions::beta::{self as beta_actions, BetaSettings, BetaStatus};
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,9 +12,11 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use canyu_app::AppError;
+use canyu_app::beta::{self as beta_actions, BetaSettings, BetaStatus};
+use canyu_app::model::{BetaMembership, PostFilter, Product, Sort};
 use canyu_core::beta::{DEFAULT_LEAVE_COOLDOWN_DAYS, DEFAULT_REMOVAL_COOLDOWN_DAYS, MemberStatus};
 use canyu_core::{ErrorCode, Locale};
-use canyu_store::{BetaMembership, PostFilter, Product, Sort};
 use serde::Deserialize;
 
 /// The page's own words, in both languages (kept here: they belong to this page only).
@@ -220,33 +221,34 @@ async fn render(
     product: &Product,
     redo: Redo,
     status: StatusCode,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let b = text(cx.locale);
     let base = format!("{}/beta", product_url(&product.slug));
     let found = match beta_actions::status(state, cx.auth.as_ref(), product).await {
         Ok(s) => Some(s),
-        Err(AppError(ErrorCode::BetaNotFound)) => None,
-        Err(e) => return Err(e),
+        Err(e) if e.code == ErrorCode::BetaNotFound => None,
+        Err(e) => return Err(e.into()),
     };
     let manager = match &cx.auth {
-        Some(a) => crate::actions::releases::can_manage(state, a, product.id).await?,
+        Some(a) => canyu_app::policy::can_manage(state, a, product.id).await?,
         None => false,
     };
     if found.is_none() && !manager {
-        return Err(AppError(ErrorCode::BetaNotFound));
+        return Err(WebError::from(ErrorCode::BetaNotFound));
     }
     let can_see_board = beta_actions::can_see_beta(state, cx.auth.as_ref(), product.id).await?;
     let board = if can_see_board && found.is_some() {
-        let page = state
-            .store
-            .list_posts(&PostFilter {
+        let page = canyu_app::board::list_posts(
+            state,
+            &PostFilter {
                 product_id: Some(product.id),
                 beta: true,
                 sort: Sort::New,
                 limit: 30,
                 ..Default::default()
-            })
-            .await?;
+            },
+        )
+        .await?;
         cx.cards(state, &page.items).await?
     } else {
         Vec::new()
@@ -260,8 +262,10 @@ async fn render(
             date: crate::i18n::date(at),
             remove_url: format!("{base}/members/{}/remove", super::encode_segment(&m.handle)),
         };
-        let pending = state.store.beta_memberships(product.id, Some(MemberStatus::Pending), 200).await?;
-        let members = state.store.beta_memberships(product.id, Some(MemberStatus::Member), 500).await?;
+        let pending =
+            canyu_app::beta::beta_memberships(state, product.id, Some(MemberStatus::Pending), 200).await?;
+        let members =
+            canyu_app::beta::beta_memberships(state, product.id, Some(MemberStatus::Member), 500).await?;
         (
             pending.iter().map(|m| row(m, m.applied_at)).collect(),
             members.iter().map(|m| row(m, m.joined_at.unwrap_or(m.applied_at))).collect(),
@@ -346,11 +350,11 @@ async fn render(
     Ok(cx.respond(status, page))
 }
 
-async fn product(state: &AppState, slug: &str) -> AppResult<Product> {
-    state.cache.product(&state.store, slug).await?.ok_or(AppError(ErrorCode::NotFound))
+async fn product(state: &AppState, slug: &str) -> WebResult<Product> {
+    canyu_app::catalog::product(state, slug).await?.ok_or(WebError::from(ErrorCode::NotFound))
 }
 
-pub async fn page(State(state): State<AppState>, cx: Cx, Path(slug): Path<String>) -> AppResult<Response> {
+pub async fn page(State(state): State<AppState>, cx: Cx, Path(slug): Path<String>) -> WebResult<Response> {
     let product = product(&state, &slug).await?;
     render(&state, &cx, &product, Redo::default(), StatusCode::OK).await
 }
@@ -362,9 +366,9 @@ async fn refused(
     product: &Product,
     err: AppError,
     mut redo: Redo,
-) -> AppResult<Response> {
-    if matches!(err.0, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden) {
-        return Err(err);
+) -> WebResult<Response> {
+    if matches!(err.code, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden) {
+        return Err(err.into());
     }
     redo.error = Some(form_error(cx, &err));
     render(state, cx, product, redo, status_of(&err)).await
@@ -381,7 +385,7 @@ pub async fn apply(
     cx: Cx,
     Path(slug): Path<String>,
     Form(form): Form<ApplyForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let product = product(&state, &slug).await?;
     match beta_actions::apply(&state, auth, &slug, &form.motivation).await {
@@ -392,7 +396,7 @@ pub async fn apply(
     }
 }
 
-pub async fn leave(State(state): State<AppState>, cx: Cx, Path(slug): Path<String>) -> AppResult<Response> {
+pub async fn leave(State(state): State<AppState>, cx: Cx, Path(slug): Path<String>) -> WebResult<Response> {
     let auth = cx.user()?;
     let product = product(&state, &slug).await?;
     match beta_actions::leave(&state, auth, &slug).await {
@@ -412,12 +416,12 @@ pub struct SettingsForm {
     pub open: Option<String>,
 }
 
-fn number(raw: &str, invalid: ErrorCode) -> Result<Option<i64>, AppError> {
+fn number(raw: &str, invalid: ErrorCode) -> Result<Option<i64>, WebError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
-    raw.parse().map(Some).map_err(|_| AppError(invalid))
+    raw.parse().map(Some).map_err(|_| WebError::from(invalid))
 }
 
 pub async fn settings(
@@ -425,10 +429,10 @@ pub async fn settings(
     cx: Cx,
     Path(slug): Path<String>,
     Form(form): Form<SettingsForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let product = product(&state, &slug).await?;
-    let parsed = (|| -> Result<BetaSettings, AppError> {
+    let parsed = (|| -> Result<BetaSettings, WebError> {
         Ok(BetaSettings {
             seats: number(&form.seats, ErrorCode::InvalidBetaSeats)?.ok_or(ErrorCode::InvalidBetaSeats)?,
             min_level: number(&form.min_level, ErrorCode::InvalidBetaLevel)?,
@@ -439,7 +443,7 @@ pub async fn settings(
     })();
     let result = match parsed {
         Ok(settings) => beta_actions::configure(&state, auth, &slug, settings).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     match result {
         Ok(_) => Ok(see_other(&format!("{}/beta", product_url(&product.slug)))),
@@ -459,19 +463,19 @@ pub async fn decide(
     cx: Cx,
     Path((slug, id)): Path<(String, String)>,
     Form(form): Form<DecisionForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let product = product(&state, &slug).await?;
-    let id: i64 = id.parse().map_err(|_| AppError(ErrorCode::BetaApplicationNotFound))?;
+    let id: i64 = id.parse().map_err(|_| WebError::from(ErrorCode::BetaApplicationNotFound))?;
     let admit = match form.decision.as_str() {
         "admit" => true,
         "reject" => false,
-        _ => return Err(AppError(ErrorCode::InvalidForm)),
+        _ => return Err(WebError::from(ErrorCode::InvalidForm)),
     };
     // The application must belong to the product in the address.
-    let application = state.store.beta_membership_by_id(id).await?;
+    let application = canyu_app::beta::beta_membership_by_id(&state, id).await?;
     if application.is_none_or(|a| a.product_id != product.id) {
-        return refused(&state, &cx, &product, AppError(ErrorCode::BetaApplicationNotFound), Redo::default())
+        return refused(&state, &cx, &product, ErrorCode::BetaApplicationNotFound.into(), Redo::default())
             .await;
     }
     match beta_actions::decide(&state, auth, id, admit).await {
@@ -491,7 +495,7 @@ pub async fn remove(
     cx: Cx,
     Path((slug, handle)): Path<(String, String)>,
     Form(form): Form<RemoveForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let product = product(&state, &slug).await?;
     match beta_actions::remove(&state, auth, &slug, &handle, Some(&form.note)).await {

@@ -3,15 +3,14 @@
 
 use super::i18n::{self, T};
 use super::{Cx, Layout, Link, PostCard, product_url, url};
-use crate::actions;
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use canyu_app::model::{PostFilter, Product, Sort};
 use canyu_core::{ErrorCode, PostKind, PostStatus};
-use canyu_store::{PostFilter, Product, Sort};
 use serde::Deserialize;
 
 pub const PAGE_SIZE: u32 = 20;
@@ -84,8 +83,9 @@ pub async fn page(
     cx: Cx,
     Path(slug): Path<String>,
     Query(query): Query<BoardQuery>,
-) -> AppResult<Response> {
-    let product = state.cache.product(&state.store, &slug).await?.ok_or(AppError(ErrorCode::NotFound))?;
+) -> WebResult<Response> {
+    let product =
+        canyu_app::catalog::product(&state, &slug).await?.ok_or(WebError::from(ErrorCode::NotFound))?;
     let head = ProductHead::new(&cx, &product);
     let base = head.url.clone();
     let status = non_empty(&query.status).map(PostStatus::parse).transpose()?;
@@ -115,7 +115,7 @@ pub async fn page(
         .map(|(s, label)| Link { label: label.to_string(), url: link(st, kd, tg, s), active: s == sort })
         .collect();
 
-    let counts = state.cache.status_counts(&state.store, Some(product.id)).await?;
+    let counts = canyu_app::board::status_counts(&state, Some(product.id)).await?;
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
     let mut status_links = vec![Link {
         label: format!("{} {total}", cx.t.board_all),
@@ -148,34 +148,33 @@ pub async fn page(
 
     let searching = !q.is_empty();
     let (posts, results_label, more_url, first_url) = if searching {
-        let offset = query.offset.unwrap_or(0).min(canyu_text::MAX_OFFSET);
-        let (total, hits) = actions::search(&state, &q, Some(product.id), SEARCH_PAGE_SIZE, offset).await?;
-        let found: Vec<canyu_store::Post> = hits.iter().map(|(p, _)| p.clone()).collect();
+        let offset = query.offset.unwrap_or(0).min(canyu_app::board::MAX_OFFSET);
+        let (total, hits) =
+            canyu_app::board::search(&state, &q, Some(product.id), SEARCH_PAGE_SIZE, offset).await?;
+        let found: Vec<canyu_app::model::Post> = hits.iter().map(|(p, _)| p.clone()).collect();
         let voted = cx.voted_among(&state, &found).await?;
         let cards =
             hits.iter().map(|(p, hit)| PostCard::new(&cx, p, voted.contains(&p.id), Some(hit))).collect();
         let next = offset + SEARCH_PAGE_SIZE;
-        let more = (next < total && next <= canyu_text::MAX_OFFSET)
+        let more = (next < total && next <= canyu_app::board::MAX_OFFSET)
             .then(|| url(&base, &[("q", &q), ("offset", &next.to_string())]));
         let first = (offset > 0).then(|| url(&base, &[("q", &q)]));
         (cards, i18n::search_results(cx.locale, total), more, first)
     } else {
-        let page = state
-            .cache
-            .posts(
-                &state.store,
-                &PostFilter {
-                    product_id: Some(product.id),
-                    status,
-                    kind,
-                    tag: tag.as_deref(),
-                    sort,
-                    cursor: non_empty(&query.cursor),
-                    limit: PAGE_SIZE,
-                    ..Default::default()
-                },
-            )
-            .await?;
+        let page = canyu_app::board::posts_page(
+            &state,
+            &PostFilter {
+                product_id: Some(product.id),
+                status,
+                kind,
+                tag: tag.as_deref(),
+                sort,
+                cursor: non_empty(&query.cursor),
+                limit: PAGE_SIZE,
+                ..Default::default()
+            },
+        )
+        .await?;
         let cards = cx.cards(&state, &page.items).await?;
         let here = link(st, kd, tg, sort);
         let more = page.next_cursor.as_ref().map(|c| {

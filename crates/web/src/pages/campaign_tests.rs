@@ -22,7 +22,7 @@ async fn a_campaign_page_follows_its_phases_and_takes_reservations() {
     let (veteran_user, veteran) = app.user("老米粉_a", Role::Fan).await;
     let (_, fan) = app.user("新米粉_a", Role::Fan).await;
     let adj = Adjustment::parse(200, "老粉").expect("adjustment");
-    app.state.store.adjust_points(veteran_user.id, veteran_user.id, &adj, "seed", 1).await.expect("points");
+    app.store.adjust_points(veteran_user.id, veteran_user.id, &adj, "seed", 1).await.expect("points");
 
     let sales = app.get("/products/xiaomi-su7/waves", Some(&admin), "zh-CN").await;
     assert!(sales.html.contains("data-testid=\"campaign-form\""));
@@ -127,7 +127,7 @@ async fn a_campaign_page_follows_its_phases_and_takes_reservations() {
 #[tokio::test]
 async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     let mut app = App::new().await;
-    std::sync::Arc::make_mut(&mut app.state.parts_mut().config).simulated_payments = true;
+    app.state.app_mut().config_mut().simulated_payments = true;
     let (admin_user, admin_cookie) = app.user("发布会_b", Role::Admin).await;
     let (_, fan) = app.user("车主_b", Role::Fan).await;
     let admin = crate::auth::Auth { user: admin_user, via: crate::auth::AuthVia::Token };
@@ -216,7 +216,7 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
     let cancelled =
-        app.state.store.launch_order(scalped_id.parse().expect("id")).await.expect("db").expect("order");
+        app.store.launch_order(scalped_id.parse().expect("id")).await.expect("db").expect("order");
     assert_eq!(cancelled.state, canyu_core::campaign::OrderState::Cancelled);
     let console = app.get(&format!("/campaigns/{}", campaign.id), Some(&admin_cookie), "zh-CN").await;
     assert!(!console.html.contains("data-testid=\"flagged\""));
@@ -259,10 +259,10 @@ async fn revealed_campaign(
     limits: canyu_core::campaign::OrderLimits,
 ) -> canyu_store::Campaign {
     let t = app.state.now();
-    crate::actions::campaigns::create(
+    canyu_app::campaigns::create(
         &app.state,
         admin,
-        crate::actions::campaigns::CampaignInput {
+        canyu_app::campaigns::CampaignInput {
             product: "xiaomi-su7".into(),
             title: "SU7 上市".into(),
             teaser_at: t - 3 * HOUR,
@@ -277,7 +277,7 @@ async fn revealed_campaign(
             hold_minutes: None,
             refund_days: None,
             limits,
-            skus: vec![crate::actions::campaigns::SkuInput {
+            skus: vec![canyu_app::campaigns::SkuInput {
                 code: "su7".into(),
                 name: "SU7 标准版".into(),
                 price_fen: 21_590_000,
@@ -298,10 +298,10 @@ async fn campaign_wave(
     starts_at: i64,
     ends_at: i64,
 ) -> canyu_store::Wave {
-    crate::actions::waves::create(
+    canyu_app::sales::waves::create(
         &app.state,
         auth,
-        crate::actions::waves::WaveInput {
+        canyu_app::sales::waves::WaveInput {
             product: "xiaomi-su7".into(),
             sku: Some("su7".into()),
             quantity: 5,
@@ -330,10 +330,10 @@ async fn staff_end_a_wave_from_its_page() {
     let (_, fan) = app.user("米粉_e", Role::Fan).await;
     let auth = crate::auth::Auth { user: admin_user, via: crate::auth::AuthVia::Token };
     let t = app.state.now();
-    let wave = crate::actions::waves::create(
+    let wave = canyu_app::sales::waves::create(
         &app.state,
         &auth,
-        crate::actions::waves::WaveInput {
+        canyu_app::sales::waves::WaveInput {
             product: "xiaomi-su7".into(),
             sku: None,
             quantity: 5,
@@ -366,7 +366,7 @@ async fn staff_end_a_wave_from_its_page() {
     assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
     let moved = app.form(&end, &admin, &[("csrf", &csrf), ("minutes", "120")]).await;
     assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.html);
-    let longer = app.state.store.wave(wave.id).await.expect("db").expect("wave").rules.ends_at;
+    let longer = app.store.wave(wave.id).await.expect("db").expect("wave").rules.ends_at;
     assert!((longer - (t + 2 * HOUR)).abs() < MIN, "ends in two hours");
 
     // Stock: more units, a fan buys one, and a quantity of 0 is refused.
@@ -388,7 +388,7 @@ async fn staff_end_a_wave_from_its_page() {
     assert_eq!(bought.status, StatusCode::SEE_OTHER, "{}", bought.html);
     let cut = app.form(&quantity, &admin, &[("csrf", &csrf), ("quantity", "0")]).await;
     assert_eq!(cut.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let wave_row = app.state.store.wave(wave.id).await.expect("db").expect("wave");
+    let wave_row = app.store.wave(wave.id).await.expect("db").expect("wave");
     assert_eq!((wave_row.rules.quantity, wave_row.sold), (8, 1), "the refused cut changed nothing");
 
     let ended = app.form(&end, &admin, &[("csrf", &csrf), ("confirm", "1")]).await;
@@ -415,7 +415,7 @@ async fn staff_cancel_a_wave_from_its_page() {
     let (_, fan) = app.user("米粉_c", Role::Fan).await;
     let auth = crate::auth::Auth { user: admin_user, via: crate::auth::AuthVia::Token };
     let t = app.state.now();
-    let input = crate::actions::waves::WaveInput {
+    let input = canyu_app::sales::waves::WaveInput {
         product: "xiaomi-su7".into(),
         sku: None,
         quantity: 5,
@@ -429,7 +429,7 @@ async fn staff_cancel_a_wave_from_its_page() {
         fcode_quantity: None,
         campaign: None,
     };
-    let wave = crate::actions::waves::create(&app.state, &auth, input).await.expect("wave");
+    let wave = canyu_app::sales::waves::create(&app.state, &auth, input).await.expect("wave");
     let url = format!("/waves/{}", wave.id);
     let cancel = format!("{url}/cancel");
     assert!(!app.get(&url, Some(&fan), "zh-CN").await.html.contains("data-testid=\"cancel-form\""));
@@ -445,7 +445,7 @@ async fn staff_cancel_a_wave_from_its_page() {
     assert!(unticked.testid("form-error").is_some_and(|e| e.contains("勾选")), "{}", unticked.html);
     let no_csrf = app.form(&cancel, &admin, &[("confirm", "1")]).await;
     assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
-    assert!(app.state.store.wave(wave.id).await.expect("db").expect("wave").cancelled.is_none());
+    assert!(app.store.wave(wave.id).await.expect("db").expect("wave").cancelled.is_none());
 
     let reason = "供货调整 <b>改期</b>";
     let done = app.form(&cancel, &admin, &[("csrf", &csrf), ("confirm", "1"), ("reason", reason)]).await;

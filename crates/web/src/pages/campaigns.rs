@@ -5,8 +5,7 @@
 use super::i18n::T;
 use super::waves::china_local;
 use super::{Cx, Layout, form_error, product_url, see_other, status_of};
-use crate::actions::campaigns::{self as campaign_actions, CampaignInput, SkuInput};
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,11 +13,12 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use canyu_app::campaigns::{self as campaign_actions, CampaignInput, SkuInput};
+use canyu_app::model::Campaign;
 use canyu_core::campaign::OrderLimits;
 use canyu_core::campaign::{Lane, Phase, format_yuan};
 use canyu_core::time::rfc3339;
 use canyu_core::{ErrorCode, Locale, Millis};
-use canyu_store::Campaign;
 use serde::Deserialize;
 
 pub struct CampaignText {
@@ -315,11 +315,11 @@ async fn render(
     id: i64,
     error: Option<String>,
     status: StatusCode,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let b = text(cx.locale);
-    let seen = campaign_actions::show(state, cx.auth.as_ref(), id).await.map_err(|e| match e.0 {
-        ErrorCode::CampaignNotFound => AppError(ErrorCode::NotFound),
-        _ => e,
+    let seen = campaign_actions::show(state, cx.auth.as_ref(), id).await.map_err(|e| match e.code {
+        ErrorCode::CampaignNotFound => WebError::from(ErrorCode::NotFound),
+        _ => e.into(),
     })?;
     let c = &seen.campaign;
     let s = &c.schedule;
@@ -348,9 +348,7 @@ async fn render(
     let my_orders = match &cx.auth {
         Some(a) => {
             let labels = super::launch_orders::kind_labels(cx.locale);
-            state
-                .store
-                .launch_orders_of_user(a.user.id, 100)
+            canyu_app::campaigns::launch_orders::launch_orders_of_user(state, a.user.id, 100)
                 .await?
                 .into_iter()
                 .filter(|o| o.campaign_id == id)
@@ -364,7 +362,7 @@ async fn render(
     };
     let production = match seen.manager {
         true => {
-            let p = state.store.production_summary(id).await?;
+            let p = canyu_app::campaigns::launch_orders::production_summary(state, id).await?;
             Some(ProductionView {
                 delivered_line: p.delivered_in_days().map_or_else(String::new, |days| {
                     b.delivered_in
@@ -379,9 +377,7 @@ async fn render(
         false => None,
     };
     let flagged = if seen.manager {
-        state
-            .store
-            .flagged_launch_orders(id, 500)
+        canyu_app::campaigns::launch_orders::flagged_launch_orders(state, id, 500)
             .await?
             .into_iter()
             .map(|o| {
@@ -465,20 +461,20 @@ async fn render(
     Ok(cx.respond(status, page))
 }
 
-fn campaign_id(raw: &str) -> AppResult<i64> {
-    raw.parse().map_err(|_| AppError(ErrorCode::NotFound))
+fn campaign_id(raw: &str) -> WebResult<i64> {
+    raw.parse().map_err(|_| WebError::from(ErrorCode::NotFound))
 }
 
-pub async fn page(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn page(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> WebResult<Response> {
     render(&state, &cx, campaign_id(&id)?, None, StatusCode::OK).await
 }
 
-pub async fn reserve(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn reserve(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = campaign_id(&id)?;
     match campaign_actions::reserve(&state, auth, id).await {
         Ok(_) => Ok(see_other(&format!("/campaigns/{id}"))),
-        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
+        Err(e) if matches!(e.code, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e.into()),
         Err(e) => {
             let msg = form_error(&cx, &e);
             render(&state, &cx, id, Some(msg), status_of(&e)).await
@@ -492,9 +488,9 @@ pub async fn cards(
     cx: &Cx,
     product_id: i64,
     manager: bool,
-) -> AppResult<Vec<CampaignCard>> {
+) -> WebResult<Vec<CampaignCard>> {
     let b = text(cx.locale);
-    let all: Vec<Campaign> = state.store.product_campaigns(product_id, 200).await?;
+    let all: Vec<Campaign> = canyu_app::campaigns::product_campaigns(state, product_id, 200).await?;
     Ok(all
         .into_iter()
         .filter_map(|c| {
@@ -591,9 +587,10 @@ pub async fn create(
     cx: Cx,
     Path(slug): Path<String>,
     Form(form): Form<CampaignForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
-    let product = state.cache.product(&state.store, &slug).await?.ok_or(AppError(ErrorCode::NotFound))?;
+    let product =
+        canyu_app::catalog::product(&state, &slug).await?.ok_or(WebError::from(ErrorCode::NotFound))?;
     let parsed = (|| -> Result<CampaignInput, ErrorCode> {
         let time = |raw: &str| china_local(raw).ok_or(ErrorCode::InvalidCampaignSchedule);
         Ok(CampaignInput {
@@ -623,12 +620,14 @@ pub async fn create(
     })();
     let result = match parsed {
         Ok(input) => campaign_actions::create(&state, auth, input).await,
-        Err(code) => Err(AppError(code)),
+        Err(code) => Err(code.into()),
     };
     match result {
         Ok(c) => Ok(see_other(&format!("/campaigns/{}", c.id))),
-        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden) => {
-            Err(e)
+        Err(e)
+            if matches!(e.code, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden) =>
+        {
+            Err(e.into())
         }
         Err(e) => {
             let msg = form_error(&cx, &e);
@@ -694,11 +693,11 @@ pub struct LivePage {
 }
 
 /// The big screen: numbers that move, fed by `/api/v1/campaigns/{id}/live`.
-pub async fn live(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn live(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> WebResult<Response> {
     let id = campaign_id(&id)?;
-    let seen = campaign_actions::show(&state, cx.auth.as_ref(), id).await.map_err(|e| match e.0 {
-        ErrorCode::CampaignNotFound => AppError(ErrorCode::NotFound),
-        _ => e,
+    let seen = campaign_actions::show(&state, cx.auth.as_ref(), id).await.map_err(|e| match e.code {
+        ErrorCode::CampaignNotFound => WebError::from(ErrorCode::NotFound),
+        _ => e.into(),
     })?;
     let labels = super::launch_orders::kind_labels(cx.locale);
     let page = LivePage {
@@ -719,16 +718,16 @@ pub async fn cancel_flagged(
     cx: Cx,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = campaign_id(&id)?;
     let orders: Vec<i64> = form_urlencoded::parse(&body)
         .filter(|(k, _)| k == "orders")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
-    match crate::actions::launch_orders::cancel_in_bulk(&state, auth, id, &orders).await.map(|_| ()) {
+    match canyu_app::campaigns::launch_orders::cancel_in_bulk(&state, auth, id, &orders).await.map(|_| ()) {
         Ok(()) => Ok(see_other(&format!("/campaigns/{id}"))),
-        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
+        Err(e) if matches!(e.code, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e.into()),
         Err(e) => {
             let msg = form_error(&cx, &e);
             render(&state, &cx, id, Some(msg), status_of(&e)).await
@@ -750,18 +749,20 @@ pub async fn advance_production(
     cx: Cx,
     Path(id): Path<String>,
     Form(form): Form<ProductionForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = campaign_id(&id)?;
     let result = match form.count.trim().parse::<i64>() {
-        Ok(count) => crate::actions::launch_orders::advance_production(&state, auth, id, &form.stage, count)
-            .await
-            .map(|_| ()),
-        Err(_) => Err(AppError(ErrorCode::InvalidStage)),
+        Ok(count) => {
+            canyu_app::campaigns::launch_orders::advance_production(&state, auth, id, &form.stage, count)
+                .await
+                .map(|_| ())
+        }
+        Err(_) => Err(ErrorCode::InvalidStage.into()),
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/campaigns/{id}#production"))),
-        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
+        Err(e) if matches!(e.code, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e.into()),
         Err(e) => {
             let msg = form_error(&cx, &e);
             render(&state, &cx, id, Some(msg), status_of(&e)).await

@@ -3,13 +3,12 @@
 //!
 //! A form that succeeds redirects back (303) with `?done=…` for the confirmation; a refused
 //! one comes back (422, or 409 for a slug in use) with what was typed and the reason. The
-//! rules are the API's (`/api/v1/categories`, `/api/v1/products`): both call [`actions`].
+//! rules are the API's (`/api/v1/categories`, `/api/v1/products`): both call the application layer (`canyu_app`).
 
 use super::i18n::{self, T};
 use super::{Cx, Layout, Link, encode_segment, form_error, product_url, see_other, status_of, url};
-use crate::actions::{self, CategoryInput, ProductChange, ProductInput};
 use crate::auth::Auth;
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -17,8 +16,12 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use canyu_app::AppError;
+use canyu_app::catalog::CategoryInput;
+use canyu_app::catalog::ProductChange;
+use canyu_app::catalog::ProductInput;
+use canyu_app::model::{Category, Product};
 use canyu_core::{ErrorCode, Locale, ProductName, Role};
-use canyu_store::{Category, Product};
 use serde::Deserialize;
 
 pub const CATALOG_URL: &str = "/admin/catalog";
@@ -118,7 +121,7 @@ pub struct ProductEditPage {
 }
 
 /// The signed-in staff member, or a refusal (the login page for the signed-out).
-fn staff(cx: &Cx) -> AppResult<&Auth> {
+fn staff(cx: &Cx) -> WebResult<&Auth> {
     let auth = cx.user()?;
     auth.require(Role::Staff)?;
     Ok(auth)
@@ -153,14 +156,14 @@ fn fields(cx: &Cx, categories: &[Category], form: ProductForm) -> ProductFields 
         name: form.name,
         tagline: form.tagline,
         name_max: NAME_MAX_CHARS,
-        tagline_max: actions::TAGLINE_MAX_CHARS,
+        tagline_max: canyu_app::catalog::TAGLINE_MAX_CHARS,
     }
 }
 
 /// The message next to a refused product form. Tagline and name share the API's
 /// `invalid_name` code; the form says which of the two it was (the name is checked first).
 fn product_message(cx: &Cx, err: &AppError, name: &str) -> String {
-    if err.0 == ErrorCode::InvalidName && ProductName::parse(name).is_ok() {
+    if err.code == ErrorCode::InvalidName && ProductName::parse(name).is_ok() {
         cx.t.catalog_tagline_invalid.to_string()
     } else {
         form_error(cx, err)
@@ -181,9 +184,9 @@ struct View {
     product_error: Option<String>,
 }
 
-async fn render(state: &AppState, cx: &Cx, view: View, status: StatusCode) -> AppResult<Response> {
-    let categories = state.store.list_categories().await?;
-    let products = state.store.list_products().await?;
+async fn render(state: &AppState, cx: &Cx, view: View, status: StatusCode) -> WebResult<Response> {
+    let categories = canyu_app::catalog::list_categories(state).await?;
+    let products = canyu_app::catalog::list_products(state).await?;
     let page = CatalogPage {
         t: cx.t,
         ctx: cx.layout("catalog"),
@@ -228,7 +231,7 @@ pub async fn page(
     State(state): State<AppState>,
     cx: Cx,
     Query(q): Query<CatalogQuery>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     staff(&cx)?;
     let text = match q.done.as_deref() {
         Some("category_created") => Some(cx.t.catalog_category_created),
@@ -238,7 +241,7 @@ pub async fn page(
     };
     let mut notice = text.map(|text| Notice { text, link: None });
     if let (Some(n), Some(slug)) = (notice.as_mut(), q.slug.as_deref().filter(|s| !s.is_empty()))
-        && let Some(p) = state.store.product_by_slug(slug).await?
+        && let Some(p) = canyu_app::catalog::product_by_slug(&state, slug).await?
     {
         n.link = Some(Link { label: p.name, url: product_url(&p.slug), active: false });
     }
@@ -249,16 +252,16 @@ pub async fn create_category(
     State(state): State<AppState>,
     cx: Cx,
     Form(form): Form<CategoryForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = staff(&cx)?;
     let input = CategoryInput {
         slug: form.slug.clone(),
         name_zh: form.name_zh.clone(),
         name_en: form.name_en.clone(),
     };
-    match actions::create_category(&state, auth, input).await {
+    match canyu_app::catalog::create_category(&state, auth, input).await {
         Ok(_) => Ok(see_other(&url(CATALOG_URL, &[("done", "category_created")]))),
-        Err(e) if is_fatal(e.0) => Err(e),
+        Err(e) if is_fatal(e.code) => Err(e.into()),
         Err(e) => {
             let view =
                 View { category_error: Some(form_error(&cx, &e)), category_form: form, ..View::default() };
@@ -271,7 +274,7 @@ pub async fn create_product(
     State(state): State<AppState>,
     cx: Cx,
     Form(form): Form<ProductForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = staff(&cx)?;
     let input = ProductInput {
         slug: form.slug.clone(),
@@ -279,9 +282,9 @@ pub async fn create_product(
         category: form.category.clone(),
         tagline: Some(form.tagline.clone()),
     };
-    match actions::create_product(&state, auth, input).await {
+    match canyu_app::catalog::create_product(&state, auth, input).await {
         Ok(p) => Ok(see_other(&url(CATALOG_URL, &[("done", "product_created"), ("slug", &p.slug)]))),
-        Err(e) if is_fatal(e.0) => Err(e),
+        Err(e) if is_fatal(e.code) => Err(e.into()),
         Err(e) => {
             let msg = product_message(&cx, &e, &form.name);
             let view = View { product_error: Some(msg), product_form: form, ..View::default() };
@@ -297,8 +300,8 @@ async fn render_edit(
     form: ProductForm,
     error: Option<String>,
     status: StatusCode,
-) -> AppResult<Response> {
-    let categories = state.store.list_categories().await?;
+) -> WebResult<Response> {
+    let categories = canyu_app::catalog::list_categories(state).await?;
     let page = ProductEditPage {
         t: cx.t,
         ctx: cx.layout("catalog"),
@@ -311,15 +314,15 @@ async fn render_edit(
     Ok(cx.respond(status, page))
 }
 
-async fn product(state: &AppState, slug: &str) -> AppResult<Product> {
-    state.store.product_by_slug(slug).await?.ok_or(AppError(ErrorCode::NotFound))
+async fn product(state: &AppState, slug: &str) -> WebResult<Product> {
+    canyu_app::catalog::product_by_slug(state, slug).await?.ok_or(WebError::from(ErrorCode::NotFound))
 }
 
 pub async fn edit_form(
     State(state): State<AppState>,
     cx: Cx,
     Path(slug): Path<String>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     staff(&cx)?;
     let p = product(&state, &slug).await?;
     let form = ProductForm {
@@ -336,7 +339,7 @@ pub async fn update_product(
     cx: Cx,
     Path(slug): Path<String>,
     Form(form): Form<ProductForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = staff(&cx)?;
     let p = product(&state, &slug).await?;
     let change = ProductChange {
@@ -344,11 +347,11 @@ pub async fn update_product(
         category: Some(form.category.clone()),
         tagline: Some(form.tagline.clone()),
     };
-    match actions::update_product(&state, auth, &p.slug, change).await {
+    match canyu_app::catalog::update_product(&state, auth, &p.slug, change).await {
         Ok(updated) => {
             Ok(see_other(&url(CATALOG_URL, &[("done", "product_updated"), ("slug", &updated.slug)])))
         }
-        Err(e) if is_fatal(e.0) => Err(e),
+        Err(e) if is_fatal(e.code) => Err(e.into()),
         Err(e) => {
             let msg = product_message(&cx, &e, &form.name);
             let form = ProductForm { slug: p.slug.clone(), ..form };

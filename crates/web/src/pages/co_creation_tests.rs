@@ -96,11 +96,7 @@ async fn profiles_show_points_level_badges_and_credited_features() {
     let (fan, _) = app.user("共创者_p", Role::Fan).await;
     let (staff, _) = app.user("员工_p", Role::Staff).await;
     let id = app.post(&fan, "希望加入哨兵模式", "停车录像").await;
-    app.state
-        .store
-        .change_status(id, staff.id, canyu_core::PostStatus::Shipped, None, 1)
-        .await
-        .expect("ship");
+    app.store.change_status(id, staff.id, canyu_core::PostStatus::Shipped, None, 1).await.expect("ship");
 
     let page = app.get("/users/%E5%85%B1%E5%88%9B%E8%80%85_p", None, "zh-CN").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -132,14 +128,10 @@ async fn staff_build_and_publish_a_release_from_the_web() {
     let (staff, staff_cookie) = app.user("员工_r", Role::Staff).await;
     let (_, outsider) = app.user("别组员工_r", Role::Staff).await;
     let (_, fan_cookie) = app.user("路人_r", Role::Fan).await;
-    let product = app.state.store.product_by_slug("xiaomi-su7").await.expect("db").expect("product");
-    app.state.store.add_product_manager(product.id, staff.id).await.expect("manager");
+    let product = app.store.product_by_slug("xiaomi-su7").await.expect("db").expect("product");
+    app.store.add_product_manager(product.id, staff.id).await.expect("manager");
     let idea = app.post(&fan, "希望加入露营模式", "整晚空调").await;
-    app.state
-        .store
-        .change_status(idea, staff.id, canyu_core::PostStatus::Planned, None, 1)
-        .await
-        .expect("plan");
+    app.store.change_status(idea, staff.id, canyu_core::PostStatus::Planned, None, 1).await.expect("plan");
 
     for cookie in [&outsider, &fan_cookie] {
         let page = app.get("/products/xiaomi-su7/releases/new", Some(cookie), "zh-CN").await;
@@ -198,7 +190,7 @@ async fn staff_build_and_publish_a_release_from_the_web() {
 async fn signed_unsubscribe_links_turn_email_off_without_a_session() {
     let app = App::new().await;
     let (fan, _) = app.user("退订者", Role::Fan).await;
-    let path = super::unsubscribe::path(&app.state.link_secret, fan.id);
+    let path = super::unsubscribe::path(&app.state.link_secret(), fan.id);
     let page = app.get(&path, None, "zh-CN").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("data-testid=\"unsubscribe-submit\""));
@@ -213,7 +205,7 @@ async fn signed_unsubscribe_links_turn_email_off_without_a_session() {
         .expect("request");
     let done = app.send(req).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.html);
-    let recipient = app.state.store.email_recipient(fan.id).await.expect("db").expect("fan");
+    let recipient = app.store.email_recipient(fan.id).await.expect("db").expect("fan");
     assert!(!recipient.enabled);
 }
 
@@ -222,7 +214,7 @@ async fn the_demands_pages_list_the_weeks_top_demands() {
     let app = App::new().await;
     let (fan, _) = app.user("需求粉", Role::Fan).await;
     app.post(&fan, "希望增加冬季续航预估", "冬天续航掉得太快").await;
-    crate::actions::demands::rebuild_all(&app.state).await.expect("rebuild");
+    canyu_app::demands::rebuild_all(&app.state).await.expect("rebuild");
     for path in ["/demands", "/products/xiaomi-su7/demands"] {
         let page = app.get(path, None, "zh-CN").await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
@@ -280,7 +272,7 @@ async fn the_beta_page_runs_applications_and_keeps_its_board_private() {
     // The admin admits it from the list.
     let page = app.get("/products/xiaomi-su7/beta", Some(&admin), "zh-CN").await;
     assert!(page.html.contains("每天开车通勤，想测新功能"));
-    let id = app.state.store.beta_memberships(1, None, 10).await.expect("db")[0].id;
+    let id = app.store.beta_memberships(1, None, 10).await.expect("db")[0].id;
     let csrf = page.csrf();
     let admitted = app
         .form(

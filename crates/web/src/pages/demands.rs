@@ -2,14 +2,14 @@
 
 use super::i18n::T;
 use super::{Cx, Layout, Link, post_url, product_url};
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use canyu_app::model::Demand;
 use canyu_core::ErrorCode;
-use canyu_store::Demand;
 
 pub struct DemandCard {
     pub rank: usize,
@@ -59,10 +59,10 @@ fn cards(list: &[Demand], show_product: bool) -> Vec<DemandCard> {
         .collect()
 }
 
-async fn scopes(state: &AppState, active: Option<&str>, cx: &Cx) -> AppResult<Vec<Link>> {
+async fn scopes(state: &AppState, active: Option<&str>, cx: &Cx) -> WebResult<Vec<Link>> {
     let mut scopes =
         vec![Link { label: cx.t.board_all.into(), url: "/demands".into(), active: active.is_none() }];
-    for p in state.store.list_products().await? {
+    for p in canyu_app::catalog::list_products(state).await? {
         scopes.push(Link {
             url: format!("{}/demands", product_url(&p.slug)),
             active: active == Some(p.slug.as_str()),
@@ -72,8 +72,8 @@ async fn scopes(state: &AppState, active: Option<&str>, cx: &Cx) -> AppResult<Ve
     Ok(scopes)
 }
 
-pub async fn all(State(state): State<AppState>, cx: Cx) -> AppResult<Response> {
-    let list = state.store.top_demands(None, 30).await?;
+pub async fn all(State(state): State<AppState>, cx: Cx) -> WebResult<Response> {
+    let list = canyu_app::demands::top_demands(&state, None, 30).await?;
     Ok(cx.ok(DemandsPage {
         t: cx.t,
         ctx: cx.layout("demands"),
@@ -87,9 +87,10 @@ pub async fn for_product(
     State(state): State<AppState>,
     cx: Cx,
     Path(slug): Path<String>,
-) -> AppResult<Response> {
-    let product = state.cache.product(&state.store, &slug).await?.ok_or(AppError(ErrorCode::NotFound))?;
-    let list = state.store.top_demands(Some(product.id), 30).await?;
+) -> WebResult<Response> {
+    let product =
+        canyu_app::catalog::product(&state, &slug).await?.ok_or(WebError::from(ErrorCode::NotFound))?;
+    let list = canyu_app::demands::top_demands(&state, Some(product.id), 30).await?;
     Ok(cx.ok(DemandsPage {
         t: cx.t,
         ctx: cx.layout("demands"),

@@ -2,14 +2,14 @@
 
 use super::i18n::{self, T};
 use super::{Cx, Layout, PostCard, product_url};
-use crate::error::AppResult;
+use crate::error::WebResult;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::Response;
+use canyu_app::model::{PostFilter, Sort};
 use canyu_core::Locale;
-use canyu_store::{PostFilter, Sort};
 
 pub struct ProductTile {
     pub name: String,
@@ -34,13 +34,14 @@ pub struct HomePage {
     pub hot: Vec<PostCard>,
 }
 
-pub async fn page(State(state): State<AppState>, cx: Cx) -> AppResult<Response> {
-    let categories = state.store.list_categories().await?;
-    let products = state.store.list_products().await?;
-    let hot = state
-        .cache
-        .posts(&state.store, &PostFilter { sort: Sort::Hot, limit: 10, ..Default::default() })
-        .await?;
+pub async fn page(State(state): State<AppState>, cx: Cx) -> WebResult<Response> {
+    let categories = canyu_app::catalog::list_categories(&state).await?;
+    let products = canyu_app::catalog::list_products(&state).await?;
+    let hot = canyu_app::board::posts_page(
+        &state,
+        &PostFilter { sort: Sort::Hot, limit: 10, ..Default::default() },
+    )
+    .await?;
     let categories = categories
         .into_iter()
         .map(|c| CategoryView {

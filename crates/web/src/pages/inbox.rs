@@ -4,7 +4,7 @@
 use super::i18n::{self, T};
 use super::{Cx, Layout, TimeView, see_other, url};
 use crate::api::notifications::notification_url;
-use crate::error::AppResult;
+use crate::error::WebResult;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -39,9 +39,9 @@ pub struct InboxPage {
     pub older_url: Option<String>,
 }
 
-pub async fn page(State(state): State<AppState>, cx: Cx, Query(q): Query<InboxQuery>) -> AppResult<Response> {
+pub async fn page(State(state): State<AppState>, cx: Cx, Query(q): Query<InboxQuery>) -> WebResult<Response> {
     let auth = cx.user()?;
-    let items = state.store.notifications(auth.user.id, q.before.filter(|b| *b > 0), PAGE).await?;
+    let items = canyu_app::notify::inbox(&state, auth, q.before.filter(|b| *b > 0), PAGE).await?;
     let older_url = match items.last() {
         Some(last) if items.len() as i64 == PAGE => Some(url("/inbox", &[("before", &last.id.to_string())])),
         _ => None,
@@ -60,8 +60,8 @@ pub async fn page(State(state): State<AppState>, cx: Cx, Query(q): Query<InboxQu
     Ok(cx.ok(InboxPage { t: cx.t, ctx: cx.layout("inbox"), rows, unread: cx.unread, older_url }))
 }
 
-pub async fn mark_all_read(State(state): State<AppState>, cx: Cx) -> AppResult<Response> {
+pub async fn mark_all_read(State(state): State<AppState>, cx: Cx) -> WebResult<Response> {
     let auth = cx.user()?;
-    state.store.mark_notifications_read(auth.user.id, None, state.now()).await?;
+    canyu_app::notify::mark_read(&state, auth, None).await?;
     Ok(see_other("/inbox"))
 }

@@ -4,8 +4,7 @@
 
 use super::i18n::T;
 use super::{Cx, Layout, form_error, see_other, status_of};
-use crate::actions::launch_orders as launch;
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,6 +12,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use canyu_app::campaigns::launch_orders as launch;
 use canyu_core::campaign::{OrderEvent, OrderKind, OrderState, format_yuan};
 use canyu_core::time::rfc3339;
 use canyu_core::{ErrorCode, Locale};
@@ -161,13 +161,14 @@ async fn render(
     id: i64,
     error: Option<String>,
     status: StatusCode,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
-    let order = launch::show(state, auth, id).await.map_err(|e| match e.0 {
-        ErrorCode::OrderNotFound | ErrorCode::NotALaunchOrder => AppError(ErrorCode::NotFound),
-        _ => e,
+    let order = launch::show(state, auth, id).await.map_err(|e| match e.code {
+        ErrorCode::OrderNotFound | ErrorCode::NotALaunchOrder => WebError::from(ErrorCode::NotFound),
+        _ => e.into(),
     })?;
-    let campaign = state.campaigns.get(&state.store, order.campaign_id).await?.ok_or(ErrorCode::Internal)?;
+    let campaign =
+        canyu_app::campaigns::cached(state, order.campaign_id).await?.ok_or(ErrorCode::Internal)?;
     let sku = campaign
         .skus
         .iter()
@@ -176,9 +177,7 @@ async fn render(
     let own = order.user_id == auth.user.id;
     let deposited = order.state == OrderState::Deposited;
     let refund_open = order.refundable_until.is_none_or(|until| cx.now < until);
-    let events = state
-        .store
-        .launch_order_events(id)
+    let events = canyu_app::campaigns::launch_orders::launch_order_events(state, id)
         .await?
         .into_iter()
         .map(|e| EventRow {
@@ -215,7 +214,7 @@ async fn render(
             .then(|| order.refundable_until.map(crate::i18n::datetime))
             .flatten(),
         locked_at: order.locked_at.map(crate::i18n::datetime),
-        can_pay: own && awaiting && state.config.simulated_payments && cx.now < order.hold_expires_at,
+        can_pay: own && awaiting && state.config().simulated_payments && cx.now < order.hold_expires_at,
         can_cancel: own && awaiting,
         can_lock: own && deposited,
         can_refund: own && deposited && refund_open,
@@ -226,11 +225,11 @@ async fn render(
     Ok(cx.respond(status, page))
 }
 
-fn order_id(raw: &str) -> AppResult<i64> {
-    raw.parse().map_err(|_| AppError(ErrorCode::NotFound))
+fn order_id(raw: &str) -> WebResult<i64> {
+    raw.parse().map_err(|_| WebError::from(ErrorCode::NotFound))
 }
 
-pub async fn page(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn page(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> WebResult<Response> {
     cx.user()?;
     render(&state, &cx, order_id(&id)?, None, StatusCode::OK).await
 }
@@ -247,7 +246,7 @@ pub async fn act(
     cx: Cx,
     Path((id, action)): Path<(String, String)>,
     Form(form): Form<ActionForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = order_id(&id)?;
     let result = match action.as_str() {
@@ -256,14 +255,17 @@ pub async fn act(
         "lock" => launch::act(&state, auth, id, OrderEvent::Lock).await,
         "refund" => launch::act(&state, auth, id, OrderEvent::Refund).await,
         "rename" => launch::rename(&state, auth, id, &form.buyer_name).await,
-        _ => return Err(AppError(ErrorCode::NotFound)),
+        _ => return Err(WebError::from(ErrorCode::NotFound)),
     };
     match result {
         Ok(_) => Ok(see_other(&format!("/launch-orders/{id}"))),
         Err(e)
-            if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::OrderNotFound) =>
+            if matches!(
+                e.code,
+                ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::OrderNotFound
+            ) =>
         {
-            Err(e)
+            Err(e.into())
         }
         Err(e) => {
             let msg = form_error(&cx, &e);

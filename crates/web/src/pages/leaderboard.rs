@@ -2,7 +2,7 @@
 
 use super::i18n::T;
 use super::{Cx, Layout, Link, url, user_url};
-use crate::error::AppResult;
+use crate::error::WebResult;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -37,16 +37,16 @@ pub async fn page(
     State(state): State<AppState>,
     cx: Cx,
     Query(q): Query<LeaderboardQuery>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let slug = q.product.as_deref().filter(|s| !s.is_empty());
     let product = match slug {
-        Some(slug) => Some(state.cache.product(&state.store, slug).await?.ok_or(ErrorCode::NotFound)?),
+        Some(slug) => Some(canyu_app::catalog::product(&state, slug).await?.ok_or(ErrorCode::NotFound)?),
         None => None,
     };
-    let rows = state.store.leaderboard(product.as_ref().map(|p| p.id), 50).await?;
+    let rows = canyu_app::points::leaderboard(&state, product.as_ref().map(|p| p.id), 50).await?;
     let mut scopes =
         vec![Link { label: cx.t.board_all.into(), url: "/leaderboard".into(), active: slug.is_none() }];
-    for p in state.store.list_products().await? {
+    for p in canyu_app::catalog::list_products(&state).await? {
         scopes.push(Link {
             url: url("/leaderboard", &[("product", &p.slug)]),
             active: slug == Some(p.slug.as_str()),

@@ -27,7 +27,7 @@ pub mod unsubscribe;
 mod waves;
 
 use crate::auth::{Auth, csrf_for};
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::i18n::{self, T};
 use crate::locale::Lang;
 use crate::state::AppState;
@@ -37,8 +37,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use canyu_app::AppError;
+use canyu_app::model::Post;
 use canyu_core::{ErrorCode, Locale, Millis, PostKind, PostStatus, Role};
-use canyu_store::Post;
 
 /// No inline script or style anywhere: everything comes from `/assets`.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -137,7 +138,7 @@ impl FromRequestParts<AppState> for Cx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let locale = parts.extensions.get::<Lang>().map(|l| l.0).unwrap_or_default();
         let auth = parts.extensions.get::<Auth>().cloned();
-        let (csrf, set_cookie) = csrf_for(auth.as_ref(), &parts.headers, state.config.secure_cookies);
+        let (csrf, set_cookie) = csrf_for(auth.as_ref(), &parts.headers, state.config().secure_cookies);
         let query = parts
             .uri
             .query()
@@ -150,7 +151,7 @@ impl FromRequestParts<AppState> for Cx {
             .unwrap_or_default();
         let unread = match &auth {
             // A page still renders if the count cannot be read; the header shows no badge.
-            Some(a) => state.store.unread_notifications(a.user.id).await.unwrap_or_else(|e| {
+            Some(a) => canyu_app::notify::unread(state, a).await.unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "unread count failed");
                 0
             }),
@@ -184,8 +185,8 @@ impl Cx {
     }
 
     /// The signed-in caller, or a refusal (GETs are redirected to the login page).
-    pub fn user(&self) -> AppResult<&Auth> {
-        self.auth.as_ref().ok_or(AppError(ErrorCode::Unauthenticated))
+    pub fn user(&self) -> WebResult<&Auth> {
+        self.auth.as_ref().ok_or(WebError::from(ErrorCode::Unauthenticated))
     }
 
     pub fn role(&self) -> Option<Role> {
@@ -258,18 +259,18 @@ impl Cx {
     }
 
     /// Which of `posts` the caller has voted on.
-    pub async fn voted_among(&self, state: &AppState, posts: &[Post]) -> AppResult<Vec<i64>> {
+    pub async fn voted_among(&self, state: &AppState, posts: &[Post]) -> WebResult<Vec<i64>> {
         match &self.auth {
             Some(a) if !posts.is_empty() => {
                 let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
-                Ok(state.store.voted_among(a.user.id, &ids).await?)
+                Ok(canyu_app::board::voted_among(state, a.user.id, &ids).await?)
             }
             _ => Ok(Vec::new()),
         }
     }
 
     /// Cards for `posts`, with the caller's votes marked.
-    pub async fn cards(&self, state: &AppState, posts: &[Post]) -> AppResult<Vec<PostCard>> {
+    pub async fn cards(&self, state: &AppState, posts: &[Post]) -> WebResult<Vec<PostCard>> {
         let voted = self.voted_among(state, posts).await?;
         Ok(posts.iter().map(|p| self.card(p, voted.contains(&p.id))).collect())
     }
@@ -348,7 +349,7 @@ pub struct PostCard {
 }
 
 impl PostCard {
-    pub fn new(cx: &Cx, post: &Post, voted: bool, hit: Option<&canyu_text::SearchHit>) -> PostCard {
+    pub fn new(cx: &Cx, post: &Post, voted: bool, hit: Option<&canyu_app::board::SearchHit>) -> PostCard {
         let product_url = product_url(&post.product_slug);
         PostCard {
             id: post.id,
@@ -449,11 +450,11 @@ fn initial(handle: &str) -> String {
 
 /// Turns a store or action refusal into the message shown next to a form.
 pub fn form_error(cx: &Cx, err: &AppError) -> String {
-    err.0.message(cx.locale).to_string()
+    err.code.message(cx.locale).to_string()
 }
 
 pub fn status_of(err: &AppError) -> StatusCode {
-    StatusCode::from_u16(err.0.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+    StatusCode::from_u16(err.code.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 #[cfg(test)]

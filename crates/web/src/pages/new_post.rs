@@ -3,8 +3,7 @@
 
 use super::i18n::{self, T};
 use super::{Cx, Layout, form_error, post_url, product_url, see_other, status_of};
-use crate::actions::{self, PostInput};
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -12,6 +11,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use canyu_app::board::PostInput;
 use canyu_core::{ErrorCode, PostKind};
 use serde::Deserialize;
 
@@ -65,9 +65,9 @@ async fn render(
     form: NewPostForm,
     error: Option<String>,
     status: StatusCode,
-) -> AppResult<Response> {
-    let products = state.store.list_products().await?;
-    let current = products.iter().find(|p| p.slug == slug).ok_or(AppError(ErrorCode::NotFound))?;
+) -> WebResult<Response> {
+    let products = canyu_app::catalog::list_products(state).await?;
+    let current = products.iter().find(|p| p.slug == slug).ok_or(WebError::from(ErrorCode::NotFound))?;
     let chosen = if form.product.is_empty() { slug } else { form.product.as_str() };
     let kind = if form.kind.is_empty() { "idea" } else { form.kind.as_str() };
     let page = NewPostPage {
@@ -109,7 +109,7 @@ pub async fn form(
     cx: Cx,
     Path(slug): Path<String>,
     Query(query): Query<FormQuery>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     cx.user()?;
     let form = NewPostForm { board: query.board, ..NewPostForm::default() };
     render(&state, &cx, &slug, form, None, StatusCode::OK).await
@@ -125,7 +125,7 @@ pub async fn create(
     cx: Cx,
     Path(slug): Path<String>,
     Form(form): Form<NewPostForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let input = PostInput {
         product: if form.product.trim().is_empty() { slug.clone() } else { form.product.trim().to_string() },
@@ -135,10 +135,12 @@ pub async fn create(
         tags: split_tags(&form.tags),
         beta: form.board == "beta",
     };
-    match actions::create_post(&state, auth, input).await {
+    match canyu_app::board::create_post(&state, auth, input).await {
         Ok(post) => Ok(see_other(&post_url(post.id))),
-        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden) => {
-            Err(e)
+        Err(e)
+            if matches!(e.code, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden) =>
+        {
+            Err(e.into())
         }
         Err(e) => {
             let msg = form_error(&cx, &e);

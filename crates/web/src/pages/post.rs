@@ -7,8 +7,7 @@ use super::{
     Badge, Cx, Layout, Link, TimeView, form_error, post_url, product_url, safe_next, see_other, status_of,
     url, user_url,
 };
-use crate::actions;
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::markdown;
 use crate::state::AppState;
 use askama::Template;
@@ -17,6 +16,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use canyu_app::AppError;
 use canyu_core::{ErrorCode, PostStatus};
 use serde::Deserialize;
 
@@ -115,13 +115,13 @@ fn initial(s: &str) -> String {
     s.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default()
 }
 
-async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCode) -> AppResult<Response> {
-    let post = state.store.post(id).await?.ok_or(AppError(ErrorCode::PostNotFound))?;
-    crate::actions::beta::ensure_post_visible(state, cx.auth.as_ref(), &post).await?;
-    let comments = state.store.comments(id).await?;
-    let history = state.store.status_history(id).await?;
+async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCode) -> WebResult<Response> {
+    let post = canyu_app::board::post(state, id).await?.ok_or(WebError::from(ErrorCode::PostNotFound))?;
+    canyu_app::beta::ensure_post_visible(state, cx.auth.as_ref(), &post).await?;
+    let comments = canyu_app::board::comments(state, id).await?;
+    let history = canyu_app::board::status_history(state, id).await?;
     let voted = match &cx.auth {
-        Some(a) => state.store.has_voted(id, a.user.id).await?,
+        Some(a) => canyu_app::board::has_voted(state, id, a.user.id).await?,
         None => false,
     };
     let product = product_url(&post.product_slug);
@@ -143,7 +143,7 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
     }));
     let can_triage = cx.can_triage();
     let merged_into = match post.merged_into {
-        Some(target) => state.store.post(target).await?.map(|t| MergedLink {
+        Some(target) => canyu_app::board::post(state, target).await?.map(|t| MergedLink {
             id: t.id,
             url: post_url(t.id),
             title: t.title,
@@ -152,9 +152,7 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
         }),
         None => None,
     };
-    let merged_here: Vec<MergedLink> = state
-        .store
-        .merged_posts(id)
+    let merged_here: Vec<MergedLink> = canyu_app::board::merged_posts(state, id)
         .await?
         .into_iter()
         .map(|m| MergedLink {
@@ -243,8 +241,8 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
 }
 
 /// `/posts/abc` is a missing post, not a malformed request.
-fn post_id(raw: &str) -> AppResult<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError(ErrorCode::PostNotFound))
+fn post_id(raw: &str) -> WebResult<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(WebError::from(ErrorCode::PostNotFound))
 }
 
 #[derive(Deserialize, Default)]
@@ -263,10 +261,10 @@ pub async fn page(
     cx: Cx,
     Path(id): Path<String>,
     Query(q): Query<PostQuery>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let id = post_id(&id)?;
     if q.stay.is_none()
-        && let Some(post) = state.store.post(id).await?
+        && let Some(post) = canyu_app::board::post(&state, id).await?
         && let Some(target) = post.merged_into
     {
         return Ok(see_other(&url(&post_url(target), &[("from", &id.to_string())])));
@@ -278,7 +276,7 @@ pub async fn page(
 /// Errors that mean "this page cannot be shown", as opposed to "fix the form".
 fn is_fatal(e: &AppError) -> bool {
     matches!(
-        e.0,
+        e.code,
         ErrorCode::PostNotFound | ErrorCode::Forbidden | ErrorCode::Unauthenticated | ErrorCode::Internal
     )
 }
@@ -295,13 +293,13 @@ pub async fn vote(
     cx: Cx,
     Path(id): Path<String>,
     Form(form): Form<VoteForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = post_id(&id)?;
-    if state.store.has_voted(id, auth.user.id).await? {
-        actions::unvote(&state, auth, id).await?;
+    if canyu_app::board::has_voted(&state, id, auth.user.id).await? {
+        canyu_app::board::unvote(&state, auth, id).await?;
     } else {
-        actions::vote(&state, auth, id).await?;
+        canyu_app::board::vote(&state, auth, id).await?;
     }
     let back = match form.next.as_deref() {
         Some(n) => safe_next(Some(n)),
@@ -321,12 +319,12 @@ pub async fn comment(
     cx: Cx,
     Path(id): Path<String>,
     Form(form): Form<CommentForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = post_id(&id)?;
-    match actions::comment(&state, auth, id, &form.body).await {
+    match canyu_app::board::comment(&state, auth, id, &form.body).await {
         Ok(c) => Ok(see_other(&format!("{}#c{}", post_url(id), c.id))),
-        Err(e) if is_fatal(&e) => Err(e),
+        Err(e) if is_fatal(&e) => Err(e.into()),
         Err(e) => {
             let redo = Redo {
                 comment_error: Some(form_error(&cx, &e)),
@@ -351,12 +349,12 @@ pub async fn change_status(
     cx: Cx,
     Path(id): Path<String>,
     Form(form): Form<StatusForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = post_id(&id)?;
-    match actions::change_status(&state, auth, id, &form.status, Some(&form.note)).await {
+    match canyu_app::board::change_status(&state, auth, id, &form.status, Some(&form.note)).await {
         Ok(_) => Ok(see_other(&format!("{}#timeline", post_url(id)))),
-        Err(e) if is_fatal(&e) => Err(e),
+        Err(e) if is_fatal(&e) => Err(e.into()),
         Err(e) => {
             let redo =
                 Redo { status_error: Some(form_error(&cx, &e)), note_draft: form.note, ..Default::default() };
@@ -377,17 +375,17 @@ pub async fn merge(
     cx: Cx,
     Path(id): Path<String>,
     Form(form): Form<MergeForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = post_id(&id)?;
     let target = parse_target(&form.into);
     let result = match target {
-        Some(target) => actions::merge::merge(&state, auth, id, target).await.map(|_| target),
-        None => Err(AppError(ErrorCode::MergeTargetNotFound)),
+        Some(target) => canyu_app::board::merge::merge(&state, auth, id, target).await.map(|_| target),
+        None => Err(ErrorCode::MergeTargetNotFound.into()),
     };
     match result {
         Ok(target) => Ok(see_other(&url(&post_url(target), &[("from", &id.to_string())]))),
-        Err(e) if is_fatal(&e) => Err(e),
+        Err(e) if is_fatal(&e) => Err(e.into()),
         Err(e) => {
             let redo =
                 Redo { merge_error: Some(form_error(&cx, &e)), merge_draft: form.into, ..Default::default() };
@@ -396,12 +394,12 @@ pub async fn merge(
     }
 }
 
-pub async fn unmerge(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn unmerge(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = post_id(&id)?;
-    match actions::merge::unmerge(&state, auth, id).await {
+    match canyu_app::board::merge::unmerge(&state, auth, id).await {
         Ok(_) => Ok(see_other(&format!("{}#timeline", post_url(id)))),
-        Err(e) if is_fatal(&e) => Err(e),
+        Err(e) if is_fatal(&e) => Err(e.into()),
         Err(e) => {
             let redo = Redo { merge_error: Some(form_error(&cx, &e)), ..Default::default() };
             render(&state, &cx, id, redo, status_of(&e)).await

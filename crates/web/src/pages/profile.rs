@@ -2,15 +2,14 @@
 
 use super::i18n::{self, T};
 use super::{Cx, Layout, PostCard, url, user_url};
-use crate::actions;
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use canyu_app::model::{PostFilter, Sort};
 use canyu_core::ErrorCode;
-use canyu_store::{PostFilter, Sort};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -55,22 +54,19 @@ pub async fn page(
     cx: Cx,
     Path(handle): Path<String>,
     Query(q): Query<ProfileQuery>,
-) -> AppResult<Response> {
-    let user = state.store.user_by_handle(&handle).await?.ok_or(AppError(ErrorCode::UserNotFound))?.user;
+) -> WebResult<Response> {
+    let user = canyu_app::accounts::user_by_handle(&state, &handle)
+        .await?
+        .ok_or(WebError::from(ErrorCode::UserNotFound))?;
     let cursor = q.cursor.as_deref().filter(|c| !c.is_empty());
-    let page = state
-        .store
-        .list_posts(&PostFilter {
-            author_id: Some(user.id),
-            sort: Sort::New,
-            cursor,
-            limit: 20,
-            ..Default::default()
-        })
-        .await?;
+    let page = canyu_app::board::list_posts(
+        &state,
+        &PostFilter { author_id: Some(user.id), sort: Sort::New, cursor, limit: 20, ..Default::default() },
+    )
+    .await?;
     let base = user_url(&user.handle);
     let posts = cx.cards(&state, &page.items).await?;
-    let standing = actions::points::standing(&state, &user).await?;
+    let standing = canyu_app::points::standing(&state, &user).await?;
     let locale = cx.locale;
     Ok(cx.ok(ProfilePage {
         points: user.points,

@@ -3,9 +3,8 @@
 
 use super::i18n::{self, T};
 use super::{Cx, Layout, TimeView, form_error, post_url, product_url, see_other, status_of};
-use crate::actions::releases::{self, ReleaseInput};
 use crate::changelog::{atom_feed, release_html};
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,9 +12,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use canyu_app::model::{PostFilter, Product, Release, ReleaseStatus, Sort};
+use canyu_app::releases::{self, ReleaseInput};
 use canyu_core::release::Channel;
 use canyu_core::{ErrorCode, PostStatus};
-use canyu_store::{PostFilter, Product, Release, ReleaseStatus, Sort};
 
 pub struct ReleaseCard {
     pub id: i64,
@@ -54,25 +54,28 @@ pub struct ChangelogPage {
     pub releases: Vec<ReleaseCard>,
 }
 
-async fn product(state: &AppState, slug: &str) -> AppResult<Product> {
-    state.cache.product(&state.store, slug).await?.ok_or(AppError(ErrorCode::NotFound))
+async fn product(state: &AppState, slug: &str) -> WebResult<Product> {
+    canyu_app::catalog::product(state, slug).await?.ok_or(WebError::from(ErrorCode::NotFound))
 }
 
 pub async fn changelog(
     State(state): State<AppState>,
     cx: Cx,
     Path(slug): Path<String>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let product = product(&state, &slug).await?;
     let (channels, drafts) = releases::listing_scope(&state, cx.auth.as_ref(), product.id).await?;
-    let list = state.store.releases_for_product(product.id, &channels, drafts, 100).await?;
+    let list = canyu_app::releases::releases_for_product(&state, product.id, &channels, drafts, 100).await?;
     let base = product_url(&product.slug);
     Ok(cx.ok(ChangelogPage {
         t: cx.t,
         ctx: cx.layout(""),
         new_url: drafts.then(|| format!("{base}/releases/new")),
         feed_url: format!("{base}/changelog.atom"),
-        fan_features: i18n::fan_features(cx.locale, state.store.fan_feature_count(product.id).await?),
+        fan_features: i18n::fan_features(
+            cx.locale,
+            canyu_app::releases::fan_feature_count(&state, product.id).await?,
+        ),
         releases: list.iter().map(|r| card(&cx, r)).collect(),
         product_name: product.name,
         product_url: base,
@@ -82,9 +85,9 @@ pub async fn changelog(
 /// The absolute address of this site as the client reached it (feeds need absolute links).
 fn site_base(state: &AppState, headers: &HeaderMap) -> String {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let forwarded_https = state.config.trust_forwarded_for
+    let forwarded_https = state.config().trust_forwarded_for
         && headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
-    let scheme = if state.config.secure_cookies || forwarded_https { "https" } else { "http" };
+    let scheme = if state.config().secure_cookies || forwarded_https { "https" } else { "http" };
     // A Host header is the client's to choose: keep only what a host name can hold.
     let host: String = host
         .chars()
@@ -99,9 +102,10 @@ pub async fn atom(
     cx: Cx,
     headers: HeaderMap,
     Path(slug): Path<String>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let product = product(&state, &slug).await?;
-    let list = state.store.releases_for_product(product.id, &[Channel::Stable], false, 50).await?;
+    let list =
+        canyu_app::releases::releases_for_product(&state, product.id, &[Channel::Stable], false, 50).await?;
     let xml = atom_feed(cx.locale, &product.slug, &product.name, &list, &site_base(&state, &headers));
     Ok(([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response())
 }
@@ -124,14 +128,15 @@ async fn render_release(
     id: i64,
     error: Option<String>,
     status: StatusCode,
-) -> AppResult<Response> {
-    let release = state.store.release(id).await?.ok_or(AppError(ErrorCode::ReleaseNotFound))?;
+) -> WebResult<Response> {
+    let release =
+        canyu_app::releases::release(state, id).await?.ok_or(WebError::from(ErrorCode::ReleaseNotFound))?;
     if !releases::visible(state, cx.auth.as_ref(), &release).await? {
-        return Err(AppError(ErrorCode::ReleaseNotFound));
+        return Err(WebError::from(ErrorCode::ReleaseNotFound));
     }
     let can_publish = release.status == ReleaseStatus::Draft
         && match &cx.auth {
-            Some(a) => releases::can_manage(state, a, release.product_id).await?,
+            Some(a) => canyu_app::policy::can_manage(state, a, release.product_id).await?,
             None => false,
         };
     Ok(cx.respond(
@@ -148,26 +153,26 @@ async fn render_release(
     ))
 }
 
-fn release_id(raw: &str) -> AppResult<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError(ErrorCode::ReleaseNotFound))
+fn release_id(raw: &str) -> WebResult<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(WebError::from(ErrorCode::ReleaseNotFound))
 }
 
-pub async fn show(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn show(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> WebResult<Response> {
     render_release(&state, &cx, release_id(&id)?, None, StatusCode::OK).await
 }
 
-pub async fn publish(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn publish(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = release_id(&id)?;
     match releases::publish(&state, auth, id).await {
         Ok(_) => Ok(see_other(&format!("/releases/{id}"))),
         Err(e)
             if matches!(
-                e.0,
+                e.code,
                 ErrorCode::Forbidden | ErrorCode::NotProductManager | ErrorCode::ReleaseNotFound
             ) =>
         {
-            Err(e)
+            Err(e.into())
         }
         Err(e) => render_release(&state, &cx, id, Some(form_error(&cx, &e)), status_of(&e)).await,
     }
@@ -214,19 +219,20 @@ async fn render_new(
     draft: Draft,
     error: Option<String>,
     status: StatusCode,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let mut candidates = Vec::new();
     for st in [PostStatus::InProgress, PostStatus::Planned] {
-        let page = state
-            .store
-            .list_posts(&PostFilter {
+        let page = canyu_app::board::list_posts(
+            state,
+            &PostFilter {
                 product_id: Some(product.id),
                 status: Some(st),
                 sort: Sort::Top,
                 limit: 100,
                 ..Default::default()
-            })
-            .await?;
+            },
+        )
+        .await?;
         candidates.extend(page.items.into_iter().map(|p| Candidate {
             id: p.id,
             url: post_url(p.id),
@@ -256,11 +262,11 @@ async fn render_new(
     ))
 }
 
-async fn managed_product(state: &AppState, cx: &Cx, slug: &str) -> AppResult<Product> {
+async fn managed_product(state: &AppState, cx: &Cx, slug: &str) -> WebResult<Product> {
     let auth = cx.user()?;
     let product = product(state, slug).await?;
-    if !releases::can_manage(state, auth, product.id).await? {
-        return Err(AppError(ErrorCode::NotProductManager));
+    if !canyu_app::policy::can_manage(state, auth, product.id).await? {
+        return Err(WebError::from(ErrorCode::NotProductManager));
     }
     Ok(product)
 }
@@ -269,7 +275,7 @@ pub async fn new_form(
     State(state): State<AppState>,
     cx: Cx,
     Path(slug): Path<String>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let product = managed_product(&state, &cx, &slug).await?;
     let draft = Draft {
         version: String::new(),
@@ -287,7 +293,7 @@ pub async fn create(
     cx: Cx,
     Path(slug): Path<String>,
     body: Bytes,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let product = managed_product(&state, &cx, &slug).await?;
     let auth = cx.user()?;
     let mut draft = Draft {
@@ -324,7 +330,7 @@ pub async fn create(
     };
     match releases::create(&state, auth, input).await {
         Ok(release) => Ok(see_other(&format!("/releases/{}", release.id))),
-        Err(e) if matches!(e.0, ErrorCode::Forbidden | ErrorCode::NotProductManager) => Err(e),
+        Err(e) if matches!(e.code, ErrorCode::Forbidden | ErrorCode::NotProductManager) => Err(e.into()),
         Err(e) => {
             let error = Some(form_error(&cx, &e));
             render_new(&state, &cx, product, draft, error, status_of(&e)).await

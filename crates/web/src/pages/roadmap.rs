@@ -3,14 +3,14 @@
 use super::board::ProductHead;
 use super::i18n::{self, T};
 use super::{Badge, Cx, Layout, PostCard};
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use canyu_app::model::{PostFilter, Sort};
 use canyu_core::{ErrorCode, PostStatus};
-use canyu_store::{PostFilter, Sort};
 
 pub const COLUMN_SIZE: u32 = 50;
 
@@ -29,21 +29,24 @@ pub struct RoadmapPage {
     pub columns: Vec<Column>,
 }
 
-pub async fn page(State(state): State<AppState>, cx: Cx, Path(slug): Path<String>) -> AppResult<Response> {
-    let product = state.store.product_by_slug(&slug).await?.ok_or(AppError(ErrorCode::NotFound))?;
+pub async fn page(State(state): State<AppState>, cx: Cx, Path(slug): Path<String>) -> WebResult<Response> {
+    let product = canyu_app::catalog::product_by_slug(&state, &slug)
+        .await?
+        .ok_or(WebError::from(ErrorCode::NotFound))?;
     let head = ProductHead::new(&cx, &product);
     let mut columns = Vec::with_capacity(3);
     for status in PostStatus::ROADMAP {
-        let page = state
-            .store
-            .list_posts(&PostFilter {
+        let page = canyu_app::board::list_posts(
+            &state,
+            &PostFilter {
                 product_id: Some(product.id),
                 status: Some(status),
                 sort: Sort::Top,
                 limit: COLUMN_SIZE,
                 ..Default::default()
-            })
-            .await?;
+            },
+        )
+        .await?;
         columns.push(Column {
             status: Badge { value: status.as_str(), label: i18n::status_label(cx.locale, status) },
             more_url: page

@@ -3,13 +3,12 @@
 //!
 //! A new token's secret appears once, on the page that answers the form (never in an
 //! address, so it does not end up in history or logs); afterwards only its record is listed.
-//! The rules are the API's (`PATCH /api/v1/me`, `/api/v1/me/tokens`): both call [`actions`].
+//! The rules are the API's (`PATCH /api/v1/me`, `/api/v1/me/tokens`): both call the application layer (`canyu_app`).
 
 use super::i18n::{self, T};
 use super::{Cx, Layout, TimeView, form_error, see_other, status_of, url, user_url};
-use crate::actions;
 use crate::auth::Auth;
-use crate::error::AppResult;
+use crate::error::WebResult;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -17,8 +16,8 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use canyu_app::model::ApiToken;
 use canyu_core::ErrorCode;
-use canyu_store::ApiToken;
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -151,25 +150,23 @@ async fn render(
     auth: &Auth,
     view: View,
     status: StatusCode,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let fresh_id = view.new_token.as_ref().map(|(_, record)| record.id);
-    let tokens = state
-        .store
-        .list_api_tokens(auth.user.id)
+    let tokens = canyu_app::accounts::list_api_tokens(state, auth.user.id)
         .await?
         .iter()
         .map(|tk| token_row(cx, tk, Some(tk.id) == fresh_id))
         .collect();
-    let days = state.config.api_token_ttl.as_secs() / 86_400;
-    let recipient = state.store.email_recipient(auth.user.id).await?;
-    let identity = state.store.identity(auth.user.id).await?;
+    let days = state.config().api_token_ttl.as_secs() / 86_400;
+    let recipient = canyu_app::accounts::email_recipient(state, auth.user.id).await?;
+    let identity = canyu_app::accounts::identity(state, auth.user.id).await?;
     let page = SettingsPage {
         t: cx.t,
         ctx: cx.layout("settings"),
         profile_url: user_url(&auth.user.handle),
         notice: view.notice,
         bio: view.bio.unwrap_or_else(|| auth.user.bio.clone()),
-        bio_max: actions::BIO_MAX_CHARS,
+        bio_max: canyu_app::accounts::BIO_MAX_CHARS,
         bio_error: view.bio_error,
         email: view
             .email
@@ -180,7 +177,7 @@ async fn render(
         identity_name: view.identity_name,
         identity_error: view.identity_error,
         token_name: view.token_name,
-        token_name_max: actions::TOKEN_NAME_MAX_CHARS,
+        token_name_max: canyu_app::accounts::TOKEN_NAME_MAX_CHARS,
         token_error: view.token_error,
         tokens_error: view.tokens_error,
         tokens_note: i18n::tokens_note(cx.locale, days),
@@ -199,7 +196,7 @@ pub async fn page(
     State(state): State<AppState>,
     cx: Cx,
     Query(q): Query<SettingsQuery>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let notice = match q.done.as_deref() {
         Some("bio_saved") | Some("email_saved") => Some(cx.t.settings_bio_saved),
@@ -214,14 +211,14 @@ pub async fn update_bio(
     State(state): State<AppState>,
     cx: Cx,
     Form(form): Form<BioForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
-    match actions::update_bio(&state, auth, &form.bio).await {
+    match canyu_app::accounts::update_bio(&state, auth, &form.bio).await {
         Ok(_) => Ok(see_other(&url("/settings", &[("done", "bio_saved")]))),
-        Err(e) if is_fatal(e.0) => Err(e),
+        Err(e) if is_fatal(e.code) => Err(e.into()),
         Err(e) => {
             // The API answers `invalid_form`; here the form can say exactly what is wrong.
-            let (msg, status) = if e.0 == ErrorCode::InvalidForm {
+            let (msg, status) = if e.code == ErrorCode::InvalidForm {
                 (cx.t.settings_bio_invalid.to_string(), StatusCode::UNPROCESSABLE_ENTITY)
             } else {
                 (form_error(&cx, &e), status_of(&e))
@@ -237,24 +234,21 @@ pub async fn update_email(
     State(state): State<AppState>,
     cx: Cx,
     Form(form): Form<EmailForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
-    let email = match form.email.trim() {
-        "" => Ok(None),
-        raw => canyu_core::user::parse_email(raw).map(Some),
+    let change = canyu_app::accounts::EmailChange {
+        email: Some(form.email.as_str()),
+        notify: Some(form.notify.is_some()),
     };
-    match email {
-        Ok(email) => {
-            state.store.set_email(auth.user.id, email.as_deref()).await?;
-            state.store.set_email_notifications(auth.user.id, form.notify.is_some()).await?;
-            Ok(see_other(&url("/settings", &[("done", "email_saved")])))
-        }
-        Err(code) => {
-            let e = crate::error::AppError(code);
+    match canyu_app::accounts::update_email(&state, auth, change).await {
+        Ok(()) => Ok(see_other(&url("/settings", &[("done", "email_saved")]))),
+        Err(e) if e.code != ErrorCode::Internal => {
+            let e = crate::error::WebError::from(e);
             let view =
                 View { email: Some(form.email), email_error: Some(form_error(&cx, &e)), ..View::default() };
             render(&state, &cx, auth, view, status_of(&e)).await
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -263,11 +257,11 @@ pub async fn verify_identity(
     State(state): State<AppState>,
     cx: Cx,
     Form(form): Form<IdentityForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
-    match actions::identity::verify(&state, auth, &form.real_name, &form.id_number).await {
+    match canyu_app::accounts::identity::verify(&state, auth, &form.real_name, &form.id_number).await {
         Ok(_) => Ok(see_other(&url("/settings", &[("done", "identity_verified")]))),
-        Err(e) if is_fatal(e.0) => Err(e),
+        Err(e) if is_fatal(e.code) => Err(e.into()),
         Err(e) => {
             let view = View {
                 identity_name: form.real_name,
@@ -284,14 +278,14 @@ pub async fn create_token(
     State(state): State<AppState>,
     cx: Cx,
     Form(form): Form<TokenForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
-    match actions::create_api_token(&state, auth, &form.name).await {
+    match canyu_app::accounts::create_api_token(&state, auth, &form.name).await {
         Ok(issued) => {
             let view = View { new_token: Some(issued), ..View::default() };
             render(&state, &cx, auth, view, StatusCode::OK).await
         }
-        Err(e) if is_fatal(e.0) => Err(e),
+        Err(e) if is_fatal(e.code) => Err(e.into()),
         Err(e) => {
             let view =
                 View { token_name: form.name, token_error: Some(form_error(&cx, &e)), ..View::default() };
@@ -300,11 +294,11 @@ pub async fn create_token(
     }
 }
 
-pub async fn revoke_token(State(state): State<AppState>, cx: Cx, Path(id): Path<i64>) -> AppResult<Response> {
+pub async fn revoke_token(State(state): State<AppState>, cx: Cx, Path(id): Path<i64>) -> WebResult<Response> {
     let auth = cx.user()?;
-    match actions::revoke_api_token(&state, auth, id).await {
+    match canyu_app::accounts::revoke_api_token(&state, auth, id).await {
         Ok(()) => Ok(see_other(&url("/settings", &[("done", "token_revoked")]))),
-        Err(e) if is_fatal(e.0) => Err(e),
+        Err(e) if is_fatal(e.code) => Err(e.into()),
         Err(e) => {
             let view = View { tokens_error: Some(form_error(&cx, &e)), ..View::default() };
             render(&state, &cx, auth, view, status_of(&e)).await

@@ -1,12 +1,16 @@
 //! The pages through the whole router (middleware included), without a browser: escaping,
 //! forms, redirects, permissions and languages. `e2e/` covers what needs JavaScript.
 
-use crate::actions::{self, ClientIp, PostInput, Registration};
 use crate::auth::{Auth, AuthVia, start_session};
-use crate::state::{AppState, PasswordCost, WebConfig};
+use crate::client_ip::ClientIp;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use axum::response::Response;
+use canyu_app::accounts::PasswordCost;
+use canyu_app::accounts::Registration;
+use canyu_app::board::PostInput;
+use canyu_app::{AppConfig, now_millis};
 use canyu_core::Role;
 use canyu_store::testing::fresh_store;
 use canyu_store::{Backend, User};
@@ -18,6 +22,8 @@ use tower::ServiceExt;
 
 pub(super) struct App {
     pub(super) state: AppState,
+    /// The database under the app, for setting up what a test needs.
+    pub(super) store: canyu_store::Store,
     /// Added to the real clock: lets a test move a campaign from phase to phase.
     pub(super) clock_offset: Arc<std::sync::atomic::AtomicI64>,
 }
@@ -62,20 +68,19 @@ impl App {
     pub(super) async fn new() -> App {
         let (store, _) = fresh_store(Backend::Sqlite).await.expect("store");
         let index = SearchIndex::open_in_ram().expect("index");
-        let config = WebConfig {
+        let config = AppConfig {
             password_cost: PasswordCost::Fast,
             auth_attempts_per_minute: 10_000,
             writes_per_minute: 10_000,
-            ..WebConfig::default()
+            ..AppConfig::default()
         };
-        let mut state = AppState::new(store, Arc::new(index), config);
+        let mut app = canyu_app::App::new(store.clone(), Arc::new(index), config);
         let clock_offset = Arc::new(std::sync::atomic::AtomicI64::new(0));
         let offset = clock_offset.clone();
-        state.parts_mut().clock =
-            Arc::new(move || crate::state::now_millis() + offset.load(std::sync::atomic::Ordering::Relaxed));
-        state.store.create_category("car", "汽车", "Cars").await.expect("category");
-        state
-            .store
+        app.set_clock(Arc::new(move || now_millis() + offset.load(std::sync::atomic::Ordering::Relaxed)));
+        let state = AppState::new(app);
+        store.create_category("car", "汽车", "Cars").await.expect("category");
+        store
             .create_product(canyu_store::NewProduct {
                 slug: "xiaomi-su7",
                 name: "小米 SU7",
@@ -85,21 +90,21 @@ impl App {
             })
             .await
             .expect("product");
-        App { state, clock_offset }
+        App { state, store, clock_offset }
     }
 
     pub(super) async fn user(&self, handle: &str, role: Role) -> (User, String) {
-        let user = actions::register(
+        let user = canyu_app::accounts::register(
             &self.state,
-            IP,
+            IP.0,
             Registration { handle: handle.into(), password: "password-123".into(), email: None },
         )
         .await
         .expect("register");
         if role != Role::Fan {
-            self.state.store.set_role(user.id, role).await.expect("role");
+            self.store.set_role(user.id, role).await.expect("role");
         }
-        let user = self.state.store.user_by_id(user.id).await.expect("db").expect("user");
+        let user = self.store.user_by_id(user.id).await.expect("db").expect("user");
         let cookie = start_session(&self.state, &user).await.expect("session");
         let cookie = cookie.to_str().expect("ascii").split(';').next().expect("pair").to_string();
         (user, cookie)
@@ -115,7 +120,7 @@ impl App {
             tags: vec!["续航".into()],
             beta: false,
         };
-        actions::create_post(&self.state, &auth, input).await.expect("post").id
+        canyu_app::board::create_post(&self.state, &auth, input).await.expect("post").id
     }
 
     pub(super) async fn send(&self, req: Request<Body>) -> Page {
@@ -201,7 +206,7 @@ async fn home_and_board_render_in_both_languages_with_security_headers() {
 async fn user_text_is_escaped_and_markdown_is_sanitised() {
     let app = App::new().await;
     let (fan, cookie) = app.user("evil_fan", Role::Fan).await;
-    app.state.store.update_bio(fan.id, "<b onmouseover=alert(1)>bio</b>").await.expect("bio");
+    app.store.update_bio(fan.id, "<b onmouseover=alert(1)>bio</b>").await.expect("bio");
     let id = app
         .post(
             &fan,
@@ -266,7 +271,7 @@ async fn new_post_form_keeps_input_on_error_and_redirects_on_success() {
     assert_eq!(made.status, StatusCode::SEE_OTHER);
     let to = made.location.expect("location");
     assert!(to.starts_with("/posts/"));
-    let post = app.state.store.post(to[7..].parse().expect("id")).await.expect("db").expect("post");
+    let post = app.store.post(to[7..].parse().expect("id")).await.expect("db").expect("post");
     assert_eq!(post.tags, ["座椅", "舒适"]);
 
     // Without the token, nothing happens.
@@ -320,9 +325,9 @@ async fn vote_form_toggles_and_comment_form_posts() {
         .await;
     assert_eq!(voted.status, StatusCode::SEE_OTHER);
     assert_eq!(voted.location.as_deref(), Some("/products/xiaomi-su7"));
-    assert_eq!(app.state.store.post(id).await.unwrap().unwrap().votes, 1);
+    assert_eq!(app.store.post(id).await.unwrap().unwrap().votes, 1);
     app.form(&format!("/posts/{id}/vote"), &cookie, &[("csrf", &csrf)]).await;
-    assert_eq!(app.state.store.post(id).await.unwrap().unwrap().votes, 0);
+    assert_eq!(app.store.post(id).await.unwrap().unwrap().votes, 0);
 
     let empty = app.form(&format!("/posts/{id}/comments"), &cookie, &[("csrf", &csrf), ("body", "  ")]).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -4,16 +4,15 @@
 
 use super::i18n::{self, T};
 use super::{Badge, Cx, Layout, PostCard, post_url, url};
-use crate::actions;
-use crate::error::AppResult;
+use crate::error::WebResult;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use canyu_app::model::{PostFilter, Sort};
 use canyu_core::{PostStatus, Role};
-use canyu_store::{PostFilter, Sort};
 use serde::Deserialize;
 
 pub const PAGE_SIZE: u32 = 30;
@@ -63,21 +62,22 @@ async fn render(
     cursor: Option<&str>,
     report: Vec<ReportItem>,
     report_error: Option<String>,
-) -> AppResult<Response> {
-    let products = state.store.list_products().await?;
+) -> WebResult<Response> {
+    let products = canyu_app::catalog::list_products(state).await?;
     let product = product.filter(|p| !p.is_empty());
     let product_id = product.and_then(|slug| products.iter().find(|p| p.slug == slug)).map(|p| p.id);
-    let page = state
-        .store
-        .list_posts(&PostFilter {
+    let page = canyu_app::board::list_posts(
+        state,
+        &PostFilter {
             product_id,
             status: Some(PostStatus::New),
             sort: Sort::Oldest,
             cursor,
             limit: PAGE_SIZE,
             ..Default::default()
-        })
-        .await?;
+        },
+    )
+    .await?;
     let product = product_id.and(product).unwrap_or("");
     let posts = page.items.iter().map(|p| cx.card(p, false)).collect();
     Ok(cx.ok(TriagePage {
@@ -109,14 +109,14 @@ pub async fn page(
     State(state): State<AppState>,
     cx: Cx,
     Query(q): Query<TriageQuery>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     cx.user()?.require(Role::Moderator)?;
     let cursor = q.cursor.as_deref().filter(|c| !c.is_empty());
     render(&state, &cx, q.product.as_deref(), cursor, Vec::new(), None).await
 }
 
 /// The batch form: `ids` repeats, so it is parsed by hand (serde's form decoder keeps one).
-pub async fn apply(State(state): State<AppState>, cx: Cx, body: Bytes) -> AppResult<Response> {
+pub async fn apply(State(state): State<AppState>, cx: Cx, body: Bytes) -> WebResult<Response> {
     let auth = cx.user()?;
     auth.require(Role::Moderator)?;
     let mut ids: Vec<i64> = Vec::new();
@@ -142,22 +142,23 @@ pub async fn apply(State(state): State<AppState>, cx: Cx, body: Bytes) -> AppRes
         return render(&state, &cx, Some(&product), None, Vec::new(), Some(msg)).await;
     }
     ids.truncate(MAX_BATCH);
-    let titles = state.store.posts_by_ids(&ids).await?;
+    let titles = canyu_app::board::posts_by_ids(&state, &ids).await?;
     let mut report = Vec::with_capacity(ids.len());
     for id in ids {
         let title =
             titles.iter().find(|p| p.id == id).map(|p| p.title.clone()).unwrap_or_else(|| format!("#{id}"));
-        let (ok, message) = match actions::change_status(&state, auth, id, &status, Some(&note)).await {
-            Ok(change) => (
-                true,
-                format!(
-                    "{} → {}",
-                    i18n::status_label(cx.locale, change.from),
-                    i18n::status_label(cx.locale, change.to)
+        let (ok, message) =
+            match canyu_app::board::change_status(&state, auth, id, &status, Some(&note)).await {
+                Ok(change) => (
+                    true,
+                    format!(
+                        "{} → {}",
+                        i18n::status_label(cx.locale, change.from),
+                        i18n::status_label(cx.locale, change.to)
+                    ),
                 ),
-            ),
-            Err(e) => (false, e.0.message(cx.locale).to_string()),
-        };
+                Err(e) => (false, e.code.message(cx.locale).to_string()),
+            };
         report.push(ReportItem { id, title, url: post_url(id), ok, message });
     }
     render(&state, &cx, Some(&product), None, report, None).await

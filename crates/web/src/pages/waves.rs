@@ -6,9 +6,8 @@
 use super::campaigns::{CampaignCard, CampaignForm, CampaignQuery, CampaignText, campaign_param};
 use super::i18n::T;
 use super::{Cx, Layout, form_error, product_url, see_other, status_of};
-use crate::actions::waves::{self as wave_actions, WaveInput};
 use crate::auth::random_token;
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -16,11 +15,13 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use canyu_app::AppError;
+use canyu_app::model::{Product, Wave};
+use canyu_app::sales::waves::{self as wave_actions, WaveInput};
 use canyu_core::release::PlanDate;
 use canyu_core::time::rfc3339;
 use canyu_core::wave::Eligibility;
 use canyu_core::{ErrorCode, Locale, Millis};
-use canyu_store::{Product, Wave};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -295,19 +296,21 @@ async fn render_wave(
     ordered: Option<String>,
     error: Option<String>,
     status: StatusCode,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let b = text(cx.locale);
-    let (wave, taken) = wave_actions::show(state, id).await.map_err(|e| match e.0 {
-        ErrorCode::WaveNotFound => AppError(ErrorCode::NotFound),
-        _ => e,
+    let (wave, taken) = wave_actions::show(state, id).await.map_err(|e| match e.code {
+        ErrorCode::WaveNotFound => WebError::from(ErrorCode::NotFound),
+        _ => e.into(),
     })?;
-    let product = state.store.product_by_id(wave.product_id).await?.ok_or(AppError(ErrorCode::NotFound))?;
-    let (commitment, entries, drawn) = match state.store.draw_state(id).await? {
+    let product = canyu_app::catalog::product_by_id(state, wave.product_id)
+        .await?
+        .ok_or(WebError::from(ErrorCode::NotFound))?;
+    let (commitment, entries, drawn) = match canyu_app::sales::draws::draw_state(state, id).await? {
         Some(d) => (d.commitment, d.entries, d.drawn_at.is_some()),
         None => (String::new(), 0, false),
     };
     let entered = match (&cx.auth, commitment.is_empty()) {
-        (Some(a), false) => state.store.has_entered(id, a.user.id).await?,
+        (Some(a), false) => canyu_app::sales::draws::has_entered(state, id, a.user.id).await?,
         _ => false,
     };
     let mut verified_buyer = None;
@@ -315,7 +318,7 @@ async fn render_wave(
     let (kinds, campaign_url, address_required) = match wave.campaign_id {
         Some(campaign_id) => {
             let campaign =
-                state.campaigns.get(&state.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
+                canyu_app::campaigns::cached(state, campaign_id).await?.ok_or(ErrorCode::Internal)?;
             let labels = super::launch_orders::kind_labels(cx.locale);
             let sku = campaign.skus.iter().find(|s| s.code == wave.rules.sku);
             // A wave's page may be open before the campaign's reveal: no amount until then.
@@ -334,7 +337,8 @@ async fn render_wave(
             if campaign.terms.limits.verified_only
                 && let Some(auth) = &cx.auth
             {
-                verified_buyer = state.store.identity(auth.user.id).await?.map(|i| i.real_name);
+                verified_buyer =
+                    canyu_app::accounts::identity(state, auth.user.id).await?.map(|i| i.real_name);
                 needs_verification = verified_buyer.is_none();
             }
             (kinds, format!("/campaigns/{campaign_id}"), campaign.terms.limits.one_per_address)
@@ -345,9 +349,7 @@ async fn render_wave(
     let on_sale = live && wave.rules.in_window(cx.now);
     let upcoming = live && cx.now < wave.rules.starts_at;
     let manager = match &cx.auth {
-        Some(a) if on_sale || upcoming => {
-            crate::actions::releases::can_manage(state, a, wave.product_id).await?
-        }
+        Some(a) if on_sale || upcoming => canyu_app::policy::can_manage(state, a, wave.product_id).await?,
         _ => false,
     };
     let page = WavePage {
@@ -377,8 +379,8 @@ async fn render_wave(
     Ok(cx.respond(status, page))
 }
 
-fn wave_id(raw: &str) -> AppResult<i64> {
-    raw.parse().map_err(|_| AppError(ErrorCode::NotFound))
+fn wave_id(raw: &str) -> WebResult<i64> {
+    raw.parse().map_err(|_| WebError::from(ErrorCode::NotFound))
 }
 
 pub async fn page(
@@ -386,7 +388,7 @@ pub async fn page(
     cx: Cx,
     Path(id): Path<String>,
     Query(q): Query<WaveQuery>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let ordered =
         q.ordered.filter(|o| o.len() <= 40 && o.chars().all(|c| c.is_ascii_alphanumeric() || c == '#'));
     render_wave(&state, &cx, wave_id(&id)?, ordered, None, StatusCode::OK).await
@@ -402,19 +404,19 @@ pub struct BuyForm {
     pub address: String,
 }
 
-pub async fn enter(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn enter(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = wave_id(&id)?;
-    let entered = crate::actions::draws::enter(&state, auth, id).await.map(drop);
+    let entered = canyu_app::sales::draws::enter(&state, auth, id).await.map(drop);
     back_to_wave(&state, &cx, id, entered).await
 }
 
 /// After a form on a wave's page: back to the page, or the page again saying what was
 /// refused. Errors that are no refusal of the form get the error page.
-async fn back_to_wave(state: &AppState, cx: &Cx, id: i64, done: AppResult<()>) -> AppResult<Response> {
+async fn back_to_wave(state: &AppState, cx: &Cx, id: i64, done: Result<(), AppError>) -> WebResult<Response> {
     match done {
         Ok(()) => Ok(see_other(&format!("/waves/{id}"))),
-        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e),
+        Err(e) if matches!(e.code, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e.into()),
         Err(e) => {
             let msg = form_error(cx, &e);
             render_wave(state, cx, id, None, Some(msg), status_of(&e)).await
@@ -425,15 +427,15 @@ async fn back_to_wave(state: &AppState, cx: &Cx, id: i64, done: AppResult<()>) -
 pub async fn buy(
     State(state): State<AppState>,
     cx: Cx,
-    client_ip: crate::actions::ClientIp,
+    client_ip: crate::client_ip::ClientIp,
     headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     Form(form): Form<BuyForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = wave_id(&id)?;
     // A browser that never ordered gets its device cookie with this answer.
-    let (device, device_cookie) = crate::auth::device_for(&headers, state.config.secure_cookies);
+    let (device, device_cookie) = crate::auth::device_for(&headers, state.config().secure_cookies);
     let present = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_string());
     let (kind, buyer_name, address) =
         (present(&form.kind), present(&form.buyer_name), present(&form.address));
@@ -443,7 +445,7 @@ pub async fn buy(
         _ => format!("{}\n{}\n{}", form.kind.trim(), form.buyer_name.trim(), form.address.trim()),
     };
     let options = wave_actions::OrderOptions {
-        launch: crate::actions::launch_orders::LaunchChoice {
+        launch: canyu_app::campaigns::launch_orders::LaunchChoice {
             kind: kind.as_deref(),
             buyer_name: buyer_name.as_deref(),
             address: address.as_deref(),
@@ -454,7 +456,7 @@ pub async fn buy(
     };
     let result = match canyu_core::wave::parse_idempotency_key(Some(&form.key)) {
         Ok(key) => wave_actions::place(&state, auth, id, key, body.as_bytes(), options).await,
-        Err(code) => Err(AppError(code)),
+        Err(code) => Err(code.into()),
     };
     let with_device = |mut res: Response| {
         if let Some(cookie) = &device_cookie {
@@ -483,12 +485,12 @@ pub async fn set_quantity(
     cx: Cx,
     Path(id): Path<String>,
     Form(form): Form<QuantityForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = wave_id(&id)?;
     let result = match form.quantity.trim().parse::<i64>() {
         Ok(quantity) => wave_actions::set_quantity(&state, auth, id, quantity).await,
-        Err(_) => Err(AppError(ErrorCode::InvalidWaveQuantity)),
+        Err(_) => Err(ErrorCode::InvalidWaveQuantity.into()),
     };
     back_to_wave(&state, &cx, id, result).await
 }
@@ -507,22 +509,22 @@ pub async fn end(
     cx: Cx,
     Path(id): Path<String>,
     Form(form): Form<EndForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = wave_id(&id)?;
     let change = match form.minutes.trim() {
-        "" if form.confirm.is_empty() => Err(AppError(ErrorCode::WaveEndNotConfirmed)),
+        "" if form.confirm.is_empty() => Err(WebError::from(ErrorCode::WaveEndNotConfirmed)),
         "" => Ok(wave_actions::NewWindow::EndNow),
         m => match m.parse::<i64>() {
             Ok(m) if (1..=canyu_core::wave::MAX_WAVE_MS / 60_000).contains(&m) => {
                 Ok(wave_actions::NewWindow::Move { starts_at: None, ends_at: Some(cx.now + m * 60_000) })
             }
-            _ => Err(AppError(ErrorCode::InvalidWaveWindow)),
+            _ => Err(ErrorCode::InvalidWaveWindow.into()),
         },
     };
     let result = match change {
         Ok(change) => wave_actions::set_window(&state, auth, id, change).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     back_to_wave(&state, &cx, id, result).await
 }
@@ -540,11 +542,11 @@ pub async fn cancel(
     cx: Cx,
     Path(id): Path<String>,
     Form(form): Form<CancelForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = wave_id(&id)?;
     let result = match form.confirm.is_empty() {
-        true => Err(AppError(ErrorCode::WaveCancelNotConfirmed)),
+        true => Err(ErrorCode::WaveCancelNotConfirmed.into()),
         false => wave_actions::cancel(&state, auth, id, &form.reason).await,
     };
     back_to_wave(&state, &cx, id, result).await
@@ -593,7 +595,7 @@ async fn render_waves(
     form: WaveForm,
     error: Option<String>,
     status: StatusCode,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     render_waves_page(state, cx, product, form, CampaignForm::default(), error, status).await
 }
 
@@ -605,7 +607,7 @@ pub(crate) async fn render_waves_with_campaign_form(
     campaign_form: CampaignForm,
     error: Option<String>,
     status: StatusCode,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     render_waves_page(state, cx, product, default_wave_form(None), campaign_form, error, status).await
 }
 
@@ -617,16 +619,16 @@ async fn render_waves_page(
     campaign_form: CampaignForm,
     error: Option<String>,
     status: StatusCode,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let b = text(cx.locale);
     let manager = match &cx.auth {
-        Some(a) => crate::actions::releases::can_manage(state, a, product.id).await?,
+        Some(a) => canyu_app::policy::can_manage(state, a, product.id).await?,
         None => false,
     };
-    let waves = state.store.waves_for_product(product.id).await?;
+    let waves = canyu_app::sales::waves::waves_for_product(state, product.id).await?;
     let mut cards = Vec::with_capacity(waves.len());
     for w in &waves {
-        let taken = state.stock.counters(w.id).await.map(|c| c.taken.max(w.sold)).unwrap_or(w.sold);
+        let taken = canyu_app::sales::waves::taken(state, w).await;
         cards.push(card(b, w, taken));
     }
     let page = WavesPage {
@@ -648,8 +650,8 @@ async fn render_waves_page(
     Ok(cx.respond(status, page))
 }
 
-async fn product(state: &AppState, slug: &str) -> AppResult<Product> {
-    state.cache.product(&state.store, slug).await?.ok_or(AppError(ErrorCode::NotFound))
+async fn product(state: &AppState, slug: &str) -> WebResult<Product> {
+    canyu_app::catalog::product(state, slug).await?.ok_or(WebError::from(ErrorCode::NotFound))
 }
 
 fn default_wave_form(campaign: Option<i64>) -> WaveForm {
@@ -668,7 +670,7 @@ pub async fn list(
     cx: Cx,
     Path(slug): Path<String>,
     q: Query<CampaignQuery>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let product = product(&state, &slug).await?;
     render_waves(&state, &cx, &product, default_wave_form(campaign_param(&q)), None, StatusCode::OK).await
 }
@@ -692,11 +694,11 @@ pub async fn create(
     cx: Cx,
     Path(slug): Path<String>,
     Form(form): Form<WaveForm>,
-) -> AppResult<Response> {
+) -> WebResult<Response> {
     let auth = cx.user()?;
     let product = product(&state, &slug).await?;
-    let parsed = (|| -> Result<WaveInput, AppError> {
-        let number = |raw: &str, code: ErrorCode| raw.trim().parse::<i64>().map_err(|_| AppError(code));
+    let parsed = (|| -> Result<WaveInput, WebError> {
+        let number = |raw: &str, code: ErrorCode| raw.trim().parse::<i64>().map_err(|_| WebError::from(code));
         let starts_at = china_local(&form.starts_at).ok_or(ErrorCode::InvalidWaveWindow)?;
         let minutes = number(&form.minutes, ErrorCode::InvalidWaveWindow)?;
         let eligibility = match form.eligibility.as_str() {
@@ -721,18 +723,20 @@ pub async fn create(
             fcode_quantity: None,
             campaign: match form.campaign.trim() {
                 "" => None,
-                raw => Some(raw.parse().map_err(|_| AppError(ErrorCode::InvalidCampaign))?),
+                raw => Some(raw.parse().map_err(|_| WebError::from(ErrorCode::InvalidCampaign))?),
             },
         })
     })();
     let result = match parsed {
         Ok(input) => wave_actions::create(&state, auth, input).await,
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     match result {
         Ok(wave) => Ok(see_other(&format!("/waves/{}", wave.id))),
-        Err(e) if matches!(e.0, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden) => {
-            Err(e)
+        Err(e)
+            if matches!(e.code, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden) =>
+        {
+            Err(e.into())
         }
         Err(e) => {
             let msg = form_error(&cx, &e);

@@ -1,10 +1,12 @@
 //! `spawn_app()`: the real server on port 0 with a fresh database, once per backend.
 #![allow(dead_code)]
 
+use canyu_app::accounts::PasswordCost;
+use canyu_app::{App, AppConfig};
 use canyu_store::testing::fresh_store;
 use canyu_store::{Backend, NewUser, Store};
 use canyu_text::SearchIndex;
-use canyu_web::{AppState, PasswordCost, WebConfig};
+use canyu_web::AppState;
 use reqwest::{Client, Method, Response};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -26,13 +28,13 @@ pub struct TestApp {
     pub redis: Option<(String, String)>,
 }
 
-pub fn test_config() -> WebConfig {
-    WebConfig {
+pub fn test_config() -> AppConfig {
+    AppConfig {
         password_cost: PasswordCost::Fast,
         auth_attempts_per_minute: 100_000,
         writes_per_minute: 100_000,
         orders_per_minute: 100_000,
-        ..WebConfig::default()
+        ..AppConfig::default()
     }
 }
 
@@ -40,7 +42,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, test_config()).await
 }
 
-pub async fn spawn_app_with(backend: Backend, config: WebConfig) -> TestApp {
+pub async fn spawn_app_with(backend: Backend, config: AppConfig) -> TestApp {
     let (store, _) = fresh_store(backend).await.expect("fresh database");
     serve_store(store, backend, config).await
 }
@@ -61,30 +63,34 @@ pub async fn spawn_app_on_redis(backend: Backend) -> Option<TestApp> {
     Some(serve(store, backend, test_config(), Some((url, prefix))).await)
 }
 
-async fn serve_store(store: Store, backend: Backend, config: WebConfig) -> TestApp {
+async fn serve_store(store: Store, backend: Backend, config: AppConfig) -> TestApp {
     serve(store, backend, config, None).await
 }
 
 async fn serve(
     store: Store,
     backend: Backend,
-    config: WebConfig,
+    config: AppConfig,
     redis: Option<(String, String)>,
 ) -> TestApp {
     let index = SearchIndex::open_in_ram().expect("search index");
-    let mut state = AppState::new(store.clone(), Arc::new(index), config);
+    let mut app = App::new(store.clone(), Arc::new(index), config);
     if let Some((url, prefix)) = &redis {
         let stock = canyu_launch::redis_engine::RedisStock::connect(url)
             .await
             .expect("connect to CANYU_TEST_REDIS_URL")
             .with_prefix(prefix)
             .expect("prefix");
-        state.parts_mut().claims = Arc::new(canyu_launch::claims::ClaimBook::redis(stock.clone()));
-        state.parts_mut().stock = canyu_launch::redis_stock::RedisStockEngine::start(store.clone(), stock);
+        let claims = Arc::new(canyu_launch::claims::ClaimBook::redis(stock.clone()));
+        app.set_stock_engine(
+            canyu_launch::redis_stock::RedisStockEngine::start(store.clone(), stock),
+            claims,
+        );
     }
     let offset = Arc::new(AtomicI64::new(0));
     let o = offset.clone();
-    state.parts_mut().clock = Arc::new(move || canyu_web::state::now_millis() + o.load(Ordering::Relaxed));
+    app.set_clock(Arc::new(move || canyu_app::now_millis() + o.load(Ordering::Relaxed)));
+    let state = AppState::new(app);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(canyu_web::serve(listener, state.clone(), std::future::pending()));
@@ -109,7 +115,7 @@ impl TestApp {
     /// Another node of the same site: a server over the same database (and, with the Redis
     /// engine, the same Redis keys) with nothing in memory.
     pub async fn another_node(&self) -> TestApp {
-        let config = (*self.state.config).clone();
+        let config = self.state.config().clone();
         let app = serve(self.store.clone(), self.backend, config, self.redis.clone()).await;
         app.clock_offset.store(self.clock_offset.load(Ordering::Relaxed), Ordering::Relaxed);
         app
@@ -157,7 +163,7 @@ impl TestApp {
 
     /// Creates an account with `role` directly in the database and logs it in by API.
     pub async fn user_with_role(&self, handle: &str, role: canyu_core::Role) -> String {
-        let hash = canyu_web::auth::hash_password(PasswordCost::Fast, "staff-password-1".into())
+        let hash = canyu_app::accounts::hash_password(PasswordCost::Fast, "staff-password-1".into())
             .await
             .expect("hash");
         self.store

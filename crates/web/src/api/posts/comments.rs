@@ -1,8 +1,7 @@
 use super::parse_post_id;
-use crate::actions;
 use crate::api::views::{CommentView, ErrorBody, ItemsView};
 use crate::auth::{MaybeAuth, RequireAuth};
-use crate::error::{ApiJson, AppResult, post_not_found};
+use crate::error::{ApiJson, WebResult, post_not_found};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -17,11 +16,11 @@ pub async fn list(
     State(state): State<AppState>,
     auth: MaybeAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<ItemsView<CommentView>>> {
+) -> WebResult<Json<ItemsView<CommentView>>> {
     let id = parse_post_id(&id)?;
-    let post = state.store.post(id).await?.ok_or_else(post_not_found)?;
-    actions::beta::ensure_post_visible(&state, auth.0.as_ref(), &post).await?;
-    let comments = state.store.comments(id).await?;
+    let post = canyu_app::board::post(&state, id).await?.ok_or_else(post_not_found)?;
+    canyu_app::beta::ensure_post_visible(&state, auth.0.as_ref(), &post).await?;
+    let comments = canyu_app::board::comments(&state, id).await?;
     Ok(Json(ItemsView { items: comments.iter().map(CommentView::from).collect() }))
 }
 
@@ -40,7 +39,7 @@ pub async fn create(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<NewCommentRequest>,
-) -> AppResult<(StatusCode, Json<CommentView>)> {
-    let comment = actions::comment(&state, &auth, parse_post_id(&id)?, &req.body).await?;
+) -> WebResult<(StatusCode, Json<CommentView>)> {
+    let comment = canyu_app::board::comment(&state, &auth, parse_post_id(&id)?, &req.body).await?;
     Ok((StatusCode::CREATED, Json(CommentView::from(&comment))))
 }

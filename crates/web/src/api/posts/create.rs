@@ -1,12 +1,12 @@
-use crate::actions::{self, PostInput};
 use crate::api::views::{ErrorBody, PostView};
 use crate::auth::RequireAuth;
-use crate::error::{ApiJson, AppResult};
+use crate::error::{ApiJson, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use canyu_app::board::PostInput;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -36,8 +36,8 @@ pub async fn create(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<NewPostRequest>,
-) -> AppResult<Response> {
-    let post = actions::create_post(
+) -> WebResult<Response> {
+    let post = canyu_app::board::create_post(
         &state,
         &auth,
         PostInput {

@@ -1,12 +1,11 @@
-use crate::actions;
 use crate::api::views::{ErrorBody, HighlightView, PostPageView, PostView};
 use crate::auth::MaybeAuth;
-use crate::error::{AppError, AppResult};
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
+use canyu_app::model::{Post, PostFilter, Sort};
 use canyu_core::{ErrorCode, PostKind, PostStatus, Tag};
-use canyu_store::{Post, PostFilter, Sort};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -40,12 +39,12 @@ pub(crate) async fn voted_flags(
     state: &AppState,
     auth: &MaybeAuth,
     posts: &[Post],
-) -> AppResult<Vec<Option<bool>>> {
+) -> WebResult<Vec<Option<bool>>> {
     match &auth.0 {
         None => Ok(vec![None; posts.len()]),
         Some(a) => {
             let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
-            let voted = state.store.voted_among(a.user.id, &ids).await?;
+            let voted = canyu_app::board::voted_among(state, a.user.id, &ids).await?;
             Ok(posts.iter().map(|p| Some(voted.contains(&p.id))).collect())
         }
     }
@@ -58,13 +57,15 @@ pub async fn list(
     State(state): State<AppState>,
     auth: MaybeAuth,
     Query(params): Query<ListParams>,
-) -> AppResult<Json<PostPageView>> {
+) -> WebResult<Json<PostPageView>> {
     let limit = match non_empty(&params.limit) {
         None => 20,
         Some(l) => l.parse::<u32>().ok().filter(|l| (1..=100).contains(l)).ok_or(ErrorCode::InvalidLimit)?,
     };
     let product = match non_empty(&params.product) {
-        Some(slug) => Some(state.cache.product(&state.store, slug).await?.ok_or(ErrorCode::UnknownProduct)?),
+        Some(slug) => {
+            Some(canyu_app::catalog::product(&state, slug).await?.ok_or(ErrorCode::UnknownProduct)?)
+        }
         None => None,
     };
     let status = non_empty(&params.status).map(PostStatus::parse).transpose()?;
@@ -76,14 +77,14 @@ pub async fn list(
         Some("beta") => {
             let product = product.as_ref().ok_or(ErrorCode::InvalidBoard)?;
             if non_empty(&params.q).is_some() {
-                return Err(AppError(ErrorCode::InvalidBoard));
+                return Err(WebError::from(ErrorCode::InvalidBoard));
             }
-            if !actions::beta::can_see_beta(&state, auth.0.as_ref(), product.id).await? {
-                return Err(AppError(ErrorCode::BetaMembersOnly));
+            if !canyu_app::beta::can_see_beta(&state, auth.0.as_ref(), product.id).await? {
+                return Err(WebError::from(ErrorCode::BetaMembersOnly));
             }
             true
         }
-        Some(_) => return Err(AppError(ErrorCode::InvalidBoard)),
+        Some(_) => return Err(WebError::from(ErrorCode::InvalidBoard)),
     };
 
     if let Some(q) = non_empty(&params.q) {
@@ -95,7 +96,7 @@ pub async fn list(
             || tag.is_some()
             || params.sort.is_some()
         {
-            return Err(AppError(ErrorCode::InvalidQuery));
+            return Err(WebError::from(ErrorCode::InvalidQuery));
         }
         let offset = match non_empty(&params.cursor) {
             None => 0,
@@ -106,7 +107,8 @@ pub async fn list(
                 .ok_or(ErrorCode::InvalidCursor)?,
         };
         let (total, hits) =
-            actions::search(&state, q, product.as_ref().map(|p| p.id), limit as usize, offset).await?;
+            canyu_app::board::search(&state, q, product.as_ref().map(|p| p.id), limit as usize, offset)
+                .await?;
         let posts: Vec<Post> = hits.iter().map(|(p, _)| p.clone()).collect();
         let voted = voted_flags(&state, &auth, &posts).await?;
         let items = hits
@@ -124,23 +126,21 @@ pub async fn list(
         return Ok(Json(PostPageView { items, next_cursor, total: Some(total) }));
     }
 
-    let page = state
-        .cache
-        .posts(
-            &state.store,
-            &PostFilter {
-                product_id: product.as_ref().map(|p| p.id),
-                status,
-                kind,
-                tag: tag.as_ref().map(Tag::as_str),
-                author_id: None,
-                beta,
-                sort,
-                cursor: non_empty(&params.cursor),
-                limit,
-            },
-        )
-        .await?;
+    let page = canyu_app::board::posts_page(
+        &state,
+        &PostFilter {
+            product_id: product.as_ref().map(|p| p.id),
+            status,
+            kind,
+            tag: tag.as_ref().map(Tag::as_str),
+            author_id: None,
+            beta,
+            sort,
+            cursor: non_empty(&params.cursor),
+            limit,
+        },
+    )
+    .await?;
     let voted = voted_flags(&state, &auth, &page.items).await?;
     let items = page.items.iter().zip(voted).map(|(p, v)| PostView::new(p, v)).collect();
     Ok(Json(PostPageView { items, next_cursor: page.next_cursor.clone(), total: None }))

@@ -1,8 +1,7 @@
 use super::parse_post_id;
-use crate::actions;
 use crate::api::views::ErrorBody;
 use crate::auth::RequireAuth;
-use crate::error::{ApiJson, AppResult};
+use crate::error::{ApiJson, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -49,8 +48,8 @@ pub async fn merge(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<MergeRequest>,
-) -> AppResult<Json<MergeView>> {
-    let out = actions::merge::merge(&state, &auth, parse_post_id(&id)?, req.into).await?;
+) -> WebResult<Json<MergeView>> {
+    let out = canyu_app::board::merge::merge(&state, &auth, parse_post_id(&id)?, req.into).await?;
     Ok(Json(MergeView {
         merge_id: out.merge_id,
         post: out.source_id,
@@ -68,8 +67,8 @@ pub async fn unmerge(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<UnmergeView>> {
-    let out = actions::merge::unmerge(&state, &auth, parse_post_id(&id)?).await?;
+) -> WebResult<Json<UnmergeView>> {
+    let out = canyu_app::board::merge::unmerge(&state, &auth, parse_post_id(&id)?).await?;
     Ok(Json(UnmergeView {
         merge_id: out.merge_id,
         post: out.source_id,

@@ -9,11 +9,11 @@ pub mod similar;
 pub mod status;
 pub mod vote;
 
-use crate::error::AppError;
+use crate::error::WebError;
 use canyu_core::ErrorCode;
 
 /// Post ids in paths are positive integers; anything else is a missing post, not a 400,
 /// so clients need to handle one case.
-pub(crate) fn parse_post_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError(ErrorCode::PostNotFound))
+pub(crate) fn parse_post_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(WebError::from(ErrorCode::PostNotFound))
 }

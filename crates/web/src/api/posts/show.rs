@@ -1,8 +1,7 @@
 use super::parse_post_id;
-use crate::actions;
 use crate::api::views::{ErrorBody, PostView};
 use crate::auth::MaybeAuth;
-use crate::error::{AppResult, post_not_found};
+use crate::error::{WebResult, post_not_found};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -14,12 +13,12 @@ pub async fn show(
     State(state): State<AppState>,
     auth: MaybeAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<PostView>> {
+) -> WebResult<Json<PostView>> {
     let id = parse_post_id(&id)?;
-    let post = state.store.post(id).await?.ok_or_else(post_not_found)?;
-    actions::beta::ensure_post_visible(&state, auth.0.as_ref(), &post).await?;
+    let post = canyu_app::board::post(&state, id).await?.ok_or_else(post_not_found)?;
+    canyu_app::beta::ensure_post_visible(&state, auth.0.as_ref(), &post).await?;
     let voted = match &auth.0 {
-        Some(a) => Some(state.store.has_voted(id, a.user.id).await?),
+        Some(a) => Some(canyu_app::board::has_voted(&state, id, a.user.id).await?),
         None => None,
     };
     Ok(Json(PostView::new(&post, voted)))

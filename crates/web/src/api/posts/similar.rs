@@ -1,9 +1,9 @@
-use crate::actions::similar::similar_posts;
 use crate::api::views::ErrorBody;
-use crate::error::AppResult;
+use crate::error::WebResult;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Query, State};
+use canyu_app::board::similar::similar_posts;
 use canyu_core::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -45,7 +45,7 @@ pub struct SimilarView {
 pub async fn similar(
     State(state): State<AppState>,
     Query(params): Query<SimilarParams>,
-) -> AppResult<Json<SimilarView>> {
+) -> WebResult<Json<SimilarView>> {
     let text =
         params.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).ok_or(ErrorCode::InvalidQuery)?;
     let limit = match params.limit.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
@@ -56,7 +56,7 @@ pub async fn similar(
     };
     let product = match params.product.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(slug) => {
-            Some(state.cache.product(&state.store, slug).await?.ok_or(ErrorCode::UnknownProduct)?.id)
+            Some(canyu_app::catalog::product(&state, slug).await?.ok_or(ErrorCode::UnknownProduct)?.id)
         }
         None => None,
     };

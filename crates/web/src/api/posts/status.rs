@@ -1,8 +1,7 @@
 use super::parse_post_id;
-use crate::actions;
 use crate::api::views::{ErrorBody, ItemsView, StatusChangeView};
 use crate::auth::RequireAuth;
-use crate::error::{ApiJson, AppResult, post_not_found};
+use crate::error::{ApiJson, WebResult, post_not_found};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -26,9 +25,10 @@ pub async fn change(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<StatusRequest>,
-) -> AppResult<Json<StatusChangeView>> {
+) -> WebResult<Json<StatusChangeView>> {
     let change =
-        actions::change_status(&state, &auth, parse_post_id(&id)?, &req.status, req.note.as_deref()).await?;
+        canyu_app::board::change_status(&state, &auth, parse_post_id(&id)?, &req.status, req.note.as_deref())
+            .await?;
     Ok(Json(StatusChangeView::from(&change)))
 }
 
@@ -38,9 +38,9 @@ pub async fn change(
 pub async fn history(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> AppResult<Json<ItemsView<StatusChangeView>>> {
+) -> WebResult<Json<ItemsView<StatusChangeView>>> {
     let id = parse_post_id(&id)?;
-    state.store.post(id).await?.ok_or_else(post_not_found)?;
-    let items = state.store.status_history(id).await?;
+    canyu_app::board::post(&state, id).await?.ok_or_else(post_not_found)?;
+    let items = canyu_app::board::status_history(&state, id).await?;
     Ok(Json(ItemsView { items: items.iter().map(StatusChangeView::from).collect() }))
 }

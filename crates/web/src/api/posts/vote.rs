@@ -1,8 +1,7 @@
 use super::parse_post_id;
-use crate::actions;
 use crate::api::views::{ErrorBody, VotesView};
 use crate::auth::RequireAuth;
-use crate::error::AppResult;
+use crate::error::WebResult;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -14,8 +13,8 @@ pub async fn vote(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<VotesView>> {
-    let outcome = actions::vote(&state, &auth, parse_post_id(&id)?).await?;
+) -> WebResult<Json<VotesView>> {
+    let outcome = canyu_app::board::vote(&state, &auth, parse_post_id(&id)?).await?;
     Ok(Json(VotesView { votes: outcome.votes, voted: true }))
 }
 
@@ -26,7 +25,7 @@ pub async fn unvote(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
-) -> AppResult<Json<VotesView>> {
-    let outcome = actions::unvote(&state, &auth, parse_post_id(&id)?).await?;
+) -> WebResult<Json<VotesView>> {
+    let outcome = canyu_app::board::unvote(&state, &auth, parse_post_id(&id)?).await?;
     Ok(Json(VotesView { votes: outcome.votes, voted: false }))
 }

@@ -1,9 +1,9 @@
 //! Demands: a product's open posts clustered by what they ask for, sized by the distinct
 //! fans behind them. A projection of posts and votes, recomputed in the background.
 
-use crate::auth::Auth;
+use crate::App;
+use crate::accounts::Auth;
 use crate::error::AppResult;
-use crate::state::AppState;
 use canyu_core::{ErrorCode, Role};
 use canyu_store::NewDemand;
 use canyu_text::demands::{DEMAND_THRESHOLD, cluster_demands, keywords};
@@ -26,7 +26,7 @@ const POSTS_LISTED: usize = 50;
 const TITLES_LABELLED: usize = 50;
 
 /// Recomputes one product's demands from its posts and votes; returns how many were kept.
-pub async fn rebuild(state: &AppState, product_id: i64) -> AppResult<usize> {
+pub async fn rebuild(state: &App, product_id: i64) -> AppResult<usize> {
     let now = state.now();
     let posts = state.store.open_posts(product_id, now - ACTIVE_WINDOW_MS, MAX_POSTS).await?;
     let from_id = posts.first().map_or(i64::MAX, |p| p.id);
@@ -101,7 +101,7 @@ pub async fn rebuild(state: &AppState, product_id: i64) -> AppResult<usize> {
 }
 
 /// Recomputes every product's demands.
-pub async fn rebuild_all(state: &AppState) -> AppResult<usize> {
+pub async fn rebuild_all(state: &App) -> AppResult<usize> {
     let mut total = 0;
     for product in state.store.list_products().await? {
         total += rebuild(state, product.id).await?;
@@ -110,8 +110,18 @@ pub async fn rebuild_all(state: &AppState) -> AppResult<usize> {
 }
 
 /// A staff-triggered rebuild of one product.
-pub async fn rebuild_now(state: &AppState, auth: &Auth, slug: &str) -> AppResult<usize> {
+pub async fn rebuild_now(state: &App, auth: &Auth, slug: &str) -> AppResult<usize> {
     auth.require(Role::Staff)?;
     let product = state.store.product_by_slug(slug).await?.ok_or(ErrorCode::UnknownProduct)?;
     rebuild(state, product.id).await
+}
+
+// ---- reads of demands: the rows as stored; callers check who may see them (see [`crate::policy`]).
+
+pub async fn top_demands(
+    app: &App,
+    product_id: Option<i64>,
+    limit: i64,
+) -> AppResult<Vec<canyu_store::Demand>> {
+    Ok(app.store.top_demands(product_id, limit).await?)
 }

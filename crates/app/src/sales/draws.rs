@@ -4,12 +4,12 @@
 //! written, and the seed revealed. Anyone can recompute the winners with
 //! `canyu launch verify-draw` from `GET /api/v1/waves/{id}/draw`.
 
-use super::limit;
-use super::releases::can_manage;
 use super::waves::eligible;
-use crate::auth::Auth;
+use crate::App;
+use crate::accounts::Auth;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::policy::can_manage;
+use crate::ratelimit::limit;
 use canyu_core::wave::WaveMode;
 use canyu_core::{ErrorCode, Role};
 use canyu_launch::draw::{EntryList, PublishedDraw, Seed, commitment, draw_winners};
@@ -18,18 +18,18 @@ use std::collections::HashMap;
 
 fn internal(e: impl std::fmt::Display) -> AppError {
     tracing::error!(error = %e, "draw failed");
-    AppError(ErrorCode::Internal)
+    AppError::new(ErrorCode::Internal)
 }
 
 /// Makes and stores the seed of a new draw wave; only its commitment is ever shown before
 /// the draw.
-pub async fn commit_seed(state: &AppState, wave_id: i64) -> AppResult<()> {
+pub async fn commit_seed(state: &App, wave_id: i64) -> AppResult<()> {
     let seed = Seed::generate().map_err(internal)?;
     state.store.set_draw_seed(wave_id, &seed.to_hex(), &commitment(&seed)).await?;
     Ok(())
 }
 
-async fn draw_wave(state: &AppState, wave_id: i64) -> AppResult<(Wave, DrawState)> {
+async fn draw_wave(state: &App, wave_id: i64) -> AppResult<(Wave, DrawState)> {
     let wave = state.store.wave(wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
     if wave.rules.mode != WaveMode::Draw {
         return Err(ErrorCode::WaveNotDraw.into());
@@ -39,7 +39,7 @@ async fn draw_wave(state: &AppState, wave_id: i64) -> AppResult<(Wave, DrawState
 }
 
 /// Enters the caller into a draw wave.
-pub async fn enter(state: &AppState, auth: &Auth, wave_id: i64) -> AppResult<i64> {
+pub async fn enter(state: &App, auth: &Auth, wave_id: i64) -> AppResult<i64> {
     limit(state, format!("order:{}", auth.user.id), state.config.orders_per_minute)?;
     let (wave, _) = draw_wave(state, wave_id).await?;
     if wave.cancelled.is_some() {
@@ -69,7 +69,7 @@ pub struct DrawReport {
     pub published: Option<PublishedDraw>,
 }
 
-pub async fn report(state: &AppState, wave_id: i64) -> AppResult<DrawReport> {
+pub async fn report(state: &App, wave_id: i64) -> AppResult<DrawReport> {
     let (wave, draw) = draw_wave(state, wave_id).await?;
     let published = match (draw.drawn_at, &draw.entries_hash) {
         (Some(_), Some(hash)) => {
@@ -107,7 +107,7 @@ pub async fn report(state: &AppState, wave_id: i64) -> AppResult<DrawReport> {
 
 /// Draws the winners of a closed draw wave. Idempotent: a draw made already (here or on
 /// another node) is left as it is. Returns whether this call made it.
-pub async fn run(state: &AppState, wave_id: i64) -> AppResult<bool> {
+pub async fn run(state: &App, wave_id: i64) -> AppResult<bool> {
     let (wave, draw) = draw_wave(state, wave_id).await?;
     if draw.drawn_at.is_some() {
         return Ok(false);
@@ -159,7 +159,7 @@ pub async fn run(state: &AppState, wave_id: i64) -> AppResult<bool> {
 }
 
 /// Staff make a closed draw now rather than wait for the background job.
-pub async fn run_by_staff(state: &AppState, auth: &Auth, wave_id: i64) -> AppResult<bool> {
+pub async fn run_by_staff(state: &App, auth: &Auth, wave_id: i64) -> AppResult<bool> {
     auth.require(Role::Staff)?;
     let wave = state.store.wave(wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
     if !can_manage(state, auth, wave.product_id).await? {
@@ -169,7 +169,7 @@ pub async fn run_by_staff(state: &AppState, auth: &Auth, wave_id: i64) -> AppRes
 }
 
 /// Draws every closed draw that is due: the server runs this periodically.
-pub async fn run_due(state: &AppState) -> AppResult<usize> {
+pub async fn run_due(state: &App) -> AppResult<usize> {
     let mut made = 0;
     for wave_id in state.store.draws_due(state.now()).await? {
         if run(state, wave_id).await? {
@@ -177,4 +177,14 @@ pub async fn run_due(state: &AppState) -> AppResult<usize> {
         }
     }
     Ok(made)
+}
+
+// ---- reads of draws: the rows as stored; callers check who may see them (see [`crate::policy`]).
+
+pub async fn draw_state(app: &App, wave_id: i64) -> AppResult<Option<canyu_store::DrawState>> {
+    Ok(app.store.draw_state(wave_id).await?)
+}
+
+pub async fn has_entered(app: &App, wave_id: i64, user_id: i64) -> AppResult<bool> {
+    Ok(app.store.has_entered(wave_id, user_id).await?)
 }

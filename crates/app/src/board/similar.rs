@@ -1,7 +1,7 @@
 //! Similar posts for a draft: what the new-post form suggests while a fan types.
 
+use crate::App;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 use canyu_core::ErrorCode;
 use canyu_store::Post;
 use canyu_text::SimilarQuery;
@@ -19,14 +19,14 @@ pub struct SimilarPost {
 /// Open and closed posts of the product that say what `text` says, best first. Merged
 /// posts are not in the search index, so a suggestion is always a live post.
 pub async fn similar_posts(
-    state: &AppState,
+    state: &App,
     text: &str,
     product_id: Option<i64>,
     limit: usize,
     exclude: Option<i64>,
 ) -> AppResult<Vec<SimilarPost>> {
     if text.chars().count() > SIMILAR_TEXT_MAX_CHARS {
-        return Err(AppError(ErrorCode::InvalidQuery));
+        return Err(AppError::new(ErrorCode::InvalidQuery));
     }
     let index = state.search.clone();
     let text = text.to_string();

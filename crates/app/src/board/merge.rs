@@ -2,13 +2,13 @@
 //! read cache follow.
 
 use super::index_post;
-use crate::auth::Auth;
+use crate::App;
+use crate::accounts::Auth;
 use crate::error::AppResult;
-use crate::state::AppState;
 use canyu_core::Role;
 use canyu_store::{MergeOutcome, UnmergeOutcome};
 
-pub async fn merge(state: &AppState, auth: &Auth, post_id: i64, into: i64) -> AppResult<MergeOutcome> {
+pub async fn merge(state: &App, auth: &Auth, post_id: i64, into: i64) -> AppResult<MergeOutcome> {
     auth.require(Role::Moderator)?;
     let outcome = state.store.merge_post(post_id, into, auth.user.id, state.now()).await?;
     // Searches and suggestions lead to the target from now on.
@@ -23,7 +23,7 @@ pub async fn merge(state: &AppState, auth: &Auth, post_id: i64, into: i64) -> Ap
     Ok(outcome)
 }
 
-pub async fn unmerge(state: &AppState, auth: &Auth, post_id: i64) -> AppResult<UnmergeOutcome> {
+pub async fn unmerge(state: &App, auth: &Auth, post_id: i64) -> AppResult<UnmergeOutcome> {
     auth.require(Role::Moderator)?;
     let outcome = state.store.unmerge_post(post_id, auth.user.id, state.now()).await?;
     if let Some(post) = state.store.post(post_id).await? {

@@ -2,15 +2,19 @@
 //! reservation window; fans reserve a place in the fan lane (enough points) or the general
 //! lane, which makes them eligible for the campaign's reservation-only waves.
 
-use super::{limit, releases::can_manage};
-use crate::auth::Auth;
+pub mod launch_orders;
+pub mod live;
+
+use crate::App;
+use crate::accounts::Auth;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::{policy::can_manage, ratelimit::limit};
 use canyu_core::campaign::{
     Lane, OrderLimits, OrderTerms, Phase, ReservationRules, Schedule, Sku, check_skus,
 };
 use canyu_core::{ErrorCode, Millis, Role};
 use canyu_store::{Campaign, NewCampaign, Reservation, ReserveOutcome, Wave};
+use std::sync::Arc;
 
 pub struct SkuInput {
     pub code: String,
@@ -38,7 +42,7 @@ pub struct CampaignInput {
     pub skus: Vec<SkuInput>,
 }
 
-pub async fn create(state: &AppState, auth: &Auth, input: CampaignInput) -> AppResult<Campaign> {
+pub async fn create(state: &App, auth: &Auth, input: CampaignInput) -> AppResult<Campaign> {
     auth.require(Role::Staff)?;
     let title = input.title.trim();
     if title.is_empty()
@@ -98,7 +102,7 @@ pub struct CampaignSeen {
 
 /// A campaign as the caller may see it: before its teaser it does not exist for anyone but
 /// the people who run the product.
-pub async fn show(state: &AppState, auth: Option<&Auth>, id: i64) -> AppResult<CampaignSeen> {
+pub async fn show(state: &App, auth: Option<&Auth>, id: i64) -> AppResult<CampaignSeen> {
     let campaign = state.store.campaign(id).await?.ok_or(ErrorCode::CampaignNotFound)?;
     let phase = campaign.schedule.phase(state.now());
     let manager = match auth {
@@ -118,7 +122,7 @@ pub async fn show(state: &AppState, auth: Option<&Auth>, id: i64) -> AppResult<C
 
 /// Reserves a place for the caller. The second call answers with the first reservation
 /// (`false`: nothing new was made).
-pub async fn reserve(state: &AppState, auth: &Auth, id: i64) -> AppResult<(Reservation, bool)> {
+pub async fn reserve(state: &App, auth: &Auth, id: i64) -> AppResult<(Reservation, bool)> {
     limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
     let campaign = state.store.campaign(id).await?.ok_or(ErrorCode::CampaignNotFound)?;
     let now = state.now();
@@ -158,14 +162,14 @@ pub async fn reserve(state: &AppState, auth: &Auth, id: i64) -> AppResult<(Reser
 
 /// The gate of a reservation-only wave: the caller must hold a reservation in the wave's
 /// campaign, and the general lane waits out the fan lane's head start.
-pub async fn wave_gate(state: &AppState, auth: &Auth, wave: &Wave) -> AppResult<()> {
+pub async fn wave_gate(state: &App, auth: &Auth, wave: &Wave) -> AppResult<()> {
     let campaign_id = wave.campaign_id.ok_or(ErrorCode::ReservationRequired)?;
     let reservation =
         state.store.reservation(campaign_id, auth.user.id).await?.ok_or(ErrorCode::ReservationRequired)?;
     if reservation.lane == Lane::General {
         let campaign = state.campaigns.get(&state.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
         if state.now() < campaign.reservations.lane_opens_at(Lane::General, wave.rules.starts_at) {
-            return Err(AppError(ErrorCode::LaneNotOpen));
+            return Err(AppError::new(ErrorCode::LaneNotOpen));
         }
     }
     Ok(())
@@ -175,7 +179,7 @@ pub async fn wave_gate(state: &AppState, auth: &Auth, wave: &Wave) -> AppResult<
 /// one of the campaign's SKUs (its `sku` is the SKU's code) and opens after the reveal, so
 /// its order amounts never show the price early.
 pub async fn check_wave_campaign(
-    state: &AppState,
+    state: &App,
     product_id: i64,
     campaign_id: i64,
     rules: &canyu_core::wave::WaveRules,
@@ -195,4 +199,15 @@ pub async fn check_wave_campaign(
         return Err(ErrorCode::InvalidWaveWindow.into());
     }
     Ok(())
+}
+
+/// A campaign as first read (its reservation counters may be stale: the order path's view).
+pub async fn cached(app: &App, id: i64) -> AppResult<Option<Arc<Campaign>>> {
+    app.campaigns.get(&app.store, id).await
+}
+
+// ---- reads of campaigns: the rows as stored; callers check who may see them (see [`crate::policy`]).
+
+pub async fn product_campaigns(app: &App, product_id: i64, limit: i64) -> AppResult<Vec<Campaign>> {
+    Ok(app.store.product_campaigns(product_id, limit).await?)
 }

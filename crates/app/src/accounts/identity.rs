@@ -2,9 +2,9 @@
 //! once; campaigns that count one order per person then count this person, however many
 //! accounts they verify.
 
-use crate::auth::Auth;
+use crate::App;
+use crate::accounts::Auth;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 use canyu_core::ErrorCode;
 use canyu_core::identity::{RealName, ResidentId};
 use canyu_store::Identity;
@@ -27,8 +27,8 @@ pub fn person_key(id: &ResidentId) -> Result<String, ErrorCode> {
     Ok(hex::encode(key))
 }
 
-pub async fn verify(state: &AppState, auth: &Auth, real_name: &str, id_number: &str) -> AppResult<Identity> {
-    super::limit(state, format!("identity:{}", auth.user.id), ATTEMPTS_PER_MINUTE)?;
+pub async fn verify(state: &App, auth: &Auth, real_name: &str, id_number: &str) -> AppResult<Identity> {
+    crate::ratelimit::limit(state, format!("identity:{}", auth.user.id), ATTEMPTS_PER_MINUTE)?;
     let name = RealName::parse(real_name)?;
     let id = ResidentId::parse(id_number, state.now())?;
     // Checked before the slow digest; the insert checks again for a racing second request.
@@ -38,7 +38,7 @@ pub async fn verify(state: &AppState, auth: &Auth, real_name: &str, id_number: &
     let hint = id.hint().to_string();
     let person_key = tokio::task::spawn_blocking(move || person_key(&id))
         .await
-        .map_err(|_| AppError(ErrorCode::Internal))??;
+        .map_err(|_| AppError::new(ErrorCode::Internal))??;
     let identity = Identity {
         user_id: auth.user.id,
         real_name: name.into_inner(),
@@ -51,7 +51,7 @@ pub async fn verify(state: &AppState, auth: &Auth, real_name: &str, id_number: &
     Ok(identity)
 }
 
-pub async fn show(state: &AppState, auth: &Auth) -> AppResult<Option<Identity>> {
+pub async fn show(state: &App, auth: &Auth) -> AppResult<Option<Identity>> {
     Ok(state.store.identity(auth.user.id).await?)
 }
 

@@ -13,8 +13,8 @@
 //! writes interleave with order work, and the last group hears of a snapshot about 250 ms
 //! after the first.
 
-use crate::state::AppState;
-use axum::body::Bytes;
+use crate::App;
+use bytes::Bytes;
 use canyu_core::campaign::{OrderKind, OrderState};
 use canyu_store::StoreResult;
 use parking_lot::Mutex;
@@ -81,7 +81,7 @@ pub struct LiveHub {
 impl LiveHub {
     /// A receiver of the campaign's snapshots, each a whole `event: snapshot` frame (`None`
     /// until the first one is computed).
-    pub fn subscribe(&self, state: &AppState, campaign_id: i64) -> watch::Receiver<Option<Bytes>> {
+    pub fn subscribe(&self, state: &App, campaign_id: i64) -> watch::Receiver<Option<Bytes>> {
         let mut feeds = self.feeds.lock();
         if let Some(feed) = feeds.get(&campaign_id) {
             return feed.subscribe();
@@ -111,7 +111,7 @@ pub struct Memo {
     production: Option<(serde_json::Value, tokio::time::Instant)>,
 }
 
-async fn produce(state: AppState, campaign_id: i64, feed: Feed) {
+async fn produce(state: App, campaign_id: i64, feed: Feed) {
     let mut memo = Memo::default();
     let mut every = tokio::time::interval(TICK);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -139,7 +139,7 @@ async fn produce(state: AppState, campaign_id: i64, feed: Feed) {
 
 /// What the big screen shows, as of now.
 pub async fn snapshot(
-    state: &AppState,
+    state: &App,
     campaign_id: i64,
     memo: &mut Memo,
 ) -> StoreResult<Option<serde_json::Value>> {

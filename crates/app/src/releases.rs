@@ -1,9 +1,10 @@
 //! The release train: staff who manage a product build releases from its planned posts
 //! and publish them.
 
-use crate::auth::Auth;
+use crate::App;
+use crate::accounts::Auth;
 use crate::error::AppResult;
-use crate::state::AppState;
+use crate::policy::{can_manage, require_manager};
 use canyu_core::release::{Channel, PlanDate, Version, parse_notes};
 use canyu_core::{ErrorCode, Role};
 use canyu_store::{NewRelease, Product, Release};
@@ -18,26 +19,12 @@ pub struct ReleaseInput {
     pub posts: Vec<i64>,
 }
 
-/// Admins run every product; staff the products they manage.
-pub async fn can_manage(state: &AppState, auth: &Auth, product_id: i64) -> AppResult<bool> {
-    Ok(match auth.user.role {
-        Role::Admin => true,
-        Role::Staff => state.store.manages_product(auth.user.id, product_id).await?,
-        _ => false,
-    })
-}
-
-async fn require_manager(state: &AppState, auth: &Auth, product_id: i64) -> AppResult<()> {
-    auth.require(Role::Staff)?;
-    if can_manage(state, auth, product_id).await? { Ok(()) } else { Err(ErrorCode::NotProductManager.into()) }
-}
-
 /// The next departure of the weekly train, as `YYYY-MM-DD`.
-pub fn next_train(state: &AppState) -> String {
+pub fn next_train(state: &App) -> String {
     PlanDate::next_on_or_after(state.now(), state.config.release_weekday).to_iso()
 }
 
-pub async fn create(state: &AppState, auth: &Auth, input: ReleaseInput) -> AppResult<Release> {
+pub async fn create(state: &App, auth: &Auth, input: ReleaseInput) -> AppResult<Release> {
     auth.require(Role::Staff)?;
     let version = Version::parse(&input.version)?;
     let channel = Channel::parse(&input.channel)?;
@@ -66,7 +53,7 @@ pub async fn create(state: &AppState, auth: &Auth, input: ReleaseInput) -> AppRe
     Ok(release)
 }
 
-pub async fn publish(state: &AppState, auth: &Auth, id: i64) -> AppResult<Release> {
+pub async fn publish(state: &App, auth: &Auth, id: i64) -> AppResult<Release> {
     auth.require(Role::Staff)?;
     let release = state.store.release(id).await?.ok_or(ErrorCode::ReleaseNotFound)?;
     require_manager(state, auth, release.product_id).await?;
@@ -79,7 +66,7 @@ pub async fn publish(state: &AppState, auth: &Auth, id: i64) -> AppResult<Releas
 /// Whether the caller may see `release`: published stable releases are public, published
 /// beta releases are for the product's beta members and the team, drafts for the people
 /// who run the product.
-pub async fn visible(state: &AppState, auth: Option<&Auth>, release: &Release) -> AppResult<bool> {
+pub async fn visible(state: &App, auth: Option<&Auth>, release: &Release) -> AppResult<bool> {
     let published = release.status == canyu_store::ReleaseStatus::Published;
     if published && release.channel == Channel::Stable {
         return Ok(true);
@@ -88,12 +75,12 @@ pub async fn visible(state: &AppState, auth: Option<&Auth>, release: &Release) -
     if can_manage(state, a, release.product_id).await? {
         return Ok(true);
     }
-    Ok(published && super::beta::can_see_beta(state, auth, release.product_id).await?)
+    Ok(published && crate::beta::can_see_beta(state, auth, release.product_id).await?)
 }
 
 /// Channels and drafts the caller may list for a product.
 pub async fn listing_scope(
-    state: &AppState,
+    state: &App,
     auth: Option<&Auth>,
     product_id: i64,
 ) -> AppResult<(Vec<Channel>, bool)> {
@@ -104,8 +91,28 @@ pub async fn listing_scope(
     if manager {
         return Ok((vec![Channel::Stable, Channel::Beta], true));
     }
-    if super::beta::can_see_beta(state, auth, product_id).await? {
+    if crate::beta::can_see_beta(state, auth, product_id).await? {
         return Ok((vec![Channel::Stable, Channel::Beta], false));
     }
     Ok((vec![Channel::Stable], false))
+}
+
+// ---- reads of releases: the rows as stored; callers check who may see them (see [`crate::policy`]).
+
+pub async fn release(app: &App, id: i64) -> AppResult<Option<Release>> {
+    Ok(app.store.release(id).await?)
+}
+
+pub async fn releases_for_product(
+    app: &App,
+    product_id: i64,
+    channels: &[Channel],
+    include_drafts: bool,
+    limit: i64,
+) -> AppResult<Vec<Release>> {
+    Ok(app.store.releases_for_product(product_id, channels, include_drafts, limit).await?)
+}
+
+pub async fn fan_feature_count(app: &App, product_id: i64) -> AppResult<i64> {
+    Ok(app.store.fan_feature_count(product_id).await?)
 }

@@ -2,10 +2,10 @@
 //! come, first served through the stock engine, which answers only once the order is
 //! committed.
 
-use super::{limit, releases::can_manage};
-use crate::auth::Auth;
+use crate::App;
+use crate::accounts::Auth;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::{policy::can_manage, ratelimit::limit};
 use canyu_core::points::level_for;
 use canyu_core::wave::{Eligibility, WaveMode, WaveRules};
 use canyu_core::{ErrorCode, Millis, Role};
@@ -31,7 +31,7 @@ pub struct WaveInput {
     pub campaign: Option<i64>,
 }
 
-pub async fn create(state: &AppState, auth: &Auth, input: WaveInput) -> AppResult<Wave> {
+pub async fn create(state: &App, auth: &Auth, input: WaveInput) -> AppResult<Wave> {
     auth.require(Role::Staff)?;
     let eligibility = Eligibility::parse(input.eligibility.as_deref(), input.min_level)?;
     let rules = WaveRules::parse(
@@ -52,7 +52,7 @@ pub async fn create(state: &AppState, auth: &Auth, input: WaveInput) -> AppResul
     }
     match (input.campaign, rules.eligibility) {
         (Some(campaign), _) => {
-            super::campaigns::check_wave_campaign(state, product.id, campaign, &rules).await?
+            crate::campaigns::check_wave_campaign(state, product.id, campaign, &rules).await?
         }
         (None, Eligibility::Reservation) => return Err(ErrorCode::InvalidEligibility.into()),
         (None, _) => {}
@@ -62,7 +62,7 @@ pub async fn create(state: &AppState, auth: &Auth, input: WaveInput) -> AppResul
         .create_campaign_wave(product.id, input.campaign, &rules, auth.user.id, state.now())
         .await?;
     if rules.mode == WaveMode::Draw {
-        super::draws::commit_seed(state, wave.id).await?;
+        crate::sales::draws::commit_seed(state, wave.id).await?;
     }
     tracing::info!(wave = wave.id, product = %product.slug, quantity = rules.quantity, by = auth.user.id, "wave created");
     Ok(wave)
@@ -81,13 +81,13 @@ pub enum NewWindow {
 /// moves one that has not started. The engine takes the new window first, so no order dated
 /// outside it is placed, then the database records it; a buyer whose order was placed
 /// before keeps it, and their retry still replays it.
-pub async fn set_window(state: &AppState, auth: &Auth, id: i64, change: NewWindow) -> AppResult<()> {
+pub async fn set_window(state: &App, auth: &Auth, id: i64, change: NewWindow) -> AppResult<()> {
     change_wave(state, auth, id, WaveChange { window: Some(change), quantity: None }).await
 }
 
 /// Sets a wave's total quantity (adding stock, or taking back units not sold); the units
 /// added or taken back are online units.
-pub async fn set_quantity(state: &AppState, auth: &Auth, id: i64, quantity: i64) -> AppResult<()> {
+pub async fn set_quantity(state: &App, auth: &Auth, id: i64, quantity: i64) -> AppResult<()> {
     change_wave(state, auth, id, WaveChange { window: None, quantity: Some(quantity) }).await
 }
 
@@ -101,7 +101,7 @@ pub struct WaveChange {
 /// Applies a change to a wave (the people who run its product). Every part is checked
 /// before any is applied; the quantity goes first because only the engine can refuse it
 /// (409 `quantity_below_sold`), so a refused change changes nothing.
-pub async fn change_wave(state: &AppState, auth: &Auth, id: i64, change: WaveChange) -> AppResult<()> {
+pub async fn change_wave(state: &App, auth: &Auth, id: i64, change: WaveChange) -> AppResult<()> {
     leased(state, auth, id, Leased::Change(change)).await
 }
 
@@ -109,7 +109,7 @@ pub async fn change_wave(state: &AppState, auth: &Auth, id: i64, change: WaveCha
 /// from then on it sells nothing, takes no draw entries and no F-codes, and its page says
 /// so, with `reason` (may be empty, at most 200 characters). A wave that has started is
 /// ended instead (its orders stand); one with anything sold cannot be cancelled.
-pub async fn cancel(state: &AppState, auth: &Auth, id: i64, reason: &str) -> AppResult<()> {
+pub async fn cancel(state: &App, auth: &Auth, id: i64, reason: &str) -> AppResult<()> {
     let reason = parse_cancel_reason(reason)?;
     leased(state, auth, id, Leased::Cancel(reason)).await
 }
@@ -128,7 +128,7 @@ enum Leased {
     Cancel(String),
 }
 
-async fn leased(state: &AppState, auth: &Auth, id: i64, what: Leased) -> AppResult<()> {
+async fn leased(state: &App, auth: &Auth, id: i64, what: Leased) -> AppResult<()> {
     auth.require(Role::Staff)?;
     let _one_at_a_time = state.wave_changes.lock().await;
     let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
@@ -148,11 +148,11 @@ async fn leased(state: &AppState, auth: &Auth, id: i64, what: Leased) -> AppResu
     if let Err(e) = state.store.end_wave_change(id, leased_until).await {
         tracing::warn!(wave = id, error = %e, "could not end the change lease; it runs out by itself");
     }
-    state.waves.forget(id);
+    state.waves.forget(id).await;
     done
 }
 
-async fn cancel_leased_wave(state: &AppState, auth: &Auth, id: i64, reason: &str) -> AppResult<()> {
+async fn cancel_leased_wave(state: &App, auth: &Auth, id: i64, reason: &str) -> AppResult<()> {
     let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
     let now = state.now();
     if wave.cancelled.is_some() {
@@ -190,7 +190,7 @@ async fn cancel_leased_wave(state: &AppState, auth: &Auth, id: i64, reason: &str
 /// a node dying mid-change blocks the next change only briefly.
 const CHANGE_LEASE_MS: Millis = 30_000;
 
-async fn change_leased_wave(state: &AppState, auth: &Auth, id: i64, change: WaveChange) -> AppResult<()> {
+async fn change_leased_wave(state: &App, auth: &Auth, id: i64, change: WaveChange) -> AppResult<()> {
     // Read again under the lease: a change on another node may have landed since.
     let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
     if wave.cancelled.is_some() {
@@ -210,7 +210,7 @@ async fn change_leased_wave(state: &AppState, auth: &Auth, id: i64, change: Wave
     {
         // A campaign's wave still opens after the campaign's price reveal.
         let rules = canyu_core::wave::WaveRules { starts_at, ends_at, ..wave.rules.clone() };
-        super::campaigns::check_wave_campaign(state, wave.product_id, campaign, &rules).await?;
+        crate::campaigns::check_wave_campaign(state, wave.product_id, campaign, &rules).await?;
     }
     let resized = match change.quantity {
         None => None,
@@ -249,7 +249,7 @@ async fn change_leased_wave(state: &AppState, auth: &Auth, id: i64, change: Wave
 fn engine_unavailable(id: i64, what: &'static str) -> impl Fn(EngineError) -> AppError {
     move |e| {
         tracing::error!(wave = id, error = %e, "the engine did not take the wave's new {what}");
-        AppError(ErrorCode::Unavailable)
+        AppError::new(ErrorCode::Unavailable)
     }
 }
 
@@ -258,7 +258,7 @@ fn engine_unavailable(id: i64, what: &'static str) -> impl Fn(EngineError) -> Ap
 /// database; if that fails the engine goes back. Both steps only apply to the quantity the
 /// change was decided on, so two staff changing one wave on two nodes cannot leave the
 /// engine selling more than the database records (the loser is told to reload).
-async fn apply_quantity(state: &AppState, wave: &Wave, rules: &WaveRules, now: Millis) -> AppResult<()> {
+async fn apply_quantity(state: &App, wave: &Wave, rules: &WaveRules, now: Millis) -> AppResult<()> {
     let (id, old, new) = (wave.id, wave.rules.online_quantity(), rules.online_quantity());
     let was = wave.rules.quantity;
     // Draw waves do not sell through the engine: their quantity is the database's.
@@ -314,16 +314,16 @@ async fn apply_quantity(state: &AppState, wave: &Wave, rules: &WaveRules, now: M
 }
 
 /// Why the database did not take a quantity: the wave ended, or another change landed.
-async fn not_recorded(state: &AppState, id: i64, now: Millis) -> AppError {
+async fn not_recorded(state: &App, id: i64, now: Millis) -> AppError {
     match state.store.wave(id).await {
-        Ok(Some(w)) if now < w.rules.ends_at => AppError(ErrorCode::WaveChangedMeanwhile),
-        Ok(_) => AppError(ErrorCode::WaveEnded),
+        Ok(Some(w)) if now < w.rules.ends_at => AppError::new(ErrorCode::WaveChangedMeanwhile),
+        Ok(_) => AppError::new(ErrorCode::WaveEnded),
         Err(e) => e.into(),
     }
 }
 
 async fn apply_window(
-    state: &AppState,
+    state: &App,
     wave: &Wave,
     starts_at: Millis,
     ends_at: Millis,
@@ -381,7 +381,7 @@ fn stock_of(wave: &Wave) -> WaveStock {
 
 /// The wave and, when the engine serves it, the units taken so far (including orders whose
 /// commit is in flight: a live number for the countdown page).
-pub async fn show(state: &AppState, id: i64) -> AppResult<(Wave, i64)> {
+pub async fn show(state: &App, id: i64) -> AppResult<(Wave, i64)> {
     let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
     let taken = match state.stock.counters(id).await {
         Ok(c) => c.taken.max(wave.sold),
@@ -390,7 +390,7 @@ pub async fn show(state: &AppState, id: i64) -> AppResult<(Wave, i64)> {
     Ok((wave, taken))
 }
 
-pub(crate) async fn eligible(state: &AppState, auth: &Auth, wave: &Wave) -> AppResult<bool> {
+pub(crate) async fn eligible(state: &App, auth: &Auth, wave: &Wave) -> AppResult<bool> {
     Ok(match wave.rules.eligibility {
         Eligibility::Everyone => true,
         Eligibility::MinLevel(min) => level_for(auth.user.points).0.number >= min,
@@ -428,11 +428,11 @@ pub struct OrderOptions<'a> {
     pub use_fcode: bool,
     /// In a campaign's wave (refused elsewhere): the kind of order, the buyer, the delivery
     /// address, and the client's address (for the anti-scalper flags).
-    pub launch: super::launch_orders::LaunchChoice<'a>,
+    pub launch: crate::campaigns::launch_orders::LaunchChoice<'a>,
 }
 
 pub async fn place(
-    state: &AppState,
+    state: &App,
     auth: &Auth,
     wave_id: i64,
     idempotency_key: String,
@@ -448,9 +448,9 @@ pub async fn place(
     if wave.rules.mode == WaveMode::Draw {
         return Err(ErrorCode::WaveIsDraw.into());
     }
-    let fcode = super::fcodes::for_order(state, auth, &wave, options.fcode, options.use_fcode).await?;
+    let fcode = crate::sales::fcodes::for_order(state, auth, &wave, options.fcode, options.use_fcode).await?;
     if fcode.is_none() && wave.rules.eligibility == Eligibility::Reservation {
-        super::campaigns::wave_gate(state, auth, &wave).await?;
+        crate::campaigns::wave_gate(state, auth, &wave).await?;
     } else if fcode.is_none() && !eligible(state, auth, &wave).await? {
         return Err(match wave.rules.eligibility {
             Eligibility::FCode => ErrorCode::FCodeRequired,
@@ -458,7 +458,7 @@ pub async fn place(
         }
         .into());
     }
-    let terms = super::launch_orders::terms_for(state, auth, &wave, options.launch).await?;
+    let terms = crate::campaigns::launch_orders::terms_for(state, auth, &wave, options.launch).await?;
     let place = |request: OrderRequest| match &fcode {
         Some(code) => state.stock.place_fcode(request, code.id),
         None => state.stock.place(request),
@@ -478,14 +478,14 @@ pub async fn place(
             // A retry of an order that has since let go of its person or address (which
             // someone else now holds) is still a retry: the engine replays it.
             Err(refused)
-                if matches!(refused.0, ErrorCode::AddressTaken | ErrorCode::AlreadyOrderedInCampaign)
+                if matches!(refused.code, ErrorCode::AddressTaken | ErrorCode::AlreadyOrderedInCampaign)
                     && state
                         .store
                         .order_by_idempotency_key(wave_id, auth.user.id, &request.idempotency_key)
                         .await?
                         .is_some() =>
             {
-                tracing::debug!(wave = wave_id, code = ?refused.0, "retry of an earlier order");
+                tracing::debug!(wave = wave_id, code = ?refused.code, "retry of an earlier order");
                 Vec::new()
             }
             Err(refused) => return Err(refused),
@@ -546,19 +546,19 @@ pub async fn place(
 /// not). Reads the wave again and keeps the fresh copy; `Some(WaveCancelled)` when it was
 /// cancelled, `None` for a moved window (the engine's answer stands). Refusals after a
 /// wave's real end do not come here, so a flood of late buyers costs no reads.
-async fn stale_window(state: &AppState, wave_id: i64) -> AppResult<Option<ErrorCode>> {
-    state.waves.forget(wave_id);
+async fn stale_window(state: &App, wave_id: i64) -> AppResult<Option<ErrorCode>> {
+    state.waves.forget(wave_id).await;
     let fresh = state.waves.get(&state.store, wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
     Ok(fresh.cancelled.is_some().then_some(ErrorCode::WaveCancelled))
 }
 
 fn engine_error(e: EngineError) -> AppError {
     tracing::error!(error = %e, "stock engine failed");
-    AppError(ErrorCode::Unavailable)
+    AppError::new(ErrorCode::Unavailable)
 }
 
 /// A fan sees their own orders; the people who run the product see all of its orders.
-pub async fn order(state: &AppState, auth: &Auth, id: i64) -> AppResult<Order> {
+pub async fn order(state: &App, auth: &Auth, id: i64) -> AppResult<Order> {
     let order = state.store.order(id).await?.ok_or(ErrorCode::OrderNotFound)?;
     if order.user_id == auth.user.id {
         return Ok(order);
@@ -569,4 +569,29 @@ pub async fn order(state: &AppState, auth: &Auth, id: i64) -> AppResult<Order> {
     }
     // Someone else's order does not exist, as far as the caller can tell.
     Err(ErrorCode::OrderNotFound.into())
+}
+
+/// What the stock engine holds for a wave right now (its quantity and units taken), which
+/// leads the database during a sale.
+pub async fn engine_counters(app: &App, wave_id: i64) -> AppResult<canyu_launch::engine::StockCounters> {
+    app.stock.counters(wave_id).await.map_err(|e| {
+        tracing::warn!(wave = wave_id, error = %e, "stock engine counters unavailable");
+        AppError::new(ErrorCode::Unavailable)
+    })
+}
+
+/// Units of the wave taken so far, as the stock engine counts them (the row's `sold` lags
+/// during a sale).
+pub async fn taken(app: &App, wave: &Wave) -> i64 {
+    app.stock.counters(wave.id).await.map(|c| c.taken.max(wave.sold)).unwrap_or(wave.sold)
+}
+
+// ---- reads of waves and orders: the rows as stored; callers check who may see them (see [`crate::policy`]).
+
+pub async fn orders_of_user(app: &App, user_id: i64, limit: i64) -> AppResult<Vec<canyu_store::Order>> {
+    Ok(app.store.orders_of_user(user_id, limit).await?)
+}
+
+pub async fn waves_for_product(app: &App, product_id: i64) -> AppResult<Vec<Wave>> {
+    Ok(app.store.waves_for_product(product_id).await?)
 }

@@ -3,10 +3,12 @@
 //! releases are for members and the team only; every read and write of them passes
 //! [`ensure_post_visible`] or [`can_see_beta`].
 
-use super::{limit, releases::can_manage};
-use crate::auth::Auth;
+use crate::App;
+use crate::accounts::Auth;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+pub use crate::policy::can_see_beta;
+use crate::policy::{can_manage, require_manager};
+use crate::ratelimit::limit;
 use canyu_core::beta::{BetaRules, DutyTally, IsoWeek, MemberStatus, Motivation};
 use canyu_core::points::level_for;
 use canyu_core::{ErrorCode, Handle, Millis, Role};
@@ -34,26 +36,11 @@ pub struct BetaStatus {
     pub manager: bool,
 }
 
-pub async fn product(state: &AppState, slug: &str) -> AppResult<Product> {
-    state.cache.product(&state.store, slug.trim()).await?.ok_or(AppError(ErrorCode::UnknownProduct))
+pub async fn product(state: &App, slug: &str) -> AppResult<Product> {
+    state.cache.product(&state.store, slug.trim()).await?.ok_or(AppError::new(ErrorCode::UnknownProduct))
 }
 
-async fn require_manager(state: &AppState, auth: &Auth, product_id: i64) -> AppResult<()> {
-    auth.require(Role::Staff)?;
-    if can_manage(state, auth, product_id).await? { Ok(()) } else { Err(ErrorCode::NotProductManager.into()) }
-}
-
-/// Beta members of the product and the team (moderators and up) see its beta board and
-/// beta releases.
-pub async fn can_see_beta(state: &AppState, auth: Option<&Auth>, product_id: i64) -> AppResult<bool> {
-    Ok(match auth {
-        None => false,
-        Some(a) if a.user.role.can_triage() => true,
-        Some(a) => state.store.is_beta_member(product_id, a.user.id).await?,
-    })
-}
-
-pub async fn ensure_post_visible(state: &AppState, auth: Option<&Auth>, post: &Post) -> AppResult<()> {
+pub async fn ensure_post_visible(state: &App, auth: Option<&Auth>, post: &Post) -> AppResult<()> {
     if post.beta && !can_see_beta(state, auth, post.product_id).await? {
         return Err(ErrorCode::BetaMembersOnly.into());
     }
@@ -62,7 +49,7 @@ pub async fn ensure_post_visible(state: &AppState, auth: Option<&Auth>, post: &P
 
 /// For writes by post id (votes, comments): the team may act on any post; a fan only on
 /// posts they can see. A missing post is left for the store to report.
-pub async fn ensure_post_id_visible(state: &AppState, auth: &Auth, post_id: i64) -> AppResult<()> {
+pub async fn ensure_post_id_visible(state: &App, auth: &Auth, post_id: i64) -> AppResult<()> {
     if auth.user.role.can_triage() {
         return Ok(());
     }
@@ -72,12 +59,7 @@ pub async fn ensure_post_id_visible(state: &AppState, auth: &Auth, post_id: i64)
     }
 }
 
-pub async fn configure(
-    state: &AppState,
-    auth: &Auth,
-    slug: &str,
-    settings: BetaSettings,
-) -> AppResult<BetaGroup> {
+pub async fn configure(state: &App, auth: &Auth, slug: &str, settings: BetaSettings) -> AppResult<BetaGroup> {
     let product = product(state, slug).await?;
     require_manager(state, auth, product.id).await?;
     let rules = BetaRules::parse(
@@ -92,7 +74,7 @@ pub async fn configure(
     Ok(group)
 }
 
-pub async fn status(state: &AppState, auth: Option<&Auth>, product: &Product) -> AppResult<BetaStatus> {
+pub async fn status(state: &App, auth: Option<&Auth>, product: &Product) -> AppResult<BetaStatus> {
     let group = state.store.beta_group(product.id).await?.ok_or(ErrorCode::BetaNotFound)?;
     let now = state.now();
     let (mine, manager) = match auth {
@@ -121,7 +103,7 @@ pub async fn status(state: &AppState, auth: Option<&Auth>, product: &Product) ->
     Ok(BetaStatus { group, mine, can_apply_at, week, manager })
 }
 
-pub async fn apply(state: &AppState, auth: &Auth, slug: &str, motivation: &str) -> AppResult<BetaMembership> {
+pub async fn apply(state: &App, auth: &Auth, slug: &str, motivation: &str) -> AppResult<BetaMembership> {
     let motivation = Motivation::parse(motivation)?;
     let product = product(state, slug).await?;
     limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
@@ -132,12 +114,7 @@ pub async fn apply(state: &AppState, auth: &Auth, slug: &str, motivation: &str) 
     Ok(membership)
 }
 
-pub async fn decide(
-    state: &AppState,
-    auth: &Auth,
-    membership_id: i64,
-    admit: bool,
-) -> AppResult<BetaMembership> {
+pub async fn decide(state: &App, auth: &Auth, membership_id: i64, admit: bool) -> AppResult<BetaMembership> {
     auth.require(Role::Staff)?;
     let application =
         state.store.beta_membership_by_id(membership_id).await?.ok_or(ErrorCode::BetaApplicationNotFound)?;
@@ -149,7 +126,7 @@ pub async fn decide(
 }
 
 /// The fan leaves the group (or withdraws a pending application).
-pub async fn leave(state: &AppState, auth: &Auth, slug: &str) -> AppResult<BetaMembership> {
+pub async fn leave(state: &App, auth: &Auth, slug: &str) -> AppResult<BetaMembership> {
     let product = product(state, slug).await?;
     let ended = state
         .store
@@ -162,7 +139,7 @@ pub async fn leave(state: &AppState, auth: &Auth, slug: &str) -> AppResult<BetaM
 pub const REMOVAL_NOTE_MAX_CHARS: usize = 200;
 
 pub async fn remove(
-    state: &AppState,
+    state: &App,
     auth: &Auth,
     slug: &str,
     handle: &str,
@@ -170,7 +147,7 @@ pub async fn remove(
 ) -> AppResult<BetaMembership> {
     let product = product(state, slug).await?;
     require_manager(state, auth, product.id).await?;
-    let handle = Handle::parse(handle).map_err(|_| AppError(ErrorCode::UserNotFound))?;
+    let handle = Handle::parse(handle).map_err(|_| AppError::new(ErrorCode::UserNotFound))?;
     let fan = state.store.user_by_handle(handle.as_str()).await?.ok_or(ErrorCode::UserNotFound)?;
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > REMOVAL_NOTE_MAX_CHARS) {
@@ -186,7 +163,7 @@ pub async fn remove(
 }
 
 pub async fn applications(
-    state: &AppState,
+    state: &App,
     auth: &Auth,
     slug: &str,
     status: Option<&str>,
@@ -199,7 +176,7 @@ pub async fn applications(
 
 /// Judges last week's duties for every group that has not yet: the server calls this
 /// periodically; judging a week twice changes nothing, so several nodes may.
-pub async fn judge_last_week(state: &AppState) -> AppResult<Vec<JudgedWeek>> {
+pub async fn judge_last_week(state: &App) -> AppResult<Vec<JudgedWeek>> {
     let now = state.now();
     let judged = state.store.judge_beta_duties(IsoWeek::of(now).previous(), now).await?;
     for week in judged.iter().filter(|w| w.fresh) {
@@ -209,4 +186,19 @@ pub async fn judge_last_week(state: &AppState) -> AppResult<Vec<JudgedWeek>> {
         state.cache.invalidate();
     }
     Ok(judged)
+}
+
+// ---- reads of beta groups: the rows as stored; callers check who may see them (see [`crate::policy`]).
+
+pub async fn beta_memberships(
+    app: &App,
+    product_id: i64,
+    status: Option<MemberStatus>,
+    limit: i64,
+) -> AppResult<Vec<BetaMembership>> {
+    Ok(app.store.beta_memberships(product_id, status, limit).await?)
+}
+
+pub async fn beta_membership_by_id(app: &App, id: i64) -> AppResult<Option<BetaMembership>> {
+    Ok(app.store.beta_membership_by_id(id).await?)
 }

@@ -3,10 +3,10 @@
 //! and orders with it from the wave's F-code lane. The state machine is in
 //! `canyu_store::fcodes`: issued → bound → (transferred) → used, nothing else.
 
-use super::{limit, releases::can_manage};
-use crate::auth::Auth;
+use crate::App;
+use crate::accounts::Auth;
 use crate::error::AppResult;
-use crate::state::AppState;
+use crate::{policy::can_manage, ratelimit::limit};
 use canyu_core::{ErrorCode, Role};
 use canyu_launch::fcode::{FCode, FCodeError};
 use canyu_store::{FCodeBatch, FCodeRecord, Wave};
@@ -23,7 +23,7 @@ pub fn parse(typed: &str) -> Result<FCode, ErrorCode> {
     })
 }
 
-async fn managed_wave(state: &AppState, auth: &Auth, wave_id: i64) -> AppResult<Wave> {
+async fn managed_wave(state: &App, auth: &Auth, wave_id: i64) -> AppResult<Wave> {
     auth.require(Role::Staff)?;
     let wave = state.store.wave(wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
     if !can_manage(state, auth, wave.product_id).await? {
@@ -34,7 +34,7 @@ async fn managed_wave(state: &AppState, auth: &Auth, wave_id: i64) -> AppResult<
 
 /// Generates `count` codes for the wave; the plaintext codes are returned here only.
 pub async fn generate(
-    state: &AppState,
+    state: &App,
     auth: &Auth,
     wave_id: i64,
     count: i64,
@@ -63,7 +63,7 @@ pub async fn generate(
     Ok((batch, codes))
 }
 
-pub async fn batches(state: &AppState, auth: &Auth, wave_id: i64) -> AppResult<Vec<FCodeBatch>> {
+pub async fn batches(state: &App, auth: &Auth, wave_id: i64) -> AppResult<Vec<FCodeBatch>> {
     let wave = managed_wave(state, auth, wave_id).await?;
     Ok(state.store.fcode_batches(wave.id).await?)
 }
@@ -71,7 +71,7 @@ pub async fn batches(state: &AppState, auth: &Auth, wave_id: i64) -> AppResult<V
 /// Binds a fresh code to every fan with at least `min_points` points who has no code for
 /// the wave yet (at most `max`). Idempotent: a second run awards only newcomers.
 pub async fn award(
-    state: &AppState,
+    state: &App,
     auth: &Auth,
     wave_id: i64,
     min_points: i64,
@@ -95,13 +95,13 @@ pub async fn award(
     Ok(awarded)
 }
 
-pub async fn redeem(state: &AppState, auth: &Auth, typed: &str) -> AppResult<FCodeRecord> {
+pub async fn redeem(state: &App, auth: &Auth, typed: &str) -> AppResult<FCodeRecord> {
     limit(state, format!("fcode:{}", auth.user.id), 30)?;
     let code = parse(typed)?;
     Ok(state.store.redeem_fcode(&code.storage_hash(), auth.user.id, state.now()).await?)
 }
 
-pub async fn transfer(state: &AppState, auth: &Auth, typed: &str, to_handle: &str) -> AppResult<FCodeRecord> {
+pub async fn transfer(state: &App, auth: &Auth, typed: &str, to_handle: &str) -> AppResult<FCodeRecord> {
     limit(state, format!("fcode:{}", auth.user.id), 30)?;
     let code = parse(typed)?;
     let to = state.store.user_by_handle(to_handle.trim()).await?.ok_or(ErrorCode::UserNotFound)?;
@@ -121,7 +121,7 @@ pub async fn transfer(state: &AppState, auth: &Auth, typed: &str, to_handle: &st
 /// with `use_own` any code of the wave the caller holds. A used code of the caller's is
 /// returned too, so that a retry of its order replays (the engine refuses any other order).
 pub async fn for_order(
-    state: &AppState,
+    state: &App,
     auth: &Auth,
     wave: &Wave,
     typed: Option<&str>,

@@ -1,8 +1,28 @@
 //! In-process token buckets, keyed by what is being limited (e.g. `login:<ip>`).
 //! One node's view: several nodes behind one site would share buckets in Redis (later work).
 
+use crate::App;
+use crate::error::{AppError, AppResult};
 use parking_lot::Mutex;
 use std::collections::HashMap;
+use std::net::IpAddr;
+
+/// Takes one token from `key`'s bucket; refused with `rate_limited` and the bucket's real
+/// wait, which the HTTP adapter sends as `Retry-After`.
+pub(crate) fn limit(app: &App, key: String, per_minute: u32) -> AppResult<()> {
+    app.limiter.check(&key, per_minute, app.now()).map_err(|RetryAfter(secs)| AppError::rate_limited(secs))
+}
+
+/// The rate-limit key of an address: IPv6 clients usually hold a whole /64, so they count as one.
+pub(crate) fn ip_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
+}
 
 struct Bucket {
     tokens: f64,

@@ -1,8 +1,8 @@
 //! Staff corrections to fans' points, and a fan's standing.
 
-use crate::auth::Auth;
+use crate::App;
+use crate::accounts::Auth;
 use crate::error::AppResult;
-use crate::state::AppState;
 use canyu_core::points::{Adjustment, Badge, Level, level_for};
 use canyu_core::{ErrorCode, Role};
 use canyu_store::{CreditedPost, User};
@@ -11,7 +11,7 @@ use rand::Rng;
 /// Appends a correction. `idempotency_key` (the request's `Idempotency-Key`) makes a
 /// retried request land once; without one every request is a new entry.
 pub async fn adjust(
-    state: &AppState,
+    state: &App,
     auth: &Auth,
     handle: &str,
     delta: i64,
@@ -40,9 +40,23 @@ pub struct Standing {
     pub credited: Vec<CreditedPost>,
 }
 
-pub async fn standing(state: &AppState, user: &User) -> AppResult<Standing> {
+pub async fn standing(state: &App, user: &User) -> AppResult<Standing> {
     let (level, next) = level_for(user.points);
     let facts = state.store.badge_facts(user.id).await?;
     let credited = state.store.credited_posts(user.id, 50).await?;
     Ok(Standing { level, next, badges: Badge::earned(facts), credited })
+}
+
+// ---- reads of points: the rows as stored; callers check who may see them (see [`crate::policy`]).
+
+pub async fn points_history(app: &App, user_id: i64, limit: i64) -> AppResult<Vec<canyu_store::PointsEntry>> {
+    Ok(app.store.points_history(user_id, limit).await?)
+}
+
+pub async fn leaderboard(
+    app: &App,
+    product_id: Option<i64>,
+    limit: i64,
+) -> AppResult<Vec<canyu_store::LeaderboardRow>> {
+    Ok(app.store.leaderboard(product_id, limit).await?)
 }

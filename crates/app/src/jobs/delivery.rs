@@ -8,13 +8,13 @@
 //! `Message-ID` / `X-Canyu-Event-Id`, so receivers can recognise the repeat. Each
 //! (channel, recipient, event) is queued once, so retries never add a second message.
 
+use crate::notify::text::notification_text;
 use canyu_core::Locale;
 use canyu_notify::{
     DeliveryError, MAX_ATTEMPTS, Mailer, Message, SmtpConfig, WebhookClient, WebhookFormat, WebhookTarget,
     WebhookUrl, backoff,
 };
 use canyu_store::{DeliveryJob, Notification, NotificationKind, Store};
-use canyu_web::i18n::notification_text;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -128,7 +128,7 @@ impl Deliverer {
         msg.unsubscribe_url = Some(format!(
             "{}{}",
             self.public_url,
-            canyu_web::pages::unsubscribe::path(&self.link_secret, job.target_id)
+            crate::notify::unsubscribe_path(&self.link_secret, job.target_id)
         ));
         mailer.send(&email, &msg).await.map_err(Outcome::Failed)
     }
@@ -169,7 +169,7 @@ fn job_text(job: &DeliveryJob) -> String {
 
 fn job_link(job: &DeliveryJob) -> Option<String> {
     match NotificationKind::parse(&job.kind) {
-        Some(kind) => canyu_web::api::notifications::notification_url(&as_notification(job, kind)),
+        Some(kind) => crate::notify::text::notification_url(&as_notification(job, kind)),
         None => job.post_id.map(|id| format!("/posts/{id}")),
     }
 }
@@ -443,7 +443,7 @@ mod tests {
                 let m = mine[0];
                 assert_eq!(m["rcpt_tos"], serde_json::json!(["fan@example.com"]));
                 let unsubscribe = m["headers"]["list-unsubscribe"].as_str().unwrap_or("");
-                let expected = canyu_web::pages::unsubscribe::path(&secret, fan.id);
+                let expected = crate::notify::unsubscribe_path(&secret, fan.id);
                 assert!(unsubscribe.contains(&expected), "{unsubscribe}");
                 assert!(m["headers"]["subject"].as_str().unwrap_or("").contains("已计划"), "{m}");
             }

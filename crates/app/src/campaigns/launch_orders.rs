@@ -4,10 +4,10 @@
 //! simulated provider); refunds, expiries and cancellations give the unit back to the wave;
 //! a sweep expires unpaid holds and locks big orders whose refund window closed.
 
-use super::releases::can_manage;
-use crate::auth::Auth;
+use crate::App;
+use crate::accounts::Auth;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::policy::can_manage;
 use canyu_core::campaign::{OrderEvent, OrderFacts, OrderKind, OrderState, next_state, refundable_until};
 use canyu_core::identity::RealName;
 use canyu_core::{ErrorCode, Role};
@@ -74,7 +74,7 @@ pub fn parse_buyer_name(raw: &str) -> Result<String, ErrorCode> {
 /// The terms of an order in `wave`: `None` for a wave outside any campaign (which takes no
 /// kind or buyer), else the kind, the amount due now and the buyer's name.
 pub async fn terms_for(
-    state: &AppState,
+    state: &App,
     auth: &Auth,
     wave: &Wave,
     choice: LaunchChoice<'_>,
@@ -180,12 +180,7 @@ impl LaunchTerms {
     /// Takes the person and address this order needs before the engine is asked for a unit
     /// (a retry of the same order passes). Returns the claims taken by this call, which
     /// [`give_back`] returns if no new order comes of it.
-    pub async fn claim(
-        &self,
-        state: &AppState,
-        fan_id: i64,
-        idempotency_key: &str,
-    ) -> AppResult<Vec<ClaimKey>> {
+    pub async fn claim(&self, state: &App, fan_id: i64, idempotency_key: &str) -> AppResult<Vec<ClaimKey>> {
         let keys = self.claim_keys(fan_id);
         let owner = Owner { fan_id, idempotency_key: idempotency_key.to_string() };
         let campaign = &self.campaign;
@@ -215,7 +210,7 @@ impl LaunchTerms {
 
     /// Gives back claims taken for an order that was not placed (refused, a replay of an
     /// earlier order, or an engine failure: an unacknowledged order is not the fan's).
-    pub async fn give_back(&self, state: &AppState, fresh: &[ClaimKey], fan_id: i64) {
+    pub async fn give_back(&self, state: &App, fresh: &[ClaimKey], fan_id: i64) {
         state.claims.release(self.campaign.id, fresh, fan_id).await;
     }
 
@@ -246,7 +241,7 @@ fn facts(o: &LaunchOrder) -> OrderFacts {
 }
 
 /// The caller's launch order, or the order of a product the caller runs when `staff_ok`.
-async fn load(state: &AppState, auth: &Auth, id: i64, staff_ok: bool) -> AppResult<LaunchOrder> {
+async fn load(state: &App, auth: &Auth, id: i64, staff_ok: bool) -> AppResult<LaunchOrder> {
     let Some(order) = state.store.launch_order(id).await? else {
         return Err(match state.store.order(id).await? {
             Some(o) if o.user_id == auth.user.id => ErrorCode::NotALaunchOrder,
@@ -268,14 +263,14 @@ async fn load(state: &AppState, auth: &Auth, id: i64, staff_ok: bool) -> AppResu
     Err(ErrorCode::OrderNotFound.into())
 }
 
-pub async fn show(state: &AppState, auth: &Auth, id: i64) -> AppResult<LaunchOrder> {
+pub async fn show(state: &App, auth: &Auth, id: i64) -> AppResult<LaunchOrder> {
     load(state, auth, id, true).await
 }
 
 /// Moves the order by `event` for the caller (lock, refund, cancel); an order that lets go
 /// of its unit gives it back to the wave.
-pub async fn act(state: &AppState, auth: &Auth, id: i64, event: OrderEvent) -> AppResult<LaunchOrder> {
-    super::limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
+pub async fn act(state: &App, auth: &Auth, id: i64, event: OrderEvent) -> AppResult<LaunchOrder> {
+    crate::ratelimit::limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
     // Staff may cancel a flagged order of their product; everything else is the buyer's.
     let order = load(state, auth, id, event == OrderEvent::Cancel).await?;
     let now = state.now();
@@ -292,7 +287,7 @@ pub async fn act(state: &AppState, auth: &Auth, id: i64, event: OrderEvent) -> A
 /// failed release is logged and left to the sweep, which finds every order that should have
 /// let go.
 async fn commit_move(
-    state: &AppState,
+    state: &App,
     order: &LaunchOrder,
     to: OrderState,
     event: OrderEvent,
@@ -342,7 +337,7 @@ async fn commit_move(
     Ok(Some(released))
 }
 
-pub async fn rename(state: &AppState, auth: &Auth, id: i64, buyer_name: &str) -> AppResult<LaunchOrder> {
+pub async fn rename(state: &App, auth: &Auth, id: i64, buyer_name: &str) -> AppResult<LaunchOrder> {
     let name = parse_buyer_name(buyer_name)?;
     let order = load(state, auth, id, false).await?;
     let campaign = state.campaigns.get(&state.store, order.campaign_id).await?.ok_or(ErrorCode::Internal)?;
@@ -368,7 +363,7 @@ pub async fn rename(state: &AppState, auth: &Auth, id: i64, buyer_name: &str) ->
 /// A payment as a provider notified it (already authenticated by the caller). A repeated
 /// notification answers `Duplicate` and changes nothing.
 pub async fn record_payment(
-    state: &AppState,
+    state: &App,
     order_id: i64,
     provider: &str,
     provider_ref: &str,
@@ -409,7 +404,7 @@ pub async fn record_payment(
 }
 
 /// The demo's provider: pays the caller's order in full without any money moving.
-pub async fn simulate_payment(state: &AppState, auth: &Auth, id: i64) -> AppResult<LaunchOrder> {
+pub async fn simulate_payment(state: &App, auth: &Auth, id: i64) -> AppResult<LaunchOrder> {
     if !state.config.simulated_payments {
         return Err(ErrorCode::SimulatedPaymentsOff.into());
     }
@@ -434,7 +429,7 @@ pub const HOLD_REMINDER_MS: i64 = 5 * canyu_core::campaign::MINUTE_MS;
 
 /// Reminds fans of holds about to run out, expires unpaid holds, locks big orders whose refund
 /// window closed, and gives back every unit an order should have let go. Idempotent: several nodes may sweep at once.
-pub async fn sweep(state: &AppState) -> AppResult<Swept> {
+pub async fn sweep(state: &App) -> AppResult<Swept> {
     let now = state.now();
     let mut swept = Swept {
         reminded: state.store.remind_expiring_holds(now, HOLD_REMINDER_MS, 1_000).await?,
@@ -470,7 +465,7 @@ pub async fn sweep(state: &AppState) -> AppResult<Swept> {
 /// The campaign's production queue (locked orders by lock time), for the people who run it.
 /// With it, the numbers by stage.
 pub async fn production(
-    state: &AppState,
+    state: &App,
     auth: &Auth,
     campaign_id: i64,
 ) -> AppResult<(Vec<LaunchOrder>, canyu_store::ProductionSummary)> {
@@ -480,16 +475,16 @@ pub async fn production(
 }
 
 /// The campaign's flagged orders that still hold a unit (the people who run it).
-pub async fn flagged(state: &AppState, auth: &Auth, campaign_id: i64) -> AppResult<Vec<LaunchOrder>> {
+pub async fn flagged(state: &App, auth: &Auth, campaign_id: i64) -> AppResult<Vec<LaunchOrder>> {
     require_campaign_manager(state, auth, campaign_id).await?;
     Ok(state.store.flagged_launch_orders(campaign_id, 10_000).await?)
 }
 
-async fn require_campaign_manager(state: &AppState, auth: &Auth, campaign_id: i64) -> AppResult<()> {
+async fn require_campaign_manager(state: &App, auth: &Auth, campaign_id: i64) -> AppResult<()> {
     auth.require(Role::Staff)?;
     let campaign = state.store.campaign(campaign_id).await?.ok_or(ErrorCode::CampaignNotFound)?;
     if !can_manage(state, auth, campaign.product_id).await? {
-        return Err(AppError(ErrorCode::NotProductManager));
+        return Err(AppError::new(ErrorCode::NotProductManager));
     }
     Ok(())
 }
@@ -508,7 +503,7 @@ pub struct BulkCancel {
 /// Staff cancel scalpers' orders in bulk: unpaid ones are cancelled, paid deposits refunded;
 /// each gives its unit back to the wave. Locked orders and paid full purchases are left.
 pub async fn cancel_in_bulk(
-    state: &AppState,
+    state: &App,
     auth: &Auth,
     campaign_id: i64,
     ids: &[i64],
@@ -552,7 +547,7 @@ pub async fn cancel_in_bulk(
 /// Moves the next `count` orders of the production queue to `stage` (`in_production` from
 /// queued, `delivered` from in production), in lock order; the buyers are told.
 pub async fn advance_production(
-    state: &AppState,
+    state: &App,
     auth: &Auth,
     campaign_id: i64,
     stage: &str,
@@ -574,4 +569,26 @@ pub async fn advance_production(
         "production advanced"
     );
     Ok(moved)
+}
+
+// ---- reads of launch orders: the rows as stored; callers check who may see them (see [`crate::policy`]).
+
+pub async fn launch_order(app: &App, order_id: i64) -> AppResult<Option<LaunchOrder>> {
+    Ok(app.store.launch_order(order_id).await?)
+}
+
+pub async fn launch_orders_of_user(app: &App, user_id: i64, limit: i64) -> AppResult<Vec<LaunchOrder>> {
+    Ok(app.store.launch_orders_of_user(user_id, limit).await?)
+}
+
+pub async fn launch_order_events(app: &App, order_id: i64) -> AppResult<Vec<canyu_store::LaunchOrderEvent>> {
+    Ok(app.store.launch_order_events(order_id).await?)
+}
+
+pub async fn flagged_launch_orders(app: &App, campaign_id: i64, limit: i64) -> AppResult<Vec<LaunchOrder>> {
+    Ok(app.store.flagged_launch_orders(campaign_id, limit).await?)
+}
+
+pub async fn production_summary(app: &App, campaign_id: i64) -> AppResult<canyu_store::ProductionSummary> {
+    Ok(app.store.production_summary(campaign_id).await?)
 }

@@ -1,0 +1,206 @@
+//! Accounts: registration, sign-in, sessions and API tokens, the caller's own settings and
+//! real-name verification. Passwords are Argon2id; tokens and session ids are stored only as
+//! SHA-256 digests.
+
+pub mod identity;
+pub mod passwords;
+pub mod sessions;
+
+pub use passwords::{PasswordCost, hash_password, verify_password};
+pub use sessions::{Auth, AuthVia, random_token, token_digest};
+
+use crate::App;
+use crate::error::{AppError, AppResult};
+use crate::ratelimit::{ip_key, limit};
+use canyu_core::user::parse_email;
+use canyu_core::{ErrorCode, Handle, Password, Role};
+use canyu_store::{ApiToken, NewUser, User};
+use std::net::IpAddr;
+
+pub struct Registration {
+    pub handle: String,
+    pub password: String,
+    pub email: Option<String>,
+}
+
+/// A fan signs up (rate limited per address).
+pub async fn register(state: &App, ip: IpAddr, input: Registration) -> AppResult<User> {
+    limit(state, format!("register:{}", ip_key(ip)), state.config.auth_attempts_per_minute)?;
+    let user = create_account(state, input, Role::Fan).await?;
+    tracing::info!(user = user.id, handle = %user.handle, "registered");
+    Ok(user)
+}
+
+/// Creates an account with a role: the one path for fans signing up and for operators
+/// (`canyu user create`), so both check handles, passwords and emails alike.
+pub async fn create_account(state: &App, input: Registration, role: Role) -> AppResult<User> {
+    let handle = Handle::parse(&input.handle)?;
+    let password = Password::parse(&input.password)?;
+    let email = match input.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        Some(e) => Some(parse_email(e)?),
+        None => None,
+    };
+    if state.store.user_by_handle(handle.as_str()).await?.is_some() {
+        return Err(AppError::new(ErrorCode::HandleTaken));
+    }
+    let hash = hash_password(state.config.password_cost, password.expose().to_string()).await?;
+    let user = state
+        .store
+        .create_user(NewUser {
+            handle: handle.as_str(),
+            email: email.as_deref(),
+            password_hash: &hash,
+            role,
+            bio: "",
+            created_at: state.now(),
+        })
+        .await?;
+    Ok(user)
+}
+
+/// Gives an account another role (operators, from the command line).
+pub async fn set_role(state: &App, handle: &str, role: Role) -> AppResult<User> {
+    let found = state.store.user_by_handle(handle.trim()).await?.ok_or(ErrorCode::UserNotFound)?;
+    state.store.set_role(found.user.id, role).await?;
+    tracing::info!(user = found.user.id, role = role.as_str(), "role changed");
+    Ok(User { role, ..found.user })
+}
+
+pub async fn login(state: &App, ip: IpAddr, handle: &str, password: &str) -> AppResult<User> {
+    limit(state, format!("login:{}", ip_key(ip)), state.config.auth_attempts_per_minute)?;
+    // Also per account, so guessing one fan's password from many addresses is slow too.
+    // A string that is no handle cannot sign in; only real handles get a bucket, so junk
+    // cannot fill the limiter.
+    let Ok(parsed) = Handle::parse(handle) else {
+        return Err(AppError::new(ErrorCode::InvalidCredentials));
+    };
+    limit(
+        state,
+        format!("login-handle:{}", parsed.as_str().to_lowercase()),
+        state.config.auth_attempts_per_minute,
+    )?;
+    let found = state.store.user_by_handle(handle.trim()).await?;
+    let Some(found) = found else {
+        // Spend the same time as a real check, so response time does not reveal handles.
+        let _ = verify_password(password.to_string(), dummy_hash().to_string()).await;
+        return Err(AppError::new(ErrorCode::InvalidCredentials));
+    };
+    if !verify_password(password.to_string(), found.password_hash).await? {
+        return Err(AppError::new(ErrorCode::InvalidCredentials));
+    }
+    Ok(found.user)
+}
+
+/// A standard-cost Argon2id hash of a random password, verified against when the handle does
+/// not exist. Made once per process.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        use argon2::password_hash::PasswordHasher;
+        passwords::argon2(PasswordCost::Standard)
+            .hash_password(random_token(16).as_bytes())
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    });
+    &HASH
+}
+// ---- the caller's own account ---------------------------------------------------------
+
+pub const BIO_MAX_CHARS: usize = 300;
+
+/// The bio as it will be stored: browsers send textarea line breaks as CRLF, so they become
+/// plain newlines first; then trimmed, at most [`BIO_MAX_CHARS`], no control characters
+/// besides newlines. Refused with `invalid_form`.
+pub fn parse_bio(raw: &str) -> Result<String, ErrorCode> {
+    let bio = raw.replace("\r\n", "\n");
+    let bio = bio.trim();
+    if bio.chars().count() > BIO_MAX_CHARS || bio.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ErrorCode::InvalidForm);
+    }
+    Ok(bio.to_string())
+}
+
+/// Replaces the caller's public bio; returns the updated user.
+pub async fn update_bio(state: &App, auth: &Auth, raw: &str) -> AppResult<User> {
+    let bio = parse_bio(raw)?;
+    state.store.update_bio(auth.user.id, &bio).await?;
+    Ok(state.store.user_by_id(auth.user.id).await?.ok_or(ErrorCode::UserNotFound)?)
+}
+
+pub const TOKEN_NAME_MAX_CHARS: usize = 60;
+
+/// Issues an API token for the caller: the secret (shown once) and its record.
+pub async fn create_api_token(state: &App, auth: &Auth, name: &str) -> AppResult<(String, ApiToken)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > TOKEN_NAME_MAX_CHARS || name.chars().any(char::is_control) {
+        return Err(AppError::new(ErrorCode::InvalidName));
+    }
+    let issued = sessions::issue_api_token(state, &auth.user, name).await?;
+    tracing::info!(user = auth.user.id, token = issued.1.id, "api token created");
+    Ok(issued)
+}
+
+/// Revokes one of the caller's own live tokens (`token_not_found` otherwise, also for
+/// someone else's token).
+pub async fn revoke_api_token(state: &App, auth: &Auth, token_id: i64) -> AppResult<()> {
+    if state.store.revoke_api_token(auth.user.id, token_id, state.now()).await? {
+        tracing::info!(user = auth.user.id, token = token_id, "api token revoked");
+        Ok(())
+    } else {
+        Err(AppError::new(ErrorCode::TokenNotFound))
+    }
+}
+
+/// The public account of `handle` (never its password hash).
+pub async fn user_by_handle(app: &App, handle: &str) -> AppResult<Option<User>> {
+    Ok(app.store.user_by_handle(handle).await?.map(|found| found.user))
+}
+
+/// Revokes the API token a client presented (API sign-out).
+pub async fn revoke_presented_token(app: &App, secret: &str) -> AppResult<()> {
+    app.store.revoke_api_token_by_digest(&token_digest(secret), app.now()).await?;
+    Ok(())
+}
+
+/// What changes on the caller's notification email; `None` keeps the current value.
+#[derive(Default)]
+pub struct EmailChange<'a> {
+    /// The address; `Some("")` removes it.
+    pub email: Option<&'a str>,
+    /// Whether to get notification emails.
+    pub notify: Option<bool>,
+}
+
+/// Changes the caller's notification email and whether it is used. The address is checked
+/// before anything is written, so a bad one changes nothing.
+pub async fn update_email(app: &App, auth: &Auth, change: EmailChange<'_>) -> AppResult<()> {
+    let email = match change.email.map(str::trim) {
+        Some("") => Some(None),
+        Some(raw) => Some(Some(parse_email(raw)?)),
+        None => None,
+    };
+    if let Some(email) = email {
+        app.store.set_email(auth.user.id, email.as_deref()).await?;
+    }
+    if let Some(on) = change.notify {
+        app.store.set_email_notifications(auth.user.id, on).await?;
+    }
+    Ok(())
+}
+
+// ---- reads of accounts: the rows as stored; callers check who may see them (see [`crate::policy`]).
+
+pub async fn user_by_id(app: &App, id: i64) -> AppResult<Option<User>> {
+    Ok(app.store.user_by_id(id).await?)
+}
+
+pub async fn list_api_tokens(app: &App, user_id: i64) -> AppResult<Vec<ApiToken>> {
+    Ok(app.store.list_api_tokens(user_id).await?)
+}
+
+pub async fn email_recipient(app: &App, user_id: i64) -> AppResult<Option<canyu_store::EmailRecipient>> {
+    Ok(app.store.email_recipient(user_id).await?)
+}
+
+pub async fn identity(app: &App, user_id: i64) -> AppResult<Option<canyu_store::Identity>> {
+    Ok(app.store.identity(user_id).await?)
+}

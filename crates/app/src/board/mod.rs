@@ -1,0 +1,196 @@
+//! The co-creation board: posts, votes, comments, statuses, search, similar posts and merges.
+//! The JSON API and the HTML forms both call these, so validation, permission checks, rate
+//! limits and search indexing cannot drift apart.
+
+pub mod merge;
+pub mod similar;
+
+use crate::accounts::Auth;
+use crate::error::{AppError, AppResult};
+use crate::ratelimit::limit;
+use crate::{App, beta};
+use canyu_core::{Body, ErrorCode, PostKind, PostStatus, Role, Tag, Title};
+use canyu_store::{Comment, NewPost, Post, PostFilter, PostPage, StatusChange, VoteOutcome};
+pub use canyu_text::{MAX_OFFSET, SearchHit};
+use canyu_text::{PostDoc, SearchQuery};
+
+pub struct PostInput {
+    pub product: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<String>,
+    /// Post to the product's beta board (members and the team only).
+    pub beta: bool,
+}
+
+pub async fn create_post(state: &App, auth: &Auth, input: PostInput) -> AppResult<Post> {
+    let title = Title::parse(&input.title)?;
+    let body = Body::parse(&input.body)?;
+    let kind = PostKind::parse(&input.kind)?;
+    let tags: Vec<String> = Tag::parse_list(&input.tags)?.iter().map(|t| t.as_str().to_string()).collect();
+    let product =
+        state.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
+    if input.beta && !beta::can_see_beta(state, Some(auth), product.id).await? {
+        return Err(ErrorCode::BetaMembersOnly.into());
+    }
+    limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
+    let post = state
+        .store
+        .create_post(NewPost {
+            product_id: product.id,
+            author_id: auth.user.id,
+            kind,
+            title: title.as_str(),
+            body: body.as_str(),
+            tags: &tags,
+            beta: input.beta,
+            created_at: state.now(),
+        })
+        .await?;
+    index_post(state, &post).await;
+    state.cache.invalidate();
+    tracing::info!(post = post.id, product = %product.slug, user = auth.user.id, "post created");
+    Ok(post)
+}
+
+/// Puts the post into the search index and waits until it is searchable. The database has
+/// the post already; if indexing fails, `canyu reindex` repairs the projection, so the
+/// request still succeeds. Beta-board posts stay out: search and suggestions are public.
+pub async fn index_post(state: &App, post: &Post) {
+    if post.beta {
+        return;
+    }
+    let ticket = state.search.upsert(PostDoc {
+        post_id: post.id,
+        product_id: post.product_id,
+        title: post.title.clone(),
+        body: post.body.clone(),
+        created_at: post.created_at,
+    });
+    match tokio::task::spawn_blocking(move || ticket.wait()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(post = post.id, error = %e, "indexing failed; run `canyu reindex`"),
+        Err(e) => tracing::error!(post = post.id, error = %e, "indexing task failed"),
+    }
+}
+
+pub async fn vote(state: &App, auth: &Auth, post_id: i64) -> AppResult<VoteOutcome> {
+    limit(state, format!("vote:{}", auth.user.id), state.config.writes_per_minute)?;
+    beta::ensure_post_id_visible(state, auth, post_id).await?;
+    Ok(state.store.vote(post_id, auth.user.id, state.now()).await?)
+}
+
+pub async fn unvote(state: &App, auth: &Auth, post_id: i64) -> AppResult<VoteOutcome> {
+    limit(state, format!("vote:{}", auth.user.id), state.config.writes_per_minute)?;
+    beta::ensure_post_id_visible(state, auth, post_id).await?;
+    Ok(state.store.unvote(post_id, auth.user.id).await?)
+}
+
+/// Comments by moderators and staff are marked official: the brand's answer.
+pub async fn comment(state: &App, auth: &Auth, post_id: i64, body: &str) -> AppResult<Comment> {
+    let body = Body::parse_comment(body)?;
+    limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
+    beta::ensure_post_id_visible(state, auth, post_id).await?;
+    let official = auth.user.role.can_triage();
+    Ok(state.store.add_comment(post_id, auth.user.id, body.as_str(), official, state.now()).await?)
+}
+
+pub const NOTE_MAX_CHARS: usize = 1_000;
+
+pub async fn change_status(
+    state: &App,
+    auth: &Auth,
+    post_id: i64,
+    status: &str,
+    note: Option<&str>,
+) -> AppResult<StatusChange> {
+    auth.require(Role::Moderator)?;
+    let to = PostStatus::parse(status)?;
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS) {
+        return Err(AppError::new(ErrorCode::CommentTooLong));
+    }
+    let change = state.store.change_status(post_id, auth.user.id, to, note, state.now()).await?;
+    state.cache.invalidate();
+    tracing::info!(
+        post = post_id,
+        from = change.from.as_str(),
+        to = change.to.as_str(),
+        by = auth.user.id,
+        "status changed"
+    );
+    Ok(change)
+}
+
+/// Full-text search: the index finds ids, the database supplies the current rows.
+pub async fn search(
+    state: &App,
+    text: &str,
+    product_id: Option<i64>,
+    limit: usize,
+    offset: usize,
+) -> AppResult<(usize, Vec<(Post, SearchHit)>)> {
+    let index = state.search.clone();
+    let text = text.to_string();
+    let results = tokio::task::spawn_blocking(move || {
+        index.search(&SearchQuery { text: &text, product_id, limit, offset })
+    })
+    .await??;
+    let ids: Vec<i64> = results.hits.iter().map(|h| h.post_id).collect();
+    let posts = state.store.posts_by_ids(&ids).await?;
+    let mut out = Vec::with_capacity(posts.len());
+    for hit in results.hits {
+        if let Some(post) = posts.iter().find(|p| p.id == hit.post_id) {
+            out.push((post.clone(), hit));
+        }
+    }
+    Ok((results.total, out))
+}
+
+/// A first page of posts from the one-second read cache (later pages read the database).
+pub async fn posts_page(app: &App, filter: &PostFilter<'_>) -> AppResult<std::sync::Arc<PostPage>> {
+    app.cache.posts(&app.store, filter).await
+}
+
+/// Posts per status (of a product, or everywhere), from the one-second read cache.
+pub async fn status_counts(
+    app: &App,
+    product_id: Option<i64>,
+) -> AppResult<std::sync::Arc<Vec<(PostStatus, i64)>>> {
+    app.cache.status_counts(&app.store, product_id).await
+}
+
+// ---- reads of the board: the rows as stored; callers check who may see them (see [`crate::policy`]).
+
+pub async fn post(app: &App, id: i64) -> AppResult<Option<Post>> {
+    Ok(app.store.post(id).await?)
+}
+
+pub async fn comments(app: &App, post_id: i64) -> AppResult<Vec<Comment>> {
+    Ok(app.store.comments(post_id).await?)
+}
+
+pub async fn status_history(app: &App, post_id: i64) -> AppResult<Vec<StatusChange>> {
+    Ok(app.store.status_history(post_id).await?)
+}
+
+pub async fn has_voted(app: &App, post_id: i64, user_id: i64) -> AppResult<bool> {
+    Ok(app.store.has_voted(post_id, user_id).await?)
+}
+
+pub async fn voted_among(app: &App, user_id: i64, post_ids: &[i64]) -> AppResult<Vec<i64>> {
+    Ok(app.store.voted_among(user_id, post_ids).await?)
+}
+
+pub async fn posts_by_ids(app: &App, ids: &[i64]) -> AppResult<Vec<Post>> {
+    Ok(app.store.posts_by_ids(ids).await?)
+}
+
+pub async fn list_posts(app: &App, filter: &PostFilter<'_>) -> AppResult<PostPage> {
+    Ok(app.store.list_posts(filter).await?)
+}
+
+pub async fn merged_posts(app: &App, target_id: i64) -> AppResult<Vec<canyu_store::MergedPost>> {
+    Ok(app.store.merged_posts(target_id).await?)
+}

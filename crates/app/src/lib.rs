@@ -1,0 +1,51 @@
+//! canyu's application layer: every use case, one module per capability. The web adapter
+//! (routes, pages, the JSON API), the CLI and the background workers all call these; none of
+//! them reaches the database on its own. A use case checks who may act in [`policy`], parses
+//! its input into the core's types, and moves the store in one transaction.
+//!
+//! | capability | module |
+//! |---|---|
+//! | accounts: registration, sign-in, sessions, tokens, identity, settings | [`accounts`] |
+//! | the co-creation board: posts, votes, comments, statuses, search, merges | [`board`] |
+//! | the catalog: categories and products | [`catalog`] |
+//! | the weekly release train | [`releases`] |
+//! | demands (posts that ask for the same thing) | [`demands`] |
+//! | the beta programme | [`beta`] |
+//! | points, levels, the leaderboard | [`points`] |
+//! | sales: waves, orders, F-codes, draws | [`sales`] |
+//! | launch campaigns, launch orders, the live counter | [`campaigns`] |
+//! | the inbox, webhooks, what notifications say | [`notify`] |
+//! | background jobs | [`jobs`] |
+
+pub mod accounts;
+mod app;
+pub mod beta;
+pub mod board;
+pub mod cache;
+pub mod campaigns;
+pub mod catalog;
+pub mod demands;
+pub mod error;
+pub mod jobs;
+pub mod notify;
+pub mod points;
+pub mod policy;
+pub mod ratelimit;
+pub mod releases;
+pub mod sales;
+
+pub use app::{App, AppConfig, SiteCounts, now_millis};
+pub use error::{AppError, AppResult};
+
+/// The rows the use cases answer with: plain data the adapters render. The store that reads
+/// and writes them is not reachable from outside this crate.
+pub mod model {
+    pub use canyu_store::{
+        ApiToken, BetaGroup, BetaMembership, Campaign, Cancellation, Category, Comment, CreditedPost, Demand,
+        DemandPost, DrawEntry, DrawState, FCodeBatch, FCodeRecord, Identity, JudgedWeek, LaunchOrder,
+        LaunchOrderEvent, LaunchRow, LeaderboardRow, MergeOutcome, MergedPost, Notification,
+        NotificationKind, Order, OrderHolder, PastRelease, PaymentOutcome, PointsEntry, Post, PostFilter,
+        PostPage, Product, ProductionSummary, Release, ReleasePost, ReleaseStatus, Reservation,
+        ReserveOutcome, Sort, StatusChange, Transition, UnmergeOutcome, User, VoteOutcome, Wave, Webhook,
+    };
+}

@@ -1,0 +1,177 @@
+//! What a notification says, in the reader's language, and where it leads: the inbox page,
+//! the API and the email and webhook workers all use these.
+
+use canyu_core::Locale;
+use canyu_store::{Notification, NotificationKind};
+
+/// A path segment, percent-encoded (handles and slugs may hold any character).
+pub fn encode_segment(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Where a notification leads: the post it is about, or for a merge the post it went into.
+pub fn notification_url(n: &Notification) -> Option<String> {
+    use NotificationKind as K;
+    if matches!(n.kind, K::BetaAdmitted | K::BetaRejected | K::BetaRemoved) {
+        let slug = n.data.get("product").and_then(|v| v.as_str())?;
+        return Some(format!("/products/{}/beta", encode_segment(slug)));
+    }
+    if matches!(n.kind, K::LaunchOrder | K::HoldExpiring) {
+        let order = n.data.get("order").and_then(|v| v.as_i64())?;
+        return Some(format!("/launch-orders/{order}"));
+    }
+    if n.kind == K::WaveCancelled {
+        let wave = n.data.get("wave").and_then(|v| v.as_i64())?;
+        return Some(format!("/waves/{wave}"));
+    }
+    if n.kind == K::WaveOpen {
+        let campaign = n.data.get("campaign").and_then(|v| v.as_i64())?;
+        return Some(format!("/campaigns/{campaign}"));
+    }
+    match n.data.get("into").and_then(|v| v.as_i64()) {
+        Some(into) if n.kind == NotificationKind::PostMerged => Some(format!("/posts/{into}")),
+        _ => n.post_id.map(|id| format!("/posts/{id}")),
+    }
+}
+
+/// One line for an inbox entry, from what was stored with it.
+pub fn notification_text(locale: Locale, n: &Notification) -> String {
+    use NotificationKind as K;
+    let field = |key: &str| n.data.get(key).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let title = field("title");
+    match n.kind {
+        K::PostMerged => {
+            let into = field("into_title");
+            match locale {
+                Locale::ZhCn => format!("帖子「{title}」已合并到「{into}」，投票已一并转过去。"),
+                Locale::En => format!("“{title}” was merged into “{into}”; its votes moved with it."),
+            }
+        }
+        K::PostUnmerged => match locale {
+            Locale::ZhCn => format!("帖子「{title}」的合并已撤销，它重新开放了。"),
+            Locale::En => format!("The merge of “{title}” was undone; it is open again."),
+        },
+        K::PostStatus => {
+            let to = canyu_core::PostStatus::parse(&field("to")).map(|s| s.label(locale)).unwrap_or_default();
+            match locale {
+                Locale::ZhCn => format!("帖子「{title}」的状态变为「{to}」。"),
+                Locale::En => format!("“{title}” is now {to}."),
+            }
+        }
+        K::PostShipped => {
+            let version = field("version");
+            match locale {
+                Locale::ZhCn => format!("「{title}」已在 {version} 版本上线，感谢你的参与！"),
+                Locale::En => format!("“{title}” shipped in {version}. Thank you for taking part!"),
+            }
+        }
+        K::OfficialReply => match locale {
+            Locale::ZhCn => format!("官方回复了你的帖子「{title}」。"),
+            Locale::En => format!("The team replied to your post “{title}”."),
+        },
+        K::BetaAdmitted => {
+            let product = field("product_name");
+            match locale {
+                Locale::ZhCn => {
+                    format!("欢迎加入 {product} 内测！每周记得提交至少 1 个问题反馈和 1 条建议。")
+                }
+                Locale::En => format!(
+                    "Welcome to the {product} beta! Each week, post at least one bug report and one suggestion."
+                ),
+            }
+        }
+        K::BetaRejected => {
+            let product = field("product_name");
+            match locale {
+                Locale::ZhCn => format!("你的 {product} 内测申请这次没有通过。"),
+                Locale::En => format!("Your application to the {product} beta was not accepted this time."),
+            }
+        }
+        K::BetaRemoved => {
+            let product = field("product_name");
+            match locale {
+                Locale::ZhCn => format!("你已被移出 {product} 内测（未完成每周任务或由管理员移出）。"),
+                Locale::En => {
+                    format!(
+                        "You were removed from the {product} beta (weekly duties missed, or by the team)."
+                    )
+                }
+            }
+        }
+        K::LaunchOrder => {
+            let order = n.data.get("order").and_then(|v| v.as_i64()).unwrap_or(0);
+            let (zh, en) = match field("state").as_str() {
+                "paid" => ("已支付", "is paid"),
+                "deposited" => ("定金已支付", "has its deposit paid"),
+                "locked" => ("已锁单，进入排产队列", "is locked and in the production queue"),
+                "refunded" => {
+                    ("已退订，定金将原路退回", "was refunded; the deposit goes back the way it came")
+                }
+                "expired" => (
+                    "未在时限内支付，已取消并释放库存",
+                    "was not paid in time; it is cancelled and its unit is back on sale",
+                ),
+                "cancelled" => ("已取消", "was cancelled"),
+                "in_production" => ("已开始生产", "is being built"),
+                "delivered" => ("已交付，感谢支持！", "was delivered; thank you!"),
+                _ => ("状态已更新", "changed"),
+            };
+            match locale {
+                Locale::ZhCn => format!("你的订单 #{order}{zh}。"),
+                Locale::En => format!("Your order #{order} {en}."),
+            }
+        }
+        K::HoldExpiring => {
+            let order = n.data.get("order").and_then(|v| v.as_i64()).unwrap_or(0);
+            let left =
+                n.data.get("expires_at").and_then(|v| v.as_i64()).unwrap_or(n.created_at) - n.created_at;
+            let minutes = (left.max(0) as u64).div_ceil(60_000).max(1);
+            match locale {
+                Locale::ZhCn => {
+                    format!("你的订单 #{order} 还有约 {minutes} 分钟支付时间，逾期将自动取消并释放库存。")
+                }
+                Locale::En => format!(
+                    "Your order #{order} has about {minutes} minutes left to be paid; after that it is cancelled and its unit goes back on sale."
+                ),
+            }
+        }
+        K::WaveCancelled => {
+            let (product, sku, reason) = (field("product_name"), field("sku"), field("reason"));
+            let reason = reason.trim_end_matches(['。', '.']);
+            let wave = format!("{product} {sku}");
+            let wave = wave.trim();
+            match (locale, reason.is_empty()) {
+                (Locale::ZhCn, true) => {
+                    format!("「{wave}」这一轮发售已撤销，不会开售；你的 F 码或预约随之作废。")
+                }
+                (Locale::ZhCn, false) => {
+                    format!("「{wave}」这一轮发售已撤销，不会开售：{reason}。你的 F 码或预约随之作废。")
+                }
+                (Locale::En, true) => {
+                    format!(
+                        "The “{wave}” wave was cancelled and will not go on sale; your F-code or reservation for it lapses."
+                    )
+                }
+                (Locale::En, false) => format!(
+                    "The “{wave}” wave was cancelled and will not go on sale: {reason}. Your F-code or reservation for it lapses."
+                ),
+            }
+        }
+        K::WaveOpen => {
+            let lane_zh = if field("lane") == "fan" { "粉丝通道" } else { "普通通道" };
+            let lane_en = if field("lane") == "fan" { "fan lane" } else { "general lane" };
+            match locale {
+                Locale::ZhCn => format!("「{title}」开售了：你预约的{lane_zh}现在可以下单。"),
+                Locale::En => format!("“{title}” is on sale: your {lane_en} can order now."),
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Who may do what, in one place. Every use case asks here before it acts; the adapters never
+//! decide permissions themselves.
+
+use crate::App;
+use crate::accounts::Auth;
+use crate::error::{AppError, AppResult};
+use canyu_core::{ErrorCode, Role};
+
+/// Refuses callers whose role is below `role`.
+pub fn require_role(auth: &Auth, role: Role) -> AppResult<()> {
+    if auth.user.role >= role { Ok(()) } else { Err(AppError::new(ErrorCode::Forbidden)) }
+}
+
+/// Whether the caller runs this product's releases, waves and campaigns: admins manage every
+/// product, staff the products they were made managers of.
+pub async fn can_manage(app: &App, auth: &Auth, product_id: i64) -> AppResult<bool> {
+    Ok(match auth.user.role {
+        Role::Admin => true,
+        Role::Staff => app.store.manages_product(auth.user.id, product_id).await?,
+        _ => false,
+    })
+}
+
+/// Staff who manage the product; `forbidden` below staff, `not_product_manager` for staff of
+/// other products.
+pub async fn require_manager(app: &App, auth: &Auth, product_id: i64) -> AppResult<()> {
+    require_role(auth, Role::Staff)?;
+    if can_manage(app, auth, product_id).await? { Ok(()) } else { Err(ErrorCode::NotProductManager.into()) }
+}
+
+/// Beta members of the product and the team (moderators and up) see its beta board and
+/// beta releases.
+pub async fn can_see_beta(app: &App, auth: Option<&Auth>, product_id: i64) -> AppResult<bool> {
+    Ok(match auth {
+        None => false,
+        Some(a) if a.user.role.can_triage() => true,
+        Some(a) => app.store.is_beta_member(product_id, a.user.id).await?,
+    })
+}
