@@ -119,7 +119,9 @@ async fn login_attempts_are_rate_limited() {
         .await
         .unwrap();
     assert_eq!(res.status(), 429);
-    assert_eq!(res.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("60"));
+    // The bucket's own wait: 5 a minute refill one every 12 s.
+    let wait = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    assert!(wait.is_some_and(|w| (1..=12).contains(&w)), "Retry-After {wait:?}");
 }
 
 #[tokio::test]
