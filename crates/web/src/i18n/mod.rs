@@ -532,37 +532,17 @@ pub fn relative_time(locale: Locale, now: Millis, then: Millis) -> String {
 
 /// `2024-05-17` (UTC).
 pub fn date(at: Millis) -> String {
-    let (y, m, d) = civil_from_days(at.div_euclid(86_400_000));
-    format!("{y:04}-{m:02}-{d:02}")
+    canyu_core::time::date(at)
 }
 
 /// `2024-05-17T08:30:00Z`, for `<time datetime>`.
 pub fn iso(at: Millis) -> String {
-    let secs = at.div_euclid(1000);
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", s / 3600, s % 3600 / 60, s % 60)
+    canyu_core::time::rfc3339(at)
 }
 
 /// `2024-05-17 08:30 UTC`, for tooltips.
 pub fn datetime(at: Millis) -> String {
-    let secs = at.div_euclid(1000);
-    let s = secs.rem_euclid(86_400);
-    format!("{} {:02}:{:02} UTC", date(at), s / 3600, s % 3600 / 60)
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    format!("{} UTC", canyu_core::time::Zone::utc().datetime(at))
 }
 
 #[cfg(test)]
@@ -585,6 +565,14 @@ mod tests {
         assert_eq!(date(0), "1970-01-01");
         assert_eq!(iso(1_700_000_000_000), "2023-11-14T22:13:20Z");
         assert_eq!(date(951_782_400_000), "2000-02-29");
+        assert_eq!(datetime(1_700_000_000_000), "2023-11-14 22:13 UTC");
+        assert_eq!(datetime(951_782_400_000 - 60_000), "2000-02-28 23:59 UTC");
+        assert_eq!(iso(-1), "1969-12-31T23:59:59Z");
+        // Midnight in China is still the day before in UTC, and these show UTC.
+        let china_new_year = 1_798_732_800_000; // 2027-01-01T00:00:00+08:00
+        assert_eq!(iso(china_new_year), "2026-12-31T16:00:00Z");
+        assert_eq!(date(china_new_year), "2026-12-31");
+        assert_eq!(datetime(china_new_year), "2026-12-31 16:00 UTC");
     }
 
     #[test]
