@@ -5,6 +5,8 @@
 
 use crate::release::PlanDate;
 use crate::{ErrorCode, Millis};
+use jiff::ToSpan;
+use jiff::civil::Date;
 use serde::Serialize;
 
 pub const MAX_SEATS: i64 = 1_000_000;
@@ -161,19 +163,19 @@ impl MemberStatus {
 /// An ISO 8601 week (Monday to Sunday), in China Standard Time: the unit of beta duties.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct IsoWeek {
-    /// Days since 1970-01-01 of the week's Monday.
-    monday: i64,
+    /// The week's Monday.
+    monday: Date,
 }
 
 impl IsoWeek {
     /// The week `at` falls in, in China.
     pub fn of(at: Millis) -> IsoWeek {
-        let day = PlanDate::of(at);
-        IsoWeek { monday: day.days() - day.weekday().index() }
+        let day = PlanDate::of(at).date();
+        IsoWeek { monday: day.saturating_sub(i64::from(day.weekday().to_monday_zero_offset()).days()) }
     }
 
     pub fn start_millis(self) -> Millis {
-        PlanDate::from_days(self.monday).start_millis()
+        PlanDate::from_date(self.monday).start_millis()
     }
 
     /// The first moment after the week (next Monday 00:00 in China).
@@ -182,19 +184,17 @@ impl IsoWeek {
     }
 
     pub fn next(self) -> IsoWeek {
-        IsoWeek { monday: self.monday + 7 }
+        IsoWeek { monday: self.monday.saturating_add(1.week()) }
     }
 
     pub fn previous(self) -> IsoWeek {
-        IsoWeek { monday: self.monday - 7 }
+        IsoWeek { monday: self.monday.saturating_sub(1.week()) }
     }
 
     /// ISO week-numbering year and week number: the week belongs to the year of its Thursday.
     pub fn year_week(self) -> (i64, u32) {
-        let thursday = self.monday + 3;
-        let (year, _, _) = crate::time::civil_from_days(thursday);
-        let jan1 = crate::release::days_from_civil(year, 1, 1);
-        (year, ((thursday - jan1) / 7 + 1) as u32)
+        let week = self.monday.iso_week_date();
+        (i64::from(week.year()), week.week().unsigned_abs().into())
     }
 
     /// `2026-W48`: stable, sortable, used as a reference in the points ledger.
@@ -205,7 +205,7 @@ impl IsoWeek {
 
     /// The week's Monday as `YYYY-MM-DD`.
     pub fn monday_iso(self) -> String {
-        PlanDate::from_days(self.monday).to_iso()
+        PlanDate::from_date(self.monday).to_iso()
     }
 }
 
@@ -258,6 +258,32 @@ mod tests {
         assert_eq!(IsoWeek::of(monday).start_millis(), monday);
         assert_eq!(IsoWeek::of(monday).end_millis(), monday + 7 * 24 * HOUR);
         assert_eq!(IsoWeek::of(monday).previous().next(), IsoWeek::of(monday));
+    }
+
+    #[test]
+    fn week_53_and_year_boundaries_in_china_time() {
+        // 2026 has 53 ISO weeks: Thursday 2026-12-31 and Friday 2027-01-01 are both in W53.
+        assert_eq!(IsoWeek::of(at("2026-12-31", 12)).key(), "2026-W53");
+        assert_eq!(IsoWeek::of(at("2027-01-01", 0)).key(), "2026-W53");
+        assert_eq!(IsoWeek::of(at("2027-01-03", 23)).key(), "2026-W53");
+        assert_eq!(IsoWeek::of(at("2027-01-04", 0)).key(), "2027-W01");
+        assert_eq!(IsoWeek::of(at("2027-01-01", 0)).monday_iso(), "2026-12-28");
+        assert_eq!(IsoWeek::of(at("2026-12-31", 12)).year_week(), (2026, 53));
+        // Monday 2027-01-04 starts in Beijing while it is still Sunday afternoon in UTC.
+        let monday_china = at("2027-01-04", 0);
+        assert_eq!(crate::time::rfc3339(monday_china), "2027-01-03T16:00:00Z");
+        assert_eq!(IsoWeek::of(monday_china - 1).key(), "2026-W53");
+        assert_eq!(IsoWeek::of(monday_china).key(), "2027-W01");
+        assert_eq!(IsoWeek::of(monday_china).previous().key(), "2026-W53");
+        assert_eq!(IsoWeek::of(at("2026-12-21", 0)).next().next().key(), "2027-W01");
+        // A week with a leap day: Monday 2028-02-28 to Sunday 2028-03-05.
+        let leap = IsoWeek::of(at("2028-02-29", 12));
+        assert_eq!((leap.key(), leap.monday_iso()), ("2028-W09".to_string(), "2028-02-28".to_string()));
+        assert_eq!(leap.end_millis() - leap.start_millis(), 7 * 24 * HOUR);
+        assert_eq!(IsoWeek::of(at("2028-03-05", 23)), leap);
+        // The first day of a year can fall in the week of the year before, or the one after.
+        assert_eq!(IsoWeek::of(at("2027-12-31", 0)).key(), "2027-W52");
+        assert_eq!(IsoWeek::of(at("2029-12-31", 0)).key(), "2030-W01");
     }
 
     #[test]

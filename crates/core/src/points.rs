@@ -101,13 +101,9 @@ impl Reason {
     }
 }
 
-/// China Standard Time has no daylight saving: a fixed +8 h offset.
-const CST_OFFSET_MS: Millis = 8 * 3600 * 1000;
-const DAY_MS: Millis = 24 * 3600 * 1000;
-
 /// Start of the day (00:00 China Standard Time) that `at` falls in: daily caps reset then.
 pub fn day_start(at: Millis) -> Millis {
-    (at + CST_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - CST_OFFSET_MS
+    crate::release::PlanDate::of(at).start_millis()
 }
 
 /// The largest staff adjustment either way.
@@ -250,8 +246,9 @@ mod tests {
         let late = 1_795_795_199_000;
         let next = late + 1000;
         assert_eq!(next - day_start(next), 0);
-        assert_eq!(day_start(late), next - DAY_MS);
-        assert_eq!(day_start(-1), -CST_OFFSET_MS);
+        assert_eq!(day_start(late), next - 24 * 3_600_000);
+        // The epoch is 08:00 in Beijing: that day began eight hours earlier.
+        assert_eq!(day_start(-1), -8 * 3_600_000);
     }
 
     #[test]

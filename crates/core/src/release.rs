@@ -3,7 +3,9 @@
 //! Dates are calendar days in China Standard Time (UTC+8, no daylight saving), stored as
 //! `YYYY-MM-DD` text so that no database ever converts them.
 
-use crate::{ErrorCode, Millis};
+use crate::{ErrorCode, Millis, time};
+use jiff::ToSpan;
+use jiff::civil::{self, Date};
 
 /// Who gets a release: everybody, or the product's beta group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -92,17 +94,34 @@ impl Weekday {
         }
     }
 
-    /// 0 for Monday … 6 for Sunday.
-    pub(crate) fn index(self) -> i64 {
-        Weekday::ALL.iter().position(|d| *d == self).unwrap_or(0) as i64
+    fn to_jiff(self) -> civil::Weekday {
+        match self {
+            Weekday::Monday => civil::Weekday::Monday,
+            Weekday::Tuesday => civil::Weekday::Tuesday,
+            Weekday::Wednesday => civil::Weekday::Wednesday,
+            Weekday::Thursday => civil::Weekday::Thursday,
+            Weekday::Friday => civil::Weekday::Friday,
+            Weekday::Saturday => civil::Weekday::Saturday,
+            Weekday::Sunday => civil::Weekday::Sunday,
+        }
+    }
+
+    fn from_jiff(day: civil::Weekday) -> Weekday {
+        match day {
+            civil::Weekday::Monday => Weekday::Monday,
+            civil::Weekday::Tuesday => Weekday::Tuesday,
+            civil::Weekday::Wednesday => Weekday::Wednesday,
+            civil::Weekday::Thursday => Weekday::Thursday,
+            civil::Weekday::Friday => Weekday::Friday,
+            civil::Weekday::Saturday => Weekday::Saturday,
+            civil::Weekday::Sunday => Weekday::Sunday,
+        }
     }
 }
 
-/// A calendar day (China Standard Time): days since 1970-01-01.
+/// A calendar day in China Standard Time (see [`crate::time`] for why a fixed UTC+8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct PlanDate(i64);
-
-const CST_OFFSET_MS: Millis = 8 * 3600 * 1000;
+pub struct PlanDate(Date);
 
 impl PlanDate {
     /// `YYYY-MM-DD`, a real date between 2000 and 2999.
@@ -112,75 +131,51 @@ impl PlanDate {
             parts
                 .next()
                 .filter(|p| p.len() == len && p.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|p| p.parse::<i64>().ok())
+                .and_then(|p| p.parse::<i16>().ok())
         };
         let (Some(y), Some(m), Some(d)) = (next(4), next(2), next(2)) else {
             return Err(ErrorCode::InvalidDate);
         };
-        if !(2000..=2999).contains(&y) || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        if !(2000..=2999).contains(&y) {
             return Err(ErrorCode::InvalidDate);
         }
-        Ok(PlanDate(days_from_civil(y, m, d)))
+        let month = i8::try_from(m).map_err(|_| ErrorCode::InvalidDate)?;
+        let day = i8::try_from(d).map_err(|_| ErrorCode::InvalidDate)?;
+        Date::new(y, month, day).map(PlanDate).map_err(|_| ErrorCode::InvalidDate)
     }
 
     /// The day `at` falls on in China.
     pub fn of(at: Millis) -> PlanDate {
-        PlanDate((at + CST_OFFSET_MS).div_euclid(86_400_000))
+        PlanDate(time::china().to_datetime(time::timestamp(at)).date())
     }
 
     /// The first `weekday` on or after the day of `at`: the train's next departure.
     pub fn next_on_or_after(at: Millis, weekday: Weekday) -> PlanDate {
-        let today = PlanDate::of(at);
-        let ahead = (weekday.index() - today.weekday().index()).rem_euclid(7);
-        PlanDate(today.0 + ahead)
+        let today = PlanDate::of(at).0;
+        let ahead = weekday.to_jiff().since(today.weekday());
+        PlanDate(today.saturating_add(i64::from(ahead).days()))
     }
 
     pub fn weekday(self) -> Weekday {
-        // 1970-01-01 was a Thursday.
-        Weekday::ALL[(self.0 + 3).rem_euclid(7) as usize]
+        Weekday::from_jiff(self.0.weekday())
     }
 
     /// Start of the day (00:00 China Standard Time), in milliseconds.
     pub fn start_millis(self) -> Millis {
-        self.0 * 86_400_000 - CST_OFFSET_MS
+        time::millis_at(&time::china(), self.0.to_datetime(civil::Time::midnight()))
     }
 
     pub fn to_iso(self) -> String {
-        crate::time::date(self.0 * 86_400_000)
+        time::ymd(self.0)
     }
 
-    /// Days since 1970-01-01.
-    pub(crate) fn days(self) -> i64 {
+    pub(crate) fn date(self) -> Date {
         self.0
     }
 
-    pub(crate) fn from_days(days: i64) -> PlanDate {
-        PlanDate(days)
+    pub(crate) fn from_date(date: Date) -> PlanDate {
+        PlanDate(date)
     }
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if is_leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-// Howard Hinnant's algorithm: a proleptic Gregorian date to days since 1970-01-01.
-pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Release notes: Markdown, at most 20,000 characters.
@@ -225,6 +220,50 @@ mod tests {
         assert_eq!(PlanDate::next_on_or_after(friday_late + 1000, Weekday::Friday).to_iso(), "2026-12-04");
         assert_eq!(PlanDate::next_on_or_after(friday_late, Weekday::Monday).to_iso(), "2026-11-30");
         assert_eq!(PlanDate::of(friday_late + 1000).start_millis(), friday_late + 1000);
+    }
+
+    #[test]
+    fn days_turn_at_midnight_china_time_not_utc() {
+        // 2026-12-31T16:00Z is midnight of 2027-01-01 in Beijing.
+        let china_new_year = crate::time::parse_rfc3339("2027-01-01T00:00:00+08:00").unwrap();
+        assert_eq!(PlanDate::of(china_new_year).to_iso(), "2027-01-01");
+        assert_eq!(PlanDate::of(china_new_year - 1).to_iso(), "2026-12-31");
+        assert_eq!(PlanDate::parse("2027-01-01").unwrap().start_millis(), china_new_year);
+        // UTC midnight is 08:00 in Beijing: the same China day on both sides.
+        let utc_new_year = crate::time::parse_rfc3339("2027-01-01T00:00:00Z").unwrap();
+        assert_eq!(PlanDate::of(utc_new_year - 1).to_iso(), "2027-01-01");
+        assert_eq!(PlanDate::of(utc_new_year).to_iso(), "2027-01-01");
+        // 1970-01-01 00:00 in Beijing was eight hours before the epoch.
+        assert_eq!(PlanDate::of(-1).to_iso(), "1970-01-01");
+        assert_eq!(PlanDate::of(-8 * 3_600_000 - 1).to_iso(), "1969-12-31");
+    }
+
+    #[test]
+    fn the_train_crosses_years_and_leap_days() {
+        // 2026-12-31 is a Thursday: the next Friday is in 2027, the next Thursday is today.
+        let thursday = PlanDate::parse("2026-12-31").unwrap();
+        assert_eq!(thursday.weekday(), Weekday::Thursday);
+        let noon = thursday.start_millis() + 12 * 3_600_000;
+        assert_eq!(PlanDate::next_on_or_after(noon, Weekday::Friday).to_iso(), "2027-01-01");
+        assert_eq!(PlanDate::next_on_or_after(noon, Weekday::Thursday).to_iso(), "2026-12-31");
+        assert_eq!(PlanDate::next_on_or_after(noon, Weekday::Wednesday).to_iso(), "2027-01-06");
+        // 2028-02-28 is a Monday; the Tuesday after is the leap day.
+        let monday = PlanDate::parse("2028-02-28").unwrap().start_millis();
+        assert_eq!(PlanDate::next_on_or_after(monday, Weekday::Tuesday).to_iso(), "2028-02-29");
+        assert_eq!(PlanDate::next_on_or_after(monday, Weekday::Wednesday).to_iso(), "2028-03-01");
+        assert_eq!(PlanDate::parse("2028-02-29").unwrap().weekday(), Weekday::Tuesday);
+        for bad in ["2100-02-29", "2027-02-29", "3000-01-01", "2026-04-31"] {
+            assert_eq!(PlanDate::parse(bad), Err(ErrorCode::InvalidDate), "{bad}");
+        }
+        assert_eq!(PlanDate::parse("2000-02-29").map(|d| d.to_iso()), Ok("2000-02-29".into()));
+        assert_eq!(PlanDate::parse("2999-12-31").map(|d| d.weekday()), Ok(Weekday::Tuesday));
+    }
+
+    #[test]
+    fn far_times_saturate_instead_of_panicking() {
+        assert_eq!(PlanDate::of(Millis::MAX).to_iso(), "9999-12-31");
+        assert_eq!(PlanDate::next_on_or_after(Millis::MAX, Weekday::Monday).to_iso(), "9999-12-31");
+        assert!(PlanDate::of(Millis::MIN).start_millis() < 0);
     }
 
     #[test]

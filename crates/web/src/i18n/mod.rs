@@ -1,0 +1,445 @@
+//! Every string of the web UI, once per language. A page gets `&'static T` for the request's
+//! locale and its template reads fields (`{{ t.nav_home }}`), so a missing translation is a
+//! compile error, not a blank on a page. Strings with numbers in them are functions below.
+//!
+//! One file per language: `zh.rs` and `en.rs` each hold one `T` literal, which must name every
+//! field of `T`, so a key added here and missing in either file does not compile.
+
+mod en;
+mod zh;
+
+pub use en::EN;
+pub use zh::ZH;
+
+use canyu_core::{Locale, Millis, PostKind, PostStatus, Role};
+
+/// The UI strings of one language.
+pub struct T {
+    pub site_name: &'static str,
+    pub site_tagline: &'static str,
+    pub nav_home: &'static str,
+    pub nav_triage: &'static str,
+    pub nav_profile: &'static str,
+    pub login: &'static str,
+    pub logout: &'static str,
+    pub register: &'static str,
+    pub lang_switch_label: &'static str,
+    pub footer_note: &'static str,
+    pub skip_to_content: &'static str,
+
+    pub home_title: &'static str,
+    pub home_hero_title: &'static str,
+    pub home_hero_text: &'static str,
+    pub home_categories: &'static str,
+    pub home_hot_posts: &'static str,
+    pub home_no_products: &'static str,
+    pub home_no_posts: &'static str,
+
+    pub board_new_post: &'static str,
+    pub board_roadmap: &'static str,
+    pub board_search_placeholder: &'static str,
+    pub board_search_button: &'static str,
+    pub board_search_clear: &'static str,
+    pub board_no_results: &'static str,
+    pub board_empty: &'static str,
+    pub board_all: &'static str,
+    pub board_filter_status: &'static str,
+    pub board_filter_kind: &'static str,
+    pub board_filter_tag: &'static str,
+    pub board_clear_tag: &'static str,
+    pub board_sort: &'static str,
+    pub sort_hot: &'static str,
+    pub sort_new: &'static str,
+    pub sort_top: &'static str,
+    pub more: &'static str,
+    pub back_to_start: &'static str,
+
+    pub post_votes: &'static str,
+    pub vote: &'static str,
+    pub voted: &'static str,
+    pub vote_login: &'static str,
+    pub post_by: &'static str,
+    pub post_comments: &'static str,
+    pub post_no_comments: &'static str,
+    pub post_timeline: &'static str,
+    pub post_timeline_empty: &'static str,
+    pub post_created: &'static str,
+    pub official_reply: &'static str,
+    pub staff_badge: &'static str,
+    pub comment_placeholder: &'static str,
+    pub comment_submit: &'static str,
+    pub comment_login: &'static str,
+    pub comment_markdown_hint: &'static str,
+    pub status_change_title: &'static str,
+    pub status_change_to: &'static str,
+    pub status_change_note: &'static str,
+    pub status_change_note_placeholder: &'static str,
+    pub status_change_submit: &'static str,
+    pub status_change_final: &'static str,
+    pub status_note_label: &'static str,
+    pub demands_title: &'static str,
+    pub beta_title: &'static str,
+    pub waves_title: &'static str,
+    pub demands_hint: &'static str,
+    pub demands_empty: &'static str,
+    pub demands_fans_week: &'static str,
+    pub demands_fans: &'static str,
+    pub unsubscribe_title: &'static str,
+    pub unsubscribe_text: &'static str,
+    pub unsubscribe_submit: &'static str,
+    pub unsubscribe_done: &'static str,
+    pub settings_email: &'static str,
+    pub settings_email_hint: &'static str,
+    pub settings_email_enabled: &'static str,
+    pub settings_email_save: &'static str,
+    pub settings_identity: &'static str,
+    pub settings_identity_intro: &'static str,
+    pub settings_identity_name: &'static str,
+    pub settings_identity_number: &'static str,
+    pub settings_identity_number_hint: &'static str,
+    pub settings_identity_submit: &'static str,
+    pub settings_identity_verified: &'static str,
+    pub settings_identity_done: &'static str,
+    pub settings_identity_final: &'static str,
+    pub changelog_title: &'static str,
+    pub changelog_empty: &'static str,
+    pub changelog_feed: &'static str,
+    pub release_new: &'static str,
+    pub release_version: &'static str,
+    pub release_channel: &'static str,
+    pub channel_stable: &'static str,
+    pub channel_beta: &'static str,
+    pub release_planned_for: &'static str,
+    pub release_notes: &'static str,
+    pub release_notes_placeholder: &'static str,
+    pub release_posts: &'static str,
+    pub release_pick_posts: &'static str,
+    pub release_no_candidates: &'static str,
+    pub release_create: &'static str,
+    pub release_publish: &'static str,
+    pub release_publish_hint: &'static str,
+    pub release_draft: &'static str,
+    pub release_published_on: &'static str,
+    pub nav_inbox: &'static str,
+    pub inbox_title: &'static str,
+    pub inbox_empty: &'static str,
+    pub inbox_mark_all: &'static str,
+    pub inbox_unread: &'static str,
+    pub similar_title: &'static str,
+    pub similar_hint: &'static str,
+    pub similar_match: &'static str,
+    pub merged_banner: &'static str,
+    pub merged_redirect_notice: &'static str,
+    pub view_original: &'static str,
+    pub merged_here_title: &'static str,
+    pub merge_title: &'static str,
+    pub merge_into_label: &'static str,
+    pub merge_submit: &'static str,
+    pub merge_hint: &'static str,
+    pub unmerge_submit: &'static str,
+    pub profile_points: &'static str,
+    pub profile_level: &'static str,
+    pub profile_badges: &'static str,
+    pub profile_credited: &'static str,
+    pub leaderboard_title: &'static str,
+
+    pub new_post_title: &'static str,
+    pub new_post_product: &'static str,
+    pub new_post_kind: &'static str,
+    pub new_post_field_title: &'static str,
+    pub new_post_title_placeholder: &'static str,
+    pub new_post_field_body: &'static str,
+    pub new_post_body_placeholder: &'static str,
+    pub new_post_markdown_hint: &'static str,
+    pub new_post_field_tags: &'static str,
+    pub new_post_tags_placeholder: &'static str,
+    pub new_post_tags_hint: &'static str,
+    pub new_post_submit: &'static str,
+    pub kind_idea_hint: &'static str,
+    pub kind_bug_hint: &'static str,
+    pub kind_question_hint: &'static str,
+    pub cancel: &'static str,
+
+    pub roadmap_title: &'static str,
+    pub roadmap_intro: &'static str,
+    pub roadmap_empty_column: &'static str,
+    pub back_to_board: &'static str,
+
+    pub login_title: &'static str,
+    pub register_title: &'static str,
+    pub field_handle: &'static str,
+    pub field_handle_hint: &'static str,
+    pub field_password: &'static str,
+    pub field_password_hint: &'static str,
+    pub field_email: &'static str,
+    pub field_optional: &'static str,
+    pub login_submit: &'static str,
+    pub register_submit: &'static str,
+    pub login_no_account: &'static str,
+    pub register_have_account: &'static str,
+
+    pub profile_posts: &'static str,
+    pub profile_no_posts: &'static str,
+    pub profile_joined: &'static str,
+    pub profile_no_bio: &'static str,
+
+    pub triage_title: &'static str,
+    pub triage_intro: &'static str,
+    pub triage_all_products: &'static str,
+    pub triage_filter: &'static str,
+    pub triage_empty: &'static str,
+    pub triage_select_all: &'static str,
+    pub triage_apply: &'static str,
+    pub triage_move_to: &'static str,
+    pub triage_note_placeholder: &'static str,
+    pub triage_report: &'static str,
+    pub triage_ok: &'static str,
+    pub triage_none_selected: &'static str,
+
+    pub nav_settings: &'static str,
+    pub nav_catalog: &'static str,
+    pub settings_title: &'static str,
+    pub settings_intro: &'static str,
+    pub settings_view_profile: &'static str,
+    pub settings_bio_title: &'static str,
+    pub settings_bio_placeholder: &'static str,
+    pub settings_bio_hint: &'static str,
+    pub settings_bio_invalid: &'static str,
+    pub settings_bio_save: &'static str,
+    pub settings_bio_saved: &'static str,
+    pub settings_tokens_title: &'static str,
+    pub settings_tokens_intro: &'static str,
+    pub settings_token_name: &'static str,
+    pub settings_token_name_placeholder: &'static str,
+    pub settings_token_name_hint: &'static str,
+    pub settings_token_create: &'static str,
+    pub settings_token_created: &'static str,
+    pub settings_token_copy_hint: &'static str,
+    pub settings_tokens_empty: &'static str,
+    pub settings_token_created_at: &'static str,
+    pub settings_token_last_used: &'static str,
+    pub settings_token_never_used: &'static str,
+    pub settings_token_expires: &'static str,
+    pub settings_token_active: &'static str,
+    pub settings_token_revoked: &'static str,
+    pub settings_token_expired: &'static str,
+    pub settings_token_revoke: &'static str,
+    pub settings_token_revoked_done: &'static str,
+    pub catalog_title: &'static str,
+    pub catalog_intro: &'static str,
+    pub catalog_categories: &'static str,
+    pub catalog_products: &'static str,
+    pub catalog_no_categories: &'static str,
+    pub catalog_no_products: &'static str,
+    pub catalog_new_category: &'static str,
+    pub catalog_new_product: &'static str,
+    pub catalog_edit_product: &'static str,
+    pub catalog_field_slug: &'static str,
+    pub catalog_slug_hint: &'static str,
+    pub catalog_field_name_zh: &'static str,
+    pub catalog_field_name_en: &'static str,
+    pub catalog_field_name: &'static str,
+    pub catalog_name_hint: &'static str,
+    pub catalog_field_category: &'static str,
+    pub catalog_field_tagline: &'static str,
+    pub catalog_tagline_hint: &'static str,
+    pub catalog_tagline_invalid: &'static str,
+    pub catalog_create_category: &'static str,
+    pub catalog_create_product: &'static str,
+    pub catalog_save_product: &'static str,
+    pub catalog_edit: &'static str,
+    pub catalog_open_board: &'static str,
+    pub catalog_back: &'static str,
+    pub catalog_category_created: &'static str,
+    pub catalog_product_created: &'static str,
+    pub catalog_product_updated: &'static str,
+
+    pub error_title: &'static str,
+    pub error_home: &'static str,
+    pub error_back: &'static str,
+
+    pub role_fan: &'static str,
+    pub role_moderator: &'static str,
+    pub role_staff: &'static str,
+    pub role_admin: &'static str,
+
+    pub js_network_error: &'static str,
+    pub just_now: &'static str,
+}
+
+/// The strings for `locale`.
+pub fn t(locale: Locale) -> &'static T {
+    match locale {
+        Locale::ZhCn => &ZH,
+        Locale::En => &EN,
+    }
+}
+
+pub fn status_label(locale: Locale, status: PostStatus) -> &'static str {
+    status.label(locale)
+}
+
+pub fn kind_label(locale: Locale, kind: PostKind) -> &'static str {
+    match kind {
+        PostKind::Idea => locale.pick("建议", "Idea"),
+        PostKind::Bug => locale.pick("问题反馈", "Bug"),
+        PostKind::Question => locale.pick("提问", "Question"),
+    }
+}
+
+pub fn kind_hint(t: &'static T, kind: PostKind) -> &'static str {
+    match kind {
+        PostKind::Idea => t.kind_idea_hint,
+        PostKind::Bug => t.kind_bug_hint,
+        PostKind::Question => t.kind_question_hint,
+    }
+}
+
+pub fn role_label(t: &'static T, role: Role) -> &'static str {
+    match role {
+        Role::Fan => t.role_fan,
+        Role::Moderator => t.role_moderator,
+        Role::Staff => t.role_staff,
+        Role::Admin => t.role_admin,
+    }
+}
+
+/// One line for an inbox entry (the email and webhook workers use the same words).
+pub use canyu_app::notify::text::notification_text;
+
+/// "再得 30 分升到 资深粉丝" / "30 more points to Enthusiast".
+pub fn next_level(locale: Locale, missing: i64, name_zh: &str, name_en: &str) -> String {
+    match locale {
+        Locale::ZhCn => format!("再得 {missing} 分升到「{name_zh}」"),
+        Locale::En => format!("{missing} more points to {name_en}"),
+    }
+}
+
+/// "12 项功能来自粉丝建议" / "12 features came from fans".
+pub fn fan_features(locale: Locale, n: i64) -> String {
+    match locale {
+        Locale::ZhCn => format!("{n} 项功能来自粉丝建议"),
+        Locale::En if n == 1 => "1 feature came from fans".to_string(),
+        Locale::En => format!("{n} features came from fans"),
+    }
+}
+
+/// "3 条评论" / "3 comments".
+pub fn comments_count(locale: Locale, n: i64) -> String {
+    match locale {
+        Locale::ZhCn => format!("{n} 条评论"),
+        Locale::En if n == 1 => "1 comment".to_string(),
+        Locale::En => format!("{n} comments"),
+    }
+}
+
+/// "找到 12 条相关帖子" / "12 posts found for …".
+pub fn search_results(locale: Locale, n: usize) -> String {
+    match locale {
+        Locale::ZhCn => format!("找到 {n} 条相关帖子"),
+        Locale::En if n == 1 => "1 post found".to_string(),
+        Locale::En => format!("{n} posts found"),
+    }
+}
+
+/// "12 个帖子" / "12 posts".
+pub fn posts_count(locale: Locale, n: i64) -> String {
+    match locale {
+        Locale::ZhCn => format!("{n} 个帖子"),
+        Locale::En if n == 1 => "1 post".to_string(),
+        Locale::En => format!("{n} posts"),
+    }
+}
+
+/// The warning under the token form, with the lifetime of new tokens.
+pub fn tokens_note(locale: Locale, days: u64) -> String {
+    match locale {
+        Locale::ZhCn => format!("令牌拥有你账号的全部权限，请勿分享。新令牌 {days} 天后过期。"),
+        Locale::En if days == 1 => {
+            "A token can do everything your account can: never share it. New tokens expire after 1 day."
+                .to_string()
+        }
+        Locale::En => format!(
+            "A token can do everything your account can: never share it. New tokens expire after {days} days."
+        ),
+    }
+}
+
+/// "3 个产品" / "3 products".
+pub fn products_count(locale: Locale, n: usize) -> String {
+    match locale {
+        Locale::ZhCn => format!("{n} 个产品"),
+        Locale::En if n == 1 => "1 product".to_string(),
+        Locale::En => format!("{n} products"),
+    }
+}
+
+/// Time since `then`, as people say it: "3 小时前" / "3 hours ago"; a date after a month.
+pub fn relative_time(locale: Locale, now: Millis, then: Millis) -> String {
+    let secs = ((now - then) / 1000).max(0);
+    let (n, zh, en) = match secs {
+        0..60 => return t(locale).just_now.to_string(),
+        60..3_600 => (secs / 60, "分钟", "minute"),
+        3_600..86_400 => (secs / 3_600, "小时", "hour"),
+        86_400..2_592_000 => (secs / 86_400, "天", "day"),
+        _ => return date(then),
+    };
+    match locale {
+        Locale::ZhCn => format!("{n} {zh}前"),
+        Locale::En => format!("{n} {en}{} ago", if n == 1 { "" } else { "s" }),
+    }
+}
+
+/// `2024-05-17` (UTC).
+pub fn date(at: Millis) -> String {
+    canyu_core::time::date(at)
+}
+
+/// `2024-05-17T08:30:00Z`, for `<time datetime>`.
+pub fn iso(at: Millis) -> String {
+    canyu_core::time::rfc3339(at)
+}
+
+/// `2024-05-17 08:30 UTC`, for tooltips.
+pub fn datetime(at: Millis) -> String {
+    format!("{} UTC", canyu_core::time::Zone::utc().datetime(at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times() {
+        let now = 1_700_000_000_000;
+        assert_eq!(relative_time(Locale::ZhCn, now, now - 5_000), "刚刚");
+        assert_eq!(relative_time(Locale::ZhCn, now, now - 3 * 3_600_000), "3 小时前");
+        assert_eq!(relative_time(Locale::En, now, now - 3 * 3_600_000), "3 hours ago");
+        assert_eq!(relative_time(Locale::En, now, now - 60_000), "1 minute ago");
+        assert_eq!(relative_time(Locale::ZhCn, now, now - 2 * 86_400_000), "2 天前");
+        assert_eq!(relative_time(Locale::En, now, now - 40 * 86_400_000), "2023-10-05");
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(iso(1_700_000_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(date(951_782_400_000), "2000-02-29");
+        assert_eq!(datetime(1_700_000_000_000), "2023-11-14 22:13 UTC");
+        assert_eq!(datetime(951_782_400_000 - 60_000), "2000-02-28 23:59 UTC");
+        assert_eq!(iso(-1), "1969-12-31T23:59:59Z");
+        // Midnight in China is still the day before in UTC, and these show UTC.
+        let china_new_year = 1_798_732_800_000; // 2027-01-01T00:00:00+08:00
+        assert_eq!(iso(china_new_year), "2026-12-31T16:00:00Z");
+        assert_eq!(date(china_new_year), "2026-12-31");
+        assert_eq!(datetime(china_new_year), "2026-12-31 16:00 UTC");
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(status_label(Locale::ZhCn, PostStatus::Planned), "已计划");
+        assert_eq!(status_label(Locale::En, PostStatus::InProgress), "In progress");
+        assert_eq!(kind_label(Locale::ZhCn, PostKind::Bug), "问题反馈");
+        assert_eq!(comments_count(Locale::En, 1), "1 comment");
+    }
+}
