@@ -34,7 +34,11 @@ report() { # label
   printf '%-28s RSS %-12s /metrics %6d lines %8d bytes\n' "$1" "$(rss)" "$(wc -l <<<"$text")" "$(wc -c <<<"$text")"
 }
 
+# One of each series the flood touches first (a made-up method, a scrape), so any line
+# /metrics gains after this is growth.
 curl -s -o /dev/null "$base/api/v1/posts"
+curl -s -o /dev/null -X CANYUWARMUP "$base/api/v1/posts"
+curl -s -o /dev/null "$base/metrics"
 report "before"
 python3 - "$PORT" "$N" <<'EOF'
 import http.client, sys, threading
