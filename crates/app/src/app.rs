@@ -32,6 +32,8 @@ pub struct AppConfig {
     pub payment_secret: Option<Vec<u8>>,
     /// A "pay" button that records a payment without a provider: for the demo only.
     pub simulated_payments: bool,
+    /// When set, /metrics answers only requests with `Authorization: Bearer <this>`.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for AppConfig {
@@ -48,6 +50,7 @@ impl Default for AppConfig {
             orders_per_minute: 30,
             payment_secret: None,
             simulated_payments: false,
+            metrics_token: None,
         }
     }
 }

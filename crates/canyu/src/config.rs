@@ -123,8 +123,6 @@ pub struct Settings {
     pub simulated_payments: bool,
     /// When set, `/metrics` answers only `Authorization: Bearer <this>` (at least 16
     /// characters); `None`: `/metrics` is open.
-    // Read by the web side's `/metrics` guard, wired in separately: drop this allow then.
-    #[allow(dead_code)]
     pub metrics_token: Option<String>,
 }
 

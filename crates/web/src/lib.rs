@@ -36,11 +36,13 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .route("/healthz", get(health))
-        .route("/metrics", get(metrics::render))
         .merge(assets::routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        // After the sign-in layer, so outside it: /metrics checks its own bearer token
+        // (`WebConfig::metrics_token`), which the API token check would refuse as unknown.
+        .route("/metrics", get(metrics::render))
         .layer(middleware::from_fn(error::render_errors))
         // Every response, error pages included: no inline script or style (everything comes
         // from /assets), and pages carry a per-visitor CSRF token, so no shared caching.

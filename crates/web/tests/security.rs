@@ -120,7 +120,8 @@ async fn login_attempts_are_rate_limited() {
         .unwrap();
     assert_eq!(res.status(), 429);
     // The bucket's own wait: 5 a minute refill one every 12 s.
-    let wait = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let wait =
+        res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     assert!(wait.is_some_and(|w| (1..=12).contains(&w)), "Retry-After {wait:?}");
 }
 

@@ -25,6 +25,7 @@ pub fn app_config(settings: &Settings) -> AppConfig {
         orders_per_minute: settings.orders_per_minute,
         payment_secret: settings.payment_secret.clone().map(String::into_bytes),
         simulated_payments: settings.simulated_payments,
+        metrics_token: settings.metrics_token.clone(),
         ..AppConfig::default()
     }
 }
