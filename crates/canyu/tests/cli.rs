@@ -1,4 +1,5 @@
 //! The binary as an operator uses it: subcommands, flags and `CANYU_*` variables.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,4 +1,5 @@
 //! `canyu launch verify-draw` as someone checking a published draw uses it.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use canyu_launch::draw::{EntryList, PublishedDraw, Seed};
 use std::io::Write;

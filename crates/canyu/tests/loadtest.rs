@@ -1,5 +1,6 @@
 //! `canyu loadtest` as the drop benchmark (`bench/drop.sh`) uses it: refused on an instance
 //! not marked as a test instance; fans with working API tokens; a wave open for orders.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

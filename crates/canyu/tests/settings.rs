@@ -1,6 +1,7 @@
 //! Settings as an operator meets them: the binary started with flags, `CANYU_*` variables
 //! and a settings file; a bad value stops it with the setting's name. Each run is its own
 //! process with its own environment, so these tests never share one.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -1,4 +1,5 @@
 //! Properties of the generated demo forum that `canyu demo` relies on.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use canyu_core::{
     Body, CategorySlug, Handle, PostKind, PostStatus, ProductName, ProductSlug, Role, Tag, Title,

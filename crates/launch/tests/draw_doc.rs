@@ -1,5 +1,6 @@
 //! The Python reference implementation in `docs/draw.md` and this crate must agree: the
 //! document is the specification people reimplement from.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use canyu_launch::draw::{EntryList, PublishedDraw, Seed};
 use std::io::Write;

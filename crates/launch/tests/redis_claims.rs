@@ -2,6 +2,7 @@
 //! (one order per person and per address, a retry let through), across nodes, loaded from
 //! the database once for all of them, and not brought back by a load that read an order
 //! before it let go. Skipped without `CANYU_TEST_REDIS_URL`.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! several connections, as several canyu nodes would be. Set `CANYU_TEST_REDIS_URL`
 //! (`scripts/test.sh` does when Redis answers); without it these tests say they skip.
 //! Each test works under its own random key prefix, so tests run in parallel.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 mod common;
 

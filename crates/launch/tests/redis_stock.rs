@@ -3,6 +3,7 @@
 //! and Redis forgetting a wave. Needs `CANYU_TEST_REDIS_URL` (these tests say they skip
 //! without it) and runs on every database of `backends()`. Each test uses its own random
 //! key prefix, so tests run in parallel.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! `python3` (aiosmtpd, or the standard library's smtpd on Python ≤ 3.11). When neither is
 //! available the tests that need it print "skipping: …" and pass; `scripts/services.sh`
 //! installs aiosmtpd.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

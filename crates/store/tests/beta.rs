@@ -1,5 +1,6 @@
 //! The beta programme on every configured backend: applications, the level rule, seats
 //! under concurrency, cooldowns, weekly duties and the beta board's privacy.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use canyu_core::beta::{BetaRules, IsoWeek, MemberStatus, Motivation};
 use canyu_core::points::Reason;

@@ -1,6 +1,7 @@
 //! Launch campaigns on every configured backend: what is stored reads back, lanes never hand
 //! out more places than they have under real concurrency, one reservation per fan, and wave
 //! openings are announced once per lane.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use canyu_core::ErrorCode;
 use canyu_core::campaign::{Lane, OrderLimits, OrderTerms, ReservationRules, Schedule, Sku};

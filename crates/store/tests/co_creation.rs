@@ -1,4 +1,5 @@
 //! Merging, notifications and points on every configured backend.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use canyu_core::points::{Adjustment, Reason};
 use canyu_core::{ErrorCode, PostKind, PostStatus, Role};

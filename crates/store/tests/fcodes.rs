@@ -1,5 +1,6 @@
 //! F-codes on every configured backend: the state machine (issued → bound → transferred →
 //! used) with its refusals, single use under concurrency, awards by points, batch counts.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use canyu_core::ErrorCode;
 use canyu_core::Millis;

@@ -13,6 +13,7 @@
 //! rewritten, e.g. `IN (…)` as `= ANY (ARRAY[…])`, so only its presence is compared), views
 //! (the migrations create none) and what a trigger's body does (the bodies are SQLite SQL and
 //! PL/pgSQL respectively).
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use canyu_store::Backend;
 use canyu_store::testing::{backends, fresh_store};

@@ -1,4 +1,5 @@
 //! The store's queries on every configured backend.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use canyu_core::{ErrorCode, PostKind, PostStatus, Role};
 use canyu_store::testing::{backends, fresh_store};

@@ -1,4 +1,5 @@
 //! Behaviour of `SearchIndex` through the public API.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use std::sync::Arc;
 

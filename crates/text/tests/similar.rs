@@ -1,5 +1,6 @@
 //! Similarity scores, the similar-text index and near-duplicate grouping, on
 //! hand-made pairs and on the shared real data (skipped when absent).
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 use std::path::PathBuf;
 

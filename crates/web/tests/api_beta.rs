@@ -1,6 +1,7 @@
 //! The beta programme through the JSON API, on every configured backend: setting up a group,
 //! applying, deciding, leaving, the members-only board and beta releases, the weekly judging
 //! and bad input.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 mod common;
 

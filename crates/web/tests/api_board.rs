@@ -1,4 +1,5 @@
 //! The board through the JSON API, on every configured backend.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Launch campaigns through the JSON API, on every configured backend: bad input, the
 //! phases (no price before the reveal, not even by API), reservations and their lanes, and
 //! reservation-only waves where the fan lane orders first.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Similar posts, merging, notifications and points through the JSON API, on every
 //! configured backend.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 mod common;
 

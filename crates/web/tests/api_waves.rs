@@ -1,5 +1,6 @@
 //! Waves and orders through the JSON API, on every configured backend: bad input, the
 //! order rules, idempotent retries, and concurrent buyers through the real server.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 mod common;
 

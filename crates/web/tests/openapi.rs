@@ -1,5 +1,6 @@
 //! The OpenAPI document is part of the API contract: any change shows up as a diff of
 //! `tests/snapshots/openapi.json`. Regenerate with `UPDATE_SNAPSHOTS=1 cargo test -p canyu-web --test openapi`.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Sessions, CSRF, rate limits and escaping.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
 
 mod common;
 
