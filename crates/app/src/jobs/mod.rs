@@ -5,21 +5,21 @@
 pub mod delivery;
 
 use crate::App;
-use canyu_store::{Backend, Store};
-use std::time::Instant;
+use canyu_store::Backend;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 /// Starts every job on the current Tokio runtime, and the delivery worker.
 pub fn spawn_all(app: &App, deliverer: delivery::Deliverer) {
-    let store = app.store.clone();
-    if store.backend() == Backend::Sqlite {
-        tokio::spawn(checkpoint_sqlite(store.clone()));
+    if app.store.backend() == Backend::Sqlite {
+        spawn_every(Duration::from_millis(250), app, checkpoint_sqlite);
     }
-    tokio::spawn(sweep_expired_sessions(store));
-    tokio::spawn(refresh_demands(app.clone()));
-    tokio::spawn(judge_beta_duties(app.clone()));
-    tokio::spawn(make_due_draws(app.clone()));
-    tokio::spawn(announce_open_waves(app.clone()));
-    tokio::spawn(sweep_launch_orders(app.clone()));
+    spawn_every(Duration::from_secs(3600), app, sweep_expired_sessions);
+    spawn_every(Duration::from_secs(600), app, refresh_demands);
+    spawn_every(Duration::from_secs(600), app, judge_beta_duties);
+    spawn_every(Duration::from_secs(15), app, make_due_draws);
+    spawn_every(Duration::from_secs(5), app, announce_open_waves);
+    spawn_every(Duration::from_secs(5), app, sweep_launch_orders);
     tokio::spawn(deliverer.run());
 }
 
@@ -32,78 +32,75 @@ pub fn deliverer(
     delivery::Deliverer::new(app.store.clone(), smtp, public_url, app.link_secret.clone(), app.clock.clone())
 }
 
-/// Demands are a projection of posts and votes: recomputed at start and every ten minutes.
-async fn refresh_demands(state: App) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
-    loop {
-        every.tick().await;
-        let started = Instant::now();
-        match crate::demands::rebuild_all(&state).await {
-            Ok(n) => {
-                tracing::info!(demands = n, ms = started.elapsed().as_millis() as u64, "demands refreshed")
-            }
-            Err(e) => tracing::warn!(error = %e, "demands refresh failed"),
+/// Runs `round` now and then every `period`, for as long as the runtime lives. A round logs
+/// its own failure; the next one simply tries again. A round that overruns its period delays
+/// the next instead of bunching them up.
+fn spawn_every<F, Fut>(period: Duration, app: &App, round: F)
+where
+    F: Fn(App) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let app = app.clone();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            round(app.clone()).await;
         }
+    });
+}
+
+/// Demands are a projection of posts and votes: recomputed at start and every ten minutes.
+async fn refresh_demands(app: App) {
+    let started = Instant::now();
+    match crate::demands::rebuild_all(&app).await {
+        Ok(n) => tracing::info!(demands = n, ms = started.elapsed().as_millis() as u64, "demands refreshed"),
+        Err(e) => tracing::warn!(error = %e, "demands refresh failed"),
     }
 }
 
 /// Beta duties are judged once per ISO week, for the week that ended; checking every ten
 /// minutes means the judgement lands early on Monday (China time) and survives restarts.
 /// Judging is idempotent per week, so several nodes may run this.
-async fn judge_beta_duties(state: App) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
-    loop {
-        every.tick().await;
-        if let Err(e) = crate::beta::judge_last_week(&state).await {
-            tracing::warn!(error = %e, "judging beta duties failed");
-        }
+async fn judge_beta_duties(app: App) {
+    if let Err(e) = crate::beta::judge_last_week(&app).await {
+        tracing::warn!(error = %e, "judging beta duties failed");
     }
 }
 
 /// Draw waves are drawn as soon as their window closes (checked every 15 s); drawing is
 /// idempotent, so every node may run this.
-async fn make_due_draws(state: App) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(15));
-    loop {
-        every.tick().await;
-        match crate::sales::draws::run_due(&state).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(draws = n, "draws made"),
-            Err(e) => tracing::warn!(error = %e, "making draws failed"),
-        }
+async fn make_due_draws(app: App) {
+    match crate::sales::draws::run_due(&app).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(draws = n, "draws made"),
+        Err(e) => tracing::warn!(error = %e, "making draws failed"),
     }
 }
 
 /// Reservation holders hear when their lane of a campaign wave opens (checked every 5 s).
 /// Each lane is announced once per wave, so every node may run this.
-async fn announce_open_waves(state: App) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
-    loop {
-        every.tick().await;
-        match state.store.announce_open_waves(state.now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(fans = n, "wave openings announced"),
-            Err(e) => tracing::warn!(error = %e, "announcing wave openings failed"),
-        }
+async fn announce_open_waves(app: App) {
+    match app.store.announce_open_waves(app.now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(fans = n, "wave openings announced"),
+        Err(e) => tracing::warn!(error = %e, "announcing wave openings failed"),
     }
 }
 
 /// Unpaid cart holds expire and big orders lock when their clocks run out, and every unit
 /// an order let go of goes back on sale (checked every 5 s). Idempotent: every node may run it.
-async fn sweep_launch_orders(state: App) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
-    loop {
-        every.tick().await;
-        match crate::campaigns::launch_orders::sweep(&state).await {
-            Ok(s) if s == Default::default() => {}
-            Ok(s) => tracing::info!(
-                expired = s.expired,
-                locked = s.locked,
-                released = s.released,
-                "launch orders swept"
-            ),
-            Err(e) => tracing::warn!(error = %e, "sweeping launch orders failed"),
-        }
+async fn sweep_launch_orders(app: App) {
+    match crate::campaigns::launch_orders::sweep(&app).await {
+        Ok(s) if s == Default::default() => {}
+        Ok(s) => tracing::info!(
+            expired = s.expired,
+            locked = s.locked,
+            released = s.released,
+            "launch orders swept"
+        ),
+        Err(e) => tracing::warn!(error = %e, "sweeping launch orders failed"),
     }
 }
 
@@ -111,26 +108,17 @@ async fn sweep_launch_orders(state: App) {
 /// rather than by the order writer inside a commit (see `Store::checkpoint`): over six drops
 /// at 64 connections the median order p99 went from 39 to 33 ms (BENCHMARKS.md). A
 /// checkpoint runs on a reader connection in its own thread and never blocks the writer.
-async fn checkpoint_sqlite(store: Store) {
-    let mut every = tokio::time::interval(std::time::Duration::from_millis(250));
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        every.tick().await;
-        if let Err(e) = store.checkpoint().await {
-            tracing::warn!(error = %e, "checkpointing the SQLite log failed");
-        }
+async fn checkpoint_sqlite(app: App) {
+    if let Err(e) = app.store.checkpoint().await {
+        tracing::warn!(error = %e, "checkpointing the SQLite log failed");
     }
 }
 
 /// Expired sessions are already refused by every lookup; this only keeps the table small.
-async fn sweep_expired_sessions(store: Store) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        every.tick().await;
-        match store.delete_expired_sessions(crate::now_millis()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
-            Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
-        }
+async fn sweep_expired_sessions(app: App) {
+    match app.store.delete_expired_sessions(app.now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
+        Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
     }
 }
