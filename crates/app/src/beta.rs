@@ -36,12 +36,12 @@ pub struct BetaStatus {
     pub manager: bool,
 }
 
-pub async fn product(state: &App, slug: &str) -> AppResult<Product> {
-    state.cache.product(&state.store, slug.trim()).await?.ok_or(AppError::new(ErrorCode::UnknownProduct))
+pub async fn product(app: &App, slug: &str) -> AppResult<Product> {
+    app.cache.product(&app.store, slug.trim()).await?.ok_or(AppError::new(ErrorCode::UnknownProduct))
 }
 
-pub async fn ensure_post_visible(state: &App, auth: Option<&Auth>, post: &Post) -> AppResult<()> {
-    if post.beta && !can_see_beta(state, auth, post.product_id).await? {
+pub async fn ensure_post_visible(app: &App, auth: Option<&Auth>, post: &Post) -> AppResult<()> {
+    if post.beta && !can_see_beta(app, auth, post.product_id).await? {
         return Err(ErrorCode::BetaMembersOnly.into());
     }
     Ok(())
@@ -49,19 +49,19 @@ pub async fn ensure_post_visible(state: &App, auth: Option<&Auth>, post: &Post) 
 
 /// For writes by post id (votes, comments): the team may act on any post; a fan only on
 /// posts they can see. A missing post is left for the store to report.
-pub async fn ensure_post_id_visible(state: &App, auth: &Auth, post_id: i64) -> AppResult<()> {
+pub async fn ensure_post_id_visible(app: &App, auth: &Auth, post_id: i64) -> AppResult<()> {
     if auth.user.role.can_triage() {
         return Ok(());
     }
-    match state.store.post(post_id).await? {
-        Some(post) => ensure_post_visible(state, Some(auth), &post).await,
+    match app.store.post(post_id).await? {
+        Some(post) => ensure_post_visible(app, Some(auth), &post).await,
         None => Ok(()),
     }
 }
 
-pub async fn configure(state: &App, auth: &Auth, slug: &str, settings: BetaSettings) -> AppResult<BetaGroup> {
-    let product = product(state, slug).await?;
-    require_manager(state, auth, product.id).await?;
+pub async fn configure(app: &App, auth: &Auth, slug: &str, settings: BetaSettings) -> AppResult<BetaGroup> {
+    let product = product(app, slug).await?;
+    require_manager(app, auth, product.id).await?;
     let rules = BetaRules::parse(
         settings.seats,
         settings.min_level,
@@ -69,19 +69,18 @@ pub async fn configure(state: &App, auth: &Auth, slug: &str, settings: BetaSetti
         settings.leave_cooldown_days,
         settings.open,
     )?;
-    let group = state.store.configure_beta_group(product.id, rules, state.now()).await?;
+    let group = app.store.configure_beta_group(product.id, rules, app.now()).await?;
     tracing::info!(product = %product.slug, seats = rules.seats, by = auth.user.id, "beta group configured");
     Ok(group)
 }
 
-pub async fn status(state: &App, auth: Option<&Auth>, product: &Product) -> AppResult<BetaStatus> {
-    let group = state.store.beta_group(product.id).await?.ok_or(ErrorCode::BetaNotFound)?;
-    let now = state.now();
+pub async fn status(app: &App, auth: Option<&Auth>, product: &Product) -> AppResult<BetaStatus> {
+    let group = app.store.beta_group(product.id).await?.ok_or(ErrorCode::BetaNotFound)?;
+    let now = app.now();
     let (mine, manager) = match auth {
-        Some(a) => (
-            state.store.beta_membership(product.id, a.user.id).await?,
-            can_manage(state, a, product.id).await?,
-        ),
+        Some(a) => {
+            (app.store.beta_membership(product.id, a.user.id).await?, can_manage(app, a, product.id).await?)
+        }
         None => (None, false),
     };
     let can_apply_at = match (&mine, auth) {
@@ -96,94 +95,94 @@ pub async fn status(state: &App, auth: Option<&Auth>, product: &Product) -> AppR
     let week = match &mine {
         Some(m) if m.status == MemberStatus::Member => {
             let week = IsoWeek::of(now);
-            Some((week, state.store.beta_duty_tally(product.id, m.user_id, week).await?))
+            Some((week, app.store.beta_duty_tally(product.id, m.user_id, week).await?))
         }
         _ => None,
     };
     Ok(BetaStatus { group, mine, can_apply_at, week, manager })
 }
 
-pub async fn apply(state: &App, auth: &Auth, slug: &str, motivation: &str) -> AppResult<BetaMembership> {
+pub async fn apply(app: &App, auth: &Auth, slug: &str, motivation: &str) -> AppResult<BetaMembership> {
     let motivation = Motivation::parse(motivation)?;
-    let product = product(state, slug).await?;
-    limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
+    let product = product(app, slug).await?;
+    limit(app, format!("write:{}", auth.user.id), app.config.writes_per_minute)?;
     let (level, _) = level_for(auth.user.points);
     let membership =
-        state.store.apply_beta(product.id, auth.user.id, &motivation, level.number, state.now()).await?;
+        app.store.apply_beta(product.id, auth.user.id, &motivation, level.number, app.now()).await?;
     tracing::info!(product = %product.slug, user = auth.user.id, status = membership.status.as_str(), "beta application");
     Ok(membership)
 }
 
-pub async fn decide(state: &App, auth: &Auth, membership_id: i64, admit: bool) -> AppResult<BetaMembership> {
+pub async fn decide(app: &App, auth: &Auth, membership_id: i64, admit: bool) -> AppResult<BetaMembership> {
     auth.require(Role::Staff)?;
     let application =
-        state.store.beta_membership_by_id(membership_id).await?.ok_or(ErrorCode::BetaApplicationNotFound)?;
-    require_manager(state, auth, application.product_id).await?;
-    let decided = state.store.decide_beta(membership_id, auth.user.id, admit, state.now()).await?;
-    state.cache.invalidate();
+        app.store.beta_membership_by_id(membership_id).await?.ok_or(ErrorCode::BetaApplicationNotFound)?;
+    require_manager(app, auth, application.product_id).await?;
+    let decided = app.store.decide_beta(membership_id, auth.user.id, admit, app.now()).await?;
+    app.cache.invalidate();
     tracing::info!(application = membership_id, admit, by = auth.user.id, "beta application decided");
     Ok(decided)
 }
 
 /// The fan leaves the group (or withdraws a pending application).
-pub async fn leave(state: &App, auth: &Auth, slug: &str) -> AppResult<BetaMembership> {
-    let product = product(state, slug).await?;
-    let ended = state
+pub async fn leave(app: &App, auth: &Auth, slug: &str) -> AppResult<BetaMembership> {
+    let product = product(app, slug).await?;
+    let ended = app
         .store
-        .end_beta_membership(product.id, auth.user.id, MemberStatus::Left, auth.user.id, None, state.now())
+        .end_beta_membership(product.id, auth.user.id, MemberStatus::Left, auth.user.id, None, app.now())
         .await?;
-    state.cache.invalidate();
+    app.cache.invalidate();
     Ok(ended)
 }
 
 pub const REMOVAL_NOTE_MAX_CHARS: usize = 200;
 
 pub async fn remove(
-    state: &App,
+    app: &App,
     auth: &Auth,
     slug: &str,
     handle: &str,
     note: Option<&str>,
 ) -> AppResult<BetaMembership> {
-    let product = product(state, slug).await?;
-    require_manager(state, auth, product.id).await?;
+    let product = product(app, slug).await?;
+    require_manager(app, auth, product.id).await?;
     let handle = Handle::parse(handle).map_err(|_| AppError::new(ErrorCode::UserNotFound))?;
-    let fan = state.store.user_by_handle(handle.as_str()).await?.ok_or(ErrorCode::UserNotFound)?;
+    let fan = app.store.user_by_handle(handle.as_str()).await?.ok_or(ErrorCode::UserNotFound)?;
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > REMOVAL_NOTE_MAX_CHARS) {
         return Err(ErrorCode::NoteTooLong.into());
     }
-    let ended = state
+    let ended = app
         .store
-        .end_beta_membership(product.id, fan.user.id, MemberStatus::Removed, auth.user.id, note, state.now())
+        .end_beta_membership(product.id, fan.user.id, MemberStatus::Removed, auth.user.id, note, app.now())
         .await?;
-    state.cache.invalidate();
+    app.cache.invalidate();
     tracing::info!(product = %product.slug, user = fan.user.id, by = auth.user.id, "beta member removed");
     Ok(ended)
 }
 
 pub async fn applications(
-    state: &App,
+    app: &App,
     auth: &Auth,
     slug: &str,
     status: Option<&str>,
 ) -> AppResult<Vec<BetaMembership>> {
-    let product = product(state, slug).await?;
-    require_manager(state, auth, product.id).await?;
+    let product = product(app, slug).await?;
+    require_manager(app, auth, product.id).await?;
     let status = status.map(str::trim).filter(|s| !s.is_empty()).map(MemberStatus::parse).transpose()?;
-    Ok(state.store.beta_memberships(product.id, status, 500).await?)
+    Ok(app.store.beta_memberships(product.id, status, 500).await?)
 }
 
 /// Judges last week's duties for every group that has not yet: the server calls this
 /// periodically; judging a week twice changes nothing, so several nodes may.
-pub async fn judge_last_week(state: &App) -> AppResult<Vec<JudgedWeek>> {
-    let now = state.now();
-    let judged = state.store.judge_beta_duties(IsoWeek::of(now).previous(), now).await?;
+pub async fn judge_last_week(app: &App) -> AppResult<Vec<JudgedWeek>> {
+    let now = app.now();
+    let judged = app.store.judge_beta_duties(IsoWeek::of(now).previous(), now).await?;
     for week in judged.iter().filter(|w| w.fresh) {
         tracing::info!(product = week.product_id, week = %week.week, judged = week.judged, done = week.done, removed = week.removed.len(), "beta duties judged");
     }
     if judged.iter().any(|w| !w.removed.is_empty()) {
-        state.cache.invalidate();
+        app.cache.invalidate();
     }
     Ok(judged)
 }

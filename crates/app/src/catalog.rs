@@ -12,13 +12,13 @@ pub struct CategoryInput {
     pub name_en: String,
 }
 
-pub async fn create_category(state: &App, auth: &Auth, input: CategoryInput) -> AppResult<Category> {
+pub async fn create_category(app: &App, auth: &Auth, input: CategoryInput) -> AppResult<Category> {
     auth.require(Role::Staff)?;
     let slug = CategorySlug::parse(&input.slug)?;
     let zh = ProductName::parse(&input.name_zh)?;
     let en = ProductName::parse(&input.name_en)?;
-    let cat = state.store.create_category(slug.as_str(), zh.as_str(), en.as_str()).await?;
-    state.cache.invalidate();
+    let cat = app.store.create_category(slug.as_str(), zh.as_str(), en.as_str()).await?;
+    app.cache.invalidate();
     tracing::info!(category = %cat.slug, by = auth.user.id, "category created");
     Ok(cat)
 }
@@ -43,24 +43,24 @@ pub struct ProductInput {
     pub tagline: Option<String>,
 }
 
-pub async fn create_product(state: &App, auth: &Auth, input: ProductInput) -> AppResult<Product> {
+pub async fn create_product(app: &App, auth: &Auth, input: ProductInput) -> AppResult<Product> {
     auth.require(Role::Staff)?;
     let slug = ProductSlug::parse(&input.slug)?;
     let name = ProductName::parse(&input.name)?;
     let tagline = parse_tagline(input.tagline.as_deref())?;
-    let product = state
+    let product = app
         .store
         .create_product(NewProduct {
             slug: slug.as_str(),
             name: name.as_str(),
             category_slug: input.category.trim(),
             tagline: &tagline,
-            created_at: state.now(),
+            created_at: app.now(),
         })
         .await?;
     // Whoever creates a product runs its releases until an admin says otherwise.
-    state.store.add_product_manager(product.id, auth.user.id).await?;
-    state.cache.invalidate();
+    app.store.add_product_manager(product.id, auth.user.id).await?;
+    app.cache.invalidate();
     tracing::info!(product = %product.slug, by = auth.user.id, "product created");
     Ok(product)
 }
@@ -73,16 +73,11 @@ pub struct ProductChange {
     pub tagline: Option<String>,
 }
 
-pub async fn update_product(
-    state: &App,
-    auth: &Auth,
-    slug: &str,
-    change: ProductChange,
-) -> AppResult<Product> {
+pub async fn update_product(app: &App, auth: &Auth, slug: &str, change: ProductChange) -> AppResult<Product> {
     auth.require(Role::Staff)?;
     let name = change.name.as_deref().map(ProductName::parse).transpose()?;
     let tagline = change.tagline.as_deref().map(|t| parse_tagline(Some(t))).transpose()?;
-    let product = state
+    let product = app
         .store
         .update_product(
             slug,
@@ -93,7 +88,7 @@ pub async fn update_product(
             },
         )
         .await?;
-    state.cache.invalidate();
+    app.cache.invalidate();
     tracing::info!(product = %product.slug, by = auth.user.id, "product updated");
     Ok(product)
 }

@@ -26,11 +26,11 @@ const POSTS_LISTED: usize = 50;
 const TITLES_LABELLED: usize = 50;
 
 /// Recomputes one product's demands from its posts and votes; returns how many were kept.
-pub async fn rebuild(state: &App, product_id: i64) -> AppResult<usize> {
-    let now = state.now();
-    let posts = state.store.open_posts(product_id, now - ACTIVE_WINDOW_MS, MAX_POSTS).await?;
+pub async fn rebuild(app: &App, product_id: i64) -> AppResult<usize> {
+    let now = app.now();
+    let posts = app.store.open_posts(product_id, now - ACTIVE_WINDOW_MS, MAX_POSTS).await?;
     let from_id = posts.first().map_or(i64::MAX, |p| p.id);
-    let votes = state.store.open_post_votes(product_id, from_id).await?;
+    let votes = app.store.open_post_votes(product_id, from_id).await?;
     let texts: Vec<String> = posts
         .iter()
         .map(|p| {
@@ -96,24 +96,24 @@ pub async fn rebuild(state: &App, product_id: i64) -> AppResult<usize> {
             .collect::<Vec<_>>()
     })
     .await?;
-    state.store.replace_demands(product_id, &demands, now).await?;
+    app.store.replace_demands(product_id, &demands, now).await?;
     Ok(demands.len())
 }
 
 /// Recomputes every product's demands.
-pub async fn rebuild_all(state: &App) -> AppResult<usize> {
+pub async fn rebuild_all(app: &App) -> AppResult<usize> {
     let mut total = 0;
-    for product in state.store.list_products().await? {
-        total += rebuild(state, product.id).await?;
+    for product in app.store.list_products().await? {
+        total += rebuild(app, product.id).await?;
     }
     Ok(total)
 }
 
 /// A staff-triggered rebuild of one product.
-pub async fn rebuild_now(state: &App, auth: &Auth, slug: &str) -> AppResult<usize> {
+pub async fn rebuild_now(app: &App, auth: &Auth, slug: &str) -> AppResult<usize> {
     auth.require(Role::Staff)?;
-    let product = state.store.product_by_slug(slug).await?.ok_or(ErrorCode::UnknownProduct)?;
-    rebuild(state, product.id).await
+    let product = app.store.product_by_slug(slug).await?.ok_or(ErrorCode::UnknownProduct)?;
+    rebuild(app, product.id).await
 }
 
 // ---- reads of demands: the rows as stored; callers check who may see them (see [`crate::policy`]).

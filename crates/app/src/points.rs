@@ -11,7 +11,7 @@ use rand::Rng;
 /// Appends a correction. `idempotency_key` (the request's `Idempotency-Key`) makes a
 /// retried request land once; without one every request is a new entry.
 pub async fn adjust(
-    state: &App,
+    app: &App,
     auth: &Auth,
     handle: &str,
     delta: i64,
@@ -20,14 +20,13 @@ pub async fn adjust(
 ) -> AppResult<(User, i64)> {
     auth.require(Role::Staff)?;
     let adjustment = Adjustment::parse(delta, note)?;
-    let user = state.store.user_by_handle(handle).await?.ok_or(ErrorCode::UserNotFound)?.user;
+    let user = app.store.user_by_handle(handle).await?.ok_or(ErrorCode::UserNotFound)?.user;
     let ref_key = match idempotency_key {
         Some(key) if !key.is_empty() && key.len() <= 200 => format!("key:{}:{key}", auth.user.id),
         Some(_) => return Err(ErrorCode::InvalidQuery.into()),
         None => format!("rnd:{}", hex::encode(rand::rng().random::<[u8; 16]>())),
     };
-    let balance =
-        state.store.adjust_points(user.id, auth.user.id, &adjustment, &ref_key, state.now()).await?;
+    let balance = app.store.adjust_points(user.id, auth.user.id, &adjustment, &ref_key, app.now()).await?;
     tracing::info!(user = user.id, delta, by = auth.user.id, "points adjusted");
     Ok((user, balance))
 }
@@ -40,10 +39,10 @@ pub struct Standing {
     pub credited: Vec<CreditedPost>,
 }
 
-pub async fn standing(state: &App, user: &User) -> AppResult<Standing> {
+pub async fn standing(app: &App, user: &User) -> AppResult<Standing> {
     let (level, next) = level_for(user.points);
-    let facts = state.store.badge_facts(user.id).await?;
-    let credited = state.store.credited_posts(user.id, 50).await?;
+    let facts = app.store.badge_facts(user.id).await?;
+    let credited = app.store.credited_posts(user.id, 50).await?;
     Ok(Standing { level, next, badges: Badge::earned(facts), credited })
 }
 

@@ -20,23 +20,23 @@ pub struct ReleaseInput {
 }
 
 /// The next departure of the weekly train, as `YYYY-MM-DD`.
-pub fn next_train(state: &App) -> String {
-    PlanDate::next_on_or_after(state.now(), state.config.release_weekday).to_iso()
+pub fn next_train(app: &App) -> String {
+    PlanDate::next_on_or_after(app.now(), app.config.release_weekday).to_iso()
 }
 
-pub async fn create(state: &App, auth: &Auth, input: ReleaseInput) -> AppResult<Release> {
+pub async fn create(app: &App, auth: &Auth, input: ReleaseInput) -> AppResult<Release> {
     auth.require(Role::Staff)?;
     let version = Version::parse(&input.version)?;
     let channel = Channel::parse(&input.channel)?;
     let planned_for = match input.planned_for.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         Some(raw) => PlanDate::parse(raw)?.to_iso(),
-        None => next_train(state),
+        None => next_train(app),
     };
     let notes = parse_notes(input.notes.as_deref().unwrap_or(""))?;
     let product: Product =
-        state.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
-    require_manager(state, auth, product.id).await?;
-    let release = state
+        app.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
+    require_manager(app, auth, product.id).await?;
+    let release = app
         .store
         .create_release(NewRelease {
             product_id: product.id,
@@ -46,19 +46,19 @@ pub async fn create(state: &App, auth: &Auth, input: ReleaseInput) -> AppResult<
             notes: &notes,
             post_ids: &input.posts,
             created_by: auth.user.id,
-            now: state.now(),
+            now: app.now(),
         })
         .await?;
     tracing::info!(release = release.id, product = %product.slug, version = %release.version, by = auth.user.id, "release created");
     Ok(release)
 }
 
-pub async fn publish(state: &App, auth: &Auth, id: i64) -> AppResult<Release> {
+pub async fn publish(app: &App, auth: &Auth, id: i64) -> AppResult<Release> {
     auth.require(Role::Staff)?;
-    let release = state.store.release(id).await?.ok_or(ErrorCode::ReleaseNotFound)?;
-    require_manager(state, auth, release.product_id).await?;
-    let published = state.store.publish_release(id, auth.user.id, state.now()).await?;
-    state.cache.invalidate();
+    let release = app.store.release(id).await?.ok_or(ErrorCode::ReleaseNotFound)?;
+    require_manager(app, auth, release.product_id).await?;
+    let published = app.store.publish_release(id, auth.user.id, app.now()).await?;
+    app.cache.invalidate();
     tracing::info!(release = id, posts = published.posts.len(), by = auth.user.id, "release published");
     Ok(published)
 }
@@ -66,32 +66,32 @@ pub async fn publish(state: &App, auth: &Auth, id: i64) -> AppResult<Release> {
 /// Whether the caller may see `release`: published stable releases are public, published
 /// beta releases are for the product's beta members and the team, drafts for the people
 /// who run the product.
-pub async fn visible(state: &App, auth: Option<&Auth>, release: &Release) -> AppResult<bool> {
+pub async fn visible(app: &App, auth: Option<&Auth>, release: &Release) -> AppResult<bool> {
     let published = release.status == canyu_store::ReleaseStatus::Published;
     if published && release.channel == Channel::Stable {
         return Ok(true);
     }
     let Some(a) = auth else { return Ok(false) };
-    if can_manage(state, a, release.product_id).await? {
+    if can_manage(app, a, release.product_id).await? {
         return Ok(true);
     }
-    Ok(published && crate::beta::can_see_beta(state, auth, release.product_id).await?)
+    Ok(published && crate::beta::can_see_beta(app, auth, release.product_id).await?)
 }
 
 /// Channels and drafts the caller may list for a product.
 pub async fn listing_scope(
-    state: &App,
+    app: &App,
     auth: Option<&Auth>,
     product_id: i64,
 ) -> AppResult<(Vec<Channel>, bool)> {
     let manager = match auth {
-        Some(a) => can_manage(state, a, product_id).await?,
+        Some(a) => can_manage(app, a, product_id).await?,
         None => false,
     };
     if manager {
         return Ok((vec![Channel::Stable, Channel::Beta], true));
     }
-    if crate::beta::can_see_beta(state, auth, product_id).await? {
+    if crate::beta::can_see_beta(app, auth, product_id).await? {
         return Ok((vec![Channel::Stable, Channel::Beta], false));
     }
     Ok((vec![Channel::Stable], false))

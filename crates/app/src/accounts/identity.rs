@@ -27,12 +27,12 @@ pub fn person_key(id: &ResidentId) -> Result<String, ErrorCode> {
     Ok(hex::encode(key))
 }
 
-pub async fn verify(state: &App, auth: &Auth, real_name: &str, id_number: &str) -> AppResult<Identity> {
-    crate::ratelimit::limit(state, format!("identity:{}", auth.user.id), ATTEMPTS_PER_MINUTE)?;
+pub async fn verify(app: &App, auth: &Auth, real_name: &str, id_number: &str) -> AppResult<Identity> {
+    crate::ratelimit::limit(app, format!("identity:{}", auth.user.id), ATTEMPTS_PER_MINUTE)?;
     let name = RealName::parse(real_name)?;
-    let id = ResidentId::parse(id_number, state.now())?;
+    let id = ResidentId::parse(id_number, app.now())?;
     // Checked before the slow digest; the insert checks again for a racing second request.
-    if state.store.identity(auth.user.id).await?.is_some() {
+    if app.store.identity(auth.user.id).await?.is_some() {
         return Err(ErrorCode::AlreadyVerified.into());
     }
     let hint = id.hint().to_string();
@@ -44,15 +44,15 @@ pub async fn verify(state: &App, auth: &Auth, real_name: &str, id_number: &str) 
         real_name: name.into_inner(),
         person_key,
         id_hint: hint,
-        verified_at: state.now(),
+        verified_at: app.now(),
     };
-    state.store.record_identity(&identity).await?;
+    app.store.record_identity(&identity).await?;
     tracing::info!(user = auth.user.id, "identity verified");
     Ok(identity)
 }
 
-pub async fn show(state: &App, auth: &Auth) -> AppResult<Option<Identity>> {
-    Ok(state.store.identity(auth.user.id).await?)
+pub async fn show(app: &App, auth: &Auth) -> AppResult<Option<Identity>> {
+    Ok(app.store.identity(auth.user.id).await?)
 }
 
 #[cfg(test)]

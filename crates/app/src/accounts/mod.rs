@@ -24,27 +24,27 @@ pub struct Registration {
 }
 
 /// A fan signs up (rate limited per address).
-pub async fn register(state: &App, ip: IpAddr, input: Registration) -> AppResult<User> {
-    limit(state, format!("register:{}", ip_key(ip)), state.config.auth_attempts_per_minute)?;
-    let user = create_account(state, input, Role::Fan).await?;
+pub async fn register(app: &App, ip: IpAddr, input: Registration) -> AppResult<User> {
+    limit(app, format!("register:{}", ip_key(ip)), app.config.auth_attempts_per_minute)?;
+    let user = create_account(app, input, Role::Fan).await?;
     tracing::info!(user = user.id, handle = %user.handle, "registered");
     Ok(user)
 }
 
 /// Creates an account with a role: the one path for fans signing up and for operators
 /// (`canyu user create`), so both check handles, passwords and emails alike.
-pub async fn create_account(state: &App, input: Registration, role: Role) -> AppResult<User> {
+pub async fn create_account(app: &App, input: Registration, role: Role) -> AppResult<User> {
     let handle = Handle::parse(&input.handle)?;
     let password = Password::parse(&input.password)?;
     let email = match input.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
         Some(e) => Some(parse_email(e)?),
         None => None,
     };
-    if state.store.user_by_handle(handle.as_str()).await?.is_some() {
+    if app.store.user_by_handle(handle.as_str()).await?.is_some() {
         return Err(AppError::new(ErrorCode::HandleTaken));
     }
-    let hash = hash_password(state.config.password_cost, password.expose().to_string()).await?;
-    let user = state
+    let hash = hash_password(app.config.password_cost, password.expose().to_string()).await?;
+    let user = app
         .store
         .create_user(NewUser {
             handle: handle.as_str(),
@@ -52,22 +52,22 @@ pub async fn create_account(state: &App, input: Registration, role: Role) -> App
             password_hash: &hash,
             role,
             bio: "",
-            created_at: state.now(),
+            created_at: app.now(),
         })
         .await?;
     Ok(user)
 }
 
 /// Gives an account another role (operators, from the command line).
-pub async fn set_role(state: &App, handle: &str, role: Role) -> AppResult<User> {
-    let found = state.store.user_by_handle(handle.trim()).await?.ok_or(ErrorCode::UserNotFound)?;
-    state.store.set_role(found.user.id, role).await?;
+pub async fn set_role(app: &App, handle: &str, role: Role) -> AppResult<User> {
+    let found = app.store.user_by_handle(handle.trim()).await?.ok_or(ErrorCode::UserNotFound)?;
+    app.store.set_role(found.user.id, role).await?;
     tracing::info!(user = found.user.id, role = role.as_str(), "role changed");
     Ok(User { role, ..found.user })
 }
 
-pub async fn login(state: &App, ip: IpAddr, handle: &str, password: &str) -> AppResult<User> {
-    limit(state, format!("login:{}", ip_key(ip)), state.config.auth_attempts_per_minute)?;
+pub async fn login(app: &App, ip: IpAddr, handle: &str, password: &str) -> AppResult<User> {
+    limit(app, format!("login:{}", ip_key(ip)), app.config.auth_attempts_per_minute)?;
     // Also per account, so guessing one fan's password from many addresses is slow too.
     // A string that is no handle cannot sign in; only real handles get a bucket, so junk
     // cannot fill the limiter.
@@ -75,11 +75,11 @@ pub async fn login(state: &App, ip: IpAddr, handle: &str, password: &str) -> App
         return Err(AppError::new(ErrorCode::InvalidCredentials));
     };
     limit(
-        state,
+        app,
         format!("login-handle:{}", parsed.as_str().to_lowercase()),
-        state.config.auth_attempts_per_minute,
+        app.config.auth_attempts_per_minute,
     )?;
-    let found = state.store.user_by_handle(handle.trim()).await?;
+    let found = app.store.user_by_handle(handle.trim()).await?;
     let Some(found) = found else {
         // Spend the same time as a real check, so response time does not reveal handles.
         let _ = verify_password(password.to_string(), dummy_hash().to_string()).await;
@@ -120,29 +120,29 @@ pub fn parse_bio(raw: &str) -> Result<String, ErrorCode> {
 }
 
 /// Replaces the caller's public bio; returns the updated user.
-pub async fn update_bio(state: &App, auth: &Auth, raw: &str) -> AppResult<User> {
+pub async fn update_bio(app: &App, auth: &Auth, raw: &str) -> AppResult<User> {
     let bio = parse_bio(raw)?;
-    state.store.update_bio(auth.user.id, &bio).await?;
-    Ok(state.store.user_by_id(auth.user.id).await?.ok_or(ErrorCode::UserNotFound)?)
+    app.store.update_bio(auth.user.id, &bio).await?;
+    Ok(app.store.user_by_id(auth.user.id).await?.ok_or(ErrorCode::UserNotFound)?)
 }
 
 pub const TOKEN_NAME_MAX_CHARS: usize = 60;
 
 /// Issues an API token for the caller: the secret (shown once) and its record.
-pub async fn create_api_token(state: &App, auth: &Auth, name: &str) -> AppResult<(String, ApiToken)> {
+pub async fn create_api_token(app: &App, auth: &Auth, name: &str) -> AppResult<(String, ApiToken)> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > TOKEN_NAME_MAX_CHARS || name.chars().any(char::is_control) {
         return Err(AppError::new(ErrorCode::InvalidName));
     }
-    let issued = sessions::issue_api_token(state, &auth.user, name).await?;
+    let issued = sessions::issue_api_token(app, &auth.user, name).await?;
     tracing::info!(user = auth.user.id, token = issued.1.id, "api token created");
     Ok(issued)
 }
 
 /// Revokes one of the caller's own live tokens (`token_not_found` otherwise, also for
 /// someone else's token).
-pub async fn revoke_api_token(state: &App, auth: &Auth, token_id: i64) -> AppResult<()> {
-    if state.store.revoke_api_token(auth.user.id, token_id, state.now()).await? {
+pub async fn revoke_api_token(app: &App, auth: &Auth, token_id: i64) -> AppResult<()> {
+    if app.store.revoke_api_token(auth.user.id, token_id, app.now()).await? {
         tracing::info!(user = auth.user.id, token = token_id, "api token revoked");
         Ok(())
     } else {

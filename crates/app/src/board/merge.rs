@@ -8,28 +8,28 @@ use crate::error::AppResult;
 use canyu_core::Role;
 use canyu_store::{MergeOutcome, UnmergeOutcome};
 
-pub async fn merge(state: &App, auth: &Auth, post_id: i64, into: i64) -> AppResult<MergeOutcome> {
+pub async fn merge(app: &App, auth: &Auth, post_id: i64, into: i64) -> AppResult<MergeOutcome> {
     auth.require(Role::Moderator)?;
-    let outcome = state.store.merge_post(post_id, into, auth.user.id, state.now()).await?;
+    let outcome = app.store.merge_post(post_id, into, auth.user.id, app.now()).await?;
     // Searches and suggestions lead to the target from now on.
-    let ticket = state.search.delete(post_id);
+    let ticket = app.search.delete(post_id);
     match tokio::task::spawn_blocking(move || ticket.wait()).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::error!(post = post_id, error = %e, "unindexing failed; run `canyu reindex`"),
         Err(e) => tracing::error!(post = post_id, error = %e, "unindexing task failed"),
     }
-    state.cache.invalidate();
+    app.cache.invalidate();
     tracing::info!(post = post_id, into, moved = outcome.moved_votes, by = auth.user.id, "post merged");
     Ok(outcome)
 }
 
-pub async fn unmerge(state: &App, auth: &Auth, post_id: i64) -> AppResult<UnmergeOutcome> {
+pub async fn unmerge(app: &App, auth: &Auth, post_id: i64) -> AppResult<UnmergeOutcome> {
     auth.require(Role::Moderator)?;
-    let outcome = state.store.unmerge_post(post_id, auth.user.id, state.now()).await?;
-    if let Some(post) = state.store.post(post_id).await? {
-        index_post(state, &post).await;
+    let outcome = app.store.unmerge_post(post_id, auth.user.id, app.now()).await?;
+    if let Some(post) = app.store.post(post_id).await? {
+        index_post(app, &post).await;
     }
-    state.cache.invalidate();
+    app.cache.invalidate();
     tracing::info!(post = post_id, from = outcome.target_id, by = auth.user.id, "merge undone");
     Ok(outcome)
 }

@@ -24,18 +24,17 @@ pub struct PostInput {
     pub beta: bool,
 }
 
-pub async fn create_post(state: &App, auth: &Auth, input: PostInput) -> AppResult<Post> {
+pub async fn create_post(app: &App, auth: &Auth, input: PostInput) -> AppResult<Post> {
     let title = Title::parse(&input.title)?;
     let body = Body::parse(&input.body)?;
     let kind = PostKind::parse(&input.kind)?;
     let tags: Vec<String> = Tag::parse_list(&input.tags)?.iter().map(|t| t.as_str().to_string()).collect();
-    let product =
-        state.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
-    if input.beta && !beta::can_see_beta(state, Some(auth), product.id).await? {
+    let product = app.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
+    if input.beta && !beta::can_see_beta(app, Some(auth), product.id).await? {
         return Err(ErrorCode::BetaMembersOnly.into());
     }
-    limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
-    let post = state
+    limit(app, format!("write:{}", auth.user.id), app.config.writes_per_minute)?;
+    let post = app
         .store
         .create_post(NewPost {
             product_id: product.id,
@@ -45,11 +44,11 @@ pub async fn create_post(state: &App, auth: &Auth, input: PostInput) -> AppResul
             body: body.as_str(),
             tags: &tags,
             beta: input.beta,
-            created_at: state.now(),
+            created_at: app.now(),
         })
         .await?;
-    index_post(state, &post).await;
-    state.cache.invalidate();
+    index_post(app, &post).await;
+    app.cache.invalidate();
     tracing::info!(post = post.id, product = %product.slug, user = auth.user.id, "post created");
     Ok(post)
 }
@@ -57,11 +56,11 @@ pub async fn create_post(state: &App, auth: &Auth, input: PostInput) -> AppResul
 /// Puts the post into the search index and waits until it is searchable. The database has
 /// the post already; if indexing fails, `canyu reindex` repairs the projection, so the
 /// request still succeeds. Beta-board posts stay out: search and suggestions are public.
-pub async fn index_post(state: &App, post: &Post) {
+pub async fn index_post(app: &App, post: &Post) {
     if post.beta {
         return;
     }
-    let ticket = state.search.upsert(PostDoc {
+    let ticket = app.search.upsert(PostDoc {
         post_id: post.id,
         product_id: post.product_id,
         title: post.title.clone(),
@@ -75,31 +74,31 @@ pub async fn index_post(state: &App, post: &Post) {
     }
 }
 
-pub async fn vote(state: &App, auth: &Auth, post_id: i64) -> AppResult<VoteOutcome> {
-    limit(state, format!("vote:{}", auth.user.id), state.config.writes_per_minute)?;
-    beta::ensure_post_id_visible(state, auth, post_id).await?;
-    Ok(state.store.vote(post_id, auth.user.id, state.now()).await?)
+pub async fn vote(app: &App, auth: &Auth, post_id: i64) -> AppResult<VoteOutcome> {
+    limit(app, format!("vote:{}", auth.user.id), app.config.writes_per_minute)?;
+    beta::ensure_post_id_visible(app, auth, post_id).await?;
+    Ok(app.store.vote(post_id, auth.user.id, app.now()).await?)
 }
 
-pub async fn unvote(state: &App, auth: &Auth, post_id: i64) -> AppResult<VoteOutcome> {
-    limit(state, format!("vote:{}", auth.user.id), state.config.writes_per_minute)?;
-    beta::ensure_post_id_visible(state, auth, post_id).await?;
-    Ok(state.store.unvote(post_id, auth.user.id).await?)
+pub async fn unvote(app: &App, auth: &Auth, post_id: i64) -> AppResult<VoteOutcome> {
+    limit(app, format!("vote:{}", auth.user.id), app.config.writes_per_minute)?;
+    beta::ensure_post_id_visible(app, auth, post_id).await?;
+    Ok(app.store.unvote(post_id, auth.user.id).await?)
 }
 
 /// Comments by moderators and staff are marked official: the brand's answer.
-pub async fn comment(state: &App, auth: &Auth, post_id: i64, body: &str) -> AppResult<Comment> {
+pub async fn comment(app: &App, auth: &Auth, post_id: i64, body: &str) -> AppResult<Comment> {
     let body = Body::parse_comment(body)?;
-    limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
-    beta::ensure_post_id_visible(state, auth, post_id).await?;
+    limit(app, format!("write:{}", auth.user.id), app.config.writes_per_minute)?;
+    beta::ensure_post_id_visible(app, auth, post_id).await?;
     let official = auth.user.role.can_triage();
-    Ok(state.store.add_comment(post_id, auth.user.id, body.as_str(), official, state.now()).await?)
+    Ok(app.store.add_comment(post_id, auth.user.id, body.as_str(), official, app.now()).await?)
 }
 
 pub const NOTE_MAX_CHARS: usize = 1_000;
 
 pub async fn change_status(
-    state: &App,
+    app: &App,
     auth: &Auth,
     post_id: i64,
     status: &str,
@@ -111,8 +110,8 @@ pub async fn change_status(
     if note.is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS) {
         return Err(AppError::new(ErrorCode::CommentTooLong));
     }
-    let change = state.store.change_status(post_id, auth.user.id, to, note, state.now()).await?;
-    state.cache.invalidate();
+    let change = app.store.change_status(post_id, auth.user.id, to, note, app.now()).await?;
+    app.cache.invalidate();
     tracing::info!(
         post = post_id,
         from = change.from.as_str(),
@@ -125,20 +124,20 @@ pub async fn change_status(
 
 /// Full-text search: the index finds ids, the database supplies the current rows.
 pub async fn search(
-    state: &App,
+    app: &App,
     text: &str,
     product_id: Option<i64>,
     limit: usize,
     offset: usize,
 ) -> AppResult<(usize, Vec<(Post, SearchHit)>)> {
-    let index = state.search.clone();
+    let index = app.search.clone();
     let text = text.to_string();
     let results = tokio::task::spawn_blocking(move || {
         index.search(&SearchQuery { text: &text, product_id, limit, offset })
     })
     .await??;
     let ids: Vec<i64> = results.hits.iter().map(|h| h.post_id).collect();
-    let posts = state.store.posts_by_ids(&ids).await?;
+    let posts = app.store.posts_by_ids(&ids).await?;
     let mut out = Vec::with_capacity(posts.len());
     for hit in results.hits {
         if let Some(post) = posts.iter().find(|p| p.id == hit.post_id) {

@@ -19,7 +19,7 @@ pub struct SimilarPost {
 /// Open and closed posts of the product that say what `text` says, best first. Merged
 /// posts are not in the search index, so a suggestion is always a live post.
 pub async fn similar_posts(
-    state: &App,
+    app: &App,
     text: &str,
     product_id: Option<i64>,
     limit: usize,
@@ -28,14 +28,14 @@ pub async fn similar_posts(
     if text.chars().count() > SIMILAR_TEXT_MAX_CHARS {
         return Err(AppError::new(ErrorCode::InvalidQuery));
     }
-    let index = state.search.clone();
+    let index = app.search.clone();
     let text = text.to_string();
     let hits = tokio::task::spawn_blocking(move || {
         index.similar(&SimilarQuery { text: &text, product_id, limit, min_score: SUGGEST_MIN_SCORE, exclude })
     })
     .await??;
     let ids: Vec<i64> = hits.iter().map(|h| h.post_id).collect();
-    let posts = state.store.posts_by_ids(&ids).await?;
+    let posts = app.store.posts_by_ids(&ids).await?;
     Ok(hits
         .into_iter()
         .filter_map(|hit| {

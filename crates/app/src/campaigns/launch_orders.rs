@@ -74,7 +74,7 @@ pub fn parse_buyer_name(raw: &str) -> Result<String, ErrorCode> {
 /// The terms of an order in `wave`: `None` for a wave outside any campaign (which takes no
 /// kind or buyer), else the kind, the amount due now and the buyer's name.
 pub async fn terms_for(
-    state: &App,
+    app: &App,
     auth: &Auth,
     wave: &Wave,
     choice: LaunchChoice<'_>,
@@ -85,11 +85,11 @@ pub async fn terms_for(
             _ => Err(ErrorCode::InvalidOrderKind.into()),
         };
     };
-    let campaign = state.campaigns.get(&state.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
+    let campaign = app.campaigns.get(&app.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
     let kind = OrderKind::parse(choice.kind.ok_or(ErrorCode::OrderKindRequired)?)?;
     let limits = campaign.terms.limits;
     let identity = if limits.verified_only || limits.one_per_person {
-        state.store.identity(auth.user.id).await?
+        app.store.identity(auth.user.id).await?
     } else {
         None
     };
@@ -115,23 +115,20 @@ pub async fn terms_for(
     }
     let client_key = choice.client_ip.map(|ip| digest(&ip.to_string()));
     if let Some(ip) = choice.client_ip
-        && state
-            .limiter
-            .check(&format!("burst:{campaign_id}:{ip}"), IP_BURST_PER_MINUTE, state.now())
-            .is_err()
+        && app.limiter.check(&format!("burst:{campaign_id}:{ip}"), IP_BURST_PER_MINUTE, app.now()).is_err()
     {
         flags.push("ip_burst");
     }
     let device_key = choice.device.map(digest);
     if let Some(key) = &device_key
-        && state.store.device_taken(campaign_id, key, auth.user.id).await?
+        && app.store.device_taken(campaign_id, key, auth.user.id).await?
     {
         flags.push("shared_device");
     }
     // Under the one-per-address rule a shared address is refused by the claim instead.
     if let Some(key) = &address_key
         && !campaign.terms.limits.one_per_address
-        && state.store.address_taken(campaign_id, key, auth.user.id).await?
+        && app.store.address_taken(campaign_id, key, auth.user.id).await?
     {
         flags.push("shared_address");
     }
@@ -180,12 +177,12 @@ impl LaunchTerms {
     /// Takes the person and address this order needs before the engine is asked for a unit
     /// (a retry of the same order passes). Returns the claims taken by this call, which
     /// [`give_back`] returns if no new order comes of it.
-    pub async fn claim(&self, state: &App, fan_id: i64, idempotency_key: &str) -> AppResult<Vec<ClaimKey>> {
+    pub async fn claim(&self, app: &App, fan_id: i64, idempotency_key: &str) -> AppResult<Vec<ClaimKey>> {
         let keys = self.claim_keys(fan_id);
         let owner = Owner { fan_id, idempotency_key: idempotency_key.to_string() };
         let campaign = &self.campaign;
         let load = || async {
-            let holders = state.store.live_order_holders(campaign.id).await?;
+            let holders = app.store.live_order_holders(campaign.id).await?;
             Ok::<_, AppError>(
                 holders
                     .into_iter()
@@ -200,7 +197,7 @@ impl LaunchTerms {
                     .collect(),
             )
         };
-        match state.claims.claim(campaign.id, &keys, &owner, load).await? {
+        match app.claims.claim(campaign.id, &keys, &owner, load).await? {
             Claimed::Granted { fresh } => Ok(fresh),
             Claimed::Taken(ClaimKey::Person(_)) => Err(ErrorCode::AlreadyOrderedInCampaign.into()),
             Claimed::Taken(ClaimKey::Identity(_)) => Err(ErrorCode::PersonAlreadyOrdered.into()),
@@ -210,8 +207,8 @@ impl LaunchTerms {
 
     /// Gives back claims taken for an order that was not placed (refused, a replay of an
     /// earlier order, or an engine failure: an unacknowledged order is not the fan's).
-    pub async fn give_back(&self, state: &App, fresh: &[ClaimKey], fan_id: i64) {
-        state.claims.release(self.campaign.id, fresh, fan_id).await;
+    pub async fn give_back(&self, app: &App, fresh: &[ClaimKey], fan_id: i64) {
+        app.claims.release(self.campaign.id, fresh, fan_id).await;
     }
 
     /// The row the stock engine commits with the order, placed at `now_ms`.
@@ -241,9 +238,9 @@ fn facts(o: &LaunchOrder) -> OrderFacts {
 }
 
 /// The caller's launch order, or the order of a product the caller runs when `staff_ok`.
-async fn load(state: &App, auth: &Auth, id: i64, staff_ok: bool) -> AppResult<LaunchOrder> {
-    let Some(order) = state.store.launch_order(id).await? else {
-        return Err(match state.store.order(id).await? {
+async fn load(app: &App, auth: &Auth, id: i64, staff_ok: bool) -> AppResult<LaunchOrder> {
+    let Some(order) = app.store.launch_order(id).await? else {
+        return Err(match app.store.order(id).await? {
             Some(o) if o.user_id == auth.user.id => ErrorCode::NotALaunchOrder,
             _ => ErrorCode::OrderNotFound,
         }
@@ -253,9 +250,8 @@ async fn load(state: &App, auth: &Auth, id: i64, staff_ok: bool) -> AppResult<La
         return Ok(order);
     }
     if staff_ok && auth.user.role >= Role::Staff {
-        let campaign =
-            state.campaigns.get(&state.store, order.campaign_id).await?.ok_or(ErrorCode::Internal)?;
-        if can_manage(state, auth, campaign.product_id).await? {
+        let campaign = app.campaigns.get(&app.store, order.campaign_id).await?.ok_or(ErrorCode::Internal)?;
+        if can_manage(app, auth, campaign.product_id).await? {
             return Ok(order);
         }
     }
@@ -263,23 +259,23 @@ async fn load(state: &App, auth: &Auth, id: i64, staff_ok: bool) -> AppResult<La
     Err(ErrorCode::OrderNotFound.into())
 }
 
-pub async fn show(state: &App, auth: &Auth, id: i64) -> AppResult<LaunchOrder> {
-    load(state, auth, id, true).await
+pub async fn show(app: &App, auth: &Auth, id: i64) -> AppResult<LaunchOrder> {
+    load(app, auth, id, true).await
 }
 
 /// Moves the order by `event` for the caller (lock, refund, cancel); an order that lets go
 /// of its unit gives it back to the wave.
-pub async fn act(state: &App, auth: &Auth, id: i64, event: OrderEvent) -> AppResult<LaunchOrder> {
-    crate::ratelimit::limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
+pub async fn act(app: &App, auth: &Auth, id: i64, event: OrderEvent) -> AppResult<LaunchOrder> {
+    crate::ratelimit::limit(app, format!("write:{}", auth.user.id), app.config.writes_per_minute)?;
     // Staff may cancel a flagged order of their product; everything else is the buyer's.
-    let order = load(state, auth, id, event == OrderEvent::Cancel).await?;
-    let now = state.now();
+    let order = load(app, auth, id, event == OrderEvent::Cancel).await?;
+    let now = app.now();
     let to = next_state(&facts(&order), event, now)?;
-    if commit_move(state, &order, to, event, Some(auth.user.id), now).await?.is_none() {
+    if commit_move(app, &order, to, event, Some(auth.user.id), now).await?.is_none() {
         // Another move (a payment, the sweep) got there first.
         return Err(ErrorCode::InvalidOrderTransition.into());
     }
-    Ok(state.store.launch_order(id).await?.ok_or(ErrorCode::OrderNotFound)?)
+    Ok(app.store.launch_order(id).await?.ok_or(ErrorCode::OrderNotFound)?)
 }
 
 /// Writes a move the state machine allowed (`None` when another move got there first), and
@@ -287,14 +283,14 @@ pub async fn act(state: &App, auth: &Auth, id: i64, event: OrderEvent) -> AppRes
 /// failed release is logged and left to the sweep, which finds every order that should have
 /// let go.
 async fn commit_move(
-    state: &App,
+    app: &App,
     order: &LaunchOrder,
     to: OrderState,
     event: OrderEvent,
     actor_id: Option<i64>,
     now: i64,
 ) -> AppResult<Option<bool>> {
-    let moved = state
+    let moved = app
         .store
         .apply_launch_transition(&Transition {
             order_id: order.order_id,
@@ -317,14 +313,14 @@ async fn commit_move(
     // whoever holds them (release checks the fan).
     let mut keys = vec![ClaimKey::Person(order.user_id)];
     keys.extend(order.address_key.clone().map(ClaimKey::Address));
-    match state.store.identity(order.user_id).await {
+    match app.store.identity(order.user_id).await {
         Ok(identity) => keys.extend(identity.map(|i| ClaimKey::Identity(i.person_key))),
         // The claim stays until the node restarts and reloads claims from live orders.
         Err(e) => tracing::warn!(order = order.order_id, error = %e, "could not read the buyer's identity"),
     }
-    state.claims.release(order.campaign_id, &keys, order.user_id).await;
-    let released = match state.store.order(order.order_id).await {
-        Ok(Some(o)) => state.stock.release(&o, now).await.unwrap_or_else(|e| {
+    app.claims.release(order.campaign_id, &keys, order.user_id).await;
+    let released = match app.store.order(order.order_id).await {
+        Ok(Some(o)) => app.stock.release(&o, now).await.unwrap_or_else(|e| {
             tracing::warn!(order = order.order_id, error = %e, "releasing an order's unit failed; the sweep will retry");
             false
         }),
@@ -337,12 +333,12 @@ async fn commit_move(
     Ok(Some(released))
 }
 
-pub async fn rename(state: &App, auth: &Auth, id: i64, buyer_name: &str) -> AppResult<LaunchOrder> {
+pub async fn rename(app: &App, auth: &Auth, id: i64, buyer_name: &str) -> AppResult<LaunchOrder> {
     let name = parse_buyer_name(buyer_name)?;
-    let order = load(state, auth, id, false).await?;
-    let campaign = state.campaigns.get(&state.store, order.campaign_id).await?.ok_or(ErrorCode::Internal)?;
+    let order = load(app, auth, id, false).await?;
+    let campaign = app.campaigns.get(&app.store, order.campaign_id).await?.ok_or(ErrorCode::Internal)?;
     let name = if campaign.terms.limits.verified_only {
-        let identity = state.store.identity(auth.user.id).await?.ok_or(ErrorCode::VerificationRequired)?;
+        let identity = app.store.identity(auth.user.id).await?.ok_or(ErrorCode::VerificationRequired)?;
         verified_buyer(&identity, Some(&name))?
     } else {
         name
@@ -354,32 +350,32 @@ pub async fn rename(state: &App, auth: &Auth, id: i64, buyer_name: &str) -> AppR
         }
         .into());
     }
-    if !state.store.set_buyer_name(id, &name, state.now()).await? {
+    if !app.store.set_buyer_name(id, &name, app.now()).await? {
         return Err(ErrorCode::OrderLocked.into());
     }
-    Ok(state.store.launch_order(id).await?.ok_or(ErrorCode::OrderNotFound)?)
+    Ok(app.store.launch_order(id).await?.ok_or(ErrorCode::OrderNotFound)?)
 }
 
 /// A payment as a provider notified it (already authenticated by the caller). A repeated
 /// notification answers `Duplicate` and changes nothing.
 pub async fn record_payment(
-    state: &App,
+    app: &App,
     order_id: i64,
     provider: &str,
     provider_ref: &str,
     amount_fen: i64,
 ) -> AppResult<PaymentOutcome> {
-    if state.store.payment_order(provider, provider_ref).await?.is_some() {
+    if app.store.payment_order(provider, provider_ref).await?.is_some() {
         return Ok(PaymentOutcome::Duplicate);
     }
-    let order = state.store.launch_order(order_id).await?.ok_or(ErrorCode::OrderNotFound)?;
+    let order = app.store.launch_order(order_id).await?.ok_or(ErrorCode::OrderNotFound)?;
     if amount_fen != order.amount_fen {
         return Err(ErrorCode::AmountMismatch.into());
     }
-    let now = state.now();
+    let now = app.now();
     let to = next_state(&facts(&order), OrderEvent::Pay, now)?;
-    let campaign = state.campaigns.get(&state.store, order.campaign_id).await?.ok_or(ErrorCode::Internal)?;
-    let outcome = state
+    let campaign = app.campaigns.get(&app.store, order.campaign_id).await?.ok_or(ErrorCode::Internal)?;
+    let outcome = app
         .store
         .pay_launch_order(
             &Transition {
@@ -404,13 +400,13 @@ pub async fn record_payment(
 }
 
 /// The demo's provider: pays the caller's order in full without any money moving.
-pub async fn simulate_payment(state: &App, auth: &Auth, id: i64) -> AppResult<LaunchOrder> {
-    if !state.config.simulated_payments {
+pub async fn simulate_payment(app: &App, auth: &Auth, id: i64) -> AppResult<LaunchOrder> {
+    if !app.config.simulated_payments {
         return Err(ErrorCode::SimulatedPaymentsOff.into());
     }
-    let order = load(state, auth, id, false).await?;
-    record_payment(state, id, "simulated", &format!("sim-{id}"), order.amount_fen).await?;
-    Ok(state.store.launch_order(id).await?.ok_or(ErrorCode::OrderNotFound)?)
+    let order = load(app, auth, id, false).await?;
+    record_payment(app, id, "simulated", &format!("sim-{id}"), order.amount_fen).await?;
+    Ok(app.store.launch_order(id).await?.ok_or(ErrorCode::OrderNotFound)?)
 }
 
 /// What one sweep did.
@@ -429,20 +425,20 @@ pub const HOLD_REMINDER_MS: i64 = 5 * canyu_core::campaign::MINUTE_MS;
 
 /// Reminds fans of holds about to run out, expires unpaid holds, locks big orders whose refund
 /// window closed, and gives back every unit an order should have let go. Idempotent: several nodes may sweep at once.
-pub async fn sweep(state: &App) -> AppResult<Swept> {
-    let now = state.now();
+pub async fn sweep(app: &App) -> AppResult<Swept> {
+    let now = app.now();
     let mut swept = Swept {
-        reminded: state.store.remind_expiring_holds(now, HOLD_REMINDER_MS, 1_000).await?,
+        reminded: app.store.remind_expiring_holds(now, HOLD_REMINDER_MS, 1_000).await?,
         ..Swept::default()
     };
-    for order in state.store.launch_orders_due(now, 1_000).await? {
+    for order in app.store.launch_orders_due(now, 1_000).await? {
         let event = if order.state == OrderState::AwaitingPayment {
             OrderEvent::Expire
         } else {
             OrderEvent::AutoLock
         };
         let Ok(to) = next_state(&facts(&order), event, now) else { continue };
-        let Some(released) = commit_move(state, &order, to, event, None, now).await? else { continue };
+        let Some(released) = commit_move(app, &order, to, event, None, now).await? else { continue };
         swept.released += u64::from(released);
         if to == OrderState::Expired {
             swept.expired += 1;
@@ -452,8 +448,8 @@ pub async fn sweep(state: &App) -> AppResult<Swept> {
     }
     // Releases follow their move at once; this only retries the failures, which a week
     // covers however long a node was down.
-    for order in state.store.orders_to_release(now - 7 * canyu_core::campaign::DAY_MS, 1_000).await? {
-        match state.stock.release(&order, now).await {
+    for order in app.store.orders_to_release(now - 7 * canyu_core::campaign::DAY_MS, 1_000).await? {
+        match app.stock.release(&order, now).await {
             Ok(true) => swept.released += 1,
             Ok(false) => {}
             Err(e) => tracing::warn!(order = order.id, error = %e, "releasing an order's unit failed"),
@@ -465,25 +461,25 @@ pub async fn sweep(state: &App) -> AppResult<Swept> {
 /// The campaign's production queue (locked orders by lock time), for the people who run it.
 /// With it, the numbers by stage.
 pub async fn production(
-    state: &App,
+    app: &App,
     auth: &Auth,
     campaign_id: i64,
 ) -> AppResult<(Vec<LaunchOrder>, canyu_store::ProductionSummary)> {
-    require_campaign_manager(state, auth, campaign_id).await?;
-    let queue = state.store.production_queue(campaign_id, 10_000).await?;
-    Ok((queue, state.store.production_summary(campaign_id).await?))
+    require_campaign_manager(app, auth, campaign_id).await?;
+    let queue = app.store.production_queue(campaign_id, 10_000).await?;
+    Ok((queue, app.store.production_summary(campaign_id).await?))
 }
 
 /// The campaign's flagged orders that still hold a unit (the people who run it).
-pub async fn flagged(state: &App, auth: &Auth, campaign_id: i64) -> AppResult<Vec<LaunchOrder>> {
-    require_campaign_manager(state, auth, campaign_id).await?;
-    Ok(state.store.flagged_launch_orders(campaign_id, 10_000).await?)
+pub async fn flagged(app: &App, auth: &Auth, campaign_id: i64) -> AppResult<Vec<LaunchOrder>> {
+    require_campaign_manager(app, auth, campaign_id).await?;
+    Ok(app.store.flagged_launch_orders(campaign_id, 10_000).await?)
 }
 
-async fn require_campaign_manager(state: &App, auth: &Auth, campaign_id: i64) -> AppResult<()> {
+async fn require_campaign_manager(app: &App, auth: &Auth, campaign_id: i64) -> AppResult<()> {
     auth.require(Role::Staff)?;
-    let campaign = state.store.campaign(campaign_id).await?.ok_or(ErrorCode::CampaignNotFound)?;
-    if !can_manage(state, auth, campaign.product_id).await? {
+    let campaign = app.store.campaign(campaign_id).await?.ok_or(ErrorCode::CampaignNotFound)?;
+    if !can_manage(app, auth, campaign.product_id).await? {
         return Err(AppError::new(ErrorCode::NotProductManager));
     }
     Ok(())
@@ -502,16 +498,11 @@ pub struct BulkCancel {
 
 /// Staff cancel scalpers' orders in bulk: unpaid ones are cancelled, paid deposits refunded;
 /// each gives its unit back to the wave. Locked orders and paid full purchases are left.
-pub async fn cancel_in_bulk(
-    state: &App,
-    auth: &Auth,
-    campaign_id: i64,
-    ids: &[i64],
-) -> AppResult<BulkCancel> {
-    require_campaign_manager(state, auth, campaign_id).await?;
+pub async fn cancel_in_bulk(app: &App, auth: &Auth, campaign_id: i64, ids: &[i64]) -> AppResult<BulkCancel> {
+    require_campaign_manager(app, auth, campaign_id).await?;
     let mut done = BulkCancel::default();
     for &id in ids.iter().take(10_000) {
-        let Some(order) = state.store.launch_order(id).await?.filter(|o| o.campaign_id == campaign_id) else {
+        let Some(order) = app.store.launch_order(id).await?.filter(|o| o.campaign_id == campaign_id) else {
             done.skipped.push(id);
             continue;
         };
@@ -523,12 +514,12 @@ pub async fn cancel_in_bulk(
                 continue;
             }
         };
-        let now = state.now();
+        let now = app.now();
         let Ok(to) = next_state(&facts(&order), event, now) else {
             done.skipped.push(id);
             continue;
         };
-        if commit_move(state, &order, to, event, Some(auth.user.id), now).await?.is_none() {
+        if commit_move(app, &order, to, event, Some(auth.user.id), now).await?.is_none() {
             done.skipped.push(id);
             continue;
         }
@@ -547,20 +538,19 @@ pub async fn cancel_in_bulk(
 /// Moves the next `count` orders of the production queue to `stage` (`in_production` from
 /// queued, `delivered` from in production), in lock order; the buyers are told.
 pub async fn advance_production(
-    state: &App,
+    app: &App,
     auth: &Auth,
     campaign_id: i64,
     stage: &str,
     count: i64,
 ) -> AppResult<Vec<i64>> {
-    require_campaign_manager(state, auth, campaign_id).await?;
+    require_campaign_manager(app, auth, campaign_id).await?;
     let to = canyu_core::campaign::Stage::parse_target(stage)?;
     let from = to.previous().ok_or(ErrorCode::InvalidStage)?;
     if !(1..=100_000).contains(&count) {
         return Err(ErrorCode::InvalidStage.into());
     }
-    let moved =
-        state.store.advance_production(campaign_id, from, to, count, auth.user.id, state.now()).await?;
+    let moved = app.store.advance_production(campaign_id, from, to, count, auth.user.id, app.now()).await?;
     tracing::info!(
         campaign = campaign_id,
         stage = to.as_str(),

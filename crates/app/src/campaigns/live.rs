@@ -81,7 +81,7 @@ pub struct LiveHub {
 impl LiveHub {
     /// A receiver of the campaign's snapshots, each a whole `event: snapshot` frame (`None`
     /// until the first one is computed).
-    pub fn subscribe(&self, state: &App, campaign_id: i64) -> watch::Receiver<Option<Bytes>> {
+    pub fn subscribe(&self, app: &App, campaign_id: i64) -> watch::Receiver<Option<Bytes>> {
         let mut feeds = self.feeds.lock();
         if let Some(feed) = feeds.get(&campaign_id) {
             return feed.subscribe();
@@ -89,7 +89,7 @@ impl LiveHub {
         let feed: Feed = Arc::new(Groups::new());
         let rx = feed.subscribe();
         feeds.insert(campaign_id, feed.clone());
-        tokio::spawn(produce(state.clone(), campaign_id, feed));
+        tokio::spawn(produce(app.clone(), campaign_id, feed));
         rx
     }
 
@@ -111,7 +111,7 @@ pub struct Memo {
     production: Option<(serde_json::Value, tokio::time::Instant)>,
 }
 
-async fn produce(state: App, campaign_id: i64, feed: Feed) {
+async fn produce(app: App, campaign_id: i64, feed: Feed) {
     let mut memo = Memo::default();
     let mut every = tokio::time::interval(TICK);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -120,13 +120,13 @@ async fn produce(state: App, campaign_id: i64, feed: Feed) {
         {
             // Checked under the hub's lock, which `subscribe` also takes: a viewer arriving
             // now either finds this feed still registered or starts a new one.
-            let mut feeds = state.live.feeds.lock();
+            let mut feeds = app.live.feeds.lock();
             if feed.viewers() == 0 {
                 feeds.remove(&campaign_id);
                 return;
             }
         }
-        match snapshot(&state, campaign_id, &mut memo).await {
+        match snapshot(&app, campaign_id, &mut memo).await {
             Ok(Some(snap)) => {
                 // JSON has no raw newlines, so the snapshot is one `data:` line.
                 feed.deliver(Bytes::from(format!("event: snapshot\ndata: {snap}\n\n"))).await;
@@ -139,14 +139,14 @@ async fn produce(state: App, campaign_id: i64, feed: Feed) {
 
 /// What the big screen shows, as of now.
 pub async fn snapshot(
-    state: &App,
+    app: &App,
     campaign_id: i64,
     memo: &mut Memo,
 ) -> StoreResult<Option<serde_json::Value>> {
     let milestones = &mut memo.milestones;
-    let Some(campaign) = state.store.campaign(campaign_id).await? else { return Ok(None) };
-    let now = state.now();
-    let counts = state.store.launch_counts(campaign_id).await?;
+    let Some(campaign) = app.store.campaign(campaign_id).await? else { return Ok(None) };
+    let now = app.now();
+    let counts = app.store.launch_counts(campaign_id).await?;
     let mut by_kind: BTreeMap<&str, i64> = OrderKind::ALL.iter().map(|k| (k.as_str(), 0)).collect();
     let mut by_state: BTreeMap<&str, i64> = OrderState::ALL.iter().map(|s| (s.as_str(), 0)).collect();
     let mut total = 0;
@@ -155,19 +155,19 @@ pub async fn snapshot(
         *by_state.entry(st.as_str()).or_default() += n;
         total += n;
     }
-    let waves = state.store.campaign_waves(campaign_id).await?;
+    let waves = app.store.campaign_waves(campaign_id).await?;
     let opened_at = waves.iter().map(|w| w.rules.starts_at).min();
     for threshold in MILESTONES {
         if total >= threshold
             && !milestones.contains_key(&threshold)
-            && let Some(at) = state.store.nth_launch_order_at(campaign_id, threshold).await?
+            && let Some(at) = app.store.nth_launch_order_at(campaign_id, threshold).await?
         {
             milestones.insert(threshold, at);
         }
     }
     let mut wave_rows = Vec::with_capacity(waves.len());
     for w in &waves {
-        let taken = match state.stock.counters(w.id).await {
+        let taken = match app.stock.counters(w.id).await {
             Ok(c) => c.taken.max(w.sold),
             Err(_) => w.sold,
         };
@@ -181,11 +181,11 @@ pub async fn snapshot(
             "ends_at": canyu_core::time::rfc3339(w.rules.ends_at),
         }));
     }
-    let per_minute = state.store.launch_orders_per_minute(campaign_id, now - 60 * 60_000).await?;
+    let per_minute = app.store.launch_orders_per_minute(campaign_id, now - 60 * 60_000).await?;
     let production = match &memo.production {
         Some((p, at)) if at.elapsed() < PRODUCTION_EVERY => p.clone(),
         _ => {
-            let p = state.store.production_summary(campaign_id).await?;
+            let p = app.store.production_summary(campaign_id).await?;
             let p = json!({
                 "queued": p.queued, "in_production": p.in_production, "delivered": p.delivered,
                 "delivered_in_days": p.delivered_in_days(),

@@ -42,7 +42,7 @@ pub struct CampaignInput {
     pub skus: Vec<SkuInput>,
 }
 
-pub async fn create(state: &App, auth: &Auth, input: CampaignInput) -> AppResult<Campaign> {
+pub async fn create(app: &App, auth: &Auth, input: CampaignInput) -> AppResult<Campaign> {
     auth.require(Role::Staff)?;
     let title = input.title.trim();
     if title.is_empty()
@@ -68,12 +68,11 @@ pub async fn create(state: &App, auth: &Auth, input: CampaignInput) -> AppResult
         .map(|s| Sku::parse(&s.code, &s.name, s.price_fen, s.small_deposit_fen, s.big_deposit_fen))
         .collect::<Result<Vec<_>, _>>()?;
     check_skus(&skus)?;
-    let product =
-        state.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
-    if !can_manage(state, auth, product.id).await? {
+    let product = app.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
+    if !can_manage(app, auth, product.id).await? {
         return Err(ErrorCode::NotProductManager.into());
     }
-    let campaign = state
+    let campaign = app
         .store
         .create_campaign(&NewCampaign {
             product_id: product.id,
@@ -83,7 +82,7 @@ pub async fn create(state: &App, auth: &Auth, input: CampaignInput) -> AppResult
             terms,
             skus: &skus,
             created_by: auth.user.id,
-            now: state.now(),
+            now: app.now(),
         })
         .await?;
     tracing::info!(campaign = campaign.id, product = %product.slug, by = auth.user.id, "campaign created");
@@ -102,37 +101,37 @@ pub struct CampaignSeen {
 
 /// A campaign as the caller may see it: before its teaser it does not exist for anyone but
 /// the people who run the product.
-pub async fn show(state: &App, auth: Option<&Auth>, id: i64) -> AppResult<CampaignSeen> {
-    let campaign = state.store.campaign(id).await?.ok_or(ErrorCode::CampaignNotFound)?;
-    let phase = campaign.schedule.phase(state.now());
+pub async fn show(app: &App, auth: Option<&Auth>, id: i64) -> AppResult<CampaignSeen> {
+    let campaign = app.store.campaign(id).await?.ok_or(ErrorCode::CampaignNotFound)?;
+    let phase = campaign.schedule.phase(app.now());
     let manager = match auth {
-        Some(a) => can_manage(state, a, campaign.product_id).await?,
+        Some(a) => can_manage(app, a, campaign.product_id).await?,
         None => false,
     };
     if phase == Phase::Hidden && !manager {
         return Err(ErrorCode::CampaignNotFound.into());
     }
     let reservation = match auth {
-        Some(a) => state.store.reservation(id, a.user.id).await?,
+        Some(a) => app.store.reservation(id, a.user.id).await?,
         None => None,
     };
-    let waves = state.store.campaign_waves(id).await?;
+    let waves = app.store.campaign_waves(id).await?;
     Ok(CampaignSeen { campaign, phase, manager, reservation, waves })
 }
 
 /// Reserves a place for the caller. The second call answers with the first reservation
 /// (`false`: nothing new was made).
-pub async fn reserve(state: &App, auth: &Auth, id: i64) -> AppResult<(Reservation, bool)> {
-    limit(state, format!("write:{}", auth.user.id), state.config.writes_per_minute)?;
-    let campaign = state.store.campaign(id).await?.ok_or(ErrorCode::CampaignNotFound)?;
-    let now = state.now();
+pub async fn reserve(app: &App, auth: &Auth, id: i64) -> AppResult<(Reservation, bool)> {
+    limit(app, format!("write:{}", auth.user.id), app.config.writes_per_minute)?;
+    let campaign = app.store.campaign(id).await?.ok_or(ErrorCode::CampaignNotFound)?;
+    let now = app.now();
     match campaign.schedule.phase(now) {
         Phase::Hidden => return Err(ErrorCode::CampaignNotFound.into()),
         Phase::Teaser | Phase::Revealed => return Err(ErrorCode::ReservationsNotOpen.into()),
         Phase::Sales => return Err(ErrorCode::ReservationsClosed.into()),
         Phase::Reservations => {}
     }
-    if let Some(existing) = state.store.reservation(id, auth.user.id).await? {
+    if let Some(existing) = app.store.reservation(id, auth.user.id).await? {
         return Ok((existing, false));
     }
     if auth.user.created_at >= campaign.reservations.account_cutoff_at {
@@ -142,9 +141,9 @@ pub async fn reserve(state: &App, auth: &Auth, id: i64) -> AppResult<(Reservatio
     // Only a fan whose points fall short needs the F-code lookup.
     let holds_fcode = rules.fan_lane_places > 0
         && auth.user.points < rules.fan_lane_min_points
-        && state.store.holds_campaign_fcode(id, auth.user.id).await?;
+        && app.store.holds_campaign_fcode(id, auth.user.id).await?;
     let lanes = rules.lanes_for(auth.user.points, holds_fcode);
-    match state.store.reserve(id, auth.user.id, lanes, now).await? {
+    match app.store.reserve(id, auth.user.id, lanes, now).await? {
         ReserveOutcome::Reserved(r) => {
             tracing::info!(
                 campaign = id,
@@ -162,13 +161,13 @@ pub async fn reserve(state: &App, auth: &Auth, id: i64) -> AppResult<(Reservatio
 
 /// The gate of a reservation-only wave: the caller must hold a reservation in the wave's
 /// campaign, and the general lane waits out the fan lane's head start.
-pub async fn wave_gate(state: &App, auth: &Auth, wave: &Wave) -> AppResult<()> {
+pub async fn wave_gate(app: &App, auth: &Auth, wave: &Wave) -> AppResult<()> {
     let campaign_id = wave.campaign_id.ok_or(ErrorCode::ReservationRequired)?;
     let reservation =
-        state.store.reservation(campaign_id, auth.user.id).await?.ok_or(ErrorCode::ReservationRequired)?;
+        app.store.reservation(campaign_id, auth.user.id).await?.ok_or(ErrorCode::ReservationRequired)?;
     if reservation.lane == Lane::General {
-        let campaign = state.campaigns.get(&state.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
-        if state.now() < campaign.reservations.lane_opens_at(Lane::General, wave.rules.starts_at) {
+        let campaign = app.campaigns.get(&app.store, campaign_id).await?.ok_or(ErrorCode::Internal)?;
+        if app.now() < campaign.reservations.lane_opens_at(Lane::General, wave.rules.starts_at) {
             return Err(AppError::new(ErrorCode::LaneNotOpen));
         }
     }
@@ -179,12 +178,12 @@ pub async fn wave_gate(state: &App, auth: &Auth, wave: &Wave) -> AppResult<()> {
 /// one of the campaign's SKUs (its `sku` is the SKU's code) and opens after the reveal, so
 /// its order amounts never show the price early.
 pub async fn check_wave_campaign(
-    state: &App,
+    app: &App,
     product_id: i64,
     campaign_id: i64,
     rules: &canyu_core::wave::WaveRules,
 ) -> AppResult<()> {
-    let campaign = match state.store.campaign(campaign_id).await? {
+    let campaign = match app.store.campaign(campaign_id).await? {
         Some(c) if c.product_id == product_id => c,
         _ => return Err(ErrorCode::InvalidCampaign.into()),
     };

@@ -396,7 +396,7 @@ mod tests {
             assert_eq!(worker.run_once().await.unwrap(), 1);
             assert_eq!(worker.run_once().await.unwrap(), 0, "nothing is sent twice");
             let counts = store.job_counts().await.unwrap();
-            assert!(counts.iter().all(|(_, state, _)| state == "done" || state == "skipped"), "{counts:?}");
+            assert!(counts.iter().all(|(_, app, _)| app == "done" || app == "skipped"), "{counts:?}");
 
             let requests = received.requests.lock().unwrap_or_else(|e| e.into_inner()).clone();
             assert_eq!(requests.len(), 3, "two events, one of them retried after its 503");

@@ -23,40 +23,40 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 
 /// Makes and stores the seed of a new draw wave; only its commitment is ever shown before
 /// the draw.
-pub async fn commit_seed(state: &App, wave_id: i64) -> AppResult<()> {
+pub async fn commit_seed(app: &App, wave_id: i64) -> AppResult<()> {
     let seed = Seed::generate().map_err(internal)?;
-    state.store.set_draw_seed(wave_id, &seed.to_hex(), &commitment(&seed)).await?;
+    app.store.set_draw_seed(wave_id, &seed.to_hex(), &commitment(&seed)).await?;
     Ok(())
 }
 
-async fn draw_wave(state: &App, wave_id: i64) -> AppResult<(Wave, DrawState)> {
-    let wave = state.store.wave(wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
+async fn draw_wave(app: &App, wave_id: i64) -> AppResult<(Wave, DrawState)> {
+    let wave = app.store.wave(wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
     if wave.rules.mode != WaveMode::Draw {
         return Err(ErrorCode::WaveNotDraw.into());
     }
-    let draw = state.store.draw_state(wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    let draw = app.store.draw_state(wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
     Ok((wave, draw))
 }
 
 /// Enters the caller into a draw wave.
-pub async fn enter(state: &App, auth: &Auth, wave_id: i64) -> AppResult<i64> {
-    limit(state, format!("order:{}", auth.user.id), state.config.orders_per_minute)?;
-    let (wave, _) = draw_wave(state, wave_id).await?;
+pub async fn enter(app: &App, auth: &Auth, wave_id: i64) -> AppResult<i64> {
+    limit(app, format!("order:{}", auth.user.id), app.config.orders_per_minute)?;
+    let (wave, _) = draw_wave(app, wave_id).await?;
     if wave.cancelled.is_some() {
         return Err(ErrorCode::WaveCancelled.into());
     }
-    let now = state.now();
+    let now = app.now();
     if now < wave.rules.starts_at {
         return Err(ErrorCode::WaveNotStarted.into());
     }
     if now >= wave.rules.ends_at {
         return Err(ErrorCode::WaveEnded.into());
     }
-    if !eligible(state, auth, &wave).await? {
+    if !eligible(app, auth, &wave).await? {
         return Err(ErrorCode::NotEligible.into());
     }
-    state.store.enter_draw(wave_id, auth.user.id, &auth.user.handle, now).await?;
-    Ok(state.store.draw_state(wave_id).await?.map_or(0, |d| d.entries))
+    app.store.enter_draw(wave_id, auth.user.id, &auth.user.handle, now).await?;
+    Ok(app.store.draw_state(wave_id).await?.map_or(0, |d| d.entries))
 }
 
 /// What is published about a draw: the commitment from the start; once drawn, everything
@@ -69,16 +69,16 @@ pub struct DrawReport {
     pub published: Option<PublishedDraw>,
 }
 
-pub async fn report(state: &App, wave_id: i64) -> AppResult<DrawReport> {
-    let (wave, draw) = draw_wave(state, wave_id).await?;
+pub async fn report(app: &App, wave_id: i64) -> AppResult<DrawReport> {
+    let (wave, draw) = draw_wave(app, wave_id).await?;
     let published = match (draw.drawn_at, &draw.entries_hash) {
         (Some(_), Some(hash)) => {
-            let entries = state.store.draw_entries(wave_id).await?;
+            let entries = app.store.draw_entries(wave_id).await?;
             let by_user: HashMap<i64, String> =
                 entries.iter().map(|e| (e.user_id, e.entry.clone())).collect();
             let list = EntryList::new(entries.into_iter().map(|e| e.entry).collect()).map_err(internal)?;
             // The winners as written: the orders of the draw, in drawn order.
-            let winners = state
+            let winners = app
                 .store
                 .wave_orders(wave_id)
                 .await?
@@ -107,15 +107,15 @@ pub async fn report(state: &App, wave_id: i64) -> AppResult<DrawReport> {
 
 /// Draws the winners of a closed draw wave. Idempotent: a draw made already (here or on
 /// another node) is left as it is. Returns whether this call made it.
-pub async fn run(state: &App, wave_id: i64) -> AppResult<bool> {
-    let (wave, draw) = draw_wave(state, wave_id).await?;
+pub async fn run(app: &App, wave_id: i64) -> AppResult<bool> {
+    let (wave, draw) = draw_wave(app, wave_id).await?;
     if draw.drawn_at.is_some() {
         return Ok(false);
     }
     if wave.cancelled.is_some() {
         return Err(ErrorCode::WaveCancelled.into());
     }
-    let now = state.now();
+    let now = app.now();
     if now < wave.rules.ends_at {
         return Err(ErrorCode::DrawNotClosed.into());
     }
@@ -123,7 +123,7 @@ pub async fn run(state: &App, wave_id: i64) -> AppResult<bool> {
     // An entry committing at the very end of the window can still land: then the count
     // check in `complete_draw` refuses and the draw is made again from the new list.
     for _ in 0..3 {
-        let entries = state.store.draw_entries(wave_id).await?;
+        let entries = app.store.draw_entries(wave_id).await?;
         let user_of: HashMap<String, i64> = entries.iter().map(|e| (e.entry.clone(), e.user_id)).collect();
         let used = entries.len() as i64;
         let list = EntryList::new(entries.into_iter().map(|e| e.entry).collect()).map_err(internal)?;
@@ -144,7 +144,7 @@ pub async fn run(state: &App, wave_id: i64) -> AppResult<bool> {
                 })
             })
             .collect();
-        match state.store.complete_draw(wave_id, used, &hash, &winners, now).await {
+        match app.store.complete_draw(wave_id, used, &hash, &winners, now).await {
             Ok(made) => {
                 if made {
                     tracing::info!(wave = wave_id, entries = used, winners = winners.len(), "draw made");
@@ -159,20 +159,20 @@ pub async fn run(state: &App, wave_id: i64) -> AppResult<bool> {
 }
 
 /// Staff make a closed draw now rather than wait for the background job.
-pub async fn run_by_staff(state: &App, auth: &Auth, wave_id: i64) -> AppResult<bool> {
+pub async fn run_by_staff(app: &App, auth: &Auth, wave_id: i64) -> AppResult<bool> {
     auth.require(Role::Staff)?;
-    let wave = state.store.wave(wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
-    if !can_manage(state, auth, wave.product_id).await? {
+    let wave = app.store.wave(wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    if !can_manage(app, auth, wave.product_id).await? {
         return Err(ErrorCode::NotProductManager.into());
     }
-    run(state, wave_id).await
+    run(app, wave_id).await
 }
 
 /// Draws every closed draw that is due: the server runs this periodically.
-pub async fn run_due(state: &App) -> AppResult<usize> {
+pub async fn run_due(app: &App) -> AppResult<usize> {
     let mut made = 0;
-    for wave_id in state.store.draws_due(state.now()).await? {
-        if run(state, wave_id).await? {
+    for wave_id in app.store.draws_due(app.now()).await? {
+        if run(app, wave_id).await? {
             made += 1;
         }
     }

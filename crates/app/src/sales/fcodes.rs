@@ -23,10 +23,10 @@ pub fn parse(typed: &str) -> Result<FCode, ErrorCode> {
     })
 }
 
-async fn managed_wave(state: &App, auth: &Auth, wave_id: i64) -> AppResult<Wave> {
+async fn managed_wave(app: &App, auth: &Auth, wave_id: i64) -> AppResult<Wave> {
     auth.require(Role::Staff)?;
-    let wave = state.store.wave(wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
-    if !can_manage(state, auth, wave.product_id).await? {
+    let wave = app.store.wave(wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    if !can_manage(app, auth, wave.product_id).await? {
         return Err(ErrorCode::NotProductManager.into());
     }
     Ok(wave)
@@ -34,7 +34,7 @@ async fn managed_wave(state: &App, auth: &Auth, wave_id: i64) -> AppResult<Wave>
 
 /// Generates `count` codes for the wave; the plaintext codes are returned here only.
 pub async fn generate(
-    state: &App,
+    app: &App,
     auth: &Auth,
     wave_id: i64,
     count: i64,
@@ -42,7 +42,7 @@ pub async fn generate(
     if !(1..=MAX_BATCH).contains(&count) {
         return Err(ErrorCode::InvalidFCodeCount.into());
     }
-    let wave = managed_wave(state, auth, wave_id).await?;
+    let wave = managed_wave(app, auth, wave_id).await?;
     if wave.cancelled.is_some() {
         return Err(ErrorCode::WaveCancelled.into());
     }
@@ -51,8 +51,8 @@ pub async fn generate(
         (0..count).map(|_| FCode::generate(&mut rng)).collect()
     };
     let hashes: Vec<String> = codes.iter().map(FCode::storage_hash).collect();
-    let batch_id = state.store.create_fcode_batch(wave.id, &hashes, auth.user.id, state.now()).await?;
-    let batch = state
+    let batch_id = app.store.create_fcode_batch(wave.id, &hashes, auth.user.id, app.now()).await?;
+    let batch = app
         .store
         .fcode_batches(wave.id)
         .await?
@@ -63,15 +63,15 @@ pub async fn generate(
     Ok((batch, codes))
 }
 
-pub async fn batches(state: &App, auth: &Auth, wave_id: i64) -> AppResult<Vec<FCodeBatch>> {
-    let wave = managed_wave(state, auth, wave_id).await?;
-    Ok(state.store.fcode_batches(wave.id).await?)
+pub async fn batches(app: &App, auth: &Auth, wave_id: i64) -> AppResult<Vec<FCodeBatch>> {
+    let wave = managed_wave(app, auth, wave_id).await?;
+    Ok(app.store.fcode_batches(wave.id).await?)
 }
 
 /// Binds a fresh code to every fan with at least `min_points` points who has no code for
 /// the wave yet (at most `max`). Idempotent: a second run awards only newcomers.
 pub async fn award(
-    state: &App,
+    app: &App,
     auth: &Auth,
     wave_id: i64,
     min_points: i64,
@@ -81,47 +81,47 @@ pub async fn award(
     if min_points < 0 || !(1..=MAX_BATCH).contains(&max) {
         return Err(ErrorCode::InvalidAwardRule.into());
     }
-    let wave = managed_wave(state, auth, wave_id).await?;
+    let wave = managed_wave(app, auth, wave_id).await?;
     if wave.cancelled.is_some() {
         return Err(ErrorCode::WaveCancelled.into());
     }
-    let fans = state.store.fcode_award_candidates(wave.id, min_points, max).await?;
+    let fans = app.store.fcode_award_candidates(wave.id, min_points, max).await?;
     let awards: Vec<(String, i64)> = {
         let mut rng = rand::rng();
         fans.into_iter().map(|fan| (FCode::generate(&mut rng).storage_hash(), fan)).collect()
     };
-    let awarded = state.store.award_fcodes(wave.id, min_points, &awards, auth.user.id, state.now()).await?;
+    let awarded = app.store.award_fcodes(wave.id, min_points, &awards, auth.user.id, app.now()).await?;
     tracing::info!(wave = wave.id, min_points, awarded, by = auth.user.id, "F-codes awarded");
     Ok(awarded)
 }
 
-pub async fn redeem(state: &App, auth: &Auth, typed: &str) -> AppResult<FCodeRecord> {
-    limit(state, format!("fcode:{}", auth.user.id), 30)?;
+pub async fn redeem(app: &App, auth: &Auth, typed: &str) -> AppResult<FCodeRecord> {
+    limit(app, format!("fcode:{}", auth.user.id), 30)?;
     let code = parse(typed)?;
-    Ok(state.store.redeem_fcode(&code.storage_hash(), auth.user.id, state.now()).await?)
+    Ok(app.store.redeem_fcode(&code.storage_hash(), auth.user.id, app.now()).await?)
 }
 
-pub async fn transfer(state: &App, auth: &Auth, typed: &str, to_handle: &str) -> AppResult<FCodeRecord> {
-    limit(state, format!("fcode:{}", auth.user.id), 30)?;
+pub async fn transfer(app: &App, auth: &Auth, typed: &str, to_handle: &str) -> AppResult<FCodeRecord> {
+    limit(app, format!("fcode:{}", auth.user.id), 30)?;
     let code = parse(typed)?;
-    let to = state.store.user_by_handle(to_handle.trim()).await?.ok_or(ErrorCode::UserNotFound)?;
+    let to = app.store.user_by_handle(to_handle.trim()).await?.ok_or(ErrorCode::UserNotFound)?;
     let hash = code.storage_hash();
     if to.user.id == auth.user.id {
         // Not yours (or unknown) says more than "to yourself" for someone else's code.
-        let known = state.store.fcode_by_hash(&hash).await?.ok_or(ErrorCode::FCodeNotFound)?;
+        let known = app.store.fcode_by_hash(&hash).await?.ok_or(ErrorCode::FCodeNotFound)?;
         if known.owner_id != Some(auth.user.id) {
             return Err(ErrorCode::FCodeNotYours.into());
         }
         return Err(ErrorCode::FCodeSelfTransfer.into());
     }
-    Ok(state.store.transfer_fcode(&hash, auth.user.id, to.user.id, state.now()).await?)
+    Ok(app.store.transfer_fcode(&hash, auth.user.id, to.user.id, app.now()).await?)
 }
 
 /// The code an order uses: the typed one (which must be the caller's, for this wave), or
 /// with `use_own` any code of the wave the caller holds. A used code of the caller's is
 /// returned too, so that a retry of its order replays (the engine refuses any other order).
 pub async fn for_order(
-    state: &App,
+    app: &App,
     auth: &Auth,
     wave: &Wave,
     typed: Option<&str>,
@@ -131,11 +131,11 @@ pub async fn for_order(
         if !use_own {
             return Ok(None);
         }
-        let own = state.store.usable_fcode(wave.id, auth.user.id).await?;
+        let own = app.store.usable_fcode(wave.id, auth.user.id).await?;
         return own.map(Some).ok_or_else(|| ErrorCode::FCodeNotFound.into());
     };
     let code = parse(typed)?;
-    let record = state.store.fcode_by_hash(&code.storage_hash()).await?.ok_or(ErrorCode::FCodeNotFound)?;
+    let record = app.store.fcode_by_hash(&code.storage_hash()).await?.ok_or(ErrorCode::FCodeNotFound)?;
     if record.wave_id != wave.id {
         return Err(ErrorCode::FCodeWrongWave.into());
     }

@@ -31,7 +31,7 @@ pub struct WaveInput {
     pub campaign: Option<i64>,
 }
 
-pub async fn create(state: &App, auth: &Auth, input: WaveInput) -> AppResult<Wave> {
+pub async fn create(app: &App, auth: &Auth, input: WaveInput) -> AppResult<Wave> {
     auth.require(Role::Staff)?;
     let eligibility = Eligibility::parse(input.eligibility.as_deref(), input.min_level)?;
     let rules = WaveRules::parse(
@@ -45,24 +45,21 @@ pub async fn create(state: &App, auth: &Auth, input: WaveInput) -> AppResult<Wav
         input.channels,
     )?
     .with_fcode_quantity(input.fcode_quantity.unwrap_or(0))?;
-    let product =
-        state.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
-    if !can_manage(state, auth, product.id).await? {
+    let product = app.store.product_by_slug(input.product.trim()).await?.ok_or(ErrorCode::UnknownProduct)?;
+    if !can_manage(app, auth, product.id).await? {
         return Err(ErrorCode::NotProductManager.into());
     }
     match (input.campaign, rules.eligibility) {
         (Some(campaign), _) => {
-            crate::campaigns::check_wave_campaign(state, product.id, campaign, &rules).await?
+            crate::campaigns::check_wave_campaign(app, product.id, campaign, &rules).await?
         }
         (None, Eligibility::Reservation) => return Err(ErrorCode::InvalidEligibility.into()),
         (None, _) => {}
     }
-    let wave = state
-        .store
-        .create_campaign_wave(product.id, input.campaign, &rules, auth.user.id, state.now())
-        .await?;
+    let wave =
+        app.store.create_campaign_wave(product.id, input.campaign, &rules, auth.user.id, app.now()).await?;
     if rules.mode == WaveMode::Draw {
-        crate::sales::draws::commit_seed(state, wave.id).await?;
+        crate::sales::draws::commit_seed(app, wave.id).await?;
     }
     tracing::info!(wave = wave.id, product = %product.slug, quantity = rules.quantity, by = auth.user.id, "wave created");
     Ok(wave)
@@ -81,14 +78,14 @@ pub enum NewWindow {
 /// moves one that has not started. The engine takes the new window first, so no order dated
 /// outside it is placed, then the database records it; a buyer whose order was placed
 /// before keeps it, and their retry still replays it.
-pub async fn set_window(state: &App, auth: &Auth, id: i64, change: NewWindow) -> AppResult<()> {
-    change_wave(state, auth, id, WaveChange { window: Some(change), quantity: None }).await
+pub async fn set_window(app: &App, auth: &Auth, id: i64, change: NewWindow) -> AppResult<()> {
+    change_wave(app, auth, id, WaveChange { window: Some(change), quantity: None }).await
 }
 
 /// Sets a wave's total quantity (adding stock, or taking back units not sold); the units
 /// added or taken back are online units.
-pub async fn set_quantity(state: &App, auth: &Auth, id: i64, quantity: i64) -> AppResult<()> {
-    change_wave(state, auth, id, WaveChange { window: None, quantity: Some(quantity) }).await
+pub async fn set_quantity(app: &App, auth: &Auth, id: i64, quantity: i64) -> AppResult<()> {
+    change_wave(app, auth, id, WaveChange { window: None, quantity: Some(quantity) }).await
 }
 
 /// What staff change in a wave at once.
@@ -101,17 +98,17 @@ pub struct WaveChange {
 /// Applies a change to a wave (the people who run its product). Every part is checked
 /// before any is applied; the quantity goes first because only the engine can refuse it
 /// (409 `quantity_below_sold`), so a refused change changes nothing.
-pub async fn change_wave(state: &App, auth: &Auth, id: i64, change: WaveChange) -> AppResult<()> {
-    leased(state, auth, id, Leased::Change(change)).await
+pub async fn change_wave(app: &App, auth: &Auth, id: i64, change: WaveChange) -> AppResult<()> {
+    leased(app, auth, id, Leased::Change(change)).await
 }
 
 /// Withdraws a wave that has not started (a supply problem, a wave released by mistake):
 /// from then on it sells nothing, takes no draw entries and no F-codes, and its page says
 /// so, with `reason` (may be empty, at most 200 characters). A wave that has started is
 /// ended instead (its orders stand); one with anything sold cannot be cancelled.
-pub async fn cancel(state: &App, auth: &Auth, id: i64, reason: &str) -> AppResult<()> {
+pub async fn cancel(app: &App, auth: &Auth, id: i64, reason: &str) -> AppResult<()> {
     let reason = parse_cancel_reason(reason)?;
-    leased(state, auth, id, Leased::Cancel(reason)).await
+    leased(app, auth, id, Leased::Cancel(reason)).await
 }
 
 fn parse_cancel_reason(raw: &str) -> AppResult<String> {
@@ -128,33 +125,33 @@ enum Leased {
     Cancel(String),
 }
 
-async fn leased(state: &App, auth: &Auth, id: i64, what: Leased) -> AppResult<()> {
+async fn leased(app: &App, auth: &Auth, id: i64, what: Leased) -> AppResult<()> {
     auth.require(Role::Staff)?;
-    let _one_at_a_time = state.wave_changes.lock().await;
-    let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
-    if !can_manage(state, auth, wave.product_id).await? {
+    let _one_at_a_time = app.wave_changes.lock().await;
+    let wave = app.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    if !can_manage(app, auth, wave.product_id).await? {
         return Err(ErrorCode::NotProductManager.into());
     }
     // One change at a time on every node: the engine's step and the database's step of two
     // changes must not interleave (with the Redis engine both nodes move one quantity).
-    let leased_until = state.now() + CHANGE_LEASE_MS;
-    if !state.store.lease_wave_change(id, state.now(), leased_until).await? {
+    let leased_until = app.now() + CHANGE_LEASE_MS;
+    if !app.store.lease_wave_change(id, app.now(), leased_until).await? {
         return Err(ErrorCode::WaveChangedMeanwhile.into());
     }
     let done = match what {
-        Leased::Change(change) => change_leased_wave(state, auth, id, change).await,
-        Leased::Cancel(reason) => cancel_leased_wave(state, auth, id, &reason).await,
+        Leased::Change(change) => change_leased_wave(app, auth, id, change).await,
+        Leased::Cancel(reason) => cancel_leased_wave(app, auth, id, &reason).await,
     };
-    if let Err(e) = state.store.end_wave_change(id, leased_until).await {
+    if let Err(e) = app.store.end_wave_change(id, leased_until).await {
         tracing::warn!(wave = id, error = %e, "could not end the change lease; it runs out by itself");
     }
-    state.waves.forget(id).await;
+    app.waves.forget(id).await;
     done
 }
 
-async fn cancel_leased_wave(state: &App, auth: &Auth, id: i64, reason: &str) -> AppResult<()> {
-    let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
-    let now = state.now();
+async fn cancel_leased_wave(app: &App, auth: &Auth, id: i64, reason: &str) -> AppResult<()> {
+    let wave = app.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    let now = app.now();
     if wave.cancelled.is_some() {
         return Err(ErrorCode::WaveCancelled.into());
     }
@@ -168,14 +165,14 @@ async fn cancel_leased_wave(state: &App, auth: &Auth, id: i64, reason: &str) -> 
         // given a window closed long ago, so no node's engine sells it whatever its cached
         // row says.
         let engine = async {
-            state.stock.open_wave(stock_of(&wave)).await?;
-            state.stock.set_window(id, CLOSED_WINDOW.0, CLOSED_WINDOW.1).await
+            app.stock.open_wave(stock_of(&wave)).await?;
+            app.stock.set_window(id, CLOSED_WINDOW.0, CLOSED_WINDOW.1).await
         };
         engine.await.map_err(engine_unavailable(id, "cancellation"))?;
     }
-    let recorded = state.store.cancel_wave(id, reason, now).await;
+    let recorded = app.store.cancel_wave(id, reason, now).await;
     if !matches!(recorded, Ok(true)) {
-        if engine_sells && let Err(e) = state.stock.set_window(id, starts_at, ends_at).await {
+        if engine_sells && let Err(e) = app.stock.set_window(id, starts_at, ends_at).await {
             tracing::error!(wave = id, error = %e, "the engine kept the closed window of a cancellation not recorded");
         }
         // It started in the meantime (the clock moved on between the two reads).
@@ -190,13 +187,13 @@ async fn cancel_leased_wave(state: &App, auth: &Auth, id: i64, reason: &str) -> 
 /// a node dying mid-change blocks the next change only briefly.
 const CHANGE_LEASE_MS: Millis = 30_000;
 
-async fn change_leased_wave(state: &App, auth: &Auth, id: i64, change: WaveChange) -> AppResult<()> {
+async fn change_leased_wave(app: &App, auth: &Auth, id: i64, change: WaveChange) -> AppResult<()> {
     // Read again under the lease: a change on another node may have landed since.
-    let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    let wave = app.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
     if wave.cancelled.is_some() {
         return Err(ErrorCode::WaveCancelled.into());
     }
-    let now = state.now();
+    let now = app.now();
     let window = match change.window {
         None => None,
         Some(NewWindow::EndNow) if now < wave.rules.starts_at => return Err(ErrorCode::WaveNotStarted.into()),
@@ -210,7 +207,7 @@ async fn change_leased_wave(state: &App, auth: &Auth, id: i64, change: WaveChang
     {
         // A campaign's wave still opens after the campaign's price reveal.
         let rules = canyu_core::wave::WaveRules { starts_at, ends_at, ..wave.rules.clone() };
-        crate::campaigns::check_wave_campaign(state, wave.product_id, campaign, &rules).await?;
+        crate::campaigns::check_wave_campaign(app, wave.product_id, campaign, &rules).await?;
     }
     let resized = match change.quantity {
         None => None,
@@ -222,7 +219,7 @@ async fn change_leased_wave(state: &App, auth: &Auth, id: i64, change: WaveChang
         Some(quantity) => Some(wave.rules.with_quantity(quantity)?),
     };
     if let Some(rules) = &resized {
-        apply_quantity(state, &wave, rules, now).await?;
+        apply_quantity(app, &wave, rules, now).await?;
         tracing::info!(
             wave = id,
             quantity = rules.quantity,
@@ -232,7 +229,7 @@ async fn change_leased_wave(state: &App, auth: &Auth, id: i64, change: WaveChang
         );
     }
     if let Some((starts_at, ends_at)) = window {
-        apply_window(state, &wave, starts_at, ends_at, now).await?;
+        apply_window(app, &wave, starts_at, ends_at, now).await?;
         tracing::info!(
             wave = id,
             starts_at,
@@ -258,31 +255,31 @@ fn engine_unavailable(id: i64, what: &'static str) -> impl Fn(EngineError) -> Ap
 /// database; if that fails the engine goes back. Both steps only apply to the quantity the
 /// change was decided on, so two staff changing one wave on two nodes cannot leave the
 /// engine selling more than the database records (the loser is told to reload).
-async fn apply_quantity(state: &App, wave: &Wave, rules: &WaveRules, now: Millis) -> AppResult<()> {
+async fn apply_quantity(app: &App, wave: &Wave, rules: &WaveRules, now: Millis) -> AppResult<()> {
     let (id, old, new) = (wave.id, wave.rules.online_quantity(), rules.online_quantity());
     let was = wave.rules.quantity;
     // Draw waves do not sell through the engine: their quantity is the database's.
     if wave.rules.mode != WaveMode::Fcfs {
-        return match state.store.set_wave_quantity(id, was, rules, now).await? {
+        return match app.store.set_wave_quantity(id, was, rules, now).await? {
             true => Ok(()),
-            false => Err(not_recorded(state, id, now).await),
+            false => Err(not_recorded(app, id, now).await),
         };
     }
     // Opened first, with what the database holds, for the reason `apply_window` gives.
-    state.stock.open_wave(stock_of(wave)).await.map_err(engine_unavailable(id, "quantity"))?;
+    app.stock.open_wave(stock_of(wave)).await.map_err(engine_unavailable(id, "quantity"))?;
     let engine_step = |from: i64, to: i64| async move {
-        state.stock.set_quantity(id, from, to).await.map_err(engine_unavailable(id, "quantity"))
+        app.stock.set_quantity(id, from, to).await.map_err(engine_unavailable(id, "quantity"))
     };
     // A change that failed half-way (the database recorded more, the engine did not take
     // it) leaves the engine selling less than recorded: under the lease nothing else is
     // changing the wave, so bring the engine to the database's quantity first.
-    let selling = state.stock.counters(id).await.map_err(engine_unavailable(id, "quantity"))?.quantity;
+    let selling = app.stock.counters(id).await.map_err(engine_unavailable(id, "quantity"))?.quantity;
     if selling != old && engine_step(selling, old).await? != QuantitySet::Set {
         return Err(ErrorCode::WaveChangedMeanwhile.into());
     }
     if new >= old {
-        if !state.store.set_wave_quantity(id, was, rules, now).await? {
-            return Err(not_recorded(state, id, now).await);
+        if !app.store.set_wave_quantity(id, was, rules, now).await? {
+            return Err(not_recorded(app, id, now).await);
         }
         return match engine_step(old, new).await? {
             QuantitySet::Set => Ok(()),
@@ -300,22 +297,22 @@ async fn apply_quantity(state: &App, wave: &Wave, rules: &WaveRules, now: Millis
         QuantitySet::BelowTaken => return Err(ErrorCode::QuantityBelowSold.into()),
         QuantitySet::Changed => return Err(ErrorCode::WaveChangedMeanwhile.into()),
     }
-    let recorded = state.store.set_wave_quantity(id, was, rules, now).await;
+    let recorded = app.store.set_wave_quantity(id, was, rules, now).await;
     if !matches!(recorded, Ok(true)) {
         // Back to the old quantity, unless yet another change moved the engine since.
-        if let Err(e) = state.stock.set_quantity(id, new, old).await {
+        if let Err(e) = app.stock.set_quantity(id, new, old).await {
             tracing::error!(wave = id, error = %e, "the engine kept a quantity the database does not hold");
         }
     }
     match recorded? {
         true => Ok(()),
-        false => Err(not_recorded(state, id, now).await),
+        false => Err(not_recorded(app, id, now).await),
     }
 }
 
 /// Why the database did not take a quantity: the wave ended, or another change landed.
-async fn not_recorded(state: &App, id: i64, now: Millis) -> AppError {
-    match state.store.wave(id).await {
+async fn not_recorded(app: &App, id: i64, now: Millis) -> AppError {
+    match app.store.wave(id).await {
         Ok(Some(w)) if now < w.rules.ends_at => AppError::new(ErrorCode::WaveChangedMeanwhile),
         Ok(_) => AppError::new(ErrorCode::WaveEnded),
         Err(e) => e.into(),
@@ -323,7 +320,7 @@ async fn not_recorded(state: &App, id: i64, now: Millis) -> AppError {
 }
 
 async fn apply_window(
-    state: &App,
+    app: &App,
     wave: &Wave,
     starts_at: Millis,
     ends_at: Millis,
@@ -337,19 +334,19 @@ async fn apply_window(
         // at the same time either got there first (and its book is moved next) or finds
         // the wave open, so no book with the old window is left behind.
         let engine = async {
-            state.stock.open_wave(stock_of(wave)).await?;
-            state.stock.set_window(id, starts_at, ends_at).await
+            app.stock.open_wave(stock_of(wave)).await?;
+            app.stock.set_window(id, starts_at, ends_at).await
         };
         engine.await.map_err(engine_unavailable(id, "window"))?;
     }
     // Orders the engine granted before it took the change may carry the current
     // millisecond: the recorded end follows them, so every order is dated before it.
-    let ends_at = if engine_sells { ends_at.max(state.now() + 1) } else { ends_at };
-    let recorded = state.store.set_wave_window(id, starts_at, ends_at, now).await;
+    let ends_at = if engine_sells { ends_at.max(app.now() + 1) } else { ends_at };
+    let recorded = app.store.set_wave_window(id, starts_at, ends_at, now).await;
     if engine_sells && !matches!(recorded, Ok(true)) {
         // Not recorded: the engine goes back to the window the database holds.
-        if let Ok(Some(held)) = state.store.wave(id).await
-            && let Err(e) = state.stock.set_window(id, held.rules.starts_at, held.rules.ends_at).await
+        if let Ok(Some(held)) = app.store.wave(id).await
+            && let Err(e) = app.stock.set_window(id, held.rules.starts_at, held.rules.ends_at).await
         {
             tracing::error!(wave = id, error = %e, "the engine kept a window the database does not hold");
         }
@@ -381,23 +378,23 @@ fn stock_of(wave: &Wave) -> WaveStock {
 
 /// The wave and, when the engine serves it, the units taken so far (including orders whose
 /// commit is in flight: a live number for the countdown page).
-pub async fn show(state: &App, id: i64) -> AppResult<(Wave, i64)> {
-    let wave = state.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
-    let taken = match state.stock.counters(id).await {
+pub async fn show(app: &App, id: i64) -> AppResult<(Wave, i64)> {
+    let wave = app.store.wave(id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    let taken = match app.stock.counters(id).await {
         Ok(c) => c.taken.max(wave.sold),
         Err(_) => wave.sold,
     };
     Ok((wave, taken))
 }
 
-pub(crate) async fn eligible(state: &App, auth: &Auth, wave: &Wave) -> AppResult<bool> {
+pub(crate) async fn eligible(app: &App, auth: &Auth, wave: &Wave) -> AppResult<bool> {
     Ok(match wave.rules.eligibility {
         Eligibility::Everyone => true,
         Eligibility::MinLevel(min) => level_for(auth.user.points).0.number >= min,
-        Eligibility::Beta => state.store.is_beta_member(wave.product_id, auth.user.id).await?,
-        Eligibility::FCode => state.store.usable_fcode(wave.id, auth.user.id).await?.is_some(),
+        Eligibility::Beta => app.store.is_beta_member(wave.product_id, auth.user.id).await?,
+        Eligibility::FCode => app.store.usable_fcode(wave.id, auth.user.id).await?.is_some(),
         Eligibility::Reservation => match wave.campaign_id {
-            Some(campaign) => state.store.reservation(campaign, auth.user.id).await?.is_some(),
+            Some(campaign) => app.store.reservation(campaign, auth.user.id).await?.is_some(),
             None => false,
         },
     })
@@ -432,38 +429,38 @@ pub struct OrderOptions<'a> {
 }
 
 pub async fn place(
-    state: &App,
+    app: &App,
     auth: &Auth,
     wave_id: i64,
     idempotency_key: String,
     body: &[u8],
     options: OrderOptions<'_>,
 ) -> AppResult<Ordered> {
-    state.token_uses.order_arrived();
-    limit(state, format!("order:{}", auth.user.id), state.config.orders_per_minute)?;
-    let wave = state.waves.get(&state.store, wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
+    app.token_uses.order_arrived();
+    limit(app, format!("order:{}", auth.user.id), app.config.orders_per_minute)?;
+    let wave = app.waves.get(&app.store, wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
     if wave.cancelled.is_some() {
         return Err(ErrorCode::WaveCancelled.into());
     }
     if wave.rules.mode == WaveMode::Draw {
         return Err(ErrorCode::WaveIsDraw.into());
     }
-    let fcode = crate::sales::fcodes::for_order(state, auth, &wave, options.fcode, options.use_fcode).await?;
+    let fcode = crate::sales::fcodes::for_order(app, auth, &wave, options.fcode, options.use_fcode).await?;
     if fcode.is_none() && wave.rules.eligibility == Eligibility::Reservation {
-        crate::campaigns::wave_gate(state, auth, &wave).await?;
-    } else if fcode.is_none() && !eligible(state, auth, &wave).await? {
+        crate::campaigns::wave_gate(app, auth, &wave).await?;
+    } else if fcode.is_none() && !eligible(app, auth, &wave).await? {
         return Err(match wave.rules.eligibility {
             Eligibility::FCode => ErrorCode::FCodeRequired,
             _ => ErrorCode::NotEligible,
         }
         .into());
     }
-    let terms = crate::campaigns::launch_orders::terms_for(state, auth, &wave, options.launch).await?;
+    let terms = crate::campaigns::launch_orders::terms_for(app, auth, &wave, options.launch).await?;
     let place = |request: OrderRequest| match &fcode {
-        Some(code) => state.stock.place_fcode(request, code.id),
-        None => state.stock.place(request),
+        Some(code) => app.stock.place_fcode(request, code.id),
+        None => app.stock.place(request),
     };
-    let now_ms = state.now();
+    let now_ms = app.now();
     let request = OrderRequest {
         wave_id,
         fan_id: auth.user.id,
@@ -473,13 +470,13 @@ pub async fn place(
         launch: terms.as_ref().map(|t| t.row(&wave.rules.sku, now_ms)),
     };
     let claimed = match &terms {
-        Some(t) => match t.claim(state, auth.user.id, &request.idempotency_key).await {
+        Some(t) => match t.claim(app, auth.user.id, &request.idempotency_key).await {
             Ok(fresh) => fresh,
             // A retry of an order that has since let go of its person or address (which
             // someone else now holds) is still a retry: the engine replays it.
             Err(refused)
                 if matches!(refused.code, ErrorCode::AddressTaken | ErrorCode::AlreadyOrderedInCampaign)
-                    && state
+                    && app
                         .store
                         .order_by_idempotency_key(wave_id, auth.user.id, &request.idempotency_key)
                         .await?
@@ -493,7 +490,7 @@ pub async fn place(
         None => Vec::new(),
     };
     let placement = match place(request.clone()).await {
-        Err(EngineError::UnknownWave(_)) => match state.stock.open_wave(stock_of(&wave)).await {
+        Err(EngineError::UnknownWave(_)) => match app.stock.open_wave(stock_of(&wave)).await {
             Ok(()) => place(request.clone()).await,
             Err(e) => Err(e),
         },
@@ -503,7 +500,7 @@ pub async fn place(
         && !claimed.is_empty()
         && !matches!(placement, Ok(Placement::Placed { replay: false, .. }))
     {
-        t.give_back(state, &claimed, auth.user.id).await;
+        t.give_back(app, &claimed, auth.user.id).await;
     }
     match placement.map_err(engine_error)? {
         Placement::Placed { order, replay } => {
@@ -516,7 +513,7 @@ pub async fn place(
                     Some(LaunchOrder::placed(order.order_id, wave_id, order.fan_id, order.created_at_ms, row))
                 }
                 (Some(_), true) => {
-                    Some(state.store.launch_order(order.order_id).await?.ok_or(ErrorCode::Internal)?)
+                    Some(app.store.launch_order(order.order_id).await?.ok_or(ErrorCode::Internal)?)
                 }
                 (None, _) => None,
             };
@@ -527,7 +524,7 @@ pub async fn place(
         Placement::KeyReused => Err(ErrorCode::IdempotencyKeyReused.into()),
         refused @ (Placement::NotStarted | Placement::Ended) => {
             if wave.rules.in_window(now_ms)
-                && let Some(code) = stale_window(state, wave_id).await?
+                && let Some(code) = stale_window(app, wave_id).await?
             {
                 return Err(code.into());
             }
@@ -546,9 +543,9 @@ pub async fn place(
 /// not). Reads the wave again and keeps the fresh copy; `Some(WaveCancelled)` when it was
 /// cancelled, `None` for a moved window (the engine's answer stands). Refusals after a
 /// wave's real end do not come here, so a flood of late buyers costs no reads.
-async fn stale_window(state: &App, wave_id: i64) -> AppResult<Option<ErrorCode>> {
-    state.waves.forget(wave_id).await;
-    let fresh = state.waves.get(&state.store, wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
+async fn stale_window(app: &App, wave_id: i64) -> AppResult<Option<ErrorCode>> {
+    app.waves.forget(wave_id).await;
+    let fresh = app.waves.get(&app.store, wave_id).await?.ok_or(ErrorCode::WaveNotFound)?;
     Ok(fresh.cancelled.is_some().then_some(ErrorCode::WaveCancelled))
 }
 
@@ -558,13 +555,13 @@ fn engine_error(e: EngineError) -> AppError {
 }
 
 /// A fan sees their own orders; the people who run the product see all of its orders.
-pub async fn order(state: &App, auth: &Auth, id: i64) -> AppResult<Order> {
-    let order = state.store.order(id).await?.ok_or(ErrorCode::OrderNotFound)?;
+pub async fn order(app: &App, auth: &Auth, id: i64) -> AppResult<Order> {
+    let order = app.store.order(id).await?.ok_or(ErrorCode::OrderNotFound)?;
     if order.user_id == auth.user.id {
         return Ok(order);
     }
-    let wave = state.store.wave(order.wave_id).await?.ok_or(ErrorCode::OrderNotFound)?;
-    if auth.user.role >= Role::Staff && can_manage(state, auth, wave.product_id).await? {
+    let wave = app.store.wave(order.wave_id).await?.ok_or(ErrorCode::OrderNotFound)?;
+    if auth.user.role >= Role::Staff && can_manage(app, auth, wave.product_id).await? {
         return Ok(order);
     }
     // Someone else's order does not exist, as far as the caller can tell.
