@@ -216,3 +216,18 @@ fn error_codes_are_published() {
     let all: Vec<&str> = canyu_core::ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(listed, all);
 }
+
+/// The README's API section lists every error code, as the document does.
+#[test]
+fn readme_lists_every_error_code() {
+    let readme = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let readme = std::fs::read_to_string(readme).expect("README.md");
+    let section = readme.split("### Error codes").nth(1).expect("an Error codes section in README.md");
+    let section = section.split("\n### ").next().unwrap_or(section);
+    let missing: Vec<&str> = canyu_core::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|code| !section.contains(&format!("`{code}`")))
+        .collect();
+    assert!(missing.is_empty(), "README.md's error code table misses {missing:?}");
+}
