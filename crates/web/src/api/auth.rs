@@ -35,8 +35,8 @@ pub struct SessionView {
 }
 
 /// Creates a fan account and returns an API token for it.
-#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses((status = 201, body = SessionView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(post, path = "/auth/register", operation_id = "registerAccount", tag = "auth", request_body(content = RegisterRequest, example = json!({"handle": "xiaoming", "password": "correct horse battery", "email": "xiaoming@example.com"})),
+    responses((status = 201, description = "Created", body = SessionView), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -53,8 +53,8 @@ pub async fn register(
 }
 
 /// Exchanges a handle and password for an API token.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = SessionView), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(post, path = "/auth/login", operation_id = "loginAccount", tag = "auth", request_body(content = LoginRequest, example = json!({"handle": "xiaoming", "password": "correct horse battery"})),
+    responses((status = 200, description = "OK", body = SessionView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -66,7 +66,7 @@ pub async fn login(
 }
 
 /// Ends the caller's session: revokes the bearer token used, or the browser session.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = ErrorBody)))]
+#[utoipa::path(post, path = "/auth/logout", operation_id = "logoutAccount", security(("bearer" = [])), tag = "auth", responses((status = 204, description = "Done; no content"), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -91,7 +91,7 @@ pub async fn logout(
 }
 
 /// The signed-in caller.
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = UserView), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/me", operation_id = "getCurrentUser", security(("bearer" = [])), tag = "auth", responses((status = 200, description = "OK", body = UserView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody)))]
 pub async fn me(RequireAuth(auth): RequireAuth) -> Json<UserView> {
     Json(UserView::from(&auth.user))
 }
@@ -108,8 +108,8 @@ pub struct ProfileUpdate {
 }
 
 /// Updates the caller's public profile.
-#[utoipa::path(patch, path = "/api/v1/me", tag = "auth", request_body = ProfileUpdate,
-    responses((status = 200, body = UserView), (status = 422, body = ErrorBody)))]
+#[utoipa::path(patch, path = "/me", operation_id = "updateCurrentUser", security(("bearer" = [])), tag = "auth", request_body = ProfileUpdate,
+    responses((status = 200, description = "OK", body = UserView), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn update_me(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -145,7 +145,7 @@ pub struct NewTokenView {
 }
 
 /// The caller's API tokens (secrets are never shown again).
-#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth", responses((status = 200, body = ItemsView<TokenView>)))]
+#[utoipa::path(get, path = "/me/tokens", operation_id = "listApiTokens", security(("bearer" = [])), tag = "auth", responses((status = 200, description = "OK", body = ItemsView<TokenView>)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -155,8 +155,8 @@ pub async fn list_tokens(
 }
 
 /// Creates an API token for the caller.
-#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "auth", request_body = NewTokenRequest,
-    responses((status = 201, body = NewTokenView), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/me/tokens", operation_id = "createApiToken", security(("bearer" = [])), tag = "auth", request_body = NewTokenRequest,
+    responses((status = 201, description = "Created", body = NewTokenView), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -167,8 +167,8 @@ pub async fn create_token(
 }
 
 /// Revokes one of the caller's API tokens.
-#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/me/tokens/{id}", operation_id = "revokeApiToken", security(("bearer" = [])), tag = "auth", params(("id" = i64, Path)),
+    responses((status = 204, description = "Done; no content"), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,

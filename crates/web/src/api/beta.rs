@@ -93,8 +93,8 @@ pub struct SlugPath {
 }
 
 /// The product's beta group, and the caller's standing in it.
-#[utoipa::path(get, path = "/api/v1/products/{slug}/beta", tag = "beta", params(SlugPath),
-    responses((status = 200, body = BetaGroupView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/products/{slug}/beta", operation_id = "getBetaProgramme", security((), ("bearer" = [])), tag = "beta", params(SlugPath),
+    responses((status = 200, description = "OK", body = BetaGroupView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     auth: MaybeAuth,
@@ -143,8 +143,8 @@ pub struct BetaSettingsRequest {
 }
 
 /// Creates or changes the product's beta group (the people who run the product).
-#[utoipa::path(put, path = "/api/v1/products/{slug}/beta", tag = "beta", params(SlugPath), request_body = BetaSettingsRequest,
-    responses((status = 200, body = BetaGroupView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(put, path = "/products/{slug}/beta", operation_id = "configureBetaProgramme", security(("bearer" = [])), tag = "beta", params(SlugPath), request_body = BetaSettingsRequest,
+    responses((status = 200, description = "OK", body = BetaGroupView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn configure(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -188,8 +188,8 @@ pub struct ApplyRequest {
 
 /// Applies to the beta group. `status` is `member` when the level rule admitted the caller
 /// at once, else `pending`.
-#[utoipa::path(post, path = "/api/v1/products/{slug}/beta/applications", tag = "beta", params(SlugPath), request_body = ApplyRequest,
-    responses((status = 201, body = MembershipView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(post, path = "/products/{slug}/beta/applications", operation_id = "createBetaApplication", security(("bearer" = [])), tag = "beta", params(SlugPath), request_body = ApplyRequest,
+    responses((status = 201, description = "Created", body = MembershipView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn apply(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -213,8 +213,8 @@ pub struct MembershipsView {
 }
 
 /// Applications and memberships, oldest application first (the people who run the product).
-#[utoipa::path(get, path = "/api/v1/products/{slug}/beta/applications", tag = "beta", params(SlugPath, ApplicationsParams),
-    responses((status = 200, body = MembershipsView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/products/{slug}/beta/applications", operation_id = "listBetaApplications", security(("bearer" = [])), tag = "beta", params(SlugPath, ApplicationsParams),
+    responses((status = 200, description = "OK", body = MembershipsView), (status = 400, description = "Malformed request", body = ErrorBody), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody)))]
 pub async fn applications(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -236,8 +236,8 @@ async fn decided(state: &AppState, m: &BetaMembership) -> WebResult<Json<Members
 }
 
 /// Admits a pending application (needs a free seat).
-#[utoipa::path(post, path = "/api/v1/beta/applications/{id}/admit", tag = "beta", params(("id" = i64, Path)),
-    responses((status = 200, body = MembershipView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/beta/applications/{id}/admit", operation_id = "admitBetaApplication", security(("bearer" = [])), tag = "beta", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = MembershipView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 pub async fn admit(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -248,8 +248,8 @@ pub async fn admit(
 }
 
 /// Declines a pending application; the fan may apply again after the leave cooldown.
-#[utoipa::path(post, path = "/api/v1/beta/applications/{id}/reject", tag = "beta", params(("id" = i64, Path)),
-    responses((status = 200, body = MembershipView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/beta/applications/{id}/reject", operation_id = "rejectBetaApplication", security(("bearer" = [])), tag = "beta", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = MembershipView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 pub async fn reject(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -260,8 +260,8 @@ pub async fn reject(
 }
 
 /// The caller leaves the group, or withdraws a pending application.
-#[utoipa::path(delete, path = "/api/v1/products/{slug}/beta/membership", tag = "beta", params(SlugPath),
-    responses((status = 200, body = MembershipView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/products/{slug}/beta/membership", operation_id = "leaveBetaProgramme", security(("bearer" = [])), tag = "beta", params(SlugPath),
+    responses((status = 200, description = "OK", body = MembershipView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 pub async fn leave(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -287,8 +287,8 @@ pub struct MemberPath {
 }
 
 /// Removes a member (the people who run the product); the removal cooldown applies.
-#[utoipa::path(post, path = "/api/v1/products/{slug}/beta/members/{handle}/remove", tag = "beta", params(MemberPath), request_body = RemoveRequest,
-    responses((status = 200, body = MembershipView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/products/{slug}/beta/members/{handle}/remove", operation_id = "removeBetaMember", security(("bearer" = [])), tag = "beta", params(MemberPath), request_body = RemoveRequest,
+    responses((status = 200, description = "OK", body = MembershipView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,

@@ -231,8 +231,8 @@ fn campaign_id(raw: &str) -> WebResult<i64> {
 }
 
 /// Plans a launch campaign (the people who run the product).
-#[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = NewCampaignRequest,
-    responses((status = 201, body = CampaignView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/campaigns", operation_id = "createCampaign", security(("bearer" = [])), tag = "campaigns", request_body = NewCampaignRequest,
+    responses((status = 201, description = "Created", body = CampaignView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -277,8 +277,8 @@ pub async fn create(
 
 /// A campaign. Before its teaser only the people who run the product see it (404 for
 /// everyone else); before its reveal no price or deposit is in the answer, for anyone.
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", params(("id" = i64, Path)),
-    responses((status = 200, body = CampaignView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/campaigns/{id}", operation_id = "getCampaign", security((), ("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = CampaignView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     MaybeAuth(auth): MaybeAuth,
@@ -292,8 +292,8 @@ pub async fn show(
 /// holds an unused F-code of one of the campaign's waves) and a place is left, else in the
 /// general lane. 201 for a new reservation; 200 with the same
 /// reservation when the caller had reserved already.
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/reservations", tag = "campaigns", params(("id" = i64, Path)),
-    responses((status = 201, body = ReservationView), (status = 200, body = ReservationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(post, path = "/campaigns/{id}/reservations", operation_id = "createCampaignReservation", security(("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 201, description = "Created", body = ReservationView), (status = 200, description = "OK", body = ReservationView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn reserve(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -309,8 +309,8 @@ pub async fn reserve(
 /// (`[minute_ms, orders]`, the last hour), `milestones` (`orders`, `at`, `after_ms` since the
 /// first wave opened), `reservations` and `waves` (`name`, `quantity`, `taken`, `remaining`).
 /// Same visibility as the campaign; no price.
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/live", tag = "campaigns", params(("id" = i64, Path)),
-    responses((status = 200, content_type = "text/event-stream", description = "Snapshots as server-sent events"), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/campaigns/{id}/live", operation_id = "streamCampaignLive", security((), ("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/event-stream", description = "Snapshots as server-sent events"), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn live(
     State(state): State<AppState>,
     MaybeAuth(auth): MaybeAuth,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Ecosystem categories (phone, car, smart home, wearable, …).
-#[utoipa::path(get, path = "/api/v1/categories", tag = "catalog", responses((status = 200, body = ItemsView<CategoryView>)))]
+#[utoipa::path(get, path = "/categories", operation_id = "listCategories", tag = "catalog", responses((status = 200, description = "OK", body = ItemsView<CategoryView>)))]
 pub async fn list_categories(State(state): State<AppState>) -> WebResult<Json<ItemsView<CategoryView>>> {
     let cats = canyu_app::catalog::list_categories(&state).await?;
     Ok(Json(ItemsView { items: cats.iter().map(CategoryView::from).collect() }))
@@ -29,8 +29,8 @@ pub struct NewCategoryRequest {
 }
 
 /// Creates a category (staff).
-#[utoipa::path(post, path = "/api/v1/categories", tag = "catalog", request_body = NewCategoryRequest,
-    responses((status = 201, body = CategoryView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/categories", operation_id = "createCategory", security(("bearer" = [])), tag = "catalog", request_body = NewCategoryRequest,
+    responses((status = 201, description = "Created", body = CategoryView), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 pub async fn create_category(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -42,7 +42,7 @@ pub async fn create_category(
 }
 
 /// Every product, grouped by category order.
-#[utoipa::path(get, path = "/api/v1/products", tag = "catalog", responses((status = 200, body = ItemsView<ProductView>)))]
+#[utoipa::path(get, path = "/products", operation_id = "listProducts", tag = "catalog", responses((status = 200, description = "OK", body = ItemsView<ProductView>)))]
 pub async fn list_products(State(state): State<AppState>) -> WebResult<Json<ItemsView<ProductView>>> {
     let products = canyu_app::catalog::list_products(&state).await?;
     Ok(Json(ItemsView { items: products.iter().map(ProductView::from).collect() }))
@@ -60,8 +60,8 @@ pub struct NewProductRequest {
 }
 
 /// Creates a product (staff).
-#[utoipa::path(post, path = "/api/v1/products", tag = "catalog", request_body = NewProductRequest,
-    responses((status = 201, body = ProductView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/products", operation_id = "createProduct", security(("bearer" = [])), tag = "catalog", request_body = NewProductRequest,
+    responses((status = 201, description = "Created", body = ProductView), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn create_product(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -73,8 +73,8 @@ pub async fn create_product(
 }
 
 /// One product.
-#[utoipa::path(get, path = "/api/v1/products/{slug}", tag = "catalog", params(("slug" = String, Path)),
-    responses((status = 200, body = ProductView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/products/{slug}", operation_id = "getProduct", tag = "catalog", params(("slug" = String, Path)),
+    responses((status = 200, description = "OK", body = ProductView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn get_product(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -92,8 +92,8 @@ pub struct ProductUpdateRequest {
 }
 
 /// Edits a product (staff).
-#[utoipa::path(patch, path = "/api/v1/products/{slug}", tag = "catalog", params(("slug" = String, Path)), request_body = ProductUpdateRequest,
-    responses((status = 200, body = ProductView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(patch, path = "/products/{slug}", operation_id = "updateProduct", security(("bearer" = [])), tag = "catalog", params(("slug" = String, Path)), request_body = ProductUpdateRequest,
+    responses((status = 200, description = "OK", body = ProductView), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn update_product(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -114,8 +114,8 @@ pub struct RoadmapView {
 }
 
 /// The public roadmap: what is planned, being built and shipped, most wanted first.
-#[utoipa::path(get, path = "/api/v1/products/{slug}/roadmap", tag = "catalog", params(("slug" = String, Path)),
-    responses((status = 200, body = RoadmapView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/products/{slug}/roadmap", operation_id = "getProductRoadmap", tag = "catalog", params(("slug" = String, Path)),
+    responses((status = 200, description = "OK", body = RoadmapView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn roadmap(
     State(state): State<AppState>,
     Path(slug): Path<String>,

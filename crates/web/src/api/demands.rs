@@ -81,8 +81,8 @@ fn limit(params: &DemandParams) -> Result<i64, ErrorCode> {
 /// A product's top demands this week: its open posts active in the last 90 days grouped by
 /// what they ask for, ranked by the fans behind them in the last 7 days (recomputed every
 /// ten minutes).
-#[utoipa::path(get, path = "/api/v1/products/{slug}/demands", tag = "demands", params(ProductPath, DemandParams),
-    responses((status = 200, body = ItemsView<DemandView>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/products/{slug}/demands", operation_id = "listProductDemands", tag = "demands", params(ProductPath, DemandParams),
+    responses((status = 200, description = "OK", body = ItemsView<DemandView>), (status = 400, description = "Malformed request", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn for_product(
     State(state): State<AppState>,
     Path(path): Path<ProductPath>,
@@ -95,8 +95,8 @@ pub async fn for_product(
 }
 
 /// The top demands this week across all products.
-#[utoipa::path(get, path = "/api/v1/demands", tag = "demands", params(DemandParams),
-    responses((status = 200, body = ItemsView<DemandView>), (status = 400, body = ErrorBody)))]
+#[utoipa::path(get, path = "/demands", operation_id = "listDemands", tag = "demands", params(DemandParams),
+    responses((status = 200, description = "OK", body = ItemsView<DemandView>), (status = 400, description = "Malformed request", body = ErrorBody)))]
 pub async fn all(
     State(state): State<AppState>,
     Query(params): Query<DemandParams>,
@@ -107,8 +107,8 @@ pub async fn all(
 
 /// Recomputes a product's demands now (staff); they are otherwise refreshed in the
 /// background.
-#[utoipa::path(post, path = "/api/v1/products/{slug}/demands/rebuild", tag = "demands", params(ProductPath),
-    responses((status = 200, body = ItemsView<DemandView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/products/{slug}/demands/rebuild", operation_id = "rebuildProductDemands", security(("bearer" = [])), tag = "demands", params(ProductPath),
+    responses((status = 200, description = "OK", body = ItemsView<DemandView>), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn rebuild(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,

@@ -27,8 +27,8 @@ pub struct EntryView {
 }
 
 /// Enters the caller into a draw wave (one entry per fan, during the window).
-#[utoipa::path(post, path = "/api/v1/waves/{id}/entries", tag = "waves", params(("id" = i64, Path)),
-    responses((status = 201, body = EntryView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(post, path = "/waves/{id}/entries", operation_id = "createWaveEntry", security(("bearer" = [])), tag = "waves", params(("id" = i64, Path)),
+    responses((status = 201, description = "Created", body = EntryView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn enter(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -69,8 +69,8 @@ pub struct DrawView {
 
 /// A draw: its commitment from the start, and once drawn the entries, their hash, the
 /// revealed seed and the winners.
-#[utoipa::path(get, path = "/api/v1/waves/{id}/draw", tag = "waves", params(("id" = i64, Path)),
-    responses((status = 200, body = DrawView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(get, path = "/waves/{id}/draw", operation_id = "getWaveDraw", tag = "waves", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = DrawView), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> WebResult<Json<DrawView>> {
     let id = wave_id(&id)?;
     let report = draws::report(&state, id).await?;
@@ -94,8 +94,8 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> WebR
 
 /// Makes a closed draw now (the people who run the product); the server also makes due
 /// draws by itself. Idempotent.
-#[utoipa::path(post, path = "/api/v1/waves/{id}/draw", tag = "waves", params(("id" = i64, Path)),
-    responses((status = 200, body = DrawView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/waves/{id}/draw", operation_id = "runWaveDraw", security(("bearer" = [])), tag = "waves", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = DrawView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 pub async fn run(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,

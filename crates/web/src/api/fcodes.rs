@@ -114,8 +114,8 @@ fn wave_id(raw: &str) -> WebResult<i64> {
 
 /// Generates a batch of single-use codes for a wave (the people who run the product). The
 /// codes are in this response only.
-#[utoipa::path(post, path = "/api/v1/waves/{id}/fcodes", tag = "waves", params(("id" = i64, Path)), request_body = GenerateRequest,
-    responses((status = 201, body = GeneratedBatch), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/waves/{id}/fcodes", operation_id = "generateWaveFcodes", security(("bearer" = [])), tag = "waves", params(("id" = i64, Path)), request_body = GenerateRequest,
+    responses((status = 201, description = "Created", body = GeneratedBatch), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn generate(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -128,8 +128,8 @@ pub async fn generate(
 }
 
 /// The wave's batches with how many codes were bound, transferred and used (no codes).
-#[utoipa::path(get, path = "/api/v1/waves/{id}/fcodes", tag = "waves", params(("id" = i64, Path)),
-    responses((status = 200, body = [BatchView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/waves/{id}/fcodes", operation_id = "listWaveFcodeBatches", security(("bearer" = [])), tag = "waves", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = [BatchView]), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn batches(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -141,8 +141,8 @@ pub async fn batches(
 
 /// Binds a code to every fan with at least `min_points` points who has none for the wave
 /// (idempotent; nobody is notified).
-#[utoipa::path(post, path = "/api/v1/waves/{id}/fcodes/award", tag = "waves", params(("id" = i64, Path)), request_body = AwardRequest,
-    responses((status = 200, body = AwardView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/waves/{id}/fcodes/award", operation_id = "awardWaveFcodes", security(("bearer" = [])), tag = "waves", params(("id" = i64, Path)), request_body = AwardRequest,
+    responses((status = 200, description = "OK", body = AwardView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn award(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -154,8 +154,8 @@ pub async fn award(
 }
 
 /// Redeems a code: it becomes the caller's. 409 if anyone redeemed it before.
-#[utoipa::path(post, path = "/api/v1/fcodes/redeem", tag = "waves", request_body = RedeemRequest,
-    responses((status = 200, body = FCodeView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(post, path = "/fcodes/redeem", operation_id = "redeemFcode", security(("bearer" = [])), tag = "waves", request_body = RedeemRequest,
+    responses((status = 200, description = "OK", body = FCodeView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn redeem(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -165,8 +165,8 @@ pub async fn redeem(
 }
 
 /// Passes the caller's redeemed code to another fan, once and before it is used.
-#[utoipa::path(post, path = "/api/v1/fcodes/transfer", tag = "waves", request_body = TransferRequest,
-    responses((status = 200, body = FCodeView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(post, path = "/fcodes/transfer", operation_id = "transferFcode", security(("bearer" = [])), tag = "waves", request_body = TransferRequest,
+    responses((status = 200, description = "OK", body = FCodeView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn transfer(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,

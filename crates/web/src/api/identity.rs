@@ -45,8 +45,8 @@ impl IdentityView {
 }
 
 /// The caller's verification, or `verified: false`.
-#[utoipa::path(get, path = "/api/v1/me/identity", tag = "auth",
-    responses((status = 200, body = IdentityView), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/me/identity", operation_id = "getIdentity", security(("bearer" = [])), tag = "auth",
+    responses((status = 200, description = "OK", body = IdentityView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -57,8 +57,8 @@ pub async fn show(
 /// Verifies the caller's identity, once: a verified account cannot change its identity (409
 /// `already_verified`). Campaigns that take only verified accounts name this person as the
 /// buyer, and "one order per person" counts every account verified as them once.
-#[utoipa::path(post, path = "/api/v1/me/identity", tag = "auth", request_body = VerifyRequest,
-    responses((status = 201, body = IdentityView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(post, path = "/me/identity", operation_id = "verifyIdentity", security(("bearer" = [])), tag = "auth", request_body = VerifyRequest,
+    responses((status = 201, description = "Created", body = IdentityView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,

@@ -37,8 +37,8 @@ async fn act(
 
 /// Locks the caller's deposit order (锁单): no refund from now on, the buyer's name is frozen,
 /// and the order joins the production queue by lock time.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/lock", tag = "campaigns", params(("id" = i64, Path)),
-    responses((status = 200, body = LaunchView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/orders/{id}/lock", operation_id = "lockOrder", security(("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = LaunchView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 pub async fn lock(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -49,8 +49,8 @@ pub async fn lock(
 
 /// Refunds the caller's deposit: a small order at any time before it is locked, a big
 /// order within its refund window. The unit goes back on sale.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/refund", tag = "campaigns", params(("id" = i64, Path)),
-    responses((status = 200, body = LaunchView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/orders/{id}/refund", operation_id = "refundOrder", security(("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = LaunchView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 pub async fn refund(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -61,8 +61,8 @@ pub async fn refund(
 
 /// Cancels an order awaiting payment (the buyer, or the people who run the product, e.g.
 /// for a scalper's order). The unit goes back on sale.
-#[utoipa::path(post, path = "/api/v1/orders/{id}/cancel", tag = "campaigns", params(("id" = i64, Path)),
-    responses((status = 200, body = LaunchView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/orders/{id}/cancel", operation_id = "cancelOrder", security(("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = LaunchView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -79,8 +79,8 @@ pub struct RenameRequest {
 }
 
 /// Changes the buyer's name, until the order is locked (then 409 `order_locked`).
-#[utoipa::path(patch, path = "/api/v1/orders/{id}", tag = "campaigns", params(("id" = i64, Path)), request_body = RenameRequest,
-    responses((status = 200, body = LaunchView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(patch, path = "/orders/{id}", operation_id = "renameOrder", security(("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)), request_body = RenameRequest,
+    responses((status = 200, description = "OK", body = LaunchView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn rename(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -93,8 +93,8 @@ pub async fn rename(
 
 /// Pays the caller's order through the simulated provider (only where the site enables
 /// it, as the demo does; 403 elsewhere).
-#[utoipa::path(post, path = "/api/v1/orders/{id}/simulated-payment", tag = "campaigns", params(("id" = i64, Path)),
-    responses((status = 200, body = LaunchView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, path = "/orders/{id}/simulated-payment", operation_id = "simulateOrderPayment", security(("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = LaunchView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 pub async fn simulated_payment(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -121,8 +121,8 @@ pub struct LaunchEventsView {
 }
 
 /// Every transition of the order, oldest first.
-#[utoipa::path(get, path = "/api/v1/orders/{id}/events", tag = "campaigns", params(("id" = i64, Path)),
-    responses((status = 200, body = LaunchEventsView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/orders/{id}/events", operation_id = "listOrderEvents", security(("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = LaunchEventsView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -176,8 +176,8 @@ pub fn signature_ok(secret: &[u8], body: &[u8], header: Option<&str>) -> bool {
 /// HMAC-SHA256(secret, body)>`. A bad signature is 401 and an amount that does not match
 /// the amount due is 422; neither changes anything. A repeated notification is 200
 /// `duplicate`.
-#[utoipa::path(post, path = "/api/v1/payments/notify", tag = "campaigns", request_body = PaymentNotice, security(()),
-    responses((status = 200, body = PaymentAck), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+#[utoipa::path(post, path = "/payments/notify", operation_id = "notifyPayment", tag = "campaigns", request_body = PaymentNotice,
+    responses((status = 200, description = "OK", body = PaymentAck), (status = 400, description = "Malformed request", body = ErrorBody), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 503, description = "Temporarily unavailable; retry later", body = ErrorBody)))]
 pub async fn notify(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -229,8 +229,8 @@ pub struct ProductionQueueView {
 }
 
 /// The campaign's production queue: locked orders by lock time (the people who run it).
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/production", tag = "campaigns", params(("id" = i64, Path)),
-    responses((status = 200, body = ProductionQueueView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/campaigns/{id}/production", operation_id = "getCampaignProduction", security(("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = ProductionQueueView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn production(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -284,8 +284,8 @@ pub struct FlaggedView {
 
 /// Orders the anti-scalper checks flagged that still hold a unit (the people who run the
 /// campaign), oldest first.
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/flagged", tag = "campaigns", params(("id" = i64, Path)),
-    responses((status = 200, body = FlaggedView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/campaigns/{id}/flagged", operation_id = "listCampaignFlaggedOrders", security(("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = FlaggedView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn flagged(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -324,8 +324,8 @@ pub struct BulkCancelView {
 
 /// Cancels scalpers' orders in bulk (the people who run the campaign): unpaid orders are
 /// cancelled and paid deposits refunded; every unit goes back to its wave.
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/cancellations", tag = "campaigns", params(("id" = i64, Path)), request_body = BulkCancelRequest,
-    responses((status = 200, body = BulkCancelView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(post, path = "/campaigns/{id}/cancellations", operation_id = "cancelCampaignOrders", security(("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)), request_body = BulkCancelRequest,
+    responses((status = 200, description = "OK", body = BulkCancelView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn cancel_in_bulk(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -354,8 +354,8 @@ pub struct AdvanceView {
 
 /// Moves the next orders of the production queue on (the people who run the campaign):
 /// queued → in production → delivered, in lock order. Each buyer is notified.
-#[utoipa::path(post, path = "/api/v1/campaigns/{id}/production", tag = "campaigns", params(("id" = i64, Path)), request_body = AdvanceRequest,
-    responses((status = 200, body = AdvanceView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/campaigns/{id}/production", operation_id = "advanceCampaignProduction", security(("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)), request_body = AdvanceRequest,
+    responses((status = 200, description = "OK", body = AdvanceView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn advance(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,

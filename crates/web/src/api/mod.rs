@@ -1,6 +1,9 @@
 //! The JSON API under `/api/v1`, one module per resource. The OpenAPI document served at
 //! `/api/v1/openapi.json` is generated from the handlers' annotations and checked by a
-//! snapshot test, so a change to the contract is always a visible diff.
+//! snapshot test, so a change to the contract is always a visible diff. A route is added in
+//! one place, [`documented_routes`], with its documentation; `tests/openapi.rs` reads the
+//! served routes back from the router and fails on any `/api/v1` route left out of the
+//! document, a repeated operation id or a response without a description.
 
 pub mod auth;
 pub mod beta;
@@ -21,113 +24,116 @@ pub mod waves;
 pub mod webhooks;
 
 use crate::state::AppState;
-use axum::routing::{get, post, put};
+use axum::routing::get;
 use axum::{Json, Router};
+use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+/// Where `routes()` is nested by `crate::router`; the document's paths carry it.
+pub const PREFIX: &str = "/api/v1";
+
+/// Every documented route, relative to [`PREFIX`]: each `routes!` entry registers the
+/// handlers and their `#[utoipa::path]` documentation together, so a route cannot be served
+/// without being in the document. Handlers in one entry share one path.
+pub fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me, auth::update_me))
+        .routes(routes!(auth::list_tokens, auth::create_token))
+        .routes(routes!(auth::revoke_token))
+        .routes(routes!(notifications::list))
+        .routes(routes!(waves::my_orders))
+        .routes(routes!(identity::show, identity::verify))
+        .routes(routes!(campaigns::create))
+        .routes(routes!(campaigns::show))
+        .routes(routes!(campaigns::reserve))
+        .routes(routes!(campaigns::live))
+        .routes(routes!(waves::create))
+        .routes(routes!(waves::show, waves::change))
+        .routes(routes!(waves::end_now))
+        .routes(routes!(waves::cancel))
+        .routes(routes!(waves::order))
+        .routes(routes!(draws::enter))
+        .routes(routes!(draws::show, draws::run))
+        .routes(routes!(waves::show_order, launch_orders::rename))
+        .routes(routes!(launch_orders::lock))
+        .routes(routes!(launch_orders::refund))
+        .routes(routes!(launch_orders::cancel))
+        .routes(routes!(launch_orders::simulated_payment))
+        .routes(routes!(launch_orders::events))
+        .routes(routes!(launch_orders::notify))
+        .routes(routes!(launch_orders::production, launch_orders::advance))
+        .routes(routes!(launch_orders::flagged))
+        .routes(routes!(launch_orders::cancel_in_bulk))
+        .routes(routes!(fcodes::batches, fcodes::generate))
+        .routes(routes!(fcodes::award))
+        .routes(routes!(fcodes::redeem))
+        .routes(routes!(fcodes::transfer))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(points::leaderboard))
+        .routes(routes!(catalog::list_categories, catalog::create_category))
+        .routes(routes!(catalog::list_products, catalog::create_product))
+        .routes(routes!(catalog::get_product, catalog::update_product))
+        .routes(routes!(catalog::roadmap))
+        .routes(routes!(points::product_leaderboard))
+        .routes(routes!(releases::list))
+        .routes(routes!(demands::for_product))
+        .routes(routes!(beta::show, beta::configure))
+        .routes(routes!(beta::applications, beta::apply))
+        .routes(routes!(beta::leave))
+        .routes(routes!(beta::remove))
+        .routes(routes!(beta::admit))
+        .routes(routes!(beta::reject))
+        .routes(routes!(demands::rebuild))
+        .routes(routes!(demands::all))
+        .routes(routes!(releases::create))
+        .routes(routes!(releases::show))
+        .routes(routes!(releases::publish))
+        .routes(routes!(posts::list::list, posts::create::create))
+        .routes(routes!(posts::similar::similar))
+        .routes(routes!(posts::show::show))
+        .routes(routes!(posts::merge::merge, posts::merge::unmerge))
+        .routes(routes!(posts::vote::vote, posts::vote::unvote))
+        .routes(routes!(posts::comments::list, posts::comments::create))
+        .routes(routes!(posts::status::change))
+        .routes(routes!(posts::status::history))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(users::show))
+        .routes(routes!(points::ledger, points::adjust))
+}
+
+/// The JSON API router, nested under [`PREFIX`] by `crate::router`: the documented routes
+/// plus the document itself at `/openapi.json`, the one route left out of it.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi_json))
-        .route("/auth/register", post(auth::register))
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/me", get(auth::me).patch(auth::update_me))
-        .route("/me/tokens", get(auth::list_tokens).post(auth::create_token))
-        .route("/me/tokens/{id}", axum::routing::delete(auth::revoke_token))
-        .route("/me/notifications", get(notifications::list))
-        .route("/me/orders", get(waves::my_orders))
-        .route("/me/identity", get(identity::show).post(identity::verify))
-        .route("/campaigns", post(campaigns::create))
-        .route("/campaigns/{id}", get(campaigns::show))
-        .route("/campaigns/{id}/reservations", post(campaigns::reserve))
-        .route("/campaigns/{id}/live", get(campaigns::live))
-        .route("/waves", post(waves::create))
-        .route("/waves/{id}", get(waves::show).patch(waves::change))
-        .route("/waves/{id}/end", post(waves::end_now))
-        .route("/waves/{id}/cancel", post(waves::cancel))
-        .route("/waves/{id}/orders", post(waves::order))
-        .route("/waves/{id}/entries", post(draws::enter))
-        .route("/waves/{id}/draw", get(draws::show).post(draws::run))
-        .route("/orders/{id}", get(waves::show_order).patch(launch_orders::rename))
-        .route("/orders/{id}/lock", post(launch_orders::lock))
-        .route("/orders/{id}/refund", post(launch_orders::refund))
-        .route("/orders/{id}/cancel", post(launch_orders::cancel))
-        .route("/orders/{id}/simulated-payment", post(launch_orders::simulated_payment))
-        .route("/orders/{id}/events", get(launch_orders::events))
-        .route("/payments/notify", post(launch_orders::notify))
-        .route("/campaigns/{id}/production", get(launch_orders::production).post(launch_orders::advance))
-        .route("/campaigns/{id}/flagged", get(launch_orders::flagged))
-        .route("/campaigns/{id}/cancellations", post(launch_orders::cancel_in_bulk))
-        .route("/waves/{id}/fcodes", get(fcodes::batches).post(fcodes::generate))
-        .route("/waves/{id}/fcodes/award", post(fcodes::award))
-        .route("/fcodes/redeem", post(fcodes::redeem))
-        .route("/fcodes/transfer", post(fcodes::transfer))
-        .route("/me/notifications/read", post(notifications::mark_read))
-        .route("/leaderboard", get(points::leaderboard))
-        .route("/categories", get(catalog::list_categories).post(catalog::create_category))
-        .route("/products", get(catalog::list_products).post(catalog::create_product))
-        .route("/products/{slug}", get(catalog::get_product).patch(catalog::update_product))
-        .route("/products/{slug}/roadmap", get(catalog::roadmap))
-        .route("/products/{slug}/leaderboard", get(points::product_leaderboard))
-        .route("/products/{slug}/releases", get(releases::list))
-        .route("/products/{slug}/demands", get(demands::for_product))
-        .route("/products/{slug}/beta", get(beta::show).put(beta::configure))
-        .route("/products/{slug}/beta/applications", get(beta::applications).post(beta::apply))
-        .route("/products/{slug}/beta/membership", axum::routing::delete(beta::leave))
-        .route("/products/{slug}/beta/members/{handle}/remove", post(beta::remove))
-        .route("/beta/applications/{id}/admit", post(beta::admit))
-        .route("/beta/applications/{id}/reject", post(beta::reject))
-        .route("/products/{slug}/demands/rebuild", post(demands::rebuild))
-        .route("/demands", get(demands::all))
-        .route("/releases", post(releases::create))
-        .route("/releases/{id}", get(releases::show))
-        .route("/releases/{id}/publish", post(releases::publish))
-        .route("/posts", get(posts::list::list).post(posts::create::create))
-        .route("/posts/similar", get(posts::similar::similar))
-        .route("/posts/{id}", get(posts::show::show))
-        .route("/posts/{id}/merge", post(posts::merge::merge).delete(posts::merge::unmerge))
-        .route("/posts/{id}/vote", put(posts::vote::vote).delete(posts::vote::unvote))
-        .route("/posts/{id}/comments", get(posts::comments::list).post(posts::comments::create))
-        .route("/posts/{id}/status", post(posts::status::change))
-        .route("/posts/{id}/history", get(posts::status::history))
-        .route("/webhooks", get(webhooks::list).post(webhooks::create))
-        .route("/webhooks/{id}", axum::routing::delete(webhooks::delete))
-        .route("/users/{handle}", get(users::show))
-        .route("/users/{handle}/points", get(points::ledger).post(points::adjust))
+    let (router, doc) = documented_routes().split_for_parts();
+    let served = Arc::new(with_prefix(doc));
+    router.route("/openapi.json", get(move || openapi_json(Arc::clone(&served))))
+}
+
+/// The OpenAPI document as served: the top-level information of [`ApiDoc`] and the
+/// operations of [`documented_routes`] under [`PREFIX`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    with_prefix(documented_routes().into_openapi())
+}
+
+fn with_prefix(routes: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi().nest(PREFIX, routes)
+}
+
+async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openapi::OpenApi> {
+    Json(doc.as_ref().clone())
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "canyu API", description = "The fan co-creation board: products, posts, votes, comments, the status workflow, similar posts and merging, notifications, points, releases and the beta programme. Errors are `{\"error\": {\"code\", \"message\"}}` with the message in the request's language (Accept-Language: zh-CN or en)."),
-    paths(
-        auth::register, auth::login, auth::logout, auth::me, auth::update_me,
-        auth::list_tokens, auth::create_token, auth::revoke_token, identity::show, identity::verify,
-        catalog::list_categories, catalog::create_category,
-        catalog::list_products, catalog::create_product, catalog::get_product, catalog::update_product,
-        catalog::roadmap, points::product_leaderboard,
-        posts::list::list, posts::create::create, posts::show::show,
-        posts::vote::vote, posts::vote::unvote,
-        posts::comments::list, posts::comments::create,
-        posts::status::change, posts::status::history,
-        posts::similar::similar, posts::merge::merge, posts::merge::unmerge,
-        notifications::list, notifications::mark_read,
-        users::show, points::adjust, points::ledger, points::leaderboard,
-        releases::create, releases::show, releases::publish, releases::list,
-        webhooks::create, webhooks::list, webhooks::delete,
-        demands::for_product, demands::all, demands::rebuild,
-        beta::show, beta::configure, beta::apply, beta::applications, beta::admit, beta::reject,
-        beta::leave, beta::remove,
-        waves::create, waves::show, waves::change, waves::end_now, waves::cancel, waves::order, waves::show_order, waves::my_orders,
-        draws::enter, draws::show, draws::run,
-        fcodes::generate, fcodes::batches, fcodes::award, fcodes::redeem, fcodes::transfer,
-        campaigns::create, campaigns::show, campaigns::reserve, campaigns::live,
-        launch_orders::lock, launch_orders::refund, launch_orders::cancel, launch_orders::rename,
-        launch_orders::simulated_payment, launch_orders::events, launch_orders::notify, launch_orders::production,
-        launch_orders::flagged, launch_orders::cancel_in_bulk, launch_orders::advance,
-    ),
     modifiers(&BearerAuth),
-    security(("bearer" = [])),
     tags(
         (name = "auth", description = "Accounts, sessions and API tokens"),
         (name = "catalog", description = "Ecosystem categories and products"),
@@ -154,13 +160,4 @@ impl utoipa::Modify for BearerAuth {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
-}
-
-/// The OpenAPI document as served.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
-}
-
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(openapi())
 }

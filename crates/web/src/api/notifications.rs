@@ -70,8 +70,8 @@ pub struct InboxView {
 }
 
 /// The caller's notifications, newest first, with the unread count.
-#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "notifications", params(InboxParams),
-    responses((status = 200, body = InboxView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/me/notifications", operation_id = "listNotifications", security(("bearer" = [])), tag = "notifications", params(InboxParams),
+    responses((status = 200, description = "OK", body = InboxView), (status = 400, description = "Malformed request", body = ErrorBody), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -109,8 +109,8 @@ pub struct UnreadView {
 }
 
 /// Marks one notification, or all of them, read.
-#[utoipa::path(post, path = "/api/v1/me/notifications/read", tag = "notifications", request_body = MarkReadRequest,
-    responses((status = 200, body = UnreadView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(post, path = "/me/notifications/read", operation_id = "markNotificationsRead", security(("bearer" = [])), tag = "notifications", request_body = MarkReadRequest,
+    responses((status = 200, description = "OK", body = UnreadView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn mark_read(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,

@@ -31,8 +31,8 @@ pub struct BalanceView {
 /// Appends a correction to a fan's points (staff). The ledger is never edited: a
 /// deduction that would take the balance below zero is refused. Send an
 /// `Idempotency-Key` header to make retries safe.
-#[utoipa::path(post, path = "/api/v1/users/{handle}/points", tag = "users", params(("handle" = String, Path)), request_body = AdjustRequest,
-    responses((status = 200, body = BalanceView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/users/{handle}/points", operation_id = "adjustUserPoints", security(("bearer" = [])), tag = "users", params(("handle" = String, Path)), request_body = AdjustRequest,
+    responses((status = 200, description = "OK", body = BalanceView), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn adjust(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -62,8 +62,8 @@ pub struct LedgerEntryView {
 }
 
 /// A fan's points ledger, newest first (the fan themself, or staff).
-#[utoipa::path(get, path = "/api/v1/users/{handle}/points", tag = "users", params(("handle" = String, Path)),
-    responses((status = 200, body = ItemsView<LedgerEntryView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/users/{handle}/points", operation_id = "listUserPoints", security(("bearer" = [])), tag = "users", params(("handle" = String, Path)),
+    responses((status = 200, description = "OK", body = ItemsView<LedgerEntryView>), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn ledger(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -105,8 +105,8 @@ pub struct LeaderboardEntryView {
 }
 
 /// The 50 fans with the most points, per product or overall.
-#[utoipa::path(get, path = "/api/v1/leaderboard", tag = "users", params(LeaderboardParams),
-    responses((status = 200, body = ItemsView<LeaderboardEntryView>), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, path = "/leaderboard", operation_id = "getLeaderboard", tag = "users", params(LeaderboardParams),
+    responses((status = 200, description = "OK", body = ItemsView<LeaderboardEntryView>), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn leaderboard(
     State(state): State<AppState>,
     Query(params): Query<LeaderboardParams>,
@@ -134,8 +134,8 @@ pub struct ProductPath {
 }
 
 /// The product's leaderboard (same as `/api/v1/leaderboard?product=`).
-#[utoipa::path(get, path = "/api/v1/products/{slug}/leaderboard", tag = "catalog", params(ProductPath),
-    responses((status = 200, body = ItemsView<LeaderboardEntryView>), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/products/{slug}/leaderboard", operation_id = "getProductLeaderboard", tag = "users", params(ProductPath),
+    responses((status = 200, description = "OK", body = ItemsView<LeaderboardEntryView>), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn product_leaderboard(
     state: State<AppState>,
     Path(path): Path<ProductPath>,

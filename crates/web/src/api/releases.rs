@@ -102,8 +102,8 @@ impl ReleaseView {
 }
 
 /// Creates a draft release (staff managing the product).
-#[utoipa::path(post, path = "/api/v1/releases", tag = "releases", request_body = NewReleaseRequest,
-    responses((status = 201, body = ReleaseView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/releases", operation_id = "createRelease", security(("bearer" = [])), tag = "releases", request_body = NewReleaseRequest,
+    responses((status = 201, description = "Created", body = ReleaseView), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -127,8 +127,8 @@ fn release_id(raw: &str) -> Result<i64, ErrorCode> {
 }
 
 /// One release. Drafts and beta releases are shown to the product's managers only.
-#[utoipa::path(get, path = "/api/v1/releases/{id}", tag = "releases", params(("id" = i64, Path)),
-    responses((status = 200, body = ReleaseView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/releases/{id}", operation_id = "getRelease", security((), ("bearer" = [])), tag = "releases", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = ReleaseView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     auth: MaybeAuth,
@@ -145,8 +145,8 @@ pub async fn show(
 
 /// Publishes a release: its posts ship, their authors and voters are told and earn points,
 /// and the notes credit the fans.
-#[utoipa::path(post, path = "/api/v1/releases/{id}/publish", tag = "releases", params(("id" = i64, Path)),
-    responses((status = 200, body = ReleaseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/releases/{id}/publish", operation_id = "publishRelease", security(("bearer" = [])), tag = "releases", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = ReleaseView), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn publish(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -166,8 +166,8 @@ pub struct ReleaseListView {
 
 /// A product's releases, newest first (published stable releases; managers also see
 /// drafts and beta releases).
-#[utoipa::path(get, path = "/api/v1/products/{slug}/releases", tag = "releases", params(ProductPath),
-    responses((status = 200, body = ReleaseListView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/products/{slug}/releases", operation_id = "listProductReleases", security((), ("bearer" = [])), tag = "releases", params(ProductPath),
+    responses((status = 200, description = "OK", body = ReleaseListView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: MaybeAuth,

@@ -66,8 +66,8 @@ pub struct CreditedView {
 }
 
 /// A public profile.
-#[utoipa::path(get, path = "/api/v1/users/{handle}", tag = "users", params(("handle" = String, Path)),
-    responses((status = 200, body = ProfileView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/users/{handle}", operation_id = "getUser", security((), ("bearer" = [])), tag = "users", params(("handle" = String, Path)),
+    responses((status = 200, description = "OK", body = ProfileView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     auth: MaybeAuth,

@@ -238,8 +238,19 @@ pub struct ErrorBody {
 
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code, e.g. `title_too_long`.
+    /// Stable machine-readable code, e.g. `title_too_long`: one of `canyu_core::ErrorCode`,
+    /// listed in the schema so clients can switch on it.
+    #[schema(schema_with = error_code_schema)]
     pub code: String,
     /// Human-readable, in the request's language.
     pub message: String,
+}
+
+/// The `code` of an error body: a string enumerating every `ErrorCode::as_str()`.
+fn error_code_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .description(Some("Stable machine-readable code, e.g. `title_too_long`; the message explains it in the request's language."))
+        .enum_values(Some(canyu_core::ErrorCode::ALL.iter().map(|code| code.as_str())))
+        .build()
 }

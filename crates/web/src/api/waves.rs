@@ -182,8 +182,8 @@ fn parse_id(raw: &str, missing: ErrorCode) -> WebResult<i64> {
 }
 
 /// Releases a wave of stock (the people who run the product).
-#[utoipa::path(post, path = "/api/v1/waves", tag = "waves", request_body = NewWaveRequest,
-    responses((status = 201, body = WaveView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/waves", operation_id = "createWave", security(("bearer" = [])), tag = "waves", request_body = NewWaveRequest,
+    responses((status = 201, description = "Created", body = WaveView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -214,8 +214,8 @@ pub async fn create(
 }
 
 /// A wave: its stock, what is sold and what remains.
-#[utoipa::path(get, path = "/api/v1/waves/{id}", tag = "waves", params(("id" = i64, Path)),
-    responses((status = 200, body = WaveView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/waves/{id}", operation_id = "getWave", tag = "waves", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = WaveView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> WebResult<Json<WaveView>> {
     let (wave, taken) = waves::show(&state, parse_id(&id, ErrorCode::WaveNotFound)?).await?;
     Ok(Json(WaveView::new(&wave, taken, state.now())))
@@ -241,8 +241,8 @@ pub struct WaveChangeRequest {
 /// sooner (409 `wave_already_started` for a new start) and take more stock or give back
 /// units not sold. A wave that has ended stays ended (409 `wave_ended`). Every part is
 /// checked before any is applied: a refused change changes nothing.
-#[utoipa::path(patch, path = "/api/v1/waves/{id}", tag = "waves", params(("id" = i64, Path)), request_body = WaveChangeRequest,
-    responses((status = 200, body = WaveView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+#[utoipa::path(patch, path = "/waves/{id}", operation_id = "updateWave", security(("bearer" = [])), tag = "waves", params(("id" = i64, Path)), request_body = WaveChangeRequest,
+    responses((status = 200, description = "OK", body = WaveView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 503, description = "Temporarily unavailable; retry later", body = ErrorBody)))]
 pub async fn change(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -268,8 +268,8 @@ pub async fn change(
 /// Ends a wave on sale now (the people who run the product): from this moment every order
 /// is refused with 409 `wave_ended`; orders placed before stand, and their retries still
 /// answer with them. A wave that has not started: 409 `wave_not_started` (move it instead).
-#[utoipa::path(post, path = "/api/v1/waves/{id}/end", tag = "waves", params(("id" = i64, Path)),
-    responses((status = 200, body = WaveView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+#[utoipa::path(post, path = "/waves/{id}/end", operation_id = "endWave", security(("bearer" = [])), tag = "waves", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = WaveView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 503, description = "Temporarily unavailable; retry later", body = ErrorBody)))]
 pub async fn end_now(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -293,8 +293,8 @@ pub struct WaveCancelRequest {
 /// takes no draw entries, and its F-codes buy nothing; it stays listed as cancelled, with
 /// the reason. A wave that has started: 409 `cancel_after_start` (end it instead); cancelled
 /// already: 409 `wave_cancelled`. The body is optional.
-#[utoipa::path(post, path = "/api/v1/waves/{id}/cancel", tag = "waves", params(("id" = i64, Path)), request_body(content = Option<WaveCancelRequest>, description = "Optional: `{\"reason\": \"…\"}`."),
-    responses((status = 200, body = WaveView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+#[utoipa::path(post, path = "/waves/{id}/cancel", operation_id = "cancelWave", security(("bearer" = [])), tag = "waves", params(("id" = i64, Path)), request_body(content = Option<WaveCancelRequest>, description = "Optional: `{\"reason\": \"…\"}`."),
+    responses((status = 200, description = "OK", body = WaveView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 503, description = "Temporarily unavailable; retry later", body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -318,8 +318,8 @@ pub async fn cancel(
 /// key with another body is refused (422). 201 only once the order is durably committed.
 /// Apps may send `X-Device-Id` (8–128 printable ASCII characters): in a campaign's wave, an
 /// order from a device another account ordered from is flagged `shared_device` for review.
-#[utoipa::path(post, path = "/api/v1/waves/{id}/orders", tag = "waves", params(("id" = i64, Path), ("Idempotency-Key" = String, Header), ("X-Device-Id" = Option<String>, Header)), request_body(content = Option<OrderBody>, description = "Optional: `{}` or nothing."),
-    responses((status = 201, body = OrderView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
+#[utoipa::path(post, path = "/waves/{id}/orders", operation_id = "createWaveOrder", security(("bearer" = [])), tag = "waves", params(("id" = i64, Path), ("Idempotency-Key" = String, Header), ("X-Device-Id" = Option<String>, Header)), request_body(content = Option<OrderBody>, description = "Optional: `{}` or nothing.", example = json!({"fcode": "ABCD-EFGH-JKLMN"})),
+    responses((status = 201, description = "Created", body = OrderView), (status = 400, description = "Malformed request", body = ErrorBody), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody), (status = 503, description = "Temporarily unavailable; retry later", body = ErrorBody)))]
 pub async fn order(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -404,8 +404,8 @@ pub struct OrderBody {
 }
 
 /// One order: the caller's own, or any order of a product the caller runs.
-#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "waves", params(("id" = i64, Path)),
-    responses((status = 200, body = OrderView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/orders/{id}", operation_id = "getOrder", security(("bearer" = [])), tag = "waves", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = OrderView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show_order(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -422,8 +422,8 @@ pub struct OrdersView {
 }
 
 /// The caller's orders, newest first.
-#[utoipa::path(get, path = "/api/v1/me/orders", tag = "waves",
-    responses((status = 200, body = OrdersView), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/me/orders", operation_id = "listMyOrders", security(("bearer" = [])), tag = "waves",
+    responses((status = 200, description = "OK", body = OrdersView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody)))]
 pub async fn my_orders(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,

@@ -60,8 +60,8 @@ impl From<&Webhook> for WebhookView {
 }
 
 /// Adds a webhook (staff managing the product; admins for site-wide ones).
-#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = NewWebhookRequest,
-    responses((status = 201, body = WebhookView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/webhooks", operation_id = "createWebhook", security(("bearer" = [])), tag = "webhooks", request_body = NewWebhookRequest,
+    responses((status = 201, description = "Created", body = WebhookView), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -73,8 +73,8 @@ pub async fn create(
 }
 
 /// Webhooks the caller may manage.
-#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
-    responses((status = 200, body = ItemsView<WebhookView>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/webhooks", operation_id = "listWebhooks", security(("bearer" = [])), tag = "webhooks",
+    responses((status = 200, description = "OK", body = ItemsView<WebhookView>), (status = 403, description = "The caller may not do this", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -84,8 +84,8 @@ pub async fn list(
 }
 
 /// Removes a webhook; deliveries still queued for it are dropped.
-#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks", params(("id" = i64, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/webhooks/{id}", operation_id = "deleteWebhook", security(("bearer" = [])), tag = "webhooks", params(("id" = i64, Path)),
+    responses((status = 204, description = "Done; no content"), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 /// A post's comments, oldest first.
-#[utoipa::path(get, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = i64, Path)),
-    responses((status = 200, body = ItemsView<CommentView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/posts/{id}/comments", operation_id = "listPostComments", security((), ("bearer" = [])), tag = "posts", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = ItemsView<CommentView>), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: MaybeAuth,
@@ -32,8 +32,8 @@ pub struct NewCommentRequest {
 }
 
 /// Comments on a post. Comments by moderators and staff are marked official.
-#[utoipa::path(post, path = "/api/v1/posts/{id}/comments", tag = "posts", params(("id" = i64, Path)), request_body = NewCommentRequest,
-    responses((status = 201, body = CommentView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/posts/{id}/comments", operation_id = "createPostComment", security(("bearer" = [])), tag = "posts", params(("id" = i64, Path)), request_body = NewCommentRequest,
+    responses((status = 201, description = "Created", body = CommentView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,

@@ -30,8 +30,8 @@ pub struct NewPostRequest {
 }
 
 /// Posts feedback to a product's board.
-#[utoipa::path(post, path = "/api/v1/posts", tag = "posts", request_body = NewPostRequest,
-    responses((status = 201, body = PostView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(post, path = "/posts", operation_id = "createPost", security(("bearer" = [])), tag = "posts", request_body(content = NewPostRequest, example = json!({"product": "band-7", "kind": "idea", "title": "Show the battery level on the watch face", "body": "A small ring around the clock would do.", "tags": ["battery", "watch-face"]})),
+    responses((status = 201, description = "Created", body = PostView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 415, description = "Unsupported media type: send application/json", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,

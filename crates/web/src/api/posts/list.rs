@@ -51,8 +51,8 @@ pub(crate) async fn voted_flags(
 }
 
 /// Posts, filtered and sorted, one page at a time; or search results when `q` is given.
-#[utoipa::path(get, path = "/api/v1/posts", tag = "posts", params(ListParams),
-    responses((status = 200, body = PostPageView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, path = "/posts", operation_id = "listPosts", security((), ("bearer" = [])), tag = "posts", params(ListParams),
+    responses((status = 200, description = "OK", body = PostPageView), (status = 400, description = "Malformed request", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: MaybeAuth,

@@ -41,8 +41,8 @@ pub struct UnmergeView {
 
 /// Merges a duplicate into another post (moderators and staff). Votes move as a union,
 /// the post is closed as `duplicate` and redirects; its author and voters are told.
-#[utoipa::path(post, path = "/api/v1/posts/{id}/merge", tag = "posts", params(("id" = i64, Path)), request_body = MergeRequest,
-    responses((status = 200, body = MergeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/posts/{id}/merge", operation_id = "mergePost", security(("bearer" = [])), tag = "posts", params(("id" = i64, Path)), request_body = MergeRequest,
+    responses((status = 200, description = "OK", body = MergeView), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn merge(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -61,8 +61,8 @@ pub async fn merge(
 
 /// Undoes a merge (moderators and staff): the votes it copied leave the target and the
 /// post gets its status back.
-#[utoipa::path(delete, path = "/api/v1/posts/{id}/merge", tag = "posts", params(("id" = i64, Path)),
-    responses((status = 200, body = UnmergeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/posts/{id}/merge", operation_id = "unmergePost", security(("bearer" = [])), tag = "posts", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = UnmergeView), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
 pub async fn unmerge(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,

@@ -7,8 +7,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 
 /// One post, with its vote and comment counts.
-#[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "posts", params(("id" = i64, Path)),
-    responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/posts/{id}", operation_id = "getPost", security((), ("bearer" = [])), tag = "posts", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = PostView), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     auth: MaybeAuth,

@@ -40,8 +40,8 @@ pub struct SimilarView {
 
 /// Posts that say what a draft says: suggested while a fan writes, so they vote for an
 /// existing post instead of filing a duplicate.
-#[utoipa::path(get, path = "/api/v1/posts/similar", tag = "posts", params(SimilarParams),
-    responses((status = 200, body = SimilarView), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, path = "/posts/similar", operation_id = "listSimilarPosts", tag = "posts", params(SimilarParams),
+    responses((status = 200, description = "OK", body = SimilarView), (status = 400, description = "Malformed request", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn similar(
     State(state): State<AppState>,
     Query(params): Query<SimilarParams>,

@@ -18,8 +18,8 @@ pub struct StatusRequest {
 }
 
 /// Moves a post through the workflow (moderators and staff).
-#[utoipa::path(post, path = "/api/v1/posts/{id}/status", tag = "posts", params(("id" = i64, Path)), request_body = StatusRequest,
-    responses((status = 200, body = StatusChangeView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/posts/{id}/status", operation_id = "changePostStatus", security(("bearer" = [])), tag = "posts", params(("id" = i64, Path)), request_body = StatusRequest,
+    responses((status = 200, description = "OK", body = StatusChangeView), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn change(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -33,8 +33,8 @@ pub async fn change(
 }
 
 /// The post's public status timeline.
-#[utoipa::path(get, path = "/api/v1/posts/{id}/history", tag = "posts", params(("id" = i64, Path)),
-    responses((status = 200, body = ItemsView<StatusChangeView>), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/posts/{id}/history", operation_id = "listPostStatusHistory", tag = "posts", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = ItemsView<StatusChangeView>), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn history(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -7,8 +7,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 
 /// Votes for a post. Idempotent: a fan's second vote changes nothing.
-#[utoipa::path(put, path = "/api/v1/posts/{id}/vote", tag = "posts", params(("id" = i64, Path)),
-    responses((status = 200, body = VotesView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(put, path = "/posts/{id}/vote", operation_id = "votePost", security(("bearer" = [])), tag = "posts", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = VotesView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn vote(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -19,8 +19,8 @@ pub async fn vote(
 }
 
 /// Takes the caller's vote back. Idempotent.
-#[utoipa::path(delete, path = "/api/v1/posts/{id}/vote", tag = "posts", params(("id" = i64, Path)),
-    responses((status = 200, body = VotesView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/posts/{id}/vote", operation_id = "unvotePost", security(("bearer" = [])), tag = "posts", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = VotesView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn unvote(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
