@@ -37,6 +37,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
 echo "== target/ after the build: $(du -sh target | cut -f1), disk $(df -h --output=avail . | tail -1 | tr -d ' ') free"
+echo "== OpenAPI document (openapi-spec-validator)"
+bash scripts/openapi_check.sh target/debug/canyu
 echo "== end-to-end in headless Chromium"
 # target/debug/canyu was built by `cargo test` for the CLI tests, with the same features.
 bash e2e/run.sh target/debug/canyu
