@@ -21,7 +21,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::routing::get;
-use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -82,11 +81,84 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.
+///
+/// Connections are driven here rather than by `axum::serve`, which sets no timer: a socket
+/// that sent nothing, or a few bytes of a header, stayed open for ever (issue #17: ~19,900
+/// idle sockets used up the file descriptors). Each connection must send a request's headers
+/// within `AppConfig::header_read_timeout` of the server waiting for them (hyper arms that
+/// timer again after every response, so it is also the keep-alive idle limit), and at most
+/// `AppConfig::max_connections` are served at once: past that the accept loop waits, and
+/// new clients queue in the kernel's listen backlog.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    use axum::extract::ConnectInfo;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use std::sync::Arc;
+    use tower::ServiceExt;
+
+    let header_read_timeout = state.config().header_read_timeout;
+    let slots = Arc::new(tokio::sync::Semaphore::new(state.config().max_connections.max(1)));
+    let app = router(state);
+    // Dropped when `shutdown` resolves: every connection then finishes its request and closes.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+    let mut connections = tokio::task::JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Finished connections are reaped here so the set stays small.
+        while connections.try_join_next().is_some() {}
+        let service = app.clone().map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(remote));
+            req
+        });
+        let mut stop = stop_rx.clone();
+        connections.spawn(async move {
+            let _slot = slot;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+            let conn = builder.serve_connection(
+                TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            );
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                result = conn.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, %remote, "connection ended");
+                    }
+                    return;
+                }
+                _ = stop.changed() => {}
+            }
+            conn.as_mut().graceful_shutdown();
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, %remote, "connection ended during shutdown");
+            }
+        });
+    }
+    drop(listener);
+    drop(stop_tx);
+    while connections.join_next().await.is_some() {}
+    Ok(())
 }

@@ -159,3 +159,75 @@ async fn stored_scripts_are_never_served_as_markup() {
         assert!(!body.contains("onerror=alert"), "{path}");
     }
 }
+
+/// Issue #17 (2): a socket that trickles part of a header, or sends nothing, or idles after a
+/// keep-alive response, is closed once the header-read timeout passes instead of holding a
+/// file descriptor for ever.
+#[tokio::test]
+async fn slow_or_silent_connections_are_closed() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let config = canyu_app::AppConfig { header_read_timeout: Duration::from_secs(1), ..test_config() };
+    let app = spawn_app_with(Backend::Sqlite, config).await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+
+    // Reads until the server closes the socket; how long that took.
+    async fn closed_within(socket: &mut tokio::net::TcpStream, limit: Duration) -> Duration {
+        let started = Instant::now();
+        let mut buf = [0u8; 4096];
+        let wait = tokio::time::timeout(limit, async {
+            loop {
+                match socket.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+        assert!(wait.is_ok(), "the server kept the connection open past {limit:?}");
+        started.elapsed()
+    }
+
+    let mut partial = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    partial.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ").await.unwrap();
+    let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+
+    let took = closed_within(&mut partial, Duration::from_secs(5)).await;
+    assert!(took >= Duration::from_millis(500), "closed too early ({took:?}): not the timeout");
+    closed_within(&mut silent, Duration::from_secs(5)).await;
+    // The keep-alive connection answered its request, then was closed while idle.
+    closed_within(&mut idle, Duration::from_secs(5)).await;
+
+    // The server still serves.
+    let (status, _) = app.get("/healthz", None).await;
+    assert_eq!(status, 200);
+}
+
+/// Connections past `max_connections` wait for a free slot instead of being served.
+#[tokio::test]
+async fn connections_are_capped() {
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+    let config = canyu_app::AppConfig {
+        header_read_timeout: Duration::from_secs(2),
+        max_connections: 2,
+        ..test_config()
+    };
+    let app = spawn_app_with(Backend::Sqlite, config).await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+        held.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Both slots are taken: a third client is not served until one is freed by the timeout.
+    let started = std::time::Instant::now();
+    let (status, _) = app.get("/healthz", None).await;
+    assert_eq!(status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(1000), "served at once: {:?}", started.elapsed());
+    drop(held);
+}
