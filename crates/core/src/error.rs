@@ -205,6 +205,7 @@ error_codes! {
     DrawQuantityFixed = "draw_quantity_fixed", 409, "抽签已开始报名，中签名额不能再改。", "The draw has opened for entries: its number of winners is fixed.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";
+    ControlCharacter = "control_character", 422, "内容包含不允许的控制字符（如 NUL），请删除后重试。", "The text contains a control character (such as NUL) that is not allowed; remove it and try again.";
 }
 
 impl Serialize for ErrorCode {

@@ -8,6 +8,7 @@ pub struct Handle(String);
 
 impl Handle {
     pub fn parse(raw: &str) -> Result<Handle, ErrorCode> {
+        crate::text::refuse_controls(raw)?;
         let s = raw.trim();
         let n = s.chars().count();
         let ok_char = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
@@ -29,6 +30,7 @@ pub struct Password(String);
 
 impl Password {
     pub fn parse(raw: &str) -> Result<Password, ErrorCode> {
+        crate::text::refuse_controls(raw)?;
         let n = raw.chars().count();
         if !(8..=128).contains(&n) {
             return Err(ErrorCode::WeakPassword);
@@ -82,6 +84,7 @@ impl Role {
 
 /// An email address, checked only for shape: the mailbox is proven by a later confirmation.
 pub fn parse_email(raw: &str) -> Result<String, ErrorCode> {
+    crate::text::refuse_controls(raw)?;
     let s = raw.trim();
     let (local, domain) = s.split_once('@').ok_or(ErrorCode::InvalidEmail)?;
     let ok = !local.is_empty()

@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         // After the sign-in layer, so outside it: /metrics checks its own bearer token
         // (`WebConfig::metrics_token`), which the API token check would refuse as unknown.
         .route("/metrics", get(metrics::render))
+        .layer(middleware::from_fn(refuse_control_characters))
         .layer(middleware::from_fn(error::render_errors))
         // Every response, error pages included: no inline script or style (everything comes
         // from /assets), and pages carry a per-visitor CSRF token, so no shared caching.
@@ -78,6 +79,45 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
             (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
         }
     }
+}
+
+/// A path or query with a control character (`/users/a%00b`, `?product=%00`) is answered
+/// `control_character` here, before any handler looks it up: PostgreSQL refuses NUL in text
+/// (a 500, issue #17) and no handle, slug or search has one.
+async fn refuse_control_characters(
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = req.uri();
+    let path_bad = percent_decodes_to_control(uri.path().as_bytes());
+    let query_bad = uri.query().is_some_and(|q| {
+        form_urlencoded::parse(q.as_bytes()).any(|(k, v)| {
+            canyu_core::text::refuse_controls(&k).is_err()
+                || canyu_core::text::refuse_controls_multiline(&v).is_err()
+        })
+    });
+    if path_bad || query_bad {
+        return error::WebError::from(canyu_core::ErrorCode::ControlCharacter).into_response();
+    }
+    next.run(req).await
+}
+
+/// Whether a percent-encoded path holds a control character once decoded (`%00`, `%1B`…).
+fn percent_decodes_to_control(raw: &[u8]) -> bool {
+    let hex = |b: u8| (b as char).to_digit(16);
+    raw.iter().enumerate().any(|(i, &b)| {
+        b < 0x20
+            || b == 0x7f
+            || (b == b'%'
+                && match (raw.get(i + 1).copied().and_then(hex), raw.get(i + 2).copied().and_then(hex)) {
+                    (Some(hi), Some(lo)) => {
+                        let byte = hi * 16 + lo;
+                        byte < 0x20 || byte == 0x7f
+                    }
+                    _ => false,
+                })
+    })
 }
 
 /// Serves until `shutdown` resolves, then finishes in-flight requests.
