@@ -206,6 +206,7 @@ error_codes! {
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";
     ControlCharacter = "control_character", 422, "内容包含不允许的控制字符（如 NUL），请删除后重试。", "The text contains a control character (such as NUL) that is not allowed; remove it and try again.";
+    PaymentRefConflict = "payment_ref_conflict", 409, "该支付流水号已用于另一笔订单，本次付款未入账。", "That payment reference was already recorded for another order; this payment was not applied.";
 }
 
 impl Serialize for ErrorCode {
