@@ -290,3 +290,43 @@ async fn control_characters_are_refused_not_stored() {
         assert_eq!(s, 201, "{backend:?} {b}");
     }
 }
+
+/// Issue #17 (3): the per-handle limit refused the real owner once anyone had spent it.
+/// Now an address that burns a handle's attempts is refused, and the owner signing in from
+/// another address is not.
+#[tokio::test]
+async fn nobody_can_lock_the_owner_out_of_login() {
+    for backend in common::backends() {
+        let config =
+            canyu_app::AppConfig { auth_attempts_per_minute: 5, trust_forwarded_for: true, ..test_config() };
+        let app = spawn_app_with(backend, config).await;
+        app.register("locked_owner").await;
+        let login = |from: String, password: &'static str| {
+            let req = app
+                .client
+                .post(app.url("/api/v1/auth/login"))
+                .header("x-forwarded-for", from)
+                .json(&json!({"handle": "locked_owner", "password": password}));
+            async move { common::to_json(req.send().await.unwrap()).await.0 }
+        };
+        // One address guesses until refused.
+        let mut statuses = Vec::new();
+        for _ in 0..8 {
+            statuses.push(login("10.0.0.1".into(), "wrong-password").await);
+        }
+        assert_eq!(statuses, [401, 401, 401, 401, 401, 429, 429, 429], "{backend:?}");
+        // Many addresses guess until the handle's failures are spent (25 in 15 minutes):
+        // from then on an address that has failed for it is refused even on its first retry.
+        let mut second_tries = Vec::new();
+        for i in 0..30 {
+            let from = format!("10.0.1.{i}");
+            assert_eq!(login(from.clone(), "wrong-password").await, 401, "{backend:?} first try from {from}");
+            second_tries.push(login(from, "wrong-password").await);
+        }
+        assert_eq!(second_tries.last(), Some(&429), "{backend:?} {second_tries:?}");
+        // The owner, from an address that never failed for the handle, signs in.
+        assert_eq!(login("10.0.0.2".into(), "fan-password-1").await, 200, "{backend:?}");
+        // The attacker is still refused, even with the right password.
+        assert_eq!(login("10.0.0.1".into(), "fan-password-1").await, 429, "{backend:?}");
+    }
+}
