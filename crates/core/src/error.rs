@@ -49,7 +49,7 @@ error_codes! {
     CommentTooLong = "comment_too_long", 422, "评论最多 5000 个字。", "A comment may have at most 5,000 characters.";
     InvalidHandle = "invalid_handle", 422, "用户名须为 2 到 32 个字符：字母、数字、汉字、下划线或连字符。", "A handle has 2 to 32 characters: letters, digits, Chinese characters, _ or -.";
     HandleTaken = "handle_taken", 409, "该用户名已被占用。", "That handle is taken.";
-    WeakPassword = "weak_password", 422, "密码至少 8 位，最多 128 位。", "A password has 8 to 128 characters.";
+    WeakPassword = "weak_password", 422, "密码须为 8 到 128 位，且不易被猜到：不要用常见密码、连续的数字或字母、用户名加数字。几个不相关的词加上数字就很好，例如 orange-umbrella-2026。", "A password has 8 to 128 characters and must be hard to guess: no common passwords, runs of digits or letters, or your handle with a number. A few unrelated words and a number work well, e.g. orange-umbrella-2026.";
     InvalidEmail = "invalid_email", 422, "邮箱地址无效。", "The email address is invalid.";
     InvalidRole = "invalid_role", 422, "角色必须是 fan、moderator、staff 或 admin。", "The role must be fan, moderator, staff or admin.";
     InvalidSlug = "invalid_slug", 422, "标识须为 2 到 40 位小写字母、数字或连字符。", "A slug has 2 to 40 lowercase letters, digits or hyphens.";

@@ -25,6 +25,9 @@ impl Handle {
     }
 }
 
+/// The least zxcvbn score (0–4) a new password needs.
+pub const MIN_PASSWORD_SCORE: u8 = 3;
+
 /// A password as typed: 8–128 characters. Never logged, never stored; only its Argon2 hash is.
 pub struct Password(String);
 
@@ -36,6 +39,18 @@ impl Password {
             return Err(ErrorCode::WeakPassword);
         }
         Ok(Password(raw.to_string()))
+    }
+    /// A password chosen for an account (sign-up, `canyu user create`): besides the length,
+    /// hard enough to guess, by zxcvbn's estimate (score 3 of 4, about 10^8 guesses or
+    /// more), with the handle as a known word so that `handle` + "12" counts as weak.
+    /// `12345678`, `password` and eight spaces are refused with `weak_password`.
+    pub fn parse_new(raw: &str, handle: &str) -> Result<Password, ErrorCode> {
+        let password = Password::parse(raw)?;
+        let estimate = zxcvbn::zxcvbn(raw, &[handle]);
+        if u8::from(estimate.score()) < MIN_PASSWORD_SCORE {
+            return Err(ErrorCode::WeakPassword);
+        }
+        Ok(password)
     }
     pub fn expose(&self) -> &str {
         &self.0
@@ -108,6 +123,33 @@ mod tests {
         assert!(Handle::parse("<script>").is_err());
         assert!(Handle::parse("has space").is_err());
         assert!(Handle::parse(&"x".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn weak_passwords_are_refused() {
+        for (weak, handle) in [
+            ("12345678", "fan_one"),
+            ("password", "fan_one"),
+            ("        ", "fan_one"),
+            ("xiaomi_fan12", "xiaomi_fan"),
+            ("qwertyuiop", "fan_one"),
+            ("password-123", "fan_one"),
+        ] {
+            assert!(matches!(Password::parse_new(weak, handle), Err(ErrorCode::WeakPassword)), "{weak:?}");
+        }
+        // The passwords of the tests, the demo and the e2e run stay accepted.
+        for (strong, handle) in [
+            ("fan-password-1", "米粉_小王"),
+            ("staff-password-1", "staff_lead"),
+            ("canyu-demo-2026", "xiaomi_staff"),
+            ("staff-password-1234567890", "e2e_staff"),
+            ("canyu-fan-2026", "米粉_小王"),
+            ("fan-password-2026", "e2e_fan"),
+            ("long-enough-1", "ops_admin"),
+            ("orange-umbrella-2026", "fan_one"),
+        ] {
+            assert!(Password::parse_new(strong, handle).is_ok(), "{strong:?}");
+        }
     }
 
     #[test]

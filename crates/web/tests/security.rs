@@ -330,3 +330,25 @@ async fn nobody_can_lock_the_owner_out_of_login() {
         assert_eq!(login("10.0.0.1".into(), "fan-password-1").await, 429, "{backend:?}");
     }
 }
+
+/// Issue #17 (6): only the length was checked. Guessable passwords, and the handle with a
+/// number, are refused with `weak_password`; nothing is created.
+#[tokio::test]
+async fn weak_passwords_are_refused_at_sign_up() {
+    let app = spawn_app(Backend::Sqlite).await;
+    for password in ["12345678", "password", "        ", "strong_fan12", "strong_fan2026"] {
+        let (s, b) = app
+            .post("/api/v1/auth/register", None, json!({"handle": "strong_fan", "password": password}))
+            .await;
+        assert_eq!((s, error_code(&b)), (422, "weak_password"), "{password:?}");
+    }
+    assert!(app.store.user_by_handle("strong_fan").await.unwrap().is_none());
+    let (s, b) = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"handle": "strong_fan", "password": "orange-umbrella-2026"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+}

@@ -35,7 +35,7 @@ pub async fn register(state: &App, ip: IpAddr, input: Registration) -> AppResult
 /// (`canyu user create`), so both check handles, passwords and emails alike.
 pub async fn create_account(state: &App, input: Registration, role: Role) -> AppResult<User> {
     let handle = Handle::parse(&input.handle)?;
-    let password = Password::parse(&input.password)?;
+    let password = Password::parse_new(&input.password, handle.as_str())?;
     let email = match input.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
         Some(e) => Some(parse_email(e)?),
         None => None,
