@@ -207,6 +207,8 @@ error_codes! {
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";
     ControlCharacter = "control_character", 422, "内容包含不允许的控制字符（如 NUL），请删除后重试。", "The text contains a control character (such as NUL) that is not allowed; remove it and try again.";
     PaymentRefConflict = "payment_ref_conflict", 409, "该支付流水号已用于另一笔订单，本次付款未入账。", "That payment reference was already recorded for another order; this payment was not applied.";
+    HandleMixedScript = "handle_mixed_script", 422, "用户名不能混用容易看错的文字（例如拉丁字母里夹着西里尔字母）；汉字、假名或韩文可以和拉丁字母、数字一起用。", "A handle must not mix look-alike scripts (such as Latin with Cyrillic letters); Chinese, Japanese or Korean may go with Latin letters and digits.";
+    HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 
 impl Serialize for ErrorCode {

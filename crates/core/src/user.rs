@@ -1,21 +1,38 @@
 use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 
-/// A fan's public name: 2–32 characters of letters, digits, CJK, `_` or `-`.
+/// A fan's public name: 2–32 characters of letters, digits, CJK, `_` or `-`, in NFKC form
+/// (full-width `ｓｔａｆｆ` becomes `staff`), of one script or of Han, Kana or Hangul with
+/// Latin (`小米SU7车主`), never Latin mixed with Cyrillic or Greek (`xiaomі_staff` with a
+/// Cyrillic `і`: `handle_mixed_script`). Look-alikes of existing handles are found by
+/// [`handle_skeleton`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Handle(String);
 
 impl Handle {
     pub fn parse(raw: &str) -> Result<Handle, ErrorCode> {
+        use unicode_normalization::UnicodeNormalization;
+        use unicode_security::RestrictionLevelDetection;
+        use unicode_security::restriction_level::RestrictionLevel;
         crate::text::refuse_controls(raw)?;
-        let s = raw.trim();
+        let s: String = raw.trim().nfkc().collect();
         let n = s.chars().count();
         let ok_char = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
         if !(2..=32).contains(&n) || !s.chars().all(ok_char) {
             return Err(ErrorCode::InvalidHandle);
         }
-        Ok(Handle(s.to_string()))
+        // UTS #39 restriction levels: up to "highly restrictive" (one script, or Latin with
+        // Han, Japanese or Korean). The separators are common to every script.
+        let letters: String = s.chars().filter(|c| *c != '_' && *c != '-').collect();
+        if !letters.as_str().check_restriction_level(RestrictionLevel::HighlyRestrictive) {
+            return Err(ErrorCode::HandleMixedScript);
+        }
+        Ok(Handle(s))
+    }
+    /// This handle's confusable skeleton: see [`handle_skeleton`].
+    pub fn skeleton(&self) -> String {
+        handle_skeleton(&self.0)
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -23,6 +40,16 @@ impl Handle {
     pub fn into_inner(self) -> String {
         self.0
     }
+}
+
+/// What a handle looks like (UTS #39 confusable skeleton of its NFKC, lowercased form):
+/// handles that look alike have the same one (`xiaomi_staff`, `xiaomі_staff`, `XIAOMI_STAFF`,
+/// `xiaorni_staff`). Stored with each account under a unique index; a new handle whose
+/// skeleton is taken is refused with `handle_confusable`.
+pub fn handle_skeleton(handle: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = handle.trim().nfkc().collect::<String>().to_lowercase();
+    unicode_security::skeleton(&folded).collect::<String>().to_lowercase()
 }
 
 /// The least zxcvbn score (0–4) a new password needs.
@@ -114,6 +141,37 @@ pub fn parse_email(raw: &str) -> Result<String, ErrorCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn look_alike_handles() {
+        // Chinese with Latin and digits is how fans name themselves.
+        for ok in [
+            "米粉_小王",
+            "xiaomi_fan_2026",
+            "小米SU7车主",
+            "lei-jun",
+            "Ünïcode",
+            "админ",
+            "スタッフ_1",
+            "김치_팬",
+        ] {
+            assert!(Handle::parse(ok).is_ok(), "{ok}");
+        }
+        // Latin mixed with Cyrillic or Greek look-alikes.
+        for bad in ["xiaomі_staff", "аdmin", "staffο"] {
+            assert_eq!(Handle::parse(bad), Err(ErrorCode::HandleMixedScript), "{bad}");
+        }
+        // Full-width forms become the ordinary ones.
+        assert_eq!(Handle::parse("ｓtaff2").unwrap().as_str(), "staff2");
+        assert_eq!(Handle::parse("ＸＩＡＯＭＩ").unwrap().as_str(), "XIAOMI");
+        // One skeleton for what looks alike.
+        let staff = handle_skeleton("xiaomi_staff");
+        for alike in ["xiaomі_staff", "XIAOMI_STAFF", "xiaorni_staff", "ｘiaomi_staff"] {
+            assert_eq!(handle_skeleton(alike), staff, "{alike}");
+        }
+        assert_eq!(handle_skeleton("staff1"), handle_skeleton("staffl"));
+        assert_ne!(handle_skeleton("米粉_小王"), handle_skeleton("米粉_小李"));
+    }
 
     #[test]
     fn handles() {

@@ -352,3 +352,36 @@ async fn weak_passwords_are_refused_at_sign_up() {
         .await;
     assert_eq!(s, 201, "{b}");
 }
+
+/// Issue #17 (5): look-alike handles registered (`xiaomі_staff` with a Cyrillic і, `аdmin`,
+/// full-width `ｓtaff2`). Mixed Latin and Cyrillic is refused, full-width forms are folded,
+/// and a handle that looks like an existing one is refused, on both backends.
+#[tokio::test]
+async fn look_alike_handles_are_refused() {
+    for backend in common::backends() {
+        let app = spawn_app(backend).await;
+        for handle in ["xiaomi_staff", "admin", "staff2", "米粉_小王", "xiaomi_fan_2026", "小米SU7车主"]
+        {
+            app.register(handle).await;
+        }
+        let register = |handle: &'static str| {
+            app.post("/api/v1/auth/register", None, json!({"handle": handle, "password": "fan-password-1"}))
+        };
+        for (handle, status, code) in [
+            ("xiaomі_staff", 422, "handle_mixed_script"),
+            ("аdmin", 422, "handle_mixed_script"),
+            ("ｓtaff2", 409, "handle_taken"),
+            ("xiaorni_staff", 409, "handle_confusable"),
+            ("adrnin", 409, "handle_confusable"),
+            ("XIAOMI_STAFF", 409, "handle_taken"),
+        ] {
+            let (s, b) = register(handle).await;
+            assert_eq!((s, error_code(&b)), (status, code), "{backend:?} {handle}");
+            if code != "handle_taken" {
+                assert!(app.store.user_by_handle(handle).await.unwrap().is_none(), "{backend:?} {handle}");
+            }
+        }
+        let (s, b) = register("ｓtaff3").await;
+        assert_eq!((s, b["user"]["handle"].as_str()), (201, Some("staff3")), "{backend:?} {b}");
+    }
+}

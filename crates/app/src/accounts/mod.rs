@@ -43,6 +43,10 @@ pub async fn create_account(state: &App, input: Registration, role: Role) -> App
     if state.store.user_by_handle(handle.as_str()).await?.is_some() {
         return Err(AppError::new(ErrorCode::HandleTaken));
     }
+    // A look-alike of an existing handle (`xiaomі_staff` for `xiaomi_staff`, `xiaorni_…`).
+    if state.store.handle_look_alike(handle.as_str()).await?.is_some() {
+        return Err(AppError::new(ErrorCode::HandleConfusable));
+    }
     let hash = hash_password(state.config.password_cost, password.expose().to_string()).await?;
     let user = state
         .store
