@@ -34,6 +34,12 @@ pub struct AppConfig {
     pub simulated_payments: bool,
     /// When set, /metrics answers only requests with `Authorization: Bearer <this>`.
     pub metrics_token: Option<String>,
+    /// How long a connection may take to send a request's headers, counted from when the
+    /// server starts waiting for them: a socket that sends nothing, trickles a partial header
+    /// or sits idle between keep-alive requests longer than this is closed.
+    pub header_read_timeout: Duration,
+    /// Connections served at once; further clients wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 impl Default for AppConfig {
@@ -51,6 +57,8 @@ impl Default for AppConfig {
             payment_secret: None,
             simulated_payments: false,
             metrics_token: None,
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 10_000,
         }
     }
 }

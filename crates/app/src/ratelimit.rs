@@ -29,6 +29,18 @@ struct Bucket {
     updated_at: i64,
 }
 
+/// A bucket's size and its refill per millisecond.
+fn rate(capacity: u32, period_ms: i64) -> (f64, f64) {
+    let capacity = f64::from(capacity.max(1));
+    (capacity, capacity / period_ms.max(1) as f64)
+}
+
+/// The tokens `bucket` holds at `now_ms`.
+fn refilled(bucket: &Bucket, capacity: f64, per_ms: f64, now_ms: i64) -> f64 {
+    let elapsed = (now_ms - bucket.updated_at).max(0) as f64;
+    (bucket.tokens + elapsed * per_ms).min(capacity)
+}
+
 #[derive(Default)]
 pub struct RateLimiter {
     buckets: Mutex<Buckets>,
@@ -90,6 +102,34 @@ impl RateLimiter {
         }
     }
 
+    /// Whether `key`'s bucket (`capacity` tokens refilled over `period_ms`) has a token,
+    /// without taking it: `Err` with the wait when it has none. A key without a bucket has.
+    pub fn peek(&self, key: &str, capacity: u32, period_ms: i64, now_ms: i64) -> Result<(), RetryAfter> {
+        let (capacity, per_ms) = rate(capacity, period_ms);
+        let buckets = self.buckets.lock();
+        let Some(bucket) = buckets.by_key.get(key) else { return Ok(()) };
+        let tokens = refilled(bucket, capacity, per_ms, now_ms);
+        if tokens >= 1.0 { Ok(()) } else { Err(RetryAfter(((1.0 - tokens) / per_ms / 1000.0).ceil() as u64)) }
+    }
+
+    /// Whether `key`'s bucket is full: nothing was taken from it within its refill period.
+    pub fn is_full(&self, key: &str, capacity: u32, period_ms: i64, now_ms: i64) -> bool {
+        let (capacity, per_ms) = rate(capacity, period_ms);
+        let buckets = self.buckets.lock();
+        buckets.by_key.get(key).is_none_or(|bucket| refilled(bucket, capacity, per_ms, now_ms) >= capacity)
+    }
+
+    /// Takes one token from `key`'s bucket (`capacity` tokens refilled over `period_ms`),
+    /// whether or not it has one left: for counting what already happened (a failed login).
+    pub fn spend(&self, key: &str, capacity: u32, period_ms: i64, now_ms: i64) {
+        let (capacity, per_ms) = rate(capacity, period_ms);
+        let mut buckets = self.buckets.lock();
+        let bucket =
+            buckets.by_key.entry(key.to_string()).or_insert(Bucket { tokens: capacity, updated_at: now_ms });
+        bucket.tokens = (refilled(bucket, capacity, per_ms, now_ms) - 1.0).max(0.0);
+        bucket.updated_at = now_ms;
+    }
+
     #[cfg(test)]
     fn keys(&self) -> usize {
         self.buckets.lock().by_key.len()
@@ -99,6 +139,21 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_are_counted_after_the_fact() {
+        let l = RateLimiter::default();
+        assert!(l.is_full("f", 2, 60_000, 0));
+        assert!(l.peek("f", 2, 60_000, 0).is_ok());
+        l.spend("f", 2, 60_000, 0);
+        assert!(!l.is_full("f", 2, 60_000, 0));
+        assert!(l.peek("f", 2, 60_000, 0).is_ok());
+        l.spend("f", 2, 60_000, 0);
+        l.spend("f", 2, 60_000, 0);
+        assert_eq!(l.peek("f", 2, 60_000, 0), Err(RetryAfter(30)));
+        assert!(l.peek("f", 2, 60_000, 30_000).is_ok());
+        assert!(l.is_full("f", 2, 60_000, 60_000));
+    }
 
     #[test]
     fn refuses_when_empty_and_refills() {

@@ -87,6 +87,7 @@ pub struct Motivation(String);
 
 impl Motivation {
     pub fn parse(raw: &str) -> Result<Motivation, ErrorCode> {
+        crate::text::refuse_controls_multiline(raw)?;
         let text = raw.trim();
         let chars = text.chars().count();
         if !(MOTIVATION_MIN_CHARS..=MOTIVATION_MAX_CHARS).contains(&chars) {

@@ -270,8 +270,8 @@ pub fn parse_device_id(raw: &str) -> Result<&str, ErrorCode> {
 
 /// `¥215,900` or `¥4,999.50`: prices as fans read them.
 pub fn format_yuan(fen: i64) -> String {
-    let yuan = fen.abs() / 100;
-    let cents = fen.abs() % 100;
+    let yuan = fen.unsigned_abs() / 100;
+    let cents = fen.unsigned_abs() % 100;
     let digits = yuan.to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -49,7 +49,7 @@ error_codes! {
     CommentTooLong = "comment_too_long", 422, "评论最多 5000 个字。", "A comment may have at most 5,000 characters.";
     InvalidHandle = "invalid_handle", 422, "用户名须为 2 到 32 个字符：字母、数字、汉字、下划线或连字符。", "A handle has 2 to 32 characters: letters, digits, Chinese characters, _ or -.";
     HandleTaken = "handle_taken", 409, "该用户名已被占用。", "That handle is taken.";
-    WeakPassword = "weak_password", 422, "密码至少 8 位，最多 128 位。", "A password has 8 to 128 characters.";
+    WeakPassword = "weak_password", 422, "密码须为 8 到 128 位，且不易被猜到：不要用常见密码、连续的数字或字母、用户名加数字。几个不相关的词加上数字就很好，例如 orange-umbrella-2026。", "A password has 8 to 128 characters and must be hard to guess: no common passwords, runs of digits or letters, or your handle with a number. A few unrelated words and a number work well, e.g. orange-umbrella-2026.";
     InvalidEmail = "invalid_email", 422, "邮箱地址无效。", "The email address is invalid.";
     InvalidRole = "invalid_role", 422, "角色必须是 fan、moderator、staff 或 admin。", "The role must be fan, moderator, staff or admin.";
     InvalidSlug = "invalid_slug", 422, "标识须为 2 到 40 位小写字母、数字或连字符。", "A slug has 2 to 40 lowercase letters, digits or hyphens.";
@@ -205,6 +205,10 @@ error_codes! {
     DrawQuantityFixed = "draw_quantity_fixed", 409, "抽签已开始报名，中签名额不能再改。", "The draw has opened for entries: its number of winners is fixed.";
     Internal = "internal", 500, "服务器出错了，请稍后再试。", "Something went wrong on our side; try again shortly.";
     Unavailable = "unavailable", 503, "服务暂时不可用。", "The service is temporarily unavailable.";
+    ControlCharacter = "control_character", 422, "内容包含不允许的控制字符（如 NUL），请删除后重试。", "The text contains a control character (such as NUL) that is not allowed; remove it and try again.";
+    PaymentRefConflict = "payment_ref_conflict", 409, "该支付流水号已用于另一笔订单，本次付款未入账。", "That payment reference was already recorded for another order; this payment was not applied.";
+    HandleMixedScript = "handle_mixed_script", 422, "用户名不能混用容易看错的文字（例如拉丁字母里夹着西里尔字母）；汉字、假名或韩文可以和拉丁字母、数字一起用。", "A handle must not mix look-alike scripts (such as Latin with Cyrillic letters); Chinese, Japanese or Korean may go with Latin letters and digits.";
+    HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 
 impl Serialize for ErrorCode {

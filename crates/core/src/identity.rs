@@ -17,6 +17,7 @@ pub struct RealName(String);
 
 impl RealName {
     pub fn parse(raw: &str) -> Result<RealName, ErrorCode> {
+        crate::text::refuse_controls(raw)?;
         // Normalise the interpuncts people type for `·` (the full stop `．` and the katakana dot).
         let name: String =
             raw.trim().chars().map(|c| if matches!(c, '•' | '・' | '．' | '‧') { '·' } else { c }).collect();
@@ -131,9 +132,9 @@ mod tests {
         assert_eq!(RealName::parse(" 张三 ").unwrap().as_str(), "张三");
         assert_eq!(RealName::parse("买买提•艾力").unwrap().as_str(), "买买提·艾力");
         assert!(RealName::parse("Anna-Lena Schmidt").is_ok());
-        for bad in ["张", "", "张三3", "<b>张三</b>", "张  三", "··", &"张".repeat(31), "张\u{0}三"]
-        {
+        for bad in ["张", "", "张三3", "<b>张三</b>", "张  三", "··", &"张".repeat(31)] {
             assert_eq!(RealName::parse(bad), Err(ErrorCode::InvalidRealName), "{bad:?}");
         }
+        assert_eq!(RealName::parse("张\u{0}三"), Err(ErrorCode::ControlCharacter));
     }
 }

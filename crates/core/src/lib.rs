@@ -11,6 +11,7 @@ pub mod points;
 pub mod post;
 pub mod product;
 pub mod release;
+pub mod text;
 pub mod time;
 pub mod user;
 pub mod wave;

@@ -118,8 +118,13 @@ pub struct Adjustment {
 
 impl Adjustment {
     pub fn parse(delta: i64, note: &str) -> Result<Adjustment, ErrorCode> {
+        crate::text::refuse_controls(note)?;
         let note = note.trim();
-        if delta == 0 || delta.abs() > MAX_ADJUSTMENT || note.is_empty() || note.chars().count() > 200 {
+        if delta == 0
+            || delta.unsigned_abs() > MAX_ADJUSTMENT.unsigned_abs()
+            || note.is_empty()
+            || note.chars().count() > 200
+        {
             return Err(ErrorCode::InvalidPointsAdjustment);
         }
         Ok(Adjustment { delta, note: note.to_string() })
@@ -258,6 +263,11 @@ mod tests {
         assert_eq!(Adjustment::parse(5, "  "), Err(ErrorCode::InvalidPointsAdjustment));
         assert_eq!(Adjustment::parse(MAX_ADJUSTMENT + 1, "x"), Err(ErrorCode::InvalidPointsAdjustment));
         assert_eq!(Adjustment::parse(-MAX_ADJUSTMENT, "x").map(|a| a.delta), Ok(-MAX_ADJUSTMENT));
+        // Issue #17 (8): `i64::MIN.abs()` wraps to itself (negative) in release builds and
+        // passed the bound; `unsigned_abs` does not wrap.
+        assert_eq!(Adjustment::parse(i64::MIN, "x"), Err(ErrorCode::InvalidPointsAdjustment));
+        assert_eq!(Adjustment::parse(i64::MAX, "x"), Err(ErrorCode::InvalidPointsAdjustment));
+        assert_eq!(Adjustment::parse(-MAX_ADJUSTMENT - 1, "x"), Err(ErrorCode::InvalidPointsAdjustment));
     }
 
     #[test]

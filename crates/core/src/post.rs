@@ -136,6 +136,8 @@ pub struct Title(String);
 
 impl Title {
     pub fn parse(raw: &str) -> Result<Title, ErrorCode> {
+        crate::text::refuse_controls(raw.trim())?;
+        // Other control characters (C1, line and paragraph separators) are dropped.
         let s: String = non_blank(raw).chars().filter(|c| !c.is_control()).collect();
         match s.chars().count() {
             0 => Err(ErrorCode::TitleEmpty),
@@ -157,6 +159,7 @@ pub struct Body(String);
 
 impl Body {
     pub fn parse(raw: &str) -> Result<Body, ErrorCode> {
+        crate::text::refuse_controls_multiline(raw)?;
         let s = non_blank(raw).replace("\r\n", "\n");
         match s.chars().count() {
             0 => Err(ErrorCode::BodyEmpty),
@@ -166,6 +169,7 @@ impl Body {
     }
     /// A comment body has the same shape with a smaller limit.
     pub fn parse_comment(raw: &str) -> Result<Body, ErrorCode> {
+        crate::text::refuse_controls_multiline(raw)?;
         let s = non_blank(raw).replace("\r\n", "\n");
         match s.chars().count() {
             0 => Err(ErrorCode::CommentEmpty),
@@ -187,6 +191,7 @@ pub struct Tag(String);
 
 impl Tag {
     pub fn parse(raw: &str) -> Result<Tag, ErrorCode> {
+        crate::text::refuse_controls(raw)?;
         let s = raw.trim().trim_start_matches('#').to_lowercase();
         let n = s.chars().count();
         let bad = |c: char| c.is_whitespace() || c.is_control() || ",，<>&\"'".contains(c);

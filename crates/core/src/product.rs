@@ -2,6 +2,7 @@ use crate::ErrorCode;
 use serde::Serialize;
 
 fn parse_slug(raw: &str) -> Result<String, ErrorCode> {
+    crate::text::refuse_controls(raw)?;
     let s = raw.trim();
     let ok = (2..=40).contains(&s.len())
         && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
@@ -44,6 +45,7 @@ pub struct ProductName(String);
 
 impl ProductName {
     pub fn parse(raw: &str) -> Result<ProductName, ErrorCode> {
+        crate::text::refuse_controls(raw)?;
         let s = raw.trim();
         let n = s.chars().count();
         if n == 0 || n > 60 || s.chars().any(char::is_control) {

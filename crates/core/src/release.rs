@@ -38,6 +38,7 @@ pub struct Version(String);
 
 impl Version {
     pub fn parse(raw: &str) -> Result<Version, ErrorCode> {
+        crate::text::refuse_controls(raw)?;
         let s = raw.trim();
         let ok = (1..=32).contains(&s.chars().count())
             && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
@@ -180,6 +181,7 @@ impl PlanDate {
 
 /// Release notes: Markdown, at most 20,000 characters.
 pub fn parse_notes(raw: &str) -> Result<String, ErrorCode> {
+    crate::text::refuse_controls_multiline(raw)?;
     let notes = raw.trim().replace("\r\n", "\n");
     if notes.chars().count() > 20_000 { Err(ErrorCode::BodyTooLong) } else { Ok(notes) }
 }

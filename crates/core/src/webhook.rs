@@ -11,6 +11,7 @@ pub struct WebhookAddress(String);
 
 impl WebhookAddress {
     pub fn parse(raw: &str) -> Result<WebhookAddress, ErrorCode> {
+        crate::text::refuse_controls(raw)?;
         let s = raw.trim();
         let rest = s
             .strip_prefix("https://")

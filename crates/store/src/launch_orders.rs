@@ -324,6 +324,8 @@ pub enum PaymentOutcome {
     Duplicate,
     /// The order was no longer awaiting payment when the payment came in.
     StateMoved,
+    /// The provider's reference was already recorded for a different order; nothing changed.
+    RefConflict,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -462,8 +464,19 @@ impl Store {
         .await?
         .rows_affected();
         if recorded == 0 {
+            // The reference is taken: the same order's repeat, or another order's reference.
+            let owner: Option<i64> =
+                sqlx::query_scalar("SELECT order_id FROM payments WHERE provider = $1 AND provider_ref = $2")
+                    .bind(provider)
+                    .bind(provider_ref)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             tx.rollback().await?;
-            return Ok(PaymentOutcome::Duplicate);
+            return Ok(if owner == Some(t.order_id) {
+                PaymentOutcome::Duplicate
+            } else {
+                PaymentOutcome::RefConflict
+            });
         }
         if !Self::move_state(&mut tx, t).await? {
             tx.rollback().await?;

@@ -145,6 +145,7 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.write).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.write).await?,
         }
+        self.backfill_handle_skeletons().await?;
         Ok(())
     }
 

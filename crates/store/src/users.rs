@@ -84,8 +84,8 @@ fn handle_key(handle: &str) -> String {
 impl Store {
     pub async fn create_user(&self, new: NewUser<'_>) -> StoreResult<User> {
         let row = sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO users (handle, handle_key, email, password_hash, role, bio, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {}",
+            "INSERT INTO users (handle, handle_key, email, password_hash, role, bio, created_at, handle_skeleton) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {}",
             USER_COLUMNS.replace("u.", "")
         )))
         .bind(new.handle)
@@ -95,6 +95,7 @@ impl Store {
         .bind(new.role.as_str())
         .bind(new.bio)
         .bind(new.created_at)
+        .bind(canyu_core::user::handle_skeleton(new.handle))
         .fetch_one(&self.write)
         .await
         .map_err(unique_or(ErrorCode::HandleTaken))?;
@@ -107,9 +108,9 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let mut ids = Vec::with_capacity(users.len());
         for chunk in users.chunks(500) {
-            let values = crate::value_rows(chunk.len(), 7);
+            let values = crate::value_rows(chunk.len(), 8);
             let sql = format!(
-                "INSERT INTO users (handle, handle_key, email, password_hash, role, bio, created_at) \
+                "INSERT INTO users (handle, handle_key, email, password_hash, role, bio, created_at, handle_skeleton) \
                  VALUES {} RETURNING id",
                 values
             );
@@ -122,7 +123,8 @@ impl Store {
                     .bind(u.password_hash)
                     .bind(u.role.as_str())
                     .bind(u.bio)
-                    .bind(u.created_at);
+                    .bind(u.created_at)
+                    .bind(canyu_core::user::handle_skeleton(u.handle));
             }
             let mut chunk_ids = q.fetch_all(&mut *tx).await.map_err(unique_or(ErrorCode::HandleTaken))?;
             chunk_ids.sort_unstable();
@@ -130,6 +132,41 @@ impl Store {
         }
         tx.commit().await?;
         Ok(ids)
+    }
+
+    /// The handle of the account whose handle looks like `handle` (the same
+    /// [`canyu_core::user::handle_skeleton`]), if any.
+    pub async fn handle_look_alike(&self, handle: &str) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT handle FROM users WHERE handle_skeleton = $1")
+            .bind(canyu_core::user::handle_skeleton(handle))
+            .fetch_optional(&self.read)
+            .await?)
+    }
+
+    /// Fills in the skeleton of accounts made before migration 0023. An account whose
+    /// skeleton an earlier one already has keeps NULL (both keep signing in; only new
+    /// look-alikes are refused).
+    pub(crate) async fn backfill_handle_skeletons(&self) -> StoreResult<()> {
+        let rows = sqlx::query("SELECT id, handle FROM users WHERE handle_skeleton IS NULL ORDER BY id")
+            .fetch_all(&self.write)
+            .await?;
+        for row in rows {
+            let id: i64 = row.try_get("id")?;
+            let handle: String = row.try_get("handle")?;
+            let done = sqlx::query("UPDATE users SET handle_skeleton = $1 WHERE id = $2")
+                .bind(canyu_core::user::handle_skeleton(&handle))
+                .bind(id)
+                .execute(&self.write)
+                .await;
+            match done {
+                Ok(_) => {}
+                Err(e) if crate::error::is_unique_violation(&e) => {
+                    tracing::warn!(user = id, "handle looks like an older account's; skeleton left empty");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
     pub async fn user_by_handle(&self, handle: &str) -> StoreResult<Option<UserWithSecret>> {

@@ -209,6 +209,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 WebError::from(ErrorCode::InvalidJson)
             }
         })?;
+        refuse_json_controls(&bytes)?;
         serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
             // serde's reason names the field and the position, and at most echoes the caller's
             // own value back: safe to show, cut short so a huge value is not sent back whole.
@@ -216,5 +217,32 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             let reason: String = e.to_string().chars().take(200).collect();
             WebError(AppError::with_detail(ErrorCode::InvalidJson, reason))
         })
+    }
+}
+
+/// Refuses a JSON body with a control character (NUL, ESC…; line breaks and tabs aside) in
+/// any string or key: `control_character`, before any field reaches a use case or the
+/// database (PostgreSQL cannot store NUL; SQLite did, issue #17). Raw control characters are
+/// not valid JSON, so only `\u00XX` escapes can carry one: bodies without one skip the parse.
+fn refuse_json_controls(bytes: &[u8]) -> Result<(), WebError> {
+    fn walk(value: &serde_json::Value) -> Result<(), ErrorCode> {
+        match value {
+            serde_json::Value::String(s) => canyu_core::text::refuse_controls_multiline(s),
+            serde_json::Value::Array(items) => items.iter().try_for_each(walk),
+            serde_json::Value::Object(fields) => fields.iter().try_for_each(|(k, v)| {
+                canyu_core::text::refuse_controls_multiline(k)?;
+                walk(v)
+            }),
+            _ => Ok(()),
+        }
+    }
+    let may_escape_control = bytes.windows(4).any(|w| w == b"\\u00");
+    if !may_escape_control {
+        return Ok(());
+    }
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(value) => walk(&value).map_err(WebError::from),
+        // Not JSON: the typed parse that follows says why.
+        Err(_) => Ok(()),
     }
 }

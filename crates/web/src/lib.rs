@@ -21,7 +21,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::routing::get;
-use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -43,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         // After the sign-in layer, so outside it: /metrics checks its own bearer token
         // (`WebConfig::metrics_token`), which the API token check would refuse as unknown.
         .route("/metrics", get(metrics::render))
+        .layer(middleware::from_fn(refuse_control_characters))
         .layer(middleware::from_fn(error::render_errors))
         // Every response, error pages included: no inline script or style (everything comes
         // from /assets), and pages carry a per-visitor CSRF token, so no shared caching.
@@ -81,12 +81,124 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
     }
 }
 
+/// A path or query with a control character (`/users/a%00b`, `?product=%00`) is answered
+/// `control_character` here, before any handler looks it up: PostgreSQL refuses NUL in text
+/// (a 500, issue #17) and no handle, slug or search has one.
+async fn refuse_control_characters(
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = req.uri();
+    let path_bad = percent_decodes_to_control(uri.path().as_bytes());
+    let query_bad = uri.query().is_some_and(|q| {
+        form_urlencoded::parse(q.as_bytes()).any(|(k, v)| {
+            canyu_core::text::refuse_controls(&k).is_err()
+                || canyu_core::text::refuse_controls_multiline(&v).is_err()
+        })
+    });
+    if path_bad || query_bad {
+        return error::WebError::from(canyu_core::ErrorCode::ControlCharacter).into_response();
+    }
+    next.run(req).await
+}
+
+/// Whether a percent-encoded path holds a control character once decoded (`%00`, `%1B`…).
+fn percent_decodes_to_control(raw: &[u8]) -> bool {
+    let hex = |b: u8| (b as char).to_digit(16);
+    raw.iter().enumerate().any(|(i, &b)| {
+        b < 0x20
+            || b == 0x7f
+            || (b == b'%'
+                && match (raw.get(i + 1).copied().and_then(hex), raw.get(i + 2).copied().and_then(hex)) {
+                    (Some(hi), Some(lo)) => {
+                        let byte = hi * 16 + lo;
+                        byte < 0x20 || byte == 0x7f
+                    }
+                    _ => false,
+                })
+    })
+}
+
 /// Serves until `shutdown` resolves, then finishes in-flight requests.
+///
+/// Connections are driven here rather than by `axum::serve`, which sets no timer: a socket
+/// that sent nothing, or a few bytes of a header, stayed open for ever (issue #17: ~19,900
+/// idle sockets used up the file descriptors). Each connection must send a request's headers
+/// within `AppConfig::header_read_timeout` of the server waiting for them (hyper arms that
+/// timer again after every response, so it is also the keep-alive idle limit), and at most
+/// `AppConfig::max_connections` are served at once: past that the accept loop waits, and
+/// new clients queue in the kernel's listen backlog.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    use axum::extract::ConnectInfo;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use std::sync::Arc;
+    use tower::ServiceExt;
+
+    let header_read_timeout = state.config().header_read_timeout;
+    let slots = Arc::new(tokio::sync::Semaphore::new(state.config().max_connections.max(1)));
+    let app = router(state);
+    // Dropped when `shutdown` resolves: every connection then finishes its request and closes.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+    let mut connections = tokio::task::JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Finished connections are reaped here so the set stays small.
+        while connections.try_join_next().is_some() {}
+        let service = app.clone().map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(remote));
+            req
+        });
+        let mut stop = stop_rx.clone();
+        connections.spawn(async move {
+            let _slot = slot;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+            let conn = builder.serve_connection(
+                TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            );
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                result = conn.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, %remote, "connection ended");
+                    }
+                    return;
+                }
+                _ = stop.changed() => {}
+            }
+            conn.as_mut().graceful_shutdown();
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, %remote, "connection ended during shutdown");
+            }
+        });
+    }
+    drop(listener);
+    drop(stop_tx);
+    while connections.join_next().await.is_some() {}
+    Ok(())
 }

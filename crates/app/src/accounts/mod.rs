@@ -35,13 +35,17 @@ pub async fn register(app: &App, ip: IpAddr, input: Registration) -> AppResult<U
 /// (`canyu user create`), so both check handles, passwords and emails alike.
 pub async fn create_account(app: &App, input: Registration, role: Role) -> AppResult<User> {
     let handle = Handle::parse(&input.handle)?;
-    let password = Password::parse(&input.password)?;
+    let password = Password::parse_new(&input.password, handle.as_str())?;
     let email = match input.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
         Some(e) => Some(parse_email(e)?),
         None => None,
     };
     if app.store.user_by_handle(handle.as_str()).await?.is_some() {
         return Err(AppError::new(ErrorCode::HandleTaken));
+    }
+    // A look-alike of an existing handle (`xiaomі_staff` for `xiaomi_staff`, `xiaorni_…`).
+    if app.store.handle_look_alike(handle.as_str()).await?.is_some() {
+        return Err(AppError::new(ErrorCode::HandleConfusable));
     }
     let hash = hash_password(app.config.password_cost, password.expose().to_string()).await?;
     let user = app
@@ -66,29 +70,55 @@ pub async fn set_role(app: &App, handle: &str, role: Role) -> AppResult<User> {
     Ok(User { role, ..found.user })
 }
 
+/// How long the login failure buckets take to refill: failures are remembered this long.
+pub const LOGIN_FAILURE_WINDOW_MS: i64 = 15 * 60_000;
+/// A handle's failures from all addresses together, as a multiple of the per-address limit.
+pub const LOGIN_HANDLE_FAILURES_FACTOR: u32 = 5;
+
+/// Signs in. Limited as OWASP's authentication cheat sheet describes, so that nobody can lock
+/// the owner out (issue #17: the per-handle limit of 20 attempts a minute refused the owner
+/// too, once anyone had spent it):
+/// - per address: every attempt, `auth_attempts_per_minute`;
+/// - per (handle, address): failures, `auth_attempts_per_minute` per 15 minutes;
+/// - per handle: failures from every address, five times that per 15 minutes (guessing one
+///   fan's password from many addresses); when spent it refuses only addresses that have
+///   themselves failed for this handle within the window, never one that has not, so the
+///   owner signing in from their own address is not stopped by someone else's guesses.
 pub async fn login(app: &App, ip: IpAddr, handle: &str, password: &str) -> AppResult<User> {
     limit(app, format!("login:{}", ip_key(ip)), app.config.auth_attempts_per_minute)?;
-    // Also per account, so guessing one fan's password from many addresses is slow too.
-    // A string that is no handle cannot sign in; only real handles get a bucket, so junk
+    // A string that is no handle cannot sign in; only handles get failure buckets, so junk
     // cannot fill the limiter.
     let Ok(parsed) = Handle::parse(handle) else {
         return Err(AppError::new(ErrorCode::InvalidCredentials));
     };
-    limit(
-        app,
-        format!("login-handle:{}", parsed.as_str().to_lowercase()),
-        app.config.auth_attempts_per_minute,
-    )?;
-    let found = app.store.user_by_handle(handle.trim()).await?;
-    let Some(found) = found else {
-        // Spend the same time as a real check, so response time does not reveal handles.
-        let _ = verify_password(password.to_string(), dummy_hash().to_string()).await;
+    let handle_key = format!("login-handle:{}", parsed.as_str().to_lowercase());
+    let pair_key = format!("login-pair:{}:{}", parsed.as_str().to_lowercase(), ip_key(ip));
+    let per_pair = app.config.auth_attempts_per_minute;
+    let per_handle = per_pair.saturating_mul(LOGIN_HANDLE_FAILURES_FACTOR);
+    let now = app.now();
+    let refused = |crate::ratelimit::RetryAfter(secs)| AppError::rate_limited(secs);
+    app.limiter.peek(&pair_key, per_pair, LOGIN_FAILURE_WINDOW_MS, now).map_err(refused)?;
+    if !app.limiter.is_full(&pair_key, per_pair, LOGIN_FAILURE_WINDOW_MS, now) {
+        app.limiter.peek(&handle_key, per_handle, LOGIN_FAILURE_WINDOW_MS, now).map_err(refused)?;
+    }
+    let found = app.store.user_by_handle(parsed.as_str()).await?;
+    let verified = match found {
+        Some(found) => {
+            verify_password(password.to_string(), found.password_hash).await?.then_some(found.user)
+        }
+        None => {
+            // Spend the same time as a real check, so response time does not reveal handles.
+            let _ = verify_password(password.to_string(), dummy_hash().to_string()).await;
+            None
+        }
+    };
+    let Some(user) = verified else {
+        let now = app.now();
+        app.limiter.spend(&pair_key, per_pair, LOGIN_FAILURE_WINDOW_MS, now);
+        app.limiter.spend(&handle_key, per_handle, LOGIN_FAILURE_WINDOW_MS, now);
         return Err(AppError::new(ErrorCode::InvalidCredentials));
     };
-    if !verify_password(password.to_string(), found.password_hash).await? {
-        return Err(AppError::new(ErrorCode::InvalidCredentials));
-    }
-    Ok(found.user)
+    Ok(user)
 }
 
 /// A standard-cost Argon2id hash of a random password, verified against when the handle does

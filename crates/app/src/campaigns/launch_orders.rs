@@ -357,7 +357,9 @@ pub async fn rename(app: &App, auth: &Auth, id: i64, buyer_name: &str) -> AppRes
 }
 
 /// A payment as a provider notified it (already authenticated by the caller). A repeated
-/// notification answers `Duplicate` and changes nothing.
+/// notification answers `Duplicate` and changes nothing; a reference the provider already
+/// gave another order is refused with `payment_ref_conflict` (issue #17: it answered
+/// `Duplicate`, and the second order stayed unpaid without anyone being told).
 pub async fn record_payment(
     app: &App,
     order_id: i64,
@@ -365,7 +367,18 @@ pub async fn record_payment(
     provider_ref: &str,
     amount_fen: i64,
 ) -> AppResult<PaymentOutcome> {
-    if app.store.payment_order(provider, provider_ref).await?.is_some() {
+    canyu_core::text::refuse_controls(provider)?;
+    canyu_core::text::refuse_controls(provider_ref)?;
+    if let Some(paid_order) = app.store.payment_order(provider, provider_ref).await? {
+        if paid_order != order_id {
+            tracing::warn!(
+                order = order_id,
+                paid_order,
+                provider,
+                "payment reference reused for another order"
+            );
+            return Err(ErrorCode::PaymentRefConflict.into());
+        }
         return Ok(PaymentOutcome::Duplicate);
     }
     let order = app.store.launch_order(order_id).await?.ok_or(ErrorCode::OrderNotFound)?;
@@ -392,8 +405,10 @@ pub async fn record_payment(
             amount_fen,
         )
         .await?;
-    if outcome == PaymentOutcome::StateMoved {
-        return Err(ErrorCode::InvalidOrderTransition.into());
+    match outcome {
+        PaymentOutcome::StateMoved => return Err(ErrorCode::InvalidOrderTransition.into()),
+        PaymentOutcome::RefConflict => return Err(ErrorCode::PaymentRefConflict.into()),
+        PaymentOutcome::Recorded | PaymentOutcome::Duplicate => {}
     }
     tracing::info!(order = order_id, provider, amount_fen, "payment recorded");
     Ok(outcome)

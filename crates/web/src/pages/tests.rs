@@ -97,7 +97,7 @@ impl App {
         let user = canyu_app::accounts::register(
             &self.state,
             IP.0,
-            Registration { handle: handle.into(), password: "password-123".into(), email: None },
+            Registration { handle: handle.into(), password: "fan-password-1".into(), email: None },
         )
         .await
         .expect("register");
@@ -304,7 +304,7 @@ async fn login_redirects_only_to_local_paths() {
             .form(
                 "/login",
                 &anon,
-                &[("csrf", &csrf), ("handle", "fan_login"), ("password", "password-123"), ("next", next)],
+                &[("csrf", &csrf), ("handle", "fan_login"), ("password", "fan-password-1"), ("next", next)],
             )
             .await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER);
