@@ -91,6 +91,10 @@ struct Raw {
     simulated_payments: bool,
     #[serde(default, deserialize_with = "metrics_token")]
     metrics_token: Option<String>,
+    #[serde(default = "default_header_read_timeout_secs", deserialize_with = "header_read_timeout_secs")]
+    header_read_timeout_secs: u64,
+    #[serde(default = "default_max_connections", deserialize_with = "max_connections")]
+    max_connections: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -124,6 +128,11 @@ pub struct Settings {
     /// When set, `/metrics` answers only `Authorization: Bearer <this>` (at least 16
     /// characters); `None`: `/metrics` is open.
     pub metrics_token: Option<String>,
+    /// Seconds a client has to send a request's headers, and to send the next request on an
+    /// idle keep-alive connection, before the connection is closed.
+    pub header_read_timeout_secs: u64,
+    /// Connections served at once; more wait in the kernel's backlog.
+    pub max_connections: u64,
 }
 
 /// `stock_engine` / `CANYU_STOCK_ENGINE`.
@@ -163,6 +172,22 @@ fn default_auth_attempts_per_minute() -> u32 {
 fn default_writes_per_minute() -> u32 {
     canyu_app::AppConfig::default().writes_per_minute
 }
+fn default_header_read_timeout_secs() -> u64 {
+    canyu_app::AppConfig::default().header_read_timeout.as_secs()
+}
+
+fn default_max_connections() -> u64 {
+    canyu_app::AppConfig::default().max_connections as u64
+}
+
+fn header_read_timeout_secs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    whole(d, 1, 3_600)
+}
+
+fn max_connections<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    whole(d, 1, 1_000_000)
+}
+
 fn default_orders_per_minute() -> u32 {
     canyu_app::AppConfig::default().orders_per_minute
 }
@@ -267,6 +292,8 @@ impl Settings {
             payment_secret: raw.payment_secret,
             simulated_payments: raw.simulated_payments,
             metrics_token: raw.metrics_token,
+            header_read_timeout_secs: raw.header_read_timeout_secs,
+            max_connections: raw.max_connections,
         })
     }
 
@@ -853,6 +880,6 @@ mod tests {
         for key in setting_names() {
             assert!(readme.contains(&format!("`{key}`")), "README's TOML names miss {key}");
         }
-        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 23);
+        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 25);
     }
 }

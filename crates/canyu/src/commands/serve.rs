@@ -26,6 +26,8 @@ pub fn app_config(settings: &Settings) -> AppConfig {
         payment_secret: settings.payment_secret.clone().map(String::into_bytes),
         simulated_payments: settings.simulated_payments,
         metrics_token: settings.metrics_token.clone(),
+        header_read_timeout: std::time::Duration::from_secs(settings.header_read_timeout_secs),
+        max_connections: usize::try_from(settings.max_connections).unwrap_or(usize::MAX),
         ..AppConfig::default()
     }
 }

@@ -159,7 +159,7 @@ pub const EN: T = T {
     field_handle: "Handle",
     field_handle_hint: "2–32 characters: letters, digits, Chinese characters, _ or -",
     field_password: "Password",
-    field_password_hint: "At least 8 characters",
+    field_password_hint: "At least 8 characters and hard to guess: not your handle, not a common word or sequence",
     field_email: "Email",
     field_optional: "optional",
     login_submit: "Sign in",

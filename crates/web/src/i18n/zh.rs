@@ -159,7 +159,7 @@ pub const ZH: T = T {
     field_handle: "用户名",
     field_handle_hint: "2–32 个字符：字母、数字、汉字、_ 或 -",
     field_password: "密码",
-    field_password_hint: "至少 8 位",
+    field_password_hint: "至少 8 位，且不易被猜到：不要用账号名、常见单词或连续数字",
     field_email: "邮箱",
     field_optional: "选填",
     login_submit: "登录",
