@@ -381,17 +381,7 @@ impl PostCard {
 // ---- addresses ------------------------------------------------------------------------
 
 /// Percent-encodes one path segment (handles may be Chinese).
-pub fn encode_segment(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for b in raw.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use canyu_app::notify::text::encode_segment;
 
 pub fn post_url(id: i64) -> String {
     format!("/posts/{id}")
