@@ -37,6 +37,16 @@ pub mod sales;
 pub use app::{App, AppConfig, SiteCounts, now_millis};
 pub use error::{AppError, AppResult};
 
+/// For the adapters' tests only (feature `testing`): the crates under the application, to set
+/// up a database, an index or a stock engine the way `canyu serve` does. Adapter code cannot
+/// use this: the feature is enabled only by dev-dependencies.
+#[cfg(feature = "testing")]
+pub mod testing {
+    pub use canyu_launch as launch;
+    pub use canyu_store as store;
+    pub use canyu_text as text;
+}
+
 /// The rows the use cases answer with: plain data the adapters render. The store that reads
 /// and writes them is not reachable from outside this crate.
 pub mod model {

@@ -231,7 +231,7 @@ async fn bad_input_gets_a_specific_error_and_changes_nothing() {
 
 #[tokio::test]
 async fn errors_speak_the_request_language() {
-    let app = spawn_app(canyu_store::Backend::Sqlite).await;
+    let app = spawn_app(canyu_app::testing::store::Backend::Sqlite).await;
     let zh = app
         .client
         .get(app.url("/api/v1/posts/424242"))

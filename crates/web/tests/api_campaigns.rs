@@ -654,7 +654,7 @@ async fn the_live_counter_streams_orders_and_stock() {
             (OrderState::AwaitingPayment, OrderState::Deposited, OrderEvent::Pay),
             (OrderState::Deposited, OrderState::Locked, OrderEvent::Lock),
         ] {
-            let t = canyu_store::Transition {
+            let t = canyu_app::testing::store::Transition {
                 order_id: placed[0],
                 from,
                 to,

@@ -95,7 +95,7 @@ async fn codes_are_redeemed_passed_on_once_and_used_once() {
             let (s, e) = app.post("/api/v1/fcodes/redeem", Some(&a), json!({"code": code})).await;
             assert_eq!((s, error_code(&e)), expect, "{code}");
         }
-        let unknown = canyu_launch::fcode::FCode::generate(&mut rand::rng()).to_string();
+        let unknown = canyu_app::testing::launch::fcode::FCode::generate(&mut rand::rng()).to_string();
         let (s, e) = app.post("/api/v1/fcodes/redeem", Some(&a), json!({"code": unknown})).await;
         assert_eq!((s, error_code(&e)), (404, "fcode_not_found"));
 

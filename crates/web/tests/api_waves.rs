@@ -158,7 +158,7 @@ async fn staff_release_a_wave_and_fans_order_by_the_rules() {
 async fn a_flood_from_one_fan_is_rate_limited() {
     let mut config = test_config();
     config.orders_per_minute = 5;
-    let app = spawn_app_with(canyu_store::Backend::Sqlite, config).await;
+    let app = spawn_app_with(canyu_app::testing::store::Backend::Sqlite, config).await;
     let staff = app.seed_catalog().await;
     let fan = app.register("刷单的").await;
     let t = now();
@@ -267,12 +267,13 @@ async fn a_draw_commits_first_freezes_entries_and_anyone_can_verify_it() {
         assert_eq!((s, error_code(&b)), (409, "wave_ended"));
         let (s, drawn) = app.post(&format!("/api/v1/waves/{id}/draw"), Some(&staff), json!({})).await;
         assert_eq!((s, drawn["status"].as_str()), (200, Some("drawn")), "{drawn}");
-        let published: canyu_launch::draw::PublishedDraw =
+        let published: canyu_app::testing::launch::draw::PublishedDraw =
             serde_json::from_value(drawn["published"].clone()).expect("published draw");
         assert_eq!(published.commitment, commitment, "the seed is the one committed to");
         assert_eq!(published.entries.len(), 6);
         assert_eq!(published.winners.len(), 3);
-        let winners = canyu_launch::draw::verify(&published).expect("anyone can recompute the winners");
+        let winners =
+            canyu_app::testing::launch::draw::verify(&published).expect("anyone can recompute the winners");
         assert_eq!(winners, published.winners);
         // The winners hold orders; drawing again changes nothing.
         let (_, again) = app.post(&format!("/api/v1/waves/{id}/draw"), Some(&staff), json!({})).await;

@@ -32,7 +32,7 @@ fn methods_outside_the_standard_seven_are_other() {
 /// paths no route matches) add no series: /metrics has as many lines after as before.
 #[tokio::test]
 async fn made_up_methods_and_paths_add_no_series() {
-    let app = spawn_app(canyu_store::Backend::Sqlite).await;
+    let app = spawn_app(canyu_app::testing::store::Backend::Sqlite).await;
     let probe = |i: usize| {
         let method = Method::from_bytes(format!("CANYUPROBE{i}").as_bytes()).expect("method");
         app.client.request(method, app.url("/api/v1/posts")).send()
@@ -159,7 +159,7 @@ async fn a_metrics_token_guards_metrics() {
 /// Without the setting /metrics is open, whatever `Authorization` says.
 #[tokio::test]
 async fn without_a_token_metrics_are_open() {
-    let app = spawn_app(canyu_store::Backend::Sqlite).await;
+    let app = spawn_app(canyu_app::testing::store::Backend::Sqlite).await;
     scrape(&app).await;
     let res = app.client.get(app.url("/metrics")).bearer_auth("anything").send().await.expect("metrics");
     assert_eq!(res.status(), 200);

@@ -6,7 +6,7 @@ mod common;
 
 #[tokio::test]
 async fn openapi_document_matches_the_snapshot() {
-    let app = common::spawn_app(canyu_store::Backend::Sqlite).await;
+    let app = common::spawn_app(canyu_app::testing::store::Backend::Sqlite).await;
     let served: serde_json::Value =
         app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
     let generated = serde_json::to_value(canyu_web::api::openapi()).unwrap();
@@ -96,7 +96,7 @@ fn documented_routes(doc: &serde_json::Value) -> std::collections::BTreeSet<(Str
 /// here, whichever way it was added; and a documented operation nobody serves fails too.
 #[tokio::test]
 async fn every_served_api_route_is_documented_and_every_documented_one_served() {
-    let app = common::spawn_app(canyu_store::Backend::Sqlite).await;
+    let app = common::spawn_app(canyu_app::testing::store::Backend::Sqlite).await;
     let router = canyu_web::router(app.state.clone());
     let served: std::collections::BTreeSet<_> = served_routes(&router)
         .into_iter()

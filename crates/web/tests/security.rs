@@ -3,7 +3,7 @@
 
 mod common;
 
-use canyu_store::Backend;
+use canyu_app::testing::store::Backend;
 use common::{error_code, spawn_app, spawn_app_with, test_config};
 use serde_json::json;
 

@@ -257,7 +257,7 @@ async fn revealed_campaign(
     app: &App,
     admin: &crate::auth::Auth,
     limits: canyu_core::campaign::OrderLimits,
-) -> canyu_store::Campaign {
+) -> canyu_app::testing::store::Campaign {
     let t = app.state.now();
     canyu_app::campaigns::create(
         &app.state,
@@ -297,7 +297,7 @@ async fn campaign_wave(
     campaign: i64,
     starts_at: i64,
     ends_at: i64,
-) -> canyu_store::Wave {
+) -> canyu_app::testing::store::Wave {
     canyu_app::sales::waves::create(
         &app.state,
         auth,

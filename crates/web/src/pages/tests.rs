@@ -10,11 +10,11 @@ use axum::response::Response;
 use canyu_app::accounts::PasswordCost;
 use canyu_app::accounts::Registration;
 use canyu_app::board::PostInput;
+use canyu_app::testing::store::testing::fresh_store;
+use canyu_app::testing::store::{Backend, User};
+use canyu_app::testing::text::SearchIndex;
 use canyu_app::{AppConfig, now_millis};
 use canyu_core::Role;
-use canyu_store::testing::fresh_store;
-use canyu_store::{Backend, User};
-use canyu_text::SearchIndex;
 use http_body_util::BodyExt;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -23,7 +23,7 @@ use tower::ServiceExt;
 pub(super) struct App {
     pub(super) state: AppState,
     /// The database under the app, for setting up what a test needs.
-    pub(super) store: canyu_store::Store,
+    pub(super) store: canyu_app::testing::store::Store,
     /// Added to the real clock: lets a test move a campaign from phase to phase.
     pub(super) clock_offset: Arc<std::sync::atomic::AtomicI64>,
 }
@@ -81,7 +81,7 @@ impl App {
         let state = AppState::new(app);
         store.create_category("car", "汽车", "Cars").await.expect("category");
         store
-            .create_product(canyu_store::NewProduct {
+            .create_product(canyu_app::testing::store::NewProduct {
                 slug: "xiaomi-su7",
                 name: "小米 SU7",
                 category_slug: "car",

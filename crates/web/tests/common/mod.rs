@@ -2,10 +2,10 @@
 #![allow(dead_code)]
 
 use canyu_app::accounts::PasswordCost;
+use canyu_app::testing::store::testing::fresh_store;
+use canyu_app::testing::store::{Backend, NewUser, Store};
+use canyu_app::testing::text::SearchIndex;
 use canyu_app::{App, AppConfig};
-use canyu_store::testing::fresh_store;
-use canyu_store::{Backend, NewUser, Store};
-use canyu_text::SearchIndex;
 use canyu_web::AppState;
 use reqwest::{Client, Method, Response};
 use serde_json::{Value, json};
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 #[allow(unused_imports)]
-pub use canyu_store::testing::backends;
+pub use canyu_app::testing::store::testing::backends;
 
 pub struct TestApp {
     pub base: String,
@@ -76,14 +76,14 @@ async fn serve(
     let index = SearchIndex::open_in_ram().expect("search index");
     let mut app = App::new(store.clone(), Arc::new(index), config);
     if let Some((url, prefix)) = &redis {
-        let stock = canyu_launch::redis_engine::RedisStock::connect(url)
+        let stock = canyu_app::testing::launch::redis_engine::RedisStock::connect(url)
             .await
             .expect("connect to CANYU_TEST_REDIS_URL")
             .with_prefix(prefix)
             .expect("prefix");
-        let claims = Arc::new(canyu_launch::claims::ClaimBook::redis(stock.clone()));
+        let claims = Arc::new(canyu_app::testing::launch::claims::ClaimBook::redis(stock.clone()));
         app.set_stock_engine(
-            canyu_launch::redis_stock::RedisStockEngine::start(store.clone(), stock),
+            canyu_app::testing::launch::redis_stock::RedisStockEngine::start(store.clone(), stock),
             claims,
         );
     }
