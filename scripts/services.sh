@@ -1,114 +1,134 @@
 #!/usr/bin/env bash
-# Makes sure the services the tests use are running on this machine: PostgreSQL on
-# 127.0.0.1:5432 (trust auth, user postgres, database test) and Debian's Chromium for the
-# browser tests. Installs them from Debian's packages when missing (needs root).
-set -euo pipefail
+# Throwaway services for the test command, sourced by scripts/test.sh. Everything lives in one
+# temporary folder and is stopped and removed by `services_stop` (test.sh traps it): a
+# PostgreSQL cluster of its own (initdb + pg_ctl, trust auth inside that cluster only, a free
+# port), a Redis of its own (a free port, nothing on disk), and a Python virtual environment
+# for the SMTP sink. Nothing of the machine's own configuration is touched: no pg_hba.conf,
+# no system pip, no service left running. What cannot run is said, and that part is skipped.
+#
+# Needs: PostgreSQL's server binaries (Debian: postgresql; found under /usr/lib/postgresql or
+# on PATH), redis-server, python3 with venv. Run as root, the cluster runs as the `postgres`
+# user (initdb refuses root). Debian's Chromium is installed from its package when missing
+# and we are root (the browser test's only way to get a browser); Node.js ≥ 20 must be there.
 
-log() { echo "[services] $*" >&2; }
-apt_updated=0
-apt_install() {
-  if [ "$(id -u)" != 0 ]; then log "not root: cannot install $*"; return 1; fi
-  if [ $apt_updated = 0 ]; then apt-get update -qq >&2; apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+SERVICES_DIR=""
+SERVICES_PG_BIN=""
+SERVICES_PG_DATA=""
+SERVICES_REDIS_PID=""
+
+services_log() { echo "[services] $*" >&2; }
+
+# Call first, not in a subshell: the other functions set variables of this shell.
+services_init() {
+  SERVICES_DIR="$(mktemp -d "${TMPDIR:-/tmp}/canyu-test-services.XXXXXX")"
+  chmod 755 "$SERVICES_DIR"
 }
 
-pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
 
-ensure_postgres() {
-  if pg_up; then return 0; fi
-  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
-    log "installing PostgreSQL"
-    apt_install postgresql postgresql-client || return 1
+# Sets CANYU_TEST_POSTGRES_URL to a fresh PostgreSQL with a database `test`, or says why not.
+services_postgres() {
+  local initdb
+  initdb="$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n1)"
+  [ -n "$initdb" ] || initdb="$(command -v initdb || true)"
+  if [ -z "$initdb" ]; then
+    services_log "PostgreSQL's initdb not found (Debian: apt-get install postgresql): PostgreSQL tests are skipped"
+    return 0
   fi
-  local version
-  version=$(ls /etc/postgresql | sort -V | tail -n1)
-  local hba="/etc/postgresql/$version/main/pg_hba.conf"
-  if [ -f "$hba" ] && ! grep -q "canyu-trust" "$hba"; then
-    # Test-machine only: local connections need no password, as on the CI machines.
-    sed -i -E 's/^(host|local)(\s+.*)(scram-sha-256|md5|peer)\s*$/\1\2trust/' "$hba"
-    echo "# canyu-trust: test machine, trust local connections" >> "$hba"
-  fi
-  log "starting PostgreSQL $version"
-  pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null || pg_ctlcluster "$version" main restart || true
-  for _ in $(seq 1 30); do pg_up && break; sleep 1; done
-  pg_up || { log "PostgreSQL did not start"; return 1; }
-}
-
-ensure_test_database() {
-  psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='test'" | grep -q 1 \
-    || psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE test"
-  # Databases left behind by earlier test runs.
-  psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'canyu_t_%'" \
-    | while read -r db; do [ -n "$db" ] && psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"$db\"" || true; done
-}
-
-ensure_chromium() {
-  if [ -x /usr/bin/chromium ]; then return 0; fi
-  log "installing Debian's Chromium"
-  apt_install chromium chromium-driver
-}
-
-ensure_node() {
-  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then return 0; fi
-  log "installing Node.js"
-  apt_install nodejs npm
-}
-
-case "${1:-all}" in
-  postgres) ensure_postgres && ensure_test_database ;;
-  browser) ensure_chromium && ensure_node ;;
-  all)
-    if ensure_postgres && ensure_test_database; then
-      echo "postgres://postgres@127.0.0.1:5432/test"
-    else
-      log "PostgreSQL unavailable: the PostgreSQL half of the tests will be skipped"
+  SERVICES_PG_BIN="$(dirname "$initdb")"
+  local dir port as=()
+  dir="$SERVICES_DIR/pg"
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then
+    if ! id postgres >/dev/null 2>&1; then
+      services_log "running as root without a postgres user to run the cluster as: PostgreSQL tests are skipped"
+      return 0
     fi
-    ensure_chromium || log "Chromium unavailable"
-    ensure_node || log "Node.js unavailable"
-    ;;
-esac
-
-# --- SMTP server for canyu-notify's email tests ------------------------------------------------
-# crates/notify/tests/smtp.rs runs a real SMTP server from python3 (tests/smtp_sink.py): aiosmtpd
-# when installed, else the standard library's smtpd, which Python 3.12 removed. Best effort and
-# quiet: stdout stays the PostgreSQL URL that callers capture, and without either module the
-# email tests print "skipping" instead of failing. The exit status stays that of the section
-# above.
-services_status=$?
-ensure_aiosmtpd() {
-  command -v python3 >/dev/null 2>&1 || { log "python3 not found: the SMTP tests will be skipped"; return 0; }
-  python3 -c 'import aiosmtpd' >/dev/null 2>&1 && return 0
-  log "installing aiosmtpd for the SMTP tests"
-  python3 -m pip install -q --disable-pip-version-check aiosmtpd >/dev/null 2>&1 \
-    || python3 -m pip install -q --disable-pip-version-check --break-system-packages aiosmtpd >/dev/null 2>&1 \
-    || log "could not install aiosmtpd: the SMTP tests use smtpd if this Python still has it"
-  return 0
-}
-
-case "${1:-all}" in
-  smtp | all) ensure_aiosmtpd ;;
-esac
-
-# --- Redis for canyu-launch's Redis stock engine tests ------------------------------------------
-# crates/launch/tests/redis_engine.rs runs against Redis on 127.0.0.1:6379 when
-# CANYU_TEST_REDIS_URL is set (scripts/test.sh sets it when Redis answers). Started without
-# persistence: the tests need a scratch store, not durability. Logs go to stderr only, and the
-# exit status stays that of the PostgreSQL section above.
-redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
-
-ensure_redis() {
-  if redis_up; then return 0; fi
-  if ! command -v redis-server >/dev/null 2>&1; then
-    log "installing Redis"
-    apt_install redis-server || return 1
+    chown postgres "$dir"
+    as=(runuser -u postgres --)
   fi
-  log "starting Redis on 127.0.0.1:6379"
-  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no >&2 || return 1
-  for _ in $(seq 1 30); do redis_up && break; sleep 0.2; done
-  redis_up || { log "Redis did not start"; return 1; }
+  port="$(free_port)"
+  SERVICES_PG_DATA="$dir/data"
+  if ! "${as[@]}" "$initdb" -D "$SERVICES_PG_DATA" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1; then
+    services_log "initdb failed (see below): PostgreSQL tests are skipped"; tail -n 5 "$dir/initdb.log" >&2
+    SERVICES_PG_DATA=""
+    return 0
+  fi
+  if ! "${as[@]}" "$SERVICES_PG_BIN/pg_ctl" -D "$SERVICES_PG_DATA" -l "$dir/server.log" -w -t 60 \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null; then
+    services_log "PostgreSQL did not start (see below): PostgreSQL tests are skipped"; tail -n 5 "$dir/server.log" >&2
+    return 0
+  fi
+  "$SERVICES_PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres test
+  export CANYU_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/test"
 }
 
-case "${1:-all}" in
-  redis | all) ensure_redis || log "Redis unavailable: the Redis engine tests will be skipped" ;;
-esac
-exit "$services_status"
+# Sets CANYU_TEST_REDIS_URL to a fresh Redis, or says why not.
+services_redis() {
+  if ! command -v redis-server >/dev/null 2>&1; then
+    services_log "redis-server not found (Debian: apt-get install redis-server): Redis tests are skipped"
+    return 0
+  fi
+  local dir port
+  dir="$SERVICES_DIR/redis"
+  mkdir -p "$dir"
+  port="$(free_port)"
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$dir" \
+    --logfile "$dir/redis.log" >/dev/null 2>&1 &
+  SERVICES_REDIS_PID=$!
+  for _ in $(seq 1 50); do
+    redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.1
+  done
+  if ! redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; then
+    services_log "Redis did not start: Redis tests are skipped"
+    return 0
+  fi
+  export CANYU_TEST_REDIS_URL="redis://127.0.0.1:$port"
+}
+
+# Puts a virtual environment with aiosmtpd first on PATH, for the SMTP tests' `python3`.
+services_smtp_python() {
+  local venv
+  venv="$SERVICES_DIR/venv"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1 ||
+    ! "$venv/bin/pip" install -q --disable-pip-version-check aiosmtpd >/dev/null 2>&1; then
+    services_log "could not make a virtual environment with aiosmtpd: the SMTP tests use this Python's smtpd if it has one, else skip"
+    return 0
+  fi
+  PATH="$venv/bin:$PATH"
+  export PATH
+}
+
+# Debian's Chromium for the browser test (the only package this script may install), and a
+# check that Node.js is new enough.
+services_browser() {
+  if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      services_log "installing Debian's Chromium for the browser test"
+      apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >&2 \
+        || services_log "could not install Chromium"
+    else
+      services_log "no /usr/bin/chromium (Debian: apt-get install chromium): the browser test will fail"
+    fi
+  fi
+  if ! command -v node >/dev/null 2>&1 || ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)'; then
+    services_log "the browser test needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))"
+  fi
+}
+
+services_stop() {
+  if [ -n "$SERVICES_REDIS_PID" ]; then
+    kill "$SERVICES_REDIS_PID" 2>/dev/null || true
+    wait "$SERVICES_REDIS_PID" 2>/dev/null || true
+  fi
+  if [ -n "$SERVICES_PG_DATA" ] && [ -f "$SERVICES_PG_DATA/postmaster.pid" ]; then
+    local as=()
+    [ "$(id -u)" = 0 ] && as=(runuser -u postgres --)
+    "${as[@]}" "$SERVICES_PG_BIN/pg_ctl" -D "$SERVICES_PG_DATA" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  [ -n "$SERVICES_DIR" ] && rm -rf "$SERVICES_DIR"
+  SERVICES_DIR=""
+}

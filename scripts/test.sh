@@ -1,33 +1,29 @@
 #!/usr/bin/env bash
 # The test command: formatting, lints, unit and integration tests on SQLite and PostgreSQL,
-# then the end-to-end test in headless Chromium. Starts what it needs (scripts/services.sh).
+# then the end-to-end test in headless Chromium. Starts throwaway PostgreSQL and Redis
+# instances of its own and stops them at the end (scripts/services.sh); changes nothing of
+# the machine's configuration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -z "${CANYU_TEST_POSTGRES_URL:-}" ]; then
-  CANYU_TEST_POSTGRES_URL=$(bash scripts/services.sh all || true)
-else
-  bash scripts/services.sh browser || true
-fi
-export CANYU_TEST_POSTGRES_URL
-if [ -n "$CANYU_TEST_POSTGRES_URL" ]; then
+# shellcheck source=scripts/services.sh
+source scripts/services.sh
+services_init
+trap services_stop EXIT INT TERM
+# A PostgreSQL or Redis given from outside is used as it is; otherwise throwaway ones.
+[ -n "${CANYU_TEST_POSTGRES_URL:-}" ] || services_postgres
+[ -n "${CANYU_TEST_REDIS_URL:-}" ] || services_redis
+services_smtp_python
+services_browser
+if [ -n "${CANYU_TEST_POSTGRES_URL:-}" ]; then
   echo "== PostgreSQL tests use $CANYU_TEST_POSTGRES_URL"
 else
-  echo "== CANYU_TEST_POSTGRES_URL unset: PostgreSQL runs are skipped (tests say so)"
-fi
-
-if [ -z "${CANYU_TEST_REDIS_URL:-}" ]; then
-  # `services.sh all` above started Redis already unless PostgreSQL was given; this is a ping then.
-  bash scripts/services.sh redis || true
-  if redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then
-    CANYU_TEST_REDIS_URL=redis://127.0.0.1:6379
-  fi
+  echo "== no PostgreSQL: PostgreSQL runs are skipped (tests say so)"
 fi
 if [ -n "${CANYU_TEST_REDIS_URL:-}" ]; then
-  export CANYU_TEST_REDIS_URL
   echo "== Redis engine tests use $CANYU_TEST_REDIS_URL"
 else
-  echo "== Redis not answering on 127.0.0.1:6379: Redis engine tests are skipped (tests say so)"
+  echo "== no Redis: Redis engine tests are skipped (tests say so)"
 fi
 
 echo "== cargo fmt --check"
