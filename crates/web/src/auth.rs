@@ -13,9 +13,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use canyu_app::accounts::{self, sessions};
-pub use canyu_app::accounts::{Auth, AuthVia, random_token};
+pub use canyu_app::accounts::{Auth, AuthVia, constant_time_eq, random_token};
 use canyu_app::model::User;
-pub use canyu_app::notify::constant_time_eq;
 use canyu_core::ErrorCode;
 
 pub const SESSION_COOKIE: &str = "canyu_session";

@@ -7,7 +7,7 @@ pub mod passwords;
 pub mod sessions;
 
 pub use passwords::{PasswordCost, hash_password, verify_password};
-pub use sessions::{Auth, AuthVia, random_token, token_digest};
+pub use sessions::{Auth, AuthVia, constant_time_eq, random_token, token_digest};
 
 use crate::App;
 use crate::error::{AppError, AppResult};

@@ -42,6 +42,11 @@ pub fn token_digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// Compares secrets without leaking, through timing, how much of a guess was right.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// The caller behind an API token (`token_expired` / `token_invalid` otherwise). The use is
 /// noted, to be written later (see [`crate::app::TokenUses`]).
 pub async fn authenticate_token(app: &App, token: &str) -> AppResult<Auth> {

@@ -6,7 +6,7 @@ pub mod text;
 pub mod webhooks;
 
 use crate::App;
-use crate::accounts::Auth;
+use crate::accounts::{Auth, constant_time_eq};
 use crate::error::{AppError, AppResult};
 use canyu_core::ErrorCode;
 use canyu_store::Notification;
@@ -62,8 +62,4 @@ pub async fn unsubscribe(app: &App, user: &str, given: &str) -> AppResult<()> {
     app.store.set_email_notifications(user_id, false).await?;
     tracing::info!(user = user_id, "unsubscribed from email");
     Ok(())
-}
-
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
