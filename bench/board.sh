@@ -8,6 +8,8 @@
 # FTS5 (trigram) on the same rows and queries, then start the release binary on the loaded
 # database (start-up time), and drive the hot board page and /healthz with wrk in the same
 # run; report requests/s, p99 and the server's RSS. Results: bench/out/board-<backend>.txt.
+# CANYU_BIN=path (and CANYU_BENCH_BIN=path) run those builds instead of building, e.g. to
+# compare two versions in one sitting (bench/ab.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,9 +21,11 @@ PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/test}
 if [ ! -f "$CORPUS" ]; then echo "skipping: $CORPUS not found (shared data absent)"; exit 0; fi
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 
-cargo build --release --locked -p canyu -p canyu-bench
-BIN=$PWD/target/release/canyu
-BENCH=$PWD/target/release/canyu-bench
+if [ -z "${CANYU_BIN:-}" ] || [ -z "${CANYU_BENCH_BIN:-}" ]; then
+  cargo build --release --locked -p canyu -p canyu-bench
+fi
+BIN=${CANYU_BIN:-$PWD/target/release/canyu}
+BENCH=${CANYU_BENCH_BIN:-$PWD/target/release/canyu-bench}
 mkdir -p bench/out
 
 wrk_run() { # url -> "rps p99_ms"

@@ -35,6 +35,8 @@ cargo test --workspace --locked
 echo "== target/ after the build: $(du -sh target | cut -f1), disk $(df -h --output=avail . | tail -1 | tr -d ' ') free"
 echo "== OpenAPI document (openapi-spec-validator)"
 bash scripts/openapi_check.sh target/debug/canyu
+echo "== generated API clients (Python and TypeScript) on SQLite and PostgreSQL"
+bash clients/run.sh target/debug/canyu
 echo "== end-to-end in headless Chromium"
 # target/debug/canyu was built by `cargo test` for the CLI tests, with the same features.
 bash e2e/run.sh target/debug/canyu

@@ -21,6 +21,8 @@ pub enum WaveMode {
 }
 
 impl WaveMode {
+    pub const ALL: [WaveMode; 2] = [WaveMode::Fcfs, WaveMode::Draw];
+
     pub fn parse(raw: &str) -> Result<WaveMode, ErrorCode> {
         match raw.trim() {
             "fcfs" => Ok(WaveMode::Fcfs),
@@ -52,6 +54,9 @@ pub enum Eligibility {
 }
 
 impl Eligibility {
+    /// Every `kind()`, as `parse` takes them.
+    pub const KINDS: [&'static str; 5] = ["everyone", "min_level", "beta", "fcode", "reservation"];
+
     /// `everyone` (default), `min_level` with `min_level`, `beta`, `fcode` or `reservation`.
     pub fn parse(kind: Option<&str>, min_level: Option<i64>) -> Result<Eligibility, ErrorCode> {
         let levels = crate::points::LEVELS.len() as i64;
@@ -244,6 +249,18 @@ pub fn parse_idempotency_key(raw: Option<&str>) -> Result<String, ErrorCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_published_modes_and_eligibility_kinds_are_the_parsed_ones() {
+        for mode in WaveMode::ALL {
+            assert_eq!(WaveMode::parse(mode.as_str()), Ok(mode));
+        }
+        for kind in Eligibility::KINDS {
+            let level = (kind == "min_level").then_some(1);
+            assert_eq!(Eligibility::parse(Some(kind), level).map(Eligibility::kind), Ok(kind));
+        }
+        assert_eq!(WaveMode::parse("first_come"), Err(ErrorCode::InvalidWaveMode));
+    }
 
     #[test]
     fn a_new_quantity_moves_the_online_units() {

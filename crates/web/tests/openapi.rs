@@ -204,13 +204,21 @@ fn security_is_declared_per_operation() {
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
 
-/// The error body's `code` enumerates every `ErrorCode`, so clients can switch on it.
+/// The error body's `code` is the named `ErrorCode` schema, enumerating every `ErrorCode`, so
+/// clients can switch on it.
 #[test]
 fn error_codes_are_published() {
     let doc = serde_json::to_value(canyu_web::api::openapi()).unwrap();
-    let listed: Vec<&str> = doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"]
+    let code = &doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"];
+    assert!(
+        code["$ref"] == "#/components/schemas/ErrorCode"
+            || code["allOf"][0]["$ref"] == "#/components/schemas/ErrorCode"
+            || code["oneOf"][0]["$ref"] == "#/components/schemas/ErrorCode",
+        "ErrorDetail.code refers to ErrorCode: {code}"
+    );
+    let listed: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
         .as_array()
-        .expect("ErrorDetail.code is an enum")
+        .expect("ErrorCode is an enum")
         .iter()
         .map(|v| v.as_str().expect("a string"))
         .collect();
@@ -231,4 +239,60 @@ fn readme_lists_every_error_code() {
         .filter(|code| !section.contains(&format!("`{code}`")))
         .collect();
     assert!(missing.is_empty(), "README.md's error code table misses {missing:?}");
+}
+
+/// Fields parsed by a fixed rule of `canyu_core` publish its values, so generated clients get
+/// `"fcfs" | "draw"` rather than `string`, and the lists come from the rules themselves.
+#[test]
+fn rule_values_are_published_as_named_enums() {
+    let doc = serde_json::to_value(canyu_web::api::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let values = |name: &str| -> Vec<String> {
+        schemas[name]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name} is an enum"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(values("WaveMode"), ["fcfs", "draw"]);
+    assert_eq!(values("PostKind"), ["idea", "bug", "question"]);
+    assert_eq!(values("Eligibility"), canyu_core::wave::Eligibility::KINDS);
+    assert_eq!(values("PostStatus").len(), canyu_core::post::PostStatus::ALL.len());
+    let refers = |schema: &str, field: &str, to: &str| {
+        let property = schemas[schema]["properties"][field].to_string();
+        assert!(
+            property.contains(&format!("#/components/schemas/{to}")),
+            "{schema}.{field} refers to {to}: {property}"
+        );
+    };
+    refers("NewWaveRequest", "mode", "WaveMode");
+    refers("NewWaveRequest", "eligibility", "Eligibility");
+    refers("WaveView", "mode", "WaveMode");
+    refers("NewPostRequest", "kind", "PostKind");
+    refers("PostView", "status", "PostStatus");
+    refers("StatusRequest", "status", "PostStatus");
+}
+
+/// An optional request body is one the client leaves out, never a `null`: generators such as
+/// openapi-python-client produce calls that crash on `oneOf: [T, null]` bodies.
+#[test]
+fn optional_request_bodies_are_not_nullable() {
+    let doc = serde_json::to_value(canyu_web::api::openapi()).unwrap();
+    let mut optional = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(body) = op.get("requestBody") else { continue };
+            if body["required"] != true {
+                optional += 1;
+            }
+            for (media, content) in body["content"].as_object().unwrap() {
+                assert!(
+                    !content["schema"].to_string().contains("\"null\""),
+                    "{method} {path} {media}: a nullable body"
+                );
+            }
+        }
+    }
+    assert!(optional >= 2, "the optional bodies (order, cancel) were found: {optional}");
 }

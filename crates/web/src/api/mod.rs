@@ -122,8 +122,39 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     with_prefix(documented_routes().into_openapi())
 }
 
+/// An optional request body (`request_body(content = Option<T>)`) is one a client may leave
+/// out; utoipa also publishes it as `oneOf: [T, null]`, and openapi-python-client then
+/// generates a call that crashes when the body is left out (it sends its `UNSET` marker as
+/// JSON). `required: false` already says it: the schema becomes plain `T`.
+fn optional_bodies_without_null(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    use utoipa::openapi::{RefOr, Required};
+    let is_null = |schema: &RefOr<Schema>| matches!(schema, RefOr::T(Schema::Object(object)) if object.schema_type == SchemaType::Type(Type::Null));
+    for item in doc.paths.paths.values_mut() {
+        for operation in
+            [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
+        {
+            let Some(RefOr::T(body)) = operation.request_body.as_mut() else { continue };
+            if body.required == Some(Required::True) {
+                continue;
+            }
+            for content in body.content.values_mut() {
+                let RefOr::T(content) = content else { continue };
+                if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema
+                    && one_of.items.len() == 2
+                    && one_of.items.iter().any(is_null)
+                {
+                    content.schema = one_of.items.iter().find(|s| !is_null(s)).cloned();
+                }
+            }
+        }
+    }
+}
+
 fn with_prefix(routes: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi().nest(PREFIX, routes)
+    let mut doc = ApiDoc::openapi().nest(PREFIX, routes);
+    optional_bodies_without_null(&mut doc);
+    doc
 }
 
 async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openapi::OpenApi> {

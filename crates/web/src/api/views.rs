@@ -84,14 +84,14 @@ pub struct PostView {
     /// The product's slug.
     pub product: String,
     pub product_name: String,
-    /// `idea`, `bug` or `question`.
+    #[schema(value_type = PostKind)]
     pub kind: String,
     pub title: String,
     /// Markdown as the author wrote it.
     pub body: String,
     /// The body rendered to sanitised HTML.
     pub body_html: String,
-    /// `new`, `acknowledged`, `planned`, `in_progress`, `shipped`, `declined` or `duplicate`.
+    #[schema(value_type = PostStatus)]
     pub status: String,
     pub votes: i64,
     pub comments: i64,
@@ -240,17 +240,69 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable machine-readable code, e.g. `title_too_long`: one of `canyu_core::ErrorCode`,
     /// listed in the schema so clients can switch on it.
-    #[schema(schema_with = error_code_schema)]
+    #[schema(value_type = ErrorCode)]
     pub code: String,
     /// Human-readable, in the request's language.
     pub message: String,
 }
 
-/// The `code` of an error body: a string enumerating every `ErrorCode::as_str()`.
-fn error_code_schema() -> utoipa::openapi::Object {
+/// A string field that takes one of a rule's values, published as an enum taken from the rule
+/// itself (so the document cannot drift from what the server accepts, and generated clients get
+/// a union type instead of `string`).
+pub(crate) fn string_enum(
+    description: &str,
+    values: impl IntoIterator<Item = &'static str>,
+) -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::Type::String)
-        .description(Some("Stable machine-readable code, e.g. `title_too_long`; the message explains it in the request's language."))
-        .enum_values(Some(canyu_core::ErrorCode::ALL.iter().map(|code| code.as_str())))
+        .description(Some(description))
+        .enum_values(Some(values))
         .build()
 }
+
+/// A named schema (`components/schemas/<name>`) for a string field parsed by a rule of
+/// `canyu_core`: fields say `#[schema(value_type = WaveMode)]` and stay `String`, so a bad
+/// value still gets the rule's own error code rather than a deserialisation error.
+macro_rules! string_enum_schema {
+    ($(#[$doc:meta])* $name:ident, $description:expr, $values:expr) => {
+        $(#[$doc])*
+        pub struct $name;
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                string_enum($description, $values).into()
+            }
+        }
+        impl utoipa::ToSchema for $name {}
+    };
+}
+
+string_enum_schema!(
+    /// `PostKind` in the document.
+    PostKind,
+    "What the post is.",
+    canyu_core::post::PostKind::ALL.map(|kind| kind.as_str())
+);
+string_enum_schema!(
+    /// `PostStatus` in the document.
+    PostStatus,
+    "Where the post stands: `new → acknowledged → planned → in_progress → shipped`, or `declined` / `duplicate`.",
+    canyu_core::post::PostStatus::ALL.map(|status| status.as_str())
+);
+string_enum_schema!(
+    /// `WaveMode` in the document.
+    WaveMode,
+    "`fcfs`: first come, first served; `draw`: one entry per fan during the window, drawn provably fairly when it closes (see `GET /api/v1/waves/{id}/draw`).",
+    canyu_core::wave::WaveMode::ALL.map(|mode| mode.as_str())
+);
+string_enum_schema!(
+    /// `Eligibility` in the document.
+    Eligibility,
+    "Who may buy: `everyone` (default), `min_level` (with `min_level`), `beta` (the product's beta group), `fcode` (holders of a redeemed F-code for the wave) or `reservation` (the campaign's reservation holders; needs `campaign`).",
+    canyu_core::wave::Eligibility::KINDS
+);
+string_enum_schema!(
+    /// `ErrorCode` in the document: every `canyu_core::ErrorCode::as_str()`.
+    ErrorCode,
+    "Stable machine-readable code, e.g. `title_too_long`; the message explains it in the request's language.",
+    canyu_core::ErrorCode::ALL.iter().map(|code| code.as_str())
+);

@@ -28,6 +28,7 @@ pub struct NewWaveRequest {
     pub quantity: i64,
     /// `fcfs` (first come, first served) or `draw` (one entry per fan during the window, drawn
     /// provably fairly when it closes; see `GET /api/v1/waves/{id}/draw`).
+    #[schema(value_type = crate::api::views::WaveMode)]
     pub mode: String,
     /// Orders per fan, 1–100 (default 1).
     pub per_fan_limit: Option<i64>,
@@ -35,8 +36,7 @@ pub struct NewWaveRequest {
     pub starts_at: String,
     /// RFC 3339; after `starts_at`, at most 90 days later.
     pub ends_at: String,
-    /// `everyone` (default), `min_level` (with `min_level`), `beta` (the product's beta members),
-    /// `fcode` (fans holding a redeemed F-code for the wave) or `reservation` (with `campaign`).
+    #[schema(value_type = Option<crate::api::views::Eligibility>)]
     pub eligibility: Option<String>,
     /// 1–6, with `eligibility: "min_level"`.
     pub min_level: Option<i64>,
@@ -64,10 +64,12 @@ pub struct WaveView {
     /// Units left for online orders: live while the wave runs (may include orders being
     /// committed), exact afterwards.
     pub remaining: i64,
+    #[schema(value_type = crate::api::views::WaveMode)]
     pub mode: String,
     pub per_fan_limit: i64,
     pub starts_at: String,
     pub ends_at: String,
+    #[schema(value_type = crate::api::views::Eligibility)]
     pub eligibility: String,
     pub min_level: Option<u8>,
     pub channels: BTreeMap<String, i64>,

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 pub struct NewPostRequest {
     /// Product slug.
     pub product: String,
-    /// `idea`, `bug` or `question`.
+    #[schema(value_type = crate::api::views::PostKind)]
     pub kind: String,
     /// 1–120 characters.
     pub title: String,

@@ -33,6 +33,7 @@ pub struct UnmergeView {
     /// The post it had been merged into.
     pub from: i64,
     /// The status the post is back to.
+    #[schema(value_type = crate::api::views::PostStatus)]
     pub status: String,
     /// Votes taken back from the target.
     pub removed_votes: i64,

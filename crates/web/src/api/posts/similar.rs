@@ -25,6 +25,7 @@ pub struct SimilarParams {
 pub struct SimilarPostView {
     pub id: i64,
     pub title: String,
+    #[schema(value_type = crate::api::views::PostStatus)]
     pub status: String,
     pub votes: i64,
     pub comments: i64,

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct StatusRequest {
     /// The new status.
+    #[schema(value_type = crate::api::views::PostStatus)]
     pub status: String,
     /// Shown on the post's public timeline.
     pub note: Option<String>,

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Generates API clients from the OpenAPI document a fresh canyu serves, and runs a short
+# script through each (issue #25):
+#
+#   clients/run.sh target/debug/canyu
+#
+# For SQLite, and for PostgreSQL when CANYU_TEST_POSTGRES_URL is set (a fresh database is
+# made beside it and dropped after): start canyu on a free port, create a staff account, fetch
+# /api/v1/openapi.json, then
+#   - Python: openapi-python-client generates the package `canyu_client` (any generator
+#     warning, e.g. a skipped operation, fails the run) and clients/python/smoke.py runs;
+#   - TypeScript: openapi-typescript generates clients/typescript/generated/api.d.ts, tsc
+#     type-checks clients/typescript/smoke.ts against it (strict) and node runs it with
+#     openapi-fetch.
+# Builds nothing of canyu: give it the binary. Needs python3 with venv, node ≥ 20, npm, curl;
+# the generators come from PyPI (a virtual environment under target/) and npm (package-lock).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+  echo "usage: $0 <path to the canyu binary>" >&2
+  exit 2
+fi
+BIN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+
+VENV="$ROOT/target/clients-venv"
+if [ ! -x "$VENV/bin/openapi-python-client" ]; then
+  echo "clients: installing openapi-python-client into $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check 'openapi-python-client==0.29.1'
+fi
+(cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/canyu-clients.XXXXXX")"
+SERVER_PID=""
+PG_DB=""
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+}
+drop_database() {
+  if [ -n "$PG_DB" ]; then
+    psql "$CANYU_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
+    PG_DB=""
+  fi
+}
+cleanup() {
+  local status=$?
+  stop_server
+  drop_database
+  if [ "$status" -ne 0 ] && [ -f "$WORK/server.log" ]; then
+    echo "---- server log (last 30 lines) ----" >&2
+    tail -n 30 "$WORK/server.log" >&2 || true
+  fi
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT INT TERM
+
+run_backend() { # sqlite | postgres
+  local backend=$1 data="$WORK/$1" db_args=()
+  mkdir -p "$data"
+  if [ "$backend" = postgres ]; then
+    PG_DB="canyu_clients_$$"
+    PGOPTIONS="-c client_min_messages=warning" psql "$CANYU_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $PG_DB" -qc "CREATE DATABASE $PG_DB" >/dev/null
+    db_args=(--database-url "${CANYU_TEST_POSTGRES_URL%/*}/$PG_DB")
+  fi
+  local port url staff_password
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  url="http://127.0.0.1:$port"
+  staff_password="staff-password-$RANDOM$RANDOM"
+  echo "== clients on $backend: canyu at $url"
+  "$BIN" serve --data-dir "$data" "${db_args[@]}" --listen "127.0.0.1:$port" >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 150); do
+    if curl -sf "$url/healthz" >/dev/null 2>&1; then break; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "clients: the server exited" >&2; exit 1; }
+    sleep 0.2
+  done
+  # The password goes through the environment, not the command line.
+  CANYU_USER_PASSWORD="$staff_password" "$BIN" user create --data-dir "$data" "${db_args[@]}" \
+    --handle clients_staff --role staff >/dev/null
+  curl -sf "$url/api/v1/openapi.json" -o "$WORK/openapi.json"
+
+  # Python: generate, refuse any warning, run.
+  rm -rf "$WORK/python"
+  mkdir -p "$WORK/python"
+  local generated
+  if ! generated=$(cd "$WORK/python" && "$VENV/bin/openapi-python-client" generate \
+    --path "$WORK/openapi.json" --config "$ROOT/clients/python/config.yaml" --meta none \
+    --output-path "$WORK/python/canyu_client" 2>&1); then
+    echo "$generated" >&2
+    echo "clients: openapi-python-client failed" >&2
+    exit 1
+  fi
+  if grep -qiE 'warning|unable|skipp' <<<"$generated"; then
+    echo "$generated" >&2
+    echo "clients: openapi-python-client warned about the document" >&2
+    exit 1
+  fi
+  CANYU_URL="$url" STAFF_HANDLE=clients_staff STAFF_PASSWORD="$staff_password" \
+    PYTHONPATH="$WORK/python" "$VENV/bin/python" clients/python/smoke.py
+
+  # TypeScript: generate the types, type-check strictly, run.
+  (
+    cd clients/typescript
+    rm -rf generated dist
+    npx --no-install openapi-typescript "$WORK/openapi.json" --output generated/api.d.ts --silent
+    npx --no-install tsc -p .
+    CANYU_URL="$url" STAFF_HANDLE=clients_staff STAFF_PASSWORD="$staff_password" node dist/smoke.js
+  )
+
+  stop_server
+  drop_database
+}
+
+run_backend sqlite
+if [ -n "${CANYU_TEST_POSTGRES_URL:-}" ]; then
+  run_backend postgres
+else
+  echo "== clients on postgres: skipped (CANYU_TEST_POSTGRES_URL is not set)"
+fi
+echo "clients: the Python and TypeScript clients passed"
