@@ -73,8 +73,12 @@ pub struct ProductChange {
     pub tagline: Option<String>,
 }
 
+/// Renames, moves or retags a product: the people who run it (its managers and admins), not
+/// any staff member.
 pub async fn update_product(app: &App, auth: &Auth, slug: &str, change: ProductChange) -> AppResult<Product> {
-    auth.require(Role::Staff)?;
+    crate::policy::require_role(auth, Role::Staff)?;
+    let existing = app.store.product_by_slug(slug).await?.ok_or(ErrorCode::UnknownProduct)?;
+    crate::policy::require_manager(app, auth, existing.id).await?;
     let name = change.name.as_deref().map(ProductName::parse).transpose()?;
     let tagline = change.tagline.as_deref().map(|t| parse_tagline(Some(t))).transpose()?;
     let product = app

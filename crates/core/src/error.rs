@@ -87,7 +87,7 @@ error_codes! {
     InvalidVersion = "invalid_version", 422, "版本号须为 1 到 32 个字符：字母、数字和 . - + _，以字母或数字开头。", "A version has 1 to 32 characters: letters, digits and . - + _, starting with a letter or digit.";
     InvalidChannel = "invalid_channel", 422, "渠道必须是 stable（正式版）或 beta（测试版）。", "The channel must be stable or beta.";
     InvalidDate = "invalid_date", 422, "日期格式须为 YYYY-MM-DD。", "Dates are written YYYY-MM-DD.";
-    NotProductManager = "not_product_manager", 403, "你不负责这个产品，不能管理它的版本。", "You do not manage this product's releases.";
+    NotProductManager = "not_product_manager", 403, "你不负责这个产品，无权管理它。", "You do not manage this product.";
     ReleaseNotFound = "release_not_found", 404, "版本不存在。", "No such release.";
     ReleaseVersionTaken = "release_version_taken", 409, "这个产品在该渠道已有同名版本。", "This product already has a release with that version on that channel.";
     ReleaseEmpty = "release_empty", 422, "版本里至少要有一个帖子才能发布。", "A release needs at least one post to be published.";
@@ -208,6 +208,7 @@ error_codes! {
     ControlCharacter = "control_character", 422, "内容包含不允许的控制字符（如 NUL），请删除后重试。", "The text contains a control character (such as NUL) that is not allowed; remove it and try again.";
     PaymentRefConflict = "payment_ref_conflict", 409, "该支付流水号已用于另一笔订单，本次付款未入账。", "That payment reference was already recorded for another order; this payment was not applied.";
     HandleMixedScript = "handle_mixed_script", 422, "用户名不能混用容易看错的文字（例如拉丁字母里夹着西里尔字母）；汉字、假名或韩文可以和拉丁字母、数字一起用。", "A handle must not mix look-alike scripts (such as Latin with Cyrillic letters); Chinese, Japanese or Korean may go with Latin letters and digits.";
+    InvalidTime = "invalid_time", 422, "时间格式不对：请写成 RFC 3339，例如 2026-11-27T22:00:00+08:00（北京时间）。", "Times are written in RFC 3339 with their offset, e.g. 2026-11-27T22:00:00+08:00.";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

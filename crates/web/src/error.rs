@@ -210,6 +210,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             }
         })?;
         refuse_json_controls(&bytes)?;
+        require_json_object(&bytes)?;
         serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
             // serde's reason names the field and the position, and at most echoes the caller's
             // own value back: safe to show, cut short so a huge value is not sent back whole.
@@ -217,6 +218,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             let reason: String = e.to_string().chars().take(200).collect();
             WebError(AppError::with_detail(ErrorCode::InvalidJson, reason))
         })
+    }
+}
+
+/// Every request body of the API is a JSON object (the document says so), but serde also fills
+/// a struct from an array — `[null]` would mean "mark all read" — which no client means.
+pub(crate) fn require_json_object(bytes: &[u8]) -> Result<(), WebError> {
+    match bytes.trim_ascii_start().first() {
+        Some(b'{') => Ok(()),
+        _ => Err(WebError(AppError::with_detail(ErrorCode::InvalidJson, "the body must be a JSON object"))),
     }
 }
 

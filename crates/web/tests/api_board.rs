@@ -318,3 +318,31 @@ async fn metrics_count_requests_by_route_and_the_token_uses_waiting() {
         assert!(metrics().await.contains("\ncanyu_token_uses_waiting 0\n"), "{backend:?}");
     }
 }
+
+/// Only the people who run a product rename it: staff of other products are refused and the
+/// product is unchanged; its manager and admins may (issue #17).
+#[tokio::test]
+async fn only_a_products_managers_change_it() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let manager = app.seed_catalog().await;
+        let other_staff = app.user_with_role("staff_other", canyu_core::Role::Staff).await;
+        let admin = app.user_with_role("site_admin", canyu_core::Role::Admin).await;
+        let fan = app.register("普通粉丝").await;
+        let rename = |name: &str| Some(json!({"name": name}));
+        for (token, expected) in [(&fan, (403, "forbidden")), (&other_staff, (403, "not_product_manager"))] {
+            let (s, b) =
+                app.call(Method::PATCH, "/api/v1/products/xiaomi-su7", Some(token), rename("被改名")).await;
+            assert_eq!((s, error_code(&b)), expected, "{backend:?}");
+        }
+        let (_, product) = app.get("/api/v1/products/xiaomi-su7", None).await;
+        assert_eq!(product["name"], "小米 SU7", "{backend:?}: unchanged");
+        let (s, b) = app.call(Method::PATCH, "/api/v1/products/nope", Some(&other_staff), rename("x")).await;
+        assert_eq!((s, error_code(&b)), (422, "unknown_product"), "{backend:?}");
+        for (token, name) in [(&manager, "小米 SU7 Pro"), (&admin, "小米 SU7 Ultra")] {
+            let (s, b) =
+                app.call(Method::PATCH, "/api/v1/products/xiaomi-su7", Some(token), rename(name)).await;
+            assert_eq!((s, b["name"].as_str()), (200, Some(name)), "{backend:?}: {b}");
+        }
+    }
+}

@@ -82,7 +82,7 @@ async fn a_campaign_goes_from_teaser_to_reveal_to_reservations_to_its_waves() {
         assert_eq!((s, error_code(&b)), (403, "forbidden"), "{backend:?}");
         for (bad, code) in [
             (with(body.clone(), "reveal_at", json!(rfc3339(t))), "invalid_campaign_schedule"),
-            (with(body.clone(), "reveal_at", json!("after lunch")), "invalid_campaign_schedule"),
+            (with(body.clone(), "reveal_at", json!("after lunch")), "invalid_time"),
             (with(body.clone(), "title", json!(" ")), "invalid_campaign_title"),
             (with(body.clone(), "skus", json!([])), "invalid_sku"),
             (

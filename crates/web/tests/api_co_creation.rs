@@ -121,6 +121,13 @@ async fn staff_merge_moves_votes_notifies_and_can_be_undone() {
         let id = inbox["items"][0]["id"].as_i64().unwrap();
         let (s, b) = app.post("/api/v1/me/notifications/read", Some(&voter), json!({"id": id})).await;
         assert_eq!((s, error_code(&b)), (404, "notification_not_found"));
+        // `[null]` is not "mark all read": a body is an object, and nothing changes.
+        for body in [json!([null]), json!([]), json!(null), json!(7)] {
+            let (s, b) = app.post("/api/v1/me/notifications/read", Some(&author), body.clone()).await;
+            assert_eq!((s, error_code(&b)), (400, "invalid_json"), "{body}");
+        }
+        let (_, inbox) = app.get("/api/v1/me/notifications", Some(&author)).await;
+        assert_eq!(inbox["unread"], 1, "{inbox}");
         let (s, b) = app.post("/api/v1/me/notifications/read", Some(&author), json!({"id": id})).await;
         assert_eq!((s, b["unread"].as_i64()), (200, Some(0)));
         let (s, b) = app.get("/api/v1/me/notifications?limit=0", Some(&author)).await;

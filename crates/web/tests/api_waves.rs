@@ -60,7 +60,7 @@ async fn staff_release_a_wave_and_fans_order_by_the_rules() {
             (wave_body(10, t, t), "invalid_wave_window"),
             (
                 json!({"product": "xiaomi-su7", "quantity": 5, "mode": "fcfs", "starts_at": "tomorrow", "ends_at": rfc3339(t)}),
-                "invalid_wave_window",
+                "invalid_time",
             ),
             (
                 json!({"product": "xiaomi-su7", "quantity": 5, "mode": "raffle", "starts_at": rfc3339(t), "ends_at": rfc3339(t + MIN)}),
@@ -92,6 +92,17 @@ async fn staff_release_a_wave_and_fans_order_by_the_rules() {
         let (s, b) = app.post(&format!("/api/v1/waves/{id}/orders"), Some(&fan), json!({})).await;
         assert_eq!((s, error_code(&b)), (400, "idempotency_key_required"));
         let (s, b, _) = order(&app, id, &fan, "has space", None).await;
+        assert_eq!((s, error_code(&b)), (400, "invalid_idempotency_key"));
+        // A key the client did send, in UTF-8: invalid, not "required".
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/waves/{id}/orders")))
+            .bearer_auth(&fan)
+            .header("idempotency-key", reqwest::header::HeaderValue::from_bytes("订单-1".as_bytes()).unwrap())
+            .send()
+            .await
+            .unwrap();
+        let (s, b) = common::to_json(res).await;
         assert_eq!((s, error_code(&b)), (400, "invalid_idempotency_key"));
         let (s, b, _) = order(&app, id, &fan, "k1", Some("[1]")).await;
         assert_eq!((s, error_code(&b)), (400, "invalid_json"));
@@ -320,7 +331,7 @@ async fn staff_end_a_wave_early_or_give_it_longer() {
             (&fan, json!({"ends_at": rfc3339(t + 120 * MIN)}), (403, "forbidden")),
             (&stranger, json!({"ends_at": rfc3339(t + 120 * MIN)}), (403, "not_product_manager")),
             (&staff, json!({"ends_at": rfc3339(t - 30 * MIN)}), (422, "wave_end_in_past")),
-            (&staff, json!({"ends_at": "soon"}), (422, "invalid_wave_window")),
+            (&staff, json!({"ends_at": "soon"}), (422, "invalid_time")),
             (&staff, json!({"ends_at": rfc3339(t + 91 * 86_400_000)}), (422, "invalid_wave_window")),
             (&staff, json!({"ends_at": rfc3339(t + 120 * MIN), "per_fan_limit": 5}), (400, "invalid_json")),
         ] {

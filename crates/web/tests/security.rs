@@ -124,6 +124,31 @@ async fn login_attempts_are_rate_limited() {
     let wait =
         res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     assert!(wait.is_some_and(|w| (1..=12).contains(&w)), "Retry-After {wait:?}");
+
+    // The HTML form says the same wait, in the header too.
+    let login_page = app.client.get(app.url("/login")).send().await.unwrap();
+    let anon_cookie = login_page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("canyu_csrf="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .expect("anonymous csrf cookie");
+    let anon_token = meta_csrf(&login_page.text().await.unwrap()).expect("csrf meta on the login page");
+    let res = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("handle", "nobody"), ("password", "wrong-password"), ("csrf", anon_token.as_str())])
+        .header("cookie", &anon_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    let wait =
+        res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    assert!(wait.is_some_and(|w| (1..=12).contains(&w)), "form Retry-After {wait:?}");
+    assert!(res.text().await.unwrap().contains("<form"), "the form is shown again");
 }
 
 #[tokio::test]

@@ -223,7 +223,7 @@ impl CampaignView {
 }
 
 fn time(raw: &str) -> WebResult<i64> {
-    parse_rfc3339(raw).ok_or(WebError::from(ErrorCode::InvalidCampaignSchedule))
+    parse_rfc3339(raw).ok_or(WebError::from(ErrorCode::InvalidTime))
 }
 
 fn campaign_id(raw: &str) -> WebResult<i64> {

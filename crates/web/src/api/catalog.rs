@@ -91,7 +91,7 @@ pub struct ProductUpdateRequest {
     pub tagline: Option<String>,
 }
 
-/// Edits a product (staff).
+/// Edits a product (its managers and admins).
 #[utoipa::path(patch, path = "/products/{slug}", operation_id = "updateProduct", security(("bearer" = [])), tag = "catalog", params(("slug" = String, Path)), request_body = ProductUpdateRequest,
     responses((status = 200, description = "OK", body = ProductView), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn update_product(

@@ -126,6 +126,17 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// out; utoipa also publishes it as `oneOf: [T, null]`, and openapi-python-client then
 /// generates a call that crashes when the body is left out (it sends its `UNSET` marker as
 /// JSON). `required: false` already says it: the schema becomes plain `T`.
+/// The `Idempotency-Key` header as text: absent is `None`; present but not printable ASCII is
+/// `invalid_idempotency_key` — the client did send a key, so "required" would mislead it.
+pub(crate) fn idempotency_key_header(
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<&str>, canyu_core::ErrorCode> {
+    headers
+        .get("idempotency-key")
+        .map(|value| value.to_str().map_err(|_| canyu_core::ErrorCode::InvalidIdempotencyKey))
+        .transpose()
+}
+
 fn optional_bodies_without_null(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::schema::{Schema, SchemaType, Type};
     use utoipa::openapi::{RefOr, Required};

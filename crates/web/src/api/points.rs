@@ -40,10 +40,7 @@ pub async fn adjust(
     headers: HeaderMap,
     ApiJson(req): ApiJson<AdjustRequest>,
 ) -> WebResult<Json<BalanceView>> {
-    let key = match headers.get("idempotency-key") {
-        Some(v) => Some(v.to_str().map_err(|_| ErrorCode::InvalidQuery)?),
-        None => None,
-    };
+    let key = crate::api::idempotency_key_header(&headers)?;
     let (user, points) = canyu_app::points::adjust(&state, &auth, &handle, req.delta, &req.note, key).await?;
     Ok(Json(BalanceView { handle: user.handle, points }))
 }

@@ -191,8 +191,8 @@ pub async fn create(
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<NewWaveRequest>,
 ) -> WebResult<(StatusCode, Json<WaveView>)> {
-    let starts_at = parse_rfc3339(&req.starts_at).ok_or(ErrorCode::InvalidWaveWindow)?;
-    let ends_at = parse_rfc3339(&req.ends_at).ok_or(ErrorCode::InvalidWaveWindow)?;
+    let starts_at = parse_rfc3339(&req.starts_at).ok_or(ErrorCode::InvalidTime)?;
+    let ends_at = parse_rfc3339(&req.ends_at).ok_or(ErrorCode::InvalidTime)?;
     let wave = waves::create(
         &state,
         &auth,
@@ -253,7 +253,7 @@ pub async fn change(
 ) -> WebResult<Json<WaveView>> {
     let id = parse_id(&id, ErrorCode::WaveNotFound)?;
     let time = |raw: Option<String>| match raw {
-        Some(raw) => parse_rfc3339(&raw).map(Some).ok_or(WebError::from(ErrorCode::InvalidWaveWindow)),
+        Some(raw) => parse_rfc3339(&raw).map(Some).ok_or(WebError::from(ErrorCode::InvalidTime)),
         None => Ok(None),
     };
     let (starts_at, ends_at) = (time(req.starts_at)?, time(req.ends_at)?);
@@ -308,6 +308,7 @@ pub async fn cancel(
     let req: WaveCancelRequest = if body.is_empty() {
         WaveCancelRequest::default()
     } else {
+        crate::error::require_json_object(body)?;
         serde_json::from_slice(body).map_err(|_| WebError::from(ErrorCode::InvalidJson))?
     };
     waves::cancel(&state, &auth, id, &req.reason).await?;
@@ -331,12 +332,13 @@ pub async fn order(
     body: Bytes,
 ) -> WebResult<Response> {
     let wave_id = parse_id(&id, ErrorCode::WaveNotFound)?;
-    let key = parse_idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok()))?;
+    let key = parse_idempotency_key(crate::api::idempotency_key_header(&headers)?)?;
     // The body is optional; when present it must be a JSON object (room for options later).
     let body = body.trim_ascii();
     let options: OrderBody = if body.is_empty() {
         OrderBody::default()
     } else {
+        crate::error::require_json_object(body)?;
         serde_json::from_slice(body).map_err(|_| WebError::from(ErrorCode::InvalidJson))?
     };
     let device = match headers.get("x-device-id") {

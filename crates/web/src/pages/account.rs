@@ -2,7 +2,7 @@
 //! `next`, which must be a path on this site.
 
 use super::i18n::T;
-use super::{Cx, Layout, form_error, safe_next, see_other, status_of, url};
+use super::{Cx, Layout, form_error, refused, safe_next, see_other, status_of, url};
 use crate::auth::{end_session, start_session};
 use crate::client_ip::ClientIp;
 use crate::error::WebResult;
@@ -126,7 +126,9 @@ pub async fn login(
     let next = safe_next(form.next.as_deref());
     match canyu_app::accounts::login(&state, ip.0, &form.handle, &form.password).await {
         Ok(user) => signed_in(&state, &user, &next).await,
-        Err(e) => Ok(login_page(&cx, next, form.handle, Some(form_error(&cx, &e)), status_of(&e))),
+        Err(e) => {
+            refused(&e, Ok(login_page(&cx, next, form.handle, Some(form_error(&cx, &e)), status_of(&e))))
+        }
     }
 }
 
@@ -147,7 +149,7 @@ pub async fn register(
         Err(e) => {
             let msg = form_error(&cx, &e);
             let status = status_of(&e);
-            Ok(register_page(&cx, form, next, Some(msg), status))
+            refused(&e, Ok(register_page(&cx, form, next, Some(msg), status)))
         }
     }
 }

@@ -137,7 +137,7 @@ async fn staff_create_a_category_and_a_product_that_appear_on_the_home_page() {
 #[tokio::test]
 async fn invalid_catalog_input_comes_back_with_the_reason_and_changes_nothing() {
     let app = App::new().await;
-    let (_, staff) = app.user("staff_bad", Role::Staff).await;
+    let (staff_user, staff) = app.user("staff_bad", Role::Staff).await;
     let csrf = app.csrf(&staff).await;
 
     let refused = app
@@ -184,6 +184,20 @@ async fn invalid_catalog_input_comes_back_with_the_reason_and_changes_nothing() 
         .await;
     assert_eq!(taken.status, StatusCode::CONFLICT);
     assert!(taken.html.contains("该标识已被使用。"));
+
+    // Staff who do not run the product may not edit it (issue #17): refused, unchanged.
+    let refused = app
+        .form(
+            "/admin/catalog/products/xiaomi-su7",
+            &staff,
+            &[("csrf", &csrf), ("name", "被改名"), ("category", "car"), ("tagline", "")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.html);
+    let su7 = app.store.product_by_slug("xiaomi-su7").await.unwrap().unwrap();
+    assert_eq!(su7.name, "小米 SU7");
+    // Once made one of its managers, the same staff member may.
+    app.store.add_product_manager(su7.id, staff_user.id).await.unwrap();
 
     // The tagline is named as the culprit, not the name.
     let long = "长".repeat(141);

@@ -371,7 +371,7 @@ async fn refused(
         return Err(err.into());
     }
     redo.error = Some(form_error(cx, &err));
-    render(state, cx, product, redo, status_of(&err)).await
+    super::refused(&err, render(state, cx, product, redo, status_of(&err)).await)
 }
 
 #[derive(Deserialize, Default)]

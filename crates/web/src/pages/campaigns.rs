@@ -4,7 +4,7 @@
 
 use super::i18n::T;
 use super::waves::china_local;
-use super::{Cx, Layout, form_error, product_url, see_other, status_of};
+use super::{Cx, Layout, form_error, product_url, refused, see_other, status_of};
 use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
@@ -477,7 +477,7 @@ pub async fn reserve(State(state): State<AppState>, cx: Cx, Path(id): Path<Strin
         Err(e) if matches!(e.code, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e.into()),
         Err(e) => {
             let msg = form_error(&cx, &e);
-            render(&state, &cx, id, Some(msg), status_of(&e)).await
+            refused(&e, render(&state, &cx, id, Some(msg), status_of(&e)).await)
         }
     }
 }
@@ -631,7 +631,7 @@ pub async fn create(
         }
         Err(e) => {
             let msg = form_error(&cx, &e);
-            super::waves::render_waves_with_campaign_form(
+            let page = super::waves::render_waves_with_campaign_form(
                 &state,
                 &cx,
                 &product,
@@ -639,7 +639,8 @@ pub async fn create(
                 Some(msg),
                 status_of(&e),
             )
-            .await
+            .await;
+            refused(&e, page)
         }
     }
 }
@@ -730,7 +731,7 @@ pub async fn cancel_flagged(
         Err(e) if matches!(e.code, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e.into()),
         Err(e) => {
             let msg = form_error(&cx, &e);
-            render(&state, &cx, id, Some(msg), status_of(&e)).await
+            refused(&e, render(&state, &cx, id, Some(msg), status_of(&e)).await)
         }
     }
 }
@@ -765,7 +766,7 @@ pub async fn advance_production(
         Err(e) if matches!(e.code, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e.into()),
         Err(e) => {
             let msg = form_error(&cx, &e);
-            render(&state, &cx, id, Some(msg), status_of(&e)).await
+            refused(&e, render(&state, &cx, id, Some(msg), status_of(&e)).await)
         }
     }
 }

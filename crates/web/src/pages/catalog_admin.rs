@@ -6,7 +6,7 @@
 //! rules are the API's (`/api/v1/categories`, `/api/v1/products`): both call the application layer (`canyu_app`).
 
 use super::i18n::{self, T};
-use super::{Cx, Layout, Link, encode_segment, form_error, product_url, see_other, status_of, url};
+use super::{Cx, Layout, Link, encode_segment, form_error, product_url, refused, see_other, status_of, url};
 use crate::auth::Auth;
 use crate::error::{WebError, WebResult};
 use crate::state::AppState;
@@ -265,7 +265,7 @@ pub async fn create_category(
         Err(e) => {
             let view =
                 View { category_error: Some(form_error(&cx, &e)), category_form: form, ..View::default() };
-            render(&state, &cx, view, status_of(&e)).await
+            refused(&e, render(&state, &cx, view, status_of(&e)).await)
         }
     }
 }
@@ -288,7 +288,7 @@ pub async fn create_product(
         Err(e) => {
             let msg = product_message(&cx, &e, &form.name);
             let view = View { product_error: Some(msg), product_form: form, ..View::default() };
-            render(&state, &cx, view, status_of(&e)).await
+            refused(&e, render(&state, &cx, view, status_of(&e)).await)
         }
     }
 }
@@ -355,7 +355,7 @@ pub async fn update_product(
         Err(e) => {
             let msg = product_message(&cx, &e, &form.name);
             let form = ProductForm { slug: p.slug.clone(), ..form };
-            render_edit(&state, &cx, &p, form, Some(msg), status_of(&e)).await
+            refused(&e, render_edit(&state, &cx, &p, form, Some(msg), status_of(&e)).await)
         }
     }
 }

@@ -3,7 +3,7 @@
 //! refund, rename the buyer), with every transition so far.
 
 use super::i18n::T;
-use super::{Cx, Layout, form_error, see_other, status_of};
+use super::{Cx, Layout, form_error, refused, see_other, status_of};
 use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
@@ -269,7 +269,7 @@ pub async fn act(
         }
         Err(e) => {
             let msg = form_error(&cx, &e);
-            render(&state, &cx, id, Some(msg), status_of(&e)).await
+            refused(&e, render(&state, &cx, id, Some(msg), status_of(&e)).await)
         }
     }
 }

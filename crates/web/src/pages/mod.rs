@@ -447,6 +447,17 @@ pub fn status_of(err: &AppError) -> StatusCode {
     StatusCode::from_u16(err.code.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
 }
 
+/// A form shown again after `err` refused it: a rate-limit refusal carries the bucket's own
+/// wait in `Retry-After`, as the API's answers do (the page says it in words too).
+pub fn refused(err: &AppError, page: WebResult<Response>) -> WebResult<Response> {
+    page.map(|mut res| {
+        if let Some(secs) = err.retry_after {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        res
+    })
+}
+
 #[cfg(test)]
 mod tests;
 

@@ -2,7 +2,7 @@
 //! and the reason, in their language.
 
 use super::i18n::{self, T};
-use super::{Cx, Layout, form_error, post_url, product_url, see_other, status_of};
+use super::{Cx, Layout, form_error, post_url, product_url, refused, see_other, status_of};
 use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
@@ -144,7 +144,7 @@ pub async fn create(
         }
         Err(e) => {
             let msg = form_error(&cx, &e);
-            render(&state, &cx, &slug, form, Some(msg), status_of(&e)).await
+            refused(&e, render(&state, &cx, &slug, form, Some(msg), status_of(&e)).await)
         }
     }
 }

@@ -4,8 +4,8 @@
 
 use super::i18n::{self, T};
 use super::{
-    Badge, Cx, Layout, Link, TimeView, form_error, post_url, product_url, safe_next, see_other, status_of,
-    url, user_url,
+    Badge, Cx, Layout, Link, TimeView, form_error, post_url, product_url, refused, safe_next, see_other,
+    status_of, url, user_url,
 };
 use crate::error::{WebError, WebResult};
 use crate::markdown;
@@ -331,7 +331,7 @@ pub async fn comment(
                 comment_draft: form.body,
                 ..Default::default()
             };
-            render(&state, &cx, id, redo, status_of(&e)).await
+            refused(&e, render(&state, &cx, id, redo, status_of(&e)).await)
         }
     }
 }
@@ -358,7 +358,7 @@ pub async fn change_status(
         Err(e) => {
             let redo =
                 Redo { status_error: Some(form_error(&cx, &e)), note_draft: form.note, ..Default::default() };
-            render(&state, &cx, id, redo, status_of(&e)).await
+            refused(&e, render(&state, &cx, id, redo, status_of(&e)).await)
         }
     }
 }
@@ -389,7 +389,7 @@ pub async fn merge(
         Err(e) => {
             let redo =
                 Redo { merge_error: Some(form_error(&cx, &e)), merge_draft: form.into, ..Default::default() };
-            render(&state, &cx, id, redo, status_of(&e)).await
+            refused(&e, render(&state, &cx, id, redo, status_of(&e)).await)
         }
     }
 }
@@ -402,7 +402,7 @@ pub async fn unmerge(State(state): State<AppState>, cx: Cx, Path(id): Path<Strin
         Err(e) if is_fatal(&e) => Err(e.into()),
         Err(e) => {
             let redo = Redo { merge_error: Some(form_error(&cx, &e)), ..Default::default() };
-            render(&state, &cx, id, redo, status_of(&e)).await
+            refused(&e, render(&state, &cx, id, redo, status_of(&e)).await)
         }
     }
 }

@@ -2,7 +2,7 @@
 //! and the staff form that builds a release from planned posts and publishes it.
 
 use super::i18n::{self, T};
-use super::{Cx, Layout, TimeView, form_error, post_url, product_url, see_other, status_of};
+use super::{Cx, Layout, TimeView, form_error, post_url, product_url, refused, see_other, status_of};
 use crate::changelog::{atom_feed, release_html};
 use crate::error::{WebError, WebResult};
 use crate::state::AppState;
@@ -174,7 +174,9 @@ pub async fn publish(State(state): State<AppState>, cx: Cx, Path(id): Path<Strin
         {
             Err(e.into())
         }
-        Err(e) => render_release(&state, &cx, id, Some(form_error(&cx, &e)), status_of(&e)).await,
+        Err(e) => {
+            refused(&e, render_release(&state, &cx, id, Some(form_error(&cx, &e)), status_of(&e)).await)
+        }
     }
 }
 
@@ -333,7 +335,7 @@ pub async fn create(
         Err(e) if matches!(e.code, ErrorCode::Forbidden | ErrorCode::NotProductManager) => Err(e.into()),
         Err(e) => {
             let error = Some(form_error(&cx, &e));
-            render_new(&state, &cx, product, draft, error, status_of(&e)).await
+            refused(&e, render_new(&state, &cx, product, draft, error, status_of(&e)).await)
         }
     }
 }

@@ -6,7 +6,7 @@
 //! The rules are the API's (`PATCH /api/v1/me`, `/api/v1/me/tokens`): both call the application layer (`canyu_app`).
 
 use super::i18n::{self, T};
-use super::{Cx, Layout, TimeView, form_error, see_other, status_of, url, user_url};
+use super::{Cx, Layout, TimeView, form_error, refused, see_other, status_of, url, user_url};
 use crate::auth::Auth;
 use crate::error::WebResult;
 use crate::state::AppState;
@@ -224,7 +224,7 @@ pub async fn update_bio(
                 (form_error(&cx, &e), status_of(&e))
             };
             let view = View { bio: Some(form.bio), bio_error: Some(msg), ..View::default() };
-            render(&state, &cx, auth, view, status).await
+            refused(&e, render(&state, &cx, auth, view, status).await)
         }
     }
 }
@@ -246,7 +246,7 @@ pub async fn update_email(
             let e = crate::error::WebError::from(e);
             let view =
                 View { email: Some(form.email), email_error: Some(form_error(&cx, &e)), ..View::default() };
-            render(&state, &cx, auth, view, status_of(&e)).await
+            refused(&e, render(&state, &cx, auth, view, status_of(&e)).await)
         }
         Err(e) => Err(e.into()),
     }
@@ -268,7 +268,7 @@ pub async fn verify_identity(
                 identity_error: Some(form_error(&cx, &e)),
                 ..View::default()
             };
-            render(&state, &cx, auth, view, status_of(&e)).await
+            refused(&e, render(&state, &cx, auth, view, status_of(&e)).await)
         }
     }
 }
@@ -289,7 +289,7 @@ pub async fn create_token(
         Err(e) => {
             let view =
                 View { token_name: form.name, token_error: Some(form_error(&cx, &e)), ..View::default() };
-            render(&state, &cx, auth, view, status_of(&e)).await
+            refused(&e, render(&state, &cx, auth, view, status_of(&e)).await)
         }
     }
 }
@@ -301,7 +301,7 @@ pub async fn revoke_token(State(state): State<AppState>, cx: Cx, Path(id): Path<
         Err(e) if is_fatal(e.code) => Err(e.into()),
         Err(e) => {
             let view = View { tokens_error: Some(form_error(&cx, &e)), ..View::default() };
-            render(&state, &cx, auth, view, status_of(&e)).await
+            refused(&e, render(&state, &cx, auth, view, status_of(&e)).await)
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use super::campaigns::{CampaignCard, CampaignForm, CampaignQuery, CampaignText, campaign_param};
 use super::i18n::T;
-use super::{Cx, Layout, form_error, product_url, see_other, status_of};
+use super::{Cx, Layout, form_error, product_url, refused, see_other, status_of};
 use crate::auth::random_token;
 use crate::error::{WebError, WebResult};
 use crate::state::AppState;
@@ -419,7 +419,7 @@ async fn back_to_wave(state: &AppState, cx: &Cx, id: i64, done: Result<(), AppEr
         Err(e) if matches!(e.code, ErrorCode::Internal | ErrorCode::Unauthenticated) => Err(e.into()),
         Err(e) => {
             let msg = form_error(cx, &e);
-            render_wave(state, cx, id, None, Some(msg), status_of(&e)).await
+            refused(&e, render_wave(state, cx, id, None, Some(msg), status_of(&e)).await)
         }
     }
 }
@@ -740,7 +740,7 @@ pub async fn create(
         }
         Err(e) => {
             let msg = form_error(&cx, &e);
-            render_waves(&state, &cx, &product, form, Some(msg), status_of(&e)).await
+            refused(&e, render_waves(&state, &cx, &product, form, Some(msg), status_of(&e)).await)
         }
     }
 }
