@@ -410,6 +410,16 @@ impl Store {
 
 impl Store {
     /// Revokes the token with this digest (signing out an API client).
+    /// Removes tokens that expired or were revoked before `before`: they are refused anyway,
+    /// and without this every API login would leave a row behind for good.
+    pub async fn delete_finished_api_tokens(&self, before: Millis) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM api_tokens WHERE expires_at <= $1 OR revoked_at <= $1")
+            .bind(before)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     pub async fn revoke_api_token_by_digest(&self, token_hash: &str, now: Millis) -> StoreResult<()> {
         sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
             .bind(now)

@@ -364,6 +364,21 @@ async fn auth_lookups_see_every_committed_change_at_once() {
             matches!(store.token_user("digest-1", 20).await.unwrap(), TokenLookup::Invalid),
             "{backend:?}"
         );
+        // Finished tokens (expired or revoked) go once old enough; live ones stay.
+        let live = store.create_api_token(fan, "login", "digest-2", 10, 10_000).await.unwrap();
+        let expired = store.create_api_token(fan, "login", "digest-3", 10, 30).await.unwrap();
+        assert_eq!(
+            store.delete_finished_api_tokens(15).await.unwrap(),
+            0,
+            "{backend:?}: nothing finished before 15"
+        );
+        assert_eq!(
+            store.delete_finished_api_tokens(100).await.unwrap(),
+            2,
+            "{backend:?}: revoked at 20, expired at 30"
+        );
+        let left: Vec<i64> = store.list_api_tokens(fan).await.unwrap().iter().map(|t| t.id).collect();
+        assert_eq!(left, [live.id], "{backend:?}: {expired:?} gone");
 
         assert!(store.session_user("session-1", 10).await.unwrap().is_none());
         store.create_session("session-1", fan, "csrf-1", 10, 500).await.unwrap();

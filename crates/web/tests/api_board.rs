@@ -277,6 +277,27 @@ async fn tokens_expire_and_can_be_revoked() {
         let (s, b) = app.call(Method::DELETE, "/api/v1/me/tokens/999", Some(&token), None).await;
         assert_eq!((s, error_code(&b)), (404, "token_not_found"));
 
+        // API logins issue named tokens, listed (to be revoked) with the rest; a bad name is
+        // refused before the password is even checked.
+        let login = |name: Option<&str>| {
+            let mut body = json!({"handle": "token_owner", "password": "fan-password-1"});
+            if let Some(name) = name {
+                body["token_name"] = json!(name);
+            }
+            body
+        };
+        let (s, b) = app.post("/api/v1/auth/login", None, login(Some("小明的手机"))).await;
+        assert_eq!(s, 200, "{b}");
+        let (s, _) = app.post("/api/v1/auth/login", None, login(None)).await;
+        assert_eq!(s, 200);
+        let (s, b) = app.post("/api/v1/auth/login", None, login(Some(&"长".repeat(61)))).await;
+        assert_eq!((s, error_code(&b)), (422, "invalid_name"));
+        let (_, list) = app.get("/api/v1/me/tokens", Some(&token)).await;
+        let names: Vec<&str> =
+            list["items"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+        assert_eq!(names[..2], ["login", "小明的手机"], "{backend:?}: newest first: {list}");
+        assert_eq!(names.len(), 4, "{backend:?}: registration, CI bot (revoked), two logins: {list}");
+
         // 91 days later the 90-day token has expired.
         app.clock_offset.store(91 * 86_400_000, std::sync::atomic::Ordering::Relaxed);
         let (s, b) = app.get("/api/v1/me", Some(&token)).await;

@@ -160,13 +160,22 @@ pub const TOKEN_NAME_MAX_CHARS: usize = 60;
 
 /// Issues an API token for the caller: the secret (shown once) and its record.
 pub async fn create_api_token(app: &App, auth: &Auth, name: &str) -> AppResult<(String, ApiToken)> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > TOKEN_NAME_MAX_CHARS || name.chars().any(char::is_control) {
-        return Err(AppError::new(ErrorCode::InvalidName));
-    }
+    let name = token_name(name)?;
     let issued = sessions::issue_api_token(app, &auth.user, name).await?;
     tracing::info!(user = auth.user.id, token = issued.1.id, "api token created");
     Ok(issued)
+}
+
+/// What a token issued by an API login is called when the client gives no name.
+pub const LOGIN_TOKEN_NAME: &str = "login";
+
+/// A token's name as its owner sees it in their list: 1–60 characters, no control characters.
+pub fn token_name(raw: &str) -> AppResult<&str> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > TOKEN_NAME_MAX_CHARS || name.chars().any(char::is_control) {
+        return Err(AppError::new(ErrorCode::InvalidName));
+    }
+    Ok(name)
 }
 
 /// Revokes one of the caller's own live tokens (`token_not_found` otherwise, also for

@@ -114,11 +114,20 @@ async fn checkpoint_sqlite(app: App) {
     }
 }
 
-/// Expired sessions are already refused by every lookup; this only keeps the table small.
+/// How long a revoked or expired API token stays listed on its owner's settings page.
+const FINISHED_TOKENS_KEPT_MS: i64 = 30 * 86_400_000;
+
+/// Expired sessions and finished API tokens are already refused by every lookup; this only
+/// keeps the tables small (each API login issues a token).
 async fn sweep_expired_sessions(app: App) {
     match app.store.delete_expired_sessions(app.now()).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
         Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+    }
+    match app.store.delete_finished_api_tokens(app.now() - FINISHED_TOKENS_KEPT_MS).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(tokens = n, "finished API tokens removed"),
+        Err(e) => tracing::warn!(error = %e, "could not remove finished API tokens"),
     }
 }

@@ -25,6 +25,10 @@ pub struct RegisterRequest {
 pub struct LoginRequest {
     pub handle: String,
     pub password: String,
+    /// What to call the token in the account's token list (`GET /api/v1/me/tokens`), e.g.
+    /// the device: 1–60 characters, default `login`. Tokens expire (90 days by default) and
+    /// can be revoked there.
+    pub token_name: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -52,16 +56,20 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(SessionView { user: UserView::from(&user), token })))
 }
 
-/// Exchanges a handle and password for an API token.
-#[utoipa::path(post, path = "/auth/login", operation_id = "loginAccount", tag = "auth", request_body(content = LoginRequest, example = json!({"handle": "xiaoming", "password": "correct horse battery"})),
-    responses((status = 200, description = "OK", body = SessionView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
+/// Exchanges a handle and password for an API token (named `token_name`, listed and
+/// revocable under `/api/v1/me/tokens`, expiring after 90 days).
+#[utoipa::path(post, path = "/auth/login", operation_id = "loginAccount", tag = "auth", request_body(content = LoginRequest, example = json!({"handle": "xiaoming", "password": "correct horse battery", "token_name": "小明的手机"})),
+    responses((status = 200, description = "OK", body = SessionView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ip: ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> WebResult<Json<SessionView>> {
+    let name = canyu_app::accounts::token_name(
+        req.token_name.as_deref().unwrap_or(canyu_app::accounts::LOGIN_TOKEN_NAME),
+    )?;
     let user = canyu_app::accounts::login(&state, ip.0, &req.handle, &req.password).await?;
-    let (token, _) = canyu_app::accounts::sessions::issue_api_token(&state, &user, "api").await?;
+    let (token, _) = canyu_app::accounts::sessions::issue_api_token(&state, &user, name).await?;
     Ok(Json(SessionView { user: UserView::from(&user), token }))
 }
 
