@@ -40,6 +40,9 @@ pub struct AppConfig {
     pub header_read_timeout: Duration,
     /// Connections served at once; further clients wait in the listen backlog.
     pub max_connections: usize,
+    /// Let webhooks point at private, loopback and link-local addresses (a receiver on the
+    /// operator's own network). Off: staff could otherwise aim the server at its own network.
+    pub webhooks_allow_private: bool,
 }
 
 impl Default for AppConfig {
@@ -59,6 +62,7 @@ impl Default for AppConfig {
             metrics_token: None,
             header_read_timeout: Duration::from_secs(10),
             max_connections: 10_000,
+            webhooks_allow_private: false,
         }
     }
 }

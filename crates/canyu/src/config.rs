@@ -95,6 +95,8 @@ struct Raw {
     header_read_timeout_secs: u64,
     #[serde(default = "default_max_connections", deserialize_with = "max_connections")]
     max_connections: u64,
+    #[serde(default, deserialize_with = "switch")]
+    webhooks_allow_private: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +135,8 @@ pub struct Settings {
     pub header_read_timeout_secs: u64,
     /// Connections served at once; more wait in the kernel's backlog.
     pub max_connections: u64,
+    /// Webhooks may point at private, loopback and link-local addresses (default: public only).
+    pub webhooks_allow_private: bool,
 }
 
 /// `stock_engine` / `CANYU_STOCK_ENGINE`.
@@ -294,6 +298,7 @@ impl Settings {
             metrics_token: raw.metrics_token,
             header_read_timeout_secs: raw.header_read_timeout_secs,
             max_connections: raw.max_connections,
+            webhooks_allow_private: raw.webhooks_allow_private,
         })
     }
 
@@ -880,6 +885,6 @@ mod tests {
         for key in setting_names() {
             assert!(readme.contains(&format!("`{key}`")), "README's TOML names miss {key}");
         }
-        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 25);
+        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 26);
     }
 }

@@ -31,9 +31,11 @@
 //! from its own clock (five minutes is usual), so that a captured request cannot be replayed
 //! later, and may drop an `id` it has already processed, since retries reuse it.
 
+mod address;
 mod email;
 mod webhook;
 
+pub use address::{AddressPolicy, is_public_address};
 pub use email::{Mailer, SmtpConfig, SmtpSecurity, UnknownSmtpSecurity};
 pub use webhook::{
     InvalidWebhookUrl, MAX_WEBHOOK_URL_LEN, UnknownWebhookFormat, WebhookClient, WebhookFormat,

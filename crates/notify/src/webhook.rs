@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::Sha256;
 
+use crate::address::{AddressPolicy, PublicOnlyResolver};
 use crate::{ConfigError, DeliveryError, Message, error_chain, http_link, one_line, truncate_bytes};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -127,6 +128,12 @@ impl WebhookUrl {
         self.0.as_str()
     }
 
+    /// Whether the host, as written, is the local machine or network: a non-public IP
+    /// literal or `localhost`. Host names are checked again when resolved, at send time.
+    pub fn is_private_host(&self) -> bool {
+        self.0.host().is_some_and(crate::address::is_private_host)
+    }
+
     /// `scheme://host[:port]/…`, safe to log.
     pub fn redacted(&self) -> String {
         let port = self.0.port().map(|p| format!(":{p}")).unwrap_or_default();
@@ -172,6 +179,7 @@ impl fmt::Debug for WebhookTarget {
 #[derive(Debug, Clone)]
 pub struct WebhookClient {
     http: reqwest::Client,
+    policy: AddressPolicy,
 }
 
 /// Robots answer with small JSON objects; anything beyond this is not worth holding in memory.
@@ -186,9 +194,14 @@ const WECOM_CONTENT_MAX_BYTES: usize = 4096;
 impl WebhookClient {
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
-    /// `timeout` bounds a whole attempt: connecting, sending and reading the answer.
-    pub fn new(timeout: Duration) -> Result<WebhookClient, ConfigError> {
-        let http = reqwest::Client::builder()
+    /// `timeout` bounds a whole attempt: connecting, sending and reading the answer. With
+    /// [`AddressPolicy::PublicOnly`] (the default) requests go to public addresses only.
+    pub fn new(timeout: Duration, policy: AddressPolicy) -> Result<WebhookClient, ConfigError> {
+        let mut builder = reqwest::Client::builder();
+        if policy == AddressPolicy::PublicOnly {
+            builder = builder.dns_resolver(std::sync::Arc::new(PublicOnlyResolver));
+        }
+        let http = builder
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent(concat!("canyu/", env!("CARGO_PKG_VERSION")))
@@ -197,7 +210,7 @@ impl WebhookClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ConfigError::Http(error_chain(&e)))?;
-        Ok(WebhookClient { http })
+        Ok(WebhookClient { http, policy })
     }
 
     /// One delivery attempt. `now_unix_secs` stamps and signs the request (robots reject
@@ -208,6 +221,13 @@ impl WebhookClient {
         msg: &Message,
         now_unix_secs: i64,
     ) -> Result<(), DeliveryError> {
+        // IP literals never reach the resolver: checked here, as the URL says them.
+        if self.policy == AddressPolicy::PublicOnly && target.url.is_private_host() {
+            return Err(DeliveryError::Permanent(format!(
+                "{} is a private, loopback or link-local address; webhooks are sent to public addresses only",
+                target.url.redacted()
+            )));
+        }
         let request = build_request(target, msg, now_unix_secs)?;
         let mut builder = self
             .http

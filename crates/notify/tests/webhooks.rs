@@ -15,7 +15,8 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use canyu_notify::{
-    DeliveryError, Message, WebhookClient, WebhookFormat, WebhookTarget, WebhookUrl, verify_generic_signature,
+    AddressPolicy, DeliveryError, Message, WebhookClient, WebhookFormat, WebhookTarget, WebhookUrl,
+    verify_generic_signature,
 };
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -121,8 +122,10 @@ async fn record(State(shared): State<Arc<Shared>>, request: Request) -> Response
     response
 }
 
+/// The receivers here listen on loopback, which a production client refuses (see
+/// `private_addresses_are_refused_unless_allowed`).
 fn client() -> WebhookClient {
-    WebhookClient::new(Duration::from_secs(5)).unwrap()
+    WebhookClient::new(Duration::from_secs(5), AddressPolicy::AllowPrivate).unwrap()
 }
 
 fn message() -> Message {
@@ -430,7 +433,7 @@ async fn slow_receiver_times_out_as_transient() {
         "/slow",
         Reply { status: 200, body: String::new(), delay: Duration::from_secs(3), headers: vec![] },
     );
-    let client = WebhookClient::new(Duration::from_millis(300)).unwrap();
+    let client = WebhookClient::new(Duration::from_millis(300), AddressPolicy::AllowPrivate).unwrap();
     let started = Instant::now();
     let text = assert_transient(
         client.send(&server.target("/slow", WebhookFormat::Generic, None), &message(), NOW).await,
@@ -455,4 +458,52 @@ async fn error_messages_do_not_leak_the_url_token() {
     };
     let text = assert_transient(client().send(&target, &message(), NOW).await);
     assert!(!text.contains("TOPSECRETKEY"), "{text}");
+}
+
+/// By default webhooks reach public addresses only: a loopback literal, `localhost`, and a
+/// host name that resolves to loopback are refused before anything is sent; the operator's
+/// setting lets them through.
+#[tokio::test]
+async fn private_addresses_are_refused_unless_allowed() {
+    let server = Server::start().await;
+    let public_only = WebhookClient::new(Duration::from_secs(5), AddressPolicy::PublicOnly).unwrap();
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    let at = |host: &str| WebhookTarget {
+        url: WebhookUrl::parse(&format!("http://{host}:{port}/internal")).unwrap(),
+        format: WebhookFormat::Generic,
+        secret: None,
+    };
+    for host in ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]"] {
+        let text = assert_permanent(public_only.send(&at(host), &message(), NOW).await);
+        assert!(text.contains("public addresses only"), "{host}: {text}");
+    }
+    // A name that is not `localhost` but resolves to loopback (from /etc/hosts, e.g. this
+    // machine's own name): refused at resolution, so DNS cannot smuggle a private address in.
+    let mut names = vec!["ip6-localhost".to_string(), "ip6-loopback".to_string()];
+    if let Ok(name) = std::fs::read_to_string("/etc/hostname") {
+        names.insert(0, name.trim().to_string());
+    }
+    let mut checked = None;
+    for name in names.into_iter().filter(|n| !n.is_empty() && !n.contains("localhost")) {
+        let resolved: Vec<_> = match tokio::net::lookup_host((name.as_str(), 0)).await {
+            Ok(addrs) => addrs.collect(),
+            Err(_) => continue,
+        };
+        if resolved.is_empty() || resolved.iter().any(|a| canyu_notify::is_public_address(a.ip())) {
+            continue;
+        }
+        let result = public_only.send(&at(&name), &message(), NOW).await;
+        assert!(result.is_err(), "{name} resolves to {resolved:?} and must be refused");
+        checked = Some(name);
+        break;
+    }
+    match checked {
+        Some(name) => println!("refused {name}, which resolves to a private address"),
+        None => println!("skipped the resolver check: no local name resolves to a private address only"),
+    }
+    assert!(server.requests_to("/internal").is_empty(), "nothing reached the receiver");
+
+    let allowed = client();
+    assert!(allowed.send(&at("127.0.0.1"), &message(), NOW).await.is_ok());
+    assert_eq!(server.requests_to("/internal").len(), 1);
 }

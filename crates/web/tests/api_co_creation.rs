@@ -334,12 +334,24 @@ async fn webhooks_take_only_http_addresses_from_the_products_managers() {
             (hook("https://example.com/x", "feishu"), &other, 403, "not_product_manager"),
             (hook("https://example.com/x", "feishu"), &fan, 403, "forbidden"),
             (json!({"url": "https://example.com/x", "format": "generic"}), &staff, 403, "forbidden"),
+            // The server's own network is off limits (SSRF), however it is written.
+            (hook("http://127.0.0.1:9000/hook", "generic"), &staff, 422, "webhook_private_address"),
+            (
+                hook("http://169.254.169.254/latest/meta-data", "generic"),
+                &staff,
+                422,
+                "webhook_private_address",
+            ),
+            (hook("http://localhost:6379/", "generic"), &staff, 422, "webhook_private_address"),
+            (hook("http://[::1]/x", "generic"), &staff, 422, "webhook_private_address"),
+            (hook("http://10.0.0.8/x", "feishu"), &staff, 422, "webhook_private_address"),
+            (hook("http://0x7f000001/x", "generic"), &staff, 422, "webhook_private_address"),
         ] {
             let (s, b) = app.post("/api/v1/webhooks", Some(token), body).await;
             assert_eq!((s, error_code(&b)), (status, code), "{backend:?}");
         }
-        let (s, _) = app.get("/api/v1/webhooks", Some(&staff)).await;
-        assert_eq!(s, 200);
+        let (s, list) = app.get("/api/v1/webhooks", Some(&staff)).await;
+        assert_eq!((s, list["items"].as_array().map(Vec::len)), (200, Some(0)), "nothing was added");
         let (s, made) = app
             .post(
                 "/api/v1/webhooks",
@@ -434,5 +446,26 @@ async fn demands_group_posts_asking_for_the_same_thing_and_count_distinct_fans()
         let top = &list["items"][0];
         assert_eq!(top["posts"].as_array().unwrap().len(), 1, "{list}");
         assert_eq!(top["fans"], 3, "the merge moved c's vote onto winter1: {top}");
+    }
+}
+
+/// An operator whose receiver lives on their own network allows private addresses.
+#[tokio::test]
+async fn private_webhook_addresses_are_allowed_by_the_setting() {
+    for backend in backends() {
+        let app = common::spawn_app_with(
+            backend,
+            canyu_app::AppConfig { webhooks_allow_private: true, ..common::test_config() },
+        )
+        .await;
+        let staff = app.seed_catalog().await;
+        let (s, b) = app
+            .post(
+                "/api/v1/webhooks",
+                Some(&staff),
+                json!({"product": "xiaomi-su7", "url": "http://10.0.0.8:8080/hook", "format": "generic"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{backend:?}: {b}");
     }
 }

@@ -38,11 +38,13 @@ impl Deliverer {
         store: Store,
         smtp: Option<&SmtpConfig>,
         public_url: &str,
+        addresses: canyu_notify::AddressPolicy,
         link_secret: Arc<Vec<u8>>,
         clock: Arc<dyn Fn() -> i64 + Send + Sync>,
     ) -> Result<Deliverer, String> {
         let mailer = smtp.map(Mailer::new).transpose().map_err(|e| e.to_string())?;
-        let webhooks = WebhookClient::new(WebhookClient::DEFAULT_TIMEOUT).map_err(|e| e.to_string())?;
+        let webhooks =
+            WebhookClient::new(WebhookClient::DEFAULT_TIMEOUT, addresses).map_err(|e| e.to_string())?;
         Ok(Deliverer {
             store,
             mailer,
@@ -375,6 +377,7 @@ mod tests {
                 store.clone(),
                 smtp.as_ref(),
                 "https://canyu.example",
+                canyu_notify::AddressPolicy::AllowPrivate, // the receiver listens on loopback
                 secret.clone(),
                 now.clone(),
             )

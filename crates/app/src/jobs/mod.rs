@@ -29,7 +29,19 @@ pub fn deliverer(
     smtp: Option<&canyu_notify::SmtpConfig>,
     public_url: &str,
 ) -> Result<delivery::Deliverer, String> {
-    delivery::Deliverer::new(app.store.clone(), smtp, public_url, app.link_secret.clone(), app.clock.clone())
+    let addresses = if app.config.webhooks_allow_private {
+        canyu_notify::AddressPolicy::AllowPrivate
+    } else {
+        canyu_notify::AddressPolicy::PublicOnly
+    };
+    delivery::Deliverer::new(
+        app.store.clone(),
+        smtp,
+        public_url,
+        addresses,
+        app.link_secret.clone(),
+        app.clock.clone(),
+    )
 }
 
 /// Runs `round` now and then every `period`, for as long as the runtime lives. A round logs

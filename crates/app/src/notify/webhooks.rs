@@ -34,6 +34,14 @@ async fn require_scope(app: &App, auth: &Auth, product_id: Option<i64>) -> AppRe
 pub async fn create(app: &App, auth: &Auth, input: WebhookInput) -> AppResult<Webhook> {
     auth.require(Role::Staff)?;
     let url = WebhookAddress::parse(&input.url)?;
+    if !app.config.webhooks_allow_private {
+        // As typed; host names are checked again when resolved, at every delivery.
+        let parsed =
+            canyu_notify::WebhookUrl::parse(url.as_str()).map_err(|_| ErrorCode::InvalidWebhookUrl)?;
+        if parsed.is_private_host() {
+            return Err(ErrorCode::WebhookPrivateAddress.into());
+        }
+    }
     let format = parse_format(&input.format)?;
     let secret = input.secret.as_deref().map(str::trim).filter(|s| !s.is_empty());
     if secret.is_some_and(|s| s.len() > SECRET_MAX_BYTES) {

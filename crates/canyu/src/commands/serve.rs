@@ -28,6 +28,7 @@ pub fn app_config(settings: &Settings) -> AppConfig {
         metrics_token: settings.metrics_token.clone(),
         header_read_timeout: std::time::Duration::from_secs(settings.header_read_timeout_secs),
         max_connections: usize::try_from(settings.max_connections).unwrap_or(usize::MAX),
+        webhooks_allow_private: settings.webhooks_allow_private,
         ..AppConfig::default()
     }
 }
