@@ -39,8 +39,8 @@ run_build() { # label dir round
   echo "== round $round: $label ($dir)"
   CANYU_BIN="$dir/canyu" bash bench/drop.sh >/dev/null
   for f in bench/out/drop-*.txt; do cp "$f" "$OUT/$label-$round-$(basename "$f")"; done
-  # board.sh's own wrk duration is 10 s; DURATION above is drop.sh's.
-  DURATION=10s CANYU_BIN="$dir/canyu" CANYU_BENCH_BIN="$dir/canyu-bench" bash bench/board.sh >/dev/null
+  # DURATION above is drop.sh's; board.sh gets its own (BOARD_DURATION, 5 s per wrk run).
+  DURATION=${BOARD_DURATION:-5s} CANYU_BIN="$dir/canyu" CANYU_BENCH_BIN="$dir/canyu-bench" bash bench/board.sh >/dev/null
   for f in bench/out/board-*.txt; do cp "$f" "$OUT/$label-$round-$(basename "$f")"; done
 }
 
