@@ -28,6 +28,10 @@ BIN=${CANYU_BIN:-$PWD/target/release/canyu}
 BENCH=${CANYU_BENCH_BIN:-$PWD/target/release/canyu-bench}
 mkdir -p bench/out
 
+free_port() { # a port nothing listens on now (the kernel's pick)
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
 wrk_run() { # url -> "rps p99_ms"
   local out
   out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$1")
@@ -57,12 +61,16 @@ run_backend() {
     index_dir=$(ls -d "$dir"/index/*)
     "$BENCH" search --data-dir "$dir" --index-dir "$index_dir" "${url_args[@]}" --corpus "$CORPUS"
 
-    local port=$((20000 + RANDOM % 20000))
+    local port
+    port=$(free_port)
     local t0 t1
     t0=$(date +%s%N)
     "$BIN" --data-dir "$dir" "${url_args[@]}" --listen "127.0.0.1:$port" serve >"$dir/serve.log" 2>&1 &
     local pid=$!
-    until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.005; done
+    until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; do
+      kill -0 "$pid" 2>/dev/null || { echo "server died:"; cat "$dir/serve.log"; return 1; }
+      sleep 0.005
+    done
     t1=$(date +%s%N)
     echo "startup_ms=$(( (t1 - t0) / 1000000 ))"
     echo "rss_after_start_mb=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' /proc/$pid/status)"

@@ -87,7 +87,8 @@ run_one() {
     echo "machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); wrk -t$THREADS on the same cores"
     "$BIN" --data-dir "$dir" "${url_args[@]}" loadtest init 2>/dev/null
     "$BIN" --data-dir "$dir" "${url_args[@]}" loadtest fans --count "$FANS" --out "$dir/tokens.txt"
-    local port=$((20000 + RANDOM % 20000))
+    local port
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
     env "${env_args[@]}" RUST_LOG=warn "$BIN" --data-dir "$dir" "${url_args[@]}" --listen "127.0.0.1:$port" serve \
       >"$dir/serve.log" 2>&1 &
     local pid=$!
