@@ -210,6 +210,8 @@ error_codes! {
     HandleMixedScript = "handle_mixed_script", 422, "用户名不能混用容易看错的文字（例如拉丁字母里夹着西里尔字母）；汉字、假名或韩文可以和拉丁字母、数字一起用。", "A handle must not mix look-alike scripts (such as Latin with Cyrillic letters); Chinese, Japanese or Korean may go with Latin letters and digits.";
     InvalidTime = "invalid_time", 422, "时间格式不对：请写成 RFC 3339，例如 2026-11-27T22:00:00+08:00（北京时间）。", "Times are written in RFC 3339 with their offset, e.g. 2026-11-27T22:00:00+08:00.";
     WebhookPrivateAddress = "webhook_private_address", 422, "Webhook 不能指向内网、本机或链路本地地址（管理员可用 CANYU_WEBHOOKS_ALLOW_PRIVATE 允许）。", "A webhook may not point at a private, loopback or link-local address (an administrator can allow them with CANYU_WEBHOOKS_ALLOW_PRIVATE).";
+    UriTooLong = "uri_too_long", 414, "请求地址太长。", "The request's address is too long.";
+    HeadersTooLarge = "headers_too_large", 431, "请求头太大（Cookie 过多？清除本站 Cookie 后再试）。", "The request's headers are too large (too many cookies? clear this site's cookies and retry).";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

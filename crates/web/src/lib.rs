@@ -9,6 +9,7 @@ pub mod client_ip;
 pub mod error;
 pub mod i18n;
 pub mod locale;
+pub mod log_throttle;
 pub mod markdown;
 pub mod metrics;
 pub mod pages;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         // (`WebConfig::metrics_token`), which the API token check would refuse as unknown.
         .route("/metrics", get(metrics::render))
         .layer(middleware::from_fn(refuse_control_characters))
+        .layer(middleware::from_fn(refuse_oversized_heads))
         .layer(middleware::from_fn(error::render_errors))
         // Every response, error pages included: no inline script or style (everything comes
         // from /assets), and pages carry a per-visitor CSRF token, so no shared caching.
@@ -79,6 +81,41 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
             (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
         }
     }
+}
+
+/// The longest request target (path and query) served: no page or API call needs more, and
+/// longer ones are answered `uri_too_long` (414) with the usual error body.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Header fields, names and values together: past this, `headers_too_large` (431).
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// How much of a request's head hyper buffers at most (its default is about 400 KB). Heads
+/// between the limits above and this get canyu's error body from `refuse_oversized_heads`;
+/// only heads larger than this are cut off by hyper itself (an empty 414 or 431), and no
+/// connection holds more than this much of a head in memory.
+pub const MAX_HEAD_BUFFER_BYTES: usize = 64 * 1024;
+/// Header fields per request hyper parses (its default is 100); past [`MAX_HEADER_COUNT`] the
+/// request gets canyu's 431.
+const MAX_HEADER_FIELDS_PARSED: usize = 256;
+pub const MAX_HEADER_COUNT: usize = 100;
+
+/// Request heads too large to serve, answered in the error shape every other refusal has:
+/// hyper's own 414 and 431 come with an empty body (issue #17), so canyu's limits sit below
+/// hyper's and refuse first.
+async fn refuse_oversized_heads(
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri_bytes = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if uri_bytes > MAX_URI_BYTES {
+        return error::WebError::from(canyu_core::ErrorCode::UriTooLong).into_response();
+    }
+    let headers = req.headers();
+    let header_bytes: usize = headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    if headers.len() > MAX_HEADER_COUNT || header_bytes > MAX_HEADER_BYTES {
+        return error::WebError::from(canyu_core::ErrorCode::HeadersTooLarge).into_response();
+    }
+    next.run(req).await
 }
 
 /// A path or query with a control character (`/users/a%00b`, `?product=%00`) is answered
@@ -176,7 +213,11 @@ pub async fn serve(
         connections.spawn(async move {
             let _slot = slot;
             let mut builder = hyper::server::conn::http1::Builder::new();
-            builder.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_read_timeout)
+                .max_buf_size(MAX_HEAD_BUFFER_BYTES)
+                .max_headers(MAX_HEADER_FIELDS_PARSED);
             let conn = builder.serve_connection(
                 TokioIo::new(stream),
                 hyper_util::service::TowerToHyperService::new(service),

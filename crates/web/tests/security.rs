@@ -411,3 +411,31 @@ async fn look_alike_handles_are_refused() {
         assert_eq!((s, b["user"]["handle"].as_str()), (201, Some("staff3")), "{backend:?} {b}");
     }
 }
+
+/// Oversized request heads are refused in the error shape of every other refusal (hyper's own
+/// 414 and 431 had an empty body), in the request's language, and the server keeps serving.
+#[tokio::test]
+async fn oversized_request_heads_get_a_coded_error() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let long_query = format!("/api/v1/posts?q={}", "a".repeat(canyu_web::MAX_URI_BYTES));
+    let res = app.client.get(app.url(&long_query)).header("accept-language", "zh-CN").send().await.unwrap();
+    assert_eq!(res.status(), 414);
+    let (_, body) = common::to_json(res).await;
+    assert_eq!(error_code(&body), "uri_too_long", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("太长"), "{body}");
+
+    let mut many = app.client.get(app.url("/api/v1/posts"));
+    for i in 0..=canyu_web::MAX_HEADER_COUNT {
+        many = many.header(format!("x-filler-{i}"), "1");
+    }
+    let (status, body) = common::to_json(many.send().await.unwrap()).await;
+    assert_eq!((status, error_code(&body)), (431, "headers_too_large"), "{body}");
+
+    let cookie = format!("junk={}", "c".repeat(canyu_web::MAX_HEADER_BYTES));
+    let res = app.client.get(app.url("/")).header("cookie", cookie).send().await.unwrap();
+    assert_eq!(res.status(), 431);
+    assert!(res.text().await.unwrap().contains("<html"), "a page for a browser");
+
+    let (status, _) = app.get("/api/v1/posts", None).await;
+    assert_eq!(status, 200, "still serving");
+}

@@ -6,6 +6,7 @@ use crate::api::views::ErrorBody;
 use crate::api::waves::LaunchView;
 use crate::auth::RequireAuth;
 use crate::error::{ApiJson, WebError, WebResult};
+use crate::log_throttle::LogThrottle;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -186,7 +187,11 @@ pub async fn notify(
     let secret = state.config().payment_secret.as_deref().ok_or(ErrorCode::PaymentsNotConfigured)?;
     let header = headers.get("canyu-signature").and_then(|v| v.to_str().ok());
     if !signature_ok(secret, &body, header) {
-        tracing::warn!("payment notification with a bad signature refused");
+        // Anyone can send these: one line per 10 s at most, counting the rest.
+        static BAD_SIGNATURES: LogThrottle = LogThrottle::new(std::time::Duration::from_secs(10));
+        if let Some(suppressed) = BAD_SIGNATURES.permit(state.now()) {
+            tracing::warn!(suppressed, "payment notification with a bad signature refused");
+        }
         return Err(ErrorCode::InvalidSignature.into());
     }
     let notice: PaymentNotice =
