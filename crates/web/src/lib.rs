@@ -83,9 +83,10 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
     }
 }
 
-/// The longest request target (path and query) served: no page or API call needs more, and
-/// longer ones are answered `uri_too_long` (414) with the usual error body.
-pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The longest request target (path and query) served, answered `uri_too_long` (414) with the
+/// usual error body past it. The longest legitimate one is a similar-posts query with 2,000
+/// characters of text: up to 24 KB once percent-encoded.
+pub const MAX_URI_BYTES: usize = 32 * 1024;
 /// Header fields, names and values together: past this, `headers_too_large` (431).
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// How much of a request's head hyper buffers at most (its default is about 400 KB). Heads
