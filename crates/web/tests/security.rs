@@ -21,6 +21,21 @@ fn meta_csrf(html: &str) -> Option<String> {
     Some(html[start..].split('"').next()?.to_string())
 }
 
+/// The login page as a visitor gets it: the anonymous CSRF cookie and the token its form needs.
+async fn anonymous_login_form(app: &common::TestApp) -> (String, String) {
+    let login_page = app.client.get(app.url("/login")).send().await.unwrap();
+    let cookie = login_page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("canyu_csrf="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .expect("anonymous csrf cookie");
+    let token = meta_csrf(&login_page.text().await.unwrap()).expect("csrf meta on the login page");
+    (cookie, token)
+}
+
 #[tokio::test]
 async fn cookie_sessions_need_the_csrf_token() {
     let app = spawn_app(Backend::Sqlite).await;
@@ -29,17 +44,7 @@ async fn cookie_sessions_need_the_csrf_token() {
     let id = app.create_post(&token, "标题", "正文").await;
 
     // Log in through the HTML form, as a browser does (the form needs the anonymous token).
-    let login_page = app.client.get(app.url("/login")).send().await.unwrap();
-    let anon_cookie = login_page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("canyu_csrf="))
-        .map(|v| v.split(';').next().unwrap().to_string())
-        .expect("anonymous csrf cookie");
-    let html = login_page.text().await.unwrap();
-    let anon_token = meta_csrf(&html).expect("csrf meta on the login page");
+    let (anon_cookie, anon_token) = anonymous_login_form(&app).await;
     let forged = app
         .client
         .post(app.url("/login"))
@@ -126,16 +131,7 @@ async fn login_attempts_are_rate_limited() {
     assert!(wait.is_some_and(|w| (1..=12).contains(&w)), "Retry-After {wait:?}");
 
     // The HTML form says the same wait, in the header too.
-    let login_page = app.client.get(app.url("/login")).send().await.unwrap();
-    let anon_cookie = login_page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("canyu_csrf="))
-        .map(|v| v.split(';').next().unwrap().to_string())
-        .expect("anonymous csrf cookie");
-    let anon_token = meta_csrf(&login_page.text().await.unwrap()).expect("csrf meta on the login page");
+    let (anon_cookie, anon_token) = anonymous_login_form(&app).await;
     let res = app
         .client
         .post(app.url("/login"))
