@@ -23,7 +23,12 @@ LINES=${LINES:-200000}
 INJECTED=${INJECTED:-10000}
 THRESHOLD=${THRESHOLD:-0.5}
 SEED=${SEED:-7}
-PYTHON=${PYTHON:-python3}
+# The comparison library lives in a virtual environment under target/, never in the system Python.
+if [ -z "${PYTHON:-}" ]; then
+  VENV=target/bench-venv
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  PYTHON=$VENV/bin/python
+fi
 if [ ! -f "$CORPUS" ]; then echo "skipping: $CORPUS not found (shared data absent)"; exit 0; fi
 
 if [ -z "${CANYU_BIN:-}" ]; then

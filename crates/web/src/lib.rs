@@ -43,8 +43,7 @@ pub fn router(state: AppState) -> Router {
         // After the sign-in layer, so outside it: /metrics checks its own bearer token
         // (`WebConfig::metrics_token`), which the API token check would refuse as unknown.
         .route("/metrics", get(metrics::render))
-        .layer(middleware::from_fn(refuse_control_characters))
-        .layer(middleware::from_fn(refuse_oversized_heads))
+        .layer(middleware::from_fn(refuse_bad_request_heads))
         .layer(middleware::from_fn(error::render_errors))
         // Every response, error pages included: no inline script or style (everything comes
         // from /assets), and pages carry a per-visitor CSRF token, so no shared caching.
@@ -90,7 +89,7 @@ pub const MAX_URI_BYTES: usize = 32 * 1024;
 /// Header fields, names and values together: past this, `headers_too_large` (431).
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// How much of a request's head hyper buffers at most (its default is about 400 KB). Heads
-/// between the limits above and this get canyu's error body from `refuse_oversized_heads`;
+/// between the limits above and this get canyu's error body from `refuse_bad_request_heads`;
 /// only heads larger than this are cut off by hyper itself (an empty 414 or 431), and no
 /// connection holds more than this much of a head in memory.
 pub const MAX_HEAD_BUFFER_BYTES: usize = 64 * 1024;
@@ -99,35 +98,36 @@ pub const MAX_HEAD_BUFFER_BYTES: usize = 64 * 1024;
 const MAX_HEADER_FIELDS_PARSED: usize = 256;
 pub const MAX_HEADER_COUNT: usize = 100;
 
-/// Request heads too large to serve, answered in the error shape every other refusal has:
-/// hyper's own 414 and 431 come with an empty body (issue #17), so canyu's limits sit below
-/// hyper's and refuse first.
-async fn refuse_oversized_heads(
+/// Request heads refused before any handler, in the error shape every other refusal has (one
+/// layer for both checks: each `from_fn` layer costs every request a boxed future).
+async fn refuse_bad_request_heads(
     req: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let uri_bytes = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
-    if uri_bytes > MAX_URI_BYTES {
-        return error::WebError::from(canyu_core::ErrorCode::UriTooLong).into_response();
-    }
-    let headers = req.headers();
-    let header_bytes: usize = headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
-    if headers.len() > MAX_HEADER_COUNT || header_bytes > MAX_HEADER_BYTES {
-        return error::WebError::from(canyu_core::ErrorCode::HeadersTooLarge).into_response();
+    if let Some(code) = oversized_head(&req).or_else(|| control_character_in_target(req.uri())) {
+        return error::WebError::from(code).into_response();
     }
     next.run(req).await
 }
 
-/// A path or query with a control character (`/users/a%00b`, `?product=%00`) is answered
-/// `control_character` here, before any handler looks it up: PostgreSQL refuses NUL in text
-/// (a 500, issue #17) and no handle, slug or search has one.
-async fn refuse_control_characters(
-    req: axum::extract::Request,
-    next: middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let uri = req.uri();
+/// Heads too large to serve: hyper's own 414 and 431 come with an empty body (issue #17), so
+/// canyu's limits sit below hyper's and refuse first.
+fn oversized_head(req: &axum::extract::Request) -> Option<canyu_core::ErrorCode> {
+    let uri_bytes = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if uri_bytes > MAX_URI_BYTES {
+        return Some(canyu_core::ErrorCode::UriTooLong);
+    }
+    let headers = req.headers();
+    let header_bytes: usize = headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    (headers.len() > MAX_HEADER_COUNT || header_bytes > MAX_HEADER_BYTES)
+        .then_some(canyu_core::ErrorCode::HeadersTooLarge)
+}
+
+/// A path or query with a control character (`/users/a%00b`, `?product=%00`) is refused with
+/// `control_character` before any handler looks it up: PostgreSQL refuses NUL in text (a 500,
+/// issue #17) and no handle, slug or search has one.
+fn control_character_in_target(uri: &axum::http::Uri) -> Option<canyu_core::ErrorCode> {
     let path_bad = percent_decodes_to_control(uri.path().as_bytes());
     let query_bad = uri.query().is_some_and(|q| {
         form_urlencoded::parse(q.as_bytes()).any(|(k, v)| {
@@ -135,10 +135,7 @@ async fn refuse_control_characters(
                 || canyu_core::text::refuse_controls_multiline(&v).is_err()
         })
     });
-    if path_bad || query_bad {
-        return error::WebError::from(canyu_core::ErrorCode::ControlCharacter).into_response();
-    }
-    next.run(req).await
+    (path_bad || query_bad).then_some(canyu_core::ErrorCode::ControlCharacter)
 }
 
 /// Whether a percent-encoded path holds a control character once decoded (`%00`, `%1B`…).

@@ -21,6 +21,10 @@ fn meta_csrf(html: &str) -> Option<String> {
     Some(html[start..].split('"').next()?.to_string())
 }
 
+fn retry_after_secs(res: &reqwest::Response) -> Option<u64> {
+    res.headers().get("retry-after")?.to_str().ok()?.parse().ok()
+}
+
 /// The login page as a visitor gets it: the anonymous CSRF cookie and the token its form needs.
 async fn anonymous_login_form(app: &common::TestApp) -> (String, String) {
     let login_page = app.client.get(app.url("/login")).send().await.unwrap();
@@ -126,8 +130,7 @@ async fn login_attempts_are_rate_limited() {
         .unwrap();
     assert_eq!(res.status(), 429);
     // The bucket's own wait: 5 a minute refill one every 12 s.
-    let wait =
-        res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let wait = retry_after_secs(&res);
     assert!(wait.is_some_and(|w| (1..=12).contains(&w)), "Retry-After {wait:?}");
 
     // The HTML form says the same wait, in the header too.
@@ -141,8 +144,7 @@ async fn login_attempts_are_rate_limited() {
         .await
         .unwrap();
     assert_eq!(res.status(), 429);
-    let wait =
-        res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let wait = retry_after_secs(&res);
     assert!(wait.is_some_and(|w| (1..=12).contains(&w)), "form Retry-After {wait:?}");
     assert!(res.text().await.unwrap().contains("<form"), "the form is shown again");
 }
