@@ -32,55 +32,16 @@ if [ ! -x "$VENV/bin/openapi-python-client" ]; then
 fi
 (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/canyu-clients.XXXXXX")"
-SERVER_PID=""
-PG_DB=""
-stop_server() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  SERVER_PID=""
-}
-drop_database() {
-  if [ -n "$PG_DB" ]; then
-    psql "$CANYU_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
-    PG_DB=""
-  fi
-}
-cleanup() {
-  local status=$?
-  stop_server
-  drop_database
-  if [ "$status" -ne 0 ] && [ -f "$WORK/server.log" ]; then
-    echo "---- server log (last 30 lines) ----" >&2
-    tail -n 30 "$WORK/server.log" >&2 || true
-  fi
-  rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=scripts/throwaway_server.sh
+source scripts/throwaway_server.sh
+throwaway_init clients
 
 run_backend() { # sqlite | postgres
-  local backend=$1 data="$WORK/$1" db_args=()
-  mkdir -p "$data"
-  if [ "$backend" = postgres ]; then
-    PG_DB="canyu_clients_$$"
-    PGOPTIONS="-c client_min_messages=warning" psql "$CANYU_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $PG_DB" -qc "CREATE DATABASE $PG_DB" >/dev/null
-    db_args=(--database-url "${CANYU_TEST_POSTGRES_URL%/*}/$PG_DB")
-  fi
-  local port url staff_password
-  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-  url="http://127.0.0.1:$port"
+  local backend=$1 staff_password
   staff_password="staff-password-$RANDOM$RANDOM"
+  throwaway_start "$BIN" "$backend" serve
+  local url=$URL data=$DATA db_args=("${DB_ARGS[@]}")
   echo "== clients on $backend: canyu at $url"
-  "$BIN" serve --data-dir "$data" "${db_args[@]}" --listen "127.0.0.1:$port" >"$WORK/server.log" 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 1 150); do
-    if curl -sf "$url/healthz" >/dev/null 2>&1; then break; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "clients: the server exited" >&2; exit 1; }
-    sleep 0.2
-  done
   # The password goes through the environment, not the command line.
   CANYU_USER_PASSWORD="$staff_password" "$BIN" user create --data-dir "$data" "${db_args[@]}" \
     --handle clients_staff --role staff >/dev/null
@@ -114,8 +75,7 @@ run_backend() { # sqlite | postgres
     CANYU_URL="$url" STAFF_HANDLE=clients_staff STAFF_PASSWORD="$staff_password" node dist/smoke.js
   )
 
-  stop_server
-  drop_database
+  throwaway_stop
 }
 
 run_backend sqlite

@@ -37,6 +37,8 @@ echo "== OpenAPI document (openapi-spec-validator)"
 bash scripts/openapi_check.sh target/debug/canyu
 echo "== generated API clients (Python and TypeScript) on SQLite and PostgreSQL"
 bash clients/run.sh target/debug/canyu
+echo "== API conformance (schemathesis) on SQLite and PostgreSQL"
+bash scripts/conformance.sh target/debug/canyu
 echo "== end-to-end in headless Chromium"
 # target/debug/canyu was built by `cargo test` for the CLI tests, with the same features.
 bash e2e/run.sh target/debug/canyu

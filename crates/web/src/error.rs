@@ -62,6 +62,21 @@ pub fn unauthenticated() -> WebError {
     ErrorCode::Unauthenticated.into()
 }
 
+/// A product named by the path (`/products/{slug}/…`) that does not exist is 404 `not_found`,
+/// as any other missing path is; named in a body or a query, the same slug is 422
+/// `unknown_product` (the request is well addressed, one of its values is wrong).
+pub trait ProductInPath {
+    fn product_in_path(self) -> Self;
+}
+
+impl<T> ProductInPath for Result<T, AppError> {
+    fn product_in_path(self) -> Self {
+        self.map_err(
+            |e| if e.code == ErrorCode::UnknownProduct { AppError::new(ErrorCode::NotFound) } else { e },
+        )
+    }
+}
+
 pub fn post_not_found() -> WebError {
     ErrorCode::PostNotFound.into()
 }
@@ -124,7 +139,12 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     let path_and_query = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
     let json = wants_json(&path, req.headers());
     let is_get = req.method() == axum::http::Method::GET;
-    let res = next.run(req).await;
+    // Bad heads are refused here, before any handler, rather than in a layer of their own
+    // (see `crate::metrics::track` for what a layer costs).
+    let res = match crate::refused_request_head(&req) {
+        Some(code) => WebError::from(code).into_response(),
+        None => next.run(req).await,
+    };
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
@@ -211,14 +231,45 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         })?;
         refuse_json_controls(&bytes)?;
         require_json_object(&bytes)?;
-        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
-            // serde's reason names the field and the position, and at most echoes the caller's
-            // own value back: safe to show, cut short so a huge value is not sent back whole.
-            tracing::debug!(error = %e, "refused JSON body");
-            let reason: String = e.to_string().chars().take(200).collect();
-            WebError(AppError::with_detail(ErrorCode::InvalidJson, reason))
-        })
+        serde_json::from_slice(&bytes)
+            .or_else(|e| with_integral_floats_as_integers(&bytes).ok_or(e))
+            .map(ApiJson)
+            .map_err(|e| {
+                // serde's reason names the field and the position, and at most echoes the caller's
+                // own value back: safe to show, cut short so a huge value is not sent back whole.
+                tracing::debug!(error = %e, "refused JSON body");
+                let reason: String = e.to_string().chars().take(200).collect();
+                WebError(AppError::with_detail(ErrorCode::InvalidJson, reason))
+            })
     }
+}
+
+/// JSON Schema counts `2.0` as an integer, and JavaScript clients send one for `2` when it came
+/// from arithmetic, but serde refuses it for an `i64` field. A body refused for that is read
+/// again with each float that is a whole number in `i64`'s range made an integer; any other
+/// body keeps its first reading's refusal.
+fn with_integral_floats_as_integers<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    use serde_json::Value;
+    fn fix(value: &mut Value) -> bool {
+        match value {
+            Value::Number(n) if n.is_f64() => match n.as_f64() {
+                // 2^63 as an f64: every whole f64 below it in size is an exact i64.
+                Some(f) if f.fract() == 0.0 && f.abs() < 9_223_372_036_854_775_808.0 => {
+                    *value = Value::from(f as i64);
+                    true
+                }
+                _ => false,
+            },
+            Value::Array(items) => items.iter_mut().fold(false, |changed, v| fix(v) | changed),
+            Value::Object(fields) => fields.values_mut().fold(false, |changed, v| fix(v) | changed),
+            _ => false,
+        }
+    }
+    let mut value: Value = serde_json::from_slice(bytes).ok()?;
+    if !fix(&mut value) {
+        return None;
+    }
+    serde_json::from_value(value).ok()
 }
 
 /// Every request body of the API is a JSON object (the document says so), but serde also fills

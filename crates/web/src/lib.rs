@@ -43,7 +43,6 @@ pub fn router(state: AppState) -> Router {
         // After the sign-in layer, so outside it: /metrics checks its own bearer token
         // (`WebConfig::metrics_token`), which the API token check would refuse as unknown.
         .route("/metrics", get(metrics::render))
-        .layer(middleware::from_fn(refuse_bad_request_heads))
         .layer(middleware::from_fn(error::render_errors))
         // Every response, error pages included: no inline script or style (everything comes
         // from /assets), and pages carry a per-visitor CSRF token, so no shared caching.
@@ -63,7 +62,7 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("private, no-cache"),
         ))
-        .layer(middleware::from_fn(locale::negotiate))
+        // Language negotiation and request metrics, one layer (see `metrics::track`).
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -89,7 +88,7 @@ pub const MAX_URI_BYTES: usize = 32 * 1024;
 /// Header fields, names and values together: past this, `headers_too_large` (431).
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// How much of a request's head hyper buffers at most (its default is about 400 KB). Heads
-/// between the limits above and this get canyu's error body from `refuse_bad_request_heads`;
+/// between the limits above and this get canyu's error body from `refused_request_head`;
 /// only heads larger than this are cut off by hyper itself (an empty 414 or 431), and no
 /// connection holds more than this much of a head in memory.
 pub const MAX_HEAD_BUFFER_BYTES: usize = 64 * 1024;
@@ -98,17 +97,10 @@ pub const MAX_HEAD_BUFFER_BYTES: usize = 64 * 1024;
 const MAX_HEADER_FIELDS_PARSED: usize = 256;
 pub const MAX_HEADER_COUNT: usize = 100;
 
-/// Request heads refused before any handler, in the error shape every other refusal has (one
-/// layer for both checks: each `from_fn` layer costs every request a boxed future).
-async fn refuse_bad_request_heads(
-    req: axum::extract::Request,
-    next: middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    if let Some(code) = oversized_head(&req).or_else(|| control_character_in_target(req.uri())) {
-        return error::WebError::from(code).into_response();
-    }
-    next.run(req).await
+/// Why a request's head is refused before any handler, if it is: `error::render_errors` answers
+/// it in the error shape every other refusal has.
+pub(crate) fn refused_request_head(req: &axum::extract::Request) -> Option<canyu_core::ErrorCode> {
+    oversized_head(req).or_else(|| control_character_in_target(req.uri()))
 }
 
 /// Heads too large to serve: hyper's own 414 and 431 come with an empty body (issue #17), so

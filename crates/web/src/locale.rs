@@ -4,7 +4,6 @@
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::Response;
 use canyu_core::Locale;
 use std::convert::Infallible;
@@ -28,7 +27,10 @@ fn query_lang(query: Option<&str>) -> Option<Locale> {
     form_urlencoded::parse(query?.as_bytes()).find(|(k, _)| k == "lang").and_then(|(_, v)| Locale::parse(&v))
 }
 
-pub async fn negotiate(mut req: Request, next: Next) -> Response {
+/// Picks the request's language (`?lang=`, then the `lang` cookie, then Accept-Language) and
+/// puts it in the request's extensions for [`Lang`]. Returns the language chosen by `?lang=`,
+/// which [`remember`] keeps in a cookie.
+pub fn negotiate(req: &mut Request) -> Option<Locale> {
     let from_query = query_lang(req.uri().query());
     let locale = from_query
         .or_else(|| cookie(req.headers(), "lang").and_then(Locale::parse))
@@ -40,7 +42,11 @@ pub async fn negotiate(mut req: Request, next: Next) -> Response {
         })
         .unwrap_or_default();
     req.extensions_mut().insert(Lang(locale));
-    let mut res = next.run(req).await;
+    from_query
+}
+
+/// Keeps a language chosen by `?lang=` in a cookie, and says the answer depends on the language.
+pub fn remember(res: &mut Response, from_query: Option<Locale>) {
     if let Some(chosen) = from_query {
         let value = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", chosen.code());
         if let Ok(v) = HeaderValue::from_str(&value) {
@@ -48,7 +54,6 @@ pub async fn negotiate(mut req: Request, next: Next) -> Response {
         }
     }
     res.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
-    res
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Lang {

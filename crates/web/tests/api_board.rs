@@ -358,8 +358,18 @@ async fn only_a_products_managers_change_it() {
         }
         let (_, product) = app.get("/api/v1/products/xiaomi-su7", None).await;
         assert_eq!(product["name"], "小米 SU7", "{backend:?}: unchanged");
+        // A product named by the path that does not exist is 404, as every missing path is.
         let (s, b) = app.call(Method::PATCH, "/api/v1/products/nope", Some(&other_staff), rename("x")).await;
-        assert_eq!((s, error_code(&b)), (422, "unknown_product"), "{backend:?}");
+        assert_eq!((s, error_code(&b)), (404, "not_found"), "{backend:?}");
+        for (method, path) in [
+            (Method::GET, "/api/v1/products/nope/beta"),
+            (Method::GET, "/api/v1/products/nope/beta/applications"),
+            (Method::POST, "/api/v1/products/nope/demands/rebuild"),
+            (Method::DELETE, "/api/v1/products/nope/beta/membership"),
+        ] {
+            let (s, b) = app.call(method.clone(), path, Some(&admin), None).await;
+            assert_eq!((s, error_code(&b)), (404, "not_found"), "{backend:?}: {method} {path}");
+        }
         for (token, name) in [(&manager, "小米 SU7 Pro"), (&admin, "小米 SU7 Ultra")] {
             let (s, b) =
                 app.call(Method::PATCH, "/api/v1/products/xiaomi-su7", Some(token), rename(name)).await;

@@ -195,6 +195,7 @@ async fn points_profiles_leaderboards_and_adjustments() {
             (json!({"delta": 5, "note": " "}), 422, "invalid_points_adjustment"),
             (json!({"delta": -7, "note": "too much"}), 409, "points_would_go_negative"),
             (json!({"delta": 5}), 400, "invalid_json"),
+            (json!({"delta": 2.5, "note": "x"}), 400, "invalid_json"),
         ] {
             let (s, b) = app.post(ledger_path, Some(&staff), body).await;
             assert_eq!((s, error_code(&b)), (status, code), "{backend:?}");
@@ -212,6 +213,10 @@ async fn points_profiles_leaderboards_and_adjustments() {
             let (s, b) = common::to_json(res).await;
             assert_eq!((s, b["points"].as_i64()), (200, Some(16)), "{b}");
         }
+        // JSON Schema counts 3.0 as an integer (a JavaScript client may send one): accepted as 3.
+        let (s, b) =
+            app.post(ledger_path, Some(&staff), json!({"delta": 3.0, "note": "整数的浮点写法"})).await;
+        assert_eq!((s, b["points"].as_i64()), (200, Some(19)), "{backend:?}: {b}");
         let (s, b) = app.call(Method::DELETE, ledger_path, Some(&staff), None).await;
         assert_eq!((s, error_code(&b)), (405, "method_not_allowed"), "the ledger cannot be edited");
     }

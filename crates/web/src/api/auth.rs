@@ -15,7 +15,11 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    /// 2–32 letters, digits, `_` or `-` (any script, but one script per handle).
+    #[schema(min_length = 2, max_length = 32)]
     pub handle: String,
+    /// 8–128 characters, not easy to guess (zxcvbn), not built from the handle.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     pub email: Option<String>,
 }
@@ -28,6 +32,7 @@ pub struct LoginRequest {
     /// What to call the token in the account's token list (`GET /api/v1/me/tokens`), e.g.
     /// the device: 1–60 characters, default `login`. Tokens expire (90 days by default) and
     /// can be revoked there.
+    #[schema(min_length = 1, max_length = 60)]
     pub token_name: Option<String>,
 }
 
@@ -39,8 +44,8 @@ pub struct SessionView {
 }
 
 /// Creates a fan account and returns an API token for it.
-#[utoipa::path(post, path = "/auth/register", operation_id = "registerAccount", tag = "auth", request_body(content = RegisterRequest, example = json!({"handle": "xiaoming", "password": "correct horse battery", "email": "xiaoming@example.com"})),
-    responses((status = 201, description = "Created", body = SessionView), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
+#[utoipa::path(post, path = "/auth/register", operation_id = "registerAccount", tag = "auth", request_body(content = RegisterRequest, example = json!({"handle": "xiaoming", "password": "orange-umbrella-2026-米粉", "email": "xiaoming@example.com"})),
+    responses((status = 201, description = "Created", body = SessionView), (status = 409, description = "`handle_taken`", body = ErrorBody), (status = 422, description = "Invalid input: `invalid_handle`, `handle_confusable` (looks like an existing handle), `handle_mixed_script`, `weak_password` (easy to guess, or built from the handle), `invalid_email`, `control_character`", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     ip: ClientIp,
@@ -58,7 +63,7 @@ pub async fn register(
 
 /// Exchanges a handle and password for an API token (named `token_name`, listed and
 /// revocable under `/api/v1/me/tokens`, expiring after 90 days).
-#[utoipa::path(post, path = "/auth/login", operation_id = "loginAccount", tag = "auth", request_body(content = LoginRequest, example = json!({"handle": "xiaoming", "password": "correct horse battery", "token_name": "小明的手机"})),
+#[utoipa::path(post, path = "/auth/login", operation_id = "loginAccount", tag = "auth", request_body(content = LoginRequest, example = json!({"handle": "xiaoming", "password": "orange-umbrella-2026-米粉", "token_name": "小明的手机"})),
     responses((status = 200, description = "OK", body = SessionView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
@@ -108,6 +113,7 @@ pub async fn me(RequireAuth(auth): RequireAuth) -> Json<UserView> {
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
     /// Up to 300 characters, shown on the public profile.
+    #[schema(max_length = 300)]
     pub bio: Option<String>,
     /// Where notification emails go; empty to remove.
     pub email: Option<String>,

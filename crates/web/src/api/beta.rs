@@ -2,7 +2,7 @@
 
 use crate::api::views::ErrorBody;
 use crate::auth::{MaybeAuth, RequireAuth};
-use crate::error::{ApiJson, WebError, WebResult};
+use crate::error::{ApiJson, ProductInPath, WebError, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -100,7 +100,7 @@ pub async fn show(
     auth: MaybeAuth,
     Path(SlugPath { slug }): Path<SlugPath>,
 ) -> WebResult<Json<BetaGroupView>> {
-    let product = beta::product(&state, &slug).await?;
+    let product = beta::product(&state, &slug).await.product_in_path()?;
     let status = beta::status(&state, auth.0.as_ref(), &product).await?;
     let rules = status.group.rules;
     let me = auth.0.as_ref().map(|_| MyBetaView {
@@ -131,12 +131,16 @@ pub async fn show(
 #[serde(deny_unknown_fields)]
 pub struct BetaSettingsRequest {
     /// 1–1,000,000.
+    #[schema(minimum = 1, maximum = 1000000)]
     pub seats: i64,
     /// 1–6: fans at this level or above are admitted as they apply. Null: staff decide all.
+    #[schema(minimum = 1, maximum = 6)]
     pub min_level: Option<i64>,
     /// Days a removed member waits before reapplying (0–365, default 30).
+    #[schema(minimum = 0, maximum = 365)]
     pub removal_cooldown_days: Option<i64>,
     /// Days a member who left, or a declined applicant, waits (0–365, default 14).
+    #[schema(minimum = 0, maximum = 365)]
     pub leave_cooldown_days: Option<i64>,
     /// Whether applications are accepted (default true).
     pub open: Option<bool>,
@@ -163,7 +167,8 @@ pub async fn configure(
             open: req.open,
         },
     )
-    .await?;
+    .await
+    .product_in_path()?;
     let rules = group.rules;
     Ok(Json(BetaGroupView {
         product: slug.trim().to_string(),
@@ -183,6 +188,7 @@ pub async fn configure(
 #[serde(deny_unknown_fields)]
 pub struct ApplyRequest {
     /// 5–500 characters.
+    #[schema(min_length = 5, max_length = 500)]
     pub motivation: String,
 }
 
@@ -196,7 +202,7 @@ pub async fn apply(
     Path(SlugPath { slug }): Path<SlugPath>,
     ApiJson(req): ApiJson<ApplyRequest>,
 ) -> WebResult<(StatusCode, Json<MembershipView>)> {
-    let membership = beta::apply(&state, &auth, &slug, &req.motivation).await?;
+    let membership = beta::apply(&state, &auth, &slug, &req.motivation).await.product_in_path()?;
     Ok((StatusCode::CREATED, Json(MembershipView::new(&membership, slug.trim()))))
 }
 
@@ -204,6 +210,7 @@ pub async fn apply(
 #[into_params(parameter_in = Query)]
 pub struct ApplicationsParams {
     /// `pending` (e.g.), `member`, `rejected`, `left` or `removed`; all when absent.
+    #[param(value_type = Option<crate::api::views::MembershipStatus>)]
     pub status: Option<String>,
 }
 
@@ -221,7 +228,7 @@ pub async fn applications(
     Path(SlugPath { slug }): Path<SlugPath>,
     Query(params): Query<ApplicationsParams>,
 ) -> WebResult<Json<MembershipsView>> {
-    let list = beta::applications(&state, &auth, &slug, params.status.as_deref()).await?;
+    let list = beta::applications(&state, &auth, &slug, params.status.as_deref()).await.product_in_path()?;
     Ok(Json(MembershipsView { items: list.iter().map(|m| MembershipView::new(m, slug.trim())).collect() }))
 }
 
@@ -267,7 +274,7 @@ pub async fn leave(
     RequireAuth(auth): RequireAuth,
     Path(SlugPath { slug }): Path<SlugPath>,
 ) -> WebResult<Json<MembershipView>> {
-    let m = beta::leave(&state, &auth, &slug).await?;
+    let m = beta::leave(&state, &auth, &slug).await.product_in_path()?;
     Ok(Json(MembershipView::new(&m, slug.trim())))
 }
 
@@ -275,6 +282,7 @@ pub async fn leave(
 #[serde(deny_unknown_fields)]
 pub struct RemoveRequest {
     /// Why, up to 200 characters; the fan is told they were removed.
+    #[schema(max_length = 200)]
     pub note: Option<String>,
 }
 
@@ -295,6 +303,6 @@ pub async fn remove(
     Path(MemberPath { slug, handle }): Path<MemberPath>,
     ApiJson(req): ApiJson<RemoveRequest>,
 ) -> WebResult<Json<MembershipView>> {
-    let m = beta::remove(&state, &auth, &slug, &handle, req.note.as_deref()).await?;
+    let m = beta::remove(&state, &auth, &slug, &handle, req.note.as_deref()).await.product_in_path()?;
     Ok(Json(MembershipView::new(&m, slug.trim())))
 }

@@ -38,6 +38,7 @@ pub struct NewCampaignRequest {
     /// Product slug; the caller must run the product.
     pub product: String,
     /// 1–80 characters.
+    #[schema(min_length = 1, max_length = 80)]
     pub title: String,
     /// RFC 3339. The campaign page goes public (price hidden, countdown).
     pub teaser_at: String,
@@ -73,6 +74,7 @@ pub struct NewCampaignRequest {
     /// buyer being that person (default false).
     pub verified_only: Option<bool>,
     /// 1–20 SKUs.
+    #[schema(min_items = 1, max_items = 20)]
     pub skus: Vec<NewSkuRequest>,
 }
 

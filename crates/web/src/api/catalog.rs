@@ -1,6 +1,6 @@
 use crate::api::views::{CategoryView, ErrorBody, ItemsView, PostView, ProductView};
 use crate::auth::RequireAuth;
-use crate::error::{ApiJson, WebResult};
+use crate::error::{ApiJson, ProductInPath, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -101,7 +101,7 @@ pub async fn update_product(
     ApiJson(req): ApiJson<ProductUpdateRequest>,
 ) -> WebResult<Json<ProductView>> {
     let change = ProductChange { name: req.name, category: req.category, tagline: req.tagline };
-    let product = canyu_app::catalog::update_product(&state, &auth, &slug, change).await?;
+    let product = canyu_app::catalog::update_product(&state, &auth, &slug, change).await.product_in_path()?;
     Ok(Json(ProductView::from(&product)))
 }
 

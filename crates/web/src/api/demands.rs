@@ -3,7 +3,7 @@
 use crate::api::points::ProductPath;
 use crate::api::views::{ErrorBody, ItemsView};
 use crate::auth::RequireAuth;
-use crate::error::WebResult;
+use crate::error::{ProductInPath, WebResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -18,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub struct DemandParams {
     /// 1–100, default 20.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
 }
 
@@ -114,9 +115,9 @@ pub async fn rebuild(
     RequireAuth(auth): RequireAuth,
     Path(path): Path<ProductPath>,
 ) -> WebResult<Json<ItemsView<DemandView>>> {
-    demands::rebuild_now(&state, &auth, &path.slug).await?;
+    demands::rebuild_now(&state, &auth, &path.slug).await.product_in_path()?;
     let product =
-        canyu_app::catalog::product_by_slug(&state, &path.slug).await?.ok_or(ErrorCode::UnknownProduct)?;
+        canyu_app::catalog::product_by_slug(&state, &path.slug).await?.ok_or(ErrorCode::NotFound)?;
     let list = canyu_app::demands::top_demands(&state, Some(product.id), 20).await?;
     Ok(Json(ItemsView { items: list.iter().map(DemandView::from).collect() }))
 }

@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     /// The name as on the identity card (2–30 characters).
+    #[schema(min_length = 2, max_length = 30)]
     pub real_name: String,
     /// The 18-character resident identity number; spaces are ignored.
     pub id_number: String,

@@ -76,6 +76,7 @@ pub async fn cancel(
 #[serde(deny_unknown_fields)]
 pub struct RenameRequest {
     /// 1–40 characters.
+    #[schema(min_length = 1, max_length = 40)]
     pub buyer_name: String,
 }
 
@@ -123,7 +124,7 @@ pub struct LaunchEventsView {
 
 /// Every transition of the order, oldest first.
 #[utoipa::path(get, path = "/orders/{id}/events", operation_id = "listOrderEvents", security(("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)),
-    responses((status = 200, description = "OK", body = LaunchEventsView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = LaunchEventsView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "`not_a_launch_order`: a plain wave's order has no deposit terms and no events", body = ErrorBody)))]
 pub async fn events(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
@@ -346,8 +347,10 @@ pub async fn cancel_in_bulk(
 #[serde(deny_unknown_fields)]
 pub struct AdvanceRequest {
     /// `in_production` (from the queue) or `delivered` (from production).
+    #[schema(value_type = crate::api::views::ProductionStage)]
     pub stage: String,
     /// How many orders, 1–100,000, taken in lock order.
+    #[schema(minimum = 1, maximum = 100000)]
     pub count: i64,
 }
 

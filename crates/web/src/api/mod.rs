@@ -10,6 +10,7 @@ pub mod beta;
 pub mod campaigns;
 pub mod catalog;
 pub mod demands;
+mod doc;
 pub mod draws;
 pub mod fcodes;
 pub mod identity;
@@ -165,6 +166,8 @@ fn optional_bodies_without_null(doc: &mut utoipa::openapi::OpenApi) {
 fn with_prefix(routes: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi().nest(PREFIX, routes);
     optional_bodies_without_null(&mut doc);
+    doc::common_error_responses(&mut doc);
+    doc::control_character_patterns(&mut doc);
     doc
 }
 
@@ -176,6 +179,8 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
 #[openapi(
     info(title = "canyu API", description = "The fan co-creation board: products, posts, votes, comments, the status workflow, similar posts and merging, notifications, points, releases and the beta programme. Errors are `{\"error\": {\"code\", \"message\"}}` with the message in the request's language (Accept-Language: zh-CN or en)."),
     modifiers(&BearerAuth),
+    // Enums only query parameters use: utoipa collects the schemas of bodies, not of parameters.
+    components(schemas(views::Board, views::PostSort, views::MembershipStatus)),
     tags(
         (name = "auth", description = "Accounts, sessions and API tokens"),
         (name = "catalog", description = "Ecosystem categories and products"),

@@ -20,6 +20,7 @@ pub struct InboxParams {
     /// The `next_before` of the previous page.
     pub before: Option<String>,
     /// 1–100, default 20.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
 }
 

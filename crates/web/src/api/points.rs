@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(deny_unknown_fields)]
 pub struct AdjustRequest {
     /// Points to add (negative to deduct), non-zero, at most 100,000 either way.
+    #[schema(minimum = -100000, maximum = 100000)]
     pub delta: i64,
     /// Why, shown to the fan in their ledger.
     pub note: String,

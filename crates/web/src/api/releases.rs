@@ -25,6 +25,7 @@ pub struct NewReleaseRequest {
     /// e.g. `1.2.0`.
     pub version: String,
     /// `stable` or `beta`.
+    #[schema(value_type = crate::api::views::ReleaseChannel)]
     pub channel: String,
     /// `YYYY-MM-DD` (China time); defaults to the next train day (Friday unless configured).
     pub planned_for: Option<String>,

@@ -301,6 +301,42 @@ string_enum_schema!(
     canyu_core::wave::Eligibility::KINDS
 );
 string_enum_schema!(
+    /// `PostSort` in the document.
+    PostSort,
+    "`hot` (default: votes and comments, decaying with age), `new`, `top` (most votes) or `oldest`.",
+    ["hot", "new", "top", "oldest"]
+);
+string_enum_schema!(
+    /// `Board` in the document.
+    Board,
+    "`public` (default) or `beta`: the product's beta board, for its beta members and the team.",
+    ["public", "beta"]
+);
+string_enum_schema!(
+    /// `MembershipStatus` in the document.
+    MembershipStatus,
+    "Where a beta application stands.",
+    ["pending", "member", "rejected", "left", "removed"]
+);
+string_enum_schema!(
+    /// `ProductionStage` in the document.
+    ProductionStage,
+    "`in_production` (locked orders taken from the queue) or `delivered` (from production).",
+    ["in_production", "delivered"]
+);
+string_enum_schema!(
+    /// `WebhookFormat` in the document.
+    WebhookFormat,
+    "`generic` (JSON signed with HMAC-SHA256), or a team chat robot: `feishu`, `dingtalk`, `wecom`.",
+    canyu_core::webhook::WEBHOOK_FORMATS
+);
+string_enum_schema!(
+    /// `ReleaseChannel` in the document.
+    ReleaseChannel,
+    "`stable` (everyone) or `beta` (the product's beta group).",
+    ["stable", "beta"]
+);
+string_enum_schema!(
     /// `ErrorCode` in the document: every `canyu_core::ErrorCode::as_str()`.
     ErrorCode,
     "Stable machine-readable code, e.g. `title_too_long`; the message explains it in the request's language.",

@@ -25,12 +25,14 @@ pub struct NewWaveRequest {
     pub product: String,
     pub sku: Option<String>,
     /// 1–10,000,000 units.
+    #[schema(minimum = 1, maximum = 10000000)]
     pub quantity: i64,
     /// `fcfs` (first come, first served) or `draw` (one entry per fan during the window, drawn
     /// provably fairly when it closes; see `GET /api/v1/waves/{id}/draw`).
     #[schema(value_type = crate::api::views::WaveMode)]
     pub mode: String,
     /// Orders per fan, 1–100 (default 1).
+    #[schema(minimum = 1, maximum = 100)]
     pub per_fan_limit: Option<i64>,
     /// RFC 3339, e.g. `2026-11-27T22:00:00+08:00`.
     pub starts_at: String,
@@ -39,6 +41,7 @@ pub struct NewWaveRequest {
     #[schema(value_type = Option<crate::api::views::Eligibility>)]
     pub eligibility: Option<String>,
     /// 1–6, with `eligibility: "min_level"`.
+    #[schema(minimum = 1, maximum = 6)]
     pub min_level: Option<i64>,
     /// Units per sales channel (`online`, `partners`, `offline`), adding up to `quantity`;
     /// orders through this API sell the `online` units. Absent: all units online.
@@ -235,6 +238,7 @@ pub struct WaveChangeRequest {
     /// `quantity_below_fcode_lane`) or the other channels' units (422
     /// `quantity_below_other_channels`); a draw's number of winners is fixed once entries
     /// open (409 `draw_quantity_fixed`).
+    #[schema(minimum = 1, maximum = 10000000)]
     pub quantity: Option<i64>,
 }
 
@@ -288,6 +292,7 @@ pub async fn end_now(
 pub struct WaveCancelRequest {
     /// Shown to fans on the wave's page (at most 200 characters).
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub reason: String,
 }
 
@@ -321,7 +326,7 @@ pub async fn cancel(
 /// key with another body is refused (422). 201 only once the order is durably committed.
 /// Apps may send `X-Device-Id` (8–128 printable ASCII characters): in a campaign's wave, an
 /// order from a device another account ordered from is flagged `shared_device` for review.
-#[utoipa::path(post, path = "/waves/{id}/orders", operation_id = "createWaveOrder", security(("bearer" = [])), tag = "waves", params(("id" = i64, Path), ("Idempotency-Key" = String, Header), ("X-Device-Id" = Option<String>, Header)), request_body(content = Option<OrderBody>, description = "Optional: `{}` or nothing.", example = json!({"fcode": "ABCD-EFGH-JKLMN"})),
+#[utoipa::path(post, path = "/waves/{id}/orders", operation_id = "createWaveOrder", security(("bearer" = [])), tag = "waves", params(("id" = i64, Path), ("Idempotency-Key" = String, Header, description = "1–128 printable ASCII characters, the same on every retry of one order", min_length = 1, max_length = 128, pattern = r"^[!-~]+$"), ("X-Device-Id" = Option<String>, Header, nullable = false, description = "The buyer's device, 8–128 printable ASCII characters: flags many accounts ordering from one device", min_length = 8, max_length = 128, pattern = r"^[!-~]+$")), request_body(content = Option<OrderBody>, description = "Optional: `{}` or nothing.", example = json!({"fcode": "ABCD-EFGH-JKLMN"})),
     responses((status = 201, description = "Created", body = OrderView), (status = 400, description = "Malformed request", body = ErrorBody), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody), (status = 503, description = "Temporarily unavailable; retry later", body = ErrorBody)))]
 pub async fn order(
     State(state): State<AppState>,

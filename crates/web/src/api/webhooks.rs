@@ -23,6 +23,7 @@ pub struct NewWebhookRequest {
     /// `http://` or `https://`.
     pub url: String,
     /// `generic` (JSON signed with HMAC-SHA256), `feishu`, `dingtalk` or `wecom`.
+    #[schema(value_type = crate::api::views::WebhookFormat)]
     pub format: String,
     /// Signing secret (generic: HMAC key; Feishu and DingTalk: the robot's 加签 secret).
     pub secret: Option<String>,

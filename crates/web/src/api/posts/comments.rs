@@ -28,6 +28,7 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct NewCommentRequest {
     /// Markdown, 1–5,000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
     pub body: String,
 }
 

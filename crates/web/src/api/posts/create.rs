@@ -18,11 +18,14 @@ pub struct NewPostRequest {
     #[schema(value_type = crate::api::views::PostKind)]
     pub kind: String,
     /// 1–120 characters.
+    #[schema(min_length = 1, max_length = 120)]
     pub title: String,
     /// Markdown, 1–20,000 characters.
+    #[schema(min_length = 1, max_length = 20000)]
     pub body: String,
     /// Up to 5 tags of 1–20 characters.
     #[serde(default)]
+    #[schema(max_items = 5)]
     pub tags: Vec<String>,
     /// Post to the product's beta board (beta members and the team only). Default false.
     #[serde(default)]

@@ -14,19 +14,24 @@ use utoipa::IntoParams;
 pub struct ListParams {
     /// Product slug.
     pub product: Option<String>,
+    #[param(value_type = Option<crate::api::views::PostStatus>)]
     pub status: Option<String>,
+    #[param(value_type = Option<crate::api::views::PostKind>)]
     pub kind: Option<String>,
     pub tag: Option<String>,
     /// `hot` (default), `new` or `top`. Not with `q`: search results come by relevance.
+    #[param(value_type = Option<crate::api::views::PostSort>)]
     pub sort: Option<String>,
     /// Full-text search (Chinese word segmentation), optionally within `product`; cannot be
     /// combined with `status`, `kind`, `tag` or `sort`.
     pub q: Option<String>,
     /// 1–100, default 20.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     pub cursor: Option<String>,
     /// `public` (default) or `beta`: the product's beta board, for its beta members and the
     /// team. `beta` needs `product` and cannot be combined with `q`.
+    #[param(value_type = Option<crate::api::views::Board>)]
     pub board: Option<String>,
 }
 

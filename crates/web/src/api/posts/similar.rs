@@ -12,10 +12,12 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub struct SimilarParams {
     /// The draft: title and body as typed so far (at most 2,000 characters).
+    #[param(required = true, value_type = String, max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*\S[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$")]
     pub text: Option<String>,
     /// Product slug; without it, all products.
     pub product: Option<String>,
     /// 1–100, default 5; at most 20 are returned.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// A post to leave out (e.g. the one being edited).
     pub exclude: Option<i64>,
