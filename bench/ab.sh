@@ -27,6 +27,10 @@ for dir in "$OLD" "$NEW"; do
     [ -x "$dir/$exe" ] || { echo "ab: $dir/$exe is missing" >&2; exit 2; }
   done
 done
+# board.sh skips itself without the corpus; here that would leave half the table empty.
+CORPUS=$(realpath -m "${CORPUS:-../shared/data/reviews-zh.txt}")
+[ -f "$CORPUS" ] || { echo "ab: the corpus $CORPUS is missing (set CORPUS=…/reviews-zh.txt)" >&2; exit 2; }
+export CORPUS
 ROUNDS=${ROUNDS:-3}
 export FANS=${FANS:-20000} QUANTITY=${QUANTITY:-10000} DURATION=${DURATION:-5s} CONNS=${CONNS:-64}
 export POSTS=${POSTS:-100000}
