@@ -18,23 +18,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-if [ $# -ne 1 ] || [ ! -x "$1" ]; then
-  echo "usage: $0 <path to the canyu binary>" >&2
-  exit 2
-fi
-BIN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
-
-VENV="$ROOT/target/clients-venv"
-if [ ! -x "$VENV/bin/openapi-python-client" ]; then
-  echo "clients: installing openapi-python-client into $VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check 'openapi-python-client==0.29.1'
-fi
-(cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
-
 # shellcheck source=scripts/throwaway_server.sh
 source scripts/throwaway_server.sh
+throwaway_binary "$@"
 throwaway_init clients
+VENV="$ROOT/target/clients-venv"
+throwaway_venv "$VENV" 'openapi-python-client==0.29.1' openapi-python-client
+(cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error)
 
 run_backend() { # sqlite | postgres
   local backend=$1 staff_password

@@ -525,7 +525,7 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     await fan.goto(`${BASE}/campaigns/${campaign.id}/live`);
     await fan.waitForFunction(() => document.querySelector("[data-testid=live-total]")?.textContent.trim() === "1");
     assert.equal((await fan.textContent('[data-live-kind="big"]')).trim(), "1");
-    assert.match(await fan.innerText("[data-testid=live-waves]"), /E2E 12GB\+256GB · 9 \/ 10/);
+    assert.match(await fan.innerText("[data-testid=live-waves]"), /E2E 12GB\+256GB\s+9 \/ 10/);
     // The locked order waits in the production queue, and the big screen says so.
     assert.equal((await fan.textContent("[data-testid=live-production]")).trim(), "已交付 0 台 · 生产中 0 · 排产中 1");
   });

@@ -21,13 +21,16 @@ STAFF_HANDLE="e2e_staff"
 STAFF_PASSWORD="staff-password-$RANDOM$RANDOM"
 PRODUCT="e2e-phone"
 SERVER_PID=""
+DEMO_PID=""
 
 cleanup() {
   local status=$?
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
+  for pid in "$SERVER_PID" "$DEMO_PID"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   if [ "$status" -ne 0 ] && [ -f "$DATA/server.log" ]; then
     echo "---- server log (last 40 lines) ----" >&2
     tail -n 40 "$DATA/server.log" >&2 || true
@@ -67,9 +70,22 @@ else
   npm install --no-audit --no-fund --loglevel=error
 fi
 
+# Every page of a generated demo site (pages.test.mjs): a second server, its own data folder.
+DEMO_PORT="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+DEMO_URL="http://127.0.0.1:${DEMO_PORT}"
+mkdir -p "$DATA/demo"
+echo "e2e: starting canyu demo on $DEMO_URL"
+"$BIN" demo --data-dir "$DATA/demo" --posts 300 --listen "127.0.0.1:${DEMO_PORT}" >"$DATA/demo.log" 2>&1 &
+DEMO_PID=$!
+for _ in $(seq 1 300); do
+  if curl -sf "$DEMO_URL/healthz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$DEMO_PID" 2>/dev/null; then echo "e2e: the demo exited" >&2; tail -n 20 "$DATA/demo.log" >&2; exit 1; fi
+  sleep 0.2
+done
+
 set +e
 CANYU_URL="$URL" STAFF_HANDLE="$STAFF_HANDLE" STAFF_PASSWORD="$STAFF_PASSWORD" CANYU_PRODUCT="$PRODUCT" \
-  node --test board.test.mjs
+  CANYU_DEMO_URL="$DEMO_URL" node --test --test-concurrency=1 board.test.mjs pages.test.mjs
 STATUS=$?
 set -e
 exit "$STATUS"

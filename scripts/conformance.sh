@@ -18,24 +18,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-if [ $# -ne 1 ] || [ ! -x "$1" ]; then
-  echo "usage: $0 <path to the canyu binary>" >&2
-  exit 2
-fi
-BIN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 EXAMPLES="${CONFORMANCE_EXAMPLES:-8}"
 SEED="${CONFORMANCE_SEED:-2026}"
 
-VENV="$ROOT/target/conformance-venv"
-if [ ! -x "$VENV/bin/schemathesis" ]; then
-  echo "conformance: installing schemathesis into $VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check 'schemathesis==4.32.5'
-fi
-
 # shellcheck source=scripts/throwaway_server.sh
 source scripts/throwaway_server.sh
+throwaway_binary "$@"
 throwaway_init conformance
+VENV="$ROOT/target/conformance-venv"
+throwaway_venv "$VENV" 'schemathesis==4.32.5' schemathesis
 
 login() { # handle password -> bearer token
   curl -sf "$1/api/v1/auth/login" -H 'content-type: application/json' \
@@ -74,7 +65,7 @@ run_backend() { # sqlite | postgres
     # data accepted". What the document does constrain is refused when broken: the
     # integration tests check those codes. Logging out would end the run's own session.
     # From the work folder: schemathesis keeps its example database in `.schemathesis/`.
-    if ! (cd "$WORK" && "$VENV/bin/schemathesis" --config-file "$ROOT/scripts/conformance.toml" \
+    if ! (cd "$WORK" && "$VENV/bin/schemathesis" --config-file "${CONFORMANCE_CONFIG:-$ROOT/scripts/conformance.toml}" \
       run "$WORK/openapi.json" --url "$url" "${auth[@]}" --checks all \
       --exclude-checks negative_data_rejection --max-examples "$EXAMPLES" --seed "$SEED" \
       --phases examples,coverage,fuzzing --exclude-path /api/v1/auth/logout --no-color); then

@@ -3,11 +3,29 @@
 # database made beside CANYU_TEST_POSTGRES_URL and dropped after. Sourced by clients/run.sh
 # and scripts/conformance.sh:
 #
+#   throwaway_binary "$@"          # BIN=<absolute path of the one argument>, or usage and exit 2
+#   throwaway_venv <dir> <requirement> <command>   # a Python tool in a venv under target/
 #   throwaway_init <name>          # WORK=<temporary folder>; stops and cleans up at exit
 #   throwaway_start <bin> <backend> <subcommand> [args…]   # sets URL and DATA; waits for /healthz
 #   throwaway_stop                 # stops the server and drops its database
 #
 # On failure the server log's last lines are printed.
+
+throwaway_binary() { # "$@" of the script
+  if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+    echo "usage: $0 <path to the canyu binary>" >&2
+    exit 2
+  fi
+  BIN="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+}
+
+throwaway_venv() { # dir requirement command: installs the requirement once (pip needs PyPI)
+  if [ ! -x "$1/bin/$3" ]; then
+    echo "$THROWAWAY_NAME: installing $2 into $1"
+    python3 -m venv "$1"
+    "$1/bin/pip" install --quiet --disable-pip-version-check "$2"
+  fi
+}
 
 throwaway_init() { # name
   THROWAWAY_NAME=$1

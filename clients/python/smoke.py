@@ -81,8 +81,9 @@ r = create_wave.sync_detailed(
         quantity=5,
         mode=WaveMode.FCFS,
         per_fan_limit=1,
-        starts_at=(now - timedelta(minutes=1)).isoformat(),
-        ends_at=(now + timedelta(hours=1)).isoformat(),
+        # `format: date-time` in the document: the generated model takes datetimes.
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(hours=1),
     ),
 )
 check(r.status_code == 201 and isinstance(r.parsed, WaveView), "staff opens a first-come wave of 5 (201, WaveView)", r)

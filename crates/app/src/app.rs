@@ -43,6 +43,9 @@ pub struct AppConfig {
     /// Let webhooks point at private, loopback and link-local addresses (a receiver on the
     /// operator's own network). Off: staff could otherwise aim the server at its own network.
     pub webhooks_allow_private: bool,
+    /// The site's time zone: pages show times in it, and the times staff type into forms
+    /// are read in it (default `Asia/Shanghai`).
+    pub time_zone: canyu_core::time::Zone,
 }
 
 impl Default for AppConfig {
@@ -63,6 +66,7 @@ impl Default for AppConfig {
             header_read_timeout: Duration::from_secs(10),
             max_connections: 10_000,
             webhooks_allow_private: false,
+            time_zone: canyu_core::time::Zone::china(),
         }
     }
 }

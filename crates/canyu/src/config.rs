@@ -10,6 +10,7 @@
 
 use crate::error::CliResult;
 use canyu_core::release::Weekday;
+use canyu_core::time::Zone;
 use canyu_notify::{SmtpConfig, SmtpSecurity};
 use clap::Args;
 use figment::error::Kind;
@@ -97,6 +98,8 @@ struct Raw {
     max_connections: u64,
     #[serde(default, deserialize_with = "switch")]
     webhooks_allow_private: bool,
+    #[serde(default = "Zone::china", deserialize_with = "time_zone")]
+    time_zone: Zone,
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +140,8 @@ pub struct Settings {
     pub max_connections: u64,
     /// Webhooks may point at private, loopback and link-local addresses (default: public only).
     pub webhooks_allow_private: bool,
+    /// Where pages show times and read the times staff type (default `Asia/Shanghai`).
+    pub time_zone: Zone,
 }
 
 /// `stock_engine` / `CANYU_STOCK_ENGINE`.
@@ -299,6 +304,7 @@ impl Settings {
             header_read_timeout_secs: raw.header_read_timeout_secs,
             max_connections: raw.max_connections,
             webhooks_allow_private: raw.webhooks_allow_private,
+            time_zone: raw.time_zone,
         })
     }
 
@@ -592,6 +598,10 @@ fn weekday<'de, D: Deserializer<'de>>(d: D) -> Result<Weekday, D::Error> {
         .ok_or_else(|| de::Error::custom(format!("expected a day such as friday, fri or 5, not {raw:?}")))
 }
 
+fn time_zone<'de, D: Deserializer<'de>>(d: D) -> Result<Zone, D::Error> {
+    Zone::parse(&text(d)?).map_err(de::Error::custom)
+}
+
 fn public_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     match optional_text(d)? {
         Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => Err(de::Error::custom(
@@ -673,6 +683,15 @@ mod tests {
         assert_eq!(s.stock_engine, StockEngineKind::Embedded);
         assert!(s.smtp.is_none() && s.payment_secret.is_none() && s.metrics_token.is_none());
         assert!(s.redis_url.is_none() && s.redis_prefix.is_none());
+        assert_eq!(s.time_zone.name(), "Asia/Shanghai");
+    }
+
+    #[test]
+    fn a_time_zone_is_an_iana_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let s =
+            resolve(dir.path(), Some("time_zone = \"europe/berlin\"\n"), &[], CommonArgs::default()).unwrap();
+        assert_eq!(s.time_zone.name(), "Europe/Berlin");
     }
 
     #[test]
@@ -780,6 +799,7 @@ mod tests {
             ("CANYU_SMTP_SECURITY", "ssl", "none, starttls or tls"),
             ("CANYU_PAYMENT_SECRET", "short", "at least 32 characters"),
             ("CANYU_METRICS_TOKEN", "short", "at least 16 characters"),
+            ("CANYU_TIME_ZONE", "Beijing", "IANA name such as Asia/Shanghai"),
         ] {
             let message =
                 refused(None, &[(name, value), ("CANYU_REDIS_URL", "redis://x"), ("CANYU_SMTP_HOST", "h")]);
@@ -885,6 +905,6 @@ mod tests {
         for key in setting_names() {
             assert!(readme.contains(&format!("`{key}`")), "README's TOML names miss {key}");
         }
-        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 26);
+        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 27);
     }
 }

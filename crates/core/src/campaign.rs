@@ -319,8 +319,12 @@ impl OrderTerms {
         refund_days: Option<i64>,
         limits: OrderLimits,
     ) -> Result<OrderTerms, ErrorCode> {
-        let hold = hold_minutes.map(|m| m * MINUTE_MS).unwrap_or(DEFAULT_HOLD_MS);
-        let refund = refund_days.map(|d| d * DAY_MS).unwrap_or(DEFAULT_REFUND_WINDOW_MS);
+        // Checked: a client's `hold_minutes` of 2^62 would wrap into the allowed range.
+        let hold = hold_minutes.map_or(Some(DEFAULT_HOLD_MS), |m| m.checked_mul(MINUTE_MS));
+        let refund = refund_days.map_or(Some(DEFAULT_REFUND_WINDOW_MS), |d| d.checked_mul(DAY_MS));
+        let (Some(hold), Some(refund)) = (hold, refund) else {
+            return Err(ErrorCode::InvalidOrderTerms);
+        };
         if !(MINUTE_MS..=DAY_MS).contains(&hold) || !(0..=30 * DAY_MS).contains(&refund) {
             return Err(ErrorCode::InvalidOrderTerms);
         }
@@ -615,6 +619,16 @@ mod tests {
         );
         assert_eq!(OrderTerms::parse(Some(0), None, OrderLimits::STRICT), Err(ErrorCode::InvalidOrderTerms));
         assert_eq!(OrderTerms::parse(None, Some(31), OrderLimits::STRICT), Err(ErrorCode::InvalidOrderTerms));
+        // Large enough to wrap into the allowed range when multiplied unchecked.
+        let wraps = i64::MAX / 60_000 * 2 + 1;
+        assert_eq!(
+            OrderTerms::parse(Some(wraps), None, OrderLimits::STRICT),
+            Err(ErrorCode::InvalidOrderTerms)
+        );
+        assert_eq!(
+            OrderTerms::parse(None, Some(i64::MAX), OrderLimits::STRICT),
+            Err(ErrorCode::InvalidOrderTerms)
+        );
     }
 
     fn facts(kind: OrderKind, state: OrderState, refundable_until: Option<Millis>) -> OrderFacts {

@@ -118,7 +118,7 @@ error_codes! {
     InvalidWaveQuantity = "invalid_wave_quantity", 422, "数量须为 1 到 10,000,000。", "The quantity must be 1 to 10,000,000.";
     InvalidWaveMode = "invalid_wave_mode", 422, "方式必须是 fcfs（先到先得）或 draw（抽签）。", "The mode must be fcfs or draw.";
     InvalidPerFanLimit = "invalid_per_fan_limit", 422, "每人限购须为 1 到 100。", "The per-fan limit must be 1 to 100.";
-    InvalidWaveWindow = "invalid_wave_window", 422, "结束时间须晚于开始时间，且一轮最长 90 天（时间用 RFC 3339 格式）。", "ends_at must be after starts_at, at most 90 days later (times in RFC 3339).";
+    InvalidWaveWindow = "invalid_wave_window", 422, "一轮须在开始之后结束，最长 90 天。", "A wave ends after it starts, at most 90 days later.";
     InvalidEligibility = "invalid_eligibility", 422, "资格须为 everyone、beta、fcode、reservation（须指定发布活动），或 min_level 加 1 到 6 的等级。", "Eligibility must be everyone, beta, fcode, reservation (with a campaign), or min_level with a level from 1 to 6.";
     InvalidChannels = "invalid_channels", 422, "渠道只能是 online、partners、offline，且数量之和须等于总数。", "Channels must be online, partners or offline, with units adding up to the quantity.";
     WaveNotFound = "wave_not_found", 404, "没有这一轮发售。", "No such wave.";
@@ -152,7 +152,7 @@ error_codes! {
     DrawNotClosed = "draw_not_closed", 409, "报名还没截止，不能开奖。", "The draw cannot be made before its window closes.";
     WaveIsDraw = "wave_is_draw", 409, "这一轮是抽签发售，请报名参加抽签。", "This wave is sold by draw: enter the draw instead.";
     InvalidCampaignTitle = "invalid_campaign_title", 422, "活动标题须为 1 到 80 个字。", "A campaign title has 1 to 80 characters.";
-    InvalidCampaignSchedule = "invalid_campaign_schedule", 422, "时间须满足：预热 ≤ 揭晓价格 ≤ 预约开始 < 预约截止，预约最长 90 天（RFC 3339 格式）。", "Times must satisfy teaser <= reveal <= reservations open < reservations close, with a window of at most 90 days (RFC 3339).";
+    InvalidCampaignSchedule = "invalid_campaign_schedule", 422, "时间须依次为：预热 ≤ 揭晓价格 ≤ 预约开始 < 预约截止，预约期最长 90 天。", "Times must run teaser <= price reveal <= reservations open < reservations close, with reservations open for at most 90 days.";
     InvalidReservationRules = "invalid_reservation_rules", 422, "预约名额须为 0 到 10,000,000，粉丝通道提前量为 0 到 1440 分钟，注册截止时间不晚于预约截止。", "Places are 0 to 10,000,000, the fan lane's head start 0 to 1,440 minutes, and the account cutoff no later than the reservation close.";
     InvalidPrice = "invalid_price", 422, "价格须为 1 分到 1 亿元，定金不能高于价格（金额以分为单位）。", "A price is 1 fen to 100 million yuan and a deposit is at most the price (amounts in fen).";
     InvalidOrderTerms = "invalid_order_terms", 422, "锁库存时间须为 1 到 1440 分钟，大定退订期为 0 到 30 天。", "The cart hold is 1 to 1,440 minutes and the big-order refund window 0 to 30 days.";

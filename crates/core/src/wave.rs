@@ -139,7 +139,8 @@ impl WaveRules {
         if !channels.is_empty()
             && (channels.keys().any(|c| !CHANNELS.contains(&c.as_str()))
                 || channels.values().any(|&n| n < 0)
-                || channels.values().sum::<i64>() != quantity)
+                // Checked: units near i64::MAX would wrap around to the quantity.
+                || channels.values().try_fold(0i64, |sum, &n| sum.checked_add(n)) != Some(quantity))
         {
             return Err(ErrorCode::InvalidChannels);
         }
@@ -331,6 +332,9 @@ mod tests {
         assert_eq!(split.online_quantity(), 700);
         assert_eq!(rules(1000, 0, 1, &[("online", 700)]), Err(ErrorCode::InvalidChannels));
         assert_eq!(rules(10, 0, 1, &[("tmall", 10)]), Err(ErrorCode::InvalidChannels));
+        // Two units of i64::MAX and 12 wrap around to 10 when summed unchecked.
+        let wraps = [("online", i64::MAX), ("partners", i64::MAX), ("offline", 12)];
+        assert_eq!(rules(10, 0, 1, &wraps), Err(ErrorCode::InvalidChannels));
         assert_eq!(
             WaveRules::parse(None, 1, "lottery", None, 0, 1, Eligibility::Everyone, BTreeMap::new()),
             Err(ErrorCode::InvalidWaveMode)

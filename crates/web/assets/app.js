@@ -10,6 +10,18 @@
     return (body && body.getAttribute("data-msg-" + name)) || fallback;
   };
 
+  // A countdown as people read it: `2 天 03:04:05` / `2 days 03:04:05`, `03:04:05` under a day.
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+  function countdown(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    var d = Math.floor(s / 86400);
+    s = s % 86400;
+    var clock = pad(Math.floor(s / 3600)) + ":" + pad(Math.floor(s % 3600 / 60)) + ":" + pad(s % 60);
+    if (!d) { return clock; }
+    var days = msg(d === 1 ? "day" : "days", "{n}d").replace("{n}", String(d));
+    return days + " " + clock;
+  }
+
   // Calls the API; resolves with the JSON body or rejects with a message for people
   // (the API's own, already in the request's language).
   function api(method, url, payload) {
@@ -288,22 +300,15 @@
     var total = box.querySelector("[data-quantity]");
     var buy = box.querySelector("[data-buy]");
     var cancelled = box.hasAttribute("data-cancelled");
-    function pad(n) { return n < 10 ? "0" + n : String(n); }
-    function span(ms) {
-      var s = Math.max(0, Math.floor(ms / 1000));
-      var d = Math.floor(s / 86400);
-      s = s % 86400;
-      return (d ? d + "d " : "") + pad(Math.floor(s / 3600)) + ":" + pad(Math.floor(s % 3600 / 60)) + ":" + pad(s % 60);
-    }
     function tick() {
       var now = Date.now() + skew;
       var open = !cancelled && now >= starts && now < ends && Number(left.textContent) > 0;
       if (cancelled) {
         clock.textContent = msgOf(box, "cancelled", "Cancelled");
       } else if (now < starts) {
-        clock.textContent = msgOf(box, "starts-in", "Starts in") + " " + span(starts - now);
+        clock.textContent = msgOf(box, "starts-in", "Starts in") + " " + countdown(starts - now);
       } else if (now < ends) {
-        clock.textContent = msgOf(box, "ends-in", "Ends in") + " " + span(ends - now);
+        clock.textContent = msgOf(box, "ends-in", "Ends in") + " " + countdown(ends - now);
       } else {
         clock.textContent = msgOf(box, "ended", "Ended");
       }
@@ -339,12 +344,8 @@
     if (!clock) { return; }
     var target = Date.parse(box.getAttribute("data-target"));
     var skew = Number(box.getAttribute("data-now")) - Date.now();
-    function pad(n) { return n < 10 ? "0" + n : String(n); }
     function tick() {
-      var s = Math.max(0, Math.floor((target - Date.now() - skew) / 1000));
-      var d = Math.floor(s / 86400);
-      s = s % 86400;
-      clock.textContent = (d ? d + "d " : "") + pad(Math.floor(s / 3600)) + ":" + pad(Math.floor(s % 3600 / 60)) + ":" + pad(s % 60);
+      clock.textContent = countdown(target - Date.now() - skew);
       if (target - Date.now() - skew <= 0) {
         clearInterval(timer);
         setTimeout(function () { window.location.reload(); }, 1000);
@@ -354,21 +355,72 @@
     tick();
   })();
 
-  // The live counter: one server-sent event stream; every snapshot replaces the numbers.
+  // The live counter: one server-sent event stream; every snapshot replaces the numbers. The
+  // chart is an SVG the server draws; it is fetched again every few snapshots.
   (function () {
     var box = document.querySelector("[data-live]");
     if (!box || !window.EventSource) { return; }
     var zh = document.documentElement.lang === "zh-CN";
     var fmt = function (n) { return Number(n).toLocaleString(zh ? "zh-CN" : "en"); };
+    var skew = Number(box.getAttribute("data-now")) - Date.now();
+    var offset = Number(box.getAttribute("data-offset")) * 60000;
+    var clock = box.querySelector("[data-live-clock]");
+    function tickClock() {
+      // The site's wall clock: the server's time, shifted by the site zone's offset.
+      var d = new Date(Date.now() + skew + offset);
+      clock.textContent = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
+    }
+    tickClock();
+    setInterval(tickClock, 1000);
     function minutes(ms) {
       var m = Math.max(1, Math.round(ms / 60000));
       return zh ? m + " 分钟" : m + (m === 1 ? " minute" : " minutes");
     }
-    function fill(list, rows) {
+    var chart = box.querySelector("[data-live-chart]");
+    var chartBase = chart ? chart.getAttribute("src") : "";
+    var lastChart = Date.now();
+    function refreshChart() {
+      if (!chart || Date.now() - lastChart < 10000) { return; }
+      lastChart = Date.now();
+      chart.setAttribute("src", chartBase + "?at=" + lastChart);
+    }
+    var milestones = box.querySelector("[data-live-milestones]");
+    var shown = {};
+    function addMilestone(m) {
+      if (shown[m.orders]) { return; }
+      shown[m.orders] = true;
+      var li = document.createElement("li");
+      var n = document.createElement("strong");
+      n.textContent = zh ? fmt(m.orders) + " 单" : fmt(m.orders) + " orders";
+      li.appendChild(n);
+      if (m.after_ms != null) {
+        var t = document.createElement("span");
+        t.textContent = " · " + minutes(m.after_ms);
+        li.appendChild(t);
+      }
+      li.className = "is-new";
+      milestones.insertBefore(li, milestones.firstChild);
+    }
+    function fillWaves(list, waves) {
       while (list.firstChild) { list.removeChild(list.firstChild); }
-      rows.forEach(function (text) {
+      waves.forEach(function (w) {
         var li = document.createElement("li");
-        li.textContent = text;
+        var head = document.createElement("div");
+        head.className = "live-wave-head";
+        var name = document.createElement("span");
+        name.textContent = w.name || w.sku;
+        var left = document.createElement("span");
+        left.className = "live-wave-left";
+        left.textContent = fmt(w.remaining) + " / " + fmt(w.quantity);
+        head.appendChild(name);
+        head.appendChild(left);
+        var meter = document.createElement("meter");
+        meter.min = 0;
+        meter.max = Math.max(1, w.quantity);
+        meter.value = w.remaining;
+        meter.setAttribute("aria-label", (w.name || w.sku));
+        li.appendChild(head);
+        li.appendChild(meter);
         list.appendChild(li);
       });
     }
@@ -380,13 +432,11 @@
         var dd = box.querySelector('[data-live-kind="' + k + '"]');
         if (dd) { dd.textContent = fmt(s.orders.by_kind[k]); }
       });
-      fill(box.querySelector("[data-live-milestones]"), s.milestones.map(function (m) {
-        var after = m.after_ms == null ? "" : (zh ? " · 用时 " : " in ") + minutes(m.after_ms);
-        return (zh ? fmt(m.orders) + " 单" : fmt(m.orders) + " orders") + after;
-      }));
-      fill(box.querySelector("[data-live-waves]"), s.waves.map(function (w) {
-        return (w.name || w.sku) + " · " + fmt(w.remaining) + " / " + fmt(w.quantity);
-      }));
+      s.milestones.forEach(addMilestone);
+      var next = box.querySelector("[data-live-next]");
+      next.textContent = s.next_milestone == null ? "" :
+        msgOf(next, "next", "Next: {n}").replace("{n}", fmt(s.next_milestone));
+      fillWaves(box.querySelector("[data-live-waves]"), s.waves);
       var p = s.production;
       if (p) {
         var delivered = zh ? "已交付 " + fmt(p.delivered) + " 台" : fmt(p.delivered) + " delivered";
@@ -397,16 +447,7 @@
           ? " · 生产中 " + fmt(p.in_production) + " · 排产中 " + fmt(p.queued)
           : " · " + fmt(p.in_production) + " in production · " + fmt(p.queued) + " queued");
       }
-      var bars = box.querySelector("[data-live-bars]");
-      var peak = Math.max.apply(null, [1].concat(s.per_minute.map(function (p) { return p[1]; })));
-      while (bars.firstChild) { bars.removeChild(bars.firstChild); }
-      s.per_minute.forEach(function (p) {
-        var bar = document.createElement("span");
-        bar.className = "live-bar";
-        bar.style.height = Math.round(100 * p[1] / peak) + "%";
-        bar.title = new Date(p[0]).toLocaleTimeString() + " · " + p[1];
-        bars.appendChild(bar);
-      });
+      refreshChart();
     });
   })();
 

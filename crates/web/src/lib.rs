@@ -5,6 +5,7 @@ pub mod api;
 mod assets;
 pub mod auth;
 pub mod changelog;
+pub mod charts;
 pub mod client_ip;
 pub mod error;
 pub mod i18n;
@@ -32,11 +33,17 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 
 /// The whole application: every route and the layers that wrap them.
 pub fn router(state: AppState) -> Router {
+    // Pages, their stylesheet and script, and the live screen's chart go out gzipped to
+    // browsers that ask (a board page is a quarter of its size on a phone's network). The
+    // API stays as it is: its clients are scripts and load tests on fast links, and the live
+    // counter's event stream must not wait in a compressor's buffer.
+    let for_browsers = pages::routes()
+        .merge(assets::routes())
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true));
     Router::new()
-        .merge(pages::routes())
+        .merge(for_browsers)
         .nest("/api/v1", api::routes())
         .route("/healthz", get(health))
-        .merge(assets::routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))

@@ -14,7 +14,10 @@
 //! after the first.
 
 use crate::App;
+use crate::accounts::Auth;
+use crate::error::AppResult;
 use bytes::Bytes;
+use canyu_core::Millis;
 use canyu_core::campaign::{OrderKind, OrderState};
 use canyu_store::StoreResult;
 use parking_lot::Mutex;
@@ -137,6 +140,18 @@ async fn produce(app: App, campaign_id: i64, feed: Feed) {
     }
 }
 
+/// Orders per minute over the `minutes` minutes up to now, `(minute start, orders)` for the
+/// minutes that had any: the big screen's chart. Seen by whoever may see the campaign.
+pub async fn orders_per_minute(
+    app: &App,
+    auth: Option<&Auth>,
+    campaign_id: i64,
+    minutes: i64,
+) -> AppResult<Vec<(Millis, i64)>> {
+    super::visible(app, auth, campaign_id).await?;
+    Ok(app.store.launch_orders_per_minute(campaign_id, app.now() - minutes * 60_000).await?)
+}
+
 /// What the big screen shows, as of now.
 pub async fn snapshot(
     app: &App,
@@ -201,6 +216,7 @@ pub async fn snapshot(
         "orders": {"total": total, "by_kind": by_kind, "by_state": by_state},
         "per_minute": per_minute.iter().map(|(m, n)| json!([m, n])).collect::<Vec<_>>(),
         "production": production,
+        "next_milestone": MILESTONES.iter().find(|&&m| total < m),
         "milestones": memo.milestones.iter().map(|(n, at)| json!({
             "orders": n, "at": at, "after_ms": opened_at.map(|o| (at - o).max(0)),
         })).collect::<Vec<_>>(),

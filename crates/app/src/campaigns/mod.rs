@@ -102,6 +102,18 @@ pub struct CampaignSeen {
 /// A campaign as the caller may see it: before its teaser it does not exist for anyone but
 /// the people who run the product.
 pub async fn show(app: &App, auth: Option<&Auth>, id: i64) -> AppResult<CampaignSeen> {
+    let (campaign, phase, manager) = visible(app, auth, id).await?;
+    let reservation = match auth {
+        Some(a) => app.store.reservation(id, a.user.id).await?,
+        None => None,
+    };
+    let waves = app.store.campaign_waves(id).await?;
+    Ok(CampaignSeen { campaign, phase, manager, reservation, waves })
+}
+
+/// The campaign, its phase and whether `auth` runs it; `campaign_not_found` while it is hidden
+/// from `auth` (before the teaser, to everyone but its managers).
+pub(crate) async fn visible(app: &App, auth: Option<&Auth>, id: i64) -> AppResult<(Campaign, Phase, bool)> {
     let campaign = app.store.campaign(id).await?.ok_or(ErrorCode::CampaignNotFound)?;
     let phase = campaign.schedule.phase(app.now());
     let manager = match auth {
@@ -111,12 +123,7 @@ pub async fn show(app: &App, auth: Option<&Auth>, id: i64) -> AppResult<Campaign
     if phase == Phase::Hidden && !manager {
         return Err(ErrorCode::CampaignNotFound.into());
     }
-    let reservation = match auth {
-        Some(a) => app.store.reservation(id, a.user.id).await?,
-        None => None,
-    };
-    let waves = app.store.campaign_waves(id).await?;
-    Ok(CampaignSeen { campaign, phase, manager, reservation, waves })
+    Ok((campaign, phase, manager))
 }
 
 /// Reserves a place for the caller. The second call answers with the first reservation

@@ -125,7 +125,7 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
                 _ => ("状态已更新", "changed"),
             };
             match locale {
-                Locale::ZhCn => format!("你的订单 #{order}{zh}。"),
+                Locale::ZhCn => format!("你的订单 #{order} {zh}。"),
                 Locale::En => format!("Your order #{order} {en}."),
             }
         }

@@ -29,6 +29,7 @@ pub fn app_config(settings: &Settings) -> AppConfig {
         header_read_timeout: std::time::Duration::from_secs(settings.header_read_timeout_secs),
         max_connections: usize::try_from(settings.max_connections).unwrap_or(usize::MAX),
         webhooks_allow_private: settings.webhooks_allow_private,
+        time_zone: settings.time_zone.clone(),
         ..AppConfig::default()
     }
 }

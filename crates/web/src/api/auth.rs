@@ -21,6 +21,7 @@ pub struct RegisterRequest {
     /// 8–128 characters, not easy to guess (zxcvbn), not built from the handle.
     #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
 }
 
@@ -112,10 +113,12 @@ pub async fn me(RequireAuth(auth): RequireAuth) -> Json<UserView> {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
-    /// Up to 300 characters, shown on the public profile.
-    #[schema(max_length = 300)]
+    /// Up to 300 characters, shown on the public profile; lines break with `\n` (or `\r\n`),
+    /// and no other control character is taken (422 `invalid_form`).
+    #[schema(max_length = 300, pattern = "^(?:[^\\u0000-\\u0009\\u000B-\\u001F\\u007F-\\u009F]|\\r\\n)*$")]
     pub bio: Option<String>,
     /// Where notification emails go; empty to remove.
+    #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
     /// Whether to get notification emails.
     pub email_notifications: Option<bool>,
@@ -147,6 +150,7 @@ pub async fn update_me(
 #[serde(deny_unknown_fields)]
 pub struct NewTokenRequest {
     /// A label to recognise the token by, e.g. "CI bot".
+    #[schema(min_length = 1, max_length = 60)]
     pub name: String,
 }
 

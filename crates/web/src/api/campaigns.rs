@@ -21,14 +21,19 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct NewSkuRequest {
     /// 1–32 letters, digits, `-` or `_`; unique within the campaign.
+    #[schema(pattern = "^[A-Za-z0-9_-]{1,32}$")]
     pub code: String,
     /// 1–60 characters, e.g. `SU7 Max 橄榄绿`.
+    #[schema(min_length = 1, max_length = 60)]
     pub name: String,
     /// In fen (分): `21590000` is ¥215,900.
+    #[schema(minimum = 1, maximum = 10000000000.0)]
     pub price_fen: i64,
     /// 小定, refundable until locked; 0 or absent: not offered.
+    #[schema(minimum = 0, maximum = 10000000000.0)]
     pub small_deposit_fen: Option<i64>,
     /// 大定, refundable within the refund window, then locked; 0 or absent: not offered.
+    #[schema(minimum = 0, maximum = 10000000000.0)]
     pub big_deposit_fen: Option<i64>,
 }
 
@@ -36,33 +41,45 @@ pub struct NewSkuRequest {
 #[serde(deny_unknown_fields)]
 pub struct NewCampaignRequest {
     /// Product slug; the caller must run the product.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$", min_length = 2, max_length = 40)]
     pub product: String,
     /// 1–80 characters.
     #[schema(min_length = 1, max_length = 80)]
     pub title: String,
     /// RFC 3339. The campaign page goes public (price hidden, countdown).
+    #[schema(format = DateTime)]
     pub teaser_at: String,
     /// RFC 3339, not before `teaser_at`. The price is published; before this no page or API
     /// shows it.
+    #[schema(format = DateTime)]
     pub reveal_at: String,
     /// RFC 3339, not before `reveal_at`.
+    #[schema(format = DateTime)]
     pub reservations_open_at: String,
     /// RFC 3339, after `reservations_open_at`, at most 90 days later.
+    #[schema(format = DateTime)]
     pub reservations_close_at: String,
     /// RFC 3339: only accounts created before this may reserve. Default: `teaser_at`.
+    #[schema(format = DateTime)]
     pub account_cutoff_at: Option<String>,
     /// Places kept for fans with at least `fan_lane_min_points` points, or holding an unused
     /// F-code of one of the campaign's waves (default 0: no lane).
+    #[schema(minimum = 0, maximum = 10000000)]
     pub fan_lane_places: Option<i64>,
+    #[schema(minimum = 0, maximum = 1000000000)]
     pub fan_lane_min_points: Option<i64>,
     /// Places for everyone else; absent: unlimited.
+    #[schema(minimum = 0, maximum = 10000000)]
     pub general_places: Option<i64>,
     /// Minutes the fan lane orders alone when a reservation wave opens (default 30 with a fan
     /// lane, else 0).
+    #[schema(minimum = 0, maximum = 1440)]
     pub fan_lane_head_start_minutes: Option<i64>,
     /// Minutes a cart holds stock before an unpaid order lets it go (default 15).
+    #[schema(minimum = 1, maximum = 1440)]
     pub hold_minutes: Option<i64>,
     /// Days a big order stays refundable before it locks (default 7).
+    #[schema(minimum = 0, maximum = 30)]
     pub refund_days: Option<i64>,
     /// One live order per person across the campaign's waves (default true): per fan
     /// account, and per verified identity for verified accounts.

@@ -23,8 +23,11 @@ pub async fn list_categories(State(state): State<AppState>) -> WebResult<Json<It
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCategoryRequest {
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$", min_length = 2, max_length = 40)]
     pub slug: String,
+    #[schema(min_length = 1, max_length = 60)]
     pub name_zh: String,
+    #[schema(min_length = 1, max_length = 60)]
     pub name_en: String,
 }
 
@@ -52,10 +55,14 @@ pub async fn list_products(State(state): State<AppState>) -> WebResult<Json<Item
 #[serde(deny_unknown_fields)]
 pub struct NewProductRequest {
     /// URL name: 2–40 lowercase letters, digits or hyphens.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$", min_length = 2, max_length = 40)]
     pub slug: String,
+    #[schema(min_length = 1, max_length = 60)]
     pub name: String,
     /// A category slug.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$", min_length = 2, max_length = 40)]
     pub category: String,
+    #[schema(max_length = 140)]
     pub tagline: Option<String>,
 }
 
@@ -86,8 +93,11 @@ pub async fn get_product(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductUpdateRequest {
+    #[schema(min_length = 1, max_length = 60)]
     pub name: Option<String>,
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$", min_length = 2, max_length = 40)]
     pub category: Option<String>,
+    #[schema(max_length = 140)]
     pub tagline: Option<String>,
 }
 

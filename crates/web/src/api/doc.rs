@@ -54,6 +54,10 @@ fn retry_after_on_429(operation: &mut Operation) {
     }
 }
 
+fn has_parameter_in(operation: &Operation, place: ParameterIn) -> bool {
+    operation.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
+}
+
 /// Adds the refusals described in the module documentation to every operation.
 pub(super) fn common_error_responses(doc: &mut OpenApi) {
     for item in doc.paths.paths.values_mut() {
@@ -76,13 +80,7 @@ pub(super) fn common_error_responses(doc: &mut OpenApi) {
                 "422",
                 "Invalid input; `code` says which rule (`control_character` for a control character in the path or query)",
             );
-            let has_query = operation.parameters.as_ref().is_some_and(|ps| {
-                ps.iter().any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)))
-            });
-            let has_path = operation.parameters.as_ref().is_some_and(|ps| {
-                ps.iter().any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Path)))
-            });
-            if has_path {
+            if has_parameter_in(operation, ParameterIn::Path) {
                 add(operation, "400", "A path parameter does not parse (`invalid_query`)");
                 add(
                     operation,
@@ -90,7 +88,7 @@ pub(super) fn common_error_responses(doc: &mut OpenApi) {
                     "Nothing at this address (`not_found`, or the resource's own code such as `post_not_found`)",
                 );
             }
-            if has_query {
+            if has_parameter_in(operation, ParameterIn::Query) {
                 add(
                     operation,
                     "400",
@@ -122,12 +120,72 @@ pub(super) fn common_error_responses(doc: &mut OpenApi) {
 const NO_CONTROLS: &str = r"^[^\u0000-\u001F\u007F]*$";
 /// Text in a query value: line breaks and tabs pass, other control characters do not.
 const NO_CONTROLS_BUT_LINE_BREAKS: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$";
+/// A one-line text field of a body: no C0 or C1 control character, no DEL
+/// (`canyu_core::text::refuse_controls`; names, SKUs and taglines also refuse C1).
+const ONE_LINE: &str = r"^[^\u0000-\u001F\u007F-\u009F]*$";
+/// A multi-line text field of a body: line breaks and tabs pass
+/// (`canyu_core::text::refuse_controls_multiline`).
+const MULTI_LINE: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+/// The body fields that take several lines: posts, comments, release notes, beta motivations.
+/// Every other text field of a request body is one line. (A bio takes line breaks too, and
+/// states its own pattern.)
+const MULTI_LINE_FIELDS: [(&str, &str); 4] = [
+    ("NewPostRequest", "body"),
+    ("NewCommentRequest", "body"),
+    ("NewReleaseRequest", "notes"),
+    ("ApplyRequest", "motivation"),
+];
+
+/// Request-body text without a rule of its own (an enum, a pattern, a format) gets the
+/// control-character rule the use cases apply (422 `control_character`), so a schema-valid
+/// body is never refused for a control character the document did not mention.
+pub(super) fn body_control_character_patterns(doc: &mut OpenApi) {
+    use utoipa::openapi::schema::Schema;
+    let Some(components) = doc.components.as_mut() else { return };
+    for (name, schema) in components.schemas.iter_mut() {
+        let RefOr::T(Schema::Object(object)) = schema else { continue };
+        if !name.ends_with("Request")
+            && !matches!(name.as_str(), "OrderBody" | "PaymentNotice" | "ProfileUpdate")
+        {
+            continue;
+        }
+        for (field, property) in object.properties.iter_mut() {
+            let RefOr::T(property) = property else { continue };
+            let multi_line = MULTI_LINE_FIELDS.contains(&(name.as_str(), field.as_str()));
+            let pattern = if multi_line { MULTI_LINE } else { ONE_LINE };
+            match property {
+                Schema::Object(text) => add_pattern_to_text(text, pattern),
+                Schema::Array(list) => {
+                    if let utoipa::openapi::schema::ArrayItems::RefOrSchema(item) = &mut list.items
+                        && let RefOr::T(Schema::Object(text)) = item.as_mut()
+                    {
+                        add_pattern_to_text(text, pattern);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Sets `pattern` on a text schema (`string`, or `string` or `null`) that has no rule of its own.
+fn add_pattern_to_text(object: &mut utoipa::openapi::schema::Object, pattern: &str) {
+    use utoipa::openapi::schema::SchemaType;
+    let is_text = match &object.schema_type {
+        SchemaType::Type(t) => *t == Type::String,
+        SchemaType::Array(types) => types.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    };
+    if is_text && object.pattern.is_none() && object.enum_values.is_none() && object.format.is_none() {
+        object.pattern = Some(pattern.to_string());
+    }
+}
 
 /// Path and query text without a rule of its own (an enum, a pattern, a format) gets the
 /// control-character rule every request passes, so a generated client or a fuzzer knows `%00`
 /// is refused before it tries.
 pub(super) fn control_character_patterns(doc: &mut OpenApi) {
-    use utoipa::openapi::schema::{Schema, SchemaType};
+    use utoipa::openapi::schema::Schema;
     for item in doc.paths.paths.values_mut() {
         let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
         for operation in operations.into_iter().flatten() {
@@ -139,14 +197,7 @@ pub(super) fn control_character_patterns(doc: &mut OpenApi) {
                     _ => continue,
                 };
                 let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() else { continue };
-                let is_text = object.schema_type == SchemaType::Type(Type::String);
-                if is_text
-                    && object.pattern.is_none()
-                    && object.enum_values.is_none()
-                    && object.format.is_none()
-                {
-                    object.pattern = Some(pattern.to_string());
-                }
+                add_pattern_to_text(object, pattern);
             }
         }
     }

@@ -22,6 +22,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct GenerateRequest {
     /// 1–10,000 codes.
+    #[schema(minimum = 1, maximum = 10000)]
     pub count: i64,
 }
 
@@ -67,8 +68,10 @@ pub struct GeneratedBatch {
 #[serde(deny_unknown_fields)]
 pub struct AwardRequest {
     /// Fans with at least this many points get a code.
+    #[schema(minimum = 0)]
     pub min_points: i64,
     /// At most this many fans (most points first), 1–10,000 (default 10,000).
+    #[schema(minimum = 1, maximum = 10000)]
     pub max: Option<i64>,
 }
 
@@ -82,14 +85,17 @@ pub struct AwardView {
 #[serde(deny_unknown_fields)]
 pub struct RedeemRequest {
     /// As typed: any case, dashes and spaces are ignored.
+    #[schema(pattern = "^[0-9A-TV-Za-tv-z]{4}-?[0-9A-TV-Za-tv-z]{4}-?[0-9A-TV-Za-tv-z]{5}$")]
     pub code: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransferRequest {
+    #[schema(pattern = "^[0-9A-TV-Za-tv-z]{4}-?[0-9A-TV-Za-tv-z]{4}-?[0-9A-TV-Za-tv-z]{5}$")]
     pub code: String,
     /// The handle of the fan who gets the code.
+    #[schema(min_length = 2, max_length = 32)]
     pub to: String,
 }
 

@@ -20,7 +20,9 @@ pub struct VerifyRequest {
     /// The name as on the identity card (2–30 characters).
     #[schema(min_length = 2, max_length = 30)]
     pub real_name: String,
-    /// The 18-character resident identity number; spaces are ignored.
+    /// The 18-character resident identity number: 17 digits and a check digit or `X` (spaces
+    /// between the characters are ignored; a wrong check digit is `invalid_id_number`).
+    #[schema(pattern = "^[1-9][0-9]{16}[0-9Xx]$")]
     pub id_number: String,
 }
 

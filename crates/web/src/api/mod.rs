@@ -168,6 +168,7 @@ fn with_prefix(routes: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     optional_bodies_without_null(&mut doc);
     doc::common_error_responses(&mut doc);
     doc::control_character_patterns(&mut doc);
+    doc::body_control_character_patterns(&mut doc);
     doc
 }
 

@@ -20,6 +20,7 @@ pub struct AdjustRequest {
     #[schema(minimum = -100000, maximum = 100000)]
     pub delta: i64,
     /// Why, shown to the fan in their ledger.
+    #[schema(min_length = 1, max_length = 200)]
     pub note: String,
 }
 

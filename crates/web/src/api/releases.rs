@@ -21,15 +21,19 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct NewReleaseRequest {
     /// Product slug; the caller must manage it.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$", min_length = 2, max_length = 40)]
     pub product: String,
     /// e.g. `1.2.0`.
+    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9._+-]{0,31}$")]
     pub version: String,
     /// `stable` or `beta`.
     #[schema(value_type = crate::api::views::ReleaseChannel)]
     pub channel: String,
     /// `YYYY-MM-DD` (China time); defaults to the next train day (Friday unless configured).
+    #[schema(format = Date)]
     pub planned_for: Option<String>,
     /// Markdown.
+    #[schema(max_length = 20000)]
     pub notes: Option<String>,
     /// Planned or in-progress posts of the product.
     #[serde(default)]

@@ -22,7 +22,9 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct NewWaveRequest {
     /// Product slug; the caller must run the product.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$", min_length = 2, max_length = 40)]
     pub product: String,
+    #[schema(max_length = 64)]
     pub sku: Option<String>,
     /// 1–10,000,000 units.
     #[schema(minimum = 1, maximum = 10000000)]
@@ -35,8 +37,10 @@ pub struct NewWaveRequest {
     #[schema(minimum = 1, maximum = 100)]
     pub per_fan_limit: Option<i64>,
     /// RFC 3339, e.g. `2026-11-27T22:00:00+08:00`.
+    #[schema(format = DateTime)]
     pub starts_at: String,
     /// RFC 3339; after `starts_at`, at most 90 days later.
+    #[schema(format = DateTime)]
     pub ends_at: String,
     #[schema(value_type = Option<crate::api::views::Eligibility>)]
     pub eligibility: Option<String>,
@@ -46,13 +50,16 @@ pub struct NewWaveRequest {
     /// Units per sales channel (`online`, `partners`, `offline`), adding up to `quantity`;
     /// orders through this API sell the `online` units. Absent: all units online.
     #[serde(default)]
+    #[schema(value_type = crate::api::views::ChannelUnits)]
     pub channels: BTreeMap<String, i64>,
     /// Of the online units, those kept for F-code holders (0 by default): sold only to
     /// orders with an F-code, even when the rest is sold out.
+    #[schema(minimum = 0, maximum = 10000000)]
     pub fcode_quantity: Option<i64>,
     /// The id of the product's launch campaign this wave belongs to. Required with
     /// `eligibility: "reservation"` (only the campaign's reservation holders buy; the fan lane
     /// may order first).
+    #[schema(minimum = 1)]
     pub campaign: Option<i64>,
 }
 
@@ -226,19 +233,23 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> WebR
     Ok(Json(WaveView::new(&wave, taken, state.now())))
 }
 
+/// At least one field: an empty change is refused with `invalid_wave_window`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct WaveChangeRequest {
     /// RFC 3339: a new start, only for a wave that has not started, and not in the past.
+    #[schema(format = DateTime, nullable = false)]
     pub starts_at: Option<String>,
     /// RFC 3339: a new end, not in the past, after the start and at most 90 days after it.
+    #[schema(format = DateTime, nullable = false)]
     pub ends_at: Option<String>,
     /// A new total quantity (1–10,000,000): units added or taken back are online units. Not
     /// below what was sold (409 `quantity_below_sold`), the F-code lane (422
     /// `quantity_below_fcode_lane`) or the other channels' units (422
     /// `quantity_below_other_channels`); a draw's number of winners is fixed once entries
     /// open (409 `draw_quantity_fixed`).
-    #[schema(minimum = 1, maximum = 10000000)]
+    #[schema(minimum = 1, maximum = 10000000, nullable = false)]
     pub quantity: Option<i64>,
 }
 
@@ -396,19 +407,23 @@ pub async fn order(
 #[derive(Deserialize, ToSchema, Default)]
 pub struct OrderBody {
     /// `XXXX-XXXX-XXXXX`.
+    #[schema(pattern = "^[0-9A-TV-Za-tv-z]{4}-?[0-9A-TV-Za-tv-z]{4}-?[0-9A-TV-Za-tv-z]{5}$")]
     pub fcode: Option<String>,
     /// Use one of the caller's codes for this wave (e.g. one awarded by a points rule).
     #[serde(default)]
     pub use_fcode: bool,
     /// In a launch campaign's wave (required there, refused elsewhere): `full` (pay the price
     /// within the cart hold), `small` (小定) or `big` (大定), as the SKU offers them.
+    #[schema(value_type = Option<crate::api::views::LaunchOrderKind>)]
     pub kind: Option<String>,
     /// In a launch campaign's wave: the buyer's name (1–40 characters), frozen once locked.
     /// In a campaign that takes only verified accounts it may be left out: the buyer is the
     /// verified person, and another name is refused (422 `buyer_not_verified_person`).
+    #[schema(min_length = 1, max_length = 40)]
     pub buyer_name: Option<String>,
     /// In a launch campaign's wave, optional: the delivery address (5–200 characters). Only a
     /// digest is kept, to flag several accounts ordering to one address.
+    #[schema(min_length = 5, max_length = 200)]
     pub address: Option<String>,
 }
 

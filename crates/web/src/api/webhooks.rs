@@ -19,13 +19,16 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct NewWebhookRequest {
     /// Product slug; omit for every product (admins only).
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$", min_length = 2, max_length = 40)]
     pub product: Option<String>,
     /// `http://` or `https://`.
+    #[schema(format = "uri", pattern = "^https?://", max_length = 2048)]
     pub url: String,
     /// `generic` (JSON signed with HMAC-SHA256), `feishu`, `dingtalk` or `wecom`.
     #[schema(value_type = crate::api::views::WebhookFormat)]
     pub format: String,
     /// Signing secret (generic: HMAC key; Feishu and DingTalk: the robot's 加签 secret).
+    #[schema(max_length = 200)]
     pub secret: Option<String>,
 }
 

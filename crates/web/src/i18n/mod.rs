@@ -11,6 +11,7 @@ mod zh;
 pub use en::EN;
 pub use zh::ZH;
 
+use canyu_core::time::Zone;
 use canyu_core::{Locale, Millis, PostKind, PostStatus, Role};
 
 /// The UI strings of one language.
@@ -264,6 +265,9 @@ pub struct T {
     pub role_admin: &'static str,
 
     pub js_network_error: &'static str,
+    /// A countdown's days, `{n}` the number: one, and more than one.
+    pub js_day: &'static str,
+    pub js_days: &'static str,
     pub just_now: &'static str,
 }
 
@@ -375,14 +379,14 @@ pub fn products_count(locale: Locale, n: usize) -> String {
 }
 
 /// Time since `then`, as people say it: "3 小时前" / "3 hours ago"; a date after a month.
-pub fn relative_time(locale: Locale, now: Millis, then: Millis) -> String {
+pub fn relative_time(locale: Locale, zone: &Zone, now: Millis, then: Millis) -> String {
     let secs = ((now - then) / 1000).max(0);
     let (n, zh, en) = match secs {
         0..60 => return t(locale).just_now.to_string(),
         60..3_600 => (secs / 60, "分钟", "minute"),
         3_600..86_400 => (secs / 3_600, "小时", "hour"),
         86_400..2_592_000 => (secs / 86_400, "天", "day"),
-        _ => return date(then),
+        _ => return date(zone, then),
     };
     match locale {
         Locale::ZhCn => format!("{n} {zh}前"),
@@ -390,9 +394,9 @@ pub fn relative_time(locale: Locale, now: Millis, then: Millis) -> String {
     }
 }
 
-/// `2024-05-17` (UTC).
-pub fn date(at: Millis) -> String {
-    canyu_core::time::date(at)
+/// `2024-05-17`: the day `at` falls on in the site's zone.
+pub fn date(zone: &Zone, at: Millis) -> String {
+    zone.date(at)
 }
 
 /// `2024-05-17T08:30:00Z`, for `<time datetime>`.
@@ -400,9 +404,37 @@ pub fn iso(at: Millis) -> String {
     canyu_core::time::rfc3339(at)
 }
 
-/// `2024-05-17 08:30 UTC`, for tooltips.
-pub fn datetime(at: Millis) -> String {
-    format!("{} UTC", canyu_core::time::Zone::utc().datetime(at))
+/// `2024-05-17 16:30 北京时间` / `2024-05-17 16:30 China time`: a wall-clock time in the
+/// site's zone, named, because a launch's fans may not all live in it.
+pub fn datetime(locale: Locale, zone: &Zone, at: Millis) -> String {
+    format!("{} {}", zone.datetime(at), zone_label(locale, zone))
+}
+
+/// `2026-12-06 22:25 – 12-08 22:26 北京时间`: a window in the site's zone, the zone named
+/// once, the end's year left out when it is the start's, its date when it is the same day.
+pub fn datetime_range(locale: Locale, zone: &Zone, from: Millis, to: Millis) -> String {
+    let (start, end) = (zone.datetime(from), zone.datetime(to));
+    // `YYYY-MM-DD HH:MM`: the date is the first 10 characters, the year the first 4.
+    let end_shown = if start.get(..10) == end.get(..10) {
+        end.get(11..).unwrap_or(&end)
+    } else if start.get(..4) == end.get(..4) {
+        end.get(5..).unwrap_or(&end)
+    } else {
+        &end
+    };
+    format!("{start} – {end_shown} {}", zone_label(locale, zone))
+}
+
+/// How a zone is named on a page: China's as people there say it (北京时间, not
+/// `Asia/Shanghai`), any other by its IANA name.
+pub fn zone_label(locale: Locale, zone: &Zone) -> String {
+    // The names the IANA database keeps for China's one zone.
+    const CHINA: [&str; 5] = ["Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"];
+    match locale {
+        _ if !CHINA.contains(&zone.name()) => zone.name().to_string(),
+        Locale::ZhCn => "北京时间".to_string(),
+        Locale::En => "China time".to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -412,27 +444,47 @@ mod tests {
     #[test]
     fn relative_times() {
         let now = 1_700_000_000_000;
-        assert_eq!(relative_time(Locale::ZhCn, now, now - 5_000), "刚刚");
-        assert_eq!(relative_time(Locale::ZhCn, now, now - 3 * 3_600_000), "3 小时前");
-        assert_eq!(relative_time(Locale::En, now, now - 3 * 3_600_000), "3 hours ago");
-        assert_eq!(relative_time(Locale::En, now, now - 60_000), "1 minute ago");
-        assert_eq!(relative_time(Locale::ZhCn, now, now - 2 * 86_400_000), "2 天前");
-        assert_eq!(relative_time(Locale::En, now, now - 40 * 86_400_000), "2023-10-05");
+        let china = Zone::china();
+        assert_eq!(relative_time(Locale::ZhCn, &china, now, now - 5_000), "刚刚");
+        assert_eq!(relative_time(Locale::ZhCn, &china, now, now - 3 * 3_600_000), "3 小时前");
+        assert_eq!(relative_time(Locale::En, &china, now, now - 3 * 3_600_000), "3 hours ago");
+        assert_eq!(relative_time(Locale::En, &china, now, now - 60_000), "1 minute ago");
+        assert_eq!(relative_time(Locale::ZhCn, &china, now, now - 2 * 86_400_000), "2 天前");
+        assert_eq!(relative_time(Locale::En, &china, now, now - 40 * 86_400_000), "2023-10-06");
     }
 
     #[test]
-    fn dates() {
-        assert_eq!(date(0), "1970-01-01");
+    fn dates_and_times_in_the_site_zone() {
+        let china = Zone::china();
+        assert_eq!(date(&china, 0), "1970-01-01");
         assert_eq!(iso(1_700_000_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(date(951_782_400_000), "2000-02-29");
-        assert_eq!(datetime(1_700_000_000_000), "2023-11-14 22:13 UTC");
-        assert_eq!(datetime(951_782_400_000 - 60_000), "2000-02-28 23:59 UTC");
-        assert_eq!(iso(-1), "1969-12-31T23:59:59Z");
-        // Midnight in China is still the day before in UTC, and these show UTC.
+        assert_eq!(date(&china, 951_782_400_000), "2000-02-29");
+        assert_eq!(datetime(Locale::ZhCn, &china, 1_700_000_000_000), "2023-11-15 06:13 北京时间");
+        assert_eq!(datetime(Locale::En, &china, 1_700_000_000_000), "2023-11-15 06:13 China time");
+        // Midnight in China is still the day before in UTC: a page shows China's day.
         let china_new_year = 1_798_732_800_000; // 2027-01-01T00:00:00+08:00
         assert_eq!(iso(china_new_year), "2026-12-31T16:00:00Z");
-        assert_eq!(date(china_new_year), "2026-12-31");
-        assert_eq!(datetime(china_new_year), "2026-12-31 16:00 UTC");
+        assert_eq!(date(&china, china_new_year), "2027-01-01");
+        assert_eq!(datetime(Locale::ZhCn, &china, china_new_year), "2027-01-01 00:00 北京时间");
+        // Another site's zone is named by its IANA name, with daylight saving applied.
+        let berlin = Zone::parse("Europe/Berlin").expect("zone");
+        let summer = 1_782_900_000_000; // 2026-07-01T10:00:00Z
+        assert_eq!(datetime(Locale::En, &berlin, summer), "2026-07-01 12:00 Europe/Berlin");
+        assert_eq!(zone_label(Locale::ZhCn, &Zone::parse("PRC").expect("zone")), "北京时间");
+        // A window names the zone once and leaves out what the end shares with the start.
+        let hour = 3_600_000;
+        assert_eq!(
+            datetime_range(Locale::ZhCn, &china, china_new_year - 2 * hour, china_new_year - hour),
+            "2026-12-31 22:00 – 23:00 北京时间"
+        );
+        assert_eq!(
+            datetime_range(Locale::En, &china, china_new_year - 50 * hour, china_new_year - hour),
+            "2026-12-29 22:00 – 12-31 23:00 China time"
+        );
+        assert_eq!(
+            datetime_range(Locale::ZhCn, &china, china_new_year - hour, china_new_year + hour),
+            "2026-12-31 23:00 – 2027-01-01 01:00 北京时间"
+        );
     }
 
     #[test]

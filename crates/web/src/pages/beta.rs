@@ -42,6 +42,8 @@ pub struct BetaText {
     pub board: &'static str,
     pub board_empty: &'static str,
     pub closed: &'static str,
+    /// Shown to the people who run the product instead of the application form.
+    pub team_note: &'static str,
     pub no_group: &'static str,
     pub settings: &'static str,
     pub seats_label: &'static str,
@@ -82,6 +84,7 @@ const ZH: BetaText = BetaText {
     board: "内测板块",
     board_empty: "内测板块还没有帖子。",
     closed: "内测招募暂未开放。",
+    team_note: "你是本产品的团队成员，无需申请：在下方设置名额、审核申请。",
     no_group: "这个产品还没有内测群组。",
     settings: "内测设置",
     seats_label: "名额",
@@ -122,6 +125,7 @@ const EN: BetaText = BetaText {
     board: "Beta board",
     board_empty: "No posts on the beta board yet.",
     closed: "The beta is not accepting applications.",
+    team_note: "You run this product and need not apply: set the seats and decide applications below.",
     no_group: "This product has no beta group.",
     settings: "Beta settings",
     seats_label: "Seats",
@@ -259,7 +263,7 @@ async fn render(
             handle: m.handle.clone(),
             url: user_url(&m.handle),
             motivation: m.motivation.clone(),
-            date: crate::i18n::date(at),
+            date: cx.date(at),
             remove_url: format!("{base}/members/{}/remove", super::encode_segment(&m.handle)),
         };
         let pending =
@@ -304,7 +308,7 @@ async fn render(
                 MemberStatus::Pending => ("pending", label.to_string(), String::new()),
                 MemberStatus::Member => ("member", label.to_string(), String::new()),
                 _ => match can_apply_at {
-                    Some(at) if *at > cx.now => ("wait", label.to_string(), crate::i18n::date(*at)),
+                    Some(at) if *at > cx.now => ("wait", label.to_string(), cx.date(*at)),
                     _ => ("none", label.to_string(), String::new()),
                 },
             }

@@ -2,8 +2,7 @@
 //! (teaser countdown with the price hidden, the reveal, the reservation button, the waves),
 //! with a console for the people who run the product; `/products/{slug}/campaigns` plans one.
 
-use super::i18n::T;
-use super::waves::china_local;
+use super::i18n::{self, T};
 use super::{Cx, Layout, form_error, product_url, refused, see_other, status_of};
 use crate::error::{WebError, WebResult};
 use crate::state::AppState;
@@ -11,8 +10,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use canyu_app::campaigns::{self as campaign_actions, CampaignInput, SkuInput};
 use canyu_app::model::Campaign;
 use canyu_core::campaign::OrderLimits;
@@ -65,6 +64,9 @@ pub struct CampaignText {
     pub live_total: &'static str,
     pub live_milestones: &'static str,
     pub live_per_minute: &'static str,
+    /// `{n}` is the next milestone's number of orders.
+    pub live_next_milestone: &'static str,
+    pub back_to_campaign: &'static str,
     pub console: &'static str,
     pub console_price_note: &'static str,
     pub new_campaign: &'static str,
@@ -131,14 +133,16 @@ const ZH: CampaignText = CampaignText {
     live_total: "累计订单",
     live_milestones: "里程碑",
     live_per_minute: "每分钟订单",
+    live_next_milestone: "下一个里程碑：{n} 单",
+    back_to_campaign: "返回活动页",
     console: "活动后台",
     console_price_note: "价格揭晓前只有你能看到价格。",
     new_campaign: "新建发布活动",
     title: "活动标题",
-    teaser_at: "预热开始（北京时间）",
-    reveal_at: "价格揭晓（北京时间）",
-    opens_at: "预约开始（北京时间）",
-    closes_at: "预约截止（北京时间）",
+    teaser_at: "预热开始",
+    reveal_at: "价格揭晓",
+    opens_at: "预约开始",
+    closes_at: "预约截止",
     fan_places: "粉丝通道名额",
     fan_min_points: "粉丝通道最低积分",
     general_places: "普通通道名额（留空为不限）",
@@ -197,14 +201,16 @@ const EN: CampaignText = CampaignText {
     live_total: "Orders so far",
     live_milestones: "Milestones",
     live_per_minute: "Orders per minute",
+    live_next_milestone: "Next milestone: {n} orders",
+    back_to_campaign: "Back to the campaign",
     console: "Campaign console",
     console_price_note: "Until the reveal, only you can see the prices.",
     new_campaign: "Plan a launch campaign",
     title: "Title",
-    teaser_at: "Teaser starts (China time)",
-    reveal_at: "Price reveal (China time)",
-    opens_at: "Reservations open (China time)",
-    closes_at: "Reservations close (China time)",
+    teaser_at: "Teaser starts",
+    reveal_at: "Price reveal",
+    opens_at: "Reservations open",
+    closes_at: "Reservations close",
     fan_places: "Fan lane places",
     fan_min_points: "Fan lane minimum points",
     general_places: "General places (empty: unlimited)",
@@ -247,8 +253,7 @@ pub struct SkuRow {
 pub struct CampaignWave {
     pub url: String,
     pub sku: String,
-    pub starts: String,
-    pub ends: String,
+    pub window: String,
     pub quantity: i64,
     pub cancelled: bool,
 }
@@ -412,11 +417,7 @@ async fn render(
         )),
         general_places: r.general_places.map_or_else(|| b.unlimited.to_string(), |n| n.to_string()),
         general_taken: c.general_taken,
-        window: format!(
-            "{} – {}",
-            crate::i18n::datetime(s.reserve_opens_at),
-            crate::i18n::datetime(s.reserve_closes_at)
-        ),
+        window: cx.datetime_range(s.reserve_opens_at, s.reserve_closes_at),
         reservation: seen
             .reservation
             .as_ref()
@@ -433,8 +434,7 @@ async fn render(
                     .iter()
                     .find(|s| s.code == w.rules.sku)
                     .map_or(w.rules.sku.clone(), |s| s.name.clone()),
-                starts: crate::i18n::datetime(w.rules.starts_at),
-                ends: crate::i18n::datetime(w.rules.ends_at),
+                window: cx.datetime_range(w.rules.starts_at, w.rules.ends_at),
                 quantity: w.rules.online_quantity(),
                 cancelled: w.cancelled.is_some(),
             })
@@ -499,7 +499,7 @@ pub async fn cards(
                 url: format!("/campaigns/{}", c.id),
                 title: c.title.clone(),
                 phase: phase_label(b, phase),
-                teaser: crate::i18n::datetime(c.schedule.teaser_at),
+                teaser: cx.datetime(c.schedule.teaser_at),
             })
         })
         .collect())
@@ -592,7 +592,7 @@ pub async fn create(
     let product =
         canyu_app::catalog::product(&state, &slug).await?.ok_or(WebError::from(ErrorCode::NotFound))?;
     let parsed = (|| -> Result<CampaignInput, ErrorCode> {
-        let time = |raw: &str| china_local(raw).ok_or(ErrorCode::InvalidCampaignSchedule);
+        let time = |raw: &str| cx.parse_local(raw).ok_or(ErrorCode::InvalidCampaignSchedule);
         Ok(CampaignInput {
             product: product.slug.clone(),
             title: form.title.clone(),
@@ -691,6 +691,11 @@ pub struct LivePage {
     pub title: String,
     pub campaign_url: String,
     pub kinds: Vec<(&'static str, &'static str)>,
+    /// The site's zone as the screen names it, beside its clock.
+    pub zone: String,
+    pub now: Millis,
+    /// The zone's offset now, for the screen's clock (a launch night has no DST change).
+    pub offset_minutes: i32,
 }
 
 /// The big screen: numbers that move, fed by `/api/v1/campaigns/{id}/live`.
@@ -701,16 +706,45 @@ pub async fn live(State(state): State<AppState>, cx: Cx, Path(id): Path<String>)
         _ => e.into(),
     })?;
     let labels = super::launch_orders::kind_labels(cx.locale);
+    let mut ctx = cx.layout("");
+    ctx.bare = true;
     let page = LivePage {
         t: cx.t,
         b: text(cx.locale),
-        ctx: cx.layout(""),
+        ctx,
         id,
         title: seen.campaign.title.clone(),
         campaign_url: format!("/campaigns/{id}"),
         kinds: canyu_core::campaign::OrderKind::ALL.iter().map(|k| (k.as_str(), labels.of(*k))).collect(),
+        zone: i18n::zone_label(cx.locale, &cx.zone),
+        now: cx.now,
+        offset_minutes: cx.zone.offset_seconds(cx.now) / 60,
     };
     Ok(cx.respond(StatusCode::OK, page))
+}
+
+/// The big screen's chart: orders per minute over the last hour, an SVG the page reloads.
+pub async fn live_chart(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+) -> WebResult<Response> {
+    let id = campaign_id(&id)?;
+    let points = canyu_app::campaigns::live::orders_per_minute(
+        &state,
+        cx.auth.as_ref(),
+        id,
+        crate::charts::LIVE_MINUTES,
+    )
+    .await
+    .map_err(|e| match e.code {
+        ErrorCode::CampaignNotFound => WebError::from(ErrorCode::NotFound),
+        _ => e.into(),
+    })?;
+    let svg = crate::charts::orders_per_minute(&points, cx.now, &cx.zone, text(cx.locale).live_per_minute);
+    let headers =
+        [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"), (header::CACHE_CONTROL, "no-store")];
+    Ok((headers, svg).into_response())
 }
 
 /// The console's bulk cancellation: `orders` repeated, one per ticked box.

@@ -246,6 +246,10 @@ async fn the_beta_page_runs_applications_and_keeps_its_board_private() {
         .form("/products/xiaomi-su7/beta/settings", &admin, &[("csrf", &csrf), ("seats", "5"), ("open", "1")])
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    // The people who run the product are not offered the application form for their own beta.
+    let page = app.get("/products/xiaomi-su7/beta", Some(&admin), "zh-CN").await;
+    assert!(page.testid("beta-team-note").is_some(), "{}", page.html);
+    assert!(!page.html.contains("data-testid=\"beta-apply-form\""));
 
     // A fan applies with a motivation; a fan's settings POST is refused.
     let page = app.get("/products/xiaomi-su7/beta", Some(&fan), "zh-CN").await;

@@ -36,6 +36,8 @@ pub fn render(locale: Locale, code: ErrorCode) -> Html<String> {
             here: "/".into(),
             nav: "",
             minimal: true,
+            zone_note: String::new(),
+            bare: false,
         },
         status: code.http_status(),
         code: code.as_str(),

@@ -181,7 +181,7 @@ async fn render(
         .await?
         .into_iter()
         .map(|e| EventRow {
-            at: crate::i18n::datetime(e.at),
+            at: cx.datetime(e.at),
             to: match (e.event.as_str(), cx.locale) {
                 ("in_production", Locale::ZhCn) => "生产中",
                 ("in_production", Locale::En) => "In production",
@@ -208,12 +208,12 @@ async fn render(
         state: state_label(cx.locale, order.state),
         state_key: order.state.as_str(),
         buyer: order.buyer_name.clone(),
-        pay_by: awaiting.then(|| crate::i18n::datetime(order.hold_expires_at)),
+        pay_by: awaiting.then(|| cx.datetime(order.hold_expires_at)),
         pay_by_iso: rfc3339(order.hold_expires_at),
         refundable_until: (deposited && order.kind == OrderKind::Big)
-            .then(|| order.refundable_until.map(crate::i18n::datetime))
+            .then(|| order.refundable_until.map(|at| cx.datetime(at)))
             .flatten(),
-        locked_at: order.locked_at.map(crate::i18n::datetime),
+        locked_at: order.locked_at.map(|at| cx.datetime(at)),
         can_pay: own && awaiting && state.config().simulated_payments && cx.now < order.hold_expires_at,
         can_cancel: own && awaiting,
         can_lock: own && deposited,

@@ -39,6 +39,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use canyu_app::AppError;
 use canyu_app::model::Post;
+use canyu_core::time::Zone;
 use canyu_core::{ErrorCode, Locale, Millis, PostKind, PostStatus, Role};
 
 /// No inline script or style anywhere: everything comes from `/assets`.
@@ -55,6 +56,7 @@ pub fn routes() -> Router<AppState> {
         .route("/waves/{id}", get(waves::page))
         .route("/campaigns/{id}", get(campaigns::page))
         .route("/campaigns/{id}/live", get(campaigns::live))
+        .route("/campaigns/{id}/live/chart.svg", get(campaigns::live_chart))
         .route("/campaigns/{id}/cancellations", post(campaigns::cancel_flagged))
         .route("/campaigns/{id}/production", post(campaigns::advance_production))
         .route("/launch-orders/{id}", get(launch_orders::page))
@@ -128,6 +130,9 @@ pub struct Cx {
     /// The query without `lang` (which only switches the language once).
     query: Vec<(String, String)>,
     pub now: Millis,
+    /// The site's time zone: every time on a page is shown, and every time typed into a
+    /// form is read, in it.
+    pub zone: Zone,
     /// The caller's unread notifications (0 for visitors), for the header.
     pub unread: i64,
 }
@@ -167,6 +172,7 @@ impl FromRequestParts<AppState> for Cx {
             path: parts.uri.path().to_string(),
             query,
             now: state.now(),
+            zone: state.config().time_zone.clone(),
         })
     }
 }
@@ -222,6 +228,11 @@ impl Cx {
             here,
             nav,
             minimal: false,
+            bare: false,
+            zone_note: match self.locale {
+                Locale::ZhCn => format!("（{}）", i18n::zone_label(self.locale, &self.zone)),
+                Locale::En => format!(" ({})", i18n::zone_label(self.locale, &self.zone)),
+            },
         }
     }
 
@@ -244,10 +255,31 @@ impl Cx {
 
     pub fn time(&self, at: Millis) -> TimeView {
         TimeView {
-            rel: i18n::relative_time(self.locale, self.now, at),
+            rel: i18n::relative_time(self.locale, &self.zone, self.now, at),
             iso: i18n::iso(at),
-            full: i18n::datetime(at),
+            full: self.datetime(at),
         }
+    }
+
+    /// `2026-12-07`: the day `at` falls on in the site's zone.
+    pub fn date(&self, at: Millis) -> String {
+        i18n::date(&self.zone, at)
+    }
+
+    /// `2026-12-07 20:00 北京时间`: a wall-clock time in the site's zone, the zone named.
+    pub fn datetime(&self, at: Millis) -> String {
+        i18n::datetime(self.locale, &self.zone, at)
+    }
+
+    /// `2026-12-06 22:25 – 12-08 22:26 北京时间`: a window in the site's zone.
+    pub fn datetime_range(&self, from: Millis, to: Millis) -> String {
+        i18n::datetime_range(self.locale, &self.zone, from, to)
+    }
+
+    /// A time typed into a form (`<input type="datetime-local">`: `2026-12-07T20:00`), read
+    /// in the site's zone.
+    pub fn parse_local(&self, raw: &str) -> Option<Millis> {
+        self.zone.parse_local(raw)
     }
 
     pub fn status_view(&self, status: PostStatus) -> Badge {
@@ -294,6 +326,10 @@ pub struct Layout {
     pub nav: &'static str,
     /// Error pages know nothing about the caller: no user menu.
     pub minimal: bool,
+    /// `（北京时间）` / ` (China time)`: after the label of a time typed into a form.
+    pub zone_note: String,
+    /// A page for a projector or a livestream: no site header or footer.
+    pub bare: bool,
 }
 
 pub struct Me {

@@ -83,7 +83,7 @@ pub async fn page(
                 url: super::post_url(c.post_id),
                 title: c.title,
                 product: c.product_name,
-                date: i18n::date(c.shipped_at),
+                date: cx.date(c.shipped_at),
             })
             .collect(),
         t: cx.t,
@@ -93,7 +93,7 @@ pub async fn page(
         role_label: i18n::role_label(cx.t, user.role),
         staff: user.role.can_triage(),
         bio: user.bio.clone(),
-        joined: i18n::date(user.created_at),
+        joined: cx.date(user.created_at),
         more_url: page.next_cursor.map(|c| url(&base, &[("cursor", &c)])),
         first_url: cursor.map(|_| base.clone()),
         handle: user.handle,

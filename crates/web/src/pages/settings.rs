@@ -134,7 +134,7 @@ fn token_row(cx: &Cx, token: &ApiToken, fresh: bool) -> TokenRow {
         name: token.name.clone(),
         created: cx.time(token.created_at),
         last_used: token.last_used_at.map(|at| cx.time(at)),
-        expires: i18n::date(token.expires_at),
+        expires: cx.date(token.expires_at),
         expires_iso: i18n::iso(token.expires_at),
         state,
         state_label,

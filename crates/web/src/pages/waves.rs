@@ -18,7 +18,6 @@ use axum::response::Response;
 use canyu_app::AppError;
 use canyu_app::model::{Product, Wave};
 use canyu_app::sales::waves::{self as wave_actions, WaveInput};
-use canyu_core::release::PlanDate;
 use canyu_core::time::rfc3339;
 use canyu_core::wave::Eligibility;
 use canyu_core::{ErrorCode, Locale, Millis};
@@ -95,7 +94,7 @@ const ZH: WaveText = WaveText {
     none: "还没有发售。",
     release: "新建一轮发售",
     sku: "SKU（版本、颜色）",
-    starts_at: "开售时间（北京时间）",
+    starts_at: "开售时间",
     starts_at_hint: "例如 2026-11-27T22:00",
     minutes: "持续时间（分钟）",
     everyone: "所有人",
@@ -149,7 +148,7 @@ const EN: WaveText = WaveText {
     none: "No sales yet.",
     release: "Release a wave",
     sku: "SKU (edition, colour)",
-    starts_at: "Sale starts (China time)",
+    starts_at: "Sale starts",
     starts_at_hint: "e.g. 2026-11-27T22:00",
     minutes: "Duration (minutes)",
     everyone: "Everyone",
@@ -214,8 +213,8 @@ pub struct WaveCard {
     pub total: i64,
     pub remaining: i64,
     pub per_fan_limit: i64,
-    pub starts: String,
-    pub ends: String,
+    /// `2026-12-06 22:25 – 12-08 22:26 北京时间`.
+    pub window: String,
     pub starts_iso: String,
     pub ends_iso: String,
     pub eligibility: String,
@@ -224,7 +223,7 @@ pub struct WaveCard {
     pub cancelled: Option<String>,
 }
 
-fn card(b: &WaveText, w: &Wave, taken: i64) -> WaveCard {
+fn card(cx: &Cx, b: &WaveText, w: &Wave, taken: i64) -> WaveCard {
     WaveCard {
         id: w.id,
         url: format!("/waves/{}", w.id),
@@ -233,8 +232,7 @@ fn card(b: &WaveText, w: &Wave, taken: i64) -> WaveCard {
         total: w.rules.quantity,
         remaining: (w.rules.online_quantity() - taken).max(0),
         per_fan_limit: w.rules.per_fan_limit,
-        starts: crate::i18n::datetime(w.rules.starts_at),
-        ends: crate::i18n::datetime(w.rules.ends_at),
+        window: cx.datetime_range(w.rules.starts_at, w.rules.ends_at),
         starts_iso: rfc3339(w.rules.starts_at),
         ends_iso: rfc3339(w.rules.ends_at),
         eligibility: eligibility_label(b, w.rules.eligibility),
@@ -315,12 +313,15 @@ async fn render_wave(
     };
     let mut verified_buyer = None;
     let mut needs_verification = false;
+    // A campaign's SKUs have names fans read (`标准版`); a plain wave's SKU is its own label.
+    let mut sku_name = None;
     let (kinds, campaign_url, address_required) = match wave.campaign_id {
         Some(campaign_id) => {
             let campaign =
                 canyu_app::campaigns::cached(state, campaign_id).await?.ok_or(ErrorCode::Internal)?;
             let labels = super::launch_orders::kind_labels(cx.locale);
             let sku = campaign.skus.iter().find(|s| s.code == wave.rules.sku);
+            sku_name = sku.map(|s| s.name.clone());
             // A wave's page may be open before the campaign's reveal: no amount until then.
             let public = campaign.schedule.price_public(cx.now);
             let kinds = canyu_core::campaign::OrderKind::ALL
@@ -369,7 +370,13 @@ async fn render_wave(
         ctx: cx.layout(""),
         product_name: product.name.clone(),
         product_url: product_url(&product.slug),
-        wave: card(b, &wave, taken),
+        wave: {
+            let mut card = card(cx, b, &wave, taken);
+            if let Some(name) = sku_name {
+                card.sku = name;
+            }
+            card
+        },
         now: cx.now,
         signed_in: cx.auth.is_some(),
         key: random_token(16),
@@ -577,7 +584,7 @@ pub struct WaveForm {
     pub sku: String,
     pub quantity: String,
     pub per_fan_limit: String,
-    /// `YYYY-MM-DDTHH:MM` in China time (an `<input type="datetime-local">`).
+    /// `YYYY-MM-DDTHH:MM` in the site's time zone (an `<input type="datetime-local">`).
     pub starts_at: String,
     pub minutes: String,
     pub eligibility: String,
@@ -629,7 +636,7 @@ async fn render_waves_page(
     let mut cards = Vec::with_capacity(waves.len());
     for w in &waves {
         let taken = canyu_app::sales::waves::taken(state, w).await;
-        cards.push(card(b, w, taken));
+        cards.push(card(cx, b, w, taken));
     }
     let page = WavesPage {
         t: cx.t,
@@ -675,20 +682,6 @@ pub async fn list(
     render_waves(&state, &cx, &product, default_wave_form(campaign_param(&q)), None, StatusCode::OK).await
 }
 
-/// `2026-11-27T22:00` (or with seconds) in China time.
-pub(crate) fn china_local(raw: &str) -> Option<Millis> {
-    let (date, time) = raw.trim().split_once('T')?;
-    let day = PlanDate::parse(date).ok()?;
-    let mut parts = time.split(':');
-    let h: i64 = parts.next()?.parse().ok()?;
-    let m: i64 = parts.next()?.parse().ok()?;
-    let s: i64 = parts.next().map_or(Some(0), |s| s.parse().ok())?;
-    if !(0..24).contains(&h) || !(0..60).contains(&m) || !(0..60).contains(&s) || parts.next().is_some() {
-        return None;
-    }
-    Some(day.start_millis() + ((h * 60 + m) * 60 + s) * 1000)
-}
-
 pub async fn create(
     State(state): State<AppState>,
     cx: Cx,
@@ -699,7 +692,7 @@ pub async fn create(
     let product = product(&state, &slug).await?;
     let parsed = (|| -> Result<WaveInput, WebError> {
         let number = |raw: &str, code: ErrorCode| raw.trim().parse::<i64>().map_err(|_| WebError::from(code));
-        let starts_at = china_local(&form.starts_at).ok_or(ErrorCode::InvalidWaveWindow)?;
+        let starts_at = cx.parse_local(&form.starts_at).ok_or(ErrorCode::InvalidWaveWindow)?;
         let minutes = number(&form.minutes, ErrorCode::InvalidWaveWindow)?;
         let eligibility = match form.eligibility.as_str() {
             "" | "everyone" => None,
@@ -742,16 +735,5 @@ pub async fn create(
             let msg = form_error(&cx, &e);
             refused(&e, render_waves(&state, &cx, &product, form, Some(msg), status_of(&e)).await)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn china_local_times() {
-        let at = super::china_local("2026-11-27T22:00").expect("time");
-        assert_eq!(canyu_core::time::rfc3339(at), "2026-11-27T14:00:00Z");
-        assert!(super::china_local("2026-11-27 22:00").is_none());
-        assert!(super::china_local("2026-11-27T25:00").is_none());
     }
 }

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct NewPostRequest {
     /// Product slug.
+    #[schema(pattern = "^[a-z0-9][a-z0-9-]*[a-z0-9]$", min_length = 2, max_length = 40)]
     pub product: String,
     #[schema(value_type = crate::api::views::PostKind)]
     pub kind: String,

@@ -15,6 +15,7 @@ pub struct StatusRequest {
     #[schema(value_type = crate::api::views::PostStatus)]
     pub status: String,
     /// Shown on the post's public timeline.
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 
