@@ -402,6 +402,10 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     await Promise.all([fan.waitForURL(/ordered=\d+/), fan.click("[data-testid=buy-button]")]);
     assert.match(await fan.textContent("[data-testid=wave-ordered]"), /#\d+/);
     assert.equal((await fan.textContent("[data-testid=wave-remaining]")).trim(), "2");
+    // The order is in "my orders", reached from the confirmation.
+    await Promise.all([fan.waitForURL(/\/orders$/), fan.click("[data-testid=wave-ordered] a")]);
+    assert.match(await fan.innerText("[data-testid=orders]"), /E2E 手机 · E2E 限量版[\s\S]*已下单/);
+    await fan.goto(waveUrl);
 
     // Staff add two units from the wave's page; the fan's open page follows within seconds.
     await staff.goto(waveUrl);
@@ -520,6 +524,11 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     assert.equal((await fan.textContent("[data-testid=order-state]")).trim(), "已锁单");
     assert.equal(await fan.locator("[data-testid=order-refund]").count(), 0);
     assert.match(await fan.innerText("[data-testid=order-history]"), /待支付[\s\S]*定金已付[\s\S]*已锁单/);
+    // "My orders" lists it with the wave order, by the SKU's name; the inbox has its steps.
+    await fan.goto(`${BASE}/orders`);
+    assert.match(await fan.innerText("[data-testid=orders]"), /E2E 12GB\+256GB[\s\S]*已锁单[\s\S]*¥500/);
+    await fan.goto(`${BASE}/inbox`);
+    assert.match(await fan.innerText("main"), /你的订单 #\d+ 已锁单/);
 
     // The big screen follows the campaign through its event stream.
     await fan.goto(`${BASE}/campaigns/${campaign.id}/live`);

@@ -83,6 +83,7 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     `/waves/${d.wave}`,
     `/campaigns/${d.campaign}`,
     "/inbox",
+    "/orders",
     "/settings",
     `/users/${encodeURIComponent(d.fan)}`,
   ];

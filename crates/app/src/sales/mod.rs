@@ -3,4 +3,5 @@
 
 pub mod draws;
 pub mod fcodes;
+pub mod my_orders;
 pub mod waves;

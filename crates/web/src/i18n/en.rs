@@ -253,6 +253,7 @@ pub const EN: T = T {
     role_admin: "Admin",
 
     js_network_error: "Network problem; please try again.",
+    nav_orders: "My orders",
     js_day: "{n} day",
     js_days: "{n} days",
     just_now: "just now",

@@ -266,6 +266,7 @@ pub struct T {
 
     pub js_network_error: &'static str,
     /// A countdown's days, `{n}` the number: one, and more than one.
+    pub nav_orders: &'static str,
     pub js_day: &'static str,
     pub js_days: &'static str,
     pub just_now: &'static str,

@@ -253,6 +253,7 @@ pub const ZH: T = T {
     role_admin: "管理员",
 
     js_network_error: "网络异常，请稍后重试。",
+    nav_orders: "我的订单",
     js_day: "{n} 天",
     js_days: "{n} 天",
     just_now: "刚刚",

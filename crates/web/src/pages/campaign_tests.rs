@@ -176,8 +176,18 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     assert_eq!(refund.status, StatusCode::CONFLICT);
     assert!(refund.testid("form-error").is_some_and(|e| e.contains("锁单")), "{}", refund.html);
 
+    // "My orders" lists it by the SKU's name, with its state and amount; only for its buyer.
+    let mine = app.get("/orders", Some(&fan), "zh-CN").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    let list = mine.html.split("data-testid=\"orders\"").nth(1).expect("the list");
+    assert!(list.contains("已锁单") && list.contains("¥5,000") && list.contains(&order_url), "{list}");
+    assert!(list.contains("小米 SU7"), "the product by name: {list}");
+    let anonymous = app.get("/orders", None, "zh-CN").await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "visitors sign in first");
+
     // Someone else's order page does not exist for them; the campaign page lists the buyer's.
     let (_, other) = app.user("路人_b", Role::Fan).await;
+    assert!(app.get("/orders", Some(&other), "zh-CN").await.testid("orders-empty").is_some());
     assert_eq!(app.get(&order_url, Some(&other), "zh-CN").await.status, StatusCode::NOT_FOUND);
     let campaign_page = app.get(&format!("/campaigns/{}", campaign.id), Some(&fan), "zh-CN").await;
     assert!(campaign_page.html.contains(&order_url));
@@ -250,6 +260,16 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     let live = app.get(&format!("/campaigns/{}/live", campaign.id), None, "zh-CN").await;
     assert_eq!(live.status, StatusCode::OK);
     assert!(live.html.contains("data-live=") && live.html.contains("实时战报"));
+    assert!(!live.html.contains("site-header"), "the big screen has no site header: {}", live.html);
+    // Its chart: an SVG with the last hour's minutes in China time, the locked order's minute
+    // among them.
+    let chart = app.get(&format!("/campaigns/{}/live/chart.svg", campaign.id), None, "zh-CN").await;
+    assert_eq!(chart.status, StatusCode::OK);
+    assert!(chart.html.starts_with("<svg") && chart.html.contains("</svg>"), "{}", chart.html);
+    let now = canyu_core::time::Zone::china().datetime(app.state.now());
+    assert!(chart.html.contains(&now[11..16]), "the current minute {} is on the axis", &now[11..16]);
+    let hidden = app.get("/campaigns/999999/live/chart.svg", None, "zh-CN").await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
 }
 
 /// A `su7` campaign of the product, revealed two hours before now, under `limits`.

@@ -103,7 +103,7 @@ const EN: OrderText = OrderText {
     lock_note: "Once locked there is no refund, the buyer's name is frozen, and the order is built in lock order.",
 };
 
-fn state_label(locale: Locale, state: OrderState) -> &'static str {
+pub(super) fn state_label(locale: Locale, state: OrderState) -> &'static str {
     match (locale, state) {
         (Locale::ZhCn, OrderState::AwaitingPayment) => "待支付",
         (Locale::ZhCn, OrderState::Paid) => "已支付",

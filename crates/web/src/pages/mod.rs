@@ -17,6 +17,7 @@ mod inbox;
 mod launch_orders;
 mod leaderboard;
 mod new_post;
+mod orders;
 mod post;
 mod profile;
 mod releases;
@@ -83,6 +84,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(account::logout))
         .route("/users/{handle}", get(profile::page))
         .route("/inbox", get(inbox::page))
+        .route("/orders", get(orders::page))
         .route("/inbox/read", post(inbox::mark_all_read))
         .route("/posts/{id}/merge", post(post::merge))
         .route("/posts/{id}/unmerge", post(post::unmerge))
