@@ -70,7 +70,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for round in 0..50 {
             for q in queries {
                 let started = Instant::now();
-                let r = index.search(&SearchQuery { text: q, product_id, limit: 20, offset: 0 })?;
+                let r =
+                    index.search(&SearchQuery { text: q, product_id, limit: 20, offset: 0, any: false })?;
                 let elapsed = started.elapsed();
                 if round > 0 {
                     times.push(elapsed);
@@ -98,7 +99,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut total = 0;
             for _ in 0..5 {
                 let started = Instant::now();
-                total = index.search(&SearchQuery { text: q, product_id, limit: 20, offset: 0 })?.total;
+                total = index
+                    .search(&SearchQuery { text: q, product_id, limit: 20, offset: 0, any: false })?
+                    .total;
                 best = best.min(started.elapsed());
             }
             line.push_str(&format!(" {total:>7} hits {best:>10.2?} |"));

@@ -59,6 +59,10 @@ pub struct SearchQuery<'a> {
     pub limit: usize,
     /// Hits to skip (clamped to [`MAX_OFFSET`]).
     pub offset: usize,
+    /// Match posts with any of the query's words instead of all of them (what a fan asks
+    /// for when all of them find nothing). A word of one character then counts only when
+    /// the query has no longer word: `xyzzy不存在` must not find every post with 不.
+    pub any: bool,
 }
 
 /// One result. The HTML fields are safe to embed: all text is escaped and
@@ -114,6 +118,9 @@ const SIMILAR_QUERY_TERMS: usize = 8;
 pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<SearchHit>,
+    /// How many words the query was searched with (after stop words): with more than one
+    /// and no hit, asking for any of them may find something.
+    pub words: usize,
 }
 
 /// Completion of one queued write. Dropping it does not cancel the write.
@@ -441,18 +448,20 @@ impl SearchIndex {
             return Ok(SearchResults::default());
         }
         terms.truncate(MAX_QUERY_TERMS);
+        let words = terms.len();
+        if q.any && terms.iter().any(|t| t.chars().count() > 1) {
+            terms.retain(|t| t.chars().count() > 1);
+        }
         let searcher = self.reader.searcher();
         let limit = q.limit.min(MAX_LIMIT);
         let offset = q.offset.min(MAX_OFFSET);
 
-        let query = self.build_query(&terms, q.product_id, true);
-        let (mut total, mut top) = run_query(&searcher, &*query, limit, offset)?;
-        if total == 0 && terms.len() > 1 {
-            let query = self.build_query(&terms, q.product_id, false);
-            (total, top) = run_query(&searcher, &*query, limit, offset)?;
-        }
+        // All words unless the fan asked for any: a query that quietly turned into "any"
+        // answered nonsense with every post sharing one common word.
+        let query = self.build_query(&terms, q.product_id, !q.any);
+        let (total, top) = run_query(&searcher, &*query, limit, offset)?;
         if top.is_empty() {
-            return Ok(SearchResults { total, hits: Vec::new() });
+            return Ok(SearchResults { total, hits: Vec::new(), words });
         }
 
         let mut highlighter = Highlighter::new(segment::analyzer(), terms);
@@ -470,7 +479,7 @@ impl SearchIndex {
             let snippet_html = highlighter.snippet_html(body, SNIPPET_CHARS);
             hits.push(SearchHit { post_id, score, title_html, snippet_html });
         }
-        Ok(SearchResults { total, hits })
+        Ok(SearchResults { total, hits, words })
     }
 
     /// Posts similar to a draft: candidates are the posts sharing the most

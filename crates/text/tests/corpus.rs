@@ -36,7 +36,13 @@ fn two_character_words_over_real_reviews() {
         let mut hits = Vec::new();
         let total = loop {
             let page = index
-                .search(&SearchQuery { text: word, product_id: None, limit: 500, offset: hits.len() })
+                .search(&SearchQuery {
+                    text: word,
+                    product_id: None,
+                    limit: 500,
+                    offset: hits.len(),
+                    any: false,
+                })
                 .unwrap();
             if page.hits.is_empty() {
                 break page.total;
@@ -58,7 +64,7 @@ fn two_character_words_over_real_reviews() {
 
         // The product filter keeps exactly the product's share.
         let in_product = index
-            .search(&SearchQuery { text: word, product_id: Some(2), limit: 0, offset: 0 })
+            .search(&SearchQuery { text: word, product_id: Some(2), limit: 0, offset: 0, any: false })
             .unwrap()
             .total;
         let expected_in_product = hits.iter().filter(|h| h.post_id % 5 == 2).count();

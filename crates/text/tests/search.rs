@@ -20,7 +20,7 @@ fn search(index: &SearchIndex, text: &str) -> SearchResults {
 }
 
 fn search_in(index: &SearchIndex, text: &str, product_id: Option<i64>) -> SearchResults {
-    index.search(&SearchQuery { text, product_id, limit: 20, offset: 0 }).expect("search")
+    index.search(&SearchQuery { text, product_id, limit: 20, offset: 0, any: false }).expect("search")
 }
 
 fn ids(results: &SearchResults) -> Vec<i64> {
@@ -117,17 +117,34 @@ fn two_character_words_in_chinese_bodies() {
     assert_eq!(ids(&search(&index, "续航")), vec![1, 9]);
 }
 
+fn search_any(index: &SearchIndex, text: &str) -> SearchResults {
+    index.search(&SearchQuery { text, product_id: None, limit: 20, offset: 0, any: true }).expect("search")
+}
+
 #[test]
-fn all_words_required_then_fallback_to_any() {
+fn all_words_required_any_only_when_asked() {
     let index = sample_index();
     // Both words only in post 1.
     assert_eq!(ids(&search(&index, "电池 续航")), vec![1]);
     // 的 is a stop word: not required.
     assert_eq!(ids(&search(&index, "屏幕的绿线")), vec![3]);
-    // No post has both: any of them.
+    // No post has both: nothing, and the results say two words were asked for.
     let r = search(&index, "绿线 物流");
-    assert_eq!(ids(&r), vec![3, 4]);
-    assert_eq!(r.total, 2);
+    assert_eq!((ids(&r), r.total, r.words), (vec![], 0, 2));
+    // Asked for any of them: both posts.
+    let r = search_any(&index, "绿线 物流");
+    assert_eq!((ids(&r), r.total), (vec![3, 4], 2));
+}
+
+#[test]
+fn a_word_of_one_character_never_matches_on_its_own() {
+    let index = sample_index();
+    index.upsert(post(20, 1, "不开心", "不好用，不推荐")).wait().unwrap();
+    // Nonsense with one common character finds nothing, in either mode.
+    assert!(search(&index, "xyzzy不存在").hits.is_empty());
+    assert!(search_any(&index, "xyzzy不存在").hits.is_empty(), "不 alone must not match");
+    // The character on its own is a query of its own.
+    assert!(ids(&search(&index, "不")).contains(&20));
 }
 
 #[test]
@@ -202,7 +219,7 @@ fn special_characters_and_empty_queries() {
     let index = sample_index();
     for q in ["a:b (c \"d", "title:屏幕 AND (", "\"", "*", "+-!^~", "屏幕\")(", "[1 TO 2]", "\\"] {
         index
-            .search(&SearchQuery { text: q, product_id: None, limit: 10, offset: 0 })
+            .search(&SearchQuery { text: q, product_id: None, limit: 10, offset: 0, any: false })
             .unwrap_or_else(|e| panic!("query {q:?}: {e}"));
     }
     assert_eq!(ids(&search(&index, "屏幕\")(")), vec![3]);
@@ -220,8 +237,9 @@ fn pagination_and_count_only() {
         index.upsert(post(i, 1, &format!("第{i}个"), "电池不耐用"));
     }
     index.flush().unwrap();
-    let page =
-        |offset, limit| index.search(&SearchQuery { text: "电池", product_id: None, limit, offset }).unwrap();
+    let page = |offset, limit| {
+        index.search(&SearchQuery { text: "电池", product_id: None, limit, offset, any: false }).unwrap()
+    };
     let first = page(0, 10);
     assert_eq!(first.total, 25);
     assert_eq!(first.hits.len(), 10);
@@ -246,7 +264,13 @@ fn concurrent_upserts_are_group_committed() {
                 index.upsert(post(i, i % 3, &format!("并发测试{i}"), "群组提交的性能测试")).wait().unwrap();
                 // Visible as soon as wait() returns.
                 let r = index
-                    .search(&SearchQuery { text: "性能", product_id: Some(i % 3), limit: 50, offset: 0 })
+                    .search(&SearchQuery {
+                        text: "性能",
+                        product_id: Some(i % 3),
+                        limit: 50,
+                        offset: 0,
+                        any: false,
+                    })
                     .unwrap();
                 assert!(r.hits.iter().any(|h| h.post_id == i));
             })
@@ -256,7 +280,9 @@ fn concurrent_upserts_are_group_committed() {
         t.join().unwrap();
     }
     assert_eq!(index.doc_count(), 50);
-    let r = index.search(&SearchQuery { text: "性能", product_id: None, limit: 100, offset: 0 }).unwrap();
+    let r = index
+        .search(&SearchQuery { text: "性能", product_id: None, limit: 100, offset: 0, any: false })
+        .unwrap();
     assert_eq!(r.total, 50);
     assert_eq!(ids(&r), (0..50).collect::<Vec<_>>());
 }

@@ -7,6 +7,10 @@ use common::{backends, error_code, spawn_app};
 use reqwest::Method;
 use serde_json::json;
 
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 #[tokio::test]
 async fn fan_posts_votes_comments_and_staff_triage() {
     for backend in backends() {
@@ -36,6 +40,16 @@ async fn fan_posts_votes_comments_and_staff_triage() {
         assert_eq!(s, 200);
         assert_eq!(found["items"][0]["id"], id, "{found}");
         assert!(found["items"][0]["highlight"]["snippet_html"].as_str().unwrap().contains("<mark>"));
+        // Every word must match: 续航 with a word no post has finds nothing, unless the
+        // caller asks for any word; a one-character word never matches on its own.
+        let both = format!("/api/v1/posts?q={}", urlencode("续航 拖拉机"));
+        let (s, none) = app.get(&both, None).await;
+        assert_eq!((s, none["total"].as_u64()), (200, Some(0)), "{none}");
+        let (_, any) = app.get(&format!("{both}&match=any"), None).await;
+        assert_eq!(any["items"][0]["id"], id, "{any}");
+        let (_, nonsense) =
+            app.get(&format!("/api/v1/posts?q={}&match=any", urlencode("xyzzy不存在")), None).await;
+        assert_eq!(nonsense["total"].as_u64(), Some(0), "不 alone matched: {nonsense}");
 
         // Voting is idempotent; unvoting too.
         for _ in 0..2 {
@@ -218,6 +232,7 @@ async fn bad_input_gets_a_specific_error_and_changes_nothing() {
             ("status=done", "invalid_status"),
             ("product=nope", "unknown_product"),
             ("q=%E7%BB%AD%E8%88%AA&status=new", "invalid_query"),
+            ("q=%E7%BB%AD%E8%88%AA&match=some", "invalid_query"),
         ] {
             let (s, b) = app.get(&format!("/api/v1/posts?{q}"), None).await;
             assert!((400..500).contains(&s), "{q}: {s}");

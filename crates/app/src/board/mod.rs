@@ -122,18 +122,29 @@ pub async fn change_status(
     Ok(change)
 }
 
-/// Full-text search: the index finds ids, the database supplies the current rows.
+/// What a search found: the posts of this page with their highlights, how many match in
+/// all, and how many words were searched for (with more than one and nothing found, asking
+/// for any of them may help).
+pub struct Found {
+    pub total: usize,
+    pub words: usize,
+    pub hits: Vec<(Post, SearchHit)>,
+}
+
+/// Full-text search: the index finds ids, the database supplies the current rows. Every word
+/// of `text` must match, unless `any`.
 pub async fn search(
     app: &App,
     text: &str,
     product_id: Option<i64>,
     limit: usize,
     offset: usize,
-) -> AppResult<(usize, Vec<(Post, SearchHit)>)> {
+    any: bool,
+) -> AppResult<Found> {
     let index = app.search.clone();
     let text = text.to_string();
     let results = tokio::task::spawn_blocking(move || {
-        index.search(&SearchQuery { text: &text, product_id, limit, offset })
+        index.search(&SearchQuery { text: &text, product_id, limit, offset, any })
     })
     .await??;
     let ids: Vec<i64> = results.hits.iter().map(|h| h.post_id).collect();
@@ -144,7 +155,7 @@ pub async fn search(
             out.push((post.clone(), hit));
         }
     }
-    Ok((results.total, out))
+    Ok(Found { total: results.total, words: results.words, hits: out })
 }
 
 /// A first page of posts from the one-second read cache (later pages read the database).

@@ -307,6 +307,12 @@ string_enum_schema!(
     ["hot", "new", "top", "oldest"]
 );
 string_enum_schema!(
+    /// `SearchMatch` in the document.
+    SearchMatch,
+    "`all` (default): posts with every word of the query; `any`: posts with any of them.",
+    ["all", "any"]
+);
+string_enum_schema!(
     /// `Board` in the document.
     Board,
     "`public` (default) or `beta`: the product's beta board, for its beta members and the team.",

@@ -254,6 +254,11 @@ pub const EN: T = T {
 
     js_network_error: "Network problem; please try again.",
     nav_orders: "My orders",
+    search_try_any: "Match any of the words instead",
+    search_title: "Search",
+    search_placeholder: "Search every product's feedback, e.g. battery",
+    search_hint: "Searches the feedback on every product; with several words, posts must contain each of them.",
+    search_any_words: "matching any word",
     js_day: "{n} day",
     js_days: "{n} days",
     just_now: "just now",

@@ -267,6 +267,13 @@ pub struct T {
     pub js_network_error: &'static str,
     /// A countdown's days, `{n}` the number: one, and more than one.
     pub nav_orders: &'static str,
+    /// Offered when every word of a search together finds nothing.
+    pub search_try_any: &'static str,
+    pub search_title: &'static str,
+    pub search_placeholder: &'static str,
+    pub search_hint: &'static str,
+    /// Beside the count of results that match any of the words.
+    pub search_any_words: &'static str,
     pub js_day: &'static str,
     pub js_days: &'static str,
     pub just_now: &'static str,

@@ -254,6 +254,11 @@ pub const ZH: T = T {
 
     js_network_error: "网络异常，请稍后重试。",
     nav_orders: "我的订单",
+    search_try_any: "改为匹配任一词",
+    search_title: "搜索",
+    search_placeholder: "搜索所有产品的反馈，例如：续航",
+    search_hint: "在所有产品的反馈里搜索；多个词时，须同时包含每个词。",
+    search_any_words: "匹配任一词",
     js_day: "{n} 天",
     js_days: "{n} 天",
     just_now: "刚刚",

@@ -25,6 +25,9 @@ pub struct BoardQuery {
     pub cursor: Option<String>,
     pub q: Option<String>,
     pub offset: Option<usize>,
+    /// `any`: posts with any of the query's words (offered when all of them find nothing).
+    #[serde(rename = "match")]
+    pub match_words: Option<String>,
 }
 
 pub struct ProductHead {
@@ -72,6 +75,10 @@ pub struct BoardPage {
     pub posts: Vec<PostCard>,
     pub more_url: Option<String>,
     pub first_url: Option<String>,
+    /// With all words finding nothing: the same search for any of them.
+    pub any_url: Option<String>,
+    /// These results are for any of the words.
+    pub matching_any: bool,
 }
 
 fn non_empty(v: &Option<String>) -> Option<&str> {
@@ -147,18 +154,35 @@ pub async fn page(
         tag.as_deref().map(|t| Link { label: t.to_string(), url: link(st, kd, None, sort), active: true });
 
     let searching = !q.is_empty();
+    let matching_any = query.match_words.as_deref() == Some("any");
+    let mut any_url = None;
     let (posts, results_label, more_url, first_url) = if searching {
         let offset = query.offset.unwrap_or(0).min(canyu_app::board::MAX_OFFSET);
-        let (total, hits) =
-            canyu_app::board::search(&state, &q, Some(product.id), SEARCH_PAGE_SIZE, offset).await?;
+        let found =
+            canyu_app::board::search(&state, &q, Some(product.id), SEARCH_PAGE_SIZE, offset, matching_any)
+                .await?;
+        let (total, hits) = (found.total, found.hits);
+        if total == 0 && found.words > 1 && !matching_any {
+            any_url = Some(url(&base, &[("q", &q), ("match", "any")]));
+        }
+        let search_params = |offset: Option<&str>| {
+            let mut params = vec![("q", q.as_str())];
+            if matching_any {
+                params.push(("match", "any"));
+            }
+            if let Some(o) = offset {
+                params.push(("offset", o));
+            }
+            url(&base, &params)
+        };
         let found: Vec<canyu_app::model::Post> = hits.iter().map(|(p, _)| p.clone()).collect();
         let voted = cx.voted_among(&state, &found).await?;
         let cards =
             hits.iter().map(|(p, hit)| PostCard::new(&cx, p, voted.contains(&p.id), Some(hit))).collect();
         let next = offset + SEARCH_PAGE_SIZE;
         let more = (next < total && next <= canyu_app::board::MAX_OFFSET)
-            .then(|| url(&base, &[("q", &q), ("offset", &next.to_string())]));
-        let first = (offset > 0).then(|| url(&base, &[("q", &q)]));
+            .then(|| search_params(Some(&next.to_string())));
+        let first = (offset > 0).then(|| search_params(None));
         (cards, i18n::search_results(cx.locale, total), more, first)
     } else {
         let page = canyu_app::board::posts_page(
@@ -202,5 +226,7 @@ pub async fn page(
         posts,
         more_url,
         first_url,
+        any_url,
+        matching_any,
     }))
 }

@@ -191,6 +191,8 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     assert_eq!(app.get(&order_url, Some(&other), "zh-CN").await.status, StatusCode::NOT_FOUND);
     let campaign_page = app.get(&format!("/campaigns/{}", campaign.id), Some(&fan), "zh-CN").await;
     assert!(campaign_page.html.contains(&order_url));
+    // Its wave is selling: the page says so, whatever the reservation window says.
+    assert_eq!(campaign_page.testid("campaign-phase").as_deref(), Some("发售中"));
     // A fresh account's unpaid order is flagged; the console cancels it and frees the unit.
     let wave_page = app.get(&format!("/waves/{}", wave.id), Some(&other), "zh-CN").await;
     let key =

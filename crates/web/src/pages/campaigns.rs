@@ -394,6 +394,9 @@ async fn render(
         Vec::new()
     };
     let r = &c.reservations;
+    // Reservations may still be open while one of the campaign's waves sells: fans are told
+    // it is on sale, not only that reservations are open.
+    let selling = seen.waves.iter().any(|w| w.cancelled.is_none() && w.rules.in_window(cx.now));
     let page = CampaignPage {
         t: cx.t,
         b,
@@ -402,7 +405,7 @@ async fn render(
         title: c.title.clone(),
         product_name: c.product_name.clone(),
         product_url: product_url(&c.product_slug),
-        phase: phase_label(b, seen.phase),
+        phase: if selling { b.phase_sales } else { phase_label(b, seen.phase) },
         phase_key: seen.phase.as_str(),
         countdown_label,
         countdown_iso: target.map(rfc3339).unwrap_or_default(),

@@ -22,6 +22,7 @@ mod post;
 mod profile;
 mod releases;
 mod roadmap;
+mod search;
 mod settings;
 mod triage;
 pub mod unsubscribe;
@@ -85,6 +86,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{handle}", get(profile::page))
         .route("/inbox", get(inbox::page))
         .route("/orders", get(orders::page))
+        .route("/search", get(search::page))
         .route("/inbox/read", post(inbox::mark_all_read))
         .route("/posts/{id}/merge", post(post::merge))
         .route("/posts/{id}/unmerge", post(post::unmerge))

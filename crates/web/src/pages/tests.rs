@@ -200,6 +200,34 @@ async fn home_and_board_render_in_both_languages_with_security_headers() {
     let search = app.get("/products/xiaomi-su7?q=%E7%BB%AD%E8%88%AA", None, "zh-CN").await;
     assert!(search.html.contains("data-testid=\"search-results\""));
     assert!(search.html.contains("<mark>续航</mark>"), "highlighted: {}", search.html);
+    // All words must match; with none found, the page offers any of them, and that page
+    // says it is matching any word.
+    let none =
+        app.get("/products/xiaomi-su7?q=%E7%BB%AD%E8%88%AA+%E6%8B%96%E6%8B%89%E6%9C%BA", None, "zh-CN").await;
+    assert!(none.testid("search-empty").is_some(), "{}", none.html);
+    let any = none.html.split("data-testid=\"search-any\"").next().and_then(|h| h.rsplit("href=\"").next());
+    let any = any
+        .and_then(|h| h.split('"').next())
+        .expect("a link to any word")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    assert!(any.contains("match=any"), "{any}");
+    let any = app.get(&any, None, "zh-CN").await;
+    assert!(any.html.contains("<mark>续航</mark>") && any.html.contains("匹配任一词"), "{}", any.html);
+
+    // The header's search covers every product, each result naming its product.
+    assert!(search.html.contains("data-testid=\"header-search\""));
+    let everywhere = app.get("/search?q=%E7%BB%AD%E8%88%AA", None, "zh-CN").await;
+    assert_eq!(everywhere.status, StatusCode::OK);
+    assert!(
+        everywhere.html.contains("<mark>续航</mark>") && everywhere.html.contains("product-chip"),
+        "{}",
+        everywhere.html
+    );
+    let blank = app.get("/search", None, "zh-CN").await;
+    assert!(
+        blank.html.contains("data-testid=\"global-search-box\"") && !blank.html.contains("search-results")
+    );
 }
 
 #[tokio::test]

@@ -23,8 +23,13 @@ pub struct ListParams {
     #[param(value_type = Option<crate::api::views::PostSort>)]
     pub sort: Option<String>,
     /// Full-text search (Chinese word segmentation), optionally within `product`; cannot be
-    /// combined with `status`, `kind`, `tag` or `sort`.
+    /// combined with `status`, `kind`, `tag` or `sort`. Every word must match (see `match`).
     pub q: Option<String>,
+    /// With `q`: `all` (default) finds posts with every word, `any` posts with any of them (a
+    /// one-character word then counts only in a query of no longer word).
+    #[serde(rename = "match")]
+    #[param(rename = "match", value_type = Option<crate::api::views::SearchMatch>)]
+    pub match_words: Option<String>,
     /// 1–100, default 20.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
@@ -111,9 +116,15 @@ pub async fn list(
                 .filter(|o| *o <= 10_000)
                 .ok_or(ErrorCode::InvalidCursor)?,
         };
-        let (total, hits) =
-            canyu_app::board::search(&state, q, product.as_ref().map(|p| p.id), limit as usize, offset)
+        let any = match non_empty(&params.match_words) {
+            None | Some("all") => false,
+            Some("any") => true,
+            Some(_) => return Err(WebError::from(ErrorCode::InvalidQuery)),
+        };
+        let found =
+            canyu_app::board::search(&state, q, product.as_ref().map(|p| p.id), limit as usize, offset, any)
                 .await?;
+        let (total, hits) = (found.total, found.hits);
         let posts: Vec<Post> = hits.iter().map(|(p, _)| p.clone()).collect();
         let voted = voted_flags(&state, &auth, &posts).await?;
         let items = hits
