@@ -111,7 +111,13 @@ async fn main() -> BenchResult<()> {
     let (samples, answered) = measure(&queries, |q| {
         let (index, store) = (&index, &store);
         async move {
-            let res = index.search(&SearchQuery { text: &q, product_id: None, limit: 20, offset: 0 })?;
+            let res = index.search(&SearchQuery {
+                text: &q,
+                product_id: None,
+                limit: 20,
+                offset: 0,
+                any: false,
+            })?;
             let ids: Vec<i64> = res.hits.iter().map(|h| h.post_id).collect();
             Ok(store.posts_by_ids(&ids).await?.len())
         }

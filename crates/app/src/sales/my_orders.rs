@@ -36,16 +36,24 @@ pub async fn my_orders(app: &App, auth: &Auth) -> AppResult<Vec<MyOrder>> {
     let mut products: HashMap<i64, Product> = HashMap::new();
     let mut out = Vec::with_capacity(orders.len());
     for order in orders {
-        if !waves.contains_key(&order.wave_id) {
-            let Some(wave) = app.store.wave(order.wave_id).await? else { continue };
-            waves.insert(order.wave_id, wave);
-        }
-        let Some(wave) = waves.get(&order.wave_id).cloned() else { continue };
-        if !products.contains_key(&wave.product_id) {
-            let Some(product) = crate::catalog::product_by_id(app, wave.product_id).await? else { continue };
-            products.insert(wave.product_id, product);
-        }
-        let Some(product) = products.get(&wave.product_id).cloned() else { continue };
+        let wave = match waves.get(&order.wave_id) {
+            Some(wave) => wave.clone(),
+            None => {
+                let Some(wave) = app.store.wave(order.wave_id).await? else { continue };
+                waves.insert(order.wave_id, wave.clone());
+                wave
+            }
+        };
+        let product = match products.get(&wave.product_id) {
+            Some(product) => product.clone(),
+            None => {
+                let Some(product) = crate::catalog::product_by_id(app, wave.product_id).await? else {
+                    continue;
+                };
+                products.insert(wave.product_id, product.clone());
+                product
+            }
+        };
         let mut item = wave.rules.sku.clone();
         if let Some(campaign_id) = wave.campaign_id
             && let Some(campaign) = crate::campaigns::cached(app, campaign_id).await?
