@@ -6,9 +6,10 @@
 #   scripts/conformance.sh target/debug/canyu
 #
 # Fails on any server error (5xx), any response that does not match the served OpenAPI
-# document (status, content type, headers, body schema), any request the document allows
-# that is refused for a reason it does not state, and any request it forbids that is
-# accepted. Bounded: CONFORMANCE_EXAMPLES examples per operation and phase (default 8) and
+# document (status, content type, headers, body schema), any refusal whose `error.code` the
+# document does not list for that status of that operation (scripts/conformance_hooks.py;
+# CONFORMANCE_RECORD=<file> also writes every code seen there), and any request the document
+# allows that is refused with a status it does not expect (scripts/conformance.toml). Bounded: CONFORMANCE_EXAMPLES examples per operation and phase (default 8) and
 # a fixed seed, so a run takes minutes and a failure can be replayed.
 #
 # The server gets rate limits high enough that a few thousand requests in a minute are not
@@ -65,7 +66,9 @@ run_backend() { # sqlite | postgres
     # data accepted". What the document does constrain is refused when broken: the
     # integration tests check those codes. Logging out would end the run's own session.
     # From the work folder: schemathesis keeps its example database in `.schemathesis/`.
-    if ! (cd "$WORK" && "$VENV/bin/schemathesis" --config-file "${CONFORMANCE_CONFIG:-$ROOT/scripts/conformance.toml}" \
+    # scripts/conformance_hooks.py adds a check of our own: a refusal's code must be one the
+    # document lists for that status of that operation.
+    if ! (cd "$WORK" && PYTHONPATH="$ROOT/scripts" SCHEMATHESIS_HOOKS=conformance_hooks "$VENV/bin/schemathesis" --config-file "${CONFORMANCE_CONFIG:-$ROOT/scripts/conformance.toml}" \
       run "$WORK/openapi.json" --url "$url" "${auth[@]}" --checks all \
       --exclude-checks negative_data_rejection --max-examples "$EXAMPLES" --seed "$SEED" \
       --phases examples,coverage,fuzzing --exclude-path /api/v1/auth/logout --no-color); then

@@ -14,8 +14,12 @@
 //!   that is not a JSON object of the right shape, too large, or not JSON.
 //! - 429 `rate_limited` with `Retry-After`: writes are limited per account and per address.
 //!
-//! An operation that documents a status already keeps its own description.
+//! An operation's own refusals (a sold-out wave, a weak password) are listed per operation in
+//! `codes.rs`. Every status's description ends with the codes it carries; one an operation
+//! documents already keeps its own words before them.
 
+use canyu_core::ErrorCode;
+use std::collections::BTreeMap;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::{
     ContentBuilder, HeaderBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder, schema::Type,
@@ -29,14 +33,6 @@ fn error_response(description: &str) -> Response {
             ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
         )
         .build()
-}
-
-fn add(operation: &mut Operation, status: &str, description: &str) {
-    operation
-        .responses
-        .responses
-        .entry(status.to_string())
-        .or_insert_with(|| RefOr::T(error_response(description)));
 }
 
 /// Every 429 says when to come back: the refusal carries the bucket's real wait.
@@ -58,7 +54,50 @@ fn has_parameter_in(operation: &Operation, place: ParameterIn) -> bool {
     operation.parameters.iter().flatten().any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
 }
 
-/// Adds the refusals described in the module documentation to every operation.
+/// The refusals every operation of a kind gives, by the layers all such routes pass through.
+fn layer_codes(operation: &Operation, write: bool) -> Vec<ErrorCode> {
+    let mut codes = vec![
+        ErrorCode::Unauthenticated,
+        ErrorCode::TokenInvalid,
+        ErrorCode::TokenExpired,
+        ErrorCode::ControlCharacter,
+    ];
+    if has_parameter_in(operation, ParameterIn::Path) {
+        codes.extend([ErrorCode::InvalidQuery, ErrorCode::NotFound]);
+    }
+    if has_parameter_in(operation, ParameterIn::Query) {
+        codes.push(ErrorCode::InvalidQuery);
+    }
+    if operation.request_body.is_some() {
+        codes.extend([ErrorCode::InvalidJson, ErrorCode::PayloadTooLarge, ErrorCode::UnsupportedMediaType]);
+    }
+    if write {
+        codes.push(ErrorCode::RateLimited);
+    }
+    codes
+}
+
+/// What a status means, for a response the operation's own annotation does not describe.
+fn generic_description(status: u16) -> &'static str {
+    match status {
+        400 => "The request does not parse: a path or query parameter, or the body",
+        401 => "The bearer token is unknown, revoked or expired, or the route needs a signed-in caller",
+        403 => "The caller may not do this",
+        404 => "Nothing at this address, or a resource the request names does not exist",
+        409 => "Conflicts with the current state",
+        413 => "The body is larger than 512 KiB",
+        415 => "The body is not `application/json`",
+        422 => "Invalid input; `code` says which rule",
+        429 => "Too many requests; retry after `Retry-After` seconds",
+        503 => "Temporarily unavailable; retry later",
+        _ => "Refused",
+    }
+}
+
+/// Adds to every operation the refusals of its layers and of its own rules
+/// ([`super::codes::OPERATION_CODES`]), each status's description ending with the list of
+/// the codes it carries (`` `code` ``): a client knows every code a route gives, and the
+/// conformance run fails on a refusal whose code is not listed (scripts/conformance_hooks.py).
 pub(super) fn common_error_responses(doc: &mut OpenApi) {
     for item in doc.paths.paths.values_mut() {
         let methods = [
@@ -70,46 +109,32 @@ pub(super) fn common_error_responses(doc: &mut OpenApi) {
         ];
         for (write, operation) in methods {
             let Some(operation) = operation else { continue };
-            add(
-                operation,
-                "401",
-                "The bearer token is unknown, revoked or expired, or the route needs a signed-in caller (`unauthenticated`)",
-            );
-            add(
-                operation,
-                "422",
-                "Invalid input; `code` says which rule (`control_character` for a control character in the path or query)",
-            );
-            if has_parameter_in(operation, ParameterIn::Path) {
-                add(operation, "400", "A path parameter does not parse (`invalid_query`)");
-                add(
-                    operation,
-                    "404",
-                    "Nothing at this address (`not_found`, or the resource's own code such as `post_not_found`)",
-                );
+            let mut codes = layer_codes(operation, write);
+            let own = operation.operation_id.as_deref().and_then(|id| {
+                super::codes::OPERATION_CODES.iter().find(|(op, _)| *op == id).map(|(_, codes)| *codes)
+            });
+            codes.extend(own.unwrap_or_default());
+            let mut by_status: BTreeMap<u16, Vec<&'static str>> = BTreeMap::new();
+            for code in codes {
+                let listed = by_status.entry(code.http_status()).or_default();
+                if !listed.contains(&code.as_str()) {
+                    listed.push(code.as_str());
+                }
             }
-            if has_parameter_in(operation, ParameterIn::Query) {
-                add(
-                    operation,
-                    "400",
-                    "A query parameter does not parse (`invalid_query`, `invalid_limit`, `invalid_cursor`…)",
-                );
-            }
-            if operation.request_body.is_some() {
-                add(
-                    operation,
-                    "400",
-                    "The body is not a JSON object of the documented shape (`invalid_json`)",
-                );
-                add(operation, "413", "The body is larger than 512 KiB (`payload_too_large`)");
-                add(operation, "415", "The body is not `application/json` (`unsupported_media_type`)");
-            }
-            if write {
-                add(
-                    operation,
-                    "429",
-                    "Too many requests; retry after `Retry-After` seconds (`rate_limited`)",
-                );
+            for (status, listed) in by_status {
+                let response = operation
+                    .responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| RefOr::T(error_response(generic_description(status))));
+                if let RefOr::T(response) = response {
+                    let names: Vec<String> = listed.iter().map(|c| format!("`{c}`")).collect();
+                    response.description = format!(
+                        "{}. Codes: {}.",
+                        response.description.trim_end_matches('.'),
+                        names.join(", ")
+                    );
+                }
             }
             retry_after_on_429(operation);
         }

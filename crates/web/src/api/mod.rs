@@ -9,6 +9,7 @@ pub mod auth;
 pub mod beta;
 pub mod campaigns;
 pub mod catalog;
+mod codes;
 pub mod demands;
 mod doc;
 pub mod draws;

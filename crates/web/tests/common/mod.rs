@@ -133,6 +133,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (u16, Value) {
+        let method_name = method.as_str().to_ascii_lowercase();
         let mut req = self.client.request(method, self.url(path)).header("accept-language", "en");
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -141,7 +142,9 @@ impl TestApp {
             req = req.json(&b);
         }
         let res = req.send().await.expect("request");
-        to_json(res).await
+        let (status, body) = to_json(res).await;
+        assert_code_is_documented(&method_name, path, status, &body);
+        (status, body)
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, Value) {
@@ -251,6 +254,61 @@ pub async fn to_json(res: Response) -> (u16, Value) {
         serde_json::from_str(&text).unwrap_or(Value::String(text))
     };
     (status, value)
+}
+
+/// The served document's operations as (method, path template split at `/`, responses).
+fn documented_operations() -> &'static [(String, Vec<String>, Value)] {
+    static OPERATIONS: std::sync::OnceLock<Vec<(String, Vec<String>, Value)>> = std::sync::OnceLock::new();
+    OPERATIONS.get_or_init(|| {
+        let doc = serde_json::to_value(canyu_web::api::openapi()).expect("document");
+        let mut out = Vec::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("path item") {
+                let segments = path.split('/').map(str::to_string).collect();
+                out.push((method.clone(), segments, operation["responses"].clone()));
+            }
+        }
+        out
+    })
+}
+
+/// Every refusal an API test meets must carry a code the OpenAPI document lists for that
+/// status of that operation (issue #17): the business refusals the fuzzer never reaches (a
+/// sold-out wave, a used F-code) are checked here, on both backends.
+fn assert_code_is_documented(method: &str, path: &str, status: u16, body: &Value) {
+    let Some(code) = body["error"]["code"].as_str() else { return };
+    if !path.starts_with("/api/v1/") || status == 405 {
+        return;
+    }
+    let route = path.split('?').next().unwrap_or(path);
+    let segments: Vec<&str> = route.split('/').collect();
+    let operation = documented_operations().iter().find(|(m, template, _)| {
+        m == method
+            && template.len() == segments.len()
+            && template.iter().zip(&segments).all(|(t, s)| t.starts_with('{') || t == s)
+    });
+    // A path the document does not have (a probe of a wrong address) has nothing to match;
+    // every documented one does.
+    let Some((_, _, responses)) = operation else {
+        assert!(
+            documented_operations().iter().any(|(_, t, _)| t.len() > 2),
+            "the document's paths did not load"
+        );
+        return;
+    };
+    let description = responses[status.to_string()]["description"].as_str().unwrap_or_default();
+    if let Ok(file) = std::env::var("CANYU_RECORD_CODES") {
+        // Collect instead of failing: every (operation, status, code) the tests meet.
+        use std::io::Write;
+        let line = json!({"route": format!("{method} {route}"), "status": status, "code": code}).to_string();
+        let mut out = std::fs::OpenOptions::new().create(true).append(true).open(file).expect("record");
+        writeln!(out, "{line}").expect("record");
+        return;
+    }
+    assert!(
+        description.contains(&format!("`{code}`")),
+        "{method} {route}: {status} `{code}` is not among the codes the document lists ({description:?})"
+    );
 }
 
 /// Asserts the standard error shape and returns the code.
