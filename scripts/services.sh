@@ -8,8 +8,8 @@
 #
 # Needs: PostgreSQL's server binaries (Debian: postgresql; found under /usr/lib/postgresql or
 # on PATH), redis-server, python3 with venv. Run as root, the cluster runs as the `postgres`
-# user (initdb refuses root). Debian's Chromium is installed from its package when missing
-# and we are root (the browser test's only way to get a browser); Node.js ≥ 20 must be there.
+# user (initdb refuses root). Debian's Chromium and Node.js ≥ 20 must be there for the
+# browser test; nothing is installed.
 
 SERVICES_DIR=""
 SERVICES_PG_BIN=""
@@ -102,17 +102,11 @@ services_smtp_python() {
   export PATH
 }
 
-# Debian's Chromium for the browser test (the only package this script may install), and a
-# check that Node.js is new enough.
+# Checks for Debian's Chromium and a new enough Node.js for the browser test. Nothing is
+# installed: the test command leaves the machine's packages as it found them.
 services_browser() {
-  if [ ! -x /usr/bin/chromium ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      services_log "installing Debian's Chromium for the browser test"
-      apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >&2 \
-        || services_log "could not install Chromium"
-    else
-      services_log "no /usr/bin/chromium (Debian: apt-get install chromium): the browser test will fail"
-    fi
+  if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+    services_log "no ${CHROMIUM:-/usr/bin/chromium} (Debian: apt-get install chromium chromium-driver): the browser test will fail"
   fi
   if ! command -v node >/dev/null 2>&1 || ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)'; then
     services_log "the browser test needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))"

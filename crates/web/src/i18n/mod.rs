@@ -394,17 +394,12 @@ pub fn relative_time(locale: Locale, zone: &Zone, now: Millis, then: Millis) -> 
         60..3_600 => (secs / 60, "分钟", "minute"),
         3_600..86_400 => (secs / 3_600, "小时", "hour"),
         86_400..2_592_000 => (secs / 86_400, "天", "day"),
-        _ => return date(zone, then),
+        _ => return zone.date(then),
     };
     match locale {
         Locale::ZhCn => format!("{n} {zh}前"),
         Locale::En => format!("{n} {en}{} ago", if n == 1 { "" } else { "s" }),
     }
-}
-
-/// `2024-05-17`: the day `at` falls on in the site's zone.
-pub fn date(zone: &Zone, at: Millis) -> String {
-    zone.date(at)
 }
 
 /// `2024-05-17T08:30:00Z`, for `<time datetime>`.
@@ -464,15 +459,15 @@ mod tests {
     #[test]
     fn dates_and_times_in_the_site_zone() {
         let china = Zone::china();
-        assert_eq!(date(&china, 0), "1970-01-01");
+        assert_eq!(china.date(0), "1970-01-01");
         assert_eq!(iso(1_700_000_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(date(&china, 951_782_400_000), "2000-02-29");
+        assert_eq!(china.date(951_782_400_000), "2000-02-29");
         assert_eq!(datetime(Locale::ZhCn, &china, 1_700_000_000_000), "2023-11-15 06:13 北京时间");
         assert_eq!(datetime(Locale::En, &china, 1_700_000_000_000), "2023-11-15 06:13 China time");
         // Midnight in China is still the day before in UTC: a page shows China's day.
         let china_new_year = 1_798_732_800_000; // 2027-01-01T00:00:00+08:00
         assert_eq!(iso(china_new_year), "2026-12-31T16:00:00Z");
-        assert_eq!(date(&china, china_new_year), "2027-01-01");
+        assert_eq!(china.date(china_new_year), "2027-01-01");
         assert_eq!(datetime(Locale::ZhCn, &china, china_new_year), "2027-01-01 00:00 北京时间");
         // Another site's zone is named by its IANA name, with daylight saving applied.
         let berlin = Zone::parse("Europe/Berlin").expect("zone");

@@ -14,7 +14,6 @@ use canyu_core::{ErrorCode, PostKind, PostStatus};
 use serde::Deserialize;
 
 pub const PAGE_SIZE: u32 = 20;
-pub const SEARCH_PAGE_SIZE: usize = 20;
 
 #[derive(Deserialize, Default)]
 pub struct BoardQuery {
@@ -157,33 +156,11 @@ pub async fn page(
     let matching_any = query.match_words.as_deref() == Some("any");
     let mut any_url = None;
     let (posts, results_label, more_url, first_url) = if searching {
-        let offset = query.offset.unwrap_or(0).min(canyu_app::board::MAX_OFFSET);
         let found =
-            canyu_app::board::search(&state, &q, Some(product.id), SEARCH_PAGE_SIZE, offset, matching_any)
+            super::search::results(&state, &cx, &base, &q, Some(product.id), query.offset, matching_any)
                 .await?;
-        let (total, hits) = (found.total, found.hits);
-        if total == 0 && found.words > 1 && !matching_any {
-            any_url = Some(url(&base, &[("q", &q), ("match", "any")]));
-        }
-        let search_params = |offset: Option<&str>| {
-            let mut params = vec![("q", q.as_str())];
-            if matching_any {
-                params.push(("match", "any"));
-            }
-            if let Some(o) = offset {
-                params.push(("offset", o));
-            }
-            url(&base, &params)
-        };
-        let found: Vec<canyu_app::model::Post> = hits.iter().map(|(p, _)| p.clone()).collect();
-        let voted = cx.voted_among(&state, &found).await?;
-        let cards =
-            hits.iter().map(|(p, hit)| PostCard::new(&cx, p, voted.contains(&p.id), Some(hit))).collect();
-        let next = offset + SEARCH_PAGE_SIZE;
-        let more = (next < total && next <= canyu_app::board::MAX_OFFSET)
-            .then(|| search_params(Some(&next.to_string())));
-        let first = (offset > 0).then(|| search_params(None));
-        (cards, i18n::search_results(cx.locale, total), more, first)
+        any_url = found.any_url;
+        (found.cards, found.label, found.more_url, found.first_url)
     } else {
         let page = canyu_app::board::posts_page(
             &state,

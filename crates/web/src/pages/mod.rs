@@ -267,7 +267,7 @@ impl Cx {
 
     /// `2026-12-07`: the day `at` falls on in the site's zone.
     pub fn date(&self, at: Millis) -> String {
-        i18n::date(&self.zone, at)
+        self.zone.date(at)
     }
 
     /// `2026-12-07 20:00 北京时间`: a wall-clock time in the site's zone, the zone named.

@@ -12,7 +12,8 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-const PAGE_SIZE: usize = 20;
+/// Results per page, on the board's search and on `/search`.
+pub const PAGE_SIZE: usize = 20;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -38,6 +39,55 @@ pub struct SearchPage {
     pub matching_any: bool,
 }
 
+/// One page of search results as the board and `/search` show them.
+pub struct Results {
+    pub cards: Vec<PostCard>,
+    pub label: String,
+    pub more_url: Option<String>,
+    pub first_url: Option<String>,
+    /// With every word finding nothing: the same search for any of them.
+    pub any_url: Option<String>,
+}
+
+/// Searches `q` (within `product_id`, or everywhere) and builds the page's cards and links,
+/// which keep `q` and `match` and point at `base`.
+pub async fn results(
+    state: &AppState,
+    cx: &Cx,
+    base: &str,
+    q: &str,
+    product_id: Option<i64>,
+    offset: Option<usize>,
+    matching_any: bool,
+) -> WebResult<Results> {
+    let offset = offset.unwrap_or(0).min(canyu_app::board::MAX_OFFSET);
+    let found = canyu_app::board::search(state, q, product_id, PAGE_SIZE, offset, matching_any).await?;
+    let posts: Vec<canyu_app::model::Post> = found.hits.iter().map(|(p, _)| p.clone()).collect();
+    let voted = cx.voted_among(state, &posts).await?;
+    let cards =
+        found.hits.iter().map(|(p, hit)| PostCard::new(cx, p, voted.contains(&p.id), Some(hit))).collect();
+    let link = |offset: Option<&str>| {
+        let mut params = vec![("q", q)];
+        if matching_any {
+            params.push(("match", "any"));
+        }
+        if let Some(o) = offset {
+            params.push(("offset", o));
+        }
+        url(base, &params)
+    };
+    let next = offset + PAGE_SIZE;
+    Ok(Results {
+        cards,
+        label: i18n::search_results(cx.locale, found.total),
+        more_url: (next < found.total && next <= canyu_app::board::MAX_OFFSET)
+            .then(|| link(Some(&next.to_string()))),
+        first_url: (offset > 0).then(|| link(None)),
+        any_url: (found.total == 0 && found.words > 1 && !matching_any)
+            .then(|| url(base, &[("q", q), ("match", "any")])),
+    })
+}
+
 pub async fn page(
     State(state): State<AppState>,
     cx: Cx,
@@ -46,42 +96,20 @@ pub async fn page(
     // As the board's search box: at most 200 characters are read.
     let q: String = query.q.trim().chars().take(200).collect();
     let matching_any = query.match_words.as_deref() == Some("any");
-    let mut page = SearchPage {
+    let found = match q.is_empty() {
+        true => None,
+        false => Some(results(&state, &cx, "/search", &q, None, query.offset, matching_any).await?),
+    };
+    let page = SearchPage {
         t: cx.t,
         ctx: cx.layout("search"),
-        searching: !q.is_empty(),
+        searching: found.is_some(),
         q,
-        results_label: String::new(),
-        posts: Vec::new(),
-        more_url: None,
-        any_url: None,
+        results_label: found.as_ref().map(|f| f.label.clone()).unwrap_or_default(),
+        more_url: found.as_ref().and_then(|f| f.more_url.clone()),
+        any_url: found.as_ref().and_then(|f| f.any_url.clone()),
+        posts: found.map(|f| f.cards).unwrap_or_default(),
         matching_any,
     };
-    if page.searching {
-        let offset = query.offset.unwrap_or(0).min(canyu_app::board::MAX_OFFSET);
-        let found = canyu_app::board::search(&state, &page.q, None, PAGE_SIZE, offset, matching_any).await?;
-        let posts: Vec<canyu_app::model::Post> = found.hits.iter().map(|(p, _)| p.clone()).collect();
-        let voted = cx.voted_among(&state, &posts).await?;
-        page.posts = found
-            .hits
-            .iter()
-            .map(|(p, hit)| PostCard::new(&cx, p, voted.contains(&p.id), Some(hit)))
-            .collect();
-        page.results_label = i18n::search_results(cx.locale, found.total);
-        let mut params = vec![("q", page.q.clone())];
-        if matching_any {
-            params.push(("match", "any".to_string()));
-        }
-        let next = offset + PAGE_SIZE;
-        if next < found.total && next <= canyu_app::board::MAX_OFFSET {
-            let mut more = params.clone();
-            more.push(("offset", next.to_string()));
-            let pairs: Vec<(&str, &str)> = more.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            page.more_url = Some(url("/search", &pairs));
-        }
-        if found.total == 0 && found.words > 1 && !matching_any {
-            page.any_url = Some(url("/search", &[("q", &page.q), ("match", "any")]));
-        }
-    }
     Ok(cx.ok(page))
 }
