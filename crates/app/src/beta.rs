@@ -41,6 +41,9 @@ pub async fn product(app: &App, slug: &str) -> AppResult<Product> {
 }
 
 pub async fn ensure_post_visible(app: &App, auth: Option<&Auth>, post: &Post) -> AppResult<()> {
+    if !crate::policy::can_see_removed(auth, post) {
+        return Err(ErrorCode::PostNotFound.into());
+    }
     if post.beta && !can_see_beta(app, auth, post.product_id).await? {
         return Err(ErrorCode::BetaMembersOnly.into());
     }

@@ -9,6 +9,7 @@
 //! | the co-creation board: posts, votes, comments, statuses, search, merges | [`board`] |
 //! | the catalog: categories and products | [`catalog`] |
 //! | the weekly release train | [`releases`] |
+//! | edits, deletes, reports, hide/lock/pin, the audit log | [`moderation`] |
 //! | demands (posts that ask for the same thing) | [`demands`] |
 //! | the beta programme | [`beta`] |
 //! | points, levels, the leaderboard | [`points`] |
@@ -27,6 +28,7 @@ pub mod catalog;
 pub mod demands;
 pub mod error;
 pub mod jobs;
+pub mod moderation;
 pub mod notify;
 pub mod points;
 pub mod policy;
@@ -53,9 +55,10 @@ pub mod model {
     pub use canyu_store::{
         ApiToken, BetaGroup, BetaMembership, Campaign, Cancellation, Category, Comment, CreditedPost, Demand,
         DemandPost, DrawEntry, DrawState, FCodeBatch, FCodeRecord, Identity, JudgedWeek, LaunchOrder,
-        LaunchOrderEvent, LaunchRow, LeaderboardRow, MergeOutcome, MergedPost, Notification,
-        NotificationKind, Order, OrderHolder, PastRelease, PaymentOutcome, PointsEntry, Post, PostFilter,
-        PostPage, Product, ProductionSummary, Release, ReleasePost, ReleaseStatus, Reservation,
-        ReserveOutcome, Sort, StatusChange, Transition, UnmergeOutcome, User, VoteOutcome, Wave, Webhook,
+        LaunchOrderEvent, LaunchRow, LeaderboardRow, MergeOutcome, MergedPost, ModAction, ModerationEntry,
+        Notification, NotificationKind, Order, OrderHolder, PastRelease, PaymentOutcome, PointsEntry, Post,
+        PostFilter, PostPage, Product, ProductionSummary, Release, ReleasePost, ReleaseStatus, ReportOutcome,
+        ReportedItem, Reservation, ReserveOutcome, Revision, Sort, StatusChange, Transition, UnmergeOutcome,
+        User, VoteOutcome, Wave, Webhook,
     };
 }

@@ -37,3 +37,46 @@ pub async fn can_see_beta(app: &App, auth: Option<&Auth>, product_id: i64) -> Ap
         Some(a) => app.store.is_beta_member(product_id, a.user.id).await?,
     })
 }
+
+/// Who may read a post, beyond the beta board: a deleted post only moderators; a hidden one
+/// its author and moderators. Everyone else is told it does not exist.
+pub fn can_see_removed(auth: Option<&Auth>, post: &canyu_store::Post) -> bool {
+    let moderator = auth.is_some_and(|a| a.user.role.can_triage());
+    if post.deleted_at.is_some() {
+        return moderator;
+    }
+    if post.hidden_at.is_some() {
+        return moderator || auth.is_some_and(|a| a.user.id == post.author_id);
+    }
+    true
+}
+
+/// Authors edit their own posts unless locked; moderators edit any.
+pub fn can_edit_post(auth: &Auth, post: &canyu_store::Post) -> bool {
+    auth.user.role.can_triage() || (auth.user.id == post.author_id && post.locked_at.is_none())
+}
+
+/// Authors withdraw their own posts; moderators any.
+pub fn can_delete_post(auth: &Auth, post: &canyu_store::Post) -> bool {
+    auth.user.role.can_triage() || auth.user.id == post.author_id
+}
+
+/// Authors edit and withdraw their own comments (not on a locked post); moderators any.
+pub fn can_change_comment(auth: &Auth, post: &canyu_store::Post, comment: &canyu_store::Comment) -> bool {
+    auth.user.role.can_triage() || (auth.user.id == comment.author_id && post.locked_at.is_none())
+}
+
+/// Comments on a locked post come from moderators only; a hidden or deleted post takes none
+/// but theirs.
+pub fn ensure_can_comment(auth: &Auth, post: &canyu_store::Post) -> AppResult<()> {
+    if auth.user.role.can_triage() {
+        return Ok(());
+    }
+    if !post.is_listed() {
+        return Err(ErrorCode::PostHidden.into());
+    }
+    if post.locked_at.is_some() {
+        return Err(ErrorCode::PostLocked.into());
+    }
+    Ok(())
+}

@@ -212,6 +212,14 @@ error_codes! {
     WebhookPrivateAddress = "webhook_private_address", 422, "Webhook 不能指向内网、本机或链路本地地址（管理员可用 CANYU_WEBHOOKS_ALLOW_PRIVATE 允许）。", "A webhook may not point at a private, loopback or link-local address (an administrator can allow them with CANYU_WEBHOOKS_ALLOW_PRIVATE).";
     UriTooLong = "uri_too_long", 414, "请求地址太长。", "The request's address is too long.";
     HeadersTooLarge = "headers_too_large", 431, "请求头太大（Cookie 过多？清除本站 Cookie 后再试）。", "The request's headers are too large (too many cookies? clear this site's cookies and retry).";
+    CommentNotFound = "comment_not_found", 404, "评论不存在。", "No such comment.";
+    PostLocked = "post_locked", 409, "该帖子已被锁定，不能再评论或编辑。", "This post is locked: it takes no more comments or edits.";
+    PostHidden = "post_hidden", 409, "该帖子已被隐藏或删除，不能投票或评论。", "This post is hidden or deleted; it takes no votes or comments.";
+    ReportNotFound = "report_not_found", 404, "这条内容没有待处理的举报。", "There are no open reports of that.";
+    InvalidModerationAction = "invalid_moderation_action", 422, "操作必须是 hide（隐藏）、unhide（取消隐藏）、lock（锁定）、unlock（解锁）、pin（置顶）或 unpin（取消置顶）。", "The action must be hide, unhide, lock, unlock, pin or unpin.";
+    InvalidReportReason = "invalid_report_reason", 422, "举报原因必须是 spam（广告）、abuse（辱骂攻击）、off_topic（无关内容）、illegal（违法信息）或 other（其他）。", "The reason must be spam, abuse, off_topic, illegal or other.";
+    ReportNoteTooLong = "report_note_too_long", 422, "补充说明最多 500 个字。", "The note may have at most 500 characters.";
+    CannotReportOwn = "cannot_report_own", 422, "不能举报自己发的内容；可以编辑或删除它。", "You cannot report what you wrote yourself; edit or delete it instead.";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

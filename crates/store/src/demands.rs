@@ -56,7 +56,7 @@ impl Store {
     pub async fn open_posts(&self, product_id: i64, since: Millis, limit: i64) -> StoreResult<Vec<OpenPost>> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT id, title, body, author_id, votes, created_at FROM posts \
-             WHERE product_id = $1 AND merged_into IS NULL AND beta = 0 AND status IN {OPEN} \
+             WHERE product_id = $1 AND merged_into IS NULL AND beta = 0 AND hidden_at IS NULL AND deleted_at IS NULL AND status IN {OPEN} \
              AND (created_at >= $2 OR id IN (SELECT post_id FROM votes WHERE created_at >= $2)) \
              ORDER BY id DESC LIMIT $3"
         )))

@@ -15,6 +15,7 @@ mod identities;
 mod inline;
 mod launch_orders;
 mod merge;
+mod moderation;
 mod notifications;
 mod points;
 mod posts;
@@ -36,6 +37,9 @@ pub use launch_orders::{
     LaunchOrder, LaunchOrderEvent, LaunchRow, OrderHolder, PaymentOutcome, ProductionSummary, Transition,
 };
 pub use merge::{MergeOutcome, MergedPost, UnmergeOutcome};
+pub use moderation::{
+    ModAction, ModerationEntry, NewReport, PostEdit, ReportOutcome, ReportedItem, Revision,
+};
 pub use notifications::{Notification, NotificationKind};
 pub use points::{CreditedPost, LeaderboardRow, PointsEntry};
 pub use posts::{

@@ -35,6 +35,10 @@ pub enum NotificationKind {
     HoldExpiring,
     /// A wave the fan holds an F-code for, or reserved for, was cancelled before it opened.
     WaveCancelled,
+    /// Someone replied to the fan's comment.
+    CommentReply,
+    /// A new comment on a post the fan wrote or follows.
+    NewComment,
 }
 
 impl NotificationKind {
@@ -52,6 +56,8 @@ impl NotificationKind {
             NotificationKind::LaunchOrder => "order.state",
             NotificationKind::HoldExpiring => "order.hold_expiring",
             NotificationKind::WaveCancelled => "wave.cancelled",
+            NotificationKind::CommentReply => "comment.reply",
+            NotificationKind::NewComment => "comment.new",
         }
     }
 
@@ -69,6 +75,8 @@ impl NotificationKind {
             NotificationKind::LaunchOrder,
             NotificationKind::HoldExpiring,
             NotificationKind::WaveCancelled,
+            NotificationKind::CommentReply,
+            NotificationKind::NewComment,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)
@@ -91,6 +99,9 @@ pub struct Notification {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Audience {
     AuthorOnly,
+    /// New comments: the author and whoever follows the post.
+    AuthorAndFollowers,
+    /// Status changes, merges, releases: the author, the voters and the followers.
     AuthorAndVoters,
 }
 
@@ -106,20 +117,28 @@ pub(crate) struct Event<'a> {
 }
 
 impl Store {
-    /// Tells a post's author (and voters) about `event`, except the person who caused it.
+    /// Tells a post's author (and voters, and followers) about `event`, except the person who
+    /// caused it and whoever muted the post.
     pub(crate) async fn notify_followers(
         tx: &mut Tx,
         event: &Event<'_>,
         audience: Audience,
     ) -> StoreResult<u64> {
-        let voters = match audience {
+        let others = match audience {
             Audience::AuthorOnly => "",
-            Audience::AuthorAndVoters => " UNION SELECT user_id FROM votes WHERE post_id = $4",
+            Audience::AuthorAndFollowers => {
+                " UNION SELECT user_id FROM post_follows WHERE post_id = $4 AND following = 1"
+            }
+            Audience::AuthorAndVoters => {
+                " UNION SELECT user_id FROM votes WHERE post_id = $4 \
+                 UNION SELECT user_id FROM post_follows WHERE post_id = $4 AND following = 1"
+            }
         };
         let sql = format!(
             "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
              SELECT f.uid, $1, $2, $4, $5, $6, $7 FROM \
-             (SELECT author_id AS uid FROM posts WHERE id = $4{voters}) f WHERE f.uid <> $3 \
+             (SELECT author_id AS uid FROM posts WHERE id = $4{others}) f WHERE f.uid <> $3 \
+             AND NOT EXISTS (SELECT 1 FROM post_follows m WHERE m.post_id = $4 AND m.user_id = f.uid AND m.following = 0) \
              ON CONFLICT (user_id, event_key) DO NOTHING"
         );
         let told = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -137,6 +156,37 @@ impl Store {
         Self::enqueue_webhooks(tx, event.kind.as_str(), event.key, event.post_id, &event.data, event.now)
             .await?;
         Ok(told)
+    }
+
+    /// Tells one fan about an event of a post (unless they muted it); the email follows
+    /// with the event's other notices.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn notify_user(
+        tx: &mut Tx,
+        user_id: i64,
+        kind: NotificationKind,
+        key: &str,
+        post_id: i64,
+        actor_id: i64,
+        data: &serde_json::Value,
+        now: Millis,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS \
+             (SELECT 1 FROM post_follows m WHERE m.post_id = $4 AND m.user_id = $1 AND m.following = 0) \
+             ON CONFLICT (user_id, event_key) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(kind.as_str())
+        .bind(key)
+        .bind(post_id)
+        .bind(actor_id)
+        .bind(data.to_string())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
     }
 
     /// The fan's notifications, newest first; `before` is the id of the last one of the

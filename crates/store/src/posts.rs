@@ -30,7 +30,28 @@ pub struct Post {
     pub merged_into: Option<i64>,
     /// On the product's beta board: visible to beta members and the product's staff only.
     pub beta: bool,
+    /// When its author (or a moderator on their behalf) last edited it.
+    pub edited_at: Option<Millis>,
+    /// Withdrawn by its author or a moderator: seen by moderators only.
+    pub deleted_at: Option<Millis>,
+    /// Hidden by a moderator: seen by its author (with the reason) and moderators only.
+    pub hidden_at: Option<Millis>,
+    pub hidden_reason: Option<String>,
+    /// Locked: only moderators comment or edit.
+    pub locked_at: Option<Millis>,
+    /// Pinned to the top of its product's board.
+    pub pinned_at: Option<Millis>,
 }
+
+impl Post {
+    /// Whether the post is on the public board (neither hidden nor deleted).
+    pub fn is_listed(&self) -> bool {
+        self.hidden_at.is_none() && self.deleted_at.is_none()
+    }
+}
+
+/// The rows the public board shows and counts: not on a beta board, not hidden, not deleted.
+pub(crate) const LISTED: &str = "beta = 0 AND hidden_at IS NULL AND deleted_at IS NULL";
 
 /// A status change to record, inside the caller's transaction.
 pub(crate) struct StatusMove<'a> {
@@ -110,11 +131,26 @@ pub struct BulkPost {
 pub struct Comment {
     pub id: i64,
     pub post_id: i64,
+    pub author_id: i64,
     pub author_handle: String,
     pub author_role: Role,
     pub body: String,
     pub official: bool,
     pub created_at: Millis,
+    /// The comment this one replies to.
+    pub parent_id: Option<i64>,
+    pub edited_at: Option<Millis>,
+    /// Withdrawn by its author or a moderator; the body is kept for moderators only.
+    pub deleted_at: Option<Millis>,
+    /// Hidden by a moderator.
+    pub hidden_at: Option<Millis>,
+}
+
+impl Comment {
+    /// Whether everyone may read its text.
+    pub fn is_shown(&self) -> bool {
+        self.hidden_at.is_none() && self.deleted_at.is_none()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -188,11 +224,13 @@ pub struct PostPage {
 
 const POST_SELECT: &str = "SELECT p.id, p.product_id, pr.slug AS product_slug, pr.name AS product_name, \
      p.author_id, u.handle AS author_handle, u.role AS author_role, p.kind, p.title, p.body, \
-     p.status, p.votes, p.comments, p.hot, p.created_at, p.updated_at, p.merged_into, p.beta \
+     p.status, p.votes, p.comments, p.hot, p.created_at, p.updated_at, p.merged_into, p.beta, \
+     p.edited_at, p.deleted_at, p.hidden_at, p.hidden_reason, p.locked_at, p.pinned_at \
      FROM posts p JOIN users u ON u.id = p.author_id JOIN products pr ON pr.id = p.product_id";
 
-const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, u.handle, u.role, c.body, c.official, \
-     c.created_at FROM comments c JOIN users u ON u.id = c.author_id";
+pub(crate) const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, c.author_id, u.handle, u.role, c.body, \
+     c.official, c.created_at, c.parent_id, c.edited_at, c.deleted_at, c.hidden_at \
+     FROM comments c JOIN users u ON u.id = c.author_id";
 
 pub(crate) fn decode_err(e: ErrorCode) -> sqlx::Error {
     sqlx::Error::Decode(Box::new(e))
@@ -222,6 +260,12 @@ fn post_from_row(r: &AnyRow) -> Result<Post, sqlx::Error> {
         updated_at: r.try_get("updated_at")?,
         merged_into: r.try_get("merged_into")?,
         beta: r.try_get::<i64, _>("beta")? != 0,
+        edited_at: r.try_get("edited_at")?,
+        deleted_at: r.try_get("deleted_at")?,
+        hidden_at: r.try_get("hidden_at")?,
+        hidden_reason: r.try_get("hidden_reason")?,
+        locked_at: r.try_get("locked_at")?,
+        pinned_at: r.try_get("pinned_at")?,
     })
 }
 
@@ -369,7 +413,10 @@ impl Store {
     /// One page of posts in the filter's order, with the cursor of the next page.
     pub async fn list_posts(&self, f: &PostFilter<'_>) -> StoreResult<PostPage> {
         let limit = f.limit.clamp(1, 100);
-        let mut conditions: Vec<String> = vec![format!("p.beta = {}", i64::from(f.beta))];
+        let mut conditions: Vec<String> = vec![
+            format!("p.beta = {}", i64::from(f.beta)),
+            "p.hidden_at IS NULL AND p.deleted_at IS NULL".into(),
+        ];
         let mut args: Vec<Arg<'_>> = Vec::new();
         if let Some(product) = f.product_id {
             let p = next(&mut args, Arg::Int(product));
@@ -472,10 +519,10 @@ impl Store {
     pub async fn recount_products(&self) -> StoreResult<()> {
         let mut tx = self.write.begin().await?;
         sqlx::query("DELETE FROM product_status_counts").execute(&mut *tx).await?;
-        sqlx::query(
+        sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO product_status_counts (product_id, status, n) \
-             SELECT product_id, status, COUNT(*) FROM posts WHERE beta = 0 GROUP BY product_id, status",
-        )
+             SELECT product_id, status, COUNT(*) FROM posts WHERE {LISTED} GROUP BY product_id, status"
+        )))
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -602,12 +649,16 @@ impl Store {
         Ok(q.fetch_all(&self.read).await?)
     }
 
+    /// Adds a comment (a reply when `parent_id` names a comment of the same post) and tells,
+    /// once each: the replied-to comment's author, the post's author (an official reply says
+    /// so) and the post's followers.
     pub async fn add_comment(
         &self,
         post_id: i64,
         author_id: i64,
         body: &str,
         official: bool,
+        parent_id: Option<i64>,
         now: Millis,
     ) -> StoreResult<Comment> {
         let mut tx = self.write.begin().await?;
@@ -626,40 +677,62 @@ impl Store {
             return Err(ErrorCode::PostMerged.into());
         }
         let title: String = row.try_get("title")?;
+        let parent_author: Option<i64> = match parent_id {
+            Some(parent) => Some(
+                sqlx::query_scalar("SELECT author_id FROM comments WHERE id = $1 AND post_id = $2")
+                    .bind(parent)
+                    .bind(post_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(ErrorCode::CommentNotFound)?,
+            ),
+            None => None,
+        };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO comments (post_id, author_id, body, official, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO comments (post_id, author_id, body, official, parent_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(post_id)
         .bind(author_id)
         .bind(body)
         .bind(i64::from(official))
+        .bind(parent_id)
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        // One key for every notice of this comment: whoever is in several audiences hears
+        // once, by the first (most specific) notice.
+        let key = format!("comment:{id}");
+        let data = serde_json::json!({ "title": title, "comment": id });
+        if let Some(parent_author) = parent_author.filter(|a| *a != author_id) {
+            Self::notify_user(
+                &mut tx,
+                parent_author,
+                NotificationKind::CommentReply,
+                &key,
+                post_id,
+                author_id,
+                &data,
+                now,
+            )
+            .await?;
+        }
         if official {
-            let key = format!("comment:{id}");
-            let data = serde_json::json!({ "title": title, "comment": id });
             let event = Event {
                 kind: NotificationKind::OfficialReply,
                 key: &key,
                 post_id,
                 actor_id: author_id,
-                data,
+                data: data.clone(),
                 now,
             };
             Self::notify_followers(&mut tx, &event, Audience::AuthorOnly).await?;
         }
+        let event =
+            Event { kind: NotificationKind::NewComment, key: &key, post_id, actor_id: author_id, data, now };
+        Self::notify_followers(&mut tx, &event, Audience::AuthorAndFollowers).await?;
         tx.commit().await?;
-        self.comment(id).await?.ok_or_else(|| ErrorCode::PostNotFound.into())
-    }
-
-    async fn comment(&self, id: i64) -> StoreResult<Option<Comment>> {
-        let row = sqlx::query(AssertSqlSafe(format!("{COMMENT_SELECT} WHERE c.id = $1")))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        Ok(row.as_ref().map(comment_from_row).transpose()?)
+        self.comment_by_id(id).await?.ok_or_else(|| ErrorCode::PostNotFound.into())
     }
 
     pub async fn comments(&self, post_id: i64) -> StoreResult<Vec<Comment>> {
@@ -742,11 +815,13 @@ impl Store {
         tx: &mut sqlx::Transaction<'static, Any>,
         change: &StatusMove<'_>,
     ) -> StoreResult<i64> {
-        let beta: i64 = sqlx::query_scalar("SELECT beta FROM posts WHERE id = $1")
-            .bind(change.post_id)
-            .fetch_one(&mut **tx)
-            .await?;
-        if beta == 0 {
+        let counted: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT CASE WHEN {LISTED} THEN 1 ELSE 0 END FROM posts WHERE id = $1"
+        )))
+        .bind(change.post_id)
+        .fetch_one(&mut **tx)
+        .await?;
+        if counted == 1 {
             Self::bump_status_count(tx, change.product_id, change.from, -1).await?;
             Self::bump_status_count(tx, change.product_id, change.to, 1).await?;
         }
@@ -948,7 +1023,7 @@ impl Store {
     /// into. Beta posts are left out too: search and suggestions are public.
     pub async fn posts_for_index(&self, after_id: i64, limit: i64) -> StoreResult<Vec<IndexRow>> {
         let rows = sqlx::query(
-            "SELECT id, product_id, title, body, created_at FROM posts WHERE id > $1 AND merged_into IS NULL AND beta = 0 \
+            "SELECT id, product_id, title, body, created_at FROM posts WHERE id > $1 AND merged_into IS NULL AND beta = 0 AND hidden_at IS NULL AND deleted_at IS NULL \
              ORDER BY id LIMIT $2",
         )
         .bind(after_id)
@@ -969,16 +1044,21 @@ impl Store {
     }
 }
 
-fn comment_from_row(r: &AnyRow) -> Result<Comment, sqlx::Error> {
+pub(crate) fn comment_from_row(r: &AnyRow) -> Result<Comment, sqlx::Error> {
     let role: String = r.try_get("role")?;
     let official: i64 = r.try_get("official")?;
     Ok(Comment {
         id: r.try_get("id")?,
         post_id: r.try_get("post_id")?,
+        author_id: r.try_get("author_id")?,
         author_handle: r.try_get("handle")?,
         author_role: Role::parse(&role).map_err(decode_err)?,
         body: r.try_get("body")?,
         official: official != 0,
         created_at: r.try_get("created_at")?,
+        parent_id: r.try_get("parent_id")?,
+        edited_at: r.try_get("edited_at")?,
+        deleted_at: r.try_get("deleted_at")?,
+        hidden_at: r.try_get("hidden_at")?,
     })
 }

@@ -101,7 +101,7 @@ async fn merge_unions_votes_and_undo_takes_back_only_what_it_moved() {
 
         // Merged posts take no votes, comments or status changes.
         assert_eq!(rejected(s.vote(source, f[4], 101).await), ErrorCode::PostMerged);
-        assert_eq!(rejected(s.add_comment(source, f[4], "x", false, 101).await), ErrorCode::PostMerged);
+        assert_eq!(rejected(s.add_comment(source, f[4], "x", false, None, 101).await), ErrorCode::PostMerged);
         assert_eq!(
             rejected(s.change_status(source, w.staff, PostStatus::Planned, None, 101).await),
             ErrorCode::PostMerged
@@ -240,8 +240,8 @@ async fn status_changes_and_official_replies_reach_followers_once() {
         let idea = post(&w, w.product, f[0], "idea").await;
         s.vote(idea, f[1], 20).await.unwrap();
         s.change_status(idea, w.staff, PostStatus::Planned, Some("下个版本"), 30).await.unwrap();
-        s.add_comment(idea, w.staff, "已安排", true, 31).await.unwrap();
-        s.add_comment(idea, f[1], "好耶", false, 32).await.unwrap();
+        s.add_comment(idea, w.staff, "已安排", true, None, 31).await.unwrap();
+        s.add_comment(idea, f[1], "好耶", false, None, 32).await.unwrap();
         let author = s.notifications(f[0], None, 10).await.unwrap();
         let kinds: Vec<_> = author.iter().map(|n| n.kind).collect();
         assert_eq!(kinds, [NotificationKind::OfficialReply, NotificationKind::PostStatus], "{backend:?}");

@@ -123,7 +123,7 @@ async fn posts_votes_comments_and_status_on_every_backend() {
             store.list_posts(&PostFilter { cursor: Some("nonsense"), limit: 10, ..Default::default() }).await;
         assert!(matches!(bad, Err(StoreError::Rejected(ErrorCode::InvalidCursor))));
 
-        let c = store.add_comment(ids[1], staff, "已收到", true, 10).await.unwrap();
+        let c = store.add_comment(ids[1], staff, "已收到", true, None, 10).await.unwrap();
         assert!(c.official);
         assert_eq!(store.post(ids[1]).await.unwrap().unwrap().comments, 1);
 

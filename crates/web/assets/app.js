@@ -178,7 +178,10 @@
     if (!id || !field) { return; }
     clearError(form);
     busy(form, true);
-    api("POST", "/api/v1/posts/" + encodeURIComponent(id) + "/comments", { body: field.value })
+    var payload = { body: field.value };
+    var replyTo = form.querySelector("input[name=reply_to]");
+    if (replyTo && replyTo.value) { payload.reply_to = parseInt(replyTo.value, 10); }
+    api("POST", "/api/v1/posts/" + encodeURIComponent(id) + "/comments", payload)
       .then(function (c) {
         var list = document.querySelector("[data-comment-list]");
         if (list && c) { list.appendChild(commentItem(c)); }

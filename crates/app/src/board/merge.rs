@@ -1,7 +1,7 @@
 //! Merging duplicates: the store moves votes and tells fans; here the search index and the
 //! read cache follow.
 
-use super::index_post;
+use super::sync_index;
 use crate::App;
 use crate::accounts::Auth;
 use crate::error::AppResult;
@@ -12,11 +12,8 @@ pub async fn merge(app: &App, auth: &Auth, post_id: i64, into: i64) -> AppResult
     auth.require(Role::Moderator)?;
     let outcome = app.store.merge_post(post_id, into, auth.user.id, app.now()).await?;
     // Searches and suggestions lead to the target from now on.
-    let ticket = app.search.delete(post_id);
-    match tokio::task::spawn_blocking(move || ticket.wait()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::error!(post = post_id, error = %e, "unindexing failed; run `canyu reindex`"),
-        Err(e) => tracing::error!(post = post_id, error = %e, "unindexing task failed"),
+    if let Some(post) = app.store.post(post_id).await? {
+        sync_index(app, &post).await;
     }
     app.cache.invalidate();
     tracing::info!(post = post_id, into, moved = outcome.moved_votes, by = auth.user.id, "post merged");
@@ -27,7 +24,7 @@ pub async fn unmerge(app: &App, auth: &Auth, post_id: i64) -> AppResult<UnmergeO
     auth.require(Role::Moderator)?;
     let outcome = app.store.unmerge_post(post_id, auth.user.id, app.now()).await?;
     if let Some(post) = app.store.post(post_id).await? {
-        index_post(app, &post).await;
+        sync_index(app, &post).await;
     }
     app.cache.invalidate();
     tracing::info!(post = post_id, from = outcome.target_id, by = auth.user.id, "merge undone");

@@ -2,13 +2,14 @@
 //! The JSON API and the HTML forms both call these, so validation, permission checks, rate
 //! limits and search indexing cannot drift apart.
 
+pub mod follow;
 pub mod merge;
 pub mod similar;
 
 use crate::accounts::Auth;
 use crate::error::{AppError, AppResult};
 use crate::ratelimit::limit;
-use crate::{App, beta};
+use crate::{App, beta, policy};
 use canyu_core::{Body, ErrorCode, PostKind, PostStatus, Role, Tag, Title};
 use canyu_store::{Comment, NewPost, Post, PostFilter, PostPage, StatusChange, VoteOutcome};
 pub use canyu_text::{MAX_OFFSET, SearchHit};
@@ -74,25 +75,47 @@ pub async fn index_post(app: &App, post: &Post) {
     }
 }
 
+/// The post a fan acts on: one they may see, on the board (not hidden or deleted).
+async fn post_to_act_on(app: &App, auth: &Auth, post_id: i64) -> AppResult<Post> {
+    let post = app.store.post(post_id).await?.ok_or(ErrorCode::PostNotFound)?;
+    beta::ensure_post_visible(app, Some(auth), &post).await?;
+    Ok(post)
+}
+
 pub async fn vote(app: &App, auth: &Auth, post_id: i64) -> AppResult<VoteOutcome> {
     limit(app, format!("vote:{}", auth.user.id), app.config.writes_per_minute)?;
-    beta::ensure_post_id_visible(app, auth, post_id).await?;
+    if !post_to_act_on(app, auth, post_id).await?.is_listed() {
+        return Err(ErrorCode::PostHidden.into());
+    }
     Ok(app.store.vote(post_id, auth.user.id, app.now()).await?)
 }
 
 pub async fn unvote(app: &App, auth: &Auth, post_id: i64) -> AppResult<VoteOutcome> {
     limit(app, format!("vote:{}", auth.user.id), app.config.writes_per_minute)?;
-    beta::ensure_post_id_visible(app, auth, post_id).await?;
+    if !post_to_act_on(app, auth, post_id).await?.is_listed() {
+        return Err(ErrorCode::PostHidden.into());
+    }
     Ok(app.store.unvote(post_id, auth.user.id).await?)
 }
 
-/// Comments by moderators and staff are marked official: the brand's answer.
-pub async fn comment(app: &App, auth: &Auth, post_id: i64, body: &str) -> AppResult<Comment> {
+/// Comments by moderators and staff are marked official: the brand's answer. `reply_to`
+/// names a comment of the same post.
+pub async fn comment(
+    app: &App,
+    auth: &Auth,
+    post_id: i64,
+    body: &str,
+    reply_to: Option<i64>,
+) -> AppResult<Comment> {
     let body = Body::parse_comment(body)?;
     limit(app, format!("write:{}", auth.user.id), app.config.writes_per_minute)?;
-    beta::ensure_post_id_visible(app, auth, post_id).await?;
+    let post = post_to_act_on(app, auth, post_id).await?;
+    policy::ensure_can_comment(auth, &post)?;
     let official = auth.user.role.can_triage();
-    Ok(app.store.add_comment(post_id, auth.user.id, body.as_str(), official, app.now()).await?)
+    let comment =
+        app.store.add_comment(post_id, auth.user.id, body.as_str(), official, reply_to, app.now()).await?;
+    app.cache.invalidate();
+    Ok(comment)
 }
 
 pub const NOTE_MAX_CHARS: usize = 1_000;
@@ -177,12 +200,58 @@ pub async fn post(app: &App, id: i64) -> AppResult<Option<Post>> {
     Ok(app.store.post(id).await?)
 }
 
-pub async fn comments(app: &App, post_id: i64) -> AppResult<Vec<Comment>> {
-    Ok(app.store.comments(post_id).await?)
+/// A post's comments, oldest first, as the caller may read them: the text of a deleted
+/// comment, or of a hidden one, is cleared for everyone but moderators (and, for a hidden
+/// one, its author), so a thread keeps its shape.
+pub async fn comments(app: &App, auth: Option<&Auth>, post_id: i64) -> AppResult<Vec<Comment>> {
+    let moderator = auth.is_some_and(|a| a.user.role.can_triage());
+    let mut comments = app.store.comments(post_id).await?;
+    if !moderator {
+        for c in &mut comments {
+            let own = auth.is_some_and(|a| a.user.id == c.author_id);
+            if c.deleted_at.is_some() || (c.hidden_at.is_some() && !own) {
+                c.body.clear();
+            }
+        }
+    }
+    Ok(comments)
+}
+
+/// One comment, when the caller may see it and its post (a withdrawn one: moderators only).
+pub async fn comment_by_id(app: &App, auth: Option<&Auth>, id: i64) -> AppResult<Comment> {
+    let comment = app.store.comment_by_id(id).await?.ok_or(ErrorCode::CommentNotFound)?;
+    let post = app.store.post(comment.post_id).await?.ok_or(ErrorCode::CommentNotFound)?;
+    let moderator = auth.is_some_and(|a| a.user.role.can_triage());
+    let visible = beta::ensure_post_visible(app, auth, &post).await.is_ok();
+    if !visible || (comment.deleted_at.is_some() && !moderator) {
+        return Err(ErrorCode::CommentNotFound.into());
+    }
+    Ok(comment)
 }
 
 pub async fn status_history(app: &App, post_id: i64) -> AppResult<Vec<StatusChange>> {
     Ok(app.store.status_history(post_id).await?)
+}
+
+/// Puts a post into the search index, or takes it out when it is no longer on the public
+/// board (hidden, deleted, merged, on a beta board).
+pub async fn sync_index(app: &App, post: &Post) {
+    if post.is_listed() && !post.beta && post.merged_into.is_none() {
+        index_post(app, post).await;
+        return;
+    }
+    let ticket = app.search.delete(post.id);
+    match tokio::task::spawn_blocking(move || ticket.wait()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(post = post.id, error = %e, "unindexing failed; run `canyu reindex`"),
+        Err(e) => tracing::error!(post = post.id, error = %e, "unindexing task failed"),
+    }
+}
+
+/// The product's pinned posts, newest pin first.
+pub async fn pinned(app: &App, product_id: i64) -> AppResult<Vec<Post>> {
+    let ids = app.store.pinned_posts(product_id).await?;
+    Ok(app.store.posts_by_ids(&ids).await?)
 }
 
 pub async fn has_voted(app: &App, post_id: i64, user_id: i64) -> AppResult<bool> {

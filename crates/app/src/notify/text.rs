@@ -36,6 +36,13 @@ pub fn notification_url(n: &Notification) -> Option<String> {
         let campaign = n.data.get("campaign").and_then(|v| v.as_i64())?;
         return Some(format!("/campaigns/{campaign}"));
     }
+    if matches!(n.kind, K::CommentReply | K::NewComment | K::OfficialReply) {
+        let comment = n.data.get("comment").and_then(|v| v.as_i64());
+        return n.post_id.map(|post| match comment {
+            Some(c) => format!("/posts/{post}#c{c}"),
+            None => format!("/posts/{post}"),
+        });
+    }
     match n.data.get("into").and_then(|v| v.as_i64()) {
         Some(into) if n.kind == NotificationKind::PostMerged => Some(format!("/posts/{into}")),
         _ => n.post_id.map(|id| format!("/posts/{id}")),
@@ -141,6 +148,20 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
                 Locale::En => format!(
                     "Your order #{order} has about {minutes} minutes left to be paid; after that it is cancelled and its unit goes back on sale."
                 ),
+            }
+        }
+        K::CommentReply => {
+            let who = n.actor_handle.clone().unwrap_or_default();
+            match locale {
+                Locale::ZhCn => format!("{who} 回复了你在「{title}」下的评论。"),
+                Locale::En => format!("{who} replied to your comment on “{title}”."),
+            }
+        }
+        K::NewComment => {
+            let who = n.actor_handle.clone().unwrap_or_default();
+            match locale {
+                Locale::ZhCn => format!("{who} 评论了「{title}」。"),
+                Locale::En => format!("{who} commented on “{title}”."),
             }
         }
         K::WaveCancelled => {

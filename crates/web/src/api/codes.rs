@@ -6,6 +6,67 @@ use canyu_core::ErrorCode;
 
 pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
     (
+        "updatePost",
+        &[
+            ErrorCode::BetaMembersOnly,
+            ErrorCode::BodyEmpty,
+            ErrorCode::BodyTooLong,
+            ErrorCode::Forbidden,
+            ErrorCode::InvalidTag,
+            ErrorCode::PostLocked,
+            ErrorCode::PostNotFound,
+            ErrorCode::TitleEmpty,
+            ErrorCode::TitleTooLong,
+        ],
+    ),
+    ("deletePost", &[ErrorCode::BetaMembersOnly, ErrorCode::Forbidden, ErrorCode::PostNotFound]),
+    (
+        "moderatePost",
+        &[
+            ErrorCode::CommentTooLong,
+            ErrorCode::Forbidden,
+            ErrorCode::InvalidModerationAction,
+            ErrorCode::PostNotFound,
+        ],
+    ),
+    ("listPostRevisions", &[ErrorCode::Forbidden, ErrorCode::PostNotFound]),
+    ("followPost", &[ErrorCode::BetaMembersOnly, ErrorCode::PostNotFound]),
+    ("unfollowPost", &[ErrorCode::BetaMembersOnly, ErrorCode::PostNotFound]),
+    (
+        "updateComment",
+        &[
+            ErrorCode::CommentEmpty,
+            ErrorCode::CommentNotFound,
+            ErrorCode::CommentTooLong,
+            ErrorCode::Forbidden,
+            ErrorCode::PostLocked,
+        ],
+    ),
+    ("deleteComment", &[ErrorCode::CommentNotFound, ErrorCode::Forbidden, ErrorCode::PostLocked]),
+    (
+        "moderateComment",
+        &[
+            ErrorCode::CommentNotFound,
+            ErrorCode::CommentTooLong,
+            ErrorCode::Forbidden,
+            ErrorCode::InvalidModerationAction,
+        ],
+    ),
+    (
+        "createReport",
+        &[
+            ErrorCode::BetaMembersOnly,
+            ErrorCode::CannotReportOwn,
+            ErrorCode::CommentNotFound,
+            ErrorCode::InvalidReportReason,
+            ErrorCode::PostNotFound,
+            ErrorCode::ReportNoteTooLong,
+        ],
+    ),
+    ("listReports", &[ErrorCode::Forbidden]),
+    ("dismissReports", &[ErrorCode::Forbidden, ErrorCode::ReportNotFound]),
+    ("listModerationLog", &[ErrorCode::Forbidden, ErrorCode::InvalidCursor, ErrorCode::InvalidLimit]),
+    (
         "adjustUserPoints",
         &[
             ErrorCode::Forbidden,
@@ -130,7 +191,10 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
         &[
             ErrorCode::BetaMembersOnly,
             ErrorCode::CommentEmpty,
+            ErrorCode::CommentNotFound,
             ErrorCode::CommentTooLong,
+            ErrorCode::PostHidden,
+            ErrorCode::PostLocked,
             ErrorCode::PostMerged,
             ErrorCode::PostNotFound,
         ],
@@ -456,7 +520,7 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
         ],
     ),
     ("unmergePost", &[ErrorCode::Forbidden, ErrorCode::PostNotFound, ErrorCode::PostNotMerged]),
-    ("unvotePost", &[ErrorCode::BetaMembersOnly, ErrorCode::PostNotFound]),
+    ("unvotePost", &[ErrorCode::BetaMembersOnly, ErrorCode::PostHidden, ErrorCode::PostNotFound]),
     ("updateCurrentUser", &[ErrorCode::InvalidEmail, ErrorCode::InvalidForm]),
     (
         "updateProduct",
@@ -490,5 +554,8 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
         ],
     ),
     ("verifyIdentity", &[ErrorCode::AlreadyVerified, ErrorCode::InvalidIdNumber, ErrorCode::InvalidRealName]),
-    ("votePost", &[ErrorCode::BetaMembersOnly, ErrorCode::PostMerged, ErrorCode::PostNotFound]),
+    (
+        "votePost",
+        &[ErrorCode::BetaMembersOnly, ErrorCode::PostHidden, ErrorCode::PostMerged, ErrorCode::PostNotFound],
+    ),
 ];

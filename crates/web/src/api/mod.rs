@@ -16,6 +16,7 @@ pub mod draws;
 pub mod fcodes;
 pub mod identity;
 pub mod launch_orders;
+pub mod moderation;
 pub mod notifications;
 pub mod points;
 pub mod posts;
@@ -98,7 +99,16 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(releases::publish))
         .routes(routes!(posts::list::list, posts::create::create))
         .routes(routes!(posts::similar::similar))
-        .routes(routes!(posts::show::show))
+        .routes(routes!(posts::show::show, posts::edit::update, posts::edit::delete))
+        .routes(routes!(posts::edit::moderate))
+        .routes(routes!(posts::edit::revisions))
+        .routes(routes!(posts::edit::follow, posts::edit::unfollow))
+        .routes(routes!(moderation::update_comment, moderation::delete_comment))
+        .routes(routes!(moderation::moderate_comment))
+        .routes(routes!(moderation::report))
+        .routes(routes!(moderation::queue))
+        .routes(routes!(moderation::dismiss))
+        .routes(routes!(moderation::log))
         .routes(routes!(posts::merge::merge, posts::merge::unmerge))
         .routes(routes!(posts::vote::vote, posts::vote::unvote))
         .routes(routes!(posts::comments::list, posts::comments::create))
@@ -186,6 +196,7 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
     tags(
         (name = "auth", description = "Accounts, sessions and API tokens"),
         (name = "catalog", description = "Ecosystem categories and products"),
+        (name = "moderation", description = "Reports, the moderators' queue, hide, lock and pin, edit history and the audit log"),
         (name = "posts", description = "Feedback posts, votes, comments, status"),
         (name = "users", description = "Public profiles, points and leaderboards"),
         (name = "notifications", description = "The caller's inbox"),

@@ -29,7 +29,7 @@ pub struct NotificationView {
     pub id: i64,
     /// `post.merged`, `post.unmerged`, `post.status`, `comment.official`, `post.shipped`,
     /// `beta.admitted`, `beta.rejected`, `beta.removed`, `wave.open`, `wave.cancelled`,
-    /// `order.state` or `order.hold_expiring`.
+    /// `order.state`, `order.hold_expiring`, `comment.reply` or `comment.new`.
     pub kind: String,
     /// One line in the request's language.
     pub message: String,

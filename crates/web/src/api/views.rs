@@ -109,6 +109,19 @@ pub struct PostView {
     pub url: String,
     pub created_at: String,
     pub updated_at: String,
+    /// When its text was last edited; absent if never.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<String>,
+    /// Pinned to the top of its product's board.
+    pub pinned: bool,
+    /// Locked: only moderators comment or edit.
+    pub locked: bool,
+    /// Hidden by a moderator (only its author and moderators see it), with the reason given.
+    pub hidden: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hidden_reason: Option<String>,
+    /// Withdrawn (only moderators see it).
+    pub deleted: bool,
 }
 
 impl PostView {
@@ -132,6 +145,12 @@ impl PostView {
             url: format!("/posts/{}", p.id),
             created_at: rfc3339(p.created_at),
             updated_at: rfc3339(p.updated_at),
+            edited_at: p.edited_at.map(rfc3339),
+            pinned: p.pinned_at.is_some(),
+            locked: p.locked_at.is_some(),
+            hidden: p.hidden_at.is_some(),
+            hidden_reason: p.hidden_reason.clone(),
+            deleted: p.deleted_at.is_some(),
         }
     }
 }
@@ -156,6 +175,15 @@ pub struct CommentView {
     /// True for replies by the brand's moderators and staff.
     pub official: bool,
     pub created_at: String,
+    /// The comment this one replies to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<String>,
+    /// Withdrawn: its text is empty but for moderators.
+    pub deleted: bool,
+    /// Hidden by a moderator: its text is empty but for moderators and its author.
+    pub hidden: bool,
 }
 
 impl From<&Comment> for CommentView {
@@ -168,6 +196,10 @@ impl From<&Comment> for CommentView {
             body_html: markdown::render(&c.body),
             official: c.official,
             created_at: rfc3339(c.created_at),
+            reply_to: c.parent_id,
+            edited_at: c.edited_at.map(rfc3339),
+            deleted: c.deleted_at.is_some(),
+            hidden: c.hidden_at.is_some(),
         }
     }
 }

@@ -16,6 +16,7 @@ mod home;
 mod inbox;
 mod launch_orders;
 mod leaderboard;
+mod moderation;
 mod new_post;
 mod orders;
 mod post;
@@ -80,6 +81,19 @@ pub fn routes() -> Router<AppState> {
         .route("/posts/{id}/vote", post(post::vote))
         .route("/posts/{id}/comments", post(post::comment))
         .route("/posts/{id}/status", post(post::change_status))
+        .route("/posts/{id}/edit", get(moderation::edit_post_form).post(moderation::edit_post))
+        .route("/posts/{id}/delete", post(moderation::delete_post))
+        .route("/posts/{id}/follow", post(moderation::follow))
+        .route("/posts/{id}/report", post(moderation::report_post))
+        .route("/posts/{id}/moderate", post(moderation::moderate_post))
+        .route("/posts/{id}/revisions", get(moderation::revisions))
+        .route("/comments/{id}/edit", get(moderation::edit_comment_form).post(moderation::edit_comment))
+        .route("/comments/{id}/delete", post(moderation::delete_comment))
+        .route("/comments/{id}/report", post(moderation::report_comment))
+        .route("/comments/{id}/moderate", post(moderation::moderate_comment))
+        .route("/moderation", get(moderation::queue))
+        .route("/moderation/dismiss", post(moderation::dismiss))
+        .route("/moderation/log", get(moderation::log))
         .route("/login", get(account::login_form).post(account::login))
         .route("/register", get(account::register_form).post(account::register))
         .route("/logout", post(account::logout))

@@ -17,6 +17,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use canyu_app::AppError;
+use canyu_core::moderation::ReportReason;
 use canyu_core::{ErrorCode, PostStatus};
 use serde::Deserialize;
 
@@ -40,6 +41,22 @@ pub struct PostView {
     pub product_url: String,
     pub roadmap_url: String,
     pub comments_label: String,
+    pub edited: bool,
+    pub pinned: bool,
+    pub locked: bool,
+    pub hidden: bool,
+    pub hidden_reason: Option<String>,
+    pub deleted: bool,
+    /// The caller may edit it (its author, unless locked; moderators).
+    pub can_edit: bool,
+    /// The caller may withdraw it (its author; moderators).
+    pub can_delete: bool,
+    /// Someone other than its author is signed in: they may report it.
+    pub can_report: bool,
+    /// Whether the caller hears of its comments and changes.
+    pub following: bool,
+    /// New comments are taken (not merged, locked, hidden or deleted, for this caller).
+    pub can_comment: bool,
 }
 
 pub struct CommentView {
@@ -50,6 +67,14 @@ pub struct CommentView {
     pub official: bool,
     pub body_html: String,
     pub time: TimeView,
+    /// The comment this one replies to, and its author.
+    pub reply_to: Option<(i64, String)>,
+    pub edited: bool,
+    pub deleted: bool,
+    pub hidden: bool,
+    /// The caller may edit or withdraw it.
+    pub can_change: bool,
+    pub can_report: bool,
 }
 
 pub struct TimelineItem {
@@ -84,6 +109,12 @@ pub struct PostPage {
     pub merged_here: Vec<MergedLink>,
     pub merge_error: Option<String>,
     pub merge_draft: String,
+    /// The comment the fan is replying to (`?reply=`): its id and author.
+    pub replying_to: Option<(i64, String)>,
+    /// A report was just received (`?reported=1`).
+    pub reported: bool,
+    /// (value, label) of each reason a fan may report for.
+    pub report_reasons: Vec<(&'static str, &'static str)>,
 }
 
 pub struct MergedLink {
@@ -104,6 +135,8 @@ struct Redo {
     merge_error: Option<String>,
     merge_draft: String,
     redirected_from: Option<i64>,
+    reply_to: Option<i64>,
+    reported: bool,
 }
 
 /// A merged post's own page: `?stay=1` skips the redirect to the post it was merged into.
@@ -118,7 +151,11 @@ fn initial(s: &str) -> String {
 async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCode) -> WebResult<Response> {
     let post = canyu_app::board::post(state, id).await?.ok_or(WebError::from(ErrorCode::PostNotFound))?;
     canyu_app::beta::ensure_post_visible(state, cx.auth.as_ref(), &post).await?;
-    let comments = canyu_app::board::comments(state, id).await?;
+    let comments = canyu_app::board::comments(state, cx.auth.as_ref(), id).await?;
+    let following = match &cx.auth {
+        Some(a) => canyu_app::board::follow::is_following(state, a, id).await?,
+        None => false,
+    };
     let history = canyu_app::board::status_history(state, id).await?;
     let voted = match &cx.auth {
         Some(a) => canyu_app::board::has_voted(state, id, a.user.id).await?,
@@ -180,7 +217,24 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
     } else {
         Vec::new()
     };
+    let me = cx.auth.as_ref();
+    let moderator = cx.can_triage();
+    let mine = me.is_some_and(|a| a.user.id == post.author_id);
+    let open_for_comments =
+        post.merged_into.is_none() && (moderator || (post.locked_at.is_none() && post.is_listed()));
     let view = PostView {
+        edited: post.edited_at.is_some(),
+        pinned: post.pinned_at.is_some(),
+        locked: post.locked_at.is_some(),
+        hidden: post.hidden_at.is_some(),
+        hidden_reason: post.hidden_reason.clone(),
+        deleted: post.deleted_at.is_some(),
+        can_edit: me.is_some_and(|a| canyu_app::policy::can_edit_post(a, &post)),
+        can_delete: me.is_some_and(|a| canyu_app::policy::can_delete_post(a, &post))
+            && post.deleted_at.is_none(),
+        can_report: me.is_some() && !mine && post.is_listed(),
+        following,
+        can_comment: open_for_comments,
         id: post.id,
         url: post_url(post.id),
         body_html: markdown::render(&post.body),
@@ -205,16 +259,29 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
         comments_label: i18n::comments_count(cx.locale, comments.len() as i64),
         title: post.title,
     };
+    let handles: Vec<(i64, String)> = comments.iter().map(|c| (c.id, c.author_handle.clone())).collect();
+    let handle_of = |id: i64| handles.iter().find(|(c, _)| *c == id).map(|(_, h)| h.clone());
+    let replying_to = redo.reply_to.and_then(|r| handle_of(r).map(|h| (r, h)));
+    let locked = post.locked_at.is_some();
     let comments = comments
         .into_iter()
-        .map(|c| CommentView {
-            id: c.id,
-            author_url: user_url(&c.author_handle),
-            author_initial: initial(&c.author_handle),
-            author: c.author_handle,
-            official: c.official,
-            body_html: markdown::render(&c.body),
-            time: cx.time(c.created_at),
+        .map(|c| {
+            let own = me.is_some_and(|a| a.user.id == c.author_id);
+            CommentView {
+                id: c.id,
+                reply_to: c.parent_id.and_then(|p| handle_of(p).map(|h| (p, h))),
+                edited: c.edited_at.is_some(),
+                deleted: c.deleted_at.is_some(),
+                hidden: c.hidden_at.is_some(),
+                can_change: c.deleted_at.is_none() && (moderator || (own && !locked)),
+                can_report: me.is_some() && !own && c.is_shown(),
+                author_url: user_url(&c.author_handle),
+                author_initial: initial(&c.author_handle),
+                author: c.author_handle,
+                official: c.official,
+                body_html: markdown::render(&c.body),
+                time: cx.time(c.created_at),
+            }
         })
         .collect();
     Ok(cx.respond(
@@ -236,6 +303,9 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
             merged_here,
             merge_error: redo.merge_error,
             merge_draft: redo.merge_draft,
+            replying_to,
+            reported: redo.reported,
+            report_reasons: ReportReason::ALL.into_iter().map(|r| (r.as_str(), r.label(cx.locale))).collect(),
         },
     ))
 }
@@ -252,6 +322,10 @@ pub struct PostQuery {
     pub stay: Option<String>,
     /// The merged post that redirected here.
     pub from: Option<String>,
+    /// Reply to this comment: the form says so and sends its id.
+    pub reply: Option<String>,
+    /// A report was just received.
+    pub reported: Option<String>,
 }
 
 /// A merged post redirects to the post it was merged into (temporarily: a merge can be
@@ -269,7 +343,12 @@ pub async fn page(
     {
         return Ok(see_other(&url(&post_url(target), &[("from", &id.to_string())])));
     }
-    let redo = Redo { redirected_from: q.from.and_then(|f| f.parse().ok()), ..Default::default() };
+    let redo = Redo {
+        redirected_from: q.from.and_then(|f| f.parse().ok()),
+        reply_to: q.reply.and_then(|r| r.parse().ok()),
+        reported: q.reported.is_some(),
+        ..Default::default()
+    };
     render(&state, &cx, id, redo, StatusCode::OK).await
 }
 
@@ -312,6 +391,9 @@ pub async fn vote(
 pub struct CommentForm {
     #[serde(default)]
     pub body: String,
+    /// The comment replied to; empty for none.
+    #[serde(default)]
+    pub reply_to: String,
 }
 
 pub async fn comment(
@@ -322,13 +404,15 @@ pub async fn comment(
 ) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = post_id(&id)?;
-    match canyu_app::board::comment(&state, auth, id, &form.body).await {
+    let reply_to = form.reply_to.trim().parse::<i64>().ok().filter(|r| *r > 0);
+    match canyu_app::board::comment(&state, auth, id, &form.body, reply_to).await {
         Ok(c) => Ok(see_other(&format!("{}#c{}", post_url(id), c.id))),
         Err(e) if is_fatal(&e) => Err(e.into()),
         Err(e) => {
             let redo = Redo {
                 comment_error: Some(form_error(&cx, &e)),
                 comment_draft: form.body,
+                reply_to,
                 ..Default::default()
             };
             refused(&e, render(&state, &cx, id, redo, status_of(&e)).await)

@@ -20,7 +20,7 @@ pub async fn list(
     let id = parse_post_id(&id)?;
     let post = canyu_app::board::post(&state, id).await?.ok_or_else(post_not_found)?;
     canyu_app::beta::ensure_post_visible(&state, auth.0.as_ref(), &post).await?;
-    let comments = canyu_app::board::comments(&state, id).await?;
+    let comments = canyu_app::board::comments(&state, auth.0.as_ref(), id).await?;
     Ok(Json(ItemsView { items: comments.iter().map(CommentView::from).collect() }))
 }
 
@@ -30,9 +30,13 @@ pub struct NewCommentRequest {
     /// Markdown, 1–5,000 characters.
     #[schema(min_length = 1, max_length = 5000)]
     pub body: String,
+    /// Reply to this comment of the same post (its author hears of it).
+    #[schema(minimum = 1)]
+    pub reply_to: Option<i64>,
 }
 
-/// Comments on a post. Comments by moderators and staff are marked official.
+/// Comments on a post, or replies to one of its comments. Comments by moderators and staff
+/// are marked official. A locked post takes comments from moderators only.
 #[utoipa::path(post, path = "/posts/{id}/comments", operation_id = "createPostComment", security(("bearer" = [])), tag = "posts", params(("id" = i64, Path)), request_body = NewCommentRequest,
     responses((status = 201, description = "Created", body = CommentView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn create(
@@ -41,6 +45,7 @@ pub async fn create(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<NewCommentRequest>,
 ) -> WebResult<(StatusCode, Json<CommentView>)> {
-    let comment = canyu_app::board::comment(&state, &auth, parse_post_id(&id)?, &req.body).await?;
+    let comment =
+        canyu_app::board::comment(&state, &auth, parse_post_id(&id)?, &req.body, req.reply_to).await?;
     Ok((StatusCode::CREATED, Json(CommentView::from(&comment))))
 }

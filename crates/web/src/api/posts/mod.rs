@@ -2,6 +2,7 @@
 
 pub mod comments;
 pub mod create;
+pub mod edit;
 pub mod list;
 pub mod merge;
 pub mod show;
