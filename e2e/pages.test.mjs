@@ -100,6 +100,10 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     `/products/${d.product}/beta`,
     `/campaigns/${d.campaign}`,
     `/posts/${d.post}`,
+    `/posts/${d.post}/edit`,
+    `/posts/${d.post}/revisions`,
+    "/moderation",
+    "/moderation/log",
     "/inbox",
     "/settings",
   ];

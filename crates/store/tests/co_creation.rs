@@ -244,22 +244,27 @@ async fn status_changes_and_official_replies_reach_followers_once() {
         s.add_comment(idea, f[1], "好耶", false, None, 32).await.unwrap();
         let author = s.notifications(f[0], None, 10).await.unwrap();
         let kinds: Vec<_> = author.iter().map(|n| n.kind).collect();
-        assert_eq!(kinds, [NotificationKind::OfficialReply, NotificationKind::PostStatus], "{backend:?}");
-        assert_eq!(author[1].data["to"], "planned");
-        assert_eq!(author[1].actor_handle.as_deref(), Some("staff"));
+        // The author hears of the fan's comment too; the voter of neither comment.
+        assert_eq!(
+            kinds,
+            [NotificationKind::NewComment, NotificationKind::OfficialReply, NotificationKind::PostStatus],
+            "{backend:?}"
+        );
+        assert_eq!(author[2].data["to"], "planned");
+        assert_eq!(author[2].actor_handle.as_deref(), Some("staff"));
         let voter = s.notifications(f[1], None, 10).await.unwrap();
         assert_eq!(voter.len(), 1);
-        assert_eq!(s.unread_notifications(f[0]).await.unwrap(), 2);
+        assert_eq!(s.unread_notifications(f[0]).await.unwrap(), 3);
         assert_eq!(s.mark_notifications_read(f[0], Some(author[0].id), 40).await.unwrap(), 1);
-        assert_eq!(s.unread_notifications(f[0]).await.unwrap(), 1);
+        assert_eq!(s.unread_notifications(f[0]).await.unwrap(), 2);
         assert_eq!(
             rejected(s.mark_notifications_read(f[1], Some(author[1].id), 41).await),
             ErrorCode::NotificationNotFound
         );
-        assert_eq!(s.mark_notifications_read(f[0], None, 42).await.unwrap(), 1);
+        assert_eq!(s.mark_notifications_read(f[0], None, 42).await.unwrap(), 2);
         assert_eq!(s.unread_notifications(f[0]).await.unwrap(), 0);
         // Paging.
-        let older = s.notifications(f[0], Some(author[0].id), 10).await.unwrap();
+        let older = s.notifications(f[0], Some(author[1].id), 10).await.unwrap();
         assert_eq!(older.len(), 1);
         s.close().await;
     }

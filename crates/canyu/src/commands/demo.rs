@@ -7,8 +7,8 @@ use canyu_app::accounts::hash_password;
 use canyu_core::Millis;
 use canyu_demo::{DEMO_DEFAULT_POSTS, DEMO_FAN_PASSWORD, DEMO_STAFF_HANDLE, DEMO_STAFF_PASSWORD, DemoForum};
 use canyu_store::{
-    BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, NewPost, NewProduct, NewUser,
-    PastRelease, Store,
+    BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, ModAction, NewPost, NewProduct,
+    NewReport, NewUser, PastRelease, Store,
 };
 use canyu_text::SearchIndex;
 use clap::Args;
@@ -164,6 +164,43 @@ pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
     import_beta_groups(store, forum, &product_ids).await?;
     import_waves(store, forum, &product_ids, &user_ids).await?;
     import_campaigns(store, forum, &product_ids, &user_ids).await?;
+    import_moderation(store, forum, &post_ids, &user_ids).await?;
+    Ok(())
+}
+
+/// What a community's moderators find on a normal morning: the first product's most voted
+/// post pinned, and its newest post reported by two fans, waiting in the queue.
+async fn import_moderation(
+    store: &Store,
+    forum: &DemoForum,
+    post_ids: &[i64],
+    user_ids: &[i64],
+) -> CliResult<()> {
+    let Some(first) = forum.products.first() else { return Ok(()) };
+    let Some(staff) = forum.users.iter().position(|u| u.role.can_triage()) else { return Ok(()) };
+    let of_first: Vec<(usize, &canyu_demo::DemoPost)> =
+        forum.posts.iter().enumerate().filter(|(_, p)| p.product == first.slug).collect();
+    let Some(top) = of_first.iter().max_by_key(|(i, p)| (p.voters.len(), std::cmp::Reverse(*i))) else {
+        return Ok(());
+    };
+    let Some(newest) = of_first.iter().max_by_key(|(_, p)| p.created_at) else { return Ok(()) };
+    let at = newest.1.created_at + 60_000;
+    store.moderate_post(post_ids[top.0], user_ids[staff], ModAction::Pin, None, at).await?;
+    let reporters =
+        forum.users.iter().enumerate().filter(|(i, u)| !u.role.can_triage() && *i != newest.1.author).take(2);
+    for (n, (i, _)) in reporters.enumerate() {
+        let (reason, note) = if n == 0 { ("off_topic", Some("和车没关系")) } else { ("spam", None) };
+        store
+            .report(NewReport {
+                post_id: post_ids[newest.0],
+                comment_id: None,
+                reporter_id: user_ids[i],
+                reason,
+                note,
+                now: at + n as i64,
+            })
+            .await?;
+    }
     Ok(())
 }
 

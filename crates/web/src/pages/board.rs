@@ -176,7 +176,15 @@ pub async fn page(
             },
         )
         .await?;
-        let cards = cx.cards(&state, &page.items).await?;
+        // The first page of the unfiltered board starts with what moderators pinned.
+        let unfiltered = status.is_none() && kind.is_none() && tag.is_none();
+        let mut items = Vec::with_capacity(page.items.len());
+        if unfiltered && non_empty(&query.cursor).is_none() {
+            items = canyu_app::board::pinned(&state, product.id).await?;
+        }
+        let pinned_ids: Vec<i64> = items.iter().map(|p| p.id).collect();
+        items.extend(page.items.iter().filter(|p| !pinned_ids.contains(&p.id)).cloned());
+        let cards = cx.cards(&state, &items).await?;
         let here = link(st, kd, tg, sort);
         let more = page.next_cursor.as_ref().map(|c| {
             let sep = if here.contains('?') { '&' } else { '?' };

@@ -452,3 +452,123 @@ async fn a_draw_wave_page_shows_the_commitment_and_takes_one_entry() {
     let again = app.form(&format!("{url}/enter"), &fan, &[("csrf", &wave.csrf())]).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn authors_edit_fans_report_and_moderators_settle_from_the_pages() {
+    let app = App::new().await;
+    let (author, author_cookie) = app.user("作者_e", Role::Fan).await;
+    let (_, fan_cookie) = app.user("路人_e", Role::Fan).await;
+    let (_, moderator) = app.user("版主_e", Role::Moderator).await;
+    let id = app.post(&author, "小爱同学唤醒慢", "要喊两遍").await;
+
+    // Only the author (and moderators) get the edit form.
+    let refused = app.get(&format!("/posts/{id}/edit"), Some(&fan_cookie), "zh-CN").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let form = app.get(&format!("/posts/{id}/edit"), Some(&author_cookie), "zh-CN").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.html.contains("小爱同学唤醒慢"));
+    let csrf = form.csrf();
+    let bad = app
+        .form(
+            &format!("/posts/{id}/edit"),
+            &author_cookie,
+            &[("csrf", &csrf), ("title", " "), ("body", "x"), ("tags", "")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.testid("edit-error").is_some_and(|e| e.contains("标题不能为空")), "{}", bad.html);
+    let done = app
+        .form(
+            &format!("/posts/{id}/edit"),
+            &author_cookie,
+            &[
+                ("csrf", &csrf),
+                ("title", "小爱同学唤醒要喊两遍"),
+                ("body", "在车里要喊两遍"),
+                ("tags", "语音"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let page = app.get(&format!("/posts/{id}"), None, "zh-CN").await;
+    assert!(
+        page.html.contains("小爱同学唤醒要喊两遍") && page.testid("post-edited").is_some(),
+        "{}",
+        page.html
+    );
+
+    // A fan reports it and is thanked; the moderators' queue lists it with the reason.
+    let fan_page = app.get(&format!("/posts/{id}"), Some(&fan_cookie), "zh-CN").await;
+    assert!(fan_page.html.contains("data-testid=\"report-form\""));
+    assert!(!fan_page.html.contains("data-testid=\"moderation-card\""));
+    let csrf = fan_page.csrf();
+    let reported = app
+        .form(
+            &format!("/posts/{id}/report"),
+            &fan_cookie,
+            &[("csrf", &csrf), ("reason", "spam"), ("note", "")],
+        )
+        .await;
+    assert_eq!(reported.location.as_deref(), Some(format!("/posts/{id}?reported=1").as_str()));
+    let thanked = app.get(&format!("/posts/{id}?reported=1"), Some(&fan_cookie), "zh-CN").await;
+    assert!(thanked.testid("report-thanks").is_some());
+    assert_eq!(app.get("/moderation", Some(&fan_cookie), "zh-CN").await.status, StatusCode::FORBIDDEN);
+    let queue = app.get("/moderation", Some(&moderator), "zh-CN").await;
+    assert!(queue.html.contains("广告或刷屏 × 1"), "{}", queue.html);
+
+    // Hidden from the queue: gone for visitors, explained to its author, in the log.
+    let csrf = queue.csrf();
+    let hidden = app
+        .form(
+            &format!("/posts/{id}/moderate"),
+            &moderator,
+            &[("csrf", &csrf), ("action", "hide"), ("note", "广告"), ("back", "queue")],
+        )
+        .await;
+    assert_eq!(hidden.location.as_deref(), Some("/moderation"));
+    assert!(app.get("/moderation", Some(&moderator), "zh-CN").await.testid("queue-empty").is_some());
+    assert_eq!(app.get(&format!("/posts/{id}"), None, "zh-CN").await.status, StatusCode::NOT_FOUND);
+    let mine = app.get(&format!("/posts/{id}"), Some(&author_cookie), "zh-CN").await;
+    assert!(mine.testid("hidden-banner").is_some_and(|b| b.contains("广告")), "{}", mine.html);
+    let log = app.get("/moderation/log", Some(&moderator), "zh-CN").await;
+    assert!(log.html.contains("版主_e") && log.html.contains("隐藏"), "{}", log.html);
+    let history = app.get(&format!("/posts/{id}/revisions"), Some(&moderator), "zh-CN").await;
+    assert!(history.html.contains("小爱同学唤醒慢"), "{}", history.html);
+}
+
+#[tokio::test]
+async fn replies_name_who_they_answer() {
+    let app = App::new().await;
+    let (author, _) = app.user("作者_r", Role::Fan).await;
+    let (_, fan_cookie) = app.user("米粉_r", Role::Fan).await;
+    let id = app.post(&author, "希望加入哨兵模式", "停车录像").await;
+    let page = app.get(&format!("/posts/{id}"), Some(&fan_cookie), "zh-CN").await;
+    let csrf = page.csrf();
+    app.form(
+        &format!("/posts/{id}/comments"),
+        &fan_cookie,
+        &[("csrf", &csrf), ("body", "同求"), ("reply_to", "")],
+    )
+    .await;
+    let page = app.get(&format!("/posts/{id}"), Some(&fan_cookie), "zh-CN").await;
+    let first = page
+        .html
+        .split("data-comment-id=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a comment")
+        .to_string();
+    let replying = app.get(&format!("/posts/{id}?reply={first}"), Some(&fan_cookie), "zh-CN").await;
+    assert!(replying.testid("replying-to").is_some(), "{}", replying.html);
+    assert!(replying.html.contains(&format!("<a href=\"#c{first}\">@米粉_r</a>")), "{}", replying.html);
+    let replied = app
+        .form(
+            &format!("/posts/{id}/comments"),
+            &fan_cookie,
+            &[("csrf", &csrf), ("body", "加一"), ("reply_to", &first)],
+        )
+        .await;
+    assert_eq!(replied.status, StatusCode::SEE_OTHER);
+    let page = app.get(&format!("/posts/{id}"), None, "zh-CN").await;
+    assert!(page.html.contains("回复 @米粉_r"), "{}", page.html);
+}

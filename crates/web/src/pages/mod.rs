@@ -400,6 +400,7 @@ pub struct PostCard {
     pub author_staff: bool,
     pub tags: Vec<Link>,
     pub time: TimeView,
+    pub pinned: bool,
 }
 
 impl PostCard {
@@ -409,6 +410,7 @@ impl PostCard {
             id: post.id,
             url: post_url(post.id),
             title: post.title.clone(),
+            pinned: post.pinned_at.is_some(),
             title_html: hit.map(|h| h.title_html.clone()),
             snippet_html: hit.map(|h| h.snippet_html.clone()),
             excerpt: crate::markdown::excerpt(&post.body, 90),
