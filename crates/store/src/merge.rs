@@ -189,7 +189,7 @@ impl Store {
         let key = format!("merge:{merge_id}");
         let event =
             Event { kind: NotificationKind::PostMerged, key: &key, post_id: source_id, actor_id, data, now };
-        Self::notify_followers(&mut tx, &event, Audience::AuthorAndVoters).await?;
+        Self::notify_followers(&mut tx, &event, Audience::FollowersAndVoters).await?;
         tx.commit().await?;
         Ok(MergeOutcome { merge_id, source_id, target_id, moved_votes: moved, target_votes })
     }
@@ -273,7 +273,7 @@ impl Store {
             data,
             now,
         };
-        Self::notify_followers(&mut tx, &event, Audience::AuthorOnly).await?;
+        Self::notify_followers(&mut tx, &event, Audience::PostAuthor).await?;
         tx.commit().await?;
         Ok(UnmergeOutcome {
             merge_id,

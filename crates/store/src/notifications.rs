@@ -98,11 +98,12 @@ pub struct Notification {
 /// Who of a post's followers hears about an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Audience {
-    AuthorOnly,
+    /// The post's author alone.
+    PostAuthor,
     /// New comments: the author and whoever follows the post.
-    AuthorAndFollowers,
+    Followers,
     /// Status changes, merges, releases: the author, the voters and the followers.
-    AuthorAndVoters,
+    FollowersAndVoters,
 }
 
 /// What a notification says, written once per recipient.
@@ -125,11 +126,11 @@ impl Store {
         audience: Audience,
     ) -> StoreResult<u64> {
         let others = match audience {
-            Audience::AuthorOnly => "",
-            Audience::AuthorAndFollowers => {
+            Audience::PostAuthor => "",
+            Audience::Followers => {
                 " UNION SELECT user_id FROM post_follows WHERE post_id = $4 AND following = 1"
             }
-            Audience::AuthorAndVoters => {
+            Audience::FollowersAndVoters => {
                 " UNION SELECT user_id FROM votes WHERE post_id = $4 \
                  UNION SELECT user_id FROM post_follows WHERE post_id = $4 AND following = 1"
             }

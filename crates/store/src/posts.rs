@@ -726,11 +726,11 @@ impl Store {
                 data: data.clone(),
                 now,
             };
-            Self::notify_followers(&mut tx, &event, Audience::AuthorOnly).await?;
+            Self::notify_followers(&mut tx, &event, Audience::PostAuthor).await?;
         }
         let event =
             Event { kind: NotificationKind::NewComment, key: &key, post_id, actor_id: author_id, data, now };
-        Self::notify_followers(&mut tx, &event, Audience::AuthorAndFollowers).await?;
+        Self::notify_followers(&mut tx, &event, Audience::Followers).await?;
         tx.commit().await?;
         self.comment_by_id(id).await?.ok_or_else(|| ErrorCode::PostNotFound.into())
     }
@@ -792,7 +792,7 @@ impl Store {
         let key = format!("status:{id}");
         let data = serde_json::json!({ "title": title, "from": from.as_str(), "to": to.as_str() });
         let event = Event { kind: NotificationKind::PostStatus, key: &key, post_id, actor_id, data, now };
-        Self::notify_followers(&mut tx, &event, Audience::AuthorAndVoters).await?;
+        Self::notify_followers(&mut tx, &event, Audience::FollowersAndVoters).await?;
         let ref_key = format!("post:{post_id}");
         match to {
             PostStatus::Planned => {

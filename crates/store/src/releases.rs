@@ -326,7 +326,7 @@ impl Store {
             let data = serde_json::json!({ "title": title, "version": version, "release": id });
             let event =
                 Event { kind: NotificationKind::PostShipped, key: &key, post_id, actor_id, data, now };
-            Self::notify_followers(&mut tx, &event, Audience::AuthorAndVoters).await?;
+            Self::notify_followers(&mut tx, &event, Audience::FollowersAndVoters).await?;
             let ref_key = format!("post:{post_id}");
             Self::award(&mut tx, author_id, Some(product_id), Reason::PostShipped, &ref_key, now).await?;
             Self::award_voters(&mut tx, post_id, product_id, Reason::VotedPostShipped, &ref_key, now).await?;
