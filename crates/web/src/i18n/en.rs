@@ -126,6 +126,8 @@ pub const EN: T = T {
     merge_submit: "Merge",
     merge_hint: "Votes move to the target (a fan who voted for both counts once); the author and voters are notified.",
     unmerge_submit: "Undo merge",
+    merge_candidates: "Possible duplicates",
+    merge_into_this: "Merge into this",
     mod_hidden_banner: "A moderator hid this post; only you and the moderators see it.",
     mod_hidden_reason: "Reason: ",
     mod_deleted_banner: "This post was deleted; only moderators see it.",

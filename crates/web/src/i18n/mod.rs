@@ -138,6 +138,8 @@ pub struct T {
     pub merge_submit: &'static str,
     pub merge_hint: &'static str,
     pub unmerge_submit: &'static str,
+    pub merge_candidates: &'static str,
+    pub merge_into_this: &'static str,
     pub mod_hidden_banner: &'static str,
     pub mod_hidden_reason: &'static str,
     pub mod_deleted_banner: &'static str,

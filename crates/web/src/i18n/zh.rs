@@ -126,6 +126,8 @@ pub const ZH: T = T {
     merge_submit: "合并",
     merge_hint: "投票会并入目标帖（两边都投过的粉丝只算一次），作者和支持者会收到通知。",
     unmerge_submit: "撤销合并",
+    merge_candidates: "可能重复的帖子",
+    merge_into_this: "合并到这篇",
     mod_hidden_banner: "此帖已被管理员隐藏，只有你和管理员能看到。",
     mod_hidden_reason: "原因：",
     mod_deleted_banner: "此帖已删除，只有管理员能看到。",

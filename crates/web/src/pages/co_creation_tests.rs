@@ -17,6 +17,9 @@ async fn moderators_merge_from_the_post_page_and_visitors_are_redirected() {
     // Only moderators see the merge form, and a fan's POST is refused.
     let page = app.get(&format!("/posts/{source}"), Some(&moderator), "zh-CN").await;
     assert!(page.html.contains("data-testid=\"merge-form\""));
+    // Candidates are offered: the other CarPlay post, one click away.
+    let candidates = page.html.split("data-testid=\"merge-candidates\"").nth(1).expect("merge candidates");
+    assert!(candidates.contains(&format!("name=\"into\" value=\"{target}\"")), "{}", page.html);
     let fan_page = app.get(&format!("/posts/{source}"), Some(&fan_cookie), "zh-CN").await;
     assert!(!fan_page.html.contains("data-testid=\"merge-form\""));
     let csrf = fan_page.csrf();

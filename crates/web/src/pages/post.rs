@@ -115,6 +115,18 @@ pub struct PostPage {
     pub reported: bool,
     /// (value, label) of each reason a fan may report for.
     pub report_reasons: Vec<(&'static str, &'static str)>,
+    /// Moderators: live posts of the product that say what this one says, to merge into.
+    pub merge_candidates: Vec<MergeCandidate>,
+}
+
+pub struct MergeCandidate {
+    pub id: i64,
+    pub title: String,
+    pub url: String,
+    pub votes: i64,
+    pub status: Badge,
+    /// How alike, in whole percent.
+    pub percent: u32,
 }
 
 pub struct MergedLink {
@@ -208,6 +220,23 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
             votes: m.votes,
             comments: m.comments,
         });
+    let merge_candidates = if can_triage && post.merged_into.is_none() && post.is_listed() && !post.beta {
+        let text = format!("{} {}", post.title, markdown::excerpt(&post.body, 300));
+        canyu_app::board::similar::similar_posts(state, &text, Some(post.product_id), 5, Some(post.id))
+            .await?
+            .into_iter()
+            .map(|s| MergeCandidate {
+                id: s.post.id,
+                url: post_url(s.post.id),
+                votes: s.post.votes,
+                status: cx.status_view(s.post.status),
+                percent: (s.score.clamp(0.0, 1.0) * 100.0).round() as u32,
+                title: s.post.title,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let targets = if can_triage && post.merged_into.is_none() {
         PostStatus::ALL
             .into_iter()
@@ -306,6 +335,7 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
             replying_to,
             reported: redo.reported,
             report_reasons: ReportReason::ALL.into_iter().map(|r| (r.as_str(), r.label(cx.locale))).collect(),
+            merge_candidates,
         },
     ))
 }
