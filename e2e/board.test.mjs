@@ -285,6 +285,19 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     const suggestion = fan.locator(`[data-testid=similar-item] a[href="${postPath}"]`);
     await suggestion.waitFor();
     assert.match(await fan.textContent("[data-testid=similar-item]"), /相似度 \d+%/);
+    // Voting for the suggestion where it appears, without leaving the draft.
+    const item = fan.locator("[data-testid=similar-item]", { has: suggestion });
+    const vote = item.locator("[data-testid=similar-vote]");
+    const before = Number(await vote.locator(".vote-count").textContent());
+    const pressed = await vote.getAttribute("aria-pressed");
+    await vote.click();
+    await fan.waitForFunction(
+      ([el, was]) => el.getAttribute("aria-pressed") !== was,
+      [await vote.elementHandle(), pressed],
+    );
+    const after = Number(await vote.locator(".vote-count").textContent());
+    assert.equal(after, pressed === "true" ? before - 1 : before + 1);
+    assert.equal(new URL(fan.url()).pathname, `/products/${PRODUCT}/new`, "the draft stays open");
     // Another product's board has no such post.
     await fan.fill("[data-testid=post-title-input]", "");
     await fan.locator("[data-testid=similar]").waitFor({ state: "hidden" });

@@ -57,8 +57,8 @@ pub mod model {
         DemandPost, DrawEntry, DrawState, FCodeBatch, FCodeRecord, Identity, JudgedWeek, LaunchOrder,
         LaunchOrderEvent, LaunchRow, LeaderboardRow, MergeOutcome, MergedPost, ModAction, ModerationEntry,
         Notification, NotificationKind, Order, OrderHolder, PastRelease, PaymentOutcome, PointsEntry, Post,
-        PostFilter, PostPage, Product, ProductionSummary, Release, ReleasePost, ReleaseStatus, ReportOutcome,
-        ReportedItem, Reservation, ReserveOutcome, Revision, Sort, StatusChange, Transition, UnmergeOutcome,
-        User, VoteOutcome, Wave, Webhook,
+        PostFilter, PostPage, Product, ProductionSummary, Release, ReleasePost, ReleaseStatus,
+        ReminderTarget, ReportOutcome, ReportedItem, Reservation, ReserveOutcome, Revision, Sort,
+        StatusChange, Transition, UnmergeOutcome, User, VoteOutcome, Wave, Webhook,
     };
 }

@@ -220,6 +220,7 @@ error_codes! {
     InvalidReportReason = "invalid_report_reason", 422, "举报原因必须是 spam（广告）、abuse（辱骂攻击）、off_topic（无关内容）、illegal（违法信息）或 other（其他）。", "The reason must be spam, abuse, off_topic, illegal or other.";
     ReportNoteTooLong = "report_note_too_long", 422, "补充说明最多 500 个字。", "The note may have at most 500 characters.";
     CannotReportOwn = "cannot_report_own", 422, "不能举报自己发的内容；可以编辑或删除它。", "You cannot report what you wrote yourself; edit or delete it instead.";
+    ReminderTooLate = "reminder_too_late", 409, "已经开始了，不用再提醒，现在就去看看吧。", "It has already started; there is nothing to remind you of.";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

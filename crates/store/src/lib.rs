@@ -20,6 +20,7 @@ mod notifications;
 mod points;
 mod posts;
 mod releases;
+mod reminders;
 pub mod testing;
 mod users;
 mod waves;
@@ -47,6 +48,7 @@ pub use posts::{
     PostFilter, PostPage, Sort, StatusChange, VoteOutcome,
 };
 pub use releases::{NewRelease, PastRelease, Release, ReleasePost, ReleaseStatus};
+pub use reminders::ReminderTarget;
 pub use users::{ApiToken, NewUser, TokenLookup, User, UserWithSecret};
 pub use waves::{Cancellation, NewOrder, Order, Wave};
 

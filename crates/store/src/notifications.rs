@@ -39,6 +39,8 @@ pub enum NotificationKind {
     CommentReply,
     /// A new comment on a post the fan wrote or follows.
     NewComment,
+    /// 提醒我: a wave the fan asked about goes on sale, or a campaign opens reservations.
+    LaunchReminder,
 }
 
 impl NotificationKind {
@@ -58,6 +60,7 @@ impl NotificationKind {
             NotificationKind::WaveCancelled => "wave.cancelled",
             NotificationKind::CommentReply => "comment.reply",
             NotificationKind::NewComment => "comment.new",
+            NotificationKind::LaunchReminder => "launch.reminder",
         }
     }
 
@@ -77,6 +80,7 @@ impl NotificationKind {
             NotificationKind::WaveCancelled,
             NotificationKind::CommentReply,
             NotificationKind::NewComment,
+            NotificationKind::LaunchReminder,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

@@ -241,6 +241,45 @@
     var seq = 0;
     var last = "";
 
+    // The same vote form as on the board, so the page's submit handler votes in place.
+    function voteForm(p) {
+      var f = document.createElement("form");
+      f.className = "vote vote-small";
+      f.method = "post";
+      f.action = "/posts/" + encodeURIComponent(p.id) + "/vote";
+      f.setAttribute("data-vote", "");
+      f.setAttribute("data-post", String(p.id));
+      var token = document.createElement("input");
+      token.type = "hidden";
+      token.name = "csrf";
+      token.value = csrf;
+      f.appendChild(token);
+      var b = document.createElement("button");
+      b.type = "submit";
+      b.className = "vote-btn" + (p.voted ? " is-voted" : "");
+      b.setAttribute("aria-pressed", p.voted ? "true" : "false");
+      b.title = p.voted ? msg("voted", "") : msg("vote", "");
+      b.setAttribute("data-testid", "similar-vote");
+      var label = document.createElement("span");
+      label.className = "sr-only";
+      label.setAttribute("data-vote-label", "");
+      label.textContent = p.voted ? msg("voted", "") : msg("vote", "");
+      var count = document.createElement("span");
+      count.className = "vote-count";
+      count.textContent = String(p.votes);
+      b.appendChild(document.createTextNode("▲ "));
+      b.appendChild(label);
+      b.appendChild(count);
+      f.appendChild(b);
+      var err = document.createElement("p");
+      err.className = "form-error";
+      err.setAttribute("data-error", "");
+      err.setAttribute("role", "alert");
+      err.hidden = true;
+      f.appendChild(err);
+      return f;
+    }
+
     function render(items) {
       list.textContent = "";
       items.forEach(function (p) {
@@ -256,9 +295,13 @@
         meta.className = "muted small";
         meta.textContent = msgOf(box, "match", "") + " " + Math.round(p.score * 100) + "% · " +
           p.votes + " " + msgOf(box, "votes", "");
-        li.appendChild(a);
-        li.appendChild(document.createTextNode(" "));
-        li.appendChild(meta);
+        li.appendChild(voteForm(p));
+        var main = document.createElement("span");
+        main.className = "similar-main";
+        main.appendChild(a);
+        main.appendChild(document.createTextNode(" "));
+        main.appendChild(meta);
+        li.appendChild(main);
         list.appendChild(li);
       });
       box.hidden = items.length === 0;

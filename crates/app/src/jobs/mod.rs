@@ -19,6 +19,7 @@ pub fn spawn_all(app: &App, deliverer: delivery::Deliverer) {
     spawn_every(Duration::from_secs(600), app, judge_beta_duties);
     spawn_every(Duration::from_secs(15), app, make_due_draws);
     spawn_every(Duration::from_secs(5), app, announce_open_waves);
+    spawn_every(Duration::from_secs(15), app, send_launch_reminders);
     spawn_every(Duration::from_secs(5), app, sweep_launch_orders);
     tokio::spawn(deliverer.run());
 }
@@ -98,6 +99,16 @@ async fn announce_open_waves(app: App) {
         Ok(0) => {}
         Ok(n) => tracing::info!(fans = n, "wave openings announced"),
         Err(e) => tracing::warn!(error = %e, "announcing wave openings failed"),
+    }
+}
+
+/// 提醒我: reminders of waves and reservations that start within a few minutes (checked
+/// every 15 s). Each is claimed before it is sent: every node may run it.
+async fn send_launch_reminders(app: App) {
+    match crate::sales::reminders::send_due(&app).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(fans = n, "launch reminders sent"),
+        Err(e) => tracing::warn!(error = %e, "sending launch reminders failed"),
     }
 }
 

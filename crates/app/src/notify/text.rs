@@ -32,6 +32,13 @@ pub fn notification_url(n: &Notification) -> Option<String> {
         let wave = n.data.get("wave").and_then(|v| v.as_i64())?;
         return Some(format!("/waves/{wave}"));
     }
+    if n.kind == K::LaunchReminder {
+        if let Some(wave) = n.data.get("wave").and_then(|v| v.as_i64()) {
+            return Some(format!("/waves/{wave}"));
+        }
+        let campaign = n.data.get("campaign").and_then(|v| v.as_i64())?;
+        return Some(format!("/campaigns/{campaign}"));
+    }
     if n.kind == K::WaveOpen {
         let campaign = n.data.get("campaign").and_then(|v| v.as_i64())?;
         return Some(format!("/campaigns/{campaign}"));
@@ -148,6 +155,27 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
                 Locale::En => format!(
                     "Your order #{order} has about {minutes} minutes left to be paid; after that it is cancelled and its unit goes back on sale."
                 ),
+            }
+        }
+        K::LaunchReminder => {
+            let product = field("product_name");
+            if n.data.get("wave").is_some_and(|w| !w.is_null()) {
+                let wave = format!("{product} {}", field("sku"));
+                let wave = wave.trim();
+                match locale {
+                    Locale::ZhCn => format!("你预约提醒的「{wave}」马上开售，数量有限，先到先得。"),
+                    Locale::En => format!(
+                        "“{wave}”, which you asked to be reminded of, goes on sale now. Stock is limited."
+                    ),
+                }
+            } else {
+                let title = field("title");
+                match locale {
+                    Locale::ZhCn => format!("「{title}」开始预约了，预约后才能参与首发。"),
+                    Locale::En => {
+                        format!("“{title}” opens reservations now: reserve to take part in the launch.")
+                    }
+                }
             }
         }
         K::CommentReply => {

@@ -4,4 +4,5 @@
 pub mod draws;
 pub mod fcodes;
 pub mod my_orders;
+pub mod reminders;
 pub mod waves;

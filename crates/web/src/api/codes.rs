@@ -5,6 +5,10 @@
 use canyu_core::ErrorCode;
 
 pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
+    ("remindWave", &[ErrorCode::ReminderTooLate, ErrorCode::WaveCancelled, ErrorCode::WaveNotFound]),
+    ("forgetWaveReminder", &[ErrorCode::WaveCancelled, ErrorCode::WaveNotFound]),
+    ("remindCampaign", &[ErrorCode::CampaignNotFound, ErrorCode::ReminderTooLate]),
+    ("forgetCampaignReminder", &[ErrorCode::CampaignNotFound]),
     (
         "updatePost",
         &[

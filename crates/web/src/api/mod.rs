@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod points;
 pub mod posts;
 pub mod releases;
+pub mod reminders;
 pub mod users;
 pub mod views;
 pub mod waves;
@@ -109,6 +110,8 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(moderation::queue))
         .routes(routes!(moderation::dismiss))
         .routes(routes!(moderation::log))
+        .routes(routes!(reminders::remind_wave, reminders::forget_wave))
+        .routes(routes!(reminders::remind_campaign, reminders::forget_campaign))
         .routes(routes!(posts::merge::merge, posts::merge::unmerge))
         .routes(routes!(posts::vote::vote, posts::vote::unvote))
         .routes(routes!(posts::comments::list, posts::comments::create))

@@ -549,3 +549,30 @@ async fn a_fan_verifies_their_identity_and_buys_as_that_person() {
         .await;
     assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.html);
 }
+
+#[tokio::test]
+async fn fans_ask_to_be_reminded_of_a_wave_before_it_starts() {
+    let app = App::new().await;
+    let (admin_user, admin_cookie) = app.user("发布会_r", Role::Admin).await;
+    let (_, fan) = app.user("等开售_r", Role::Fan).await;
+    let admin = crate::auth::Auth { user: admin_user, via: crate::auth::AuthVia::Token };
+    let t = app.state.now();
+    let campaign = revealed_campaign(&app, &admin, canyu_core::campaign::OrderLimits::STRICT).await;
+    let wave = campaign_wave(&app, &admin, campaign.id, t + HOUR, t + 2 * HOUR).await;
+    let url = format!("/waves/{}", wave.id);
+
+    let visitor = app.get(&url, None, "zh-CN").await;
+    assert!(visitor.testid("remind-login").is_some(), "{}", visitor.html);
+    let page = app.get(&url, Some(&fan), "zh-CN").await;
+    assert!(page.testid("remind-button").is_some_and(|b| b.contains("提醒我")), "{}", page.html);
+    let csrf = page.csrf();
+    let set = app.form(&format!("{url}/remind"), &fan, &[("csrf", &csrf), ("on", "1")]).await;
+    assert_eq!(set.location.as_deref(), Some(url.as_str()));
+    let page = app.get(&url, Some(&fan), "zh-CN").await;
+    assert!(page.testid("remind-button").is_some_and(|b| b.contains("已设提醒")), "{}", page.html);
+    let console = app.get(&url, Some(&admin_cookie), "zh-CN").await;
+    assert_eq!(console.testid("reminders-waiting").as_deref(), Some("1 人等待开售提醒"));
+    app.form(&format!("{url}/remind"), &fan, &[("csrf", &csrf), ("on", "0")]).await;
+    let page = app.get(&url, Some(&fan), "zh-CN").await;
+    assert!(page.testid("remind-button").is_some_and(|b| b.contains("提醒我")));
+}

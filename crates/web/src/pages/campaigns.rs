@@ -304,6 +304,11 @@ pub struct CampaignPage {
     pub flagged: Vec<(i64, String, String)>,
     /// For the people who run it: the production queue's stages.
     pub production: Option<ProductionView>,
+    /// 提醒我 before reservations open: whether the signed-in caller will be reminded.
+    pub reminder: Option<bool>,
+    /// Reservations have not opened yet.
+    pub before_reservations: bool,
+    pub reminders_waiting: Option<i64>,
 }
 
 pub struct ProductionView {
@@ -397,7 +402,22 @@ async fn render(
     // Reservations may still be open while one of the campaign's waves sells: fans are told
     // it is on sale, not only that reservations are open.
     let selling = seen.waves.iter().any(|w| w.cancelled.is_none() && w.rules.in_window(cx.now));
+    let before_reservations = cx.now < c.schedule.reserve_opens_at;
+    let reminder_of = canyu_app::model::ReminderTarget::Campaign(id);
+    let reminder = match &cx.auth {
+        Some(a) if before_reservations => {
+            Some(canyu_app::sales::reminders::is_reminded(state, a, reminder_of).await?)
+        }
+        _ => None,
+    };
+    let reminders_waiting = match seen.manager && before_reservations {
+        true => Some(canyu_app::sales::reminders::reminder_count(state, reminder_of).await?),
+        false => None,
+    };
     let page = CampaignPage {
+        reminder,
+        before_reservations,
+        reminders_waiting,
         t: cx.t,
         b,
         ctx: cx.layout(""),
@@ -470,6 +490,26 @@ fn campaign_id(raw: &str) -> WebResult<i64> {
 
 pub async fn page(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> WebResult<Response> {
     render(&state, &cx, campaign_id(&id)?, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RemindForm {
+    /// `1` to be reminded, `0` to stop.
+    pub on: String,
+}
+
+/// 提醒我 without JavaScript: sets or clears the caller's reminder and goes back.
+pub async fn remind(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+    Form(form): Form<RemindForm>,
+) -> WebResult<Response> {
+    let auth = cx.user()?;
+    let id = id.parse::<i64>().ok().filter(|i| *i > 0).ok_or(WebError::from(ErrorCode::NotFound))?;
+    canyu_app::sales::reminders::remind_campaign(&state, auth, id, form.on == "1").await?;
+    Ok(see_other(&format!("/campaigns/{id}")))
 }
 
 pub async fn reserve(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> WebResult<Response> {

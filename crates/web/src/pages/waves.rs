@@ -274,6 +274,11 @@ pub struct WavePage {
     /// or `needs_verification` when the caller has none.
     pub verified_buyer: Option<String>,
     pub needs_verification: bool,
+    /// 提醒我, before the wave starts: whether the signed-in caller will be reminded.
+    pub reminder: Option<bool>,
+    pub upcoming: bool,
+    /// The wave's managers see how many fans wait for the reminder.
+    pub reminders_waiting: Option<i64>,
 }
 
 pub struct KindOption {
@@ -353,7 +358,19 @@ async fn render_wave(
         Some(a) if on_sale || upcoming => canyu_app::policy::can_manage(state, a, wave.product_id).await?,
         _ => false,
     };
+    let target = canyu_app::model::ReminderTarget::Wave(id);
+    let reminder = match &cx.auth {
+        Some(a) if upcoming => Some(canyu_app::sales::reminders::is_reminded(state, a, target).await?),
+        _ => None,
+    };
+    let reminders_waiting = match manager && upcoming {
+        true => Some(canyu_app::sales::reminders::reminder_count(state, target).await?),
+        false => None,
+    };
     let page = WavePage {
+        reminder,
+        upcoming,
+        reminders_waiting,
         can_end: manager && on_sale,
         can_cancel: manager && upcoming,
         kinds,
@@ -409,6 +426,26 @@ pub struct BuyForm {
     pub kind: String,
     pub buyer_name: String,
     pub address: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RemindForm {
+    /// `1` to be reminded, `0` to stop.
+    pub on: String,
+}
+
+/// 提醒我 without JavaScript: sets or clears the caller's reminder and goes back.
+pub async fn remind(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(id): Path<String>,
+    Form(form): Form<RemindForm>,
+) -> WebResult<Response> {
+    let auth = cx.user()?;
+    let id = id.parse::<i64>().ok().filter(|i| *i > 0).ok_or(WebError::from(ErrorCode::NotFound))?;
+    canyu_app::sales::reminders::remind_wave(&state, auth, id, form.on == "1").await?;
+    Ok(super::see_other(&format!("/waves/{id}")))
 }
 
 pub async fn enter(State(state): State<AppState>, cx: Cx, Path(id): Path<String>) -> WebResult<Response> {

@@ -1,4 +1,5 @@
 use crate::api::views::ErrorBody;
+use crate::auth::MaybeAuth;
 use crate::error::WebResult;
 use crate::state::AppState;
 use axum::Json;
@@ -34,6 +35,9 @@ pub struct SimilarPostView {
     /// Similarity to the draft, 0–1 (1: the same text).
     pub score: f32,
     pub url: String,
+    /// Whether the caller has voted for it; absent for anonymous callers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voted: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -43,10 +47,11 @@ pub struct SimilarView {
 
 /// Posts that say what a draft says: suggested while a fan writes, so they vote for an
 /// existing post instead of filing a duplicate.
-#[utoipa::path(get, path = "/posts/similar", operation_id = "listSimilarPosts", tag = "posts", params(SimilarParams),
+#[utoipa::path(get, path = "/posts/similar", operation_id = "listSimilarPosts", security((), ("bearer" = [])), tag = "posts", params(SimilarParams),
     responses((status = 200, description = "OK", body = SimilarView), (status = 400, description = "Malformed request", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn similar(
     State(state): State<AppState>,
+    auth: MaybeAuth,
     Query(params): Query<SimilarParams>,
 ) -> WebResult<Json<SimilarView>> {
     let text =
@@ -64,6 +69,14 @@ pub async fn similar(
         None => None,
     };
     let found = similar_posts(&state, text, product, limit, params.exclude).await?;
+    // Fans vote for a suggestion where it appears, so they need to know which they backed.
+    let voted = match &auth.0 {
+        Some(a) => {
+            let ids: Vec<i64> = found.iter().map(|s| s.post.id).collect();
+            Some(canyu_app::board::voted_among(&state, a.user.id, &ids).await?)
+        }
+        None => None,
+    };
     Ok(Json(SimilarView {
         items: found
             .into_iter()
@@ -75,6 +88,7 @@ pub async fn similar(
                 comments: s.post.comments,
                 score: (s.score * 1000.0).round() / 1000.0,
                 url: format!("/posts/{}", s.post.id),
+                voted: voted.as_ref().map(|v| v.contains(&s.post.id)),
             })
             .collect(),
     }))
