@@ -436,22 +436,58 @@ impl SearchIndex {
         Ok(n)
     }
 
-    /// Searches posts. Every query word must occur in the title or the body
-    /// (title matches weigh more); if no post has them all, posts with any
-    /// of them are returned. Empty or punctuation-only text gives no hits.
-    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
-        let mut terms = query_terms(q.text);
+    /// The words a query searches with: stop words dropped (unless that leaves none), at most
+    /// [`MAX_QUERY_TERMS`], and with `any`, one-character words only when there is no longer
+    /// one. Also how many words were asked for. `None`: nothing to search for.
+    fn query_words(text: &str, any: bool) -> Option<(Vec<String>, usize)> {
+        let mut terms = query_terms(text);
         if terms.iter().any(|t| !is_stop_word(t)) {
             terms.retain(|t| !is_stop_word(t));
         }
         if terms.is_empty() {
-            return Ok(SearchResults::default());
+            return None;
         }
         terms.truncate(MAX_QUERY_TERMS);
         let words = terms.len();
-        if q.any && terms.iter().any(|t| t.chars().count() > 1) {
+        if any && terms.iter().any(|t| t.chars().count() > 1) {
             terms.retain(|t| t.chars().count() > 1);
         }
+        Some((terms, words))
+    }
+
+    /// Every post that matches, best first, at most `cap` of them, without highlights: for
+    /// results the database filters and sorts (by status, kind, tag, votes, time) before a
+    /// page of them is highlighted with [`SearchIndex::highlight`]. Also how many match in
+    /// all and how many words were searched for.
+    pub fn matching_ids(&self, q: &SearchQuery, cap: usize) -> Result<(usize, Vec<i64>, usize)> {
+        let Some((terms, words)) = Self::query_words(q.text, q.any) else { return Ok((0, Vec::new(), 0)) };
+        let searcher = self.reader.searcher();
+        let query = self.build_query(&terms, q.product_id, !q.any);
+        let (total, top) = run_query(&searcher, &*query, cap, 0)?;
+        let mut ids = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let column = searcher.segment_reader(address.segment_ord).fast_fields().i64("post_id")?;
+            if let Some(id) = column.first(address.doc_id) {
+                ids.push(id);
+            }
+        }
+        Ok((total, ids, words))
+    }
+
+    /// A post's title and a snippet of its body with the words of `text` marked, as
+    /// [`SearchIndex::search`] marks them.
+    pub fn highlight(&self, text: &str, any: bool, title: &str, body: &str) -> (String, String) {
+        let terms = Self::query_words(text, any).map(|(t, _)| t).unwrap_or_default();
+        let mut highlighter = Highlighter::new(segment::analyzer(), terms);
+        (highlighter.full_html(title), highlighter.snippet_html(body, SNIPPET_CHARS))
+    }
+
+    /// Searches posts. Every query word must occur in the title or the body (title matches
+    /// weigh more), unless `any`. Empty or punctuation-only text gives no hits.
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+        let Some((terms, words)) = Self::query_words(q.text, q.any) else {
+            return Ok(SearchResults::default());
+        };
         let searcher = self.reader.searcher();
         let limit = q.limit.min(MAX_LIMIT);
         let offset = q.offset.min(MAX_OFFSET);

@@ -5,7 +5,7 @@ mod common;
 
 use common::{backends, error_code, spawn_app};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn urlencode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
@@ -231,7 +231,7 @@ async fn bad_input_gets_a_specific_error_and_changes_nothing() {
             ("cursor=zz", "invalid_cursor"),
             ("status=done", "invalid_status"),
             ("product=nope", "unknown_product"),
-            ("q=%E7%BB%AD%E8%88%AA&status=new", "invalid_query"),
+            ("q=%E7%BB%AD%E8%88%AA&sort=best", "invalid_sort"),
             ("q=%E7%BB%AD%E8%88%AA&match=some", "invalid_query"),
         ] {
             let (s, b) = app.get(&format!("/api/v1/posts?{q}"), None).await;
@@ -390,5 +390,65 @@ async fn only_a_products_managers_change_it() {
                 app.call(Method::PATCH, "/api/v1/products/xiaomi-su7", Some(token), rename(name)).await;
             assert_eq!((s, b["name"].as_str()), (200, Some(name)), "{backend:?}: {b}");
         }
+    }
+}
+
+#[tokio::test]
+async fn search_keeps_the_boards_sort_and_filters() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let fan = app.register("搜索的人").await;
+        let voters: Vec<String> = {
+            let mut v = Vec::new();
+            for i in 0..3 {
+                v.push(app.register(&format!("投票者{i}")).await);
+            }
+            v
+        };
+        // Three posts about 续航; the best text match has the fewest votes.
+        let exact = app.create_post(&fan, "续航续航：冬季续航", "续航掉得太快，续航预估不准。").await;
+        let popular = app.create_post(&fan, "高速上的续航", "高速一百二跑不到标称。").await;
+        let bug = app
+            .post(
+                "/api/v1/posts",
+                Some(&fan),
+                json!({"product": "xiaomi-su7", "kind": "bug", "title": "续航显示跳变", "body": "仪表续航数字忽高忽低。", "tags": ["仪表"]}),
+            )
+            .await
+            .1["id"]
+            .as_i64()
+            .unwrap();
+        let _other = app.create_post(&fan, "座椅通风噪音", "三档嗡嗡响。").await;
+        for v in &voters {
+            app.call(Method::PUT, &format!("/api/v1/posts/{popular}/vote"), Some(v), None).await;
+        }
+        app.call(Method::PUT, &format!("/api/v1/posts/{bug}/vote"), Some(&voters[0]), None).await;
+        app.post(&format!("/api/v1/posts/{popular}/status"), Some(&staff), json!({"status": "planned"}))
+            .await;
+
+        let ids = |page: &Value| -> Vec<i64> {
+            page["items"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect()
+        };
+        let q = "/api/v1/posts?product=xiaomi-su7&q=%E7%BB%AD%E8%88%AA";
+        let (_, relevance) = app.get(q, None).await;
+        assert_eq!(ids(&relevance)[0], exact, "{backend:?} {relevance}");
+        assert_eq!(relevance["total"], 3);
+        let (_, top) = app.get(&format!("{q}&sort=top"), None).await;
+        assert_eq!(ids(&top), [popular, bug, exact], "{top}");
+        assert!(top["items"][0]["highlight"]["title_html"].as_str().unwrap().contains("<mark>"), "{top}");
+        let (_, planned) = app.get(&format!("{q}&status=planned"), None).await;
+        assert_eq!((ids(&planned), planned["total"].as_u64()), (vec![popular], Some(1)));
+        let (_, bugs) = app.get(&format!("{q}&kind=bug"), None).await;
+        assert_eq!(ids(&bugs), [bug]);
+        let (_, tagged) = app.get(&format!("{q}&tag=%E4%BB%AA%E8%A1%A8"), None).await;
+        assert_eq!(ids(&tagged), [bug]);
+        // Pages of a sorted search continue where the last ended.
+        let (_, first) = app.get(&format!("{q}&sort=top&limit=2"), None).await;
+        assert_eq!(ids(&first), [popular, bug]);
+        let cursor = first["next_cursor"].as_str().unwrap();
+        let (_, second) = app.get(&format!("{q}&sort=top&limit=2&cursor={cursor}"), None).await;
+        assert_eq!(ids(&second), [exact]);
+        assert!(second["next_cursor"].is_null());
     }
 }

@@ -154,31 +154,96 @@ pub struct Found {
     pub hits: Vec<(Post, SearchHit)>,
 }
 
+/// What a search is narrowed to and how its results are ordered.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SearchFilter<'a> {
+    pub product_id: Option<i64>,
+    pub status: Option<PostStatus>,
+    pub kind: Option<PostKind>,
+    pub tag: Option<&'a str>,
+    /// `None`: the best matches first.
+    pub sort: Option<canyu_store::Sort>,
+    /// Match any of the words instead of all of them.
+    pub any: bool,
+}
+
+/// Filtered or re-sorted searches look at this many best matches: past it a result is too
+/// weak a match to be worth sorting by votes or time.
+pub const SORTED_SEARCH_CAP: usize = 1_000;
+
 /// Full-text search: the index finds ids, the database supplies the current rows. Every word
-/// of `text` must match, unless `any`.
+/// of `text` must match, unless `filter.any`. With a status, kind or tag, or another order
+/// than relevance, the best [`SORTED_SEARCH_CAP`] matches are filtered and sorted by the
+/// database's current rows, then this page of them is highlighted.
 pub async fn search(
     app: &App,
     text: &str,
-    product_id: Option<i64>,
+    filter: &SearchFilter<'_>,
     limit: usize,
     offset: usize,
-    any: bool,
 ) -> AppResult<Found> {
     let index = app.search.clone();
-    let text = text.to_string();
-    let results = tokio::task::spawn_blocking(move || {
-        index.search(&SearchQuery { text: &text, product_id, limit, offset, any })
+    let owned = text.to_string();
+    let (product_id, any) = (filter.product_id, filter.any);
+    let plain =
+        filter.status.is_none() && filter.kind.is_none() && filter.tag.is_none() && filter.sort.is_none();
+    if plain {
+        let results = tokio::task::spawn_blocking(move || {
+            index.search(&SearchQuery { text: &owned, product_id, limit, offset, any })
+        })
+        .await??;
+        let ids: Vec<i64> = results.hits.iter().map(|h| h.post_id).collect();
+        let posts = app.store.posts_by_ids(&ids).await?;
+        let mut out = Vec::with_capacity(posts.len());
+        for hit in results.hits {
+            if let Some(post) = posts.iter().find(|p| p.id == hit.post_id) {
+                out.push((post.clone(), hit));
+            }
+        }
+        return Ok(Found { total: results.total, words: results.words, hits: out });
+    }
+    let (_, ids, words) = tokio::task::spawn_blocking(move || {
+        index.matching_ids(
+            &SearchQuery { text: &owned, product_id, limit: 0, offset: 0, any },
+            SORTED_SEARCH_CAP,
+        )
     })
     .await??;
-    let ids: Vec<i64> = results.hits.iter().map(|h| h.post_id).collect();
-    let posts = app.store.posts_by_ids(&ids).await?;
-    let mut out = Vec::with_capacity(posts.len());
-    for hit in results.hits {
-        if let Some(post) = posts.iter().find(|p| p.id == hit.post_id) {
-            out.push((post.clone(), hit));
-        }
+    let mut posts: Vec<Post> = app
+        .store
+        .posts_by_ids(&ids)
+        .await?
+        .into_iter()
+        .filter(|p| {
+            p.is_listed()
+                && filter.status.is_none_or(|s| p.status == s)
+                && filter.kind.is_none_or(|k| p.kind == k)
+                && filter.tag.is_none_or(|t| p.tags.iter().any(|pt| pt == t))
+        })
+        .collect();
+    // posts_by_ids keeps the index's order: relevance. Ties keep it too (the sort is stable).
+    match filter.sort {
+        None => {}
+        Some(canyu_store::Sort::Hot) => posts.sort_by(|a, b| b.hot.total_cmp(&a.hot)),
+        Some(canyu_store::Sort::New) => posts.sort_by_key(|p| std::cmp::Reverse(p.created_at)),
+        Some(canyu_store::Sort::Top) => posts.sort_by_key(|p| std::cmp::Reverse(p.votes)),
+        Some(canyu_store::Sort::Oldest) => posts.sort_by_key(|p| p.created_at),
     }
-    Ok(Found { total: results.total, words: results.words, hits: out })
+    let total = posts.len();
+    let page: Vec<Post> = posts.into_iter().skip(offset).take(limit).collect();
+    let index = app.search.clone();
+    let owned = text.to_string();
+    let hits = tokio::task::spawn_blocking(move || {
+        page.into_iter()
+            .map(|post| {
+                let (title_html, snippet_html) = index.highlight(&owned, any, &post.title, &post.body);
+                let hit = SearchHit { post_id: post.id, score: 0.0, title_html, snippet_html };
+                (post, hit)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await?;
+    Ok(Found { total, words, hits })
 }
 
 /// A first page of posts from the one-second read cache (later pages read the database).

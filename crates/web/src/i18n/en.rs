@@ -126,6 +126,7 @@ pub const EN: T = T {
     merge_submit: "Merge",
     merge_hint: "Votes move to the target (a fan who voted for both counts once); the author and voters are notified.",
     unmerge_submit: "Undo merge",
+    sort_relevance: "Best match",
     remind_me: "Remind me",
     reminder_set: "Reminder set",
     remind_hint: "We tell you 5 minutes before it goes on sale (inbox, and email if you take it).",

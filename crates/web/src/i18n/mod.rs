@@ -138,6 +138,7 @@ pub struct T {
     pub merge_submit: &'static str,
     pub merge_hint: &'static str,
     pub unmerge_submit: &'static str,
+    pub sort_relevance: &'static str,
     pub remind_me: &'static str,
     pub reminder_set: &'static str,
     pub remind_hint: &'static str,

@@ -126,6 +126,7 @@ pub const ZH: T = T {
     merge_submit: "合并",
     merge_hint: "投票会并入目标帖（两边都投过的粉丝只算一次），作者和支持者会收到通知。",
     unmerge_submit: "撤销合并",
+    sort_relevance: "最相关",
     remind_me: "提醒我",
     reminder_set: "已设提醒",
     remind_hint: "开售前 5 分钟通知你（站内信，开启邮件的也发邮件）。",

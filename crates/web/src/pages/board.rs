@@ -97,35 +97,56 @@ pub async fn page(
     let status = non_empty(&query.status).map(PostStatus::parse).transpose()?;
     let kind = non_empty(&query.kind).map(PostKind::parse).transpose()?;
     let tag = non_empty(&query.tag).map(str::to_lowercase);
-    let sort = non_empty(&query.sort).map(Sort::parse).transpose()?.unwrap_or_default();
+    // The order asked for: the board lists hot posts first unless told otherwise; a search
+    // lists the best matches first unless told otherwise.
+    let chosen = non_empty(&query.sort).map(Sort::parse).transpose()?;
+    let sort = chosen.unwrap_or_default();
     // Same cap as the API: longer text is no search anyone types.
     let q: String = non_empty(&query.q).unwrap_or("").chars().take(200).collect();
+    let searching = !q.is_empty();
+    let matching_any = searching && query.match_words.as_deref() == Some("any");
 
-    // The link to this board with one filter changed (and pagination reset).
-    let link = |status: Option<&str>, kind: Option<&str>, tag: Option<&str>, sort: Sort| {
-        let sort = if sort == Sort::Hot { "" } else { sort.as_str() };
+    // The link to this board (or this search) with one filter changed (and pagination reset).
+    let link = |status: Option<&str>, kind: Option<&str>, tag: Option<&str>, order: Option<Sort>| {
+        let order = match order {
+            None => "",
+            Some(Sort::Hot) if !searching => "",
+            Some(s) => s.as_str(),
+        };
         url(
             &base,
             &[
+                ("q", q.as_str()),
+                ("match", if matching_any { "any" } else { "" }),
                 ("status", status.unwrap_or("")),
                 ("kind", kind.unwrap_or("")),
                 ("tag", tag.unwrap_or("")),
-                ("sort", sort),
+                ("sort", order),
             ],
         )
     };
     let (st, kd, tg) = (status.map(PostStatus::as_str), kind.map(PostKind::as_str), tag.as_deref());
+    let current = if searching { chosen } else { Some(sort) };
 
-    let sort_links = [(Sort::Hot, cx.t.sort_hot), (Sort::New, cx.t.sort_new), (Sort::Top, cx.t.sort_top)]
+    let mut orders = vec![
+        (Some(Sort::Hot), cx.t.sort_hot),
+        (Some(Sort::New), cx.t.sort_new),
+        (Some(Sort::Top), cx.t.sort_top),
+    ];
+    if searching {
+        orders.insert(0, (None, cx.t.sort_relevance));
+    }
+    let sort_links = orders
         .into_iter()
-        .map(|(s, label)| Link { label: label.to_string(), url: link(st, kd, tg, s), active: s == sort })
+        .map(|(s, label)| Link { label: label.to_string(), url: link(st, kd, tg, s), active: s == current })
         .collect();
 
     let counts = canyu_app::board::status_counts(&state, Some(product.id)).await?;
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
     let mut status_links = vec![Link {
-        label: format!("{} {total}", cx.t.board_all),
-        url: link(None, kd, tg, sort),
+        // A search's matches are not the board's counts: no numbers while searching.
+        label: if searching { cx.t.board_all.to_string() } else { format!("{} {total}", cx.t.board_all) },
+        url: link(None, kd, tg, current),
         active: status.is_none(),
     }];
     for s in PostStatus::ALL {
@@ -134,31 +155,44 @@ pub async fn page(
             continue;
         }
         status_links.push(Link {
-            label: format!("{} {n}", i18n::status_label(cx.locale, s)),
-            url: link(Some(s.as_str()), kd, tg, sort),
+            label: match searching {
+                true => i18n::status_label(cx.locale, s).to_string(),
+                false => format!("{} {n}", i18n::status_label(cx.locale, s)),
+            },
+            url: link(Some(s.as_str()), kd, tg, current),
             active: status == Some(s),
         });
     }
     let mut kind_links = vec![Link {
         label: cx.t.board_all.to_string(),
-        url: link(st, None, tg, sort),
+        url: link(st, None, tg, current),
         active: kind.is_none(),
     }];
     kind_links.extend(PostKind::ALL.into_iter().map(|k| Link {
         label: i18n::kind_label(cx.locale, k).to_string(),
-        url: link(st, Some(k.as_str()), tg, sort),
+        url: link(st, Some(k.as_str()), tg, current),
         active: kind == Some(k),
     }));
     let tag_link =
-        tag.as_deref().map(|t| Link { label: t.to_string(), url: link(st, kd, None, sort), active: true });
+        tag.as_deref().map(|t| Link { label: t.to_string(), url: link(st, kd, None, current), active: true });
 
-    let searching = !q.is_empty();
-    let matching_any = query.match_words.as_deref() == Some("any");
     let mut any_url = None;
     let (posts, results_label, more_url, first_url) = if searching {
-        let found =
-            super::search::results(&state, &cx, &base, &q, Some(product.id), query.offset, matching_any)
-                .await?;
+        let filter = canyu_app::board::SearchFilter {
+            product_id: Some(product.id),
+            status,
+            kind,
+            tag: tag.as_deref(),
+            sort: chosen,
+            any: matching_any,
+        };
+        let keep = [
+            ("status", st.unwrap_or("")),
+            ("kind", kd.unwrap_or("")),
+            ("tag", tg.unwrap_or("")),
+            ("sort", chosen.map(Sort::as_str).unwrap_or("")),
+        ];
+        let found = super::search::results(&state, &cx, &base, &q, &filter, query.offset, &keep).await?;
         any_url = found.any_url;
         (found.cards, found.label, found.more_url, found.first_url)
     } else {
@@ -185,7 +219,7 @@ pub async fn page(
         let pinned_ids: Vec<i64> = items.iter().map(|p| p.id).collect();
         items.extend(page.items.iter().filter(|p| !pinned_ids.contains(&p.id)).cloned());
         let cards = cx.cards(&state, &items).await?;
-        let here = link(st, kd, tg, sort);
+        let here = link(st, kd, tg, current);
         let more = page.next_cursor.as_ref().map(|c| {
             let sep = if here.contains('?') { '&' } else { '?' };
             format!(

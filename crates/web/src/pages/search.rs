@@ -49,28 +49,30 @@ pub struct Results {
     pub any_url: Option<String>,
 }
 
-/// Searches `q` (within `product_id`, or everywhere) and builds the page's cards and links,
-/// which keep `q` and `match` and point at `base`.
+/// Searches `q` as `filter` narrows and orders it, and builds the page's cards and links,
+/// which point at `base` and keep `q`, `match` and the `keep` parameters (the board's sort
+/// and filters).
 pub async fn results(
     state: &AppState,
     cx: &Cx,
     base: &str,
     q: &str,
-    product_id: Option<i64>,
+    filter: &canyu_app::board::SearchFilter<'_>,
     offset: Option<usize>,
-    matching_any: bool,
+    keep: &[(&str, &str)],
 ) -> WebResult<Results> {
     let offset = offset.unwrap_or(0).min(canyu_app::board::MAX_OFFSET);
-    let found = canyu_app::board::search(state, q, product_id, PAGE_SIZE, offset, matching_any).await?;
+    let found = canyu_app::board::search(state, q, filter, PAGE_SIZE, offset).await?;
     let posts: Vec<canyu_app::model::Post> = found.hits.iter().map(|(p, _)| p.clone()).collect();
     let voted = cx.voted_among(state, &posts).await?;
     let cards =
         found.hits.iter().map(|(p, hit)| PostCard::new(cx, p, voted.contains(&p.id), Some(hit))).collect();
-    let link = |offset: Option<&str>| {
+    let link = |offset: Option<&str>, any: bool| {
         let mut params = vec![("q", q)];
-        if matching_any {
+        if any {
             params.push(("match", "any"));
         }
+        params.extend(keep.iter().copied());
         if let Some(o) = offset {
             params.push(("offset", o));
         }
@@ -81,10 +83,9 @@ pub async fn results(
         cards,
         label: i18n::search_results(cx.locale, found.total),
         more_url: (next < found.total && next <= canyu_app::board::MAX_OFFSET)
-            .then(|| link(Some(&next.to_string()))),
-        first_url: (offset > 0).then(|| link(None)),
-        any_url: (found.total == 0 && found.words > 1 && !matching_any)
-            .then(|| url(base, &[("q", q), ("match", "any")])),
+            .then(|| link(Some(&next.to_string()), filter.any)),
+        first_url: (offset > 0).then(|| link(None, filter.any)),
+        any_url: (found.total == 0 && found.words > 1 && !filter.any).then(|| link(None, true)),
     })
 }
 
@@ -98,7 +99,10 @@ pub async fn page(
     let matching_any = query.match_words.as_deref() == Some("any");
     let found = match q.is_empty() {
         true => None,
-        false => Some(results(&state, &cx, "/search", &q, None, query.offset, matching_any).await?),
+        false => {
+            let filter = canyu_app::board::SearchFilter { any: matching_any, ..Default::default() };
+            Some(results(&state, &cx, "/search", &q, &filter, query.offset, &[]).await?)
+        }
     };
     let page = SearchPage {
         t: cx.t,

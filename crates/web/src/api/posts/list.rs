@@ -19,11 +19,12 @@ pub struct ListParams {
     #[param(value_type = Option<crate::api::views::PostKind>)]
     pub kind: Option<String>,
     pub tag: Option<String>,
-    /// `hot` (default), `new` or `top`. Not with `q`: search results come by relevance.
+    /// `hot` (default), `new` or `top`. With `q` the default is the best matches first; a
+    /// sort or filter then orders and narrows the best 1,000 matches.
     #[param(value_type = Option<crate::api::views::PostSort>)]
     pub sort: Option<String>,
-    /// Full-text search (Chinese word segmentation), optionally within `product`; cannot be
-    /// combined with `status`, `kind`, `tag` or `sort`. Every word must match (see `match`).
+    /// Full-text search (Chinese word segmentation), optionally within `product` and narrowed
+    /// by `status`, `kind` and `tag`. Every word must match (see `match`).
     pub q: Option<String>,
     /// With `q`: `all` (default) finds posts with every word, `any` posts with any of them (a
     /// one-character word then counts only in a query of no longer word).
@@ -98,14 +99,7 @@ pub async fn list(
     };
 
     if let Some(q) = non_empty(&params.q) {
-        // Search ranks by relevance within a product; the other filters would silently not
-        // apply, so they are refused rather than ignored.
-        if q.chars().count() > 200
-            || status.is_some()
-            || kind.is_some()
-            || tag.is_some()
-            || params.sort.is_some()
-        {
+        if q.chars().count() > 200 {
             return Err(WebError::from(ErrorCode::InvalidQuery));
         }
         let offset = match non_empty(&params.cursor) {
@@ -121,9 +115,16 @@ pub async fn list(
             Some("any") => true,
             Some(_) => return Err(WebError::from(ErrorCode::InvalidQuery)),
         };
-        let found =
-            canyu_app::board::search(&state, q, product.as_ref().map(|p| p.id), limit as usize, offset, any)
-                .await?;
+        let filter = canyu_app::board::SearchFilter {
+            product_id: product.as_ref().map(|p| p.id),
+            status,
+            kind,
+            tag: tag.as_ref().map(|t| t.as_str()),
+            // Without `sort`, the best matches first.
+            sort: non_empty(&params.sort).map(Sort::parse).transpose()?,
+            any,
+        };
+        let found = canyu_app::board::search(&state, q, &filter, limit as usize, offset).await?;
         let (total, hits) = (found.total, found.hits);
         let posts: Vec<Post> = hits.iter().map(|(p, _)| p.clone()).collect();
         let voted = voted_flags(&state, &auth, &posts).await?;
