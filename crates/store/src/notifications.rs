@@ -35,6 +35,14 @@ pub enum NotificationKind {
     HoldExpiring,
     /// A wave the fan holds an F-code for, or reserved for, was cancelled before it opened.
     WaveCancelled,
+    /// The fan's order in a first-come wave was committed (written with the order).
+    OrderPlaced,
+    /// The fan entered a draw (written with the entry).
+    DrawEntered,
+    /// A draw the fan entered was made and the fan won a unit (written with the draw).
+    DrawWon,
+    /// A draw the fan entered was made and the fan did not win.
+    DrawLost,
 }
 
 impl NotificationKind {
@@ -52,6 +60,10 @@ impl NotificationKind {
             NotificationKind::LaunchOrder => "order.state",
             NotificationKind::HoldExpiring => "order.hold_expiring",
             NotificationKind::WaveCancelled => "wave.cancelled",
+            NotificationKind::OrderPlaced => "order.placed",
+            NotificationKind::DrawEntered => "draw.entered",
+            NotificationKind::DrawWon => "draw.won",
+            NotificationKind::DrawLost => "draw.lost",
         }
     }
 
@@ -69,6 +81,10 @@ impl NotificationKind {
             NotificationKind::LaunchOrder,
             NotificationKind::HoldExpiring,
             NotificationKind::WaveCancelled,
+            NotificationKind::OrderPlaced,
+            NotificationKind::DrawEntered,
+            NotificationKind::DrawWon,
+            NotificationKind::DrawLost,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

@@ -402,6 +402,8 @@ impl Store {
                 .filter_map(|((&id, o), l)| l.as_ref().map(|l| (id, o.user_id, o.created_at, l)))
                 .collect();
             crate::launch_orders::insert_launch_rows(&mut tx, &terms).await?;
+            let placed: Vec<(i64, i64)> = orders.iter().zip(&ids).map(|(o, &id)| (o.wave_id, id)).collect();
+            notify_orders_placed(&mut tx, &placed).await?;
             let mut per_wave: BTreeMap<i64, i64> = BTreeMap::new();
             for o in orders {
                 *per_wave.entry(o.wave_id).or_default() += 1;
@@ -529,6 +531,7 @@ impl Store {
             let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
             let mut per_wave: BTreeMap<i64, i64> = BTreeMap::new();
             let mut terms = Vec::new();
+            let mut placed = Vec::with_capacity(orders.len());
             for chunk in sorted.chunks(INSERT_CHUNK) {
                 let values = crate::value_rows(chunk.len(), 7);
                 let sql = format!(
@@ -549,6 +552,7 @@ impl Store {
                 }
                 for (id, wave_id, seq, at) in q.fetch_all(&mut *tx).await? {
                     *per_wave.entry(wave_id).or_default() += 1;
+                    placed.push((wave_id, id));
                     let Some(&i) = index.get(&(wave_id, seq)) else { continue };
                     if let Some(Some(fcode)) = fcodes.get(i) {
                         crate::fcodes::mark_used(&mut tx, *fcode, id, at).await?;
@@ -559,6 +563,7 @@ impl Store {
                 }
             }
             crate::launch_orders::insert_launch_rows(&mut tx, &terms).await?;
+            notify_orders_placed(&mut tx, &placed).await?;
             for (&wave_id, &n) in &per_wave {
                 sqlx::query("UPDATE waves SET sold = sold + $1 WHERE id = $2")
                     .bind(n)
@@ -612,4 +617,76 @@ impl Store {
         .await?;
         row.map(|r| order_from_row(&r)).transpose()
     }
+}
+
+/// Tells each buyer of freshly written first-come orders (`(wave_id, order_id)` pairs), in
+/// the transaction that writes them: an acknowledged order always has its notice, and a
+/// replay (`(user_id, event_key)` is unique) never a second one. Costs two statements per
+/// wave in the batch, whatever its size: the wave's facts (product, the SKU by its name, the
+/// price of a campaign's SKU) are read once and the rows are written by one INSERT … SELECT
+/// over the batch's id range (BENCHMARKS.md, "Order notices").
+pub(crate) async fn notify_orders_placed(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    placed: &[(i64, i64)],
+) -> Result<(), sqlx::Error> {
+    let mut ranges: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for &(wave_id, id) in placed {
+        let range = ranges.entry(wave_id).or_insert((id, id));
+        *range = (range.0.min(id), range.1.max(id));
+    }
+    let kind = crate::NotificationKind::OrderPlaced.as_str();
+    for (wave_id, (first, last)) in ranges {
+        let Some(facts) = wave_facts(tx, wave_id).await? else { continue };
+        let facts = serde_json::Value::Object(facts).to_string();
+        // `{"order":<id>,` then the facts' members: the order id is the only per-row part.
+        let rest = format!(",{}", facts.strip_prefix('{').unwrap_or(&facts));
+        sqlx::query(
+            "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
+             SELECT o.user_id, $1, $1 || ':' || CAST(o.id AS TEXT), NULL, NULL, \
+             '{\"order\":' || CAST(o.id AS TEXT) || $2, o.created_at FROM orders o \
+             WHERE o.id >= $3 AND o.id <= $4 AND o.wave_id = $5 AND o.lane <> 'draw' \
+             ON CONFLICT (user_id, event_key) DO NOTHING",
+        )
+        .bind(kind)
+        .bind(rest)
+        .bind(first)
+        .bind(last)
+        .bind(wave_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// What a notice about a wave says of it, as it is now: the wave, its product (slug and
+/// name), the SKU by the name fans read, and the SKU's price for a campaign's wave
+/// (`price_fen` is null for a plain wave). `None` for no such wave.
+pub(crate) async fn wave_facts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    wave_id: i64,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, sqlx::Error> {
+    let Some(row) = sqlx::query(
+        "SELECT p.slug, p.name, w.sku, s.name AS sku_name, s.price_fen FROM waves w \
+         JOIN products p ON p.id = w.product_id \
+         LEFT JOIN campaign_skus s ON s.campaign_id = w.campaign_id AND s.code = w.sku WHERE w.id = $1",
+    )
+    .bind(wave_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    // A campaign's wave names a SKU code; fans read the SKU's name. A plain wave's `sku` is
+    // a label written for fans already.
+    let sku = match row.try_get::<Option<String>, _>("sku_name")? {
+        Some(name) => name,
+        None => row.try_get("sku")?,
+    };
+    let mut facts = serde_json::Map::new();
+    facts.insert("wave".into(), wave_id.into());
+    facts.insert("product".into(), row.try_get::<String, _>("slug")?.into());
+    facts.insert("product_name".into(), row.try_get::<String, _>("name")?.into());
+    facts.insert("sku".into(), sku.into());
+    facts.insert("price_fen".into(), row.try_get::<Option<i64>, _>("price_fen")?.into());
+    Ok(Some(facts))
 }

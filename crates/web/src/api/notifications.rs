@@ -29,7 +29,8 @@ pub struct NotificationView {
     pub id: i64,
     /// `post.merged`, `post.unmerged`, `post.status`, `comment.official`, `post.shipped`,
     /// `beta.admitted`, `beta.rejected`, `beta.removed`, `wave.open`, `wave.cancelled`,
-    /// `order.state` or `order.hold_expiring`.
+    /// `order.placed`, `order.state`, `order.hold_expiring`, `draw.entered`, `draw.won` or
+    /// `draw.lost`.
     pub kind: String,
     /// One line in the request's language.
     pub message: String,

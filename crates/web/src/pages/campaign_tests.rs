@@ -182,6 +182,21 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     let list = mine.html.split("data-testid=\"orders\"").nth(1).expect("the list");
     assert!(list.contains("已锁单") && list.contains("¥5,000") && list.contains(&order_url), "{list}");
     assert!(list.contains("小米 SU7"), "the product by name: {list}");
+    assert!(list.contains("小米 SU7 · SU7 标准版") && !list.contains("· su7<"), "the SKU by name: {list}");
+
+    // The inbox told the buyer of the order (SKU by name, price, a link to their orders) and
+    // of each step after it, the order's number apart from the words that follow it.
+    let id = order_url.trim_start_matches("/launch-orders/");
+    let inbox = app.get("/inbox", Some(&fan), "zh-CN").await;
+    assert!(
+        inbox.html.contains(&format!(
+            "<a href=\"/orders\">下单成功：小米 SU7 SU7 标准版，订单 #{id}，价格 ¥215,900。</a>"
+        )),
+        "{}",
+        inbox.html
+    );
+    assert!(inbox.html.contains(&format!("你的订单 #{id} 定金已支付。")), "{}", inbox.html);
+    assert!(inbox.html.contains(&format!("你的订单 #{id} 已锁单")), "{}", inbox.html);
     let anonymous = app.get("/orders", None, "zh-CN").await;
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "visitors sign in first");
 
