@@ -564,3 +564,26 @@ async fn a_fan_verifies_their_identity_and_buys_as_that_person() {
         .await;
     assert_eq!(placed.status, StatusCode::SEE_OTHER, "{}", placed.html);
 }
+
+/// A wave form sent empty (a browser without `required`, a script) is refused with a message
+/// that names the form's own fields in the reader's language.
+#[tokio::test]
+async fn an_empty_wave_form_names_the_field_to_fill() {
+    let app = App::new().await;
+    let (_, admin) = app.user("发售_e", Role::Admin).await;
+    let page = app.get("/products/xiaomi-su7/waves", Some(&admin), "zh-CN").await;
+    let csrf = page.csrf();
+    for lang in ["zh-CN", "en"] {
+        let refused = app.form_in("/products/xiaomi-su7/waves", &admin, &[("csrf", &csrf)], lang).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
+        let msg = refused.testid("form-error").unwrap_or_default();
+        let field = if lang == "en" { "Sale starts" } else { "开售时间" };
+        assert!(msg.contains(field) && !msg.contains("RFC 3339"), "{lang}: {msg}");
+        // The time given, the duration missing: that field is named.
+        let fields = [("csrf", csrf.as_str()), ("starts_at", "2030-01-01T20:00"), ("minutes", "")];
+        let refused = app.form_in("/products/xiaomi-su7/waves", &admin, &fields, lang).await;
+        let msg = refused.testid("form-error").unwrap_or_default();
+        let field = if lang == "en" { "Duration (minutes)" } else { "持续时间（分钟）" };
+        assert!(msg.contains(field), "{lang}: {msg}");
+    }
+}
