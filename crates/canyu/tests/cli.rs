@@ -105,3 +105,39 @@ fn postgres_url_is_used_when_given() {
     assert!(!dir.join("canyu.db").exists(), "no SQLite file when PostgreSQL is used");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The demo's most active fans lead every product's board; they are admitted to at most two
+/// betas each, and each welcome in their inbox names its product.
+#[test]
+fn demo_fans_join_at_most_two_betas_each_welcomed_by_product() {
+    let dir = temp_dir("demo-betas");
+    let out = canyu(&dir, &["demo", "--no-serve", "--posts", "300"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let welcomes: Vec<Vec<String>> = runtime.block_on(async {
+        let store = canyu_store::Store::connect(&canyu_store::sqlite_url_for_dir(&dir)).await.unwrap();
+        let mut welcomes = Vec::new();
+        for user_id in 1..=200 {
+            let inbox = store.notifications(user_id, None, 100).await.unwrap();
+            let products: Vec<String> = inbox
+                .iter()
+                .filter(|n| n.kind == canyu_store::NotificationKind::BetaAdmitted)
+                .map(|n| n.data["product_name"].as_str().unwrap_or("").to_string())
+                .collect();
+            if !products.is_empty() {
+                welcomes.push(products);
+            }
+        }
+        store.close().await;
+        welcomes
+    });
+    assert!(welcomes.len() >= 5, "fans were admitted: {welcomes:?}");
+    for products in &welcomes {
+        assert!(products.len() <= 2, "{products:?}");
+        assert!(products.iter().all(|p| !p.is_empty()), "{products:?}");
+        let mut distinct = products.clone();
+        distinct.dedup();
+        assert_eq!(&distinct, products, "one welcome per product");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -246,6 +246,18 @@ impl Zone {
     }
 }
 
+/// How the zone named `name` (IANA) is shown to people: China's as people there say it
+/// (北京时间, not `Asia/Shanghai`), any other by its name.
+pub fn zone_label(locale: crate::Locale, name: &str) -> String {
+    // The names the IANA database keeps for China's one zone.
+    const CHINA: [&str; 5] = ["Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"];
+    match locale {
+        _ if !CHINA.contains(&name) => name.to_string(),
+        crate::Locale::ZhCn => "北京时间".to_string(),
+        crate::Locale::En => "China time".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

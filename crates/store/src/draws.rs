@@ -61,16 +61,51 @@ impl Store {
         .transpose()
     }
 
-    /// Enters the fan into the draw; a second entry is refused with `already_entered`.
-    pub async fn enter_draw(&self, wave_id: i64, user_id: i64, entry: &str, now: Millis) -> StoreResult<()> {
+    /// Enters the fan into the draw and, in the same transaction, tells them so with when it
+    /// is drawn (`draws_at`, the wave's end, and `draws_at_local`, that time on the site's
+    /// clock in `zone`, since notices are rendered without the site's settings); a second
+    /// entry is refused with `already_entered`.
+    pub async fn enter_draw(
+        &self,
+        wave_id: i64,
+        user_id: i64,
+        entry: &str,
+        now: Millis,
+        draws_at_local: &str,
+        zone: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
         sqlx::query("INSERT INTO draw_entries (wave_id, user_id, entry, created_at) VALUES ($1, $2, $3, $4)")
             .bind(wave_id)
             .bind(user_id)
             .bind(entry)
             .bind(now)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await
             .map_err(crate::error::unique_or(ErrorCode::AlreadyEntered))?;
+        if let Some(mut data) = crate::waves::wave_facts(&mut tx, wave_id).await? {
+            let draws_at: Millis = sqlx::query_scalar("SELECT ends_at FROM waves WHERE id = $1")
+                .bind(wave_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            data.insert("draws_at".into(), draws_at.into());
+            data.insert("draws_at_local".into(), draws_at_local.into());
+            data.insert("zone".into(), zone.into());
+            let kind = crate::NotificationKind::DrawEntered;
+            let key = format!("{}:{wave_id}", kind.as_str());
+            sqlx::query(
+                "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
+                 VALUES ($1, $2, $3, NULL, NULL, $4, $5) ON CONFLICT (user_id, event_key) DO NOTHING",
+            )
+            .bind(user_id)
+            .bind(kind.as_str())
+            .bind(&key)
+            .bind(serde_json::Value::Object(data).to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -154,6 +189,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        Self::tell_entrants(&mut tx, wave_id, now).await?;
         sqlx::query("UPDATE waves SET sold = $1, draw_entries_hash = $2, drawn_at = $3 WHERE id = $4")
             .bind(winners.len() as i64)
             .bind(entries_hash)
@@ -163,5 +199,37 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Tells every entrant of a draw whose winners' orders were just written whether they
+    /// won (with their order) or not, in the draw's transaction: one statement for all of
+    /// them, since a draw may have hundreds of thousands of entrants.
+    async fn tell_entrants(
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        wave_id: i64,
+        now: Millis,
+    ) -> StoreResult<()> {
+        let Some(facts) = crate::waves::wave_facts(tx, wave_id).await? else { return Ok(()) };
+        let facts = serde_json::Value::Object(facts).to_string();
+        // `{"order":<id>,` (for a winner) then the facts' members.
+        let rest = format!(",{}", facts.strip_prefix('{').unwrap_or(&facts));
+        let (won, lost) =
+            (crate::NotificationKind::DrawWon.as_str(), crate::NotificationKind::DrawLost.as_str());
+        sqlx::query(
+            "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
+             SELECT e.user_id, CASE WHEN o.id IS NULL THEN $1 ELSE $2 END, $3 || CAST(e.wave_id AS TEXT), \
+             NULL, NULL, '{\"order\":' || COALESCE(CAST(o.id AS TEXT), 'null') || $4, $5 \
+             FROM draw_entries e LEFT JOIN orders o ON o.wave_id = e.wave_id AND o.user_id = e.user_id \
+             AND o.lane = 'draw' WHERE e.wave_id = $6 ON CONFLICT (user_id, event_key) DO NOTHING",
+        )
+        .bind(lost)
+        .bind(won)
+        .bind("draw.result:")
+        .bind(rest)
+        .bind(now)
+        .bind(wave_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
     }
 }

@@ -41,6 +41,14 @@ pub enum NotificationKind {
     NewComment,
     /// 提醒我: a wave the fan asked about goes on sale, or a campaign opens reservations.
     LaunchReminder,
+    /// The fan's order in a first-come wave was committed (written with the order).
+    OrderPlaced,
+    /// The fan entered a draw (written with the entry).
+    DrawEntered,
+    /// A draw the fan entered was made and the fan won a unit (written with the draw).
+    DrawWon,
+    /// A draw the fan entered was made and the fan did not win.
+    DrawLost,
 }
 
 impl NotificationKind {
@@ -61,6 +69,10 @@ impl NotificationKind {
             NotificationKind::CommentReply => "comment.reply",
             NotificationKind::NewComment => "comment.new",
             NotificationKind::LaunchReminder => "launch.reminder",
+            NotificationKind::OrderPlaced => "order.placed",
+            NotificationKind::DrawEntered => "draw.entered",
+            NotificationKind::DrawWon => "draw.won",
+            NotificationKind::DrawLost => "draw.lost",
         }
     }
 
@@ -81,6 +93,10 @@ impl NotificationKind {
             NotificationKind::CommentReply,
             NotificationKind::NewComment,
             NotificationKind::LaunchReminder,
+            NotificationKind::OrderPlaced,
+            NotificationKind::DrawEntered,
+            NotificationKind::DrawWon,
+            NotificationKind::DrawLost,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

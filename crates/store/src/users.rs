@@ -607,6 +607,7 @@ impl Store {
                 )
                 .await?;
             }
+            crate::waves::notify_orders_placed(&mut tx, self.backend, &[id]).await?;
             tx.commit().await?;
             let placed = stored(
                 id,

@@ -402,6 +402,7 @@ impl Store {
                 .filter_map(|((&id, o), l)| l.as_ref().map(|l| (id, o.user_id, o.created_at, l)))
                 .collect();
             crate::launch_orders::insert_launch_rows(&mut tx, &terms).await?;
+            notify_orders_placed(&mut tx, self.backend, &ids).await?;
             let mut per_wave: BTreeMap<i64, i64> = BTreeMap::new();
             for o in orders {
                 *per_wave.entry(o.wave_id).or_default() += 1;
@@ -529,6 +530,7 @@ impl Store {
             let mut tx = sqlx::Acquire::begin(&mut *conn).await?;
             let mut per_wave: BTreeMap<i64, i64> = BTreeMap::new();
             let mut terms = Vec::new();
+            let mut placed = Vec::with_capacity(orders.len());
             for chunk in sorted.chunks(INSERT_CHUNK) {
                 let values = crate::value_rows(chunk.len(), 7);
                 let sql = format!(
@@ -549,6 +551,7 @@ impl Store {
                 }
                 for (id, wave_id, seq, at) in q.fetch_all(&mut *tx).await? {
                     *per_wave.entry(wave_id).or_default() += 1;
+                    placed.push(id);
                     let Some(&i) = index.get(&(wave_id, seq)) else { continue };
                     if let Some(Some(fcode)) = fcodes.get(i) {
                         crate::fcodes::mark_used(&mut tx, *fcode, id, at).await?;
@@ -559,6 +562,7 @@ impl Store {
                 }
             }
             crate::launch_orders::insert_launch_rows(&mut tx, &terms).await?;
+            notify_orders_placed(&mut tx, self.backend, &placed).await?;
             for (&wave_id, &n) in &per_wave {
                 sqlx::query("UPDATE waves SET sold = sold + $1 WHERE id = $2")
                     .bind(n)
@@ -612,4 +616,78 @@ impl Store {
         .await?;
         row.map(|r| order_from_row(&r)).transpose()
     }
+}
+
+/// Tells each buyer of freshly written first-come orders (their ids), in the transaction
+/// that writes them: an acknowledged order always has its notice, and a replay (`(user_id,
+/// event_key)` is unique) never a second one. One statement per batch whatever its size and
+/// waves: the notice's data (product, the SKU by its name, a campaign SKU's price) is built
+/// by the database from the rows it joins. Reading the wave's facts first and writing per
+/// wave cost 15% of the embedded engine's orders per second (BENCHMARKS.md, "Order notices").
+pub(crate) async fn notify_orders_placed(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    ids: &[i64],
+) -> Result<(), sqlx::Error> {
+    let (Some(&first), Some(&last)) = (ids.iter().min(), ids.iter().max()) else { return Ok(()) };
+    let data = match backend {
+        Backend::Sqlite => ORDER_NOTICE_DATA.to_string(),
+        Backend::Postgres => {
+            format!("CAST({} AS TEXT)", ORDER_NOTICE_DATA.replacen("json_object(", "json_build_object(", 1))
+        }
+    };
+    // The ids a batch got are a range; another writer's orders inside it (the nodes of a
+    // Redis engine) are told too, once, which they would be by their own writer anyway.
+    let sql = format!(
+        "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
+         SELECT o.user_id, $1, $1 || ':' || CAST(o.id AS TEXT), NULL, NULL, {data}, o.created_at \
+         FROM orders o JOIN waves w ON w.id = o.wave_id JOIN products p ON p.id = w.product_id \
+         LEFT JOIN campaign_skus s ON s.campaign_id = w.campaign_id AND s.code = w.sku \
+         WHERE o.id >= $2 AND o.id <= $3 AND o.lane <> 'draw' ON CONFLICT (user_id, event_key) DO NOTHING"
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(crate::NotificationKind::OrderPlaced.as_str())
+        .bind(first)
+        .bind(last)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// An order notice's data, as [`wave_facts`] gives it plus the order: a campaign's wave
+/// names a SKU code, which fans read by the SKU's name.
+const ORDER_NOTICE_DATA: &str = "json_object('order', o.id, 'wave', o.wave_id, 'product', p.slug, \
+     'product_name', p.name, 'sku', COALESCE(s.name, w.sku), 'price_fen', s.price_fen)";
+
+/// What a notice about a wave says of it, as it is now: the wave, its product (slug and
+/// name), the SKU by the name fans read, and the SKU's price for a campaign's wave
+/// (`price_fen` is null for a plain wave). `None` for no such wave.
+pub(crate) async fn wave_facts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    wave_id: i64,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, sqlx::Error> {
+    let Some(row) = sqlx::query(
+        "SELECT p.slug, p.name, w.sku, s.name AS sku_name, s.price_fen FROM waves w \
+         JOIN products p ON p.id = w.product_id \
+         LEFT JOIN campaign_skus s ON s.campaign_id = w.campaign_id AND s.code = w.sku WHERE w.id = $1",
+    )
+    .bind(wave_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    // A campaign's wave names a SKU code; fans read the SKU's name. A plain wave's `sku` is
+    // a label written for fans already.
+    let sku = match row.try_get::<Option<String>, _>("sku_name")? {
+        Some(name) => name,
+        None => row.try_get("sku")?,
+    };
+    let mut facts = serde_json::Map::new();
+    facts.insert("wave".into(), wave_id.into());
+    facts.insert("product".into(), row.try_get::<String, _>("slug")?.into());
+    facts.insert("product_name".into(), row.try_get::<String, _>("name")?.into());
+    facts.insert("sku".into(), sku.into());
+    facts.insert("price_fen".into(), row.try_get::<Option<i64>, _>("price_fen")?.into());
+    Ok(Some(facts))
 }

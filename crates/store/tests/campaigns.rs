@@ -344,3 +344,63 @@ async fn live_tallies_match_a_recount_under_concurrent_orders_and_moves() {
         assert_eq!(minutes, (0..10).map(|m| (m * 60_000, 40)).collect::<Vec<_>>(), "{backend:?}");
     }
 }
+
+fn order(wave_id: i64, user_id: i64, seq: i64, key: &str) -> canyu_store::NewOrder {
+    canyu_store::NewOrder {
+        wave_id,
+        user_id,
+        seq,
+        lane: "general",
+        idempotency_key: key.to_string(),
+        body_hash: "h".to_string(),
+        created_at: 2_000_000 + seq,
+    }
+}
+
+/// Every committed first-come order tells its buyer in the same transaction, by the SKU's
+/// name (a campaign's SKU code is never shown) and, in a campaign's wave, its price; a batch
+/// offered again by another writer tells nobody twice.
+#[tokio::test]
+async fn each_order_tells_its_buyer_once_by_sku_name() {
+    for backend in backends() {
+        let w = world(backend, 3).await;
+        let c = campaign(&w, 2, None).await;
+        let mut rules = reservation_wave(2_000_000);
+        rules.eligibility = Eligibility::Everyone;
+        let launch = w.store.create_campaign_wave(w.product, Some(c.id), &rules, w.staff, 1).await.unwrap();
+        rules.sku = "首发 · 第一轮".into();
+        let plain = w.store.create_wave(w.product, &rules, w.staff, 1).await.unwrap();
+
+        let ids = w
+            .store
+            .insert_orders(&[order(launch.id, w.fans[0], 1, "a"), order(plain.id, w.fans[1], 1, "b")])
+            .await
+            .unwrap();
+        let batch = [order(plain.id, w.fans[2], 2, "c"), order(plain.id, w.fans[1], 1, "b")];
+        assert_eq!(w.store.insert_orders_if_absent(&batch, &[], &[]).await.unwrap(), 1, "{backend:?}");
+        assert_eq!(w.store.insert_orders_if_absent(&batch, &[], &[]).await.unwrap(), 0);
+
+        let inbox = |fan: i64| {
+            let store = w.store.clone();
+            async move { store.notifications(fan, None, 10).await.unwrap() }
+        };
+        let first = inbox(w.fans[0]).await;
+        assert_eq!(first.len(), 1, "{backend:?}");
+        assert_eq!(first[0].kind, NotificationKind::OrderPlaced);
+        let d = &first[0].data;
+        assert_eq!(
+            (d["order"].as_i64(), d["sku"].as_str(), d["price_fen"].as_i64(), d["product_name"].as_str()),
+            (Some(ids[0]), Some("SU7 标准版"), Some(21_590_000), Some("Xiaomi SU7")),
+            "{d}"
+        );
+        let second = inbox(w.fans[1]).await;
+        assert_eq!(second.len(), 1, "the re-offered order tells nobody again ({backend:?})");
+        assert_eq!(
+            (second[0].data["order"].as_i64(), second[0].data["sku"].as_str()),
+            (Some(ids[1]), Some("首发 · 第一轮"))
+        );
+        assert!(second[0].data["price_fen"].is_null(), "a plain wave has no price");
+        let third = inbox(w.fans[2]).await;
+        assert_eq!((third.len(), third[0].kind), (1, NotificationKind::OrderPlaced), "{backend:?}");
+    }
+}

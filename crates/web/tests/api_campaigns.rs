@@ -600,7 +600,11 @@ async fn deposit_orders_follow_the_state_machine() {
         let (_, inbox) = app.get("/api/v1/me/notifications", Some(&d)).await;
         let kinds: Vec<&str> =
             inbox["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();
-        assert_eq!(kinds, ["order.state", "order.state"], "paid, then locked: {inbox}");
+        assert_eq!(
+            kinds,
+            ["order.state", "order.state", "order.placed"],
+            "placed, paid, then locked: {inbox}"
+        );
         let (held, sold) = app.store.wave_order_counts(wave).await.unwrap();
         assert_eq!((held, sold), (2, 2), "sold = the units the two locked orders hold");
     }

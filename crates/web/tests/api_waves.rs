@@ -758,3 +758,72 @@ async fn a_wave_cancelled_on_one_node_is_not_sold_by_another() {
         assert_eq!(a.store.wave(id).await.unwrap().expect("wave").sold, 0);
     }
 }
+
+async fn inbox(app: &common::TestApp, token: &str) -> Vec<Value> {
+    let (s, b) = app.get("/api/v1/me/notifications", Some(token)).await;
+    assert_eq!(s, 200, "{b}");
+    b["items"].as_array().unwrap().clone()
+}
+
+/// A first-come order tells its buyer once (a replay tells nobody again), by product and
+/// SKU name, linking to their orders; a draw entry says when it is drawn on the site's
+/// clock, and the draw tells each entrant whether they won.
+#[tokio::test]
+async fn orders_and_draw_entries_and_results_reach_the_inbox() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let fan = app.register("收件箱粉").await;
+        let t = now();
+        let (_, wave) = app.post("/api/v1/waves", Some(&staff), wave_body(5, t - MIN, t + HOUR)).await;
+        let id = wave["id"].as_i64().unwrap();
+        let (s, placed, _) = order(&app, id, &fan, "k1", Some("{}")).await;
+        assert_eq!(s, 201, "{placed}");
+        let (s, _, replayed) = order(&app, id, &fan, "k1", Some("{}")).await;
+        assert_eq!((s, replayed), (201, true));
+        let items = inbox(&app, &fan).await;
+        assert_eq!(items.len(), 1, "told once ({backend:?}): {items:?}");
+        let n = &items[0];
+        assert_eq!((n["kind"].as_str(), n["url"].as_str()), (Some("order.placed"), Some("/orders")));
+        let oid = placed["id"].as_i64().unwrap();
+        assert_eq!(n["message"], format!("Order #{oid} placed: 小米 SU7 SU7 Max."), "{n}");
+        assert_eq!(n["data"]["order"], oid);
+
+        let mut body = wave_body(1, t - MIN, t + 10 * MIN);
+        body["mode"] = json!("draw");
+        let (_, draw) = app.post("/api/v1/waves", Some(&staff), body).await;
+        let draw_id = draw["id"].as_i64().unwrap();
+        let rival = app.register("对手粉").await;
+        for token in [&fan, &rival] {
+            let (s, b) = app.post(&format!("/api/v1/waves/{draw_id}/entries"), Some(token), json!({})).await;
+            assert_eq!(s, 201, "{b}");
+        }
+        let entered = inbox(&app, &rival).await;
+        assert_eq!(entered.len(), 1, "{entered:?}");
+        let when = canyu_core::time::Zone::china().datetime(t + 10 * MIN);
+        assert_eq!(entered[0]["kind"], "draw.entered");
+        assert_eq!(
+            entered[0]["message"],
+            format!("You entered the “小米 SU7 SU7 Max” draw; it is drawn at {when} China time."),
+        );
+        app.clock_offset.store(11 * MIN, std::sync::atomic::Ordering::Relaxed);
+        let (s, b) = app.post(&format!("/api/v1/waves/{draw_id}/draw"), Some(&staff), json!({})).await;
+        assert_eq!(s, 200, "{b}");
+        let (s, _) = app.post(&format!("/api/v1/waves/{draw_id}/draw"), Some(&staff), json!({})).await;
+        assert_eq!(s, 200);
+        let mut results = Vec::new();
+        for token in [&fan, &rival] {
+            let items = inbox(&app, token).await;
+            let told: Vec<&Value> = items.iter().filter(|n| n["data"]["wave"] == draw_id).collect();
+            assert_eq!(told.len(), 2, "the entry and the result, once ({backend:?}): {told:?}");
+            results.push(told[0]["kind"].as_str().unwrap().to_string());
+            if told[0]["kind"] == "draw.won" {
+                let (_, mine) = app.get("/api/v1/me/orders", Some(token)).await;
+                let won = mine["items"].as_array().unwrap().iter().find(|o| o["wave"] == draw_id).cloned();
+                assert_eq!(told[0]["data"]["order"], won.unwrap()["id"]);
+            }
+        }
+        results.sort();
+        assert_eq!(results, ["draw.lost", "draw.won"], "{backend:?}");
+    }
+}

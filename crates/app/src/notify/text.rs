@@ -28,7 +28,10 @@ pub fn notification_url(n: &Notification) -> Option<String> {
         let order = n.data.get("order").and_then(|v| v.as_i64())?;
         return Some(format!("/launch-orders/{order}"));
     }
-    if n.kind == K::WaveCancelled {
+    if n.kind == K::OrderPlaced || n.kind == K::DrawWon {
+        return Some("/orders".to_string());
+    }
+    if n.kind == K::WaveCancelled || n.kind == K::DrawEntered || n.kind == K::DrawLost {
         let wave = n.data.get("wave").and_then(|v| v.as_i64())?;
         return Some(format!("/waves/{wave}"));
     }
@@ -214,6 +217,51 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
                 ),
             }
         }
+        K::OrderPlaced => {
+            let order = n.data.get("order").and_then(|v| v.as_i64()).unwrap_or(0);
+            let item = wave_item(n);
+            let price = n.data.get("price_fen").and_then(|v| v.as_i64());
+            match (locale, price) {
+                (Locale::ZhCn, Some(fen)) => {
+                    format!(
+                        "下单成功：{item}，订单 #{order}，价格 {}。",
+                        canyu_core::campaign::format_yuan(fen)
+                    )
+                }
+                (Locale::ZhCn, None) => format!("下单成功：{item}，订单 #{order}。"),
+                (Locale::En, Some(fen)) => {
+                    format!("Order #{order} placed: {item}, {}.", canyu_core::campaign::format_yuan(fen))
+                }
+                (Locale::En, None) => format!("Order #{order} placed: {item}."),
+            }
+        }
+        K::DrawEntered => {
+            let item = wave_item(n);
+            let at = field("draws_at_local");
+            let zone = field("zone");
+            let when = format!("{at} {}", canyu_core::time::zone_label(locale, &zone));
+            match locale {
+                Locale::ZhCn => format!("你已参与「{item}」抽签，开奖时间 {}。", when.trim()),
+                Locale::En => format!("You entered the “{item}” draw; it is drawn at {}.", when.trim()),
+            }
+        }
+        K::DrawWon => {
+            let item = wave_item(n);
+            let order = n.data.get("order").and_then(|v| v.as_i64()).unwrap_or(0);
+            match locale {
+                Locale::ZhCn => format!("恭喜！你在「{item}」抽签中签，订单 #{order} 已为你保留。"),
+                Locale::En => format!("You won the “{item}” draw! Order #{order} is yours."),
+            }
+        }
+        K::DrawLost => {
+            let item = wave_item(n);
+            match locale {
+                Locale::ZhCn => format!("「{item}」已开奖，这次没有中签，感谢参与。"),
+                Locale::En => format!(
+                    "The “{item}” draw was made; you were not picked this time. Thank you for taking part."
+                ),
+            }
+        }
         K::WaveOpen => {
             let lane_zh = if field("lane") == "fan" { "粉丝通道" } else { "普通通道" };
             let lane_en = if field("lane") == "fan" { "fan lane" } else { "general lane" };
@@ -222,5 +270,84 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
                 Locale::En => format!("“{title}” is on sale: your {lane_en} can order now."),
             }
         }
+    }
+}
+
+/// What a wave notice is about: `产品名 SKU名` (either may be missing in old rows).
+fn wave_item(n: &Notification) -> String {
+    let field = |key: &str| n.data.get(key).and_then(|v| v.as_str()).unwrap_or("").trim().to_string();
+    let (product, sku) = (field("product_name"), field("sku"));
+    format!("{product} {sku}").trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use canyu_core::Locale;
+    use serde_json::json;
+
+    fn notice(kind: NotificationKind, data: serde_json::Value) -> Notification {
+        Notification { id: 1, kind, post_id: None, actor_handle: None, data, created_at: 0, read_at: None }
+    }
+
+    #[test]
+    fn an_order_state_reads_with_a_space_after_its_number() {
+        let n = notice(NotificationKind::LaunchOrder, json!({"order": 1, "state": "paid"}));
+        assert_eq!(notification_text(Locale::ZhCn, &n), "你的订单 #1 已支付。");
+        assert_eq!(notification_text(Locale::En, &n), "Your order #1 is paid.");
+    }
+
+    #[test]
+    fn an_order_notice_names_the_product_and_sku_and_the_price_when_there_is_one() {
+        let priced = notice(
+            NotificationKind::OrderPlaced,
+            json!({"order": 12, "wave": 3, "product_name": "小米 SU7", "sku": "标准版", "price_fen": 21_590_000}),
+        );
+        assert_eq!(
+            notification_text(Locale::ZhCn, &priced),
+            "下单成功：小米 SU7 标准版，订单 #12，价格 ¥215,900。"
+        );
+        assert_eq!(notification_text(Locale::En, &priced), "Order #12 placed: 小米 SU7 标准版, ¥215,900.");
+        assert_eq!(notification_url(&priced).as_deref(), Some("/orders"));
+        let plain = notice(
+            NotificationKind::OrderPlaced,
+            json!({"order": 7, "wave": 3, "product_name": "小米 15", "sku": "", "price_fen": null}),
+        );
+        assert_eq!(notification_text(Locale::ZhCn, &plain), "下单成功：小米 15，订单 #7。");
+    }
+
+    #[test]
+    fn draw_notices_say_when_it_is_drawn_on_the_sites_clock_and_how_it_went() {
+        let facts = json!({"wave": 5, "product_name": "小米 SU7", "sku": "米粉专享",
+                           "draws_at_local": "2026-12-07 20:00", "zone": "Asia/Shanghai"});
+        let entered = notice(NotificationKind::DrawEntered, facts.clone());
+        assert_eq!(
+            notification_text(Locale::ZhCn, &entered),
+            "你已参与「小米 SU7 米粉专享」抽签，开奖时间 2026-12-07 20:00 北京时间。"
+        );
+        assert!(notification_text(Locale::En, &entered).ends_with("2026-12-07 20:00 China time."));
+        assert_eq!(notification_url(&entered).as_deref(), Some("/waves/5"));
+        let mut won = facts.clone();
+        won["order"] = json!(9);
+        let won = notice(NotificationKind::DrawWon, won);
+        assert!(notification_text(Locale::ZhCn, &won).contains("中签，订单 #9"));
+        assert_eq!(notification_url(&won).as_deref(), Some("/orders"));
+        let lost = notice(NotificationKind::DrawLost, facts);
+        assert!(notification_text(Locale::ZhCn, &lost).contains("没有中签"));
+        assert_eq!(notification_url(&lost).as_deref(), Some("/waves/5"));
+    }
+
+    #[test]
+    fn each_beta_welcome_names_its_product() {
+        let su7 = notice(
+            NotificationKind::BetaAdmitted,
+            json!({"product": "xiaomi-su7", "product_name": "小米 SU7"}),
+        );
+        let band = notice(
+            NotificationKind::BetaAdmitted,
+            json!({"product": "band-9", "product_name": "小米手环 9"}),
+        );
+        let (a, b) = (notification_text(Locale::ZhCn, &su7), notification_text(Locale::ZhCn, &band));
+        assert!(a.contains("小米 SU7") && b.contains("小米手环 9") && a != b, "{a} / {b}");
     }
 }

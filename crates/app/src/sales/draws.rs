@@ -55,7 +55,9 @@ pub async fn enter(app: &App, auth: &Auth, wave_id: i64) -> AppResult<i64> {
     if !eligible(app, auth, &wave).await? {
         return Err(ErrorCode::NotEligible.into());
     }
-    app.store.enter_draw(wave_id, auth.user.id, &auth.user.handle, now).await?;
+    let zone = &app.config.time_zone;
+    let draws_at_local = zone.datetime(wave.rules.ends_at);
+    app.store.enter_draw(wave_id, auth.user.id, &auth.user.handle, now, &draws_at_local, zone.name()).await?;
     Ok(app.store.draw_state(wave_id).await?.map_or(0, |d| d.entries))
 }
 

@@ -305,6 +305,9 @@ async fn import_campaigns(
     Ok(())
 }
 
+/// The most betas a demo fan is admitted to.
+pub const DEMO_BETAS_PER_FAN: usize = 2;
+
 /// A beta group per product: 200 seats, fans at Lv3 and up admitted as they apply. The
 /// product's most active fans have applied (the rule admits those at Lv3 or above, the
 /// others wait for review) and members have started the week's duties on the beta board.
@@ -319,6 +322,9 @@ async fn import_beta_groups(
     let rules = BetaRules::parse(200, Some(3), None, None, None).map_err(|e| e.to_string())?;
     let motivation = Motivation::parse("每天都在用，愿意每周提交问题反馈和建议，帮助新版本更快更稳。")
         .map_err(|e| e.to_string())?;
+    // The top fans lead every product's board; admitted everywhere, the first of them got a
+    // welcome per product. Real testers run one or two betas.
+    let mut betas_of: HashMap<i64, usize> = HashMap::new();
     for p in &forum.products {
         let product_id = product_ids[&p.slug];
         store.configure_beta_group(product_id, rules, now).await?;
@@ -331,7 +337,8 @@ async fn import_beta_groups(
             .collect();
         for (i, row) in store.leaderboard(Some(product_id), 12).await?.into_iter().enumerate() {
             let Some(fan) = store.user_by_handle(&row.handle).await? else { continue };
-            if fan.user.role != canyu_core::Role::Fan {
+            let betas = betas_of.entry(fan.user.id).or_default();
+            if fan.user.role != canyu_core::Role::Fan || *betas >= DEMO_BETAS_PER_FAN {
                 continue;
             }
             let (level, _) = level_for(fan.user.points);
@@ -340,6 +347,7 @@ async fn import_beta_groups(
             if membership.status != canyu_core::beta::MemberStatus::Member {
                 continue;
             }
+            *betas += 1;
             if let Some(title) = bugs.get(i % bugs.len().max(1)) {
                 let title = format!("内测版：{title}");
                 let title: String = title.chars().take(canyu_core::post::TITLE_MAX_CHARS).collect();

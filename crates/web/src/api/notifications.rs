@@ -29,7 +29,8 @@ pub struct NotificationView {
     pub id: i64,
     /// `post.merged`, `post.unmerged`, `post.status`, `comment.official`, `post.shipped`,
     /// `beta.admitted`, `beta.rejected`, `beta.removed`, `wave.open`, `wave.cancelled`,
-    /// `order.state`, `order.hold_expiring`, `comment.reply` or `comment.new`.
+    /// `order.placed`, `order.state`, `order.hold_expiring`, `draw.entered`, `draw.won`,
+    /// `draw.lost`, `comment.reply`, `comment.new` or `launch.reminder`.
     pub kind: String,
     /// One line in the request's language.
     pub message: String,

@@ -486,13 +486,7 @@ pub fn datetime_range(locale: Locale, zone: &Zone, from: Millis, to: Millis) -> 
 /// How a zone is named on a page: China's as people there say it (北京时间, not
 /// `Asia/Shanghai`), any other by its IANA name.
 pub fn zone_label(locale: Locale, zone: &Zone) -> String {
-    // The names the IANA database keeps for China's one zone.
-    const CHINA: [&str; 5] = ["Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"];
-    match locale {
-        _ if !CHINA.contains(&zone.name()) => zone.name().to_string(),
-        Locale::ZhCn => "北京时间".to_string(),
-        Locale::En => "China time".to_string(),
-    }
+    canyu_core::time::zone_label(locale, zone.name())
 }
 
 #[cfg(test)]

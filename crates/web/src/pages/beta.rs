@@ -44,6 +44,8 @@ pub struct BetaText {
     pub closed: &'static str,
     /// Shown to the people who run the product instead of the application form.
     pub team_note: &'static str,
+    /// For moderators and staff of other products.
+    pub team_member_note: &'static str,
     pub no_group: &'static str,
     pub settings: &'static str,
     pub seats_label: &'static str,
@@ -85,6 +87,7 @@ const ZH: BetaText = BetaText {
     board_empty: "内测板块还没有帖子。",
     closed: "内测招募暂未开放。",
     team_note: "你是本产品的团队成员，无需申请：在下方设置名额、审核申请。",
+    team_member_note: "你是社区团队成员，可以直接查看内测版块，无需申请。",
     no_group: "这个产品还没有内测群组。",
     settings: "内测设置",
     seats_label: "名额",
@@ -126,6 +129,7 @@ const EN: BetaText = BetaText {
     board_empty: "No posts on the beta board yet.",
     closed: "The beta is not accepting applications.",
     team_note: "You run this product and need not apply: set the seats and decide applications below.",
+    team_member_note: "You are on the community team: you see the beta board already and need not apply.",
     no_group: "This product has no beta group.",
     settings: "Beta settings",
     seats_label: "Seats",
@@ -188,6 +192,9 @@ pub struct BetaPage {
     pub can_see_board: bool,
     pub board: Vec<PostCard>,
     pub manager: bool,
+    /// Moderators and up: they see every beta board already, so they are not offered the
+    /// application form.
+    pub team: bool,
     pub settings: Settings,
     pub applications: Vec<Row>,
     pub member_rows: Vec<Row>,
@@ -345,6 +352,7 @@ async fn render(
         can_see_board,
         board,
         manager,
+        team: cx.auth.as_ref().is_some_and(|a| a.user.role.can_triage()) || manager,
         settings,
         applications,
         member_rows,

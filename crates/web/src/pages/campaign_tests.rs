@@ -182,6 +182,21 @@ async fn a_fan_places_a_big_order_pays_and_locks_it_from_the_pages() {
     let list = mine.html.split("data-testid=\"orders\"").nth(1).expect("the list");
     assert!(list.contains("已锁单") && list.contains("¥5,000") && list.contains(&order_url), "{list}");
     assert!(list.contains("小米 SU7"), "the product by name: {list}");
+    assert!(list.contains("小米 SU7 · SU7 标准版") && !list.contains("· su7<"), "the SKU by name: {list}");
+
+    // The inbox told the buyer of the order (SKU by name, price, a link to their orders) and
+    // of each step after it, the order's number apart from the words that follow it.
+    let id = order_url.trim_start_matches("/launch-orders/");
+    let inbox = app.get("/inbox", Some(&fan), "zh-CN").await;
+    assert!(
+        inbox.html.contains(&format!(
+            "<a href=\"/orders\">下单成功：小米 SU7 SU7 标准版，订单 #{id}，价格 ¥215,900。</a>"
+        )),
+        "{}",
+        inbox.html
+    );
+    assert!(inbox.html.contains(&format!("你的订单 #{id} 定金已支付。")), "{}", inbox.html);
+    assert!(inbox.html.contains(&format!("你的订单 #{id} 已锁单")), "{}", inbox.html);
     let anonymous = app.get("/orders", None, "zh-CN").await;
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "visitors sign in first");
 
@@ -575,4 +590,27 @@ async fn fans_ask_to_be_reminded_of_a_wave_before_it_starts() {
     app.form(&format!("{url}/remind"), &fan, &[("csrf", &csrf), ("on", "0")]).await;
     let page = app.get(&url, Some(&fan), "zh-CN").await;
     assert!(page.testid("remind-button").is_some_and(|b| b.contains("提醒我")));
+}
+
+/// A wave form sent empty (a browser without `required`, a script) is refused with a message
+/// that names the form's own fields in the reader's language.
+#[tokio::test]
+async fn an_empty_wave_form_names_the_field_to_fill() {
+    let app = App::new().await;
+    let (_, admin) = app.user("发售_e", Role::Admin).await;
+    let page = app.get("/products/xiaomi-su7/waves", Some(&admin), "zh-CN").await;
+    let csrf = page.csrf();
+    for lang in ["zh-CN", "en"] {
+        let refused = app.form_in("/products/xiaomi-su7/waves", &admin, &[("csrf", &csrf)], lang).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.html);
+        let msg = refused.testid("form-error").unwrap_or_default();
+        let field = if lang == "en" { "Sale starts" } else { "开售时间" };
+        assert!(msg.contains(field) && !msg.contains("RFC 3339"), "{lang}: {msg}");
+        // The time given, the duration missing: that field is named.
+        let fields = [("csrf", csrf.as_str()), ("starts_at", "2030-01-01T20:00"), ("minutes", "")];
+        let refused = app.form_in("/products/xiaomi-su7/waves", &admin, &fields, lang).await;
+        let msg = refused.testid("form-error").unwrap_or_default();
+        let field = if lang == "en" { "Duration (minutes)" } else { "持续时间（分钟）" };
+        assert!(msg.contains(field), "{lang}: {msg}");
+    }
 }

@@ -253,6 +253,14 @@ async fn the_beta_page_runs_applications_and_keeps_its_board_private() {
     let page = app.get("/products/xiaomi-su7/beta", Some(&admin), "zh-CN").await;
     assert!(page.testid("beta-team-note").is_some(), "{}", page.html);
     assert!(!page.html.contains("data-testid=\"beta-apply-form\""));
+    // Nor are moderators and staff of other products: they see every beta board already.
+    for (handle, role) in [("版主_b", Role::Moderator), ("别的产品员工_b", Role::Staff)] {
+        let (_, team) = app.user(handle, role).await;
+        let page = app.get("/products/xiaomi-su7/beta", Some(&team), "zh-CN").await;
+        assert!(!page.html.contains("data-testid=\"beta-apply-form\""), "{role:?}: {}", page.html);
+        let note = page.testid("beta-team-note").unwrap_or_default();
+        assert!(note.contains("无需申请") && !note.contains("设置名额"), "{role:?}: {note}");
+    }
 
     // A fan applies with a motivation; a fan's settings POST is refused.
     let page = app.get("/products/xiaomi-su7/beta", Some(&fan), "zh-CN").await;

@@ -149,10 +149,21 @@ impl App {
     }
 
     pub(super) async fn form(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Page {
+        self.form_in(path, cookie, fields, "zh-CN").await
+    }
+
+    /// [`App::form`] with the browser asking for `lang`.
+    pub(super) async fn form_in(
+        &self,
+        path: &str,
+        cookie: &str,
+        fields: &[(&str, &str)],
+        lang: &str,
+    ) -> Page {
         let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
         let req = Request::post(path)
             .header(header::COOKIE, cookie)
-            .header(header::ACCEPT_LANGUAGE, "zh-CN")
+            .header(header::ACCEPT_LANGUAGE, lang)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body))
             .expect("request");
@@ -444,4 +455,22 @@ async fn assets_are_served_with_long_cache() {
     }
     let home = app.get("/", None, "zh-CN").await;
     assert!(home.html.contains(&format!("/assets/app.css?v={}", crate::assets::version())));
+}
+
+/// The staff forms' numbers, dates and times look like the text fields beside them, from the
+/// design's variables, in the stylesheet's last section.
+#[test]
+fn staff_form_controls_are_styled() {
+    let css = include_str!("../../assets/app.css");
+    let (_, section) = css.rsplit_once("/* staff forms */").expect("a staff forms section");
+    for selector in [
+        "input[type=\"number\"]",
+        "input[type=\"date\"]",
+        "input[type=\"datetime-local\"]",
+        "input[type=\"time\"]",
+    ] {
+        assert!(section.contains(selector), "{selector} is not styled");
+    }
+    assert!(section.contains("::-webkit-date-and-time-value") && section.contains("var(--accent-ring)"));
+    assert!(!section.contains("/* ----"), "the section is the last one");
 }

@@ -719,6 +719,29 @@ pub async fn list(
     render_waves(&state, &cx, &product, default_wave_form(campaign_param(&q)), None, StatusCode::OK).await
 }
 
+/// Why the form's start or duration cannot be read, naming the form's own field: the
+/// shared `invalid_wave_window` message speaks of a window the form never shows, and the
+/// API's `invalid_time` of RFC 3339, which nobody types into a date picker.
+fn missing_time(cx: &Cx, form: &WaveForm) -> Option<String> {
+    let b = text(cx.locale);
+    let zone = super::i18n::zone_label(cx.locale, &cx.zone);
+    if cx.parse_local(&form.starts_at).is_none() {
+        return Some(match cx.locale {
+            Locale::ZhCn => format!("请填写「{}」（{}，{zone}）。", b.starts_at, b.starts_at_hint),
+            Locale::En => format!("Fill in \u{201c}{}\u{201d} ({}, {zone}).", b.starts_at, b.starts_at_hint),
+        });
+    }
+    if form.minutes.trim().parse::<i64>().map_or(true, |m| m < 1) {
+        return Some(match cx.locale {
+            Locale::ZhCn => format!("请填写「{}」：至少 1 分钟，最长 90 天。", b.minutes),
+            Locale::En => {
+                format!("Fill in \u{201c}{}\u{201d}: at least 1 minute, at most 90 days.", b.minutes)
+            }
+        });
+    }
+    None
+}
+
 pub async fn create(
     State(state): State<AppState>,
     cx: Cx,
@@ -727,6 +750,10 @@ pub async fn create(
 ) -> WebResult<Response> {
     let auth = cx.user()?;
     let product = product(&state, &slug).await?;
+    if let Some(msg) = missing_time(&cx, &form) {
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return render_waves(&state, &cx, &product, form, Some(msg), status).await;
+    }
     let parsed = (|| -> Result<WaveInput, WebError> {
         let number = |raw: &str, code: ErrorCode| raw.trim().parse::<i64>().map_err(|_| WebError::from(code));
         let starts_at = cx.parse_local(&form.starts_at).ok_or(ErrorCode::InvalidWaveWindow)?;
