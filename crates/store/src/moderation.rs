@@ -206,15 +206,7 @@ impl Store {
         let (product_id, status, was_listed) = before;
         let delta = i64::from(listed == 1) - i64::from(was_listed);
         if delta != 0 {
-            sqlx::query(
-                "INSERT INTO product_status_counts (product_id, status, n) VALUES ($1, $2, $3) \
-                 ON CONFLICT (product_id, status) DO UPDATE SET n = product_status_counts.n + excluded.n",
-            )
-            .bind(product_id)
-            .bind(status.as_str())
-            .bind(delta)
-            .execute(&mut **tx)
-            .await?;
+            Self::bump_status_count(tx, product_id, status, delta).await?;
         }
         Ok(())
     }

@@ -497,7 +497,7 @@ impl Store {
     }
 
     /// Moves a product's per-status counter, inside the caller's transaction.
-    async fn bump_status_count(
+    pub(crate) async fn bump_status_count(
         tx: &mut sqlx::Transaction<'static, Any>,
         product_id: i64,
         status: PostStatus,

@@ -492,19 +492,12 @@ pub async fn page(State(state): State<AppState>, cx: Cx, Path(id): Path<String>)
     render(&state, &cx, campaign_id(&id)?, None, StatusCode::OK).await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct RemindForm {
-    /// `1` to be reminded, `0` to stop.
-    pub on: String,
-}
-
 /// 提醒我 without JavaScript: sets or clears the caller's reminder and goes back.
 pub async fn remind(
     State(state): State<AppState>,
     cx: Cx,
     Path(id): Path<String>,
-    Form(form): Form<RemindForm>,
+    Form(form): Form<super::waves::RemindForm>,
 ) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = id.parse::<i64>().ok().filter(|i| *i > 0).ok_or(WebError::from(ErrorCode::NotFound))?;

@@ -43,6 +43,31 @@ pub struct EditPage {
     pub error: Option<String>,
 }
 
+impl EditPage {
+    /// The form for a post (`title` and `tags` shown) or a comment, sent to `action`.
+    fn new(
+        cx: &Cx,
+        post: bool,
+        action: String,
+        back: String,
+        draft: EditForm,
+        error: Option<String>,
+    ) -> Self {
+        EditPage {
+            t: cx.t,
+            ctx: cx.layout(""),
+            heading: if post { cx.t.edit_post_title } else { cx.t.edit_comment_title },
+            action,
+            back,
+            is_post: post,
+            title: draft.title,
+            body: draft.body,
+            tags: draft.tags,
+            error,
+        }
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct EditForm {
@@ -63,18 +88,8 @@ pub async fn edit_post_form(
     if !canyu_app::policy::can_edit_post(auth, &post) {
         return Err(ErrorCode::Forbidden.into());
     }
-    let page = EditPage {
-        t: cx.t,
-        ctx: cx.layout(""),
-        heading: cx.t.edit_post_title,
-        action: format!("/posts/{id}/edit"),
-        back: post_url(id),
-        is_post: true,
-        tags: post.tags.join(", "),
-        title: post.title,
-        body: post.body,
-        error: None,
-    };
+    let draft = EditForm { tags: post.tags.join(", "), title: post.title, body: post.body };
+    let page = EditPage::new(&cx, true, format!("/posts/{id}/edit"), post_url(id), draft, None);
     Ok(cx.respond(StatusCode::OK, page))
 }
 
@@ -97,18 +112,8 @@ pub async fn edit_post(
             Err(e.into())
         }
         Err(e) => {
-            let page = EditPage {
-                t: cx.t,
-                ctx: cx.layout(""),
-                heading: cx.t.edit_post_title,
-                action: format!("/posts/{id}/edit"),
-                back: post_url(id),
-                is_post: true,
-                title: form.title,
-                body: form.body,
-                tags: form.tags,
-                error: Some(form_error(&cx, &e)),
-            };
+            let error = Some(form_error(&cx, &e));
+            let page = EditPage::new(&cx, true, format!("/posts/{id}/edit"), post_url(id), form, error);
             refused(&e, Ok(cx.respond(status_of(&e), page)))
         }
     }
@@ -128,18 +133,9 @@ pub async fn edit_comment_form(
     if comment.deleted_at.is_some() || !canyu_app::policy::can_change_comment(auth, &post, &comment) {
         return Err(ErrorCode::Forbidden.into());
     }
-    let page = EditPage {
-        t: cx.t,
-        ctx: cx.layout(""),
-        heading: cx.t.edit_comment_title,
-        action: format!("/comments/{id}/edit"),
-        back: format!("{}#c{id}", post_url(post.id)),
-        is_post: false,
-        title: String::new(),
-        body: comment.body,
-        tags: String::new(),
-        error: None,
-    };
+    let draft = EditForm { body: comment.body, ..Default::default() };
+    let back = format!("{}#c{id}", post_url(post.id));
+    let page = EditPage::new(&cx, false, format!("/comments/{id}/edit"), back, draft, None);
     Ok(cx.respond(StatusCode::OK, page))
 }
 
@@ -159,18 +155,13 @@ pub async fn edit_comment(
             Err(e.into())
         }
         Err(e) => {
-            let page = EditPage {
-                t: cx.t,
-                ctx: cx.layout(""),
-                heading: cx.t.edit_comment_title,
-                action: format!("/comments/{id}/edit"),
-                back: format!("/comments/{id}/edit"),
-                is_post: false,
-                title: String::new(),
-                body: form.body,
-                tags: String::new(),
-                error: Some(form_error(&cx, &e)),
+            let error = Some(form_error(&cx, &e));
+            let draft = EditForm { body: form.body, ..Default::default() };
+            let back = match canyu_app::board::comment_by_id(&state, Some(auth), id).await {
+                Ok(c) => format!("{}#c{id}", post_url(c.post_id)),
+                Err(_) => "/".to_string(),
             };
+            let page = EditPage::new(&cx, false, format!("/comments/{id}/edit"), back, draft, error);
             refused(&e, Ok(cx.respond(status_of(&e), page)))
         }
     }
