@@ -195,8 +195,9 @@ pub async fn search(
         let ids: Vec<i64> = results.hits.iter().map(|h| h.post_id).collect();
         let posts = app.store.posts_by_ids(&ids).await?;
         let mut out = Vec::with_capacity(posts.len());
+        // A post hidden or deleted a moment ago may still be in the index.
         for hit in results.hits {
-            if let Some(post) = posts.iter().find(|p| p.id == hit.post_id) {
+            if let Some(post) = posts.iter().find(|p| p.id == hit.post_id && p.is_listed()) {
                 out.push((post.clone(), hit));
             }
         }

@@ -42,6 +42,7 @@ pub async fn similar_posts(
             // A post closed as a duplicate points elsewhere: suggest the original instead.
             let post = posts.iter().find(|p| {
                 p.id == hit.post_id
+                    && p.is_listed()
                     && p.merged_into.is_none()
                     && p.status != canyu_core::PostStatus::Duplicate
             })?;
