@@ -6,7 +6,7 @@ use crate::accounts::Auth;
 use crate::error::AppResult;
 use canyu_core::{ErrorCode, Role};
 use canyu_store::NewDemand;
-use canyu_text::demands::{DEMAND_THRESHOLD, cluster_demands, keywords};
+use canyu_text::demands::{DEMAND_THRESHOLD, cluster_demands, in_reading_order, keywords};
 use std::collections::{HashMap, HashSet};
 
 /// Demands kept per product (the rest are single posts nobody else asked for).
@@ -90,7 +90,9 @@ pub async fn rebuild(app: &App, product_id: i64) -> AppResult<usize> {
                 members.sort_by_key(|&i| std::cmp::Reverse(posts[i].votes));
                 let titles: Vec<&str> =
                     members.iter().take(TITLES_LABELLED).map(|&i| posts[i].title.as_str()).collect();
-                demand.keywords = keywords(&titles, 3);
+                // Read in the order of the demand's best-backed title, not the extractor's.
+                let top = titles.first().copied().unwrap_or_default();
+                demand.keywords = in_reading_order(keywords(&titles, 3), top);
                 demand
             })
             .collect::<Vec<_>>()

@@ -53,9 +53,28 @@ pub fn keywords(texts: &[&str], k: usize) -> Vec<String> {
         })
 }
 
+/// `words` in the order they are read in `title` (those it does not contain keep their
+/// order, after it): "防止 相互 唤醒" rather than the extractor's "唤醒 相互 防止".
+pub fn in_reading_order(mut words: Vec<String>, title: &str) -> Vec<String> {
+    let lower = title.to_lowercase();
+    // A stable sort: words missing from the title (usize::MAX) keep their ranking order.
+    words.sort_by_key(|w| lower.find(w.as_str()).unwrap_or(usize::MAX));
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keywords_read_in_the_titles_order() {
+        let words = vec!["唤醒".to_string(), "相互".to_string(), "防止".to_string(), "音箱".to_string()];
+        assert_eq!(in_reading_order(words, "防止多台设备相互唤醒"), ["防止", "相互", "唤醒", "音箱"]);
+        assert_eq!(
+            in_reading_order(vec!["nfc".into(), "车钥匙".into()], "车钥匙 NFC 失灵"),
+            ["车钥匙", "nfc"]
+        );
+    }
 
     #[test]
     fn same_need_in_other_words_is_one_demand() {

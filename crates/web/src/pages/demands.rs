@@ -13,6 +13,8 @@ use canyu_core::ErrorCode;
 
 pub struct DemandCard {
     pub rank: usize,
+    /// What the demand asks, in a fan's words: its best-backed post's title.
+    pub headline: String,
     pub keywords: Vec<String>,
     pub fans: i64,
     pub fans_week: i64,
@@ -36,6 +38,7 @@ fn cards(list: &[Demand], show_product: bool) -> Vec<DemandCard> {
         .enumerate()
         .map(|(i, d)| DemandCard {
             rank: i + 1,
+            headline: d.posts.first().map(|p| p.title.clone()).unwrap_or_else(|| d.keywords.join(" ")),
             keywords: d.keywords.clone(),
             fans: d.fans,
             fans_week: d.fans_week,
