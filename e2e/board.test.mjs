@@ -285,18 +285,22 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     const suggestion = fan.locator(`[data-testid=similar-item] a[href="${postPath}"]`);
     await suggestion.waitFor();
     assert.match(await fan.textContent("[data-testid=similar-item]"), /相似度 \d+%/);
-    // Voting for the suggestion where it appears, without leaving the draft.
-    const item = fan.locator("[data-testid=similar-item]", { has: suggestion });
-    const vote = item.locator("[data-testid=similar-vote]");
-    const before = Number(await vote.locator(".vote-count").textContent());
-    const pressed = await vote.getAttribute("aria-pressed");
-    await vote.click();
-    await fan.waitForFunction(
-      ([el, was]) => el.getAttribute("aria-pressed") !== was,
-      [await vote.elementHandle(), pressed],
-    );
-    const after = Number(await vote.locator(".vote-count").textContent());
-    assert.equal(after, pressed === "true" ? before - 1 : before + 1);
+    // Voting for the suggestion where it appears, without leaving the draft (and back, so the
+    // fan's vote is as it was for the steps after this one).
+    const button = `[data-testid=similar] [data-post="${postPath.split("/").pop()}"] [data-testid=similar-vote]`;
+    const pressed = await fan.getAttribute(button, "aria-pressed");
+    const before = Number(await fan.textContent(`${button} .vote-count`));
+    const toggled = pressed === "true" ? "false" : "true";
+    for (const [want, count] of [[toggled, toggled === "true" ? before + 1 : before - 1], [pressed, before]]) {
+      await fan.click(button);
+      await fan.waitForFunction(
+        ([sel, w, c]) => {
+          const b = document.querySelector(sel);
+          return b && b.getAttribute("aria-pressed") === w && b.querySelector(".vote-count").textContent.trim() === String(c);
+        },
+        [button, want, count],
+      );
+    }
     assert.equal(new URL(fan.url()).pathname, `/products/${PRODUCT}/new`, "the draft stays open");
     // Another product's board has no such post.
     await fan.fill("[data-testid=post-title-input]", "");

@@ -241,28 +241,20 @@
     var seq = 0;
     var last = "";
 
-    // The same vote form as on the board, so the page's submit handler votes in place.
+    // A vote button for a suggestion. Not a form: the list sits inside the new-post form,
+    // and a form inside a form submits the outer one in some browsers.
     function voteForm(p) {
-      var f = document.createElement("form");
-      f.className = "vote vote-small";
-      f.method = "post";
-      f.action = "/posts/" + encodeURIComponent(p.id) + "/vote";
-      f.setAttribute("data-vote", "");
-      f.setAttribute("data-post", String(p.id));
-      var token = document.createElement("input");
-      token.type = "hidden";
-      token.name = "csrf";
-      token.value = csrf;
-      f.appendChild(token);
+      var wrap = document.createElement("span");
+      wrap.className = "vote vote-small";
+      wrap.setAttribute("data-post", String(p.id));
       var b = document.createElement("button");
-      b.type = "submit";
+      b.type = "button";
       b.className = "vote-btn" + (p.voted ? " is-voted" : "");
       b.setAttribute("aria-pressed", p.voted ? "true" : "false");
       b.title = p.voted ? msg("voted", "") : msg("vote", "");
       b.setAttribute("data-testid", "similar-vote");
       var label = document.createElement("span");
       label.className = "sr-only";
-      label.setAttribute("data-vote-label", "");
       label.textContent = p.voted ? msg("voted", "") : msg("vote", "");
       var count = document.createElement("span");
       count.className = "vote-count";
@@ -270,14 +262,24 @@
       b.appendChild(document.createTextNode("▲ "));
       b.appendChild(label);
       b.appendChild(count);
-      f.appendChild(b);
-      var err = document.createElement("p");
-      err.className = "form-error";
-      err.setAttribute("data-error", "");
-      err.setAttribute("role", "alert");
-      err.hidden = true;
-      f.appendChild(err);
-      return f;
+      b.addEventListener("click", function () {
+        if (b.disabled) { return; }
+        var voted = b.getAttribute("aria-pressed") === "true";
+        b.disabled = true;
+        api(voted ? "DELETE" : "PUT", "/api/v1/posts/" + encodeURIComponent(p.id) + "/vote")
+          .then(function (data) {
+            var now = !voted;
+            b.setAttribute("aria-pressed", now ? "true" : "false");
+            b.classList.toggle("is-voted", now);
+            b.title = now ? msg("voted", "") : msg("vote", "");
+            label.textContent = b.title;
+            if (data && typeof data.votes === "number") { count.textContent = String(data.votes); }
+          })
+          .catch(function (err) { b.title = err.message; })
+          .then(function () { b.disabled = false; });
+      });
+      wrap.appendChild(b);
+      return wrap;
     }
 
     function render(items) {
