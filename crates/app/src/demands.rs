@@ -90,9 +90,7 @@ pub async fn rebuild(app: &App, product_id: i64) -> AppResult<usize> {
                 members.sort_by_key(|&i| std::cmp::Reverse(posts[i].votes));
                 let titles: Vec<&str> =
                     members.iter().take(TITLES_LABELLED).map(|&i| posts[i].title.as_str()).collect();
-                // Read in the order of the demand's best-backed title, not the extractor's.
-                let top = titles.first().copied().unwrap_or_default();
-                demand.keywords = in_reading_order(keywords(&titles, 3), top);
+                demand.keywords = keywords(&titles, 3);
                 demand
             })
             .collect::<Vec<_>>()
@@ -100,6 +98,13 @@ pub async fn rebuild(app: &App, product_id: i64) -> AppResult<usize> {
     .await?;
     app.store.replace_demands(product_id, &demands, now).await?;
     Ok(demands.len())
+}
+
+/// The demand's keywords as people read them: in the order its best-backed post's title
+/// says them (the stored order is the extractor's, best first, which the API keeps).
+pub fn keywords_in_reading_order(demand: &canyu_store::Demand) -> Vec<String> {
+    let top = demand.posts.first().map(|p| p.title.as_str()).unwrap_or_default();
+    in_reading_order(demand.keywords.clone(), top)
 }
 
 /// Recomputes every product's demands.

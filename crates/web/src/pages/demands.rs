@@ -39,7 +39,7 @@ fn cards(list: &[Demand], show_product: bool) -> Vec<DemandCard> {
         .map(|(i, d)| DemandCard {
             rank: i + 1,
             headline: d.posts.first().map(|p| p.title.clone()).unwrap_or_else(|| d.keywords.join(" ")),
-            keywords: d.keywords.clone(),
+            keywords: canyu_app::demands::keywords_in_reading_order(d),
             fans: d.fans,
             fans_week: d.fans_week,
             product: show_product.then(|| Link {
