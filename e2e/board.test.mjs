@@ -31,8 +31,8 @@ const problems = []; // console errors and page errors, from every page of the r
 
 function watch(page) {
   page.on("console", (m) => {
-    // The refusals this test provokes on purpose (422) are logged by Chromium too.
-    if (m.type() === "error" && !/status of 422/.test(m.text())) problems.push(`${page.url()}: ${m.text()}`);
+    // The refusals this test provokes on purpose (422, 415) are logged by Chromium too.
+    if (m.type() === "error" && !/status of (422|415)/.test(m.text())) problems.push(`${page.url()}: ${m.text()}`);
   });
   page.on("pageerror", (e) => problems.push(`${page.url()}: ${e.message}`));
   page.on("dialog", (d) => {
@@ -97,6 +97,12 @@ after(async () => {
   await browser?.close();
 });
 
+// A 1×1 PNG, as a phone's gallery would hand over a screenshot.
+const PNG_1PX = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64",
+);
+
 test("a fan's idea goes from post to planned, with search, votes, comments and no XSS", async (t) => {
   const fanCtx = await newContext();
   const fan = watch(await fanCtx.newPage());
@@ -137,8 +143,13 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     assert.equal(await fan.inputValue("[data-testid=post-tags-input]"), "续航, 电池");
 
     await fan.fill("[data-testid=post-title-input]", TITLE);
+    // A screenshot from the phone's gallery goes with the post.
+    await fan.setInputFiles("[data-testid=post-images-input]", { name: "截图.png", mimeType: "image/png", buffer: PNG_1PX });
     await Promise.all([fan.waitForURL(/\/posts\/\d+$/), fan.click("[data-testid=post-submit]")]);
     postUrl = fan.url();
+    const shot = fan.locator("[data-testid=post-images] img");
+    assert.equal(await shot.count(), 1, "the post shows its image");
+    await fan.waitForFunction(() => document.querySelector("[data-testid=post-images] img").naturalWidth > 0);
     postPath = new URL(postUrl).pathname;
     assert.equal((await fan.textContent("[data-testid=post-title]")).trim(), TITLE);
     assert.equal((await fan.textContent("[data-testid=post-status]")).trim(), "新建");
@@ -205,6 +216,25 @@ test("a fan's idea goes from post to planned, with search, votes, comments and n
     assert.equal(await fan.getAttribute("[data-testid=vote-button]", "aria-pressed"), "true");
     assert.equal(await fan.locator("[data-testid=comment]", { hasText: COMMENT }).count(), 1);
     assert.equal(await fan.locator("[data-testid=status-form]").count(), 0, "fans get no status form");
+  });
+
+  await t.test("a comment with a photo goes as a form; a file that is not an image is refused by name", async () => {
+    await fan.fill("[data-testid=comment-body]", "不是图片的文件");
+    await fan.setInputFiles("[data-testid=comment-images-input]", { name: "病毒.jpg", mimeType: "image/jpeg", buffer: Buffer.from("MZ this is not a photo") });
+    const [refused] = await Promise.all([
+      fan.waitForResponse((r) => r.request().method() === "POST"),
+      fan.click("[data-testid=comment-submit]"),
+    ]);
+    assert.equal(refused.status(), 415);
+    await fan.waitForSelector("#comment-form [role=alert]:not([hidden])");
+    assert.match(await fan.textContent("#comment-form [role=alert]"), /病毒\.jpg：只能上传/);
+    assert.equal(await fan.inputValue("[data-testid=comment-body]"), "不是图片的文件", "the text is kept");
+
+    await fan.fill("[data-testid=comment-body]", "补一张故障照片");
+    await fan.setInputFiles("[data-testid=comment-images-input]", { name: "故障.png", mimeType: "image/png", buffer: PNG_1PX });
+    await Promise.all([fan.waitForURL(/#c\d+$/), fan.click("[data-testid=comment-submit]")]);
+    const item = fan.locator("[data-testid=comment]", { hasText: "补一张故障照片" });
+    assert.equal(await item.locator("[data-testid=comment-images] img").count(), 1);
   });
 
   await t.test("without JavaScript, the vote and comment forms still work", async () => {

@@ -121,6 +121,11 @@ pub struct AppParts {
     /// Staff changes to waves (window, quantity), one at a time on this node; across nodes
     /// the wave row's change lease keeps them apart.
     pub(crate) wave_changes: Arc<tokio::sync::Mutex<()>>,
+    /// Where uploaded images are kept (memory until `set_media_store`; `canyu serve` uses the
+    /// data folder or an S3-compatible bucket).
+    pub(crate) media: canyu_media::MediaStore,
+    /// Turns to receive and decode uploads (see `media::UPLOADS_AT_ONCE`).
+    pub(crate) uploads: Arc<crate::media::UploadGates>,
 }
 
 /// Rows read once and kept in memory by id, for the order path: at a drop every request
@@ -372,6 +377,8 @@ impl App {
             live: Arc::new(crate::campaigns::live::LiveHub::default()),
             claims: Arc::default(),
             wave_changes: Arc::default(),
+            media: canyu_media::MediaStore::memory(),
+            uploads: Arc::default(),
             stock: EmbeddedEngine::start(store.clone()),
             store,
             search,
@@ -399,6 +406,11 @@ impl App {
         let parts = self.parts_mut();
         parts.stock = stock;
         parts.claims = claims;
+    }
+
+    /// Where uploaded images are kept, before serving.
+    pub fn set_media_store(&mut self, media: canyu_media::MediaStore) {
+        self.parts_mut().media = media;
     }
 
     /// Another clock, e.g. a test's that can jump ahead.

@@ -73,6 +73,13 @@ impl From<canyu_text::TextError> for AppError {
     }
 }
 
+impl From<canyu_media::MediaStoreError> for AppError {
+    fn from(err: canyu_media::MediaStoreError) -> Self {
+        tracing::error!(error = %err, "media store error");
+        AppError::new(ErrorCode::Internal)
+    }
+}
+
 impl From<tokio::task::JoinError> for AppError {
     fn from(err: tokio::task::JoinError) -> Self {
         tracing::error!(error = %err, "background task failed");

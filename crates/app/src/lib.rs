@@ -9,6 +9,7 @@
 //! | the co-creation board: posts, votes, comments, statuses, search, merges | [`board`] |
 //! | the catalog: categories and products | [`catalog`] |
 //! | the weekly release train | [`releases`] |
+//! | images on posts and comments: uploads, thumbnails, where files are kept | [`media`] |
 //! | edits, deletes, reports, hide/lock/pin, the audit log | [`moderation`] |
 //! | demands (posts that ask for the same thing) | [`demands`] |
 //! | the beta programme | [`beta`] |
@@ -28,6 +29,7 @@ pub mod catalog;
 pub mod demands;
 pub mod error;
 pub mod jobs;
+pub mod media;
 pub mod moderation;
 pub mod notify;
 pub mod points;
@@ -55,10 +57,10 @@ pub mod model {
     pub use canyu_store::{
         ApiToken, BetaGroup, BetaMembership, Campaign, Cancellation, Category, Comment, CreditedPost, Demand,
         DemandPost, DrawEntry, DrawState, FCodeBatch, FCodeRecord, Identity, JudgedWeek, LaunchOrder,
-        LaunchOrderEvent, LaunchRow, LeaderboardRow, MergeOutcome, MergedPost, ModAction, ModerationEntry,
-        Notification, NotificationKind, Order, OrderHolder, PastRelease, PaymentOutcome, PointsEntry, Post,
-        PostFilter, PostPage, Product, ProductionSummary, Release, ReleasePost, ReleaseStatus,
-        ReminderTarget, ReportOutcome, ReportedItem, Reservation, ReserveOutcome, Revision, Sort,
-        StatusChange, Transition, UnmergeOutcome, User, VoteOutcome, Wave, Webhook,
+        LaunchOrderEvent, LaunchRow, LeaderboardRow, Media, MergeOutcome, MergedPost, ModAction,
+        ModerationEntry, Notification, NotificationKind, Order, OrderHolder, PastRelease, PaymentOutcome,
+        PointsEntry, Post, PostFilter, PostPage, Product, ProductionSummary, Release, ReleasePost,
+        ReleaseStatus, ReminderTarget, ReportOutcome, ReportedItem, Reservation, ReserveOutcome, Revision,
+        Sort, StatusChange, Transition, UnmergeOutcome, User, VoteOutcome, Wave, Webhook,
     };
 }

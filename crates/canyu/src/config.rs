@@ -100,6 +100,8 @@ struct Raw {
     webhooks_allow_private: bool,
     #[serde(default = "Zone::china", deserialize_with = "time_zone")]
     time_zone: Zone,
+    #[serde(default, deserialize_with = "media_url")]
+    media_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -142,6 +144,9 @@ pub struct Settings {
     pub webhooks_allow_private: bool,
     /// Where pages show times and read the times staff type (default `Asia/Shanghai`).
     pub time_zone: Zone,
+    /// Where uploaded images are kept: `s3://bucket/prefix` (several nodes) or
+    /// `file:///path`; `None`: the data folder's `media/`.
+    pub media_url: Option<String>,
 }
 
 /// `stock_engine` / `CANYU_STOCK_ENGINE`.
@@ -305,7 +310,17 @@ impl Settings {
             max_connections: raw.max_connections,
             webhooks_allow_private: raw.webhooks_allow_private,
             time_zone: raw.time_zone,
+            media_url: raw.media_url,
         })
+    }
+
+    /// Where uploaded images are kept (see `media_url`).
+    pub fn media_store(&self) -> Result<canyu_media::MediaStore, String> {
+        let store = match &self.media_url {
+            Some(url) => canyu_media::MediaStore::from_url(url),
+            None => canyu_media::MediaStore::local(&self.data_dir.join("media")),
+        };
+        store.map_err(|e| format!("cannot open the media store: {e}"))
     }
 
     pub fn index_dir(&self) -> PathBuf {
@@ -600,6 +615,15 @@ fn weekday<'de, D: Deserializer<'de>>(d: D) -> Result<Weekday, D::Error> {
 
 fn time_zone<'de, D: Deserializer<'de>>(d: D) -> Result<Zone, D::Error> {
     Zone::parse(&text(d)?).map_err(de::Error::custom)
+}
+
+fn media_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match optional_text(d)? {
+        Some(url) if !(url.starts_with("s3://") || url.starts_with("file:///")) => {
+            Err(de::Error::custom(format!("expected s3://bucket/prefix or file:///path, not {url:?}")))
+        }
+        url => Ok(url),
+    }
 }
 
 fn public_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -900,11 +924,26 @@ mod tests {
     }
 
     #[test]
+    fn media_goes_to_the_data_folder_unless_a_bucket_or_folder_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = resolve(dir.path(), None, &[], CommonArgs::default()).unwrap();
+        assert_eq!(s.media_url, None);
+        assert_eq!(s.media_store().unwrap().description, dir.path().join("media").display().to_string());
+        let s =
+            resolve(dir.path(), Some("media_url = \"s3://fan-photos/canyu\"\n"), &[], CommonArgs::default())
+                .unwrap();
+        assert_eq!(s.media_url.as_deref(), Some("s3://fan-photos/canyu"));
+        let err =
+            resolve(dir.path(), Some("media_url = \"ftp://x\"\n"), &[], CommonArgs::default()).unwrap_err();
+        assert!(err.to_string().contains("s3://bucket/prefix"), "{err}");
+    }
+
+    #[test]
     fn every_setting_has_a_readme_row_or_file_name() {
         let readme = include_str!("../../../README.md");
         for key in setting_names() {
             assert!(readme.contains(&format!("`{key}`")), "README's TOML names miss {key}");
         }
-        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 27);
+        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 28);
     }
 }

@@ -221,6 +221,13 @@ error_codes! {
     ReportNoteTooLong = "report_note_too_long", 422, "补充说明最多 500 个字。", "The note may have at most 500 characters.";
     CannotReportOwn = "cannot_report_own", 422, "不能举报自己发的内容；可以编辑或删除它。", "You cannot report what you wrote yourself; edit or delete it instead.";
     ReminderTooLate = "reminder_too_late", 409, "已经开始了，不用再提醒，现在就去看看吧。", "It has already started; there is nothing to remind you of.";
+    ImageUnsupportedType = "image_unsupported_type", 415, "只能上传 JPEG、PNG、WebP 或 GIF 图片。", "Only JPEG, PNG, WebP or GIF images can be uploaded.";
+    ImageTooLarge = "image_too_large", 413, "图片太大了：每张最大 10 MB。", "The image is too large: at most 10 MB each.";
+    ImageDimensionsTooLarge = "image_dimensions_too_large", 422, "图片尺寸太大：最多 4000 万像素，每边不超过 16000 像素。", "The image is too large: at most 40 megapixels and 16,000 pixels a side.";
+    ImageCorrupt = "image_corrupt", 422, "图片已损坏，无法读取，请换一张。", "The image is damaged and cannot be read; try another.";
+    TooManyImages = "too_many_images", 422, "图片太多了：一个帖子最多 9 张，一条评论最多 3 张。", "Too many images: at most 9 on a post and 3 on a comment.";
+    UploadTooSlow = "upload_too_slow", 408, "上传太慢，已中断：请在网络好一些时再试。", "The upload was too slow and was stopped; try again on a better connection.";
+    ImageNotFound = "image_not_found", 422, "找不到这张图片，或它已用在别处，请重新上传。", "No such image of yours, or it is already used elsewhere; upload it again.";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

@@ -7,6 +7,7 @@ pub mod error;
 pub mod hot;
 pub mod identity;
 pub mod locale;
+pub mod media;
 pub mod moderation;
 pub mod points;
 pub mod post;

@@ -8,7 +8,7 @@ use crate::text::{self, Change, Ctx};
 use crate::topics::{self, Topic};
 use crate::{DemoComment, DemoPost, DemoStatusChange, DemoUser};
 use canyu_core::{Millis, PostKind, PostStatus};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub(crate) const MINUTE: Millis = 60_000;
 pub(crate) const HOUR: Millis = 60 * MINUTE;
@@ -253,6 +253,10 @@ pub(crate) fn generate(
     let weights: Vec<u32> = PRODUCTS.iter().map(|p| p.weight).collect();
     let mut registry: Vec<Vec<usize>> = vec![Vec::new(); PRODUCTS.len()];
     let mut titles: Vec<HashSet<String>> = vec![HashSet::new(); PRODUCTS.len()];
+    // Per product, the post of each topic that is planned, in progress or shipped: the one the
+    // team works on. Another post of that topic is merged into it rather than planned or
+    // shipped again, so the roadmap and the release notes list each thing once.
+    let mut carriers: Vec<HashMap<usize, usize>> = vec![HashMap::new(); PRODUCTS.len()];
     let mut metas: Vec<Option<Meta>> = Vec::with_capacity(count);
     let mut posts: Vec<DemoPost> = Vec::with_capacity(count);
 
@@ -284,7 +288,23 @@ pub(crate) fn generate(
                 (m.topic, (m.variant + 1 + rng.index(n - 1)) % n, Some(o))
             }
         };
-        let post = write_post(rng, &mut world, product, topic_id, variant, orig, &posts, t, &mut titles[pi]);
+        let carrier = carriers[pi].get(&topic_id).copied();
+        let post = write_post(
+            rng,
+            &mut world,
+            product,
+            (topic_id, variant),
+            orig,
+            carrier,
+            &posts,
+            t,
+            &mut titles[pi],
+        );
+        if carrier.is_none()
+            && matches!(post.status(), PostStatus::Planned | PostStatus::InProgress | PostStatus::Shipped)
+        {
+            carriers[pi].insert(topic_id, i);
+        }
         if post.history.last().map(|h| h.to) != Some(PostStatus::Duplicate) {
             registry[pi].push(i);
         }
@@ -299,9 +319,9 @@ fn write_post(
     rng: &mut Rng,
     world: &mut World,
     product: &ProductMeta,
-    topic_id: usize,
-    variant: usize,
+    (topic_id, variant): (usize, usize),
     orig: Option<usize>,
+    carrier: Option<usize>,
     earlier: &[DemoPost],
     t: Millis,
     seen_titles: &mut HashSet<String>,
@@ -339,6 +359,12 @@ fn write_post(
     let n_votes = world.vote_count(rng, kind, orig.is_some(), age);
     let voters = world.voters(rng, n_votes);
     let last = final_status(rng, kind, age, voters.len(), orig.is_some());
+    let (last, orig) = match carrier {
+        Some(c) if matches!(last, PostStatus::Planned | PostStatus::InProgress | PostStatus::Shipped) => {
+            (PostStatus::Duplicate, Some(c))
+        }
+        _ => (last, orig),
+    };
     let steps = path(rng, kind, last);
     let when = change_times(rng, t, anchor - 1, steps.len());
     let orig_title = orig.map(|o| earlier[o].title.as_str());

@@ -171,10 +171,18 @@ fn statuses_are_distributed_realistically() {
         "most posts are new or acknowledged"
     );
     assert!(share(PostStatus::New) > share(PostStatus::Shipped));
-    assert!(share(PostStatus::Shipped) >= 8, "a good number shipped");
-    for s in [PostStatus::Planned, PostStatus::InProgress, PostStatus::Declined, PostStatus::Duplicate] {
-        assert!((2..=15).contains(&share(s)), "{s:?}: {}%", share(s));
+    // Each thing a product's fans ask for is planned and shipped once, through one post; the
+    // many posts that restate it are merged into that one (or left open), so shipped posts
+    // are fewer and duplicates more than when every restatement could ship on its own.
+    assert!(share(PostStatus::Shipped) >= 4, "a good number shipped");
+    for s in [PostStatus::Planned, PostStatus::InProgress, PostStatus::Declined] {
+        assert!((1..=15).contains(&share(s)), "{s:?}: {}%", share(s));
     }
+    assert!(
+        (10..=30).contains(&share(PostStatus::Duplicate)),
+        "duplicates: {}%",
+        share(PostStatus::Duplicate)
+    );
     let kinds: HashSet<PostKind> = f.posts.iter().map(|p| p.kind).collect();
     assert_eq!(kinds.len(), 3);
 }

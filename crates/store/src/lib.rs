@@ -14,6 +14,7 @@ mod fcodes;
 mod identities;
 mod inline;
 mod launch_orders;
+mod media;
 mod merge;
 mod moderation;
 mod notifications;
@@ -37,6 +38,7 @@ pub use identities::Identity;
 pub use launch_orders::{
     LaunchOrder, LaunchOrderEvent, LaunchRow, OrderHolder, PaymentOutcome, ProductionSummary, Transition,
 };
+pub use media::{Media, MediaOwner, NewMedia};
 pub use merge::{MergeOutcome, MergedPost, UnmergeOutcome};
 pub use moderation::{
     ModAction, ModerationEntry, NewReport, PostEdit, ReportOutcome, ReportedItem, Revision,

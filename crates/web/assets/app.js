@@ -172,6 +172,12 @@
     return li;
   }
 
+  function hasFiles(form) {
+    var inputs = form.querySelectorAll("input[type=file]");
+    for (var i = 0; i < inputs.length; i++) { if (inputs[i].files && inputs[i].files.length) { return true; } }
+    return !!form.querySelector("input[name=image]");
+  }
+
   function onComment(form) {
     var id = form.getAttribute("data-post");
     var field = form.querySelector("textarea[name=body]");
@@ -203,7 +209,8 @@
     if (form.hasAttribute("data-vote")) {
       event.preventDefault();
       if (!form.hasAttribute("data-busy")) { onVote(form); }
-    } else if (form.hasAttribute("data-comment-form")) {
+    } else if (form.hasAttribute("data-comment-form") && !hasFiles(form)) {
+      // With images the form goes as it is (multipart, a page load): the upload needs no script.
       event.preventDefault();
       if (!form.hasAttribute("data-busy")) { onComment(form); }
     }

@@ -57,6 +57,31 @@ fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// A page form that carries files (`multipart/form-data`). Its `csrf` field is checked by
+/// [`crate::uploads::read_form`] as it streams the body (reading it here would mean holding
+/// every image in memory before knowing who sent it), so only routes whose handler reads
+/// their body that way accept one: [`takes_multipart`].
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// The page routes that read `multipart/form-data` with [`crate::uploads::read_form`]: a new
+/// post (`/products/{slug}/new`) and a comment (`/posts/{id}/comments`). Any other route
+/// refuses a multipart body before its handler runs, so a handler that reads no body can
+/// never act on an unchecked one.
+fn takes_multipart(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    matches!(segments.as_slice(), ["products", _, "new"] | ["posts", _, "comments"])
+}
+
+/// The CSRF token a multipart form must carry as its first field, left for the handler to
+/// check while streaming the body.
+#[derive(Clone)]
+pub struct PendingCsrf(pub String);
+
 fn is_form(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
@@ -118,6 +143,13 @@ async fn authenticate_inner(state: &AppState, mut req: Request) -> Result<Reques
         let header_token = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
         let presented = match header_token {
             Some(t) => Some(t),
+            None if is_multipart(req.headers()) && takes_multipart(req.uri().path()) => {
+                req.extensions_mut().insert(PendingCsrf(expected));
+                if let Some(auth) = session {
+                    req.extensions_mut().insert(auth);
+                }
+                return Ok(req);
+            }
             None if is_form(req.headers()) => {
                 let (r, field) = form_csrf_field(req).await?;
                 req = r;
@@ -200,5 +232,15 @@ mod tests {
         assert!(constant_time_eq("abc", "abc"));
         assert!(!constant_time_eq("abc", "abd"));
         assert!(!constant_time_eq("abc", "ab"));
+    }
+
+    #[test]
+    fn only_the_upload_forms_take_multipart() {
+        assert!(takes_multipart("/products/xiaomi-su7/new"));
+        assert!(takes_multipart("/posts/12/comments"));
+        for path in ["/posts/12/vote", "/products/x/new/more", "/logout", "/posts/12/delete", "/api/v1/posts"]
+        {
+            assert!(!takes_multipart(path), "{path}");
+        }
     }
 }

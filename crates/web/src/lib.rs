@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod pages;
 pub mod state;
+pub mod uploads;
 
 pub use state::AppState;
 
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .merge(for_browsers)
         .nest("/api/v1", api::routes())
         .route("/healthz", get(health))
+        .route("/media/{key}", get(uploads::serve))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))

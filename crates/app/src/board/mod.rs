@@ -10,8 +10,9 @@ use crate::accounts::Auth;
 use crate::error::{AppError, AppResult};
 use crate::ratelimit::limit;
 use crate::{App, beta, policy};
+use canyu_core::media::{MAX_IMAGES_PER_COMMENT, MAX_IMAGES_PER_POST};
 use canyu_core::{Body, ErrorCode, PostKind, PostStatus, Role, Tag, Title};
-use canyu_store::{Comment, NewPost, Post, PostFilter, PostPage, StatusChange, VoteOutcome};
+use canyu_store::{Comment, MediaOwner, NewPost, Post, PostFilter, PostPage, StatusChange, VoteOutcome};
 pub use canyu_text::{MAX_OFFSET, SearchHit};
 use canyu_text::{PostDoc, SearchQuery};
 
@@ -23,6 +24,8 @@ pub struct PostInput {
     pub tags: Vec<String>,
     /// Post to the product's beta board (members and the team only).
     pub beta: bool,
+    /// The fan's uploads to show with the post, in order (see [`crate::media`]).
+    pub images: Vec<i64>,
 }
 
 pub async fn create_post(app: &App, auth: &Auth, input: PostInput) -> AppResult<Post> {
@@ -35,6 +38,7 @@ pub async fn create_post(app: &App, auth: &Auth, input: PostInput) -> AppResult<
         return Err(ErrorCode::BetaMembersOnly.into());
     }
     limit(app, format!("write:{}", auth.user.id), app.config.writes_per_minute)?;
+    crate::media::check_attachable(app, auth, &input.images, MAX_IMAGES_PER_POST).await?;
     let post = app
         .store
         .create_post(NewPost {
@@ -48,6 +52,7 @@ pub async fn create_post(app: &App, auth: &Auth, input: PostInput) -> AppResult<
             created_at: app.now(),
         })
         .await?;
+    crate::media::attach(app, auth, &input.images, MediaOwner::Post(post.id)).await?;
     index_post(app, &post).await;
     app.cache.invalidate();
     tracing::info!(post = post.id, product = %product.slug, user = auth.user.id, "post created");
@@ -98,22 +103,28 @@ pub async fn unvote(app: &App, auth: &Auth, post_id: i64) -> AppResult<VoteOutco
     Ok(app.store.unvote(post_id, auth.user.id).await?)
 }
 
-/// Comments by moderators and staff are marked official: the brand's answer. `reply_to`
-/// names a comment of the same post.
-pub async fn comment(
-    app: &App,
-    auth: &Auth,
-    post_id: i64,
-    body: &str,
-    reply_to: Option<i64>,
-) -> AppResult<Comment> {
-    let body = Body::parse_comment(body)?;
+/// A comment as written: its text, the comment it replies to (of the same post) and the
+/// fan's uploads to show with it.
+#[derive(Default)]
+pub struct CommentInput<'a> {
+    pub body: &'a str,
+    pub reply_to: Option<i64>,
+    pub images: &'a [i64],
+}
+
+/// Comments by moderators and staff are marked official: the brand's answer.
+pub async fn comment(app: &App, auth: &Auth, post_id: i64, input: CommentInput<'_>) -> AppResult<Comment> {
+    let body = Body::parse_comment(input.body)?;
     limit(app, format!("write:{}", auth.user.id), app.config.writes_per_minute)?;
     let post = post_to_act_on(app, auth, post_id).await?;
     policy::ensure_can_comment(auth, &post)?;
+    crate::media::check_attachable(app, auth, input.images, MAX_IMAGES_PER_COMMENT).await?;
     let official = auth.user.role.can_triage();
-    let comment =
-        app.store.add_comment(post_id, auth.user.id, body.as_str(), official, reply_to, app.now()).await?;
+    let comment = app
+        .store
+        .add_comment(post_id, auth.user.id, body.as_str(), official, input.reply_to, app.now())
+        .await?;
+    crate::media::attach(app, auth, input.images, MediaOwner::Comment(comment.id)).await?;
     app.cache.invalidate();
     Ok(comment)
 }

@@ -15,6 +15,7 @@ pub fn spawn_all(app: &App, deliverer: delivery::Deliverer) {
         spawn_every(Duration::from_millis(250), app, checkpoint_sqlite);
     }
     spawn_every(Duration::from_secs(3600), app, sweep_expired_sessions);
+    spawn_every(Duration::from_secs(3600), app, collect_unattached_images);
     spawn_every(Duration::from_secs(600), app, refresh_demands);
     spawn_every(Duration::from_secs(600), app, judge_beta_duties);
     spawn_every(Duration::from_secs(15), app, make_due_draws);
@@ -109,6 +110,16 @@ async fn send_launch_reminders(app: App) {
         Ok(0) => {}
         Ok(n) => tracing::info!(fans = n, "launch reminders sent"),
         Err(e) => tracing::warn!(error = %e, "sending launch reminders failed"),
+    }
+}
+
+/// Images uploaded but never attached to a post or comment go after a day (checked hourly).
+/// A row is deleted once whichever node gets there first: every node may run it.
+async fn collect_unattached_images(app: App) {
+    match crate::media::collect_unattached(&app).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "unattached images deleted"),
+        Err(e) => tracing::warn!(error = %e, "deleting unattached images failed"),
     }
 }
 

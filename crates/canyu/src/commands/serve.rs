@@ -50,6 +50,7 @@ pub async fn serve(settings: &Settings, banner: Option<String>) -> CliResult<()>
     let addr = listener.local_addr()?;
     let mut app = App::new(store.clone(), Arc::new(index), app_config(settings));
     app.use_persistent_link_secret().await?;
+    app.set_media_store(settings.media_store()?);
     let (stock, claims) = stock_engine(settings, &store).await?;
     app.set_stock_engine(stock, claims);
     let deliverer = canyu_app::jobs::deliverer(&app, settings.smtp.as_ref(), &settings.public_url)?;

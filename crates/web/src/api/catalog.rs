@@ -145,7 +145,9 @@ pub async fn roadmap(
             },
         )
         .await?;
-        columns.push(page.items.iter().map(|p| PostView::new(p, None)).collect::<Vec<_>>());
+        let mut column: Vec<PostView> = page.items.iter().map(|p| PostView::new(p, None)).collect();
+        crate::api::views::with_post_images(&state, &mut column).await?;
+        columns.push(column);
     }
     let shipped = columns.pop().unwrap_or_default();
     let in_progress = columns.pop().unwrap_or_default();

@@ -16,6 +16,7 @@ pub mod draws;
 pub mod fcodes;
 pub mod identity;
 pub mod launch_orders;
+pub mod media;
 pub mod moderation;
 pub mod notifications;
 pub mod points;
@@ -57,6 +58,7 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(campaigns::show))
         .routes(routes!(campaigns::reserve))
         .routes(routes!(campaigns::live))
+        .routes(routes!(media::upload))
         .routes(routes!(waves::create))
         .routes(routes!(waves::show, waves::change))
         .routes(routes!(waves::end_now))
@@ -201,6 +203,7 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
         (name = "catalog", description = "Ecosystem categories and products"),
         (name = "moderation", description = "Reports, the moderators' queue, hide, lock and pin, edit history and the audit log"),
         (name = "posts", description = "Feedback posts, votes, comments, status"),
+        (name = "media", description = "Images for posts and comments: checked, stripped of metadata, scaled, with thumbnails"),
         (name = "users", description = "Public profiles, points and leaderboards"),
         (name = "notifications", description = "The caller's inbox"),
         (name = "webhooks", description = "The team's channels: signed JSON, Feishu/Lark, DingTalk and WeCom robots"),

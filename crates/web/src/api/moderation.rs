@@ -2,7 +2,7 @@
 //! withdrawing comments, fans' reports, the moderators' queue and audit log.
 
 use crate::api::posts::edit::ModerationRequest;
-use crate::api::views::{CommentView, ErrorBody, ItemsView};
+use crate::api::views::{CommentView, ErrorBody, ItemsView, comment_view};
 use crate::auth::RequireAuth;
 use crate::error::{ApiJson, WebError, WebResult};
 use crate::locale::Lang;
@@ -41,7 +41,7 @@ pub async fn update_comment(
     ApiJson(req): ApiJson<UpdateCommentRequest>,
 ) -> WebResult<Json<CommentView>> {
     let comment = moderation::edit_comment(&state, &auth, parse_comment_id(&id)?, &req.body).await?;
-    Ok(Json(CommentView::from(&comment)))
+    Ok(Json(comment_view(&state, &comment).await?))
 }
 
 /// Withdraws a comment: its author (unless the post is locked) or a moderator. Replies to it
@@ -69,7 +69,7 @@ pub async fn moderate_comment(
     let comment =
         moderation::moderate_comment(&state, &auth, parse_comment_id(&id)?, &req.action, req.note.as_deref())
             .await?;
-    Ok(Json(CommentView::from(&comment)))
+    Ok(Json(comment_view(&state, &comment).await?))
 }
 
 /// Why a fan reports something.

@@ -83,6 +83,8 @@ pub async fn show(
     let voted = voted_flags(&state, &auth, &page.items).await?;
     let standing = canyu_app::points::standing(&state, &found).await?;
     let user = UserView::from(&found);
+    let mut posts: Vec<PostView> = page.items.iter().zip(voted).map(|(p, v)| PostView::new(p, v)).collect();
+    crate::api::views::with_post_images(&state, &mut posts).await?;
     Ok(Json(ProfileView {
         user,
         points: found.points,
@@ -108,6 +110,6 @@ pub async fn show(
                 url: format!("/posts/{}", c.post_id),
             })
             .collect(),
-        posts: page.items.iter().zip(voted).map(|(p, v)| PostView::new(p, v)).collect(),
+        posts,
     }))
 }

@@ -122,9 +122,93 @@ pub struct PostView {
     pub hidden_reason: Option<String>,
     /// Withdrawn (only moderators see it).
     pub deleted: bool,
+    /// Images, in the order the author gave them.
+    pub images: Vec<ImageView>,
+}
+
+/// An uploaded image: served re-encoded (no EXIF), at most 2,048 px, with a 480 px thumbnail.
+#[derive(Serialize, ToSchema)]
+pub struct ImageView {
+    /// Name it in a post's or comment's `images`.
+    pub id: i64,
+    pub url: String,
+    pub thumbnail_url: String,
+    /// Of the served image, upright.
+    pub width: i64,
+    pub height: i64,
+    /// `image/jpeg` or `image/png`.
+    pub content_type: String,
+}
+
+impl From<&canyu_app::model::Media> for ImageView {
+    fn from(m: &canyu_app::model::Media) -> Self {
+        ImageView {
+            id: m.id,
+            url: crate::uploads::url_of(&m.object_key),
+            thumbnail_url: crate::uploads::url_of(&m.thumb_key),
+            width: m.width,
+            height: m.height,
+            content_type: m.content_type.clone(),
+        }
+    }
+}
+
+/// Fills in the images of these posts, with one query.
+pub async fn with_post_images(
+    state: &crate::state::AppState,
+    views: &mut [PostView],
+) -> Result<(), crate::error::WebError> {
+    let ids: Vec<i64> = views.iter().map(|v| v.id).collect();
+    let mut images = canyu_app::media::of_posts(state, &ids).await?;
+    for view in views {
+        if let Some(list) = images.remove(&view.id) {
+            view.images = list.iter().map(ImageView::from).collect();
+        }
+    }
+    Ok(())
+}
+
+/// One comment's view with its images.
+pub async fn comment_view(
+    state: &crate::state::AppState,
+    c: &Comment,
+) -> Result<CommentView, crate::error::WebError> {
+    let mut views = [CommentView::from(c)];
+    with_comment_images(state, &mut views).await?;
+    let [view] = views;
+    Ok(view)
+}
+
+/// Fills in the images of these comments, with one query; a withdrawn or hidden comment
+/// whose text the caller may not see shows no images either.
+pub async fn with_comment_images(
+    state: &crate::state::AppState,
+    views: &mut [CommentView],
+) -> Result<(), crate::error::WebError> {
+    let ids: Vec<i64> =
+        views.iter().filter(|v| !((v.deleted || v.hidden) && v.body.is_empty())).map(|v| v.id).collect();
+    let mut images = canyu_app::media::of_comments(state, &ids).await?;
+    for view in views {
+        if let Some(list) = images.remove(&view.id) {
+            view.images = list.iter().map(ImageView::from).collect();
+        }
+    }
+    Ok(())
 }
 
 impl PostView {
+    /// One post's view with its images.
+    pub async fn with_images(
+        state: &crate::state::AppState,
+        p: &Post,
+        voted: Option<bool>,
+    ) -> Result<PostView, crate::error::WebError> {
+        let mut views = [PostView::new(p, voted)];
+        with_post_images(state, &mut views).await?;
+        let [view] = views;
+        Ok(view)
+    }
+
     pub fn new(p: &Post, voted: Option<bool>) -> PostView {
         PostView {
             id: p.id,
@@ -151,6 +235,7 @@ impl PostView {
             hidden: p.hidden_at.is_some(),
             hidden_reason: p.hidden_reason.clone(),
             deleted: p.deleted_at.is_some(),
+            images: Vec::new(),
         }
     }
 }
@@ -184,6 +269,8 @@ pub struct CommentView {
     pub deleted: bool,
     /// Hidden by a moderator: its text is empty but for moderators and its author.
     pub hidden: bool,
+    /// Images, in the order the author gave them.
+    pub images: Vec<ImageView>,
 }
 
 impl From<&Comment> for CommentView {
@@ -200,6 +287,7 @@ impl From<&Comment> for CommentView {
             edited_at: c.edited_at.map(rfc3339),
             deleted: c.deleted_at.is_some(),
             hidden: c.hidden_at.is_some(),
+            images: Vec::new(),
         }
     }
 }

@@ -35,7 +35,7 @@ use crate::i18n::{self, T};
 use crate::locale::Lang;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::FromRequestParts;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -53,7 +53,12 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::page))
         .route("/products/{slug}", get(board::page))
-        .route("/products/{slug}/new", get(new_post::form).post(new_post::create))
+        // The two forms that carry images read their own bodies, with caps per field and per
+        // file (crate::uploads): the router's 512 KB limit would refuse a single photo.
+        .route(
+            "/products/{slug}/new",
+            get(new_post::form).post(new_post::create).layer(DefaultBodyLimit::disable()),
+        )
         .route("/products/{slug}/beta", get(beta::page))
         .route("/products/{slug}/waves", get(waves::list).post(waves::create))
         .route("/waves/{id}", get(waves::page))
@@ -81,7 +86,7 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{slug}/roadmap", get(roadmap::page))
         .route("/posts/{id}", get(post::page))
         .route("/posts/{id}/vote", post(post::vote))
-        .route("/posts/{id}/comments", post(post::comment))
+        .route("/posts/{id}/comments", post(post::comment).layer(DefaultBodyLimit::disable()))
         .route("/posts/{id}/status", post(post::change_status))
         .route("/posts/{id}/edit", get(moderation::edit_post_form).post(moderation::edit_post))
         .route("/posts/{id}/delete", post(moderation::delete_post))
@@ -499,6 +504,19 @@ fn initial(handle: &str) -> String {
 /// Turns a store or action refusal into the message shown next to a form.
 pub fn form_error(cx: &Cx, err: &AppError) -> String {
     err.code.message(cx.locale).to_string()
+}
+
+/// A refused file, named: "截图.png：只能上传 JPEG、PNG、WebP 或 GIF 图片。"
+pub fn file_error(cx: &Cx, file: &str, err: &AppError) -> String {
+    let message = form_error(cx, err);
+    let file: String = file.chars().filter(|c| !c.is_control()).take(80).collect();
+    if file.is_empty() {
+        return message;
+    }
+    match cx.locale {
+        canyu_core::Locale::ZhCn => format!("{file}：{message}"),
+        canyu_core::Locale::En => format!("{file}: {message}"),
+    }
 }
 
 pub fn status_of(err: &AppError) -> StatusCode {

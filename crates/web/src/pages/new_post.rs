@@ -2,12 +2,13 @@
 //! and the reason, in their language.
 
 use super::i18n::{self, T};
-use super::{Cx, Layout, form_error, post_url, product_url, refused, see_other, status_of};
+use super::refused as refused_page;
+use super::{Cx, Layout, file_error, form_error, post_url, product_url, see_other, status_of};
 use crate::error::{WebError, WebResult};
 use crate::state::AppState;
+use crate::uploads::{PostedForm, pending_images};
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -44,6 +45,20 @@ pub struct NewPostPage {
     /// Posting to the product's beta board.
     pub beta: bool,
     pub error: Option<String>,
+    /// Images uploaded with a refused try, sent again with the form.
+    pub images: Vec<PendingImage>,
+    pub accept: &'static str,
+}
+
+pub struct PendingImage {
+    pub id: i64,
+    pub thumb_url: String,
+}
+
+impl PendingImage {
+    pub fn from_media(m: &canyu_app::model::Media) -> Self {
+        PendingImage { id: m.id, thumb_url: crate::uploads::url_of(&m.thumb_key) }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -63,6 +78,7 @@ async fn render(
     cx: &Cx,
     slug: &str,
     form: NewPostForm,
+    images: Vec<PendingImage>,
     error: Option<String>,
     status: StatusCode,
 ) -> WebResult<Response> {
@@ -94,6 +110,8 @@ async fn render(
         beta: form.board == "beta",
         tags: form.tags,
         error,
+        images,
+        accept: canyu_core::media::ACCEPT,
     };
     Ok(cx.respond(status, page))
 }
@@ -112,7 +130,7 @@ pub async fn form(
 ) -> WebResult<Response> {
     cx.user()?;
     let form = NewPostForm { board: query.board, ..NewPostForm::default() };
-    render(&state, &cx, &slug, form, None, StatusCode::OK).await
+    render(&state, &cx, &slug, form, Vec::new(), None, StatusCode::OK).await
 }
 
 /// Tags as typed: "续航, 相机，快充" (ASCII or full-width commas).
@@ -124,9 +142,16 @@ pub async fn create(
     State(state): State<AppState>,
     cx: Cx,
     Path(slug): Path<String>,
-    Form(form): Form<NewPostForm>,
+    posted: PostedForm<NewPostForm>,
 ) -> WebResult<Response> {
     let auth = cx.user()?;
+    let PostedForm { form, images, refused } = posted;
+    if let Some((file, e)) = refused {
+        let kept =
+            pending_images(&state, auth, &images).await?.iter().map(PendingImage::from_media).collect();
+        let msg = file_error(&cx, &file, &e);
+        return refused_page(&e, render(&state, &cx, &slug, form, kept, Some(msg), status_of(&e)).await);
+    }
     let input = PostInput {
         product: if form.product.trim().is_empty() { slug.clone() } else { form.product.trim().to_string() },
         kind: form.kind.clone(),
@@ -134,6 +159,7 @@ pub async fn create(
         body: form.body.clone(),
         tags: split_tags(&form.tags),
         beta: form.board == "beta",
+        images: images.clone(),
     };
     match canyu_app::board::create_post(&state, auth, input).await {
         Ok(post) => Ok(see_other(&post_url(post.id))),
@@ -144,7 +170,9 @@ pub async fn create(
         }
         Err(e) => {
             let msg = form_error(&cx, &e);
-            refused(&e, render(&state, &cx, &slug, form, Some(msg), status_of(&e)).await)
+            let kept =
+                pending_images(&state, auth, &images).await?.iter().map(PendingImage::from_media).collect();
+            refused_page(&e, render(&state, &cx, &slug, form, kept, Some(msg), status_of(&e)).await)
         }
     }
 }

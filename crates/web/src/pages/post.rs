@@ -3,13 +3,15 @@
 //! works without JavaScript; `app.js` makes voting and commenting instant through the API.
 
 use super::i18n::{self, T};
+use super::new_post::PendingImage;
 use super::{
-    Badge, Cx, Layout, Link, TimeView, form_error, post_url, product_url, refused, safe_next, see_other,
-    status_of, url, user_url,
+    Badge, Cx, Layout, Link, TimeView, file_error, form_error, post_url, product_url, refused, safe_next,
+    see_other, status_of, url, user_url,
 };
 use crate::error::{WebError, WebResult};
 use crate::markdown;
 use crate::state::AppState;
+use crate::uploads::{PostedForm, pending_images};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -17,6 +19,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use canyu_app::AppError;
+use canyu_app::board::CommentInput;
 use canyu_core::moderation::ReportReason;
 use canyu_core::{ErrorCode, PostStatus};
 use serde::Deserialize;
@@ -57,6 +60,34 @@ pub struct PostView {
     pub following: bool,
     /// New comments are taken (not merged, locked, hidden or deleted, for this caller).
     pub can_comment: bool,
+    pub images: Vec<ShownImage>,
+}
+
+/// An image on a post or comment: the thumbnail, linking to the full image.
+pub struct ShownImage {
+    pub url: String,
+    pub thumb_url: String,
+    /// The thumbnail's size, so the page does not jump as it loads.
+    pub thumb_width: i64,
+    pub thumb_height: i64,
+}
+
+impl ShownImage {
+    pub fn from_media(m: &canyu_app::model::Media) -> Self {
+        let side = i64::from(canyu_core::media::THUMB_MAX_SIDE);
+        let longest = m.width.max(m.height).max(1);
+        let (w, h) = if longest <= side {
+            (m.width, m.height)
+        } else {
+            (m.width * side / longest, m.height * side / longest)
+        };
+        ShownImage {
+            url: crate::uploads::url_of(&m.object_key),
+            thumb_url: crate::uploads::url_of(&m.thumb_key),
+            thumb_width: w.max(1),
+            thumb_height: h.max(1),
+        }
+    }
 }
 
 pub struct CommentView {
@@ -75,6 +106,7 @@ pub struct CommentView {
     /// The caller may edit or withdraw it.
     pub can_change: bool,
     pub can_report: bool,
+    pub images: Vec<ShownImage>,
 }
 
 pub struct TimelineItem {
@@ -99,6 +131,9 @@ pub struct PostPage {
     pub targets: Vec<Badge>,
     pub comment_error: Option<String>,
     pub comment_draft: String,
+    /// Images uploaded with a refused comment, sent again with the form.
+    pub comment_images: Vec<PendingImage>,
+    pub accept: &'static str,
     pub status_error: Option<String>,
     pub note_draft: String,
     /// Set when this post was merged into another: votes and comments are closed here.
@@ -142,6 +177,7 @@ pub struct MergedLink {
 struct Redo {
     comment_error: Option<String>,
     comment_draft: String,
+    comment_images: Vec<PendingImage>,
     status_error: Option<String>,
     note_draft: String,
     merge_error: Option<String>,
@@ -164,6 +200,9 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
     let post = canyu_app::board::post(state, id).await?.ok_or(WebError::from(ErrorCode::PostNotFound))?;
     canyu_app::beta::ensure_post_visible(state, cx.auth.as_ref(), &post).await?;
     let comments = canyu_app::board::comments(state, cx.auth.as_ref(), id).await?;
+    let post_images = canyu_app::media::of_posts(state, &[id]).await?.remove(&id).unwrap_or_default();
+    let comment_ids: Vec<i64> = comments.iter().filter(|c| !c.body.is_empty()).map(|c| c.id).collect();
+    let mut comment_images = canyu_app::media::of_comments(state, &comment_ids).await?;
     let following = match &cx.auth {
         Some(a) => canyu_app::board::follow::is_following(state, a, id).await?,
         None => false,
@@ -264,6 +303,7 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
         can_report: me.is_some() && !mine && post.is_listed(),
         following,
         can_comment: open_for_comments,
+        images: post_images.iter().map(ShownImage::from_media).collect(),
         id: post.id,
         url: post_url(post.id),
         body_html: markdown::render(&post.body),
@@ -304,6 +344,10 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
                 hidden: c.hidden_at.is_some(),
                 can_change: c.deleted_at.is_none() && (moderator || (own && !locked)),
                 can_report: me.is_some() && !own && c.is_shown(),
+                images: comment_images
+                    .remove(&c.id)
+                    .map(|list| list.iter().map(ShownImage::from_media).collect())
+                    .unwrap_or_default(),
                 author_url: user_url(&c.author_handle),
                 author_initial: initial(&c.author_handle),
                 author: c.author_handle,
@@ -325,6 +369,8 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
             targets,
             comment_error: redo.comment_error,
             comment_draft: redo.comment_draft,
+            comment_images: redo.comment_images,
+            accept: canyu_core::media::ACCEPT,
             status_error: redo.status_error,
             note_draft: redo.note_draft,
             merged_into,
@@ -430,18 +476,29 @@ pub async fn comment(
     State(state): State<AppState>,
     cx: Cx,
     Path(id): Path<String>,
-    Form(form): Form<CommentForm>,
+    posted: PostedForm<CommentForm>,
 ) -> WebResult<Response> {
     let auth = cx.user()?;
     let id = post_id(&id)?;
+    let PostedForm { form, images, refused: refused_file } = posted;
     let reply_to = form.reply_to.trim().parse::<i64>().ok().filter(|r| *r > 0);
-    match canyu_app::board::comment(&state, auth, id, &form.body, reply_to).await {
+    let outcome = match refused_file {
+        Some((file, e)) => Err((file_error(&cx, &file, &e), e.0)),
+        None => {
+            let input = CommentInput { body: &form.body, reply_to, images: &images };
+            canyu_app::board::comment(&state, auth, id, input).await.map_err(|e| (form_error(&cx, &e), e))
+        }
+    };
+    match outcome {
         Ok(c) => Ok(see_other(&format!("{}#c{}", post_url(id), c.id))),
-        Err(e) if is_fatal(&e) => Err(e.into()),
-        Err(e) => {
+        Err((_, e)) if is_fatal(&e) => Err(e.into()),
+        Err((message, e)) => {
+            let kept =
+                pending_images(&state, auth, &images).await?.iter().map(PendingImage::from_media).collect();
             let redo = Redo {
-                comment_error: Some(form_error(&cx, &e)),
+                comment_error: Some(message),
                 comment_draft: form.body,
+                comment_images: kept,
                 reply_to,
                 ..Default::default()
             };

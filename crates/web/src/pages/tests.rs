@@ -119,6 +119,7 @@ impl App {
             body: body.into(),
             tags: vec!["续航".into()],
             beta: false,
+            images: Vec::new(),
         };
         canyu_app::board::create_post(&self.state, &auth, input).await.expect("post").id
     }

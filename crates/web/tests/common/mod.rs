@@ -26,6 +26,8 @@ pub struct TestApp {
     pub state: AppState,
     /// With the Redis engine: the Redis URL and the key prefix every node of this app shares.
     pub redis: Option<(String, String)>,
+    /// The folder uploaded images are kept in (every node of this app shares it).
+    pub media_dir: Arc<tempfile::TempDir>,
 }
 
 pub fn test_config() -> AppConfig {
@@ -60,11 +62,11 @@ pub async fn spawn_app_on_redis(backend: Backend) -> Option<TestApp> {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_nanos();
     let prefix = format!("canyu-web-test-{}-{nanos}", std::process::id());
     let (store, _) = fresh_store(backend).await.expect("fresh database");
-    Some(serve(store, backend, test_config(), Some((url, prefix))).await)
+    Some(serve(store, backend, test_config(), Some((url, prefix)), None).await)
 }
 
 async fn serve_store(store: Store, backend: Backend, config: AppConfig) -> TestApp {
-    serve(store, backend, config, None).await
+    serve(store, backend, config, None, None).await
 }
 
 async fn serve(
@@ -72,9 +74,12 @@ async fn serve(
     backend: Backend,
     config: AppConfig,
     redis: Option<(String, String)>,
+    media_dir: Option<Arc<tempfile::TempDir>>,
 ) -> TestApp {
     let index = SearchIndex::open_in_ram().expect("search index");
     let mut app = App::new(store.clone(), Arc::new(index), config);
+    let media_dir = media_dir.unwrap_or_else(|| Arc::new(tempfile::tempdir().expect("media folder")));
+    app.set_media_store(canyu_media::MediaStore::local(media_dir.path()).expect("media store"));
     if let Some((url, prefix)) = &redis {
         let stock = canyu_app::testing::launch::redis_engine::RedisStock::connect(url)
             .await
@@ -102,6 +107,7 @@ async fn serve(
         clock_offset: offset,
         state,
         redis,
+        media_dir,
     }
 }
 
@@ -116,7 +122,9 @@ impl TestApp {
     /// engine, the same Redis keys) with nothing in memory.
     pub async fn another_node(&self) -> TestApp {
         let config = self.state.config().clone();
-        let app = serve(self.store.clone(), self.backend, config, self.redis.clone()).await;
+        let app =
+            serve(self.store.clone(), self.backend, config, self.redis.clone(), Some(self.media_dir.clone()))
+                .await;
         app.clock_offset.store(self.clock_offset.load(Ordering::Relaxed), Ordering::Relaxed);
         app
     }

@@ -1,11 +1,12 @@
 use super::parse_post_id;
-use crate::api::views::{CommentView, ErrorBody, ItemsView};
+use crate::api::views::{CommentView, ErrorBody, ItemsView, comment_view, with_comment_images};
 use crate::auth::{MaybeAuth, RequireAuth};
 use crate::error::{ApiJson, WebResult, post_not_found};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use canyu_app::board::CommentInput;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -21,7 +22,9 @@ pub async fn list(
     let post = canyu_app::board::post(&state, id).await?.ok_or_else(post_not_found)?;
     canyu_app::beta::ensure_post_visible(&state, auth.0.as_ref(), &post).await?;
     let comments = canyu_app::board::comments(&state, auth.0.as_ref(), id).await?;
-    Ok(Json(ItemsView { items: comments.iter().map(CommentView::from).collect() }))
+    let mut items: Vec<CommentView> = comments.iter().map(CommentView::from).collect();
+    with_comment_images(&state, &mut items).await?;
+    Ok(Json(ItemsView { items }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -33,6 +36,10 @@ pub struct NewCommentRequest {
     /// Reply to this comment of the same post (its author hears of it).
     #[schema(minimum = 1)]
     pub reply_to: Option<i64>,
+    /// Up to 3 of the caller's uploads (`POST /media`), shown in this order.
+    #[serde(default)]
+    #[schema(max_items = 3)]
+    pub images: Vec<i64>,
 }
 
 /// Comments on a post, or replies to one of its comments. Comments by moderators and staff
@@ -45,7 +52,7 @@ pub async fn create(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<NewCommentRequest>,
 ) -> WebResult<(StatusCode, Json<CommentView>)> {
-    let comment =
-        canyu_app::board::comment(&state, &auth, parse_post_id(&id)?, &req.body, req.reply_to).await?;
-    Ok((StatusCode::CREATED, Json(CommentView::from(&comment))))
+    let input = CommentInput { body: &req.body, reply_to: req.reply_to, images: &req.images };
+    let comment = canyu_app::board::comment(&state, &auth, parse_post_id(&id)?, input).await?;
+    Ok((StatusCode::CREATED, Json(comment_view(&state, &comment).await?)))
 }

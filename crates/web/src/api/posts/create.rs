@@ -31,6 +31,10 @@ pub struct NewPostRequest {
     /// Post to the product's beta board (beta members and the team only). Default false.
     #[serde(default)]
     pub beta: bool,
+    /// Up to 9 of the caller's uploads (`POST /media`), shown in this order.
+    #[serde(default)]
+    #[schema(max_items = 9)]
+    pub images: Vec<i64>,
 }
 
 /// Posts feedback to a product's board.
@@ -51,10 +55,15 @@ pub async fn create(
             body: req.body,
             tags: req.tags,
             beta: req.beta,
+            images: req.images,
         },
     )
     .await?;
     let location = format!("/api/v1/posts/{}", post.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(PostView::new(&post, Some(false))))
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(PostView::with_images(&state, &post, Some(false)).await?),
+    )
         .into_response())
 }

@@ -42,7 +42,7 @@ pub async fn update(
 ) -> WebResult<Json<PostView>> {
     let changes = PostChanges { title: req.title, body: req.body, tags: req.tags };
     let post = moderation::edit_post(&state, &auth, parse_post_id(&id)?, changes).await?;
-    Ok(Json(PostView::new(&post, None)))
+    Ok(Json(PostView::with_images(&state, &post, None).await?))
 }
 
 /// Withdraws a post: its author or a moderator. It leaves the board and search; moderators
@@ -96,7 +96,7 @@ pub async fn moderate(
     let post =
         moderation::moderate_post(&state, &auth, parse_post_id(&id)?, &req.action, req.note.as_deref())
             .await?;
-    Ok(Json(PostView::new(&post, None)))
+    Ok(Json(PostView::with_images(&state, &post, None).await?))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -1,4 +1,4 @@
-use crate::api::views::{ErrorBody, HighlightView, PostPageView, PostView};
+use crate::api::views::{ErrorBody, HighlightView, PostPageView, PostView, with_post_images};
 use crate::auth::MaybeAuth;
 use crate::error::{WebError, WebResult};
 use crate::state::AppState;
@@ -128,7 +128,7 @@ pub async fn list(
         let (total, hits) = (found.total, found.hits);
         let posts: Vec<Post> = hits.iter().map(|(p, _)| p.clone()).collect();
         let voted = voted_flags(&state, &auth, &posts).await?;
-        let items = hits
+        let mut items: Vec<PostView> = hits
             .into_iter()
             .zip(voted)
             .map(|((post, hit), voted)| {
@@ -138,6 +138,7 @@ pub async fn list(
                 view
             })
             .collect();
+        with_post_images(&state, &mut items).await?;
         let next = offset + limit as usize;
         let next_cursor = (next < total).then(|| format!("o{next}"));
         return Ok(Json(PostPageView { items, next_cursor, total: Some(total) }));
@@ -159,6 +160,7 @@ pub async fn list(
     )
     .await?;
     let voted = voted_flags(&state, &auth, &page.items).await?;
-    let items = page.items.iter().zip(voted).map(|(p, v)| PostView::new(p, v)).collect();
+    let mut items: Vec<PostView> = page.items.iter().zip(voted).map(|(p, v)| PostView::new(p, v)).collect();
+    with_post_images(&state, &mut items).await?;
     Ok(Json(PostPageView { items, next_cursor: page.next_cursor.clone(), total: None }))
 }

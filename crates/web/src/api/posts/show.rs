@@ -21,5 +21,5 @@ pub async fn show(
         Some(a) => Some(canyu_app::board::has_voted(&state, id, a.user.id).await?),
         None => None,
     };
-    Ok(Json(PostView::new(&post, voted)))
+    Ok(Json(PostView::with_images(&state, &post, voted).await?))
 }
