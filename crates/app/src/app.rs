@@ -46,6 +46,9 @@ pub struct AppConfig {
     /// The site's time zone: pages show times in it, and the times staff type into forms
     /// are read in it (default `Asia/Shanghai`).
     pub time_zone: canyu_core::time::Zone,
+    /// The margin pledge: a price whose unit net margin is above this (bps) needs an admin's
+    /// reason (default 500: 5 %).
+    pub margin_cap_bps: i64,
 }
 
 impl Default for AppConfig {
@@ -67,6 +70,7 @@ impl Default for AppConfig {
             max_connections: 10_000,
             webhooks_allow_private: false,
             time_zone: canyu_core::time::Zone::china(),
+            margin_cap_bps: canyu_core::pricing::DEFAULT_MARGIN_CAP_BPS,
         }
     }
 }

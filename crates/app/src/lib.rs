@@ -10,6 +10,7 @@
 //! | the catalog: categories and products | [`catalog`] |
 //! | the weekly release train | [`releases`] |
 //! | images on posts and comments: uploads, thumbnails, where files are kept | [`media`] |
+//! | channels, SKUs, prices under the margin pledge, the sales ledger, the margin report | [`pricing`] |
 //! | edits, deletes, reports, hide/lock/pin, the audit log | [`moderation`] |
 //! | demands (posts that ask for the same thing) | [`demands`] |
 //! | the beta programme | [`beta`] |
@@ -34,6 +35,7 @@ pub mod moderation;
 pub mod notify;
 pub mod points;
 pub mod policy;
+pub mod pricing;
 pub mod ratelimit;
 pub mod releases;
 pub mod sales;
@@ -55,12 +57,13 @@ pub mod testing {
 /// and writes them is not reachable from outside this crate.
 pub mod model {
     pub use canyu_store::{
-        ApiToken, BetaGroup, BetaMembership, Campaign, Cancellation, Category, Comment, CreditedPost, Demand,
-        DemandPost, DrawEntry, DrawState, FCodeBatch, FCodeRecord, Identity, JudgedWeek, LaunchOrder,
-        LaunchOrderEvent, LaunchRow, LeaderboardRow, Media, MergeOutcome, MergedPost, ModAction,
-        ModerationEntry, Notification, NotificationKind, Order, OrderHolder, PastRelease, PaymentOutcome,
-        PointsEntry, Post, PostFilter, PostPage, Product, ProductionSummary, Release, ReleasePost,
-        ReleaseStatus, ReminderTarget, ReportOutcome, ReportedItem, Reservation, ReserveOutcome, Revision,
-        Sort, StatusChange, Transition, UnmergeOutcome, User, VoteOutcome, Wave, Webhook,
+        ApiToken, BetaGroup, BetaMembership, Campaign, Cancellation, Category, Channel, Comment, CostChange,
+        CreditedPost, Demand, DemandPost, DrawEntry, DrawState, FCodeBatch, FCodeRecord, Identity,
+        JudgedWeek, LaunchOrder, LaunchOrderEvent, LaunchRow, LeaderboardRow, Media, MergeOutcome,
+        MergedPost, ModAction, ModerationEntry, Notification, NotificationKind, Order, OrderHolder,
+        PastRelease, PaymentOutcome, PointsEntry, Post, PostFilter, PostPage, PriceChange, Product,
+        ProductionSummary, Release, ReleasePost, ReleaseStatus, ReminderTarget, ReportOutcome, ReportedItem,
+        Reservation, ReserveOutcome, Revision, Sku, Sort, StatusChange, Transition, UnmergeOutcome, User,
+        VoteOutcome, Wave, Webhook,
     };
 }

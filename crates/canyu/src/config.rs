@@ -102,6 +102,8 @@ struct Raw {
     time_zone: Zone,
     #[serde(default, deserialize_with = "media_url")]
     media_url: Option<String>,
+    #[serde(default = "default_margin_cap_bps", deserialize_with = "margin_cap_bps")]
+    margin_cap_bps: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -147,6 +149,8 @@ pub struct Settings {
     /// Where uploaded images are kept: `s3://bucket/prefix` (several nodes) or
     /// `file:///path`; `None`: the data folder's `media/`.
     pub media_url: Option<String>,
+    /// The margin pledge, in basis points (default 500: 5 %).
+    pub margin_cap_bps: u64,
 }
 
 /// `stock_engine` / `CANYU_STOCK_ENGINE`.
@@ -196,6 +200,14 @@ fn default_max_connections() -> u64 {
 
 fn header_read_timeout_secs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     whole(d, 1, 3_600)
+}
+
+fn default_margin_cap_bps() -> u64 {
+    canyu_core::pricing::DEFAULT_MARGIN_CAP_BPS.unsigned_abs()
+}
+
+fn margin_cap_bps<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    whole(d, 0, 10_000)
 }
 
 fn max_connections<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
@@ -311,6 +323,7 @@ impl Settings {
             webhooks_allow_private: raw.webhooks_allow_private,
             time_zone: raw.time_zone,
             media_url: raw.media_url,
+            margin_cap_bps: raw.margin_cap_bps,
         })
     }
 
@@ -944,6 +957,6 @@ mod tests {
         for key in setting_names() {
             assert!(readme.contains(&format!("`{key}`")), "README's TOML names miss {key}");
         }
-        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 28);
+        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 29);
     }
 }

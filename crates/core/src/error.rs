@@ -228,6 +228,20 @@ error_codes! {
     TooManyImages = "too_many_images", 422, "图片太多了：一个帖子最多 9 张，一条评论最多 3 张。", "Too many images: at most 9 on a post and 3 on a comment.";
     UploadTooSlow = "upload_too_slow", 408, "上传太慢，已中断：请在网络好一些时再试。", "The upload was too slow and was stopped; try again on a better connection.";
     ImageNotFound = "image_not_found", 422, "找不到这张图片，或它已用在别处，请重新上传。", "No such image of yours, or it is already used elsewhere; upload it again.";
+    InvalidChannelCode = "invalid_channel_code", 422, "渠道代码须为 1–32 个小写字母、数字、- 或 _，以字母或数字开头。", "A channel code has 1-32 lowercase letters, digits, - or _, starting with a letter or digit.";
+    InvalidChannelKind = "invalid_channel_kind", 422, "渠道类型须为 own_online（自营线上）、own_store（小米之家）、partner_online（合作电商）、franchise_store（加盟店）或 authorized_store（授权店）。", "The kind must be own_online, own_store, partner_online, franchise_store or authorized_store.";
+    InvalidFee = "invalid_fee", 422, "渠道佣金须为 0 到 5000 个基点（0%–50%）。", "A channel's fee is 0 to 5000 basis points (0-50 %).";
+    ChannelNotFound = "channel_not_found", 404, "没有这个渠道。", "No such channel.";
+    ChannelCodeTaken = "channel_code_taken", 409, "这个渠道代码已被使用。", "That channel code is taken.";
+    InvalidSkuCode = "invalid_sku_code", 422, "SKU 代码须为 1–48 个字母、数字、-、_ 或 .，以字母或数字开头。", "A SKU code has 1-48 letters, digits, -, _ or ., starting with a letter or digit.";
+    InvalidTier = "invalid_tier", 422, "档位须为 entry（入门）、mid（中端）、upper（中高端）或 flagship（旗舰）。", "The tier must be entry, mid, upper or flagship.";
+    InvalidCost = "invalid_cost", 422, "单位成本须为 0 到 100 亿分（1 亿元）。", "A unit cost is 0 to 10,000,000,000 fen.";
+    SkuNotFound = "sku_not_found", 404, "没有这个 SKU。", "No such SKU.";
+    SkuCodeTaken = "sku_code_taken", 409, "这个 SKU 代码已被使用。", "That SKU code is taken.";
+    MarginCapExceeded = "margin_cap_exceeded", 422, "这个价格的单件净利率超过了承诺的上限；降低价格，或由管理员填写超限原因。", "At this price a unit's net margin is above the pledged cap; lower the price, or an admin gives over_cap_reason.";
+    InvalidPriceReason = "invalid_price_reason", 422, "请写明调价原因（1–200 个字）。", "Give the reason for the price (1-200 characters).";
+    TooManySalesRows = "too_many_sales_rows", 422, "一次最多报 10,000 行销售记录，请分批提交。", "At most 10,000 sales rows at a time; send them in batches.";
+    InvalidSalesRow = "invalid_sales_row", 422, "销售记录不完整：需要 external_id（1–100 个字）、sku、数量（1–1,000,000）、单价（分）和成交时间。", "A sales row needs external_id (1-100 characters), sku, quantity (1-1,000,000), unit_price_fen and sold_at.";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

@@ -11,6 +11,7 @@ pub mod media;
 pub mod moderation;
 pub mod points;
 pub mod post;
+pub mod pricing;
 pub mod product;
 pub mod release;
 pub mod text;

@@ -244,6 +244,17 @@ impl Zone {
         let day = self.tz.to_datetime(timestamp(at)).date();
         millis_at(&self.tz, day.to_datetime(civil::Time::midnight()))
     }
+
+    /// The calendar year `at` falls in here: its first instant and the next year's.
+    pub fn year_of(&self, at: Millis) -> (Millis, Millis) {
+        let year = self.tz.to_datetime(timestamp(at)).date().year();
+        let start = |y: i16| {
+            civil::Date::new(y, 1, 1)
+                .map(|d| millis_at(&self.tz, d.to_datetime(civil::Time::midnight())))
+                .unwrap_or(at)
+        };
+        (start(year), start(year.saturating_add(1)))
+    }
 }
 
 /// How the zone named `name` (IANA) is shown to people: China's as people there say it

@@ -20,6 +20,7 @@ mod moderation;
 mod notifications;
 mod points;
 mod posts;
+mod pricing;
 mod releases;
 mod reminders;
 pub mod testing;
@@ -48,6 +49,9 @@ pub use points::{CreditedPost, LeaderboardRow, PointsEntry};
 pub use posts::{
     BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, Comment, IndexRow, NewPost, Post,
     PostFilter, PostPage, Sort, StatusChange, VoteOutcome,
+};
+pub use pricing::{
+    Channel, CostChange, NewChannel, NewPrice, NewSku, PriceChange, SaleRow, SalesSum, Sku, SkuChange,
 };
 pub use releases::{NewRelease, PastRelease, Release, ReleasePost, ReleaseStatus};
 pub use reminders::ReminderTarget;

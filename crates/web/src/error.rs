@@ -206,42 +206,64 @@ fn error_json_with(code: ErrorCode, locale: Locale, status: StatusCode, detail: 
 /// the body does not parse into `T`.
 pub struct ApiJson<T>(pub T);
 
+/// A JSON request body that is an array (a batch of rows), with [`ApiJson`]'s refusals.
+pub struct ApiJsonList<T>(pub Vec<T>);
+
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = WebError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|m| {
-                let m = m.trim();
-                m.eq_ignore_ascii_case("application/json") || m.ends_with("+json")
-            });
-        if !is_json {
-            return Err(ErrorCode::UnsupportedMediaType.into());
-        }
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                WebError::from(ErrorCode::PayloadTooLarge)
-            } else {
-                WebError::from(ErrorCode::InvalidJson)
-            }
-        })?;
-        refuse_json_controls(&bytes)?;
-        require_json_object(&bytes)?;
-        serde_json::from_slice(&bytes)
-            .or_else(|e| with_integral_floats_as_integers(&bytes).ok_or(e))
-            .map(ApiJson)
-            .map_err(|e| {
-                // serde's reason names the field and the position, and at most echoes the caller's
-                // own value back: safe to show, cut short so a huge value is not sent back whole.
-                tracing::debug!(error = %e, "refused JSON body");
-                let reason: String = e.to_string().chars().take(200).collect();
-                WebError(AppError::with_detail(ErrorCode::InvalidJson, reason))
-            })
+        read_json(req, state, b'{', "the body must be a JSON object").await.map(ApiJson)
     }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJsonList<T> {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        read_json(req, state, b'[', "the body must be a JSON array").await.map(ApiJsonList)
+    }
+}
+
+/// Reads a JSON body whose first character is `opener` (`{` or `[`).
+async fn read_json<T: DeserializeOwned, S: Send + Sync>(
+    req: Request,
+    state: &S,
+    opener: u8,
+    shape: &'static str,
+) -> Result<T, WebError> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| {
+            let m = m.trim();
+            m.eq_ignore_ascii_case("application/json") || m.ends_with("+json")
+        });
+    if !is_json {
+        return Err(ErrorCode::UnsupportedMediaType.into());
+    }
+    let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            WebError::from(ErrorCode::PayloadTooLarge)
+        } else {
+            WebError::from(ErrorCode::InvalidJson)
+        }
+    })?;
+    refuse_json_controls(&bytes)?;
+    if bytes.trim_ascii_start().first() != Some(&opener) {
+        return Err(WebError(AppError::with_detail(ErrorCode::InvalidJson, shape)));
+    }
+    serde_json::from_slice(&bytes).or_else(|e| with_integral_floats_as_integers(&bytes).ok_or(e)).map_err(
+        |e| {
+            // serde's reason names the field and the position, and at most echoes the caller's
+            // own value back: safe to show, cut short so a huge value is not sent back whole.
+            tracing::debug!(error = %e, "refused JSON body");
+            let reason: String = e.to_string().chars().take(200).collect();
+            WebError(AppError::with_detail(ErrorCode::InvalidJson, reason))
+        },
+    )
 }
 
 /// JSON Schema counts `2.0` as an integer, and JavaScript clients send one for `2` when it came

@@ -30,6 +30,8 @@ pub fn app_config(settings: &Settings) -> AppConfig {
         max_connections: usize::try_from(settings.max_connections).unwrap_or(usize::MAX),
         webhooks_allow_private: settings.webhooks_allow_private,
         time_zone: settings.time_zone.clone(),
+        margin_cap_bps: i64::try_from(settings.margin_cap_bps)
+            .unwrap_or(canyu_core::pricing::DEFAULT_MARGIN_CAP_BPS),
         ..AppConfig::default()
     }
 }

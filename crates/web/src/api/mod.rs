@@ -21,6 +21,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod points;
 pub mod posts;
+pub mod pricing;
 pub mod releases;
 pub mod reminders;
 pub mod users;
@@ -59,6 +60,17 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(campaigns::reserve))
         .routes(routes!(campaigns::live))
         .routes(routes!(media::upload))
+        .routes(routes!(pricing::create_channel, pricing::list_channels))
+        .routes(routes!(pricing::create_sku))
+        .routes(routes!(pricing::update_sku))
+        .routes(routes!(pricing::set_price, pricing::price_book))
+        .routes(routes!(pricing::margin_report))
+        // A channel's report carries up to 10,000 rows: more than the router's 512 KB.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(pricing::record_sales))
+                .layer(axum::extract::DefaultBodyLimit::max(pricing::MAX_SALES_BODY_BYTES)),
+        )
         .routes(routes!(waves::create))
         .routes(routes!(waves::show, waves::change))
         .routes(routes!(waves::end_now))
@@ -203,6 +215,7 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
         (name = "catalog", description = "Ecosystem categories and products"),
         (name = "moderation", description = "Reports, the moderators' queue, hide, lock and pin, edit history and the audit log"),
         (name = "posts", description = "Feedback posts, votes, comments, status"),
+        (name = "pricing", description = "Channels, catalog SKUs, prices per channel under the margin pledge, the sales ledger of every channel, the margin report"),
         (name = "media", description = "Images for posts and comments: checked, stripped of metadata, scaled, with thumbnails"),
         (name = "users", description = "Public profiles, points and leaderboards"),
         (name = "notifications", description = "The caller's inbox"),

@@ -421,6 +421,18 @@ string_enum_schema!(
     canyu_core::wave::Eligibility::KINDS
 );
 string_enum_schema!(
+    /// `ChannelKind` in the document.
+    ChannelKind,
+    "`own_online` (canyu's own store), `own_store` (小米之家), `partner_online` (JD, Tmall, Suning), `franchise_store` or `authorized_store`.",
+    canyu_core::pricing::ChannelKind::ALL.map(|kind| kind.as_str())
+);
+string_enum_schema!(
+    /// `Tier` in the document.
+    Tier,
+    "Where a SKU sits on its product line's price ladder.",
+    canyu_core::pricing::Tier::ALL.map(|tier| tier.as_str())
+);
+string_enum_schema!(
     /// `PostSort` in the document.
     PostSort,
     "`hot` (default: votes and comments, decaying with age), `new`, `top` (most votes) or `oldest`.",

@@ -1,0 +1,406 @@
+//! Channels, catalog SKUs, prices per channel (with their history) and the sales ledger of
+//! every channel (issue #21). The rules (codes, margins, the pledge) are in
+//! `canyu_core::pricing`; this module only keeps the rows.
+
+use crate::{Store, StoreResult};
+use canyu_core::{ErrorCode, Millis};
+use sqlx::{AssertSqlSafe, Row};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Channel {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub city: Option<String>,
+    pub fee_bps: i64,
+    pub created_at: Millis,
+}
+
+pub struct NewChannel<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub city: Option<&'a str>,
+    pub fee_bps: i64,
+    pub created_at: Millis,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sku {
+    pub id: i64,
+    pub product_id: i64,
+    pub product_slug: String,
+    pub code: String,
+    pub name: String,
+    pub tier: String,
+    pub unit_cost_fen: i64,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+pub struct NewSku<'a> {
+    pub product_id: i64,
+    pub code: &'a str,
+    pub name: &'a str,
+    pub tier: &'a str,
+    pub unit_cost_fen: i64,
+    pub created_by: i64,
+    pub created_at: Millis,
+}
+
+/// A change to a SKU; `None` leaves a field as it is.
+pub struct SkuChange<'a> {
+    pub name: Option<&'a str>,
+    pub tier: Option<&'a str>,
+    pub unit_cost_fen: Option<i64>,
+    pub changed_by: i64,
+    pub at: Millis,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CostChange {
+    pub unit_cost_fen: i64,
+    pub effective_at: Millis,
+    pub changed_by: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PriceChange {
+    pub id: i64,
+    pub sku_code: String,
+    pub channel: String,
+    pub price_fen: i64,
+    pub effective_at: Millis,
+    pub reason: String,
+    pub over_cap_reason: Option<String>,
+    pub margin_bps: i64,
+    pub created_by: String,
+    pub created_at: Millis,
+}
+
+pub struct NewPrice<'a> {
+    pub sku_id: i64,
+    pub channel_id: i64,
+    pub price_fen: i64,
+    pub effective_at: Millis,
+    pub reason: &'a str,
+    pub over_cap_reason: Option<&'a str>,
+    pub margin_bps: i64,
+    pub created_by: i64,
+    pub created_at: Millis,
+}
+
+/// A sale as reported, checked: the SKU resolved, the fee computed.
+pub struct SaleRow<'a> {
+    pub external_id: &'a str,
+    pub sku_id: i64,
+    pub quantity: i64,
+    pub unit_price_fen: i64,
+    pub sold_at: Millis,
+    pub city: Option<&'a str>,
+}
+
+/// Sums of the ledger over a period, per channel and SKU.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SalesSum {
+    pub channel_id: i64,
+    pub sku_id: i64,
+    pub quantity: i64,
+    pub revenue_fen: i64,
+    pub cost_fen: i64,
+    pub fee_fen: i64,
+}
+
+const CHANNEL_SELECT: &str = "SELECT id, code, name, kind, city, fee_bps, created_at FROM channels";
+const SKU_SELECT: &str = "SELECT s.id, s.product_id, p.slug AS product_slug, s.code, s.name, s.tier, \
+     s.unit_cost_fen, s.created_at, s.updated_at FROM skus s JOIN products p ON p.id = s.product_id";
+const PRICE_SELECT: &str = "SELECT sp.id, s.code AS sku_code, c.code AS channel, sp.price_fen, sp.effective_at, \
+     sp.reason, sp.over_cap_reason, sp.margin_bps, u.handle AS created_by, sp.created_at FROM sku_prices sp \
+     JOIN skus s ON s.id = sp.sku_id JOIN channels c ON c.id = sp.channel_id JOIN users u ON u.id = sp.created_by";
+
+fn channel_from_row(r: &sqlx::any::AnyRow) -> Result<Channel, sqlx::Error> {
+    Ok(Channel {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        kind: r.try_get("kind")?,
+        city: r.try_get("city")?,
+        fee_bps: r.try_get("fee_bps")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn sku_from_row(r: &sqlx::any::AnyRow) -> Result<Sku, sqlx::Error> {
+    Ok(Sku {
+        id: r.try_get("id")?,
+        product_id: r.try_get("product_id")?,
+        product_slug: r.try_get("product_slug")?,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        tier: r.try_get("tier")?,
+        unit_cost_fen: r.try_get("unit_cost_fen")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+fn price_from_row(r: &sqlx::any::AnyRow) -> Result<PriceChange, sqlx::Error> {
+    Ok(PriceChange {
+        id: r.try_get("id")?,
+        sku_code: r.try_get("sku_code")?,
+        channel: r.try_get("channel")?,
+        price_fen: r.try_get("price_fen")?,
+        effective_at: r.try_get("effective_at")?,
+        reason: r.try_get("reason")?,
+        over_cap_reason: r.try_get("over_cap_reason")?,
+        margin_bps: r.try_get("margin_bps")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+impl Store {
+    pub async fn create_channel(&self, c: NewChannel<'_>) -> StoreResult<Channel> {
+        let row = sqlx::query(
+            "INSERT INTO channels (code, name, kind, city, fee_bps, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             RETURNING id",
+        )
+        .bind(c.code)
+        .bind(c.name)
+        .bind(c.kind)
+        .bind(c.city)
+        .bind(c.fee_bps)
+        .bind(c.created_at)
+        .fetch_one(&self.write)
+        .await
+        .map_err(|e| if is_unique_violation(&e) { ErrorCode::ChannelCodeTaken.into() } else { crate::StoreError::from(e) })?;
+        let id: i64 = row.try_get("id")?;
+        Ok(Channel {
+            id,
+            code: c.code.into(),
+            name: c.name.into(),
+            kind: c.kind.into(),
+            city: c.city.map(str::to_string),
+            fee_bps: c.fee_bps,
+            created_at: c.created_at,
+        })
+    }
+
+    pub async fn channels(&self) -> StoreResult<Vec<Channel>> {
+        let sql = format!("{CHANNEL_SELECT} ORDER BY id");
+        let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.read).await?;
+        Ok(rows.iter().map(channel_from_row).collect::<Result<_, _>>()?)
+    }
+
+    pub async fn channel_by_code(&self, code: &str) -> StoreResult<Option<Channel>> {
+        let sql = format!("{CHANNEL_SELECT} WHERE code = $1");
+        let row = sqlx::query(AssertSqlSafe(sql)).bind(code).fetch_optional(&self.read).await?;
+        Ok(row.as_ref().map(channel_from_row).transpose()?)
+    }
+
+    /// A new SKU, its first cost recorded as of its creation.
+    pub async fn create_sku(&self, s: NewSku<'_>) -> StoreResult<Sku> {
+        let mut tx = self.write.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO skus (product_id, code, name, tier, unit_cost_fen, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(s.product_id)
+        .bind(s.code)
+        .bind(s.name)
+        .bind(s.tier)
+        .bind(s.unit_cost_fen)
+        .bind(s.created_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) { ErrorCode::SkuCodeTaken.into() } else { crate::StoreError::from(e) }
+        })?;
+        let id: i64 = row.try_get("id")?;
+        sqlx::query(
+            "INSERT INTO sku_costs (sku_id, unit_cost_fen, effective_at, changed_by, created_at) VALUES ($1, $2, $3, $4, $3)",
+        )
+        .bind(id)
+        .bind(s.unit_cost_fen)
+        .bind(s.created_at)
+        .bind(s.created_by)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.sku_by_code(s.code).await?.ok_or(ErrorCode::SkuNotFound.into())
+    }
+
+    pub async fn sku_by_code(&self, code: &str) -> StoreResult<Option<Sku>> {
+        let sql = format!("{SKU_SELECT} WHERE s.code = $1");
+        let row = sqlx::query(AssertSqlSafe(sql)).bind(code).fetch_optional(&self.write).await?;
+        Ok(row.as_ref().map(sku_from_row).transpose()?)
+    }
+
+    pub async fn skus(&self, product_id: Option<i64>) -> StoreResult<Vec<Sku>> {
+        let rows = match product_id {
+            Some(id) => {
+                let sql = format!("{SKU_SELECT} WHERE s.product_id = $1 ORDER BY s.id");
+                sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_all(&self.read).await?
+            }
+            None => {
+                let sql = format!("{SKU_SELECT} ORDER BY s.id");
+                sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.read).await?
+            }
+        };
+        Ok(rows.iter().map(sku_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Changes a SKU; a new cost is kept in its history, effective from `at`.
+    pub async fn change_sku(&self, id: i64, c: SkuChange<'_>) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "UPDATE skus SET name = COALESCE($1, name), tier = COALESCE($2, tier), \
+             unit_cost_fen = COALESCE($3, unit_cost_fen), updated_at = $4 WHERE id = $5",
+        )
+        .bind(c.name)
+        .bind(c.tier)
+        .bind(c.unit_cost_fen)
+        .bind(c.at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(cost) = c.unit_cost_fen {
+            sqlx::query(
+                "INSERT INTO sku_costs (sku_id, unit_cost_fen, effective_at, changed_by, created_at) VALUES ($1, $2, $3, $4, $3)",
+            )
+            .bind(id)
+            .bind(cost)
+            .bind(c.at)
+            .bind(c.changed_by)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn sku_costs(&self, sku_id: i64) -> StoreResult<Vec<CostChange>> {
+        let rows = sqlx::query(
+            "SELECT c.unit_cost_fen, c.effective_at, u.handle FROM sku_costs c LEFT JOIN users u ON u.id = c.changed_by \
+             WHERE c.sku_id = $1 ORDER BY c.effective_at, c.id",
+        )
+        .bind(sku_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CostChange {
+                    unit_cost_fen: r.try_get("unit_cost_fen")?,
+                    effective_at: r.try_get("effective_at")?,
+                    changed_by: r.try_get("handle")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    pub async fn add_price(&self, p: NewPrice<'_>) -> StoreResult<PriceChange> {
+        let row = sqlx::query(
+            "INSERT INTO sku_prices (sku_id, channel_id, price_fen, effective_at, reason, over_cap_reason, \
+             margin_bps, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(p.sku_id)
+        .bind(p.channel_id)
+        .bind(p.price_fen)
+        .bind(p.effective_at)
+        .bind(p.reason)
+        .bind(p.over_cap_reason)
+        .bind(p.margin_bps)
+        .bind(p.created_by)
+        .bind(p.created_at)
+        .fetch_one(&self.write)
+        .await?;
+        let id: i64 = row.try_get("id")?;
+        let sql = format!("{PRICE_SELECT} WHERE sp.id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_one(&self.write).await?;
+        Ok(price_from_row(&row)?)
+    }
+
+    /// Every price change of a SKU, by when it takes effect.
+    pub async fn price_history(&self, sku_id: i64) -> StoreResult<Vec<PriceChange>> {
+        let sql = format!("{PRICE_SELECT} WHERE sp.sku_id = $1 ORDER BY sp.effective_at, sp.id");
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(sku_id).fetch_all(&self.read).await?;
+        Ok(rows.iter().map(price_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Records a batch of one channel's sales in one transaction. Rows already in the ledger
+    /// (same channel and external id) change nothing; returns which of `rows` went in. Two
+    /// copies of a batch sent at once insert each row once: the unique key decides.
+    pub async fn record_sales(
+        &self,
+        channel: &Channel,
+        rows: &[SaleRow<'_>],
+        now: Millis,
+    ) -> StoreResult<Vec<bool>> {
+        let mut inserted = Vec::with_capacity(rows.len());
+        let mut tx = self.write.begin().await?;
+        for r in rows {
+            let revenue = r.quantity.saturating_mul(r.unit_price_fen);
+            let fee = canyu_core::pricing::fee_fen(revenue, channel.fee_bps);
+            let done = sqlx::query(
+                "INSERT INTO sales (channel_id, external_id, sku_id, quantity, unit_price_fen, unit_cost_fen, fee_fen, \
+                 sold_at, city, created_at) \
+                 SELECT $1, $2, $3, $4, $5, COALESCE((SELECT unit_cost_fen FROM sku_costs WHERE sku_id = $3 \
+                   AND effective_at <= $6 ORDER BY effective_at DESC, id DESC LIMIT 1), \
+                   (SELECT unit_cost_fen FROM sku_costs WHERE sku_id = $3 ORDER BY effective_at, id LIMIT 1)), \
+                 $7, $6, $8, $9 WHERE true \
+                 ON CONFLICT (channel_id, external_id) DO NOTHING",
+            )
+            .bind(channel.id)
+            .bind(r.external_id)
+            .bind(r.sku_id)
+            .bind(r.quantity)
+            .bind(r.unit_price_fen)
+            .bind(r.sold_at)
+            .bind(fee)
+            .bind(r.city)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            inserted.push(done.rows_affected() == 1);
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// The ledger summed per channel and SKU over `[from, to)`.
+    pub async fn sales_sums(&self, from: Millis, to: Millis) -> StoreResult<Vec<SalesSum>> {
+        let rows = sqlx::query(
+            "SELECT channel_id, sku_id, CAST(SUM(quantity) AS BIGINT) AS quantity, \
+             CAST(SUM(quantity * unit_price_fen) AS BIGINT) AS revenue, \
+             CAST(SUM(quantity * unit_cost_fen) AS BIGINT) AS cost, CAST(SUM(fee_fen) AS BIGINT) AS fees FROM sales \
+             WHERE sold_at >= $1 AND sold_at < $2 GROUP BY channel_id, sku_id ORDER BY channel_id, sku_id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SalesSum {
+                    channel_id: r.try_get("channel_id")?,
+                    sku_id: r.try_get("sku_id")?,
+                    quantity: r.try_get("quantity")?,
+                    revenue_fen: r.try_get("revenue")?,
+                    cost_fen: r.try_get("cost")?,
+                    fee_fen: r.try_get("fees")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    pub async fn sales_count(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sales").fetch_one(&self.read).await?)
+    }
+}
