@@ -41,6 +41,9 @@ enum Command {
     /// Text tools: similarity of pairs, near-duplicate groups (streaming, for bulk work).
     #[command(subcommand)]
     Text(commands::text::TextCommand),
+    /// Sales ledger: import a channel's sales from a CSV file.
+    #[command(subcommand)]
+    Sales(commands::sales::SalesCommand),
     /// Launch tools: verify a published draw.
     #[command(subcommand)]
     Launch(commands::launch::LaunchCommand),
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
             Command::Import(cmd) => commands::import::run(&cli.common, cmd).await,
             Command::Text(cmd) => commands::text::run(cmd).await,
             Command::Launch(cmd) => commands::launch::run(cmd).await,
+            Command::Sales(cmd) => commands::sales::run(&cli.common, cmd).await,
             Command::Loadtest(cmd) => commands::loadtest::run(&cli.common, cmd).await,
         }
     });

@@ -141,3 +141,68 @@ fn demo_fans_join_at_most_two_betas_each_welcomed_by_product() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sales_import_records_each_row_once_and_names_bad_lines() {
+    let dir = temp_dir("sales");
+    let out = canyu(&dir, &["demo", "--no-serve", "--posts", "20"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // A SKU to sell, straight into the database (SKUs come from the API or the demo).
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = canyu_store::Store::open(&canyu_store::sqlite_url_for_dir(&dir)).await.unwrap();
+        let product = store.product_by_slug("xiaomi-su7").await.unwrap().unwrap();
+        store
+            .create_sku(canyu_store::NewSku {
+                product_id: product.id,
+                code: "SU7-STD",
+                name: "SU7 标准版",
+                tier: "mid",
+                unit_cost_fen: 100_000,
+                created_by: 1,
+                created_at: 0,
+            })
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let csv = dir.join("jd.csv");
+    std::fs::write(
+        &csv,
+        "external_id,sku,quantity,unit_price_fen,sold_at,city\n\
+         jd-1,SU7-STD,1,120000,2026-11-11T10:00:00+08:00,北京\n\
+         \"jd-2\",SU7-STD,2,119900,2026-11-11T10:05:00+08:00,\"上海, 浦东\"\n\
+         jd-2,SU7-STD,2,119900,2026-11-11T10:05:00+08:00,上海\n\
+         jd-3,NOPE,1,1,2026-11-11T10:06:00+08:00,\n\
+         jd-4,SU7-STD,abc,1,2026-11-11T10:07:00+08:00,\n\
+         jd-5,SU7-STD,1,1,11/11/2026,\n",
+    )
+    .unwrap();
+    let import = |file: &Path, channel: &str| {
+        canyu(&dir, &["sales", "import", "--channel", channel, "--input", file.to_str().unwrap()])
+    };
+    let out = import(&csv, "online");
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("6 rows") && said.contains("2 inserted, 1 duplicates, 3 rejected"), "{said}");
+    assert!(said.contains("line 5: sku_not_found"), "{said}");
+    assert!(said.contains("line 6: invalid_sales_row"), "{said}");
+    assert!(said.contains("line 7: invalid_time"), "{said}");
+    // The same file again inserts nothing.
+    let again = import(&csv, "online");
+    assert!(text(&again).contains("0 inserted, 3 duplicates, 3 rejected"), "{}", text(&again));
+
+    let unknown = import(&csv, "suning");
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown).contains("channel_not_found") || text(&unknown).contains("channel"),
+        "{}",
+        text(&unknown)
+    );
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "id,sku,qty\n1,SU7-STD,1\n").unwrap();
+    let out = import(&bad, "online");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("the header must be"), "{}", text(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}

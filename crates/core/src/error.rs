@@ -241,7 +241,7 @@ error_codes! {
     MarginCapExceeded = "margin_cap_exceeded", 422, "这个价格的单件净利率超过了承诺的上限；降低价格，或由管理员填写超限原因。", "At this price a unit's net margin is above the pledged cap; lower the price, or an admin gives over_cap_reason.";
     InvalidPriceReason = "invalid_price_reason", 422, "请写明调价原因（1–200 个字）。", "Give the reason for the price (1-200 characters).";
     TooManySalesRows = "too_many_sales_rows", 422, "一次最多报 10,000 行销售记录，请分批提交。", "At most 10,000 sales rows at a time; send them in batches.";
-    InvalidSalesRow = "invalid_sales_row", 422, "销售记录不完整：需要 external_id（1–100 个字）、sku、数量（1–1,000,000）、单价（分）和成交时间。", "A sales row needs external_id (1-100 characters), sku, quantity (1-1,000,000), unit_price_fen and sold_at.";
+    InvalidSalesRow = "invalid_sales_row", 422, "销售记录不完整：需要 external_id（1–100 个字）、sku、数量（1–100,000）、单价（分，最多 10 亿分）和成交时间。", "A sales row needs external_id (1-100 characters), sku, quantity (1-100,000), unit_price_fen (at most 1,000,000,000) and sold_at.";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

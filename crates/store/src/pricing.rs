@@ -91,12 +91,15 @@ pub struct NewPrice<'a> {
     pub created_at: Millis,
 }
 
-/// A sale as reported, checked: the SKU resolved, the fee computed.
+/// A sale as reported, checked: the SKU resolved, costed at its time, the channel's fee
+/// computed.
 pub struct SaleRow<'a> {
     pub external_id: &'a str,
     pub sku_id: i64,
     pub quantity: i64,
     pub unit_price_fen: i64,
+    pub unit_cost_fen: i64,
+    pub fee_fen: i64,
     pub sold_at: Millis,
     pub city: Option<&'a str>,
 }
@@ -333,43 +336,119 @@ impl Store {
         Ok(rows.iter().map(price_from_row).collect::<Result<_, _>>()?)
     }
 
-    /// Records a batch of one channel's sales in one transaction. Rows already in the ledger
-    /// (same channel and external id) change nothing; returns which of `rows` went in. Two
-    /// copies of a batch sent at once insert each row once: the unique key decides.
+    /// Records a batch of one channel's sales in one transaction, a few hundred rows per
+    /// statement. Rows already in the ledger (same channel and external id) change nothing;
+    /// returns how many went in. Two copies of a batch sent at once insert each row once: the
+    /// unique key decides.
     pub async fn record_sales(
         &self,
-        channel: &Channel,
+        channel_id: i64,
         rows: &[SaleRow<'_>],
         now: Millis,
-    ) -> StoreResult<Vec<bool>> {
-        let mut inserted = Vec::with_capacity(rows.len());
+    ) -> StoreResult<usize> {
+        // 10 parameters a row: well under SQLite's 32,766 and PostgreSQL's 65,535.
+        const ROWS_PER_STATEMENT: usize = 500;
+        let mut inserted = 0;
         let mut tx = self.write.begin().await?;
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            // Rows already in the ledger are found with one indexed read and left out: a file
+            // imported again writes nothing (the insert's own conflict check still decides
+            // for rows another request adds meanwhile).
+            let known = self.known_sales(&mut tx, channel_id, chunk).await?;
+            let chunk: Vec<&SaleRow<'_>> = chunk.iter().filter(|r| !known.contains(r.external_id)).collect();
+            if chunk.is_empty() {
+                continue;
+            }
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let b = i * 10;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6,
+                        b + 7,
+                        b + 8,
+                        b + 9,
+                        b + 10
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO sales (channel_id, external_id, sku_id, quantity, unit_price_fen, unit_cost_fen, \
+                 fee_fen, sold_at, city, created_at) VALUES {} ON CONFLICT (channel_id, external_id) DO NOTHING",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in &chunk {
+                q = q
+                    .bind(channel_id)
+                    .bind(r.external_id)
+                    .bind(r.sku_id)
+                    .bind(r.quantity)
+                    .bind(r.unit_price_fen)
+                    .bind(r.unit_cost_fen)
+                    .bind(r.fee_fen)
+                    .bind(r.sold_at)
+                    .bind(r.city)
+                    .bind(now);
+            }
+            inserted += usize::try_from(q.execute(&mut *tx).await?.rows_affected()).unwrap_or(0);
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// Which of these rows' external ids the channel's ledger already has.
+    async fn known_sales(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        channel_id: i64,
+        rows: &[SaleRow<'_>],
+    ) -> StoreResult<std::collections::HashSet<String>> {
+        let placeholders = crate::placeholders(2, rows.len());
+        let sql = format!(
+            "SELECT external_id FROM sales WHERE channel_id = $1 AND external_id IN ({placeholders})"
+        );
+        let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).bind(channel_id);
         for r in rows {
-            let revenue = r.quantity.saturating_mul(r.unit_price_fen);
-            let fee = canyu_core::pricing::fee_fen(revenue, channel.fee_bps);
+            q = q.bind(r.external_id);
+        }
+        Ok(q.fetch_all(&mut **tx).await?.into_iter().collect())
+    }
+
+    /// The baseline `canyu sales import --one-per-transaction` is measured against: each row
+    /// its own statement and transaction. Returns how many went in.
+    pub async fn record_sales_one_by_one(
+        &self,
+        channel_id: i64,
+        rows: &[SaleRow<'_>],
+        now: Millis,
+    ) -> StoreResult<usize> {
+        let mut inserted = 0;
+        for r in rows {
             let done = sqlx::query(
-                "INSERT INTO sales (channel_id, external_id, sku_id, quantity, unit_price_fen, unit_cost_fen, fee_fen, \
-                 sold_at, city, created_at) \
-                 SELECT $1, $2, $3, $4, $5, COALESCE((SELECT unit_cost_fen FROM sku_costs WHERE sku_id = $3 \
-                   AND effective_at <= $6 ORDER BY effective_at DESC, id DESC LIMIT 1), \
-                   (SELECT unit_cost_fen FROM sku_costs WHERE sku_id = $3 ORDER BY effective_at, id LIMIT 1)), \
-                 $7, $6, $8, $9 WHERE true \
+                "INSERT INTO sales (channel_id, external_id, sku_id, quantity, unit_price_fen, unit_cost_fen, \
+                 fee_fen, sold_at, city, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                  ON CONFLICT (channel_id, external_id) DO NOTHING",
             )
-            .bind(channel.id)
+            .bind(channel_id)
             .bind(r.external_id)
             .bind(r.sku_id)
             .bind(r.quantity)
             .bind(r.unit_price_fen)
+            .bind(r.unit_cost_fen)
+            .bind(r.fee_fen)
             .bind(r.sold_at)
-            .bind(fee)
             .bind(r.city)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&self.write)
             .await?;
-            inserted.push(done.rows_affected() == 1);
+            inserted += usize::try_from(done.rows_affected()).unwrap_or(0);
         }
-        tx.commit().await?;
         Ok(inserted)
     }
 

@@ -17,6 +17,11 @@ use canyu_store::{Channel, NewChannel, NewPrice, NewSku, PriceChange, SaleRow, S
 use std::collections::{HashMap, HashSet};
 
 const DAY_MS: Millis = 24 * 60 * 60 * 1000;
+/// Units one sales row may carry.
+pub const MAX_SALE_QUANTITY: i64 = 100_000;
+/// A sold unit's price at most ¥10 million: a row's revenue stays below 10^14 fen, so a
+/// period's sums fit 64 bits for tens of thousands of such rows.
+pub const MAX_SALE_UNIT_PRICE_FEN: i64 = 1_000_000_000;
 /// "The lowest price of the last 30 days", as price-comparison rules in China ask for.
 pub const LOWEST_PRICE_WINDOW_MS: Millis = 30 * DAY_MS;
 
@@ -300,8 +305,60 @@ pub async fn record_sales(
         return Err(ErrorCode::TooManySalesRows.into());
     }
     let channel = channel(app, channel_code).await?;
+    let outcome = record(app, &channel, &rows, Insert::Batched).await?;
+    tracing::info!(
+        channel = %channel.code,
+        inserted = outcome.inserted,
+        duplicates = outcome.duplicates,
+        rejected = outcome.rejected.len(),
+        by = auth.user.id,
+        "sales recorded"
+    );
+    Ok(outcome)
+}
+
+/// How rows go into the ledger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Insert {
+    /// Hundreds of rows a statement, one transaction a batch.
+    Batched,
+    /// A statement and a transaction a row: the benchmark's baseline.
+    OneByOne,
+}
+
+/// `canyu sales import`: the operator, with the database's own access, records a channel's
+/// sales from a file, batch by batch, with the API's semantics.
+pub async fn import_sales(
+    app: &App,
+    channel_code: &str,
+    rows: &[SaleInput],
+    insert: Insert,
+) -> AppResult<SalesOutcome> {
+    let channel = channel(app, channel_code).await?;
+    record(app, &channel, rows, insert).await
+}
+
+/// A SKU's costs by time, to cost each sale at its own time.
+struct CostBook {
+    /// (effective_at, unit cost), by time.
+    changes: Vec<(Millis, i64)>,
+}
+
+impl CostBook {
+    fn at(&self, at: Millis) -> i64 {
+        self.changes
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= at)
+            .or(self.changes.first())
+            .map_or(0, |(_, cost)| *cost)
+    }
+}
+
+async fn record(app: &App, channel: &Channel, rows: &[SaleInput], insert: Insert) -> AppResult<SalesOutcome> {
     let mut outcome = SalesOutcome::default();
     let mut skus: HashMap<String, Option<i64>> = HashMap::new();
+    let mut costs: HashMap<i64, CostBook> = HashMap::new();
     let mut seen: HashSet<&str> = HashSet::new();
     let mut good: Vec<SaleRow<'_>> = Vec::with_capacity(rows.len());
     for (index, row) in rows.iter().enumerate() {
@@ -311,6 +368,16 @@ pub async fn record_sales(
             Some(found) => *found,
             None => {
                 let found = app.store.sku_by_code(sku_code).await?.map(|s| s.id);
+                if let Some(id) = found {
+                    let changes = app
+                        .store
+                        .sku_costs(id)
+                        .await?
+                        .iter()
+                        .map(|c| (c.effective_at, c.unit_cost_fen))
+                        .collect();
+                    costs.insert(id, CostBook { changes });
+                }
                 skus.insert(sku_code.to_string(), found);
                 found
             }
@@ -319,8 +386,8 @@ pub async fn record_sales(
         let checked = if external_id.is_empty()
             || external_id.chars().count() > 100
             || refuse_controls(external_id).is_err()
-            || !(1..=1_000_000).contains(&row.quantity)
-            || !(0..=pricing::MAX_FEN).contains(&row.unit_price_fen)
+            || !(1..=MAX_SALE_QUANTITY).contains(&row.quantity)
+            || !(0..=MAX_SALE_UNIT_PRICE_FEN).contains(&row.unit_price_fen)
             || city.is_some_and(|c| c.chars().count() > 40 || refuse_controls(c).is_err())
         {
             Err(ErrorCode::InvalidSalesRow)
@@ -337,23 +404,20 @@ pub async fn record_sales(
                 sku_id,
                 quantity: row.quantity,
                 unit_price_fen: row.unit_price_fen,
+                unit_cost_fen: costs.get(&sku_id).map_or(0, |book| book.at(sold_at)),
+                fee_fen: pricing::fee_fen(row.quantity * row.unit_price_fen, channel.fee_bps),
                 sold_at,
                 city,
             }),
         }
     }
-    let inserted = app.store.record_sales(&channel, &good, app.now()).await?;
-    let new = inserted.iter().filter(|i| **i).count();
-    outcome.inserted = new;
-    outcome.duplicates += good.len() - new;
-    tracing::info!(
-        channel = %channel.code,
-        inserted = outcome.inserted,
-        duplicates = outcome.duplicates,
-        rejected = outcome.rejected.len(),
-        by = auth.user.id,
-        "sales recorded"
-    );
+    let now = app.now();
+    let inserted = match insert {
+        Insert::Batched => app.store.record_sales(channel.id, &good, now).await?,
+        Insert::OneByOne => app.store.record_sales_one_by_one(channel.id, &good, now).await?,
+    };
+    outcome.inserted = inserted;
+    outcome.duplicates += good.len() - inserted;
     Ok(outcome)
 }
 

@@ -3,6 +3,7 @@ pub mod import;
 pub mod launch;
 pub mod loadtest;
 pub mod reindex;
+pub mod sales;
 pub mod serve;
 pub mod text;
 pub mod user;

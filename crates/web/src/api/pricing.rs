@@ -83,7 +83,7 @@ pub async fn list_channels(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct SkuView {
+pub struct CatalogSkuView {
     pub code: String,
     /// The product's slug.
     pub product: String,
@@ -95,9 +95,9 @@ pub struct SkuView {
     pub updated_at: String,
 }
 
-impl From<&Sku> for SkuView {
+impl From<&Sku> for CatalogSkuView {
     fn from(s: &Sku) -> Self {
-        SkuView {
+        CatalogSkuView {
             code: s.code.clone(),
             product: s.product_slug.clone(),
             name: s.name.clone(),
@@ -111,7 +111,7 @@ impl From<&Sku> for SkuView {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewSkuRequest {
+pub struct NewCatalogSkuRequest {
     /// 1–48 letters, digits, `-`, `_`, `.`; unique across the catalog.
     pub code: String,
     pub name: String,
@@ -123,22 +123,22 @@ pub struct NewSkuRequest {
 }
 
 /// Adds a catalog SKU to a product (its managers).
-#[utoipa::path(post, path = "/products/{slug}/skus", operation_id = "createSku", security(("bearer" = [])), tag = "pricing", params(("slug" = String, Path)), request_body = NewSkuRequest,
-    responses((status = 201, description = "Created", body = SkuView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
+#[utoipa::path(post, path = "/products/{slug}/skus", operation_id = "createSku", security(("bearer" = [])), tag = "pricing", params(("slug" = String, Path)), request_body = NewCatalogSkuRequest,
+    responses((status = 201, description = "Created", body = CatalogSkuView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn create_sku(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(slug): Path<String>,
-    ApiJson(req): ApiJson<NewSkuRequest>,
-) -> WebResult<(StatusCode, Json<SkuView>)> {
+    ApiJson(req): ApiJson<NewCatalogSkuRequest>,
+) -> WebResult<(StatusCode, Json<CatalogSkuView>)> {
     let input = SkuInput { code: req.code, name: req.name, tier: req.tier, unit_cost_fen: req.unit_cost_fen };
     let sku = pricing::create_sku(&state, &auth, &slug, input).await?;
-    Ok((StatusCode::CREATED, Json(SkuView::from(&sku))))
+    Ok((StatusCode::CREATED, Json(CatalogSkuView::from(&sku))))
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UpdateSkuRequest {
+pub struct UpdateCatalogSkuRequest {
     pub name: Option<String>,
     #[schema(value_type = Option<crate::api::views::Tier>)]
     pub tier: Option<String>,
@@ -148,17 +148,17 @@ pub struct UpdateSkuRequest {
 }
 
 /// Changes a SKU's name, tier or unit cost (its product's managers).
-#[utoipa::path(patch, path = "/skus/{code}", operation_id = "updateSku", security(("bearer" = [])), tag = "pricing", params(("code" = String, Path)), request_body = UpdateSkuRequest,
-    responses((status = 200, description = "OK", body = SkuView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
+#[utoipa::path(patch, path = "/skus/{code}", operation_id = "updateSku", security(("bearer" = [])), tag = "pricing", params(("code" = String, Path)), request_body = UpdateCatalogSkuRequest,
+    responses((status = 200, description = "OK", body = CatalogSkuView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn update_sku(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(code): Path<String>,
-    ApiJson(req): ApiJson<UpdateSkuRequest>,
-) -> WebResult<Json<SkuView>> {
+    ApiJson(req): ApiJson<UpdateCatalogSkuRequest>,
+) -> WebResult<Json<CatalogSkuView>> {
     let patch = SkuPatch { name: req.name, tier: req.tier, unit_cost_fen: req.unit_cost_fen };
     let sku = pricing::change_sku(&state, &auth, &code, patch).await?;
-    Ok(Json(SkuView::from(&sku)))
+    Ok(Json(CatalogSkuView::from(&sku)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -260,7 +260,7 @@ impl From<&ChannelPrice> for ChannelPriceView {
 
 #[derive(Serialize, ToSchema)]
 pub struct PriceBookView {
-    pub sku: SkuView,
+    pub sku: CatalogSkuView,
     /// Every accepted change, by when it takes effect (scheduled ones included).
     pub history: Vec<PriceView>,
     /// Per channel: the price in force now.
@@ -277,7 +277,7 @@ pub async fn price_book(
 ) -> WebResult<Json<PriceBookView>> {
     let book = pricing::price_book(&state, &auth, &code).await?;
     Ok(Json(PriceBookView {
-        sku: SkuView::from(&book.sku),
+        sku: CatalogSkuView::from(&book.sku),
         history: book.history.iter().map(PriceView::from).collect(),
         current: book.current.iter().map(ChannelPriceView::from).collect(),
     }))
@@ -290,9 +290,9 @@ pub struct SaleRequest {
     pub external_id: String,
     /// A catalog SKU's code.
     pub sku: String,
-    #[schema(minimum = 1, maximum = 1000000)]
+    #[schema(minimum = 1, maximum = 100000)]
     pub quantity: i64,
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1000000000)]
     pub unit_price_fen: i64,
     /// RFC 3339.
     pub sold_at: String,
@@ -417,7 +417,7 @@ pub async fn margin_report(
     RequireAuth(auth): RequireAuth,
     Query(q): Query<MarginQuery>,
 ) -> WebResult<Json<MarginReportView>> {
-    let time = |raw: Option<&str>| match raw {
+    let time = |raw: Option<&str>| match raw.map(str::trim).filter(|r| !r.is_empty()) {
         Some(r) => parse_rfc3339(r).map(Some).ok_or(WebError::from(ErrorCode::InvalidTime)),
         None => Ok(None),
     };
