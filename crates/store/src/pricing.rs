@@ -163,6 +163,45 @@ fn price_from_row(r: &sqlx::any::AnyRow) -> Result<PriceChange, sqlx::Error> {
     })
 }
 
+const HOUR_MS: Millis = 3_600_000;
+
+/// Adds newly recorded rows to the hourly rollup, in their transaction.
+async fn add_to_hourly(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    channel_id: i64,
+    rows: &[&SaleRow<'_>],
+) -> StoreResult<()> {
+    let mut buckets: std::collections::BTreeMap<(i64, i64), (i64, i64, i64, i64)> =
+        std::collections::BTreeMap::new();
+    for r in rows {
+        let hour = r.sold_at.div_euclid(HOUR_MS) * HOUR_MS;
+        let b = buckets.entry((hour, r.sku_id)).or_default();
+        b.0 += r.quantity;
+        b.1 += r.quantity * r.unit_price_fen;
+        b.2 += r.quantity * r.unit_cost_fen;
+        b.3 += r.fee_fen;
+    }
+    for ((hour, sku_id), (quantity, revenue, cost, fees)) in buckets {
+        sqlx::query(
+            "INSERT INTO sales_hourly (hour, channel_id, sku_id, quantity, revenue_fen, cost_fen, fee_fen) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (hour, channel_id, sku_id) DO UPDATE SET \
+             quantity = sales_hourly.quantity + excluded.quantity, \
+             revenue_fen = sales_hourly.revenue_fen + excluded.revenue_fen, \
+             cost_fen = sales_hourly.cost_fen + excluded.cost_fen, fee_fen = sales_hourly.fee_fen + excluded.fee_fen",
+        )
+        .bind(hour)
+        .bind(channel_id)
+        .bind(sku_id)
+        .bind(quantity)
+        .bind(revenue)
+        .bind(cost)
+        .bind(fees)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
@@ -379,7 +418,8 @@ impl Store {
                 .collect();
             let sql = format!(
                 "INSERT INTO sales (channel_id, external_id, sku_id, quantity, unit_price_fen, unit_cost_fen, \
-                 fee_fen, sold_at, city, created_at) VALUES {} ON CONFLICT (channel_id, external_id) DO NOTHING",
+                 fee_fen, sold_at, city, created_at) VALUES {} ON CONFLICT (channel_id, external_id) DO NOTHING \
+                 RETURNING external_id",
                 values.join(", ")
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -396,7 +436,16 @@ impl Store {
                     .bind(r.city)
                     .bind(now);
             }
-            inserted += usize::try_from(q.execute(&mut *tx).await?.rows_affected()).unwrap_or(0);
+            let went_in: std::collections::HashSet<String> = q
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>(0))
+                .collect::<Result<_, _>>()?;
+            inserted += went_in.len();
+            let new: Vec<&SaleRow<'_>> =
+                chunk.into_iter().filter(|r| went_in.contains(r.external_id)).collect();
+            add_to_hourly(&mut tx, channel_id, &new).await?;
         }
         tx.commit().await?;
         Ok(inserted)
@@ -430,6 +479,7 @@ impl Store {
     ) -> StoreResult<usize> {
         let mut inserted = 0;
         for r in rows {
+            let mut tx = self.write.begin().await?;
             let done = sqlx::query(
                 "INSERT INTO sales (channel_id, external_id, sku_id, quantity, unit_price_fen, unit_cost_fen, \
                  fee_fen, sold_at, city, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
@@ -445,38 +495,68 @@ impl Store {
             .bind(r.sold_at)
             .bind(r.city)
             .bind(now)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
-            inserted += usize::try_from(done.rows_affected()).unwrap_or(0);
+            if done.rows_affected() == 1 {
+                add_to_hourly(&mut tx, channel_id, &[r]).await?;
+                inserted += 1;
+            }
+            tx.commit().await?;
         }
         Ok(inserted)
     }
 
-    /// The ledger summed per channel and SKU over `[from, to)`.
+    /// The ledger summed per channel and SKU over `[from, to)`: whole hours from the hourly
+    /// rollup, the partial hours at the edges from the rows themselves.
     pub async fn sales_sums(&self, from: Millis, to: Millis) -> StoreResult<Vec<SalesSum>> {
-        let rows = sqlx::query(
-            "SELECT channel_id, sku_id, CAST(SUM(quantity) AS BIGINT) AS quantity, \
-             CAST(SUM(quantity * unit_price_fen) AS BIGINT) AS revenue, \
-             CAST(SUM(quantity * unit_cost_fen) AS BIGINT) AS cost, CAST(SUM(fee_fen) AS BIGINT) AS fees FROM sales \
-             WHERE sold_at >= $1 AND sold_at < $2 GROUP BY channel_id, sku_id ORDER BY channel_id, sku_id",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SalesSum {
+        let first_hour =
+            from.div_euclid(HOUR_MS) * HOUR_MS + if from.rem_euclid(HOUR_MS) == 0 { 0 } else { HOUR_MS };
+        let end_hour = to.div_euclid(HOUR_MS) * HOUR_MS;
+        let mut sums: Vec<SalesSum> = Vec::new();
+        let mut add = |rows: Vec<sqlx::any::AnyRow>| -> StoreResult<()> {
+            for r in rows {
+                let s = SalesSum {
                     channel_id: r.try_get("channel_id")?,
                     sku_id: r.try_get("sku_id")?,
                     quantity: r.try_get("quantity")?,
                     revenue_fen: r.try_get("revenue")?,
                     cost_fen: r.try_get("cost")?,
                     fee_fen: r.try_get("fees")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+                };
+                match sums.iter_mut().find(|x| x.channel_id == s.channel_id && x.sku_id == s.sku_id) {
+                    Some(x) => {
+                        x.quantity += s.quantity;
+                        x.revenue_fen += s.revenue_fen;
+                        x.cost_fen += s.cost_fen;
+                        x.fee_fen += s.fee_fen;
+                    }
+                    None => sums.push(s),
+                }
+            }
+            Ok(())
+        };
+        const RAW: &str = "SELECT channel_id, sku_id, CAST(SUM(quantity) AS BIGINT) AS quantity, \
+             CAST(SUM(quantity * unit_price_fen) AS BIGINT) AS revenue, \
+             CAST(SUM(quantity * unit_cost_fen) AS BIGINT) AS cost, CAST(SUM(fee_fen) AS BIGINT) AS fees FROM sales \
+             WHERE sold_at >= $1 AND sold_at < $2 GROUP BY channel_id, sku_id";
+        if first_hour >= end_hour {
+            add(sqlx::query(RAW).bind(from).bind(to).fetch_all(&self.read).await?)?;
+        } else {
+            add(sqlx::query(RAW).bind(from).bind(first_hour).fetch_all(&self.read).await?)?;
+            add(sqlx::query(
+                "SELECT channel_id, sku_id, CAST(SUM(quantity) AS BIGINT) AS quantity, \
+                 CAST(SUM(revenue_fen) AS BIGINT) AS revenue, CAST(SUM(cost_fen) AS BIGINT) AS cost, \
+                 CAST(SUM(fee_fen) AS BIGINT) AS fees FROM sales_hourly WHERE hour >= $1 AND hour < $2 \
+                 GROUP BY channel_id, sku_id",
+            )
+            .bind(first_hour)
+            .bind(end_hour)
+            .fetch_all(&self.read)
+            .await?)?;
+            add(sqlx::query(RAW).bind(end_hour).bind(to).fetch_all(&self.read).await?)?;
+        }
+        sums.sort_by_key(|s| (s.channel_id, s.sku_id));
+        Ok(sums)
     }
 
     pub async fn sales_count(&self) -> StoreResult<i64> {

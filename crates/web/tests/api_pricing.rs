@@ -277,6 +277,22 @@ async fn the_sales_ledger_takes_each_row_once_and_the_margin_report_adds_up_to_t
         );
         assert_eq!(r["by_tier"][0]["key"], "mid");
         assert_eq!(r["by_product"][0]["quantity"], 5);
+        // Two minutes around t0 (inside one hour, from the rows) and the hour-aligned day
+        // around it (from the hourly rollup) see the same three sales.
+        let hour_start = t0 - t0.rem_euclid(HOUR);
+        for (a, b) in [(t0 - 60_000, t0 + 60_000), (hour_start - 12 * HOUR, hour_start + 12 * HOUR)] {
+            let path = format!(
+                "/api/v1/pricing/margin?from={}&to={}",
+                urlencode(&rfc3339(a)),
+                urlencode(&rfc3339(b))
+            );
+            let (_, r) = app.get(&path, Some(&staff)).await;
+            assert_eq!(
+                (&r["revenue_fen"], &r["cost_fen"], &r["channel_fees_fen"]),
+                (&json!(460_000), &json!(400_000), &json!(11_000)),
+                "{path}: {r}"
+            );
+        }
         let (s, e) = app
             .get(
                 &format!("/api/v1/pricing/margin?from={}&to={}", urlencode(&to), urlencode(&from)),

@@ -68,3 +68,17 @@ CREATE TABLE sales (
     UNIQUE (channel_id, external_id)
 );
 CREATE INDEX sales_sold_at ON sales(sold_at);
+
+-- The ledger summed per hour, channel and SKU, kept in the transaction that records the
+-- sales: the margin report reads these (a year is at most 8,784 hours a channel and SKU)
+-- and only the partial hours at a period's edges from `sales`.
+CREATE TABLE sales_hourly (
+    hour         BIGINT NOT NULL,
+    channel_id   BIGINT NOT NULL REFERENCES channels(id),
+    sku_id       BIGINT NOT NULL REFERENCES skus(id),
+    quantity     BIGINT NOT NULL,
+    revenue_fen  BIGINT NOT NULL,
+    cost_fen     BIGINT NOT NULL,
+    fee_fen      BIGINT NOT NULL,
+    PRIMARY KEY (hour, channel_id, sku_id)
+);

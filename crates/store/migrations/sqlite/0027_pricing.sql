@@ -68,3 +68,17 @@ CREATE TABLE sales (
     UNIQUE (channel_id, external_id)
 );
 CREATE INDEX sales_sold_at ON sales(sold_at);
+
+-- The ledger summed per hour, channel and SKU, kept in the transaction that records the
+-- sales: the margin report reads these (a year is at most 8,784 hours a channel and SKU)
+-- and only the partial hours at a period's edges from `sales`.
+CREATE TABLE sales_hourly (
+    hour         INTEGER NOT NULL,
+    channel_id   INTEGER NOT NULL REFERENCES channels(id),
+    sku_id       INTEGER NOT NULL REFERENCES skus(id),
+    quantity     INTEGER NOT NULL,
+    revenue_fen  INTEGER NOT NULL,
+    cost_fen     INTEGER NOT NULL,
+    fee_fen      INTEGER NOT NULL,
+    PRIMARY KEY (hour, channel_id, sku_id)
+);
