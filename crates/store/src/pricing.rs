@@ -368,6 +368,27 @@ impl Store {
         Ok(price_from_row(&row)?)
     }
 
+    /// Every price of a product's SKUs on one channel that has taken effect by `now`, by SKU
+    /// and time: what its shelf shows.
+    pub async fn channel_prices_of_product(
+        &self,
+        product_id: i64,
+        channel_code: &str,
+        now: Millis,
+    ) -> StoreResult<Vec<PriceChange>> {
+        let sql = format!(
+            "{PRICE_SELECT} WHERE s.product_id = $1 AND c.code = $2 AND sp.effective_at <= $3 \
+             ORDER BY sp.sku_id, sp.effective_at, sp.id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(product_id)
+            .bind(channel_code)
+            .bind(now)
+            .fetch_all(&self.read)
+            .await?;
+        Ok(rows.iter().map(price_from_row).collect::<Result<_, _>>()?)
+    }
+
     /// Every price change of a SKU, by when it takes effect.
     pub async fn price_history(&self, sku_id: i64) -> StoreResult<Vec<PriceChange>> {
         let sql = format!("{PRICE_SELECT} WHERE sp.sku_id = $1 ORDER BY sp.effective_at, sp.id");

@@ -156,6 +156,22 @@ async fn prices_keep_the_margin_pledge_and_their_history() {
         };
         assert_eq!(online(&book)["price_fen"], 210_000);
         assert_eq!(online(&book)["lowest_30d_fen"], 199_900);
+        // Fans see the own store's price on the product page, and the 30-day low beside it.
+        let board = app
+            .client
+            .get(app.url("/products/xiaomi-su7"))
+            .header("accept-language", "zh-CN")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            board.contains("SU7 标准版") && board.contains("¥2,100") && board.contains("近 30 天最低 ¥1,999"),
+            "{board}"
+        );
+        assert!(!board.contains("¥1,899"), "a scheduled price is not shown before its time");
         app.clock_offset.store(2 * HOUR, Ordering::Relaxed);
         let (_, book) = app.get("/api/v1/skus/SU7-STD/prices", Some(&staff)).await;
         assert_eq!(

@@ -272,6 +272,43 @@ pub fn current_prices(history: &[PriceChange], now: Millis) -> Vec<ChannelPrice>
         .collect()
 }
 
+/// A SKU on a product's shelf: its price on canyu's own store now, and the lowest it stood
+/// at in the last 30 days (what fans are shown beside a price, as Chinese pricing rules ask).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShelfPrice {
+    pub sku_code: String,
+    pub name: String,
+    pub tier: String,
+    pub price_fen: i64,
+    pub lowest_30d_fen: i64,
+}
+
+/// The product's SKUs priced on the own store, cheapest first. Public: what a fan sees.
+pub async fn shelf(app: &App, product_id: i64) -> AppResult<Vec<ShelfPrice>> {
+    let now = app.now();
+    let history = app.store.channel_prices_of_product(product_id, OWN_ONLINE, now).await?;
+    if history.is_empty() {
+        return Ok(Vec::new());
+    }
+    let skus = app.store.skus(Some(product_id)).await?;
+    let mut shelf: Vec<ShelfPrice> = skus
+        .iter()
+        .filter_map(|sku| {
+            let own: Vec<PriceChange> = history.iter().filter(|p| p.sku_code == sku.code).cloned().collect();
+            let now_price = current_prices(&own, now).into_iter().next()?;
+            Some(ShelfPrice {
+                sku_code: sku.code.clone(),
+                name: sku.name.clone(),
+                tier: sku.tier.clone(),
+                price_fen: now_price.price_fen,
+                lowest_30d_fen: now_price.lowest_30d_fen,
+            })
+        })
+        .collect();
+    shelf.sort_by_key(|s| s.price_fen);
+    Ok(shelf)
+}
+
 /// A sale as a channel reports it.
 pub struct SaleInput {
     pub external_id: String,

@@ -126,6 +126,7 @@ pub const EN: T = T {
     merge_submit: "Merge",
     merge_hint: "Votes move to the target (a fan who voted for both counts once); the author and voters are notified.",
     unmerge_submit: "Undo merge",
+    price_lowest_30d: "30-day low",
     images_label: "Images",
     images_hint_post: "Take a photo or pick from your gallery: up to 9, at most 10 MB each (JPEG, PNG, WebP, GIF). Location and other photo metadata are removed.",
     images_hint_comment: "Up to 3, at most 10 MB each. Location and other photo metadata are removed.",

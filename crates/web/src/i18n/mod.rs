@@ -138,6 +138,7 @@ pub struct T {
     pub merge_submit: &'static str,
     pub merge_hint: &'static str,
     pub unmerge_submit: &'static str,
+    pub price_lowest_30d: &'static str,
     pub images_label: &'static str,
     pub images_hint_post: &'static str,
     pub images_hint_comment: &'static str,

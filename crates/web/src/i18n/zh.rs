@@ -126,6 +126,7 @@ pub const ZH: T = T {
     merge_submit: "合并",
     merge_hint: "投票会并入目标帖（两边都投过的粉丝只算一次），作者和支持者会收到通知。",
     unmerge_submit: "撤销合并",
+    price_lowest_30d: "近 30 天最低",
     images_label: "图片",
     images_hint_post: "可拍照或从相册选，最多 9 张，每张不超过 10 MB（JPEG、PNG、WebP、GIF）。照片里的位置等信息会被去除。",
     images_hint_comment: "最多 3 张，每张不超过 10 MB。照片里的位置等信息会被去除。",

@@ -10,6 +10,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use canyu_app::model::{PostFilter, Product, Sort};
+use canyu_core::campaign::format_yuan;
 use canyu_core::{ErrorCode, PostKind, PostStatus};
 use serde::Deserialize;
 
@@ -39,6 +40,14 @@ pub struct ProductHead {
     pub beta_url: String,
     pub waves_url: String,
     pub posts: String,
+    /// The SKUs' prices on canyu's own store, and their 30-day lowest where lower.
+    pub prices: Vec<ShelfLine>,
+}
+
+pub struct ShelfLine {
+    pub name: String,
+    pub price: String,
+    pub lowest_30d: Option<String>,
 }
 
 impl ProductHead {
@@ -54,6 +63,7 @@ impl ProductHead {
             waves_url: format!("{base}/waves"),
             url: base,
             posts: i18n::posts_count(cx.locale, p.post_count),
+            prices: Vec::new(),
         }
     }
 }
@@ -92,7 +102,16 @@ pub async fn page(
 ) -> WebResult<Response> {
     let product =
         canyu_app::catalog::product(&state, &slug).await?.ok_or(WebError::from(ErrorCode::NotFound))?;
-    let head = ProductHead::new(&cx, &product);
+    let mut head = ProductHead::new(&cx, &product);
+    head.prices = canyu_app::pricing::shelf(&state, product.id)
+        .await?
+        .into_iter()
+        .map(|s| ShelfLine {
+            name: s.name,
+            price: format_yuan(s.price_fen),
+            lowest_30d: (s.lowest_30d_fen < s.price_fen).then(|| format_yuan(s.lowest_30d_fen)),
+        })
+        .collect();
     let base = head.url.clone();
     let status = non_empty(&query.status).map(PostStatus::parse).transpose()?;
     let kind = non_empty(&query.kind).map(PostKind::parse).transpose()?;
