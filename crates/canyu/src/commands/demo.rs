@@ -165,6 +165,9 @@ pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
     import_waves(store, forum, &product_ids, &user_ids).await?;
     import_campaigns(store, forum, &product_ids, &user_ids).await?;
     import_moderation(store, forum, &post_ids, &user_ids).await?;
+    if let Some(staff) = forum.users.iter().position(|u| u.handle == DEMO_STAFF_HANDLE) {
+        super::demo_pricing::load(store, &product_ids, user_ids[staff], 2026).await?;
+    }
     Ok(())
 }
 

@@ -1,4 +1,5 @@
 pub mod demo;
+mod demo_pricing;
 pub mod import;
 pub mod launch;
 pub mod loadtest;
