@@ -12,12 +12,33 @@ use std::collections::HashMap;
 
 const DAY: Millis = 24 * 3_600_000;
 
-/// (code, name, kind, city, fee in bps, share of sales in %).
-const CHANNELS: [(&str, &str, &str, Option<&str>, i64, u64); 4] = [
-    ("jd", "京东自营", "partner_online", None, 300, 25),
-    ("tmall", "天猫旗舰店", "partner_online", None, 400, 20),
-    ("mi-home-beijing", "小米之家 北京五彩城", "own_store", Some("北京"), 0, 15),
-    ("franchise-chengdu", "授权店 成都春熙路", "franchise_store", Some("成都"), 800, 10),
+struct DemoChannel {
+    code: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    city: Option<&'static str>,
+    fee_bps: i64,
+    /// Its sales beside the own store's 30.
+    share: u64,
+}
+
+const fn channel(
+    code: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    city: Option<&'static str>,
+    fee_bps: i64,
+    share: u64,
+) -> DemoChannel {
+    DemoChannel { code, name, kind, city, fee_bps, share }
+}
+
+const CHANNELS: [DemoChannel; 5] = [
+    channel("online", "", "own_online", None, 0, 30),
+    channel("jd", "京东自营", "partner_online", None, 300, 25),
+    channel("tmall", "天猫旗舰店", "partner_online", None, 400, 20),
+    channel("mi-home-beijing", "小米之家 北京五彩城", "own_store", Some("北京"), 0, 15),
+    channel("franchise-chengdu", "授权店 成都春熙路", "franchise_store", Some("成都"), 800, 10),
 ];
 
 /// (product, code, name, tier, price in fen, cost in fen).
@@ -51,10 +72,21 @@ impl Lcg {
 pub async fn load(store: &Store, product_ids: &HashMap<String, i64>, staff: i64, seed: u64) -> CliResult<()> {
     let now = canyu_app::now_millis();
     let start = now - 300 * DAY;
-    let mut fees: HashMap<&str, i64> = HashMap::from([("online", 0)]);
-    for (code, name, kind, city, fee_bps, _) in CHANNELS {
-        store.create_channel(NewChannel { code, name, kind, city, fee_bps, created_at: start }).await?;
-        fees.insert(code, fee_bps);
+    let mut fees: HashMap<&str, i64> = HashMap::new();
+    for c in &CHANNELS {
+        // The own store is there from the start (the migration made it).
+        if c.code != canyu_core::pricing::OWN_ONLINE {
+            let new = NewChannel {
+                code: c.code,
+                name: c.name,
+                kind: c.kind,
+                city: c.city,
+                fee_bps: c.fee_bps,
+                created_at: start,
+            };
+            store.create_channel(new).await?;
+        }
+        fees.insert(c.code, c.fee_bps);
     }
     let mut rng = Lcg(seed ^ 0x5eed_0021);
     let app = crate::commands::offline_app(store)?;
@@ -96,15 +128,13 @@ pub async fn load(store: &Store, product_ids: &HashMap<String, i64>, staff: i64,
         let mut rows: Vec<(String, SaleInput)> = Vec::new();
         for day in 0..300 {
             let sold_at = canyu_core::time::rfc3339(start + day * DAY + 11 * 3_600_000);
-            for (channel, _, _, _, _, share) in
-                std::iter::once(("online", "", "", None, 0, 30)).chain(CHANNELS.iter().copied())
-            {
-                let quantity = i64::try_from(rng.below(per_day * share / 30 + 1)).unwrap_or(0);
+            for c in &CHANNELS {
+                let quantity = i64::try_from(rng.below(per_day * c.share / 30 + 1)).unwrap_or(0);
                 if quantity == 0 {
                     continue;
                 }
                 rows.push((
-                    channel.to_string(),
+                    c.code.to_string(),
                     SaleInput {
                         external_id: format!("demo-{code}-{day}"),
                         sku: code.to_string(),
