@@ -8,7 +8,7 @@
 mod common;
 
 use canyu_media::testing;
-use common::{TestApp, backends, error_code, spawn_app, to_json};
+use common::{TestApp, backends, error_code, meta_csrf, set_cookie, spawn_app, to_json};
 use serde_json::{Value, json};
 
 async fn upload(app: &TestApp, token: Option<&str>, bytes: Vec<u8>, content_type: &str) -> (u16, Value) {
@@ -199,23 +199,11 @@ async fn refused_uploads_store_nothing() {
     }
 }
 
-fn meta_csrf(html: &str) -> String {
-    let start = html.find("name=\"csrf-token\" content=\"").unwrap() + "name=\"csrf-token\" content=\"".len();
-    html[start..].split('"').next().unwrap().to_string()
-}
-
 /// A signed-in browser: its session cookie and the CSRF token its pages carry.
 async fn browser(app: &TestApp, handle: &str) -> (String, String) {
     let login = app.client.get(app.url("/login")).send().await.unwrap();
-    let anon = login
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("canyu_csrf="))
-        .map(|v| v.split(';').next().unwrap().to_string())
-        .unwrap();
-    let token = meta_csrf(&login.text().await.unwrap());
+    let anon = set_cookie(&login, "canyu_csrf").unwrap();
+    let token = meta_csrf(&login.text().await.unwrap()).unwrap();
     let res = app
         .client
         .post(app.url("/login"))
@@ -225,17 +213,10 @@ async fn browser(app: &TestApp, handle: &str) -> (String, String) {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("canyu_session="))
-        .map(|v| v.split(';').next().unwrap().to_string())
-        .unwrap();
+    let cookie = set_cookie(&res, "canyu_session").unwrap();
     let page =
         app.client.get(app.url("/")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
-    (cookie, meta_csrf(&page))
+    (cookie, meta_csrf(&page).unwrap())
 }
 
 fn post_form(csrf: Option<&str>, title: &str, files: Vec<(&str, Vec<u8>)>) -> reqwest::multipart::Form {

@@ -4,21 +4,11 @@
 mod common;
 
 use canyu_app::testing::store::Backend;
-use common::{error_code, spawn_app, spawn_app_with, test_config};
+use common::{error_code, meta_csrf, spawn_app, spawn_app_with, test_config};
 use serde_json::json;
 
 fn session_cookie(res: &reqwest::Response) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("canyu_session="))
-        .map(|v| v.split(';').next().unwrap_or_default().to_string())
-}
-
-fn meta_csrf(html: &str) -> Option<String> {
-    let start = html.find("name=\"csrf-token\" content=\"")? + "name=\"csrf-token\" content=\"".len();
-    Some(html[start..].split('"').next()?.to_string())
+    common::set_cookie(res, "canyu_session")
 }
 
 fn retry_after_secs(res: &reqwest::Response) -> Option<u64> {
@@ -28,14 +18,7 @@ fn retry_after_secs(res: &reqwest::Response) -> Option<u64> {
 /// The login page as a visitor gets it: the anonymous CSRF cookie and the token its form needs.
 async fn anonymous_login_form(app: &common::TestApp) -> (String, String) {
     let login_page = app.client.get(app.url("/login")).send().await.unwrap();
-    let cookie = login_page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("canyu_csrf="))
-        .map(|v| v.split(';').next().unwrap().to_string())
-        .expect("anonymous csrf cookie");
+    let cookie = common::set_cookie(&login_page, "canyu_csrf").expect("anonymous csrf cookie");
     let token = meta_csrf(&login_page.text().await.unwrap()).expect("csrf meta on the login page");
     (cookie, token)
 }

@@ -325,3 +325,20 @@ pub fn error_code(body: &Value) -> &str {
     assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
     code
 }
+
+/// The `name=value` of a cookie the response sets, if it sets one.
+pub fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&prefix))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+}
+
+/// The CSRF token a page carries in its `<meta name="csrf-token">`.
+pub fn meta_csrf(html: &str) -> Option<String> {
+    let start = html.find("name=\"csrf-token\" content=\"")? + "name=\"csrf-token\" content=\"".len();
+    Some(html[start..].split('"').next()?.to_string())
+}
