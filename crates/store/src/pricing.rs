@@ -165,6 +165,21 @@ fn price_from_row(r: &sqlx::any::AnyRow) -> Result<PriceChange, sqlx::Error> {
 
 const HOUR_MS: Millis = 3_600_000;
 
+/// Splits `n` rows into statements of a few fixed sizes. Each distinct size is a distinct SQL
+/// text, which PostgreSQL parses and plans anew: sizes that varied with every batch (the
+/// buckets a batch touches, the rows left after duplicates) made each statement a fresh
+/// prepare, and the batched import slower than a row at a time (bench/sales.sh).
+fn statement_sizes(mut n: usize) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    for size in [500, 128, 32, 8, 1] {
+        while n >= size {
+            sizes.push(size);
+            n -= size;
+        }
+    }
+    sizes
+}
+
 /// Adds newly recorded rows to the hourly rollup, in their transaction.
 async fn add_to_hourly(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -185,7 +200,10 @@ async fn add_to_hourly(
     // year touches as many buckets as rows, and a statement per bucket doubled the import's
     // statements (bench/sales.sh). Keys are unique within a statement, as PostgreSQL requires.
     let buckets: Vec<((i64, i64), (i64, i64, i64, i64))> = buckets.into_iter().collect();
-    for group in buckets.chunks(500) {
+    let mut rest = buckets.as_slice();
+    for size in statement_sizes(rest.len()) {
+        let (group, tail) = rest.split_at(size);
+        rest = tail;
         let values: Vec<String> = (0..group.len())
             .map(|i| {
                 let b = i * 7;
@@ -438,58 +456,60 @@ impl Store {
             // imported again writes nothing (the insert's own conflict check still decides
             // for rows another request adds meanwhile).
             let known = self.known_sales(&mut tx, channel_id, chunk).await?;
-            let chunk: Vec<&SaleRow<'_>> = chunk.iter().filter(|r| !known.contains(r.external_id)).collect();
-            if chunk.is_empty() {
-                continue;
-            }
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let b = i * 10;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                        b + 1,
-                        b + 2,
-                        b + 3,
-                        b + 4,
-                        b + 5,
-                        b + 6,
-                        b + 7,
-                        b + 8,
-                        b + 9,
-                        b + 10
-                    )
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO sales (channel_id, external_id, sku_id, quantity, unit_price_fen, unit_cost_fen, \
+            let fresh: Vec<&SaleRow<'_>> = chunk.iter().filter(|r| !known.contains(r.external_id)).collect();
+            let mut rest = fresh.as_slice();
+            for size in statement_sizes(rest.len()) {
+                let (chunk, tail) = rest.split_at(size);
+                rest = tail;
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| {
+                        let b = i * 10;
+                        format!(
+                            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                            b + 1,
+                            b + 2,
+                            b + 3,
+                            b + 4,
+                            b + 5,
+                            b + 6,
+                            b + 7,
+                            b + 8,
+                            b + 9,
+                            b + 10
+                        )
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO sales (channel_id, external_id, sku_id, quantity, unit_price_fen, unit_cost_fen, \
                  fee_fen, sold_at, city, created_at) VALUES {} ON CONFLICT (channel_id, external_id) DO NOTHING \
                  RETURNING external_id",
-                values.join(", ")
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for r in &chunk {
-                q = q
-                    .bind(channel_id)
-                    .bind(r.external_id)
-                    .bind(r.sku_id)
-                    .bind(r.quantity)
-                    .bind(r.unit_price_fen)
-                    .bind(r.unit_cost_fen)
-                    .bind(r.fee_fen)
-                    .bind(r.sold_at)
-                    .bind(r.city)
-                    .bind(now);
+                    values.join(", ")
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for r in chunk {
+                    q = q
+                        .bind(channel_id)
+                        .bind(r.external_id)
+                        .bind(r.sku_id)
+                        .bind(r.quantity)
+                        .bind(r.unit_price_fen)
+                        .bind(r.unit_cost_fen)
+                        .bind(r.fee_fen)
+                        .bind(r.sold_at)
+                        .bind(r.city)
+                        .bind(now);
+                }
+                let went_in: std::collections::HashSet<String> = q
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<String, _>(0))
+                    .collect::<Result<_, _>>()?;
+                inserted += went_in.len();
+                let new: Vec<&SaleRow<'_>> =
+                    chunk.iter().copied().filter(|r| went_in.contains(r.external_id)).collect();
+                add_to_hourly(&mut tx, channel_id, &new).await?;
             }
-            let went_in: std::collections::HashSet<String> = q
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| r.try_get::<String, _>(0))
-                .collect::<Result<_, _>>()?;
-            inserted += went_in.len();
-            let new: Vec<&SaleRow<'_>> =
-                chunk.into_iter().filter(|r| went_in.contains(r.external_id)).collect();
-            add_to_hourly(&mut tx, channel_id, &new).await?;
         }
         tx.commit().await?;
         Ok(inserted)
@@ -605,5 +625,16 @@ impl Store {
 
     pub async fn sales_count(&self) -> StoreResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sales").fetch_one(&self.read).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements_come_in_a_few_sizes() {
+        assert_eq!(super::statement_sizes(500), [500]);
+        assert_eq!(super::statement_sizes(0), Vec::<usize>::new());
+        assert_eq!(super::statement_sizes(170), [128, 32, 8, 1, 1]);
+        assert_eq!(super::statement_sizes(1_001).iter().sum::<usize>(), 1_001);
     }
 }
