@@ -199,7 +199,7 @@ async fn add_to_hourly(
     // One statement for up to 500 buckets (7 parameters each): a chunk of rows spread over a
     // year touches as many buckets as rows, and a statement per bucket doubled the import's
     // statements (bench/sales.sh). Keys are unique within a statement, as PostgreSQL requires.
-    let buckets: Vec<((i64, i64), (i64, i64, i64, i64))> = buckets.into_iter().collect();
+    let buckets: Vec<_> = buckets.into_iter().collect();
     let mut rest = buckets.as_slice();
     for size in statement_sizes(rest.len()) {
         let (group, tail) = rest.split_at(size);
