@@ -147,7 +147,7 @@ fn sales_import_records_each_row_once_and_names_bad_lines() {
     let dir = temp_dir("sales");
     let out = canyu(&dir, &["demo", "--no-serve", "--posts", "20"]);
     assert!(out.status.success(), "{}", text(&out));
-    // A SKU to sell, straight into the database (SKUs come from the API or the demo).
+    // A SKU of its own to sell (the demo has its own), straight into the database.
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let store = canyu_store::Store::open(&canyu_store::sqlite_url_for_dir(&dir)).await.unwrap();
@@ -155,7 +155,7 @@ fn sales_import_records_each_row_once_and_names_bad_lines() {
         store
             .create_sku(canyu_store::NewSku {
                 product_id: product.id,
-                code: "SU7-STD",
+                code: "SU7-CLI",
                 name: "SU7 标准版",
                 tier: "mid",
                 unit_cost_fen: 100_000,
@@ -170,12 +170,12 @@ fn sales_import_records_each_row_once_and_names_bad_lines() {
     std::fs::write(
         &csv,
         "external_id,sku,quantity,unit_price_fen,sold_at,city\n\
-         jd-1,SU7-STD,1,120000,2026-11-11T10:00:00+08:00,北京\n\
-         \"jd-2\",SU7-STD,2,119900,2026-11-11T10:05:00+08:00,\"上海, 浦东\"\n\
-         jd-2,SU7-STD,2,119900,2026-11-11T10:05:00+08:00,上海\n\
+         jd-1,SU7-CLI,1,120000,2026-11-11T10:00:00+08:00,北京\n\
+         \"jd-2\",SU7-CLI,2,119900,2026-11-11T10:05:00+08:00,\"上海, 浦东\"\n\
+         jd-2,SU7-CLI,2,119900,2026-11-11T10:05:00+08:00,上海\n\
          jd-3,NOPE,1,1,2026-11-11T10:06:00+08:00,\n\
-         jd-4,SU7-STD,abc,1,2026-11-11T10:07:00+08:00,\n\
-         jd-5,SU7-STD,1,1,11/11/2026,\n",
+         jd-4,SU7-CLI,abc,1,2026-11-11T10:07:00+08:00,\n\
+         jd-5,SU7-CLI,1,1,11/11/2026,\n",
     )
     .unwrap();
     let import = |file: &Path, channel: &str| {
@@ -200,7 +200,7 @@ fn sales_import_records_each_row_once_and_names_bad_lines() {
         text(&unknown)
     );
     let bad = dir.join("bad.csv");
-    std::fs::write(&bad, "id,sku,qty\n1,SU7-STD,1\n").unwrap();
+    std::fs::write(&bad, "id,sku,qty\n1,SU7-CLI,1\n").unwrap();
     let out = import(&bad, "online");
     assert!(!out.status.success());
     assert!(text(&out).contains("the header must be"), "{}", text(&out));
