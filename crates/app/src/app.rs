@@ -49,6 +49,9 @@ pub struct AppConfig {
     /// The margin pledge: a price whose unit net margin is above this (bps) needs an admin's
     /// reason (default 500: 5 %).
     pub margin_cap_bps: i64,
+    /// 价保: how many days after a purchase a price drop on the own channel is credited
+    /// (default 15; 0: never).
+    pub price_protection_days: i64,
 }
 
 impl Default for AppConfig {
@@ -71,6 +74,7 @@ impl Default for AppConfig {
             webhooks_allow_private: false,
             time_zone: canyu_core::time::Zone::china(),
             margin_cap_bps: canyu_core::pricing::DEFAULT_MARGIN_CAP_BPS,
+            price_protection_days: canyu_core::pricing::DEFAULT_PRICE_PROTECTION_DAYS,
         }
     }
 }

@@ -104,6 +104,8 @@ struct Raw {
     media_url: Option<String>,
     #[serde(default = "default_margin_cap_bps", deserialize_with = "margin_cap_bps")]
     margin_cap_bps: u64,
+    #[serde(default = "default_price_protection_days", deserialize_with = "price_protection_days")]
+    price_protection_days: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -151,6 +153,9 @@ pub struct Settings {
     pub media_url: Option<String>,
     /// The margin pledge, in basis points (default 500: 5 %).
     pub margin_cap_bps: u64,
+    /// 价保: a drop on the own channel within this many days of a purchase is credited
+    /// (default 15; 0 turns it off).
+    pub price_protection_days: u64,
 }
 
 /// `stock_engine` / `CANYU_STOCK_ENGINE`.
@@ -208,6 +213,14 @@ fn default_margin_cap_bps() -> u64 {
 
 fn margin_cap_bps<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     whole(d, 0, 10_000)
+}
+
+fn default_price_protection_days() -> u64 {
+    canyu_core::pricing::DEFAULT_PRICE_PROTECTION_DAYS.unsigned_abs()
+}
+
+fn price_protection_days<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    whole(d, 0, 365)
 }
 
 fn max_connections<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
@@ -324,6 +337,7 @@ impl Settings {
             time_zone: raw.time_zone,
             media_url: raw.media_url,
             margin_cap_bps: raw.margin_cap_bps,
+            price_protection_days: raw.price_protection_days,
         })
     }
 

@@ -380,10 +380,13 @@ pub enum OrderState {
     Expired,
     /// Cancelled before payment (by the fan, or by staff as a scalper's order).
     Cancelled,
+    /// Sold (paid in full, or locked) and taken back by after-sales (售后退货): the money goes
+    /// back and the sales ledger gets a reversing row.
+    Returned,
 }
 
 impl OrderState {
-    pub const ALL: [OrderState; 7] = [
+    pub const ALL: [OrderState; 8] = [
         OrderState::AwaitingPayment,
         OrderState::Paid,
         OrderState::Deposited,
@@ -391,6 +394,7 @@ impl OrderState {
         OrderState::Refunded,
         OrderState::Expired,
         OrderState::Cancelled,
+        OrderState::Returned,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -402,6 +406,7 @@ impl OrderState {
             OrderState::Refunded => "refunded",
             OrderState::Expired => "expired",
             OrderState::Cancelled => "cancelled",
+            OrderState::Returned => "returned",
         }
     }
 
@@ -409,7 +414,8 @@ impl OrderState {
         OrderState::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 
-    /// Whether the order keeps its unit of stock. Once it lets go it never takes it back.
+    /// Whether the order keeps its unit of stock. Once it lets go it never takes it back. A
+    /// returned unit was sold: it goes to after-sales, not back into the wave.
     pub fn holds_stock(self) -> bool {
         !matches!(self, OrderState::Refunded | OrderState::Expired | OrderState::Cancelled)
     }
@@ -434,16 +440,19 @@ pub enum OrderEvent {
     Lock,
     /// A big order's refund window closed (the sweeper).
     AutoLock,
+    /// After-sales takes back a sold order (staff who run the product).
+    Return,
 }
 
 impl OrderEvent {
-    pub const ALL: [OrderEvent; 6] = [
+    pub const ALL: [OrderEvent; 7] = [
         OrderEvent::Pay,
         OrderEvent::Expire,
         OrderEvent::Cancel,
         OrderEvent::Refund,
         OrderEvent::Lock,
         OrderEvent::AutoLock,
+        OrderEvent::Return,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -454,6 +463,7 @@ impl OrderEvent {
             OrderEvent::Refund => "refund",
             OrderEvent::Lock => "lock",
             OrderEvent::AutoLock => "auto_lock",
+            OrderEvent::Return => "return",
         }
     }
 }
@@ -493,6 +503,7 @@ pub fn next_state(order: &OrderFacts, event: OrderEvent, now: Millis) -> Result<
         (S::Locked, E::Refund) => Err(ErrorCode::OrderLocked),
         (S::Locked, E::Lock | E::AutoLock) => Err(ErrorCode::OrderLocked),
         (S::Paid, E::Refund) => Err(ErrorCode::NotRefundable),
+        (S::Paid | S::Locked, E::Return) => Ok(S::Returned),
         _ => Err(ErrorCode::InvalidOrderTransition),
     }
 }
@@ -662,6 +673,7 @@ mod tests {
                             (S::Deposited, E::AutoLock) if refund_closed => Ok(S::Locked),
                             (S::Locked, E::Refund | E::Lock | E::AutoLock) => Err(ErrorCode::OrderLocked),
                             (S::Paid, E::Refund) => Err(ErrorCode::NotRefundable),
+                            (S::Paid | S::Locked, E::Return) => Ok(S::Returned),
                             _ => Err(ErrorCode::InvalidOrderTransition),
                         };
                         assert_eq!(got, want, "{kind:?} {state:?} {event:?} at {now}");
@@ -697,12 +709,16 @@ mod tests {
             let mut released = false;
             for _ in 0..12 {
                 now += (next() % (3 * DAY_MS as u64)) as Millis;
-                let event = OrderEvent::ALL[(next() % 6) as usize];
+                let event = OrderEvent::ALL[(next() % OrderEvent::ALL.len() as u64) as usize];
                 let Ok(state) = next_state(&order, event, now) else { continue };
                 if order.state == OrderState::AwaitingPayment && state == OrderState::Deposited {
                     order.refundable_until = refundable_until(kind, now, &terms);
                 }
-                assert!(!(was_locked && state != OrderState::Locked), "left locked: {order:?} {event:?}");
+                // A locked order is never refunded: only after-sales takes it back.
+                assert!(
+                    !(was_locked && !matches!(state, OrderState::Locked | OrderState::Returned)),
+                    "left locked: {order:?} {event:?}"
+                );
                 assert!(!(released && state.holds_stock()), "took stock back: {order:?} {event:?}");
                 assert!(
                     !(event == OrderEvent::AutoLock && kind != OrderKind::Big),

@@ -241,7 +241,11 @@ error_codes! {
     MarginCapExceeded = "margin_cap_exceeded", 422, "这个价格的单件净利率超过了承诺的上限；降低价格，或由管理员填写超限原因。", "At this price a unit's net margin is above the pledged cap; lower the price, or an admin gives over_cap_reason.";
     InvalidPriceReason = "invalid_price_reason", 422, "请写明调价原因（1–200 个字）。", "Give the reason for the price (1-200 characters).";
     TooManySalesRows = "too_many_sales_rows", 422, "一次最多报 10,000 行销售记录，请分批提交。", "At most 10,000 sales rows at a time; send them in batches.";
-    InvalidSalesRow = "invalid_sales_row", 422, "销售记录不完整：需要 external_id（1–100 个字）、sku、数量（1–100,000）、单价（分，最多 10 亿分）和成交时间。", "A sales row needs external_id (1-100 characters), sku, quantity (1-100,000), unit_price_fen (at most 1,000,000,000) and sold_at.";
+    InvalidSalesRow = "invalid_sales_row", 422, "销售记录不完整：需要 external_id（1–100 个字，不以 canyu: 开头）、sku、数量（1–100,000）、单价（分，最多 10 亿分）和成交时间。", "A sales row needs external_id (1-100 characters, not starting with canyu:), sku, quantity (1-100,000), unit_price_fen (at most 1,000,000,000) and sold_at.";
+    GiveBackExists = "give_back_exists", 409, "这个时段的利润返还已经发放过了。", "The give-back for this period was already made.";
+    GiveBackOverlaps = "give_back_overlaps", 409, "这个时段与已发放返还的时段重叠。", "This period overlaps a period already given back.";
+    NoExcessToGiveBack = "no_excess_to_give_back", 409, "这个时段的净利率没有超过承诺的上限，没有可返还的利润。", "Net margin in this period is within the pledge: there is nothing to give back.";
+    ChannelTokenScope = "channel_token_scope", 403, "这个渠道令牌只能用于上报本渠道的销售。", "This channel token only reports its own channel's sales.";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

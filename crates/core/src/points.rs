@@ -24,10 +24,12 @@ pub enum Reason {
     BetaDutyDone,
     /// A correction by staff, with a note.
     Adjustment,
+    /// Margin over the pledge given back to a period's own-channel buyers, pro rata.
+    GiveBack,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 7] = [
+    pub const ALL: [Reason; 8] = [
         Reason::PostCreated,
         Reason::VoteCast,
         Reason::PostPlanned,
@@ -35,6 +37,7 @@ impl Reason {
         Reason::VotedPostShipped,
         Reason::BetaDutyDone,
         Reason::Adjustment,
+        Reason::GiveBack,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Reason {
             Reason::VotedPostShipped => "voted_post_shipped",
             Reason::BetaDutyDone => "beta_duty_done",
             Reason::Adjustment => "adjustment",
+            Reason::GiveBack => "give_back",
         }
     }
 
@@ -53,7 +57,7 @@ impl Reason {
         Reason::ALL.into_iter().find(|r| r.as_str() == raw)
     }
 
-    /// Points awarded (adjustments carry their own amount).
+    /// Points awarded (adjustments and give-backs carry their own amount).
     pub fn points(self) -> i64 {
         match self {
             Reason::PostCreated => 2,
@@ -62,7 +66,7 @@ impl Reason {
             Reason::PostShipped => 100,
             Reason::VotedPostShipped => 5,
             Reason::BetaDutyDone => 30,
-            Reason::Adjustment => 0,
+            Reason::Adjustment | Reason::GiveBack => 0,
         }
     }
 
@@ -85,6 +89,7 @@ impl Reason {
             Reason::VotedPostShipped => "支持的建议已上线",
             Reason::BetaDutyDone => "完成内测任务",
             Reason::Adjustment => "人工调整",
+            Reason::GiveBack => "利润超出承诺返还",
         }
     }
 
@@ -97,6 +102,7 @@ impl Reason {
             Reason::VotedPostShipped => "A post you voted for shipped",
             Reason::BetaDutyDone => "Beta duties done",
             Reason::Adjustment => "Adjustment",
+            Reason::GiveBack => "Margin over the pledge, given back",
         }
     }
 }

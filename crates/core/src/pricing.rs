@@ -136,6 +136,9 @@ pub fn parse_price_fen(raw: i64) -> Result<i64, ErrorCode> {
     if (1..=MAX_FEN).contains(&raw) { Ok(raw) } else { Err(ErrorCode::InvalidPrice) }
 }
 
+/// 价保: a price drop within this many days of a purchase is credited.
+pub const DEFAULT_PRICE_PROTECTION_DAYS: i64 = 15;
+
 /// The margin cap a site pledges, in bps (0–10,000).
 pub fn parse_margin_cap_bps(raw: i64) -> Result<i64, String> {
     if (0..=10_000).contains(&raw) {
@@ -204,6 +207,38 @@ impl MarginTotals {
     }
 }
 
+/// A give-back is paid in points, one point per this many fen (one yuan).
+pub const GIVE_BACK_FEN_PER_POINT: i64 = 100;
+
+/// Splits `total` into whole shares proportional to `weights` (largest remainder: the shares
+/// sum to `total` exactly, and a share never differs from its exact value by a whole unit).
+/// Ties in remainder go to the earlier weight. Non-positive weights get nothing.
+pub fn split_pro_rata(total: i64, weights: &[i64]) -> Vec<i64> {
+    let sum: i128 = weights.iter().filter(|w| **w > 0).map(|w| i128::from(*w)).sum();
+    if total <= 0 || sum == 0 {
+        return vec![0; weights.len()];
+    }
+    let total_wide = i128::from(total);
+    let mut shares: Vec<i64> = Vec::with_capacity(weights.len());
+    let mut remainders: Vec<(i128, usize)> = Vec::with_capacity(weights.len());
+    for (i, w) in weights.iter().enumerate() {
+        let w = i128::from((*w).max(0));
+        let exact = total_wide * w;
+        shares.push(i64::try_from(exact / sum).unwrap_or(0));
+        remainders.push((exact % sum, i));
+    }
+    let mut left = total - shares.iter().sum::<i64>();
+    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (remainder, i) in remainders {
+        if left == 0 || remainder == 0 {
+            break;
+        }
+        shares[i] += 1;
+        left -= 1;
+    }
+    shares
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,5 +291,23 @@ mod tests {
         assert_eq!(ChannelKind::parse("partner_online").unwrap(), ChannelKind::PartnerOnline);
         assert_eq!(Tier::parse("flagship").unwrap(), Tier::Flagship);
         assert!(Tier::parse("pro").is_err());
+    }
+
+    #[test]
+    fn pro_rata_shares_sum_to_the_total() {
+        assert_eq!(super::split_pro_rata(100, &[1, 1, 1]), [34, 33, 33]);
+        assert_eq!(super::split_pro_rata(10, &[300, 100, 0, -5]), [8, 2, 0, 0]);
+        assert_eq!(super::split_pro_rata(0, &[1, 2]), [0, 0]);
+        assert_eq!(super::split_pro_rata(7, &[]), Vec::<i64>::new());
+        let weights = [999_900, 1_999_900, 499_900, 29_990_000, 1];
+        for total in [1, 17, 1_000, 123_457, i64::from(i32::MAX)] {
+            let shares = super::split_pro_rata(total, &weights);
+            assert_eq!(shares.iter().sum::<i64>(), total, "{total}");
+            let sum: i128 = weights.iter().map(|w| i128::from(*w)).sum();
+            for (share, w) in shares.iter().zip(weights) {
+                let exact = i128::from(total) * i128::from(w);
+                assert!((i128::from(*share) * sum - exact).abs() < sum, "{total} {w} {share}");
+            }
+        }
     }
 }

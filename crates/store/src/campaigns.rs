@@ -175,6 +175,41 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(crate::error::unique_or(ErrorCode::InvalidSku))?;
+            // Campaign SKUs refer to catalog SKUs by code: a code the catalog lacks becomes a
+            // catalog SKU of this product (its cost unknown until staff enter it); a code another
+            // product's line already uses is refused.
+            let made: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO skus (product_id, code, name, tier, unit_cost_fen, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'mid', 0, $4, $4) ON CONFLICT (code) DO NOTHING RETURNING id",
+            )
+            .bind(new.product_id)
+            .bind(&sku.code)
+            .bind(&sku.name)
+            .bind(new.now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match made {
+                Some(sku_id) => {
+                    sqlx::query(
+                        "INSERT INTO sku_costs (sku_id, unit_cost_fen, effective_at, changed_by, created_at) \
+                         VALUES ($1, 0, $2, $3, $2)",
+                    )
+                    .bind(sku_id)
+                    .bind(new.now)
+                    .bind(new.created_by)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    let owner: i64 = sqlx::query_scalar("SELECT product_id FROM skus WHERE code = $1")
+                        .bind(&sku.code)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    if owner != new.product_id {
+                        return Err(ErrorCode::SkuCodeTaken.into());
+                    }
+                }
+            }
         }
         tx.commit().await?;
         self.campaign(id).await?.ok_or_else(|| ErrorCode::CampaignNotFound.into())

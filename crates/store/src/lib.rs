@@ -18,6 +18,7 @@ mod media;
 mod merge;
 mod moderation;
 mod notifications;
+mod own_sales;
 mod points;
 mod posts;
 mod pricing;
@@ -45,6 +46,9 @@ pub use moderation::{
     ModAction, ModerationEntry, NewReport, PostEdit, ReportOutcome, ReportedItem, Revision,
 };
 pub use notifications::{Notification, NotificationKind};
+pub use own_sales::{
+    BuyerSpend, GiveBack, NewGiveBack, OwnSaleDue, PriceDropDue, PriceProtection, ReversalDue,
+};
 pub use points::{CreditedPost, LeaderboardRow, PointsEntry};
 pub use posts::{
     BulkComment, BulkDetails, BulkPost, BulkStatusChange, BulkVote, Comment, IndexRow, NewPost, Post,

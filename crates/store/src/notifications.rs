@@ -49,6 +49,8 @@ pub enum NotificationKind {
     DrawWon,
     /// A draw the fan entered was made and the fan did not win.
     DrawLost,
+    /// A price drop on the own channel credited the fan's order (价保).
+    PriceProtected,
 }
 
 impl NotificationKind {
@@ -73,6 +75,7 @@ impl NotificationKind {
             NotificationKind::DrawEntered => "draw.entered",
             NotificationKind::DrawWon => "draw.won",
             NotificationKind::DrawLost => "draw.lost",
+            NotificationKind::PriceProtected => "order.price_protected",
         }
     }
 
@@ -97,6 +100,7 @@ impl NotificationKind {
             NotificationKind::DrawEntered,
             NotificationKind::DrawWon,
             NotificationKind::DrawLost,
+            NotificationKind::PriceProtected,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

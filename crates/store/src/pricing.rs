@@ -102,6 +102,8 @@ pub struct SaleRow<'a> {
     pub fee_fen: i64,
     pub sold_at: Millis,
     pub city: Option<&'a str>,
+    /// The launch order an own-channel row comes from.
+    pub order_id: Option<i64>,
 }
 
 /// Sums of the ledger over a period, per channel and SKU.
@@ -178,6 +180,81 @@ fn statement_sizes(mut n: usize) -> Vec<usize> {
         }
     }
     sizes
+}
+
+/// Inserts checked sales rows of one channel in the caller's transaction, a few hundred rows
+/// a statement, and adds what went in to the hourly rollup. A row already in the ledger (same
+/// channel and external id) changes nothing; returns how many went in.
+pub(crate) async fn insert_sales(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    channel_id: i64,
+    rows: &[SaleRow<'_>],
+    now: Millis,
+) -> StoreResult<usize> {
+    // 11 parameters a row: well under SQLite's 32,766 and PostgreSQL's 65,535.
+    const ROWS_PER_STATEMENT: usize = 500;
+    let mut inserted = 0;
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        // Rows already in the ledger are found with one indexed read and left out: a file
+        // imported again writes nothing (the insert's own conflict check still decides
+        // for rows another request adds meanwhile).
+        let known = known_sales(tx, channel_id, chunk).await?;
+        let fresh: Vec<&SaleRow<'_>> = chunk.iter().filter(|r| !known.contains(r.external_id)).collect();
+        let mut rest = fresh.as_slice();
+        for size in statement_sizes(rest.len()) {
+            let (chunk, tail) = rest.split_at(size);
+            rest = tail;
+            let sql = format!(
+                "INSERT INTO sales (channel_id, external_id, sku_id, quantity, unit_price_fen, unit_cost_fen, \
+                 fee_fen, sold_at, city, created_at, order_id) VALUES {} \
+                 ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING external_id",
+                crate::value_rows(chunk.len(), 11)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for r in chunk {
+                q = q
+                    .bind(channel_id)
+                    .bind(r.external_id)
+                    .bind(r.sku_id)
+                    .bind(r.quantity)
+                    .bind(r.unit_price_fen)
+                    .bind(r.unit_cost_fen)
+                    .bind(r.fee_fen)
+                    .bind(r.sold_at)
+                    .bind(r.city)
+                    .bind(now)
+                    .bind(r.order_id);
+            }
+            let went_in: std::collections::HashSet<String> = q
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>(0))
+                .collect::<Result<_, _>>()?;
+            inserted += went_in.len();
+            let new: Vec<&SaleRow<'_>> =
+                chunk.iter().copied().filter(|r| went_in.contains(r.external_id)).collect();
+            add_to_hourly(tx, channel_id, &new).await?;
+        }
+    }
+    Ok(inserted)
+}
+
+/// Which of these rows' external ids the channel's ledger already has.
+async fn known_sales(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    channel_id: i64,
+    rows: &[SaleRow<'_>],
+) -> StoreResult<std::collections::HashSet<String>> {
+    let placeholders = crate::placeholders(2, rows.len());
+    let sql = format!(
+        "SELECT external_id FROM sales WHERE channel_id = $1 AND external_id IN ({placeholders})"
+    );
+    let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).bind(channel_id);
+    for r in rows {
+        q = q.bind(r.external_id);
+    }
+    Ok(q.fetch_all(&mut **tx).await?.into_iter().collect())
 }
 
 /// Adds newly recorded rows to the hourly rollup, in their transaction.
@@ -447,90 +524,10 @@ impl Store {
         rows: &[SaleRow<'_>],
         now: Millis,
     ) -> StoreResult<usize> {
-        // 10 parameters a row: well under SQLite's 32,766 and PostgreSQL's 65,535.
-        const ROWS_PER_STATEMENT: usize = 500;
-        let mut inserted = 0;
         let mut tx = self.write.begin().await?;
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            // Rows already in the ledger are found with one indexed read and left out: a file
-            // imported again writes nothing (the insert's own conflict check still decides
-            // for rows another request adds meanwhile).
-            let known = self.known_sales(&mut tx, channel_id, chunk).await?;
-            let fresh: Vec<&SaleRow<'_>> = chunk.iter().filter(|r| !known.contains(r.external_id)).collect();
-            let mut rest = fresh.as_slice();
-            for size in statement_sizes(rest.len()) {
-                let (chunk, tail) = rest.split_at(size);
-                rest = tail;
-                let values: Vec<String> = (0..chunk.len())
-                    .map(|i| {
-                        let b = i * 10;
-                        format!(
-                            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                            b + 1,
-                            b + 2,
-                            b + 3,
-                            b + 4,
-                            b + 5,
-                            b + 6,
-                            b + 7,
-                            b + 8,
-                            b + 9,
-                            b + 10
-                        )
-                    })
-                    .collect();
-                let sql = format!(
-                    "INSERT INTO sales (channel_id, external_id, sku_id, quantity, unit_price_fen, unit_cost_fen, \
-                 fee_fen, sold_at, city, created_at) VALUES {} ON CONFLICT (channel_id, external_id) DO NOTHING \
-                 RETURNING external_id",
-                    values.join(", ")
-                );
-                let mut q = sqlx::query(AssertSqlSafe(sql));
-                for r in chunk {
-                    q = q
-                        .bind(channel_id)
-                        .bind(r.external_id)
-                        .bind(r.sku_id)
-                        .bind(r.quantity)
-                        .bind(r.unit_price_fen)
-                        .bind(r.unit_cost_fen)
-                        .bind(r.fee_fen)
-                        .bind(r.sold_at)
-                        .bind(r.city)
-                        .bind(now);
-                }
-                let went_in: std::collections::HashSet<String> = q
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get::<String, _>(0))
-                    .collect::<Result<_, _>>()?;
-                inserted += went_in.len();
-                let new: Vec<&SaleRow<'_>> =
-                    chunk.iter().copied().filter(|r| went_in.contains(r.external_id)).collect();
-                add_to_hourly(&mut tx, channel_id, &new).await?;
-            }
-        }
+        let inserted = insert_sales(&mut tx, channel_id, rows, now).await?;
         tx.commit().await?;
         Ok(inserted)
-    }
-
-    /// Which of these rows' external ids the channel's ledger already has.
-    async fn known_sales(
-        &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-        channel_id: i64,
-        rows: &[SaleRow<'_>],
-    ) -> StoreResult<std::collections::HashSet<String>> {
-        let placeholders = crate::placeholders(2, rows.len());
-        let sql = format!(
-            "SELECT external_id FROM sales WHERE channel_id = $1 AND external_id IN ({placeholders})"
-        );
-        let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).bind(channel_id);
-        for r in rows {
-            q = q.bind(r.external_id);
-        }
-        Ok(q.fetch_all(&mut **tx).await?.into_iter().collect())
     }
 
     /// The baseline `canyu sales import --one-per-transaction` is measured against: each row

@@ -267,8 +267,15 @@ pub async fn show(app: &App, auth: &Auth, id: i64) -> AppResult<LaunchOrder> {
 /// of its unit gives it back to the wave.
 pub async fn act(app: &App, auth: &Auth, id: i64, event: OrderEvent) -> AppResult<LaunchOrder> {
     crate::ratelimit::limit(app, format!("write:{}", auth.user.id), app.config.writes_per_minute)?;
-    // Staff may cancel a flagged order of their product; everything else is the buyer's.
-    let order = load(app, auth, id, event == OrderEvent::Cancel).await?;
+    // Staff may cancel a flagged order of their product and take back a sold one (after-sales);
+    // everything else is the buyer's.
+    let staff_event = matches!(event, OrderEvent::Cancel | OrderEvent::Return);
+    let order = load(app, auth, id, staff_event).await?;
+    if event == OrderEvent::Return {
+        // A buyer asks after-sales; only the people who run the product take an order back.
+        let campaign = app.campaigns.get(&app.store, order.campaign_id).await?.ok_or(ErrorCode::Internal)?;
+        crate::policy::require_manager(app, auth, campaign.product_id).await?;
+    }
     let now = app.now();
     let to = next_state(&facts(&order), event, now)?;
     if commit_move(app, &order, to, event, Some(auth.user.id), now).await?.is_none() {

@@ -24,7 +24,7 @@ pub fn notification_url(n: &Notification) -> Option<String> {
         let slug = n.data.get("product").and_then(|v| v.as_str())?;
         return Some(format!("/products/{}/beta", encode_segment(slug)));
     }
-    if matches!(n.kind, K::LaunchOrder | K::HoldExpiring) {
+    if matches!(n.kind, K::LaunchOrder | K::HoldExpiring | K::PriceProtected) {
         let order = n.data.get("order").and_then(|v| v.as_i64())?;
         return Some(format!("/launch-orders/{order}"));
     }
@@ -137,6 +137,7 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
                     "was not paid in time; it is cancelled and its unit is back on sale",
                 ),
                 "cancelled" => ("已取消", "was cancelled"),
+                "returned" => ("已办理退货，货款将原路退回", "was returned; the money goes back the way it came"),
                 "in_production" => ("已开始生产", "is being built"),
                 "delivered" => ("已交付，感谢支持！", "was delivered; thank you!"),
                 _ => ("状态已更新", "changed"),
@@ -144,6 +145,20 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
             match locale {
                 Locale::ZhCn => format!("你的订单 #{order} {zh}。"),
                 Locale::En => format!("Your order #{order} {en}."),
+            }
+        }
+        K::PriceProtected => {
+            let order = n.data.get("order").and_then(|v| v.as_i64()).unwrap_or(0);
+            let yuan = |key: &str| {
+                canyu_core::campaign::format_yuan(n.data.get(key).and_then(|v| v.as_i64()).unwrap_or(0))
+            };
+            let (credit, price) = (yuan("credit_fen"), yuan("price_fen"));
+            match locale {
+                Locale::ZhCn => format!("价保：{sku} 降价到 {price}，你的订单 #{order} 获得差价补偿 {credit}。", sku = field("sku")),
+                Locale::En => format!(
+                    "Price protection: {sku} now costs {price}; your order #{order} is credited the difference, {credit}.",
+                    sku = field("sku")
+                ),
             }
         }
         K::HoldExpiring => {

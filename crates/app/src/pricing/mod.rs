@@ -16,6 +16,8 @@ use canyu_core::{ErrorCode, Millis, Role};
 use canyu_store::{Channel, NewChannel, NewPrice, NewSku, PriceChange, SaleRow, Sku, SkuChange};
 use std::collections::{HashMap, HashSet};
 
+pub mod ledger;
+
 const DAY_MS: Millis = 24 * 60 * 60 * 1000;
 /// Units one sales row may carry.
 pub const MAX_SALE_QUANTITY: i64 = 100_000;
@@ -392,10 +394,28 @@ impl CostBook {
     }
 }
 
+/// The cost books of the SKUs met so far, each read once.
+#[derive(Default)]
+struct CostBooks {
+    books: HashMap<i64, CostBook>,
+}
+
+impl CostBooks {
+    /// The SKU's unit cost at `at`.
+    async fn cost(&mut self, app: &App, sku_id: i64, at: Millis) -> AppResult<i64> {
+        if !self.books.contains_key(&sku_id) {
+            let changes =
+                app.store.sku_costs(sku_id).await?.iter().map(|c| (c.effective_at, c.unit_cost_fen)).collect();
+            self.books.insert(sku_id, CostBook { changes });
+        }
+        Ok(self.books.get(&sku_id).map_or(0, |book| book.at(at)))
+    }
+}
+
 async fn record(app: &App, channel: &Channel, rows: &[SaleInput], insert: Insert) -> AppResult<SalesOutcome> {
     let mut outcome = SalesOutcome::default();
     let mut skus: HashMap<String, Option<i64>> = HashMap::new();
-    let mut costs: HashMap<i64, CostBook> = HashMap::new();
+    let mut costs = CostBooks::default();
     let mut seen: HashSet<&str> = HashSet::new();
     let mut good: Vec<SaleRow<'_>> = Vec::with_capacity(rows.len());
     for (index, row) in rows.iter().enumerate() {
@@ -405,22 +425,13 @@ async fn record(app: &App, channel: &Channel, rows: &[SaleInput], insert: Insert
             Some(found) => *found,
             None => {
                 let found = app.store.sku_by_code(sku_code).await?.map(|s| s.id);
-                if let Some(id) = found {
-                    let changes = app
-                        .store
-                        .sku_costs(id)
-                        .await?
-                        .iter()
-                        .map(|c| (c.effective_at, c.unit_cost_fen))
-                        .collect();
-                    costs.insert(id, CostBook { changes });
-                }
                 skus.insert(sku_code.to_string(), found);
                 found
             }
         };
         let city = row.city.as_deref().map(str::trim).filter(|c| !c.is_empty());
         let checked = if external_id.is_empty()
+            || external_id.starts_with(ledger::OWN_PREFIX)
             || external_id.chars().count() > 100
             || refuse_controls(external_id).is_err()
             || !(1..=MAX_SALE_QUANTITY).contains(&row.quantity)
@@ -441,10 +452,11 @@ async fn record(app: &App, channel: &Channel, rows: &[SaleInput], insert: Insert
                 sku_id,
                 quantity: row.quantity,
                 unit_price_fen: row.unit_price_fen,
-                unit_cost_fen: costs.get(&sku_id).map_or(0, |book| book.at(sold_at)),
+                unit_cost_fen: costs.cost(app, sku_id, sold_at).await?,
                 fee_fen: pricing::fee_fen(row.quantity * row.unit_price_fen, channel.fee_bps),
                 sold_at,
                 city,
+                order_id: None,
             }),
         }
     }

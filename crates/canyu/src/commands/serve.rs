@@ -32,6 +32,8 @@ pub fn app_config(settings: &Settings) -> AppConfig {
         time_zone: settings.time_zone.clone(),
         margin_cap_bps: i64::try_from(settings.margin_cap_bps)
             .unwrap_or(canyu_core::pricing::DEFAULT_MARGIN_CAP_BPS),
+        price_protection_days: i64::try_from(settings.price_protection_days)
+            .unwrap_or(canyu_core::pricing::DEFAULT_PRICE_PROTECTION_DAYS),
         ..AppConfig::default()
     }
 }

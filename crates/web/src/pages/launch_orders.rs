@@ -112,6 +112,7 @@ pub(super) fn state_label(locale: Locale, state: OrderState) -> &'static str {
         (Locale::ZhCn, OrderState::Refunded) => "已退订",
         (Locale::ZhCn, OrderState::Expired) => "已超时",
         (Locale::ZhCn, OrderState::Cancelled) => "已取消",
+        (Locale::ZhCn, OrderState::Returned) => "已退货",
         (Locale::En, OrderState::AwaitingPayment) => "Awaiting payment",
         (Locale::En, OrderState::Paid) => "Paid",
         (Locale::En, OrderState::Deposited) => "Deposit paid",
@@ -119,6 +120,7 @@ pub(super) fn state_label(locale: Locale, state: OrderState) -> &'static str {
         (Locale::En, OrderState::Refunded) => "Refunded",
         (Locale::En, OrderState::Expired) => "Expired",
         (Locale::En, OrderState::Cancelled) => "Cancelled",
+        (Locale::En, OrderState::Returned) => "Returned",
     }
 }
 

@@ -1,0 +1,57 @@
+-- canyu's own orders in the sales ledger, price protection (价保), give-backs of margin over
+-- the pledge, and channel-scoped API tokens (issue #21).
+
+-- Where a launch order is in the ledger: 0 not posted, 1 its sale posted (channel `online`),
+-- 2 its sale reversed after a return. The sweep posts what is due; the ledger's unique key
+-- (channel, external_id) keeps two nodes from posting twice.
+ALTER TABLE launch_orders ADD COLUMN ledger INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX launch_orders_ledger ON launch_orders(ledger, state);
+-- The launch order a ledger row of the own channel comes from (NULL: a reported sale).
+ALTER TABLE sales ADD COLUMN order_id INTEGER REFERENCES orders(id);
+CREATE INDEX sales_order ON sales(order_id);
+
+-- Campaign SKUs refer to catalog SKUs by code: a campaign that declared a code the catalog
+-- does not have yet made one (cost unknown until staff enter it).
+INSERT INTO skus (product_id, code, name, tier, unit_cost_fen, created_at, updated_at)
+SELECT c.product_id, cs.code, cs.name, 'mid', 0, c.created_at, c.created_at
+FROM campaign_skus cs JOIN campaigns c ON c.id = cs.campaign_id
+WHERE cs.id = (SELECT MIN(x.id) FROM campaign_skus x WHERE x.code = cs.code)
+  AND NOT EXISTS (SELECT 1 FROM skus s WHERE s.code = cs.code);
+INSERT INTO sku_costs (sku_id, unit_cost_fen, effective_at, changed_by, created_at)
+SELECT s.id, s.unit_cost_fen, s.created_at, NULL, s.created_at FROM skus s
+WHERE NOT EXISTS (SELECT 1 FROM sku_costs c WHERE c.sku_id = s.id);
+
+-- When a price change's price protection was worked out (NULL: not yet; only drops on the
+-- own channel need it).
+ALTER TABLE sku_prices ADD COLUMN protected_at INTEGER;
+CREATE INDEX sku_prices_protection ON sku_prices(protected_at, effective_at);
+
+-- One price-protection credit per order: the difference between what the fan paid and the
+-- lower price, times the quantity.
+CREATE TABLE price_protections (
+    order_id      INTEGER PRIMARY KEY REFERENCES orders(id),
+    user_id       INTEGER NOT NULL REFERENCES users(id),
+    sku_price_id  INTEGER NOT NULL REFERENCES sku_prices(id),
+    paid_fen      INTEGER NOT NULL,
+    price_fen     INTEGER NOT NULL,
+    quantity      INTEGER NOT NULL,
+    credit_fen    INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX price_protections_user ON price_protections(user_id, created_at);
+
+-- Margin over the pledge given back to a period's own-channel buyers as points, once a period.
+CREATE TABLE give_backs (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    period_from  INTEGER NOT NULL,
+    period_to    INTEGER NOT NULL,
+    excess_fen   INTEGER NOT NULL,
+    points       INTEGER NOT NULL,
+    buyers       INTEGER NOT NULL,
+    created_by   INTEGER NOT NULL REFERENCES users(id),
+    created_at   INTEGER NOT NULL,
+    UNIQUE (period_from, period_to)
+);
+
+-- A token scoped to reporting one channel's sales (NULL: the user's own full token).
+ALTER TABLE api_tokens ADD COLUMN channel_id INTEGER REFERENCES channels(id);
