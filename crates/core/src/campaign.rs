@@ -716,7 +716,7 @@ mod tests {
                 }
                 // A locked order is never refunded: only after-sales takes it back.
                 assert!(
-                    !(was_locked && !matches!(state, OrderState::Locked | OrderState::Returned)),
+                    !was_locked || matches!(state, OrderState::Locked | OrderState::Returned),
                     "left locked: {order:?} {event:?}"
                 );
                 assert!(!(released && state.holds_stock()), "took stock back: {order:?} {event:?}");

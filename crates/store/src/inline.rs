@@ -101,6 +101,7 @@ impl InlineReads {
                     Ok(crate::users::TokenRow {
                         user: user_from_row(row)?,
                         token_id: row.get("token_id")?,
+                        channel: row.get("channel_code")?,
                         revoked_at: row.get("revoked_at")?,
                         expires_at: row.get("token_expires_at")?,
                     })

@@ -198,12 +198,13 @@ impl Store {
         now: Millis,
     ) -> StoreResult<Vec<PriceProtection>> {
         let mut tx = self.write.begin().await?;
-        let claimed = sqlx::query("UPDATE sku_prices SET protected_at = $1 WHERE id = $2 AND protected_at IS NULL")
-            .bind(now)
-            .bind(drop.id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let claimed =
+            sqlx::query("UPDATE sku_prices SET protected_at = $1 WHERE id = $2 AND protected_at IS NULL")
+                .bind(now)
+                .bind(drop.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         if claimed == 0 || drop.channel_id != own_channel_id {
             tx.commit().await?;
             return Ok(Vec::new());
@@ -271,7 +272,12 @@ impl Store {
 
     /// What each buyer paid through the own channel over `[from, to)`, net of returns; buyers
     /// who paid nothing net are left out.
-    pub async fn own_buyers(&self, channel_id: i64, from: Millis, to: Millis) -> StoreResult<Vec<BuyerSpend>> {
+    pub async fn own_buyers(
+        &self,
+        channel_id: i64,
+        from: Millis,
+        to: Millis,
+    ) -> StoreResult<Vec<BuyerSpend>> {
         let rows = sqlx::query(
             "SELECT lo.user_id, CAST(SUM(x.quantity * x.unit_price_fen) AS BIGINT) AS paid FROM sales x \
              JOIN launch_orders lo ON lo.order_id = x.order_id \

@@ -247,9 +247,8 @@ async fn known_sales(
     rows: &[SaleRow<'_>],
 ) -> StoreResult<std::collections::HashSet<String>> {
     let placeholders = crate::placeholders(2, rows.len());
-    let sql = format!(
-        "SELECT external_id FROM sales WHERE channel_id = $1 AND external_id IN ({placeholders})"
-    );
+    let sql =
+        format!("SELECT external_id FROM sales WHERE channel_id = $1 AND external_id IN ({placeholders})");
     let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).bind(channel_id);
     for r in rows {
         q = q.bind(r.external_id);

@@ -45,6 +45,8 @@ pub enum TokenLookup {
     /// The token's owner, and the token's id (to record its use by).
     Valid {
         user: User,
+        /// For a channel token, the code of the one channel whose sales it may report.
+        channel: Option<String>,
         token_id: i64,
     },
     Expired,
@@ -55,6 +57,8 @@ pub enum TokenLookup {
 pub(crate) struct TokenRow {
     pub user: User,
     pub token_id: i64,
+    /// A channel token's channel code: it only reports that channel's sales.
+    pub channel: Option<String>,
     pub revoked_at: Option<i64>,
     pub expires_at: Millis,
 }
@@ -281,6 +285,38 @@ impl Store {
 
     // ---- API tokens ------------------------------------------------------------------
 
+    /// A token of `user_id` scoped to reporting one channel's sales.
+    pub async fn create_channel_token(
+        &self,
+        user_id: i64,
+        channel_id: i64,
+        name: &str,
+        token_hash: &str,
+        now: Millis,
+        expires_at: Millis,
+    ) -> StoreResult<ApiToken> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at, channel_id) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(now)
+        .bind(expires_at)
+        .bind(channel_id)
+        .fetch_one(&self.write)
+        .await?;
+        Ok(ApiToken {
+            id,
+            name: name.to_string(),
+            created_at: now,
+            expires_at,
+            last_used_at: None,
+            revoked: false,
+        })
+    }
+
     pub async fn create_api_token(
         &self,
         user_id: i64,
@@ -313,8 +349,9 @@ impl Store {
     pub async fn token_user(&self, token_hash: &str, now: Millis) -> StoreResult<TokenLookup> {
         let sql = TOKEN_USER_SQL.get_or_init(|| {
             format!(
-                "SELECT {USER_COLUMNS}, t.id AS token_id, t.expires_at AS token_expires_at, t.revoked_at \
-                 FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
+                "SELECT {USER_COLUMNS}, t.id AS token_id, t.expires_at AS token_expires_at, t.revoked_at, \
+                 c.code AS channel_code FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 LEFT JOIN channels c ON c.id = t.channel_id WHERE t.token_hash = $1"
             )
         });
         let found = match self.inline.as_ref().and_then(|inline| inline.token_user(sql, token_hash)) {
@@ -328,6 +365,7 @@ impl Store {
                     Some(row) => Some(TokenRow {
                         user: user_from_row(&row)?,
                         token_id: row.try_get("token_id")?,
+                        channel: row.try_get("channel_code")?,
                         revoked_at: row.try_get("revoked_at")?,
                         expires_at: row.try_get("token_expires_at")?,
                     }),
@@ -335,7 +373,7 @@ impl Store {
                 }
             }
         };
-        let Some(TokenRow { user, token_id, revoked_at, expires_at }) = found else {
+        let Some(TokenRow { user, token_id, channel, revoked_at, expires_at }) = found else {
             return Ok(TokenLookup::Invalid);
         };
         if revoked_at.is_some() {
@@ -344,7 +382,7 @@ impl Store {
         if expires_at <= now {
             return Ok(TokenLookup::Expired);
         }
-        Ok(TokenLookup::Valid { user, token_id })
+        Ok(TokenLookup::Valid { user, channel, token_id })
     }
 
     /// Records when several tokens (by id) were last used (the web layer buffers uses and

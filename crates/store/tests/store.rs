@@ -341,7 +341,7 @@ async fn auth_lookups_see_every_committed_change_at_once() {
         assert!(matches!(store.token_user("nope", 10).await.unwrap(), TokenLookup::Invalid));
         let token = store.create_api_token(fan, "app", "digest-1", 10, 1_000).await.unwrap();
         match store.token_user("digest-1", 10).await.unwrap() {
-            TokenLookup::Valid { user, token_id } => {
+            TokenLookup::Valid { user, token_id, .. } => {
                 assert_eq!(
                     (user.id, user.handle.as_str(), user.role, token_id),
                     (fan, "米粉", Role::Fan, token.id),

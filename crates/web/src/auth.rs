@@ -110,6 +110,14 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
 async fn authenticate_inner(state: &AppState, mut req: Request) -> Result<Request, WebError> {
     if let Some(token) = bearer(req.headers()) {
         let auth = sessions::authenticate_token(state, token).await?;
+        // A channel's token reports that channel's sales and opens nothing else, whatever the
+        // route: checked here, where every request passes.
+        if let AuthVia::ChannelToken { channel } = &auth.via {
+            let own_report = format!("/api/v1/channels/{channel}/sales");
+            if req.method() != Method::POST || req.uri().path() != own_report {
+                return Err(ErrorCode::ChannelTokenScope.into());
+            }
+        }
         req.extensions_mut().insert(auth);
         return Ok(req);
     }

@@ -19,8 +19,15 @@ pub struct Auth {
 
 #[derive(Clone, Debug)]
 pub enum AuthVia {
-    Session { token_hash: String, csrf: String },
+    Session {
+        token_hash: String,
+        csrf: String,
+    },
     Token,
+    /// A channel's token: it reports that channel's sales (its code here) and nothing else.
+    ChannelToken {
+        channel: String,
+    },
 }
 
 impl Auth {
@@ -52,9 +59,13 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 pub async fn authenticate_token(app: &App, token: &str) -> AppResult<Auth> {
     let now = app.now();
     match app.store.token_user(&token_digest(token), now).await? {
-        TokenLookup::Valid { user, token_id } => {
+        TokenLookup::Valid { user, channel, token_id } => {
             app.token_uses.note(token_id, now);
-            Ok(Auth { user, via: AuthVia::Token })
+            let via = match channel {
+                Some(channel) => AuthVia::ChannelToken { channel },
+                None => AuthVia::Token,
+            };
+            Ok(Auth { user, via })
         }
         TokenLookup::Expired => Err(AppError::new(ErrorCode::TokenExpired)),
         TokenLookup::Invalid => Err(AppError::new(ErrorCode::TokenInvalid)),
@@ -89,6 +100,24 @@ pub async fn end_session(app: &App, auth: Option<&Auth>) -> AppResult<()> {
         app.store.delete_session(token_hash).await?;
     }
     Ok(())
+}
+
+/// Issues a token that reports `channel_id`'s sales and nothing else: returns the secret
+/// (shown once) and its record.
+pub async fn issue_channel_token(
+    app: &App,
+    user: &User,
+    channel_id: i64,
+    name: &str,
+) -> AppResult<(String, ApiToken)> {
+    let secret = format!("cy_{}", random_token(32));
+    let now = app.now();
+    let expires = now + app.config.api_token_ttl.as_millis() as i64;
+    let record = app
+        .store
+        .create_channel_token(user.id, channel_id, name, &token_digest(&secret), now, expires)
+        .await?;
+    Ok((secret, record))
 }
 
 /// Issues an API token for `user`: returns the secret (shown once) and its record.

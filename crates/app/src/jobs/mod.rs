@@ -22,6 +22,8 @@ pub fn spawn_all(app: &App, deliverer: delivery::Deliverer) {
     spawn_every(Duration::from_secs(5), app, announce_open_waves);
     spawn_every(Duration::from_secs(15), app, send_launch_reminders);
     spawn_every(Duration::from_secs(5), app, sweep_launch_orders);
+    spawn_every(Duration::from_secs(5), app, post_own_orders);
+    spawn_every(Duration::from_secs(15), app, protect_prices);
     tokio::spawn(deliverer.run());
 }
 
@@ -135,6 +137,22 @@ async fn sweep_launch_orders(app: App) {
             "launch orders swept"
         ),
         Err(e) => tracing::warn!(error = %e, "sweeping launch orders failed"),
+    }
+}
+
+/// canyu's own sold and returned orders enter the sales ledger (checked every 5 s; each row
+/// once, whichever node writes it).
+async fn post_own_orders(app: App) {
+    if let Err(e) = crate::pricing::ledger::post_own_orders(&app).await {
+        tracing::warn!(error = %e, "posting own orders to the ledger failed");
+    }
+}
+
+/// Price changes are worked out for price protection once they take effect, scheduled ones
+/// included (checked every 15 s; each credit once).
+async fn protect_prices(app: App) {
+    if let Err(e) = crate::pricing::ledger::protect_prices(&app).await {
+        tracing::warn!(error = %e, "working out price protection failed");
     }
 }
 

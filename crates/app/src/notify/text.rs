@@ -137,7 +137,9 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
                     "was not paid in time; it is cancelled and its unit is back on sale",
                 ),
                 "cancelled" => ("已取消", "was cancelled"),
-                "returned" => ("已办理退货，货款将原路退回", "was returned; the money goes back the way it came"),
+                "returned" => {
+                    ("已办理退货，货款将原路退回", "was returned; the money goes back the way it came")
+                }
                 "in_production" => ("已开始生产", "is being built"),
                 "delivered" => ("已交付，感谢支持！", "was delivered; thank you!"),
                 _ => ("状态已更新", "changed"),
@@ -154,7 +156,10 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
             };
             let (credit, price) = (yuan("credit_fen"), yuan("price_fen"));
             match locale {
-                Locale::ZhCn => format!("价保：{sku} 降价到 {price}，你的订单 #{order} 获得差价补偿 {credit}。", sku = field("sku")),
+                Locale::ZhCn => format!(
+                    "价保：{sku} 降价到 {price}，你的订单 #{order} 获得差价补偿 {credit}。",
+                    sku = field("sku")
+                ),
                 Locale::En => format!(
                     "Price protection: {sku} now costs {price}; your order #{order} is credited the difference, {credit}.",
                     sku = field("sku")

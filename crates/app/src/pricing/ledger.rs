@@ -135,7 +135,12 @@ pub struct GiveBackOutcome {
 
 /// Turns a period's margin over the pledge into points for its own-channel buyers, pro rata
 /// to what each paid (net of returns), one point a yuan; recorded once per period (admins).
-pub async fn give_back(app: &App, auth: &Auth, from: Option<Millis>, to: Option<Millis>) -> AppResult<GiveBackOutcome> {
+pub async fn give_back(
+    app: &App,
+    auth: &Auth,
+    from: Option<Millis>,
+    to: Option<Millis>,
+) -> AppResult<GiveBackOutcome> {
     policy::require_role(auth, Role::Admin)?;
     post_own_orders(app).await?;
     let report = margin_report(app, auth, from, to).await?;
@@ -163,7 +168,13 @@ pub async fn give_back(app: &App, auth: &Auth, from: Option<Millis>, to: Option<
             now: app.now(),
         })
         .await?;
-    tracing::info!(id = give_back.id, points = give_back.points, buyers = give_back.buyers, by = auth.user.id, "margin given back");
+    tracing::info!(
+        id = give_back.id,
+        points = give_back.points,
+        buyers = give_back.buyers,
+        by = auth.user.id,
+        "margin given back"
+    );
     Ok(GiveBackOutcome { give_back, report })
 }
 

@@ -330,6 +330,24 @@ pub struct SalesOutcome {
     pub rejected: Vec<(usize, ErrorCode)>,
 }
 
+/// Issues a token that reports `code`'s sales and nothing else, for the channel's own system
+/// (staff). Returns the secret, shown once.
+pub async fn create_channel_token(
+    app: &App,
+    auth: &Auth,
+    code: &str,
+    name: &str,
+) -> AppResult<(String, canyu_store::ApiToken)> {
+    policy::require_role(auth, Role::Staff)?;
+    let channel = channel(app, code).await?;
+    let name = name.trim();
+    let name = if name.is_empty() { format!("{} sales", channel.code) } else { name_of(name, 60)? };
+    let (secret, token) =
+        crate::accounts::sessions::issue_channel_token(app, &auth.user, channel.id, &name).await?;
+    tracing::info!(channel = %channel.code, token = token.id, by = auth.user.id, "channel token issued");
+    Ok((secret, token))
+}
+
 /// Records a channel's sales: each row once by (channel, external id) — a row already in the
 /// ledger, or repeated earlier in the batch, is a duplicate and changes nothing; a bad row is
 /// rejected alone with its code while the good ones go in.
@@ -340,6 +358,11 @@ pub async fn record_sales(
     rows: Vec<SaleInput>,
 ) -> AppResult<SalesOutcome> {
     policy::require_role(auth, Role::Staff)?;
+    if let crate::accounts::AuthVia::ChannelToken { channel } = &auth.via
+        && channel != channel_code.trim()
+    {
+        return Err(ErrorCode::ChannelTokenScope.into());
+    }
     if rows.len() > MAX_SALES_ROWS {
         return Err(ErrorCode::TooManySalesRows.into());
     }
@@ -403,12 +426,15 @@ struct CostBooks {
 impl CostBooks {
     /// The SKU's unit cost at `at`.
     async fn cost(&mut self, app: &App, sku_id: i64, at: Millis) -> AppResult<i64> {
-        if !self.books.contains_key(&sku_id) {
-            let changes =
-                app.store.sku_costs(sku_id).await?.iter().map(|c| (c.effective_at, c.unit_cost_fen)).collect();
-            self.books.insert(sku_id, CostBook { changes });
+        if let Some(book) = self.books.get(&sku_id) {
+            return Ok(book.at(at));
         }
-        Ok(self.books.get(&sku_id).map_or(0, |book| book.at(at)))
+        let changes =
+            app.store.sku_costs(sku_id).await?.iter().map(|c| (c.effective_at, c.unit_cost_fen)).collect();
+        let book = CostBook { changes };
+        let cost = book.at(at);
+        self.books.insert(sku_id, book);
+        Ok(cost)
     }
 }
 

@@ -87,7 +87,7 @@ pub async fn logout(
     RequireAuth(auth): RequireAuth,
 ) -> WebResult<Response> {
     match &auth.via {
-        AuthVia::Token => {
+        AuthVia::Token | AuthVia::ChannelToken { .. } => {
             let token = headers
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())

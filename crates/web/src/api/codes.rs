@@ -161,6 +161,7 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
             ErrorCode::InvalidReservationRules,
             ErrorCode::InvalidSku,
             ErrorCode::InvalidTime,
+            ErrorCode::SkuCodeTaken,
             ErrorCode::UnknownProduct,
         ],
     ),
@@ -263,6 +264,18 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
     ("getSkuPrices", &[ErrorCode::Forbidden, ErrorCode::SkuNotFound]),
     ("recordChannelSales", &[ErrorCode::ChannelNotFound, ErrorCode::Forbidden, ErrorCode::TooManySalesRows]),
     ("getMarginReport", &[ErrorCode::Forbidden, ErrorCode::InvalidTime]),
+    (
+        "createGiveBack",
+        &[
+            ErrorCode::Forbidden,
+            ErrorCode::GiveBackExists,
+            ErrorCode::GiveBackOverlaps,
+            ErrorCode::InvalidTime,
+            ErrorCode::NoExcessToGiveBack,
+        ],
+    ),
+    ("listGiveBacks", &[ErrorCode::Forbidden]),
+    ("createChannelToken", &[ErrorCode::ChannelNotFound, ErrorCode::Forbidden, ErrorCode::InvalidName]),
     (
         "uploadImage",
         &[
@@ -502,6 +515,16 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
             ErrorCode::FCodeTypo,
             ErrorCode::FCodeWrongLength,
             ErrorCode::WaveCancelled,
+        ],
+    ),
+    (
+        "returnOrder",
+        &[
+            ErrorCode::Forbidden,
+            ErrorCode::InvalidOrderTransition,
+            ErrorCode::NotALaunchOrder,
+            ErrorCode::NotProductManager,
+            ErrorCode::OrderNotFound,
         ],
     ),
     (

@@ -60,6 +60,8 @@ fn layer_codes(operation: &Operation, write: bool) -> Vec<ErrorCode> {
         ErrorCode::Unauthenticated,
         ErrorCode::TokenInvalid,
         ErrorCode::TokenExpired,
+        // A channel's token opens its own sales report and nothing else.
+        ErrorCode::ChannelTokenScope,
         ErrorCode::ControlCharacter,
     ];
     if has_parameter_in(operation, ParameterIn::Path) {

@@ -60,6 +60,18 @@ pub async fn refund(
     act(&state, &auth, &id, OrderEvent::Refund).await
 }
 
+/// After-sales takes back a sold order (paid in full, or locked): the people who run the
+/// product only. The money goes back, and the sales ledger gets a reversing row.
+#[utoipa::path(post, path = "/orders/{id}/return", operation_id = "returnOrder", security(("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, description = "OK", body = LaunchView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody)))]
+pub async fn return_order(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+) -> WebResult<Json<LaunchView>> {
+    act(&state, &auth, &id, OrderEvent::Return).await
+}
+
 /// Cancels an order awaiting payment (the buyer, or the people who run the product, e.g.
 /// for a scalper's order). The unit goes back on sale.
 #[utoipa::path(post, path = "/orders/{id}/cancel", operation_id = "cancelOrder", security(("bearer" = [])), tag = "campaigns", params(("id" = i64, Path)),

@@ -65,6 +65,8 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(pricing::update_sku))
         .routes(routes!(pricing::set_price, pricing::price_book))
         .routes(routes!(pricing::margin_report))
+        .routes(routes!(pricing::create_channel_token))
+        .routes(routes!(pricing::create_give_back, pricing::list_give_backs))
         // A channel's report carries up to 10,000 rows: more than the router's 512 KB.
         .merge(
             OpenApiRouter::new()
@@ -81,6 +83,7 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(waves::show_order, launch_orders::rename))
         .routes(routes!(launch_orders::lock))
         .routes(routes!(launch_orders::refund))
+        .routes(routes!(launch_orders::return_order))
         .routes(routes!(launch_orders::cancel))
         .routes(routes!(launch_orders::simulated_payment))
         .routes(routes!(launch_orders::events))

@@ -30,7 +30,7 @@ pub struct NotificationView {
     /// `post.merged`, `post.unmerged`, `post.status`, `comment.official`, `post.shipped`,
     /// `beta.admitted`, `beta.rejected`, `beta.removed`, `wave.open`, `wave.cancelled`,
     /// `order.placed`, `order.state`, `order.hold_expiring`, `draw.entered`, `draw.won`,
-    /// `draw.lost`, `comment.reply`, `comment.new` or `launch.reminder`.
+    /// `draw.lost`, `comment.reply`, `comment.new`, `launch.reminder` or `order.price_protected`.
     pub kind: String,
     /// One line in the request's language.
     pub message: String,

@@ -351,6 +351,13 @@ pub async fn record_sales(
     }))
 }
 
+fn period_bound(raw: Option<&str>) -> WebResult<Option<canyu_core::Millis>> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => parse_rfc3339(r).map(Some).ok_or(WebError::from(ErrorCode::InvalidTime)),
+        None => Ok(None),
+    }
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MarginQuery {
@@ -417,25 +424,128 @@ pub async fn margin_report(
     RequireAuth(auth): RequireAuth,
     Query(q): Query<MarginQuery>,
 ) -> WebResult<Json<MarginReportView>> {
-    let time = |raw: Option<&str>| match raw.map(str::trim).filter(|r| !r.is_empty()) {
-        Some(r) => parse_rfc3339(r).map(Some).ok_or(WebError::from(ErrorCode::InvalidTime)),
-        None => Ok(None),
-    };
-    let report =
-        pricing::margin_report(&state, &auth, time(q.from.as_deref())?, time(q.to.as_deref())?).await?;
-    let t: MarginTotals = report.totals;
-    Ok(Json(MarginReportView {
-        from: rfc3339(report.from),
-        to: rfc3339(report.to),
-        revenue_fen: t.revenue_fen,
-        cost_fen: t.cost_fen,
-        channel_fees_fen: t.channel_fees_fen,
-        net_fen: t.net_fen(),
-        net_margin_bps: t.net_margin_bps(),
-        cap_bps: report.cap_bps,
-        excess_fen: t.excess_fen(report.cap_bps),
-        by_channel: report.by_channel.iter().map(MarginLineView::from).collect(),
-        by_tier: report.by_tier.iter().map(MarginLineView::from).collect(),
-        by_product: report.by_product.iter().map(MarginLineView::from).collect(),
-    }))
+    let report = pricing::margin_report(
+        &state,
+        &auth,
+        period_bound(q.from.as_deref())?,
+        period_bound(q.to.as_deref())?,
+    )
+    .await?;
+    Ok(Json(MarginReportView::from(&report)))
+}
+
+impl From<&pricing::MarginReport> for MarginReportView {
+    fn from(report: &pricing::MarginReport) -> Self {
+        let t: MarginTotals = report.totals;
+        MarginReportView {
+            from: rfc3339(report.from),
+            to: rfc3339(report.to),
+            revenue_fen: t.revenue_fen,
+            cost_fen: t.cost_fen,
+            channel_fees_fen: t.channel_fees_fen,
+            net_fen: t.net_fen(),
+            net_margin_bps: t.net_margin_bps(),
+            cap_bps: report.cap_bps,
+            excess_fen: t.excess_fen(report.cap_bps),
+            by_channel: report.by_channel.iter().map(MarginLineView::from).collect(),
+            by_tier: report.by_tier.iter().map(MarginLineView::from).collect(),
+            by_product: report.by_product.iter().map(MarginLineView::from).collect(),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GiveBackRequest {
+    /// RFC 3339; default the start of this calendar year in the site's time zone.
+    pub from: Option<String>,
+    /// RFC 3339, exclusive; default the start of next year.
+    pub to: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GiveBackView {
+    pub id: i64,
+    pub from: String,
+    pub to: String,
+    /// The margin over the pledge that was given back, in fen.
+    pub excess_fen: i64,
+    /// Points credited in all (one a yuan of the excess).
+    pub points: i64,
+    /// Own-channel buyers credited, each pro rata to what they paid.
+    pub buyers: i64,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+impl From<&canyu_app::model::GiveBack> for GiveBackView {
+    fn from(g: &canyu_app::model::GiveBack) -> Self {
+        GiveBackView {
+            id: g.id,
+            from: rfc3339(g.period_from),
+            to: rfc3339(g.period_to),
+            excess_fen: g.excess_fen,
+            points: g.points,
+            buyers: g.buyers,
+            created_by: g.created_by.clone(),
+            created_at: rfc3339(g.created_at),
+        }
+    }
+}
+
+/// Gives a period's margin over the pledge back to its own-channel buyers as points, pro rata
+/// to what each paid (admins; once per period: 409 `give_back_exists`, `give_back_overlaps`,
+/// or `no_excess_to_give_back` when the period is within the pledge).
+#[utoipa::path(post, path = "/pricing/give-backs", operation_id = "createGiveBack", security(("bearer" = [])), tag = "pricing", request_body = GiveBackRequest,
+    responses((status = 201, description = "Created", body = GiveBackView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
+pub async fn create_give_back(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    ApiJson(req): ApiJson<GiveBackRequest>,
+) -> WebResult<(StatusCode, Json<GiveBackView>)> {
+    let outcome = pricing::ledger::give_back(
+        &state,
+        &auth,
+        period_bound(req.from.as_deref())?,
+        period_bound(req.to.as_deref())?,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(GiveBackView::from(&outcome.give_back))))
+}
+
+/// Every give-back made, newest period first (staff).
+#[utoipa::path(get, path = "/pricing/give-backs", operation_id = "listGiveBacks", security(("bearer" = [])), tag = "pricing",
+    responses((status = 200, description = "OK", body = ItemsView<GiveBackView>), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody)))]
+pub async fn list_give_backs(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+) -> WebResult<Json<ItemsView<GiveBackView>>> {
+    let items = pricing::ledger::give_backs(&state, &auth).await?;
+    Ok(Json(ItemsView { items: items.iter().map(GiveBackView::from).collect() }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NewChannelTokenRequest {
+    /// A label to recognise the token by (default "<code> sales").
+    pub name: Option<String>,
+}
+
+/// Issues a token for the channel's own system: it reports this channel's sales
+/// (`POST /channels/{code}/sales`) and is refused everywhere else with 403
+/// `channel_token_scope` (staff). Revoked like any token of its issuer (`DELETE /me/tokens/{id}`).
+#[utoipa::path(post, path = "/channels/{code}/tokens", operation_id = "createChannelToken", security(("bearer" = [])), tag = "pricing", params(("code" = String, Path)), request_body = NewChannelTokenRequest,
+    responses((status = 201, description = "Created", body = crate::api::auth::NewTokenView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
+pub async fn create_channel_token(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(code): Path<String>,
+    ApiJson(req): ApiJson<NewChannelTokenRequest>,
+) -> WebResult<(StatusCode, Json<crate::api::auth::NewTokenView>)> {
+    let (token, record) =
+        pricing::create_channel_token(&state, &auth, &code, req.name.as_deref().unwrap_or_default()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::api::auth::NewTokenView { record: crate::api::views::TokenView::from(&record), token }),
+    ))
 }

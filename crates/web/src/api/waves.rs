@@ -136,6 +136,33 @@ pub struct OrderView {
     pub url: String,
     /// The deposit terms and state, for an order in a launch campaign's wave.
     pub launch: Option<LaunchView>,
+    /// 价保: the credit this order got when the price dropped after it was bought.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_protection: Option<PriceProtectionView>,
+}
+
+/// A price-protection credit: the difference between what was paid and the lower price,
+/// times the quantity.
+#[derive(Serialize, ToSchema)]
+pub struct PriceProtectionView {
+    pub paid_fen: i64,
+    /// The own channel's price that triggered it.
+    pub price_fen: i64,
+    pub quantity: i64,
+    pub credit_fen: i64,
+    pub credited_at: String,
+}
+
+impl From<&canyu_app::model::PriceProtection> for PriceProtectionView {
+    fn from(p: &canyu_app::model::PriceProtection) -> Self {
+        PriceProtectionView {
+            paid_fen: p.paid_fen,
+            price_fen: p.price_fen,
+            quantity: p.quantity,
+            credit_fen: p.credit_fen,
+            credited_at: rfc3339(p.created_at),
+        }
+    }
 }
 
 impl OrderView {
@@ -148,6 +175,7 @@ impl OrderView {
             created_at: rfc3339(o.created_at),
             url: format!("/api/v1/orders/{}", o.id),
             launch: launch.map(LaunchView::of),
+            price_protection: None,
         }
     }
 }
@@ -159,7 +187,8 @@ pub struct LaunchView {
     pub sku: String,
     /// `full`, `small` or `big`.
     pub kind: String,
-    /// `awaiting_payment`, `paid`, `deposited`, `locked`, `refunded`, `expired` or `cancelled`.
+    /// `awaiting_payment`, `paid`, `deposited`, `locked`, `refunded`, `expired`, `cancelled` or
+    /// `returned` (taken back by after-sales).
     pub state: String,
     /// Due (or paid), in fen.
     pub amount_fen: i64,
@@ -393,6 +422,7 @@ pub async fn order(
         created_at: rfc3339(o.created_at_ms),
         url: format!("/api/v1/orders/{}", o.order_id),
         launch: ordered.launch.as_ref().map(LaunchView::of),
+        price_protection: None,
     };
     let mut res = (StatusCode::CREATED, [(header::LOCATION, view.url.clone())], Json(view)).into_response();
     if ordered.replay {
@@ -437,7 +467,11 @@ pub async fn show_order(
 ) -> WebResult<Json<OrderView>> {
     let order = waves::order(&state, &auth, parse_id(&id, ErrorCode::OrderNotFound)?).await?;
     let launch = canyu_app::campaigns::launch_orders::launch_order(&state, order.id).await?;
-    Ok(Json(OrderView::of(&order, launch.as_ref())))
+    let protection = canyu_app::pricing::ledger::order_protection(&state, order.id).await?;
+    Ok(Json(OrderView {
+        price_protection: protection.as_ref().map(PriceProtectionView::from),
+        ..OrderView::of(&order, launch.as_ref())
+    }))
 }
 
 #[derive(Serialize, ToSchema)]
