@@ -971,6 +971,6 @@ mod tests {
         for key in setting_names() {
             assert!(readme.contains(&format!("`{key}`")), "README's TOML names miss {key}");
         }
-        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 29);
+        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 30);
     }
 }

@@ -120,7 +120,7 @@ error_codes! {
     InvalidPerFanLimit = "invalid_per_fan_limit", 422, "每人限购须为 1 到 100。", "The per-fan limit must be 1 to 100.";
     InvalidWaveWindow = "invalid_wave_window", 422, "一轮须在开始之后结束，最长 90 天。", "A wave ends after it starts, at most 90 days later.";
     InvalidEligibility = "invalid_eligibility", 422, "资格须为 everyone、beta、fcode、reservation（须指定发布活动），或 min_level 加 1 到 6 的等级。", "Eligibility must be everyone, beta, fcode, reservation (with a campaign), or min_level with a level from 1 to 6.";
-    InvalidChannels = "invalid_channels", 422, "渠道只能是 online、partners、offline，且数量之和须等于总数。", "Channels must be online, partners or offline, with units adding up to the quantity.";
+    InvalidChannels = "invalid_channels", 422, "渠道须是已登记的渠道代码（如 online），且各渠道数量之和须等于总数。", "Channels must be codes of registered channels (such as online), with units adding up to the quantity.";
     WaveNotFound = "wave_not_found", 404, "没有这一轮发售。", "No such wave.";
     WaveNotStarted = "wave_not_started", 409, "这一轮还没开始。", "This wave has not started yet.";
     WaveEnded = "wave_ended", 409, "这一轮已经结束了。", "This wave has ended.";

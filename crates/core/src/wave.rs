@@ -88,10 +88,6 @@ impl Eligibility {
     }
 }
 
-/// Sales channels a wave's quantity may be split across. Orders through canyu's API are the
-/// brand's own online store; the other allocations are reported for the partners to sell.
-pub const CHANNELS: [&str; 3] = ["online", "partners", "offline"];
-
 /// A validated wave definition, before it is stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WaveRules {
@@ -102,7 +98,9 @@ pub struct WaveRules {
     pub starts_at: Millis,
     pub ends_at: Millis,
     pub eligibility: Eligibility,
-    /// Units per channel, summing to `quantity`; empty: all of it online.
+    /// Units per channel (codes of the channel registry, checked by the use case), summing to
+    /// `quantity`; empty: all of it online. Orders through canyu are the own channel's
+    /// (`online`); the other channels' units are theirs to sell.
     pub channels: BTreeMap<String, i64>,
     /// Of the online units, those kept for F-code holders (the F-code lane): sold only to
     /// orders that use a code, even when the general stock is gone. 0 by default.
@@ -137,7 +135,7 @@ impl WaveRules {
             return Err(ErrorCode::InvalidWaveWindow);
         }
         if !channels.is_empty()
-            && (channels.keys().any(|c| !CHANNELS.contains(&c.as_str()))
+            && (channels.keys().any(|c| crate::pricing::parse_channel_code(c).as_deref() != Ok(c.as_str()))
                 || channels.values().any(|&n| n < 0)
                 // Checked: units near i64::MAX would wrap around to the quantity.
                 || channels.values().try_fold(0i64, |sum, &n| sum.checked_add(n)) != Some(quantity))

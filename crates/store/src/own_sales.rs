@@ -146,7 +146,7 @@ impl Store {
         now: Millis,
     ) -> StoreResult<usize> {
         let mut tx = self.write.begin().await?;
-        let inserted = insert_sales(&mut tx, channel_id, rows, now).await?;
+        let inserted = insert_sales(&mut tx, self.backend(), channel_id, rows, now).await?;
         for r in rows {
             sqlx::query("UPDATE launch_orders SET ledger = $1 WHERE order_id = $2 AND ledger = $3")
                 .bind(ledger)

@@ -535,8 +535,18 @@ async fn staff_add_stock_to_a_wave_or_take_back_units_not_sold() {
         assert_eq!(order(&app, id, &fans[32], "k", None).await.0, 201);
         assert_eq!(order(&app, id, &fans[33], "k", None).await.0, 409);
 
-        // A wave split across channels: added and taken-back units are online units.
+        // A wave split across channels of the registry: added and taken-back units are online units.
         let split = with_channels(wave_body(10, t - MIN, t + 60 * MIN), json!({"online": 6, "offline": 4}));
+        let (s, b) = app.post("/api/v1/waves", Some(&staff), split.clone()).await;
+        assert_eq!((s, error_code(&b)), (422, "invalid_channels"), "no channel `offline` yet");
+        let (s, b) = app
+            .post(
+                "/api/v1/channels",
+                Some(&staff),
+                json!({"code": "offline", "name": "小米之家", "kind": "own_store", "city": "北京"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
         let (s, w) = app.post("/api/v1/waves", Some(&staff), split).await;
         assert_eq!(s, 201, "{w}");
         let (s, b) = set_quantity(&app, &staff, &w, 3).await;

@@ -49,6 +49,13 @@ pub async fn create(app: &App, auth: &Auth, input: WaveInput) -> AppResult<Wave>
     if !can_manage(app, auth, product.id).await? {
         return Err(ErrorCode::NotProductManager.into());
     }
+    // A wave's units go to channels of the registry (`POST /channels`).
+    if !rules.channels.is_empty() {
+        let known = app.store.channels().await?;
+        if rules.channels.keys().any(|code| !known.iter().any(|c| &c.code == code)) {
+            return Err(ErrorCode::InvalidChannels.into());
+        }
+    }
     match (input.campaign, rules.eligibility) {
         (Some(campaign), _) => {
             crate::campaigns::check_wave_campaign(app, product.id, campaign, &rules).await?

@@ -10,6 +10,17 @@ CREATE INDEX launch_orders_ledger ON launch_orders(ledger, state);
 ALTER TABLE sales ADD COLUMN order_id BIGINT REFERENCES orders(id);
 CREATE INDEX sales_order ON sales(order_id);
 
+-- Waves split their units across channels of the registry: the two fixed names waves could
+-- use before it existed become channels, where a wave used them.
+INSERT INTO channels (code, name, kind, fee_bps, created_at)
+SELECT 'partners', '合作伙伴', 'partner_online', 0, 0
+WHERE EXISTS (SELECT 1 FROM waves WHERE channels LIKE '%"partners"%')
+  AND NOT EXISTS (SELECT 1 FROM channels WHERE code = 'partners');
+INSERT INTO channels (code, name, kind, fee_bps, created_at)
+SELECT 'offline', '线下门店', 'own_store', 0, 0
+WHERE EXISTS (SELECT 1 FROM waves WHERE channels LIKE '%"offline"%')
+  AND NOT EXISTS (SELECT 1 FROM channels WHERE code = 'offline');
+
 -- Campaign SKUs refer to catalog SKUs by code: a campaign that declared a code the catalog
 -- does not have yet made one (cost unknown until staff enter it).
 INSERT INTO skus (product_id, code, name, tier, unit_cost_fen, created_at, updated_at)

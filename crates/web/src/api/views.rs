@@ -481,26 +481,6 @@ string_enum_schema!(
     canyu_core::campaign::OrderKind::ALL.map(|kind| kind.as_str())
 );
 
-/// `ChannelUnits` in the document: a wave's units per sales channel. The server reads a map
-/// and refuses other channel names with `invalid_channels`; the document names the three.
-#[derive(serde::Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[allow(dead_code)] // Only its schema is used.
-pub struct ChannelUnits {
-    /// Sold through canyu's own orders.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 10000000)]
-    online: i64,
-    /// Kept for partner shops.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 10000000)]
-    partners: i64,
-    /// Kept for the brand's own stores.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 10000000)]
-    offline: i64,
-}
-
 string_enum_schema!(
     /// `ErrorCode` in the document: every `canyu_core::ErrorCode::as_str()`.
     ErrorCode,

@@ -47,10 +47,11 @@ pub struct NewWaveRequest {
     /// 1–6, with `eligibility: "min_level"`.
     #[schema(minimum = 1, maximum = 6)]
     pub min_level: Option<i64>,
-    /// Units per sales channel (`online`, `partners`, `offline`), adding up to `quantity`;
-    /// orders through this API sell the `online` units. Absent: all units online.
+    /// Units per sales channel, by the codes of the channel registry (`GET /channels`), adding
+    /// up to `quantity`, e.g. `{"online": 700, "jd": 300}`; orders through this API sell the
+    /// `online` units. Absent: all units online. An unregistered code: `invalid_channels`.
     #[serde(default)]
-    #[schema(value_type = crate::api::views::ChannelUnits)]
+    #[schema(value_type = std::collections::HashMap<String, i64>)]
     pub channels: BTreeMap<String, i64>,
     /// Of the online units, those kept for F-code holders (0 by default): sold only to
     /// orders with an F-code, even when the rest is sold out.

@@ -65,6 +65,10 @@ pub struct OrderText {
     pub rename: &'static str,
     pub history: &'static str,
     pub lock_note: &'static str,
+    pub price_protection: &'static str,
+    pub price_now: &'static str,
+    pub return_order: &'static str,
+    pub return_note: &'static str,
 }
 
 const ZH: OrderText = OrderText {
@@ -83,6 +87,10 @@ const ZH: OrderText = OrderText {
     rename: "修改购买人",
     history: "订单记录",
     lock_note: "锁单后不能退订，购买人姓名不能再改，订单按锁单时间进入排产。",
+    price_protection: "价保补偿",
+    price_now: "现价",
+    return_order: "办理退货（售后）",
+    return_note: "售后退货：货款原路退回，销售台账记一笔冲销。",
 };
 
 const EN: OrderText = OrderText {
@@ -101,6 +109,10 @@ const EN: OrderText = OrderText {
     rename: "Change buyer",
     history: "History",
     lock_note: "Once locked there is no refund, the buyer's name is frozen, and the order is built in lock order.",
+    price_protection: "Price protection",
+    price_now: "now",
+    return_order: "Take back (after-sales)",
+    return_note: "After-sales return: the money goes back and the sales ledger gets a reversing row.",
 };
 
 pub(super) fn state_label(locale: Locale, state: OrderState) -> &'static str {
@@ -153,6 +165,10 @@ pub struct LaunchOrderPage {
     pub can_lock: bool,
     pub can_refund: bool,
     pub can_rename: bool,
+    /// Staff who run the product may take a sold order back (after-sales).
+    pub can_return: bool,
+    /// 价保: the credit and the price that triggered it, in yuan.
+    pub price_protection: Option<(String, String)>,
     pub events: Vec<EventRow>,
     pub error: Option<String>,
 }
@@ -194,6 +210,11 @@ async fn render(
         })
         .collect();
     let awaiting = order.state == OrderState::AwaitingPayment;
+    let sold = matches!(order.state, OrderState::Paid | OrderState::Locked);
+    let can_return = sold && canyu_app::policy::can_manage(state, auth, campaign.product_id).await?;
+    let price_protection = canyu_app::pricing::ledger::order_protection(state, id)
+        .await?
+        .map(|p| (format_yuan(p.credit_fen), format_yuan(p.price_fen)));
     let page = LaunchOrderPage {
         t: cx.t,
         b: match cx.locale {
@@ -221,6 +242,8 @@ async fn render(
         can_lock: own && deposited,
         can_refund: own && deposited && refund_open,
         can_rename: own && order.state.buyer_editable(),
+        can_return,
+        price_protection,
         events,
         error,
     };
@@ -256,6 +279,7 @@ pub async fn act(
         "cancel" => launch::act(&state, auth, id, OrderEvent::Cancel).await,
         "lock" => launch::act(&state, auth, id, OrderEvent::Lock).await,
         "refund" => launch::act(&state, auth, id, OrderEvent::Refund).await,
+        "return" => launch::act(&state, auth, id, OrderEvent::Return).await,
         "rename" => launch::rename(&state, auth, id, &form.buyer_name).await,
         _ => return Err(WebError::from(ErrorCode::NotFound)),
     };
