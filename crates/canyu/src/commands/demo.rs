@@ -163,11 +163,12 @@ pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
     store.backfill_points().await?;
     import_beta_groups(store, forum, &product_ids).await?;
     import_waves(store, forum, &product_ids, &user_ids).await?;
-    import_campaigns(store, forum, &product_ids, &user_ids).await?;
-    import_moderation(store, forum, &post_ids, &user_ids).await?;
+    // The catalog first: the campaigns sell its SKUs (at the cost it knows).
     if let Some(staff) = forum.users.iter().position(|u| u.handle == DEMO_STAFF_HANDLE) {
         super::demo_pricing::load(store, &product_ids, user_ids[staff], 2026).await?;
     }
+    import_campaigns(store, forum, &product_ids, &user_ids).await?;
+    import_moderation(store, forum, &post_ids, &user_ids).await?;
     Ok(())
 }
 
@@ -264,19 +265,33 @@ async fn import_campaigns(
     let staff = user_ids[staff];
     let now = canyu_app::now_millis();
     let (hour, day) = (3_600_000, 86_400_000);
+    // (slug, title, schedule, selling, (code, price) of the standard and Max editions).
     let campaigns = [
-        ("xiaomi-su7", "小米 SU7 上市", (now - 3 * day, now - day, now - hour, now + 2 * day), true),
-        ("xiaomi-yu7", "小米 YU7 发布会", (now - hour, now + 3 * day, now + 3 * day, now + 10 * day), false),
+        (
+            "xiaomi-su7",
+            "小米 SU7 上市",
+            (now - 3 * day, now - day, now - hour, now + 2 * day),
+            true,
+            [("SU7-STD", 21_590_000), ("SU7-MAX", 29_990_000)],
+        ),
+        (
+            "xiaomi-yu7",
+            "小米 YU7 发布会",
+            (now - hour, now + 3 * day, now + 3 * day, now + 10 * day),
+            false,
+            [("YU7-STD", 25_350_000), ("YU7-MAX", 32_990_000)],
+        ),
     ];
-    for (slug, title, (teaser, reveal, opens, closes), selling) in campaigns {
+    for (slug, title, (teaser, reveal, opens, closes), selling, [(std, std_price), (max, max_price)]) in
+        campaigns
+    {
         let Some(&product_id) = product_ids.get(slug) else { continue };
         let schedule = Schedule::parse(teaser, reveal, opens, closes).map_err(|e| e.to_string())?;
         let reservations = ReservationRules::parse(&schedule, Some(now), Some(50), Some(100), None, None)
             .map_err(|e| e.to_string())?;
         let skus = [
-            Sku::parse("std", "标准版", 21_590_000, Some(500_000), Some(500_000))
-                .map_err(|e| e.to_string())?,
-            Sku::parse("max", "Max", 29_990_000, None, Some(500_000)).map_err(|e| e.to_string())?,
+            Sku::parse(std, "标准版", std_price, Some(500_000), Some(500_000)).map_err(|e| e.to_string())?,
+            Sku::parse(max, "Max", max_price, None, Some(500_000)).map_err(|e| e.to_string())?,
         ];
         let campaign = store
             .create_campaign(&canyu_store::NewCampaign {
@@ -292,7 +307,7 @@ async fn import_campaigns(
             .await?;
         if selling {
             let rules = WaveRules::parse(
-                Some("std"),
+                Some(std),
                 10_000,
                 "fcfs",
                 Some(1),

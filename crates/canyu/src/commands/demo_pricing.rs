@@ -42,7 +42,7 @@ const CHANNELS: [DemoChannel; 5] = [
 ];
 
 /// (product, code, name, tier, price in fen, cost in fen).
-const SKUS: [(&str, &str, &str, &str, i64, i64); 14] = [
+const SKUS: [(&str, &str, &str, &str, i64, i64); 15] = [
     ("xiaomi-15-ultra", "15U-12-256", "15 Ultra 12+256", "upper", 649_900, 622_000),
     ("xiaomi-15-ultra", "15U-16-1T", "15 Ultra 16+1T", "flagship", 799_900, 765_000),
     ("redmi-k80", "K80-12-256", "K80 12+256", "mid", 249_900, 239_000),
@@ -51,6 +51,7 @@ const SKUS: [(&str, &str, &str, &str, i64, i64); 14] = [
     ("xiaomi-su7", "SU7-PRO", "SU7 Pro", "upper", 24_590_000, 23_500_000),
     ("xiaomi-su7", "SU7-MAX", "SU7 Max", "flagship", 29_990_000, 28_600_000),
     ("xiaomi-yu7", "YU7-STD", "YU7 标准版", "upper", 25_350_000, 24_200_000),
+    ("xiaomi-yu7", "YU7-MAX", "YU7 Max", "flagship", 32_990_000, 31_500_000),
     ("mijia-robot-vacuum", "VAC-X20", "扫拖机器人 X20", "mid", 299_900, 287_000),
     ("mijia-air-conditioner", "AC-15P", "巨省电 1.5 匹", "entry", 229_900, 220_500),
     ("xiaomi-band-9", "BAND9-STD", "手环 9 标准版", "entry", 24_900, 23_800),
