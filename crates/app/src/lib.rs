@@ -66,5 +66,5 @@ pub mod model {
         Reservation, ReserveOutcome, Revision, Sku, Sort, StatusChange, Transition, UnmergeOutcome, User,
         VoteOutcome, Wave, Webhook,
     };
-    pub use canyu_store::{GiveBack, PriceProtection};
+    pub use canyu_store::{ChannelStock, GiveBack, PriceProtection, StockTransfer};
 }

@@ -242,6 +242,10 @@ error_codes! {
     InvalidPriceReason = "invalid_price_reason", 422, "请写明调价原因（1–200 个字）。", "Give the reason for the price (1-200 characters).";
     TooManySalesRows = "too_many_sales_rows", 422, "一次最多报 10,000 行销售记录，请分批提交。", "At most 10,000 sales rows at a time; send them in batches.";
     InvalidSalesRow = "invalid_sales_row", 422, "销售记录不完整：需要 external_id（1–100 个字，不以 canyu: 开头）、sku、数量（1–100,000）、单价（分，最多 10 亿分）和成交时间。", "A sales row needs external_id (1-100 characters, not starting with canyu:), sku, quantity (1-100,000), unit_price_fen (at most 1,000,000,000) and sold_at.";
+    TransferExceedsStock = "transfer_exceeds_stock", 409, "调出渠道剩余的库存不够这次调拨。", "The source channel has fewer unsold units than the transfer asks for.";
+    AllocationBelowSold = "allocation_below_sold", 409, "分配给渠道的数量不能少于它已卖出的数量。", "A channel's allocation cannot be below what it already sold.";
+    InvalidUnits = "invalid_units", 422, "数量须为 0 到 1,000 万之间的整数（调拨至少 1 件）。", "Units are whole numbers from 0 to 10,000,000 (a transfer moves at least 1).";
+    InvalidTransfer = "invalid_transfer", 422, "调拨须在两个不同的渠道之间进行。", "A transfer goes between two different channels.";
     GiveBackExists = "give_back_exists", 409, "这个时段的利润返还已经发放过了。", "The give-back for this period was already made.";
     GiveBackOverlaps = "give_back_overlaps", 409, "这个时段与已发放返还的时段重叠。", "This period overlaps a period already given back.";
     NoExcessToGiveBack = "no_excess_to_give_back", 409, "这个时段的净利率没有超过承诺的上限，没有可返还的利润。", "Net margin in this period is within the pledge: there is nothing to give back.";

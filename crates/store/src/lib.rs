@@ -3,6 +3,7 @@
 //! driver; the schema differs per backend only where the SQL must (identity columns, float
 //! type), so each backend has its own migrations folder.
 
+mod allocations;
 mod beta;
 mod campaigns;
 mod catalog;
@@ -28,6 +29,7 @@ pub mod testing;
 mod users;
 mod waves;
 
+pub use allocations::{ChannelStock, NewTransfer, StockTransfer};
 pub use beta::{BetaGroup, BetaMembership, JudgedWeek};
 pub use campaigns::{Campaign, NewCampaign, Reservation, ReserveOutcome};
 pub use catalog::{Category, NewProduct, Product, ProductUpdate};

@@ -24,6 +24,7 @@ pub fn spawn_all(app: &App, deliverer: delivery::Deliverer) {
     spawn_every(Duration::from_secs(5), app, sweep_launch_orders);
     spawn_every(Duration::from_secs(5), app, post_own_orders);
     spawn_every(Duration::from_secs(15), app, protect_prices);
+    spawn_every(Duration::from_secs(15), app, run_due_transfers);
     tokio::spawn(deliverer.run());
 }
 
@@ -153,6 +154,14 @@ async fn post_own_orders(app: App) {
 async fn protect_prices(app: App) {
     if let Err(e) = crate::pricing::ledger::protect_prices(&app).await {
         tracing::warn!(error = %e, "working out price protection failed");
+    }
+}
+
+/// Scheduled stock transfers between channels run at their time (checked every 15 s; each
+/// once).
+async fn run_due_transfers(app: App) {
+    if let Err(e) = crate::pricing::stock::run_due_transfers(&app).await {
+        tracing::warn!(error = %e, "running scheduled stock transfers failed");
     }
 }
 

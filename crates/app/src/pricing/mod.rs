@@ -17,6 +17,7 @@ use canyu_store::{Channel, NewChannel, NewPrice, NewSku, PriceChange, SaleRow, S
 use std::collections::{HashMap, HashSet};
 
 pub mod ledger;
+pub mod stock;
 
 const DAY_MS: Millis = 24 * 60 * 60 * 1000;
 /// Units one sales row may carry.

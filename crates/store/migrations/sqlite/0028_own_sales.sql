@@ -66,3 +66,34 @@ CREATE TABLE give_backs (
 
 -- A token scoped to reporting one channel's sales (NULL: the user's own full token).
 ALTER TABLE api_tokens ADD COLUMN channel_id INTEGER REFERENCES channels(id);
+
+-- Channel stock: the units of a SKU each channel has been given to sell (what it has left is
+-- this less what the ledger says it sold).
+CREATE TABLE sku_allocations (
+    sku_id      INTEGER NOT NULL REFERENCES skus(id),
+    channel_id  INTEGER NOT NULL REFERENCES channels(id),
+    units       INTEGER NOT NULL,
+    updated_by  INTEGER NOT NULL REFERENCES users(id),
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (sku_id, channel_id)
+);
+
+-- Every change to allocations: 'set' by staff (to_channel's new units; moved the change), or
+-- a 'transfer' of unsold units between channels, now or scheduled (due_at; units NULL: all the
+-- source has left at that time). done_at is set when it happened, moved to what moved.
+CREATE TABLE stock_transfers (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    sku_id           INTEGER NOT NULL REFERENCES skus(id),
+    kind             TEXT NOT NULL,
+    from_channel_id  INTEGER REFERENCES channels(id),
+    to_channel_id    INTEGER NOT NULL REFERENCES channels(id),
+    units            INTEGER,
+    moved            INTEGER,
+    reason           TEXT NOT NULL,
+    due_at           INTEGER NOT NULL,
+    done_at          INTEGER,
+    created_by       INTEGER NOT NULL REFERENCES users(id),
+    created_at       INTEGER NOT NULL
+);
+CREATE INDEX stock_transfers_due ON stock_transfers(done_at, due_at);
+CREATE INDEX stock_transfers_sku ON stock_transfers(sku_id, id);

@@ -275,6 +275,33 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
         ],
     ),
     ("listGiveBacks", &[ErrorCode::Forbidden]),
+    ("getSkuAllocations", &[ErrorCode::Forbidden, ErrorCode::SkuNotFound]),
+    (
+        "setSkuAllocations",
+        &[
+            ErrorCode::AllocationBelowSold,
+            ErrorCode::ChannelNotFound,
+            ErrorCode::Forbidden,
+            ErrorCode::InvalidUnits,
+            ErrorCode::NotProductManager,
+            ErrorCode::NoteTooLong,
+            ErrorCode::SkuNotFound,
+        ],
+    ),
+    (
+        "createStockTransfer",
+        &[
+            ErrorCode::ChannelNotFound,
+            ErrorCode::Forbidden,
+            ErrorCode::InvalidTime,
+            ErrorCode::InvalidTransfer,
+            ErrorCode::InvalidUnits,
+            ErrorCode::NotProductManager,
+            ErrorCode::NoteTooLong,
+            ErrorCode::SkuNotFound,
+            ErrorCode::TransferExceedsStock,
+        ],
+    ),
     ("createChannelToken", &[ErrorCode::ChannelNotFound, ErrorCode::Forbidden, ErrorCode::InvalidName]),
     (
         "uploadImage",

@@ -66,6 +66,8 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(pricing::set_price, pricing::price_book))
         .routes(routes!(pricing::margin_report))
         .routes(routes!(pricing::create_channel_token))
+        .routes(routes!(pricing::stock, pricing::set_allocations))
+        .routes(routes!(pricing::create_transfer))
         .routes(routes!(pricing::create_give_back, pricing::list_give_backs))
         // A channel's report carries up to 10,000 rows: more than the router's 512 KB.
         .merge(

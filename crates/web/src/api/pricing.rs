@@ -549,3 +549,156 @@ pub async fn create_channel_token(
         Json(crate::api::auth::NewTokenView { record: crate::api::views::TokenView::from(&record), token }),
     ))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct ChannelStockView {
+    pub channel: String,
+    #[schema(value_type = crate::api::views::ChannelKind)]
+    pub kind: String,
+    /// Units given to the channel so far.
+    pub allocated: i64,
+    /// Units the ledger says it sold, net of returns.
+    pub sold: i64,
+    /// allocated − sold.
+    pub remaining: i64,
+    /// sold / allocated in basis points (0 without an allocation).
+    pub sell_through_bps: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StockTransferView {
+    pub id: i64,
+    /// `set` (staff set the channel's allocation) or `transfer`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    pub to: String,
+    /// Asked for (for `set`: the new allocation); absent: all the source had left.
+    pub units: Option<i64>,
+    /// What moved (for `set`: the change), once done.
+    pub moved: Option<i64>,
+    pub reason: String,
+    pub due_at: String,
+    pub done_at: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+impl From<&canyu_app::model::StockTransfer> for StockTransferView {
+    fn from(t: &canyu_app::model::StockTransfer) -> Self {
+        StockTransferView {
+            id: t.id,
+            kind: t.kind.clone(),
+            from: t.from.clone(),
+            to: t.to.clone(),
+            units: t.units,
+            moved: t.moved,
+            reason: t.reason.clone(),
+            due_at: rfc3339(t.due_at),
+            done_at: t.done_at.map(rfc3339),
+            created_by: t.created_by.clone(),
+            created_at: rfc3339(t.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StockView {
+    pub sku: String,
+    pub channels: Vec<ChannelStockView>,
+    /// Changes to the allocations, newest first.
+    pub transfers: Vec<StockTransferView>,
+}
+
+impl From<&pricing::stock::StockBook> for StockView {
+    fn from(b: &pricing::stock::StockBook) -> Self {
+        StockView {
+            sku: b.sku.code.clone(),
+            channels: b
+                .channels
+                .iter()
+                .map(|c| ChannelStockView {
+                    channel: c.channel.clone(),
+                    kind: c.kind.clone(),
+                    allocated: c.allocated,
+                    sold: c.sold,
+                    remaining: c.remaining(),
+                    sell_through_bps: if c.allocated > 0 { c.sold * 10_000 / c.allocated } else { 0 },
+                })
+                .collect(),
+            transfers: b.transfers.iter().map(StockTransferView::from).collect(),
+        }
+    }
+}
+
+/// A SKU's stock per channel: allocated, sold (from the ledger), left, sell-through; and the
+/// log of allocations and transfers (staff).
+#[utoipa::path(get, path = "/skus/{code}/allocations", operation_id = "getSkuAllocations", security(("bearer" = [])), tag = "pricing", params(("code" = String, Path)),
+    responses((status = 200, description = "OK", body = StockView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+pub async fn stock(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(code): Path<String>,
+) -> WebResult<Json<StockView>> {
+    let book = pricing::stock::stock(&state, &auth, &code).await?;
+    Ok(Json(StockView::from(&book)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AllocationsRequest {
+    /// Units given to each listed channel so far (0–10,000,000), e.g. `{"online": 5000, "jd": 2000}`;
+    /// channels not listed keep theirs.
+    #[schema(value_type = std::collections::HashMap<String, i64>)]
+    pub allocations: std::collections::BTreeMap<String, i64>,
+    pub reason: Option<String>,
+}
+
+/// Sets channels' allocations of a SKU (staff who manage its product); below what a channel
+/// already sold: 409 `allocation_below_sold`, nothing changed.
+#[utoipa::path(put, path = "/skus/{code}/allocations", operation_id = "setSkuAllocations", security(("bearer" = [])), tag = "pricing", params(("code" = String, Path)), request_body = AllocationsRequest,
+    responses((status = 200, description = "OK", body = StockView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
+pub async fn set_allocations(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(code): Path<String>,
+    ApiJson(req): ApiJson<AllocationsRequest>,
+) -> WebResult<Json<StockView>> {
+    let book =
+        pricing::stock::set_allocations(&state, &auth, &code, req.allocations, req.reason.as_deref()).await?;
+    Ok(Json(StockView::from(&book)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    pub from: String,
+    pub to: String,
+    /// 1–10,000,000; absent (only with `at`): everything the source has left at that time.
+    pub units: Option<i64>,
+    /// RFC 3339; absent or past: now.
+    pub at: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Moves unsold units of a SKU between channels (staff who manage its product): now (409
+/// `transfer_exceeds_stock` when the source has fewer left), or at `at` (what the source has
+/// left then, up to `units`), e.g. unsold partner stock returning to `online` after a sale.
+#[utoipa::path(post, path = "/skus/{code}/transfers", operation_id = "createStockTransfer", security(("bearer" = [])), tag = "pricing", params(("code" = String, Path)), request_body = TransferRequest,
+    responses((status = 201, description = "Created", body = StockTransferView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
+pub async fn create_transfer(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(code): Path<String>,
+    ApiJson(req): ApiJson<TransferRequest>,
+) -> WebResult<(StatusCode, Json<StockTransferView>)> {
+    let input = pricing::stock::TransferInput {
+        from: req.from,
+        to: req.to,
+        units: req.units,
+        at: period_bound(req.at.as_deref())?,
+        reason: req.reason,
+    };
+    let transfer = pricing::stock::transfer(&state, &auth, &code, input).await?;
+    Ok((StatusCode::CREATED, Json(StockTransferView::from(&transfer))))
+}
