@@ -337,6 +337,7 @@ pub const EN: T = T {
     pricing_effective: "Effective",
     pricing_scheduled: "Scheduled",
     pricing_recorded_by: "Recorded by",
+    pricing_label_sep: ": ",
     pricing_reason: "Reason",
     pricing_costs: "Cost changes",
     tier_entry: "Entry",

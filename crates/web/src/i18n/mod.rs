@@ -352,6 +352,8 @@ pub struct T {
     pub pricing_effective: &'static str,
     pub pricing_scheduled: &'static str,
     pub pricing_recorded_by: &'static str,
+    /// Between a label and its text: `原因：…` / `Reason: …`.
+    pub pricing_label_sep: &'static str,
     pub pricing_reason: &'static str,
     pub pricing_costs: &'static str,
     pub tier_entry: &'static str,

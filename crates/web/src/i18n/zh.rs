@@ -337,6 +337,7 @@ pub const ZH: T = T {
     pricing_effective: "生效",
     pricing_scheduled: "待生效",
     pricing_recorded_by: "记录人",
+    pricing_label_sep: "：",
     pricing_reason: "原因",
     pricing_costs: "成本变化",
     tier_entry: "入门",

@@ -67,12 +67,14 @@ pub struct Gauge {
     pub scale_max: String,
 }
 
+#[derive(Clone)]
 pub struct PriceView {
     pub channel: String,
     pub channel_code: String,
     pub price: String,
     pub margin: String,
-    pub margin_when_set: String,
+    /// The margin when the price was set, if it has moved since.
+    pub margin_when_set: Option<String>,
     pub over_cap: bool,
     pub below_cost: bool,
     pub over_cap_reason: Option<String>,
@@ -160,7 +162,8 @@ fn price_view(cx: &Cx, names: &HashMap<String, String>, p: &PriceNow) -> PriceVi
         channel_code: p.channel.clone(),
         price: format_yuan(p.price_fen),
         margin: percent(p.margin_bps),
-        margin_when_set: i18n::margin_when_set(cx.locale, &percent(p.margin_at_set_bps)),
+        margin_when_set: (p.margin_at_set_bps != p.margin_bps)
+            .then(|| i18n::margin_when_set(cx.locale, &percent(p.margin_at_set_bps))),
         over_cap: p.over_cap,
         below_cost: p.below_cost,
         over_cap_reason: p.over_cap_reason.clone(),
@@ -235,16 +238,7 @@ pub async fn pricing(State(state): State<AppState>, cx: Cx) -> WebResult<Respons
                         sku: s.name.clone(),
                         sku_code: s.code.clone(),
                         anchor: s.anchor.clone(),
-                        price: PriceView {
-                            channel: price.channel.clone(),
-                            channel_code: price.channel_code.clone(),
-                            price: price.price.clone(),
-                            margin: price.margin.clone(),
-                            margin_when_set: price.margin_when_set.clone(),
-                            over_cap: price.over_cap,
-                            below_cost: price.below_cost,
-                            over_cap_reason: price.over_cap_reason.clone(),
-                        },
+                        price: price.clone(),
                     });
                 }
             }
