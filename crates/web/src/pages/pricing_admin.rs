@@ -6,6 +6,7 @@
 
 use super::i18n::{self, T};
 use super::{Cx, Layout, product_url};
+use crate::auth::Auth;
 use crate::charts::{MarginGauge, margin_gauge};
 use crate::error::WebResult;
 use crate::state::AppState;
@@ -210,14 +211,14 @@ fn sku_view(cx: &Cx, names: &HashMap<String, String>, now: Millis, s: &LadderSku
 }
 
 /// The signed-in staff member or admin, or a refusal (sign in first; 403 for the others).
-fn staff(cx: &Cx) -> WebResult<()> {
-    cx.user()?.require(Role::Staff)?;
-    Ok(())
+fn staff(cx: &Cx) -> WebResult<&Auth> {
+    let auth = cx.user()?;
+    auth.require(Role::Staff)?;
+    Ok(auth)
 }
 
 pub async fn pricing(State(state): State<AppState>, cx: Cx) -> WebResult<Response> {
-    staff(&cx)?;
-    let auth = cx.user()?;
+    let auth = staff(&cx)?;
     let ladder = canyu_app::pricing::overview::price_ladder(&state, auth).await?;
     let report = canyu_app::pricing::margin_report(&state, auth, None, None).await?;
     let names: HashMap<String, String> =
@@ -325,8 +326,7 @@ fn sales_row(label: String, quantity: i64, revenue_fen: i64) -> SalesRow {
 }
 
 pub async fn channels(State(state): State<AppState>, cx: Cx) -> WebResult<Response> {
-    staff(&cx)?;
-    let auth = cx.user()?;
+    let auth = staff(&cx)?;
     let sales = canyu_app::pricing::overview::channel_sales(&state, auth).await?;
     let t = cx.t;
     let channels = sales
