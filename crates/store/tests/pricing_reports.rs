@@ -62,6 +62,7 @@ async fn sales_by_city_and_every_price_and_cost_on_every_backend() {
             fee_fen: 0,
             sold_at,
             city,
+            order_id: None,
         };
         store
             .record_sales(
