@@ -95,6 +95,8 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     "/triage",
     "/admin/catalog",
     `/admin/catalog/products/${d.product}`,
+    "/admin/pricing",
+    "/admin/channels",
     `/products/${d.product}/releases/new`,
     `/products/${d.product}/waves`,
     `/products/${d.product}/beta`,

@@ -239,6 +239,64 @@ pub fn split_pro_rata(total: i64, weights: &[i64]) -> Vec<i64> {
     shares
 }
 
+/// A SKU on its product line's price ladder: its tier and its price on canyu's own store
+/// (`None` while it has none, or none in force yet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rung {
+    pub tier: Tier,
+    pub price_fen: Option<i64>,
+}
+
+/// Something wrong between two tiers of one product line's ladder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LadderGap {
+    /// `tier` has no SKU although the line has SKUs in a tier below it and one above it: the
+    /// line skips a step buyers expect (entry and upper, no mid). A line that simply starts
+    /// higher (no entry model) or stops lower (no flagship) is a choice, not a gap.
+    MissingTier { tier: Tier, below: Tier, above: Tier },
+    /// The dearest SKU of `lower` costs at least as much as the cheapest of `upper`, the next
+    /// tier up that has a priced SKU: the ladder does not step up, so the higher tier has a
+    /// SKU that is no dearer than one below it (equal prices count: a buyer sees no step).
+    Overlap { lower: Tier, upper: Tier, lower_max_fen: i64, upper_min_fen: i64 },
+}
+
+/// What is wrong with one product line's ladder, lowest tier first: tiers missing between
+/// the lowest and the highest tier the line has, then every pair of adjacent priced tiers
+/// whose price ranges touch or cross. Unpriced SKUs count for the missing tiers (the tier is
+/// planned) but not for overlaps (there is no price to compare).
+pub fn ladder_gaps(rungs: &[Rung]) -> Vec<LadderGap> {
+    let mut gaps = Vec::new();
+    let present = |t: Tier| rungs.iter().any(|r| r.tier == t);
+    let lowest = rungs.iter().map(|r| r.tier).min();
+    let highest = rungs.iter().map(|r| r.tier).max();
+    if let (Some(low), Some(high)) = (lowest, highest) {
+        for tier in Tier::ALL.into_iter().filter(|t| *t > low && *t < high && !present(*t)) {
+            let below = Tier::ALL.into_iter().filter(|t| *t < tier && present(*t)).max().unwrap_or(low);
+            let above = Tier::ALL.into_iter().filter(|t| *t > tier && present(*t)).min().unwrap_or(high);
+            gaps.push(LadderGap::MissingTier { tier, below, above });
+        }
+    }
+    // Each tier's price range, over the SKUs that have a price.
+    let ranges: Vec<(Tier, i64, i64)> = Tier::ALL
+        .into_iter()
+        .filter_map(|t| {
+            let prices = rungs.iter().filter(|r| r.tier == t).filter_map(|r| r.price_fen);
+            let (min, max) = prices.fold(None, |acc: Option<(i64, i64)>, p| match acc {
+                None => Some((p, p)),
+                Some((lo, hi)) => Some((lo.min(p), hi.max(p))),
+            })?;
+            Some((t, min, max))
+        })
+        .collect();
+    for pair in ranges.windows(2) {
+        let ((lower, _, lower_max_fen), (upper, upper_min_fen, _)) = (pair[0], pair[1]);
+        if lower_max_fen >= upper_min_fen {
+            gaps.push(LadderGap::Overlap { lower, upper, lower_max_fen, upper_min_fen });
+        }
+    }
+    gaps
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,5 +367,61 @@ mod tests {
                 assert!((i128::from(*share) * sum - exact).abs() < sum, "{total} {w} {share}");
             }
         }
+    }
+
+    #[test]
+    fn ladder_gaps_are_missing_middle_tiers_and_touching_price_ranges() {
+        let rung = |tier, price: Option<i64>| Rung { tier, price_fen: price };
+        // A clean ladder, starting at mid: no entry model is a choice, not a gap.
+        let clean = [
+            rung(Tier::Mid, Some(215_900)),
+            rung(Tier::Upper, Some(245_900)),
+            rung(Tier::Flagship, Some(299_900)),
+        ];
+        assert_eq!(ladder_gaps(&clean), []);
+        assert_eq!(ladder_gaps(&[]), []);
+        assert_eq!(ladder_gaps(&[rung(Tier::Entry, None)]), []);
+        // Entry and flagship only: mid and upper are missing between them.
+        let hollow = [rung(Tier::Entry, Some(100)), rung(Tier::Flagship, Some(900))];
+        assert_eq!(
+            ladder_gaps(&hollow),
+            [
+                LadderGap::MissingTier { tier: Tier::Mid, below: Tier::Entry, above: Tier::Flagship },
+                LadderGap::MissingTier { tier: Tier::Upper, below: Tier::Entry, above: Tier::Flagship },
+            ]
+        );
+        // An unpriced SKU fills its tier, but has no price to overlap with.
+        let planned = [rung(Tier::Entry, Some(100)), rung(Tier::Mid, None), rung(Tier::Upper, Some(300))];
+        assert_eq!(ladder_gaps(&planned), []);
+        // The dearest mid costs as much as the cheapest upper: touching counts.
+        let touching = [
+            rung(Tier::Mid, Some(200)),
+            rung(Tier::Mid, Some(260)),
+            rung(Tier::Upper, Some(260)),
+            rung(Tier::Upper, Some(400)),
+        ];
+        assert_eq!(
+            ladder_gaps(&touching),
+            [LadderGap::Overlap {
+                lower: Tier::Mid,
+                upper: Tier::Upper,
+                lower_max_fen: 260,
+                upper_min_fen: 260
+            }]
+        );
+        // Across a missing tier the priced neighbours are compared: an inverted ladder.
+        let inverted = [rung(Tier::Entry, Some(500)), rung(Tier::Upper, Some(400)), rung(Tier::Upper, None)];
+        assert_eq!(
+            ladder_gaps(&inverted),
+            [
+                LadderGap::MissingTier { tier: Tier::Mid, below: Tier::Entry, above: Tier::Upper },
+                LadderGap::Overlap {
+                    lower: Tier::Entry,
+                    upper: Tier::Upper,
+                    lower_max_fen: 500,
+                    upper_min_fen: 400
+                },
+            ]
+        );
     }
 }

@@ -23,6 +23,7 @@ mod own_sales;
 mod points;
 mod posts;
 mod pricing;
+pub mod pricing_reports;
 mod releases;
 mod reminders;
 pub mod testing;

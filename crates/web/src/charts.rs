@@ -1,6 +1,8 @@
 //! Charts, drawn on the server as SVG by `charts-rs` (ECharts-like options): the one way canyu
 //! draws a chart. No script runs, so the strict Content-Security-Policy holds; the SVG is the
 //! same in a page, on a projector or in an email, and needs no network.
+//! The one shape charts-rs lacks, a gauge ([`margin_gauge`]), is computed here and drawn by
+//! the page's template as an inline SVG, for the same reasons.
 
 use canyu_core::Millis;
 use canyu_core::time::Zone;
@@ -75,6 +77,65 @@ pub fn orders_per_minute(points: &[(Millis, i64)], now: Millis, zone: &Zone, ser
     })
 }
 
+/// A half-circle gauge of a net margin against the pledge, as shapes the page's template
+/// draws inside an inline `<svg>` (so it takes the page's fonts and colours, and the page
+/// gives it its text alternative). charts-rs has no gauge; a gauge is two arcs and a tick.
+/// The view box is `0 0 200 132`; the scale runs from 0 to [`MarginGauge::max_bps`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct MarginGauge {
+    /// The whole scale's arc, as an SVG path.
+    pub track: String,
+    /// The arc from 0 to the margin (empty at or below 0).
+    pub value: String,
+    /// The pledge's tick across the arc: `x1 y1 x2 y2`.
+    pub cap_tick: [String; 4],
+    /// Where the tick's label sits, `x y` (above the arc).
+    pub cap_label_at: [String; 2],
+    /// The scale's top: twice the pledge, at least 10 %.
+    pub max_bps: i64,
+    /// The margin is above the pledge.
+    pub over: bool,
+}
+
+const GAUGE_CX: f64 = 100.0;
+const GAUGE_CY: f64 = 112.0;
+const GAUGE_R: f64 = 76.0;
+
+/// A point of the gauge's arc `fraction` of the way from its left end (0) to its right (1).
+fn gauge_point(fraction: f64, radius: f64) -> (f64, f64) {
+    let angle = std::f64::consts::PI * (1.0 - fraction.clamp(0.0, 1.0));
+    (GAUGE_CX + radius * angle.cos(), GAUGE_CY - radius * angle.sin())
+}
+
+/// One decimal: enough for a 200-unit view box, and the same text on every platform.
+fn coord(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// The gauge of `margin_bps` (a period's net margin) against `cap_bps` (the pledge).
+pub fn margin_gauge(margin_bps: i64, cap_bps: i64) -> MarginGauge {
+    let max_bps = (cap_bps.saturating_mul(2)).max(1_000);
+    let fraction = |bps: i64| bps as f64 / max_bps as f64;
+    let arc_to = |f: f64| {
+        let (x0, y0) = gauge_point(0.0, GAUGE_R);
+        let (x, y) = gauge_point(f, GAUGE_R);
+        // Never more than half a circle, so the small arc is always the one meant.
+        format!("M {} {} A {GAUGE_R} {GAUGE_R} 0 0 1 {} {}", coord(x0), coord(y0), coord(x), coord(y))
+    };
+    let (ix, iy) = gauge_point(fraction(cap_bps), GAUGE_R - 12.0);
+    let (ox, oy) = gauge_point(fraction(cap_bps), GAUGE_R + 12.0);
+    let (lx, ly) = gauge_point(fraction(cap_bps), GAUGE_R + 20.0);
+    MarginGauge {
+        track: arc_to(1.0),
+        value: if margin_bps > 0 { arc_to(fraction(margin_bps)) } else { String::new() },
+        cap_tick: [coord(ix), coord(iy), coord(ox), coord(oy)],
+        // Kept inside the view box when the pledge sits near an end of the scale.
+        cap_label_at: [coord(lx.clamp(24.0, 176.0)), coord(ly)],
+        max_bps,
+        over: !canyu_core::pricing::within_cap(margin_bps, cap_bps),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +163,22 @@ mod tests {
         assert!(!svg.contains("12:00"), "UTC leaked: {svg}");
         // The y axis reaches past the busiest minute (1,200) in whole steps of 500.
         assert!(svg.contains("\n2.5k\n") && svg.contains("\n500\n"), "{svg}");
+    }
+
+    #[test]
+    fn the_margin_gauge_puts_the_pledge_at_the_top_and_clamps_the_margin() {
+        let g = margin_gauge(412, 500);
+        assert_eq!(g.max_bps, 1_000);
+        assert_eq!(g.track, "M 24.0 112.0 A 76 76 0 0 1 176.0 112.0");
+        // A 5 % pledge on a 0–10 % scale: the tick stands straight up at the middle.
+        assert_eq!(g.cap_tick, ["100.0", "48.0", "100.0", "24.0"].map(String::from));
+        assert_eq!(g.cap_label_at, ["100.0", "16.0"].map(String::from));
+        assert!(g.value.starts_with("M 24.0 112.0 A 76 76 0 0 1 ") && !g.over);
+        // Above the scale: a full arc, flagged; a loss draws no arc.
+        let over = margin_gauge(2_500, 500);
+        assert!(over.over && over.value.ends_with("176.0 112.0"), "{over:?}");
+        assert_eq!(margin_gauge(-300, 500).value, "");
+        assert!(!margin_gauge(500, 500).over, "exactly at the pledge keeps it");
+        assert_eq!(margin_gauge(0, 0).max_bps, 1_000);
     }
 }

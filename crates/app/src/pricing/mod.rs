@@ -5,6 +5,8 @@
 //! Staff run channels and read the report; a product's managers run its SKUs and prices; only
 //! an admin may set a price above the pledge, with a reason that is kept and shown.
 
+pub mod overview;
+
 use crate::accounts::Auth;
 use crate::error::{AppError, AppResult};
 use crate::{App, policy};

@@ -60,6 +60,11 @@ const SKUS: [(&str, &str, &str, &str, i64, i64); 15] = [
     ("xiaomi-watch-s4", "S4-EXP", "Watch S4 探索版", "upper", 149_900, 143_200),
 ];
 
+/// Where online orders were delivered, so sales by city (`/admin/channels`) has more than the
+/// two shops' cities. Picked by day and channel, not by the generator, so the quantities stay
+/// what they were for a seed.
+const DELIVERY_CITIES: [&str; 6] = ["上海", "北京", "深圳", "广州", "杭州", "成都"];
+
 /// A small deterministic generator: the demo is the same for the same seed.
 struct Lcg(u64);
 
@@ -129,7 +134,7 @@ pub async fn load(store: &Store, product_ids: &HashMap<String, i64>, staff: i64,
         let mut rows: Vec<(String, SaleInput)> = Vec::new();
         for day in 0..300 {
             let sold_at = canyu_core::time::rfc3339(start + day * DAY + 11 * 3_600_000);
-            for c in &CHANNELS {
+            for (i, c) in CHANNELS.iter().enumerate() {
                 let quantity = i64::try_from(rng.below(per_day * c.share / 30 + 1)).unwrap_or(0);
                 if quantity == 0 {
                     continue;
@@ -142,7 +147,13 @@ pub async fn load(store: &Store, product_ids: &HashMap<String, i64>, staff: i64,
                         quantity,
                         unit_price_fen: price,
                         sold_at: sold_at.clone(),
-                        city: None,
+                        // A shop's rows name no city: they count in the shop's.
+                        city: match c.city {
+                            Some(_) => None,
+                            None => DELIVERY_CITIES
+                                .get((day as usize + i) % DELIVERY_CITIES.len())
+                                .map(|city| city.to_string()),
+                        },
                     },
                 ));
             }

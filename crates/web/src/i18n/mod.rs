@@ -11,6 +11,8 @@ mod zh;
 pub use en::EN;
 pub use zh::ZH;
 
+use canyu_core::campaign::format_yuan;
+use canyu_core::pricing::{ChannelKind, LadderGap, Tier};
 use canyu_core::time::Zone;
 use canyu_core::{Locale, Millis, PostKind, PostStatus, Role};
 
@@ -316,6 +318,69 @@ pub struct T {
     pub catalog_category_created: &'static str,
     pub catalog_product_created: &'static str,
     pub catalog_product_updated: &'static str,
+    /// The staff pages on prices and channels (issue #21).
+    pub nav_pricing: &'static str,
+    pub nav_channels: &'static str,
+    pub pricing_title: &'static str,
+    pub pricing_intro: &'static str,
+    pub pricing_to_channels: &'static str,
+    pub pricing_margin_title: &'static str,
+    pub pricing_revenue: &'static str,
+    pub pricing_cost: &'static str,
+    pub pricing_fees: &'static str,
+    pub pricing_net: &'static str,
+    pub pricing_excess: &'static str,
+    pub pricing_pledge: &'static str,
+    pub pricing_review_title: &'static str,
+    pub pricing_review_hint: &'static str,
+    pub pricing_review_none: &'static str,
+    pub pricing_over_cap: &'static str,
+    pub pricing_below_cost: &'static str,
+    pub pricing_over_cap_reason: &'static str,
+    pub pricing_ladder_title: &'static str,
+    pub pricing_ladder_hint: &'static str,
+    pub pricing_ladder_ok: &'static str,
+    pub pricing_no_skus: &'static str,
+    pub pricing_unit_cost: &'static str,
+    pub pricing_channel: &'static str,
+    pub pricing_price_now: &'static str,
+    pub pricing_margin: &'static str,
+    pub pricing_no_price: &'static str,
+    pub pricing_no_channel_price: &'static str,
+    pub pricing_history: &'static str,
+    pub pricing_history_empty: &'static str,
+    pub pricing_effective: &'static str,
+    pub pricing_scheduled: &'static str,
+    pub pricing_recorded_by: &'static str,
+    /// Between a label and its text: `原因：…` / `Reason: …`.
+    pub pricing_label_sep: &'static str,
+    pub pricing_reason: &'static str,
+    pub pricing_costs: &'static str,
+    pub tier_entry: &'static str,
+    pub tier_mid: &'static str,
+    pub tier_upper: &'static str,
+    pub tier_flagship: &'static str,
+    pub channels_title: &'static str,
+    pub channels_intro: &'static str,
+    pub channels_to_pricing: &'static str,
+    pub channels_list: &'static str,
+    pub channels_by_kind: &'static str,
+    pub channels_by_city: &'static str,
+    pub channels_city_hint: &'static str,
+    pub channels_kind: &'static str,
+    pub channels_city: &'static str,
+    pub channels_fee: &'static str,
+    pub channels_units: &'static str,
+    pub channels_revenue: &'static str,
+    pub channels_nationwide: &'static str,
+    pub channels_city_unknown: &'static str,
+    pub channels_no_sales: &'static str,
+    pub channels_total: &'static str,
+    pub channel_kind_own_online: &'static str,
+    pub channel_kind_own_store: &'static str,
+    pub channel_kind_partner_online: &'static str,
+    pub channel_kind_franchise_store: &'static str,
+    pub channel_kind_authorized_store: &'static str,
 
     pub error_title: &'static str,
     pub error_home: &'static str,
@@ -448,6 +513,92 @@ pub fn products_count(locale: Locale, n: usize) -> String {
     }
 }
 
+pub fn tier_label(t: &'static T, tier: Tier) -> &'static str {
+    match tier {
+        Tier::Entry => t.tier_entry,
+        Tier::Mid => t.tier_mid,
+        Tier::Upper => t.tier_upper,
+        Tier::Flagship => t.tier_flagship,
+    }
+}
+
+pub fn channel_kind_label(t: &'static T, kind: ChannelKind) -> &'static str {
+    match kind {
+        ChannelKind::OwnOnline => t.channel_kind_own_online,
+        ChannelKind::OwnStore => t.channel_kind_own_store,
+        ChannelKind::PartnerOnline => t.channel_kind_partner_online,
+        ChannelKind::FranchiseStore => t.channel_kind_franchise_store,
+        ChannelKind::AuthorizedStore => t.channel_kind_authorized_store,
+    }
+}
+
+/// What is wrong between two tiers of a product line, in words, prices in yuan.
+pub fn ladder_gap(locale: Locale, gap: &LadderGap) -> String {
+    let t = t(locale);
+    let name = |tier| tier_label(t, tier);
+    match (*gap, locale) {
+        (LadderGap::MissingTier { tier, below, above }, Locale::ZhCn) => {
+            format!("缺少{}档：{}与{}之间没有 SKU", name(tier), name(below), name(above))
+        }
+        (LadderGap::MissingTier { tier, below, above }, Locale::En) => {
+            format!("No {} SKU between {} and {}", name(tier), name(below), name(above))
+        }
+        (LadderGap::Overlap { lower, upper, lower_max_fen, upper_min_fen }, Locale::ZhCn) => format!(
+            "{}与{}价格重叠：{}最高 {}，{}最低 {}",
+            name(lower),
+            name(upper),
+            name(lower),
+            format_yuan(lower_max_fen),
+            name(upper),
+            format_yuan(upper_min_fen)
+        ),
+        (LadderGap::Overlap { lower, upper, lower_max_fen, upper_min_fen }, Locale::En) => format!(
+            "{} and {} overlap: the dearest {} is {}, the cheapest {} {}",
+            name(lower),
+            name(upper),
+            name(lower),
+            format_yuan(lower_max_fen),
+            name(upper),
+            format_yuan(upper_min_fen)
+        ),
+    }
+}
+
+/// The margin gauge's text alternative: "净利率 4.12%，承诺上限 5.00%，在承诺之内".
+pub fn margin_gauge_alt(locale: Locale, margin: &str, cap: &str, over: bool) -> String {
+    match (locale, over) {
+        (Locale::ZhCn, false) => format!("净利率 {margin}，承诺上限 {cap}，在承诺之内"),
+        (Locale::ZhCn, true) => format!("净利率 {margin}，承诺上限 {cap}，超出承诺"),
+        (Locale::En, false) => format!("Net margin {margin}, pledge at most {cap}: within the pledge"),
+        (Locale::En, true) => format!("Net margin {margin}, pledge at most {cap}: over the pledge"),
+    }
+}
+
+/// "2026-01-01 至 2026-12-31（北京时间）": a report's period by its first and last day.
+pub fn report_period(locale: Locale, first_day: &str, last_day: &str, zone: &str) -> String {
+    match locale {
+        Locale::ZhCn => format!("{first_day} 至 {last_day}（{zone}）"),
+        Locale::En => format!("{first_day} to {last_day} ({zone})"),
+    }
+}
+
+/// "3 次调价" / "3 price changes".
+pub fn price_changes_count(locale: Locale, n: usize) -> String {
+    match locale {
+        Locale::ZhCn => format!("{n} 次调价"),
+        Locale::En if n == 1 => "1 price change".to_string(),
+        Locale::En => format!("{n} price changes"),
+    }
+}
+
+/// "定价时 4.12%" / "4.12% when set": a margin as it was when its price was set.
+pub fn margin_when_set(locale: Locale, margin: &str) -> String {
+    match locale {
+        Locale::ZhCn => format!("定价时 {margin}"),
+        Locale::En => format!("{margin} when set"),
+    }
+}
+
 /// Time since `then`, as people say it: "3 小时前" / "3 hours ago"; a date after a month.
 pub fn relative_time(locale: Locale, zone: &Zone, now: Millis, then: Millis) -> String {
     let secs = ((now - then) / 1000).max(0);
@@ -552,5 +703,22 @@ mod tests {
         assert_eq!(status_label(Locale::En, PostStatus::InProgress), "In progress");
         assert_eq!(kind_label(Locale::ZhCn, PostKind::Bug), "问题反馈");
         assert_eq!(comments_count(Locale::En, 1), "1 comment");
+        let overlap = LadderGap::Overlap {
+            lower: Tier::Mid,
+            upper: Tier::Upper,
+            lower_max_fen: 259_900,
+            upper_min_fen: 249_900,
+        };
+        assert_eq!(
+            ladder_gap(Locale::ZhCn, &overlap),
+            "中端与高端价格重叠：中端最高 ¥2,599，高端最低 ¥2,499"
+        );
+        assert_eq!(
+            ladder_gap(Locale::En, &overlap),
+            "Mid and Upper overlap: the dearest Mid is ¥2,599, the cheapest Upper ¥2,499"
+        );
+        let missing = LadderGap::MissingTier { tier: Tier::Mid, below: Tier::Entry, above: Tier::Upper };
+        assert_eq!(ladder_gap(Locale::ZhCn, &missing), "缺少中端档：入门与高端之间没有 SKU");
+        assert_eq!(channel_kind_label(t(Locale::En), ChannelKind::OwnStore), "Own stores");
     }
 }

@@ -20,6 +20,7 @@ mod moderation;
 mod new_post;
 mod orders;
 mod post;
+mod pricing_admin;
 mod profile;
 mod releases;
 mod roadmap;
@@ -134,6 +135,8 @@ pub fn routes() -> Router<AppState> {
             "/admin/catalog/products/{slug}",
             get(catalog_admin::edit_form).post(catalog_admin::update_product),
         )
+        .route(pricing_admin::PRICING_URL, get(pricing_admin::pricing))
+        .route(pricing_admin::CHANNELS_URL, get(pricing_admin::channels))
 }
 
 /// The HTML body of an error page in `locale`.
@@ -545,6 +548,9 @@ mod co_creation_tests;
 
 #[cfg(test)]
 mod campaign_tests;
+
+#[cfg(test)]
+mod pricing_tests;
 
 #[cfg(test)]
 mod unit {
