@@ -185,6 +185,34 @@ impl Store {
             .map_err(Into::into)
     }
 
+    /// Every allocation with what its channel sold of the SKU, by SKU code and channel.
+    pub async fn all_channel_stock(&self) -> StoreResult<Vec<(String, ChannelStock)>> {
+        let rows = sqlx::query(
+            "SELECT s.code AS sku, c.id, c.code, c.kind, a.units AS allocated, \
+             COALESCE((SELECT CAST(SUM(h.quantity) AS BIGINT) FROM sales_hourly h \
+                       WHERE h.sku_id = a.sku_id AND h.channel_id = a.channel_id), 0) AS sold \
+             FROM sku_allocations a JOIN skus s ON s.id = a.sku_id JOIN channels c ON c.id = a.channel_id \
+             ORDER BY s.code, c.id",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("sku")?,
+                    ChannelStock {
+                        channel_id: r.try_get("id")?,
+                        channel: r.try_get("code")?,
+                        kind: r.try_get("kind")?,
+                        allocated: r.try_get("allocated")?,
+                        sold: r.try_get("sold")?,
+                    },
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
     /// Sets channels' allocations of a SKU, each logged; one below what the channel already
     /// sold is refused with `allocation_below_sold` and nothing changes.
     pub async fn set_allocations(

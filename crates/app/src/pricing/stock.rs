@@ -114,6 +114,12 @@ pub async fn transfer(app: &App, auth: &Auth, code: &str, input: TransferInput) 
     log.into_iter().find(|t| t.id == id).ok_or(ErrorCode::Internal.into())
 }
 
+/// Every allocation with its channel's sales of the SKU, by SKU and channel (staff).
+pub async fn all_stock(app: &App, auth: &Auth) -> AppResult<Vec<(String, ChannelStock)>> {
+    policy::require_role(auth, canyu_core::Role::Staff)?;
+    Ok(app.store.all_channel_stock().await?)
+}
+
 /// Scheduled transfers run at their time, on whichever node gets there first.
 pub async fn run_due_transfers(app: &App) -> AppResult<usize> {
     let ran = app.store.run_due_transfers(app.now()).await?;

@@ -165,6 +165,17 @@ pub async fn load(store: &Store, product_ids: &HashMap<String, i64>, staff: i64,
         for (channel, rows) in by_channel {
             canyu_app::pricing::import_sales(&app, &channel, &rows, Insert::Batched).await?;
         }
+        // Each channel was given what it sold and some left on its shelves (none for a few:
+        // sold out).
+        let given: Vec<(i64, i64)> = store
+            .channel_stock(sku.id)
+            .await?
+            .iter()
+            .map(|c| (c.channel_id, c.sold + c.sold / 5 * i64::try_from(rng.below(3)).unwrap_or(0)))
+            .collect();
+        if !given.is_empty() {
+            store.set_allocations(sku.id, &given, "首批铺货", staff, start).await?;
+        }
     }
     Ok(())
 }

@@ -302,6 +302,17 @@ pub struct ChannelView {
     pub revenue: String,
 }
 
+pub struct StockRow {
+    pub sku: String,
+    pub channel: String,
+    pub allocated: String,
+    pub sold: String,
+    pub left: String,
+    pub sell_through: String,
+    /// Nothing left to sell.
+    pub sold_out: bool,
+}
+
 pub struct SalesRow {
     pub label: String,
     pub units: String,
@@ -319,6 +330,7 @@ pub struct ChannelsPage {
     pub by_city: Vec<SalesRow>,
     pub total: SalesRow,
     pub has_sales: bool,
+    pub stock: Vec<StockRow>,
 }
 
 fn sales_row(label: String, quantity: i64, revenue_fen: i64) -> SalesRow {
@@ -356,6 +368,23 @@ pub async fn channels(State(state): State<AppState>, cx: Cx) -> WebResult<Respon
         })
         .collect();
     let quantity: i64 = sales.channels.iter().map(|(_, l)| l.quantity).sum();
+    let stock = canyu_app::pricing::stock::all_stock(&state, auth)
+        .await?
+        .into_iter()
+        .map(|(sku, c)| StockRow {
+            sku,
+            allocated: grouped(c.allocated),
+            sold: grouped(c.sold),
+            left: grouped(c.remaining()),
+            sell_through: if c.allocated > 0 {
+                percent(c.sold * 10_000 / c.allocated)
+            } else {
+                "—".to_string()
+            },
+            sold_out: c.remaining() <= 0,
+            channel: c.channel,
+        })
+        .collect();
     let page = ChannelsPage {
         t,
         ctx: cx.layout("channels"),
@@ -365,6 +394,7 @@ pub async fn channels(State(state): State<AppState>, cx: Cx) -> WebResult<Respon
         by_city,
         total: sales_row(t.channels_total.to_string(), quantity, sales.margin.totals.revenue_fen),
         has_sales: quantity > 0,
+        stock,
     };
     Ok(cx.ok(page))
 }
