@@ -97,3 +97,6 @@ CREATE TABLE stock_transfers (
 );
 CREATE INDEX stock_transfers_due ON stock_transfers(done_at, due_at);
 CREATE INDEX stock_transfers_sku ON stock_transfers(sku_id, id);
+
+-- What a channel sold of a SKU (channel stock) is read by SKU and channel.
+CREATE INDEX sales_hourly_sku ON sales_hourly(sku_id, channel_id);
