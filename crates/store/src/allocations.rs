@@ -57,6 +57,16 @@ pub struct NewTransfer<'a> {
 
 type Tx = Transaction<'static, Any>;
 
+fn stock_from_row(r: &sqlx::any::AnyRow) -> Result<ChannelStock, sqlx::Error> {
+    Ok(ChannelStock {
+        channel_id: r.try_get("id")?,
+        channel: r.try_get("code")?,
+        kind: r.try_get("kind")?,
+        allocated: r.try_get("allocated")?,
+        sold: r.try_get("sold")?,
+    })
+}
+
 /// Units of the SKU the channel sold, by the ledger's hourly rollup (net of returns).
 async fn sold(tx: &mut Tx, sku_id: i64, channel_id: i64) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
@@ -171,18 +181,7 @@ impl Store {
         .bind(sku_id)
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ChannelStock {
-                    channel_id: r.try_get("id")?,
-                    channel: r.try_get("code")?,
-                    kind: r.try_get("kind")?,
-                    allocated: r.try_get("allocated")?,
-                    sold: r.try_get("sold")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        Ok(rows.iter().map(stock_from_row).collect::<Result<_, _>>()?)
     }
 
     /// Every allocation with what its channel sold of the SKU, by SKU code and channel.
@@ -197,18 +196,7 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("sku")?,
-                    ChannelStock {
-                        channel_id: r.try_get("id")?,
-                        channel: r.try_get("code")?,
-                        kind: r.try_get("kind")?,
-                        allocated: r.try_get("allocated")?,
-                        sold: r.try_get("sold")?,
-                    },
-                ))
-            })
+            .map(|r| Ok((r.try_get("sku")?, stock_from_row(r)?)))
             .collect::<Result<_, sqlx::Error>>()
             .map_err(Into::into)
     }
