@@ -55,7 +55,7 @@ import() { # backend label channel file [flags…]
   local backend=$1 label=$2 channel=$3 file=$4 started ended said secs rows inserted dups
   shift 4
   started=$(date +%s.%N)
-  said=$("$BIN" sales import --data-dir "$DATA" "${DB_ARGS[@]}" --channel "$channel" --input "$file" "$@" 2>/dev/null | head -1)
+  said=$("$BIN" sales import --data-dir "$DATA" "${DB_ARGS[@]}" --channel "$channel" --input "$file" "$@" 2>"$WORK/import.err" | head -1) || { echo "$backend $label: the import failed:" >&2; tail -5 "$WORK/import.err" >&2; exit 1; }
   ended=$(date +%s.%N)
   secs=$(python3 -c "print(f'{$ended - $started:.1f}')")
   rows=$(sed -E 's/^([0-9]+) rows.*/\1/' <<<"$said")
