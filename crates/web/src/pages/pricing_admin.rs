@@ -302,8 +302,13 @@ pub struct ChannelView {
     pub revenue: String,
 }
 
-pub struct StockRow {
+/// One SKU's stock, a row per channel: grouped so a phone reads the SKU once.
+pub struct StockGroup {
     pub sku: String,
+    pub rows: Vec<StockRow>,
+}
+
+pub struct StockRow {
     pub channel: String,
     pub allocated: String,
     pub sold: String,
@@ -330,7 +335,7 @@ pub struct ChannelsPage {
     pub by_city: Vec<SalesRow>,
     pub total: SalesRow,
     pub has_sales: bool,
-    pub stock: Vec<StockRow>,
+    pub stock: Vec<StockGroup>,
 }
 
 fn sales_row(label: String, quantity: i64, revenue_fen: i64) -> SalesRow {
@@ -368,11 +373,9 @@ pub async fn channels(State(state): State<AppState>, cx: Cx) -> WebResult<Respon
         })
         .collect();
     let quantity: i64 = sales.channels.iter().map(|(_, l)| l.quantity).sum();
-    let stock = canyu_app::pricing::stock::all_stock(&state, auth)
-        .await?
-        .into_iter()
-        .map(|(sku, c)| StockRow {
-            sku,
+    let mut stock: Vec<StockGroup> = Vec::new();
+    for (sku, c) in canyu_app::pricing::stock::all_stock(&state, auth).await? {
+        let row = StockRow {
             allocated: grouped(c.allocated),
             sold: grouped(c.sold),
             left: grouped(c.remaining()),
@@ -383,8 +386,12 @@ pub async fn channels(State(state): State<AppState>, cx: Cx) -> WebResult<Respon
             },
             sold_out: c.remaining() <= 0,
             channel: c.channel,
-        })
-        .collect();
+        };
+        match stock.last_mut() {
+            Some(group) if group.sku == sku => group.rows.push(row),
+            _ => stock.push(StockGroup { sku, rows: vec![row] }),
+        }
+    }
     let page = ChannelsPage {
         t,
         ctx: cx.layout("channels"),
