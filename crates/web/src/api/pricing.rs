@@ -671,7 +671,7 @@ pub async fn set_allocations(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TransferRequest {
+pub struct StockTransferRequest {
     pub from: String,
     pub to: String,
     /// 1–10,000,000; absent (only with `at`): everything the source has left at that time.
@@ -684,13 +684,13 @@ pub struct TransferRequest {
 /// Moves unsold units of a SKU between channels (staff who manage its product): now (409
 /// `transfer_exceeds_stock` when the source has fewer left), or at `at` (what the source has
 /// left then, up to `units`), e.g. unsold partner stock returning to `online` after a sale.
-#[utoipa::path(post, path = "/skus/{code}/transfers", operation_id = "createStockTransfer", security(("bearer" = [])), tag = "pricing", params(("code" = String, Path)), request_body = TransferRequest,
+#[utoipa::path(post, path = "/skus/{code}/transfers", operation_id = "createStockTransfer", security(("bearer" = [])), tag = "pricing", params(("code" = String, Path)), request_body = StockTransferRequest,
     responses((status = 201, description = "Created", body = StockTransferView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflicts with the current state", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn create_transfer(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
     Path(code): Path<String>,
-    ApiJson(req): ApiJson<TransferRequest>,
+    ApiJson(req): ApiJson<StockTransferRequest>,
 ) -> WebResult<(StatusCode, Json<StockTransferView>)> {
     let input = pricing::stock::TransferInput {
         from: req.from,
