@@ -52,6 +52,8 @@ pub struct AppConfig {
     /// 价保: how many days after a purchase a price drop on the own channel is credited
     /// (default 15; 0: never).
     pub price_protection_days: i64,
+    /// Fan events: how many no-shows, in how many days, cost the priority window for how long.
+    pub no_show_rule: canyu_core::event::NoShowRule,
 }
 
 impl Default for AppConfig {
@@ -75,6 +77,7 @@ impl Default for AppConfig {
             time_zone: canyu_core::time::Zone::china(),
             margin_cap_bps: canyu_core::pricing::DEFAULT_MARGIN_CAP_BPS,
             price_protection_days: canyu_core::pricing::DEFAULT_PRICE_PROTECTION_DAYS,
+            no_show_rule: canyu_core::event::NoShowRule::default(),
         }
     }
 }

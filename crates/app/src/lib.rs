@@ -14,6 +14,7 @@
 //! | edits, deletes, reports, hide/lock/pin, the audit log | [`moderation`] |
 //! | demands (posts that ask for the same thing) | [`demands`] |
 //! | the beta programme | [`beta`] |
+//! | fan events and city clubs: places, waitlists, tickets, check-in, calendars | [`events`] |
 //! | points, levels, the leaderboard | [`points`] |
 //! | sales: waves, orders, F-codes, draws | [`sales`] |
 //! | launch campaigns, launch orders, the live counter | [`campaigns`] |
@@ -29,6 +30,7 @@ pub mod campaigns;
 pub mod catalog;
 pub mod demands;
 pub mod error;
+pub mod events;
 pub mod jobs;
 pub mod media;
 pub mod moderation;
@@ -67,4 +69,5 @@ pub mod model {
         VoteOutcome, Wave, Webhook,
     };
     pub use canyu_store::{ChannelStock, GiveBack, PriceProtection, StockTransfer};
+    pub use canyu_store::{Checkin, CheckinOutcome, Club, Event, EventRound, PlaceChange, PlaceTaken, Rsvp};
 }

@@ -28,6 +28,22 @@ pub async fn require_manager(app: &App, auth: &Auth, product_id: i64) -> AppResu
     if can_manage(app, auth, product_id).await? { Ok(()) } else { Err(ErrorCode::NotProductManager.into()) }
 }
 
+/// Who runs an event (its check-in, its console, manual changes of places): staff and admins
+/// any; a city club's organisers the events of their club.
+pub async fn can_run_event(app: &App, auth: &Auth, club_id: Option<i64>) -> AppResult<bool> {
+    if auth.user.role >= Role::Staff {
+        return Ok(true);
+    }
+    match club_id {
+        Some(club) => Ok(app.store.is_club_organiser(club, auth.user.id).await?),
+        None => Ok(false),
+    }
+}
+
+pub async fn require_event_runner(app: &App, auth: &Auth, club_id: Option<i64>) -> AppResult<()> {
+    if can_run_event(app, auth, club_id).await? { Ok(()) } else { Err(AppError::new(ErrorCode::Forbidden)) }
+}
+
 /// Beta members of the product and the team (moderators and up) see its beta board and
 /// beta releases.
 pub async fn can_see_beta(app: &App, auth: Option<&Auth>, product_id: i64) -> AppResult<bool> {

@@ -106,6 +106,12 @@ struct Raw {
     margin_cap_bps: u64,
     #[serde(default = "default_price_protection_days", deserialize_with = "price_protection_days")]
     price_protection_days: u64,
+    #[serde(default = "default_event_no_show_limit", deserialize_with = "event_no_show_limit")]
+    event_no_show_limit: u64,
+    #[serde(default = "default_event_no_show_window_days", deserialize_with = "event_days")]
+    event_no_show_window_days: u64,
+    #[serde(default = "default_event_no_show_penalty_days", deserialize_with = "event_days")]
+    event_no_show_penalty_days: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -156,6 +162,12 @@ pub struct Settings {
     /// 价保: a drop on the own channel within this many days of a purchase is credited
     /// (default 15; 0 turns it off).
     pub price_protection_days: u64,
+    /// Fan events: this many no-shows (default 2; 0 turns the rule off) within
+    /// `event_no_show_window_days` (default 180) cost the priority window for
+    /// `event_no_show_penalty_days` (default 90).
+    pub event_no_show_limit: u64,
+    pub event_no_show_window_days: u64,
+    pub event_no_show_penalty_days: u64,
 }
 
 /// `stock_engine` / `CANYU_STOCK_ENGINE`.
@@ -221,6 +233,26 @@ fn default_price_protection_days() -> u64 {
 
 fn price_protection_days<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     whole(d, 0, 365)
+}
+
+fn default_event_no_show_limit() -> u64 {
+    canyu_core::event::NoShowRule::default().limit.unsigned_abs()
+}
+
+fn event_no_show_limit<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    whole(d, 0, 100)
+}
+
+fn default_event_no_show_window_days() -> u64 {
+    canyu_core::event::NoShowRule::default().window_days.unsigned_abs()
+}
+
+fn default_event_no_show_penalty_days() -> u64 {
+    canyu_core::event::NoShowRule::default().penalty_days.unsigned_abs()
+}
+
+fn event_days<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    whole(d, 1, 3650)
 }
 
 fn max_connections<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
@@ -338,6 +370,9 @@ impl Settings {
             media_url: raw.media_url,
             margin_cap_bps: raw.margin_cap_bps,
             price_protection_days: raw.price_protection_days,
+            event_no_show_limit: raw.event_no_show_limit,
+            event_no_show_window_days: raw.event_no_show_window_days,
+            event_no_show_penalty_days: raw.event_no_show_penalty_days,
         })
     }
 
@@ -971,6 +1006,6 @@ mod tests {
         for key in setting_names() {
             assert!(readme.contains(&format!("`{key}`")), "README's TOML names miss {key}");
         }
-        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 30);
+        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 33);
     }
 }

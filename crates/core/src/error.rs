@@ -126,7 +126,7 @@ error_codes! {
     WaveEnded = "wave_ended", 409, "这一轮已经结束了。", "This wave has ended.";
     SoldOut = "sold_out", 409, "已售罄。", "Sold out.";
     OrderLimitReached = "order_limit_reached", 429, "已达到每人限购数量。", "You have reached this wave's per-fan limit.";
-    NotEligible = "not_eligible", 403, "你不符合这一轮的购买资格。", "You are not eligible for this wave.";
+    NotEligible = "not_eligible", 403, "你现在还不符合参与条件：这一轮发售或这个优先时段只对符合条件的米粉开放。", "You are not eligible: this wave, or this priority window, is only for qualifying fans.";
     IdempotencyKeyRequired = "idempotency_key_required", 400, "下单请求须带 Idempotency-Key 请求头。", "Orders need an Idempotency-Key header.";
     InvalidIdempotencyKey = "invalid_idempotency_key", 400, "Idempotency-Key 须为 1 到 128 个可见 ASCII 字符。", "The Idempotency-Key must be 1 to 128 printable ASCII characters.";
     IdempotencyKeyReused = "idempotency_key_reused", 422, "这个 Idempotency-Key 已用于另一个请求。", "This Idempotency-Key was already used for a different request.";
@@ -250,6 +250,28 @@ error_codes! {
     GiveBackOverlaps = "give_back_overlaps", 409, "这个时段与已发放返还的时段重叠。", "This period overlaps a period already given back.";
     NoExcessToGiveBack = "no_excess_to_give_back", 409, "这个时段的净利率没有超过承诺的上限，没有可返还的利润。", "Net margin in this period is within the pledge: there is nothing to give back.";
     ChannelTokenScope = "channel_token_scope", 403, "这个渠道令牌只能用于上报本渠道的销售。", "This channel token only reports its own channel's sales.";
+    EventNotFound = "event_not_found", 404, "没有这个活动。", "No such event.";
+    ClubNotFound = "club_not_found", 404, "没有这个同城会。", "No such city club.";
+    RsvpNotFound = "rsvp_not_found", 404, "你在这个活动里没有名额，也不在候补名单上。", "You have no place at this event and are not on its waitlist.";
+    EventTitleInvalid = "event_title_invalid", 422, "活动标题须为 1–80 个字。", "An event title has 1-80 characters.";
+    EventPlaceInvalid = "event_place_invalid", 422, "请填写城市（最多 40 个字）和场地（最多 120 个字）。", "Give the city (up to 40 characters) and the venue (up to 120).";
+    InvalidEventKind = "invalid_event_kind", 422, "活动类型须为 festival（米粉节）或 meetup（同城会）。", "An event's kind is festival or meetup.";
+    InvalidTimeZone = "invalid_time_zone", 422, "时区须为 IANA 时区名，例如 Asia/Shanghai。", "The time zone must be an IANA name such as Asia/Shanghai.";
+    InvalidEventTimes = "invalid_event_times", 422, "时间不合理：活动须在开始后结束（最长 14 天），报名须在开始前截止，候补确认时限为 1–168 小时。", "The times do not fit: an event ends after it starts (within 14 days), sign-up closes by the start, and offers last 1-168 hours.";
+    InvalidCapacity = "invalid_capacity", 422, "名额须为 1 到 100,000。", "Capacity is 1 to 100,000 places.";
+    InvalidPriority = "invalid_priority", 422, "优先报名须指定等级（1–6），提前时长为 0–336 小时。", "Priority needs a level (1-6) and 0-336 hours.";
+    TooManyGuests = "too_many_guests", 422, "同行人数超过了这个活动允许的上限。", "That is more guests than this event allows.";
+    RsvpNotOpen = "rsvp_not_open", 409, "报名还没有开始。", "Sign-up has not opened yet.";
+    RsvpClosed = "rsvp_closed", 409, "报名已经截止。", "Sign-up has closed.";
+    EventStarted = "event_started", 409, "活动已经开始，名额不能再更改。", "The event has started; places can no longer change.";
+    NoOffer = "no_offer", 409, "你还在候补名单上，暂时没有空出的名额可以确认。", "You are on the waitlist; no freed place is being offered to you yet.";
+    InvalidTicket = "invalid_ticket", 422, "电子票无效：签名不对、被改动过，或不是这个活动的票。", "The ticket is not valid: forged, altered, or for another event.";
+    AlreadyCheckedIn = "already_checked_in", 409, "这张票已经签到过了。", "This ticket was already checked in.";
+    PlaceNotConfirmed = "place_not_confirmed", 409, "这张票对应的名额已取消或未确认。", "The place this ticket is for was given up or is not confirmed.";
+    ChangeReasonRequired = "change_reason_required", 422, "人工调整名额须写明原因（1–200 个字）。", "A manual change of a place needs a reason (1-200 characters).";
+    ClubNameTaken = "club_name_taken", 409, "这个城市已经有同名的同城会。", "That city already has a club of that name.";
+    InvalidClub = "invalid_club", 422, "请填写城市（最多 40 个字）和同城会名称（1–60 个字）。", "Give the city (up to 40 characters) and the club's name (1-60).";
+    InvalidScan = "invalid_scan", 422, "扫码记录须带 nonce（8–64 个字母、数字或 -_）。", "A scan carries a nonce (8-64 letters, digits, - or _).";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

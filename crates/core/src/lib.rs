@@ -4,6 +4,7 @@
 pub mod beta;
 pub mod campaign;
 pub mod error;
+pub mod event;
 pub mod hot;
 pub mod identity;
 pub mod locale;

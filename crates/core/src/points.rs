@@ -26,10 +26,12 @@ pub enum Reason {
     Adjustment,
     /// Margin over the pledge given back to a period's own-channel buyers, pro rata.
     GiveBack,
+    /// The fan turned up at a fan event (checked in at the door).
+    EventAttended,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 8] = [
+    pub const ALL: [Reason; 9] = [
         Reason::PostCreated,
         Reason::VoteCast,
         Reason::PostPlanned,
@@ -38,6 +40,7 @@ impl Reason {
         Reason::BetaDutyDone,
         Reason::Adjustment,
         Reason::GiveBack,
+        Reason::EventAttended,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +53,7 @@ impl Reason {
             Reason::BetaDutyDone => "beta_duty_done",
             Reason::Adjustment => "adjustment",
             Reason::GiveBack => "give_back",
+            Reason::EventAttended => "event_attended",
         }
     }
 
@@ -66,6 +70,7 @@ impl Reason {
             Reason::PostShipped => 100,
             Reason::VotedPostShipped => 5,
             Reason::BetaDutyDone => 30,
+            Reason::EventAttended => 20,
             Reason::Adjustment | Reason::GiveBack => 0,
         }
     }
@@ -90,6 +95,7 @@ impl Reason {
             Reason::BetaDutyDone => "完成内测任务",
             Reason::Adjustment => "人工调整",
             Reason::GiveBack => "利润超出承诺返还",
+            Reason::EventAttended => "参加米粉活动",
         }
     }
 
@@ -103,6 +109,7 @@ impl Reason {
             Reason::BetaDutyDone => "Beta duties done",
             Reason::Adjustment => "Adjustment",
             Reason::GiveBack => "Margin over the pledge, given back",
+            Reason::EventAttended => "Came to a fan event",
         }
     }
 }

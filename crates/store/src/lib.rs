@@ -11,6 +11,7 @@ mod deliveries;
 mod demands;
 mod draws;
 mod error;
+mod events;
 mod fcodes;
 mod identities;
 mod inline;
@@ -38,6 +39,7 @@ pub use deliveries::{DeliveryJob, EmailRecipient, NewWebhook, Webhook};
 pub use demands::{Demand, DemandPost, NewDemand, OpenPost};
 pub use draws::{DrawEntry, DrawState};
 pub use error::{StoreError, StoreResult};
+pub use events::{Checkin, CheckinOutcome, Club, Event, EventRound, NewEvent, PlaceChange, PlaceTaken, Rsvp};
 pub use fcodes::{FCodeBatch, FCodeRecord};
 pub use identities::Identity;
 pub use launch_orders::{

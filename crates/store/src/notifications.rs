@@ -51,6 +51,14 @@ pub enum NotificationKind {
     DrawLost,
     /// A price drop on the own channel credited the fan's order (价保).
     PriceProtected,
+    /// A place at a fan event freed up and is offered to the fan, until it expires.
+    EventOffer,
+    /// An offered place went unanswered and passed on.
+    EventOfferExpired,
+    /// 48 hours before an event: does the fan still come?
+    EventAttendance,
+    /// The fan's place went to the waitlist (attendance not confirmed, or the team's note).
+    EventPlaceReleased,
 }
 
 impl NotificationKind {
@@ -76,6 +84,10 @@ impl NotificationKind {
             NotificationKind::DrawWon => "draw.won",
             NotificationKind::DrawLost => "draw.lost",
             NotificationKind::PriceProtected => "order.price_protected",
+            NotificationKind::EventOffer => "event.offer",
+            NotificationKind::EventOfferExpired => "event.offer_expired",
+            NotificationKind::EventAttendance => "event.confirm_attendance",
+            NotificationKind::EventPlaceReleased => "event.place_released",
         }
     }
 
@@ -101,6 +113,10 @@ impl NotificationKind {
             NotificationKind::DrawWon,
             NotificationKind::DrawLost,
             NotificationKind::PriceProtected,
+            NotificationKind::EventOffer,
+            NotificationKind::EventOfferExpired,
+            NotificationKind::EventAttendance,
+            NotificationKind::EventPlaceReleased,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

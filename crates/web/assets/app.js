@@ -410,6 +410,21 @@
     tick();
   })();
 
+  // A fan event's page: the countdown to its start on the server's clock.
+  (function () {
+    var box = document.querySelector("[data-event]");
+    var clock = box && box.querySelector("[data-event-clock]");
+    if (!clock) { return; }
+    var target = Date.parse(box.getAttribute("data-target"));
+    var skew = Number(box.getAttribute("data-now")) - Date.now();
+    function tick() {
+      var left = target - Date.now() - skew;
+      clock.textContent = left > 0 ? countdown(left) : msgOf(box, "started", "");
+    }
+    setInterval(tick, 1000);
+    tick();
+  })();
+
   // The live counter: one server-sent event stream; every snapshot replaces the numbers. The
   // chart is an SVG the server draws; it is fetched again every few snapshots.
   (function () {

@@ -13,10 +13,12 @@ use std::sync::LazyLock;
 const APP_CSS: &str = include_str!("../assets/app.css");
 const APP_JS: &str = include_str!("../assets/app.js");
 const ICON_SVG: &str = include_str!("../assets/icon.svg");
+/// The door scanner's script, only on its page: verifies tickets offline, queues scans.
+const SCAN_JS: &str = include_str!("../assets/scan.js");
 
 static VERSION: LazyLock<String> = LazyLock::new(|| {
     let mut h = Sha256::new();
-    for part in [APP_CSS, APP_JS, ICON_SVG] {
+    for part in [APP_CSS, APP_JS, ICON_SVG, SCAN_JS] {
         h.update(part.as_bytes());
     }
     hex::encode(&h.finalize()[..6])
@@ -31,6 +33,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/assets/app.css", get(|| async { asset(APP_CSS, "text/css; charset=utf-8") }))
         .route("/assets/app.js", get(|| async { asset(APP_JS, "text/javascript; charset=utf-8") }))
+        .route("/assets/scan.js", get(|| async { asset(SCAN_JS, "text/javascript; charset=utf-8") }))
         .route("/assets/icon.svg", get(|| async { asset(ICON_SVG, "image/svg+xml") }))
         .route("/favicon.ico", get(|| async { asset(ICON_SVG, "image/svg+xml") }))
 }

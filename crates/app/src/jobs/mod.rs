@@ -25,6 +25,7 @@ pub fn spawn_all(app: &App, deliverer: delivery::Deliverer) {
     spawn_every(Duration::from_secs(5), app, post_own_orders);
     spawn_every(Duration::from_secs(15), app, protect_prices);
     spawn_every(Duration::from_secs(15), app, run_due_transfers);
+    spawn_every(Duration::from_secs(15), app, run_event_jobs);
     tokio::spawn(deliverer.run());
 }
 
@@ -162,6 +163,16 @@ async fn protect_prices(app: App) {
 async fn run_due_transfers(app: App) {
     if let Err(e) = crate::pricing::stock::run_due_transfers(&app).await {
         tracing::warn!(error = %e, "running scheduled stock transfers failed");
+    }
+}
+
+/// Fan events: expired offers pass on, the 48-hour prompt, unconfirmed places released,
+/// no-shows recorded (checked every 15 s; each step once per event or place).
+async fn run_event_jobs(app: App) {
+    match crate::events::run_jobs(&app).await {
+        Ok(round) if round != canyu_store::EventRound::default() => tracing::info!(?round, "event jobs"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "event jobs failed"),
     }
 }
 

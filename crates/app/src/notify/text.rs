@@ -24,6 +24,10 @@ pub fn notification_url(n: &Notification) -> Option<String> {
         let slug = n.data.get("product").and_then(|v| v.as_str())?;
         return Some(format!("/products/{}/beta", encode_segment(slug)));
     }
+    if matches!(n.kind, K::EventOffer | K::EventOfferExpired | K::EventAttendance | K::EventPlaceReleased) {
+        let event = n.data.get("event").and_then(|v| v.as_i64())?;
+        return Some(format!("/events/{event}"));
+    }
     if matches!(n.kind, K::LaunchOrder | K::HoldExpiring | K::PriceProtected) {
         let order = n.data.get("order").and_then(|v| v.as_i64())?;
         return Some(format!("/launch-orders/{order}"));
@@ -166,6 +170,9 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
                 ),
             }
         }
+        K::EventOffer | K::EventOfferExpired | K::EventAttendance | K::EventPlaceReleased => {
+            event_text(locale, n, &title)
+        }
         K::HoldExpiring => {
             let order = n.data.get("order").and_then(|v| v.as_i64()).unwrap_or(0);
             let left =
@@ -298,6 +305,52 @@ fn wave_item(n: &Notification) -> String {
     let field = |key: &str| n.data.get(key).and_then(|v| v.as_str()).unwrap_or("").trim().to_string();
     let (product, sku) = (field("product_name"), field("sku"));
     format!("{product} {sku}").trim().to_string()
+}
+
+/// What a fan-event notice says; times in the venue's zone.
+fn event_text(locale: Locale, n: &Notification, title: &str) -> String {
+    use NotificationKind as K;
+    let zone = n
+        .data
+        .get("time_zone")
+        .and_then(|v| v.as_str())
+        .and_then(|z| canyu_core::time::Zone::parse(z).ok())
+        .unwrap_or_else(canyu_core::time::Zone::china);
+    let at =
+        |key: &str| n.data.get(key).and_then(|v| v.as_i64()).map(|t| zone.datetime(t)).unwrap_or_default();
+    let zone_name = canyu_core::time::zone_label(locale, zone.name());
+    let (starts, expires) = (at("starts_at"), at("expires_at"));
+    let note = n.data.get("note").and_then(|v| v.as_str()).unwrap_or("");
+    match (n.kind, locale) {
+        (K::EventOffer, Locale::ZhCn) => format!(
+            "「{title}」空出了名额，留给了你：请在 {expires}（{zone_name}）前确认，逾期名额会顺延给下一位。"
+        ),
+        (K::EventOffer, Locale::En) => format!(
+            "A place at “{title}” freed up and is offered to you: confirm by {expires} ({zone_name}) or it passes to the next fan."
+        ),
+        (K::EventOfferExpired, Locale::ZhCn) => {
+            format!("「{title}」留给你的名额已过确认时限，顺延给了下一位。你可以重新报名候补。")
+        }
+        (K::EventOfferExpired, Locale::En) => format!(
+            "The place offered to you at “{title}” was not confirmed in time and passed on. You may join the waitlist again."
+        ),
+        (K::EventAttendance, Locale::ZhCn) => format!(
+            "「{title}」将于 {starts}（{zone_name}）开始。还来吗？请确认出席；未确认的名额会在开始前 24 小时让给候补的米粉。"
+        ),
+        (K::EventAttendance, Locale::En) => format!(
+            "“{title}” starts at {starts} ({zone_name}). Still coming? Confirm; unconfirmed places go to the waitlist 24 hours before the start."
+        ),
+        (K::EventPlaceReleased, Locale::ZhCn) if !note.is_empty() => {
+            format!("你在「{title}」的名额已被活动方取消：{note}")
+        }
+        (K::EventPlaceReleased, Locale::En) if !note.is_empty() => {
+            format!("Your place at “{title}” was cancelled by the organisers: {note}")
+        }
+        (_, Locale::ZhCn) => format!("你没有确认出席「{title}」，名额已让给候补的米粉。"),
+        (_, Locale::En) => {
+            format!("You did not confirm you would come to “{title}”, so your place went to the waitlist.")
+        }
+    }
 }
 
 #[cfg(test)]

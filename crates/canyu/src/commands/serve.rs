@@ -34,6 +34,11 @@ pub fn app_config(settings: &Settings) -> AppConfig {
             .unwrap_or(canyu_core::pricing::DEFAULT_MARGIN_CAP_BPS),
         price_protection_days: i64::try_from(settings.price_protection_days)
             .unwrap_or(canyu_core::pricing::DEFAULT_PRICE_PROTECTION_DAYS),
+        no_show_rule: canyu_core::event::NoShowRule {
+            limit: i64::try_from(settings.event_no_show_limit).unwrap_or(i64::MAX),
+            window_days: i64::try_from(settings.event_no_show_window_days).unwrap_or(i64::MAX),
+            penalty_days: i64::try_from(settings.event_no_show_penalty_days).unwrap_or(i64::MAX),
+        },
         ..AppConfig::default()
     }
 }

@@ -13,6 +13,7 @@ mod codes;
 pub mod demands;
 mod doc;
 pub mod draws;
+pub mod events;
 pub mod fcodes;
 pub mod identity;
 pub mod launch_orders;
@@ -106,6 +107,17 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(points::product_leaderboard))
         .routes(routes!(releases::list))
         .routes(routes!(demands::for_product))
+        .routes(routes!(events::list, events::create))
+        .routes(routes!(events::show))
+        .routes(routes!(events::attendees, events::take_place))
+        .routes(routes!(events::mine, events::give_up))
+        .routes(routes!(events::confirm))
+        .routes(routes!(events::remove_place))
+        .routes(routes!(events::checkins, events::check_in))
+        .routes(routes!(events::clubs, events::create_club))
+        .routes(routes!(events::club))
+        .routes(routes!(events::appoint, events::dismiss))
+        .routes(routes!(events::join, events::leave))
         .routes(routes!(beta::show, beta::configure))
         .routes(routes!(beta::applications, beta::apply))
         .routes(routes!(beta::leave))
@@ -230,6 +242,7 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
         (name = "waves", description = "The drop engine: waves of limited stock, first-come-first-served orders acknowledged only once durable"),
         (name = "campaigns", description = "Launch campaigns: teaser, price reveal at a set time, reservations with a fan lane, reservation-only waves, deposit orders (small, big, locked), signed payment notifications, the production queue"),
         (name = "beta", description = "The beta programme: limited seats, applications, weekly duties, a members-only board and beta releases"),
+        (name = "events", description = "Fan events (the 米粉节 fan festival, 同城会 city meetups) and city clubs: places that never pass capacity, a waitlist with offers, attendance prompts, signed tickets checked offline, check-in and no-shows"),
     )
 )]
 pub struct ApiDoc;

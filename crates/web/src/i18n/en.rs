@@ -385,6 +385,7 @@ pub const EN: T = T {
 
     js_network_error: "Network problem; please try again.",
     nav_orders: "My orders",
+    nav_events: "Events",
     search_try_any: "Match any of the words instead",
     search_title: "Search",
     search_placeholder: "Search every product's feedback, e.g. battery",

@@ -402,6 +402,7 @@ pub struct T {
     pub js_network_error: &'static str,
     /// A countdown's days, `{n}` the number: one, and more than one.
     pub nav_orders: &'static str,
+    pub nav_events: &'static str,
     /// Offered when every word of a search together finds nothing.
     pub search_try_any: &'static str,
     pub search_title: &'static str,

@@ -12,6 +12,7 @@ mod campaigns;
 mod catalog_admin;
 mod demands;
 mod error;
+mod events;
 mod home;
 mod inbox;
 mod launch_orders;
@@ -63,6 +64,18 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{slug}/beta", get(beta::page))
         .route("/products/{slug}/waves", get(waves::list).post(waves::create))
         .route("/waves/{id}", get(waves::page))
+        .route("/events", get(events::list))
+        .route("/events.ics", get(events::calendar_feed))
+        .route("/events/{id}", get(events::page))
+        .route("/events/{id}/rsvp", post(events::take_place))
+        .route("/events/{id}/give-up", post(events::give_up))
+        .route("/events/{id}/confirm", post(events::confirm))
+        .route("/events/{id}/scan", get(events::scanner))
+        .route("/events/{id}/console", get(events::console))
+        .route("/events/{id}/attendees.csv", get(events::attendees_csv))
+        .route("/events/{id}/places/{rsvp}/remove", post(events::remove_place))
+        .route("/clubs/{id}", get(events::club))
+        .route("/clubs/{id}/membership", post(events::membership))
         .route("/campaigns/{id}", get(campaigns::page))
         .route("/campaigns/{id}/live", get(campaigns::live))
         .route("/campaigns/{id}/live/chart.svg", get(campaigns::live_chart))

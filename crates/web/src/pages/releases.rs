@@ -83,7 +83,7 @@ pub async fn changelog(
 }
 
 /// The absolute address of this site as the client reached it (feeds need absolute links).
-fn site_base(state: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn site_base(state: &AppState, headers: &HeaderMap) -> String {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let forwarded_https = state.config().trust_forwarded_for
         && headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https");
