@@ -46,7 +46,11 @@ async function discover() {
   const post = posts.items[0];
   const releases = await api(`/products/${product}/releases`);
   const release = (releases.items ?? releases)[0];
-  return { product, wave, campaign, post: post.id, fan: post.author.handle, release: release && release.id };
+  // The demo's events: the first full one (a waitlist) and a city club.
+  const events = (await api("/events")).items;
+  const event = (events.find((e) => e.waitlisted > 0) ?? events[0]).id;
+  const club = (await api("/clubs")).items[0].id;
+  return { product, wave, campaign, post: post.id, fan: post.author.handle, release: release && release.id, event, club };
 }
 
 test("every page fits a phone and a desktop, logs no error and passes axe", { timeout: 600_000 }, async (t) => {
@@ -77,6 +81,9 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     `/campaigns/${d.campaign}/live`,
     "/login",
     "/register",
+    "/events",
+    `/events/${d.event}`,
+    `/clubs/${d.club}`,
   ];
   if (d.release) visitor.push(`/releases/${d.release}`);
   const fan = [
@@ -89,6 +96,8 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     "/orders",
     "/settings",
     `/users/${encodeURIComponent(d.fan)}`,
+    "/events",
+    `/events/${d.event}`,
   ];
   if (launchOrder) fan.push(`/launch-orders/${launchOrder}`);
   const staff = [
@@ -108,6 +117,8 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     "/moderation/log",
     "/inbox",
     "/settings",
+    `/events/${d.event}/console`,
+    `/events/${d.event}/scan`,
   ];
 
   const browser = await launchBrowser();

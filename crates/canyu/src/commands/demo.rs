@@ -166,6 +166,7 @@ pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
     // The catalog first: the campaigns sell its SKUs (at the cost it knows).
     if let Some(staff) = forum.users.iter().position(|u| u.handle == DEMO_STAFF_HANDLE) {
         super::demo_pricing::load(store, &product_ids, user_ids[staff], 2026).await?;
+        super::demo_events::load(store, forum, &user_ids, user_ids[staff]).await?;
     }
     import_campaigns(store, forum, &product_ids, &user_ids).await?;
     import_moderation(store, forum, &post_ids, &user_ids).await?;

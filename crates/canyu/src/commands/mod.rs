@@ -1,5 +1,6 @@
 pub mod demo;
 mod demo_pricing;
+mod demo_events;
 pub mod import;
 pub mod launch;
 pub mod loadtest;

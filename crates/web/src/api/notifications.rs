@@ -30,7 +30,8 @@ pub struct NotificationView {
     /// `post.merged`, `post.unmerged`, `post.status`, `comment.official`, `post.shipped`,
     /// `beta.admitted`, `beta.rejected`, `beta.removed`, `wave.open`, `wave.cancelled`,
     /// `order.placed`, `order.state`, `order.hold_expiring`, `draw.entered`, `draw.won`,
-    /// `draw.lost`, `comment.reply`, `comment.new`, `launch.reminder` or `order.price_protected`.
+    /// `draw.lost`, `comment.reply`, `comment.new`, `launch.reminder`, `order.price_protected`,
+    /// `event.offer`, `event.offer_expired`, `event.confirm_attendance` or `event.place_released`.
     pub kind: String,
     /// One line in the request's language.
     pub message: String,

@@ -85,6 +85,11 @@ pub struct EventText {
     pub leave_club: &'static str,
     pub clubs: &'static str,
     pub status_names: [(&'static str, &'static str); 9],
+    /// What the rules' own reasons for a change are called (a manual change keeps its words).
+    pub reason_names: [(&'static str, &'static str); 6],
+    pub when: &'static str,
+    pub fan: &'static str,
+    pub action: &'static str,
 }
 
 const ZH: EventText = EventText {
@@ -163,6 +168,17 @@ const ZH: EventText = EventText {
         ("released", "未确认出席，已让出"),
         ("removed", "被活动方取消"),
     ],
+    reason_names: [
+        ("rsvp", "报名"),
+        ("fan", "本人操作"),
+        ("place_freed", "名额空出，按候补顺序留给他"),
+        ("offer_accepted", "确认了留给他的名额"),
+        ("offer_expired", "超时未确认，名额顺延"),
+        ("attendance_unconfirmed", "未确认出席，名额让给候补"),
+    ],
+    when: "时间",
+    fan: "米粉",
+    action: "操作",
 };
 
 const EN: EventText = EventText {
@@ -241,6 +257,17 @@ const EN: EventText = EventText {
         ("released", "Released (attendance not confirmed)"),
         ("removed", "Removed by the organisers"),
     ],
+    reason_names: [
+        ("rsvp", "Signed up"),
+        ("fan", "By the fan"),
+        ("place_freed", "A place freed up; offered in waitlist order"),
+        ("offer_accepted", "Took the offered place"),
+        ("offer_expired", "Offer not answered in time; passed on"),
+        ("attendance_unconfirmed", "Attendance not confirmed; place went to the waitlist"),
+    ],
+    when: "When",
+    fan: "Fan",
+    action: "Action",
 };
 
 pub fn text(locale: Locale) -> &'static EventText {
@@ -253,6 +280,10 @@ pub fn text(locale: Locale) -> &'static EventText {
 impl EventText {
     pub fn status(&self, status: &str) -> &'static str {
         self.status_names.iter().find(|(k, _)| *k == status).map_or("", |(_, v)| *v)
+    }
+
+    fn reason(&self, reason: &str) -> String {
+        self.reason_names.iter().find(|(k, _)| *k == reason).map_or_else(|| reason.to_string(), |(_, v)| v.to_string())
     }
 
     fn kind(&self, kind: &str) -> &'static str {
@@ -696,7 +727,7 @@ async fn render_console(
                 from: ch.from_status.as_deref().map_or("", |s| b.status(s)),
                 to: b.status(&ch.to_status),
                 actor: ch.actor.clone(),
-                reason: ch.reason.clone(),
+                reason: if ch.actor.is_some() { ch.reason.clone() } else { b.reason(&ch.reason) },
             })
             .collect(),
         conflicts: c
