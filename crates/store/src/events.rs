@@ -821,21 +821,9 @@ impl Store {
             .bind(now)
             .fetch_all(&mut *tx)
             .await?;
-            for id in &due {
-                self.end_place(
-                    &mut tx,
-                    &mut event,
-                    *id,
-                    Some(RsvpStatus::Expired),
-                    None,
-                    "offer_expired",
-                    now,
-                )
-                .await?;
-                Self::tell(&mut tx, NotificationKind::EventOfferExpired, *id, &event, None, "", now).await?;
-            }
+            let ended = (RsvpStatus::Expired, "offer_expired", NotificationKind::EventOfferExpired);
+            round.offers_made += self.end_and_offer(&mut tx, &mut event, &due, ended, now).await?;
             round.offers_expired += due.len();
-            round.offers_made += self.offer_freed(&mut tx, &mut event, now).await?;
             tx.commit().await?;
         }
         Ok(round)
@@ -882,12 +870,21 @@ impl Store {
     }
 
     /// `release_hours` before the start, places of fans who were asked and did not confirm go
-    /// to the waitlist.
-    pub async fn release_unconfirmed(&self, now: Millis, release_hours: i64) -> StoreResult<EventRound> {
-        let events: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM events WHERE released_at IS NULL AND attendance_asked_at IS NOT NULL \
-             AND starts_at - $1 <= $2 AND starts_at > $2",
-        )
+    /// to the waitlist — once they had `grace_hours` to answer: a node that was down through
+    /// the prompt asks late, and nobody loses a place the minute they are asked.
+    pub async fn release_unconfirmed(
+        &self,
+        now: Millis,
+        release_hours: i64,
+        grace_hours: i64,
+    ) -> StoreResult<EventRound> {
+        const DUE: &str = "r.status = 'confirmed' AND r.attendance_asked_at IS NOT NULL \
+             AND r.attendance_asked_at <= $1 AND r.attendance_confirmed_at IS NULL";
+        let events: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT DISTINCT r.event_id FROM event_rsvps r JOIN events e ON e.id = r.event_id \
+             WHERE {DUE} AND e.starts_at - $2 <= $3 AND e.starts_at > $3"
+        )))
+        .bind(now - grace_hours * HOUR)
         .bind(release_hours * HOUR)
         .bind(now)
         .fetch_all(&self.read)
@@ -896,31 +893,17 @@ impl Store {
         for event_id in events {
             let mut tx = self.write.begin().await?;
             let mut event = self.lock_event(&mut tx, event_id).await?;
-            if !mark_once(&mut tx, event_id, "released_at", now).await? {
-                continue;
-            }
-            let ids: Vec<i64> = sqlx::query_scalar(
-                "SELECT id FROM event_rsvps WHERE event_id = $1 AND status = 'confirmed' \
-                 AND attendance_asked_at IS NOT NULL AND attendance_confirmed_at IS NULL ORDER BY id",
-            )
+            let ids: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT r.id FROM event_rsvps r WHERE {DUE} AND r.event_id = $2 ORDER BY r.id"
+            )))
+            .bind(now - grace_hours * HOUR)
             .bind(event_id)
             .fetch_all(&mut *tx)
             .await?;
-            for id in &ids {
-                self.end_place(
-                    &mut tx,
-                    &mut event,
-                    *id,
-                    Some(RsvpStatus::Released),
-                    None,
-                    "attendance_unconfirmed",
-                    now,
-                )
-                .await?;
-                Self::tell(&mut tx, NotificationKind::EventPlaceReleased, *id, &event, None, "", now).await?;
-            }
+            let ended =
+                (RsvpStatus::Released, "attendance_unconfirmed", NotificationKind::EventPlaceReleased);
+            round.offers_made += self.end_and_offer(&mut tx, &mut event, &ids, ended, now).await?;
             round.places_released += ids.len();
-            round.offers_made += self.offer_freed(&mut tx, &mut event, now).await?;
             tx.commit().await?;
         }
         Ok(round)
@@ -1014,6 +997,23 @@ impl Store {
             set_held(tx, event.id, event.held).await?;
         }
         Ok(())
+    }
+
+    /// Ends the places `ids` as a rule decided (`to`, its reason, the notice that tells each
+    /// fan), then offers what they held to the waitlist. Returns the offers made.
+    async fn end_and_offer(
+        &self,
+        tx: &mut Tx,
+        event: &mut Locked,
+        ids: &[i64],
+        (to, reason, notice): (RsvpStatus, &str, NotificationKind),
+        now: Millis,
+    ) -> StoreResult<usize> {
+        for id in ids {
+            self.end_place(tx, event, *id, Some(to), None, reason, now).await?;
+            Self::tell(tx, notice, *id, event, None, "", now).await?;
+        }
+        self.offer_freed(tx, event, now).await
     }
 
     /// Offers the free places to the waitlist in order: each unit that fits whole gets an offer,

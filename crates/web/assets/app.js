@@ -425,6 +425,27 @@
     tick();
   })();
 
+  // The organisers' console: check-in progress follows the doors every few seconds.
+  (function () {
+    var box = document.querySelector("[data-event-progress]");
+    if (!box || !window.fetch) { return; }
+    var id = box.getAttribute("data-event-progress");
+    var checked = box.querySelector("[data-progress-checked]");
+    var confirmed = box.querySelector("[data-progress-confirmed]");
+    var bar = box.querySelector("[data-progress-bar]");
+    setInterval(function () {
+      fetch("/api/v1/events/" + id, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (res) { return res.ok ? res.json() : null; })
+        .then(function (e) {
+          if (!e) { return; }
+          checked.textContent = String(e.checked_in);
+          confirmed.textContent = String(e.confirmed);
+          bar.max = Math.max(1, e.confirmed);
+          bar.value = e.checked_in;
+        }, function () {});
+    }, 5000);
+  })();
+
   // The live counter: one server-sent event stream; every snapshot replaces the numbers. The
   // chart is an SVG the server draws; it is fetched again every few snapshots.
   (function () {

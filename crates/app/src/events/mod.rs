@@ -19,8 +19,10 @@ use canyu_store::{
     Checkin, CheckinOutcome, Club, Event, EventRound, NewEvent, PlaceChange, PlaceTaken, Rsvp,
 };
 
-/// Unconfirmed places (asked 48 hours before) go to the waitlist this long before the start.
+/// Unconfirmed places (asked 48 hours before) go to the waitlist this long before the start,
 pub const RELEASE_HOURS: i64 = 24;
+/// and never less than this long after the fan was asked.
+pub const ANSWER_HOURS: i64 = 12;
 pub const REASON_MAX_CHARS: usize = 200;
 
 pub async fn event(app: &App, id: i64) -> AppResult<Event> {
@@ -321,7 +323,7 @@ pub async fn run_jobs(app: &App) -> AppResult<EventRound> {
     let now = app.now();
     let expired = app.store.expire_offers(now).await?;
     let asked = app.store.ask_attendance(now).await?;
-    let released = app.store.release_unconfirmed(now, RELEASE_HOURS).await?;
+    let released = app.store.release_unconfirmed(now, RELEASE_HOURS, ANSWER_HOURS).await?;
     let no_shows = app.store.record_no_shows(now).await?;
     Ok(EventRound {
         offers_expired: expired.offers_expired,

@@ -96,8 +96,12 @@ const EVENTS: [DemoEvent; 5] = [
     },
 ];
 
-const CLUBS: [(&str, &str); 4] =
-    [("北京", "北京米粉同城会"), ("上海", "上海米粉同城会"), ("深圳", "深圳米粉同城会"), ("成都", "成都米粉同城会")];
+const CLUBS: [(&str, &str); 4] = [
+    ("北京", "北京米粉同城会"),
+    ("上海", "上海米粉同城会"),
+    ("深圳", "深圳米粉同城会"),
+    ("成都", "成都米粉同城会"),
+];
 
 pub async fn load(store: &Store, forum: &DemoForum, user_ids: &[i64], staff: i64) -> CliResult<()> {
     let now = canyu_app::now_millis();
@@ -146,7 +150,11 @@ pub async fn load(store: &Store, forum: &DemoForum, user_ids: &[i64], staff: i64
         )
         .map_err(|code| format!("demo event {:?}: {code}", e.title))?;
         let key = EventKey::from_seed(rand::random::<[u8; 32]>());
-        let club_id = if e.kind == "meetup" { clubs.iter().find(|(c, _)| *c == e.city).map(|(_, id)| *id) } else { None };
+        let club_id = if e.kind == "meetup" {
+            clubs.iter().find(|(c, _)| *c == e.city).map(|(_, id)| *id)
+        } else {
+            None
+        };
         let event = store
             .create_event(
                 NewEvent {

@@ -1,6 +1,6 @@
 pub mod demo;
-mod demo_pricing;
 mod demo_events;
+mod demo_pricing;
 pub mod import;
 pub mod launch;
 pub mod loadtest;

@@ -51,9 +51,8 @@ CREATE TABLE events (
     -- Ed25519 ticket key: the seed signs (server only), the public key goes to scanners.
     ticket_seed        TEXT    NOT NULL,
     ticket_public_key  TEXT    NOT NULL,
-    -- The once-only jobs: attendance asked, unconfirmed places released, no-shows recorded.
+    -- The once-only jobs: attendance asked, no-shows recorded.
     attendance_asked_at BIGINT,
-    released_at        BIGINT,
     no_shows_at        BIGINT,
     created_by         BIGINT REFERENCES users(id),
     created_at         BIGINT NOT NULL

@@ -51,9 +51,8 @@ CREATE TABLE events (
     -- Ed25519 ticket key: the seed signs (server only), the public key goes to scanners.
     ticket_seed        TEXT    NOT NULL,
     ticket_public_key  TEXT    NOT NULL,
-    -- The once-only jobs: attendance asked, unconfirmed places released, no-shows recorded.
+    -- The once-only jobs: attendance asked, no-shows recorded.
     attendance_asked_at INTEGER,
-    released_at        INTEGER,
     no_shows_at        INTEGER,
     created_by         INTEGER REFERENCES users(id),
     created_at         INTEGER NOT NULL

@@ -283,7 +283,10 @@ impl EventText {
     }
 
     fn reason(&self, reason: &str) -> String {
-        self.reason_names.iter().find(|(k, _)| *k == reason).map_or_else(|| reason.to_string(), |(_, v)| v.to_string())
+        self.reason_names
+            .iter()
+            .find(|(k, _)| *k == reason)
+            .map_or_else(|| reason.to_string(), |(_, v)| v.to_string())
     }
 
     fn kind(&self, kind: &str) -> &'static str {
@@ -887,7 +890,7 @@ mod tests {
         assert_eq!(csv_cell("mi_fan"), "mi_fan");
         assert_eq!(csv_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "say \"hi\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
     }
 
     #[test]
