@@ -391,8 +391,10 @@ pub struct RemovePlaceRequest {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct PlacePath {
-    pub id: i64,
-    pub rsvp: i64,
+    #[param(value_type = i64)]
+    pub id: String,
+    #[param(value_type = i64)]
+    pub rsvp: String,
 }
 
 /// Takes a fan's place away (staff and the event's organisers), with a reason; the places are
@@ -402,7 +404,7 @@ pub struct PlacePath {
 pub async fn remove_place(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
-    Path((id, rsvp)): Path<(String, String)>,
+    Path(PlacePath { id, rsvp }): Path<PlacePath>,
     ApiJson(req): ApiJson<RemovePlaceRequest>,
 ) -> WebResult<Json<RsvpView>> {
     let event = id_of(&id, ErrorCode::EventNotFound)?;
@@ -619,7 +621,8 @@ pub async fn club(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct OrganiserPath {
-    pub id: i64,
+    #[param(value_type = i64)]
+    pub id: String,
     pub handle: String,
 }
 
@@ -629,7 +632,7 @@ pub struct OrganiserPath {
 pub async fn appoint(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
-    Path((id, handle)): Path<(String, String)>,
+    Path(OrganiserPath { id, handle }): Path<OrganiserPath>,
 ) -> WebResult<Json<ClubView>> {
     let id = id_of(&id, ErrorCode::ClubNotFound)?;
     events::appoint(&state, &auth, id, &handle).await?;
@@ -643,7 +646,7 @@ pub async fn appoint(
 pub async fn dismiss(
     State(state): State<AppState>,
     RequireAuth(auth): RequireAuth,
-    Path((id, handle)): Path<(String, String)>,
+    Path(OrganiserPath { id, handle }): Path<OrganiserPath>,
 ) -> WebResult<Json<ClubView>> {
     let id = id_of(&id, ErrorCode::ClubNotFound)?;
     events::dismiss(&state, &auth, id, &handle).await?;
