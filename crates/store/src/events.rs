@@ -159,16 +159,13 @@ pub struct EventRound {
     pub no_shows: usize,
 }
 
+// The counts are kept on the event row by the transactions that change places (under its
+// lock): reading an event is one row however many fans signed up. (Summing the places on every
+// read made each sign-up read every earlier one: 696 sign-ups/s on SQLite, 267 on PostgreSQL.)
 const EVENT_SELECT: &str = "SELECT e.id, e.title, e.kind, e.city, e.venue, e.starts_at, e.ends_at, e.time_zone, \
      e.capacity, e.rsvp_opens_at, e.rsvp_closes_at, e.max_guests, e.priority_min_level, e.priority_hours, \
      e.offer_hours, e.club_id, c.name AS club_name, e.description, e.held, e.ticket_public_key, e.created_at, \
-     (SELECT CAST(COALESCE(SUM(1 + r.guests), 0) AS BIGINT) FROM event_rsvps r \
-      WHERE r.event_id = e.id AND r.status = 'confirmed') AS confirmed, \
-     (SELECT CAST(COALESCE(SUM(1 + r.guests), 0) AS BIGINT) FROM event_rsvps r \
-      WHERE r.event_id = e.id AND r.status = 'offered') AS offered, \
-     (SELECT COUNT(*) FROM event_rsvps r WHERE r.event_id = e.id AND r.status = 'waitlisted') AS waitlisted, \
-     (SELECT CAST(COALESCE(SUM(1 + r.guests), 0) AS BIGINT) FROM event_rsvps r \
-      WHERE r.event_id = e.id AND r.checked_in_at IS NOT NULL) AS checked_in \
+     e.held - e.offered AS confirmed, e.offered, e.waiting AS waitlisted, e.checked_in \
      FROM events e LEFT JOIN clubs c ON c.id = e.club_id";
 
 fn event_from_row(r: &AnyRow) -> StoreResult<Event> {
@@ -207,6 +204,11 @@ const RSVP_SELECT: &str = "SELECT r.id, r.event_id, r.user_id, u.handle, r.guest
       WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.id <= r.id) END AS position \
      FROM event_rsvps r JOIN users u ON u.id = r.user_id";
 
+/// The same without counting the waitlist ahead: for a place whose position is known.
+const RSVP_SELECT_UNRANKED: &str = "SELECT r.id, r.event_id, r.user_id, u.handle, r.guests, r.status, r.created_at, \
+     r.offer_expires_at, r.confirmed_at, r.attendance_asked_at, r.attendance_confirmed_at, r.checked_in_at, \
+     r.no_show, NULL AS position FROM event_rsvps r JOIN users u ON u.id = r.user_id";
+
 fn rsvp_from_row(r: &AnyRow) -> StoreResult<Rsvp> {
     let status: String = r.try_get("status")?;
     let no_show: i64 = r.try_get("no_show")?;
@@ -236,6 +238,10 @@ struct Locked {
     time_zone: String,
     capacity: i64,
     held: i64,
+    /// People in offered places (part of `held`).
+    offered: i64,
+    /// Units on the waitlist.
+    waiting: i64,
     offer_hours: i64,
 }
 
@@ -576,7 +582,7 @@ impl Store {
         now: Millis,
     ) -> StoreResult<PlaceTaken> {
         let mut tx = self.write.begin().await?;
-        let event = self.lock_event(&mut tx, event_id).await?;
+        let mut event = self.lock_event(&mut tx, event_id).await?;
         if let Some(id) = live_rsvp_id(&mut tx, event_id, user_id).await? {
             tx.commit().await?;
             let rsvp = self.rsvp(id).await?.ok_or(ErrorCode::RsvpNotFound)?;
@@ -602,11 +608,21 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         record_change(&mut tx, event_id, id, None, status, None, "rsvp", now).await?;
-        if status == RsvpStatus::Confirmed {
-            set_held(&mut tx, event_id, event.held + size).await?;
-        }
+        // A new unit waits last: its position is the waitlist's length, known under the lock.
+        let position = if status == RsvpStatus::Confirmed {
+            event.held += size;
+            None
+        } else {
+            event.waiting += 1;
+            Some(event.waiting)
+        };
+        set_counts(&mut tx, &event).await?;
         tx.commit().await?;
-        let rsvp = self.rsvp(id).await?.ok_or(ErrorCode::RsvpNotFound)?;
+        let row = sqlx::query(AssertSqlSafe(format!("{RSVP_SELECT_UNRANKED} WHERE r.id = $1")))
+            .bind(id)
+            .fetch_one(&self.read)
+            .await?;
+        let rsvp = Rsvp { position, ..rsvp_from_row(&row)? };
         Ok(PlaceTaken { rsvp, created: true })
     }
 
@@ -662,7 +678,7 @@ impl Store {
     /// attending (the answer to the 48-hour prompt). Repeating changes nothing.
     pub async fn confirm_place(&self, event_id: i64, user_id: i64, now: Millis) -> StoreResult<Rsvp> {
         let mut tx = self.write.begin().await?;
-        let event = self.lock_event(&mut tx, event_id).await?;
+        let mut event = self.lock_event(&mut tx, event_id).await?;
         let id = live_rsvp_id(&mut tx, event_id, user_id).await?.ok_or(ErrorCode::RsvpNotFound)?;
         let status = rsvp_status(&mut tx, event_id, id).await?.ok_or(ErrorCode::RsvpNotFound)?;
         match status {
@@ -681,6 +697,12 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
+                let guests: i64 = sqlx::query_scalar("SELECT guests FROM event_rsvps WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                event.offered -= 1 + guests;
+                set_counts(&mut tx, &event).await?;
                 record_change(
                     &mut tx,
                     event_id,
@@ -791,6 +813,11 @@ impl Store {
             .bind(at)
             .bind(now)
             .bind(rsvp_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE events SET checked_in = checked_in + $1 WHERE id = $2")
+            .bind(1 + guests)
+            .bind(event_id)
             .execute(&mut *tx)
             .await?;
         Self::award(&mut tx, user_id, None, Reason::EventAttended, &format!("event:{event_id}"), now).await?;
@@ -946,7 +973,8 @@ impl Store {
             Backend::Sqlite => "",
         };
         let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT id, title, starts_at, time_zone, capacity, held, offer_hours FROM events WHERE id = $1{lock}"
+            "SELECT id, title, starts_at, time_zone, capacity, held, offered, waiting, offer_hours FROM events \
+             WHERE id = $1{lock}"
         )))
         .bind(event_id)
         .fetch_optional(&mut **tx)
@@ -959,6 +987,8 @@ impl Store {
             time_zone: row.try_get("time_zone")?,
             capacity: row.try_get("capacity")?,
             held: row.try_get("held")?,
+            offered: row.try_get("offered")?,
+            waiting: row.try_get("waiting")?,
             offer_hours: row.try_get("offer_hours")?,
         })
     }
@@ -992,11 +1022,15 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         record_change(tx, event.id, rsvp_id, Some(from), to, actor, reason, now).await?;
-        if from.holds_places() {
-            event.held -= 1 + guests;
-            set_held(tx, event.id, event.held).await?;
+        match from {
+            RsvpStatus::Waitlisted => event.waiting -= 1,
+            RsvpStatus::Offered => {
+                event.held -= 1 + guests;
+                event.offered -= 1 + guests;
+            }
+            _ => event.held -= 1 + guests,
         }
-        Ok(())
+        set_counts(tx, event).await
     }
 
     /// Ends the places `ids` as a rule decided (`to`, its reason, the notice that tells each
@@ -1058,13 +1092,15 @@ impl Store {
             Self::tell(tx, NotificationKind::EventOffer, id, event, None, "", now).await?;
             free -= 1 + guests;
             event.held += 1 + guests;
+            event.offered += 1 + guests;
+            event.waiting -= 1;
             made += 1;
             if free == 0 {
                 break;
             }
         }
         if made > 0 {
-            set_held(tx, event.id, event.held).await?;
+            set_counts(tx, event).await?;
         }
         Ok(made)
     }
@@ -1131,10 +1167,13 @@ async fn rsvp_status(tx: &mut Tx, event_id: i64, rsvp_id: i64) -> StoreResult<Op
     Ok(status.as_deref().and_then(RsvpStatus::parse))
 }
 
-async fn set_held(tx: &mut Tx, event_id: i64, held: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE events SET held = $1 WHERE id = $2")
-        .bind(held)
-        .bind(event_id)
+/// Writes back the counts of the locked event.
+async fn set_counts(tx: &mut Tx, event: &Locked) -> StoreResult<()> {
+    sqlx::query("UPDATE events SET held = $1, offered = $2, waiting = $3 WHERE id = $4")
+        .bind(event.held)
+        .bind(event.offered)
+        .bind(event.waiting)
+        .bind(event.id)
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -270,7 +270,7 @@ async fn read_json<T: DeserializeOwned, S: Send + Sync>(
 /// from arithmetic, but serde refuses it for an `i64` field. A body refused for that is read
 /// again with each float that is a whole number in `i64`'s range made an integer; any other
 /// body keeps its first reading's refusal.
-fn with_integral_floats_as_integers<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+pub(crate) fn with_integral_floats_as_integers<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
     use serde_json::Value;
     fn fix(value: &mut Value) -> bool {
         match value {

@@ -93,12 +93,17 @@ pub async fn take_place(app: &App, auth: &Auth, event_id: i64, guests: Option<i6
     if !(0..=event.max_guests).contains(&guests) {
         return Err(ErrorCode::TooManyGuests.into());
     }
-    if let Some(live) = app.store.my_rsvp(event_id, auth.user.id).await?.filter(|r| r.status.is_live()) {
-        return Ok(PlaceTaken { rsvp: live, created: false });
-    }
     let now = app.now();
     let priority = now < event.rsvp_opens_at && has_priority(app, auth, &event).await?;
-    may_take_place(now, event.rsvp_opens_at, event.rsvp_closes_at, event.priority_opens_at(), priority)?;
+    if let Err(refusal) =
+        may_take_place(now, event.rsvp_opens_at, event.rsvp_closes_at, event.priority_opens_at(), priority)
+    {
+        // A fan who has a place gets it back whenever they ask (a retry after the close).
+        return match app.store.my_rsvp(event_id, auth.user.id).await?.filter(|r| r.status.is_live()) {
+            Some(live) => Ok(PlaceTaken { rsvp: live, created: false }),
+            None => Err(refusal.into()),
+        };
+    }
     limit(app, format!("write:{}", auth.user.id), app.config.writes_per_minute)?;
     Ok(app.store.take_place(event_id, auth.user.id, guests, now).await?)
 }

@@ -48,6 +48,10 @@ CREATE TABLE events (
     -- Places held by confirmed and offered units (people, guests included), kept in the
     -- transaction that changes them: never above capacity.
     held               BIGINT NOT NULL DEFAULT 0,
+    -- Of those, people in offered places; and units on the waitlist; and people checked in.
+    offered            BIGINT NOT NULL DEFAULT 0,
+    waiting            BIGINT NOT NULL DEFAULT 0,
+    checked_in         BIGINT NOT NULL DEFAULT 0,
     -- Ed25519 ticket key: the seed signs (server only), the public key goes to scanners.
     ticket_seed        TEXT    NOT NULL,
     ticket_public_key  TEXT    NOT NULL,

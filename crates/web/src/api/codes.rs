@@ -93,7 +93,15 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
         "advanceCampaignProduction",
         &[ErrorCode::CampaignNotFound, ErrorCode::Forbidden, ErrorCode::InvalidStage],
     ),
-    ("awardWaveFcodes", &[ErrorCode::Forbidden, ErrorCode::InvalidAwardRule, ErrorCode::WaveNotFound]),
+    (
+        "awardWaveFcodes",
+        &[
+            ErrorCode::Forbidden,
+            ErrorCode::InvalidAwardRule,
+            ErrorCode::WaveCancelled,
+            ErrorCode::WaveNotFound,
+        ],
+    ),
     ("cancelCampaignOrders", &[ErrorCode::CampaignNotFound, ErrorCode::Forbidden]),
     (
         "cancelOrder",
@@ -123,6 +131,7 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
             ErrorCode::Forbidden,
             ErrorCode::InvalidStatus,
             ErrorCode::InvalidTransition,
+            ErrorCode::PostMerged,
             ErrorCode::PostNotFound,
         ],
     ),

@@ -24,6 +24,14 @@ fn zone_of(event: &Event) -> Zone {
     Zone::parse(&event.time_zone).unwrap_or_else(|_| Zone::china())
 }
 
+/// What kind of event: the 米粉节 or a 同城会 meetup.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    Festival,
+    Meetup,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct EventView {
     pub id: i64,
@@ -111,7 +119,7 @@ pub struct NewEventRequest {
     /// 1–80 characters.
     #[schema(min_length = 1, max_length = 80)]
     pub title: String,
-    /// `festival` or `meetup`.
+    #[schema(value_type = EventKind)]
     pub kind: String,
     #[schema(min_length = 1, max_length = 40)]
     pub city: String,
@@ -188,7 +196,7 @@ pub async fn create(
 pub struct EventsParams {
     pub city: Option<String>,
     pub club: Option<i64>,
-    /// `festival` or `meetup`.
+    #[param(value_type = Option<EventKind>)]
     pub kind: Option<String>,
 }
 
@@ -282,7 +290,10 @@ pub async fn take_place(
         RsvpRequest::default()
     } else {
         crate::error::require_json_object(body)?;
-        serde_json::from_slice(body).map_err(|_| WebError::from(ErrorCode::InvalidJson))?
+        serde_json::from_slice(body)
+            .ok()
+            .or_else(|| crate::error::with_integral_floats_as_integers(body))
+            .ok_or(WebError::from(ErrorCode::InvalidJson))?
     };
     let taken = events::take_place(&state, &auth, id_of(&id, ErrorCode::EventNotFound)?, req.guests).await?;
     let ticket = events::ticket(&state, &taken.rsvp).await?;
