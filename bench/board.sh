@@ -28,9 +28,8 @@ BIN=${CANYU_BIN:-$PWD/target/release/canyu}
 BENCH=${CANYU_BENCH_BIN:-$PWD/target/release/canyu-bench}
 mkdir -p bench/out
 
-free_port() { # a port nothing listens on now (the kernel's pick)
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 wrk_run() { # url -> "rps p99_ms"
   local out

@@ -39,17 +39,8 @@ else
 fi
 mkdir -p bench/out
 
-ms() { # wrk latency (e.g. 1.23ms, 850.00us, 1.02s) -> milliseconds
-  awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; printf "%.2f", v}' <<<"$1"
-}
-
-wrk_summary() { # wrk output -> "rps p50_ms p99_ms errors"
-  local out=$1 p50 p99 errors
-  p50=$(ms "$(awk '$1=="50%" {print $2}' <<<"$out")")
-  p99=$(ms "$(awk '$1=="99%" {print $2}' <<<"$out")")
-  errors=$(awk '/Socket errors/ {gsub(",",""); print "connect="$4" read="$6" write="$8" timeout="$10}' <<<"$out")
-  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $p50 $p99 ${errors:-none}"
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 settle() { # waits for the server's writes after a wave ("last used" of the buyers' tokens); prints the seconds
   local base=$1 started=$SECONDS i

@@ -1,5 +1,6 @@
-// A fan takes a place at a city meetup on a phone and sees the ticket's QR code; staff scan it
-// at the door with the network cut, and the check-in is recorded once when the network returns.
+// Staff publish a city meetup from the event form on a phone; a fan takes a place there and sees
+// the ticket's QR code; staff scan it at the door with the network cut, and the check-in is
+// recorded once when the network returns.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowser, signIn, PHONE } from "./sweep.mjs";
@@ -14,24 +15,47 @@ async function call(method, path, token, body) {
   return { status: res.status, body: await res.json().catch(() => null) };
 }
 
-const iso = (ms) => new Date(Date.now() + ms).toISOString();
 const HOUR = 3_600_000;
+
+/** A wall-clock time in China (no daylight saving), as a datetime-local input takes it. */
+const shanghai = (ms) => new Date(Date.now() + ms + 8 * HOUR).toISOString().slice(0, 16);
 
 test("a ticket taken on a phone is scanned offline and checked in once when back online", { timeout: 180_000 }, async () => {
   assert.ok(BASE, "CANYU_URL is set by run.sh");
   const staff = (await call("POST", "/auth/login", null, { handle: STAFF[0], password: STAFF[1] })).body.token;
-  const created = await call("POST", "/events", staff, {
-    title: "E2E 同城会 · 扫码测试", kind: "meetup", city: "杭州", venue: "西湖边 · 小米之家",
-    starts_at: iso(72 * HOUR), ends_at: iso(75 * HOUR), rsvp_opens_at: iso(-HOUR), rsvp_closes_at: iso(70 * HOUR),
-    capacity: 5, max_guests: 1,
-  });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const event = created.body.id;
   const fan = { handle: `e2e_meetup_${Date.now() % 100000}`, password: "fan-password-e2e-1" };
   assert.equal((await call("POST", "/auth/register", null, fan)).status, 201);
 
   const browser = await launchBrowser();
   try {
+    // Staff publish the event from the form, on a phone, times in the venue's zone.
+    const door = await browser.newContext({ viewport: PHONE, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+    await signIn(door, BASE, ...STAFF);
+    const form = await door.newPage();
+    await form.goto(`${BASE}/events`);
+    await form.click("[data-testid=new-event]");
+    await form.waitForSelector("[data-testid=event-form]");
+    await form.fill("[data-testid=event-title-input]", "E2E 同城会 · 扫码测试");
+    await form.check("input[name=kind][value=meetup]");
+    await form.fill("[data-testid=event-city]", "杭州");
+    await form.fill("[data-testid=event-venue]", "西湖边 · 小米之家");
+    await form.selectOption("[data-testid=event-zone]", "Asia/Shanghai");
+    await form.fill("[data-testid=event-starts]", shanghai(72 * HOUR));
+    await form.fill("[data-testid=event-ends]", shanghai(75 * HOUR));
+    await form.fill("[data-testid=event-opens]", shanghai(-HOUR));
+    await form.fill("[data-testid=event-closes]", shanghai(70 * HOUR));
+    await form.fill("[data-testid=event-capacity]", "5");
+    await form.fill("[data-testid=event-guests]", "1");
+    const wide = await form.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    assert.equal(wide, false, "the form fits a phone");
+    await Promise.all([form.waitForURL(/\/events\/\d+$/), form.click("[data-testid=event-submit]")]);
+    const event = Number(new URL(form.url()).pathname.split("/").pop());
+    const created = await call("GET", `/events/${event}`, null);
+    assert.equal(created.body.capacity, 5);
+    assert.equal(created.body.time_zone, "Asia/Shanghai");
+    assert.equal(created.body.free, 5);
+    await form.close();
+
     // The fan, on a phone.
     const phone = await browser.newContext({ viewport: PHONE, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
     await signIn(phone, BASE, fan.handle, fan.password);
@@ -49,9 +73,7 @@ test("a ticket taken on a phone is scanned offline and checked in once when back
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     assert.equal(overflow, false, "no horizontal scrolling on a phone");
 
-    // Staff at the door, also on a phone; the network drops.
-    const door = await browser.newContext({ viewport: PHONE, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
-    await signIn(door, BASE, ...STAFF);
+    // Staff at the door, on the same phone; the network drops.
     const scanner = await door.newPage();
     await scanner.goto(`${BASE}/events/${event}/scan`);
     await scanner.waitForSelector("[data-testid=scan-network][data-online='1']");

@@ -119,6 +119,8 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     "/settings",
     `/events/${d.event}/console`,
     `/events/${d.event}/scan`,
+    "/events/new",
+    "/admin/clubs",
   ];
 
   const browser = await launchBrowser();

@@ -526,19 +526,7 @@ impl Store {
         let name: String = product.try_get("name")?;
         let data = serde_json::json!({ "product": slug, "product_name": name });
         let key = format!("{}:{membership_id}", kind.as_str());
-        sqlx::query(
-            "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
-             VALUES ($1, $2, $3, NULL, $4, $5, $6) ON CONFLICT (user_id, event_key) DO NOTHING",
-        )
-        .bind(user_id)
-        .bind(kind.as_str())
-        .bind(&key)
-        .bind(actor_id)
-        .bind(data.to_string())
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-        Self::enqueue_emails(tx, &key, now).await
+        Self::notify_fan(tx, user_id, kind, &key, actor_id, &data, now).await
     }
 }
 

@@ -296,6 +296,31 @@ impl Store {
         .await?)
     }
 
+    /// Every club's organisers in one read, `(club id, handle)` in appointment order: the
+    /// clubs' admin page lists them all.
+    pub async fn all_club_organisers(&self) -> StoreResult<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT o.club_id, u.handle FROM club_organisers o JOIN users u ON u.id = o.user_id \
+             ORDER BY o.club_id, o.appointed_at, u.handle LIMIT 5000",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("club_id")?, r.try_get("handle")?))).collect()
+    }
+
+    /// The clubs a fan organises, by city then name.
+    pub async fn clubs_organised_by(&self, user_id: i64) -> StoreResult<Vec<Club>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.city, c.name, c.created_at, \
+             (SELECT COUNT(*) FROM club_members m WHERE m.club_id = c.id) AS members FROM clubs c \
+             JOIN club_organisers o ON o.club_id = c.id WHERE o.user_id = $1 ORDER BY c.city, c.name",
+        )
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(club_from_row).collect()
+    }
+
     pub async fn is_club_organiser(&self, club_id: i64, user_id: i64) -> StoreResult<bool> {
         let n: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM club_organisers WHERE club_id = $1 AND user_id = $2")
@@ -502,22 +527,33 @@ impl Store {
         rows.iter().map(rsvp_from_row).collect()
     }
 
-    /// The fan's live places at events that have not ended, soonest first.
+    /// The fan's live places at events that have not ended, soonest first: two reads, the
+    /// places and their events, whatever their number.
     pub async fn my_upcoming_rsvps(&self, user_id: i64, now: Millis) -> StoreResult<Vec<(Event, Rsvp)>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT r.id FROM event_rsvps r JOIN events e ON e.id = r.event_id WHERE r.user_id = $1 \
-             AND r.status IN ('confirmed', 'offered', 'waitlisted') AND e.ends_at > $2 ORDER BY e.starts_at LIMIT 50",
-        )
+        const LIVE: &str = "status IN ('confirmed', 'offered', 'waitlisted')";
+        let events = sqlx::query(AssertSqlSafe(format!(
+            "{EVENT_SELECT} WHERE e.ends_at > $2 AND e.id IN \
+             (SELECT event_id FROM event_rsvps WHERE user_id = $1 AND {LIVE}) ORDER BY e.starts_at, e.id LIMIT 50"
+        )))
         .bind(user_id)
         .bind(now)
         .fetch_all(&self.read)
         .await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(rsvp) = self.rsvp(id).await?
-                && let Some(event) = self.event(rsvp.event_id).await?
-            {
-                out.push((event, rsvp));
+        let places = sqlx::query(AssertSqlSafe(format!(
+            "{RSVP_SELECT} WHERE r.user_id = $1 AND r.{LIVE} AND r.event_id IN \
+             (SELECT id FROM events WHERE ends_at > $2)"
+        )))
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?;
+        let mut places: Vec<Rsvp> = places.iter().map(rsvp_from_row).collect::<StoreResult<_>>()?;
+        let mut out = Vec::with_capacity(events.len());
+        for row in &events {
+            let event = event_from_row(row)?;
+            // One live place per fan and event (a unique index): at most one matches.
+            if let Some(at) = places.iter().position(|p| p.event_id == event.id) {
+                out.push((event, places.swap_remove(at)));
             }
         }
         Ok(out)
@@ -581,6 +617,20 @@ impl Store {
         guests: i64,
         now: Millis,
     ) -> StoreResult<PlaceTaken> {
+        // A repeated sign-up (a retry, a second tap) is answered from a read, without queueing
+        // for the event's lock behind everyone taking a place.
+        let known: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM event_rsvps WHERE event_id = $1 AND user_id = $2 \
+             AND status IN ('confirmed', 'offered', 'waitlisted')",
+        )
+        .bind(event_id)
+        .bind(user_id)
+        .fetch_optional(&self.read)
+        .await?;
+        if let Some(id) = known {
+            let rsvp = self.rsvp(id).await?.ok_or(ErrorCode::RsvpNotFound)?;
+            return Ok(PlaceTaken { rsvp, created: false });
+        }
         let mut tx = self.write.begin().await?;
         let mut event = self.lock_event(&mut tx, event_id).await?;
         if let Some(id) = live_rsvp_id(&mut tx, event_id, user_id).await? {
@@ -653,7 +703,7 @@ impl Store {
     ) -> StoreResult<Rsvp> {
         let mut tx = self.write.begin().await?;
         let mut event = self.lock_event(&mut tx, event_id).await?;
-        let status = rsvp_status(&mut tx, event_id, rsvp_id).await?.ok_or(ErrorCode::RsvpNotFound)?;
+        let (status, _) = rsvp_state(&mut tx, event_id, rsvp_id).await?.ok_or(ErrorCode::RsvpNotFound)?;
         if !status.is_live() {
             return Err(ErrorCode::RsvpNotFound.into());
         }
@@ -680,7 +730,7 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let mut event = self.lock_event(&mut tx, event_id).await?;
         let id = live_rsvp_id(&mut tx, event_id, user_id).await?.ok_or(ErrorCode::RsvpNotFound)?;
-        let status = rsvp_status(&mut tx, event_id, id).await?.ok_or(ErrorCode::RsvpNotFound)?;
+        let (status, guests) = rsvp_state(&mut tx, event_id, id).await?.ok_or(ErrorCode::RsvpNotFound)?;
         match status {
             RsvpStatus::Waitlisted => return Err(ErrorCode::NoOffer.into()),
             RsvpStatus::Offered => {
@@ -697,10 +747,6 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-                let guests: i64 = sqlx::query_scalar("SELECT guests FROM event_rsvps WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
                 event.offered -= 1 + guests;
                 set_counts(&mut tx, &event).await?;
                 record_change(
@@ -867,11 +913,9 @@ impl Store {
         .await?;
         let mut round = EventRound::default();
         for event_id in events {
-            let mut tx = self.write.begin().await?;
-            let event = self.lock_event(&mut tx, event_id).await?;
-            if !mark_once(&mut tx, event_id, "attendance_asked_at", now).await? {
+            let Some((mut tx, event)) = self.claim_step(event_id, "attendance_asked_at", now).await? else {
                 continue;
-            }
+            };
             let ids: Vec<i64> = sqlx::query_scalar(
                 "SELECT id FROM event_rsvps WHERE event_id = $1 AND status = 'confirmed' \
                  AND attendance_confirmed_at IS NULL ORDER BY id",
@@ -945,11 +989,7 @@ impl Store {
                 .await?;
         let mut round = EventRound::default();
         for event_id in events {
-            let mut tx = self.write.begin().await?;
-            self.lock_event(&mut tx, event_id).await?;
-            if !mark_once(&mut tx, event_id, "no_shows_at", now).await? {
-                continue;
-            }
+            let Some((mut tx, _)) = self.claim_step(event_id, "no_shows_at", now).await? else { continue };
             let n = sqlx::query(
                 "UPDATE event_rsvps SET no_show = 1, updated_at = $1 WHERE event_id = $2 AND status = 'confirmed' \
                  AND checked_in_at IS NULL",
@@ -963,6 +1003,22 @@ impl Store {
             tx.commit().await?;
         }
         Ok(round)
+    }
+
+    /// Begins a once-per-event step of a job: the event locked and its marker `column` set, or
+    /// `None` when another node (or an earlier round) already took it.
+    async fn claim_step(
+        &self,
+        event_id: i64,
+        column: &'static str,
+        now: Millis,
+    ) -> StoreResult<Option<(Tx, Locked)>> {
+        let mut tx = self.write.begin().await?;
+        let event = self.lock_event(&mut tx, event_id).await?;
+        if !mark_once(&mut tx, event_id, column, now).await? {
+            return Ok(None);
+        }
+        Ok(Some((tx, event)))
     }
 
     // ---- inside a transaction holding the event's lock ----
@@ -1138,19 +1194,7 @@ impl Store {
             "note": note,
         });
         let key = format!("{}:{rsvp_id}", kind.as_str());
-        sqlx::query(
-            "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
-             VALUES ($1, $2, $3, NULL, $4, $5, $6) ON CONFLICT (user_id, event_key) DO NOTHING",
-        )
-        .bind(user_id)
-        .bind(kind.as_str())
-        .bind(&key)
-        .bind(actor)
-        .bind(data.to_string())
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-        Self::enqueue_emails(tx, &key, now).await
+        Self::notify_fan(tx, user_id, kind, &key, actor, &data, now).await
     }
 }
 
@@ -1165,14 +1209,16 @@ async fn live_rsvp_id(tx: &mut Tx, event_id: i64, user_id: i64) -> StoreResult<O
     .await?)
 }
 
-async fn rsvp_status(tx: &mut Tx, event_id: i64, rsvp_id: i64) -> StoreResult<Option<RsvpStatus>> {
-    let status: Option<String> =
-        sqlx::query_scalar("SELECT status FROM event_rsvps WHERE id = $1 AND event_id = $2")
-            .bind(rsvp_id)
-            .bind(event_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    Ok(status.as_deref().and_then(RsvpStatus::parse))
+/// A place's status and guests, read under the event's lock.
+async fn rsvp_state(tx: &mut Tx, event_id: i64, rsvp_id: i64) -> StoreResult<Option<(RsvpStatus, i64)>> {
+    let row = sqlx::query("SELECT status, guests FROM event_rsvps WHERE id = $1 AND event_id = $2")
+        .bind(rsvp_id)
+        .bind(event_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let status: String = row.try_get("status")?;
+    Ok(RsvpStatus::parse(&status).map(|s| Ok::<_, sqlx::Error>((s, row.try_get("guests")?))).transpose()?)
 }
 
 /// Writes back the counts of the locked event.

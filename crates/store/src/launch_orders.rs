@@ -596,18 +596,8 @@ impl Store {
                 "expires_at": row.try_get::<i64, _>("hold_expires_at")?,
             });
             let key = format!("{}:{order_id}", kind.as_str());
-            sqlx::query(
-                "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
-                 VALUES ($1, $2, $3, NULL, NULL, $4, $5) ON CONFLICT (user_id, event_key) DO NOTHING",
-            )
-            .bind(row.try_get::<i64, _>("user_id")?)
-            .bind(kind.as_str())
-            .bind(&key)
-            .bind(data.to_string())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            Self::enqueue_emails(&mut tx, &key, now).await?;
+            Self::notify_fan(&mut tx, row.try_get::<i64, _>("user_id")?, kind, &key, None, &data, now)
+                .await?;
         }
         tx.commit().await?;
         Ok(due.len() as u64)

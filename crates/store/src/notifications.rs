@@ -199,6 +199,33 @@ impl Store {
         Ok(told)
     }
 
+    /// Tells one fan something that concerns them alone (an offer, an order's change, a
+    /// reminder), inside the caller's transaction: once per `key` (a repeat is ignored), its
+    /// email queued when the fan takes emails.
+    pub(crate) async fn notify_fan(
+        tx: &mut Tx,
+        user_id: i64,
+        kind: NotificationKind,
+        key: &str,
+        actor_id: Option<i64>,
+        data: &serde_json::Value,
+        now: Millis,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
+             VALUES ($1, $2, $3, NULL, $4, $5, $6) ON CONFLICT (user_id, event_key) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(kind.as_str())
+        .bind(key)
+        .bind(actor_id)
+        .bind(data.to_string())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        Self::enqueue_emails(tx, key, now).await
+    }
+
     /// Tells one fan about an event of a post (unless they muted it); the email follows
     /// with the event's other notices.
     #[allow(clippy::too_many_arguments)]

@@ -241,18 +241,7 @@ impl Store {
                 "price_fen": c.price_fen,
                 "paid_fen": c.paid_fen,
             });
-            sqlx::query(
-                "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
-                 VALUES ($1, $2, $3, NULL, NULL, $4, $5) ON CONFLICT (user_id, event_key) DO NOTHING",
-            )
-            .bind(c.user_id)
-            .bind(kind.as_str())
-            .bind(&key)
-            .bind(data.to_string())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            Self::enqueue_emails(&mut tx, &key, now).await?;
+            Self::notify_fan(&mut tx, c.user_id, kind, &key, None, &data, now).await?;
         }
         tx.commit().await?;
         Ok(credits)

@@ -125,18 +125,8 @@ impl Store {
                 continue;
             }
             let key = format!("reminder:{id}");
-            sqlx::query(
-                "INSERT INTO notifications (user_id, kind, event_key, post_id, actor_id, data, created_at) \
-                 VALUES ($1, $2, $3, NULL, NULL, $4, $5) ON CONFLICT (user_id, event_key) DO NOTHING",
-            )
-            .bind(user_id)
-            .bind(NotificationKind::LaunchReminder.as_str())
-            .bind(&key)
-            .bind(data.to_string())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            Self::enqueue_emails(&mut tx, &key, now).await?;
+            Self::notify_fan(&mut tx, user_id, NotificationKind::LaunchReminder, &key, None, &data, now)
+                .await?;
             tx.commit().await?;
             sent += 1;
         }

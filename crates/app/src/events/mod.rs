@@ -14,6 +14,7 @@ use crate::policy::{can_run_event, require_event_runner, require_role};
 use crate::ratelimit::limit;
 use canyu_core::event::{EventDraft, EventKey, EventPlan, Ticket, may_take_place, parse_public_key};
 use canyu_core::points::level_for;
+use canyu_core::time::{Zone, parse_rfc3339};
 use canyu_core::{ErrorCode, Handle, Millis, Role};
 use canyu_store::{
     Checkin, CheckinOutcome, Club, Event, EventRound, NewEvent, PlaceChange, PlaceTaken, Rsvp,
@@ -47,6 +48,52 @@ pub async fn upcoming(app: &App, filter: EventFilter<'_>) -> AppResult<Vec<Event
 
 pub async fn cities(app: &App) -> AppResult<Vec<String>> {
     Ok(app.store.event_cities(app.now()).await?)
+}
+
+/// The venue's zone: an IANA name, or the site's when none is given.
+pub fn venue_zone(app: &App, raw: Option<&str>) -> AppResult<Zone> {
+    match raw.map(str::trim).filter(|z| !z.is_empty()) {
+        Some(z) => Zone::parse(z).map_err(|_| ErrorCode::InvalidTimeZone.into()),
+        None => Ok(app.config.time_zone.clone()),
+    }
+}
+
+/// A time given for an event: RFC 3339, or a wall-clock time (what a `datetime-local` input
+/// sends) read in the venue's zone.
+pub fn venue_time(raw: &str, zone: &Zone) -> AppResult<Millis> {
+    parse_rfc3339(raw).or_else(|| zone.parse_local(raw)).ok_or_else(|| ErrorCode::InvalidTime.into())
+}
+
+/// The clubs whose events the caller may create: every club for staff, their own for
+/// organisers, none for other fans.
+pub async fn clubs_run_by(app: &App, auth: &Auth) -> AppResult<Vec<Club>> {
+    if auth.user.role >= Role::Staff {
+        Ok(app.store.clubs(None).await?)
+    } else {
+        Ok(app.store.clubs_organised_by(auth.user.id).await?)
+    }
+}
+
+/// Whether the caller may create any event at all (the events page offers the form).
+pub async fn may_create(app: &App, auth: &Auth) -> AppResult<bool> {
+    Ok(auth.user.role >= Role::Staff || !app.store.clubs_organised_by(auth.user.id).await?.is_empty())
+}
+
+/// Every club with its organisers (staff: the clubs' admin page).
+pub async fn clubs_with_organisers(app: &App, auth: &Auth) -> AppResult<Vec<(Club, Vec<String>)>> {
+    require_role(auth, Role::Staff)?;
+    let clubs = app.store.clubs(None).await?;
+    let mut organisers: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    for (club, handle) in app.store.all_club_organisers().await? {
+        organisers.entry(club).or_default().push(handle);
+    }
+    Ok(clubs
+        .into_iter()
+        .map(|c| {
+            let theirs = organisers.remove(&c.id).unwrap_or_default();
+            (c, theirs)
+        })
+        .collect())
 }
 
 /// Staff create any event; a club's organisers create events of their club.

@@ -10,9 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use canyu_app::events::{self, EventFilter, Scan};
 use canyu_app::model::{CheckinOutcome, Club, Event, PlaceChange, Rsvp};
+use canyu_core::ErrorCode;
 use canyu_core::event::EventDraft;
 use canyu_core::time::{Zone, parse_rfc3339, rfc3339};
-use canyu_core::{ErrorCode, Millis};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -154,10 +154,6 @@ pub struct NewEventRequest {
     pub description: Option<String>,
 }
 
-fn event_time(raw: &str, zone: &Zone) -> Result<Millis, WebError> {
-    parse_rfc3339(raw).or_else(|| zone.parse_local(raw)).ok_or(WebError::from(ErrorCode::InvalidTime))
-}
-
 /// Creates an event (staff; a city club's organisers for their club).
 #[utoipa::path(post, path = "/events", operation_id = "createEvent", security(("bearer" = [])), tag = "events", request_body = NewEventRequest,
     responses((status = 201, description = "Created", body = EventView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
@@ -166,21 +162,19 @@ pub async fn create(
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<NewEventRequest>,
 ) -> WebResult<(StatusCode, Json<EventView>)> {
-    let zone = match req.time_zone.as_deref().map(str::trim).filter(|z| !z.is_empty()) {
-        Some(z) => Zone::parse(z).map_err(|_| WebError::from(ErrorCode::InvalidTimeZone))?,
-        None => state.config().time_zone.clone(),
-    };
+    let zone = events::venue_zone(&state, req.time_zone.as_deref())?;
+    let time = |raw: &str| events::venue_time(raw, &zone);
     let draft = EventDraft {
         title: &req.title,
         kind: &req.kind,
         city: &req.city,
         venue: &req.venue,
-        starts_at: event_time(&req.starts_at, &zone)?,
-        ends_at: event_time(&req.ends_at, &zone)?,
+        starts_at: time(&req.starts_at)?,
+        ends_at: time(&req.ends_at)?,
         time_zone: Some(zone.name()),
         capacity: req.capacity,
-        rsvp_opens_at: event_time(&req.rsvp_opens_at, &zone)?,
-        rsvp_closes_at: event_time(&req.rsvp_closes_at, &zone)?,
+        rsvp_opens_at: time(&req.rsvp_opens_at)?,
+        rsvp_closes_at: time(&req.rsvp_closes_at)?,
         max_guests: req.max_guests,
         priority_min_level: req.priority_min_level,
         priority_hours: req.priority_hours,

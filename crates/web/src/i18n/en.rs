@@ -306,6 +306,7 @@ pub const EN: T = T {
     catalog_product_updated: "Product updated.",
     nav_pricing: "Pricing",
     nav_channels: "Channels",
+    nav_clubs: "City clubs",
     pricing_title: "Pricing and the margin pledge",
     pricing_intro: "Every SKU on its product line's price ladder with its price on each channel, its cost and unit net margin, and this year's net margin against the pledge.",
     pricing_to_channels: "Channels and sales",

@@ -321,6 +321,7 @@ pub struct T {
     /// The staff pages on prices and channels (issue #21).
     pub nav_pricing: &'static str,
     pub nav_channels: &'static str,
+    pub nav_clubs: &'static str,
     pub pricing_title: &'static str,
     pub pricing_intro: &'static str,
     pub pricing_to_channels: &'static str,

@@ -306,6 +306,7 @@ pub const ZH: T = T {
     catalog_product_updated: "产品已更新。",
     nav_pricing: "定价与利润",
     nav_channels: "销售渠道",
+    nav_clubs: "同城会管理",
     pricing_title: "定价与利润承诺",
     pricing_intro: "每个 SKU 在产品线价格阶梯上的位置、各渠道现价、成本与单位净利率，以及今年的净利率与承诺的对照。",
     pricing_to_channels: "销售渠道与销量",

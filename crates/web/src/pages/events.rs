@@ -73,6 +73,8 @@ pub struct EventText {
     pub scan_uploaded: &'static str,
     pub scan_no_camera: &'static str,
     pub conflicts: &'static str,
+    /// The scanner's log of this device's scans.
+    pub scans: &'static str,
     pub attendees: &'static str,
     pub export_csv: &'static str,
     pub no_shows: &'static str,
@@ -84,6 +86,7 @@ pub struct EventText {
     pub join_club: &'static str,
     pub leave_club: &'static str,
     pub clubs: &'static str,
+    pub new_event: &'static str,
     pub status_names: [(&'static str, &'static str); 9],
     /// What the rules' own reasons for a change are called (a manual change keeps its words).
     pub reason_names: [(&'static str, &'static str); 6],
@@ -146,6 +149,7 @@ const ZH: EventText = EventText {
     scan_uploaded: "已签到",
     scan_no_camera: "这台设备的浏览器不能识别二维码，请手动输入票号。",
     conflicts: "冲突",
+    scans: "本机扫码记录",
     attendees: "报名名单",
     export_csv: "导出 CSV",
     no_shows: "未到场",
@@ -157,6 +161,7 @@ const ZH: EventText = EventText {
     join_club: "加入同城会",
     leave_club: "退出同城会",
     clubs: "同城会",
+    new_event: "发起活动",
     status_names: [
         ("confirmed", "已确认"),
         ("offered", "待确认"),
@@ -235,6 +240,7 @@ const EN: EventText = EventText {
     scan_uploaded: "Checked in",
     scan_no_camera: "This browser cannot read QR codes; type the ticket code instead.",
     conflicts: "Conflicts",
+    scans: "Scans on this device",
     attendees: "Attendees",
     export_csv: "Export CSV",
     no_shows: "No-shows",
@@ -246,6 +252,7 @@ const EN: EventText = EventText {
     join_club: "Join the club",
     leave_club: "Leave the club",
     clubs: "City clubs",
+    new_event: "New event",
     status_names: [
         ("confirmed", "Confirmed"),
         ("offered", "Offered"),
@@ -357,6 +364,7 @@ pub struct EventsPage {
     pub cities: Vec<Link>,
     pub events: Vec<EventCard>,
     pub mine: Vec<(EventCard, &'static str)>,
+    pub can_create: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -386,8 +394,12 @@ pub async fn list(
             .collect(),
         None => Vec::new(),
     };
+    let can_create = match &cx.auth {
+        Some(a) => events::may_create(&state, a).await?,
+        None => false,
+    };
     let events = list.iter().map(|e| EventCard::new(&cx, b, e)).collect();
-    Ok(cx.ok(EventsPage { t: cx.t, b, ctx: cx.layout("events"), cities, events, mine }))
+    Ok(cx.ok(EventsPage { t: cx.t, b, ctx: cx.layout("events"), cities, events, mine, can_create }))
 }
 
 pub struct PlaceView {
@@ -832,6 +844,7 @@ pub struct ClubPage {
     pub members: i64,
     pub organisers: Vec<String>,
     pub member: Option<bool>,
+    pub runner: bool,
     pub events: Vec<EventCard>,
 }
 
@@ -842,8 +855,13 @@ pub async fn club(State(state): State<AppState>, cx: Cx, Path(id): Path<String>)
         Some(a) => Some(events::is_member(&state, a, club.id).await?),
         None => None,
     };
+    let runner = match &cx.auth {
+        Some(a) => canyu_app::policy::can_run_event(&state, a, Some(club.id)).await?,
+        None => false,
+    };
     let list = events::upcoming(&state, EventFilter { city: None, club: Some(club.id), kind: None }).await?;
     Ok(cx.ok(ClubPage {
+        runner,
         t: cx.t,
         b,
         ctx: cx.layout("events"),

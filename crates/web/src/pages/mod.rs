@@ -12,6 +12,7 @@ mod campaigns;
 mod catalog_admin;
 mod demands;
 mod error;
+mod event_admin;
 mod events;
 mod home;
 mod inbox;
@@ -66,6 +67,10 @@ pub fn routes() -> Router<AppState> {
         .route("/waves/{id}", get(waves::page))
         .route("/events", get(events::list))
         .route("/events.ics", get(events::calendar_feed))
+        .route("/events/new", get(event_admin::new_form).post(event_admin::create))
+        .route("/admin/clubs", get(event_admin::clubs).post(event_admin::create_club))
+        .route("/admin/clubs/{id}/organisers", post(event_admin::appoint))
+        .route("/admin/clubs/{id}/organisers/dismiss", post(event_admin::dismiss))
         .route("/events/{id}", get(events::page))
         .route("/events/{id}/rsvp", post(events::take_place))
         .route("/events/{id}/give-up", post(events::give_up))
@@ -555,6 +560,9 @@ mod tests;
 
 #[cfg(test)]
 mod admin_tests;
+
+#[cfg(test)]
+mod event_admin_tests;
 
 #[cfg(test)]
 mod co_creation_tests;
