@@ -98,6 +98,7 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     `/users/${encodeURIComponent(d.fan)}`,
     "/events",
     `/events/${d.event}`,
+    "/devices",
   ];
   if (launchOrder) fan.push(`/launch-orders/${launchOrder}`);
   const staff = [

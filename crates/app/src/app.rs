@@ -54,6 +54,8 @@ pub struct AppConfig {
     pub price_protection_days: i64,
     /// Fan events: how many no-shows, in how many days, cost the priority window for how long.
     pub no_show_rule: canyu_core::event::NoShowRule,
+    /// 人车家: days a released device waits before anyone but the named fan may claim it.
+    pub device_cooling_off_days: i64,
 }
 
 impl Default for AppConfig {
@@ -78,6 +80,7 @@ impl Default for AppConfig {
             margin_cap_bps: canyu_core::pricing::DEFAULT_MARGIN_CAP_BPS,
             price_protection_days: canyu_core::pricing::DEFAULT_PRICE_PROTECTION_DAYS,
             no_show_rule: canyu_core::event::NoShowRule::default(),
+            device_cooling_off_days: canyu_core::ownership::DEFAULT_COOLING_OFF_DAYS,
         }
     }
 }

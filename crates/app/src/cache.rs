@@ -42,6 +42,7 @@ struct PageKey {
     author_id: Option<i64>,
     /// Part of the key: a beta board page must never answer a public listing.
     beta: bool,
+    owners_only: bool,
     sort: Sort,
     limit: u32,
 }
@@ -82,15 +83,30 @@ impl ReadCache {
         if filter.cursor.is_some() {
             return Ok(Arc::new(store.list_posts(filter).await?));
         }
+        // Every field named: a filter field added later cannot be left out of the key (a page
+        // of one filter served for another).
+        let PostFilter {
+            product_id,
+            status,
+            kind,
+            tag,
+            author_id,
+            beta,
+            owners_only,
+            sort,
+            cursor: _,
+            limit,
+        } = filter;
         let key = PageKey {
-            product_id: filter.product_id,
-            status: filter.status,
-            kind: filter.kind,
-            tag: filter.tag.map(str::to_string),
-            author_id: filter.author_id,
-            beta: filter.beta,
-            sort: filter.sort,
-            limit: filter.limit,
+            product_id: *product_id,
+            status: *status,
+            kind: *kind,
+            tag: tag.map(str::to_string),
+            author_id: *author_id,
+            beta: *beta,
+            owners_only: *owners_only,
+            sort: *sort,
+            limit: *limit,
         };
         let load = async { store.list_posts(filter).await.map(Arc::new) };
         self.pages.try_get_with(key, load).await.map_err(|e| shared_error(&e))

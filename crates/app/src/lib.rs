@@ -15,6 +15,7 @@
 //! | demands (posts that ask for the same thing) | [`demands`] |
 //! | the beta programme | [`beta`] |
 //! | fan events and city clubs: places, waitlists, tickets, check-in, calendars | [`events`] |
+//! | 人车家 ownership: owned devices, serials, hand-ons, owner chips | [`ownership`] |
 //! | points, levels, the leaderboard | [`points`] |
 //! | sales: waves, orders, F-codes, draws | [`sales`] |
 //! | launch campaigns, launch orders, the live counter | [`campaigns`] |
@@ -35,6 +36,7 @@ pub mod jobs;
 pub mod media;
 pub mod moderation;
 pub mod notify;
+pub mod ownership;
 pub mod points;
 pub mod policy;
 pub mod pricing;
@@ -58,6 +60,7 @@ pub mod testing {
 /// The rows the use cases answer with: plain data the adapters render. The store that reads
 /// and writes them is not reachable from outside this crate.
 pub mod model {
+    pub use canyu_store::{AlsoOwned, Claimed, OwnedDevice};
     pub use canyu_store::{
         ApiToken, BetaGroup, BetaMembership, Campaign, Cancellation, Category, Channel, Comment, CostChange,
         CreditedPost, Demand, DemandPost, DrawEntry, DrawState, FCodeBatch, FCodeRecord, Identity,

@@ -112,6 +112,8 @@ struct Raw {
     event_no_show_window_days: u64,
     #[serde(default = "default_event_no_show_penalty_days", deserialize_with = "event_days")]
     event_no_show_penalty_days: u64,
+    #[serde(default = "default_device_cooling_off_days", deserialize_with = "device_cooling_off_days")]
+    device_cooling_off_days: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -168,6 +170,9 @@ pub struct Settings {
     pub event_no_show_limit: u64,
     pub event_no_show_window_days: u64,
     pub event_no_show_penalty_days: u64,
+    /// 人车家: a released device may be claimed by anyone (but the fan its owner named) after
+    /// this many days (default 7; 0: at once).
+    pub device_cooling_off_days: u64,
 }
 
 /// `stock_engine` / `CANYU_STOCK_ENGINE`.
@@ -253,6 +258,14 @@ fn default_event_no_show_penalty_days() -> u64 {
 
 fn event_days<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     whole(d, 1, 3650)
+}
+
+fn default_device_cooling_off_days() -> u64 {
+    canyu_core::ownership::DEFAULT_COOLING_OFF_DAYS.unsigned_abs()
+}
+
+fn device_cooling_off_days<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    whole(d, 0, 365)
 }
 
 fn max_connections<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
@@ -373,6 +386,7 @@ impl Settings {
             event_no_show_limit: raw.event_no_show_limit,
             event_no_show_window_days: raw.event_no_show_window_days,
             event_no_show_penalty_days: raw.event_no_show_penalty_days,
+            device_cooling_off_days: raw.device_cooling_off_days,
         })
     }
 
@@ -1006,6 +1020,6 @@ mod tests {
         for key in setting_names() {
             assert!(readme.contains(&format!("`{key}`")), "README's TOML names miss {key}");
         }
-        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 33);
+        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 34);
     }
 }

@@ -272,6 +272,13 @@ error_codes! {
     ClubNameTaken = "club_name_taken", 409, "这个城市已经有同名的同城会。", "That city already has a club of that name.";
     InvalidClub = "invalid_club", 422, "请填写城市（最多 40 个字）和同城会名称（1–60 个字）。", "Give the city (up to 40 characters) and the club's name (1-60).";
     InvalidScan = "invalid_scan", 422, "扫码记录须带 nonce（8–64 个字母、数字或 -_）。", "A scan carries a nonce (8-64 letters, digits, - or _).";
+    InvalidSerial = "invalid_serial", 422, "序列号须为 4–64 位字母、数字、- 或 /，并符合该产品的序列号格式。", "A serial number has 4-64 letters, digits, - or /, in the product's format.";
+    InvalidSerialPattern = "invalid_serial_pattern", 422, "序列号格式写法：# 数字、@ 字母、* 字母或数字，其他字符照写，多种格式用 | 分隔（每种 4–64 位）。", "A serial format uses # for a digit, @ for a letter, * for either, other characters as themselves, alternatives separated by | (4-64 each).";
+    SerialOwned = "serial_owned", 409, "这个序列号已经绑定在一位米粉名下。", "That serial number is already bound to a fan.";
+    SerialCoolingOff = "serial_cooling_off", 409, "这台设备刚被上一位主人解绑，冷静期过后才能绑定（上一位主人指定的人可以立即绑定）。", "That device was just released by its owner; it can be claimed after the cooling-off period (at once by the fan they named).";
+    DeviceNotFound = "device_not_found", 404, "你名下没有这台设备。", "You own no such device.";
+    InvalidPurchaseDate = "invalid_purchase_date", 422, "购买日期须为 YYYY-MM-DD，且不能晚于今天。", "The purchase date is written YYYY-MM-DD and is not after today.";
+    DeviceSelfTransfer = "device_self_transfer", 422, "不能把设备转给自己。", "You cannot hand a device on to yourself.";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

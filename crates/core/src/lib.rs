@@ -10,6 +10,7 @@ pub mod identity;
 pub mod locale;
 pub mod media;
 pub mod moderation;
+pub mod ownership;
 pub mod points;
 pub mod post;
 pub mod pricing;

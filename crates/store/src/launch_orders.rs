@@ -857,6 +857,9 @@ impl Store {
                 q = q.bind(*id);
             }
             q.execute(&mut *tx).await?;
+            if to == Stage::Delivered {
+                Self::bind_delivered(&mut tx, chunk, actor_id, now).await?;
+            }
         }
         tx.commit().await?;
         Ok(ids)

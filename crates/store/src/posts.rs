@@ -13,9 +13,13 @@ pub struct Post {
     pub product_id: i64,
     pub product_slug: String,
     pub product_name: String,
+    /// The product's ecosystem category (`phone`, `car`, `home`…).
+    pub product_category: String,
     pub author_id: i64,
     pub author_handle: String,
     pub author_role: Role,
+    /// Since when the author has owned the post's product (人车家; `None`: not an owner).
+    pub author_owner_since: Option<Millis>,
     pub kind: PostKind,
     pub title: String,
     pub body: String,
@@ -134,6 +138,8 @@ pub struct Comment {
     pub author_id: i64,
     pub author_handle: String,
     pub author_role: Role,
+    /// Since when the author has owned the product of the post (人车家; `None`: not an owner).
+    pub author_owner_since: Option<Millis>,
     pub body: String,
     pub official: bool,
     pub created_at: Millis,
@@ -211,6 +217,8 @@ pub struct PostFilter<'a> {
     /// The beta board instead of the public one. The default lists public posts only, so
     /// no listing shows beta posts unless asked to (and the caller checked membership).
     pub beta: bool,
+    /// Only posts whose authors own the post's product (人车家).
+    pub owners_only: bool,
     pub sort: Sort,
     /// An opaque cursor from a previous page's `next_cursor`.
     pub cursor: Option<&'a str>,
@@ -223,13 +231,19 @@ pub struct PostPage {
 }
 
 const POST_SELECT: &str = "SELECT p.id, p.product_id, pr.slug AS product_slug, pr.name AS product_name, \
+     cat.slug AS product_category, \
      p.author_id, u.handle AS author_handle, u.role AS author_role, p.kind, p.title, p.body, \
      p.status, p.votes, p.comments, p.hot, p.created_at, p.updated_at, p.merged_into, p.beta, \
-     p.edited_at, p.deleted_at, p.hidden_at, p.hidden_reason, p.locked_at, p.pinned_at \
-     FROM posts p JOIN users u ON u.id = p.author_id JOIN products pr ON pr.id = p.product_id";
+     p.edited_at, p.deleted_at, p.hidden_at, p.hidden_reason, p.locked_at, p.pinned_at, \
+     (SELECT MIN(d.owned_since) FROM owned_devices d WHERE d.owner_id = p.author_id \
+      AND d.product_id = p.product_id) AS author_owner_since \
+     FROM posts p JOIN users u ON u.id = p.author_id JOIN products pr ON pr.id = p.product_id \
+     JOIN categories cat ON cat.id = pr.category_id";
 
 pub(crate) const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, c.author_id, u.handle, u.role, c.body, \
-     c.official, c.created_at, c.parent_id, c.edited_at, c.deleted_at, c.hidden_at \
+     c.official, c.created_at, c.parent_id, c.edited_at, c.deleted_at, c.hidden_at, \
+     (SELECT MIN(d.owned_since) FROM owned_devices d JOIN posts op ON op.id = c.post_id \
+      WHERE d.owner_id = c.author_id AND d.product_id = op.product_id) AS author_owner_since \
      FROM comments c JOIN users u ON u.id = c.author_id";
 
 pub(crate) fn decode_err(e: ErrorCode) -> sqlx::Error {
@@ -245,9 +259,11 @@ fn post_from_row(r: &AnyRow) -> Result<Post, sqlx::Error> {
         product_id: r.try_get("product_id")?,
         product_slug: r.try_get("product_slug")?,
         product_name: r.try_get("product_name")?,
+        product_category: r.try_get("product_category")?,
         author_id: r.try_get("author_id")?,
         author_handle: r.try_get("author_handle")?,
         author_role: Role::parse(&role).map_err(decode_err)?,
+        author_owner_since: r.try_get("author_owner_since")?,
         kind: PostKind::parse(&kind).map_err(decode_err)?,
         title: r.try_get("title")?,
         body: r.try_get("body")?,
@@ -433,6 +449,12 @@ impl Store {
         if let Some(kind) = f.kind {
             let p = next(&mut args, Arg::Text(kind.as_str()));
             conditions.push(format!("p.kind = {p}"));
+        }
+        if f.owners_only {
+            conditions.push(
+                "EXISTS (SELECT 1 FROM owned_devices d WHERE d.owner_id = p.author_id AND d.product_id = p.product_id)"
+                    .to_string(),
+            );
         }
         let (key_col, dir) = match f.sort {
             Sort::Hot => ("p.hot", "DESC"),
@@ -1053,6 +1075,7 @@ pub(crate) fn comment_from_row(r: &AnyRow) -> Result<Comment, sqlx::Error> {
         author_id: r.try_get("author_id")?,
         author_handle: r.try_get("handle")?,
         author_role: Role::parse(&role).map_err(decode_err)?,
+        author_owner_since: r.try_get("author_owner_since")?,
         body: r.try_get("body")?,
         official: official != 0,
         created_at: r.try_get("created_at")?,

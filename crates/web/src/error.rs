@@ -296,6 +296,21 @@ pub(crate) fn with_integral_floats_as_integers<T: DeserializeOwned>(bytes: &[u8]
 
 /// Every request body of the API is a JSON object (the document says so), but serde also fills
 /// a struct from an array — `[null]` would mean "mark all read" — which no client means.
+/// An optional JSON object body: nothing (or whitespace) is `T::default()`; anything else is
+/// read with [`ApiJson`]'s rules and refusals.
+pub(crate) fn optional_json_object<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, WebError> {
+    let body = body.trim_ascii();
+    if body.is_empty() {
+        return Ok(T::default());
+    }
+    require_json_object(body)?;
+    refuse_json_controls(body)?;
+    serde_json::from_slice(body)
+        .ok()
+        .or_else(|| with_integral_floats_as_integers(body))
+        .ok_or(WebError::from(ErrorCode::InvalidJson))
+}
+
 pub(crate) fn require_json_object(bytes: &[u8]) -> Result<(), WebError> {
     match bytes.trim_ascii_start().first() {
         Some(b'{') => Ok(()),

@@ -597,6 +597,18 @@ async fn deposit_orders_follow_the_state_machine() {
         let trail: Vec<&str> =
             events["items"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
         assert_eq!(trail, ["place", "pay", "lock", "in_production", "delivered"]);
+        // 人车家: the delivered order is now the buyer's device, without a serial; D's (still
+        // queued) is not yet anyone's.
+        let (_, devices) = app.get("/api/v1/me/devices", Some(&a)).await;
+        let items = devices["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{devices}");
+        assert_eq!(
+            (items[0]["owned_via"].as_str(), items[0].get("serial")),
+            (Some("order"), None),
+            "{devices}"
+        );
+        let (_, devices) = app.get("/api/v1/me/devices", Some(&d)).await;
+        assert_eq!(devices["items"], json!([]));
         let (_, inbox) = app.get("/api/v1/me/notifications", Some(&d)).await;
         let kinds: Vec<&str> =
             inbox["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap()).collect();

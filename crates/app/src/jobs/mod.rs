@@ -26,6 +26,7 @@ pub fn spawn_all(app: &App, deliverer: delivery::Deliverer) {
     spawn_every(Duration::from_secs(15), app, protect_prices);
     spawn_every(Duration::from_secs(15), app, run_due_transfers);
     spawn_every(Duration::from_secs(15), app, run_event_jobs);
+    spawn_every(Duration::from_secs(600), app, refresh_affinities);
     tokio::spawn(deliverer.run());
 }
 
@@ -173,6 +174,15 @@ async fn run_event_jobs(app: App) {
         Ok(round) if round != canyu_store::EventRound::default() => tracing::info!(?round, "event jobs"),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "event jobs failed"),
+    }
+}
+
+/// "Owners of X also own Y" is a projection of who owns what: recomputed at start and every
+/// ten minutes (ownership changes slowly; a product page need not follow it by the second).
+async fn refresh_affinities(app: App) {
+    match crate::ownership::refresh_affinities(&app).await {
+        Ok(n) => tracing::debug!(lines = n, "co-ownership refreshed"),
+        Err(e) => tracing::warn!(error = %e, "co-ownership refresh failed"),
     }
 }
 

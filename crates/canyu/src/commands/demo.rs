@@ -169,6 +169,7 @@ pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
         super::demo_events::load(store, forum, &user_ids, user_ids[staff]).await?;
     }
     import_campaigns(store, forum, &product_ids, &user_ids).await?;
+    super::demo_devices::load(store, forum, &product_ids, &user_ids).await?;
     import_moderation(store, forum, &post_ids, &user_ids).await?;
     Ok(())
 }

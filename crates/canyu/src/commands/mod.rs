@@ -1,4 +1,5 @@
 pub mod demo;
+mod demo_devices;
 mod demo_events;
 mod demo_pricing;
 pub mod import;

@@ -39,6 +39,8 @@ pub fn app_config(settings: &Settings) -> AppConfig {
             window_days: i64::try_from(settings.event_no_show_window_days).unwrap_or(i64::MAX),
             penalty_days: i64::try_from(settings.event_no_show_penalty_days).unwrap_or(i64::MAX),
         },
+        device_cooling_off_days: i64::try_from(settings.device_cooling_off_days)
+            .unwrap_or(canyu_core::ownership::DEFAULT_COOLING_OFF_DAYS),
         ..AppConfig::default()
     }
 }

@@ -708,6 +708,35 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
             ErrorCode::TooManyGuests,
         ],
     ),
+    ("listMyDevices", &[]),
+    (
+        "claimDevice",
+        &[
+            ErrorCode::InvalidPurchaseDate,
+            ErrorCode::InvalidSerial,
+            ErrorCode::SerialCoolingOff,
+            ErrorCode::SerialOwned,
+            ErrorCode::UnknownProduct,
+        ],
+    ),
+    ("releaseDevice", &[ErrorCode::DeviceNotFound, ErrorCode::DeviceSelfTransfer, ErrorCode::UserNotFound]),
+    (
+        "bindDevice",
+        &[
+            ErrorCode::Forbidden,
+            ErrorCode::InvalidPurchaseDate,
+            ErrorCode::InvalidSerial,
+            ErrorCode::SerialOwned,
+            ErrorCode::UnknownProduct,
+            ErrorCode::UserNotFound,
+        ],
+    ),
+    (
+        "setSerialPattern",
+        &[ErrorCode::Forbidden, ErrorCode::InvalidSerialPattern, ErrorCode::NotProductManager],
+    ),
+    ("getSerialPattern", &[]),
+    ("getAlsoOwned", &[]),
     ("listEvents", &[ErrorCode::InvalidEventKind]),
     ("getEvent", &[ErrorCode::EventNotFound]),
     (

@@ -279,16 +279,7 @@ pub async fn take_place(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> WebResult<(StatusCode, Json<RsvpView>)> {
-    let body = body.trim_ascii();
-    let req: RsvpRequest = if body.is_empty() {
-        RsvpRequest::default()
-    } else {
-        crate::error::require_json_object(body)?;
-        serde_json::from_slice(body)
-            .ok()
-            .or_else(|| crate::error::with_integral_floats_as_integers(body))
-            .ok_or(WebError::from(ErrorCode::InvalidJson))?
-    };
+    let req: RsvpRequest = crate::error::optional_json_object(&body)?;
     let taken = events::take_place(&state, &auth, id_of(&id, ErrorCode::EventNotFound)?, req.guests).await?;
     let ticket = events::ticket(&state, &taken.rsvp).await?;
     let status = if taken.created { StatusCode::CREATED } else { StatusCode::OK };

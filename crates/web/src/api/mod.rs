@@ -11,6 +11,7 @@ pub mod campaigns;
 pub mod catalog;
 mod codes;
 pub mod demands;
+pub mod devices;
 mod doc;
 pub mod draws;
 pub mod events;
@@ -118,6 +119,11 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(events::club))
         .routes(routes!(events::appoint, events::dismiss))
         .routes(routes!(events::join, events::leave))
+        .routes(routes!(devices::mine, devices::claim))
+        .routes(routes!(devices::release))
+        .routes(routes!(devices::bind))
+        .routes(routes!(devices::pattern, devices::set_pattern))
+        .routes(routes!(devices::also_owned))
         .routes(routes!(beta::show, beta::configure))
         .routes(routes!(beta::applications, beta::apply))
         .routes(routes!(beta::leave))
@@ -226,7 +232,7 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
     info(title = "canyu API", description = "The fan co-creation board: products, posts, votes, comments, the status workflow, similar posts and merging, notifications, points, releases and the beta programme. Errors are `{\"error\": {\"code\", \"message\"}}` with the message in the request's language (Accept-Language: zh-CN or en)."),
     modifiers(&BearerAuth),
     // Enums only query parameters use: utoipa collects the schemas of bodies, not of parameters.
-    components(schemas(views::Board, views::PostSort, views::MembershipStatus, views::SearchMatch, events::EventKind)),
+    components(schemas(views::Board, views::PostSort, views::MembershipStatus, views::SearchMatch, events::EventKind, devices::OwnedVia)),
     tags(
         (name = "auth", description = "Accounts, sessions and API tokens"),
         (name = "catalog", description = "Ecosystem categories and products"),
@@ -243,6 +249,7 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
         (name = "campaigns", description = "Launch campaigns: teaser, price reveal at a set time, reservations with a fan lane, reservation-only waves, deposit orders (small, big, locked), signed payment notifications, the production queue"),
         (name = "beta", description = "The beta programme: limited seats, applications, weekly duties, a members-only board and beta releases"),
         (name = "events", description = "Fan events (the 米粉节 fan festival, 同城会 city meetups) and city clubs: places that never pass capacity, a waitlist with offers, attendance prompts, signed tickets checked offline, check-in and no-shows"),
+        (name = "ownership", description = "人车家: the devices fans own (claimed by serial, delivered from launch orders, bound at a store, handed on), owner chips on the board"),
     )
 )]
 pub struct ApiDoc;

@@ -27,6 +27,10 @@ pub struct ProfileView {
     pub credited: Vec<CreditedView>,
     /// The fan's latest posts.
     pub posts: Vec<PostView>,
+    /// 人车家: the ecosystem categories the fan owns something in (slugs, catalog order).
+    pub owns: Vec<String>,
+    /// A phone, a car and a home device.
+    pub whole_ecosystem: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -82,10 +86,13 @@ pub async fn show(
     .await?;
     let voted = voted_flags(&state, &auth, &page.items).await?;
     let standing = canyu_app::points::standing(&state, &found).await?;
+    let ecosystem = canyu_app::ownership::ecosystem(&state, found.id).await?;
     let user = UserView::from(&found);
     let mut posts: Vec<PostView> = page.items.iter().zip(voted).map(|(p, v)| PostView::new(p, v)).collect();
     crate::api::views::with_post_images(&state, &mut posts).await?;
     Ok(Json(ProfileView {
+        owns: ecosystem.categories.iter().map(|(slug, _, _)| slug.clone()).collect(),
+        whole_ecosystem: ecosystem.whole,
         user,
         points: found.points,
         level: LevelView::new(&standing.level, locale),

@@ -32,6 +32,10 @@ impl From<&User> for UserView {
 pub struct AuthorView {
     pub handle: String,
     pub role: String,
+    /// Since when the author has owned the post's product (人车家: an owner's words carry
+    /// weight); absent when they do not own it. Never the serial.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_since: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -222,7 +226,11 @@ impl PostView {
             votes: p.votes,
             comments: p.comments,
             tags: p.tags.clone(),
-            author: AuthorView { handle: p.author_handle.clone(), role: p.author_role.as_str().into() },
+            author: AuthorView {
+                handle: p.author_handle.clone(),
+                role: p.author_role.as_str().into(),
+                owner_since: p.author_owner_since.map(rfc3339),
+            },
             voted,
             highlight: None,
             merged_into: p.merged_into,
@@ -278,7 +286,11 @@ impl From<&Comment> for CommentView {
         CommentView {
             id: c.id,
             post_id: c.post_id,
-            author: AuthorView { handle: c.author_handle.clone(), role: c.author_role.as_str().into() },
+            author: AuthorView {
+                handle: c.author_handle.clone(),
+                role: c.author_role.as_str().into(),
+                owner_since: c.author_owner_since.map(rfc3339),
+            },
             body: c.body.clone(),
             body_html: markdown::render(&c.body),
             official: c.official,

@@ -350,13 +350,7 @@ pub async fn cancel(
     body: Bytes,
 ) -> WebResult<Json<WaveView>> {
     let id = parse_id(&id, ErrorCode::WaveNotFound)?;
-    let body = body.trim_ascii();
-    let req: WaveCancelRequest = if body.is_empty() {
-        WaveCancelRequest::default()
-    } else {
-        crate::error::require_json_object(body)?;
-        serde_json::from_slice(body).map_err(|_| WebError::from(ErrorCode::InvalidJson))?
-    };
+    let req: WaveCancelRequest = crate::error::optional_json_object(&body)?;
     waves::cancel(&state, &auth, id, &req.reason).await?;
     let (wave, taken) = waves::show(&state, id).await?;
     Ok(Json(WaveView::new(&wave, taken, state.now())))

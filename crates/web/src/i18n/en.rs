@@ -386,6 +386,7 @@ pub const EN: T = T {
 
     js_network_error: "Network problem; please try again.",
     nav_orders: "My orders",
+    nav_devices: "My devices",
     nav_events: "Events",
     search_try_any: "Match any of the words instead",
     search_title: "Search",

@@ -403,6 +403,7 @@ pub struct T {
     pub js_network_error: &'static str,
     /// A countdown's days, `{n}` the number: one, and more than one.
     pub nav_orders: &'static str,
+    pub nav_devices: &'static str,
     pub nav_events: &'static str,
     /// Offered when every word of a search together finds nothing.
     pub search_try_any: &'static str,
@@ -480,6 +481,26 @@ pub fn comments_count(locale: Locale, n: i64) -> String {
         Locale::En if n == 1 => "1 comment".to_string(),
         Locale::En => format!("{n} comments"),
     }
+}
+
+/// The board's owners-only filter: "只看车主" on a car's board, "只看已购用户" elsewhere.
+pub fn owners_only(locale: Locale, category: &str) -> &'static str {
+    match locale {
+        Locale::ZhCn if category == "car" => "只看车主",
+        Locale::ZhCn => "只看已购用户",
+        Locale::En => "Owners only",
+    }
+}
+
+/// "3 位投票者是车主" / "3 voters own it": how many of a post's voters own its product (人车家);
+/// `None` when none do.
+pub fn owner_voters(locale: Locale, category: &str, n: i64) -> Option<String> {
+    (n > 0).then(|| match locale {
+        Locale::ZhCn if category == "car" => format!("{n} 位投票者是车主"),
+        Locale::ZhCn => format!("{n} 位投票者已购"),
+        Locale::En if n == 1 => "1 voter owns it".to_string(),
+        Locale::En => format!("{n} voters own it"),
+    })
 }
 
 /// "找到 12 条相关帖子" / "12 posts found for …".

@@ -386,6 +386,7 @@ pub const ZH: T = T {
 
     js_network_error: "网络异常，请稍后重试。",
     nav_orders: "我的订单",
+    nav_devices: "我的设备",
     nav_events: "活动",
     search_try_any: "改为匹配任一词",
     search_title: "搜索",

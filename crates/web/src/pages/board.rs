@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use canyu_app::model::{PostFilter, Product, Sort};
 use canyu_core::campaign::format_yuan;
-use canyu_core::{ErrorCode, PostKind, PostStatus};
+use canyu_core::{ErrorCode, Locale, PostKind, PostStatus};
 use serde::Deserialize;
 
 pub const PAGE_SIZE: u32 = 20;
@@ -28,6 +28,8 @@ pub struct BoardQuery {
     /// `any`: posts with any of the query's words (offered when all of them find nothing).
     #[serde(rename = "match")]
     pub match_words: Option<String>,
+    /// `1`: only posts by owners of the product (人车家).
+    pub owners: Option<String>,
 }
 
 pub struct ProductHead {
@@ -42,6 +44,18 @@ pub struct ProductHead {
     pub posts: String,
     /// The SKUs' prices on canyu's own store, and their 30-day lowest where lower.
     pub prices: Vec<ShelfLine>,
+    /// 人车家: what owners of this product also own ("车主还拥有"), strongest first.
+    pub also_owned: Vec<AlsoOwnedLine>,
+    pub also_owned_label: &'static str,
+}
+
+pub struct AlsoOwnedLine {
+    pub name: String,
+    pub url: String,
+    /// "62%": the share of this product's owners who own that one too.
+    pub share: String,
+    /// "2.1×": how much likelier than owners at large.
+    pub lift: String,
 }
 
 pub struct ShelfLine {
@@ -64,6 +78,12 @@ impl ProductHead {
             url: base,
             posts: i18n::posts_count(cx.locale, p.post_count),
             prices: Vec::new(),
+            also_owned: Vec::new(),
+            also_owned_label: match cx.locale {
+                Locale::ZhCn if p.category_slug == "car" => "车主还拥有：",
+                Locale::ZhCn => "用户还拥有：",
+                Locale::En => "Owners also own:",
+            },
         }
     }
 }
@@ -81,6 +101,8 @@ pub struct BoardPage {
     pub status_links: Vec<Link>,
     pub kind_links: Vec<Link>,
     pub tag: Option<Link>,
+    /// The owners-only toggle (not while searching).
+    pub owners: Option<Link>,
     pub posts: Vec<PostCard>,
     pub more_url: Option<String>,
     pub first_url: Option<String>,
@@ -112,6 +134,16 @@ pub async fn page(
             lowest_30d: (s.lowest_30d_fen < s.price_fen).then(|| format_yuan(s.lowest_30d_fen)),
         })
         .collect();
+    head.also_owned = canyu_app::ownership::also_owned(&state, product.id)
+        .await?
+        .into_iter()
+        .map(|a| AlsoOwnedLine {
+            url: product_url(&a.product_slug),
+            name: a.product_name,
+            share: format!("{:.0}%", a.confidence * 100.0),
+            lift: format!("{:.1}×", a.lift),
+        })
+        .collect();
     let base = head.url.clone();
     let status = non_empty(&query.status).map(PostStatus::parse).transpose()?;
     let kind = non_empty(&query.kind).map(PostKind::parse).transpose()?;
@@ -125,24 +157,31 @@ pub async fn page(
     let searching = !q.is_empty();
     let matching_any = searching && query.match_words.as_deref() == Some("any");
 
+    // Owners' posts only: a filter of the board, not of a search.
+    let owners = !searching && query.owners.as_deref() == Some("1");
     // The link to this board (or this search) with one filter changed (and pagination reset).
-    let link = |status: Option<&str>, kind: Option<&str>, tag: Option<&str>, order: Option<Sort>| {
-        let order = match order {
-            None => "",
-            Some(Sort::Hot) if !searching => "",
-            Some(s) => s.as_str(),
+    let link_owned =
+        |owned: bool, status: Option<&str>, kind: Option<&str>, tag: Option<&str>, order: Option<Sort>| {
+            let order = match order {
+                None => "",
+                Some(Sort::Hot) if !searching => "",
+                Some(s) => s.as_str(),
+            };
+            url(
+                &base,
+                &[
+                    ("q", q.as_str()),
+                    ("match", if matching_any { "any" } else { "" }),
+                    ("status", status.unwrap_or("")),
+                    ("kind", kind.unwrap_or("")),
+                    ("tag", tag.unwrap_or("")),
+                    ("sort", order),
+                    ("owners", if owned { "1" } else { "" }),
+                ],
+            )
         };
-        url(
-            &base,
-            &[
-                ("q", q.as_str()),
-                ("match", if matching_any { "any" } else { "" }),
-                ("status", status.unwrap_or("")),
-                ("kind", kind.unwrap_or("")),
-                ("tag", tag.unwrap_or("")),
-                ("sort", order),
-            ],
-        )
+    let link = |status: Option<&str>, kind: Option<&str>, tag: Option<&str>, order: Option<Sort>| {
+        link_owned(owners, status, kind, tag, order)
     };
     let (st, kd, tg) = (status.map(PostStatus::as_str), kind.map(PostKind::as_str), tag.as_deref());
     let current = if searching { chosen } else { Some(sort) };
@@ -194,6 +233,11 @@ pub async fn page(
     }));
     let tag_link =
         tag.as_deref().map(|t| Link { label: t.to_string(), url: link(st, kd, None, current), active: true });
+    let owners_link = (!searching).then(|| Link {
+        label: i18n::owners_only(cx.locale, &product.category_slug).to_string(),
+        url: link_owned(!owners, st, kd, tg, current),
+        active: owners,
+    });
 
     let mut any_url = None;
     let (posts, results_label, more_url, first_url) = if searching {
@@ -222,6 +266,7 @@ pub async fn page(
                 status,
                 kind,
                 tag: tag.as_deref(),
+                owners_only: owners,
                 sort,
                 cursor: non_empty(&query.cursor),
                 limit: PAGE_SIZE,
@@ -230,7 +275,7 @@ pub async fn page(
         )
         .await?;
         // The first page of the unfiltered board starts with what moderators pinned.
-        let unfiltered = status.is_none() && kind.is_none() && tag.is_none();
+        let unfiltered = status.is_none() && kind.is_none() && tag.is_none() && !owners;
         let mut items = Vec::with_capacity(page.items.len());
         if unfiltered && non_empty(&query.cursor).is_none() {
             items = canyu_app::board::pinned(&state, product.id).await?;
@@ -261,6 +306,7 @@ pub async fn page(
         status_links,
         kind_links,
         tag: tag_link,
+        owners: owners_link,
         posts,
         more_url,
         first_url,

@@ -11,6 +11,7 @@ mod board;
 mod campaigns;
 mod catalog_admin;
 mod demands;
+mod devices;
 mod error;
 mod event_admin;
 mod events;
@@ -67,6 +68,8 @@ pub fn routes() -> Router<AppState> {
         .route("/waves/{id}", get(waves::page))
         .route("/events", get(events::list))
         .route("/events.ics", get(events::calendar_feed))
+        .route("/devices", get(devices::page).post(devices::claim))
+        .route("/devices/{id}/release", post(devices::release))
         .route("/events/new", get(event_admin::new_form).post(event_admin::create))
         .route("/admin/clubs", get(event_admin::clubs).post(event_admin::create_club))
         .route("/admin/clubs/{id}/organisers", post(event_admin::appoint))
@@ -328,6 +331,11 @@ impl Cx {
         self.zone.parse_local(raw)
     }
 
+    /// The owner chip beside an owner's words on a product's board (never the serial).
+    pub fn owner_chip(&self, category: &str, since: Millis) -> String {
+        canyu_core::ownership::owner_chip(self.locale, category, since, self.now)
+    }
+
     pub fn status_view(&self, status: PostStatus) -> Badge {
         Badge { value: status.as_str(), label: i18n::status_label(self.locale, status) }
     }
@@ -426,6 +434,8 @@ pub struct PostCard {
     pub author: String,
     pub author_url: String,
     pub author_staff: bool,
+    /// 人车家: "车主 · 8 个月" when the author owns the product.
+    pub owner_chip: Option<String>,
     pub tags: Vec<Link>,
     pub time: TimeView,
     pub pinned: bool,
@@ -457,6 +467,7 @@ impl PostCard {
             author: post.author_handle.clone(),
             author_url: user_url(&post.author_handle),
             author_staff: post.author_role.can_triage(),
+            owner_chip: post.author_owner_since.map(|since| cx.owner_chip(&post.product_category, since)),
             time: cx.time(post.created_at),
         }
     }
@@ -563,6 +574,9 @@ mod admin_tests;
 
 #[cfg(test)]
 mod event_admin_tests;
+
+#[cfg(test)]
+mod devices_tests;
 
 #[cfg(test)]
 mod co_creation_tests;

@@ -37,6 +37,9 @@ pub struct PostView {
     pub author_initial: String,
     pub author_staff: bool,
     pub author_role: &'static str,
+    pub owner_chip: Option<String>,
+    /// "3 位投票者是车主": how many of its voters own the product, when any do.
+    pub owner_voters: Option<String>,
     pub time: TimeView,
     pub votes: i64,
     pub voted: bool,
@@ -95,6 +98,7 @@ pub struct CommentView {
     pub author: String,
     pub author_url: String,
     pub author_initial: String,
+    pub owner_chip: Option<String>,
     pub official: bool,
     pub body_html: String,
     pub time: TimeView,
@@ -208,6 +212,8 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
         None => false,
     };
     let history = canyu_app::board::status_history(state, id).await?;
+    let owner_voters = if post.votes > 0 { canyu_app::ownership::owner_voters(state, id).await? } else { 0 };
+    let category = post.product_category.clone();
     let voted = match &cx.auth {
         Some(a) => canyu_app::board::has_voted(state, id, a.user.id).await?,
         None => false,
@@ -318,6 +324,8 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
         author_initial: initial(&post.author_handle),
         author_staff: post.author_role.can_triage(),
         author_role: i18n::role_label(cx.t, post.author_role),
+        owner_chip: post.author_owner_since.map(|since| cx.owner_chip(&post.product_category, since)),
+        owner_voters: i18n::owner_voters(cx.locale, &post.product_category, owner_voters),
         author: post.author_handle,
         time: cx.time(post.created_at),
         votes: post.votes,
@@ -350,6 +358,7 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
                     .unwrap_or_default(),
                 author_url: user_url(&c.author_handle),
                 author_initial: initial(&c.author_handle),
+                owner_chip: c.author_owner_since.map(|since| cx.owner_chip(&category, since)),
                 author: c.author_handle,
                 official: c.official,
                 body_html: markdown::render(&c.body),

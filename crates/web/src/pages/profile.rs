@@ -40,6 +40,11 @@ pub struct ProfilePage {
     /// (code, name)
     pub badges: Vec<(&'static str, &'static str)>,
     pub credited: Vec<Credited>,
+    /// 人车家: the ecosystem categories the fan owns something in.
+    pub owns: Vec<String>,
+    /// "人车家全生态" when they own a phone, a car and a home device.
+    pub ecosystem: Option<&'static str>,
+    pub owns_label: &'static str,
 }
 
 pub struct Credited {
@@ -68,7 +73,11 @@ pub async fn page(
     let posts = cx.cards(&state, &page.items).await?;
     let standing = canyu_app::points::standing(&state, &user).await?;
     let locale = cx.locale;
+    let ecosystem = canyu_app::ownership::ecosystem(&state, user.id).await?;
     Ok(cx.ok(ProfilePage {
+        owns: ecosystem.categories.into_iter().map(|(_, zh, en)| locale.pick(&zh, &en).to_string()).collect(),
+        ecosystem: ecosystem.whole.then(|| locale.pick("人车家全生态", "Phone, car and home")),
+        owns_label: locale.pick("拥有", "Owns"),
         points: user.points,
         level_number: standing.level.number,
         level_name: locale.pick(standing.level.name_zh, standing.level.name_en),

@@ -39,6 +39,9 @@ pub struct ListParams {
     /// team. `beta` needs `product` and cannot be combined with `q`.
     #[param(value_type = Option<crate::api::views::Board>)]
     pub board: Option<String>,
+    /// `true`: only posts whose authors own the post's product (人车家). Not with `q`.
+    #[param(value_type = Option<bool>)]
+    pub owners: Option<String>,
 }
 
 fn non_empty(v: &Option<String>) -> Option<&str> {
@@ -98,8 +101,13 @@ pub async fn list(
         Some(_) => return Err(WebError::from(ErrorCode::InvalidBoard)),
     };
 
+    let owners_only = match non_empty(&params.owners) {
+        None | Some("false" | "0") => false,
+        Some("true" | "1") => true,
+        Some(_) => return Err(WebError::from(ErrorCode::InvalidQuery)),
+    };
     if let Some(q) = non_empty(&params.q) {
-        if q.chars().count() > 200 {
+        if q.chars().count() > 200 || owners_only {
             return Err(WebError::from(ErrorCode::InvalidQuery));
         }
         let offset = match non_empty(&params.cursor) {
@@ -153,6 +161,7 @@ pub async fn list(
             tag: tag.as_ref().map(Tag::as_str),
             author_id: None,
             beta,
+            owners_only,
             sort,
             cursor: non_empty(&params.cursor),
             limit,
