@@ -46,6 +46,28 @@ async fn user_id(app: &App, handle: &str) -> AppResult<i64> {
     Ok(app.store.user_by_handle(handle.as_str()).await?.ok_or(ErrorCode::UserNotFound)?.user.id)
 }
 
+/// Binds a device to `owner` (by staff when `staff` is set), checking the serial against the
+/// product's format.
+async fn bind(
+    app: &App,
+    owner: i64,
+    staff: Option<i64>,
+    input: DeviceInput<'_>,
+) -> AppResult<(Product, Claimed)> {
+    let product = product(app, input.product).await?;
+    let serial = serial_for(app, &product, input.serial).await?;
+    let claim = DeviceClaim {
+        product_id: product.id,
+        serial: &serial,
+        user_id: owner,
+        purchased_at: purchased(app, input.purchased_at)?,
+        staff,
+        cooling_off_days: app.config.device_cooling_off_days,
+    };
+    let claimed = app.store.claim_device(claim, app.now()).await?;
+    Ok((product, claimed))
+}
+
 pub async fn my_devices(app: &App, auth: &Auth) -> AppResult<Vec<OwnedDevice>> {
     Ok(app.store.devices_of(auth.user.id).await?)
 }
@@ -54,17 +76,7 @@ pub async fn my_devices(app: &App, auth: &Auth) -> AppResult<Vec<OwnedDevice>> {
 /// (`new: false`).
 pub async fn claim(app: &App, auth: &Auth, input: DeviceInput<'_>) -> AppResult<Claimed> {
     limit(app, format!("write:{}", auth.user.id), app.config.writes_per_minute)?;
-    let product = product(app, input.product).await?;
-    let serial = serial_for(app, &product, input.serial).await?;
-    let claim = DeviceClaim {
-        product_id: product.id,
-        serial: &serial,
-        user_id: auth.user.id,
-        purchased_at: purchased(app, input.purchased_at)?,
-        staff: None,
-        cooling_off_days: app.config.device_cooling_off_days,
-    };
-    let claimed = app.store.claim_device(claim, app.now()).await?;
+    let (product, claimed) = bind(app, auth.user.id, None, input).await?;
     if claimed.new {
         // The board's cached pages carry owner chips.
         app.cache.invalidate();
@@ -77,17 +89,7 @@ pub async fn claim(app: &App, auth: &Auth, input: DeviceInput<'_>) -> AppResult<
 pub async fn bind_for(app: &App, auth: &Auth, handle: &str, input: DeviceInput<'_>) -> AppResult<Claimed> {
     require_role(auth, Role::Staff)?;
     let owner = user_id(app, handle).await?;
-    let product = product(app, input.product).await?;
-    let serial = serial_for(app, &product, input.serial).await?;
-    let claim = DeviceClaim {
-        product_id: product.id,
-        serial: &serial,
-        user_id: owner,
-        purchased_at: purchased(app, input.purchased_at)?,
-        staff: Some(auth.user.id),
-        cooling_off_days: app.config.device_cooling_off_days,
-    };
-    let claimed = app.store.claim_device(claim, app.now()).await?;
+    let (product, claimed) = bind(app, owner, Some(auth.user.id), input).await?;
     app.cache.invalidate();
     tracing::info!(device = claimed.device.id, product = %product.slug, user = owner, by = auth.user.id, "device bound at a store");
     Ok(claimed)

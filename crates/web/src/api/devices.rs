@@ -132,6 +132,14 @@ fn purchased_at(state: &AppState, raw: Option<&str>) -> Result<Option<Millis>, W
     }
 }
 
+fn device_input<'a>(state: &AppState, req: &'a ClaimDeviceRequest) -> Result<DeviceInput<'a>, WebError> {
+    Ok(DeviceInput {
+        product: &req.product,
+        serial: &req.serial,
+        purchased_at: purchased_at(state, req.purchased_on.as_deref())?,
+    })
+}
+
 fn claimed(state: &AppState, c: Claimed) -> (StatusCode, Json<OwnedDeviceView>) {
     let status = if c.new { StatusCode::CREATED } else { StatusCode::OK };
     (status, Json(OwnedDeviceView::new(state, &c.device)))
@@ -158,12 +166,7 @@ pub async fn claim(
     RequireAuth(auth): RequireAuth,
     ApiJson(req): ApiJson<ClaimDeviceRequest>,
 ) -> WebResult<(StatusCode, Json<OwnedDeviceView>)> {
-    let input = DeviceInput {
-        product: &req.product,
-        serial: &req.serial,
-        purchased_at: purchased_at(&state, req.purchased_on.as_deref())?,
-    };
-    Ok(claimed(&state, ownership::claim(&state, &auth, input).await?))
+    Ok(claimed(&state, ownership::claim(&state, &auth, device_input(&state, &req)?).await?))
 }
 
 /// The owner releases a device, perhaps naming who may claim it at once.
@@ -196,12 +199,7 @@ pub async fn bind(
     Path(p): Path<UserPath>,
     ApiJson(req): ApiJson<ClaimDeviceRequest>,
 ) -> WebResult<(StatusCode, Json<OwnedDeviceView>)> {
-    let input = DeviceInput {
-        product: &req.product,
-        serial: &req.serial,
-        purchased_at: purchased_at(&state, req.purchased_on.as_deref())?,
-    };
-    Ok(claimed(&state, ownership::bind_for(&state, &auth, &p.handle, input).await?))
+    Ok(claimed(&state, ownership::bind_for(&state, &auth, &p.handle, device_input(&state, &req)?).await?))
 }
 
 #[derive(Deserialize)]
