@@ -272,6 +272,7 @@ error_codes! {
     ClubNameTaken = "club_name_taken", 409, "这个城市已经有同名的同城会。", "That city already has a club of that name.";
     InvalidClub = "invalid_club", 422, "请填写城市（最多 40 个字）和同城会名称（1–60 个字）。", "Give the city (up to 40 characters) and the club's name (1-60).";
     InvalidScan = "invalid_scan", 422, "扫码记录须带 nonce（8–64 个字母、数字或 -_）。", "A scan carries a nonce (8-64 letters, digits, - or _).";
+    OwnersOnly = "owners_only", 403, "这场活动仅限该产品的车主或用户报名：请先在「我的设备」绑定你的设备。", "This event is for owners of the product only: bind your device under My devices first.";
     InvalidSerial = "invalid_serial", 422, "序列号须为 4–64 位字母、数字、- 或 /，并符合该产品的序列号格式。", "A serial number has 4-64 letters, digits, - or /, in the product's format.";
     InvalidSerialPattern = "invalid_serial_pattern", 422, "序列号格式写法：# 数字、@ 字母、* 字母或数字，其他字符照写，多种格式用 | 分隔（每种 4–64 位）。", "A serial format uses # for a digit, @ for a letter, * for either, other characters as themselves, alternatives separated by | (4-64 each).";
     SerialOwned = "serial_owned", 409, "这个序列号已经绑定在一位米粉名下。", "That serial number is already bound to a fan.";

@@ -60,6 +60,8 @@ pub struct Event {
     pub checked_in: i64,
     pub ticket_public_key: String,
     pub created_at: Millis,
+    /// 车主专场: only owners of this product (id, slug, name) may take places.
+    pub owners_of: Option<(i64, String, String)>,
 }
 
 impl Event {
@@ -147,6 +149,8 @@ pub struct NewEvent<'a> {
     pub ticket_seed: &'a str,
     pub ticket_public_key: &'a str,
     pub created_by: i64,
+    /// Only owners of this product may take places (车主专场).
+    pub owners_of: Option<i64>,
 }
 
 /// What a round of the event jobs did, for the logs and the tests.
@@ -165,8 +169,9 @@ pub struct EventRound {
 const EVENT_SELECT: &str = "SELECT e.id, e.title, e.kind, e.city, e.venue, e.starts_at, e.ends_at, e.time_zone, \
      e.capacity, e.rsvp_opens_at, e.rsvp_closes_at, e.max_guests, e.priority_min_level, e.priority_hours, \
      e.offer_hours, e.club_id, c.name AS club_name, e.description, e.held, e.ticket_public_key, e.created_at, \
-     e.held - e.offered AS confirmed, e.offered, e.waiting AS waitlisted, e.checked_in \
-     FROM events e LEFT JOIN clubs c ON c.id = e.club_id";
+     e.held - e.offered AS confirmed, e.offered, e.waiting AS waitlisted, e.checked_in, \
+     e.owners_of_product_id, op.slug AS owners_of_slug, op.name AS owners_of_name \
+     FROM events e LEFT JOIN clubs c ON c.id = e.club_id LEFT JOIN products op ON op.id = e.owners_of_product_id";
 
 fn event_from_row(r: &AnyRow) -> StoreResult<Event> {
     Ok(Event {
@@ -195,6 +200,10 @@ fn event_from_row(r: &AnyRow) -> StoreResult<Event> {
         checked_in: r.try_get("checked_in")?,
         ticket_public_key: r.try_get("ticket_public_key")?,
         created_at: r.try_get("created_at")?,
+        owners_of: match r.try_get::<Option<i64>, _>("owners_of_product_id")? {
+            Some(id) => Some((id, r.try_get("owners_of_slug")?, r.try_get("owners_of_name")?)),
+            None => None,
+        },
     })
 }
 
@@ -415,8 +424,8 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO events (title, kind, city, venue, starts_at, ends_at, time_zone, capacity, \
              rsvp_opens_at, rsvp_closes_at, max_guests, priority_min_level, priority_hours, offer_hours, \
-             club_id, description, ticket_seed, ticket_public_key, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+             club_id, description, ticket_seed, ticket_public_key, created_by, created_at, owners_of_product_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
              RETURNING id",
         )
         .bind(&p.title)
@@ -439,6 +448,7 @@ impl Store {
         .bind(new.ticket_public_key)
         .bind(new.created_by)
         .bind(now)
+        .bind(new.owners_of)
         .fetch_one(&self.write)
         .await?;
         self.event(id).await?.ok_or_else(|| ErrorCode::EventNotFound.into())

@@ -306,3 +306,33 @@ async fn owners_of_one_product_also_own_another_only_where_enough_fans_share_it(
         );
     }
 }
+
+#[tokio::test]
+async fn an_owners_event_takes_only_owners_of_its_product() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let at = |offset: i64| canyu_core::time::rfc3339(canyu_app::now_millis() + offset);
+        let hour = 3_600_000;
+        let mut body = json!({
+            "title": "上海同城会 · SU7 车主夜跑", "kind": "meetup", "city": "上海", "venue": "滨江大道",
+            "starts_at": at(72 * hour), "ends_at": at(75 * hour), "capacity": 20,
+            "rsvp_opens_at": at(-hour), "rsvp_closes_at": at(70 * hour), "owners_of": "no-such-product",
+        });
+        let (s, r) = app.post("/api/v1/events", Some(&staff), body.clone()).await;
+        assert_eq!((s, error_code(&r)), (422, "unknown_product"));
+        body["owners_of"] = json!("xiaomi-su7");
+        let (s, event) = app.post("/api/v1/events", Some(&staff), body).await;
+        assert_eq!((s, event["owners_of"].as_str()), (201, Some("xiaomi-su7")), "{event}");
+        let rsvps = format!("/api/v1/events/{}/rsvps", event["id"]);
+
+        let walker = app.register("night_walker").await;
+        let (s, r) = app.post(&rsvps, Some(&walker), json!({})).await;
+        assert_eq!((s, error_code(&r)), (403, "owners_only"), "{backend:?}");
+        let (_, shown) = app.get(&format!("/api/v1/events/{}", event["id"]), None).await;
+        assert_eq!(shown["free"], 20, "a refusal takes nothing");
+        assert_eq!(claim(&app, &walker, "SU7-NIGHT-0001").await.0, 201);
+        let (s, r) = app.post(&rsvps, Some(&walker), json!({})).await;
+        assert_eq!((s, r["status"].as_str()), (201, Some("confirmed")), "{r}");
+    }
+}

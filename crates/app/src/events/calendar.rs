@@ -156,6 +156,7 @@ mod tests {
             checked_in: 0,
             ticket_public_key: String::new(),
             created_at: 0,
+            owners_of: None,
         }
     }
 

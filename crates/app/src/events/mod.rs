@@ -96,12 +96,23 @@ pub async fn clubs_with_organisers(app: &App, auth: &Auth) -> AppResult<Vec<(Clu
         .collect())
 }
 
-/// Staff create any event; a club's organisers create events of their club.
-pub async fn create(app: &App, auth: &Auth, draft: EventDraft<'_>, club: Option<i64>) -> AppResult<Event> {
+/// Staff create any event; a club's organisers create events of their club. `owners_of` (a
+/// product's slug) makes it 车主专场: only owners of that product take places.
+pub async fn create(
+    app: &App,
+    auth: &Auth,
+    draft: EventDraft<'_>,
+    club: Option<i64>,
+    owners_of: Option<&str>,
+) -> AppResult<Event> {
     if let Some(club) = club {
         app.store.club(club).await?.ok_or(ErrorCode::ClubNotFound)?;
     }
     require_event_runner(app, auth, club).await?;
+    let owners_of = match owners_of.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(slug) => Some(app.store.product_by_slug(slug).await?.ok_or(ErrorCode::UnknownProduct)?.id),
+        None => None,
+    };
     let plan = EventPlan::parse(draft, &app.config.time_zone)?;
     let key = EventKey::from_seed(rand::random::<[u8; 32]>());
     let event = app
@@ -113,6 +124,7 @@ pub async fn create(app: &App, auth: &Auth, draft: EventDraft<'_>, club: Option<
                 ticket_seed: &key.seed_text(),
                 ticket_public_key: &key.public_key_text(),
                 created_by: auth.user.id,
+                owners_of,
             },
             app.now(),
         )
@@ -150,6 +162,11 @@ pub async fn take_place(app: &App, auth: &Auth, event_id: i64, guests: Option<i6
             Some(live) => Ok(PlaceTaken { rsvp: live, created: false }),
             None => Err(refusal.into()),
         };
+    }
+    if let Some((product, _, _)) = &event.owners_of
+        && app.store.owner_since(auth.user.id, *product).await?.is_none()
+    {
+        return Err(ErrorCode::OwnersOnly.into());
     }
     limit(app, format!("write:{}", auth.user.id), app.config.writes_per_minute)?;
     Ok(app.store.take_place(event_id, auth.user.id, guests, now).await?)

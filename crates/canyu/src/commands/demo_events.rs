@@ -163,6 +163,7 @@ pub async fn load(store: &Store, forum: &DemoForum, user_ids: &[i64], staff: i64
                     ticket_seed: &key.seed_text(),
                     ticket_public_key: &key.public_key_text(),
                     created_by: staff,
+                    owners_of: None,
                 },
                 now - DAY,
             )

@@ -50,3 +50,6 @@ CREATE TABLE product_affinities (
     computed_at   BIGINT NOT NULL,
     PRIMARY KEY (product_id, other_id)
 );
+
+-- An event for the owners of one product only (车主专场): others may not take places.
+ALTER TABLE events ADD COLUMN owners_of_product_id BIGINT REFERENCES products(id);

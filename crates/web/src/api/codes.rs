@@ -706,6 +706,7 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
             ErrorCode::InvalidTime,
             ErrorCode::InvalidTimeZone,
             ErrorCode::TooManyGuests,
+            ErrorCode::UnknownProduct,
         ],
     ),
     ("listMyDevices", &[]),
@@ -744,6 +745,7 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
         &[
             ErrorCode::EventNotFound,
             ErrorCode::NotEligible,
+            ErrorCode::OwnersOnly,
             ErrorCode::RsvpClosed,
             ErrorCode::RsvpNotOpen,
             ErrorCode::TooManyGuests,

@@ -73,6 +73,9 @@ pub struct EventView {
     /// The Ed25519 public key tickets are signed with (base64url, 32 bytes): a scanner checks
     /// tickets offline with it.
     pub ticket_public_key: String,
+    /// 车主专场: the product whose owners alone take places (its slug).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owners_of: Option<String>,
 }
 
 impl EventView {
@@ -104,6 +107,7 @@ impl EventView {
             free: e.free_places(),
             checked_in: e.checked_in,
             ticket_public_key: e.ticket_public_key.clone(),
+            owners_of: e.owners_of.as_ref().map(|(_, slug, _)| slug.clone()),
         }
     }
 }
@@ -150,6 +154,8 @@ pub struct NewEventRequest {
     pub offer_hours: Option<i64>,
     /// A city club's event: its organisers run it.
     pub club: Option<i64>,
+    /// A product's slug: only its owners take places (车主专场; `owners_only` for others).
+    pub owners_of: Option<String>,
     #[schema(max_length = 5000)]
     pub description: Option<String>,
 }
@@ -181,7 +187,7 @@ pub async fn create(
         offer_hours: req.offer_hours,
         description: req.description.as_deref().unwrap_or(""),
     };
-    let event = events::create(&state, &auth, draft, req.club).await?;
+    let event = events::create(&state, &auth, draft, req.club, req.owners_of.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(EventView::new(&event))))
 }
 

@@ -72,6 +72,10 @@ pub struct EventFormText {
     pub offer_hours: &'static str,
     pub offer_hint: &'static str,
     pub description: &'static str,
+    pub owners_of: &'static str,
+    pub owners_of_hint: &'static str,
+    pub everyone: &'static str,
+    pub owners_of_prefix: &'static str,
     pub create: &'static str,
     pub cancel: &'static str,
     pub new_club_link: &'static str,
@@ -125,6 +129,10 @@ const ZH: EventFormText = EventFormText {
     offer_hours: "候补确认时限（小时）",
     offer_hint: "有人退出时名额留给排在最前的候补，超时未确认就顺延给下一位；临近开始会自动缩短。",
     description: "活动介绍",
+    owners_of: "谁可以报名",
+    owners_of_hint: "车主专场只对在「我的设备」绑定了该产品的米粉开放。",
+    everyone: "所有米粉",
+    owners_of_prefix: "仅限车主/用户：",
     create: "发布活动",
     cancel: "取消",
     new_club_link: "管理同城会",
@@ -177,6 +185,10 @@ const EN: EventFormText = EventFormText {
     offer_hours: "Hours to accept an offer",
     offer_hint: "A freed place is offered to the first fan waiting; unanswered, it passes on. Shorter close to the start.",
     description: "Description",
+    owners_of: "Who may sign up",
+    owners_of_hint: "An owners' event is open only to fans who bound that product under My devices.",
+    everyone: "Every fan",
+    owners_of_prefix: "Owners of ",
     create: "Publish event",
     cancel: "Cancel",
     new_club_link: "Manage city clubs",
@@ -226,6 +238,8 @@ pub struct EventForm {
     pub priority_min_level: String,
     pub priority_hours: String,
     pub offer_hours: String,
+    /// A product's slug: owners only (车主专场); empty for everyone.
+    pub owners_of: String,
     pub description: String,
 }
 
@@ -247,6 +261,8 @@ pub struct NewEventPage {
     pub club_optional: bool,
     pub zones: Vec<Choice>,
     pub levels: Vec<Choice>,
+    /// Everyone, or the owners of one product.
+    pub owner_choices: Vec<Choice>,
     pub staff: bool,
     pub error: Option<String>,
 }
@@ -333,10 +349,22 @@ async fn render_new(
             selected: form.club.trim() == c.id.to_string(),
         })
         .collect();
+    let owner_choices = std::iter::once(Choice {
+        value: String::new(),
+        label: f.everyone.into(),
+        selected: form.owners_of.trim().is_empty(),
+    })
+    .chain(canyu_app::catalog::list_products(state).await?.into_iter().map(|p| Choice {
+        selected: form.owners_of.trim() == p.slug,
+        label: format!("{}{}", f.owners_of_prefix, p.name),
+        value: p.slug,
+    }))
+    .collect();
     let page = NewEventPage {
         t: cx.t,
         f,
         ctx: cx.layout("events"),
+        owner_choices,
         form,
         clubs,
         club_optional: staff,
@@ -424,7 +452,7 @@ pub async fn create(
             offer_hours: offer,
             description: &form.description,
         };
-        events::create(&state, auth, draft, club).await
+        events::create(&state, auth, draft, club, Some(&form.owners_of)).await
     }
     .await;
     match created {

@@ -87,6 +87,8 @@ pub struct EventText {
     pub leave_club: &'static str,
     pub clubs: &'static str,
     pub new_event: &'static str,
+    pub owners_only: &'static str,
+    pub bind_device: &'static str,
     pub status_names: [(&'static str, &'static str); 9],
     /// What the rules' own reasons for a change are called (a manual change keeps its words).
     pub reason_names: [(&'static str, &'static str); 6],
@@ -162,6 +164,8 @@ const ZH: EventText = EventText {
     leave_club: "退出同城会",
     clubs: "同城会",
     new_event: "发起活动",
+    owners_only: "车主专场",
+    bind_device: "绑定我的设备",
     status_names: [
         ("confirmed", "已确认"),
         ("offered", "待确认"),
@@ -253,6 +257,8 @@ const EN: EventText = EventText {
     leave_club: "Leave the club",
     clubs: "City clubs",
     new_event: "New event",
+    owners_only: "Owners only",
+    bind_device: "Bind my device",
     status_names: [
         ("confirmed", "Confirmed"),
         ("offered", "Offered"),
@@ -439,6 +445,8 @@ pub struct EventPage {
     pub signed_in: bool,
     pub runner: bool,
     pub club_url: Option<String>,
+    /// 车主专场: the product whose owners alone sign up, and its board.
+    pub owners_of: Option<(String, String)>,
     pub error: Option<String>,
 }
 
@@ -543,6 +551,7 @@ async fn render_event(
         signed_in: cx.auth.is_some(),
         runner,
         club_url: event.club_id.map(|c| format!("/clubs/{c}")),
+        owners_of: event.owners_of.as_ref().map(|(_, slug, name)| (name.clone(), super::product_url(slug))),
         event: EventCard::new(cx, b, &event),
         error,
     };
