@@ -3,6 +3,7 @@
 //! lock on PostgreSQL, the write lock on SQLite) and only then reads it, so two fans claiming
 //! one serial at once get one owner and one `serial_owned`, on either backend.
 
+use crate::notifications::NotificationKind;
 use crate::{Store, StoreResult};
 use canyu_core::ownership::{Holding, OwnedVia, Serial, may_claim};
 use canyu_core::{ErrorCode, Millis};
@@ -219,6 +220,33 @@ impl Store {
             return Err(ErrorCode::DeviceNotFound.into());
         }
         log_change(&mut tx, id, "release", Some(owner_id), next_owner, None, now).await?;
+        if let Some(named) = next_owner {
+            // The named fan hears of it with the release: who, and which product (no serial).
+            let row = sqlx::query(
+                "SELECT u.handle, p.slug, p.name FROM users u, owned_devices d JOIN products p ON p.id = d.product_id \
+                 WHERE u.id = $1 AND d.id = $2",
+            )
+            .bind(owner_id)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let data = serde_json::json!({
+                "from": row.try_get::<String, _>("handle")?,
+                "product": row.try_get::<String, _>("slug")?,
+                "product_name": row.try_get::<String, _>("name")?,
+            });
+            let key = format!("{}:{id}:{now}", NotificationKind::DeviceHandedOn.as_str());
+            Self::notify_fan(
+                &mut tx,
+                named,
+                NotificationKind::DeviceHandedOn,
+                &key,
+                Some(owner_id),
+                &data,
+                now,
+            )
+            .await?;
+        }
         tx.commit().await?;
         self.owned_device(id).await?.ok_or_else(|| ErrorCode::DeviceNotFound.into())
     }

@@ -59,6 +59,8 @@ pub enum NotificationKind {
     EventAttendance,
     /// The fan's place went to the waitlist (attendance not confirmed, or the team's note).
     EventPlaceReleased,
+    /// 人车家: a device's owner released it naming this fan, who may bind it at once.
+    DeviceHandedOn,
 }
 
 impl NotificationKind {
@@ -88,6 +90,7 @@ impl NotificationKind {
             NotificationKind::EventOfferExpired => "event.offer_expired",
             NotificationKind::EventAttendance => "event.confirm_attendance",
             NotificationKind::EventPlaceReleased => "event.place_released",
+            NotificationKind::DeviceHandedOn => "device.handed_on",
         }
     }
 
@@ -117,6 +120,7 @@ impl NotificationKind {
             NotificationKind::EventOfferExpired,
             NotificationKind::EventAttendance,
             NotificationKind::EventPlaceReleased,
+            NotificationKind::DeviceHandedOn,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

@@ -143,6 +143,15 @@ async fn a_released_device_cools_off_except_for_the_fan_its_owner_named() {
         assert_eq!((s, error_code(&r)), (404, "user_not_found"));
         let (s, r) = release(&app, &a, id, Some(json!({"next_owner": "owner_b"}))).await;
         assert_eq!((s, r["next_owner"].as_str()), (200, Some("owner_b")), "{r}");
+        let (_, inbox) = app.get("/api/v1/me/notifications", Some(&b)).await;
+        let told = &inbox["items"][0];
+        assert_eq!(
+            (told["kind"].as_str(), told["url"].as_str()),
+            (Some("device.handed_on"), Some("/devices")),
+            "{inbox}"
+        );
+        assert!(told["message"].as_str().unwrap().contains("owner_a"), "{told}");
+        assert!(!inbox.to_string().contains("SU7-20260002"), "the notice carries no serial");
         let (s, r) = claim(&app, &c, "SU7-20260002").await;
         assert_eq!((s, error_code(&r)), (409, "serial_cooling_off"), "C was not named");
         let (s, r) = claim(&app, &b, "SU7-20260002").await;

@@ -35,6 +35,9 @@ pub fn notification_url(n: &Notification) -> Option<String> {
     if n.kind == K::OrderPlaced || n.kind == K::DrawWon {
         return Some("/orders".to_string());
     }
+    if n.kind == K::DeviceHandedOn {
+        return Some("/devices".to_string());
+    }
     if n.kind == K::WaveCancelled || n.kind == K::DrawEntered || n.kind == K::DrawLost {
         let wave = n.data.get("wave").and_then(|v| v.as_i64())?;
         return Some(format!("/waves/{wave}"));
@@ -172,6 +175,17 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
         }
         K::EventOffer | K::EventOfferExpired | K::EventAttendance | K::EventPlaceReleased => {
             event_text(locale, n, &title)
+        }
+        K::DeviceHandedOn => {
+            let (from, product) = (field("from"), field("product_name"));
+            match locale {
+                Locale::ZhCn => format!(
+                    "{from} 把 {product} 转给了你：在「我的设备」输入它的序列号即可绑定，无需等待冷静期。"
+                ),
+                Locale::En => format!(
+                    "{from} handed their {product} on to you: bind it under My devices with its serial number, no cooling-off."
+                ),
+            }
         }
         K::HoldExpiring => {
             let order = n.data.get("order").and_then(|v| v.as_i64()).unwrap_or(0);

@@ -31,7 +31,8 @@ pub struct NotificationView {
     /// `beta.admitted`, `beta.rejected`, `beta.removed`, `wave.open`, `wave.cancelled`,
     /// `order.placed`, `order.state`, `order.hold_expiring`, `draw.entered`, `draw.won`,
     /// `draw.lost`, `comment.reply`, `comment.new`, `launch.reminder`, `order.price_protected`,
-    /// `event.offer`, `event.offer_expired`, `event.confirm_attendance` or `event.place_released`.
+    /// `event.offer`, `event.offer_expired`, `event.confirm_attendance`, `event.place_released`
+    /// or `device.handed_on`.
     pub kind: String,
     /// One line in the request's language.
     pub message: String,
