@@ -56,6 +56,14 @@ pub struct AppConfig {
     pub no_show_rule: canyu_core::event::NoShowRule,
     /// 人车家: days a released device waits before anyone but the named fan may claim it.
     pub device_cooling_off_days: i64,
+    /// 口碑: rewards one referrer collects per calendar month (the site's zone); the rest
+    /// wait, qualified, for a later month. 0: referrals earn no points.
+    pub referral_monthly_cap: i64,
+    /// 口碑: reaching this level also qualifies an invitee (`None`: only an order does).
+    pub referral_qualify_level: Option<u8>,
+    /// Where the site is reached from outside (`https://fans.example.com`), for links fans
+    /// share; empty: links are relative to the site.
+    pub public_url: String,
 }
 
 impl Default for AppConfig {
@@ -81,6 +89,9 @@ impl Default for AppConfig {
             price_protection_days: canyu_core::pricing::DEFAULT_PRICE_PROTECTION_DAYS,
             no_show_rule: canyu_core::event::NoShowRule::default(),
             device_cooling_off_days: canyu_core::ownership::DEFAULT_COOLING_OFF_DAYS,
+            referral_monthly_cap: canyu_core::referral::DEFAULT_MONTHLY_CAP,
+            referral_qualify_level: None,
+            public_url: String::new(),
         }
     }
 }

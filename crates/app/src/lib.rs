@@ -41,6 +41,7 @@ pub mod points;
 pub mod policy;
 pub mod pricing;
 pub mod ratelimit;
+pub mod referrals;
 pub mod releases;
 pub mod sales;
 
@@ -73,4 +74,5 @@ pub mod model {
     };
     pub use canyu_store::{ChannelStock, GiveBack, PriceProtection, StockTransfer};
     pub use canyu_store::{Checkin, CheckinOutcome, Club, Event, EventRound, PlaceChange, PlaceTaken, Rsvp};
+    pub use canyu_store::{MonthSignUps, Referral, ReferralTotals, ReferrerRow, TreeNode};
 }

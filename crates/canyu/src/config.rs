@@ -114,6 +114,10 @@ struct Raw {
     event_no_show_penalty_days: u64,
     #[serde(default = "default_device_cooling_off_days", deserialize_with = "device_cooling_off_days")]
     device_cooling_off_days: u64,
+    #[serde(default = "default_referral_monthly_cap", deserialize_with = "referral_monthly_cap")]
+    referral_monthly_cap: u64,
+    #[serde(default, deserialize_with = "referral_qualify_level")]
+    referral_qualify_level: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -173,6 +177,11 @@ pub struct Settings {
     /// 人车家: a released device may be claimed by anyone (but the fan its owner named) after
     /// this many days (default 7; 0: at once).
     pub device_cooling_off_days: u64,
+    /// 口碑: rewards one referrer collects per month (default 10; 0: referrals earn nothing).
+    pub referral_monthly_cap: u64,
+    /// 口碑: reaching this level (2–6) also qualifies an invitee; 0 (default): only a first
+    /// order past its return window, or locked, does.
+    pub referral_qualify_level: u64,
 }
 
 /// `stock_engine` / `CANYU_STOCK_ENGINE`.
@@ -266,6 +275,25 @@ fn default_device_cooling_off_days() -> u64 {
 
 fn device_cooling_off_days<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     whole(d, 0, 365)
+}
+
+fn default_referral_monthly_cap() -> u64 {
+    canyu_core::referral::DEFAULT_MONTHLY_CAP.unsigned_abs()
+}
+
+fn referral_monthly_cap<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    whole(d, 0, 1000)
+}
+
+/// Level 1 is where every fan starts: it would qualify every sign-up at once.
+fn referral_qualify_level<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let level: u64 = whole(d, 0, 6)?;
+    if level == 1 {
+        return Err(de::Error::custom(
+            "1 would qualify every sign-up at once: use 2 to 6, or 0 for orders only",
+        ));
+    }
+    Ok(level)
 }
 
 fn max_connections<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
@@ -387,6 +415,8 @@ impl Settings {
             event_no_show_window_days: raw.event_no_show_window_days,
             event_no_show_penalty_days: raw.event_no_show_penalty_days,
             device_cooling_off_days: raw.device_cooling_off_days,
+            referral_monthly_cap: raw.referral_monthly_cap,
+            referral_qualify_level: raw.referral_qualify_level,
         })
     }
 
@@ -1020,6 +1050,6 @@ mod tests {
         for key in setting_names() {
             assert!(readme.contains(&format!("`{key}`")), "README's TOML names miss {key}");
         }
-        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 34);
+        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 36);
     }
 }

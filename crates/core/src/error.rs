@@ -280,6 +280,10 @@ error_codes! {
     DeviceNotFound = "device_not_found", 404, "你名下没有这台设备。", "You own no such device.";
     InvalidPurchaseDate = "invalid_purchase_date", 422, "购买日期须为 YYYY-MM-DD，且不能晚于今天。", "The purchase date is written YYYY-MM-DD and is not after today.";
     DeviceSelfTransfer = "device_self_transfer", 422, "不能把设备转给自己。", "You cannot hand a device on to yourself.";
+    ReferralCodeUnknown = "referral_code_unknown", 422, "没有这个邀请码：请检查邀请链接，或不填邀请码直接注册。", "No such referral code: check the link, or sign up without one.";
+    ReferralNotFound = "referral_not_found", 404, "没有这条邀请记录。", "No such referral.";
+    ReferralDecided = "referral_decided", 409, "这条邀请不在待审核状态，已经处理过了。", "That referral is not waiting for review; it was already decided.";
+    ReferralNoteRequired = "referral_note_required", 422, "驳回邀请须写明原因（1–200 个字）。", "Rejecting a referral needs a reason (1-200 characters).";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

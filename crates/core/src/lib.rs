@@ -15,6 +15,7 @@ pub mod points;
 pub mod post;
 pub mod pricing;
 pub mod product;
+pub mod referral;
 pub mod release;
 pub mod text;
 pub mod time;

@@ -28,10 +28,14 @@ pub enum Reason {
     GiveBack,
     /// The fan turned up at a fan event (checked in at the door).
     EventAttended,
+    /// A fan the referrer invited qualified (口碑), once per invitee.
+    ReferralRewarded,
+    /// The invitee's welcome gift, when their referral vests.
+    ReferralWelcome,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 9] = [
+    pub const ALL: [Reason; 11] = [
         Reason::PostCreated,
         Reason::VoteCast,
         Reason::PostPlanned,
@@ -41,6 +45,8 @@ impl Reason {
         Reason::Adjustment,
         Reason::GiveBack,
         Reason::EventAttended,
+        Reason::ReferralRewarded,
+        Reason::ReferralWelcome,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +60,8 @@ impl Reason {
             Reason::Adjustment => "adjustment",
             Reason::GiveBack => "give_back",
             Reason::EventAttended => "event_attended",
+            Reason::ReferralRewarded => "referral_rewarded",
+            Reason::ReferralWelcome => "referral_welcome",
         }
     }
 
@@ -71,6 +79,8 @@ impl Reason {
             Reason::VotedPostShipped => 5,
             Reason::BetaDutyDone => 30,
             Reason::EventAttended => 20,
+            Reason::ReferralRewarded => 50,
+            Reason::ReferralWelcome => 20,
             Reason::Adjustment | Reason::GiveBack => 0,
         }
     }
@@ -96,6 +106,8 @@ impl Reason {
             Reason::Adjustment => "人工调整",
             Reason::GiveBack => "利润超出承诺返还",
             Reason::EventAttended => "参加米粉活动",
+            Reason::ReferralRewarded => "邀请的好友达标",
+            Reason::ReferralWelcome => "受邀加入的见面礼",
         }
     }
 
@@ -110,6 +122,8 @@ impl Reason {
             Reason::Adjustment => "Adjustment",
             Reason::GiveBack => "Margin over the pledge, given back",
             Reason::EventAttended => "Came to a fan event",
+            Reason::ReferralRewarded => "A friend you invited qualified",
+            Reason::ReferralWelcome => "Welcome gift for joining by invitation",
         }
     }
 }

@@ -245,6 +245,25 @@ impl Zone {
         millis_at(&self.tz, day.to_datetime(civil::Time::midnight()))
     }
 
+    /// The calendar month `at` falls in here: its first instant and the next month's.
+    pub fn month_of(&self, at: Millis) -> (Millis, Millis) {
+        let date = self.tz.to_datetime(timestamp(at)).date();
+        let start = |y: i16, m: i8| {
+            civil::Date::new(y, m, 1)
+                .map(|d| millis_at(&self.tz, d.to_datetime(civil::Time::midnight())))
+                .unwrap_or(at)
+        };
+        let (y, m) = (date.year(), date.month());
+        let next = if m == 12 { (y.saturating_add(1), 1) } else { (y, m + 1) };
+        (start(y, m), start(next.0, next.1))
+    }
+
+    /// `YYYY-MM` of the month `at` falls in here.
+    pub fn month_label(&self, at: Millis) -> String {
+        let date = self.tz.to_datetime(timestamp(at)).date();
+        format!("{:04}-{:02}", date.year(), date.month())
+    }
+
     /// The calendar year `at` falls in here: its first instant and the next year's.
     pub fn year_of(&self, at: Millis) -> (Millis, Millis) {
         let year = self.tz.to_datetime(timestamp(at)).date().year();
@@ -427,6 +446,19 @@ mod tests {
         ] {
             assert_eq!(china.parse_local(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn months_start_at_local_midnight() {
+        let china = Zone::china();
+        // 2026-12-31 23:30 in Beijing is still December there, though January in no zone yet.
+        let late = parse_rfc3339("2026-12-31T15:30:00Z").expect("time");
+        let (start, next) = china.month_of(late);
+        assert_eq!(rfc3339(start), "2026-11-30T16:00:00Z");
+        assert_eq!(rfc3339(next), "2026-12-31T16:00:00Z");
+        assert_eq!(china.month_label(late), "2026-12");
+        assert_eq!(china.month_label(next), "2027-01");
+        assert_eq!(china.month_of(next).0, next);
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod points;
 mod posts;
 mod pricing;
 pub mod pricing_reports;
+mod referrals;
 mod releases;
 mod reminders;
 pub mod testing;
@@ -63,6 +64,9 @@ pub use posts::{
 };
 pub use pricing::{
     Channel, CostChange, NewChannel, NewPrice, NewSku, PriceChange, SaleRow, SalesSum, Sku, SkuChange,
+};
+pub use referrals::{
+    MonthSignUps, NewReferral, PendingReferral, Referral, ReferralTotals, ReferrerRow, TreeNode,
 };
 pub use releases::{NewRelease, PastRelease, Release, ReleasePost, ReleaseStatus};
 pub use reminders::ReminderTarget;

@@ -61,6 +61,10 @@ pub enum NotificationKind {
     EventPlaceReleased,
     /// 人车家: a device's owner released it naming this fan, who may bind it at once.
     DeviceHandedOn,
+    /// 口碑: a fan signed up with this fan's referral code.
+    ReferralJoined,
+    /// 口碑: a fan this fan invited qualified, and the reward was paid.
+    ReferralRewarded,
 }
 
 impl NotificationKind {
@@ -91,6 +95,8 @@ impl NotificationKind {
             NotificationKind::EventAttendance => "event.confirm_attendance",
             NotificationKind::EventPlaceReleased => "event.place_released",
             NotificationKind::DeviceHandedOn => "device.handed_on",
+            NotificationKind::ReferralJoined => "referral.joined",
+            NotificationKind::ReferralRewarded => "referral.rewarded",
         }
     }
 
@@ -121,6 +127,8 @@ impl NotificationKind {
             NotificationKind::EventAttendance,
             NotificationKind::EventPlaceReleased,
             NotificationKind::DeviceHandedOn,
+            NotificationKind::ReferralJoined,
+            NotificationKind::ReferralRewarded,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

@@ -80,6 +80,30 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
     })
 }
 
+/// Inserts an account: alone, or inside a transaction that records more (a referral).
+pub(crate) async fn insert_user<'c, E>(executor: E, new: &NewUser<'_>) -> StoreResult<User>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO users (handle, handle_key, email, password_hash, role, bio, created_at, handle_skeleton) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {}",
+        USER_COLUMNS.replace("u.", "")
+    )))
+    .bind(new.handle)
+    .bind(handle_key(new.handle))
+    .bind(new.email)
+    .bind(new.password_hash)
+    .bind(new.role.as_str())
+    .bind(new.bio)
+    .bind(new.created_at)
+    .bind(canyu_core::user::handle_skeleton(new.handle))
+    .fetch_one(executor)
+    .await
+    .map_err(unique_or(ErrorCode::HandleTaken))?;
+    Ok(user_from_row(&row)?)
+}
+
 /// Handles are unique regardless of Latin case, so `MiFan` cannot impersonate `mifan`.
 fn handle_key(handle: &str) -> String {
     handle.to_lowercase()
@@ -87,23 +111,7 @@ fn handle_key(handle: &str) -> String {
 
 impl Store {
     pub async fn create_user(&self, new: NewUser<'_>) -> StoreResult<User> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO users (handle, handle_key, email, password_hash, role, bio, created_at, handle_skeleton) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {}",
-            USER_COLUMNS.replace("u.", "")
-        )))
-        .bind(new.handle)
-        .bind(handle_key(new.handle))
-        .bind(new.email)
-        .bind(new.password_hash)
-        .bind(new.role.as_str())
-        .bind(new.bio)
-        .bind(new.created_at)
-        .bind(canyu_core::user::handle_skeleton(new.handle))
-        .fetch_one(&self.write)
-        .await
-        .map_err(unique_or(ErrorCode::HandleTaken))?;
-        Ok(user_from_row(&row)?)
+        insert_user(&self.write, &new).await
     }
 
     /// Creates many accounts in one transaction (load-test fixtures, imports); returns their

@@ -213,6 +213,22 @@ pub fn device_for(headers: &HeaderMap, secure: bool) -> (String, Option<HeaderVa
     (token, HeaderValue::from_str(&cookie).ok())
 }
 
+/// The referral link a visitor opened (`/r/{code}`), remembered for 30 days so that the
+/// sign-up it leads to, today or later this month, is the referrer's invitee.
+pub const REFERRAL_COOKIE: &str = "canyu_ref";
+
+pub fn referral_cookie(code: &str, secure: bool) -> Option<HeaderValue> {
+    let max_age = canyu_core::referral::COOKIE_DAYS * 86_400;
+    HeaderValue::from_str(&format!(
+        "{REFERRAL_COOKIE}={code}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    ))
+    .ok()
+}
+
+/// Forgets the referral link once the sign-up it led to is done.
+pub const CLEAR_REFERRAL_COOKIE: &str = "canyu_ref=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax";
+
 /// Starts a browser session for `user`: returns the `Set-Cookie` value.
 pub async fn start_session(state: &AppState, user: &User) -> Result<HeaderValue, WebError> {
     let token = sessions::start_session(state, user).await?;

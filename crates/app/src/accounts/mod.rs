@@ -14,26 +14,93 @@ use crate::error::{AppError, AppResult};
 use crate::ratelimit::{ip_key, limit};
 use canyu_core::user::parse_email;
 use canyu_core::{ErrorCode, Handle, Password, Role};
-use canyu_store::{ApiToken, NewUser, User};
+use canyu_store::{ApiToken, NewReferral, NewUser, User};
 use std::net::IpAddr;
 
+#[derive(Default)]
 pub struct Registration {
     pub handle: String,
     pub password: String,
     pub email: Option<String>,
 }
 
-/// A fan signs up (rate limited per address).
-pub async fn register(app: &App, ip: IpAddr, input: Registration) -> AppResult<User> {
+/// How a fan signing up came: whose referral code, from which device.
+#[derive(Default)]
+pub struct SignUpContext {
+    /// The referral code typed or carried by a `/r/{code}` link.
+    pub referral_code: Option<String>,
+    /// A code that names nobody is ignored instead of refused: the browser's remembered
+    /// link, which the fan never typed.
+    pub lenient_code: bool,
+    /// The browser's device cookie or the app's `X-Device-Id`, as sent.
+    pub device: Option<String>,
+}
+
+/// A fan signs up (rate limited per address), by a referral when the context names one.
+pub async fn register(app: &App, ip: IpAddr, input: Registration, context: SignUpContext) -> AppResult<User> {
     limit(app, format!("register:{}", ip_key(ip)), app.config.auth_attempts_per_minute)?;
-    let user = create_account(app, input, Role::Fan).await?;
+    let referrer = match context.referral_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => match crate::referrals::referrer(app, code).await? {
+            Some(found) => Some(found),
+            None if context.lenient_code => None,
+            None => return Err(ErrorCode::ReferralCodeUnknown.into()),
+        },
+        None => None,
+    };
+    let device = context
+        .device
+        .as_deref()
+        .and_then(|d| canyu_core::campaign::parse_device_id(d).ok())
+        .map(crate::campaigns::launch_orders::device_key);
+    let (new, hash) = checked_account(app, &input).await?;
+    let new_user = NewUser { password_hash: &hash, ..new.as_new_user(Role::Fan, app.now()) };
+    let user = match &referrer {
+        Some(referrer) => {
+            let network = canyu_core::referral::network_of(ip);
+            let referral =
+                NewReferral { referrer_id: referrer.id, network: &network, device_key: device.as_deref() };
+            let (user, referral) = app.store.create_referred_user(new_user, referral).await?;
+            tracing::info!(
+                user = user.id,
+                referrer = referrer.id,
+                status = referral.status.as_str(),
+                "referred sign-up"
+            );
+            user
+        }
+        None => {
+            let user = app.store.create_user(new_user).await?;
+            if let Some(key) = &device {
+                app.store.record_account_device(user.id, key, app.now()).await?;
+            }
+            user
+        }
+    };
     tracing::info!(user = user.id, handle = %user.handle, "registered");
     Ok(user)
 }
 
-/// Creates an account with a role: the one path for fans signing up and for operators
-/// (`canyu user create`), so both check handles, passwords and emails alike.
-pub async fn create_account(app: &App, input: Registration, role: Role) -> AppResult<User> {
+/// An account's checked fields, before its password is hashed.
+struct CheckedAccount {
+    handle: Handle,
+    email: Option<String>,
+}
+
+impl CheckedAccount {
+    fn as_new_user(&self, role: Role, now: canyu_core::Millis) -> NewUser<'_> {
+        NewUser {
+            handle: self.handle.as_str(),
+            email: self.email.as_deref(),
+            password_hash: "",
+            role,
+            bio: "",
+            created_at: now,
+        }
+    }
+}
+
+/// Checks a handle, password and email as every account creation does, and hashes the password.
+async fn checked_account(app: &App, input: &Registration) -> AppResult<(CheckedAccount, String)> {
     let handle = Handle::parse(&input.handle)?;
     let password = Password::parse_new(&input.password, handle.as_str())?;
     let email = match input.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
@@ -48,17 +115,15 @@ pub async fn create_account(app: &App, input: Registration, role: Role) -> AppRe
         return Err(AppError::new(ErrorCode::HandleConfusable));
     }
     let hash = hash_password(app.config.password_cost, password.expose().to_string()).await?;
-    let user = app
-        .store
-        .create_user(NewUser {
-            handle: handle.as_str(),
-            email: email.as_deref(),
-            password_hash: &hash,
-            role,
-            bio: "",
-            created_at: app.now(),
-        })
-        .await?;
+    Ok((CheckedAccount { handle, email }, hash))
+}
+
+/// Creates an account with a role: operators (`canyu user create`) go through the same
+/// checks of handles, passwords and emails as fans signing up.
+pub async fn create_account(app: &App, input: Registration, role: Role) -> AppResult<User> {
+    let (new, hash) = checked_account(app, &input).await?;
+    let user =
+        app.store.create_user(NewUser { password_hash: &hash, ..new.as_new_user(role, app.now()) }).await?;
     Ok(user)
 }
 

@@ -58,6 +58,12 @@ pub fn address_key(raw: &str) -> Result<String, ErrorCode> {
     Ok(digest(&normal))
 }
 
+/// The digest a browser's device cookie or an app's `X-Device-Id` is kept as: orders and
+/// accounts store the same one, so the referral rules can compare them.
+pub(crate) fn device_key(raw: &str) -> String {
+    digest(raw)
+}
+
 fn digest(text: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(text.as_bytes()))
@@ -119,7 +125,7 @@ pub async fn terms_for(
     {
         flags.push("ip_burst");
     }
-    let device_key = choice.device.map(digest);
+    let device_key = choice.device.map(self::device_key);
     if let Some(key) = &device_key
         && app.store.device_taken(campaign_id, key, auth.user.id).await?
     {

@@ -27,6 +27,7 @@ pub fn spawn_all(app: &App, deliverer: delivery::Deliverer) {
     spawn_every(Duration::from_secs(15), app, run_due_transfers);
     spawn_every(Duration::from_secs(15), app, run_event_jobs);
     spawn_every(Duration::from_secs(600), app, refresh_affinities);
+    spawn_every(Duration::from_secs(60), app, vest_referrals);
     tokio::spawn(deliverer.run());
 }
 
@@ -183,6 +184,15 @@ async fn refresh_affinities(app: App) {
     match crate::ownership::refresh_affinities(&app).await {
         Ok(n) => tracing::debug!(lines = n, "co-ownership refreshed"),
         Err(e) => tracing::warn!(error = %e, "co-ownership refresh failed"),
+    }
+}
+
+/// 口碑: referrals vest once their invitee's first order is past its return window, and
+/// qualified ones are paid as each referrer's monthly cap allows (checked every minute; each
+/// step is once-only, so every node runs it).
+async fn vest_referrals(app: App) {
+    if let Err(e) = crate::referrals::vest(&app).await {
+        tracing::warn!(error = %e, "vesting referrals failed");
     }
 }
 

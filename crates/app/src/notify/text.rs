@@ -38,6 +38,9 @@ pub fn notification_url(n: &Notification) -> Option<String> {
     if n.kind == K::DeviceHandedOn {
         return Some("/devices".to_string());
     }
+    if matches!(n.kind, K::ReferralJoined | K::ReferralRewarded) {
+        return Some("/me/referral".to_string());
+    }
     if n.kind == K::WaveCancelled || n.kind == K::DrawEntered || n.kind == K::DrawLost {
         let wave = n.data.get("wave").and_then(|v| v.as_i64())?;
         return Some(format!("/waves/{wave}"));
@@ -175,6 +178,29 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
         }
         K::EventOffer | K::EventOfferExpired | K::EventAttendance | K::EventPlaceReleased => {
             event_text(locale, n, &title)
+        }
+        K::ReferralJoined => {
+            let invitee = field("invitee");
+            match locale {
+                Locale::ZhCn => format!(
+                    "{invitee} 接受你的邀请加入了：TA 的首单过了 7 天无理由退货期（或锁单）后，你将获得邀请奖励。"
+                ),
+                Locale::En => format!(
+                    "{invitee} joined with your invitation: your reward vests once their first order is past the 7-day return window (or locked)."
+                ),
+            }
+        }
+        K::ReferralRewarded => {
+            let invitee = field("invitee");
+            let points = n.data.get("points").and_then(|v| v.as_i64()).unwrap_or(0);
+            match locale {
+                Locale::ZhCn => {
+                    format!("你邀请的 {invitee} 已达标，你获得 {points} 积分，谢谢你把米粉带进来。")
+                }
+                Locale::En => format!(
+                    "{invitee}, whom you invited, qualified: you earned {points} points. Thank you for bringing them."
+                ),
+            }
         }
         K::DeviceHandedOn => {
             let (from, product) = (field("from"), field("product_name"));

@@ -41,6 +41,10 @@ pub fn app_config(settings: &Settings) -> AppConfig {
         },
         device_cooling_off_days: i64::try_from(settings.device_cooling_off_days)
             .unwrap_or(canyu_core::ownership::DEFAULT_COOLING_OFF_DAYS),
+        referral_monthly_cap: i64::try_from(settings.referral_monthly_cap)
+            .unwrap_or(canyu_core::referral::DEFAULT_MONTHLY_CAP),
+        referral_qualify_level: u8::try_from(settings.referral_qualify_level).ok().filter(|l| *l >= 2),
+        public_url: settings.public_url.clone(),
         ..AppConfig::default()
     }
 }

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use canyu_app::accounts::EmailChange;
-use canyu_app::accounts::Registration;
+use canyu_app::accounts::{Registration, SignUpContext};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -23,6 +23,10 @@ pub struct RegisterRequest {
     pub password: String,
     #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
+    /// A fan's referral code (from their `/r/{code}` link): the new account is their invitee.
+    /// A code nobody has: 422 `referral_code_unknown`, and no account is made.
+    #[schema(min_length = 8, max_length = 8, pattern = "^[2-9A-HJKMNP-Za-hjkmnp-z]{8}$")]
+    pub referral_code: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -45,17 +49,23 @@ pub struct SessionView {
 }
 
 /// Creates a fan account and returns an API token for it.
-#[utoipa::path(post, path = "/auth/register", operation_id = "registerAccount", tag = "auth", request_body(content = RegisterRequest, example = json!({"handle": "xiaoming", "password": "orange-umbrella-2026-米粉", "email": "xiaoming@example.com"})),
-    responses((status = 201, description = "Created", body = SessionView), (status = 409, description = "`handle_taken`", body = ErrorBody), (status = 422, description = "Invalid input: `invalid_handle`, `handle_confusable` (looks like an existing handle), `handle_mixed_script`, `weak_password` (easy to guess, or built from the handle), `invalid_email`, `control_character`", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
+/// With `referral_code`, the account is the referrer's invitee (`GET /api/v1/me/referrals`);
+/// an app sends its `X-Device-Id` so that a referrer signing themselves up again on their
+/// own phone earns nothing.
+#[utoipa::path(post, path = "/auth/register", operation_id = "registerAccount", tag = "auth", params(("X-Device-Id" = Option<String>, Header, nullable = false, description = "The app's device id, 8–128 printable ASCII characters", min_length = 8, max_length = 128, pattern = r"^[!-~]+$")), request_body(content = RegisterRequest, example = json!({"handle": "xiaoming", "password": "orange-umbrella-2026-米粉", "email": "xiaoming@example.com", "referral_code": "K7MX2QPA"})),
+    responses((status = 201, description = "Created", body = SessionView), (status = 409, description = "`handle_taken`", body = ErrorBody), (status = 422, description = "Invalid input: `invalid_handle`, `handle_confusable` (looks like an existing handle), `handle_mixed_script`, `weak_password` (easy to guess, or built from the handle), `invalid_email`, `control_character`, `referral_code_unknown`, `invalid_device_id`", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     ip: ClientIp,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> WebResult<(StatusCode, Json<SessionView>)> {
+    let device = crate::api::device_id_header(&headers)?.map(str::to_string);
     let user = canyu_app::accounts::register(
         &state,
         ip.0,
         Registration { handle: req.handle, password: req.password, email: req.email },
+        SignUpContext { referral_code: req.referral_code, lenient_code: false, device },
     )
     .await?;
     let (token, _) = canyu_app::accounts::sessions::issue_api_token(&state, &user, "api").await?;
@@ -64,17 +74,20 @@ pub async fn register(
 
 /// Exchanges a handle and password for an API token (named `token_name`, listed and
 /// revocable under `/api/v1/me/tokens`, expiring after 90 days).
-#[utoipa::path(post, path = "/auth/login", operation_id = "loginAccount", tag = "auth", request_body(content = LoginRequest, example = json!({"handle": "xiaoming", "password": "orange-umbrella-2026-米粉", "token_name": "小明的手机"})),
+#[utoipa::path(post, path = "/auth/login", operation_id = "loginAccount", tag = "auth", params(("X-Device-Id" = Option<String>, Header, nullable = false, description = "The app's device id, 8–128 printable ASCII characters", min_length = 8, max_length = 128, pattern = r"^[!-~]+$")), request_body(content = LoginRequest, example = json!({"handle": "xiaoming", "password": "orange-umbrella-2026-米粉", "token_name": "小明的手机"})),
     responses((status = 200, description = "OK", body = SessionView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody), (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ip: ClientIp,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> WebResult<Json<SessionView>> {
     let name = canyu_app::accounts::token_name(
         req.token_name.as_deref().unwrap_or(canyu_app::accounts::LOGIN_TOKEN_NAME),
     )?;
+    let device = crate::api::device_id_header(&headers)?;
     let user = canyu_app::accounts::login(&state, ip.0, &req.handle, &req.password).await?;
+    canyu_app::referrals::note_device(&state, user.id, device).await;
     let (token, _) = canyu_app::accounts::sessions::issue_api_token(&state, &user, name).await?;
     Ok(Json(SessionView { user: UserView::from(&user), token }))
 }

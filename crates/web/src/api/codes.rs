@@ -502,7 +502,7 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
     ("listWaveFcodeBatches", &[ErrorCode::Forbidden, ErrorCode::WaveNotFound]),
     ("listWebhooks", &[ErrorCode::Forbidden]),
     ("lockOrder", &[ErrorCode::InvalidOrderTransition, ErrorCode::NotALaunchOrder, ErrorCode::OrderNotFound]),
-    ("loginAccount", &[ErrorCode::InvalidCredentials, ErrorCode::InvalidName]),
+    ("loginAccount", &[ErrorCode::InvalidCredentials, ErrorCode::InvalidDeviceId, ErrorCode::InvalidName]),
     ("logoutAccount", &[]),
     ("markNotificationsRead", &[ErrorCode::NotificationNotFound]),
     (
@@ -579,7 +579,9 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
             ErrorCode::HandleMixedScript,
             ErrorCode::HandleTaken,
             ErrorCode::InvalidEmail,
+            ErrorCode::InvalidDeviceId,
             ErrorCode::InvalidHandle,
+            ErrorCode::ReferralCodeUnknown,
             ErrorCode::WeakPassword,
         ],
     ),
@@ -709,6 +711,29 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
             ErrorCode::UnknownProduct,
         ],
     ),
+    ("getMyReferral", &[]),
+    ("listMyReferrals", &[]),
+    ("listFlaggedReferrals", &[ErrorCode::Forbidden]),
+    (
+        "approveReferral",
+        &[
+            ErrorCode::Forbidden,
+            ErrorCode::ReferralDecided,
+            ErrorCode::ReferralNoteRequired,
+            ErrorCode::ReferralNotFound,
+        ],
+    ),
+    (
+        "rejectReferral",
+        &[
+            ErrorCode::Forbidden,
+            ErrorCode::ReferralDecided,
+            ErrorCode::ReferralNoteRequired,
+            ErrorCode::ReferralNotFound,
+        ],
+    ),
+    ("getReferralTree", &[ErrorCode::Forbidden, ErrorCode::UserNotFound]),
+    ("getReferralStats", &[ErrorCode::Forbidden, ErrorCode::InvalidQuery]),
     ("listMyDevices", &[]),
     (
         "claimDevice",

@@ -178,8 +178,7 @@ pub async fn release(
     Path(p): Path<DevicePath>,
     body: axum::body::Bytes,
 ) -> WebResult<Json<OwnedDeviceView>> {
-    let id =
-        p.id.parse::<i64>().ok().filter(|id| *id > 0).ok_or(WebError::from(ErrorCode::DeviceNotFound))?;
+    let id = crate::api::path_id(&p.id, ErrorCode::DeviceNotFound)?;
     let req: ReleaseDeviceRequest = crate::error::optional_json_object(&body)?;
     let device = ownership::release(&state, &auth, id, req.next_owner.as_deref()).await?;
     Ok(Json(OwnedDeviceView::new(&state, &device)))

@@ -1,6 +1,7 @@
 //! `/api/v1/events` and `/api/v1/clubs`: the fan festival, city meetups, places, the waitlist,
 //! tickets and check-in, and city clubs.
 
+use crate::api::path_id;
 use crate::api::views::ErrorBody;
 use crate::auth::{MaybeAuth, RequireAuth};
 use crate::error::{ApiJson, WebError, WebResult};
@@ -15,10 +16,6 @@ use canyu_core::event::EventDraft;
 use canyu_core::time::{Zone, parse_rfc3339, rfc3339};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-fn id_of(raw: &str, missing: ErrorCode) -> Result<i64, WebError> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(WebError::from(missing))
-}
 
 fn zone_of(event: &Event) -> Zone {
     Zone::parse(&event.time_zone).unwrap_or_else(|_| Zone::china())
@@ -219,7 +216,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/events/{id}", operation_id = "getEvent", security((), ("bearer" = [])), tag = "events", params(("id" = i64, Path)),
     responses((status = 200, description = "OK", body = EventView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> WebResult<Json<EventView>> {
-    let event = events::event(&state, id_of(&id, ErrorCode::EventNotFound)?).await?;
+    let event = events::event(&state, path_id(&id, ErrorCode::EventNotFound)?).await?;
     Ok(Json(EventView::new(&event)))
 }
 
@@ -286,7 +283,8 @@ pub async fn take_place(
     body: axum::body::Bytes,
 ) -> WebResult<(StatusCode, Json<RsvpView>)> {
     let req: RsvpRequest = crate::error::optional_json_object(&body)?;
-    let taken = events::take_place(&state, &auth, id_of(&id, ErrorCode::EventNotFound)?, req.guests).await?;
+    let taken =
+        events::take_place(&state, &auth, path_id(&id, ErrorCode::EventNotFound)?, req.guests).await?;
     let ticket = events::ticket(&state, &taken.rsvp).await?;
     let status = if taken.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(RsvpView::new(&taken.rsvp, ticket))))
@@ -300,7 +298,7 @@ pub async fn mine(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
 ) -> WebResult<Json<RsvpView>> {
-    let (rsvp, ticket) = events::my_place(&state, &auth, id_of(&id, ErrorCode::EventNotFound)?).await?;
+    let (rsvp, ticket) = events::my_place(&state, &auth, path_id(&id, ErrorCode::EventNotFound)?).await?;
     Ok(Json(RsvpView::new(&rsvp, ticket)))
 }
 
@@ -313,7 +311,7 @@ pub async fn give_up(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
 ) -> WebResult<Json<RsvpView>> {
-    let rsvp = events::give_up(&state, &auth, id_of(&id, ErrorCode::EventNotFound)?).await?;
+    let rsvp = events::give_up(&state, &auth, path_id(&id, ErrorCode::EventNotFound)?).await?;
     Ok(Json(RsvpView::new(&rsvp, None)))
 }
 
@@ -326,7 +324,7 @@ pub async fn confirm(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
 ) -> WebResult<Json<RsvpView>> {
-    let rsvp = events::confirm(&state, &auth, id_of(&id, ErrorCode::EventNotFound)?).await?;
+    let rsvp = events::confirm(&state, &auth, path_id(&id, ErrorCode::EventNotFound)?).await?;
     let ticket = events::ticket(&state, &rsvp).await?;
     Ok(Json(RsvpView::new(&rsvp, ticket)))
 }
@@ -375,7 +373,7 @@ pub async fn attendees(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
 ) -> WebResult<Json<AttendeesView>> {
-    let console = events::console(&state, &auth, id_of(&id, ErrorCode::EventNotFound)?).await?;
+    let console = events::console(&state, &auth, path_id(&id, ErrorCode::EventNotFound)?).await?;
     Ok(Json(AttendeesView {
         items: console.places.iter().map(|r| RsvpView::new(r, None)).collect(),
         changes: console.changes.iter().map(PlaceChangeView::new).collect(),
@@ -409,8 +407,8 @@ pub async fn remove_place(
     Path(PlacePath { id, rsvp }): Path<PlacePath>,
     ApiJson(req): ApiJson<RemovePlaceRequest>,
 ) -> WebResult<Json<RsvpView>> {
-    let event = id_of(&id, ErrorCode::EventNotFound)?;
-    let rsvp = id_of(&rsvp, ErrorCode::RsvpNotFound)?;
+    let event = path_id(&id, ErrorCode::EventNotFound)?;
+    let rsvp = path_id(&rsvp, ErrorCode::RsvpNotFound)?;
     let removed = events::remove_place(&state, &auth, event, rsvp, &req.reason).await?;
     Ok(Json(RsvpView::new(&removed, None)))
 }
@@ -463,7 +461,7 @@ pub async fn check_in(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<CheckinRequest>,
 ) -> WebResult<Json<CheckinView>> {
-    let event = id_of(&id, ErrorCode::EventNotFound)?;
+    let event = path_id(&id, ErrorCode::EventNotFound)?;
     let scanned_at = match req.scanned_at.as_deref() {
         Some(raw) => Some(parse_rfc3339(raw).ok_or(WebError::from(ErrorCode::InvalidTime))?),
         None => None,
@@ -504,7 +502,7 @@ pub async fn checkins(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
 ) -> WebResult<Json<ScansView>> {
-    let console = events::console(&state, &auth, id_of(&id, ErrorCode::EventNotFound)?).await?;
+    let console = events::console(&state, &auth, path_id(&id, ErrorCode::EventNotFound)?).await?;
     Ok(Json(ScansView {
         items: console
             .checkins
@@ -616,7 +614,7 @@ pub async fn club(
     auth: MaybeAuth,
     Path(id): Path<String>,
 ) -> WebResult<Json<ClubView>> {
-    let club = events::club(&state, id_of(&id, ErrorCode::ClubNotFound)?).await?;
+    let club = events::club(&state, path_id(&id, ErrorCode::ClubNotFound)?).await?;
     Ok(Json(club_view(&state, auth.0.as_ref(), &club).await?))
 }
 
@@ -636,7 +634,7 @@ pub async fn appoint(
     RequireAuth(auth): RequireAuth,
     Path(OrganiserPath { id, handle }): Path<OrganiserPath>,
 ) -> WebResult<Json<ClubView>> {
-    let id = id_of(&id, ErrorCode::ClubNotFound)?;
+    let id = path_id(&id, ErrorCode::ClubNotFound)?;
     events::appoint(&state, &auth, id, &handle).await?;
     let club = events::club(&state, id).await?;
     Ok(Json(club_view(&state, Some(&auth), &club).await?))
@@ -650,7 +648,7 @@ pub async fn dismiss(
     RequireAuth(auth): RequireAuth,
     Path(OrganiserPath { id, handle }): Path<OrganiserPath>,
 ) -> WebResult<Json<ClubView>> {
-    let id = id_of(&id, ErrorCode::ClubNotFound)?;
+    let id = path_id(&id, ErrorCode::ClubNotFound)?;
     events::dismiss(&state, &auth, id, &handle).await?;
     let club = events::club(&state, id).await?;
     Ok(Json(club_view(&state, Some(&auth), &club).await?))
@@ -664,7 +662,7 @@ pub async fn join(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
 ) -> WebResult<Json<ClubView>> {
-    let club = events::join(&state, &auth, id_of(&id, ErrorCode::ClubNotFound)?).await?;
+    let club = events::join(&state, &auth, path_id(&id, ErrorCode::ClubNotFound)?).await?;
     Ok(Json(club_view(&state, Some(&auth), &club).await?))
 }
 
@@ -676,6 +674,6 @@ pub async fn leave(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
 ) -> WebResult<Json<ClubView>> {
-    let club = events::leave(&state, &auth, id_of(&id, ErrorCode::ClubNotFound)?).await?;
+    let club = events::leave(&state, &auth, path_id(&id, ErrorCode::ClubNotFound)?).await?;
     Ok(Json(club_view(&state, Some(&auth), &club).await?))
 }

@@ -24,6 +24,7 @@ pub mod notifications;
 pub mod points;
 pub mod posts;
 pub mod pricing;
+pub mod referrals;
 pub mod releases;
 pub mod reminders;
 pub mod users;
@@ -124,6 +125,13 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(devices::bind))
         .routes(routes!(devices::pattern, devices::set_pattern))
         .routes(routes!(devices::also_owned))
+        .routes(routes!(referrals::mine))
+        .routes(routes!(referrals::invitees))
+        .routes(routes!(referrals::flagged))
+        .routes(routes!(referrals::approve))
+        .routes(routes!(referrals::reject))
+        .routes(routes!(referrals::tree))
+        .routes(routes!(referrals::stats))
         .routes(routes!(beta::show, beta::configure))
         .routes(routes!(beta::applications, beta::apply))
         .routes(routes!(beta::leave))
@@ -189,6 +197,27 @@ pub(crate) fn idempotency_key_header(
         .transpose()
 }
 
+/// A resource id from the path: a positive integer, or `missing` (404 in the resource's
+/// words) for anything else, so that `/events/abc` and `/events/0` answer as a missing event.
+pub(crate) fn path_id(raw: &str, missing: canyu_core::ErrorCode) -> Result<i64, crate::error::WebError> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(crate::error::WebError::from(missing))
+}
+
+/// The `X-Device-Id` an app sends (8–128 printable ASCII characters), if it sent one.
+pub(crate) fn device_id_header(
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<&str>, canyu_core::ErrorCode> {
+    match headers.get("x-device-id") {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| canyu_core::ErrorCode::InvalidDeviceId)
+                .and_then(canyu_core::campaign::parse_device_id),
+        )
+        .transpose(),
+        None => Ok(None),
+    }
+}
+
 fn optional_bodies_without_null(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::schema::{Schema, SchemaType, Type};
     use utoipa::openapi::{RefOr, Required};
@@ -232,7 +261,7 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
     info(title = "canyu API", description = "The fan co-creation board: products, posts, votes, comments, the status workflow, similar posts and merging, notifications, points, releases and the beta programme. Errors are `{\"error\": {\"code\", \"message\"}}` with the message in the request's language (Accept-Language: zh-CN or en)."),
     modifiers(&BearerAuth),
     // Enums only query parameters use: utoipa collects the schemas of bodies, not of parameters.
-    components(schemas(views::Board, views::PostSort, views::MembershipStatus, views::SearchMatch, events::EventKind, devices::OwnedVia)),
+    components(schemas(views::Board, views::PostSort, views::MembershipStatus, views::SearchMatch, events::EventKind, devices::OwnedVia, referrals::ReferralState, referrals::ReferralRejection, referrals::ReferralStatusAll)),
     tags(
         (name = "auth", description = "Accounts, sessions and API tokens"),
         (name = "catalog", description = "Ecosystem categories and products"),
@@ -250,6 +279,7 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
         (name = "beta", description = "The beta programme: limited seats, applications, weekly duties, a members-only board and beta releases"),
         (name = "events", description = "Fan events (the 米粉节 fan festival, 同城会 city meetups) and city clubs: places that never pass capacity, a waitlist with offers, attendance prompts, signed tickets checked offline, check-in and no-shows"),
         (name = "ownership", description = "人车家: the devices fans own (claimed by serial, delivered from launch orders, bound at a store, handed on), owner chips on the board"),
+        (name = "referrals", description = "口碑: referral codes and links, invitees and their rewards (vested after the first order's return window), staff's review queue, referral trees and the word-of-mouth coefficient"),
     )
 )]
 pub struct ApiDoc;

@@ -52,7 +52,8 @@ pub struct LedgerEntryView {
     pub id: i64,
     pub delta: i64,
     /// `post_created`, `vote_cast`, `post_planned`, `post_shipped`, `voted_post_shipped`,
-    /// `beta_duty_done`, `adjustment`, `give_back` or `event_attended`.
+    /// `beta_duty_done`, `adjustment`, `give_back`, `event_attended`, `referral_rewarded` or
+    /// `referral_welcome`.
     pub reason: String,
     /// The reason in the request's language.
     pub label: String,

@@ -219,10 +219,6 @@ impl LaunchView {
     }
 }
 
-fn parse_id(raw: &str, missing: ErrorCode) -> WebResult<i64> {
-    raw.parse().map_err(|_| WebError::from(missing))
-}
-
 /// Releases a wave of stock (the people who run the product).
 #[utoipa::path(post, path = "/waves", operation_id = "createWave", security(("bearer" = [])), tag = "waves", request_body = NewWaveRequest,
     responses((status = 201, description = "Created", body = WaveView), (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody), (status = 403, description = "The caller may not do this", body = ErrorBody), (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
@@ -259,7 +255,7 @@ pub async fn create(
 #[utoipa::path(get, path = "/waves/{id}", operation_id = "getWave", tag = "waves", params(("id" = i64, Path)),
     responses((status = 200, description = "OK", body = WaveView), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> WebResult<Json<WaveView>> {
-    let (wave, taken) = waves::show(&state, parse_id(&id, ErrorCode::WaveNotFound)?).await?;
+    let (wave, taken) = waves::show(&state, crate::api::path_id(&id, ErrorCode::WaveNotFound)?).await?;
     Ok(Json(WaveView::new(&wave, taken, state.now())))
 }
 
@@ -296,7 +292,7 @@ pub async fn change(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<WaveChangeRequest>,
 ) -> WebResult<Json<WaveView>> {
-    let id = parse_id(&id, ErrorCode::WaveNotFound)?;
+    let id = crate::api::path_id(&id, ErrorCode::WaveNotFound)?;
     let time = |raw: Option<String>| match raw {
         Some(raw) => parse_rfc3339(&raw).map(Some).ok_or(WebError::from(ErrorCode::InvalidTime)),
         None => Ok(None),
@@ -322,7 +318,7 @@ pub async fn end_now(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
 ) -> WebResult<Json<WaveView>> {
-    let id = parse_id(&id, ErrorCode::WaveNotFound)?;
+    let id = crate::api::path_id(&id, ErrorCode::WaveNotFound)?;
     waves::set_window(&state, &auth, id, waves::NewWindow::EndNow).await?;
     let (wave, taken) = waves::show(&state, id).await?;
     Ok(Json(WaveView::new(&wave, taken, state.now())))
@@ -349,7 +345,7 @@ pub async fn cancel(
     Path(id): Path<String>,
     body: Bytes,
 ) -> WebResult<Json<WaveView>> {
-    let id = parse_id(&id, ErrorCode::WaveNotFound)?;
+    let id = crate::api::path_id(&id, ErrorCode::WaveNotFound)?;
     let req: WaveCancelRequest = crate::error::optional_json_object(&body)?;
     waves::cancel(&state, &auth, id, &req.reason).await?;
     let (wave, taken) = waves::show(&state, id).await?;
@@ -371,7 +367,7 @@ pub async fn order(
     headers: HeaderMap,
     body: Bytes,
 ) -> WebResult<Response> {
-    let wave_id = parse_id(&id, ErrorCode::WaveNotFound)?;
+    let wave_id = crate::api::path_id(&id, ErrorCode::WaveNotFound)?;
     let key = parse_idempotency_key(crate::api::idempotency_key_header(&headers)?)?;
     // The body is optional; when present it must be a JSON object (room for options later).
     let body = body.trim_ascii();
@@ -381,14 +377,7 @@ pub async fn order(
         crate::error::require_json_object(body)?;
         serde_json::from_slice(body).map_err(|_| WebError::from(ErrorCode::InvalidJson))?
     };
-    let device = match headers.get("x-device-id") {
-        Some(v) => Some(
-            v.to_str()
-                .map_err(|_| ErrorCode::InvalidDeviceId)
-                .and_then(canyu_core::campaign::parse_device_id)?,
-        ),
-        None => None,
-    };
+    let device = crate::api::device_id_header(&headers)?;
     let ordered = waves::place(
         &state,
         &auth,
@@ -460,7 +449,7 @@ pub async fn show_order(
     RequireAuth(auth): RequireAuth,
     Path(id): Path<String>,
 ) -> WebResult<Json<OrderView>> {
-    let order = waves::order(&state, &auth, parse_id(&id, ErrorCode::OrderNotFound)?).await?;
+    let order = waves::order(&state, &auth, crate::api::path_id(&id, ErrorCode::OrderNotFound)?).await?;
     let launch = canyu_app::campaigns::launch_orders::launch_order(&state, order.id).await?;
     let protection = canyu_app::pricing::ledger::order_protection(&state, order.id).await?;
     Ok(Json(OrderView {

@@ -387,6 +387,8 @@ pub const EN: T = T {
     js_network_error: "Network problem; please try again.",
     nav_orders: "My orders",
     nav_devices: "My devices",
+    nav_referral: "Invite friends",
+    nav_referrals_admin: "Referrals",
     nav_events: "Events",
     search_try_any: "Match any of the words instead",
     search_title: "Search",

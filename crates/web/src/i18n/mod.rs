@@ -404,6 +404,8 @@ pub struct T {
     /// A countdown's days, `{n}` the number: one, and more than one.
     pub nav_orders: &'static str,
     pub nav_devices: &'static str,
+    pub nav_referral: &'static str,
+    pub nav_referrals_admin: &'static str,
     pub nav_events: &'static str,
     /// Offered when every word of a search together finds nothing.
     pub search_try_any: &'static str,

@@ -387,6 +387,8 @@ pub const ZH: T = T {
     js_network_error: "网络异常，请稍后重试。",
     nav_orders: "我的订单",
     nav_devices: "我的设备",
+    nav_referral: "邀请好友",
+    nav_referrals_admin: "邀请管理",
     nav_events: "活动",
     search_try_any: "改为匹配任一词",
     search_title: "搜索",

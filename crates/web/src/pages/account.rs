@@ -3,17 +3,18 @@
 
 use super::i18n::T;
 use super::{Cx, Layout, form_error, refused, safe_next, see_other, status_of, url};
-use crate::auth::{end_session, start_session};
+use crate::auth::{CLEAR_REFERRAL_COOKIE, REFERRAL_COOKIE, device_for, end_session, start_session};
 use crate::client_ip::ClientIp;
 use crate::error::WebResult;
+use crate::locale::cookie;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use canyu_app::accounts::Registration;
+use canyu_app::accounts::{Registration, SignUpContext};
 use canyu_app::model::User;
 use serde::Deserialize;
 
@@ -38,6 +39,9 @@ pub struct RegisterPage {
     pub email: String,
     pub error: Option<String>,
     pub login_url: String,
+    /// The fan whose referral link brought this visitor, if one did.
+    pub inviter: Option<String>,
+    pub invited_by: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -76,10 +80,12 @@ fn register_page(
     cx: &Cx,
     form: RegisterForm,
     next: String,
+    inviter: Option<String>,
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
     let login_url = with_next("/login", &next);
+    let invited_by = inviter.as_deref().map(|h| invited_by(cx, h)).unwrap_or_default();
     cx.respond(
         status,
         RegisterPage {
@@ -90,8 +96,29 @@ fn register_page(
             email: form.email,
             error,
             login_url,
+            inviter,
+            invited_by,
         },
     )
+}
+
+fn invited_by(cx: &Cx, handle: &str) -> String {
+    match cx.locale {
+        canyu_core::Locale::ZhCn => {
+            format!("@{handle} 邀请你加入：注册后你的首单过了 7 天无理由退货期，你们都会得到积分。")
+        }
+        canyu_core::Locale::En => {
+            format!(
+                "@{handle} invited you: once your first order is past its 7-day return window, you both earn points."
+            )
+        }
+    }
+}
+
+/// The fan whose remembered referral link brought this visitor.
+async fn inviter(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    let code = cookie(headers, REFERRAL_COOKIE)?;
+    canyu_app::referrals::referrer(state, code).await.ok().flatten().map(|u| u.handle)
 }
 
 pub async fn login_form(cx: Cx, Query(q): Query<NextQuery>) -> Response {
@@ -102,12 +129,18 @@ pub async fn login_form(cx: Cx, Query(q): Query<NextQuery>) -> Response {
     login_page(&cx, next, String::new(), None, StatusCode::OK)
 }
 
-pub async fn register_form(cx: Cx, Query(q): Query<NextQuery>) -> Response {
+pub async fn register_form(
+    State(state): State<AppState>,
+    cx: Cx,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let next = safe_next(q.next.as_deref());
     if cx.auth.is_some() {
         return see_other(&next);
     }
-    register_page(&cx, RegisterForm::default(), next, None, StatusCode::OK)
+    let inviter = inviter(&state, &headers).await;
+    register_page(&cx, RegisterForm::default(), next, inviter, None, StatusCode::OK)
 }
 
 async fn signed_in(state: &AppState, user: &User, next: &str) -> WebResult<Response> {
@@ -121,11 +154,20 @@ pub async fn login(
     State(state): State<AppState>,
     ip: ClientIp,
     cx: Cx,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> WebResult<Response> {
     let next = safe_next(form.next.as_deref());
     match canyu_app::accounts::login(&state, ip.0, &form.handle, &form.password).await {
-        Ok(user) => signed_in(&state, &user, &next).await,
+        Ok(user) => {
+            let (device, set_device) = device_for(&headers, state.config().secure_cookies);
+            canyu_app::referrals::note_device(&state, user.id, Some(&device)).await;
+            let mut res = signed_in(&state, &user, &next).await?;
+            if let Some(c) = set_device {
+                res.headers_mut().append(header::SET_COOKIE, c);
+            }
+            Ok(res)
+        }
         Err(e) => {
             refused(&e, Ok(login_page(&cx, next, form.handle, Some(form_error(&cx, &e)), status_of(&e))))
         }
@@ -136,6 +178,7 @@ pub async fn register(
     State(state): State<AppState>,
     ip: ClientIp,
     cx: Cx,
+    headers: HeaderMap,
     Form(form): Form<RegisterForm>,
 ) -> WebResult<Response> {
     let next = safe_next(form.next.as_deref());
@@ -144,12 +187,27 @@ pub async fn register(
         password: form.password.clone(),
         email: Some(form.email.clone()).filter(|e| !e.trim().is_empty()),
     };
-    match canyu_app::accounts::register(&state, ip.0, input).await {
-        Ok(user) => signed_in(&state, &user, &next).await,
+    let referral_code = cookie(&headers, REFERRAL_COOKIE).map(str::to_string);
+    let (device, set_device) = device_for(&headers, state.config().secure_cookies);
+    // The remembered link is not something the fan typed: a code that names nobody (any
+    // more) is dropped rather than refusing the sign-up.
+    let context = SignUpContext { referral_code, lenient_code: true, device: Some(device) };
+    match canyu_app::accounts::register(&state, ip.0, input, context).await {
+        Ok(user) => {
+            let mut res = signed_in(&state, &user, &next).await?;
+            if let Some(c) = set_device {
+                res.headers_mut().append(header::SET_COOKIE, c);
+            }
+            if cookie(&headers, REFERRAL_COOKIE).is_some() {
+                res.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static(CLEAR_REFERRAL_COOKIE));
+            }
+            Ok(res)
+        }
         Err(e) => {
             let msg = form_error(&cx, &e);
             let status = status_of(&e);
-            refused(&e, Ok(register_page(&cx, form, next, Some(msg), status)))
+            let inviter = inviter(&state, &headers).await;
+            refused(&e, Ok(register_page(&cx, form, next, inviter, Some(msg), status)))
         }
     }
 }

@@ -6,7 +6,9 @@
 //! rules are the API's (`/api/v1/categories`, `/api/v1/products`): both call the application layer (`canyu_app`).
 
 use super::i18n::{self, T};
-use super::{Cx, Layout, Link, encode_segment, form_error, product_url, refused, see_other, status_of, url};
+use super::{
+    Cx, Layout, Link, encode_segment, form_error, is_fatal, product_url, refused, see_other, status_of, url,
+};
 use crate::auth::Auth;
 use crate::error::{WebError, WebResult};
 use crate::state::AppState;
@@ -171,10 +173,6 @@ fn product_message(cx: &Cx, err: &AppError, name: &str) -> String {
 }
 
 /// Errors that are no refusal of the input: the generic error page answers them.
-fn is_fatal(code: ErrorCode) -> bool {
-    matches!(code, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden)
-}
-
 #[derive(Default)]
 struct View {
     notice: Option<Notice>,
@@ -261,7 +259,7 @@ pub async fn create_category(
     };
     match canyu_app::catalog::create_category(&state, auth, input).await {
         Ok(_) => Ok(see_other(&url(CATALOG_URL, &[("done", "category_created")]))),
-        Err(e) if is_fatal(e.code) => Err(e.into()),
+        Err(e) if is_fatal(&e) => Err(e.into()),
         Err(e) => {
             let view =
                 View { category_error: Some(form_error(&cx, &e)), category_form: form, ..View::default() };
@@ -284,7 +282,7 @@ pub async fn create_product(
     };
     match canyu_app::catalog::create_product(&state, auth, input).await {
         Ok(p) => Ok(see_other(&url(CATALOG_URL, &[("done", "product_created"), ("slug", &p.slug)]))),
-        Err(e) if is_fatal(e.code) => Err(e.into()),
+        Err(e) if is_fatal(&e) => Err(e.into()),
         Err(e) => {
             let msg = product_message(&cx, &e, &form.name);
             let view = View { product_error: Some(msg), product_form: form, ..View::default() };
@@ -351,7 +349,7 @@ pub async fn update_product(
         Ok(updated) => {
             Ok(see_other(&url(CATALOG_URL, &[("done", "product_updated"), ("slug", &updated.slug)])))
         }
-        Err(e) if is_fatal(e.code) => Err(e.into()),
+        Err(e) if is_fatal(&e) => Err(e.into()),
         Err(e) => {
             let msg = product_message(&cx, &e, &form.name);
             let form = ProductForm { slug: p.slug.clone(), ..form };

@@ -3,7 +3,7 @@
 //! `canyu_app::ownership`.
 
 use super::i18n::T;
-use super::{Cx, Layout, form_error, refused, see_other, status_of};
+use super::{Cx, Layout, form_error, is_fatal, refused, see_other, status_of};
 use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
@@ -221,10 +221,6 @@ pub async fn page(
         _ => None,
     };
     render(&state, &cx, View { notice, ..View::default() }, StatusCode::OK).await
-}
-
-fn is_fatal(e: &AppError) -> bool {
-    matches!(e.code, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden)
 }
 
 pub async fn claim(

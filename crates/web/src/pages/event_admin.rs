@@ -5,7 +5,7 @@
 //! `canyu_app::events`.
 
 use super::i18n::T;
-use super::{Cx, Layout, form_error, refused, see_other, status_of, url};
+use super::{Cx, Layout, form_error, is_fatal, refused, see_other, status_of, url};
 use crate::error::{WebError, WebResult};
 use crate::state::AppState;
 use askama::Template;
@@ -14,7 +14,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use canyu_app::AppError;
 use canyu_app::events;
 use canyu_app::model::Club;
 use canyu_core::event::EventDraft;
@@ -573,10 +572,6 @@ pub async fn clubs(
 }
 
 /// Errors that are no refusal of the input: the generic error page answers them.
-fn is_fatal(e: &AppError) -> bool {
-    matches!(e.code, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden)
-}
-
 pub async fn create_club(
     State(state): State<AppState>,
     cx: Cx,

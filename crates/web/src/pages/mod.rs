@@ -25,6 +25,7 @@ mod orders;
 mod post;
 mod pricing_admin;
 mod profile;
+mod referrals;
 mod releases;
 mod roadmap;
 mod search;
@@ -70,6 +71,12 @@ pub fn routes() -> Router<AppState> {
         .route("/events.ics", get(events::calendar_feed))
         .route("/devices", get(devices::page).post(devices::claim))
         .route("/devices/{id}/release", post(devices::release))
+        .route("/me/referral", get(referrals::mine))
+        .route("/r/{code}", get(referrals::landing))
+        .route("/r/{code}/poster.svg", get(referrals::poster))
+        .route("/admin/referrals", get(referrals::admin))
+        .route("/admin/referrals/{id}/approve", post(referrals::approve))
+        .route("/admin/referrals/{id}/reject", post(referrals::reject))
         .route("/events/new", get(event_admin::new_form).post(event_admin::create))
         .route("/admin/clubs", get(event_admin::clubs).post(event_admin::create_club))
         .route("/admin/clubs/{id}/organisers", post(event_admin::appoint))
@@ -484,6 +491,12 @@ pub fn post_url(id: i64) -> String {
 
 pub fn product_url(slug: &str) -> String {
     format!("/products/{}", encode_segment(slug))
+}
+
+/// A refusal a form page does not show beside the form: the caller may not be here at all,
+/// or something broke. Everything else is the fan's input, shown where they typed it.
+pub(crate) fn is_fatal(e: &canyu_app::AppError) -> bool {
+    matches!(e.code, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden)
 }
 
 pub fn user_url(handle: &str) -> String {

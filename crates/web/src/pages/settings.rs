@@ -6,7 +6,7 @@
 //! The rules are the API's (`PATCH /api/v1/me`, `/api/v1/me/tokens`): both call the application layer (`canyu_app`).
 
 use super::i18n::{self, T};
-use super::{Cx, Layout, TimeView, form_error, refused, see_other, status_of, url, user_url};
+use super::{Cx, Layout, TimeView, form_error, is_fatal, refused, see_other, status_of, url, user_url};
 use crate::auth::Auth;
 use crate::error::WebResult;
 use crate::state::AppState;
@@ -188,10 +188,6 @@ async fn render(
 }
 
 /// Errors that are no refusal of the input: the generic error page answers them.
-fn is_fatal(code: ErrorCode) -> bool {
-    matches!(code, ErrorCode::Internal | ErrorCode::Unauthenticated | ErrorCode::Forbidden)
-}
-
 pub async fn page(
     State(state): State<AppState>,
     cx: Cx,
@@ -215,7 +211,7 @@ pub async fn update_bio(
     let auth = cx.user()?;
     match canyu_app::accounts::update_bio(&state, auth, &form.bio).await {
         Ok(_) => Ok(see_other(&url("/settings", &[("done", "bio_saved")]))),
-        Err(e) if is_fatal(e.code) => Err(e.into()),
+        Err(e) if is_fatal(&e) => Err(e.into()),
         Err(e) => {
             // The API answers `invalid_form`; here the form can say exactly what is wrong.
             let (msg, status) = if e.code == ErrorCode::InvalidForm {
@@ -261,7 +257,7 @@ pub async fn verify_identity(
     let auth = cx.user()?;
     match canyu_app::accounts::identity::verify(&state, auth, &form.real_name, &form.id_number).await {
         Ok(_) => Ok(see_other(&url("/settings", &[("done", "identity_verified")]))),
-        Err(e) if is_fatal(e.code) => Err(e.into()),
+        Err(e) if is_fatal(&e) => Err(e.into()),
         Err(e) => {
             let view = View {
                 identity_name: form.real_name,
@@ -285,7 +281,7 @@ pub async fn create_token(
             let view = View { new_token: Some(issued), ..View::default() };
             render(&state, &cx, auth, view, StatusCode::OK).await
         }
-        Err(e) if is_fatal(e.code) => Err(e.into()),
+        Err(e) if is_fatal(&e) => Err(e.into()),
         Err(e) => {
             let view =
                 View { token_name: form.name, token_error: Some(form_error(&cx, &e)), ..View::default() };
@@ -298,7 +294,7 @@ pub async fn revoke_token(State(state): State<AppState>, cx: Cx, Path(id): Path<
     let auth = cx.user()?;
     match canyu_app::accounts::revoke_api_token(&state, auth, id).await {
         Ok(()) => Ok(see_other(&url("/settings", &[("done", "token_revoked")]))),
-        Err(e) if is_fatal(e.code) => Err(e.into()),
+        Err(e) if is_fatal(&e) => Err(e.into()),
         Err(e) => {
             let view = View { tokens_error: Some(form_error(&cx, &e)), ..View::default() };
             refused(&e, render(&state, &cx, auth, view, status_of(&e)).await)

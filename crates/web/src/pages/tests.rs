@@ -98,6 +98,7 @@ impl App {
             &self.state,
             IP.0,
             Registration { handle: handle.into(), password: "fan-password-1".into(), email: None },
+            Default::default(),
         )
         .await
         .expect("register");
