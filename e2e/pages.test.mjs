@@ -99,6 +99,7 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     "/events",
     `/events/${d.event}`,
     "/devices",
+    "/me/referral",
   ];
   if (launchOrder) fan.push(`/launch-orders/${launchOrder}`);
   const staff = [
@@ -122,6 +123,7 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     `/events/${d.event}/scan`,
     "/events/new",
     "/admin/clubs",
+    "/admin/referrals",
   ];
 
   const browser = await launchBrowser();

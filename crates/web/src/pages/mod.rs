@@ -590,6 +590,8 @@ mod event_admin_tests;
 
 #[cfg(test)]
 mod devices_tests;
+#[cfg(test)]
+mod referrals_tests;
 
 #[cfg(test)]
 mod co_creation_tests;

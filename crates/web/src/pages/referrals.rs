@@ -385,6 +385,8 @@ pub struct AdminPage {
     pub r: &'static ReferralText,
     pub ctx: Layout,
     pub notice: bool,
+    /// A refused decision on a referral no longer in the queue: shown at the top.
+    pub page_error: Option<String>,
     pub held: Vec<StaffRow>,
     pub rejected: Vec<StaffRow>,
     pub top: Vec<canyu_app::model::ReferrerRow>,
@@ -465,6 +467,7 @@ async fn render_admin(
         r: text(cx.locale),
         ctx: cx.layout("referrals"),
         notice: q.done == "1",
+        page_error: error.as_ref().filter(|(id, _)| !held.iter().any(|r| r.id == *id)).map(|(_, m)| m.clone()),
         held: held.iter().map(|r| staff_row(cx, r, error.as_ref())).collect(),
         rejected: rejected.iter().map(|r| staff_row(cx, r, None)).collect(),
         top,
