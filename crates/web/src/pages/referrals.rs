@@ -467,7 +467,10 @@ async fn render_admin(
         r: text(cx.locale),
         ctx: cx.layout("referrals"),
         notice: q.done == "1",
-        page_error: error.as_ref().filter(|(id, _)| !held.iter().any(|r| r.id == *id)).map(|(_, m)| m.clone()),
+        page_error: error
+            .as_ref()
+            .filter(|(id, _)| !held.iter().any(|r| r.id == *id))
+            .map(|(_, m)| m.clone()),
         held: held.iter().map(|r| staff_row(cx, r, error.as_ref())).collect(),
         rejected: rejected.iter().map(|r| staff_row(cx, r, None)).collect(),
         top,
