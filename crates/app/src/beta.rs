@@ -20,6 +20,8 @@ pub struct BetaSettings {
     pub removal_cooldown_days: Option<i64>,
     pub leave_cooldown_days: Option<i64>,
     pub open: Option<bool>,
+    /// 人车家: a product's slug; only its owners may apply. `None` or empty: anyone.
+    pub owners_of: Option<String>,
 }
 
 /// What a visitor sees of a product's beta group, and where they stand in it.
@@ -72,6 +74,11 @@ pub async fn configure(app: &App, auth: &Auth, slug: &str, settings: BetaSetting
         settings.leave_cooldown_days,
         settings.open,
     )?;
+    let owners_of = match settings.owners_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(slug) => Some(app.store.product_by_slug(slug).await?.ok_or(ErrorCode::UnknownProduct)?.id),
+        None => None,
+    };
+    let rules = rules.with_owners_of(owners_of);
     let group = app.store.configure_beta_group(product.id, rules, app.now()).await?;
     tracing::info!(product = %product.slug, seats = rules.seats, by = auth.user.id, "beta group configured");
     Ok(group)
@@ -109,6 +116,12 @@ pub async fn apply(app: &App, auth: &Auth, slug: &str, motivation: &str) -> AppR
     let motivation = Motivation::parse(motivation)?;
     let product = product(app, slug).await?;
     limit(app, format!("write:{}", auth.user.id), app.config.writes_per_minute)?;
+    if let Some(group) = app.store.beta_group(product.id).await?
+        && let Some(owned) = group.rules.owners_of
+        && app.store.owner_since(auth.user.id, owned).await?.is_none()
+    {
+        return Err(ErrorCode::OwnersOnly.into());
+    }
     let (level, _) = level_for(auth.user.points);
     let membership =
         app.store.apply_beta(product.id, auth.user.id, &motivation, level.number, app.now()).await?;

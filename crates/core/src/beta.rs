@@ -29,6 +29,8 @@ pub struct BetaRules {
     pub leave_cooldown_days: i64,
     /// Whether applications are accepted.
     pub open: bool,
+    /// 人车家: only owners of this product may apply (`None`: anyone).
+    pub owners_of: Option<i64>,
 }
 
 impl BetaRules {
@@ -59,7 +61,13 @@ impl BetaRules {
             removal_cooldown_days: cooldown(removal_cooldown_days, DEFAULT_REMOVAL_COOLDOWN_DAYS)?,
             leave_cooldown_days: cooldown(leave_cooldown_days, DEFAULT_LEAVE_COOLDOWN_DAYS)?,
             open: open.unwrap_or(true),
+            owners_of: None,
         })
+    }
+
+    /// The same rules, for owners of `product` only (or anyone, with `None`).
+    pub fn with_owners_of(self, product: Option<i64>) -> BetaRules {
+        BetaRules { owners_of: product, ..self }
     }
 
     /// Whether a fan at `level` is admitted by the rule (seats permitting).

@@ -119,7 +119,7 @@ error_codes! {
     InvalidWaveMode = "invalid_wave_mode", 422, "方式必须是 fcfs（先到先得）或 draw（抽签）。", "The mode must be fcfs or draw.";
     InvalidPerFanLimit = "invalid_per_fan_limit", 422, "每人限购须为 1 到 100。", "The per-fan limit must be 1 to 100.";
     InvalidWaveWindow = "invalid_wave_window", 422, "一轮须在开始之后结束，最长 90 天。", "A wave ends after it starts, at most 90 days later.";
-    InvalidEligibility = "invalid_eligibility", 422, "资格须为 everyone、beta、fcode、reservation（须指定发布活动），或 min_level 加 1 到 6 的等级。", "Eligibility must be everyone, beta, fcode, reservation (with a campaign), or min_level with a level from 1 to 6.";
+    InvalidEligibility = "invalid_eligibility", 422, "资格须为 everyone、beta、fcode、reservation（须指定发布活动）、min_level 加 1 到 6 的等级，或 owners_of 加一款产品。", "Eligibility must be everyone, beta, fcode, reservation (with a campaign), min_level with a level from 1 to 6, or owners_of with a product.";
     InvalidChannels = "invalid_channels", 422, "渠道须是已登记的渠道代码（如 online），且各渠道数量之和须等于总数。", "Channels must be codes of registered channels (such as online), with units adding up to the quantity.";
     WaveNotFound = "wave_not_found", 404, "没有这一轮发售。", "No such wave.";
     WaveNotStarted = "wave_not_started", 409, "这一轮还没开始。", "This wave has not started yet.";
@@ -272,7 +272,7 @@ error_codes! {
     ClubNameTaken = "club_name_taken", 409, "这个城市已经有同名的同城会。", "That city already has a club of that name.";
     InvalidClub = "invalid_club", 422, "请填写城市（最多 40 个字）和同城会名称（1–60 个字）。", "Give the city (up to 40 characters) and the club's name (1-60).";
     InvalidScan = "invalid_scan", 422, "扫码记录须带 nonce（8–64 个字母、数字或 -_）。", "A scan carries a nonce (8-64 letters, digits, - or _).";
-    OwnersOnly = "owners_only", 403, "这场活动仅限该产品的车主或用户报名：请先在「我的设备」绑定你的设备。", "This event is for owners of the product only: bind your device under My devices first.";
+    OwnersOnly = "owners_only", 403, "仅限该产品的车主或用户参与：请先在「我的设备」绑定你的设备。", "Only owners of the product may take part: bind your device under My devices first.";
     InvalidSerial = "invalid_serial", 422, "序列号须为 4–64 位字母、数字、- 或 /，并符合该产品的序列号格式。", "A serial number has 4-64 letters, digits, - or /, in the product's format.";
     InvalidSerialPattern = "invalid_serial_pattern", 422, "序列号格式写法：# 数字、@ 字母、* 字母或数字，其他字符照写，多种格式用 | 分隔（每种 4–64 位）。", "A serial format uses # for a digit, @ for a letter, * for either, other characters as themselves, alternatives separated by | (4-64 each).";
     SerialOwned = "serial_owned", 409, "这个序列号已经绑定在一位米粉名下。", "That serial number is already bound to a fan.";

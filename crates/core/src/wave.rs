@@ -51,21 +51,30 @@ pub enum Eligibility {
     FCode,
     /// Fans holding a reservation in the wave's campaign; the fan lane may order first.
     Reservation,
+    /// 人车家: fans who own a device of this product (an SU7 owner's first go at the YU7).
+    OwnersOf(i64),
 }
 
 impl Eligibility {
     /// Every `kind()`, as `parse` takes them.
-    pub const KINDS: [&'static str; 5] = ["everyone", "min_level", "beta", "fcode", "reservation"];
+    pub const KINDS: [&'static str; 6] =
+        ["everyone", "min_level", "beta", "fcode", "reservation", "owners_of"];
 
-    /// `everyone` (default), `min_level` with `min_level`, `beta`, `fcode` or `reservation`.
-    pub fn parse(kind: Option<&str>, min_level: Option<i64>) -> Result<Eligibility, ErrorCode> {
+    /// `everyone` (default), `min_level` with `min_level`, `beta`, `fcode`, `reservation`, or
+    /// `owners_of` with the owned product's id.
+    pub fn parse(
+        kind: Option<&str>,
+        min_level: Option<i64>,
+        owners_of: Option<i64>,
+    ) -> Result<Eligibility, ErrorCode> {
         let levels = crate::points::LEVELS.len() as i64;
-        match (kind.map(str::trim).unwrap_or("everyone"), min_level) {
-            ("everyone", None) => Ok(Eligibility::Everyone),
-            ("beta", None) => Ok(Eligibility::Beta),
-            ("fcode", None) => Ok(Eligibility::FCode),
-            ("reservation", None) => Ok(Eligibility::Reservation),
-            ("min_level", Some(l)) if (1..=levels).contains(&l) => Ok(Eligibility::MinLevel(l as u8)),
+        match (kind.map(str::trim).unwrap_or("everyone"), min_level, owners_of) {
+            ("everyone", None, None) => Ok(Eligibility::Everyone),
+            ("beta", None, None) => Ok(Eligibility::Beta),
+            ("fcode", None, None) => Ok(Eligibility::FCode),
+            ("reservation", None, None) => Ok(Eligibility::Reservation),
+            ("min_level", Some(l), None) if (1..=levels).contains(&l) => Ok(Eligibility::MinLevel(l as u8)),
+            ("owners_of", None, Some(product)) => Ok(Eligibility::OwnersOf(product)),
             _ => Err(ErrorCode::InvalidEligibility),
         }
     }
@@ -77,6 +86,15 @@ impl Eligibility {
             Eligibility::Beta => "beta",
             Eligibility::FCode => "fcode",
             Eligibility::Reservation => "reservation",
+            Eligibility::OwnersOf(_) => "owners_of",
+        }
+    }
+
+    /// The product whose owners may buy, for `owners_of`.
+    pub fn owners_of(self) -> Option<i64> {
+        match self {
+            Eligibility::OwnersOf(product) => Some(product),
+            _ => None,
         }
     }
 
@@ -256,7 +274,8 @@ mod tests {
         }
         for kind in Eligibility::KINDS {
             let level = (kind == "min_level").then_some(1);
-            assert_eq!(Eligibility::parse(Some(kind), level).map(Eligibility::kind), Ok(kind));
+            let product = (kind == "owners_of").then_some(7);
+            assert_eq!(Eligibility::parse(Some(kind), level, product).map(Eligibility::kind), Ok(kind));
         }
         assert_eq!(WaveMode::parse("first_come"), Err(ErrorCode::InvalidWaveMode));
     }
@@ -348,13 +367,16 @@ mod tests {
 
     #[test]
     fn eligibility_parses() {
-        assert_eq!(Eligibility::parse(None, None), Ok(Eligibility::Everyone));
-        assert_eq!(Eligibility::parse(Some("min_level"), Some(3)), Ok(Eligibility::MinLevel(3)));
-        assert_eq!(Eligibility::parse(Some("min_level"), None), Err(ErrorCode::InvalidEligibility));
-        assert_eq!(Eligibility::parse(Some("beta"), Some(2)), Err(ErrorCode::InvalidEligibility));
-        assert_eq!(Eligibility::parse(Some("vip"), None), Err(ErrorCode::InvalidEligibility));
-        assert_eq!(Eligibility::parse(Some("fcode"), None), Ok(Eligibility::FCode));
-        assert_eq!(Eligibility::parse(Some("reservation"), None), Ok(Eligibility::Reservation));
+        assert_eq!(Eligibility::parse(None, None, None), Ok(Eligibility::Everyone));
+        assert_eq!(Eligibility::parse(Some("min_level"), Some(3), None), Ok(Eligibility::MinLevel(3)));
+        assert_eq!(Eligibility::parse(Some("min_level"), None, None), Err(ErrorCode::InvalidEligibility));
+        assert_eq!(Eligibility::parse(Some("beta"), Some(2), None), Err(ErrorCode::InvalidEligibility));
+        assert_eq!(Eligibility::parse(Some("vip"), None, None), Err(ErrorCode::InvalidEligibility));
+        assert_eq!(Eligibility::parse(Some("fcode"), None, None), Ok(Eligibility::FCode));
+        assert_eq!(Eligibility::parse(Some("reservation"), None, None), Ok(Eligibility::Reservation));
+        assert_eq!(Eligibility::parse(Some("owners_of"), None, Some(3)), Ok(Eligibility::OwnersOf(3)));
+        assert_eq!(Eligibility::parse(Some("owners_of"), None, None), Err(ErrorCode::InvalidEligibility));
+        assert_eq!(Eligibility::parse(Some("everyone"), None, Some(3)), Err(ErrorCode::InvalidEligibility));
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub struct BetaGroup {
     pub pending: i64,
     /// The last week whose duties were judged (`2026-W48`).
     pub judged_week: Option<String>,
+    /// For a group of owners only: the owned product's slug.
+    pub owners_of_slug: Option<String>,
 }
 
 impl BetaGroup {
@@ -94,11 +96,12 @@ impl Store {
     ) -> StoreResult<BetaGroup> {
         sqlx::query(
             "INSERT INTO beta_groups (product_id, seats, min_level, removal_cooldown_days, \
-             leave_cooldown_days, open, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             leave_cooldown_days, open, created_at, updated_at, owners_of_product_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) \
              ON CONFLICT (product_id) DO UPDATE SET seats = excluded.seats, min_level = excluded.min_level, \
              removal_cooldown_days = excluded.removal_cooldown_days, \
              leave_cooldown_days = excluded.leave_cooldown_days, open = excluded.open, \
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, owners_of_product_id = excluded.owners_of_product_id",
         )
         .bind(product_id)
         .bind(rules.seats)
@@ -107,6 +110,7 @@ impl Store {
         .bind(rules.leave_cooldown_days)
         .bind(i64::from(rules.open))
         .bind(now)
+        .bind(rules.owners_of)
         .execute(&self.write)
         .await?;
         self.beta_group(product_id).await?.ok_or_else(|| ErrorCode::BetaNotFound.into())
@@ -115,7 +119,8 @@ impl Store {
     pub async fn beta_group(&self, product_id: i64) -> StoreResult<Option<BetaGroup>> {
         let row = sqlx::query(
             "SELECT g.product_id, g.seats, g.min_level, g.removal_cooldown_days, g.leave_cooldown_days, \
-             g.open, g.judged_week, \
+             g.open, g.judged_week, g.owners_of_product_id, \
+             (SELECT slug FROM products p WHERE p.id = g.owners_of_product_id) AS owners_of_slug, \
              (SELECT COUNT(*) FROM beta_memberships m WHERE m.product_id = g.product_id \
               AND m.status = 'member') AS members, \
              (SELECT COUNT(*) FROM beta_memberships m WHERE m.product_id = g.product_id \
@@ -488,7 +493,8 @@ impl Store {
         };
         let row = sqlx::query(AssertSqlSafe(format!(
             "SELECT product_id, seats, min_level, removal_cooldown_days, leave_cooldown_days, open, \
-             judged_week, 0 AS members, 0 AS pending FROM beta_groups WHERE product_id = $1{lock}"
+             judged_week, owners_of_product_id, CAST(NULL AS TEXT) AS owners_of_slug, 0 AS members, \
+             0 AS pending FROM beta_groups WHERE product_id = $1{lock}"
         )))
         .bind(product_id)
         .fetch_optional(&mut **tx)
@@ -541,7 +547,9 @@ fn group_from_row(r: &AnyRow) -> StoreResult<BetaGroup> {
             removal_cooldown_days: r.try_get("removal_cooldown_days")?,
             leave_cooldown_days: r.try_get("leave_cooldown_days")?,
             open: open != 0,
+            owners_of: r.try_get("owners_of_product_id")?,
         },
+        owners_of_slug: r.try_get("owners_of_slug")?,
         members: r.try_get("members")?,
         pending: r.try_get("pending")?,
         judged_week: r.try_get("judged_week")?,

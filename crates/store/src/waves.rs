@@ -17,6 +17,8 @@ pub struct Wave {
     pub rules: WaveRules,
     /// The launch campaign the wave belongs to, if any.
     pub campaign_id: Option<i64>,
+    /// For an `owners_of` wave, the slug of the product whose owners may buy.
+    pub owners_of_slug: Option<String>,
     pub sold: i64,
     pub created_at: Millis,
     /// Withdrawn before it started (`Store::cancel_wave`): when, and what fans are told.
@@ -57,8 +59,9 @@ pub struct Order {
 
 pub(crate) const WAVE_SELECT: &str = "SELECT w.id, w.product_id, p.slug AS product_slug, w.sku, w.quantity, w.mode, \
      w.per_fan_limit, w.starts_at, w.ends_at, w.eligibility, w.min_level, w.channels, w.fcode_quantity, w.sold, \
-     w.created_at, w.campaign_id, w.cancelled_at, w.cancel_reason \
-     FROM waves w JOIN products p ON p.id = w.product_id";
+     w.created_at, w.campaign_id, w.cancelled_at, w.cancel_reason, w.owners_of_product_id, \
+     op.slug AS owners_of_slug FROM waves w JOIN products p ON p.id = w.product_id \
+     LEFT JOIN products op ON op.id = w.owners_of_product_id";
 
 const ORDER_SELECT: &str = "SELECT id, wave_id, user_id, seq, lane, idempotency_key, body_hash, status, \
      created_at FROM orders";
@@ -80,12 +83,17 @@ pub(crate) fn wave_from_row(r: &AnyRow) -> StoreResult<Wave> {
             per_fan_limit: r.try_get("per_fan_limit")?,
             starts_at: r.try_get("starts_at")?,
             ends_at: r.try_get("ends_at")?,
-            eligibility: Eligibility::parse(Some(&eligibility), min_level)
-                .map_err(crate::posts::decode_err)?,
+            eligibility: Eligibility::parse(
+                Some(&eligibility),
+                min_level,
+                r.try_get("owners_of_product_id")?,
+            )
+            .map_err(crate::posts::decode_err)?,
             channels,
             fcode_quantity: r.try_get("fcode_quantity")?,
         },
         campaign_id: r.try_get("campaign_id")?,
+        owners_of_slug: r.try_get("owners_of_slug")?,
         sold: r.try_get("sold")?,
         created_at: r.try_get("created_at")?,
         cancelled: match r.try_get::<Option<i64>, _>("cancelled_at")? {
@@ -138,8 +146,9 @@ impl Store {
         let channels = serde_json::to_string(&rules.channels).unwrap_or_else(|_| "{}".into());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO waves (product_id, sku, quantity, mode, per_fan_limit, starts_at, ends_at, \
-             eligibility, min_level, channels, created_by, created_at, fcode_quantity, campaign_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             eligibility, min_level, channels, created_by, created_at, fcode_quantity, campaign_id, \
+             owners_of_product_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             RETURNING id",
         )
         .bind(product_id)
         .bind(&rules.sku)
@@ -155,6 +164,7 @@ impl Store {
         .bind(now)
         .bind(rules.fcode_quantity)
         .bind(campaign_id)
+        .bind(rules.eligibility.owners_of())
         .fetch_one(&self.write)
         .await?;
         self.wave(id).await?.ok_or_else(|| ErrorCode::WaveNotFound.into())

@@ -345,3 +345,89 @@ async fn an_owners_event_takes_only_owners_of_its_product() {
         assert_eq!((s, r["status"].as_str()), (201, Some("confirmed")), "{r}");
     }
 }
+
+#[tokio::test]
+async fn waves_and_beta_groups_for_owners_only_refuse_everyone_else() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let (s, r) = app
+            .post(
+                "/api/v1/products",
+                Some(&staff),
+                json!({"slug": "xiaomi-yu7", "name": "小米 YU7", "category": "car"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{r}");
+        let owner = app.register("su7_first_in_line").await;
+        let stranger = app.register("no_su7_yet").await;
+        assert_eq!(claim(&app, &owner, "SU7-77770001").await.0, 201);
+
+        // A YU7 wave for SU7 owners: the rule is named and checked.
+        let t = canyu_app::now_millis();
+        let wave = |eligibility: &str, owners_of: Option<&str>| {
+            json!({"product": "xiaomi-yu7", "quantity": 10, "mode": "fcfs", "eligibility": eligibility,
+                   "owners_of": owners_of, "starts_at": canyu_core::time::rfc3339(t - 60_000),
+                   "ends_at": canyu_core::time::rfc3339(t + DAY)})
+        };
+        let (s, r) = app.post("/api/v1/waves", Some(&staff), wave("owners_of", Some("xiaomi-x99"))).await;
+        assert_eq!((s, error_code(&r)), (422, "unknown_product"), "{backend:?}");
+        let (s, r) = app.post("/api/v1/waves", Some(&staff), wave("everyone", Some("xiaomi-su7"))).await;
+        assert_eq!((s, error_code(&r)), (422, "invalid_eligibility"));
+        let (s, r) = app.post("/api/v1/waves", Some(&staff), wave("owners_of", None)).await;
+        assert_eq!((s, error_code(&r)), (422, "invalid_eligibility"));
+        let (s, w) = app.post("/api/v1/waves", Some(&staff), wave("owners_of", Some("xiaomi-su7"))).await;
+        assert_eq!(s, 201, "{w}");
+        assert_eq!(
+            (w["eligibility"].as_str(), w["owners_of"].as_str()),
+            (Some("owners_of"), Some("xiaomi-su7"))
+        );
+        let id = w["id"].as_i64().unwrap();
+        let order = |token: String, key: &'static str| {
+            let app = &app;
+            async move {
+                let res = app
+                    .client
+                    .post(app.url(&format!("/api/v1/waves/{id}/orders")))
+                    .bearer_auth(token)
+                    .header("idempotency-key", key)
+                    .send()
+                    .await
+                    .unwrap();
+                common::to_json(res).await
+            }
+        };
+        let (s, r) = order(stranger.clone(), "k-stranger").await;
+        assert_eq!((s, error_code(&r)), (403, "owners_only"), "{backend:?}");
+        let (s, r) = order(owner.clone(), "k-owner").await;
+        assert_eq!(s, 201, "{backend:?}: {r}");
+
+        // A YU7 beta group for SU7 owners.
+        let (s, g) = app
+            .call(
+                Method::PUT,
+                "/api/v1/products/xiaomi-yu7/beta",
+                Some(&staff),
+                Some(json!({"seats": 10, "owners_of": "xiaomi-su7"})),
+            )
+            .await;
+        assert_eq!((s, g["owners_of"].as_str()), (200, Some("xiaomi-su7")), "{g}");
+        let (s, r) = app
+            .call(
+                Method::PUT,
+                "/api/v1/products/xiaomi-yu7/beta",
+                Some(&staff),
+                Some(json!({"seats": 10, "owners_of": "nope"})),
+            )
+            .await;
+        assert_eq!((s, error_code(&r)), (422, "unknown_product"));
+        let apply = json!({"motivation": "每天通勤 80 公里，想帮忙测试续航"});
+        let (s, r) =
+            app.post("/api/v1/products/xiaomi-yu7/beta/applications", Some(&stranger), apply.clone()).await;
+        assert_eq!((s, error_code(&r)), (403, "owners_only"), "{backend:?}");
+        let (s, r) = app.post("/api/v1/products/xiaomi-yu7/beta/applications", Some(&owner), apply).await;
+        assert!(s == 201 || s == 200, "{backend:?}: {s} {r}");
+        let (_, shown) = app.get("/api/v1/products/xiaomi-yu7/beta", None).await;
+        assert_eq!(shown["owners_of"], "xiaomi-su7");
+    }
+}

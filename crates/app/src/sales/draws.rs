@@ -53,7 +53,11 @@ pub async fn enter(app: &App, auth: &Auth, wave_id: i64) -> AppResult<i64> {
         return Err(ErrorCode::WaveEnded.into());
     }
     if !eligible(app, auth, &wave).await? {
-        return Err(ErrorCode::NotEligible.into());
+        return Err(match wave.rules.eligibility {
+            canyu_core::wave::Eligibility::OwnersOf(_) => ErrorCode::OwnersOnly,
+            _ => ErrorCode::NotEligible,
+        }
+        .into());
     }
     let zone = &app.config.time_zone;
     let draws_at_local = zone.datetime(wave.rules.ends_at);

@@ -24,6 +24,8 @@ pub struct WaveInput {
     pub ends_at: Millis,
     pub eligibility: Option<String>,
     pub min_level: Option<i64>,
+    /// For `owners_of`: the slug of the product whose owners may buy.
+    pub owners_of: Option<String>,
     pub channels: BTreeMap<String, i64>,
     /// Of the online units, those kept for F-code holders.
     pub fcode_quantity: Option<i64>,
@@ -33,7 +35,11 @@ pub struct WaveInput {
 
 pub async fn create(app: &App, auth: &Auth, input: WaveInput) -> AppResult<Wave> {
     auth.require(Role::Staff)?;
-    let eligibility = Eligibility::parse(input.eligibility.as_deref(), input.min_level)?;
+    let owners_of = match input.owners_of.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(slug) => Some(app.store.product_by_slug(slug).await?.ok_or(ErrorCode::UnknownProduct)?.id),
+        None => None,
+    };
+    let eligibility = Eligibility::parse(input.eligibility.as_deref(), input.min_level, owners_of)?;
     let rules = WaveRules::parse(
         input.sku.as_deref(),
         input.quantity,
@@ -404,6 +410,7 @@ pub(crate) async fn eligible(app: &App, auth: &Auth, wave: &Wave) -> AppResult<b
             Some(campaign) => app.store.reservation(campaign, auth.user.id).await?.is_some(),
             None => false,
         },
+        Eligibility::OwnersOf(product) => app.store.owner_since(auth.user.id, product).await?.is_some(),
     })
 }
 
@@ -458,6 +465,7 @@ pub async fn place(
     } else if fcode.is_none() && !eligible(app, auth, &wave).await? {
         return Err(match wave.rules.eligibility {
             Eligibility::FCode => ErrorCode::FCodeRequired,
+            Eligibility::OwnersOf(_) => ErrorCode::OwnersOnly,
             _ => ErrorCode::NotEligible,
         }
         .into());

@@ -80,6 +80,9 @@ pub struct BetaGroupView {
     pub removal_cooldown_days: i64,
     pub leave_cooldown_days: i64,
     pub open: bool,
+    /// 人车家: only owners of this product (slug) may apply; absent: anyone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owners_of: Option<String>,
     /// The caller's standing (absent for anonymous callers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub me: Option<MyBetaView>,
@@ -123,6 +126,7 @@ pub async fn show(
         removal_cooldown_days: rules.removal_cooldown_days,
         leave_cooldown_days: rules.leave_cooldown_days,
         open: rules.open,
+        owners_of: status.group.owners_of_slug.clone(),
         me,
     }))
 }
@@ -144,6 +148,9 @@ pub struct BetaSettingsRequest {
     pub leave_cooldown_days: Option<i64>,
     /// Whether applications are accepted (default true).
     pub open: Option<bool>,
+    /// 人车家: a product's slug; only fans who own one may apply (403 `owners_only`). Absent
+    /// or empty: anyone. An unknown product: 422 `unknown_product`.
+    pub owners_of: Option<String>,
 }
 
 /// Creates or changes the product's beta group (the people who run the product).
@@ -155,6 +162,8 @@ pub async fn configure(
     Path(SlugPath { slug }): Path<SlugPath>,
     ApiJson(req): ApiJson<BetaSettingsRequest>,
 ) -> WebResult<Json<BetaGroupView>> {
+    // The path's product first: a missing one is 404, an unknown `owners_of` then 422.
+    beta::product(&state, &slug).await.product_in_path()?;
     let group = beta::configure(
         &state,
         &auth,
@@ -165,10 +174,10 @@ pub async fn configure(
             removal_cooldown_days: req.removal_cooldown_days,
             leave_cooldown_days: req.leave_cooldown_days,
             open: req.open,
+            owners_of: req.owners_of,
         },
     )
-    .await
-    .product_in_path()?;
+    .await?;
     let rules = group.rules;
     Ok(Json(BetaGroupView {
         product: slug.trim().to_string(),
@@ -180,6 +189,7 @@ pub async fn configure(
         removal_cooldown_days: rules.removal_cooldown_days,
         leave_cooldown_days: rules.leave_cooldown_days,
         open: rules.open,
+        owners_of: group.owners_of_slug.clone(),
         me: None,
     }))
 }

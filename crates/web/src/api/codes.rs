@@ -144,6 +144,7 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
             ErrorCode::InvalidBetaSeats,
             ErrorCode::NotProductManager,
             ErrorCode::NoteTooLong,
+            ErrorCode::UnknownProduct,
         ],
     ),
     ("createApiToken", &[ErrorCode::InvalidName]),
@@ -157,6 +158,7 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
             ErrorCode::BetaFull,
             ErrorCode::BetaNotFound,
             ErrorCode::InvalidMotivation,
+            ErrorCode::OwnersOnly,
         ],
     ),
     (
@@ -359,6 +361,7 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
             ErrorCode::InvalidWaveMode,
             ErrorCode::InvalidWaveQuantity,
             ErrorCode::InvalidWaveWindow,
+            ErrorCode::UnknownProduct,
         ],
     ),
     (
@@ -366,6 +369,7 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
         &[
             ErrorCode::AlreadyEntered,
             ErrorCode::NotEligible,
+            ErrorCode::OwnersOnly,
             ErrorCode::WaveCancelled,
             ErrorCode::WaveEnded,
             ErrorCode::WaveNotDraw,
@@ -400,6 +404,7 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
             ErrorCode::OrderKindNotOffered,
             ErrorCode::OrderKindRequired,
             ErrorCode::OrderLimitReached,
+            ErrorCode::OwnersOnly,
             ErrorCode::PersonAlreadyOrdered,
             ErrorCode::SoldOut,
             ErrorCode::Unavailable,

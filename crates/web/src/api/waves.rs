@@ -47,6 +47,9 @@ pub struct NewWaveRequest {
     /// 1–6, with `eligibility: "min_level"`.
     #[schema(minimum = 1, maximum = 6)]
     pub min_level: Option<i64>,
+    /// A product's slug, with `eligibility: "owners_of"`: only fans who own one (人车家: SU7
+    /// owners first in line for the YU7) may order or enter; others get 403 `owners_only`.
+    pub owners_of: Option<String>,
     /// Units per sales channel, by the codes of the channel registry (`GET /channels`), adding
     /// up to `quantity`, e.g. `{"online": 700, "jd": 300}`; orders through this API sell the
     /// `online` units. Absent: all units online. An unregistered code: `invalid_channels`.
@@ -83,6 +86,9 @@ pub struct WaveView {
     #[schema(value_type = crate::api::views::Eligibility)]
     pub eligibility: String,
     pub min_level: Option<u8>,
+    /// With `owners_of`: the product whose owners may buy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owners_of: Option<String>,
     pub channels: BTreeMap<String, i64>,
     /// Of the online units, those kept for F-code holders.
     pub fcode_quantity: i64,
@@ -116,6 +122,7 @@ impl WaveView {
             ends_at: rfc3339(w.rules.ends_at),
             eligibility: w.rules.eligibility.kind().to_string(),
             min_level: w.rules.eligibility.min_level(),
+            owners_of: w.owners_of_slug.clone(),
             channels: w.rules.channels.clone(),
             fcode_quantity: w.rules.fcode_quantity,
             campaign: w.campaign_id,
@@ -242,6 +249,7 @@ pub async fn create(
             ends_at,
             eligibility: req.eligibility,
             min_level: req.min_level,
+            owners_of: req.owners_of,
             channels: req.channels,
             fcode_quantity: req.fcode_quantity,
             campaign: req.campaign,

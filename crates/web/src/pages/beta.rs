@@ -51,6 +51,9 @@ pub struct BetaText {
     pub seats_label: &'static str,
     pub min_level_label: &'static str,
     pub min_level_hint: &'static str,
+    pub owners_of_label: &'static str,
+    pub owners_of_hint: &'static str,
+    pub owners_only: &'static str,
     pub removal_cooldown: &'static str,
     pub leave_cooldown: &'static str,
     pub open_label: &'static str,
@@ -93,6 +96,9 @@ const ZH: BetaText = BetaText {
     seats_label: "名额",
     min_level_label: "自动通过的最低等级",
     min_level_hint: "留空则全部由人工审核",
+    owners_of_label: "仅限车主申请",
+    owners_of_hint: "选择一款产品：只有在「我的设备」绑定了它的米粉才能申请。",
+    owners_only: "仅限此产品的车主或用户申请：",
     removal_cooldown: "被移出后的冷却期（天）",
     leave_cooldown: "主动退出或未通过后的冷却期（天）",
     open_label: "开放申请",
@@ -135,6 +141,9 @@ const EN: BetaText = BetaText {
     seats_label: "Seats",
     min_level_label: "Minimum level for automatic admission",
     min_level_hint: "Empty: every application is reviewed by the team",
+    owners_of_label: "Owners only",
+    owners_of_hint: "A product: only fans who bound one under My devices may apply.",
+    owners_only: "Only owners may apply:",
     removal_cooldown: "Cooldown after removal (days)",
     leave_cooldown: "Cooldown after leaving or being declined (days)",
     open_label: "Accept applications",
@@ -158,6 +167,8 @@ pub struct Row {
 }
 
 pub struct Settings {
+    /// The owned product's slug, or empty.
+    pub owners_of: String,
     pub seats: String,
     pub min_level: String,
     pub removal_cooldown_days: String,
@@ -196,6 +207,10 @@ pub struct BetaPage {
     /// application form.
     pub team: bool,
     pub settings: Settings,
+    /// Products for the owners-only choice: (slug, name).
+    pub products: Vec<(String, String)>,
+    /// The product whose owners alone may apply, by name.
+    pub owners_of_name: Option<String>,
     pub applications: Vec<Row>,
     pub member_rows: Vec<Row>,
     pub motivation: String,
@@ -287,6 +302,7 @@ async fn render(
     let rules = found.as_ref().map(|s| s.group.rules);
     let settings = match redo.settings {
         Some(f) => Settings {
+            owners_of: f.owners_of,
             seats: f.seats,
             min_level: f.min_level,
             removal_cooldown_days: f.removal_cooldown_days,
@@ -294,6 +310,7 @@ async fn render(
             open: f.open.is_some(),
         },
         None => Settings {
+            owners_of: found.as_ref().and_then(|s| s.group.owners_of_slug.clone()).unwrap_or_default(),
             seats: rules.map_or("100".into(), |r| r.seats.to_string()),
             min_level: rules.and_then(|r| r.min_level).map(|l| l.to_string()).unwrap_or_default(),
             removal_cooldown_days: rules
@@ -326,6 +343,8 @@ async fn render(
         Some((week, tally)) => (week.key(), tally.bugs, tally.suggestions),
         None => (String::new(), 0, 0),
     };
+    let products: Vec<(String, String)> =
+        canyu_app::catalog::list_products(state).await?.into_iter().map(|p| (p.slug, p.name)).collect();
     let page = BetaPage {
         t: cx.t,
         b,
@@ -353,6 +372,12 @@ async fn render(
         board,
         manager,
         team: cx.auth.as_ref().is_some_and(|a| a.user.role.can_triage()) || manager,
+        owners_of_name: found
+            .as_ref()
+            .and_then(|s| s.group.owners_of_slug.as_ref())
+            .and_then(|slug| products.iter().find(|(p, _)| p == slug))
+            .map(|(_, name)| name.clone()),
+        products,
         settings,
         applications,
         member_rows,
@@ -420,6 +445,8 @@ pub async fn leave(State(state): State<AppState>, cx: Cx, Path(slug): Path<Strin
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct SettingsForm {
+    /// A product's slug, or empty for anyone.
+    pub owners_of: String,
     pub seats: String,
     pub min_level: String,
     pub removal_cooldown_days: String,
@@ -451,6 +478,7 @@ pub async fn settings(
             removal_cooldown_days: number(&form.removal_cooldown_days, ErrorCode::InvalidBetaCooldown)?,
             leave_cooldown_days: number(&form.leave_cooldown_days, ErrorCode::InvalidBetaCooldown)?,
             open: Some(form.open.is_some()),
+            owners_of: Some(form.owners_of.clone()),
         })
     })();
     let result = match parsed {

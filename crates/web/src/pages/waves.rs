@@ -46,6 +46,8 @@ pub struct WaveText {
     pub everyone: &'static str,
     pub beta_only: &'static str,
     pub reserved_only: &'static str,
+    pub owners_only: &'static str,
+    pub owners_of: &'static str,
     pub kind: &'static str,
     pub buyer_name: &'static str,
     pub buyer_verified: &'static str,
@@ -100,6 +102,8 @@ const ZH: WaveText = WaveText {
     everyone: "所有人",
     beta_only: "仅内测成员",
     reserved_only: "仅限已预约的粉丝",
+    owners_only: "车主专享",
+    owners_of: "哪款产品的车主或用户",
     kind: "订单类型",
     buyer_name: "购买人姓名（锁单后不可修改）",
     buyer_verified: "购买人（实名认证本人）",
@@ -154,6 +158,8 @@ const EN: WaveText = WaveText {
     everyone: "Everyone",
     beta_only: "Beta members only",
     reserved_only: "Fans who reserved",
+    owners_only: "Owners of",
+    owners_of: "Owners of which product",
     kind: "Order type",
     buyer_name: "Buyer's name (frozen once locked)",
     buyer_verified: "Buyer (the verified account holder)",
@@ -193,13 +199,16 @@ fn text(locale: Locale) -> &'static WaveText {
     }
 }
 
-fn eligibility_label(b: &WaveText, e: Eligibility) -> String {
-    match e {
+fn eligibility_label(b: &WaveText, w: &Wave) -> String {
+    match w.rules.eligibility {
         Eligibility::Everyone => b.everyone.to_string(),
         Eligibility::Beta => b.beta_only.to_string(),
         Eligibility::MinLevel(l) => format!("{} Lv{l}", b.min_level),
         Eligibility::FCode => "F".to_string(),
         Eligibility::Reservation => b.reserved_only.to_string(),
+        Eligibility::OwnersOf(_) => {
+            format!("{} {}", b.owners_only, w.owners_of_slug.as_deref().unwrap_or(""))
+        }
     }
 }
 
@@ -235,7 +244,7 @@ fn card(cx: &Cx, b: &WaveText, w: &Wave, taken: i64) -> WaveCard {
         window: cx.datetime_range(w.rules.starts_at, w.rules.ends_at),
         starts_iso: rfc3339(w.rules.starts_at),
         ends_iso: rfc3339(w.rules.ends_at),
-        eligibility: eligibility_label(b, w.rules.eligibility),
+        eligibility: eligibility_label(b, w),
         draw: w.rules.mode == canyu_core::wave::WaveMode::Draw,
         cancelled: w.cancelled.as_ref().map(|c| c.reason.clone()),
     }
@@ -613,6 +622,8 @@ pub struct WavesPage {
     pub campaigns: Vec<CampaignCard>,
     pub campaign_action: String,
     pub campaign_form: CampaignForm,
+    /// Products for the `owners_of` choice: (slug, name).
+    pub products: Vec<(String, String)>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -626,6 +637,8 @@ pub struct WaveForm {
     pub minutes: String,
     pub eligibility: String,
     pub min_level: String,
+    /// With `owners_of`: the product's slug.
+    pub owners_of: String,
     /// `fcfs` (default) or `draw`.
     pub mode: String,
     /// The campaign the wave belongs to (id), if any.
@@ -687,6 +700,11 @@ async fn render_waves_page(
         campaigns: super::campaigns::cards(state, cx, product.id, manager).await?,
         campaign_action: format!("{}/campaigns", product_url(&product.slug)),
         campaign_form,
+        products: canyu_app::catalog::list_products(state)
+            .await?
+            .into_iter()
+            .map(|p| (p.slug, p.name))
+            .collect(),
         manager,
         form,
         error,
@@ -776,6 +794,8 @@ pub async fn create(
             ends_at: starts_at.saturating_add(minutes.saturating_mul(60_000)),
             eligibility,
             min_level,
+            owners_of: Some(form.owners_of.clone())
+                .filter(|s| !s.trim().is_empty() && form.eligibility == "owners_of"),
             channels: BTreeMap::new(),
             fcode_quantity: None,
             campaign: match form.campaign.trim() {
