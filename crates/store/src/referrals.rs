@@ -322,6 +322,32 @@ impl Store {
         })
     }
 
+    /// Records that `invitee` joined by `referrer`'s referral, as it stood at `at` (imports
+    /// and the demo, whose accounts exist already): pending, held or rejected for `reason`.
+    /// Pending ones then vest like any other.
+    pub async fn import_referral(
+        &self,
+        referrer_id: i64,
+        invitee_id: i64,
+        status: ReferralStatus,
+        reason: Option<RejectReason>,
+        network: &str,
+        at: Millis,
+    ) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO referrals (referrer_id, invitee_id, status, reason, network, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(referrer_id)
+        .bind(invitee_id)
+        .bind(status.as_str())
+        .bind(reason.map(RejectReason::as_str))
+        .bind(network)
+        .bind(at)
+        .fetch_one(&self.write)
+        .await?)
+    }
+
     // ---- vesting: a job every node runs ----
 
     /// Pending referrals (oldest first) with their invitee's first paid order and points.

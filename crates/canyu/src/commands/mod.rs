@@ -2,6 +2,7 @@ pub mod demo;
 mod demo_devices;
 mod demo_events;
 mod demo_pricing;
+mod demo_referrals;
 pub mod import;
 pub mod launch;
 pub mod loadtest;

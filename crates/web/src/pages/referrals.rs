@@ -374,7 +374,6 @@ pub struct TreeRow {
     pub url: String,
     pub referrer: String,
     pub depth: i64,
-    pub indent: String,
     pub status: &'static str,
 }
 
@@ -452,7 +451,6 @@ async fn render_admin(
                         handle: n.handle.clone(),
                         referrer: handles.get(&n.referrer_id).cloned().unwrap_or_default(),
                         depth: n.depth,
-                        indent: "· ".repeat(usize::try_from(n.depth - 1).unwrap_or(0)),
                         status: n.status.label(cx.locale),
                     })
                     .collect();
