@@ -61,6 +61,10 @@ pub struct AppConfig {
     pub referral_monthly_cap: i64,
     /// 口碑: reaching this level also qualifies an invitee (`None`: only an order does).
     pub referral_qualify_level: Option<u8>,
+    /// 口碑 perks: a fan one of whose referrals was rewarded may take a campaign's fan lane
+    /// when reserving, and is admitted to a beta group as they apply (seats permitting).
+    pub referral_fan_lane: bool,
+    pub referral_beta_priority: bool,
     /// Where the site is reached from outside (`https://fans.example.com`), for links fans
     /// share; empty: links are relative to the site.
     pub public_url: String,
@@ -91,6 +95,8 @@ impl Default for AppConfig {
             device_cooling_off_days: canyu_core::ownership::DEFAULT_COOLING_OFF_DAYS,
             referral_monthly_cap: canyu_core::referral::DEFAULT_MONTHLY_CAP,
             referral_qualify_level: None,
+            referral_fan_lane: false,
+            referral_beta_priority: false,
             public_url: String::new(),
         }
     }

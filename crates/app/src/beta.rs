@@ -123,8 +123,11 @@ pub async fn apply(app: &App, auth: &Auth, slug: &str, motivation: &str) -> AppR
         return Err(ErrorCode::OwnersOnly.into());
     }
     let (level, _) = level_for(auth.user.points);
-    let membership =
-        app.store.apply_beta(product.id, auth.user.id, &motivation, level.number, app.now()).await?;
+    let priority = crate::referrals::perks(app, auth.user.id).await?.beta_priority;
+    let membership = app
+        .store
+        .apply_beta_with_priority(product.id, auth.user.id, &motivation, level.number, priority, app.now())
+        .await?;
     tracing::info!(product = %product.slug, user = auth.user.id, status = membership.status.as_str(), "beta application");
     Ok(membership)
 }

@@ -118,6 +118,10 @@ struct Raw {
     referral_monthly_cap: u64,
     #[serde(default, deserialize_with = "referral_qualify_level")]
     referral_qualify_level: u64,
+    #[serde(default, deserialize_with = "switch")]
+    referral_fan_lane: bool,
+    #[serde(default, deserialize_with = "switch")]
+    referral_beta_priority: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -182,6 +186,10 @@ pub struct Settings {
     /// 口碑: reaching this level (2–6) also qualifies an invitee; 0 (default): only a first
     /// order past its return window, or locked, does.
     pub referral_qualify_level: u64,
+    /// 口碑 perks beyond points: a fan whose referral was rewarded may reserve in a
+    /// campaign's fan lane, and is admitted to beta groups as they apply (seats permitting).
+    pub referral_fan_lane: bool,
+    pub referral_beta_priority: bool,
 }
 
 /// `stock_engine` / `CANYU_STOCK_ENGINE`.
@@ -417,6 +425,8 @@ impl Settings {
             device_cooling_off_days: raw.device_cooling_off_days,
             referral_monthly_cap: raw.referral_monthly_cap,
             referral_qualify_level: raw.referral_qualify_level,
+            referral_fan_lane: raw.referral_fan_lane,
+            referral_beta_priority: raw.referral_beta_priority,
         })
     }
 
@@ -1050,6 +1060,6 @@ mod tests {
         for key in setting_names() {
             assert!(readme.contains(&format!("`{key}`")), "README's TOML names miss {key}");
         }
-        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 36);
+        assert!(setting_names().contains(&"metrics_token") && setting_names().len() == 38);
     }
 }

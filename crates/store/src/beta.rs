@@ -198,6 +198,20 @@ impl Store {
         level: u8,
         now: Millis,
     ) -> StoreResult<BetaMembership> {
+        self.apply_beta_with_priority(product_id, user_id, motivation, level, false, now).await
+    }
+
+    /// [`Store::apply_beta`] for a fan with priority (a 口碑 perk): admitted as they apply,
+    /// whatever the group's level rule, while seats last.
+    pub async fn apply_beta_with_priority(
+        &self,
+        product_id: i64,
+        user_id: i64,
+        motivation: &Motivation,
+        level: u8,
+        priority: bool,
+        now: Millis,
+    ) -> StoreResult<BetaMembership> {
         let mut tx = self.write.begin().await?;
         let group = self.lock_group(&mut tx, product_id).await?;
         if !group.rules.open {
@@ -227,7 +241,7 @@ impl Store {
                 }
             }
         }
-        let admit = group.rules.admits_by_level(level) && group.free_seats() > 0;
+        let admit = (priority || group.rules.admits_by_level(level)) && group.free_seats() > 0;
         let status = if admit { MemberStatus::Member } else { MemberStatus::Pending };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO beta_memberships (product_id, user_id, status, motivation, applied_at, \

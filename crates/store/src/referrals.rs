@@ -303,6 +303,17 @@ impl Store {
         Ok(row.as_ref().map(referral_from_row).transpose()?)
     }
 
+    /// Whether one of the fan's referrals was rewarded (the perks beyond points).
+    pub async fn has_rewarded_referral(&self, referrer_id: i64) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM referrals WHERE referrer_id = $1 AND status = 'rewarded' LIMIT 1",
+        )
+        .bind(referrer_id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(found.is_some())
+    }
+
     /// How many the fan invited, how many qualified, and the points their referrals earned.
     pub async fn referral_totals(&self, referrer_id: i64) -> StoreResult<ReferralTotals> {
         let row = sqlx::query(

@@ -129,6 +129,8 @@ async fn a_referral_vests_once_after_the_return_window_and_never_for_a_refund_or
         let config = canyu_app::AppConfig {
             simulated_payments: true,
             referral_monthly_cap: 1,
+            referral_fan_lane: true,
+            referral_beta_priority: true,
             trust_forwarded_for: true,
             ..common::test_config()
         };
@@ -230,6 +232,43 @@ async fn a_referral_vests_once_after_the_return_window_and_never_for_a_refund_or
         assert_eq!(ledger(&app, &staff, "推荐人甲", "referral_rewarded").await, [50, 50], "{backend:?}");
         let list = invitees(&app, &a).await;
         assert_eq!((status_of(&list, "受邀乙").0, status_of(&list, "受邀己").0), ("rewarded", "rewarded"));
+
+        // The perks beyond points: the rewarded referrer reserves in the fan lane and joins a
+        // beta group as they apply; their invitee, with no rewarded referral, does neither.
+        let t = canyu_app::now_millis() + 40 * DAY;
+        let (s, r) = app
+            .post(
+                "/api/v1/campaigns",
+                Some(&staff),
+                json!({
+                    "product": "xiaomi-su7", "title": "小米 SU7 Ultra 预约",
+                    "teaser_at": rfc3339(t - 4 * HOUR), "reveal_at": rfc3339(t - 3 * HOUR),
+                    "reservations_open_at": rfc3339(t - HOUR), "reservations_close_at": rfc3339(t + HOUR),
+                    "fan_lane_places": 10, "fan_lane_min_points": 100_000, "one_per_address": false,
+                    "skus": [{"code": "su7-ultra", "name": "SU7 Ultra", "price_fen": 52_990_000}]
+                }),
+            )
+            .await;
+        assert_eq!(s, 201, "{r}");
+        let reserve = format!("/api/v1/campaigns/{}/reservations", r["id"]);
+        let (s, lane) = app.post(&reserve, Some(&a), json!({})).await;
+        assert_eq!((s, lane["lane"].as_str()), (201, Some("fan")), "{backend:?}: {lane}");
+        let (s, lane) = app.post(&reserve, Some(&b), json!({})).await;
+        assert_eq!((s, lane["lane"].as_str()), (201, Some("general")), "{backend:?}: {lane}");
+        let (s, r) = app
+            .call(
+                reqwest::Method::PUT,
+                "/api/v1/products/xiaomi-su7/beta",
+                Some(&staff),
+                Some(json!({"seats": 10, "min_level": 6})),
+            )
+            .await;
+        assert_eq!(s, 200, "{r}");
+        let apply = json!({"motivation": "我带了两位朋友入坑，也想参与内测"});
+        let (_, m) = app.post("/api/v1/products/xiaomi-su7/beta/applications", Some(&a), apply.clone()).await;
+        assert_eq!(m["status"], "member", "{backend:?}: priority admits at once: {m}");
+        let (_, m) = app.post("/api/v1/products/xiaomi-su7/beta/applications", Some(&b), apply).await;
+        assert_eq!(m["status"], "pending", "{backend:?}: {m}");
 
         // The referrer heard of each sign-up and each reward.
         let (_, inbox) = app.get("/api/v1/me/notifications", Some(&a)).await;

@@ -146,9 +146,12 @@ pub async fn reserve(app: &App, auth: &Auth, id: i64) -> AppResult<(Reservation,
     }
     let rules = &campaign.reservations;
     // Only a fan whose points fall short needs the F-code lookup.
+    // A rewarded referrer may take the fan lane when the site grants that perk (口碑), as an
+    // F-code holder may.
     let holds_fcode = rules.fan_lane_places > 0
         && auth.user.points < rules.fan_lane_min_points
-        && app.store.holds_campaign_fcode(id, auth.user.id).await?;
+        && (app.store.holds_campaign_fcode(id, auth.user.id).await?
+            || crate::referrals::perks(app, auth.user.id).await?.fan_lane);
     let lanes = rules.lanes_for(auth.user.points, holds_fcode);
     match app.store.reserve(id, auth.user.id, lanes, now).await? {
         ReserveOutcome::Reserved(r) => {

@@ -59,6 +59,25 @@ pub async fn referrer(app: &App, raw: &str) -> AppResult<Option<User>> {
     Ok(app.store.user_by_referral_code(code.as_str()).await?)
 }
 
+/// The perks beyond points a rewarded referrer earns, as the site's settings grant them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Perks {
+    /// May reserve in a campaign's fan lane, whatever their points.
+    pub fan_lane: bool,
+    /// Admitted to a beta group as they apply, seats permitting.
+    pub beta_priority: bool,
+}
+
+/// What `user_id`'s referrals earned them besides points (one read, and none when the site
+/// grants no perks).
+pub async fn perks(app: &App, user_id: i64) -> AppResult<Perks> {
+    let (fan_lane, beta) = (app.config.referral_fan_lane, app.config.referral_beta_priority);
+    if !fan_lane && !beta || !app.store.has_rewarded_referral(user_id).await? {
+        return Ok(Perks::default());
+    }
+    Ok(Perks { fan_lane, beta_priority: beta })
+}
+
 /// Remembers the device a fan signed in from (browser cookie or app id), for the referral
 /// rules. A failure to record it never fails the sign-in.
 pub async fn note_device(app: &App, user_id: i64, raw_device: Option<&str>) {

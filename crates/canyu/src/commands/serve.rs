@@ -44,6 +44,8 @@ pub fn app_config(settings: &Settings) -> AppConfig {
         referral_monthly_cap: i64::try_from(settings.referral_monthly_cap)
             .unwrap_or(canyu_core::referral::DEFAULT_MONTHLY_CAP),
         referral_qualify_level: u8::try_from(settings.referral_qualify_level).ok().filter(|l| *l >= 2),
+        referral_fan_lane: settings.referral_fan_lane,
+        referral_beta_priority: settings.referral_beta_priority,
         public_url: settings.public_url.clone(),
         ..AppConfig::default()
     }
