@@ -519,6 +519,16 @@ impl Store {
         bump_tallies(tx, &tallies).await?;
         Self::record_launch_event(tx, t.order_id, t.event.as_str(), t.from.as_str(), t.to, t.actor_id, t.now)
             .await?;
+        // 口碑: a buyer who came by a referral has something for the vesting job to look at —
+        // a sale when its return window ends, a lock, refund or return at once.
+        let due = match t.to {
+            OrderState::Paid => Some(t.now + canyu_core::referral::VEST_AFTER_MS),
+            OrderState::Locked | OrderState::Refunded | OrderState::Returned => Some(t.now),
+            _ => None,
+        };
+        if let Some(due) = due {
+            Self::mark_referral_due(tx, t.order_id, due).await?;
+        }
         Ok(true)
     }
 

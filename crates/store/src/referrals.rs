@@ -11,6 +11,8 @@ use canyu_core::{ErrorCode, Millis};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
 /// A referral as the referrer and staff see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Referral {
@@ -361,16 +363,57 @@ impl Store {
 
     // ---- vesting: a job every node runs ----
 
-    /// Pending referrals (oldest first) with their invitee's first paid order and points.
-    pub async fn pending_referrals(&self, after_id: i64, limit: i64) -> StoreResult<Vec<PendingReferral>> {
-        let rows = sqlx::query(
+    /// Inside an order's transition: the buyer's pending referral (if they came by one) is due
+    /// for the vesting job at `due`, or sooner if it already was.
+    pub(crate) async fn mark_referral_due(tx: &mut Tx, order_id: i64, due: Millis) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE referrals SET due_at = CASE WHEN due_at IS NULL OR due_at > $2 THEN $2 ELSE due_at END \
+             WHERE invitee_id = (SELECT user_id FROM launch_orders WHERE order_id = $1) AND status = 'pending'",
+        )
+        .bind(order_id)
+        .bind(due)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// When the vesting job should look at a pending referral again (`None`: when an order
+    /// of its invitee moves).
+    pub async fn set_referral_due(&self, id: i64, due: Option<Millis>) -> StoreResult<()> {
+        sqlx::query("UPDATE referrals SET due_at = $2 WHERE id = $1 AND status = 'pending'")
+            .bind(id)
+            .bind(due)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Pending referrals due by `now` (their invitee's order moved), with the invitee's first
+    /// paid order and points. Reads only what is due: most invitees never order.
+    pub async fn due_referrals(&self, now: Millis, limit: i64) -> StoreResult<Vec<PendingReferral>> {
+        self.pending_where("r.due_at <= $1", now, limit).await
+    }
+
+    /// Pending referrals whose invitee has at least `points` (the level rule, when a site
+    /// sets one), in id order.
+    pub async fn pending_referrals_with_points(
+        &self,
+        points: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<PendingReferral>> {
+        self.pending_where("u.points >= $1", points, limit).await
+    }
+
+    async fn pending_where(&self, filter: &str, value: i64, limit: i64) -> StoreResult<Vec<PendingReferral>> {
+        // `filter` is one of the two fixed conditions above, never text from a request.
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT r.id, r.referrer_id, r.invitee_id, u.points, o.order_id, o.state, o.paid_at \
              FROM referrals r JOIN users u ON u.id = r.invitee_id \
              LEFT JOIN launch_orders o ON o.order_id = (SELECT f.order_id FROM launch_orders f \
                WHERE f.user_id = r.invitee_id AND f.paid_at IS NOT NULL ORDER BY f.paid_at, f.order_id LIMIT 1) \
-             WHERE r.status = 'pending' AND r.id > $1 ORDER BY r.id LIMIT $2",
-        )
-        .bind(after_id)
+             WHERE r.status = 'pending' AND {filter} ORDER BY r.id LIMIT $2"
+        )))
+        .bind(value)
         .bind(limit)
         .fetch_all(&self.read)
         .await?;
@@ -469,12 +512,24 @@ impl Store {
         Ok(moved == 1)
     }
 
-    /// Qualified referrals waiting for their reward, oldest first.
-    pub async fn qualified_referrals(&self, limit: i64) -> StoreResult<Vec<(i64, i64, i64)>> {
+    /// Qualified referrals waiting for their reward, oldest first, but for referrers who
+    /// collected `cap` rewards since `month_start` (theirs wait for next month, and must not
+    /// crowd out everyone else's).
+    pub async fn qualified_referrals(
+        &self,
+        cap: i64,
+        month_start: Millis,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, i64, i64)>> {
         let rows = sqlx::query(
-            "SELECT id, referrer_id, invitee_id FROM referrals WHERE status = 'qualified' ORDER BY qualified_at, id LIMIT $1",
+            "SELECT id, referrer_id, invitee_id FROM referrals WHERE status = 'qualified' \
+             AND referrer_id NOT IN (SELECT referrer_id FROM referrals WHERE status = 'rewarded' \
+               AND rewarded_at >= $2 GROUP BY referrer_id HAVING COUNT(*) >= $3) \
+             ORDER BY qualified_at, id LIMIT $1",
         )
         .bind(limit)
+        .bind(month_start)
+        .bind(cap)
         .fetch_all(&self.read)
         .await?;
         rows.iter()

@@ -8,9 +8,10 @@ use crate::accounts::Auth;
 use crate::campaigns::launch_orders::device_key;
 use crate::error::{AppError, AppResult};
 use crate::policy::require_role;
-use canyu_core::points::level_for;
+use canyu_core::points::{LEVELS, level_for};
 use canyu_core::referral::{
-    CODE_LEN, NOTE_MAX_CHARS, QualifyRule, ReferralCode, ReferralStatus, Vesting, vesting,
+    CODE_LEN, FirstOrder, NOTE_MAX_CHARS, QualifyRule, ReferralCode, ReferralStatus, VEST_AFTER_MS, Vesting,
+    vesting,
 };
 use canyu_core::{ErrorCode, Handle, Millis, Role};
 use canyu_store::{MonthSignUps, Referral, ReferralTotals, ReferrerRow, TreeNode, User};
@@ -102,16 +103,34 @@ pub struct VestingRound {
 pub async fn vest(app: &App) -> AppResult<VestingRound> {
     let now = app.now();
     let rule = QualifyRule { level: app.config.referral_qualify_level };
+    let min_points = rule.level.and_then(|l| LEVELS.iter().find(|x| x.number == l)).map(|x| x.min_points);
     let mut round = VestingRound::default();
-    let mut after = 0;
-    loop {
-        let batch = app.store.pending_referrals(after, 500).await?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
+    // Each batch moves every row it read (a new status, or a later or no `due_at`), so the
+    // next batch reads new rows; a bounded number per round, the rest next round.
+    for _ in 0..VEST_BATCHES {
+        let mut batch = app.store.due_referrals(now, VEST_BATCH).await?;
+        if let Some(points) = min_points {
+            for p in app.store.pending_referrals_with_points(points, VEST_BATCH).await? {
+                if !batch.iter().any(|d| d.id == p.id) {
+                    batch.push(p);
+                }
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
         for p in &batch {
             let level = level_for(p.invitee_points).0.number;
             match vesting(p.first_order.map(|(_, f)| f), level, rule, now) {
-                Vesting::Wait => {}
+                // Paid, in its return window: look again when the window ends; otherwise
+                // when the invitee's order moves again.
+                Vesting::Wait => {
+                    let next = match p.first_order {
+                        Some((_, FirstOrder::Paid { at })) => Some(at + VEST_AFTER_MS),
+                        _ => None,
+                    };
+                    app.store.set_referral_due(p.id, next).await?;
+                }
                 Vesting::Reject(reason) => {
                     round.rejected += u64::from(app.store.reject_pending_referral(p.id, reason, now).await?);
                 }
@@ -130,8 +149,17 @@ pub async fn vest(app: &App) -> AppResult<VestingRound> {
     let cap = app.config.referral_monthly_cap;
     if cap > 0 {
         let month_start = app.config.time_zone.month_of(now).0;
-        for (id, _, _) in app.store.qualified_referrals(1000).await? {
-            round.rewarded += u64::from(app.store.reward_referral(id, cap, month_start, now).await?);
+        for _ in 0..VEST_BATCHES {
+            let batch = app.store.qualified_referrals(cap, month_start, VEST_BATCH).await?;
+            let mut paid = 0;
+            for (id, _, _) in &batch {
+                paid += u64::from(app.store.reward_referral(*id, cap, month_start, now).await?);
+            }
+            round.rewarded += paid;
+            // Nothing paid: the rest belong to referrers at their cap (or another node paid them).
+            if paid == 0 {
+                break;
+            }
         }
     }
     if round != VestingRound::default() {
@@ -139,6 +167,10 @@ pub async fn vest(app: &App) -> AppResult<VestingRound> {
     }
     Ok(round)
 }
+
+/// Rows per batch, and batches per round, of the vesting job.
+const VEST_BATCH: i64 = 500;
+const VEST_BATCHES: usize = 20;
 
 // ---- staff ----
 

@@ -39,6 +39,10 @@ CREATE TABLE referrals (
     device_key   TEXT,
     -- The order that qualified it, if one did.
     order_id     INTEGER,
+    -- When the vesting job should look at this pending referral again: set by the invitee's
+    -- order moving (paid: the end of its return window; locked, refunded, returned: at once),
+    -- so a round reads only what is due, not every invitee who never ordered.
+    due_at       INTEGER,
     created_at   INTEGER NOT NULL,
     qualified_at INTEGER,
     rewarded_at  INTEGER,
@@ -46,5 +50,6 @@ CREATE TABLE referrals (
 );
 CREATE INDEX referrals_referrer ON referrals(referrer_id, id);
 CREATE INDEX referrals_status ON referrals(status, id);
+CREATE INDEX referrals_due ON referrals(status, due_at);
 CREATE INDEX referrals_burst ON referrals(referrer_id, network, created_at);
 CREATE INDEX referrals_rewarded ON referrals(referrer_id, rewarded_at);
