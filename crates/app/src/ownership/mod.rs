@@ -173,7 +173,8 @@ pub async fn owner_voters(app: &App, post_id: i64) -> AppResult<i64> {
 pub async fn refresh_affinities(app: &App) -> AppResult<usize> {
     use canyu_core::ownership::{TOP_AFFINITIES, affinity};
     let counts = app.store.ownership_counts().await?;
-    let owners_of = |id: i64| counts.per_product.iter().find(|(p, _)| *p == id).map_or(0, |(_, n)| *n);
+    let per_product: std::collections::HashMap<i64, i64> = counts.per_product.iter().copied().collect();
+    let owners_of = |id: i64| per_product.get(&id).copied().unwrap_or(0);
     let mut rows: Vec<(i64, i64, i64, f64, f64, f64)> = counts
         .pairs
         .iter()
@@ -185,9 +186,12 @@ pub async fn refresh_affinities(app: &App) -> AppResult<usize> {
     rows.sort_by(|a, b| {
         a.0.cmp(&b.0).then(b.5.total_cmp(&a.5)).then(b.4.total_cmp(&a.4)).then(a.1.cmp(&b.1))
     });
+    // Sorted by product, best first: keep each product's first TOP_AFFINITIES lines.
     let mut kept: Vec<(i64, i64, i64, f64, f64, f64)> = Vec::with_capacity(rows.len());
+    let mut run = 0;
     for row in rows {
-        if kept.iter().rev().take_while(|k| k.0 == row.0).count() < TOP_AFFINITIES {
+        run = if kept.last().is_some_and(|k| k.0 == row.0) { run + 1 } else { 0 };
+        if run < TOP_AFFINITIES {
             kept.push(row);
         }
     }

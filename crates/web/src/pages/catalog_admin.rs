@@ -120,6 +120,31 @@ pub struct ProductEditPage {
     pub product_name: String,
     pub product_form: ProductFields,
     pub error: Option<String>,
+    pub serial_action: String,
+    /// The serial format as stored, or as just typed when it was refused.
+    pub serial_pattern: String,
+    pub serial_error: Option<String>,
+    pub serial_saved: bool,
+}
+
+/// What the serial-format form shows besides the product form.
+#[derive(Default)]
+struct SerialView {
+    typed: Option<String>,
+    error: Option<String>,
+    saved: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SerialForm {
+    pub pattern: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EditQuery {
+    pub done: String,
 }
 
 /// The signed-in staff member, or a refusal (the login page for the signed-out).
@@ -299,7 +324,23 @@ async fn render_edit(
     error: Option<String>,
     status: StatusCode,
 ) -> WebResult<Response> {
+    render_edit_with(state, cx, product, form, error, SerialView::default(), status).await
+}
+
+async fn render_edit_with(
+    state: &AppState,
+    cx: &Cx,
+    product: &Product,
+    form: ProductForm,
+    error: Option<String>,
+    serial: SerialView,
+    status: StatusCode,
+) -> WebResult<Response> {
     let categories = canyu_app::catalog::list_categories(state).await?;
+    let serial_pattern = match serial.typed {
+        Some(typed) => typed,
+        None => canyu_app::ownership::serial_pattern(state, &product.slug).await?.unwrap_or_default(),
+    };
     let page = ProductEditPage {
         t: cx.t,
         ctx: cx.layout("catalog"),
@@ -308,6 +349,10 @@ async fn render_edit(
         product_name: product.name.clone(),
         product_form: fields(cx, &categories, form),
         error,
+        serial_action: format!("{}/serial-pattern", edit_url(&product.slug)),
+        serial_pattern,
+        serial_error: serial.error,
+        serial_saved: serial.saved,
     };
     Ok(cx.respond(status, page))
 }
@@ -316,20 +361,46 @@ async fn product(state: &AppState, slug: &str) -> WebResult<Product> {
     canyu_app::catalog::product_by_slug(state, slug).await?.ok_or(WebError::from(ErrorCode::NotFound))
 }
 
-pub async fn edit_form(
-    State(state): State<AppState>,
-    cx: Cx,
-    Path(slug): Path<String>,
-) -> WebResult<Response> {
-    staff(&cx)?;
-    let p = product(&state, &slug).await?;
-    let form = ProductForm {
+fn product_form(p: &Product) -> ProductForm {
+    ProductForm {
         slug: p.slug.clone(),
         name: p.name.clone(),
         category: p.category_slug.clone(),
         tagline: p.tagline.clone(),
-    };
-    render_edit(&state, &cx, &p, form, None, StatusCode::OK).await
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(slug): Path<String>,
+    Query(q): Query<EditQuery>,
+) -> WebResult<Response> {
+    staff(&cx)?;
+    let p = product(&state, &slug).await?;
+    let serial = SerialView { saved: q.done == "serial", ..SerialView::default() };
+    render_edit_with(&state, &cx, &p, product_form(&p), None, serial, StatusCode::OK).await
+}
+
+/// The product's serial format (人车家): staff who run the product set or clear it.
+pub async fn update_serial_pattern(
+    State(state): State<AppState>,
+    cx: Cx,
+    Path(slug): Path<String>,
+    Form(form): Form<SerialForm>,
+) -> WebResult<Response> {
+    let auth = staff(&cx)?;
+    let p = product(&state, &slug).await?;
+    match canyu_app::ownership::set_serial_pattern(&state, auth, &p.slug, Some(&form.pattern)).await {
+        Ok(_) => Ok(see_other(&format!("{}?done=serial", edit_url(&p.slug)))),
+        Err(e) if is_fatal(&e) => Err(e.into()),
+        Err(e) => {
+            let serial =
+                SerialView { typed: Some(form.pattern), error: Some(form_error(&cx, &e)), saved: false };
+            let page = render_edit_with(&state, &cx, &p, product_form(&p), None, serial, status_of(&e)).await;
+            refused(&e, page)
+        }
+    }
 }
 
 pub async fn update_product(

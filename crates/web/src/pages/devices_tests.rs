@@ -114,3 +114,30 @@ async fn a_fan_binds_a_device_and_their_words_on_its_board_carry_an_owner_chip()
     let board = app.get("/products/xiaomi-su7", None, "zh-CN").await;
     assert!(!board.html.contains("data-testid=\"owner-chip\""), "no longer an owner");
 }
+
+#[tokio::test]
+async fn staff_set_a_products_serial_format_on_its_catalog_page() {
+    let app = App::new().await;
+    let (_, admin) = app.user("catalog_admin", Role::Admin).await;
+    let (_, fan) = app.user("serial_fan", Role::Fan).await;
+    let csrf = app.csrf(&admin).await;
+    let path = "/admin/catalog/products/xiaomi-su7/serial-pattern";
+
+    let bad = app.form(path, &admin, &[("csrf", &csrf), ("pattern", "##")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.testid("serial-error").is_some() && bad.html.contains("value=\"##\""),
+        "the typed format stays"
+    );
+    assert_eq!(app.store.serial_pattern(1).await.unwrap(), None, "nothing was saved");
+
+    let saved = app.form(path, &admin, &[("csrf", &csrf), ("pattern", "su7-########")]).await;
+    assert_eq!(saved.location.as_deref(), Some("/admin/catalog/products/xiaomi-su7?done=serial"));
+    let page = app.get("/admin/catalog/products/xiaomi-su7?done=serial", Some(&admin), "zh-CN").await;
+    assert!(page.html.contains("value=\"SU7-########\"") && page.html.contains("序列号格式已保存"));
+
+    let fan_csrf = app.csrf(&fan).await;
+    let refused = app.form(path, &fan, &[("csrf", &fan_csrf), ("pattern", "")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.store.serial_pattern(1).await.unwrap().as_deref(), Some("SU7-########"));
+}

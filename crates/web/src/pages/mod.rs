@@ -163,6 +163,7 @@ pub fn routes() -> Router<AppState> {
             "/admin/catalog/products/{slug}",
             get(catalog_admin::edit_form).post(catalog_admin::update_product),
         )
+        .route("/admin/catalog/products/{slug}/serial-pattern", post(catalog_admin::update_serial_pattern))
         .route(pricing_admin::PRICING_URL, get(pricing_admin::pricing))
         .route(pricing_admin::CHANNELS_URL, get(pricing_admin::channels))
 }
