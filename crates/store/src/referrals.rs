@@ -363,12 +363,14 @@ impl Store {
 
     // ---- vesting: a job every node runs ----
 
-    /// Inside an order's transition: the buyer's pending referral (if they came by one) is due
-    /// for the vesting job at `due`, or sooner if it already was.
+    /// Inside an order's transition: the buyer's pending (or held) referral, if they came by
+    /// one, is due for the vesting job at `due`, or sooner if it already was. A held one is
+    /// read once staff approve it.
     pub(crate) async fn mark_referral_due(tx: &mut Tx, order_id: i64, due: Millis) -> StoreResult<()> {
         sqlx::query(
             "UPDATE referrals SET due_at = CASE WHEN due_at IS NULL OR due_at > $2 THEN $2 ELSE due_at END \
-             WHERE invitee_id = (SELECT user_id FROM launch_orders WHERE order_id = $1) AND status = 'pending'",
+             WHERE invitee_id = (SELECT user_id FROM launch_orders WHERE order_id = $1) \
+             AND status IN ('pending', 'held')",
         )
         .bind(order_id)
         .bind(due)
@@ -627,8 +629,9 @@ impl Store {
         Ok(rows.iter().map(referral_from_row).collect::<Result<_, _>>()?)
     }
 
-    /// Staff decide a held referral: approved, it is pending again (the reward still waits
-    /// for the invitee's order); rejected, it stays rejected with the note.
+    /// Staff decide a held referral: approved, it is pending again and due at once (the job
+    /// looks at whatever the invitee ordered meanwhile); rejected, it stays rejected with the
+    /// note.
     pub async fn review_referral(
         &self,
         id: i64,
@@ -643,8 +646,8 @@ impl Store {
             (ReferralStatus::Rejected, Some(RejectReason::StaffRejected))
         };
         let moved = sqlx::query(
-            "UPDATE referrals SET status = $2, reason = $3, note = $4, reviewed_by = $5, updated_at = $6 \
-             WHERE id = $1 AND status = 'held'",
+            "UPDATE referrals SET status = $2, reason = $3, note = $4, reviewed_by = $5, updated_at = $6, \
+             due_at = CASE WHEN $2 = 'pending' THEN $6 ELSE due_at END WHERE id = $1 AND status = 'held'",
         )
         .bind(id)
         .bind(status.as_str())

@@ -282,14 +282,16 @@ async fn a_referral_vests_once_after_the_return_window_and_never_for_a_refund_or
 #[tokio::test]
 async fn a_burst_of_sign_ups_from_one_network_waits_for_staff() {
     for backend in backends() {
-        let app = common::spawn_app(backend).await;
+        let config = canyu_app::AppConfig { simulated_payments: true, ..common::test_config() };
+        let app = common::spawn_app_with(backend, config).await;
         let staff = app.seed_catalog().await;
+        let wave = wave_on_sale(&app, &staff).await;
         let a = token_of(&app, "referrer_a", None, None).await;
         let (_, mine) = app.get("/api/v1/me/referral", Some(&a)).await;
         let code = mine["code"].as_str().unwrap().to_string();
         // Without a trusted proxy every request here comes from 127.0.0.1: one network. Two
         // are fine, the third makes a burst and the whole burst is held.
-        token_of(&app, "burst_1", Some(&code), None).await;
+        let first = token_of(&app, "burst_1", Some(&code), None).await;
         token_of(&app, "burst_2", Some(&code), None).await;
         let (s, r) = app.get("/api/v1/me/referrals", Some(&a)).await;
         assert_eq!(s, 200);
@@ -314,9 +316,22 @@ async fn a_burst_of_sign_ups_from_one_network_waits_for_staff() {
         assert_eq!(held[0]["network"], "127.0.0.0/24");
         let ids: Vec<i64> = held.iter().map(|h| h["id"].as_i64().unwrap()).collect();
 
+        // burst_1 buys while held; approved, the order counts: rewarded after its window.
+        order_paid(&app, wave, &first, "full").await;
         let (s, r) =
             app.post(&format!("/api/v1/referrals/{}/approve", ids[0]), Some(&staff), json!({})).await;
-        assert_eq!((s, r["status"].as_str()), (200, Some("pending")), "{r}");
+        assert_eq!(
+            (s, r["status"].as_str(), r["invitee"].as_str()),
+            (200, Some("pending"), Some("burst_1")),
+            "{r}"
+        );
+        app.clock_offset.store(7 * DAY + MIN, Ordering::Relaxed);
+        canyu_app::referrals::vest(&app.state).await.unwrap();
+        let (_, r) = app.get("/api/v1/me/referrals", Some(&a)).await;
+        let burst_1 =
+            r["items"].as_array().unwrap().iter().find(|i| i["handle"] == "burst_1").unwrap().clone();
+        assert_eq!(burst_1["status"], "rewarded", "{backend:?}: {r}");
+        app.clock_offset.store(0, Ordering::Relaxed);
         let (s, r) = app.post(&format!("/api/v1/referrals/{}/reject", ids[1]), Some(&staff), json!({})).await;
         assert_eq!((s, error_code(&r)), (422, "referral_note_required"));
         let (s, r) = app
