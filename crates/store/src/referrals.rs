@@ -65,6 +65,7 @@ pub struct TreeNode {
     pub user_id: i64,
     pub handle: String,
     pub referrer_id: i64,
+    pub referrer_handle: String,
     pub depth: i64,
     pub status: ReferralStatus,
     pub created_at: Millis,
@@ -675,8 +676,8 @@ impl Store {
                UNION ALL \
                SELECT r.invitee_id, r.referrer_id, t.depth + 1, r.status, r.created_at FROM referrals r \
                JOIN tree t ON r.referrer_id = t.user_id WHERE t.depth < $2) \
-             SELECT t.user_id, u.handle, t.referrer_id, t.depth, t.status, t.created_at FROM tree t \
-             JOIN users u ON u.id = t.user_id ORDER BY t.depth, t.created_at, t.user_id LIMIT $3",
+             SELECT t.user_id, u.handle, t.referrer_id, p.handle AS referrer_handle, t.depth, t.status, \
+             t.created_at FROM tree t JOIN users u ON u.id = t.user_id JOIN users p ON p.id = t.referrer_id ORDER BY t.depth, t.created_at, t.user_id LIMIT $3",
         )
         .bind(root)
         .bind(max_depth)
@@ -690,6 +691,7 @@ impl Store {
                     user_id: r.try_get("user_id")?,
                     handle: r.try_get("handle")?,
                     referrer_id: r.try_get("referrer_id")?,
+                    referrer_handle: r.try_get("referrer_handle")?,
                     depth: r.try_get("depth")?,
                     status: ReferralStatus::parse(&status).unwrap_or(ReferralStatus::Pending),
                     created_at: r.try_get("created_at")?,

@@ -291,16 +291,11 @@ pub async fn tree(
     Path(p): Path<HandlePath>,
 ) -> WebResult<Json<ReferralTreeView>> {
     let (root, nodes) = referrals::tree(&state, &auth, &p.handle).await?;
-    let handles: std::collections::HashMap<i64, &str> = nodes
-        .iter()
-        .map(|n| (n.user_id, n.handle.as_str()))
-        .chain([(root.id, root.handle.as_str())])
-        .collect();
     let view = nodes
         .iter()
         .map(|n| TreeNodeView {
             handle: n.handle.clone(),
-            referrer: handles.get(&n.referrer_id).copied().unwrap_or_default().into(),
+            referrer: n.referrer_handle.clone(),
             depth: n.depth,
             status: n.status.as_str().into(),
             joined_at: rfc3339(n.created_at),

@@ -440,16 +440,13 @@ async fn render_admin(
     let (tree, tree_error) = match q.fan.trim() {
         "" => (Vec::new(), None),
         handle => match referrals::tree(state, auth, handle).await {
-            Ok((root, nodes)) => {
-                let mut handles: std::collections::HashMap<i64, String> =
-                    nodes.iter().map(|n| (n.user_id, n.handle.clone())).collect();
-                handles.insert(root.id, root.handle.clone());
+            Ok((_, nodes)) => {
                 let rows = nodes
                     .iter()
                     .map(|n| TreeRow {
                         url: user_url(&n.handle),
                         handle: n.handle.clone(),
-                        referrer: handles.get(&n.referrer_id).cloned().unwrap_or_default(),
+                        referrer: n.referrer_handle.clone(),
                         depth: n.depth,
                         status: n.status.label(cx.locale),
                     })
