@@ -514,6 +514,7 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
         "mergePost",
         &[
             ErrorCode::Forbidden,
+            ErrorCode::InvalidTransition,
             ErrorCode::MergeAcrossBoards,
             ErrorCode::MergeAcrossProducts,
             ErrorCode::MergeIntoSelf,
