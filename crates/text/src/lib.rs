@@ -19,6 +19,7 @@ pub mod demands;
 mod highlight;
 mod index;
 mod segment;
+pub mod sentiment;
 pub mod similar;
 
 pub use index::{CommitTicket, PostDoc, SearchHit, SearchIndex, SearchQuery, SearchResults};
