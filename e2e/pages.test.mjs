@@ -124,6 +124,10 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     "/events/new",
     "/admin/clubs",
     "/admin/referrals",
+    "/insights",
+    "/insights/board",
+    "/insights/launch",
+    "/insights/users",
   ];
 
   const browser = await launchBrowser();

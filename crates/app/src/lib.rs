@@ -32,6 +32,7 @@ pub mod catalog;
 pub mod demands;
 pub mod error;
 pub mod events;
+pub mod insights;
 pub mod jobs;
 pub mod media;
 pub mod moderation;

@@ -11,6 +11,11 @@ pub fn require_role(auth: &Auth, role: Role) -> AppResult<()> {
     if auth.user.role >= role { Ok(()) } else { Err(AppError::new(ErrorCode::Forbidden)) }
 }
 
+/// Insights (dashboards, digests, asking the feedback) are for staff and admins.
+pub fn require_insights(auth: &Auth) -> AppResult<()> {
+    require_role(auth, Role::Staff)
+}
+
 /// Whether the caller runs this product's releases, waves and campaigns: admins manage every
 /// product, staff the products they were made managers of.
 pub async fn can_manage(app: &App, auth: &Auth, product_id: i64) -> AppResult<bool> {

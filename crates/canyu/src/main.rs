@@ -32,6 +32,9 @@ enum Command {
     Migrate,
     /// Rebuild the search index from the database.
     Reindex,
+    /// Insights rollups: rebuild them from the database.
+    #[command(subcommand)]
+    Insights(commands::insights::InsightsCommand),
     /// Manage accounts.
     #[command(subcommand)]
     User(commands::user::UserCommand),
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
             Command::Migrate => commands::migrate(&cli.common).await,
             Command::Reindex => commands::reindex::run(&cli.common).await,
             Command::User(cmd) => commands::user::run(&cli.common, cmd).await,
+            Command::Insights(cmd) => commands::insights::run(&cli.common, cmd).await,
             Command::Import(cmd) => commands::import::run(&cli.common, cmd).await,
             Command::Text(cmd) => commands::text::run(cmd).await,
             Command::Launch(cmd) => commands::launch::run(cmd).await,

@@ -284,6 +284,9 @@ error_codes! {
     ReferralNotFound = "referral_not_found", 404, "没有这条邀请记录。", "No such referral.";
     ReferralDecided = "referral_decided", 409, "这条邀请不在待审核状态，已经处理过了。", "That referral is not waiting for review; it was already decided.";
     ReferralNoteRequired = "referral_note_required", 422, "驳回邀请须写明原因（1–200 个字）。", "Rejecting a referral needs a reason (1-200 characters).";
+    InvalidInsightRange = "invalid_insight_range", 400, "日期范围须写成 YYYY-MM-DD，开始不晚于结束，最长 400 天。", "Dates are written YYYY-MM-DD, from no later than to, at most 400 days apart.";
+    InvalidGranularity = "invalid_granularity", 400, "粒度必须是 day（按天）、week（按周）或 month（按月）。", "The granularity must be day, week or month.";
+    InvalidProfile = "invalid_profile", 422, "性别、年龄段或城市级别不是可选的值之一；不想说可以留空。", "Gender, age band or city tier is not one of the offered values; leave it empty not to say.";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

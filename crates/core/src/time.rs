@@ -245,6 +245,33 @@ impl Zone {
         millis_at(&self.tz, day.to_datetime(civil::Time::midnight()))
     }
 
+    /// The first instant of the day after the one starting at `day_start` (23 to 25 hours
+    /// later across a daylight-saving change: 36 hours on always lands inside the next day).
+    pub fn next_day(&self, day_start: Millis) -> Millis {
+        self.start_of_day(day_start.saturating_add(36 * 3_600_000))
+    }
+
+    /// The first instant of the ISO week (Monday) `at` falls in here.
+    pub fn week_of(&self, at: Millis) -> Millis {
+        let date = self.tz.to_datetime(timestamp(at)).date();
+        let back = i64::from(date.weekday().to_monday_zero_offset());
+        let monday = date.checked_sub(jiff::Span::new().days(back)).unwrap_or(date);
+        millis_at(&self.tz, monday.to_datetime(civil::Time::midnight()))
+    }
+
+    /// The first instant of the day `2026-11-27` here; `None` for another shape or a date that
+    /// does not exist.
+    pub fn parse_date(&self, raw: &str) -> Option<Millis> {
+        let s = raw.trim().as_bytes();
+        if s.len() != 10 || s[4] != b'-' || s[7] != b'-' {
+            return None;
+        }
+        let (y, m, d) = (digits(s, 0, 4)?, digits(s, 5, 2)?, digits(s, 8, 2)?);
+        let date =
+            civil::Date::new(i16::try_from(y).ok()?, i8::try_from(m).ok()?, i8::try_from(d).ok()?).ok()?;
+        Some(millis_at(&self.tz, date.to_datetime(civil::Time::midnight())))
+    }
+
     /// The calendar month `at` falls in here: its first instant and the next month's.
     pub fn month_of(&self, at: Millis) -> (Millis, Millis) {
         let date = self.tz.to_datetime(timestamp(at)).date();
@@ -426,6 +453,25 @@ mod tests {
         // Berlin skips 02:00–03:00 on 2026-03-29 and repeats 02:00–03:00 on 2026-10-25.
         assert_eq!(berlin.parse_local("2026-03-29T02:30").map(rfc3339), Some("2026-03-29T01:30:00Z".into()));
         assert_eq!(berlin.parse_local("2026-10-25T02:30").map(rfc3339), Some("2026-10-25T00:30:00Z".into()));
+    }
+
+    #[test]
+    fn days_and_weeks_follow_the_zone() {
+        let china = Zone::china();
+        let day = china.parse_date("2026-12-07").expect("date");
+        assert_eq!(Some(day), parse_rfc3339("2026-12-06T16:00:00Z"));
+        assert_eq!(china.next_day(day), day + 24 * HOUR);
+        // 2026-12-07 is a Monday: its own week; Sunday 23:59 belongs to the week before.
+        assert_eq!(china.week_of(day + 5 * HOUR), day);
+        assert_eq!(china.week_of(day - 60_000), day - 7 * 24 * HOUR);
+        for bad in ["2026-2-07", "2026-02-30", "26-12-07", "2026-12-07T00:00", ""] {
+            assert_eq!(china.parse_date(bad), None, "{bad}");
+        }
+        // A daylight-saving day is 23 hours long; the next day still starts at midnight.
+        let berlin = Zone::parse("Europe/Berlin").expect("zone");
+        let spring = berlin.parse_date("2026-03-29").expect("date");
+        assert_eq!(berlin.next_day(spring), spring + 23 * HOUR);
+        assert_eq!(berlin.date(berlin.next_day(spring)), "2026-03-30");
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod events;
 mod fcodes;
 mod identities;
 mod inline;
+mod insights;
 mod launch_orders;
 mod media;
 mod merge;
@@ -45,6 +46,7 @@ pub use error::{StoreError, StoreResult};
 pub use events::{Checkin, CheckinOutcome, Club, Event, EventRound, NewEvent, PlaceChange, PlaceTaken, Rsvp};
 pub use fcodes::{FCodeBatch, FCodeRecord};
 pub use identities::Identity;
+pub use insights::{CreditedFan, InsightCount, RollDay, RollWeek, SnapshotCount};
 pub use launch_orders::{
     LaunchOrder, LaunchOrderEvent, LaunchRow, OrderHolder, PaymentOutcome, ProductionSummary, Transition,
 };

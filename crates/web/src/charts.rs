@@ -77,6 +77,140 @@ pub fn orders_per_minute(points: &[(Millis, i64)], now: Millis, zone: &Zone, ser
     })
 }
 
+/// The colours of an insights chart's series, in order (the site's orange first); the page's
+/// legend swatches use the same classes (`.swatch-0` …) in `app.css`.
+const PALETTE: [&str; 6] = ["#ff6900", "#2f6fdf", "#1a9e5c", "#9b51e0", "#d9a400", "#e0447a"];
+
+/// An insights table's chart as an inline SVG: lines or bars of the plotted columns over the
+/// first column, with a hover value on every point or bar (charts-rs's tooltips). The SVG is
+/// sized by its view box, so it shrinks to a phone's width; charts-rs's own `<style>` block is
+/// dropped because the page's CSP forbids inline styles, and its two tooltip rules live in
+/// `app.css` instead. The legend is left to the page (charts-rs measures Chinese labels with a
+/// Latin font and overlaps them): [`InsightChart::legend`]. `None` for a table without a chart
+/// or without rows.
+pub fn insight_chart(table: &canyu_app::insights::Table) -> Option<InsightChart> {
+    use canyu_app::insights::Chart;
+    use charts_rs::{LineChart, THEME_LIGHT};
+    if table.chart == Chart::None || table.rows.is_empty() {
+        return None;
+    }
+    let columns = table.plotted_columns();
+    if columns.is_empty() {
+        return None;
+    }
+    let labels: Vec<String> = table.rows.iter().map(|r| short_label(&r[0].display())).collect();
+    let series: Vec<Series> = columns
+        .iter()
+        .map(|&c| {
+            let data =
+                table.rows.iter().map(|r| r.get(c).and_then(|v| v.plotted()).map(|x| x as f32)).collect();
+            Series::new_nullable(table.columns[c].label.clone(), data)
+        })
+        .collect();
+    let peak = series.iter().flat_map(|s| s.data.iter().flatten()).fold(0f32, |a, &b| a.max(b));
+    let colors: Vec<Color> = PALETTE.iter().map(|c| Color::from(*c)).collect();
+    let legend: Vec<(&'static str, String)> = if columns.len() > 1 {
+        columns
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| (PALETTE[i % PALETTE.len()], table.columns[c].label.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let svg = match table.chart {
+        Chart::Line => {
+            let mut chart = LineChart::new_with_theme(series, labels, THEME_LIGHT);
+            style_base(&mut chart.base, colors);
+            if let Some(y) = chart.y_axis_configs.first_mut() {
+                y.font.size = 13.0;
+                y.min = Some(0.0);
+                y.max = Some(whole_axis_max(peak.ceil() as i64, AXIS_STEPS) as f32);
+                y.split_number = AXIS_STEPS as usize;
+            }
+            chart.svg()
+        }
+        _ => {
+            // Category names are mostly Chinese, which charts-rs measures with a Latin font and
+            // so cannot thin or rotate on its own: five or more are turned 45° with room below.
+            let rotate = labels.len() >= 5 && labels.iter().any(|l| l.chars().count() > 3);
+            let mut chart = BarChart::new_with_theme(series, labels, THEME_LIGHT);
+            style_base(&mut chart.base, colors);
+            if rotate {
+                chart.base.x_axis.name_rotate = std::f32::consts::FRAC_PI_4;
+                chart.base.x_axis.height = 64.0;
+                chart.base.height += 40.0;
+            }
+            if let Some(y) = chart.y_axis_configs.first_mut() {
+                y.font.size = 13.0;
+                y.min = Some(0.0);
+                y.max = Some(whole_axis_max(peak.ceil() as i64, AXIS_STEPS) as f32);
+                y.split_number = AXIS_STEPS as usize;
+            }
+            chart.svg()
+        }
+    };
+    match svg {
+        Ok(svg) => Some(InsightChart { svg: inline_svg(&svg, &table.title), legend }),
+        Err(e) => {
+            tracing::warn!(error = %e, table = table.key, "insight chart failed to render");
+            None
+        }
+    }
+}
+
+/// A chart for the page: the SVG, and each series' colour and name when there are several.
+pub struct InsightChart {
+    pub svg: String,
+    pub legend: Vec<(&'static str, String)>,
+}
+
+fn style_base(base: &mut charts_rs::ChartBase, colors: Vec<Color>) {
+    base.width = 480.0;
+    base.height = 280.0;
+    base.font_family = FONTS.to_string();
+    base.background_color = Color::transparent();
+    base.margin = Margin { left: 4.0, top: 8.0, right: 12.0, bottom: 4.0 };
+    base.legend.show = Some(false);
+    base.x_axis.font.size = 12.0;
+    base.series.colors = colors;
+    base.tooltip.show = true;
+}
+
+/// `2026-12-07` → `12-07` on a chart's axis (the table keeps the full date).
+fn short_label(label: &str) -> String {
+    let b = label.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' { label[5..].to_string() } else { label.to_string() }
+}
+
+/// charts-rs's SVG made fit for inlining under the page's CSP: its `<style>` element removed,
+/// a view box instead of a fixed size, and a role and label for screen readers.
+fn inline_svg(svg: &str, title: &str) -> String {
+    let mut out = svg.to_string();
+    if let (Some(start), Some(end)) = (out.find("<style>"), out.find("</style>"))
+        && start < end
+    {
+        out.replace_range(start..end + "</style>".len(), "");
+    }
+    let label = title.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+    if let Some(rest) = out.strip_prefix("<svg") {
+        let dims = |name: &str| {
+            let key = format!("{name}=\"");
+            rest.find(&key).and_then(|i| {
+                let from = i + key.len();
+                rest[from..].find('"').map(|len| rest[from..from + len].to_string())
+            })
+        };
+        if let (Some(w), Some(h)) = (dims("width"), dims("height")) {
+            out = format!(
+                "<svg class=\"insight-chart\" role=\"img\" aria-label=\"{label}\" viewBox=\"0 0 {w} {h}\" preserveAspectRatio=\"xMidYMid meet\"{}",
+                rest.replacen(&format!(" width=\"{w}\""), "", 1).replacen(&format!(" height=\"{h}\""), "", 1)
+            );
+        }
+    }
+    out
+}
+
 /// A half-circle gauge of a net margin against the pledge, as shapes the page's template
 /// draws inside an inline `<svg>` (so it takes the page's fonts and colours, and the page
 /// gives it its text alternative). charts-rs has no gauge; a gauge is two arcs and a tick.

@@ -12,6 +12,7 @@ pub use sessions::{Auth, AuthVia, constant_time_eq, random_token, token_digest};
 use crate::App;
 use crate::error::{AppError, AppResult};
 use crate::ratelimit::{ip_key, limit};
+use canyu_core::profile::Profile;
 use canyu_core::user::parse_email;
 use canyu_core::{ErrorCode, Handle, Password, Role};
 use canyu_store::{ApiToken, NewReferral, NewUser, User};
@@ -27,6 +28,8 @@ pub struct Registration {
 /// How a fan signing up came: whose referral code, from which device.
 #[derive(Default)]
 pub struct SignUpContext {
+    /// What the fan chose to say about themselves on the form (all optional).
+    pub profile: Profile,
     /// The referral code typed or carried by a `/r/{code}` link.
     pub referral_code: Option<String>,
     /// A code that names nobody is ignored instead of refused: the browser's remembered
@@ -76,8 +79,32 @@ pub async fn register(app: &App, ip: IpAddr, input: Registration, context: SignU
             user
         }
     };
+    if context.profile != Profile::default() {
+        app.store.set_profile(user.id, context.profile).await?;
+    }
     tracing::info!(user = user.id, handle = %user.handle, "registered");
     Ok(user)
+}
+
+/// What the caller chose to say about themselves (all optional; see [`canyu_core::profile`]).
+pub async fn demographics(app: &App, auth: &Auth) -> AppResult<Profile> {
+    Ok(app.store.profile(auth.user.id).await?)
+}
+
+/// Replaces the caller's self-declared fields; a field left empty is cleared.
+pub async fn set_demographics(app: &App, auth: &Auth, profile: Profile) -> AppResult<Profile> {
+    app.store.set_profile(auth.user.id, profile).await?;
+    Ok(profile)
+}
+
+/// Reads the three optional fields as a form or the API sends them: 422 `invalid_profile` for
+/// a value that is not one of the offered ones.
+pub fn parse_demographics(
+    gender: Option<&str>,
+    age_band: Option<&str>,
+    city_tier: Option<&str>,
+) -> AppResult<Profile> {
+    Profile::parse(gender, age_band, city_tier).map_err(|_| ErrorCode::InvalidProfile.into())
 }
 
 /// An account's checked fields, before its password is hashed.

@@ -28,6 +28,7 @@ pub fn spawn_all(app: &App, deliverer: delivery::Deliverer) {
     spawn_every(Duration::from_secs(15), app, run_event_jobs);
     spawn_every(Duration::from_secs(600), app, refresh_affinities);
     spawn_every(Duration::from_secs(60), app, vest_referrals);
+    spawn_every(Duration::from_secs(60), app, roll_insights);
     tokio::spawn(deliverer.run());
 }
 
@@ -69,6 +70,21 @@ where
             round(app.clone()).await;
         }
     });
+}
+
+/// The insights rollups follow the board every minute; each round replaces what it recomputes,
+/// so every node may run it (see `insights::rollup`).
+async fn roll_insights(app: App) {
+    let started = Instant::now();
+    match crate::insights::rollup::roll(&app).await {
+        Ok(r) => tracing::debug!(
+            days = r.days,
+            weeks = r.weeks,
+            ms = started.elapsed().as_millis() as u64,
+            "insights rolled"
+        ),
+        Err(e) => tracing::warn!(error = %e, "rolling insights failed"),
+    }
 }
 
 /// Demands are a projection of posts and votes: recomputed at start and every ten minutes.

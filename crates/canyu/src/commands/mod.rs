@@ -4,6 +4,7 @@ mod demo_events;
 mod demo_pricing;
 mod demo_referrals;
 pub mod import;
+pub mod insights;
 pub mod launch;
 pub mod loadtest;
 pub mod reindex;

@@ -65,7 +65,12 @@ pub async fn register(
         &state,
         ip.0,
         Registration { handle: req.handle, password: req.password, email: req.email },
-        SignUpContext { referral_code: req.referral_code, lenient_code: false, device },
+        SignUpContext {
+            referral_code: req.referral_code,
+            lenient_code: false,
+            device,
+            profile: Default::default(),
+        },
     )
     .await?;
     let (token, _) = canyu_app::accounts::sessions::issue_api_token(&state, &user, "api").await?;

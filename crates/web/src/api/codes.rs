@@ -740,6 +740,20 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
     ),
     ("getReferralTree", &[ErrorCode::Forbidden, ErrorCode::UserNotFound]),
     ("getReferralStats", &[ErrorCode::Forbidden, ErrorCode::InvalidQuery]),
+    (
+        "getInsightPanel",
+        &[
+            ErrorCode::CampaignNotFound,
+            ErrorCode::Forbidden,
+            ErrorCode::InvalidGranularity,
+            ErrorCode::InvalidInsightRange,
+            ErrorCode::InvalidQuery,
+            ErrorCode::NotFound,
+            ErrorCode::UnknownProduct,
+        ],
+    ),
+    ("getMyDemographics", &[]),
+    ("setMyDemographics", &[ErrorCode::InvalidProfile]),
     ("listMyDevices", &[]),
     (
         "claimDevice",

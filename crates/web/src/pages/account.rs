@@ -42,6 +42,7 @@ pub struct RegisterPage {
     /// The fan whose referral link brought this visitor, if one did.
     pub inviter: Option<String>,
     pub invited_by: String,
+    pub demo: super::demographics::DemographicsFields,
 }
 
 #[derive(Deserialize, Default)]
@@ -65,6 +66,8 @@ pub struct RegisterForm {
     pub password: String,
     pub email: String,
     pub next: Option<String>,
+    #[serde(flatten)]
+    pub demographics: super::demographics::DemographicsForm,
 }
 
 fn with_next(page: &str, next: &str) -> String {
@@ -86,6 +89,7 @@ fn register_page(
 ) -> Response {
     let login_url = with_next("/login", &next);
     let invited_by = inviter.as_deref().map(|h| invited_by(cx, h)).unwrap_or_default();
+    let demo = super::demographics::fields(cx.locale, form.demographics.lenient());
     cx.respond(
         status,
         RegisterPage {
@@ -98,6 +102,7 @@ fn register_page(
             login_url,
             inviter,
             invited_by,
+            demo,
         },
     )
 }
@@ -191,8 +196,14 @@ pub async fn register(
     let (device, set_device) = device_for(&headers, state.config().secure_cookies);
     // The remembered link is not something the fan typed: a code that names nobody (any
     // more) is dropped rather than refusing the sign-up.
-    let context = SignUpContext { referral_code, lenient_code: true, device: Some(device) };
-    match canyu_app::accounts::register(&state, ip.0, input, context).await {
+    let registered = match form.demographics.parse() {
+        Ok(profile) => {
+            let context = SignUpContext { referral_code, lenient_code: true, device: Some(device), profile };
+            canyu_app::accounts::register(&state, ip.0, input, context).await
+        }
+        Err(e) => Err(e),
+    };
+    match registered {
         Ok(user) => {
             let mut res = signed_in(&state, &user, &next).await?;
             if let Some(c) = set_device {

@@ -11,12 +11,14 @@ mod board;
 mod campaigns;
 mod catalog_admin;
 mod demands;
+mod demographics;
 mod devices;
 mod error;
 mod event_admin;
 mod events;
 mod home;
 mod inbox;
+mod insights;
 mod launch_orders;
 mod leaderboard;
 mod moderation;
@@ -75,6 +77,10 @@ pub fn routes() -> Router<AppState> {
         .route("/r/{code}", get(referrals::landing))
         .route("/r/{code}/poster.svg", get(referrals::poster))
         .route("/admin/referrals", get(referrals::admin))
+        .route("/settings/demographics", post(settings::update_demographics))
+        .route("/insights", get(insights::index))
+        .route("/insights/{panel}", get(insights::page))
+        .route("/insights/{panel}/csv", get(insights::csv))
         .route("/admin/referrals/{id}/approve", post(referrals::approve))
         .route("/admin/referrals/{id}/reject", post(referrals::reject))
         .route("/events/new", get(event_admin::new_form).post(event_admin::create))

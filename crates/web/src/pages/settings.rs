@@ -102,6 +102,8 @@ pub struct SettingsPage {
     pub tokens_note: String,
     pub new_token: Option<NewToken>,
     pub tokens: Vec<TokenRow>,
+    pub demo: super::demographics::DemographicsFields,
+    pub demo_error: Option<String>,
 }
 
 /// What one rendering shows besides the stored state.
@@ -119,6 +121,9 @@ struct View {
     token_error: Option<String>,
     tokens_error: Option<String>,
     new_token: Option<(String, ApiToken)>,
+    /// What was chosen, when the answers were refused.
+    demographics: Option<canyu_core::profile::Profile>,
+    demo_error: Option<String>,
 }
 
 fn token_row(cx: &Cx, token: &ApiToken, fresh: bool) -> TokenRow {
@@ -160,6 +165,10 @@ async fn render(
     let days = state.config().api_token_ttl.as_secs() / 86_400;
     let recipient = canyu_app::accounts::email_recipient(state, auth.user.id).await?;
     let identity = canyu_app::accounts::identity(state, auth.user.id).await?;
+    let demographics = match view.demographics {
+        Some(chosen) => chosen,
+        None => canyu_app::accounts::demographics(state, auth).await?,
+    };
     let page = SettingsPage {
         t: cx.t,
         ctx: cx.layout("settings"),
@@ -183,6 +192,8 @@ async fn render(
         tokens_note: i18n::tokens_note(cx.locale, days),
         new_token: view.new_token.map(|(secret, record)| NewToken { name: record.name, secret }),
         tokens,
+        demo: super::demographics::fields(cx.locale, demographics),
+        demo_error: view.demo_error,
     };
     Ok(cx.respond(status, page))
 }
@@ -198,6 +209,7 @@ pub async fn page(
         Some("bio_saved") | Some("email_saved") => Some(cx.t.settings_bio_saved),
         Some("token_revoked") => Some(cx.t.settings_token_revoked_done),
         Some("identity_verified") => Some(cx.t.settings_identity_done),
+        Some("demographics_saved") => Some(cx.t.settings_bio_saved),
         _ => None,
     };
     render(&state, &cx, auth, View { notice, ..View::default() }, StatusCode::OK).await
@@ -221,6 +233,31 @@ pub async fn update_bio(
             };
             let view = View { bio: Some(form.bio), bio_error: Some(msg), ..View::default() };
             refused(&e, render(&state, &cx, auth, view, status).await)
+        }
+    }
+}
+
+/// The optional "about you" answers.
+pub async fn update_demographics(
+    State(state): State<AppState>,
+    cx: Cx,
+    Form(form): Form<super::demographics::DemographicsForm>,
+) -> WebResult<Response> {
+    let auth = cx.user()?;
+    let saved = match form.parse() {
+        Ok(profile) => canyu_app::accounts::set_demographics(&state, auth, profile).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(()) => Ok(see_other(&url("/settings", &[("done", "demographics_saved")]))),
+        Err(e) if is_fatal(&e) => Err(e.into()),
+        Err(e) => {
+            let view = View {
+                demographics: Some(form.lenient()),
+                demo_error: Some(form_error(&cx, &e)),
+                ..View::default()
+            };
+            refused(&e, render(&state, &cx, auth, view, status_of(&e)).await)
         }
     }
 }

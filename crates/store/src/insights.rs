@@ -1,0 +1,535 @@
+//! The insights rollups (migration 0033): counts per metric, product and local day, the fans
+//! active each day, and a snapshot of who the fans are. The rollup job recomputes a day, a week
+//! or the snapshot from the source tables (reading on the read pool) and replaces what was
+//! there in one short write transaction, so a recomputation is idempotent and any node may run
+//! it; dashboards only ever read the rollups. Day bounds come from the app (the site's zone);
+//! SQL never converts time.
+
+use crate::{Backend, Store, StoreResult};
+use canyu_core::Millis;
+use canyu_core::insight::{FunnelStep, SHIP_BUCKETS, metric, ship_bucket};
+use canyu_core::points::LEVELS;
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::{BTreeMap, HashSet};
+
+/// One rollup count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InsightCount {
+    pub metric: String,
+    pub day: Millis,
+    pub n: i64,
+}
+
+/// One count of the fans-as-they-are snapshot, e.g. `("gender", "female", 1234)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotCount {
+    pub dimension: String,
+    pub value: String,
+    pub n: i64,
+}
+
+/// A fan whose ideas shipped, for the co-creation panel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreditedFan {
+    pub handle: String,
+    pub features: i64,
+}
+
+/// A local day: its first instant and the next day's, and the first instants of the 7- and
+/// 30-day windows ending with it.
+#[derive(Clone, Copy, Debug)]
+pub struct RollDay {
+    pub start: Millis,
+    pub end: Millis,
+    pub week_window_start: Millis,
+    pub month_window_start: Millis,
+}
+
+/// A week from Monday: its first instant, the next week's, and the week before's.
+#[derive(Clone, Copy, Debug)]
+pub struct RollWeek {
+    pub start: Millis,
+    pub end: Millis,
+    pub previous: Millis,
+}
+
+/// The metrics a day's recomputation owns (deleted and written again together).
+fn day_metrics() -> Vec<&'static str> {
+    let mut names = vec![metric::POSTS, metric::VOTES, metric::COMMENTS, metric::NEW_FANS, metric::DAU];
+    names.extend([metric::WAU, metric::MAU]);
+    names.extend(FunnelStep::ALL.iter().skip(1).map(|s| s.metric()));
+    names.extend(SHIP_BUCKETS.iter().map(|(name, _)| *name));
+    names
+}
+
+fn quoted(names: &[&str]) -> String {
+    // Only the constant metric and status names of canyu_core ever reach this.
+    names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+}
+
+impl Store {
+    /// Serialises rollup writers on PostgreSQL (a transaction-scoped advisory lock), so two
+    /// nodes recomputing the same day cannot interleave their delete and insert. On SQLite the
+    /// first statement of the transaction is a write, which takes the one write lock.
+    async fn lock_rollups(&self, tx: &mut sqlx::AnyConnection) -> StoreResult<()> {
+        if self.backend == Backend::Postgres {
+            // 0x63616e7975 is "canyu" in ASCII; the low bits name the rollups.
+            sqlx::query("SELECT pg_advisory_xact_lock(426635311477001)").execute(&mut *tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Recomputes every day-keyed count of `day` and the fans active on it. Everything is
+    /// read first, on the read pool; only the replacement of the day's rows is a write
+    /// transaction, so on SQLite the one writer (votes, orders) waits for a few inserts, not for
+    /// the scans behind them.
+    pub async fn roll_day(&self, day: RollDay) -> StoreResult<()> {
+        let RollDay { start: a, end: b, week_window_start: w, month_window_start: m } = day;
+        // (metric, product, n); product 0 is the whole site. Every bound is an integer of ours.
+        let mut counts: Vec<(&'static str, i64, i64)> = Vec::new();
+        let mut per_product = vec![
+            (metric::POSTS, format!("FROM posts p WHERE p.created_at >= {a} AND p.created_at < {b}")),
+            (
+                metric::VOTES,
+                format!(
+                    "FROM votes v JOIN posts p ON p.id = v.post_id WHERE v.created_at >= {a} AND v.created_at < {b}"
+                ),
+            ),
+            (
+                metric::COMMENTS,
+                format!(
+                    "FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.created_at >= {a} AND c.created_at < {b}"
+                ),
+            ),
+        ];
+        for step in FunnelStep::ALL.iter().skip(1) {
+            let statuses: Vec<&str> = step.statuses().iter().map(|s| s.as_str()).collect();
+            per_product.push((
+                step.metric(),
+                format!(
+                    "FROM posts p WHERE p.created_at >= {a} AND p.created_at < {b} AND EXISTS (SELECT 1 FROM \
+                     status_changes s WHERE s.post_id = p.id AND s.to_status IN ({}))",
+                    quoted(&statuses)
+                ),
+            ));
+        }
+        for (name, from_where) in per_product {
+            let rows = sqlx::query(AssertSqlSafe(format!(
+                "SELECT p.product_id AS product_id, COUNT(*) AS n {from_where} GROUP BY p.product_id"
+            )))
+            .fetch_all(&self.read)
+            .await?;
+            let mut site = 0;
+            for r in &rows {
+                let (product, n): (i64, i64) = (r.try_get("product_id")?, r.try_get("n")?);
+                counts.push((name, product, n));
+                site += n;
+            }
+            if site > 0 {
+                counts.push((name, 0, site));
+            }
+        }
+        let new_fans: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM users WHERE created_at >= {a} AND created_at < {b}"
+        )))
+        .fetch_one(&self.read)
+        .await?;
+        if new_fans > 0 {
+            counts.push((metric::NEW_FANS, 0, new_fans));
+        }
+
+        // Days to ship, counted on the day a post first shipped.
+        let shipped = sqlx::query(AssertSqlSafe(format!(
+            "SELECT p.product_id, p.created_at, s.created_at AS shipped_at FROM status_changes s \
+             JOIN posts p ON p.id = s.post_id WHERE s.to_status = 'shipped' AND s.created_at >= {a} \
+             AND s.created_at < {b} AND NOT EXISTS (SELECT 1 FROM status_changes e WHERE e.post_id = s.post_id \
+             AND e.to_status = 'shipped' AND (e.created_at < s.created_at OR (e.created_at = s.created_at AND e.id < s.id)))"
+        )))
+        .fetch_all(&self.read)
+        .await?;
+        let mut buckets: BTreeMap<(usize, i64), i64> = BTreeMap::new();
+        for row in &shipped {
+            let (product, posted, at): (i64, Millis, Millis) =
+                (row.try_get("product_id")?, row.try_get("created_at")?, row.try_get("shipped_at")?);
+            let bucket = ship_bucket((at - posted).max(0) / 86_400_000);
+            *buckets.entry((bucket, product)).or_default() += 1;
+            *buckets.entry((bucket, 0)).or_default() += 1;
+        }
+        counts.extend(buckets.into_iter().map(|((bucket, product), n)| (SHIP_BUCKETS[bucket].0, product, n)));
+
+        // Who was active that day, and in the 7 and 30 days up to it (the earlier days' fans
+        // are already in fan_days).
+        let active: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT user_id FROM votes WHERE created_at >= {a} AND created_at < {b} \
+             UNION SELECT author_id FROM posts WHERE created_at >= {a} AND created_at < {b} \
+             UNION SELECT author_id FROM comments WHERE created_at >= {a} AND created_at < {b}"
+        )))
+        .fetch_all(&self.read)
+        .await?;
+        let today: HashSet<i64> = active.iter().copied().collect();
+        for (name, from) in [(metric::WAU, w), (metric::MAU, m)] {
+            let earlier: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT DISTINCT user_id FROM fan_days WHERE day >= {from} AND day < {a}"
+            )))
+            .fetch_all(&self.read)
+            .await?;
+            let n = earlier.iter().filter(|u| !today.contains(u)).count() + today.len();
+            if n > 0 {
+                counts.push((name, 0, n as i64));
+            }
+        }
+        if !today.is_empty() {
+            counts.push((metric::DAU, 0, today.len() as i64));
+        }
+
+        let mut tx = self.write.begin().await?;
+        self.lock_rollups(&mut tx).await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM insight_days WHERE day = {a} AND metric IN ({})",
+            quoted(&day_metrics())
+        )))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM fan_days WHERE day = {a}"))).execute(&mut *tx).await?;
+        for chunk in counts.chunks(500) {
+            let sql = format!(
+                "INSERT INTO insight_days (metric, product_id, day, n) VALUES {}",
+                crate::value_rows(chunk.len(), 4)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (name, product, n) in chunk {
+                q = q.bind(*name).bind(*product).bind(a).bind(*n);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for chunk in active.chunks(1000) {
+            let sql =
+                format!("INSERT INTO fan_days (day, user_id) VALUES {}", crate::value_rows(chunk.len(), 2));
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for user in chunk {
+                q = q.bind(a).bind(*user);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Recomputes the week's lifecycle counts, its sign-up cohort's size, and every earlier
+    /// cohort's activity in it. `cohort_week_of` maps a sign-up time to its week's Monday (the
+    /// app knows the zone); cohorts more than [`metric::COHORT_WEEKS`] weeks back are skipped.
+    pub async fn roll_week(
+        &self,
+        week: RollWeek,
+        cohort_week_of: impl Fn(Millis) -> Millis,
+    ) -> StoreResult<()> {
+        let RollWeek { start: a, end: b, previous: p } = week;
+        let active = sqlx::query(AssertSqlSafe(format!(
+            "SELECT u.created_at, CASE WHEN EXISTS (SELECT 1 FROM fan_days l WHERE l.user_id = a.user_id \
+             AND l.day >= {p} AND l.day < {a}) THEN 1 ELSE 0 END AS was_active \
+             FROM (SELECT DISTINCT user_id FROM fan_days WHERE day >= {a} AND day < {b}) a \
+             JOIN users u ON u.id = a.user_id"
+        )))
+        .fetch_all(&self.read)
+        .await?;
+        let (mut new, mut returning, mut resurrected) = (0i64, 0i64, 0i64);
+        let mut cohorts: BTreeMap<Millis, i64> = Default::default();
+        for row in &active {
+            let (created, was_active): (Millis, i64) =
+                (row.try_get("created_at")?, row.try_get("was_active")?);
+            match canyu_core::insight::lifecycle(created >= a, was_active == 1) {
+                canyu_core::insight::Lifecycle::New => new += 1,
+                canyu_core::insight::Lifecycle::Returning => returning += 1,
+                canyu_core::insight::Lifecycle::Resurrected => resurrected += 1,
+            }
+            *cohorts.entry(cohort_week_of(created)).or_default() += 1;
+        }
+        let dormant: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT user_id FROM fan_days WHERE day >= {p} AND day < {a}) l \
+             WHERE NOT EXISTS (SELECT 1 FROM fan_days t WHERE t.user_id = l.user_id AND t.day >= {a} AND t.day < {b})"
+        )))
+        .fetch_one(&self.read)
+        .await?;
+        let cohort_size: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM users WHERE created_at >= {a} AND created_at < {b}"
+        )))
+        .fetch_one(&self.read)
+        .await?;
+        let mut rows: Vec<(String, Millis, i64)> = vec![
+            (metric::WEEK_NEW.into(), a, new),
+            (metric::WEEK_RETURNING.into(), a, returning),
+            (metric::WEEK_RESURRECTED.into(), a, resurrected),
+            (metric::WEEK_DORMANT.into(), a, dormant),
+            (metric::COHORT_SIZE.into(), a, cohort_size),
+        ];
+        // Which cohort weeks this week is "k weeks later" for: walk back week by week.
+        let mut cohort = a;
+        let mut replaced = vec![
+            (metric::WEEK_NEW.to_string(), a),
+            (metric::WEEK_RETURNING.to_string(), a),
+            (metric::WEEK_RESURRECTED.to_string(), a),
+            (metric::WEEK_DORMANT.to_string(), a),
+            (metric::COHORT_SIZE.to_string(), a),
+        ];
+        for k in 0..=metric::COHORT_WEEKS {
+            let name = format!("{}{k}", metric::COHORT_WEEK_PREFIX);
+            replaced.push((name.clone(), cohort));
+            rows.push((name, cohort, cohorts.get(&cohort).copied().unwrap_or(0)));
+            cohort = cohort_week_of(cohort - 3 * 86_400_000);
+        }
+        let mut tx = self.write.begin().await?;
+        self.lock_rollups(&mut tx).await?;
+        for (name, day) in &replaced {
+            sqlx::query("DELETE FROM insight_days WHERE metric = $1 AND product_id = 0 AND day = $2")
+                .bind(name)
+                .bind(*day)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (name, day, n) in rows.into_iter().filter(|r| r.2 > 0) {
+            sqlx::query("INSERT INTO insight_days (metric, product_id, day, n) VALUES ($1, 0, $2, $3)")
+                .bind(name)
+                .bind(day)
+                .bind(n)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces the snapshot of who the fans are: accounts by level, by each self-declared
+    /// field, and by gender × age band. Staff accounts are not fans and are left out.
+    pub async fn roll_snapshot(&self) -> StoreResult<()> {
+        let levels = LEVELS
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let upper =
+                    LEVELS.get(i + 1).map(|n| format!(" AND points < {}", n.min_points)).unwrap_or_default();
+                format!("COALESCE(SUM(CASE WHEN points >= {}{upper} THEN 1 ELSE 0 END), 0)", l.min_points)
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let fans = "FROM users WHERE role = 'fan'";
+        let by_level =
+            sqlx::query(AssertSqlSafe(format!("SELECT {levels} {fans}"))).fetch_one(&self.read).await?;
+        let mut rows: Vec<(String, String, i64)> = Vec::new();
+        for (i, level) in LEVELS.iter().enumerate() {
+            rows.push(("level".into(), level.number.to_string(), by_level.try_get::<i64, _>(i)?));
+        }
+        for field in ["gender", "age_band", "city_tier"] {
+            let counts = sqlx::query(AssertSqlSafe(format!(
+                "SELECT COALESCE({field}, '') AS value, COUNT(*) AS n {fans} GROUP BY COALESCE({field}, '')"
+            )))
+            .fetch_all(&self.read)
+            .await?;
+            for r in &counts {
+                rows.push((field.into(), r.try_get("value")?, r.try_get("n")?));
+            }
+        }
+        let cross = sqlx::query(AssertSqlSafe(format!(
+            "SELECT gender, age_band, COUNT(*) AS n {fans} AND gender IS NOT NULL AND age_band IS NOT NULL \
+             GROUP BY gender, age_band"
+        )))
+        .fetch_all(&self.read)
+        .await?;
+        for r in &cross {
+            let (g, a): (String, String) = (r.try_get("gender")?, r.try_get("age_band")?);
+            rows.push(("gender_age".into(), format!("{g}/{a}"), r.try_get("n")?));
+        }
+        let mut tx = self.write.begin().await?;
+        self.lock_rollups(&mut tx).await?;
+        sqlx::query("DELETE FROM insight_snapshot").execute(&mut *tx).await?;
+        for (dimension, value, n) in rows {
+            sqlx::query("INSERT INTO insight_snapshot (dimension, value, n) VALUES ($1, $2, $3)")
+                .bind(dimension)
+                .bind(value)
+                .bind(n)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The counts of `metrics` for `product_id` (0: the whole site) on days in `[from, to)`.
+    pub async fn insight_counts(
+        &self,
+        metrics: &[&str],
+        product_id: i64,
+        from: Millis,
+        to: Millis,
+    ) -> StoreResult<Vec<InsightCount>> {
+        if metrics.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT metric, day, n FROM insight_days WHERE metric IN ({}) AND product_id = $1 AND day >= $2 \
+             AND day < $3 ORDER BY metric, day",
+            crate::placeholders(4, metrics.len())
+        )));
+        let mut q = rows.bind(product_id).bind(from).bind(to);
+        for m in metrics {
+            q = q.bind(*m);
+        }
+        q.fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(InsightCount { metric: r.try_get("metric")?, day: r.try_get("day")?, n: r.try_get("n")? })
+            })
+            .collect()
+    }
+
+    pub async fn insight_snapshot(&self) -> StoreResult<Vec<SnapshotCount>> {
+        sqlx::query("SELECT dimension, value, n FROM insight_snapshot ORDER BY dimension, value")
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(SnapshotCount {
+                    dimension: r.try_get("dimension")?,
+                    value: r.try_get("value")?,
+                    n: r.try_get("n")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Publication times of the posts published releases shipped in `[from, to)`, one per
+    /// credited post and release (for features per month), for one product or all.
+    pub async fn credited_features(
+        &self,
+        product_id: Option<i64>,
+        from: Millis,
+        to: Millis,
+    ) -> StoreResult<Vec<(i64, Millis)>> {
+        let rows = sqlx::query(
+            "SELECT r.product_id, r.published_at FROM releases r JOIN release_posts rp ON rp.release_id = r.id \
+             WHERE r.status = 'published' AND r.published_at >= $1 AND r.published_at < $2 \
+             AND ($3 = 0 OR r.product_id = $3)",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(product_id.unwrap_or(0))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("product_id")?, r.try_get("published_at")?))).collect()
+    }
+
+    /// The fans whose posts published releases in `[from, to)` shipped most.
+    pub async fn most_credited(
+        &self,
+        product_id: Option<i64>,
+        from: Millis,
+        to: Millis,
+        limit: i64,
+    ) -> StoreResult<Vec<CreditedFan>> {
+        let rows = sqlx::query(
+            "SELECT u.handle, COUNT(DISTINCT p.id) AS features FROM releases r \
+             JOIN release_posts rp ON rp.release_id = r.id JOIN posts p ON p.id = rp.post_id \
+             JOIN users u ON u.id = p.author_id \
+             WHERE r.status = 'published' AND r.published_at >= $1 AND r.published_at < $2 \
+             AND ($3 = 0 OR r.product_id = $3) AND u.role = 'fan' \
+             GROUP BY u.id, u.handle ORDER BY features DESC, u.handle LIMIT $4",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(product_id.unwrap_or(0))
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(CreditedFan { handle: r.try_get("handle")?, features: r.try_get("features")? }))
+            .collect()
+    }
+
+    /// A campaign's orders that the anti-scalper checks flagged when they were placed.
+    pub async fn launch_flagged_count(&self, campaign_id: i64) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM launch_orders WHERE campaign_id = $1 AND flags <> ''")
+            .bind(campaign_id)
+            .fetch_one(&self.read)
+            .await?)
+    }
+
+    /// The `k`th order (1-based) of the campaign placed at or after `from`.
+    pub async fn nth_launch_order_from(
+        &self,
+        campaign_id: i64,
+        from: Millis,
+        k: i64,
+    ) -> StoreResult<Option<Millis>> {
+        Ok(sqlx::query_scalar(
+            "SELECT created_at FROM launch_orders WHERE campaign_id = $1 AND created_at >= $2 \
+             ORDER BY created_at, order_id LIMIT 1 OFFSET $3",
+        )
+        .bind(campaign_id)
+        .bind(from)
+        .bind((k - 1).max(0))
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    /// Days whose posts changed status since `since`: the funnel counts of those days moved.
+    pub async fn days_with_status_changes(&self, since: Millis) -> StoreResult<Vec<Millis>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT p.created_at FROM status_changes s JOIN posts p ON p.id = s.post_id \
+             WHERE s.created_at >= $1 LIMIT 10000",
+        )
+        .bind(since)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Every hour (since the epoch, UTC) in which something the rollups count happened: an
+    /// account, a post, a vote, a comment or a status change. A rebuild recomputes only the
+    /// days these fall on (and the windows after them), not every day since the first one.
+    pub async fn activity_hours(&self) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT created_at / 3600000 AS h FROM users UNION SELECT created_at / 3600000 FROM posts \
+             UNION SELECT created_at / 3600000 FROM votes UNION SELECT created_at / 3600000 FROM comments \
+             UNION SELECT created_at / 3600000 FROM status_changes ORDER BY 1",
+        )
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Forgets every rollup (before a full rebuild, e.g. after the site's zone changed).
+    pub async fn clear_rollups(&self) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        self.lock_rollups(&mut tx).await?;
+        sqlx::query("DELETE FROM insight_days").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM fan_days").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The self-declared fields of an account.
+    pub async fn profile(&self, user_id: i64) -> StoreResult<canyu_core::profile::Profile> {
+        use canyu_core::profile::{AgeBand, CityTier, Gender, Profile};
+        let row = sqlx::query("SELECT gender, age_band, city_tier FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.read)
+            .await?;
+        let Some(row) = row else { return Ok(Profile::default()) };
+        let field =
+            |name: &str| -> StoreResult<Option<String>> { Ok(row.try_get::<Option<String>, _>(name)?) };
+        Ok(Profile {
+            gender: field("gender")?.as_deref().and_then(Gender::parse),
+            age_band: field("age_band")?.as_deref().and_then(AgeBand::parse),
+            city_tier: field("city_tier")?.as_deref().and_then(CityTier::parse),
+        })
+    }
+
+    pub async fn set_profile(&self, user_id: i64, profile: canyu_core::profile::Profile) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET gender = $1, age_band = $2, city_tier = $3 WHERE id = $4")
+            .bind(profile.gender.map(|g| g.as_str()))
+            .bind(profile.age_band.map(|a| a.as_str()))
+            .bind(profile.city_tier.map(|c| c.as_str()))
+            .bind(user_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,223 @@
+//! Insights over HTTP on both backends: every number of a hand-made fixture, with its posts,
+//! votes and comments seconds either side of China's midnight (one UTC day, two China days),
+//! the co-creation funnel and days to ship, the k-anonymity floor in JSON and CSV, rollups
+//! that come out the same however often and on however many nodes they run, and staff only.
+#![allow(clippy::unwrap_used)] // a test that unwraps fails with the error as its message
+
+mod common;
+
+use canyu_core::time::{Zone, parse_rfc3339};
+use common::{TestApp, backends, error_code};
+use serde_json::{Value, json};
+use std::sync::atomic::Ordering;
+
+/// Makes the server's clock read `at` (China time, RFC 3339) from now on.
+fn clock_at(app: &TestApp, at: &str) {
+    let target = parse_rfc3339(at).unwrap();
+    app.clock_offset.store(target - canyu_app::now_millis(), Ordering::Relaxed);
+}
+
+fn clock_now(app: &TestApp) {
+    app.clock_offset.store(0, Ordering::Relaxed);
+}
+
+async fn rebuild(app: &TestApp) {
+    canyu_app::insights::rollup::rebuild(&app.state, |_, _| {}).await.unwrap();
+}
+
+/// `table`'s rows of the panel, each as its values.
+fn rows<'a>(panel: &'a Value, table: &str) -> &'a Vec<Value> {
+    let t = panel["tables"].as_array().unwrap().iter().find(|t| t["key"] == table);
+    t.unwrap_or_else(|| panic!("no table {table} in {panel}"))["rows"].as_array().unwrap()
+}
+
+fn row<'a>(panel: &'a Value, table: &str, head: &str) -> &'a Vec<Value> {
+    rows(panel, table)
+        .iter()
+        .find(|r| r[0] == head)
+        .unwrap_or_else(|| panic!("no row {head} in {table}: {panel}"))
+        .as_array()
+        .unwrap()
+}
+
+async fn set_status(app: &TestApp, staff: &str, post: i64, status: &str) {
+    let (s, r) =
+        app.post(&format!("/api/v1/posts/{post}/status"), Some(staff), json!({"status": status})).await;
+    assert_eq!(s, 200, "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn panels_count_the_fixture_by_china_days_and_hide_small_groups() {
+    for backend in backends() {
+        let app = common::spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        // Twelve fans: ten say female and 25-34, two male; one says nothing.
+        let mut fans = Vec::new();
+        for i in 0..13 {
+            let token = app.register(&format!("fan_{i:02}")).await;
+            let body = match i {
+                0..10 => json!({"gender": "female", "age_band": "25_34", "city_tier": "new_tier1"}),
+                10 | 11 => json!({"gender": "male", "age_band": "18_24"}),
+                _ => json!({}),
+            };
+            let (s, r) =
+                app.call(reqwest::Method::PUT, "/api/v1/me/demographics", Some(&token), Some(body)).await;
+            assert_eq!(s, 200, "{r}");
+            fans.push(token);
+        }
+        let (s, r) = app.get("/api/v1/me/demographics", Some(&fans[10])).await;
+        assert_eq!((s, r["gender"].as_str(), r["city_tier"].as_str()), (200, Some("male"), None), "{r}");
+        let (s, r) = app
+            .call(
+                reqwest::Method::PUT,
+                "/api/v1/me/demographics",
+                Some(&fans[0]),
+                Some(json!({"gender": "woman"})),
+            )
+            .await;
+        assert_eq!((s, error_code(&r)), (422, "invalid_profile"), "{r}");
+
+        // 2026-11-10 23:59:58 and 2026-11-11 00:00:02 in China: the same UTC day (15:59 and
+        // 16:00 UTC), two China days.
+        clock_at(&app, "2026-11-10T23:59:58+08:00");
+        let late = app.create_post(&fans[0], "续航焦虑", "希望电量显示更准确").await;
+        clock_at(&app, "2026-11-11T00:00:02+08:00");
+        let early = app.create_post(&fans[1], "后排出风口", "后排希望有独立空调").await;
+        let (s, r) =
+            app.call(reqwest::Method::PUT, &format!("/api/v1/posts/{late}/vote"), Some(&fans[2]), None).await;
+        assert!(s == 200 || s == 204, "{s} {r}");
+        let (s, r) = app
+            .post(&format!("/api/v1/posts/{early}/comments"), Some(&fans[0]), json!({"body": "同意"}))
+            .await;
+        assert_eq!(s, 201, "{r}");
+        // The late post goes all the way within the next day; the early one is acknowledged.
+        clock_at(&app, "2026-11-11T10:00:00+08:00");
+        set_status(&app, &staff, late, "acknowledged").await;
+        set_status(&app, &staff, late, "planned").await;
+        set_status(&app, &staff, late, "shipped").await;
+        set_status(&app, &staff, early, "acknowledged").await;
+        clock_now(&app);
+        rebuild(&app).await;
+
+        let q = "from=2026-11-10&to=2026-11-11";
+        let (s, board) = app.get(&format!("/api/v1/insights/board?{q}"), Some(&staff)).await;
+        assert_eq!(s, 200, "{board}");
+        assert_eq!((board["from"].as_str(), board["to"].as_str()), (Some("2026-11-10"), Some("2026-11-11")));
+        assert_eq!(board["time_zone"], "Asia/Shanghai");
+        // day, posts, votes, comments, new fans, active fans
+        assert_eq!(
+            row(&board, "activity", "2026-11-10")[1..],
+            [json!(1), json!(0), json!(0), json!(0), json!(1)]
+        );
+        assert_eq!(
+            row(&board, "activity", "2026-11-11")[1..],
+            [json!(1), json!(1), json!(1), json!(0), json!(3)]
+        );
+        let (_, weekly) =
+            app.get(&format!("/api/v1/insights/board?{q}&granularity=week"), Some(&staff)).await;
+        // Monday 2026-11-09's week, clipped to the range: four distinct fans were active.
+        assert_eq!(rows(&weekly, "activity").len(), 1, "{weekly}");
+        assert_eq!(row(&weekly, "activity", "2026-11-10")[1..4], [json!(2), json!(1), json!(1)]);
+
+        let (s, co) = app.get(&format!("/api/v1/insights/co-creation?{q}"), Some(&staff)).await;
+        assert_eq!(s, 200, "{co}");
+        let funnel: Vec<Value> = rows(&co, "funnel").iter().map(|r| r[1].clone()).collect();
+        assert_eq!(funnel, [json!(2), json!(2), json!(1), json!(1)], "{co}");
+        let planned = &rows(&co, "funnel")[2];
+        assert_eq!((planned[2].as_f64(), planned[3].as_f64()), (Some(0.5), Some(0.5)), "{planned:?}");
+        // Shipped 10 hours after it was posted: the 0-7 days bucket, on the day it shipped.
+        assert_eq!(rows(&co, "days_to_ship")[0][1], 1, "{co}");
+        let on_day_one: Vec<Value> = rows(&co, "funnel_over_time").iter().map(|r| r[4].clone()).collect();
+        assert_eq!(on_day_one, [json!(1), json!(0)], "funnel by day posted: {co}");
+        // The early post alone: filtered to one day.
+        let (_, second_day) =
+            app.get("/api/v1/insights/co-creation?from=2026-11-11&to=2026-11-11", Some(&staff)).await;
+        let funnel: Vec<Value> = rows(&second_day, "funnel").iter().map(|r| r[1].clone()).collect();
+        assert_eq!(funnel, [json!(1), json!(1), json!(0), json!(0)], "{second_day}");
+
+        let (s, users) = app.get("/api/v1/insights/users", Some(&staff)).await;
+        assert_eq!(s, 200, "{users}");
+        let gender = rows(&users, "gender");
+        assert_eq!(gender[0][1], 10, "female: {users}");
+        assert_eq!(gender[1][1], "<10", "male: {users}");
+        assert_eq!(gender[1][2], "<10", "a share would give the hidden count away");
+        assert_eq!(gender[3][1], "<10", "not said");
+        assert_eq!(rows(&users, "gender_age")[2][1], 10, "female 25-34");
+        let res = app
+            .client
+            .get(app.url("/api/v1/insights/users?format=csv&table=gender"))
+            .bearer_auth(&staff)
+            .header("accept-language", "zh-CN")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let csv = res.text().await.unwrap();
+        let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines[0], "自填,粉丝,占填写者", "{csv}");
+        assert_eq!(lines[1], "女,10,0.8333", "{csv}");
+        assert_eq!(lines[2], "男,<10,<10", "{csv}");
+        assert!(!csv.contains(",2,"), "the hidden count leaked: {csv}");
+
+        // The same numbers however often, and on however many nodes, the rollup runs.
+        let other = app.another_node().await;
+        let (a, b) = tokio::join!(
+            canyu_app::insights::rollup::roll(&app.state),
+            canyu_app::insights::rollup::roll(&other.state)
+        );
+        a.unwrap();
+        b.unwrap();
+        let (_, again) = app.get(&format!("/api/v1/insights/board?{q}"), Some(&staff)).await;
+        assert_eq!(again["tables"], board["tables"]);
+    }
+}
+
+#[tokio::test]
+async fn rollups_follow_new_activity_and_refuse_bad_filters() {
+    for backend in backends() {
+        let app = common::spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let fan = app.register("fan_today").await;
+        canyu_app::insights::rollup::roll(&app.state).await.unwrap();
+        let today = Zone::china().date(canyu_app::now_millis());
+        let q = format!("from={today}&to={today}");
+        let (_, before) = app.get(&format!("/api/v1/insights/board?{q}"), Some(&staff)).await;
+        assert_eq!(row(&before, "activity", &today)[1], 0, "{before}");
+        let post = app.create_post(&fan, "今天的想法", "今天写的").await;
+        let (s, _) =
+            app.call(reqwest::Method::PUT, &format!("/api/v1/posts/{post}/vote"), Some(&staff), None).await;
+        assert!(s == 200 || s == 204);
+        canyu_app::insights::rollup::roll(&app.state).await.unwrap();
+        let (_, after) = app.get(&format!("/api/v1/insights/board?{q}"), Some(&staff)).await;
+        assert_eq!(row(&after, "activity", &today)[1..3], [json!(1), json!(1)], "{after}");
+
+        // Staff only, and bad filters are refused with their codes.
+        let (s, r) = app.get("/api/v1/insights/board", Some(&fan)).await;
+        assert_eq!((s, error_code(&r)), (403, "forbidden"), "{r}");
+        let (s, _) = app.get("/api/v1/insights/board", None).await;
+        assert_eq!(s, 401);
+        for (path, status, code) in [
+            ("/api/v1/insights/sales", 404, "not_found"),
+            ("/api/v1/insights/board?from=2026-12-08&to=2026-12-01", 400, "invalid_insight_range"),
+            ("/api/v1/insights/board?from=2024-01-01&to=2026-12-01", 400, "invalid_insight_range"),
+            ("/api/v1/insights/board?from=2026-02-30", 400, "invalid_insight_range"),
+            ("/api/v1/insights/board?granularity=hour", 400, "invalid_granularity"),
+            ("/api/v1/insights/board?product=no-such-car", 422, "unknown_product"),
+            ("/api/v1/insights/board?format=xlsx", 400, "invalid_query"),
+            ("/api/v1/insights/board?format=csv&table=nope", 400, "invalid_query"),
+            ("/api/v1/insights/launch?campaign=abc", 400, "invalid_query"),
+            ("/api/v1/insights/launch?campaign=999999", 404, "campaign_not_found"),
+        ] {
+            let (s, r) = app.get(path, Some(&staff)).await;
+            assert_eq!((s, error_code(&r)), (status, code), "{path}: {r}");
+        }
+        // The pages and their CSV alike.
+        for path in ["/insights", "/insights/users", "/insights/board/csv"] {
+            let res = app.client.get(app.url(path)).bearer_auth(&fan).send().await.unwrap();
+            assert_eq!(res.status(), 403, "{path}");
+        }
+        let res = app.client.get(app.url("/insights/launch")).bearer_auth(&staff).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+    }
+}
