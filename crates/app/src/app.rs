@@ -157,6 +157,9 @@ pub struct AppParts {
     pub(crate) media: canyu_media::MediaStore,
     /// Turns to receive and decode uploads (see `media::UPLOADS_AT_ONCE`).
     pub(crate) uploads: Arc<crate::media::UploadGates>,
+    /// When each campaign reached each order milestone, once it has: an order never moves in
+    /// time, so the insights' launch panel looks each up once per process.
+    pub(crate) milestones: moka::sync::Cache<(i64, i64), canyu_core::Millis>,
 }
 
 /// Rows read once and kept in memory by id, for the order path: at a drop every request
@@ -410,6 +413,7 @@ impl App {
             wave_changes: Arc::default(),
             media: canyu_media::MediaStore::memory(),
             uploads: Arc::default(),
+            milestones: moka::sync::Cache::new(10_000),
             stock: EmbeddedEngine::start(store.clone()),
             store,
             search,

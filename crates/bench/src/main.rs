@@ -4,6 +4,7 @@
 //! Usage: canyu-bench search --data-dir D --index-dir I [--database-url U] --corpus F
 //! Prints one `key=value` line per measurement (bench/board.sh collects them).
 
+mod insights;
 mod referrals;
 mod sse;
 
@@ -90,12 +91,16 @@ async fn main() -> BenchResult<()> {
     if args.get(1).map(String::as_str) == Some("referrals") {
         return referrals::run(&args).await;
     }
+    if args.get(1).map(String::as_str) == Some("insights") {
+        return insights::run(&args).await;
+    }
     if args.get(1).map(String::as_str) != Some("search") {
         eprintln!("usage: canyu-bench search --data-dir D --index-dir I [--database-url U] --corpus F");
         eprintln!(
             "       canyu-bench sse --addr HOST:PORT --path /api/v1/campaigns/ID/live [--clients N] [--seconds S]"
         );
         eprintln!("       canyu-bench referrals --database-url U [--referrers R] [--per-referrer K]");
+        eprintln!("       canyu-bench insights --database-url U [--scale S]");
         std::process::exit(2);
     }
     let data_dir = PathBuf::from(arg(&args, "--data-dir").ok_or("--data-dir")?);

@@ -489,17 +489,25 @@ async fn opened(app: &App, c: &Campaign) -> AppResult<(Millis, Vec<canyu_store::
 }
 
 /// When the campaign's `n`th order was placed: the minute it fell in is found from the
-/// per-minute tally, so the database skips at most one minute's orders instead of `n`.
+/// per-minute tally, so the database skips at most one minute's orders instead of `n`; once
+/// found it is remembered (`App::milestones`).
 async fn nth_order_at(
     app: &App,
     campaign_id: i64,
     minutes: &[(Millis, i64)],
     n: i64,
 ) -> AppResult<Option<Millis>> {
+    if let Some(at) = app.milestones.get(&(campaign_id, n)) {
+        return Ok(Some(at));
+    }
     let mut before = 0;
     for &(minute, count) in minutes {
         if before + count >= n {
-            return Ok(app.store.nth_launch_order_from(campaign_id, minute, n - before).await?);
+            let at = app.store.nth_launch_order_from(campaign_id, minute, n - before).await?;
+            if let Some(at) = at {
+                app.milestones.insert((campaign_id, n), at);
+            }
+            return Ok(at);
         }
         before += count;
     }
