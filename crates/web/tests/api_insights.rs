@@ -205,7 +205,7 @@ async fn rollups_follow_new_activity_and_refuse_bad_filters() {
             ("/api/v1/insights/board?granularity=hour", 400, "invalid_granularity"),
             ("/api/v1/insights/board?product=no-such-car", 422, "unknown_product"),
             ("/api/v1/insights/board?format=xlsx", 400, "invalid_query"),
-            ("/api/v1/insights/board?format=csv&table=nope", 400, "invalid_query"),
+            ("/api/v1/insights/board?format=csv&table=nope", 404, "not_found"),
             ("/api/v1/insights/launch?campaign=abc", 400, "invalid_query"),
             ("/api/v1/insights/launch?campaign=999999", 404, "campaign_not_found"),
         ] {

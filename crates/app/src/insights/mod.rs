@@ -528,13 +528,12 @@ async fn launch(
     out: &mut InsightPanel,
 ) -> AppResult<()> {
     let zone = &app.config.time_zone;
-    let list = match &q.product {
-        Some(p) => app.store.product_campaigns(p.id, 100).await?,
-        None => app.store.campaigns(100).await?,
-    };
-    let campaign = match campaign_id {
-        Some(id) => Some(app.store.campaign(id).await?.ok_or(AppError::new(ErrorCode::CampaignNotFound))?),
-        None => list.first().cloned(),
+    let campaign = match (campaign_id, &q.product) {
+        (Some(id), _) => {
+            Some(app.store.campaign(id).await?.ok_or(AppError::new(ErrorCode::CampaignNotFound))?)
+        }
+        (None, Some(p)) => app.store.product_campaigns(p.id, 1).await?.into_iter().next(),
+        (None, None) => app.store.campaigns(1).await?.into_iter().next(),
     };
     let Some(campaign) = campaign else {
         out.notes.push(locale.pick("还没有发布活动。", "No launch campaign yet.").into());

@@ -109,17 +109,32 @@ pub struct InsightQuery {
     /// A product's slug: only its posts, votes, comments and campaigns.
     pub product: Option<String>,
     /// First day, `YYYY-MM-DD` in the site's zone (default: 29 days before `to`).
+    #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
     /// Last day, included (default: today). At most 400 days after `from`.
+    #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
     /// `day` (default), `week` or `month`.
+    #[param(value_type = Option<InsightGranularity>)]
     pub granularity: Option<String>,
     /// The launch panel's campaign (default: the newest, of `product` if given).
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub campaign: Option<String>,
     /// `json` (default) or `csv`.
+    #[param(value_type = Option<InsightFormat>)]
     pub format: Option<String>,
-    /// With `format=csv`: which table (its `key`; default the panel's first).
+    /// With `format=csv`: which table (its `key`; default the panel's first). A key the panel
+    /// does not have: 404.
     pub table: Option<String>,
+}
+
+/// What a panel is answered as.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum InsightFormat {
+    Json,
+    Csv,
 }
 
 #[derive(Deserialize)]
@@ -136,7 +151,7 @@ pub struct PanelPath {
         (status = 400, description = "A query parameter is invalid; `code` says which", body = ErrorBody),
         (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody),
         (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 404, description = "No such panel or campaign", body = ErrorBody),
+        (status = 404, description = "No such panel, campaign or table", body = ErrorBody),
         (status = 422, description = "Invalid input; `code` says which rule", body = ErrorBody)))]
 pub async fn panel(
     State(state): State<AppState>,
@@ -180,7 +195,7 @@ pub(crate) fn filter_of(q: &InsightQuery) -> WebResult<Filter> {
 pub(crate) fn csv_response(panel: &insights::InsightPanel, table: Option<&str>) -> WebResult<Response> {
     let chosen = match table.map(str::trim) {
         None | Some("") => panel.tables.first(),
-        Some(key) => Some(panel.tables.iter().find(|t| t.key == key).ok_or(ErrorCode::InvalidQuery)?),
+        Some(key) => Some(panel.tables.iter().find(|t| t.key == key).ok_or(ErrorCode::NotFound)?),
     };
     let (key, body) = match chosen {
         Some(t) => (t.key, t.csv()),

@@ -264,7 +264,7 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
     info(title = "canyu API", description = "The fan co-creation board: products, posts, votes, comments, the status workflow, similar posts and merging, notifications, points, releases and the beta programme. Errors are `{\"error\": {\"code\", \"message\"}}` with the message in the request's language (Accept-Language: zh-CN or en)."),
     modifiers(&BearerAuth),
     // Enums only query parameters use: utoipa collects the schemas of bodies, not of parameters.
-    components(schemas(views::Board, views::PostSort, views::MembershipStatus, views::SearchMatch, events::EventKind, devices::OwnedVia, referrals::ReferralState, referrals::ReferralRejection, referrals::ReferralStatusAll, insights::InsightPanelName, insights::InsightGranularity, insights::InsightChart)),
+    components(schemas(views::Board, views::PostSort, views::MembershipStatus, views::SearchMatch, events::EventKind, devices::OwnedVia, referrals::ReferralState, referrals::ReferralRejection, referrals::ReferralStatusAll, insights::InsightPanelName, insights::InsightGranularity, insights::InsightChart, insights::InsightFormat)),
     tags(
         (name = "auth", description = "Accounts, sessions and API tokens"),
         (name = "catalog", description = "Ecosystem categories and products"),
