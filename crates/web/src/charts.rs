@@ -122,12 +122,7 @@ pub fn insight_chart(table: &canyu_app::insights::Table) -> Option<InsightChart>
         Chart::Line => {
             let mut chart = LineChart::new_with_theme(series, labels, THEME_LIGHT);
             style_base(&mut chart.base, colors);
-            if let Some(y) = chart.y_axis_configs.first_mut() {
-                y.font.size = 13.0;
-                y.min = Some(0.0);
-                y.max = Some(whole_axis_max(peak.ceil() as i64, AXIS_STEPS) as f32);
-                y.split_number = AXIS_STEPS as usize;
-            }
+            count_axis(&mut chart.y_axis_configs, peak);
             chart.svg()
         }
         _ => {
@@ -141,12 +136,7 @@ pub fn insight_chart(table: &canyu_app::insights::Table) -> Option<InsightChart>
                 chart.base.x_axis.height = 64.0;
                 chart.base.height += 40.0;
             }
-            if let Some(y) = chart.y_axis_configs.first_mut() {
-                y.font.size = 13.0;
-                y.min = Some(0.0);
-                y.max = Some(whole_axis_max(peak.ceil() as i64, AXIS_STEPS) as f32);
-                y.split_number = AXIS_STEPS as usize;
-            }
+            count_axis(&mut chart.y_axis_configs, peak);
             chart.svg()
         }
     };
@@ -156,6 +146,16 @@ pub fn insight_chart(table: &canyu_app::insights::Table) -> Option<InsightChart>
             tracing::warn!(error = %e, table = table.key, "insight chart failed to render");
             None
         }
+    }
+}
+
+/// A count axis from 0 in whole steps up past `peak`.
+fn count_axis(axes: &mut [charts_rs::YAxisConfig], peak: f32) {
+    if let Some(y) = axes.first_mut() {
+        y.font.size = 13.0;
+        y.min = Some(0.0);
+        y.max = Some(whole_axis_max(peak.ceil() as i64, AXIS_STEPS) as f32);
+        y.split_number = AXIS_STEPS as usize;
     }
 }
 
@@ -297,6 +297,27 @@ mod tests {
         assert!(!svg.contains("12:00"), "UTC leaked: {svg}");
         // The y axis reaches past the busiest minute (1,200) in whole steps of 500.
         assert!(svg.contains("\n2.5k\n") && svg.contains("\n500\n"), "{svg}");
+    }
+
+    #[test]
+    fn insight_charts_inline_under_the_csp_with_hover_values_and_a_legend() {
+        use canyu_app::insights::{Chart, Table, Value};
+        let mut t = Table::new("activity", "发帖与投票", Chart::Line)
+            .column("day", "日期")
+            .column("posts", "发帖")
+            .column("votes", "投票")
+            .column("share", "占比");
+        t.push(vec![Value::Text("2026-12-06".into()), Value::Int(3), Value::Int(12), Value::Share(0.5)]);
+        t.push(vec![Value::Text("2026-12-07".into()), Value::Int(5), Value::Few, Value::Share(0.25)]);
+        let chart = insight_chart(&t).expect("a chart");
+        assert!(chart.svg.starts_with("<svg class=\"insight-chart\" role=\"img\" aria-label=\"发帖与投票\" viewBox=\"0 0 "));
+        assert!(!chart.svg.contains("<style"), "the CSP forbids inline style elements");
+        assert!(chart.svg.contains("<title>"), "points carry hover values");
+        assert!(chart.svg.contains("12-07") && !chart.svg.contains("2026-12-07"), "short day labels");
+        // Counts are plotted; the share column is not.
+        let names: Vec<&str> = chart.legend.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(names, ["发帖", "投票"]);
+        assert!(insight_chart(&Table::new("empty", "空", Chart::Bar).column("a", "A")).is_none());
     }
 
     #[test]
