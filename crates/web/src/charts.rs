@@ -310,7 +310,9 @@ mod tests {
         t.push(vec![Value::Text("2026-12-06".into()), Value::Int(3), Value::Int(12), Value::Share(0.5)]);
         t.push(vec![Value::Text("2026-12-07".into()), Value::Int(5), Value::Few, Value::Share(0.25)]);
         let chart = insight_chart(&t).expect("a chart");
-        assert!(chart.svg.starts_with("<svg class=\"insight-chart\" role=\"img\" aria-label=\"发帖与投票\" viewBox=\"0 0 "));
+        assert!(chart.svg.starts_with(
+            "<svg class=\"insight-chart\" role=\"img\" aria-label=\"发帖与投票\" viewBox=\"0 0 "
+        ));
         assert!(!chart.svg.contains("<style"), "the CSP forbids inline style elements");
         assert!(chart.svg.contains("<title>"), "points carry hover values");
         assert!(chart.svg.contains("12-07") && !chart.svg.contains("2026-12-07"), "short day labels");
