@@ -77,3 +77,41 @@ test("staff read the insights on a phone and a desktop, filter and download a CS
     await browser.close();
   }
 });
+
+test("staff ask the feedback a question on a phone and follow a quote to its post", { timeout: 120_000 }, async () => {
+  assert.ok(BASE, "CANYU_DEMO_URL is set by run.sh");
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext({ viewport: PHONE, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+    await signIn(context, BASE, ...STAFF);
+    const page = await context.newPage();
+    await page.goto(`${BASE}/insights`);
+    await Promise.all([page.waitForURL(/\/insights\/ask/), page.click("[data-testid=insight-tabs] a[data-panel=ask]")]);
+    await page.fill("[data-testid=ask-q]", "续航有什么抱怨？");
+    await Promise.all([page.waitForURL(/q=/), page.click("[data-testid=ask-submit]")]);
+    const summary = (await page.textContent("[data-testid=ask-summary]")).trim();
+    assert.match(summary, /含「续航」的反馈共 \d+ 条/, summary);
+    const themes = page.locator("[data-testid=ask-theme]");
+    assert.ok((await themes.count()) >= 1, "at least one theme");
+    // Each theme: a count, a trend with its numbers for screen readers, and quotes.
+    const first = themes.nth(0);
+    assert.ok(Number((await first.locator("[data-testid=theme-posts]").textContent()).trim()) > 0);
+    const trend = await first.locator("[data-testid=theme-trend] svg").getAttribute("aria-label");
+    assert.match(trend, /近 12 周每周帖子数/);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false);
+    const quote = first.locator(".quotes a >> nth=0");
+    const title = (await quote.textContent()).trim();
+    await Promise.all([page.waitForURL(/\/posts\/\d+/), quote.click()]);
+    assert.ok((await page.textContent("h1")).includes(title.slice(0, 5)), `the quoted post ${title}`);
+
+    // A question of nothing but question words is refused, in Chinese, on the same page.
+    await page.goto(`${BASE}/insights/ask?q=${encodeURIComponent("什么")}`);
+    assert.match(await page.textContent("[data-testid=ask-error]"), /请写下要问的内容/);
+    // The digests tab opens (the demo's first digest is made two minutes after start).
+    await Promise.all([page.waitForURL(/\/insights\/digests/), page.click("[data-testid=insight-tabs] a[data-panel=digests]")]);
+    assert.ok(await page.isVisible("text=反馈周报"));
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});

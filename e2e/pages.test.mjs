@@ -128,6 +128,8 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     "/insights/board",
     "/insights/launch",
     "/insights/users",
+    `/insights/ask?q=${encodeURIComponent("续航有什么抱怨？")}`,
+    "/insights/digests",
   ];
 
   const browser = await launchBrowser();

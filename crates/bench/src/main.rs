@@ -4,6 +4,7 @@
 //! Usage: canyu-bench search --data-dir D --index-dir I [--database-url U] --corpus F
 //! Prints one `key=value` line per measurement (bench/board.sh collects them).
 
+mod ask;
 mod insights;
 mod referrals;
 mod sse;
@@ -93,6 +94,9 @@ async fn main() -> BenchResult<()> {
     }
     if args.get(1).map(String::as_str) == Some("insights") {
         return insights::run(&args).await;
+    }
+    if args.get(1).map(String::as_str) == Some("ask") {
+        return ask::run(&args).await;
     }
     if args.get(1).map(String::as_str) != Some("search") {
         eprintln!("usage: canyu-bench search --data-dir D --index-dir I [--database-url U] --corpus F");

@@ -287,6 +287,8 @@ error_codes! {
     InvalidInsightRange = "invalid_insight_range", 400, "日期范围须写成 YYYY-MM-DD，开始不晚于结束，最长 400 天。", "Dates are written YYYY-MM-DD, from no later than to, at most 400 days apart.";
     InvalidGranularity = "invalid_granularity", 400, "粒度必须是 day（按天）、week（按周）或 month（按月）。", "The granularity must be day, week or month.";
     InvalidProfile = "invalid_profile", 422, "性别、年龄段或城市级别不是可选的值之一；不想说可以留空。", "Gender, age band or city tier is not one of the offered values; leave it empty not to say.";
+    DigestNotFound = "digest_not_found", 404, "没有这份周报。", "No such digest.";
+    InvalidQuestion = "invalid_question", 400, "请写下要问的内容，2 到 100 个字，例如「续航有什么抱怨？」。", "Write what to ask, 2 to 100 characters, e.g. \"What do fans complain about in battery life?\"";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

@@ -25,10 +25,23 @@ pub enum Panel {
     Board,
     Launch,
     Users,
+    Channels,
+    Events,
+    Referrals,
+    Ecosystem,
 }
 
 impl Panel {
-    pub const ALL: [Panel; 4] = [Panel::CoCreation, Panel::Board, Panel::Launch, Panel::Users];
+    pub const ALL: [Panel; 8] = [
+        Panel::CoCreation,
+        Panel::Board,
+        Panel::Launch,
+        Panel::Users,
+        Panel::Channels,
+        Panel::Events,
+        Panel::Referrals,
+        Panel::Ecosystem,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -36,6 +49,10 @@ impl Panel {
             Panel::Board => "board",
             Panel::Launch => "launch",
             Panel::Users => "users",
+            Panel::Channels => "channels",
+            Panel::Events => "events",
+            Panel::Referrals => "referrals",
+            Panel::Ecosystem => "ecosystem",
         }
     }
 
@@ -49,6 +66,10 @@ impl Panel {
             Panel::Board => locale.pick("社区", "Board"),
             Panel::Launch => locale.pick("发售", "Launch"),
             Panel::Users => locale.pick("粉丝", "Fans"),
+            Panel::Channels => locale.pick("渠道", "Channels"),
+            Panel::Events => locale.pick("活动", "Events"),
+            Panel::Referrals => locale.pick("口碑", "Referrals"),
+            Panel::Ecosystem => locale.pick("人车家", "Ecosystem"),
         }
     }
 }
@@ -154,13 +175,9 @@ pub fn buckets(zone: &Zone, range: Range, granularity: Granularity) -> Vec<(Mill
     while start < range.to {
         let natural_end = match granularity {
             Granularity::Day => zone.next_day(start),
-            Granularity::Week => zone.week_of(start) + 7 * DAY_MS + DAY_MS / 2,
+            Granularity::Week => zone.next_week(zone.week_of(start)),
             Granularity::Month => zone.month_of(start).1,
         };
-        // A week's end is found from Monday plus a week and a half day, rounded to the day's
-        // start, so a daylight-saving week still ends at midnight.
-        let natural_end =
-            if granularity == Granularity::Week { zone.start_of_day(natural_end) } else { natural_end };
         let end = natural_end.min(range.to);
         out.push((start, end));
         start = end;

@@ -207,6 +207,12 @@ impl Zone {
         format!("{} {:02}:{:02}", ymd(dt.date()), dt.hour(), dt.minute())
     }
 
+    /// `22:00:05`: the time of day here, to the second (a launch's busiest minute).
+    pub fn time_seconds(&self, at: Millis) -> String {
+        let dt = self.tz.to_datetime(timestamp(at));
+        format!("{:02}:{:02}:{:02}", dt.hour(), dt.minute(), dt.second())
+    }
+
     /// `2026-11-27T22:00:00+08:00`: RFC 3339 with this zone's offset at `at`, to the second.
     /// [`parse_rfc3339`] reads it back.
     pub fn rfc3339(&self, at: Millis) -> String {
@@ -257,6 +263,18 @@ impl Zone {
         let back = i64::from(date.weekday().to_monday_zero_offset());
         let monday = date.checked_sub(jiff::Span::new().days(back)).unwrap_or(date);
         millis_at(&self.tz, monday.to_datetime(civil::Time::midnight()))
+    }
+
+    /// The Monday `weeks` weeks after (or, negative, before) the week starting at `monday`,
+    /// at its first instant: whole days are counted, so a daylight-saving week still ends at
+    /// midnight (half a day of slack lands inside the right day whichever way the clock moved).
+    pub fn weeks_after(&self, monday: Millis, weeks: i64) -> Millis {
+        self.start_of_day(monday.saturating_add(weeks * 7 * 86_400_000 + 43_200_000))
+    }
+
+    /// The first instant of the week after the one starting at `monday`.
+    pub fn next_week(&self, monday: Millis) -> Millis {
+        self.weeks_after(monday, 1)
     }
 
     /// The first instant of the day `2026-11-27` here; `None` for another shape or a date that

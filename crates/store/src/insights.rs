@@ -475,6 +475,38 @@ impl Store {
         .await?)
     }
 
+    /// When the wave's `n`th order was acknowledged (by the engine's sequence, which the
+    /// unique (wave, seq) index reads directly): the moment its `n`th unit went.
+    pub async fn wave_nth_order_at(&self, wave_id: i64, n: i64) -> StoreResult<Option<Millis>> {
+        Ok(sqlx::query_scalar(
+            "SELECT created_at FROM orders WHERE wave_id = $1 ORDER BY seq LIMIT 1 OFFSET $2",
+        )
+        .bind(wave_id)
+        .bind((n - 1).max(0))
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    /// The campaign's orders per second in [from, to): (second's first instant, orders), for
+    /// the busiest minute the per-minute tally points at, so at most a minute's orders are read.
+    pub async fn launch_orders_per_second(
+        &self,
+        campaign_id: i64,
+        from: Millis,
+        to: Millis,
+    ) -> StoreResult<Vec<(Millis, i64)>> {
+        let rows = sqlx::query(
+            "SELECT created_at / 1000 AS s, COUNT(*) AS n FROM launch_orders \
+             WHERE campaign_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY created_at / 1000 ORDER BY s",
+        )
+        .bind(campaign_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get::<i64, _>("s")? * 1000, r.try_get("n")?))).collect()
+    }
+
     /// Days whose posts changed status since `since`: the funnel counts of those days moved.
     pub async fn days_with_status_changes(&self, since: Millis) -> StoreResult<Vec<Millis>> {
         Ok(sqlx::query_scalar(
@@ -535,5 +567,111 @@ impl Store {
             .execute(&self.write)
             .await?;
         Ok(())
+    }
+}
+
+/// An event as the events panel counts it: its own counters, kept with every change of place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventCount {
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    pub city: String,
+    pub starts_at: Millis,
+    pub capacity: i64,
+    /// Places held (confirmed and offered, guests included).
+    pub held: i64,
+    pub waiting: i64,
+    pub checked_in: i64,
+    /// Fans recorded as not coming (after the event).
+    pub no_shows: i64,
+}
+
+impl Store {
+    /// Sales per hour and channel in [from, to) from the hourly rollup (units, revenue in fen),
+    /// of one product's SKUs or all.
+    pub async fn channel_sales_by_hour(
+        &self,
+        from: Millis,
+        to: Millis,
+        product_id: Option<i64>,
+    ) -> StoreResult<Vec<(Millis, i64, i64, i64)>> {
+        let product = if product_id.is_some() {
+            "AND h.sku_id IN (SELECT id FROM skus WHERE product_id = $3)"
+        } else {
+            "AND $3 = 0"
+        };
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT h.hour, h.channel_id, CAST(SUM(h.quantity) AS BIGINT) AS quantity, \
+             CAST(SUM(h.revenue_fen) AS BIGINT) AS revenue FROM sales_hourly h \
+             WHERE h.hour >= $1 AND h.hour < $2 {product} GROUP BY h.hour, h.channel_id ORDER BY h.hour"
+        )))
+        .bind(from)
+        .bind(to)
+        .bind(product_id.unwrap_or(0))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("hour")?,
+                    r.try_get("channel_id")?,
+                    r.try_get("quantity")?,
+                    r.try_get("revenue")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Events starting in [from, to), soonest first, with their counters.
+    pub async fn event_counts(&self, from: Millis, to: Millis) -> StoreResult<Vec<EventCount>> {
+        let rows = sqlx::query(
+            "SELECT e.id, e.title, e.kind, e.city, e.starts_at, e.capacity, e.held, e.waiting, e.checked_in, \
+             (SELECT COUNT(*) FROM event_rsvps r WHERE r.event_id = e.id AND r.no_show = 1) AS no_shows \
+             FROM events e WHERE e.starts_at >= $1 AND e.starts_at < $2 ORDER BY e.starts_at, e.id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(EventCount {
+                    id: r.try_get("id")?,
+                    title: r.try_get("title")?,
+                    kind: r.try_get("kind")?,
+                    city: r.try_get("city")?,
+                    starts_at: r.try_get("starts_at")?,
+                    capacity: r.try_get("capacity")?,
+                    held: r.try_get("held")?,
+                    waiting: r.try_get("waiting")?,
+                    checked_in: r.try_get("checked_in")?,
+                    no_shows: r.try_get("no_shows")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Referrals made in [from, to): (when, status), oldest first.
+    pub async fn referrals_made(&self, from: Millis, to: Millis) -> StoreResult<Vec<(Millis, String)>> {
+        let rows = sqlx::query(
+            "SELECT created_at, status FROM referrals WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("created_at")?, r.try_get("status")?))).collect()
+    }
+
+    /// Each owner with the ecosystem categories (`phone`, `car`, `home`…) of what they own now.
+    pub async fn owners_categories(&self) -> StoreResult<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT o.owner_id, c.slug FROM owned_devices o JOIN products p ON p.id = o.product_id \
+             JOIN categories c ON c.id = p.category_id WHERE o.owner_id IS NOT NULL ORDER BY o.owner_id",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("owner_id")?, r.try_get("slug")?))).collect()
     }
 }

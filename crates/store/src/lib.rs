@@ -10,6 +10,7 @@ mod catalog;
 mod deliveries;
 mod demands;
 mod devices;
+mod digests;
 mod draws;
 mod error;
 mod events;
@@ -41,12 +42,13 @@ pub use catalog::{Category, NewProduct, Product, ProductUpdate};
 pub use deliveries::{DeliveryJob, EmailRecipient, NewWebhook, Webhook};
 pub use demands::{Demand, DemandPost, NewDemand, OpenPost};
 pub use devices::{AlsoOwned, Claimed, DeviceClaim, OwnedDevice, OwnershipCounts};
+pub use digests::{NewDigest, StoredDigest, WeekPost};
 pub use draws::{DrawEntry, DrawState};
 pub use error::{StoreError, StoreResult};
 pub use events::{Checkin, CheckinOutcome, Club, Event, EventRound, NewEvent, PlaceChange, PlaceTaken, Rsvp};
 pub use fcodes::{FCodeBatch, FCodeRecord};
 pub use identities::Identity;
-pub use insights::{CreditedFan, InsightCount, RollDay, RollWeek, SnapshotCount};
+pub use insights::{CreditedFan, EventCount, InsightCount, RollDay, RollWeek, SnapshotCount};
 pub use launch_orders::{
     LaunchOrder, LaunchOrderEvent, LaunchRow, OrderHolder, PaymentOutcome, ProductionSummary, Transition,
 };

@@ -65,6 +65,8 @@ pub enum NotificationKind {
     ReferralJoined,
     /// 口碑: a fan this fan invited qualified, and the reward was paid.
     ReferralRewarded,
+    /// Staff: the weekly digest of a product they run is ready.
+    InsightDigest,
 }
 
 impl NotificationKind {
@@ -97,6 +99,7 @@ impl NotificationKind {
             NotificationKind::DeviceHandedOn => "device.handed_on",
             NotificationKind::ReferralJoined => "referral.joined",
             NotificationKind::ReferralRewarded => "referral.rewarded",
+            NotificationKind::InsightDigest => "insights.digest",
         }
     }
 
@@ -129,6 +132,7 @@ impl NotificationKind {
             NotificationKind::DeviceHandedOn,
             NotificationKind::ReferralJoined,
             NotificationKind::ReferralRewarded,
+            NotificationKind::InsightDigest,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

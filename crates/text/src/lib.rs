@@ -21,6 +21,7 @@ mod index;
 mod segment;
 pub mod sentiment;
 pub mod similar;
+pub mod themes;
 
 pub use index::{CommitTicket, PostDoc, SearchHit, SearchIndex, SearchQuery, SearchResults};
 pub use index::{MAX_LIMIT, MAX_OFFSET, MAX_SIMILAR};

@@ -221,3 +221,256 @@ async fn rollups_follow_new_activity_and_refuse_bad_filters() {
         assert_eq!(res.status(), 200);
     }
 }
+
+/// The launch panel of a small first-come launch: three orders for a wave of three, per minute
+/// and per second of its busiest minute, the funnel, and when the wave sold out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_launch_panel_counts_orders_per_second_and_the_sell_out() {
+    use canyu_core::time::rfc3339;
+    const MIN: i64 = 60_000;
+    const HOUR: i64 = 60 * MIN;
+    for backend in backends() {
+        let app = common::spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let t = canyu_app::now_millis();
+        let (s, c) = app
+            .post(
+                "/api/v1/campaigns",
+                Some(&staff),
+                json!({
+                    "product": "xiaomi-su7", "title": "小米 SU7 上市",
+                    "teaser_at": rfc3339(t - 5 * HOUR), "reveal_at": rfc3339(t - 3 * HOUR),
+                    "reservations_open_at": rfc3339(t - HOUR), "reservations_close_at": rfc3339(t + HOUR),
+                    "fan_lane_places": 0, "one_per_address": false,
+                    "skus": [{"code": "su7", "name": "SU7 标准版", "price_fen": 21_590_000, "big_deposit_fen": 500_000}]
+                }),
+            )
+            .await;
+        assert_eq!(s, 201, "{c}");
+        let campaign = c["id"].as_i64().unwrap();
+        let starts_at = (t / 1000) * 1000 - MIN;
+        let (s, w) = app
+            .post(
+                "/api/v1/waves",
+                Some(&staff),
+                json!({"product": "xiaomi-su7", "sku": "su7", "quantity": 3, "mode": "fcfs",
+                       "starts_at": rfc3339(starts_at), "ends_at": rfc3339(t + HOUR), "campaign": campaign}),
+            )
+            .await;
+        assert_eq!(s, 201, "{w}");
+        let wave = w["id"].as_i64().unwrap();
+        for i in 0..3 {
+            let fan = app.register(&format!("launch_fan_{i}")).await;
+            let res = app
+                .client
+                .post(app.url(&format!("/api/v1/waves/{wave}/orders")))
+                .bearer_auth(&fan)
+                .header("idempotency-key", format!("k{i}"))
+                .json(&json!({"kind": "big", "buyer_name": "张三"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201);
+        }
+        let placed = canyu_app::now_millis();
+
+        let (s, p) = app.get(&format!("/api/v1/insights/launch?campaign={campaign}"), Some(&staff)).await;
+        assert_eq!(s, 200, "{p}");
+        let per_minute: i64 = rows(&p, "orders_per_minute").iter().map(|r| r[2].as_i64().unwrap()).sum();
+        assert_eq!(per_minute, 3, "{p}");
+        // The busiest minute, second by second: sixty rows adding up to that minute's orders.
+        let busiest = rows(&p, "orders_per_minute").iter().map(|r| r[2].as_i64().unwrap()).max().unwrap();
+        let seconds = rows(&p, "orders_per_second");
+        assert_eq!(seconds.len(), 60);
+        assert_eq!(seconds.iter().map(|r| r[1].as_i64().unwrap()).sum::<i64>(), busiest, "{p}");
+        let peak = seconds.iter().map(|r| r[1].as_i64().unwrap()).max().unwrap();
+        assert!(
+            p["notes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n.as_str().unwrap().ends_with(&format!(" {peak} orders/s"))),
+            "{p}"
+        );
+        // Reserved none, ordered three, none paid yet.
+        let funnel: Vec<i64> = rows(&p, "funnel").iter().map(|r| r[1].as_i64().unwrap()).collect();
+        assert_eq!(funnel, vec![0, 3, 0, 0], "{p}");
+        // The wave sold out when its third order went: a minute after it opened, give or take
+        // the seconds the orders took.
+        let w = &rows(&p, "waves")[0];
+        assert_eq!((w[2].as_i64(), w[3].as_i64(), w[5].as_str()), (Some(3), Some(3), Some("yes")), "{p}");
+        let after = w[6].as_i64().unwrap();
+        assert!((60..=(placed - starts_at) / 1000).contains(&after), "{after} s: {p}");
+    }
+}
+
+/// The channel, event, referral and ecosystem panels of a hand-made fixture: two channels'
+/// sales, two events (one full with a waitlist), three invited sign-ups, and who owns a car
+/// and a phone (a group under ten shown as "<10").
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_reach_panels_count_sales_events_referrals_and_owners() {
+    use canyu_core::time::rfc3339;
+    const HOUR: i64 = 3_600_000;
+    for backend in backends() {
+        let app = common::spawn_app(backend).await;
+        let staff = app.seed_catalog().await;
+        let zone = Zone::china();
+        let now = canyu_app::now_millis();
+
+        // Channels: two units online at ¥1,200, one on JD at ¥1,100, yesterday.
+        let (s, r) = app
+            .post(
+                "/api/v1/channels",
+                Some(&staff),
+                json!({"code": "jd", "name": "京东", "kind": "partner_online"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{r}");
+        let (s, r) = app
+            .post(
+                "/api/v1/products/xiaomi-su7/skus",
+                Some(&staff),
+                json!({"code": "SU7-STD", "name": "SU7 标准版", "tier": "mid", "unit_cost_fen": 100_000}),
+            )
+            .await;
+        assert_eq!(s, 201, "{r}");
+        let yesterday = now - 24 * HOUR;
+        for (channel, id, quantity, price) in [("online", "o-1", 2, 120_000), ("jd", "jd-1", 1, 110_000)] {
+            let (s, r) = app
+                .post(
+                    &format!("/api/v1/channels/{channel}/sales"),
+                    Some(&staff),
+                    json!([{"external_id": id, "sku": "SU7-STD", "quantity": quantity, "unit_price_fen": price, "sold_at": rfc3339(yesterday)}]),
+                )
+                .await;
+            assert_eq!((s, &r["inserted"]), (200, &json!(1)), "{r}");
+        }
+        let (s, p) = app.get("/api/v1/insights/channels", Some(&staff)).await;
+        assert_eq!(s, 200, "{p}");
+        assert_eq!(row(&p, "by_channel", "官方商城")[1..3], [json!(2), json!("2400.00")], "{p}");
+        assert_eq!(row(&p, "by_channel", "京东")[1..4], [json!(1), json!("1100.00"), json!(0.3143)], "{p}");
+        // own_online, partner_online: the day of the sales (China time).
+        assert_eq!(row(&p, "units_by_kind", &zone.date(yesterday))[1..], [json!(2), json!(1)], "{p}");
+        let (_, filtered) = app.get("/api/v1/insights/channels?product=xiaomi-su7", Some(&staff)).await;
+        assert_eq!(rows(&filtered, "by_channel").len(), 2);
+
+        // Events: Beijing with three places taken of five, Shanghai full with one waiting.
+        let mut fans = Vec::new();
+        for i in 0..12 {
+            fans.push(app.register(&format!("reach_fan_{i:02}")).await);
+        }
+        let event = |title: &str, city: &str, capacity: i64| {
+            json!({"title": title, "kind": "meetup", "city": city, "venue": "小米之家",
+                   "starts_at": rfc3339(now + 72 * HOUR), "ends_at": rfc3339(now + 75 * HOUR),
+                   "capacity": capacity, "rsvp_opens_at": rfc3339(now - HOUR),
+                   "rsvp_closes_at": rfc3339(now + 71 * HOUR), "max_guests": 0})
+        };
+        let mut ids = Vec::new();
+        for (title, city, capacity) in [("北京米粉见面会", "北京", 5), ("上海米粉见面会", "上海", 1)]
+        {
+            let (s, e) = app.post("/api/v1/events", Some(&staff), event(title, city, capacity)).await;
+            assert_eq!(s, 201, "{e}");
+            ids.push(e["id"].as_i64().unwrap());
+        }
+        for (event, fans) in [(ids[0], &fans[0..3]), (ids[1], &fans[3..5])] {
+            for fan in fans {
+                let (s, r) =
+                    app.post(&format!("/api/v1/events/{event}/rsvps"), Some(fan), json!({"guests": 0})).await;
+                assert!(s == 200 || s == 201, "{s} {r}");
+            }
+        }
+        let q = format!("from={}&to={}", zone.date(now - 24 * HOUR), zone.date(now + 96 * HOUR));
+        let (s, p) = app.get(&format!("/api/v1/insights/events?{q}"), Some(&staff)).await;
+        assert_eq!(s, 200, "{p}");
+        // capacity, held, waiting, checked in, no-shows; turnout only once it started.
+        assert_eq!(
+            row(&p, "events", "北京米粉见面会")[3..9],
+            [json!(5), json!(3), json!(0), json!(0), json!(0), json!(null)]
+        );
+        assert_eq!(
+            row(&p, "events", "上海米粉见面会")[3..8],
+            [json!(1), json!(1), json!(1), json!(0), json!(0)]
+        );
+        assert_eq!(row(&p, "by_city", "上海")[1..], [json!(1), json!(1), json!(0)]);
+
+        // Referrals: three fans sign up with the first fan's code today.
+        let (_, mine) = app.get("/api/v1/me/referral", Some(&fans[0])).await;
+        let code = mine["code"].as_str().unwrap().to_string();
+        for i in 0..3 {
+            let res = app
+                .client
+                .post(app.url("/api/v1/auth/register"))
+                .json(&json!({"handle": format!("invited_{i}"), "password": "orange-umbrella-2026-米粉", "referral_code": code}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201);
+        }
+        rebuild(&app).await;
+        let today = zone.date(now);
+        let (_, p) = app.get("/api/v1/insights/referrals", Some(&staff)).await;
+        let r = row(&p, "referrals", &today).clone();
+        let (_, board) = app.get("/api/v1/insights/board", Some(&staff)).await;
+        let new_fans = row(&board, "activity", &today)[4].as_i64().unwrap();
+        assert_eq!(r[1..5], [json!(new_fans), json!(3), json!(0), json!(0)], "{p}");
+        let expected_share = (3.0 / new_fans as f64 * 10_000.0).round() / 10_000.0;
+        assert_eq!(r[5].as_f64(), Some(expected_share), "{p}");
+
+        // 人车家: eleven fans own the car, ten of them a phone too.
+        let (s, r) = app
+            .post(
+                "/api/v1/categories",
+                Some(&staff),
+                json!({"slug": "phone", "name_zh": "手机", "name_en": "Phones"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{r}");
+        let (s, r) = app
+            .post(
+                "/api/v1/products",
+                Some(&staff),
+                json!({"slug": "xiaomi-15", "name": "小米 15", "category": "phone"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{r}");
+        for (i, fan) in fans.iter().take(11).enumerate() {
+            let (s, r) = app
+                .post(
+                    "/api/v1/me/devices",
+                    Some(fan),
+                    json!({"product": "xiaomi-su7", "serial": format!("LSU7TEST{i:09}")}),
+                )
+                .await;
+            assert_eq!(s, 201, "{r}");
+            if i < 10 {
+                let (s, r) = app
+                    .post(
+                        "/api/v1/me/devices",
+                        Some(fan),
+                        json!({"product": "xiaomi-15", "serial": format!("P15TEST{i:09}")}),
+                    )
+                    .await;
+                assert_eq!(s, 201, "{r}");
+            }
+        }
+        let (_, p) = app.get("/api/v1/insights/ecosystem", Some(&staff)).await;
+        assert_eq!(row(&p, "breadth", "1")[1..], [json!("<10"), json!(null)], "the share would tell: {p}");
+        assert_eq!(row(&p, "breadth", "2")[1..], [json!(10), json!(0.9091)], "{p}");
+        assert_eq!(rows(&p, "combinations")[0], json!(["Cars + Phones", 10]), "{p}");
+        assert_eq!(row(&p, "combinations", "Cars")[1], json!("<10"), "{p}");
+        let (s, csv) = {
+            let res = app
+                .client
+                .get(app.url("/api/v1/insights/ecosystem?format=csv&table=combinations"))
+                .bearer_auth(&staff)
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        };
+        assert_eq!(s, 200);
+        assert!(csv.contains("<10") && !csv.contains(",1\r\n"), "{csv}");
+        let (s, r) = app.get("/api/v1/insights/ecosystem", Some(&fans[0])).await;
+        assert_eq!((s, error_code(&r)), (403, "forbidden"));
+    }
+}

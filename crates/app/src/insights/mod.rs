@@ -4,6 +4,9 @@
 //! per-state tallies. The vocabulary (ranges, granularity, funnel steps, the k-anonymity floor)
 //! is [`canyu_core::insight`]; who may look is [`crate::policy::require_insights`].
 
+pub mod ask;
+pub mod digest;
+mod reach;
 pub mod rollup;
 pub mod table;
 
@@ -54,9 +57,9 @@ pub struct InsightPanel {
 
 /// The filter, checked: the product exists, the range is whole local days.
 struct Query {
-    product: Option<Product>,
-    range: Range,
-    granularity: Granularity,
+    pub(crate) product: Option<Product>,
+    pub(crate) range: Range,
+    pub(crate) granularity: Granularity,
 }
 
 async fn resolve(app: &App, filter: &Filter) -> AppResult<Query> {
@@ -97,6 +100,10 @@ pub async fn panel(
         Panel::Board => board(app, &q, locale, &mut out).await?,
         Panel::Users => users(app, &q, locale, &mut out).await?,
         Panel::Launch => launch(app, &q, filter.campaign, locale, &mut out).await?,
+        Panel::Channels => reach::channels(app, &q, locale, &mut out).await?,
+        Panel::Events => reach::events(app, &q, locale, &mut out).await?,
+        Panel::Referrals => reach::referrals(app, &q, locale, &mut out).await?,
+        Panel::Ecosystem => reach::ecosystem(app, locale, &mut out).await?,
     }
     Ok(out)
 }
@@ -297,7 +304,7 @@ async fn board(app: &App, q: &Query, locale: Locale, out: &mut InsightPanel) -> 
     let mut week = first_week;
     while week < q.range.to {
         weeks.push(week);
-        week = zone.start_of_day(week + 7 * 86_400_000 + 43_200_000);
+        week = zone.next_week(week);
     }
     let mut lifecycle = Table::new(
         "lifecycle",
@@ -336,7 +343,7 @@ async fn board(app: &App, q: &Query, locale: Locale, out: &mut InsightPanel) -> 
         let size = weekly.at(metric::COHORT_SIZE, w);
         let mut row = vec![Value::Text(zone.date(w)), Value::Int(size)];
         for k in 0..=metric::COHORT_WEEKS {
-            let week_k = zone.start_of_day(w + k * 7 * 86_400_000 + 43_200_000);
+            let week_k = zone.weeks_after(w, k);
             row.push(if week_k > this_week {
                 Value::Missing
             } else {
@@ -610,6 +617,30 @@ async fn launch(
         bucket = end;
     }
 
+    // The busiest minute, second by second: what the engine and the payment desk had to take.
+    let mut per_second = Table::new(
+        "orders_per_second",
+        locale.pick("最忙一分钟的每秒订单", "Orders per second in the busiest minute"),
+        Chart::Bar,
+    )
+    .column("second", locale.pick("时间", "Time"))
+    .column("orders", locale.pick("订单", "Orders"))
+    .plot(&["orders"]);
+    if let Some(&(busiest, _)) = minutes.iter().max_by_key(|(m, n)| (*n, std::cmp::Reverse(*m))) {
+        let seconds = app.store.launch_orders_per_second(campaign.id, busiest, busiest + 60_000).await?;
+        let peak = seconds.iter().map(|(_, n)| *n).max().unwrap_or(0);
+        for s in 0..60 {
+            let at = busiest + s * 1000;
+            let n = seconds.iter().find(|(t, _)| *t == at).map_or(0, |(_, n)| *n);
+            per_second.push(vec![Value::Text(zone.time_seconds(at)), Value::Int(n)]);
+        }
+        out.notes.push(format!(
+            "{} {peak} {}",
+            locale.pick("每秒订单峰值：", "Peak orders per second:"),
+            locale.pick("单/秒", "orders/s")
+        ));
+    }
+
     let mut milestones = Table::new("milestones", locale.pick("订单里程碑", "Order milestones"), Chart::None)
         .column("orders", locale.pick("订单数", "Orders"))
         .column("reached_at", locale.pick("达成时间", "Reached at"))
@@ -706,6 +737,7 @@ async fn launch(
     .column("taken", locale.pick("已售/已抽中", "Taken"))
     .column("entries", locale.pick("抽签报名", "Draw entries"))
     .column("sold_out", locale.pick("售罄", "Sold out"))
+    .column("sold_out_after", locale.pick("开售到售罄（秒）", "Sold out after (seconds)"))
     .plot(&["quantity", "taken", "entries"]);
     for w in &waves {
         let quantity = w.rules.online_quantity();
@@ -720,6 +752,16 @@ async fn launch(
             }
             canyu_core::wave::WaveMode::Fcfs => Value::Missing,
         };
+        // First-come waves sell out when their last unit goes; a draw's places are given at once.
+        let sold_out_after = match w.rules.mode {
+            canyu_core::wave::WaveMode::Fcfs if quantity > 0 && w.sold >= quantity => {
+                match app.store.wave_nth_order_at(w.id, quantity).await? {
+                    Some(at) => Value::Int((at - w.rules.starts_at).max(0) / 1000),
+                    None => Value::Missing,
+                }
+            }
+            _ => Value::Missing,
+        };
         wave_table.push(vec![
             Value::Text(name),
             Value::Int(w.id),
@@ -729,6 +771,7 @@ async fn launch(
             Value::Text(
                 if w.sold >= quantity { locale.pick("是", "yes") } else { locale.pick("否", "no") }.into(),
             ),
+            sold_out_after,
         ]);
     }
     out.notes.push(format!(
@@ -742,7 +785,7 @@ async fn launch(
         out.notes.push(locale.pick("这场活动还没有订单。", "No orders in this campaign yet.").into());
         vec![funnel, rates, wave_table]
     } else {
-        vec![per_minute, so_far, milestones, funnel, rates, wave_table]
+        vec![per_minute, per_second, so_far, milestones, funnel, rates, wave_table]
     };
     Ok(())
 }

@@ -39,11 +39,7 @@ pub fn roll_day_of(zone: &Zone, day_start: Millis) -> RollDay {
 }
 
 pub fn roll_week_of(zone: &Zone, monday: Millis) -> RollWeek {
-    RollWeek {
-        start: monday,
-        end: zone.start_of_day(monday + 7 * DAY_MS + DAY_MS / 2),
-        previous: zone.week_of(monday - 3 * DAY_MS),
-    }
+    RollWeek { start: monday, end: zone.next_week(monday), previous: zone.week_of(monday - 3 * DAY_MS) }
 }
 
 /// What one round recomputed.
@@ -119,7 +115,7 @@ pub async fn rebuild(app: &App, mut progress: impl FnMut(usize, usize)) -> AppRe
     for &day in &days {
         let week = zone.week_of(day);
         weeks.insert(week);
-        let next = zone.start_of_day(week + 7 * DAY_MS + DAY_MS / 2);
+        let next = zone.next_week(week);
         if next <= today {
             weeks.insert(next);
         }

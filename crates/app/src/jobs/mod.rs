@@ -29,6 +29,8 @@ pub fn spawn_all(app: &App, deliverer: delivery::Deliverer) {
     spawn_every(Duration::from_secs(600), app, refresh_affinities);
     spawn_every(Duration::from_secs(60), app, vest_referrals);
     spawn_every(Duration::from_secs(60), app, roll_insights);
+    // After the first demands refresh, which the digest's rising demands read.
+    spawn_every_from(Duration::from_secs(120), Duration::from_secs(300), app, send_weekly_digests);
     tokio::spawn(deliverer.run());
 }
 
@@ -61,9 +63,18 @@ where
     F: Fn(App) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send,
 {
+    spawn_every_from(Duration::ZERO, period, app, round);
+}
+
+/// [`spawn_every`], the first round `delay` after start.
+fn spawn_every_from<F, Fut>(delay: Duration, period: Duration, app: &App, round: F)
+where
+    F: Fn(App) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
     let app = app.clone();
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(period);
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + delay, period);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
@@ -84,6 +95,16 @@ async fn roll_insights(app: App) {
             "insights rolled"
         ),
         Err(e) => tracing::warn!(error = %e, "rolling insights failed"),
+    }
+}
+
+/// Weekly digests go out from Monday 09:00 site time (checked every five minutes, so within
+/// five minutes of it); each (product, week) is written once, so every node may run this.
+async fn send_weekly_digests(app: App) {
+    match crate::insights::digest::send_due(&app).await {
+        Ok(sent) if sent.is_empty() => {}
+        Ok(sent) => tracing::info!(digests = sent.len(), "weekly digests sent"),
+        Err(e) => tracing::warn!(error = %e, "sending weekly digests failed"),
     }
 }
 

@@ -41,6 +41,10 @@ pub fn notification_url(n: &Notification) -> Option<String> {
     if matches!(n.kind, K::ReferralJoined | K::ReferralRewarded) {
         return Some("/me/referral".to_string());
     }
+    if n.kind == K::InsightDigest {
+        let digest = n.data.get("digest").and_then(|v| v.as_i64())?;
+        return Some(format!("/insights/digests/{digest}"));
+    }
     if n.kind == K::WaveCancelled || n.kind == K::DrawEntered || n.kind == K::DrawLost {
         let wave = n.data.get("wave").and_then(|v| v.as_i64())?;
         return Some(format!("/waves/{wave}"));
@@ -202,6 +206,7 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
                 ),
             }
         }
+        K::InsightDigest => digest_text(locale, n),
         K::DeviceHandedOn => {
             let (from, product) = (field("from"), field("product_name"));
             match locale {
@@ -389,6 +394,44 @@ fn event_text(locale: Locale, n: &Notification, title: &str) -> String {
         (_, Locale::ZhCn) => format!("你没有确认出席「{title}」，名额已让给候补的米粉。"),
         (_, Locale::En) => {
             format!("You did not confirm you would come to “{title}”, so your place went to the waitlist.")
+        }
+    }
+}
+
+/// The weekly digest's line: enough to act on from a phone's lock screen or a group chat.
+fn digest_text(locale: Locale, n: &Notification) -> String {
+    let field = |key: &str| n.data.get(key).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let (product, from, to) = (field("product_name"), field("from"), field("to"));
+    let posts = n.data.get("posts").and_then(|v| v.as_i64()).unwrap_or(0);
+    let negative = n.data.get("negative_share").and_then(|v| v.as_f64()).map(|s| (s * 100.0).round() as i64);
+    let words: Vec<&str> = n
+        .data
+        .get("keywords")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|w| w.as_str()).collect())
+        .unwrap_or_default();
+    match locale {
+        Locale::ZhCn => {
+            let mut line = format!("{product} 反馈周报（{from} 至 {to}）：新反馈 {posts} 条");
+            if let Some(p) = negative {
+                line.push_str(&format!("，负面占 {p}%"));
+            }
+            if !words.is_empty() {
+                line.push_str(&format!("；上升关键词：{}", words.join("、")));
+            }
+            line.push('。');
+            line
+        }
+        Locale::En => {
+            let mut line = format!("{product} feedback digest ({from} to {to}): {posts} new posts");
+            if let Some(p) = negative {
+                line.push_str(&format!(", {p}% negative"));
+            }
+            if !words.is_empty() {
+                line.push_str(&format!("; rising: {}", words.join(", ")));
+            }
+            line.push('.');
+            line
         }
     }
 }

@@ -27,6 +27,10 @@ pub enum InsightPanelName {
     Board,
     Launch,
     Users,
+    Channels,
+    Events,
+    Referrals,
+    Ecosystem,
 }
 
 #[derive(ToSchema)]
@@ -264,4 +268,188 @@ pub async fn set_demographics(
         req.city_tier.as_deref(),
     )?;
     Ok(Json(canyu_app::accounts::set_demographics(&state, &auth, profile).await?.into()))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct AskQuery {
+    /// The question, in the words staff would use: "续航有什么抱怨？" (2 to 100 characters).
+    #[param(min_length = 2, max_length = 100)]
+    pub q: Option<String>,
+    /// A product's slug: only its feedback (default: every product's).
+    pub product: Option<String>,
+}
+
+/// A post quoted in an answer or a digest.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FeedbackQuote {
+    pub post_id: i64,
+    pub title: String,
+    /// The post's own sentence that says the theme's word, cut around it (plain text).
+    pub quote: String,
+    pub votes: i64,
+    /// Milliseconds since the epoch.
+    pub created_at: Option<i64>,
+}
+
+/// Posts sharing a word.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FeedbackTheme {
+    /// The words that define the theme, best first; empty for the posts no theme took (其他).
+    pub keywords: Vec<String>,
+    pub posts: i64,
+    /// Votes on its posts.
+    pub votes: i64,
+    /// Its posts written in each week of `weeks`.
+    pub trend: Vec<i64>,
+    /// Up to three representative posts.
+    pub quotes: Vec<FeedbackQuote>,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum FeedbackTone {
+    Negative,
+    Positive,
+}
+
+/// What the feedback says about a question: the matching posts grouped into themes.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FeedbackAnswer {
+    pub question: String,
+    /// The words searched for: the question without its question words and its tone.
+    pub terms: Vec<String>,
+    /// Complaints (`negative`) or praise (`positive`) asked for; absent for either.
+    #[schema(value_type = Option<FeedbackTone>)]
+    pub tone: Option<String>,
+    pub product: Option<String>,
+    /// Posts matching the words.
+    pub matched: i64,
+    /// Posts grouped: the best matches (at most 500), of the tone asked for.
+    pub grouped: i64,
+    /// The Monday (`YYYY-MM-DD`, site time) of each week of the trends, oldest first.
+    pub weeks: Vec<String>,
+    pub themes: Vec<FeedbackTheme>,
+}
+
+/// Asks the feedback a question (staff): the posts matching its words (of the tone it asks
+/// for: "抱怨" finds complaints), grouped into themes with counts, weekly trends and quotes.
+#[utoipa::path(get, path = "/insights/ask", operation_id = "askFeedback", security(("bearer" = [])), tag = "insights",
+    params(AskQuery),
+    responses(
+        (status = 200, description = "The answer", body = FeedbackAnswer),
+        (status = 400, description = "No question, or one too short or long (`invalid_question`)", body = ErrorBody),
+        (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 422, description = "No such product (`unknown_product`)", body = ErrorBody)))]
+pub async fn ask(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Query(q): Query<AskQuery>,
+) -> WebResult<Json<insights::ask::Answer>> {
+    canyu_app::policy::require_insights(&auth)?;
+    let question = q.q.as_deref().unwrap_or_default();
+    Ok(Json(insights::ask::ask(&state, &auth, question, q.product.as_deref()).await?))
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DigestDemandView {
+    pub keywords: Vec<String>,
+    /// Distinct fans who wrote or voted for its posts that week, and the week before.
+    pub fans: i64,
+    pub fans_last_week: i64,
+    /// Its first post was written that week.
+    pub new: bool,
+    /// Its most voted post.
+    pub post_id: i64,
+    pub title: String,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DigestKeywordView {
+    pub word: String,
+    /// Posts saying it that week, and the week before.
+    pub posts: i64,
+    pub posts_last_week: i64,
+    /// Dunning's log-likelihood ratio of the rise (listed from 10.83, p < 0.001).
+    pub g2: f64,
+    /// Its three most voted posts that week.
+    pub quotes: Vec<FeedbackQuote>,
+}
+
+/// A product's weekly digest: made on Monday 09:00 (site time) for the week before.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DigestView {
+    pub id: i64,
+    /// The product's slug.
+    pub product: String,
+    pub product_name: String,
+    /// Milliseconds since the epoch.
+    pub created_at: i64,
+    /// First and last day of the week reported, `YYYY-MM-DD` in the site's zone.
+    pub from: String,
+    pub to: String,
+    /// Posts written that week, and the week before.
+    pub posts: i64,
+    pub posts_last_week: i64,
+    /// Share of the week's posts read as negative, in [0, 1]; null without posts.
+    pub negative_share: Option<f64>,
+    pub negative_share_last_week: Option<f64>,
+    /// Demands more fans backed that week than the week before (at most 5).
+    pub demands: Vec<DigestDemandView>,
+    /// Words significantly more common than the week before (at most 8).
+    pub keywords: Vec<DigestKeywordView>,
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct DigestListQuery {
+    /// A product's slug: only its digests.
+    pub product: Option<String>,
+}
+
+/// The latest weekly digests (staff), newest week first, at most 20.
+#[utoipa::path(get, path = "/insights/digests", operation_id = "listDigests", security(("bearer" = [])), tag = "insights",
+    params(DigestListQuery),
+    responses(
+        (status = 200, description = "OK", body = Vec<DigestView>),
+        (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 422, description = "No such product (`unknown_product`)", body = ErrorBody)))]
+pub async fn digests(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Query(q): Query<DigestListQuery>,
+) -> WebResult<Json<Vec<insights::digest::Digest>>> {
+    Ok(Json(insights::digest::list(&state, &auth, q.product.as_deref(), DIGESTS_LISTED).await?))
+}
+
+/// Digests a list answers with.
+pub(crate) const DIGESTS_LISTED: i64 = 20;
+
+/// One weekly digest (staff).
+#[utoipa::path(get, path = "/insights/digests/{id}", operation_id = "getDigest", security(("bearer" = [])), tag = "insights",
+    params(("id" = i64, Path, minimum = 1)),
+    responses(
+        (status = 200, description = "OK", body = DigestView),
+        (status = 401, description = "Not signed in, or the credentials are invalid", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "No such digest", body = ErrorBody)))]
+pub async fn digest(
+    State(state): State<AppState>,
+    RequireAuth(auth): RequireAuth,
+    Path(id): Path<String>,
+) -> WebResult<Json<insights::digest::Digest>> {
+    canyu_app::policy::require_insights(&auth)?;
+    let id = crate::api::path_id(&id, ErrorCode::DigestNotFound)?;
+    Ok(Json(insights::digest::get(&state, &auth, id).await?))
 }

@@ -134,6 +134,9 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(referrals::tree))
         .routes(routes!(referrals::stats))
         .routes(routes!(insights::panel))
+        .routes(routes!(insights::ask))
+        .routes(routes!(insights::digests))
+        .routes(routes!(insights::digest))
         .routes(routes!(insights::demographics, insights::set_demographics))
         .routes(routes!(beta::show, beta::configure))
         .routes(routes!(beta::applications, beta::apply))
@@ -264,7 +267,7 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
     info(title = "canyu API", description = "The fan co-creation board: products, posts, votes, comments, the status workflow, similar posts and merging, notifications, points, releases and the beta programme. Errors are `{\"error\": {\"code\", \"message\"}}` with the message in the request's language (Accept-Language: zh-CN or en)."),
     modifiers(&BearerAuth),
     // Enums only query parameters use: utoipa collects the schemas of bodies, not of parameters.
-    components(schemas(views::Board, views::PostSort, views::MembershipStatus, views::SearchMatch, events::EventKind, devices::OwnedVia, referrals::ReferralState, referrals::ReferralRejection, referrals::ReferralStatusAll, insights::InsightPanelName, insights::InsightGranularity, insights::InsightChart, insights::InsightFormat)),
+    components(schemas(views::Board, views::PostSort, views::MembershipStatus, views::SearchMatch, events::EventKind, devices::OwnedVia, referrals::ReferralState, referrals::ReferralRejection, referrals::ReferralStatusAll, insights::InsightPanelName, insights::InsightGranularity, insights::InsightChart, insights::InsightFormat, insights::FeedbackTone)),
     tags(
         (name = "auth", description = "Accounts, sessions and API tokens"),
         (name = "catalog", description = "Ecosystem categories and products"),
@@ -283,7 +286,7 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
         (name = "events", description = "Fan events (the 米粉节 fan festival, 同城会 city meetups) and city clubs: places that never pass capacity, a waitlist with offers, attendance prompts, signed tickets checked offline, check-in and no-shows"),
         (name = "ownership", description = "人车家: the devices fans own (claimed by serial, delivered from launch orders, bound at a store, handed on), owner chips on the board"),
         (name = "referrals", description = "口碑: referral codes and links, invitees and their rewards (vested after the first order's return window), staff's review queue, referral trees and the word-of-mouth coefficient"),
-        (name = "insights", description = "What the flywheel did: co-creation, board, launch and fan panels from rollups (staff), as JSON or CSV; counts of fans under 10 are shown as <10"),
+        (name = "insights", description = "What the flywheel did: co-creation, board, launch and fan panels from rollups (staff), as JSON or CSV (counts of fans under 10 are shown as <10); the weekly digests; and questions asked of the feedback"),
     )
 )]
 pub struct ApiDoc;

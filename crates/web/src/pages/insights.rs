@@ -127,6 +127,32 @@ pub struct InsightsPage {
     pub tables: Vec<TableView>,
 }
 
+/// The tabs after the panels: the feedback assistant's pages (`current`: the one shown).
+pub fn assistant_tabs(locale: Locale, current: Option<&str>) -> Vec<Tab> {
+    [
+        ("ask", locale.pick("问反馈", "Ask"), "/insights/ask"),
+        ("digests", locale.pick("周报", "Digests"), "/insights/digests"),
+    ]
+    .into_iter()
+    .map(|(key, label, url)| Tab { label, url: url.to_string(), current: current == Some(key), key })
+    .collect()
+}
+
+/// Every tab, for the assistant's pages: the panels with their default filter, then its own.
+pub fn all_tabs(locale: Locale, current: &str) -> Vec<Tab> {
+    let mut tabs: Vec<Tab> = Panel::ALL
+        .iter()
+        .map(|p| Tab {
+            label: p.label(locale),
+            url: format!("/insights/{}", p.as_str()),
+            current: false,
+            key: p.as_str(),
+        })
+        .collect();
+    tabs.extend(assistant_tabs(locale, Some(current)));
+    tabs
+}
+
 /// The query string of the filter as applied, for links that keep it.
 fn filter_query(p: &insights::InsightPanel) -> Vec<(&'static str, String)> {
     let mut q = vec![
@@ -188,7 +214,7 @@ async fn render(
     let x = text(cx.locale);
     let result = insights::panel(&state, auth, panel, &filter_of(&q)?, cx.locale).await?;
     let keep = filter_query(&result);
-    let tabs = Panel::ALL
+    let mut tabs: Vec<Tab> = Panel::ALL
         .iter()
         .map(|p| Tab {
             label: p.label(cx.locale),
@@ -197,6 +223,7 @@ async fn render(
             key: p.as_str(),
         })
         .collect();
+    tabs.extend(assistant_tabs(cx.locale, None));
     let mut products = vec![Choice {
         value: String::new(),
         label: x.all_products.into(),
@@ -272,7 +299,10 @@ async fn render(
         products,
         granularities,
         show_campaigns: panel == Panel::Launch,
-        show_granularity: matches!(panel, Panel::CoCreation | Panel::Board),
+        show_granularity: matches!(
+            panel,
+            Panel::CoCreation | Panel::Board | Panel::Channels | Panel::Referrals
+        ),
         campaigns,
         from: result.from.clone(),
         to: result.to.clone(),

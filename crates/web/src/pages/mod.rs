@@ -16,6 +16,7 @@ mod devices;
 mod error;
 mod event_admin;
 mod events;
+mod feedback_assistant;
 mod home;
 mod inbox;
 mod insights;
@@ -79,6 +80,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/referrals", get(referrals::admin))
         .route("/settings/demographics", post(settings::update_demographics))
         .route("/insights", get(insights::index))
+        .route("/insights/ask", get(feedback_assistant::ask))
+        .route("/insights/digests", get(feedback_assistant::digests))
+        .route("/insights/digests/{id}", get(feedback_assistant::digest))
         .route("/insights/{panel}", get(insights::page))
         .route("/insights/{panel}/csv", get(insights::csv))
         .route("/admin/referrals/{id}/approve", post(referrals::approve))

@@ -1,0 +1,281 @@
+//! The panels of the flywheel's reach beyond the board: sales per channel (from the ledger's
+//! hourly rollup), fan events (from each event's own counters), word of mouth (referrals) and
+//! the 人车家 ecosystem (who owns what across categories). Each reads a table kept small by
+//! construction — an hourly rollup, one row per event, per referral, per owner and category —
+//! never the orders or posts themselves.
+
+use super::{InsightPanel, Query, bucket_column};
+use crate::App;
+use crate::error::AppResult;
+use canyu_core::insight::{bucket_label, buckets, share};
+use canyu_core::pricing::ChannelKind;
+use canyu_core::{Locale, Millis};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::table::{Chart, Table, Value};
+
+/// Which bucket of `bounds` (sorted, non-overlapping) holds `at`.
+fn bucket_of(bounds: &[(Millis, Millis)], at: Millis) -> Option<usize> {
+    let i = bounds.partition_point(|(start, _)| *start <= at);
+    (i > 0 && at < bounds[i - 1].1).then(|| i - 1)
+}
+
+/// Yuan with two decimals, from fen.
+fn yuan(fen: i64) -> Value {
+    Value::Text(format!("{}.{:02}", fen / 100, (fen % 100).abs()))
+}
+
+pub(super) async fn channels(app: &App, q: &Query, locale: Locale, out: &mut InsightPanel) -> AppResult<()> {
+    let zone = &app.config.time_zone;
+    let bounds = buckets(zone, q.range, q.granularity);
+    let rows =
+        app.store.channel_sales_by_hour(q.range.from, q.range.to, q.product.as_ref().map(|p| p.id)).await?;
+    let channels = app.store.channels().await?;
+    let name: HashMap<i64, &str> = channels.iter().map(|c| (c.id, c.name.as_str())).collect();
+    let kind_of: HashMap<i64, &str> = channels.iter().map(|c| (c.id, c.kind.as_str())).collect();
+    let kinds: Vec<ChannelKind> =
+        ChannelKind::ALL.into_iter().filter(|k| channels.iter().any(|c| c.kind == k.as_str())).collect();
+
+    let mut totals: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    let mut per_bucket = vec![vec![0i64; kinds.len()]; bounds.len()];
+    for &(hour, channel, quantity, revenue) in &rows {
+        let t = totals.entry(channel).or_default();
+        t.0 += quantity;
+        t.1 += revenue;
+        if let (Some(b), Some(k)) = (
+            bucket_of(&bounds, hour),
+            kind_of.get(&channel).and_then(|k| kinds.iter().position(|x| x.as_str() == *k)),
+        ) {
+            per_bucket[b][k] += quantity;
+        }
+    }
+    let revenue_all: i64 = totals.values().map(|(_, r)| r).sum();
+    let mut by_channel = Table::new(
+        "by_channel",
+        locale.pick("各渠道销量与销售额", "Units and revenue per channel"),
+        Chart::Bar,
+    )
+    .column("channel", locale.pick("渠道", "Channel"))
+    .column("units", locale.pick("销量（台）", "Units"))
+    .column("revenue_yuan", locale.pick("销售额（元）", "Revenue (yuan)"))
+    .column("revenue_share", locale.pick("销售额占比", "Share of revenue"))
+    .plot(&["units"]);
+    let mut ranked: Vec<(i64, (i64, i64))> = totals.into_iter().collect();
+    ranked.sort_by_key(|(id, (_, revenue))| (std::cmp::Reverse(*revenue), *id));
+    for (id, (units, revenue)) in ranked {
+        by_channel.push(vec![
+            Value::Text(name.get(&id).copied().unwrap_or("?").to_string()),
+            Value::Int(units),
+            yuan(revenue),
+            Value::share(share(revenue, revenue_all)),
+        ]);
+    }
+    let (key, label) = bucket_column(q.granularity, locale);
+    let mut over_time = Table::new(
+        "units_by_kind",
+        locale.pick("各类渠道销量（按时间）", "Units by kind of channel over time"),
+        Chart::Line,
+    )
+    .column(key, label);
+    for k in &kinds {
+        over_time = over_time.column(k.as_str(), channel_kind_label(*k, locale));
+    }
+    for (b, (start, _)) in bounds.iter().enumerate() {
+        let mut row = vec![Value::Text(bucket_label(zone, *start, q.granularity))];
+        row.extend(per_bucket[b].iter().map(|&n| Value::Int(n)));
+        over_time.push(row);
+    }
+    out.notes.push(
+        locale
+            .pick(
+                "来自统一销售台账（官方商城、门店、合作渠道上报）的每小时汇总；按销售发生时间计。",
+                "From the one sales ledger (own shop, stores, partners' reports), summed per hour; counted when the sale happened.",
+            )
+            .into(),
+    );
+    out.tables = vec![by_channel, over_time];
+    Ok(())
+}
+
+fn channel_kind_label(kind: ChannelKind, locale: Locale) -> &'static str {
+    match locale {
+        Locale::ZhCn => kind.label_zh(),
+        Locale::En => match kind {
+            ChannelKind::OwnOnline => "Own online",
+            ChannelKind::OwnStore => "Own stores",
+            ChannelKind::PartnerOnline => "Partner platforms",
+            ChannelKind::FranchiseStore => "Franchised stores",
+            ChannelKind::AuthorizedStore => "Authorised resellers",
+        },
+    }
+}
+
+pub(super) async fn events(app: &App, q: &Query, locale: Locale, out: &mut InsightPanel) -> AppResult<()> {
+    let zone = &app.config.time_zone;
+    let events = app.store.event_counts(q.range.from, q.range.to).await?;
+    let mut each = Table::new(
+        "events",
+        locale.pick("各场活动：名额、到场与爽约", "Each event: places, turnout, no-shows"),
+        Chart::Bar,
+    )
+    .column("event", locale.pick("活动", "Event"))
+    .column("starts", locale.pick("开始", "Starts"))
+    .column("city", locale.pick("城市", "City"))
+    .column("capacity", locale.pick("名额", "Capacity"))
+    .column("held", locale.pick("已占名额", "Places held"))
+    .column("waiting", locale.pick("候补", "Waitlist"))
+    .column("checked_in", locale.pick("签到", "Checked in"))
+    .column("no_shows", locale.pick("爽约", "No-shows"))
+    .column("turnout", locale.pick("到场率", "Turnout"))
+    .plot(&["capacity", "held", "checked_in"]);
+    let mut by_city: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    let now = app.now();
+    for e in &events {
+        let done = e.starts_at <= now;
+        each.push(vec![
+            Value::Text(e.title.clone()),
+            Value::Text(zone.datetime(e.starts_at)),
+            Value::Text(e.city.clone()),
+            Value::Int(e.capacity),
+            Value::Int(e.held),
+            Value::Int(e.waiting),
+            Value::Int(e.checked_in),
+            Value::Int(e.no_shows),
+            if done { Value::share(share(e.checked_in, e.held)) } else { Value::Missing },
+        ]);
+        let c = by_city.entry(e.city.clone()).or_default();
+        c.0 += 1;
+        c.1 += e.held;
+        c.2 += e.checked_in;
+    }
+    let mut cities = Table::new("by_city", locale.pick("按城市", "By city"), Chart::Bar)
+        .column("city", locale.pick("城市", "City"))
+        .column("events", locale.pick("场次", "Events"))
+        .column("held", locale.pick("已占名额", "Places held"))
+        .column("checked_in", locale.pick("签到", "Checked in"))
+        .plot(&["held", "checked_in"]);
+    for (city, (n, held, checked_in)) in by_city {
+        cities.push(vec![Value::Text(city), Value::Int(n), Value::Int(held), Value::Int(checked_in)]);
+    }
+    out.notes.push(
+        locale
+            .pick(
+                "按活动开始时间筛选；到场率 = 签到 ÷ 已占名额，活动开始后才计算。",
+                "Filtered by when events start; turnout = checked in ÷ places held, once an event has started.",
+            )
+            .into(),
+    );
+    out.tables = vec![each, cities];
+    Ok(())
+}
+
+pub(super) async fn referrals(app: &App, q: &Query, locale: Locale, out: &mut InsightPanel) -> AppResult<()> {
+    let zone = &app.config.time_zone;
+    let bounds = buckets(zone, q.range, q.granularity);
+    let made = app.store.referrals_made(q.range.from, q.range.to).await?;
+    let new_fans =
+        super::counts(app, &[canyu_core::insight::metric::NEW_FANS], 0, q.range.from, q.range.to).await?;
+    let (key, label) = bucket_column(q.granularity, locale);
+    let mut table =
+        Table::new("referrals", locale.pick("邀请与口碑系数", "Invitations and word of mouth"), Chart::Line)
+            .column(key, label)
+            .column("new_fans", locale.pick("新粉丝", "New fans"))
+            .column("invited", locale.pick("受邀注册", "Signed up invited"))
+            .column("qualified", locale.pick("达标", "Qualified"))
+            .column("rejected", locale.pick("拒绝（同设备等）", "Rejected (same device…)"))
+            .column("invited_share", locale.pick("受邀占新粉丝", "Invited share of new fans"))
+            .plot(&["new_fans", "invited", "qualified"]);
+    let mut per = vec![(0i64, 0i64, 0i64); bounds.len()];
+    for (at, status) in &made {
+        if let Some(b) = bucket_of(&bounds, *at) {
+            per[b].0 += 1;
+            match status.as_str() {
+                "qualified" | "rewarded" => per[b].1 += 1,
+                "rejected" => per[b].2 += 1,
+                _ => {}
+            }
+        }
+    }
+    for (b, (start, end)) in bounds.iter().enumerate() {
+        let fans = new_fans.sum(canyu_core::insight::metric::NEW_FANS, *start, *end);
+        let (invited, qualified, rejected) = per[b];
+        table.push(vec![
+            Value::Text(bucket_label(zone, *start, q.granularity)),
+            Value::Int(fans),
+            Value::Int(invited),
+            Value::Int(qualified),
+            Value::Int(rejected),
+            Value::share(share(invited, fans)),
+        ]);
+    }
+    out.notes.push(
+        locale
+            .pick(
+                "按受邀者注册的时间计；达标 = 首单付款且过了退货期（或已锁单）。",
+                "Counted when the invitee signed up; qualified = a first order paid past its return window (or locked).",
+            )
+            .into(),
+    );
+    out.tables = vec![table];
+    Ok(())
+}
+
+pub(super) async fn ecosystem(app: &App, locale: Locale, out: &mut InsightPanel) -> AppResult<()> {
+    let owned = app.store.owners_categories().await?;
+    let categories = app.store.list_categories().await?;
+    let label = |slug: &str| {
+        categories.iter().find(|c| c.slug == slug).map_or_else(
+            || slug.to_string(),
+            |c| match locale {
+                Locale::ZhCn => c.name_zh.clone(),
+                Locale::En => c.name_en.clone(),
+            },
+        )
+    };
+    let mut sets: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+    for (owner, slug) in owned {
+        sets.entry(owner).or_default().insert(slug);
+    }
+    let mut combos: BTreeMap<Vec<String>, i64> = BTreeMap::new();
+    let mut by_count: BTreeMap<usize, i64> = BTreeMap::new();
+    for set in sets.values() {
+        *combos.entry(set.iter().cloned().collect()).or_default() += 1;
+        *by_count.entry(set.len()).or_default() += 1;
+    }
+    let owners = sets.len() as i64;
+    let mut breadth = Table::new(
+        "breadth",
+        locale.pick("车主拥有几类设备", "Owners by how many kinds they own"),
+        Chart::Bar,
+    )
+    .column("kinds", locale.pick("设备类别数", "Kinds owned"))
+    .column("owners", locale.pick("车主/机主", "Owners"))
+    .column("share", locale.pick("占全部", "Share"))
+    .plot(&["owners"]);
+    for (n, count) in &by_count {
+        // A share of a hidden count would give the count away.
+        let part = if *count >= canyu_core::insight::K_FLOOR { share(*count, owners) } else { None };
+        breadth.push(vec![Value::Text(n.to_string()), Value::people(*count), Value::share(part)]);
+    }
+    let mut mixes =
+        Table::new("combinations", locale.pick("人车家组合", "What owners own together"), Chart::Bar)
+            .column("combination", locale.pick("组合", "Combination"))
+            .column("owners", locale.pick("人数", "Owners"))
+            .plot(&["owners"]);
+    let mut ranked: Vec<(Vec<String>, i64)> = combos.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (set, n) in ranked {
+        let names: Vec<String> = set.iter().map(|s| label(s)).collect();
+        mixes.push(vec![Value::Text(names.join(" + ")), Value::people(n)]);
+    }
+    out.notes.push(
+        locale
+            .pick(
+                "绑定了设备的粉丝，按他们现在拥有的设备类别（手机、汽车、家居…）计；少于 10 人的组显示为“<10”。",
+                "Fans with bound devices, by the kinds (phone, car, home…) they own now; groups under 10 show as \"<10\".",
+            )
+            .into(),
+    );
+    out.tables = vec![breadth, mixes];
+    Ok(())
+}
