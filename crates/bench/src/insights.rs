@@ -30,6 +30,15 @@ const YEAR: Millis = 365 * DAY;
 /// How long a launch keeps selling: its orders spread over three days, most in the first minutes.
 const LAUNCH_SPAN: Millis = 3 * DAY;
 const PRODUCTS: i64 = 10;
+const SKUS_PER_PRODUCT: i64 = 5;
+const HOUR: Millis = 3_600_000;
+/// The hours of the sales rollup: the last 365 days'.
+const HOURS: i64 = 365 * 24;
+/// Where events happen and stores are.
+const CITIES: [&str; 20] = [
+    "北京", "上海", "广州", "深圳", "成都", "杭州", "武汉", "西安", "南京", "重庆", "天津", "苏州", "长沙",
+    "郑州", "沈阳", "青岛", "厦门", "昆明", "大连", "合肥",
+];
 /// The row-number hash works modulo this prime below 2^31: a residue squared, or times a
 /// multiplier below 2^31, stays below 2^62, so neither backend overflows (PostgreSQL raises
 /// on bigint overflow where SQLite would silently turn to floating point).
@@ -77,6 +86,12 @@ struct Sizes {
     comments: i64,
     orders: i64,
     earlier_orders: i64,
+    /// Rows of the hourly sales rollup (a year of the ledger over 20 channels and 50 SKUs).
+    sales_hours: i64,
+    events: i64,
+    rsvps: i64,
+    referrals: i64,
+    devices: i64,
 }
 
 impl Sizes {
@@ -89,6 +104,11 @@ impl Sizes {
             comments: n(500_000.0),
             orders: n(1_000_000.0),
             earlier_orders: n(200_000.0),
+            sales_hours: n(1_000_000.0),
+            events: n(5_000.0),
+            rsvps: n(200_000.0),
+            referrals: n(100_000.0),
+            devices: n(150_000.0),
         }
     }
 }
@@ -99,6 +119,22 @@ struct Data {
     big_campaign: i64,
     earlier_campaign: i64,
     votes: i64,
+    reach: Reach,
+}
+
+/// What the generator made for the reach panels (channels, events, referrals, ecosystem).
+#[derive(Default)]
+struct Reach {
+    channels: i64,
+    skus: i64,
+    sales_hourly: u64,
+    sales_daily: u64,
+    events: u64,
+    rsvps: u64,
+    no_shows: i64,
+    referrals: u64,
+    devices: u64,
+    owners: i64,
 }
 
 /// The generator: one connection of its own, writing in a few big transactions.
@@ -155,19 +191,26 @@ impl Gen {
         let s = self.sizes;
         let (now, base, staff) = (self.now, self.base, self.staff);
 
-        // Catalog: 2 categories, 10 products.
+        // Catalog: 3 categories (the ecosystem panel's kinds), 10 products spread over them.
         let t = Instant::now();
         let prod0 = self.next_id("products").await?;
         let mut tx = self.conn.begin().await?;
         let mut categories = Vec::new();
-        for c in 0..2 {
+        for (c, (slug, zh, en)) in [
+            ("bench-phone", "基准手机", "Bench phones"),
+            ("bench-car", "基准汽车", "Bench cars"),
+            ("bench-home", "基准家居", "Bench home"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO categories (slug, name_zh, name_en, position) VALUES ($1, $2, $3, $4) RETURNING id",
             )
-            .bind(format!("bench-cat-{c}"))
-            .bind(format!("基准类目{c}"))
-            .bind(format!("Bench category {c}"))
-            .bind(c)
+            .bind(slug)
+            .bind(zh)
+            .bind(en)
+            .bind(c as i64)
             .fetch_one(&mut *tx)
             .await?;
             categories.push(id);
@@ -179,7 +222,7 @@ impl Gen {
             .bind(prod0 + k)
             .bind(format!("bench-p-{k}"))
             .bind(format!("基准产品 {k}"))
-            .bind(categories[(k % 2) as usize])
+            .bind(categories[(k % 3) as usize])
             .bind(base)
             .execute(&mut *tx)
             .await?;
@@ -354,10 +397,12 @@ impl Gen {
         let big_campaign = self.campaign(prod0, "百万订单发布", now - 10 * DAY, s.orders).await?;
         let launch_s = t.elapsed().as_secs_f64();
 
+        let (reach, reach_steps) = self.reach(prod0).await?;
+
         let t = Instant::now();
         if self.backend == Backend::Postgres {
             // Explicit ids left the identity sequences behind.
-            for table in ["products", "users", "posts", "orders"] {
+            for table in ["products", "users", "posts", "orders", "channels", "skus", "events"] {
                 Gen::exec(
                     &mut self.conn,
                     format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"),
@@ -371,9 +416,237 @@ impl Gen {
         let finish_s = t.elapsed().as_secs_f64();
         println!(
             "insights_gen_steps: fans_s={fans_s:.1} posts_s={posts_s:.1} votes_s={votes_s:.1} comments_s={comments_s:.1} \
-             status_releases_s={status_s:.1} launches_s={launch_s:.1} vacuum_analyze_s={finish_s:.1}"
+             status_releases_s={status_s:.1} launches_s={launch_s:.1} {reach_steps} vacuum_analyze_s={finish_s:.1}"
         );
-        Ok(Data { product_slug: "bench-p-0".into(), big_campaign, earlier_campaign, votes })
+        Ok(Data { product_slug: "bench-p-0".into(), big_campaign, earlier_campaign, votes, reach })
+    }
+
+    /// The reach panels' data: 19 channels besides the own shop, 5 SKUs a product and a year
+    /// of the hourly sales rollup (with its daily one); events with their counters and RSVPs;
+    /// referrals among the fans; devices owned across the three categories. Returns what it
+    /// made and its steps' times (`key=value` for the generation line).
+    async fn reach(&mut self, prod0: i64) -> BenchResult<(Reach, String)> {
+        let s = self.sizes;
+        let (now, base, staff, fan0, nf) = (self.now, self.base, self.staff, self.fan0, self.sizes.fans);
+        let mut reach = Reach::default();
+
+        // Channels: the own shop (migration 0027) and 19 more, the other four kinds in turn.
+        let t = Instant::now();
+        let ch0 = self.next_id("channels").await?;
+        let sku0 = self.next_id("skus").await?;
+        let mut tx = self.conn.begin().await?;
+        for j in 0..19i64 {
+            let (kind, name, fee_bps) = match j % 4 {
+                0 => ("own_store", "小米之家", 0),
+                1 => ("partner_online", "合作电商", 500),
+                2 => ("franchise_store", "加盟店", 800),
+                _ => ("authorized_store", "授权店", 1000),
+            };
+            let city = CITIES[j as usize % CITIES.len()];
+            sqlx::query(
+                "INSERT INTO channels (id, code, name, kind, city, fee_bps, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(ch0 + j)
+            .bind(format!("bench-ch-{j}"))
+            .bind(format!("{name}·{city} {j}"))
+            .bind(kind)
+            .bind((kind != "partner_online").then_some(city))
+            .bind(fee_bps)
+            .bind(base)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // 5 SKUs a product, one of each tier and a second mid one.
+        let price = "CASE t WHEN 0 THEN 99900 WHEN 1 THEN 199900 WHEN 2 THEN 299900 WHEN 3 THEN 499900 ELSE 149900 END";
+        let sql = Gen::over_rows(self.backend, PRODUCTS * SKUS_PER_PRODUCT, |rows| {
+            format!(
+                "INSERT INTO skus (id, product_id, code, name, tier, unit_cost_fen, created_at, updated_at) \
+                 SELECT {sku0} + i, {prod0} + i / {SKUS_PER_PRODUCT}, 'BENCH-SKU-' || CAST(i AS TEXT), \
+                 '基准 SKU ' || CAST(i AS TEXT), \
+                 CASE t WHEN 0 THEN 'entry' WHEN 1 THEN 'mid' WHEN 2 THEN 'upper' WHEN 3 THEN 'flagship' ELSE 'mid' END, \
+                 ({price}) * 7 / 10, {base}, {base} FROM (SELECT i, i % {SKUS_PER_PRODUCT} AS t FROM {rows}) x"
+            )
+        });
+        Gen::exec(&mut tx, sql).await?;
+        tx.commit().await?;
+        let channels: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT id, fee_bps FROM channels ORDER BY id").fetch_all(&mut self.conn).await?;
+        let skus = PRODUCTS * SKUS_PER_PRODUCT;
+        reach.channels = channels.len() as i64;
+        reach.skus = skus;
+        // Row i is hour `i % HOURS` of the last 365 days and, within that hour, the
+        // (channel, SKU) pair `(start + (i / HOURS) × 1009) % pairs`: distinct pairs within an
+        // hour (1009 is prime) while an hour has fewer rows than pairs, each hour starting at a
+        // pair of its own. The own shop sells three times what another channel does.
+        let pairs = reach.channels * skus;
+        if s.sales_hours > pairs * HOURS {
+            return Err("--scale too large for the sales rollup's (hour, channel, SKU) keys".into());
+        }
+        let channel_id = format!(
+            "CASE c {} END",
+            channels.iter().enumerate().map(|(c, (id, _))| format!("WHEN {c} THEN {id}")).collect::<String>()
+        );
+        let fee_bps = format!(
+            "CASE c {} END",
+            channels
+                .iter()
+                .enumerate()
+                .map(|(c, (_, fee))| format!("WHEN {c} THEN {fee}"))
+                .collect::<String>()
+        );
+        let hour0 = (now / HOUR - HOURS + 1) * HOUR;
+        let (r1, r2) = (rnd("h", 9), rnd("i", 10));
+        let sql = Gen::over_rows(self.backend, s.sales_hours, |rows| {
+            format!(
+                "INSERT INTO sales_hourly (hour, channel_id, sku_id, quantity, revenue_fen, cost_fen, fee_fen) \
+                 SELECT hour, {channel_id}, {sku0} + k, q, q * p, q * p * 7 / 10, q * p * ({fee_bps}) / 10000 \
+                 FROM (SELECT hour, c, k, q, CASE k % {SKUS_PER_PRODUCT} WHEN 0 THEN 99900 WHEN 1 THEN 199900 \
+                 WHEN 2 THEN 299900 WHEN 3 THEN 499900 ELSE 149900 END AS p \
+                 FROM (SELECT {hour0} + h * {HOUR} AS hour, pair / {skus} AS c, pair % {skus} AS k, \
+                 CASE WHEN pair / {skus} = 0 THEN 3 ELSE 1 END * (1 + r % 4) AS q \
+                 FROM (SELECT h, ({r1} + j * 1009) % {pairs} AS pair, {r2} AS r \
+                 FROM (SELECT i, i % {HOURS} AS h, i / {HOURS} AS j FROM {rows}) a) b) x) y"
+            )
+        });
+        let mut tx = self.conn.begin().await?;
+        reach.sales_hourly = Gen::exec(&mut tx, sql).await?;
+        reach.sales_daily = Gen::exec(
+            &mut tx,
+            format!(
+                "INSERT INTO sales_daily (day, channel_id, sku_id, quantity, revenue_fen, cost_fen, fee_fen) \
+                 SELECT hour - hour % {DAY}, channel_id, sku_id, SUM(quantity), SUM(revenue_fen), SUM(cost_fen), \
+                 SUM(fee_fen) FROM sales_hourly WHERE sku_id >= {sku0} GROUP BY hour - hour % {DAY}, channel_id, sku_id"
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        let channels_s = t.elapsed().as_secs_f64();
+
+        // Events: evenly from a year ago to two weeks ahead, one in ten a festival; places
+        // 60–100 % held (a waitlist when full), 70–95 % of the held checked in once started.
+        let t = Instant::now();
+        let ev0 = self.next_id("events").await?;
+        let ne = s.events;
+        let city = |x: &str| {
+            format!(
+                "CASE ({x}) % {} {} END",
+                CITIES.len(),
+                CITIES.iter().enumerate().map(|(k, c)| format!("WHEN {k} THEN '{c}'")).collect::<String>()
+            )
+        };
+        let (r1, r2, r3) = (rnd("i", 11), rnd("i", 12), rnd("i", 13));
+        let sql = Gen::over_rows(self.backend, ne, |rows| {
+            format!(
+                "INSERT INTO events (id, title, kind, city, venue, starts_at, ends_at, time_zone, capacity, \
+                 rsvp_opens_at, rsvp_closes_at, max_guests, priority_hours, offer_hours, description, held, waiting, \
+                 checked_in, ticket_seed, ticket_public_key, no_shows_at, created_by, created_at) \
+                 SELECT {ev0} + i, CASE WHEN festival THEN '米粉节 ' ELSE '同城会 ' END || CAST(i AS TEXT), \
+                 CASE WHEN festival THEN 'festival' ELSE 'meetup' END, {city}, '基准场地', at, at + 10800000, \
+                 'Asia/Shanghai', capacity, at - {two_weeks}, at - 3600000, 1, 0, 24, '', held, \
+                 CASE WHEN held = capacity THEN r3 % 100 ELSE 0 END, \
+                 CASE WHEN at <= {now} THEN held * (70 + r3 % 26) / 100 ELSE 0 END, 'bench', 'bench', \
+                 CASE WHEN at + {DAY} <= {now} THEN at + {DAY} END, {staff}, at - {month} \
+                 FROM (SELECT i, r1, r3, festival, at, capacity, \
+                 CASE WHEN r2 % 41 = 40 THEN capacity ELSE capacity * (60 + r2 % 41) / 100 END AS held \
+                 FROM (SELECT i, r1, r2, r3, r1 % 10 = 0 AS festival, {base} + i * {span} / {ne} AS at, \
+                 CASE WHEN r1 % 10 = 0 THEN 1000 + r2 % 4000 ELSE 30 + r2 % 270 END AS capacity \
+                 FROM (SELECT i, {r1} AS r1, {r2} AS r2, {r3} AS r3 FROM {rows}) a) b) x",
+                city = city("r1 / 10"),
+                two_weeks = 14 * DAY,
+                month = 30 * DAY,
+                span = YEAR + 14 * DAY,
+            )
+        });
+        let mut tx = self.conn.begin().await?;
+        reach.events = Gen::exec(&mut tx, sql).await?;
+        // RSVPs: a random fan for each, on events in turn; 80 % confirmed (and, of the past
+        // events' confirmed, 85 % checked in and 10 % no-shows), the rest waitlisted or ended.
+        let (r1, r2) = (rnd("i", 14), rnd("i", 15));
+        let sql = Gen::over_rows(self.backend, s.rsvps, |rows| {
+            format!(
+                "INSERT INTO event_rsvps (event_id, user_id, guests, status, created_at, updated_at, confirmed_at, \
+                 checked_in_at, no_show) \
+                 SELECT e.id, {fan0} + x.r1 % {nf}, 0, \
+                 CASE WHEN x.s < 80 THEN 'confirmed' WHEN x.s < 88 THEN 'waitlisted' WHEN x.s < 95 THEN 'cancelled' \
+                 ELSE 'expired' END, e.starts_at - {two_weeks} + x.r2 % {thirteen_days}, \
+                 e.starts_at - {two_weeks} + x.r2 % {thirteen_days}, \
+                 CASE WHEN x.s < 80 THEN e.starts_at - {two_weeks} + x.r2 % {thirteen_days} END, \
+                 CASE WHEN x.s < 80 AND e.starts_at <= {now} AND x.t < 85 THEN e.starts_at + 600000 END, \
+                 CASE WHEN x.s < 80 AND e.starts_at + {DAY} <= {now} AND x.t >= 90 THEN 1 ELSE 0 END \
+                 FROM (SELECT i, {ev0} + i % {ne} AS ev, {r1} AS r1, {r2} AS r2, ({r1} / {nf}) % 100 AS s, \
+                 ({r2} / 1000) % 100 AS t FROM {rows}) x JOIN events e ON e.id = x.ev \
+                 WHERE 1 = 1 ON CONFLICT DO NOTHING",
+                two_weeks = 14 * DAY,
+                thirteen_days = 13 * DAY,
+            )
+        });
+        reach.rsvps = Gen::exec(&mut tx, sql).await?;
+        tx.commit().await?;
+        reach.no_shows = Gen::scalar(
+            &mut self.conn,
+            format!("SELECT COUNT(*) FROM event_rsvps WHERE event_id >= {ev0} AND no_show = 1"),
+        )
+        .await?;
+        let events_s = t.elapsed().as_secs_f64();
+
+        // Referrals: invitees spread evenly over the fans (each invited once, the referral
+        // made when they signed up), referred by a fan who joined before them; 40 % pending,
+        // 5 % held for review, 20 % qualified, 25 % rewarded, 10 % rejected.
+        let t = Instant::now();
+        let nr = s.referrals.min(nf - 1);
+        let (r1, r2) = (rnd("i", 1), rnd("i", 3));
+        let sql = Gen::over_rows(self.backend, nr, |rows| {
+            format!(
+                "INSERT INTO referrals (referrer_id, invitee_id, status, reason, created_at, qualified_at, \
+                 rewarded_at, updated_at) \
+                 SELECT CASE WHEN f = 0 THEN {fan0} + 1 ELSE {fan0} + r1 % f END, {fan0} + f, \
+                 CASE WHEN s < 40 THEN 'pending' WHEN s < 45 THEN 'held' WHEN s < 65 THEN 'qualified' \
+                 WHEN s < 90 THEN 'rewarded' ELSE 'rejected' END, \
+                 CASE WHEN s >= 90 THEN 'same_device' END, at, \
+                 CASE WHEN s >= 45 AND s < 90 THEN at + {ten_days} END, CASE WHEN s >= 65 AND s < 90 THEN at + {ten_days} END, \
+                 at FROM (SELECT f, r1, s, {base} + f * {YEAR} / {nf} AS at \
+                 FROM (SELECT i * {nf} / {nr} AS f, {r1} AS r1, {r2} % 100 AS s FROM {rows}) a) x",
+                ten_days = 10 * DAY,
+            )
+        });
+        let mut tx = self.conn.begin().await?;
+        reach.referrals = Gen::exec(&mut tx, sql).await?;
+        tx.commit().await?;
+        let referrals_s = t.elapsed().as_secs_f64();
+
+        // Owned devices: a random product (so a random category of three) and a random owner
+        // among half the fans — 1.5 devices an owner on average, many owning two or three
+        // kinds; 3 % released (no owner now).
+        let t = Instant::now();
+        let owners = (nf / 2).max(1);
+        let (r1, r2, r3) = (rnd("i", 4), rnd("i", 6), rnd("i", 8));
+        let sql = Gen::over_rows(self.backend, s.devices, |rows| {
+            format!(
+                "INSERT INTO owned_devices (product_id, serial, owner_id, owned_since, owned_via, purchased_at, \
+                 released_at, created_at, updated_at) \
+                 SELECT {prod0} + r2 % {PRODUCTS}, 'BENCH-SN-' || CAST(i AS TEXT), \
+                 CASE WHEN released THEN NULL ELSE {fan0} + r1 % {owners} END, at, 'claim', at, \
+                 CASE WHEN released THEN at + {DAY} END, at, at \
+                 FROM (SELECT i, r1, r2, r3 % 100 < 3 AS released, {base} + r3 % {YEAR} AS at \
+                 FROM (SELECT i, {r1} AS r1, {r2} AS r2, {r3} AS r3 FROM {rows}) a) x"
+            )
+        });
+        let mut tx = self.conn.begin().await?;
+        reach.devices = Gen::exec(&mut tx, sql).await?;
+        tx.commit().await?;
+        reach.owners = Gen::scalar(
+            &mut self.conn,
+            "SELECT COUNT(DISTINCT owner_id) FROM owned_devices WHERE owner_id IS NOT NULL".into(),
+        )
+        .await?;
+        let devices_s = t.elapsed().as_secs_f64();
+        Ok((
+            reach,
+            format!(
+                "channels_sales_s={channels_s:.1} events_s={events_s:.1} referrals_s={referrals_s:.1} \
+                 devices_s={devices_s:.1}"
+            ),
+        ))
     }
 
     /// A launch campaign of `product` opened at `opened` with `n` orders over two FCFS waves
@@ -643,6 +916,21 @@ pub async fn run(args: &[String]) -> BenchResult<()> {
         sizes.earlier_orders,
         t.elapsed().as_secs_f64()
     );
+    let r = &data.reach;
+    println!(
+        "insights_reach_data: channels={} skus={} sales_hourly={} sales_daily={} events={} rsvps={} no_shows={} \
+         referrals={} owned_devices={} owners={}",
+        r.channels,
+        r.skus,
+        r.sales_hourly,
+        r.sales_daily,
+        r.events,
+        r.rsvps,
+        r.no_shows,
+        r.referrals,
+        r.devices,
+        r.owners
+    );
 
     let t = Instant::now();
     let rebuilt = rollup::rebuild(&app, |_, _| {}).await?;
@@ -707,6 +995,26 @@ pub async fn run(args: &[String]) -> BenchResult<()> {
     let board = measure_panel(&app, &auth, Panel::Board, &cases).await?;
     measure_panel(&app, &auth, Panel::Users, &cases).await?;
     measure_panel(&app, &auth, Panel::Launch, &launch_cases).await?;
+
+    // The reach panels: channels over the same mix; referrals over its site-wide ranges (the
+    // panel has no product filter); events over 30 and 365 days; the ecosystem as it is now.
+    measure_panel(&app, &auth, Panel::Channels, &cases).await?;
+    let site_cases: Vec<Case> = cases
+        .iter()
+        .filter(|c| c.filter.product.is_none())
+        .map(|c| Case { name: c.name.clone(), filter: c.filter.clone() })
+        .collect();
+    measure_panel(&app, &auth, Panel::Referrals, &site_cases).await?;
+    let event_cases: Vec<Case> = [("30d", day_before(29)), ("365d", day_before(364))]
+        .into_iter()
+        .map(|(name, from)| Case {
+            name: name.into(),
+            filter: Filter { from: Some(from), to: Some(zone.date(today)), ..Filter::default() },
+        })
+        .collect();
+    measure_panel(&app, &auth, Panel::Events, &event_cases).await?;
+    measure_panel(&app, &auth, Panel::Ecosystem, &[Case { name: "all".into(), filter: Filter::default() }])
+        .await?;
 
     // The baseline: the same year's series without rollups, grouped by China's day (UTC+8)
     // straight from the rows, on a connection with the serving readers' SQLite cache size.

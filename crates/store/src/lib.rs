@@ -19,6 +19,7 @@ mod identities;
 mod inline;
 mod insights;
 mod launch_orders;
+mod leases;
 mod media;
 mod merge;
 mod moderation;

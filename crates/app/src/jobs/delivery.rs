@@ -188,7 +188,7 @@ fn as_notification(job: &DeliveryJob, kind: NotificationKind) -> Notification {
     }
 }
 
-fn rand_u64() -> u64 {
+pub(crate) fn rand_u64() -> u64 {
     // Jitter only needs to differ between jobs and processes, not to be secret.
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();

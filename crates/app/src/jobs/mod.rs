@@ -83,9 +83,29 @@ where
     });
 }
 
+/// Longer than a round's period, so the holder renews it before it runs out, and short enough
+/// that a dead holder's rounds resume within two minutes.
+const ROLL_LEASE_MS: i64 = 90_000;
+
+/// This process, as a lease holder: random per process (several nodes may share a host).
+fn node_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| format!("{}-{:016x}", std::process::id(), delivery::rand_u64()))
+}
+
 /// The insights rollups follow the board every minute; each round replaces what it recomputes,
 /// so every node may run it (see `insights::rollup`).
 async fn roll_insights(app: App) {
+    // A round costs seconds at a million posts: one node rolls while it lives (it renews the
+    // lease each round); another takes over once the lease runs out after it stops.
+    match app.store.take_job_lease("insights.roll", node_id(), app.now(), ROLL_LEASE_MS).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "taking the insights lease failed");
+            return;
+        }
+    }
     let started = Instant::now();
     match crate::insights::rollup::roll(&app).await {
         Ok(r) => tracing::debug!(

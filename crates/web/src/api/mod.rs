@@ -286,7 +286,7 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
         (name = "events", description = "Fan events (the 米粉节 fan festival, 同城会 city meetups) and city clubs: places that never pass capacity, a waitlist with offers, attendance prompts, signed tickets checked offline, check-in and no-shows"),
         (name = "ownership", description = "人车家: the devices fans own (claimed by serial, delivered from launch orders, bound at a store, handed on), owner chips on the board"),
         (name = "referrals", description = "口碑: referral codes and links, invitees and their rewards (vested after the first order's return window), staff's review queue, referral trees and the word-of-mouth coefficient"),
-        (name = "insights", description = "What the flywheel did: co-creation, board, launch and fan panels from rollups (staff), as JSON or CSV (counts of fans under 10 are shown as <10); the weekly digests; and questions asked of the feedback"),
+        (name = "insights", description = "What the flywheel did: co-creation, board, launch, fan, channel, event, referral and 人车家 panels (staff), as JSON or CSV (counts of fans under 10 are shown as <10); the weekly digests; and questions asked of the feedback"),
     )
 )]
 pub struct ApiDoc;
