@@ -4,13 +4,17 @@
 # after:
 #
 #   bash bench/insights.sh             # SCALE (default 1.0): 200,000 fans, 1,000,000 posts,
-#                                      # ~2,000,000 votes, 500,000 comments, 1,200,000 orders
+#                                      # ~2,000,000 votes, 500,000 comments, 1,200,000 orders;
+#                                      # for the channels, events, referrals and ecosystem
+#                                      # panels ~1,000,000 hourly sales rows, 5,000 events,
+#                                      # 200,000 RSVPs, 100,000 referrals, 150,000 devices
 #   SCALE=0.1 bash bench/insights.sh   # a quick run at a tenth
 #
 # Builds canyu-bench (release) and runs `canyu-bench insights` (crates/bench/src/insights.rs):
 # generation time, one full rollup rebuild, the median of five per-minute rollup rounds,
 # p50/p99 of every panel (JSON included) over a mix of filters, and the same year's series
-# scanned from the rows without rollups (the baseline) with its ratio to the panel.
+# scanned from the rows without rollups (the baseline, for co-creation and board only) with its
+# ratio to the panel.
 # Results: bench/out/insights.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,7 +3,10 @@
 //! 1. generates the data set with set-based SQL (at `--scale 1`: 200,000 fans, 10 products,
 //!    1,000,000 posts over the last 365 days, ~2,000,000 votes, 500,000 comments, status
 //!    changes, monthly releases crediting shipped posts, and two launch campaigns of the same
-//!    product with 1,000,000 and 200,000 orders and their per-minute and per-state tallies);
+//!    product with 1,000,000 and 200,000 orders and their per-minute and per-state tallies),
+//!    and for the reach panels 20 channels of the five kinds, 50 SKUs, ~1,000,000 rows of the
+//!    hourly sales rollup over the year (and the daily one), 5,000 events with 200,000 RSVPs,
+//!    100,000 referrals and 150,000 owned devices across three categories;
 //! 2. rebuilds every rollup once (`rollup::rebuild`) and times five per-minute rounds
 //!    (`rollup::roll`: what every node pays each minute);
 //! 3. times every panel in-process (`insights::panel`, then its JSON) over a mix of filters;
@@ -484,14 +487,18 @@ impl Gen {
         }
         let channel_id = format!(
             "CASE c {} END",
-            channels.iter().enumerate().map(|(c, (id, _))| format!("WHEN {c} THEN {id}")).collect::<String>()
+            channels
+                .iter()
+                .enumerate()
+                .map(|(c, (id, _))| format!("WHEN {c} THEN {id} "))
+                .collect::<String>()
         );
         let fee_bps = format!(
             "CASE c {} END",
             channels
                 .iter()
                 .enumerate()
-                .map(|(c, (_, fee))| format!("WHEN {c} THEN {fee}"))
+                .map(|(c, (_, fee))| format!("WHEN {c} THEN {fee} "))
                 .collect::<String>()
         );
         let hour0 = (now / HOUR - HOURS + 1) * HOUR;
@@ -531,7 +538,7 @@ impl Gen {
             format!(
                 "CASE ({x}) % {} {} END",
                 CITIES.len(),
-                CITIES.iter().enumerate().map(|(k, c)| format!("WHEN {k} THEN '{c}'")).collect::<String>()
+                CITIES.iter().enumerate().map(|(k, c)| format!("WHEN {k} THEN '{c}' ")).collect::<String>()
             )
         };
         let (r1, r2, r3) = (rnd("i", 11), rnd("i", 12), rnd("i", 13));

@@ -178,7 +178,8 @@ const GENERIC: &str = "\
     毕竟 居然 竟然 终于 简直 太 好 坏 推荐 值得 一定 肯定 当然 好像 似乎 比如 \
     例如 怎么样 为什么 哪里 这里 那里 里面 外面 上面 下面 出现 发现 告诉 只能 能够 \
     如此 不了 算是 原因 不够 结果 办法 部分 进行 表示 以为 根本 还要 而已 左右 \
-    影响";
+    影响 正常 实际 怎么办 厉害 有人 请问 求问 各位 大佬 一样吗 是否 \
+    到底 还能 不行 能不能 有没有 求助 同样 最近";
 
 /// [`GENERIC`] for lookups: every word of every post is checked.
 static GENERIC_SET: LazyLock<HashSet<&'static str>> = LazyLock::new(|| GENERIC.split_whitespace().collect());
