@@ -44,7 +44,7 @@ impl Value {
         match self {
             Value::Int(n) => n.to_string(),
             Value::Share(s) => format!("{s:.4}"),
-            Value::Text(t) => csv_text(t),
+            Value::Text(t) => csv_cell(t),
             Value::Few => format!("<{K_FLOOR}"),
             Value::Missing => String::new(),
         }
@@ -77,7 +77,7 @@ impl Serialize for Value {
 
 /// A text cell for CSV: a leading `=`, `+`, `-` or `@` would run as a formula in a spreadsheet,
 /// so it is quoted with `'`; separators and quotes are escaped.
-fn csv_text(raw: &str) -> String {
+pub fn csv_cell(raw: &str) -> String {
     let guarded = if raw.starts_with(['=', '+', '-', '@']) { format!("'{raw}") } else { raw.to_string() };
     if guarded.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", guarded.replace('"', "\"\""))
@@ -156,7 +156,7 @@ impl Table {
     /// that Excel opens Chinese text as UTF-8.
     pub fn csv(&self) -> String {
         let mut out = String::from("\u{feff}");
-        let header: Vec<String> = self.columns.iter().map(|c| csv_text(&c.label)).collect();
+        let header: Vec<String> = self.columns.iter().map(|c| csv_cell(&c.label)).collect();
         out.push_str(&header.join(","));
         out.push_str("\r\n");
         for row in &self.rows {

@@ -61,8 +61,8 @@ pub fn fields(locale: Locale, profile: Profile) -> DemographicsFields {
     DemographicsFields {
         title: locale.pick("关于你（选填）", "About you (optional)"),
         why: locale.pick(
-            "只用于匿名统计和邀请你参加评审团：不会显示在你的主页上，不足 10 人的组合不会被展示或导出。随时可以改回“不想说”。",
-            "Used only for anonymous counts and to invite you to review panels: never shown on your profile, and no group of fewer than 10 fans is shown or exported. Change it back to \"rather not say\" any time.",
+            "只用于匿名统计：不会显示在你的主页上，不足 10 人的组合不会被展示或导出。随时可以改回“不想说”。",
+            "Used only for anonymous counts: never shown on your profile, and no group of fewer than 10 fans is shown or exported. Change it back to \"rather not say\" any time.",
         ),
         save: locale.pick("保存", "Save"),
         selects: vec![

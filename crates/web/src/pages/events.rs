@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use canyu_app::AppError;
 use canyu_app::events::{self, EventFilter};
+use canyu_app::insights::table::csv_cell;
 use canyu_app::model::{Event, Rsvp};
 use canyu_core::time::Zone;
 use canyu_core::{ErrorCode, Locale, Millis};
@@ -830,15 +831,6 @@ pub async fn attendees_csv(
         out,
     )
         .into_response())
-}
-
-fn csv_cell(raw: &str) -> String {
-    let guarded = if raw.starts_with(['=', '+', '-', '@']) { format!("'{raw}") } else { raw.to_string() };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
 }
 
 #[derive(Template, WebTemplate)]
