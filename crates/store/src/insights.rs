@@ -623,15 +623,102 @@ impl Store {
             .collect()
     }
 
-    /// Events starting in [from, to), soonest first, with their counters.
-    pub async fn event_counts(&self, from: Millis, to: Millis) -> StoreResult<Vec<EventCount>> {
+    /// Sales per local day and channel in [from, to) from the hourly rollup, for a zone whose
+    /// offset from UTC is `offset_ms` all through the range: (day's first instant, channel,
+    /// units, revenue in fen). A year is days × channels rows, not hours × channels.
+    pub async fn channel_sales_by_day(
+        &self,
+        from: Millis,
+        to: Millis,
+        offset_ms: i64,
+        product_id: Option<i64>,
+    ) -> StoreResult<Vec<(Millis, i64, i64, i64)>> {
+        // `+h.sku_id` keeps SQLite on the hour range (the clustered key) rather than the SKU
+        // index, which would read the product's whole year to keep a month of it.
+        let product = if product_id.is_some() {
+            "AND +h.sku_id IN (SELECT id FROM skus WHERE product_id = $4)"
+        } else {
+            "AND $4 = 0"
+        };
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT (h.hour + $3) / 86400000 AS d, h.channel_id, CAST(SUM(h.quantity) AS BIGINT) AS quantity, \
+             CAST(SUM(h.revenue_fen) AS BIGINT) AS revenue FROM sales_hourly h \
+             WHERE h.hour >= $1 AND h.hour < $2 {product} GROUP BY (h.hour + $3) / 86400000, h.channel_id"
+        )))
+        .bind(from)
+        .bind(to)
+        .bind(offset_ms)
+        .bind(product_id.unwrap_or(0))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let day: i64 = r.try_get("d")?;
+                Ok((
+                    day * 86_400_000 - offset_ms,
+                    r.try_get("channel_id")?,
+                    r.try_get("quantity")?,
+                    r.try_get("revenue")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Referrals made in [from, to) per local day (zone offset `offset_ms` all through) and
+    /// status: (day's first instant, status, count).
+    pub async fn referrals_by_day(
+        &self,
+        from: Millis,
+        to: Millis,
+        offset_ms: i64,
+    ) -> StoreResult<Vec<(Millis, String, i64)>> {
         let rows = sqlx::query(
-            "SELECT e.id, e.title, e.kind, e.city, e.starts_at, e.capacity, e.held, e.waiting, e.checked_in, \
-             (SELECT COUNT(*) FROM event_rsvps r WHERE r.event_id = e.id AND r.no_show = 1) AS no_shows \
-             FROM events e WHERE e.starts_at >= $1 AND e.starts_at < $2 ORDER BY e.starts_at, e.id",
+            "SELECT (created_at + $3) / 86400000 AS d, status, COUNT(*) AS n FROM referrals \
+             WHERE created_at >= $1 AND created_at < $2 GROUP BY (created_at + $3) / 86400000, status",
         )
         .bind(from)
         .bind(to)
+        .bind(offset_ms)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let day: i64 = r.try_get("d")?;
+                Ok((day * 86_400_000 - offset_ms, r.try_get("status")?, r.try_get("n")?))
+            })
+            .collect()
+    }
+
+    /// Events starting in [from, to) per city: (city, events, places held, checked in).
+    pub async fn events_by_city(
+        &self,
+        from: Millis,
+        to: Millis,
+    ) -> StoreResult<Vec<(String, i64, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT city, COUNT(*) AS n, CAST(SUM(held) AS BIGINT) AS held, CAST(SUM(checked_in) AS BIGINT) AS checked_in \
+             FROM events WHERE starts_at >= $1 AND starts_at < $2 GROUP BY city ORDER BY city",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("city")?, r.try_get("n")?, r.try_get("held")?, r.try_get("checked_in")?)))
+            .collect()
+    }
+
+    /// Events starting in [from, to), soonest first, with their counters; at most `limit`: the latest to start.
+    pub async fn event_counts(&self, from: Millis, to: Millis, limit: i64) -> StoreResult<Vec<EventCount>> {
+        let rows = sqlx::query(
+            "SELECT * FROM (SELECT e.id, e.title, e.kind, e.city, e.starts_at, e.capacity, e.held, e.waiting, e.checked_in, \
+             (SELECT COUNT(*) FROM event_rsvps r WHERE r.event_id = e.id AND r.no_show = 1) AS no_shows \
+             FROM events e WHERE e.starts_at >= $1 AND e.starts_at < $2 ORDER BY e.starts_at DESC, e.id DESC LIMIT $3) x \
+             ORDER BY starts_at, id",
+        )
+        .bind(from)
+        .bind(to)
+        .bind(limit)
         .fetch_all(&self.read)
         .await?;
         rows.iter()

@@ -6,7 +6,7 @@
 
 pub mod ask;
 pub mod digest;
-mod reach;
+pub mod reach;
 pub mod rollup;
 pub mod table;
 

@@ -20,6 +20,15 @@ fn bucket_of(bounds: &[(Millis, Millis)], at: Millis) -> Option<usize> {
     (i > 0 && at < bounds[i - 1].1).then(|| i - 1)
 }
 
+/// The zone's offset from UTC in milliseconds when it is the same all through [from, to) (and
+/// a whole number of hours, so local days are made of whole hours): days can then be grouped
+/// in SQL. `None` across a daylight-saving change.
+fn fixed_offset(zone: &canyu_core::time::Zone, from: Millis, to: Millis) -> Option<i64> {
+    let offset = zone.offset_seconds(from);
+    let fixed = offset == zone.offset_seconds(to.saturating_sub(1)) && offset % 3600 == 0;
+    fixed.then_some(i64::from(offset) * 1000)
+}
+
 /// Yuan with two decimals, from fen.
 fn yuan(fen: i64) -> Value {
     Value::Text(format!("{}.{:02}", fen / 100, (fen % 100).abs()))
@@ -28,8 +37,12 @@ fn yuan(fen: i64) -> Value {
 pub(super) async fn channels(app: &App, q: &Query, locale: Locale, out: &mut InsightPanel) -> AppResult<()> {
     let zone = &app.config.time_zone;
     let bounds = buckets(zone, q.range, q.granularity);
-    let rows =
-        app.store.channel_sales_by_hour(q.range.from, q.range.to, q.product.as_ref().map(|p| p.id)).await?;
+    let product_id = q.product.as_ref().map(|p| p.id);
+    let rows = match fixed_offset(zone, q.range.from, q.range.to) {
+        Some(offset) => app.store.channel_sales_by_day(q.range.from, q.range.to, offset, product_id).await?,
+        // A daylight-saving change inside the range: whole hours, bucketed here.
+        None => app.store.channel_sales_by_hour(q.range.from, q.range.to, product_id).await?,
+    };
     let channels = app.store.channels().await?;
     let name: HashMap<i64, &str> = channels.iter().map(|c| (c.id, c.name.as_str())).collect();
     let kind_of: HashMap<i64, &str> = channels.iter().map(|c| (c.id, c.kind.as_str())).collect();
@@ -38,12 +51,12 @@ pub(super) async fn channels(app: &App, q: &Query, locale: Locale, out: &mut Ins
 
     let mut totals: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     let mut per_bucket = vec![vec![0i64; kinds.len()]; bounds.len()];
-    for &(hour, channel, quantity, revenue) in &rows {
+    for &(at, channel, quantity, revenue) in &rows {
         let t = totals.entry(channel).or_default();
         t.0 += quantity;
         t.1 += revenue;
         if let (Some(b), Some(k)) = (
-            bucket_of(&bounds, hour),
+            bucket_of(&bounds, at),
             kind_of.get(&channel).and_then(|k| kinds.iter().position(|x| x.as_str() == *k)),
         ) {
             per_bucket[b][k] += quantity;
@@ -110,9 +123,12 @@ fn channel_kind_label(kind: ChannelKind, locale: Locale) -> &'static str {
     }
 }
 
+/// Events listed one by one (the latest to start); the per-city table counts them all.
+const EVENTS_LISTED: i64 = 100;
+
 pub(super) async fn events(app: &App, q: &Query, locale: Locale, out: &mut InsightPanel) -> AppResult<()> {
     let zone = &app.config.time_zone;
-    let events = app.store.event_counts(q.range.from, q.range.to).await?;
+    let events = app.store.event_counts(q.range.from, q.range.to, EVENTS_LISTED).await?;
     let mut each = Table::new(
         "events",
         locale.pick("各场活动：名额、到场与爽约", "Each event: places, turnout, no-shows"),
@@ -128,7 +144,6 @@ pub(super) async fn events(app: &App, q: &Query, locale: Locale, out: &mut Insig
     .column("no_shows", locale.pick("爽约", "No-shows"))
     .column("turnout", locale.pick("到场率", "Turnout"))
     .plot(&["capacity", "held", "checked_in"]);
-    let mut by_city: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
     let now = app.now();
     for e in &events {
         let done = e.starts_at <= now;
@@ -143,10 +158,6 @@ pub(super) async fn events(app: &App, q: &Query, locale: Locale, out: &mut Insig
             Value::Int(e.no_shows),
             if done { Value::share(share(e.checked_in, e.held)) } else { Value::Missing },
         ]);
-        let c = by_city.entry(e.city.clone()).or_default();
-        c.0 += 1;
-        c.1 += e.held;
-        c.2 += e.checked_in;
     }
     let mut cities = Table::new("by_city", locale.pick("按城市", "By city"), Chart::Bar)
         .column("city", locale.pick("城市", "City"))
@@ -154,14 +165,14 @@ pub(super) async fn events(app: &App, q: &Query, locale: Locale, out: &mut Insig
         .column("held", locale.pick("已占名额", "Places held"))
         .column("checked_in", locale.pick("签到", "Checked in"))
         .plot(&["held", "checked_in"]);
-    for (city, (n, held, checked_in)) in by_city {
+    for (city, n, held, checked_in) in app.store.events_by_city(q.range.from, q.range.to).await? {
         cities.push(vec![Value::Text(city), Value::Int(n), Value::Int(held), Value::Int(checked_in)]);
     }
     out.notes.push(
         locale
             .pick(
-                "按活动开始时间筛选；到场率 = 签到 ÷ 已占名额，活动开始后才计算。",
-                "Filtered by when events start; turnout = checked in ÷ places held, once an event has started.",
+                "按活动开始时间筛选：逐场列出最近开始的 100 场，按城市汇总全部场次；到场率 = 签到 ÷ 已占名额，活动开始后才计算。",
+                "Filtered by when events start: the latest 100 one by one, every event counted by city; turnout = checked in ÷ places held, once an event has started.",
             )
             .into(),
     );
@@ -172,7 +183,16 @@ pub(super) async fn events(app: &App, q: &Query, locale: Locale, out: &mut Insig
 pub(super) async fn referrals(app: &App, q: &Query, locale: Locale, out: &mut InsightPanel) -> AppResult<()> {
     let zone = &app.config.time_zone;
     let bounds = buckets(zone, q.range, q.granularity);
-    let made = app.store.referrals_made(q.range.from, q.range.to).await?;
+    let made: Vec<(Millis, String, i64)> = match fixed_offset(zone, q.range.from, q.range.to) {
+        Some(offset) => app.store.referrals_by_day(q.range.from, q.range.to, offset).await?,
+        None => app
+            .store
+            .referrals_made(q.range.from, q.range.to)
+            .await?
+            .into_iter()
+            .map(|(at, status)| (at, status, 1))
+            .collect(),
+    };
     let new_fans =
         super::counts(app, &[canyu_core::insight::metric::NEW_FANS], 0, q.range.from, q.range.to).await?;
     let (key, label) = bucket_column(q.granularity, locale);
@@ -186,12 +206,12 @@ pub(super) async fn referrals(app: &App, q: &Query, locale: Locale, out: &mut In
             .column("invited_share", locale.pick("受邀占新粉丝", "Invited share of new fans"))
             .plot(&["new_fans", "invited", "qualified"]);
     let mut per = vec![(0i64, 0i64, 0i64); bounds.len()];
-    for (at, status) in &made {
+    for (at, status, n) in &made {
         if let Some(b) = bucket_of(&bounds, *at) {
-            per[b].0 += 1;
+            per[b].0 += n;
             match status.as_str() {
-                "qualified" | "rewarded" => per[b].1 += 1,
-                "rejected" => per[b].2 += 1,
+                "qualified" | "rewarded" => per[b].1 += n,
+                "rejected" => per[b].2 += n,
                 _ => {}
             }
         }
@@ -221,7 +241,10 @@ pub(super) async fn referrals(app: &App, q: &Query, locale: Locale, out: &mut In
 }
 
 pub(super) async fn ecosystem(app: &App, locale: Locale, out: &mut InsightPanel) -> AppResult<()> {
-    let owned = app.store.owners_categories().await?;
+    let counts = match app.store.meta(ECOSYSTEM_KEY).await?.and_then(|raw| serde_json::from_str(&raw).ok()) {
+        Some(counts) => counts,
+        None => refresh_ecosystem(app).await?,
+    };
     let categories = app.store.list_categories().await?;
     let label = |slug: &str| {
         categories.iter().find(|c| c.slug == slug).map_or_else(
@@ -232,17 +255,12 @@ pub(super) async fn ecosystem(app: &App, locale: Locale, out: &mut InsightPanel)
             },
         )
     };
-    let mut sets: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
-    for (owner, slug) in owned {
-        sets.entry(owner).or_default().insert(slug);
-    }
-    let mut combos: BTreeMap<Vec<String>, i64> = BTreeMap::new();
-    let mut by_count: BTreeMap<usize, i64> = BTreeMap::new();
-    for set in sets.values() {
-        *combos.entry(set.iter().cloned().collect()).or_default() += 1;
-        *by_count.entry(set.len()).or_default() += 1;
-    }
-    let owners = sets.len() as i64;
+    let EcosystemCounts { owners, by_count, combos, computed_at } = counts;
+    out.notes.push(format!(
+        "{} {}",
+        locale.pick("统计于（每 10 分钟更新）：", "Counted (every ten minutes) at"),
+        app.config.time_zone.datetime(computed_at)
+    ));
     let mut breadth = Table::new(
         "breadth",
         locale.pick("车主拥有几类设备", "Owners by how many kinds they own"),
@@ -262,9 +280,7 @@ pub(super) async fn ecosystem(app: &App, locale: Locale, out: &mut InsightPanel)
             .column("combination", locale.pick("组合", "Combination"))
             .column("owners", locale.pick("人数", "Owners"))
             .plot(&["owners"]);
-    let mut ranked: Vec<(Vec<String>, i64)> = combos.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    for (set, n) in ranked {
+    for (set, n) in combos {
         let names: Vec<String> = set.iter().map(|s| label(s)).collect();
         mixes.push(vec![Value::Text(names.join(" + ")), Value::people(n)]);
     }
@@ -278,4 +294,46 @@ pub(super) async fn ecosystem(app: &App, locale: Locale, out: &mut InsightPanel)
     );
     out.tables = vec![breadth, mixes];
     Ok(())
+}
+
+/// Where the ecosystem counts are kept between refreshes (`instance_meta`).
+const ECOSYSTEM_KEY: &str = "insights.ecosystem";
+
+/// Who owns which kinds of device, counted: kept as JSON and refreshed with the co-ownership
+/// lines (every ten minutes), since counting reads every bound device.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct EcosystemCounts {
+    pub computed_at: Millis,
+    pub owners: i64,
+    /// (kinds owned, owners), fewest kinds first.
+    pub by_count: Vec<(usize, i64)>,
+    /// (categories' slugs, owners), most owners first.
+    pub combos: Vec<(Vec<String>, i64)>,
+}
+
+/// Counts owners by the kinds they own now, keeps the counts for the panel and returns them.
+pub async fn refresh_ecosystem(app: &App) -> AppResult<EcosystemCounts> {
+    let owned = app.store.owners_categories().await?;
+    let mut sets: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+    for (owner, slug) in owned {
+        sets.entry(owner).or_default().insert(slug);
+    }
+    let mut combos: BTreeMap<Vec<String>, i64> = BTreeMap::new();
+    let mut by_count: BTreeMap<usize, i64> = BTreeMap::new();
+    for set in sets.values() {
+        *combos.entry(set.iter().cloned().collect()).or_default() += 1;
+        *by_count.entry(set.len()).or_default() += 1;
+    }
+    let mut combos: Vec<(Vec<String>, i64)> = combos.into_iter().collect();
+    combos.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let counts = EcosystemCounts {
+        computed_at: app.now(),
+        owners: sets.len() as i64,
+        by_count: by_count.into_iter().collect(),
+        combos,
+    };
+    let json = serde_json::to_string(&counts)
+        .map_err(|e| crate::error::AppError::with_detail(canyu_core::ErrorCode::Internal, e.to_string()))?;
+    app.store.set_meta(ECOSYSTEM_KEY, &json).await?;
+    Ok(counts)
 }

@@ -242,6 +242,9 @@ async fn refresh_affinities(app: App) {
         Ok(n) => tracing::debug!(lines = n, "co-ownership refreshed"),
         Err(e) => tracing::warn!(error = %e, "co-ownership refresh failed"),
     }
+    if let Err(e) = crate::insights::reach::refresh_ecosystem(&app).await {
+        tracing::warn!(error = %e, "counting the ecosystem's owners failed");
+    }
 }
 
 /// 口碑: referrals vest once their invitee's first order is past its return window, and

@@ -276,7 +276,7 @@ pub async fn set_demographics(
 pub struct AskQuery {
     /// The question, in the words staff would use: "续航有什么抱怨？" (2 to 100 characters).
     #[param(min_length = 2, max_length = 100)]
-    pub q: Option<String>,
+    pub q: String,
     /// A product's slug: only its feedback (default: every product's).
     pub product: Option<String>,
 }
@@ -353,8 +353,7 @@ pub async fn ask(
     Query(q): Query<AskQuery>,
 ) -> WebResult<Json<insights::ask::Answer>> {
     canyu_app::policy::require_insights(&auth)?;
-    let question = q.q.as_deref().unwrap_or_default();
-    Ok(Json(insights::ask::ask(&state, &auth, question, q.product.as_deref()).await?))
+    Ok(Json(insights::ask::ask(&state, &auth, &q.q, q.product.as_deref()).await?))
 }
 
 #[derive(ToSchema)]
