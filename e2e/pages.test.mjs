@@ -128,6 +128,10 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     "/insights/board",
     "/insights/launch",
     "/insights/users",
+    "/insights/channels",
+    "/insights/events",
+    "/insights/referrals",
+    "/insights/ecosystem",
     `/insights/ask?q=${encodeURIComponent("续航有什么抱怨？")}`,
     "/insights/digests",
   ];

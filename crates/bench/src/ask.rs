@@ -14,11 +14,11 @@
 //! Prints `key=value` lines (bench/ask.sh collects them). Without the corpus file it prints a
 //! skip line and exits 0.
 
-use canyu_app::accounts::{Auth, AuthVia};
+use canyu_app::accounts::Auth;
 use canyu_app::insights::ask::{self, POSTS_READ, THEMES};
 use canyu_app::{App, AppConfig};
-use canyu_core::{Millis, Role};
-use canyu_store::{Backend, NewUser, Store};
+use canyu_core::Millis;
+use canyu_store::{Backend, Store};
 use canyu_text::themes::{ThemeDoc, parse_question, themes};
 use canyu_text::{PostDoc, SearchIndex};
 use sqlx::{AnyConnection, AssertSqlSafe, Connection, Row};
@@ -419,17 +419,7 @@ pub async fn run(args: &[String]) -> BenchResult<()> {
     let base = now - YEAR;
 
     // Staff ask; an API token's Auth is the one with no session to keep.
-    let staff = store
-        .create_user(NewUser {
-            handle: "bench_staff",
-            email: None,
-            password_hash: "x",
-            role: Role::Staff,
-            bio: "",
-            created_at: base,
-        })
-        .await?;
-    let auth = Auth { user: staff.clone(), via: AuthVia::Token };
+    let auth = crate::staff_auth(&store, base).await?;
 
     let t = Instant::now();
     let (posts, slugs) = generate(&url, store.backend(), reviews.clone(), scale, base).await?;

@@ -16,12 +16,12 @@
 //! Usage: canyu-bench insights --database-url U [--scale S]
 //! Prints `key=value` lines (bench/insights.sh collects them).
 
-use canyu_app::accounts::{Auth, AuthVia};
+use canyu_app::accounts::Auth;
 use canyu_app::insights::{self, Filter, rollup};
 use canyu_app::{App, AppConfig};
 use canyu_core::insight::Panel;
-use canyu_core::{Locale, Millis, Role};
-use canyu_store::{Backend, NewUser, Store};
+use canyu_core::{Locale, Millis};
+use canyu_store::{Backend, Store};
 use sqlx::{AnyConnection, AssertSqlSafe, Connection};
 use std::sync::Arc;
 use std::time::Instant;
@@ -889,17 +889,8 @@ pub async fn run(args: &[String]) -> BenchResult<()> {
     let base = now - YEAR;
 
     // Staff read the panels; an API token's Auth is the one with no session to keep.
-    let staff = store
-        .create_user(NewUser {
-            handle: "bench_staff",
-            email: None,
-            password_hash: "x",
-            role: Role::Staff,
-            bio: "",
-            created_at: base,
-        })
-        .await?;
-    let auth = Auth { user: staff.clone(), via: AuthVia::Token };
+    let auth = crate::staff_auth(&store, base).await?;
+    let staff = auth.user.clone();
 
     let t = Instant::now();
     let mut generator = Gen {

@@ -19,6 +19,25 @@ use std::time::Instant;
 const QUERIES: usize = 100;
 const RUNS: usize = 5;
 
+/// A staff member created at `created_at`, signed in as an API token is (no session to keep):
+/// who reads the insights in the benchmarks.
+async fn staff_auth(
+    store: &Store,
+    created_at: i64,
+) -> Result<canyu_app::accounts::Auth, Box<dyn std::error::Error>> {
+    let user = store
+        .create_user(canyu_store::NewUser {
+            handle: "bench_staff",
+            email: None,
+            password_hash: "x",
+            role: canyu_core::Role::Staff,
+            bio: "",
+            created_at,
+        })
+        .await?;
+    Ok(canyu_app::accounts::Auth { user, via: canyu_app::accounts::AuthVia::Token })
+}
+
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
 }

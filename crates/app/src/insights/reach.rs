@@ -29,9 +29,11 @@ fn fixed_offset(zone: &canyu_core::time::Zone, from: Millis, to: Millis) -> Opti
     fixed.then_some(i64::from(offset) * 1000)
 }
 
-/// Yuan with two decimals, from fen.
+/// Yuan with two decimals, from fen, as a spreadsheet reads it (no ¥ or thousands separators:
+/// `canyu_core::campaign::format_yuan` is for people); reversals may make it negative.
 fn yuan(fen: i64) -> Value {
-    Value::Text(format!("{}.{:02}", fen / 100, (fen % 100).abs()))
+    let sign = if fen < 0 { "-" } else { "" };
+    Value::Text(format!("{sign}{}.{:02}", fen.unsigned_abs() / 100, fen.unsigned_abs() % 100))
 }
 
 pub(super) async fn channels(app: &App, q: &Query, locale: Locale, out: &mut InsightPanel) -> AppResult<()> {
@@ -336,4 +338,16 @@ pub async fn refresh_ecosystem(app: &App) -> AppResult<EcosystemCounts> {
         .map_err(|e| crate::error::AppError::with_detail(canyu_core::ErrorCode::Internal, e.to_string()))?;
     app.store.set_meta(ECOSYSTEM_KEY, &json).await?;
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yuan_keeps_the_sign_of_less_than_a_yuan() {
+        assert_eq!(yuan(240_000), Value::Text("2400.00".into()));
+        assert_eq!(yuan(-50), Value::Text("-0.50".into()));
+        assert_eq!(yuan(-12_345), Value::Text("-123.45".into()));
+    }
 }
