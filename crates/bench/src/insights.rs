@@ -996,13 +996,14 @@ pub async fn run(args: &[String]) -> BenchResult<()> {
 
     // The reach panels: channels over the same mix; referrals over its site-wide ranges (the
     // panel has no product filter); events over 30 and 365 days; the ecosystem as it is now.
-    measure_panel(&app, &auth, Panel::Channels, &cases).await?;
+    let channels = measure_panel(&app, &auth, Panel::Channels, &cases).await?;
     let site_cases: Vec<Case> = cases
         .iter()
         .filter(|c| c.filter.product.is_none())
         .map(|c| Case { name: c.name.clone(), filter: c.filter.clone() })
         .collect();
-    measure_panel(&app, &auth, Panel::Referrals, &site_cases).await?;
+    let referrals = measure_panel(&app, &auth, Panel::Referrals, &site_cases).await?;
+    let year_site_only = site_cases.iter().position(|c| c.name == "365d_week_site").ok_or("case")?;
     let event_cases: Vec<Case> = [("30d", day_before(29)), ("365d", day_before(364))]
         .into_iter()
         .map(|(name, from)| Case {
@@ -1051,6 +1052,20 @@ pub async fn run(args: &[String]) -> BenchResult<()> {
         reached("'shipped'")
     );
     measure_scan(&mut conn, "co_creation_funnel_per_day_365d", &[funnel], co_creation[year_site]).await?;
+    // What the channels and referrals panels read before the day rollup: the ledger's hourly
+    // rollup and the referrals themselves, grouped by local day in SQL.
+    let channel_days = format!(
+        "SELECT (hour + 28800000) / 86400000 AS d, channel_id, CAST(SUM(quantity) AS BIGINT) AS q, \
+         CAST(SUM(revenue_fen) AS BIGINT) AS r FROM sales_hourly WHERE hour >= {a} AND hour < {b} \
+         GROUP BY (hour + 28800000) / 86400000, channel_id"
+    );
+    measure_scan(&mut conn, "channels_hourly_rollup_per_day_365d", &[channel_days], channels[year_site])
+        .await?;
+    let referral_days = format!(
+        "SELECT (created_at + 28800000) / 86400000 AS d, status, COUNT(*) AS n FROM referrals \
+         WHERE created_at >= {a} AND created_at < {b} GROUP BY (created_at + 28800000) / 86400000, status"
+    );
+    measure_scan(&mut conn, "referrals_per_day_365d", &[referral_days], referrals[year_site_only]).await?;
     conn.close().await?;
     Ok(())
 }

@@ -333,6 +333,21 @@ pub mod metric {
     pub const COHORT_WEEK_PREFIX: &str = "cohort_week_";
     /// How many weeks after sign-up retention is followed.
     pub const COHORT_WEEKS: i64 = 12;
+    /// Referrals made that day (by the invitee's sign-up; site-wide only), and of those, the
+    /// ones qualified (or rewarded) and rejected as they stand at the day's last recomputation.
+    pub const REFERRALS: &str = "referrals";
+    pub const REFERRALS_QUALIFIED: &str = "referrals_qualified";
+    pub const REFERRALS_REJECTED: &str = "referrals_rejected";
+
+    /// Units a sales channel sold that day (the ledger's `sold_at`), per product and site-wide.
+    pub fn channel_units(channel_id: i64) -> String {
+        format!("channel_units_{channel_id}")
+    }
+
+    /// Revenue in fen a sales channel took that day (reversals subtract).
+    pub fn channel_revenue(channel_id: i64) -> String {
+        format!("channel_revenue_{channel_id}")
+    }
 }
 
 /// Where a fan active in a week stands, PostHog's lifecycle: new (signed up that week),

@@ -10,7 +10,8 @@ use canyu_core::Millis;
 use canyu_core::insight::{FunnelStep, SHIP_BUCKETS, metric, ship_bucket};
 use canyu_core::points::LEVELS;
 use sqlx::{AssertSqlSafe, Row};
-use std::collections::{BTreeMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One rollup count.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,6 +60,7 @@ fn day_metrics() -> Vec<&'static str> {
     names.extend([metric::WAU, metric::MAU]);
     names.extend(FunnelStep::ALL.iter().skip(1).map(|s| s.metric()));
     names.extend(SHIP_BUCKETS.iter().map(|(name, _)| *name));
+    names.extend([metric::REFERRALS, metric::REFERRALS_QUALIFIED, metric::REFERRALS_REJECTED]);
     names
 }
 
@@ -86,7 +88,7 @@ impl Store {
     pub async fn roll_day(&self, day: RollDay) -> StoreResult<()> {
         let RollDay { start: a, end: b, week_window_start: w, month_window_start: m } = day;
         // (metric, product, n); product 0 is the whole site. Every bound is an integer of ours.
-        let mut counts: Vec<(&'static str, i64, i64)> = Vec::new();
+        let mut counts: Vec<(Cow<'static, str>, i64, i64)> = Vec::new();
         let mut per_product = vec![
             (metric::POSTS, format!("FROM posts p WHERE p.created_at >= {a} AND p.created_at < {b}")),
             (
@@ -122,11 +124,11 @@ impl Store {
             let mut site = 0;
             for r in &rows {
                 let (product, n): (i64, i64) = (r.try_get("product_id")?, r.try_get("n")?);
-                counts.push((name, product, n));
+                counts.push((name.into(), product, n));
                 site += n;
             }
             if site > 0 {
-                counts.push((name, 0, site));
+                counts.push((name.into(), 0, site));
             }
         }
         let new_fans: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
@@ -135,7 +137,32 @@ impl Store {
         .fetch_one(&self.read)
         .await?;
         if new_fans > 0 {
-            counts.push((metric::NEW_FANS, 0, new_fans));
+            counts.push((metric::NEW_FANS.into(), 0, new_fans));
+        }
+        let channels = self.roll_channel_sales(a, b, &mut counts).await?;
+        let referrals = sqlx::query(AssertSqlSafe(format!(
+            "SELECT status, COUNT(*) AS n FROM referrals WHERE created_at >= {a} AND created_at < {b} GROUP BY status"
+        )))
+        .fetch_all(&self.read)
+        .await?;
+        let (mut made, mut qualified, mut rejected) = (0i64, 0i64, 0i64);
+        for r in &referrals {
+            let (status, n): (String, i64) = (r.try_get("status")?, r.try_get("n")?);
+            made += n;
+            match status.as_str() {
+                "qualified" | "rewarded" => qualified += n,
+                "rejected" => rejected += n,
+                _ => {}
+            }
+        }
+        for (name, n) in [
+            (metric::REFERRALS, made),
+            (metric::REFERRALS_QUALIFIED, qualified),
+            (metric::REFERRALS_REJECTED, rejected),
+        ] {
+            if n > 0 {
+                counts.push((name.into(), 0, n));
+            }
         }
 
         // Days to ship, counted on the day a post first shipped.
@@ -155,7 +182,9 @@ impl Store {
             *buckets.entry((bucket, product)).or_default() += 1;
             *buckets.entry((bucket, 0)).or_default() += 1;
         }
-        counts.extend(buckets.into_iter().map(|((bucket, product), n)| (SHIP_BUCKETS[bucket].0, product, n)));
+        counts.extend(
+            buckets.into_iter().map(|((bucket, product), n)| (SHIP_BUCKETS[bucket].0.into(), product, n)),
+        );
 
         // Who was active that day, and in the 7 and 30 days up to it (the earlier days' fans
         // are already in fan_days).
@@ -175,21 +204,30 @@ impl Store {
             .await?;
             let n = earlier.iter().filter(|u| !today.contains(u)).count() + today.len();
             if n > 0 {
-                counts.push((name, 0, n as i64));
+                counts.push((name.into(), 0, n as i64));
             }
         }
         if !today.is_empty() {
-            counts.push((metric::DAU, 0, today.len() as i64));
+            counts.push((metric::DAU.into(), 0, today.len() as i64));
         }
 
+        // The day owns its constant metrics and every channel's (a channel with no sales left
+        // that day loses its row).
+        let mut owned: Vec<String> = day_metrics().into_iter().map(String::from).collect();
+        for channel in channels {
+            owned.extend([metric::channel_units(channel), metric::channel_revenue(channel)]);
+        }
         let mut tx = self.write.begin().await?;
         self.lock_rollups(&mut tx).await?;
-        sqlx::query(AssertSqlSafe(format!(
-            "DELETE FROM insight_days WHERE day = {a} AND metric IN ({})",
-            quoted(&day_metrics())
-        )))
-        .execute(&mut *tx)
-        .await?;
+        let delete = format!(
+            "DELETE FROM insight_days WHERE day = $1 AND metric IN ({})",
+            crate::placeholders(2, owned.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(delete)).bind(a);
+        for name in &owned {
+            q = q.bind(name.as_str());
+        }
+        q.execute(&mut *tx).await?;
         sqlx::query(AssertSqlSafe(format!("DELETE FROM fan_days WHERE day = {a}"))).execute(&mut *tx).await?;
         for chunk in counts.chunks(500) {
             let sql = format!(
@@ -198,7 +236,7 @@ impl Store {
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for (name, product, n) in chunk {
-                q = q.bind(*name).bind(*product).bind(a).bind(*n);
+                q = q.bind(name.as_ref()).bind(*product).bind(a).bind(*n);
             }
             q.execute(&mut *tx).await?;
         }
@@ -213,6 +251,45 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Adds `[a, b)`'s units and revenue per channel, per product and site-wide, to `counts`
+    /// (from the ledger's rollups, exact at any edge: `sales_sums`), and answers every channel
+    /// there is, whose metrics the day owns.
+    async fn roll_channel_sales(
+        &self,
+        a: Millis,
+        b: Millis,
+        counts: &mut Vec<(Cow<'static, str>, i64, i64)>,
+    ) -> StoreResult<Vec<i64>> {
+        let channels: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM channels ORDER BY id").fetch_all(&self.read).await?;
+        let sums = self.sales_sums(a, b).await?;
+        if sums.is_empty() {
+            return Ok(channels);
+        }
+        let product_of: HashMap<i64, i64> = sqlx::query("SELECT id, product_id FROM skus")
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("product_id")?)))
+            .collect::<StoreResult<_>>()?;
+        let mut by: BTreeMap<(i64, i64), (i64, i64)> = BTreeMap::new();
+        for s in &sums {
+            let product = product_of.get(&s.sku_id).map(|&p| (s.channel_id, p));
+            for key in std::iter::once((s.channel_id, 0)).chain(product) {
+                let e = by.entry(key).or_default();
+                e.0 += s.quantity;
+                e.1 += s.revenue_fen;
+            }
+        }
+        for ((channel, product), (units, revenue)) in by {
+            if units != 0 || revenue != 0 {
+                counts.push((metric::channel_units(channel).into(), product, units));
+                counts.push((metric::channel_revenue(channel).into(), product, revenue));
+            }
+        }
+        Ok(channels)
     }
 
     /// Recomputes the week's lifecycle counts, its sign-up cohort's size, and every earlier
@@ -518,14 +595,38 @@ impl Store {
         .await?)
     }
 
+    /// Hours (since the epoch, UTC) that sales recorded since `since` were made in: a partner's
+    /// report or a refund lands days after the sale, and the day it counts on moves.
+    pub async fn hours_with_late_sales(&self, since: Millis) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT sold_at / 3600000 FROM sales WHERE created_at >= $1 LIMIT 10000",
+        )
+        .bind(since)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Hours the referrals whose status changed since `since` were made in (a referral counts
+    /// on its invitee's sign-up day, qualified or rejected weeks later).
+    pub async fn hours_with_referral_changes(&self, since: Millis) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT created_at / 3600000 FROM referrals WHERE updated_at >= $1 LIMIT 10000",
+        )
+        .bind(since)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     /// Every hour (since the epoch, UTC) in which something the rollups count happened: an
-    /// account, a post, a vote, a comment or a status change. A rebuild recomputes only the
-    /// days these fall on (and the windows after them), not every day since the first one.
+    /// account, a post, a vote, a comment, a status change, a sale or a referral. A rebuild
+    /// recomputes only the days these fall on (and the windows after them), not every day
+    /// since the first one.
     pub async fn activity_hours(&self) -> StoreResult<Vec<i64>> {
         Ok(sqlx::query_scalar(
             "SELECT created_at / 3600000 AS h FROM users UNION SELECT created_at / 3600000 FROM posts \
              UNION SELECT created_at / 3600000 FROM votes UNION SELECT created_at / 3600000 FROM comments \
-             UNION SELECT created_at / 3600000 FROM status_changes ORDER BY 1",
+             UNION SELECT created_at / 3600000 FROM status_changes UNION SELECT hour / 3600000 FROM sales_hourly \
+             UNION SELECT created_at / 3600000 FROM referrals ORDER BY 1",
         )
         .fetch_all(&self.read)
         .await?)
@@ -588,107 +689,6 @@ pub struct EventCount {
 }
 
 impl Store {
-    /// Sales per hour and channel in [from, to) from the hourly rollup (units, revenue in fen),
-    /// of one product's SKUs or all.
-    pub async fn channel_sales_by_hour(
-        &self,
-        from: Millis,
-        to: Millis,
-        product_id: Option<i64>,
-    ) -> StoreResult<Vec<(Millis, i64, i64, i64)>> {
-        let product = if product_id.is_some() {
-            "AND h.sku_id IN (SELECT id FROM skus WHERE product_id = $3)"
-        } else {
-            "AND $3 = 0"
-        };
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT h.hour, h.channel_id, CAST(SUM(h.quantity) AS BIGINT) AS quantity, \
-             CAST(SUM(h.revenue_fen) AS BIGINT) AS revenue FROM sales_hourly h \
-             WHERE h.hour >= $1 AND h.hour < $2 {product} GROUP BY h.hour, h.channel_id ORDER BY h.hour"
-        )))
-        .bind(from)
-        .bind(to)
-        .bind(product_id.unwrap_or(0))
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("hour")?,
-                    r.try_get("channel_id")?,
-                    r.try_get("quantity")?,
-                    r.try_get("revenue")?,
-                ))
-            })
-            .collect()
-    }
-
-    /// Sales per local day and channel in [from, to) from the hourly rollup, for a zone whose
-    /// offset from UTC is `offset_ms` all through the range: (day's first instant, channel,
-    /// units, revenue in fen). A year is days × channels rows, not hours × channels.
-    pub async fn channel_sales_by_day(
-        &self,
-        from: Millis,
-        to: Millis,
-        offset_ms: i64,
-        product_id: Option<i64>,
-    ) -> StoreResult<Vec<(Millis, i64, i64, i64)>> {
-        // `+h.sku_id` keeps SQLite on the hour range (the clustered key) rather than the SKU
-        // index, which would read the product's whole year to keep a month of it.
-        let product = if product_id.is_some() {
-            "AND +h.sku_id IN (SELECT id FROM skus WHERE product_id = $4)"
-        } else {
-            "AND $4 = 0"
-        };
-        let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT (h.hour + $3) / 86400000 AS d, h.channel_id, CAST(SUM(h.quantity) AS BIGINT) AS quantity, \
-             CAST(SUM(h.revenue_fen) AS BIGINT) AS revenue FROM sales_hourly h \
-             WHERE h.hour >= $1 AND h.hour < $2 {product} GROUP BY (h.hour + $3) / 86400000, h.channel_id"
-        )))
-        .bind(from)
-        .bind(to)
-        .bind(offset_ms)
-        .bind(product_id.unwrap_or(0))
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let day: i64 = r.try_get("d")?;
-                Ok((
-                    day * 86_400_000 - offset_ms,
-                    r.try_get("channel_id")?,
-                    r.try_get("quantity")?,
-                    r.try_get("revenue")?,
-                ))
-            })
-            .collect()
-    }
-
-    /// Referrals made in [from, to) per local day (zone offset `offset_ms` all through) and
-    /// status: (day's first instant, status, count).
-    pub async fn referrals_by_day(
-        &self,
-        from: Millis,
-        to: Millis,
-        offset_ms: i64,
-    ) -> StoreResult<Vec<(Millis, String, i64)>> {
-        let rows = sqlx::query(
-            "SELECT (created_at + $3) / 86400000 AS d, status, COUNT(*) AS n FROM referrals \
-             WHERE created_at >= $1 AND created_at < $2 GROUP BY (created_at + $3) / 86400000, status",
-        )
-        .bind(from)
-        .bind(to)
-        .bind(offset_ms)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let day: i64 = r.try_get("d")?;
-                Ok((day * 86_400_000 - offset_ms, r.try_get("status")?, r.try_get("n")?))
-            })
-            .collect()
-    }
-
     /// Events starting in [from, to) per city: (city, events, places held, checked in).
     pub async fn events_by_city(
         &self,
@@ -737,18 +737,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Referrals made in [from, to): (when, status), oldest first.
-    pub async fn referrals_made(&self, from: Millis, to: Millis) -> StoreResult<Vec<(Millis, String)>> {
-        let rows = sqlx::query(
-            "SELECT created_at, status FROM referrals WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter().map(|r| Ok((r.try_get("created_at")?, r.try_get("status")?))).collect()
     }
 
     /// Each owner with the ecosystem categories (`phone`, `car`, `home`…) of what they own now.

@@ -345,6 +345,10 @@ async fn the_reach_panels_count_sales_events_referrals_and_owners() {
                 .await;
             assert_eq!((s, &r["inserted"]), (200, &json!(1)), "{r}");
         }
+        // The panel reads the day rollup: nothing until the insights job has run.
+        let (_, p) = app.get("/api/v1/insights/channels", Some(&staff)).await;
+        assert_eq!(rows(&p, "by_channel").len(), 0, "{p}");
+        rebuild(&app).await;
         let (s, p) = app.get("/api/v1/insights/channels", Some(&staff)).await;
         assert_eq!(s, 200, "{p}");
         assert_eq!(row(&p, "by_channel", "官方商城")[1..3], [json!(2), json!("2400.00")], "{p}");
@@ -353,6 +357,34 @@ async fn the_reach_panels_count_sales_events_referrals_and_owners() {
         assert_eq!(row(&p, "units_by_kind", &zone.date(yesterday))[1..], [json!(2), json!(1)], "{p}");
         let (_, filtered) = app.get("/api/v1/insights/channels?product=xiaomi-su7", Some(&staff)).await;
         assert_eq!(rows(&filtered, "by_channel").len(), 2);
+        let (s, r) = app
+            .post(
+                "/api/v1/products",
+                Some(&staff),
+                json!({"slug": "redmi-k80", "name": "Redmi K80", "category": "car"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{r}");
+        let (_, other) = app.get("/api/v1/insights/channels?product=redmi-k80", Some(&staff)).await;
+        assert_eq!(rows(&other, "by_channel").len(), 0, "another product sold nothing: {other}");
+
+        // JD reports a sale of ten days ago after the job ran: the next round counts it on the
+        // day it was made.
+        let ten_days_ago = now - 240 * HOUR;
+        let (s, r) = app
+            .post(
+                "/api/v1/channels/jd/sales",
+                Some(&staff),
+                json!([{"external_id": "jd-late", "sku": "SU7-STD", "quantity": 3, "unit_price_fen": 110_000, "sold_at": rfc3339(ten_days_ago)}]),
+            )
+            .await;
+        assert_eq!((s, &r["inserted"]), (200, &json!(1)), "{r}");
+        canyu_app::insights::rollup::roll(&app.state).await.unwrap();
+        let q = format!("from={}&to={}", zone.date(now - 20 * 24 * HOUR), zone.date(now));
+        let (_, p) = app.get(&format!("/api/v1/insights/channels?{q}"), Some(&staff)).await;
+        assert_eq!(row(&p, "by_channel", "京东")[1..3], [json!(4), json!("4400.00")], "{p}");
+        assert_eq!(row(&p, "units_by_kind", &zone.date(ten_days_ago))[1..], [json!(0), json!(3)], "{p}");
+        assert_eq!(row(&p, "units_by_kind", &zone.date(yesterday))[1..], [json!(2), json!(1)], "{p}");
 
         // Events: Beijing with three places taken of five, Shanghai full with one waiting.
         let mut fans = Vec::new();
@@ -415,6 +447,21 @@ async fn the_reach_panels_count_sales_events_referrals_and_owners() {
         assert_eq!(r[1..5], [json!(new_fans), json!(3), json!(0), json!(0)], "{p}");
         let expected_share = (3.0 / new_fans as f64 * 10_000.0).round() / 10_000.0;
         assert_eq!(r[5].as_f64(), Some(expected_share), "{p}");
+        // The third sign-up from one network waits for review; staff reject it, and the next
+        // round counts it on the day it was made.
+        let (_, flagged) = app.get("/api/v1/referrals/flagged", Some(&staff)).await;
+        let held = flagged["held"][0]["id"].as_i64().unwrap_or_else(|| panic!("{flagged}"));
+        let (s, r) = app
+            .post(
+                &format!("/api/v1/referrals/{held}/reject"),
+                Some(&staff),
+                json!({"note": "同一网络批量注册"}),
+            )
+            .await;
+        assert_eq!(s, 200, "{r}");
+        canyu_app::insights::rollup::roll(&app.state).await.unwrap();
+        let (_, p) = app.get("/api/v1/insights/referrals", Some(&staff)).await;
+        assert_eq!(row(&p, "referrals", &today)[2..5], [json!(3), json!(0), json!(1)], "{p}");
 
         // 人车家: eleven fans own the car, ten of them a phone too.
         let (s, r) = app

@@ -1,13 +1,13 @@
-//! The panels of the flywheel's reach beyond the board: sales per channel (from the ledger's
-//! hourly rollup), fan events (from each event's own counters), word of mouth (referrals) and
-//! the 人车家 ecosystem (who owns what across categories). Each reads a table kept small by
-//! construction — an hourly rollup, one row per event, per referral, per owner and category —
-//! never the orders or posts themselves.
+//! The panels of the flywheel's reach beyond the board: sales per channel and word of mouth
+//! (referrals), from the day rollup the insights job keeps of the sales ledger and the
+//! referrals; fan events (from each event's own counters); and the 人车家 ecosystem (who owns
+//! what across categories, counted with the co-ownership refresh). None reads the orders,
+//! sales or posts themselves.
 
 use super::{InsightPanel, Query, bucket_column};
 use crate::App;
 use crate::error::AppResult;
-use canyu_core::insight::{bucket_label, buckets, share};
+use canyu_core::insight::{bucket_label, buckets, metric, share};
 use canyu_core::pricing::ChannelKind;
 use canyu_core::{Locale, Millis};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -20,15 +20,6 @@ fn bucket_of(bounds: &[(Millis, Millis)], at: Millis) -> Option<usize> {
     (i > 0 && at < bounds[i - 1].1).then(|| i - 1)
 }
 
-/// The zone's offset from UTC in milliseconds when it is the same all through [from, to) (and
-/// a whole number of hours, so local days are made of whole hours): days can then be grouped
-/// in SQL. `None` across a daylight-saving change.
-fn fixed_offset(zone: &canyu_core::time::Zone, from: Millis, to: Millis) -> Option<i64> {
-    let offset = zone.offset_seconds(from);
-    let fixed = offset == zone.offset_seconds(to.saturating_sub(1)) && offset % 3600 == 0;
-    fixed.then_some(i64::from(offset) * 1000)
-}
-
 /// Yuan with two decimals, from fen, as a spreadsheet reads it (no ¥ or thousands separators:
 /// `canyu_core::campaign::format_yuan` is for people); reversals may make it negative.
 fn yuan(fen: i64) -> Value {
@@ -39,13 +30,16 @@ fn yuan(fen: i64) -> Value {
 pub(super) async fn channels(app: &App, q: &Query, locale: Locale, out: &mut InsightPanel) -> AppResult<()> {
     let zone = &app.config.time_zone;
     let bounds = buckets(zone, q.range, q.granularity);
-    let product_id = q.product.as_ref().map(|p| p.id);
-    let rows = match fixed_offset(zone, q.range.from, q.range.to) {
-        Some(offset) => app.store.channel_sales_by_day(q.range.from, q.range.to, offset, product_id).await?,
-        // A daylight-saving change inside the range: whole hours, bucketed here.
-        None => app.store.channel_sales_by_hour(q.range.from, q.range.to, product_id).await?,
-    };
     let channels = app.store.channels().await?;
+    // The day rollup's two metrics per channel: which channel, and whether it counts units.
+    let mut metric_of: HashMap<String, (i64, bool)> = HashMap::new();
+    for c in &channels {
+        metric_of.insert(metric::channel_units(c.id), (c.id, true));
+        metric_of.insert(metric::channel_revenue(c.id), (c.id, false));
+    }
+    let names: Vec<&str> = metric_of.keys().map(String::as_str).collect();
+    let product_id = q.product.as_ref().map_or(0, |p| p.id);
+    let rows = app.store.insight_counts(&names, product_id, q.range.from, q.range.to).await?;
     let name: HashMap<i64, &str> = channels.iter().map(|c| (c.id, c.name.as_str())).collect();
     let kind_of: HashMap<i64, &str> = channels.iter().map(|c| (c.id, c.kind.as_str())).collect();
     let kinds: Vec<ChannelKind> =
@@ -53,15 +47,19 @@ pub(super) async fn channels(app: &App, q: &Query, locale: Locale, out: &mut Ins
 
     let mut totals: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
     let mut per_bucket = vec![vec![0i64; kinds.len()]; bounds.len()];
-    for &(at, channel, quantity, revenue) in &rows {
+    for row in &rows {
+        let Some(&(channel, units)) = metric_of.get(&row.metric) else { continue };
         let t = totals.entry(channel).or_default();
-        t.0 += quantity;
-        t.1 += revenue;
+        if !units {
+            t.1 += row.n;
+            continue;
+        }
+        t.0 += row.n;
         if let (Some(b), Some(k)) = (
-            bucket_of(&bounds, at),
+            bucket_of(&bounds, row.day),
             kind_of.get(&channel).and_then(|k| kinds.iter().position(|x| x.as_str() == *k)),
         ) {
-            per_bucket[b][k] += quantity;
+            per_bucket[b][k] += row.n;
         }
     }
     let revenue_all: i64 = totals.values().map(|(_, r)| r).sum();
@@ -103,8 +101,8 @@ pub(super) async fn channels(app: &App, q: &Query, locale: Locale, out: &mut Ins
     out.notes.push(
         locale
             .pick(
-                "来自统一销售台账（官方商城、门店、合作渠道上报）的每小时汇总；按销售发生时间计。",
-                "From the one sales ledger (own shop, stores, partners' reports), summed per hour; counted when the sale happened.",
+                "来自统一销售台账（官方商城、门店、合作渠道上报），按销售发生的日期汇总，每分钟更新；迟报的销售与退款计入发生那天。",
+                "From the one sales ledger (own shop, stores, partners' reports), summed per day of the sale and updated every minute; late reports and refunds count on the day of the sale.",
             )
             .into(),
     );
@@ -185,18 +183,9 @@ pub(super) async fn events(app: &App, q: &Query, locale: Locale, out: &mut Insig
 pub(super) async fn referrals(app: &App, q: &Query, locale: Locale, out: &mut InsightPanel) -> AppResult<()> {
     let zone = &app.config.time_zone;
     let bounds = buckets(zone, q.range, q.granularity);
-    let made: Vec<(Millis, String, i64)> = match fixed_offset(zone, q.range.from, q.range.to) {
-        Some(offset) => app.store.referrals_by_day(q.range.from, q.range.to, offset).await?,
-        None => app
-            .store
-            .referrals_made(q.range.from, q.range.to)
-            .await?
-            .into_iter()
-            .map(|(at, status)| (at, status, 1))
-            .collect(),
-    };
-    let new_fans =
-        super::counts(app, &[canyu_core::insight::metric::NEW_FANS], 0, q.range.from, q.range.to).await?;
+    let counted = [metric::REFERRALS, metric::REFERRALS_QUALIFIED, metric::REFERRALS_REJECTED];
+    let made = super::counts(app, &counted, 0, q.range.from, q.range.to).await?;
+    let new_fans = super::counts(app, &[metric::NEW_FANS], 0, q.range.from, q.range.to).await?;
     let (key, label) = bucket_column(q.granularity, locale);
     let mut table =
         Table::new("referrals", locale.pick("邀请与口碑系数", "Invitations and word of mouth"), Chart::Line)
@@ -207,20 +196,9 @@ pub(super) async fn referrals(app: &App, q: &Query, locale: Locale, out: &mut In
             .column("rejected", locale.pick("拒绝（同设备等）", "Rejected (same device…)"))
             .column("invited_share", locale.pick("受邀占新粉丝", "Invited share of new fans"))
             .plot(&["new_fans", "invited", "qualified"]);
-    let mut per = vec![(0i64, 0i64, 0i64); bounds.len()];
-    for (at, status, n) in &made {
-        if let Some(b) = bucket_of(&bounds, *at) {
-            per[b].0 += n;
-            match status.as_str() {
-                "qualified" | "rewarded" => per[b].1 += n,
-                "rejected" => per[b].2 += n,
-                _ => {}
-            }
-        }
-    }
-    for (b, (start, end)) in bounds.iter().enumerate() {
-        let fans = new_fans.sum(canyu_core::insight::metric::NEW_FANS, *start, *end);
-        let (invited, qualified, rejected) = per[b];
+    for (start, end) in &bounds {
+        let fans = new_fans.sum(metric::NEW_FANS, *start, *end);
+        let [invited, qualified, rejected] = counted.map(|m| made.sum(m, *start, *end));
         table.push(vec![
             Value::Text(bucket_label(zone, *start, q.granularity)),
             Value::Int(fans),
@@ -233,8 +211,8 @@ pub(super) async fn referrals(app: &App, q: &Query, locale: Locale, out: &mut In
     out.notes.push(
         locale
             .pick(
-                "按受邀者注册的时间计；达标 = 首单付款且过了退货期（或已锁单）。",
-                "Counted when the invitee signed up; qualified = a first order paid past its return window (or locked).",
+                "按受邀者注册的日期计，每分钟更新；达标 = 首单付款且过了退货期（或已锁单）。",
+                "Counted on the day the invitee signed up, updated every minute; qualified = a first order paid past its return window (or locked).",
             )
             .into(),
     );

@@ -1,6 +1,8 @@
 //! Keeping the rollups current. Every minute each node recomputes today and yesterday (votes,
 //! posts and comments land on the day they happen), the days whose posts changed status since
-//! the last round (the funnel counts posts by the day they were posted), this week and last,
+//! the last round (the funnel counts posts by the day they were posted), the days of sales
+//! recorded late (a partner's report, a refund) and of referrals that changed status (counted
+//! on the invitee's sign-up day), this week and last,
 //! and the snapshot of who the fans are. Each recomputation replaces its rows in one
 //! transaction, so rounds on several nodes, or a round cut short by a restart, leave the same
 //! counts. `canyu insights rebuild` recomputes every day from the first account on.
@@ -42,6 +44,12 @@ pub fn roll_week_of(zone: &Zone, monday: Millis) -> RollWeek {
     RollWeek { start: monday, end: zone.next_week(monday), previous: zone.week_of(monday - 3 * DAY_MS) }
 }
 
+/// The local days an hour since the epoch (UTC) falls on: both ends, since in a zone with a
+/// half-hour offset an hour spans two days; nothing after `now` (a sale dated in the future).
+fn days_of_hour(zone: &Zone, hour: i64, now: Millis) -> [Millis; 2] {
+    [hour * 3_600_000, hour * 3_600_000 + 3_599_999].map(|at| zone.start_of_day(at.min(now)))
+}
+
 /// What one round recomputed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Rolled {
@@ -64,13 +72,18 @@ pub async fn roll(app: &App) -> AppResult<Rolled> {
     let today = zone.start_of_day(started);
     let yesterday = zone.start_of_day(today - DAY_MS / 2);
     let mut days: BTreeSet<Millis> = [yesterday, today].into();
-    let changed: BTreeSet<Millis> = app
+    let mut changed: BTreeSet<Millis> = app
         .store
         .days_with_status_changes(since)
         .await?
         .into_iter()
         .map(|at| zone.start_of_day(at))
         .collect();
+    let mut hours = app.store.hours_with_late_sales(since).await?;
+    hours.extend(app.store.hours_with_referral_changes(since).await?);
+    for hour in hours {
+        changed.extend(days_of_hour(zone, hour, started));
+    }
     days.extend(changed.into_iter().rev().take(MAX_PAST_DAYS_PER_ROUND));
     for &day in &days {
         app.store.roll_day(roll_day_of(zone, day)).await?;
@@ -94,10 +107,7 @@ pub async fn rebuild(app: &App, mut progress: impl FnMut(usize, usize)) -> AppRe
     let today = zone.start_of_day(started);
     let mut active_days = BTreeSet::new();
     for hour in app.store.activity_hours().await? {
-        // Both ends of the hour: in a zone with a half-hour offset an hour spans two days.
-        for at in [hour * 3_600_000, hour * 3_600_000 + 3_599_999] {
-            active_days.insert(zone.start_of_day(at.min(started)));
-        }
+        active_days.extend(days_of_hour(zone, hour, started));
     }
     active_days.insert(today);
     let mut days = BTreeSet::new();
