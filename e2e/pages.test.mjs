@@ -84,6 +84,9 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     "/events",
     `/events/${d.event}`,
     `/clubs/${d.club}`,
+    `/users/${encodeURIComponent("雷军")}`,
+    `/users/${encodeURIComponent("雷军")}/announcements`,
+    "/announcements/1",
   ];
   if (d.release) visitor.push(`/releases/${d.release}`);
   const fan = [
@@ -100,6 +103,8 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     `/events/${d.event}`,
     "/devices",
     "/me/referral",
+    "/feed",
+    `/users/${encodeURIComponent("雷军")}`,
   ];
   if (launchOrder) fan.push(`/launch-orders/${launchOrder}`);
   const staff = [

@@ -45,6 +45,7 @@ pub mod ratelimit;
 pub mod referrals;
 pub mod releases;
 pub mod sales;
+pub mod voices;
 
 pub use app::{App, AppConfig, SiteCounts, now_millis};
 pub use error::{AppError, AppResult};
@@ -63,6 +64,7 @@ pub mod testing {
 /// and writes them is not reachable from outside this crate.
 pub mod model {
     pub use canyu_store::{AlsoOwned, Claimed, OwnedDevice};
+    pub use canyu_store::{Announcement, Voice};
     pub use canyu_store::{
         ApiToken, BetaGroup, BetaMembership, Campaign, Cancellation, Category, Channel, Comment, CostChange,
         CreditedPost, Demand, DemandPost, DrawEntry, DrawState, FCodeBatch, FCodeRecord, Identity,

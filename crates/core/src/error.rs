@@ -289,6 +289,11 @@ error_codes! {
     InvalidProfile = "invalid_profile", 422, "性别、年龄段或城市级别不是可选的值之一；不想说可以留空。", "Gender, age band or city tier is not one of the offered values; leave it empty not to say.";
     DigestNotFound = "digest_not_found", 404, "没有这份周报。", "No such digest.";
     InvalidQuestion = "invalid_question", 400, "请写下要问的内容，2 到 100 个字，例如「续航有什么抱怨？」。", "Write what to ask, 2 to 100 characters, e.g. \"What do fans complain about in battery life?\"";
+    InvalidOfficialTitle = "invalid_official_title", 422, "认证头衔须为 2 到 30 个字，例如「小米集团创始人」。", "An official title has 2 to 30 characters, e.g. \"Founder of Xiaomi\".";
+    CannotFollowSelf = "cannot_follow_self", 422, "不能关注自己。", "You cannot follow yourself.";
+    NotOfficial = "not_official", 403, "只有认证的官方账号可以发布动态。", "Only official accounts publish announcements.";
+    AnnouncementEmpty = "announcement_empty", 422, "动态不能为空，最多 5000 个字，最多 9 张图。", "An announcement is 1 to 5,000 characters with at most 9 images.";
+    AnnouncementNotFound = "announcement_not_found", 404, "没有这条动态。", "No such announcement.";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

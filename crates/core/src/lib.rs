@@ -22,6 +22,7 @@ pub mod release;
 pub mod text;
 pub mod time;
 pub mod user;
+pub mod voice;
 pub mod wave;
 pub mod webhook;
 

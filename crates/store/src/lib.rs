@@ -34,6 +34,7 @@ mod releases;
 mod reminders;
 pub mod testing;
 mod users;
+mod voices;
 mod waves;
 
 pub use allocations::{ChannelStock, NewTransfer, StockTransfer};
@@ -76,6 +77,7 @@ pub use referrals::{
 pub use releases::{NewRelease, PastRelease, Release, ReleasePost, ReleaseStatus};
 pub use reminders::ReminderTarget;
 pub use users::{ApiToken, NewUser, TokenLookup, User, UserWithSecret};
+pub use voices::{Announcement, FeedEntry, Voice};
 pub use waves::{Cancellation, NewOrder, Order, Wave};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

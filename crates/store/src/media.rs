@@ -19,6 +19,7 @@ pub struct Media {
     pub byte_size: i64,
     pub post_id: Option<i64>,
     pub comment_id: Option<i64>,
+    pub announcement_id: Option<i64>,
     pub created_at: Millis,
 }
 
@@ -38,10 +39,11 @@ pub struct NewMedia<'a> {
 pub enum MediaOwner {
     Post(i64),
     Comment(i64),
+    Announcement(i64),
 }
 
 const MEDIA_SELECT: &str = "SELECT id, owner_id, object_key, thumb_key, content_type, width, height, \
-     byte_size, post_id, comment_id, created_at FROM media";
+     byte_size, post_id, comment_id, announcement_id, created_at FROM media";
 
 fn media_from_row(r: &sqlx::any::AnyRow) -> Result<Media, sqlx::Error> {
     Ok(Media {
@@ -55,6 +57,7 @@ fn media_from_row(r: &sqlx::any::AnyRow) -> Result<Media, sqlx::Error> {
         byte_size: r.try_get("byte_size")?,
         post_id: r.try_get("post_id")?,
         comment_id: r.try_get("comment_id")?,
+        announcement_id: r.try_get("announcement_id")?,
         created_at: r.try_get("created_at")?,
     })
 }
@@ -86,6 +89,7 @@ impl Store {
             byte_size: i64::try_from(m.byte_size).unwrap_or(i64::MAX),
             post_id: None,
             comment_id: None,
+            announcement_id: None,
             created_at: m.created_at,
         })
     }
@@ -99,7 +103,7 @@ impl Store {
         let placeholders = crate::placeholders(2, ids.len());
         let sql = format!(
             "SELECT COUNT(DISTINCT id) FROM media WHERE owner_id = $1 AND post_id IS NULL \
-             AND comment_id IS NULL AND id IN ({placeholders})"
+             AND comment_id IS NULL AND announcement_id IS NULL AND id IN ({placeholders})"
         );
         let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).bind(owner_id);
         for id in ids {
@@ -119,22 +123,24 @@ impl Store {
     /// attached meanwhile stays where it went (the guard in the `UPDATE`); returns how many
     /// this call attached.
     pub async fn attach_media(&self, owner_id: i64, ids: &[i64], to: MediaOwner) -> StoreResult<usize> {
-        let (post_id, comment_id) = match to {
-            MediaOwner::Post(id) => (Some(id), None),
-            MediaOwner::Comment(id) => (None, Some(id)),
+        let (post_id, comment_id, announcement_id) = match to {
+            MediaOwner::Post(id) => (Some(id), None, None),
+            MediaOwner::Comment(id) => (None, Some(id), None),
+            MediaOwner::Announcement(id) => (None, None, Some(id)),
         };
         let mut attached = 0;
         let mut tx = self.write.begin().await?;
         for (position, id) in ids.iter().enumerate() {
             let done = sqlx::query(
-                "UPDATE media SET post_id = $1, comment_id = $2, position = $3 \
-                 WHERE id = $4 AND owner_id = $5 AND post_id IS NULL AND comment_id IS NULL",
+                "UPDATE media SET post_id = $1, comment_id = $2, announcement_id = $6, position = $3 \
+                 WHERE id = $4 AND owner_id = $5 AND post_id IS NULL AND comment_id IS NULL AND announcement_id IS NULL",
             )
             .bind(post_id)
             .bind(comment_id)
             .bind(i64::try_from(position).unwrap_or(i64::MAX))
             .bind(*id)
             .bind(owner_id)
+            .bind(announcement_id)
             .execute(&mut *tx)
             .await?;
             attached += usize::try_from(done.rows_affected()).unwrap_or(0);
@@ -159,6 +165,11 @@ impl Store {
         self.media_of("comment_id", comment_ids).await
     }
 
+    /// The images of each announcement, in their order.
+    pub async fn media_of_announcements(&self, ids: &[i64]) -> StoreResult<HashMap<i64, Vec<Media>>> {
+        self.media_of("announcement_id", ids).await
+    }
+
     async fn media_of(&self, column: &'static str, ids: &[i64]) -> StoreResult<HashMap<i64, Vec<Media>>> {
         let mut by_owner: HashMap<i64, Vec<Media>> = HashMap::new();
         if ids.is_empty() {
@@ -175,6 +186,7 @@ impl Store {
             let m = media_from_row(&row)?;
             let key = match column {
                 "post_id" => m.post_id,
+                "announcement_id" => m.announcement_id,
                 _ => m.comment_id,
             };
             if let Some(key) = key {
@@ -188,7 +200,7 @@ impl Store {
     /// no remaining row names (the caller deletes those files).
     pub async fn delete_unattached_media(&self, before: Millis, limit: i64) -> StoreResult<Vec<String>> {
         let sql = format!(
-            "{MEDIA_SELECT} WHERE post_id IS NULL AND comment_id IS NULL AND created_at < $1 ORDER BY id LIMIT $2"
+            "{MEDIA_SELECT} WHERE post_id IS NULL AND comment_id IS NULL AND announcement_id IS NULL AND created_at < $1 ORDER BY id LIMIT $2"
         );
         let rows = sqlx::query(AssertSqlSafe(sql)).bind(before).bind(limit).fetch_all(&self.write).await?;
         let stale = rows.iter().map(media_from_row).collect::<Result<Vec<_>, _>>()?;
@@ -196,7 +208,7 @@ impl Store {
         for m in stale {
             let mut tx = self.write.begin().await?;
             let gone =
-                sqlx::query("DELETE FROM media WHERE id = $1 AND post_id IS NULL AND comment_id IS NULL")
+                sqlx::query("DELETE FROM media WHERE id = $1 AND post_id IS NULL AND comment_id IS NULL AND announcement_id IS NULL")
                     .bind(m.id)
                     .execute(&mut *tx)
                     .await?

@@ -67,6 +67,8 @@ pub enum NotificationKind {
     ReferralRewarded,
     /// Staff: the weekly digest of a product they run is ready.
     InsightDigest,
+    /// An official account the fan follows (with the inbox asked for) published an announcement.
+    Announcement,
 }
 
 impl NotificationKind {
@@ -100,6 +102,7 @@ impl NotificationKind {
             NotificationKind::ReferralJoined => "referral.joined",
             NotificationKind::ReferralRewarded => "referral.rewarded",
             NotificationKind::InsightDigest => "insights.digest",
+            NotificationKind::Announcement => "voice.announcement",
         }
     }
 
@@ -133,6 +136,7 @@ impl NotificationKind {
             NotificationKind::ReferralJoined,
             NotificationKind::ReferralRewarded,
             NotificationKind::InsightDigest,
+            NotificationKind::Announcement,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

@@ -18,6 +18,8 @@ pub struct Post {
     pub author_id: i64,
     pub author_handle: String,
     pub author_role: Role,
+    /// The author's official title when an admin made the account an official voice.
+    pub author_title: Option<String>,
     /// Since when the author has owned the post's product (人车家; `None`: not an owner).
     pub author_owner_since: Option<Millis>,
     pub kind: PostKind,
@@ -138,6 +140,8 @@ pub struct Comment {
     pub author_id: i64,
     pub author_handle: String,
     pub author_role: Role,
+    /// The author's official title when an admin made the account an official voice.
+    pub author_title: Option<String>,
     /// Since when the author has owned the product of the post (人车家; `None`: not an owner).
     pub author_owner_since: Option<Millis>,
     pub body: String,
@@ -232,7 +236,7 @@ pub struct PostPage {
 
 const POST_SELECT: &str = "SELECT p.id, p.product_id, pr.slug AS product_slug, pr.name AS product_name, \
      cat.slug AS product_category, \
-     p.author_id, u.handle AS author_handle, u.role AS author_role, p.kind, p.title, p.body, \
+     p.author_id, u.handle AS author_handle, u.role AS author_role, u.official_title AS author_title, p.kind, p.title, p.body, \
      p.status, p.votes, p.comments, p.hot, p.created_at, p.updated_at, p.merged_into, p.beta, \
      p.edited_at, p.deleted_at, p.hidden_at, p.hidden_reason, p.locked_at, p.pinned_at, \
      (SELECT MIN(d.owned_since) FROM owned_devices d WHERE d.owner_id = p.author_id \
@@ -240,7 +244,7 @@ const POST_SELECT: &str = "SELECT p.id, p.product_id, pr.slug AS product_slug, p
      FROM posts p JOIN users u ON u.id = p.author_id JOIN products pr ON pr.id = p.product_id \
      JOIN categories cat ON cat.id = pr.category_id";
 
-pub(crate) const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, c.author_id, u.handle, u.role, c.body, \
+pub(crate) const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, c.author_id, u.handle, u.role, u.official_title AS author_title, c.body, \
      c.official, c.created_at, c.parent_id, c.edited_at, c.deleted_at, c.hidden_at, \
      (SELECT MIN(d.owned_since) FROM owned_devices d JOIN posts op ON op.id = c.post_id \
       WHERE d.owner_id = c.author_id AND d.product_id = op.product_id) AS author_owner_since \
@@ -264,6 +268,7 @@ fn post_from_row(r: &AnyRow) -> Result<Post, sqlx::Error> {
         author_handle: r.try_get("author_handle")?,
         author_role: Role::parse(&role).map_err(decode_err)?,
         author_owner_since: r.try_get("author_owner_since")?,
+        author_title: r.try_get("author_title")?,
         kind: PostKind::parse(&kind).map_err(decode_err)?,
         title: r.try_get("title")?,
         body: r.try_get("body")?,
@@ -1076,6 +1081,7 @@ pub(crate) fn comment_from_row(r: &AnyRow) -> Result<Comment, sqlx::Error> {
         author_handle: r.try_get("handle")?,
         author_role: Role::parse(&role).map_err(decode_err)?,
         author_owner_since: r.try_get("author_owner_since")?,
+        author_title: r.try_get("author_title")?,
         body: r.try_get("body")?,
         official: official != 0,
         created_at: r.try_get("created_at")?,

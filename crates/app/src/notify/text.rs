@@ -41,6 +41,10 @@ pub fn notification_url(n: &Notification) -> Option<String> {
     if matches!(n.kind, K::ReferralJoined | K::ReferralRewarded) {
         return Some("/me/referral".to_string());
     }
+    if n.kind == K::Announcement {
+        let id = n.data.get("announcement").and_then(|v| v.as_i64())?;
+        return Some(format!("/announcements/{id}"));
+    }
     if n.kind == K::InsightDigest {
         let digest = n.data.get("digest").and_then(|v| v.as_i64())?;
         return Some(format!("/insights/digests/{digest}"));
@@ -207,6 +211,13 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
             }
         }
         K::InsightDigest => digest_text(locale, n),
+        K::Announcement => {
+            let (handle, title, excerpt) = (field("handle"), field("title"), field("excerpt"));
+            match locale {
+                Locale::ZhCn => format!("{handle}（{title}）发布了动态：{excerpt}"),
+                Locale::En => format!("{handle} ({title}) posted an announcement: {excerpt}"),
+            }
+        }
         K::DeviceHandedOn => {
             let (from, product) = (field("from"), field("product_name"));
             match locale {

@@ -171,6 +171,7 @@ pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
     import_campaigns(store, forum, &product_ids, &user_ids).await?;
     super::demo_devices::load(store, forum, &product_ids, &user_ids).await?;
     super::demo_referrals::load(store, forum, &user_ids, &fan_hash, canyu_app::now_millis()).await?;
+    super::demo_voices::load(store, forum, &user_ids, &fan_hash, canyu_app::now_millis()).await?;
     demographics(store, forum, &user_ids).await?;
     import_moderation(store, forum, &post_ids, &user_ids).await?;
     Ok(())

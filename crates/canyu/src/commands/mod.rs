@@ -3,6 +3,7 @@ mod demo_devices;
 mod demo_events;
 mod demo_pricing;
 mod demo_referrals;
+mod demo_voices;
 pub mod import;
 pub mod insights;
 pub mod launch;

@@ -153,11 +153,13 @@ const ONE_LINE: &str = r"^[^\u0000-\u001F\u007F-\u009F]*$";
 /// A multi-line text field of a body: line breaks and tabs pass
 /// (`canyu_core::text::refuse_controls_multiline`).
 const MULTI_LINE: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
-/// The body fields that take several lines: posts, comments, release notes, beta motivations.
+/// The body fields that take several lines: posts, comments, announcements, release notes,
+/// beta motivations.
 /// Every other text field of a request body is one line. (A bio takes line breaks too, and
 /// states its own pattern.)
-const MULTI_LINE_FIELDS: [(&str, &str); 4] = [
+const MULTI_LINE_FIELDS: [(&str, &str); 5] = [
     ("NewPostRequest", "body"),
+    ("NewAnnouncementRequest", "body"),
     ("NewCommentRequest", "body"),
     ("NewReleaseRequest", "notes"),
     ("ApplyRequest", "motivation"),

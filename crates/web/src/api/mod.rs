@@ -30,6 +30,7 @@ pub mod releases;
 pub mod reminders;
 pub mod users;
 pub mod views;
+pub mod voices;
 pub mod waves;
 pub mod webhooks;
 
@@ -171,6 +172,14 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::delete))
         .routes(routes!(users::show))
+        .routes(routes!(voices::set_official, voices::remove_official))
+        .routes(routes!(voices::show))
+        .routes(routes!(voices::follow, voices::unfollow))
+        .routes(routes!(voices::official))
+        .routes(routes!(voices::announcements))
+        .routes(routes!(voices::publish))
+        .routes(routes!(voices::get, voices::remove))
+        .routes(routes!(voices::feed))
         .routes(routes!(points::ledger, points::adjust))
 }
 
@@ -286,6 +295,7 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
         (name = "events", description = "Fan events (the 米粉节 fan festival, 同城会 city meetups) and city clubs: places that never pass capacity, a waitlist with offers, attendance prompts, signed tickets checked offline, check-in and no-shows"),
         (name = "ownership", description = "人车家: the devices fans own (claimed by serial, delivered from launch orders, bound at a store, handed on), owner chips on the board"),
         (name = "referrals", description = "口碑: referral codes and links, invitees and their rewards (vested after the first order's return window), staff's review queue, referral trees and the word-of-mouth coefficient"),
+        (name = "voices", description = "Official voices (人设): accounts an admin marked official with a verified title, follows and followers, announcements (动态) and the follower's feed"),
         (name = "insights", description = "What the flywheel did: co-creation, board, launch, fan, channel, event, referral and 人车家 panels (staff), as JSON or CSV (counts of fans under 10 are shown as <10); the weekly digests; and questions asked of the feedback"),
     )
 )]

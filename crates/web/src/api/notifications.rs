@@ -32,7 +32,8 @@ pub struct NotificationView {
     /// `order.placed`, `order.state`, `order.hold_expiring`, `draw.entered`, `draw.won`,
     /// `draw.lost`, `comment.reply`, `comment.new`, `launch.reminder`, `order.price_protected`,
     /// `event.offer`, `event.offer_expired`, `event.confirm_attendance`, `event.place_released`
-    /// `device.handed_on`, `referral.joined`, `referral.rewarded` or (staff) `insights.digest`.
+    /// `device.handed_on`, `referral.joined`, `referral.rewarded`, `voice.announcement` or
+    /// (staff) `insights.digest`.
     pub kind: String,
     /// One line in the request's language.
     pub message: String,

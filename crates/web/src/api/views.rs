@@ -32,6 +32,10 @@ impl From<&User> for UserView {
 pub struct AuthorView {
     pub handle: String,
     pub role: String,
+    /// The verified title of an official account (e.g. "小米集团创始人"); absent otherwise.
+    /// Only admins set it: it is what tells the founder from a look-alike.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub official_title: Option<String>,
     /// Since when the author has owned the post's product (人车家: an owner's words carry
     /// weight); absent when they do not own it. Never the serial.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -229,6 +233,7 @@ impl PostView {
             author: AuthorView {
                 handle: p.author_handle.clone(),
                 role: p.author_role.as_str().into(),
+                official_title: p.author_title.clone(),
                 owner_since: p.author_owner_since.map(rfc3339),
             },
             voted,
@@ -289,6 +294,7 @@ impl From<&Comment> for CommentView {
             author: AuthorView {
                 handle: c.author_handle.clone(),
                 role: c.author_role.as_str().into(),
+                official_title: c.author_title.clone(),
                 owner_since: c.author_owner_since.map(rfc3339),
             },
             body: c.body.clone(),

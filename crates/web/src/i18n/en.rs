@@ -110,6 +110,7 @@ pub const EN: T = T {
     release_draft: "Draft",
     release_published_on: "Published",
     nav_inbox: "Notifications",
+    nav_feed: "Following",
     inbox_title: "Notifications",
     inbox_empty: "No notifications yet. You will hear here when your posts move.",
     inbox_mark_all: "Mark all read",

@@ -124,6 +124,8 @@ pub struct T {
     pub release_draft: &'static str,
     pub release_published_on: &'static str,
     pub nav_inbox: &'static str,
+    /// The feed of followed accounts (关注).
+    pub nav_feed: &'static str,
     pub inbox_title: &'static str,
     pub inbox_empty: &'static str,
     pub inbox_mark_all: &'static str,

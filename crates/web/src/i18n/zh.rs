@@ -110,6 +110,7 @@ pub const ZH: T = T {
     release_draft: "草稿",
     release_published_on: "发布于",
     nav_inbox: "通知",
+    nav_feed: "关注动态",
     inbox_title: "通知",
     inbox_empty: "还没有通知。你的帖子有进展时会在这里告诉你。",
     inbox_mark_all: "全部标为已读",

@@ -35,6 +35,7 @@ mod search;
 mod settings;
 mod triage;
 pub mod unsubscribe;
+pub mod voices;
 mod waves;
 
 use crate::auth::{Auth, csrf_for};
@@ -144,6 +145,12 @@ pub fn routes() -> Router<AppState> {
         .route("/register", get(account::register_form).post(account::register))
         .route("/logout", post(account::logout))
         .route("/users/{handle}", get(profile::page))
+        .route("/users/{handle}/follow", post(voices::follow))
+        .route("/users/{handle}/announcements", get(voices::announcements))
+        .route("/announcements", post(voices::publish))
+        .route("/announcements/{id}", get(voices::announcement))
+        .route("/announcements/{id}/remove", post(voices::remove))
+        .route("/feed", get(voices::feed))
         .route("/inbox", get(inbox::page))
         .route("/orders", get(orders::page))
         .route("/search", get(search::page))
@@ -452,6 +459,8 @@ pub struct PostCard {
     pub author: String,
     pub author_url: String,
     pub author_staff: bool,
+    /// The verified title of an official account (人设): shown with a badge beside the handle.
+    pub author_title: Option<String>,
     /// 人车家: "车主 · 8 个月" when the author owns the product.
     pub owner_chip: Option<String>,
     pub tags: Vec<Link>,
@@ -485,6 +494,7 @@ impl PostCard {
             author: post.author_handle.clone(),
             author_url: user_url(&post.author_handle),
             author_staff: post.author_role.can_triage(),
+            author_title: post.author_title.clone(),
             owner_chip: post.author_owner_since.map(|since| cx.owner_chip(&post.product_category, since)),
             time: cx.time(post.created_at),
         }

@@ -36,6 +36,7 @@ pub struct PostView {
     pub author_url: String,
     pub author_initial: String,
     pub author_staff: bool,
+    pub author_title: Option<String>,
     pub author_role: &'static str,
     pub owner_chip: Option<String>,
     /// "3 位投票者是车主": how many of its voters own the product, when any do.
@@ -100,6 +101,8 @@ pub struct CommentView {
     pub author_initial: String,
     pub owner_chip: Option<String>,
     pub official: bool,
+    /// The author's verified title, when the account is an official voice.
+    pub author_title: Option<String>,
     pub body_html: String,
     pub time: TimeView,
     /// The comment this one replies to, and its author.
@@ -323,6 +326,7 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
         author_url: user_url(&post.author_handle),
         author_initial: initial(&post.author_handle),
         author_staff: post.author_role.can_triage(),
+        author_title: post.author_title.clone(),
         author_role: i18n::role_label(cx.t, post.author_role),
         owner_chip: post.author_owner_since.map(|since| cx.owner_chip(&post.product_category, since)),
         owner_voters: i18n::owner_voters(cx.locale, &post.product_category, owner_voters),
@@ -361,6 +365,7 @@ async fn render(state: &AppState, cx: &Cx, id: i64, redo: Redo, status: StatusCo
                 owner_chip: c.author_owner_since.map(|since| cx.owner_chip(&category, since)),
                 author: c.author_handle,
                 official: c.official,
+                author_title: c.author_title.clone(),
                 body_html: markdown::render(&c.body),
                 time: cx.time(c.created_at),
             }

@@ -45,6 +45,8 @@ pub struct ProfilePage {
     /// "人车家全生态" when they own a phone, a car and a home device.
     pub ecosystem: Option<&'static str>,
     pub owns_label: &'static str,
+    /// Official title, followers, the follow button, announcements and the composer.
+    pub voice: super::voices::ProfileVoice,
 }
 
 pub struct Credited {
@@ -74,7 +76,9 @@ pub async fn page(
     let standing = canyu_app::points::standing(&state, &user).await?;
     let locale = cx.locale;
     let ecosystem = canyu_app::ownership::ecosystem(&state, user.id).await?;
+    let voice = super::voices::profile_voice(&state, &cx, &user.handle).await?;
     Ok(cx.ok(ProfilePage {
+        voice,
         owns: ecosystem.categories.into_iter().map(|(_, zh, en)| locale.pick(&zh, &en).to_string()).collect(),
         ecosystem: ecosystem.whole.then(|| locale.pick("人车家全生态", "Phone, car and home")),
         owns_label: locale.pick("拥有", "Owns"),
