@@ -45,6 +45,19 @@ impl FeedEntry {
     }
 }
 
+const VOICE_SELECT: &str = "SELECT id, handle, official_title, followers, \
+     (SELECT COUNT(*) FROM user_follows f WHERE f.follower_id = users.id) AS following FROM users";
+
+fn voice_from_row(r: &sqlx::any::AnyRow) -> Result<Voice, sqlx::Error> {
+    Ok(Voice {
+        user_id: r.try_get("id")?,
+        handle: r.try_get("handle")?,
+        official_title: r.try_get("official_title")?,
+        followers: r.try_get("followers")?,
+        following: r.try_get("following")?,
+    })
+}
+
 const ANNOUNCEMENT_SELECT: &str = "SELECT a.id, a.author_id, u.handle, u.official_title, a.body, a.created_at, \
      a.removed_at FROM announcements a JOIN users u ON u.id = a.author_id";
 
@@ -73,47 +86,22 @@ impl Store {
     }
 
     pub async fn voice(&self, user_id: i64) -> StoreResult<Option<Voice>> {
-        let row = sqlx::query(
-            "SELECT id, handle, official_title, followers, \
-             (SELECT COUNT(*) FROM user_follows f WHERE f.follower_id = users.id) AS following \
-             FROM users WHERE id = $1",
-        )
-        .bind(user_id)
-        .fetch_optional(&self.read)
-        .await?;
-        row.map(|r| {
-            Ok(Voice {
-                user_id: r.try_get("id")?,
-                handle: r.try_get("handle")?,
-                official_title: r.try_get("official_title")?,
-                followers: r.try_get("followers")?,
-                following: r.try_get("following")?,
-            })
-        })
-        .transpose()
+        let row = sqlx::query(AssertSqlSafe(format!("{VOICE_SELECT} WHERE id = $1")))
+            .bind(user_id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(voice_from_row).transpose().map_err(Into::into)
     }
 
     /// The official accounts, most followed first.
     pub async fn official_voices(&self, limit: i64) -> StoreResult<Vec<Voice>> {
-        let rows = sqlx::query(
-            "SELECT id, handle, official_title, followers, \
-             (SELECT COUNT(*) FROM user_follows f WHERE f.follower_id = users.id) AS following \
-             FROM users WHERE official_title IS NOT NULL ORDER BY followers DESC, id LIMIT $1",
-        )
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{VOICE_SELECT} WHERE official_title IS NOT NULL ORDER BY followers DESC, id LIMIT $1"
+        )))
         .bind(limit)
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Voice {
-                    user_id: r.try_get("id")?,
-                    handle: r.try_get("handle")?,
-                    official_title: r.try_get("official_title")?,
-                    followers: r.try_get("followers")?,
-                    following: r.try_get("following")?,
-                })
-            })
-            .collect()
+        rows.iter().map(voice_from_row).collect::<Result<_, _>>().map_err(Into::into)
     }
 
     /// Follows `followee` (or changes whether announcements also reach the inbox). The

@@ -54,6 +54,19 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl Page<FeedItem> {
+    /// The feed's posts, in feed order (for the caller to render as post cards).
+    pub fn posts(&self) -> Vec<Post> {
+        self.items
+            .iter()
+            .filter_map(|i| match i {
+                FeedItem::Post(p) => Some((**p).clone()),
+                FeedItem::Announcement(_) => None,
+            })
+            .collect()
+    }
+}
+
 async fn account(app: &App, handle: &str) -> AppResult<Voice> {
     let user = app.store.user_by_handle(handle.trim()).await?.ok_or(ErrorCode::UserNotFound)?;
     Ok(app.store.voice(user.user.id).await?.ok_or(ErrorCode::UserNotFound)?)

@@ -305,14 +305,7 @@ pub async fn feed(
 ) -> WebResult<Json<FeedView>> {
     let limit = page_limit(params.limit.as_deref())?;
     let page = voices::feed(&state, &auth, params.cursor.as_deref(), limit).await?;
-    let posts: Vec<_> = page
-        .items
-        .iter()
-        .filter_map(|i| match i {
-            FeedItem::Post(p) => Some((**p).clone()),
-            FeedItem::Announcement(_) => None,
-        })
-        .collect();
+    let posts = page.posts();
     let voted = voted_flags(&state, &MaybeAuth(Some(auth.clone())), &posts).await?;
     let mut post_views: Vec<PostView> = posts.iter().zip(voted).map(|(p, v)| PostView::new(p, v)).collect();
     crate::api::views::with_post_images(&state, &mut post_views).await?;

@@ -300,14 +300,7 @@ pub struct FeedPage {
 pub async fn feed(State(state): State<AppState>, cx: Cx, Query(q): Query<PageQuery>) -> WebResult<Response> {
     let auth = cx.user()?;
     let page = voices::feed(&state, auth, q.cursor.as_deref(), 20).await?;
-    let posts: Vec<_> = page
-        .items
-        .iter()
-        .filter_map(|i| match i {
-            FeedItem::Post(p) => Some((**p).clone()),
-            FeedItem::Announcement(_) => None,
-        })
-        .collect();
+    let posts = page.posts();
     let mut cards = cx.cards(&state, &posts).await?.into_iter();
     let rows = page
         .items
