@@ -175,6 +175,30 @@ impl Store {
         Ok(inbox.map(|i| i == 1))
     }
 
+    /// Which of `followees` `follower` follows, each with whether announcements reach the inbox.
+    pub async fn follows_among(
+        &self,
+        follower: i64,
+        followees: &[i64],
+    ) -> StoreResult<std::collections::HashMap<i64, bool>> {
+        if followees.is_empty() {
+            return Ok(Default::default());
+        }
+        let sql = format!(
+            "SELECT followee_id, inbox FROM user_follows WHERE follower_id = $1 AND followee_id IN ({})",
+            crate::placeholders(2, followees.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(follower);
+        for id in followees {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("followee_id")?, r.try_get::<i64, _>("inbox")? == 1)))
+            .collect()
+    }
+
     /// Publishes an announcement, attaches its images and tells the followers who asked for
     /// the inbox, in one transaction: an announcement that committed was always announced.
     pub async fn publish_announcement(

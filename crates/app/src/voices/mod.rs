@@ -82,9 +82,20 @@ pub async fn voice(app: &App, viewer: Option<&Auth>, handle: &str) -> AppResult<
     Ok(VoiceView { voice, following })
 }
 
-/// The official accounts, most followed first.
-pub async fn official_voices(app: &App, limit: i64) -> AppResult<Vec<Voice>> {
-    Ok(app.store.official_voices(limit.clamp(1, 100)).await?)
+/// The official accounts, most followed first, and whether `viewer` follows each.
+pub async fn official_voices(app: &App, viewer: Option<&Auth>, limit: i64) -> AppResult<Vec<VoiceView>> {
+    let voices = app.store.official_voices(limit.clamp(1, 100)).await?;
+    let mut followed = match viewer {
+        Some(a) => {
+            let ids: Vec<i64> = voices.iter().map(|v| v.user_id).collect();
+            app.store.follows_among(a.user.id, &ids).await?
+        }
+        None => Default::default(),
+    };
+    Ok(voices
+        .into_iter()
+        .map(|voice| VoiceView { following: followed.remove(&voice.user_id), voice })
+        .collect())
 }
 
 /// Makes `handle` an official voice titled `title`, or (`None`) an ordinary account again.
@@ -142,6 +153,12 @@ fn excerpt(markdown: &str) -> String {
     }
 }
 
+/// What the inbox entry of an announcement records: who, with which title, and a plain line
+/// of it (the demo's announcements are recorded the same way).
+pub fn notice(handle: &str, title: &str, body: &str) -> serde_json::Value {
+    json!({"handle": handle, "title": title, "excerpt": excerpt(body)})
+}
+
 /// Publishes an announcement as the caller, who must be an official voice.
 pub async fn publish(app: &App, auth: &Auth, body: &str, images: &[i64]) -> AppResult<AnnouncementView> {
     let me = app.store.voice(auth.user.id).await?.ok_or(ErrorCode::UserNotFound)?;
@@ -149,7 +166,7 @@ pub async fn publish(app: &App, auth: &Auth, body: &str, images: &[i64]) -> AppR
     let body = AnnouncementBody::parse(body, images.len())?;
     limit(app, format!("announce:{}", auth.user.id), ANNOUNCEMENTS_PER_MINUTE)?;
     crate::media::check_attachable(app, auth, images, MAX_IMAGES_PER_ANNOUNCEMENT).await?;
-    let notice = json!({"handle": me.handle, "title": title, "excerpt": excerpt(body.as_str())});
+    let notice = notice(&me.handle, &title, body.as_str());
     let id = app.store.publish_announcement(auth.user.id, body.as_str(), images, &notice, app.now()).await?;
     announcement(app, Some(auth), id).await
 }
@@ -191,16 +208,16 @@ async fn with_images(app: &App, list: Vec<Announcement>) -> AppResult<Vec<Announ
         .collect())
 }
 
-/// An account's announcements, newest first, `limit` (1–50) at a time from `cursor`.
+/// The announcements of `voice` (from [`voice`]), newest first, `limit` (1–50) at a time
+/// from `cursor`.
 pub async fn announcements_of(
     app: &App,
-    handle: &str,
+    voice: &Voice,
     cursor: Option<&str>,
     limit: i64,
 ) -> AppResult<Page<AnnouncementView>> {
     let cursor = parse_cursor(cursor)?;
     let limit = limit.clamp(1, MAX_PAGE);
-    let voice = account(app, handle).await?;
     let mut list = app.store.announcements_of(voice.user_id, cursor, limit + 1).await?;
     let more = list.len() as i64 > limit;
     list.truncate(usize::try_from(limit).unwrap_or(0));

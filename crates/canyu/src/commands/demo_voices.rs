@@ -6,7 +6,6 @@ use crate::error::CliResult;
 use canyu_core::{Millis, Role};
 use canyu_demo::DemoForum;
 use canyu_store::{NewUser, Store};
-use serde_json::json;
 
 const DAY: Millis = 86_400_000;
 
@@ -86,8 +85,7 @@ pub async fn load(
         let Some(&(handle, title, author)) = voices.iter().find(|v| v.0 == who) else { continue };
         // China time: UTC+8.
         let at = today - days_ago * DAY + (hour - 8) * 3_600_000;
-        let excerpt: String = body.chars().filter(|c| !"#*-".contains(*c)).take(60).collect();
-        let notice = json!({"handle": handle, "title": title, "excerpt": excerpt.trim()});
+        let notice = canyu_app::voices::notice(handle, title, body);
         store.publish_announcement(author, body, &[], &notice, at).await?;
     }
     Ok(())

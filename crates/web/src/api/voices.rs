@@ -215,12 +215,8 @@ pub async fn official(
     State(state): State<AppState>,
     MaybeAuth(auth): MaybeAuth,
 ) -> WebResult<Json<Vec<VoiceView>>> {
-    let mut out = Vec::new();
-    for v in voices::official_voices(&state, 50).await? {
-        let view = voices::voice(&state, auth.as_ref(), &v.handle).await?;
-        out.push(VoiceView::new(&view, auth.is_some()));
-    }
-    Ok(Json(out))
+    let list = voices::official_voices(&state, auth.as_ref(), 50).await?;
+    Ok(Json(list.iter().map(|v| VoiceView::new(v, auth.is_some())).collect()))
 }
 
 /// An account's announcements, newest first.
@@ -232,7 +228,8 @@ pub async fn announcements(
     Query(params): Query<PageParams>,
 ) -> WebResult<Json<AnnouncementPageView>> {
     let limit = page_limit(params.limit.as_deref())?;
-    let page = voices::announcements_of(&state, &handle, params.cursor.as_deref(), limit).await?;
+    let voice = voices::voice(&state, None, &handle).await?.voice;
+    let page = voices::announcements_of(&state, &voice, params.cursor.as_deref(), limit).await?;
     Ok(Json(AnnouncementPageView {
         items: page.items.iter().map(AnnouncementView::from).collect(),
         next_cursor: page.next_cursor,

@@ -148,7 +148,7 @@ pub struct ProfileVoice {
 /// The profile's voice section, with the latest announcements.
 pub async fn profile_voice(state: &AppState, cx: &Cx, handle: &str) -> WebResult<ProfileVoice> {
     let view = voices::voice(state, cx.auth.as_ref(), handle).await?;
-    let page = voices::announcements_of(state, handle, None, 10).await?;
+    let page = voices::announcements_of(state, &view.voice, None, 10).await?;
     let me = cx.auth.as_ref().is_some_and(|a| a.user.id == view.voice.user_id);
     Ok(ProfileVoice {
         can_publish: me && view.voice.official_title.is_some(),
@@ -260,7 +260,7 @@ pub async fn announcements(
     Query(q): Query<PageQuery>,
 ) -> WebResult<Response> {
     let view = voices::voice(&state, cx.auth.as_ref(), &handle).await?;
-    let page = voices::announcements_of(&state, &handle, q.cursor.as_deref(), 20).await?;
+    let page = voices::announcements_of(&state, &view.voice, q.cursor.as_deref(), 20).await?;
     let base = format!("{}/announcements", user_url(&view.voice.handle));
     Ok(cx.ok(AnnouncementsPage {
         t: cx.t,
@@ -311,9 +311,10 @@ pub async fn feed(State(state): State<AppState>, cx: Cx, Query(q): Query<PageQue
         })
         .collect::<Vec<_>>();
     let voices = if rows.is_empty() && q.cursor.is_none() {
-        voices::official_voices(&state, 10)
+        voices::official_voices(&state, Some(auth), 10)
             .await?
             .into_iter()
+            .map(|v| v.voice)
             .map(|v| VoiceLink {
                 url: user_url(&v.handle),
                 handle: v.handle,
