@@ -146,6 +146,8 @@ pub struct AppParts {
     pub(crate) campaigns: Arc<CampaignCache>,
     /// The campaigns' live counters, one producer per watched campaign.
     pub(crate) live: Arc<crate::campaigns::live::LiveHub>,
+    /// The AMAs' live pages, one producer per watched session.
+    pub(crate) ama_live: Arc<crate::amas::live::AmaHub>,
     /// Who holds each person, verified identity and address in the campaigns that allow one
     /// order of each (in this process, or in Redis with the Redis engine).
     pub(crate) claims: Arc<canyu_launch::claims::ClaimBook>,
@@ -409,6 +411,7 @@ impl App {
             waves: Arc::new(WaveCache::default()),
             campaigns: Arc::new(CampaignCache::default()),
             live: Arc::new(crate::campaigns::live::LiveHub::default()),
+            ama_live: Arc::default(),
             claims: Arc::default(),
             wave_changes: Arc::default(),
             media: canyu_media::MediaStore::memory(),
@@ -493,6 +496,11 @@ impl App {
     /// The campaigns' live counters.
     pub fn live(&self) -> &crate::campaigns::live::LiveHub {
         &self.live
+    }
+
+    /// The AMAs' live pages.
+    pub fn ama_live(&self) -> &crate::amas::live::AmaHub {
+        &self.ama_live
     }
 
     /// API token uses noted but not written yet (for `/metrics`).

@@ -19,10 +19,13 @@
 //! | points, levels, the leaderboard | [`points`] |
 //! | sales: waves, orders, F-codes, draws | [`sales`] |
 //! | launch campaigns, launch orders, the live counter | [`campaigns`] |
+//! | official voices: titles, follows, announcements, the feed | [`voices`] |
+//! | ask-me-anything sessions: questions, votes, answers, the live page | [`amas`] |
 //! | the inbox, webhooks, what notifications say | [`notify`] |
 //! | background jobs | [`jobs`] |
 
 pub mod accounts;
+pub mod amas;
 mod app;
 pub mod beta;
 pub mod board;
@@ -32,6 +35,7 @@ pub mod catalog;
 pub mod demands;
 pub mod error;
 pub mod events;
+pub mod fanout;
 pub mod insights;
 pub mod jobs;
 pub mod media;
@@ -64,7 +68,7 @@ pub mod testing {
 /// and writes them is not reachable from outside this crate.
 pub mod model {
     pub use canyu_store::{AlsoOwned, Claimed, OwnedDevice};
-    pub use canyu_store::{Announcement, Voice};
+    pub use canyu_store::{Ama, AmaQuestion, Announcement, Voice};
     pub use canyu_store::{
         ApiToken, BetaGroup, BetaMembership, Campaign, Cancellation, Category, Channel, Comment, CostChange,
         CreditedPost, Demand, DemandPost, DrawEntry, DrawState, FCodeBatch, FCodeRecord, Identity,

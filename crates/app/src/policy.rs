@@ -49,6 +49,11 @@ pub async fn require_event_runner(app: &App, auth: &Auth, club_id: Option<i64>) 
     if can_run_event(app, auth, club_id).await? { Ok(()) } else { Err(AppError::new(ErrorCode::Forbidden)) }
 }
 
+/// Who runs an AMA (answers, merges, hides, turns questions into posts): its host, and staff.
+pub fn can_run_ama(auth: &Auth, host_id: i64) -> bool {
+    auth.user.id == host_id || auth.user.role >= Role::Staff
+}
+
 /// Beta members of the product and the team (moderators and up) see its beta board and
 /// beta releases.
 pub async fn can_see_beta(app: &App, auth: Option<&Auth>, product_id: i64) -> AppResult<bool> {

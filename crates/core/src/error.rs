@@ -294,6 +294,21 @@ error_codes! {
     NotOfficial = "not_official", 403, "只有认证的官方账号可以发布动态。", "Only official accounts publish announcements.";
     AnnouncementEmpty = "announcement_empty", 422, "动态不能为空，最多 5000 个字，最多 9 张图。", "An announcement is 1 to 5,000 characters with at most 9 images.";
     AnnouncementNotFound = "announcement_not_found", 404, "没有这条动态。", "No such announcement.";
+    AmaNotFound = "ama_not_found", 404, "没有这场 AMA。", "No such AMA.";
+    InvalidAmaTitle = "invalid_ama_title", 422, "AMA 标题须为 2 到 60 个字，介绍最多 2000 个字。", "An AMA's title has 2 to 60 characters and its description at most 2,000.";
+    InvalidAmaSchedule = "invalid_ama_schedule", 422, "时间须依次为：开放提问 ≤ 开始（最多提前 30 天）< 结束，时长 1 分钟到 24 小时。", "Times run questions open <= start (at most 30 days before) < end, the session lasting a minute to a day.";
+    InvalidAmaHost = "invalid_ama_host", 422, "主持人须为已注册的用户名。", "The host must be the handle of an existing account.";
+    InvalidAmaSort = "invalid_ama_sort", 400, "排序方式必须是 top（最多赞同）、new（最新）或 answered（已回答）。", "Sort must be top, new or answered.";
+    AmaNotOpen = "ama_not_open", 409, "这场 AMA 现在不接受提问和投票：还没开放，或者已经结束。", "This AMA is not taking questions or votes now: not open yet, or over.";
+    AmaQuestionLimit = "ama_question_limit", 409, "每场 AMA 每人最多提 5 个问题。", "You may ask at most 5 questions in one AMA.";
+    InvalidAmaQuestion = "invalid_ama_question", 422, "问题须为 5 到 300 个字。", "A question has 5 to 300 characters.";
+    AmaQuestionNotFound = "ama_question_not_found", 404, "这场 AMA 里没有这个问题。", "No such question in this AMA.";
+    AmaQuestionMerged = "ama_question_merged", 409, "这个问题已合并到另一个相同的问题，请在那里投票。", "This question was merged into the same question asked elsewhere; vote there.";
+    CannotVoteOwnQuestion = "cannot_vote_own_question", 422, "不能给自己的问题投票。", "You cannot vote for your own question.";
+    NotAmaHost = "not_ama_host", 403, "只有主持人和工作人员可以回答、合并或隐藏问题。", "Only the host and staff answer, merge or hide questions.";
+    AmaAnswerEmpty = "ama_answer_empty", 422, "回答不能为空，最多 5000 个字。", "An answer is 1 to 5,000 characters.";
+    AmaMergeInvalid = "ama_merge_invalid", 422, "只能把未回答的问题合并到同一场 AMA 里另一个未被合并的问题。", "Only an unanswered question merges, into another unmerged question of the same AMA.";
+    AmaQuestionPosted = "ama_question_posted", 409, "这个问题已经转成了反馈帖。", "This question was already turned into a post.";
     HandleConfusable = "handle_confusable", 409, "该用户名与已有的用户名看起来几乎一样，请换一个。", "That handle looks almost the same as an existing one; choose another.";
 }
 

@@ -1,6 +1,7 @@
 //! canyu's domain: the types and rules every other crate agrees on. No I/O lives here, so the
 //! rules can be tested in isolation and the crate compiles in seconds.
 
+pub mod ama;
 pub mod beta;
 pub mod campaign;
 pub mod error;

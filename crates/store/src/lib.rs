@@ -4,6 +4,7 @@
 //! type), so each backend has its own migrations folder.
 
 mod allocations;
+mod amas;
 mod beta;
 mod campaigns;
 mod catalog;
@@ -38,6 +39,7 @@ mod voices;
 mod waves;
 
 pub use allocations::{ChannelStock, NewTransfer, StockTransfer};
+pub use amas::{Ama, AmaQuestion, NewAma};
 pub use beta::{BetaGroup, BetaMembership, JudgedWeek};
 pub use campaigns::{Campaign, NewCampaign, Reservation, ReserveOutcome};
 pub use catalog::{Category, NewProduct, Product, ProductUpdate};

@@ -69,6 +69,8 @@ pub enum NotificationKind {
     InsightDigest,
     /// An official account the fan follows (with the inbox asked for) published an announcement.
     Announcement,
+    /// A question the fan asked or voted for in an AMA was answered.
+    AmaAnswered,
 }
 
 impl NotificationKind {
@@ -103,6 +105,7 @@ impl NotificationKind {
             NotificationKind::ReferralRewarded => "referral.rewarded",
             NotificationKind::InsightDigest => "insights.digest",
             NotificationKind::Announcement => "voice.announcement",
+            NotificationKind::AmaAnswered => "ama.answered",
         }
     }
 
@@ -137,6 +140,7 @@ impl NotificationKind {
             NotificationKind::ReferralRewarded,
             NotificationKind::InsightDigest,
             NotificationKind::Announcement,
+            NotificationKind::AmaAnswered,
         ]
         .into_iter()
         .find(|k| k.as_str() == raw)

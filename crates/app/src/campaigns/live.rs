@@ -1,30 +1,20 @@
 //! The live counter of a launch campaign (SU7: "50,000 big orders in 27 minutes"): one
 //! producer task per watched campaign computes a snapshot every second — orders by kind
 //! and state, orders per minute, milestones reached and when, remaining stock per wave, the
-//! production queue ("N delivered in D days", re-read every 30 s) — and every open stream is
-//! handed the same bytes: the snapshot is serialised and framed as a
-//! server-sent event once, and each viewer's write shares that buffer. A thousand viewers
-//! cost the database what one does; the producer stops when the last viewer leaves.
-//!
-//! Viewers are handed each snapshot in groups, one group after another, not all at once:
-//! 5,000 connections woken together held both cores of a 2-core machine for tens of
-//! milliseconds each second, every order in flight waited behind them (order p99 28–34 ms
-//! without viewers, 57–85 ms with), and closed-loop buyers lost that time. Paced, the same
-//! writes interleave with order work, and the last group hears of a snapshot about 250 ms
-//! after the first.
+//! production queue ("N delivered in D days", re-read every 30 s) — and hands it to every
+//! open stream through [`crate::fanout`].
 
 use crate::App;
 use crate::accounts::Auth;
 use crate::error::AppResult;
+use crate::fanout::{Feed, Hub};
 use bytes::Bytes;
 use canyu_core::Millis;
 use canyu_core::campaign::{OrderKind, OrderState};
 use canyu_store::StoreResult;
-use parking_lot::Mutex;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -35,70 +25,23 @@ pub const TICK: Duration = Duration::from_millis(1000);
 /// The order counts worth announcing.
 pub const MILESTONES: [i64; 8] = [100, 1_000, 5_000, 10_000, 50_000, 100_000, 500_000, 1_000_000];
 
-/// Viewers of a campaign are spread over this many groups as they arrive.
-const GROUPS: usize = 16;
-/// How long delivery pauses after a group, per viewer in it: 5,000 viewers are handed a
-/// snapshot over about 250 ms, a handful at once.
-const PACE_PER_VIEWER: Duration = Duration::from_micros(50);
-
-/// One campaign's viewers, in groups that are each one channel of frames.
-struct Groups {
-    senders: Vec<watch::Sender<Option<Bytes>>>,
-    next: AtomicUsize,
-}
-
-impl Groups {
-    fn new() -> Groups {
-        Groups { senders: (0..GROUPS).map(|_| watch::channel(None).0).collect(), next: AtomicUsize::new(0) }
-    }
-
-    fn subscribe(&self) -> watch::Receiver<Option<Bytes>> {
-        let group = self.next.fetch_add(1, Ordering::Relaxed) % GROUPS;
-        self.senders[group].subscribe()
-    }
-
-    fn viewers(&self) -> usize {
-        self.senders.iter().map(watch::Sender::receiver_count).sum()
-    }
-
-    /// Hands `frame` to every group in turn, pausing after each in proportion to its viewers.
-    async fn deliver(&self, frame: Bytes) {
-        for group in &self.senders {
-            // Stored even in an empty group, for whoever joins it next.
-            group.send_replace(Some(frame.clone()));
-            let pause = PACE_PER_VIEWER * group.receiver_count() as u32;
-            if pause >= Duration::from_millis(1) {
-                tokio::time::sleep(pause).await;
-            }
-        }
-    }
-}
-
-type Feed = Arc<Groups>;
-
 #[derive(Default)]
 pub struct LiveHub {
-    feeds: Mutex<HashMap<i64, Feed>>,
+    hub: Hub,
 }
 
 impl LiveHub {
     /// A receiver of the campaign's snapshots, each a whole `event: snapshot` frame (`None`
     /// until the first one is computed).
     pub fn subscribe(&self, app: &App, campaign_id: i64) -> watch::Receiver<Option<Bytes>> {
-        let mut feeds = self.feeds.lock();
-        if let Some(feed) = feeds.get(&campaign_id) {
-            return feed.subscribe();
-        }
-        let feed: Feed = Arc::new(Groups::new());
-        let rx = feed.subscribe();
-        feeds.insert(campaign_id, feed.clone());
-        tokio::spawn(produce(app.clone(), campaign_id, feed));
-        rx
+        self.hub.subscribe(campaign_id, |feed| {
+            tokio::spawn(produce(app.clone(), campaign_id, feed));
+        })
     }
 
     /// Campaigns with a producer running (for tests and metrics).
     pub fn watched(&self) -> usize {
-        self.feeds.lock().len()
+        self.hub.watched()
     }
 }
 
@@ -114,20 +57,14 @@ pub struct Memo {
     production: Option<(serde_json::Value, tokio::time::Instant)>,
 }
 
-async fn produce(app: App, campaign_id: i64, feed: Feed) {
+async fn produce(app: App, campaign_id: i64, feed: Arc<Feed>) {
     let mut memo = Memo::default();
     let mut every = tokio::time::interval(TICK);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        {
-            // Checked under the hub's lock, which `subscribe` also takes: a viewer arriving
-            // now either finds this feed still registered or starts a new one.
-            let mut feeds = app.live.feeds.lock();
-            if feed.viewers() == 0 {
-                feeds.remove(&campaign_id);
-                return;
-            }
+        if !app.live.hub.keep(campaign_id) {
+            return;
         }
         match snapshot(&app, campaign_id, &mut memo).await {
             Ok(Some(snap)) => {

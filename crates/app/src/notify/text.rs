@@ -45,6 +45,11 @@ pub fn notification_url(n: &Notification) -> Option<String> {
         let id = n.data.get("announcement").and_then(|v| v.as_i64())?;
         return Some(format!("/announcements/{id}"));
     }
+    if n.kind == K::AmaAnswered {
+        let ama = n.data.get("ama").and_then(|v| v.as_i64())?;
+        let question = n.data.get("question").and_then(|v| v.as_i64())?;
+        return Some(format!("/amas/{ama}#q{question}"));
+    }
     if n.kind == K::InsightDigest {
         let digest = n.data.get("digest").and_then(|v| v.as_i64())?;
         return Some(format!("/insights/digests/{digest}"));
@@ -216,6 +221,15 @@ pub fn notification_text(locale: Locale, n: &Notification) -> String {
             match locale {
                 Locale::ZhCn => format!("{handle}（{title}）发布了动态：{excerpt}"),
                 Locale::En => format!("{handle} ({title}) posted an announcement: {excerpt}"),
+            }
+        }
+        K::AmaAnswered => {
+            let (host, title, excerpt) = (field("host"), field("title"), field("excerpt"));
+            match locale {
+                Locale::ZhCn => format!("{host} 在 AMA「{title}」里回答了你关心的问题：{excerpt}"),
+                Locale::En => {
+                    format!("{host} answered a question you care about in the AMA \"{title}\": {excerpt}")
+                }
             }
         }
         K::DeviceHandedOn => {

@@ -7,8 +7,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use canyu_app::campaigns::{self, CampaignInput, CampaignSeen, SkuInput};
 use canyu_app::model::Reservation;
 use canyu_core::ErrorCode;
@@ -337,27 +336,6 @@ pub async fn live(
 ) -> WebResult<Response> {
     let id = campaign_id(&id)?;
     campaigns::show(&state, auth.as_ref(), id).await?;
-    let mut rx = state.live().subscribe(&state, id);
-    // The latest snapshot goes out at once, then every new one. Every viewer is sent the
-    // producer's own buffer (a reference count, no copy).
-    rx.mark_changed();
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        loop {
-            rx.changed().await.ok()?;
-            let frame = rx.borrow_and_update().clone();
-            if let Some(frame) = frame {
-                return Some((Ok::<_, std::convert::Infallible>(frame), rx));
-            }
-        }
-    });
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/event-stream"),
-            (header::CACHE_CONTROL, "no-cache"),
-            // Proxies (nginx) must pass events through as they come.
-            (header::HeaderName::from_static("x-accel-buffering"), "no"),
-        ],
-        axum::body::Body::from_stream(stream),
-    )
-        .into_response())
+    let rx = state.live().subscribe(&state, id);
+    Ok(crate::api::event_stream(rx))
 }

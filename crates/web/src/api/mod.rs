@@ -5,6 +5,7 @@
 //! served routes back from the router and fails on any `/api/v1` route left out of the
 //! document, a repeated operation id or a response without a description.
 
+pub mod amas;
 pub mod auth;
 pub mod beta;
 pub mod campaigns;
@@ -180,6 +181,15 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(voices::publish))
         .routes(routes!(voices::get, voices::remove))
         .routes(routes!(voices::feed))
+        .routes(routes!(amas::list, amas::create))
+        .routes(routes!(amas::get))
+        .routes(routes!(amas::questions, amas::ask))
+        .routes(routes!(amas::vote, amas::unvote))
+        .routes(routes!(amas::answer))
+        .routes(routes!(amas::hide, amas::unhide))
+        .routes(routes!(amas::merge))
+        .routes(routes!(amas::to_post))
+        .routes(routes!(amas::live))
         .routes(routes!(points::ledger, points::adjust))
 }
 
@@ -216,6 +226,34 @@ pub(crate) fn idempotency_key_header(
 /// words) for anything else, so that `/events/abc` and `/events/0` answer as a missing event.
 pub(crate) fn path_id(raw: &str, missing: canyu_core::ErrorCode) -> Result<i64, crate::error::WebError> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or(crate::error::WebError::from(missing))
+}
+
+/// A live page's frames as a server-sent event stream: the latest frame at once, then every
+/// new one. Every viewer is sent the producer's own buffer (a reference count, no copy).
+pub(crate) fn event_stream(
+    mut rx: tokio::sync::watch::Receiver<Option<axum::body::Bytes>>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    rx.mark_changed();
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        loop {
+            rx.changed().await.ok()?;
+            let frame = rx.borrow_and_update().clone();
+            if let Some(frame) = frame {
+                return Some((Ok::<_, std::convert::Infallible>(frame), rx));
+            }
+        }
+    });
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/event-stream"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+            // Proxies (nginx) must pass events through as they come.
+            (axum::http::header::HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
 }
 
 /// The `X-Device-Id` an app sends (8–128 printable ASCII characters), if it sent one.
@@ -296,6 +334,7 @@ async fn openapi_json(doc: Arc<utoipa::openapi::OpenApi>) -> Json<utoipa::openap
         (name = "ownership", description = "人车家: the devices fans own (claimed by serial, delivered from launch orders, bound at a store, handed on), owner chips on the board"),
         (name = "referrals", description = "口碑: referral codes and links, invitees and their rewards (vested after the first order's return window), staff's review queue, referral trees and the word-of-mouth coefficient"),
         (name = "voices", description = "Official voices (人设): accounts an admin marked official with a verified title, follows and followers, announcements (动态) and the follower's feed"),
+        (name = "amas", description = "Ask-me-anything sessions: questions open before the session and rise by votes (one per fan, never one's own); the host and staff answer, merge duplicates (votes as a union), hide off-topic questions and turn feedback into posts; a live stream of the top questions and the answers as they come; the transcript afterwards"),
         (name = "insights", description = "What the flywheel did: co-creation, board, launch, fan, channel, event, referral and 人车家 panels (staff), as JSON or CSV (counts of fans under 10 are shown as <10); the weekly digests; and questions asked of the feedback"),
     )
 )]
