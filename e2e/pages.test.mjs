@@ -87,6 +87,10 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     `/users/${encodeURIComponent("雷军")}`,
     `/users/${encodeURIComponent("雷军")}/announcements`,
     "/announcements/1",
+    "/amas",
+    "/amas/1",
+    "/amas/2",
+    "/amas/2?sort=new",
   ];
   if (d.release) visitor.push(`/releases/${d.release}`);
   const fan = [
@@ -105,6 +109,8 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     "/me/referral",
     "/feed",
     `/users/${encodeURIComponent("雷军")}`,
+    "/amas/2",
+    "/amas/3",
   ];
   if (launchOrder) fan.push(`/launch-orders/${launchOrder}`);
   const staff = [
@@ -128,6 +134,8 @@ test("every page fits a phone and a desktop, logs no error and passes axe", { ti
     `/events/${d.event}/scan`,
     "/events/new",
     "/admin/clubs",
+    "/amas",
+    "/amas/2",
     "/admin/referrals",
     "/insights",
     "/insights/board",

@@ -85,7 +85,7 @@ done
 
 set +e
 CANYU_URL="$URL" STAFF_HANDLE="$STAFF_HANDLE" STAFF_PASSWORD="$STAFF_PASSWORD" CANYU_PRODUCT="$PRODUCT" \
-  CANYU_DEMO_URL="$DEMO_URL" node --test --test-concurrency=1 board.test.mjs events.test.mjs devices.test.mjs referrals.test.mjs insights.test.mjs voices.test.mjs pages.test.mjs
+  CANYU_DEMO_URL="$DEMO_URL" node --test --test-concurrency=1 board.test.mjs events.test.mjs devices.test.mjs referrals.test.mjs insights.test.mjs voices.test.mjs amas.test.mjs pages.test.mjs
 STATUS=$?
 set -e
 exit "$STATUS"

@@ -225,6 +225,228 @@
     }
   });
 
+  // ---- AMA: votes and questions through the API, and the live page ----------------
+  // The page works without this: every form posts and reloads. With it, a vote or a question
+  // goes through the API, and the live stream (one server-sent event stream, frames shared by
+  // every viewer) re-ranks the questions and shows each answer as it arrives.
+  var ama = document.querySelector("[data-ama]");
+  function amaMsg(name, fallback) { return (ama && ama.getAttribute("data-msg-" + name)) || fallback; }
+  function amaPath(q) { return "/amas/" + encodeURIComponent(ama.getAttribute("data-ama")) + "/questions" + (q ? "/" + encodeURIComponent(q) : ""); }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function setAmaVote(form, voted, votes) {
+    var button = form.querySelector(".vote-btn");
+    button.setAttribute("aria-pressed", voted ? "true" : "false");
+    button.classList.toggle("is-voted", voted);
+    button.title = voted ? amaMsg("voted", "") : amaMsg("vote", "");
+    var action = form.querySelector("input[name=action]");
+    if (action) { action.value = voted ? "unvote" : "vote"; }
+    if (typeof votes === "number") { form.querySelector("[data-votes]").textContent = String(votes); }
+  }
+
+  // A question as the server renders it (without the host's tools, which need a reload).
+  function amaQuestion(q) {
+    var me = ama.getAttribute("data-me");
+    var own = !!me && q.author === me;
+    var li = el("li", "ama-q is-new");
+    li.id = "q" + q.id;
+    li.setAttribute("data-q", String(q.id));
+    li.setAttribute("data-testid", "ama-question");
+    if (own) { li.setAttribute("data-own", ""); }
+    var main = el("div", "ama-q-main");
+    var body = el("p", "ama-q-body", q.body);
+    body.setAttribute("data-testid", "ama-question-body");
+    main.appendChild(body);
+    var meta = el("p", "muted small");
+    meta.appendChild(el("span", "ama-q-no", "#" + q.id));
+    meta.appendChild(document.createTextNode(" " + q.author + " "));
+    var badge = el("span", "badge badge-answered", amaMsg("answered", ""));
+    badge.setAttribute("data-answered-badge", "");
+    badge.hidden = true;
+    meta.appendChild(badge);
+    main.appendChild(meta);
+    var answer = el("div", "ama-answer");
+    answer.setAttribute("data-answer", "");
+    answer.hidden = true;
+    var by = el("p", "ama-answer-by small");
+    by.setAttribute("data-answer-by", "");
+    answer.appendChild(by);
+    var text = el("div", "prose");
+    text.setAttribute("data-answer-body", "");
+    answer.appendChild(text);
+    main.appendChild(answer);
+    li.appendChild(main);
+    var canVote = ama.hasAttribute("data-can-vote") && !own;
+    var icon = '<svg class="vote-icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true"><path d="M12 4l8 10h-5v6H9v-6H4z"/></svg>';
+    if (canVote) {
+      var form = el("form", "ama-vote");
+      form.method = "post";
+      form.action = amaPath(q.id) + "/vote";
+      form.setAttribute("data-ama-vote", "");
+      form.setAttribute("data-q", String(q.id));
+      var c = el("input");
+      c.type = "hidden"; c.name = "csrf"; c.value = csrf;
+      var a = el("input");
+      a.type = "hidden"; a.name = "action"; a.value = "vote";
+      var b = el("button", "vote-btn");
+      b.type = "submit";
+      b.setAttribute("aria-pressed", "false");
+      b.setAttribute("data-testid", "ama-vote");
+      b.title = amaMsg("vote", "");
+      b.innerHTML = icon;
+      var n = el("span", "vote-count", q.votes);
+      n.setAttribute("data-votes", "");
+      b.appendChild(n);
+      form.appendChild(c); form.appendChild(a); form.appendChild(b);
+      li.appendChild(form);
+    } else {
+      var span = el("span", "ama-votes vote-btn");
+      span.innerHTML = icon;
+      var m = el("span", "vote-count", q.votes);
+      m.setAttribute("data-votes", "");
+      span.appendChild(m);
+      li.appendChild(span);
+    }
+    return li;
+  }
+
+  // Shows an answer on a question of the list (the live text is the Markdown as written).
+  function amaShowAnswer(li, q) {
+    var box = li.querySelector("[data-answer]");
+    var badge = li.querySelector("[data-answered-badge]");
+    if (badge) { badge.hidden = false; }
+    if (!box || !q.answer) { return; }
+    var body = box.querySelector("[data-answer-body]");
+    if (box.hidden || body.getAttribute("data-live-answer") !== null) {
+      if (body.getAttribute("data-live-answer") !== q.answer) {
+        body.textContent = "";
+        body.appendChild(el("p", "ama-answer-text", q.answer));
+        body.setAttribute("data-live-answer", q.answer);
+      }
+      box.querySelector("[data-answer-by]").textContent = amaMsg("answered-by", "").replace("{host}", q.answered_by || "");
+      box.hidden = false;
+    }
+  }
+
+  function amaSnapshot(s) {
+    var counts = ama.querySelector("[data-ama-questions]");
+    if (counts) { counts.textContent = amaMsg("counts", "").replace("{q}", s.questions).replace("{a}", s.answered); }
+    var votes = ama.querySelector("[data-ama-votes]");
+    if (votes) { votes.textContent = String(s.votes); }
+    var list = document.querySelector("[data-ama-top]");
+    var runs = ama.hasAttribute("data-can-run");
+    var answers = {};
+    s.answers.forEach(function (q) { answers[q.id] = q; });
+    if (list) {
+      var seen = {};
+      s.top.forEach(function (q) {
+        seen[q.id] = true;
+        var li = list.querySelector('[data-q="' + q.id + '"]');
+        if (!li) {
+          if (runs) { return; }
+          li = amaQuestion(q);
+        }
+        var form = li.querySelector("form[data-ama-vote]");
+        if (!form || !form.hasAttribute("data-busy")) {
+          var n = li.querySelector("[data-votes]");
+          if (n) { n.textContent = String(q.votes); }
+        }
+        if (q.status === "answered") { amaShowAnswer(li, answers[q.id] || q); }
+        // The host's own list keeps its order and its hidden questions until a reload.
+        if (!runs) { list.appendChild(li); }
+      });
+      if (!runs) {
+        var items = list.querySelectorAll("[data-q]");
+        for (var i = 0; i < items.length; i++) {
+          var id = items[i].getAttribute("data-q");
+          if (!seen[id] && !items[i].hasAttribute("data-own")) { items[i].remove(); }
+        }
+      }
+      var empty = document.querySelector("[data-ama-empty]");
+      if (empty) { empty.hidden = !!list.querySelector("[data-q]"); }
+    }
+    var box = document.querySelector("[data-ama-answers]");
+    if (box) {
+      s.answers.slice().reverse().forEach(function (q) {
+        var item = box.querySelector('[data-answer-id="' + q.id + '"]');
+        if (item) { return; }
+        item = el("li", "ama-answer-item is-new");
+        item.setAttribute("data-answer-id", String(q.id));
+        item.setAttribute("data-testid", "ama-answer");
+        var p = el("p", "ama-q-body");
+        var link = el("a", "", q.body);
+        link.href = "#q" + q.id;
+        p.appendChild(link);
+        item.appendChild(p);
+        item.appendChild(el("p", "ama-answer-by small", amaMsg("answered-by", "").replace("{host}", q.answered_by || "")));
+        var prose = el("div", "prose");
+        prose.appendChild(el("p", "ama-answer-text", q.answer));
+        item.appendChild(prose);
+        box.insertBefore(item, box.firstChild);
+        var inList = list && list.querySelector('[data-q="' + q.id + '"]');
+        if (inList) { amaShowAnswer(inList, q); }
+      });
+      while (box.children.length > 10) { box.removeChild(box.lastChild); }
+      var none = document.querySelector("[data-ama-no-answers]");
+      if (none) { none.hidden = box.children.length > 0; }
+    }
+    if (s.phase !== ama.getAttribute("data-phase")) {
+      // Questions opened, answering started or the session ended: the page changes shape.
+      window.location.reload();
+    }
+  }
+
+  if (ama && window.fetch) {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!(form instanceof HTMLFormElement)) { return; }
+      if (form.hasAttribute("data-ama-vote")) {
+        event.preventDefault();
+        if (form.hasAttribute("data-busy")) { return; }
+        var voted = form.querySelector(".vote-btn").getAttribute("aria-pressed") === "true";
+        busy(form, true);
+        api(voted ? "DELETE" : "PUT", "/api/v1" + amaPath(form.getAttribute("data-q")) + "/vote")
+          .then(function (data) { setAmaVote(form, !voted, data && data.votes); })
+          .catch(function (err) { toast(err.message); })
+          .then(function () { busy(form, false); });
+      } else if (form.hasAttribute("data-ama-ask")) {
+        event.preventDefault();
+        if (form.hasAttribute("data-busy")) { return; }
+        var field = form.querySelector("textarea[name=body]");
+        clearError(form);
+        busy(form, true);
+        api("POST", "/api/v1" + amaPath(), { body: field.value })
+          .then(function (q) {
+            field.value = "";
+            toast(amaMsg("asked", ""));
+            var list = document.querySelector("[data-ama-top]");
+            if (list && !list.querySelector('[data-q="' + q.id + '"]')) {
+              list.appendChild(amaQuestion(q));
+              var empty = document.querySelector("[data-ama-empty]");
+              if (empty) { empty.hidden = true; }
+            }
+          })
+          .catch(function (err) { showError(form, err.message); })
+          .then(function () { busy(form, false); });
+      }
+    });
+  }
+
+  if (ama && ama.hasAttribute("data-ama-live") && window.EventSource) {
+    var amaSource = new EventSource("/api/v1" + amaPath().replace(/\/questions$/, "") + "/live");
+    amaSource.addEventListener("snapshot", function (e) {
+      var s;
+      try { s = JSON.parse(e.data); } catch (err) { return; }
+      amaSnapshot(s);
+    });
+  }
+
   // ---- triage: select all ----------------------------------------------------------
   document.addEventListener("change", function (event) {
     var box = event.target;

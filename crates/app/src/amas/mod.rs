@@ -139,6 +139,11 @@ pub async fn question(
     question_of(app, viewer, &ama, question_id).await
 }
 
+/// Questions fans see, answered ones, and the votes cast, in a session.
+pub async fn totals(app: &App, ama_id: i64) -> AppResult<(i64, i64, i64)> {
+    Ok(app.store.ama_totals(ama_id).await?)
+}
+
 /// Asks a question: while questions are open, at most five standing in a session.
 pub async fn ask(app: &App, auth: &Auth, ama_id: i64, body: &str) -> AppResult<AmaQuestion> {
     let body = QuestionBody::parse(body)?;

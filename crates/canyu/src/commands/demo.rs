@@ -172,6 +172,9 @@ pub async fn load(store: &Store, forum: &DemoForum) -> CliResult<()> {
     super::demo_devices::load(store, forum, &product_ids, &user_ids).await?;
     super::demo_referrals::load(store, forum, &user_ids, &fan_hash, canyu_app::now_millis()).await?;
     super::demo_voices::load(store, forum, &user_ids, &fan_hash, canyu_app::now_millis()).await?;
+    if let Some(staff) = forum.users.iter().position(|u| u.handle == DEMO_STAFF_HANDLE) {
+        super::demo_voices::amas(store, forum, &user_ids, user_ids[staff], canyu_app::now_millis()).await?;
+    }
     demographics(store, forum, &user_ids).await?;
     import_moderation(store, forum, &post_ids, &user_ids).await?;
     Ok(())

@@ -395,6 +395,7 @@ pub const EN: T = T {
     nav_referral: "Invite friends",
     nav_referrals_admin: "Referrals",
     nav_insights: "Insights",
+    nav_amas: "AMA",
     nav_events: "Events",
     search_try_any: "Match any of the words instead",
     search_title: "Search",

@@ -413,6 +413,7 @@ pub struct T {
     pub nav_referral: &'static str,
     pub nav_referrals_admin: &'static str,
     pub nav_insights: &'static str,
+    pub nav_amas: &'static str,
     pub nav_events: &'static str,
     /// Offered when every word of a search together finds nothing.
     pub search_try_any: &'static str,

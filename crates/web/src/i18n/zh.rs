@@ -395,6 +395,7 @@ pub const ZH: T = T {
     nav_referral: "邀请好友",
     nav_referrals_admin: "邀请管理",
     nav_insights: "数据洞察",
+    nav_amas: "问答",
     nav_events: "活动",
     search_try_any: "改为匹配任一词",
     search_title: "搜索",

@@ -6,6 +6,7 @@
 //! highlights, which the index escapes itself).
 
 mod account;
+mod amas;
 mod beta;
 mod board;
 mod campaigns;
@@ -151,6 +152,12 @@ pub fn routes() -> Router<AppState> {
         .route("/announcements/{id}", get(voices::announcement))
         .route("/announcements/{id}/remove", post(voices::remove))
         .route("/feed", get(voices::feed))
+        .route("/amas", get(amas::list).post(amas::create))
+        .route("/amas/{id}", get(amas::show))
+        .route("/amas/{id}/questions", post(amas::ask))
+        .route("/amas/{id}/questions/{qid}/vote", post(amas::vote))
+        .route("/amas/{id}/questions/{qid}/answer", post(amas::answer))
+        .route("/amas/{id}/questions/{qid}/moderate", post(amas::moderate))
         .route("/inbox", get(inbox::page))
         .route("/orders", get(orders::page))
         .route("/search", get(search::page))
