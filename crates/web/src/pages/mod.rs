@@ -631,6 +631,9 @@ mod campaign_tests;
 mod pricing_tests;
 
 #[cfg(test)]
+mod amas_tests;
+
+#[cfg(test)]
 mod unit {
     use super::*;
 
