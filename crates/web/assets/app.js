@@ -396,9 +396,30 @@
       var none = document.querySelector("[data-ama-no-answers]");
       if (none) { none.hidden = box.children.length > 0; }
     }
-    if (s.phase !== ama.getAttribute("data-phase")) {
-      // Questions opened, answering started or the session ended: the page changes shape.
-      window.location.reload();
+    amaPhase(s.phase);
+  }
+
+  // Answering started or the session ended: the badge changes in place. Not a reload — every
+  // viewer of a big session would load the page in the same second.
+  function amaPhase(phase) {
+    if (phase === ama.getAttribute("data-phase")) { return; }
+    ama.setAttribute("data-phase", phase);
+    var badge = ama.querySelector("[data-testid=ama-phase]");
+    if (badge) {
+      badge.textContent = amaMsg("phase-" + phase, badge.textContent);
+      badge.className = "badge ama-phase ama-phase-" + phase;
+    }
+    if (phase === "ended") {
+      if (amaSource) { amaSource.close(); }
+      var ask = document.querySelector("[data-ama-ask]");
+      if (ask) {
+        var note = el("p", "muted", amaMsg("closed", ""));
+        ask.parentNode.replaceChild(note, ask);
+      }
+      var buttons = document.querySelectorAll("form[data-ama-vote] button");
+      for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = true; }
+      var dot = ama.querySelector(".live-dot");
+      if (dot) { dot.remove(); }
     }
   }
 
@@ -438,8 +459,9 @@
     });
   }
 
+  var amaSource = null;
   if (ama && ama.hasAttribute("data-ama-live") && window.EventSource) {
-    var amaSource = new EventSource("/api/v1" + amaPath().replace(/\/questions$/, "") + "/live");
+    amaSource = new EventSource("/api/v1" + amaPath().replace(/\/questions$/, "") + "/live");
     amaSource.addEventListener("snapshot", function (e) {
       var s;
       try { s = JSON.parse(e.data); } catch (err) { return; }

@@ -37,7 +37,7 @@ impl AmaHub {
         })
     }
 
-    /// Asks for a frame now (an answer, a hide, a merge, a new question on this node).
+    /// Asks for a frame now (an answer, a hide, a merge on this node).
     pub fn wake(&self, ama_id: i64) {
         self.hub.wake(ama_id);
     }

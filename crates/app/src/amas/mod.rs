@@ -152,9 +152,10 @@ pub async fn ask(app: &App, auth: &Auth, ama_id: i64, body: &str) -> AppResult<A
         return Err(ErrorCode::AmaNotOpen.into());
     }
     limit(app, format!("ama-ask:{}", auth.user.id), QUESTIONS_PER_MINUTE)?;
+    // No wake for a question: a flood of them must not turn into a frame each; the next tick
+    // shows it (answers, hides and merges, which are rare and awaited, wake the page).
     let id =
         app.store.ask_ama_question(ama_id, auth.user.id, body.as_str(), QUESTIONS_PER_FAN, app.now()).await?;
-    app.ama_live.wake(ama_id);
     Ok(app.store.ama_question(id).await?.ok_or(ErrorCode::AmaQuestionNotFound)?)
 }
 
