@@ -39,15 +39,38 @@ pub async fn fresh_store(backend: Backend) -> StoreResult<(Store, String)> {
         Backend::Postgres => {
             let admin = std::env::var("CANYU_TEST_POSTGRES_URL").unwrap_or_default();
             let name = unique_name();
-            let admin_store = Store::connect(&admin).await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&admin_store.write)
-                .await?;
-            admin_store.close().await;
+            // A busy shared server (the whole suite's pools, CLI tests' own processes) can keep
+            // a new connection waiting past the pool's timeout now and then: that is the
+            // machine, not the code under test, so creating the database is tried again.
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match create_database(&admin, &name).await {
+                    Ok(()) => break,
+                    Err(e) if attempt < 3 => {
+                        eprintln!("note: creating test database {name} failed ({e}); trying again");
+                        tokio::time::sleep(std::time::Duration::from_secs(attempt)).await;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
             replace_database(&admin, &name)
         }
     };
     Ok((Store::open(&url).await?, url))
+}
+
+async fn create_database(admin: &str, name: &str) -> StoreResult<()> {
+    let admin_store = Store::connect(admin).await?;
+    let created =
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin_store.write).await;
+    admin_store.close().await;
+    match created {
+        Ok(_) => Ok(()),
+        // An earlier attempt may have created it before its answer was lost.
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The start of most store tests: a fresh database of `backend` with one product in its
