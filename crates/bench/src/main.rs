@@ -4,6 +4,7 @@
 //! Usage: canyu-bench search --data-dir D --index-dir I [--database-url U] --corpus F
 //! Prints one `key=value` line per measurement (bench/board.sh collects them).
 
+mod ama;
 mod ask;
 mod insights;
 mod referrals;
@@ -108,6 +109,9 @@ async fn main() -> BenchResult<()> {
     if args.get(1).map(String::as_str) == Some("sse") {
         return sse::run(&args).await.map_err(|e| e.to_string().into());
     }
+    if args.get(1).map(String::as_str) == Some("ama") {
+        return ama::run(&args).await.map_err(|e| e.to_string().into());
+    }
     if args.get(1).map(String::as_str) == Some("referrals") {
         return referrals::run(&args).await;
     }
@@ -121,6 +125,9 @@ async fn main() -> BenchResult<()> {
         eprintln!("usage: canyu-bench search --data-dir D --index-dir I [--database-url U] --corpus F");
         eprintln!(
             "       canyu-bench sse --addr HOST:PORT --path /api/v1/campaigns/ID/live [--clients N] [--seconds S]"
+        );
+        eprintln!(
+            "       canyu-bench ama --addr HOST:PORT --ama ID --token T --questions ID,ID,… [--clients N] [--seconds S]"
         );
         eprintln!("       canyu-bench referrals --database-url U [--referrers R] [--per-referrer K]");
         eprintln!("       canyu-bench insights --database-url U [--scale S]");

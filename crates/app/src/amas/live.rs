@@ -89,9 +89,11 @@ fn question_json(q: &AmaQuestion, with_answer: bool) -> serde_json::Value {
 /// What the live page shows as of now, without the time (`at` is added per frame).
 pub async fn snapshot(app: &App, ama_id: i64) -> StoreResult<Option<serde_json::Value>> {
     let Some(ama) = app.store.ama(ama_id).await? else { return Ok(None) };
+    // The counts first: an answer committing meanwhile may then be listed before it is
+    // counted, never counted before it is listed.
+    let (questions, answered, votes) = app.store.ama_totals(ama_id).await?;
     let top = app.store.ama_questions(ama_id, QuestionSort::Top, None, false, TOP).await?;
     let answers = app.store.ama_latest_answers(ama_id, LATEST_ANSWERS).await?;
-    let (questions, answered, votes) = app.store.ama_totals(ama_id).await?;
     Ok(Some(json!({
         "ama": ama_id,
         "phase": ama.schedule.phase(app.now()).as_str(),

@@ -62,6 +62,15 @@ pub enum LoadtestCommand {
         #[arg(long)]
         campaign: bool,
     },
+    /// Create an AMA in its live phase (questions open an hour ago, answering from a minute
+    /// ago, ending in 23 hours) hosted by staff account `lt_ama_host`, with QUESTIONS questions
+    /// from asker accounts `lt_asker_…` (none of them a `loadtest fans` fan, so every fan may
+    /// vote on every question). Prints `<ama id> <host API token> <question ids, comma-separated>`.
+    /// Test instances only.
+    Ama {
+        #[arg(long, default_value_t = 50)]
+        questions: usize,
+    },
 }
 
 pub async fn run(common: &CommonArgs, cmd: LoadtestCommand) -> CliResult<()> {
@@ -76,6 +85,10 @@ pub async fn run(common: &CommonArgs, cmd: LoadtestCommand) -> CliResult<()> {
         LoadtestCommand::Wave { product, quantity, per_fan_limit, starts_in, minutes, campaign } => {
             require_test_instance(&store).await?;
             wave(&store, &product, quantity, per_fan_limit, (starts_in, minutes), campaign).await
+        }
+        LoadtestCommand::Ama { questions } => {
+            require_test_instance(&store).await?;
+            ama(&store, questions).await
         }
     };
     store.close().await;
@@ -246,5 +259,58 @@ async fn wave(
         Some(c) => println!("{} {c}", wave.id),
         None => println!("{}", wave.id),
     }
+    Ok(())
+}
+
+/// An account made for fixtures, created once and found by handle afterwards; its password hash
+/// is not Argon2, so nobody signs in with a password.
+async fn fixture_account(store: &Store, handle: &str, role: Role) -> CliResult<i64> {
+    if let Some(u) = store.user_by_handle(handle).await? {
+        return Ok(u.user.id);
+    }
+    let user = NewUser {
+        handle,
+        email: None,
+        password_hash: "!",
+        role,
+        bio: "",
+        created_at: canyu_app::now_millis(),
+    };
+    Ok(store.create_user(user).await?.id)
+}
+
+async fn ama(store: &Store, questions: usize) -> CliResult<()> {
+    if questions == 0 {
+        return Err("--questions must be at least 1".into());
+    }
+    let en = canyu_core::Locale::En;
+    let host = fixture_account(store, "lt_ama_host", Role::Staff).await?;
+    // A fresh token per session: the benchmark answers as the host over the API, and a token
+    // per call spares the caller keeping the first one.
+    let now = canyu_app::now_millis();
+    let token = format!("cy_{}", random_token(32));
+    let expires = now + canyu_app::AppConfig::default().api_token_ttl.as_millis() as i64;
+    store.create_api_token(host, "loadtest", &token_digest(&token), now, expires).await?;
+    let schedule = canyu_core::ama::Schedule::new(now - 3_600_000, now - 60_000, now + 23 * 3_600_000)
+        .map_err(|e| e.message(en))?;
+    let id = store
+        .create_ama(canyu_store::NewAma {
+            title: "Load test AMA",
+            description: "",
+            host_id: host,
+            schedule,
+            created_by: host,
+            now,
+        })
+        .await?;
+    let per_fan = canyu_core::ama::QUESTIONS_PER_FAN;
+    let mut ids = Vec::with_capacity(questions);
+    for i in 0..questions {
+        // As many askers as the per-fan cap needs, shared by every session of the instance.
+        let asker = fixture_account(store, &format!("lt_asker_{:03}", i as i64 / per_fan), Role::Fan).await?;
+        let body = format!("第 {} 个问题：冬天开空调续航会掉多少？快充什么时候支持？", i + 1);
+        ids.push(store.ask_ama_question(id, asker, &body, per_fan, now).await?.to_string());
+    }
+    println!("{id} {token} {}", ids.join(","));
     Ok(())
 }
