@@ -15,7 +15,7 @@ use bytes::Bytes;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
@@ -31,6 +31,12 @@ pub struct Feed {
     senders: Vec<watch::Sender<Option<Bytes>>>,
     next: AtomicUsize,
     wake: Notify,
+    /// Set by [`Hub::wake`], cleared when the producer takes the wake-up: a delivery still
+    /// under way stops there and the fresh frame follows at once.
+    woken: AtomicBool,
+    /// The group the next delivery starts with: where a stopped one left off, so that wake-ups
+    /// coming faster than a delivery still reach every group in turn.
+    start: AtomicUsize,
 }
 
 impl Feed {
@@ -39,6 +45,8 @@ impl Feed {
             senders: (0..GROUPS).map(|_| watch::channel(None).0).collect(),
             next: AtomicUsize::new(0),
             wake: Notify::new(),
+            woken: AtomicBool::new(false),
+            start: AtomicUsize::new(0),
         }
     }
 
@@ -52,15 +60,26 @@ impl Feed {
     }
 
     /// Hands `frame` to every group in turn, pausing after each in proportion to its viewers.
-    pub async fn deliver(&self, frame: Bytes) {
-        for group in &self.senders {
+    /// When the producer is woken meanwhile (an answer), the rest of the groups are left for
+    /// the fresher frame that follows at once: a frame is a whole snapshot, none is owed.
+    /// Returns whether every group was handed the frame.
+    pub async fn deliver(&self, frame: Bytes) -> bool {
+        let first = self.start.load(Ordering::Relaxed);
+        for i in 0..GROUPS {
+            let at = (first + i) % GROUPS;
+            let group = &self.senders[at];
             // Stored even in an empty group, for whoever joins it next.
             group.send_replace(Some(frame.clone()));
+            if self.woken.load(Ordering::Relaxed) {
+                self.start.store((at + 1) % GROUPS, Ordering::Relaxed);
+                return false;
+            }
             let pause = PACE_PER_VIEWER * group.receiver_count() as u32;
             if pause >= Duration::from_millis(1) {
                 tokio::time::sleep(pause).await;
             }
         }
+        true
     }
 
     /// Waits for the next tick of `every`, or for [`Hub::wake`], whichever comes first.
@@ -69,6 +88,8 @@ impl Feed {
             _ = every.tick() => {}
             () = self.wake.notified() => every.reset(),
         }
+        // Whatever woke it, the frame about to be made is the fresh one.
+        self.woken.store(false, Ordering::Relaxed);
     }
 }
 
@@ -111,6 +132,7 @@ impl Hub {
     /// should not wait for the next tick.
     pub fn wake(&self, key: i64) {
         if let Some(feed) = self.feeds.lock().get(&key) {
+            feed.woken.store(true, Ordering::Relaxed);
             feed.wake.notify_one();
         }
     }

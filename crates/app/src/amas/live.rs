@@ -63,8 +63,10 @@ async fn produce(app: App, ama_id: i64, feed: Arc<Feed>) {
                 let mut framed = snap.clone();
                 framed["at"] = app.now().into();
                 // JSON has no raw newlines, so the snapshot is one `data:` line.
-                feed.deliver(Bytes::from(format!("event: snapshot\ndata: {framed}\n\n"))).await;
-                last = snap;
+                let whole = feed.deliver(Bytes::from(format!("event: snapshot\ndata: {framed}\n\n"))).await;
+                // Stopped for a wake-up: the next frame goes out even if nothing changed since
+                // (the change may already be in this one), for the groups this one missed.
+                last = if whole { snap } else { serde_json::Value::Null };
                 sent_at = tokio::time::Instant::now();
             }
             Ok(_) => {}
