@@ -661,7 +661,10 @@ pub(super) const OPERATION_CODES: &[(&str, &[ErrorCode])] = &[
         ],
     ),
     ("unmergePost", &[ErrorCode::Forbidden, ErrorCode::PostNotFound, ErrorCode::PostNotMerged]),
-    ("unvotePost", &[ErrorCode::BetaMembersOnly, ErrorCode::PostHidden, ErrorCode::PostNotFound]),
+    (
+        "unvotePost",
+        &[ErrorCode::BetaMembersOnly, ErrorCode::PostHidden, ErrorCode::PostMerged, ErrorCode::PostNotFound],
+    ),
     ("updateCurrentUser", &[ErrorCode::InvalidEmail, ErrorCode::InvalidForm]),
     (
         "updateProduct",
